@@ -1,0 +1,16 @@
+"""sharedwatch: the composition root. Blueprints carry the routes and handlers; no logic here."""
+
+from __future__ import annotations
+
+from chalice.app import Chalice
+
+from chalicelib.api import health, local, reports, webhooks
+from chalicelib.handlers import inbound_email, schedule, stream
+from chalicelib.settings import get_settings
+
+app = Chalice(app_name="sharedwatch")
+
+for blueprint in (health.bp, webhooks.bp, reports.bp, stream.bp, schedule.bp, inbound_email.bp):
+    app.register_blueprint(blueprint)
+if get_settings().is_local:
+    app.register_blueprint(local.bp)

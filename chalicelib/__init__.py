@@ -1,0 +1,1 @@
+"""sharedwatch: social-media reputation as everyone's job."""

@@ -1,0 +1,73 @@
+"""RFC 9457 problem details for every error the API answers."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any, ParamSpec
+
+from chalice.app import Request, Response
+
+from chalicelib.errors import SharedwatchError
+from chalicelib.observability import logger
+
+PROBLEM_TYPE = "application/problem+json"
+TYPE_BASE = "https://sharedwatch.dev/problems/"
+P = ParamSpec("P")
+
+
+def problem(
+    *, status: int, title: str, detail: str, slug: str, extra: dict[str, Any] | None = None
+) -> Response:
+    body: dict[str, Any] = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail}
+    body.update(extra or {})
+    headers = {"Content-Type": PROBLEM_TYPE, "Cache-Control": "no-store"}
+    if status in (429, 503):
+        headers["Retry-After"] = "30"
+    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status, headers=headers)
+
+
+def from_error(error: SharedwatchError) -> Response:
+    return problem(status=error.status, title=error.title, detail=error.detail, slug=error.slug, extra=error.extra)
+
+
+def problem_view(view: Callable[P, Response]) -> Callable[P, Response]:
+    """Turn the exception hierarchy into problem responses; anything unexpected is logged and
+    answered as a 500 problem without internals."""
+
+    @functools.wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
+        try:
+            return view(*args, **kwargs)
+        except SharedwatchError as exc:
+            if exc.status >= 500:
+                logger.warning("request failed", extra={"problem": exc.slug, "detail": exc.detail})
+            return from_error(exc)
+        except Exception:
+            logger.exception("unhandled error")
+            return problem(
+                status=500,
+                title="Internal error",
+                detail="the request could not be completed; it has been logged",
+                slug="internal",
+            )
+
+    return wrapper
+
+
+def media_type(request: Request) -> str:
+    return (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+
+
+def raw_body(request: Request) -> bytes:
+    body = request.raw_body
+    return body if isinstance(body, bytes) else (body or b"")
+
+
+def json_response(body: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False),
+        status_code=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )

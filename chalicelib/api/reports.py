@@ -1,0 +1,143 @@
+"""GET/POST /report: the employee report form (works without JavaScript) and its receipt;
+GET /report/{tracking_id}: what became of a report."""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import re
+from urllib.parse import parse_qsl
+
+from chalice.app import Blueprint, Request, Response
+
+from chalicelib import secrets
+from chalicelib.api.problems import from_error, media_type, problem_view, raw_body
+from chalicelib.clock import utcnow
+from chalicelib.errors import (
+    Forbidden,
+    InvalidPayload,
+    MalformedBody,
+    NotFound,
+    PayloadTooLarge,
+    SharedwatchError,
+    UnsupportedMediaType,
+)
+from chalicelib.intake import web_form
+from chalicelib.records import Report
+from chalicelib.settings import get_settings
+from chalicelib.store.ingest import store_report
+from chalicelib.store.mapping import report_from_model
+from chalicelib.store.models import ReportModel
+from chalicelib.web import page
+
+bp = Blueprint(__name__)
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+_TRACKING_ID = re.compile(r"^[a-z][a-z2-7]{15}$")
+
+
+def _wants_html(request: Request) -> bool:
+    accept = (request.headers.get("accept") or "").lower()
+    return "text/html" in accept or "*/*" not in accept and "json" not in accept
+
+
+def _form_fields(request: Request) -> dict[str, str]:
+    body = raw_body(request)
+    kind = media_type(request)
+    try:
+        if kind == "application/x-www-form-urlencoded":
+            return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=50, strict_parsing=False))
+        header = f"Content-Type: {request.headers.get('content-type')}\r\n\r\n".encode()
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(header + body)
+        fields: dict[str, str] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            if isinstance(name, str) and part.get_filename() is None:
+                payload = part.get_payload(decode=True)
+                fields[name] = payload.decode("utf-8") if isinstance(payload, bytes) else ""
+        return fields
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise MalformedBody(f"the form body could not be read: {exc}") from exc
+
+
+def _form_page(form: web_form.FormInput, *, status: int = 200, problems: dict[str, str] | None = None,
+               banner: str = "") -> Response:
+    token = web_form.issue_token(key=secrets.signing_key(), now=utcnow())
+    return page(
+        "report_form.html",
+        status=status,
+        token=token,
+        form=form,
+        problems=problems or {},
+        banner=banner,
+        platforms=web_form.PLATFORMS,
+    )
+
+
+@bp.route("/report", methods=["GET"])
+@problem_view
+def report_form() -> Response:
+    return _form_page(web_form.FormInput())
+
+
+@bp.route("/report", methods=["POST"], content_types=["*/*"])
+@problem_view
+def submit_report() -> Response:
+    request = bp.current_request
+    html = _wants_html(request)
+    try:
+        body = raw_body(request)
+        if len(body) > get_settings().max_body_bytes:
+            raise PayloadTooLarge(f"the form is {len(body)} bytes, at most {get_settings().max_body_bytes}")
+        if media_type(request) not in FORM_TYPES:
+            raise UnsupportedMediaType(
+                f"content type {media_type(request) or '(none)'!r}: post the form as "
+                "application/x-www-form-urlencoded or multipart/form-data (JSON goes to /api/reports)"
+            )
+        form = web_form.FormInput.from_fields(_form_fields(request))
+    except SharedwatchError as exc:
+        if html:
+            return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="report")
+        raise
+    now = utcnow()
+    try:
+        nonce = web_form.check_token(form.token, key=secrets.signing_key(), now=now)
+    except Forbidden as exc:
+        if html:
+            return _form_page(form, status=403, banner=exc.detail)
+        raise
+    problems = web_form.validate(form)
+    if problems:
+        if html:
+            return _form_page(form, status=422, problems=problems)
+        return from_error(InvalidPayload("; ".join(f"{k}: {v}" for k, v in problems.items()), extra={"errors": problems}))
+    report = web_form.to_report(form, tracking_id=web_form.tracking_id_for(nonce), received_at=now)
+    # A bot that filled the honeypot sees the same receipt and nothing is stored or routed.
+    created = False if web_form.is_bot(form) else store_report(report)
+    return page("report_receipt.html", status=201 if created else 200, report=report, created=created or web_form.is_bot(form))
+
+
+@bp.route("/report/{tracking_id}", methods=["GET"])
+@problem_view
+def report_status(tracking_id: str) -> Response:
+    row = None
+    if _TRACKING_ID.match(tracking_id):
+        try:
+            row = ReportModel.get(tracking_id, consistent_read=True)
+        except ReportModel.DoesNotExist:
+            row = None
+    if row is None:
+        missing = NotFound(f"no report with tracking id {tracking_id[:40]!r}")
+        if _wants_html(bp.current_request):
+            return page("error.html", status=404, title=missing.title, detail=missing.detail, back="../report")
+        raise missing
+    report: Report = report_from_model(row)
+    status_text = {
+        "received": "Received and passed to the right team.",
+        "quarantined": "Held for review by an administrator.",
+    }.get(report.status, report.status)
+    return page(
+        "report_status.html",
+        report=report,
+        status_text=status_text,
+        received=report.received_at.strftime("%Y-%m-%d %H:%M UTC"),
+    )

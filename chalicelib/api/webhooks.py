@@ -1,0 +1,54 @@
+"""POST|GET /webhooks/{source}: one generic route in front of one adapter module per source."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib import secrets
+from chalicelib.api.problems import json_response, media_type, problem_view, raw_body
+from chalicelib.clock import utcnow
+from chalicelib.errors import PayloadTooLarge, UnsupportedMediaType
+from chalicelib.observability import logger
+from chalicelib.settings import get_settings
+from chalicelib.sources import get_source
+from chalicelib.sources.base import Delivery, Handshake
+from chalicelib.store.ingest import ingest_mentions
+
+bp = Blueprint(__name__)
+JSON_TYPES = {"application/json", "application/webhook+json"}
+
+
+@bp.route("/webhooks/{source}", methods=["POST"], content_types=["*/*"])
+@problem_view
+def receive(source: str) -> Response:
+    adapter = get_source(source)
+    request = bp.current_request
+    body = raw_body(request)
+    limit = get_settings().max_body_bytes
+    if len(body) > limit:
+        raise PayloadTooLarge(f"body is {len(body)} bytes, at most {limit}")
+    if media_type(request) not in JSON_TYPES:
+        raise UnsupportedMediaType(
+            f"content type {media_type(request) or '(none)'!r} is not accepted; send application/json"
+        )
+    delivery = Delivery(headers={k.lower(): v for k, v in request.headers.items()}, body=body)
+    adapter.verify(delivery, secrets=secrets.source_secrets(source))
+    mentions = adapter.parse(delivery, received_at=utcnow())
+    result = ingest_mentions(mentions)
+    logger.info(
+        "webhook ingested",
+        extra={"source": source, "received": result.received, "stored": result.stored, "duplicates": result.duplicates},
+    )
+    return json_response(
+        {"received": result.received, "stored": result.stored, "duplicates": result.duplicates, "ids": list(result.ids)},
+        status=202,
+    )
+
+
+@bp.route("/webhooks/{source}", methods=["GET"])
+@problem_view
+def handshake(source: str) -> Response:
+    adapter = get_source(source)
+    query = dict(bp.current_request.query_params or {})
+    answer: Handshake = adapter.handshake(query, secrets=secrets.source_secrets(source))
+    return Response(body=answer.body, status_code=200, headers={"Content-Type": answer.content_type})

@@ -1,0 +1,37 @@
+"""boto3 clients, created once per process on first use and reused by every invocation.
+
+Endpoints come from the environment (AWS_ENDPOINT_URL), which is how the local stack points
+boto3, PynamoDB and powertools at moto with the same code that runs on AWS."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+from chalicelib.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sns import SNSClient
+
+# Standard mode retries throttles and 5xx with exponential backoff and jitter.
+RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=10)
+
+
+@lru_cache(maxsize=1)
+def dynamodb() -> DynamoDBClient:
+    return boto3.client("dynamodb", region_name=get_settings().region, config=RETRY_CONFIG)
+
+
+@lru_cache(maxsize=1)
+def sns() -> SNSClient:
+    return boto3.client("sns", region_name=get_settings().region, config=RETRY_CONFIG)
+
+
+def reset_clients() -> None:
+    """For tests that swap the AWS backend under a process."""
+    dynamodb.cache_clear()
+    sns.cache_clear()

@@ -1,0 +1,99 @@
+"""One exception hierarchy; api/ turns each into an RFC 9457 problem+json response."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SharedwatchError(Exception):
+    status = 400
+    title = "Bad request"
+    slug = "bad-request"
+
+    def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra or {}
+
+
+class NotFound(SharedwatchError):
+    status = 404
+    title = "Not found"
+    slug = "not-found"
+
+
+class UnknownSource(NotFound):
+    title = "Unknown source"
+    slug = "unknown-source"
+
+
+class VerificationFailed(SharedwatchError):
+    status = 401
+    title = "Signature verification failed"
+    slug = "verification-failed"
+
+
+class Forbidden(SharedwatchError):
+    status = 403
+    title = "Forbidden"
+    slug = "forbidden"
+
+
+class MalformedBody(SharedwatchError):
+    status = 400
+    title = "Malformed body"
+    slug = "malformed-body"
+
+
+class InvalidPayload(SharedwatchError):
+    status = 422
+    title = "Invalid payload"
+    slug = "invalid-payload"
+
+
+class PayloadTooLarge(SharedwatchError):
+    status = 413
+    title = "Payload too large"
+    slug = "payload-too-large"
+
+
+class UnsupportedMediaType(SharedwatchError):
+    status = 415
+    title = "Unsupported media type"
+    slug = "unsupported-media-type"
+
+
+class StoreUnavailable(SharedwatchError):
+    """DynamoDB kept throttling or failing after retries: the sender should retry later."""
+
+    status = 503
+    title = "Storage temporarily unavailable"
+    slug = "store-unavailable"
+
+
+class DeliveryFailed(SharedwatchError):
+    """SNS refused a publish after retries; the stream record will be redelivered."""
+
+    status = 503
+    title = "Notification delivery failed"
+    slug = "delivery-failed"
+
+
+class MethodNotAllowed(SharedwatchError):
+    status = 405
+    title = "Method not allowed"
+    slug = "method-not-allowed"
+
+
+class TooManyRequests(SharedwatchError):
+    status = 429
+    title = "Too many requests"
+    slug = "too-many-requests"
+
+
+class ConfigurationMissing(SharedwatchError):
+    """A deployment is missing configuration it needs (a parameter, a table)."""
+
+    status = 503
+    title = "Service not configured"
+    slug = "not-configured"

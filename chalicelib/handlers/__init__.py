@@ -1,0 +1,1 @@
+"""Event-source blueprints (streams, schedules, SNS subscribers): thin entry points."""

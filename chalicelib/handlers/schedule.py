@@ -1,0 +1,17 @@
+"""Scheduled work: each minute, publish deliveries that were claimed but never sent."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, CloudWatchEvent, Rate
+
+from chalicelib.notify.delivery import retry_stale
+from chalicelib.observability import logger
+
+bp = Blueprint(__name__)
+
+
+@bp.schedule(Rate(1, unit=Rate.MINUTES))
+def retry_stale_deliveries(event: CloudWatchEvent) -> None:
+    sent, failed = retry_stale()
+    if sent or failed:
+        logger.info("stale deliveries retried", extra={"sent": sent, "failed": failed})

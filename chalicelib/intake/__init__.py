@@ -1,0 +1,1 @@
+"""Employee reports: each channel turns its input into the same Report record."""

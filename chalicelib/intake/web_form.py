@@ -1,0 +1,134 @@
+"""The /report form: stateless CSRF tokens, a honeypot, and validation that keeps what the
+employee typed so a mistake loses nothing."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from chalicelib.errors import Forbidden, InvalidPayload
+from chalicelib.records import URGENCIES, Report
+from chalicelib.triage.identity import key_for, normalize_platform
+
+TOKEN_TTL_SECONDS = 4 * 3600
+TEXT_LIMIT = 5000
+HONEYPOT = "website"
+PLATFORMS = ("x", "facebook", "instagram", "tiktok", "linkedin", "youtube", "reddit", "news", "review-site", "other")
+_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def issue_token(*, key: bytes, now: datetime) -> str:
+    """A form token: a random nonce and the time it was issued, signed with the app's key.
+    The nonce also makes the tracking id, so a double submit stores one report."""
+    payload = os.urandom(12) + struct.pack(">Q", int(now.timestamp()))
+    return f"{_b64(payload)}.{_b64(hmac.new(key, payload, hashlib.sha256).digest()[:16])}"
+
+
+def check_token(token: str, *, key: bytes, now: datetime) -> bytes:
+    """The nonce of a valid token; Forbidden when it is missing, forged or expired."""
+    try:
+        payload_text, signature_text = token.split(".", 1)
+        payload, signature = _unb64(payload_text), _unb64(signature_text)
+    except (ValueError, TypeError):
+        raise Forbidden("the form token is missing or malformed: reload the form and send it again") from None
+    expected = hmac.new(key, payload, hashlib.sha256).digest()[:16]
+    if len(payload) != 20 or not hmac.compare_digest(expected, signature):
+        raise Forbidden("the form token is not valid: reload the form and send it again")
+    (issued,) = struct.unpack(">Q", payload[12:])
+    if not 0 <= now.timestamp() - issued <= TOKEN_TTL_SECONDS:
+        raise Forbidden("the form has expired: reload it and send it again (your text is kept below)")
+    return payload[:12]
+
+
+def tracking_id_for(nonce: bytes) -> str:
+    return "r" + key_for("report-form", nonce.hex())[:15]
+
+
+@dataclass(frozen=True, slots=True)
+class FormInput:
+    text: str = ""
+    url: str = ""
+    platform: str = ""
+    department: str = ""
+    urgency: str = "normal"
+    email: str = ""
+    anonymous: bool = False
+    honeypot: str = ""
+    token: str = ""
+
+    @classmethod
+    def from_fields(cls, fields: Mapping[str, str]) -> FormInput:
+        return cls(
+            text=fields.get("text", ""),
+            url=fields.get("url", ""),
+            platform=fields.get("platform", ""),
+            department=fields.get("department", ""),
+            urgency=fields.get("urgency", "normal") or "normal",
+            email=fields.get("email", ""),
+            anonymous=fields.get("anonymous", "") not in ("", "0", "false", "off"),
+            honeypot=fields.get(HONEYPOT, ""),
+            token=fields.get("csrf", ""),
+        )
+
+
+def validate(form: FormInput) -> dict[str, str]:
+    """Problems by field name; empty when the report can be stored."""
+    problems: dict[str, str] = {}
+    text = form.text.strip()
+    if not text:
+        problems["text"] = "Tell us what you saw."
+    elif len(text) > TEXT_LIMIT:
+        problems["text"] = f"Please keep it under {TEXT_LIMIT} characters ({len(text)} now)."
+    elif "\x00" in text:
+        problems["text"] = "The text contains binary data."
+    urls = form.url.split()
+    if len(urls) > 10 or any(not _URL.fullmatch(u) for u in urls):
+        problems["url"] = "Links must start with http:// or https:// (up to 10, separated by spaces)."
+    if form.urgency not in URGENCIES:
+        problems["urgency"] = "Choose low, normal or urgent."
+    if form.platform and normalize_platform(form.platform) not in PLATFORMS:
+        problems["platform"] = "Choose a platform from the list."
+    if len(form.department) > 64:
+        problems["department"] = "Choose a department from the list."
+    if form.email and not form.anonymous and not _EMAIL.match(form.email.strip()):
+        problems["email"] = "That does not look like an email address."
+    return problems
+
+
+def to_report(form: FormInput, *, tracking_id: str, received_at: datetime) -> Report:
+    problems = validate(form)
+    if problems:
+        raise InvalidPayload("; ".join(f"{k}: {v}" for k, v in problems.items()), extra={"errors": problems})
+    text = form.text.strip()
+    return Report(
+        report_id=tracking_id,
+        channel="web",
+        text=text,
+        received_at=received_at,
+        urls=tuple(dict.fromkeys(form.url.split() + _URL.findall(text))),
+        platform=normalize_platform(form.platform),
+        department=form.department.strip(),
+        urgency=form.urgency,  # type: ignore[arg-type]  # validated above
+        reporter_email="" if form.anonymous else form.email.strip().lower(),
+    )
+
+
+def is_bot(form: FormInput) -> bool:
+    return bool(form.honeypot.strip())
+

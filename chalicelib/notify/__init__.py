@@ -1,0 +1,1 @@
+"""Message rendering, SNS publishing and the delivery log."""

@@ -1,0 +1,138 @@
+"""Render one notification per (signal, group): a full email variant, an SMS of at most 160
+characters, and a JSON variant for queue subscribers (archives, the local outbox)."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+
+from chalicelib.clock import isoformat
+from chalicelib.records import Mention, Notification, Report, Signal
+from chalicelib.routing.rules import Route
+from chalicelib.triage.identity import key_for
+
+SMS_LIMIT = 160
+SUBJECT_LIMIT = 99  # SNS: ASCII, no line breaks, under 100 characters
+_SPACE = re.compile(r"\s+")
+
+
+def _one_line(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def _ascii_subject(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", _one_line(text)).encode("ascii", "ignore").decode()
+    printable = "".join(c for c in folded if 32 <= ord(c) < 127).strip()
+    if len(printable) > SUBJECT_LIMIT:
+        printable = printable[: SUBJECT_LIMIT - 3].rstrip() + "..."
+    return printable or "sharedwatch notification"
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
+
+
+def _reach(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f}M"
+    if n >= 1_000:
+        return f"{n / 1_000:.0f}k"
+    return str(n)
+
+
+def delivery_id_for(signal: Signal, group: str, level: int = 0) -> str:
+    item_id = signal.mention_id if isinstance(signal, Mention) else signal.report_id
+    return key_for("delivery", f"{signal.kind}:{item_id}:{group}:{level}")
+
+
+def _mention_email(m: Mention, reasons: tuple[str, ...]) -> tuple[str, str]:
+    who = f"@{m.author.handle}" if m.author.handle else (m.author.name or "someone")
+    subject = f"[sharedwatch] {who} on {m.platform or m.source}: {_one_line(m.text)}"
+    lines = [
+        f"{who}{f' ({m.author.name})' if m.author.name and m.author.handle else ''} on "
+        f"{m.platform or 'an unknown platform'}, {isoformat(m.published_at)}",
+        f"Reach: {m.author.followers:,} followers{' (verified)' if m.author.verified else ''}",
+        "",
+        m.text,
+        "",
+    ]
+    if m.url:
+        lines.append(f"Link: {m.url}")
+    if m.engagement:
+        lines.append("Engagement: " + ", ".join(f"{k} {v}" for k, v in sorted(m.engagement.items())))
+    lines += [f"Delivered by: {m.source}", "", "Why you are getting this:"]
+    lines += [f"  - {r}" for r in reasons]
+    return subject, "\n".join(lines)
+
+
+def _report_email(r: Report, reasons: tuple[str, ...]) -> tuple[str, str]:
+    subject = f"[sharedwatch] Employee report ({r.urgency}): {_one_line(r.subject or r.text)}"
+    lines = [
+        f"An employee reported this through the {r.channel} channel, urgency {r.urgency}.",
+        f"Tracking id: {r.report_id}",
+        f"Reported by: {r.reporter_email or 'anonymous'}",
+    ]
+    if r.department:
+        lines.append(f"Department: {r.department}")
+    if r.platform:
+        lines.append(f"Platform: {r.platform}")
+    lines += ["", r.text, ""]
+    lines += [f"Link: {u}" for u in r.urls]
+    lines += ["", "Why you are getting this:"]
+    lines += [f"  - {reason}" for reason in reasons]
+    return subject, "\n".join(lines)
+
+
+def _sms(signal: Signal) -> str:
+    if isinstance(signal, Mention):
+        who = f"@{signal.author.handle}" if signal.author.handle else signal.platform
+        head = f"sharedwatch: {who} ({_reach(signal.author.followers)}) on {signal.platform or signal.source}: "
+        tail = f" {signal.url}" if signal.url and len(signal.url) <= 60 else ""
+    else:
+        head = f"sharedwatch report ({signal.urgency}): "
+        tail = f" #{signal.report_id}"
+    room = SMS_LIMIT - len(head) - len(tail)
+    return _clip(head + _clip(_one_line(signal.text), max(room, 0)) + tail, SMS_LIMIT)
+
+
+def render(signal: Signal, route: Route) -> Notification:
+    if isinstance(signal, Mention):
+        subject, email = _mention_email(signal, route.reasons)
+        item_id = signal.mention_id
+    else:
+        subject, email = _report_email(signal, route.reasons)
+        item_id = signal.report_id
+    return Notification(
+        delivery_id=delivery_id_for(signal, route.group),
+        group=route.group,
+        subject=_ascii_subject(subject),
+        email=email,
+        sms=_sms(signal),
+        reasons=route.reasons,
+        item_kind=signal.kind,
+        item_id=item_id,
+    )
+
+
+def sns_message(n: Notification) -> str:
+    """The MessageStructure=json document: one variant per subscriber protocol."""
+    structured = {
+        "delivery_id": n.delivery_id,
+        "group": n.group,
+        "item_kind": n.item_kind,
+        "item_id": n.item_id,
+        "subject": n.subject,
+        "email": n.email,
+        "sms": n.sms,
+        "reasons": list(n.reasons),
+    }
+    return json.dumps(
+        {
+            "default": n.email,
+            "email": n.email,
+            "sms": n.sms,
+            "sqs": json.dumps(structured, ensure_ascii=False),
+        },
+        ensure_ascii=False,
+    )

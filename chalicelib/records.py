@@ -1,0 +1,108 @@
+"""Pure typed records: what every source and intake channel produces, and what routing reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+Urgency = Literal["low", "normal", "urgent"]
+URGENCIES: tuple[Urgency, ...] = ("low", "normal", "urgent")
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    handle: str = ""
+    name: str = ""
+    followers: int = 0
+    verified: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    mention_id: str  # deterministic: derived from identity, so redeliveries collapse
+    identity: str  # "x:1893021" or a canonical URL
+    source: str  # the source slug that delivered it first
+    platform: str
+    external_id: str
+    url: str
+    text: str
+    author: Author
+    published_at: datetime
+    received_at: datetime
+    lang: str = ""
+    brand: str = ""
+    engagement: dict[str, int] = field(default_factory=dict)
+    delivery_id: str = ""
+    raw: str = ""  # the payload as received, size-capped
+
+    kind: Literal["mention"] = "mention"
+
+    def routing_fields(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "source": self.source,
+            "platform": self.platform,
+            "text": self.text,
+            "lang": self.lang,
+            "brand": self.brand,
+            "reach": self.author.followers,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    report_id: str  # the tracking id the reporter sees
+    channel: Literal["web", "email", "slack"]
+    text: str
+    received_at: datetime
+    urls: tuple[str, ...] = ()
+    platform: str = ""
+    department: str = ""
+    urgency: Urgency = "normal"
+    reporter_email: str = ""  # empty when anonymous: no identity is kept anywhere
+    subject: str = ""
+    status: Literal["received", "quarantined"] = "received"
+    quarantine_reason: str = ""
+
+    kind: Literal["report"] = "report"
+
+    @property
+    def anonymous(self) -> bool:
+        return not self.reporter_email
+
+    def routing_fields(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "source": self.channel,
+            "channel": self.channel,
+            "platform": self.platform,
+            "text": self.text,
+            "department": self.department,
+            "urgency": self.urgency,
+        }
+
+
+Signal = Mention | Report
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One message for one stakeholder group about one stored signal."""
+
+    delivery_id: str
+    group: str
+    subject: str
+    email: str
+    sms: str
+    reasons: tuple[str, ...]
+    item_kind: str
+    item_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    received: int
+    stored: int
+    duplicates: int
+    ids: tuple[str, ...] = ()

@@ -1,0 +1,94 @@
+"""The one reader of the environment: a frozen Settings built once per process."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+LOCAL_STAGE = "local"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    stage: str
+    region: str
+    account_id: str
+    # Every table and topic name is this prefix plus a fixed suffix, so infra/ and the local
+    # stack agree by construction (e.g. "sharedwatch-dev-" + "mentions").
+    resource_prefix: str
+    parameter_prefix: str
+    mentions_stream_arn: str
+    reports_stream_arn: str
+    company_domains: tuple[str, ...]
+    reports_address: str
+    public_base_url: str
+    report_retention_days: int
+    max_body_bytes: int
+    tracing_enabled: bool
+    local_outbox_path: str
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == LOCAL_STAGE
+
+    def table_name(self, suffix: str) -> str:
+        return f"{self.resource_prefix}{suffix}"
+
+    def topic_name(self, suffix: str) -> str:
+        return f"{self.resource_prefix}{suffix}"
+
+    def topic_arn(self, suffix: str) -> str:
+        return f"arn:aws:sns:{self.region}:{self.account_id}:{self.topic_name(suffix)}"
+
+    def group_topic_arn(self, group: str) -> str:
+        return self.topic_arn(f"group-{group}")
+
+    def parameter_name(self, suffix: str) -> str:
+        return f"{self.parameter_prefix}{suffix}"
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _stream_arn(region: str, account_id: str, table: str) -> str:
+    # A placeholder that is a valid ARN: the local stack and the tests read the real stream
+    # themselves; on AWS infra/ passes the real ARN through the stage environment.
+    return f"arn:aws:dynamodb:{region}:{account_id}:table/{table}/stream/local"
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    e = dict(os.environ if env is None else env)
+    stage = e.get("SHAREDWATCH_STAGE", "dev")
+    region = e.get("AWS_REGION") or e.get("AWS_DEFAULT_REGION") or "us-east-1"
+    account_id = e.get("SHAREDWATCH_ACCOUNT_ID", "123456789012")
+    prefix = e.get("SHAREDWATCH_RESOURCE_PREFIX", f"sharedwatch-{stage}-")
+    domains = tuple(
+        d.strip().lower()
+        for d in e.get("SHAREDWATCH_COMPANY_DOMAINS", "example.com").split(",")
+        if d.strip()
+    )
+    return Settings(
+        stage=stage,
+        region=region,
+        account_id=account_id,
+        resource_prefix=prefix,
+        parameter_prefix=e.get("SHAREDWATCH_PARAMETER_PREFIX", f"/sharedwatch/{stage}/"),
+        mentions_stream_arn=e.get("SHAREDWATCH_MENTIONS_STREAM_ARN")
+        or _stream_arn(region, account_id, f"{prefix}mentions"),
+        reports_stream_arn=e.get("SHAREDWATCH_REPORTS_STREAM_ARN")
+        or _stream_arn(region, account_id, f"{prefix}reports"),
+        company_domains=domains,
+        reports_address=e.get("SHAREDWATCH_REPORTS_ADDRESS", f"reports@{domains[0]}"),
+        public_base_url=e.get("SHAREDWATCH_PUBLIC_BASE_URL", "").rstrip("/"),
+        report_retention_days=int(e.get("SHAREDWATCH_REPORT_RETENTION_DAYS", "365")),
+        max_body_bytes=int(e.get("SHAREDWATCH_MAX_BODY_BYTES", str(1024 * 1024))),
+        tracing_enabled=_flag(e.get("SHAREDWATCH_TRACING", "false")),
+        local_outbox_path=e.get("SHAREDWATCH_LOCAL_OUTBOX", ""),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,20 @@
+"""Source registry: one module per source; its slug is its module name, key and URL segment."""
+
+from __future__ import annotations
+
+from chalicelib.errors import UnknownSource
+from chalicelib.sources.base import Source
+from chalicelib.sources.generic import GenericSource
+
+REGISTRY: dict[str, Source] = {
+    GenericSource.slug: GenericSource(),
+}
+
+
+def get_source(slug: str) -> Source:
+    try:
+        return REGISTRY[slug]
+    except KeyError:
+        raise UnknownSource(
+            f"no source named {slug[:64]!r}; known sources: {', '.join(sorted(REGISTRY))}"
+        ) from None

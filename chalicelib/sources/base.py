@@ -1,0 +1,173 @@
+"""What every source adapter provides, and the helpers they share to build Mention records."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from chalicelib.clock import parse_timestamp
+from chalicelib.errors import InvalidPayload, MethodNotAllowed, MalformedBody
+from chalicelib.records import Author, Mention
+from chalicelib.triage.identity import key_for, normalize_platform, post_identity
+
+RAW_CAP_CHARS = 16_384
+TEXT_CAP_CHARS = 40_000
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One HTTP delivery as the source sees it: lower-cased headers and the raw body."""
+
+    headers: Mapping[str, str]
+    body: bytes
+    query: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Handshake:
+    body: str
+    content_type: str = "text/plain"
+
+
+class Source(Protocol):
+    slug: str
+
+    def verify(self, delivery: Delivery, *, secrets: Sequence[str]) -> None:
+        """Raise VerificationFailed unless one of the secrets signed this delivery."""
+
+    def parse(self, delivery: Delivery, *, received_at: datetime) -> list[Mention]:
+        """Turn a verified delivery into mentions; raise MalformedBody or InvalidPayload."""
+
+    def handshake(self, query: Mapping[str, str], *, secrets: Sequence[str]) -> Handshake:
+        """Answer the platform's GET handshake."""
+
+
+class NoHandshake:
+    """Mixin for sources whose platform does not do a GET handshake."""
+
+    slug: str
+
+    def handshake(self, query: Mapping[str, str], *, secrets: Sequence[str]) -> Handshake:
+        raise MethodNotAllowed(f"source '{self.slug}' has no GET handshake; POST deliveries to it")
+
+
+def load_json(body: bytes) -> Any:
+    try:
+        return json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise MalformedBody(f"body is not UTF-8: {exc.reason} at byte {exc.start}") from exc
+    except json.JSONDecodeError as exc:
+        raise MalformedBody(f"body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from exc
+
+
+def cap_raw(item: Any) -> str:
+    text = json.dumps(item, ensure_ascii=False, separators=(",", ":"), default=str)
+    return text if len(text) <= RAW_CAP_CHARS else text[:RAW_CAP_CHARS] + "…[truncated]"
+
+
+def _int(value: Any, path: str, errors: list[str]) -> int:
+    if value is None or value == "":
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        errors.append(f"{path}: expected a number")
+        return 0
+    try:
+        return max(0, int(value))
+    except ValueError:
+        errors.append(f"{path}: expected a number, got {str(value)[:40]!r}")
+        return 0
+
+
+def _str(value: Any, path: str, errors: list[str]) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return str(value)
+    errors.append(f"{path}: expected a string")
+    return ""
+
+
+def mention_from_fields(
+    item: Any,
+    *,
+    path: str,
+    source: str,
+    received_at: datetime,
+    delivery_id: str,
+    errors: list[str],
+) -> Mention | None:
+    """Validate one mention in the documented shape; append each problem to `errors`."""
+    if not isinstance(item, dict):
+        errors.append(f"{path}: expected an object")
+        return None
+    before = len(errors)
+    external_id = _str(item.get("id"), f"{path}.id", errors).strip()
+    url = _str(item.get("url"), f"{path}.url", errors).strip()
+    text = _str(item.get("text"), f"{path}.text", errors)
+    if not text.strip():
+        errors.append(f"{path}.text: required and must not be empty")
+    elif len(text) > TEXT_CAP_CHARS:
+        errors.append(f"{path}.text: {len(text)} characters, at most {TEXT_CAP_CHARS}")
+    if url and not url.lower().startswith(("http://", "https://")):
+        errors.append(f"{path}.url: must be an http(s) URL")
+    if not external_id and not url:
+        errors.append(f"{path}: one of id or url is required")
+    published_raw = _str(item.get("published_at"), f"{path}.published_at", errors)
+    published_at = received_at
+    if not published_raw:
+        errors.append(f"{path}.published_at: required (ISO 8601)")
+    else:
+        try:
+            published_at = parse_timestamp(published_raw)
+        except ValueError:
+            errors.append(f"{path}.published_at: not an ISO 8601 timestamp: {published_raw[:40]!r}")
+    author_raw = item.get("author") or {}
+    if not isinstance(author_raw, dict):
+        errors.append(f"{path}.author: expected an object")
+        author_raw = {}
+    author = Author(
+        handle=_str(author_raw.get("handle"), f"{path}.author.handle", errors).lstrip("@"),
+        name=_str(author_raw.get("name"), f"{path}.author.name", errors),
+        followers=_int(author_raw.get("followers"), f"{path}.author.followers", errors),
+        verified=bool(author_raw.get("verified", False)),
+    )
+    engagement_raw = item.get("engagement") or {}
+    engagement: dict[str, int] = {}
+    if isinstance(engagement_raw, dict):
+        for name, value in engagement_raw.items():
+            engagement[str(name)[:32]] = _int(value, f"{path}.engagement.{name}", errors)
+    else:
+        errors.append(f"{path}.engagement: expected an object")
+    if len(errors) > before:
+        return None
+    platform = normalize_platform(_str(item.get("platform"), f"{path}.platform", errors))
+    identity = post_identity(platform=platform, external_id=external_id, url=url)
+    if not platform and identity.startswith("x:"):
+        platform = "x"
+    return Mention(
+        mention_id=key_for("mention", identity),
+        identity=identity,
+        source=source,
+        platform=platform,
+        external_id=external_id,
+        url=url,
+        text=text,
+        author=author,
+        published_at=published_at,
+        received_at=received_at,
+        lang=_str(item.get("lang"), f"{path}.lang", errors)[:16],
+        brand=_str(item.get("brand"), f"{path}.brand", errors)[:128],
+        engagement=engagement,
+        delivery_id=delivery_id,
+        raw=cap_raw(item),
+    )
+
+
+def require_valid(errors: list[str], what: str) -> None:
+    if errors:
+        shown = errors[:20]
+        more = f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""
+        raise InvalidPayload(f"{what}: {'; '.join(shown)}{more}", extra={"errors": errors[:100]})

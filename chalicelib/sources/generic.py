@@ -1,0 +1,86 @@
+"""Any sender that speaks Standard Webhooks (https://www.standardwebhooks.com), Svix included.
+
+Envelope: {"type": "mention.created", "timestamp": ..., "data": {...one mention...}} or
+{"type": "mention.batch", "data": {"mentions": [...up to 500...]}}."""
+
+from __future__ import annotations
+
+import binascii
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from chalicelib.errors import InvalidPayload, VerificationFailed
+from chalicelib.records import Mention
+from chalicelib.sources.base import Delivery, NoHandshake, load_json, mention_from_fields, require_valid
+
+MAX_BATCH = 500
+_HEADER_SETS = (
+    ("webhook-id", "webhook-timestamp", "webhook-signature"),
+    ("svix-id", "svix-timestamp", "svix-signature"),
+)
+
+
+class GenericSource(NoHandshake):
+    slug = "generic"
+
+    def verify(self, delivery: Delivery, *, secrets: Sequence[str]) -> None:
+        names = next((s for s in _HEADER_SETS if s[0] in delivery.headers), _HEADER_SETS[0])
+        missing = [n for n in names if not delivery.headers.get(n)]
+        if missing:
+            raise VerificationFailed(f"missing header(s): {', '.join(missing)}")
+        if not secrets:
+            raise VerificationFailed("no signing secret is configured for source 'generic'")
+        headers = {n: delivery.headers[n] for n in names}
+        last = "signature does not match"
+        for secret in secrets:
+            try:
+                Webhook(secret).verify(delivery.body, headers)
+                return
+            except WebhookVerificationError as exc:
+                last = str(exc) or last
+            # The library raises these on malformed headers or secrets instead of its own error.
+            except (ValueError, binascii.Error, TypeError) as exc:
+                last = f"malformed signature header: {exc}"
+        raise VerificationFailed(last.rstrip(".").lower() if last else "signature does not match")
+
+    def parse(self, delivery: Delivery, *, received_at: datetime) -> list[Mention]:
+        envelope = load_json(delivery.body)
+        if not isinstance(envelope, dict):
+            raise InvalidPayload("expected a JSON object with type, timestamp and data")
+        event_type = envelope.get("type")
+        data = envelope.get("data")
+        delivery_id = delivery.headers.get("webhook-id") or delivery.headers.get("svix-id") or ""
+        errors: list[str] = []
+        if event_type == "mention.created":
+            mention = mention_from_fields(
+                data, path="data", source=self.slug, received_at=received_at, delivery_id=delivery_id, errors=errors
+            )
+            require_valid(errors, "invalid mention")
+            assert mention is not None
+            return [mention]
+        if event_type == "mention.batch":
+            items = data.get("mentions") if isinstance(data, dict) else None
+            if not isinstance(items, list):
+                raise InvalidPayload("mention.batch needs data.mentions, a list")
+            if len(items) > MAX_BATCH:
+                raise InvalidPayload(f"data.mentions holds {len(items)} mentions, at most {MAX_BATCH}")
+            mentions = [
+                mention_from_fields(
+                    item,
+                    path=f"data.mentions[{i}]",
+                    source=self.slug,
+                    received_at=received_at,
+                    delivery_id=delivery_id,
+                    errors=errors,
+                )
+                for i, item in enumerate(items)
+            ]
+            require_valid(errors, "invalid mention batch (nothing was stored)")
+            return [m for m in mentions if m is not None]
+        raise InvalidPayload(
+            f"unsupported event type {str(event_type)[:64]!r}: expected 'mention.created' or 'mention.batch'"
+        )
+
+

@@ -1,0 +1,1 @@
+"""DynamoDB through PynamoDB: the models are the source of truth for every table."""

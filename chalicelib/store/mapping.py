@@ -1,0 +1,102 @@
+"""Records to models and back, including from the raw images a DynamoDB Stream carries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Literal, cast
+
+from chalicelib.records import Author, Mention, Report, Urgency
+from chalicelib.store.models import MentionModel, ReportModel
+
+
+def mention_to_model(m: Mention) -> MentionModel:
+    return MentionModel(
+        mention_id=m.mention_id,
+        identity=m.identity,
+        source=m.source,
+        sources=[m.source],
+        platform=m.platform,
+        external_id=m.external_id,
+        url=m.url,
+        text=m.text,
+        author_handle=m.author.handle,
+        author_name=m.author.name,
+        author_followers=m.author.followers,
+        author_verified=m.author.verified,
+        published_at=m.published_at,
+        received_at=m.received_at,
+        lang=m.lang,
+        brand=m.brand,
+        engagement=dict(m.engagement),
+        delivery_id=m.delivery_id,
+        raw=m.raw,
+    )
+
+
+def mention_from_model(row: MentionModel) -> Mention:
+    engagement = row.engagement.as_dict() if hasattr(row.engagement, "as_dict") else dict(row.engagement or {})
+    return Mention(
+        mention_id=row.mention_id,
+        identity=row.identity,
+        source=row.source,
+        platform=row.platform,
+        external_id=row.external_id,
+        url=row.url,
+        text=row.text,
+        author=Author(
+            handle=row.author_handle,
+            name=row.author_name,
+            followers=int(row.author_followers),
+            verified=bool(row.author_verified),
+        ),
+        published_at=row.published_at,
+        received_at=row.received_at,
+        lang=row.lang,
+        brand=row.brand,
+        engagement={str(k): int(v) for k, v in engagement.items()},
+        delivery_id=row.delivery_id,
+        raw=row.raw,
+    )
+
+
+def report_to_model(r: Report, *, retention_days: int) -> ReportModel:
+    return ReportModel(
+        report_id=r.report_id,
+        channel=r.channel,
+        text=r.text,
+        urls=list(r.urls),
+        platform=r.platform,
+        department=r.department,
+        urgency=r.urgency,
+        reporter_email=r.reporter_email,
+        subject=r.subject,
+        status=r.status,
+        quarantine_reason=r.quarantine_reason,
+        received_at=r.received_at,
+        expires_at=r.received_at + timedelta(days=retention_days),
+    )
+
+
+def report_from_model(row: ReportModel) -> Report:
+    return Report(
+        report_id=row.report_id,
+        channel=cast(Literal["web", "email", "slack"], row.channel),
+        text=row.text,
+        received_at=row.received_at,
+        urls=tuple(row.urls or ()),
+        platform=row.platform,
+        department=row.department,
+        urgency=cast(Urgency, row.urgency),
+        reporter_email=row.reporter_email,
+        subject=row.subject,
+        status=cast(Literal["received", "quarantined"], row.status),
+        quarantine_reason=row.quarantine_reason,
+    )
+
+
+def mention_from_image(image: dict[str, Any]) -> Mention:
+    return mention_from_model(MentionModel.from_raw_data(image))
+
+
+def report_from_image(image: dict[str, Any]) -> Report:
+    return report_from_model(ReportModel.from_raw_data(image))

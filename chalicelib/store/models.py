@@ -1,0 +1,130 @@
+"""PynamoDB models. Key schemas, GSIs, TTL and streams are declared here and nowhere else:
+the local stack and infra/ both create tables from `TABLES`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.settings import get_settings
+
+_settings = get_settings()
+
+
+class _Meta:
+    region = _settings.region
+    billing_mode = "PAY_PER_REQUEST"
+    # PynamoDB retries throttles itself on top of botocore's own retries.
+    max_retry_attempts = 4
+    base_backoff_ms = 50
+
+
+class MentionModel(Model):
+    class Meta(_Meta):
+        table_name = _settings.table_name("mentions")
+        stream_view_type = "NEW_IMAGE"
+
+    mention_id = UnicodeAttribute(hash_key=True)
+    identity = UnicodeAttribute()
+    source = UnicodeAttribute()
+    sources = ListAttribute(of=UnicodeAttribute, default=list)
+    platform = UnicodeAttribute(default="")
+    external_id = UnicodeAttribute(default="")
+    url = UnicodeAttribute(default="")
+    text = UnicodeAttribute()
+    author_handle = UnicodeAttribute(default="")
+    author_name = UnicodeAttribute(default="")
+    author_followers = NumberAttribute(default=0)
+    author_verified = BooleanAttribute(default=False)
+    published_at = UTCDateTimeAttribute()
+    received_at = UTCDateTimeAttribute()
+    lang = UnicodeAttribute(default="")
+    brand = UnicodeAttribute(default="")
+    engagement = MapAttribute[str, Any](default=dict)
+    delivery_id = UnicodeAttribute(default="")
+    raw = UnicodeAttribute(default="")
+
+
+class ReportModel(Model):
+    class Meta(_Meta):
+        table_name = _settings.table_name("reports")
+        stream_view_type = "NEW_IMAGE"
+
+    report_id = UnicodeAttribute(hash_key=True)
+    channel = UnicodeAttribute()
+    text = UnicodeAttribute()
+    urls = ListAttribute(of=UnicodeAttribute, default=list)
+    platform = UnicodeAttribute(default="")
+    department = UnicodeAttribute(default="")
+    urgency = UnicodeAttribute(default="normal")
+    reporter_email = UnicodeAttribute(default="")
+    subject = UnicodeAttribute(default="")
+    status = UnicodeAttribute(default="received")
+    quarantine_reason = UnicodeAttribute(default="")
+    received_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute(null=True)
+
+
+class PendingDeliveryIndex(GlobalSecondaryIndex["DeliveryModel"]):
+    """Sparse: only deliveries claimed but not yet sent carry `pending`."""
+
+    class Meta:
+        index_name = "pending"
+        projection = AllProjection()
+
+    pending = UnicodeAttribute(hash_key=True)
+    claimed_at = UTCDateTimeAttribute(range_key=True)
+
+
+class DeliveryModel(Model):
+    """The delivery log: a row is claimed with a conditional put before the publish, and marked
+    sent after it, so a redelivered stream record skips what was sent and retries the rest."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("deliveries")
+
+    delivery_id = UnicodeAttribute(hash_key=True)
+    item_kind = UnicodeAttribute()
+    item_id = UnicodeAttribute()
+    group = UnicodeAttribute()
+    topic_arn = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    message = UnicodeAttribute()  # the MessageStructure=json document, kept for retries
+    reasons = ListAttribute(of=UnicodeAttribute, default=list)
+    status = UnicodeAttribute()  # claimed | sent
+    attempts = NumberAttribute(default=0)
+    claimed_at = UTCDateTimeAttribute()
+    sent_at = UTCDateTimeAttribute(null=True)
+    message_id = UnicodeAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    pending = UnicodeAttribute(null=True)
+    pending_index = PendingDeliveryIndex()
+
+
+class ConfigModel(Model):
+    """Admin-editable configuration: departments, stakeholder groups, routing rules."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("config")
+
+    kind = UnicodeAttribute(hash_key=True)  # department | group | rule | route
+    key = UnicodeAttribute(range_key=True)
+    body = UnicodeAttribute()  # JSON document, validated by the module that owns the kind
+    updated_at = UTCDateTimeAttribute()
+
+
+TABLES: tuple[type[Model], ...] = (MentionModel, ReportModel, DeliveryModel, ConfigModel)
+TTL_ATTRIBUTES: dict[str, str] = {ReportModel.Meta.table_name: "expires_at"}
+STREAM_TABLES: tuple[type[Model], ...] = (MentionModel, ReportModel)
+TOPIC_SUFFIXES: tuple[str, ...] = ("inbound-email",)

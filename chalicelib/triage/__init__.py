@@ -1,0 +1,1 @@
+"""Pure triage: no boto3, no Chalice."""

@@ -1,0 +1,77 @@
+"""One post, one identity: the platform's post id where there is one, else the canonical URL."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Hosts that serve the same posts under another name.
+_HOST_ALIASES = {
+    "twitter.com": "x.com",
+    "mobile.twitter.com": "x.com",
+    "mobile.x.com": "x.com",
+    "m.facebook.com": "facebook.com",
+    "mbasic.facebook.com": "facebook.com",
+    "web.facebook.com": "facebook.com",
+    "m.youtube.com": "youtube.com",
+    "youtu.be": "youtube.com",
+    "old.reddit.com": "reddit.com",
+    "m.reddit.com": "reddit.com",
+}
+_PLATFORM_ALIASES = {"twitter": "x", "ig": "instagram", "fb": "facebook"}
+_TRACKING_PARAMS = re.compile(
+    r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|igsh|ref|ref_src|ref_url|s|t|si|"
+    r"feature|_ga|yclid|twclid)$",
+    re.IGNORECASE,
+)
+_X_STATUS = re.compile(r"^/(?:[^/]+|i/web)/status(?:es)?/(\d+)", re.IGNORECASE)
+
+
+def normalize_platform(platform: str) -> str:
+    p = platform.strip().lower()
+    return _PLATFORM_ALIASES.get(p, p)
+
+
+def canonical_url(url: str) -> str:
+    """Lowercase scheme and host, fold host aliases, drop tracking params, fragment, slashes."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    host = _HOST_ALIASES.get(host, host)
+    path = parts.path or "/"
+    if host == "youtube.com" and parts.hostname and parts.hostname.lower() == "youtu.be":
+        query = [("v", path.strip("/"))]
+        path = "/watch"
+    else:
+        query = [(k, v) for k, v in parse_qsl(parts.query) if not _TRACKING_PARAMS.match(k)]
+    path = re.sub(r"/{2,}", "/", path).rstrip("/") or "/"
+    if host in {"x.com", "facebook.com", "instagram.com", "reddit.com"}:
+        path = path.lower()
+    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    return urlunsplit(("https", host + port, path, urlencode(sorted(query)), ""))
+
+
+def post_identity(*, platform: str, external_id: str, url: str) -> str:
+    """The identity string two deliveries of the same post share."""
+    p = normalize_platform(platform)
+    if url:
+        canon = canonical_url(url)
+        parts = urlsplit(canon)
+        if parts.hostname == "x.com" and (m := _X_STATUS.match(parts.path)):
+            return f"x:{m.group(1)}"
+        if not external_id:
+            return canon
+    if p and external_id:
+        return f"{p}:{external_id.strip()}"
+    if external_id:
+        return f"id:{external_id.strip()}"
+    raise ValueError("a post needs an id or a url to be identified")
+
+
+def key_for(namespace: str, identity: str) -> str:
+    """A short deterministic key: the same identity always gives the same key."""
+    digest = hashlib.sha256(f"{namespace}\x00{identity}".encode()).digest()
+    return base64.b32encode(digest[:15]).decode().lower()

@@ -1,0 +1,57 @@
+"""Demo configuration for the local stack: departments' stakeholder groups, routing rules and
+the default route. Loaded through the same functions the admin API will use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.notify.topics import ensure_group_topic
+from chalicelib.store.config import Group, save_default_route, save_group, save_rule
+
+GROUPS = (
+    Group("social-team", "Social team", "Owns the brand's social presence; hears about everything by default."),
+    Group("customer-care", "Customer care", "Complaints about service, refunds, lost bags."),
+    Group("operations", "Operations", "Delays, cancellations, staff on the ground."),
+    Group("crisis-team", "Crisis team", "Urgent reports and anything that could become a story."),
+    Group("executives", "Executives", "Told when something is critical."),
+)
+
+RULES: tuple[dict[str, Any], ...] = (
+    {
+        "id": "every-mention",
+        "name": "Every mention reaches the social team",
+        "order": 10,
+        "when": {"kind": "mention"},
+        "notify": ["social-team"],
+    },
+    {
+        "id": "delays-to-operations",
+        "name": "Delays and cancellations go to operations",
+        "order": 20,
+        "when": {"keywords": ["delay", "delayed", "cancelled", "canceled", "cancellation", "stranded"]},
+        "notify": ["operations"],
+    },
+    {
+        "id": "urgent-reports",
+        "name": "Urgent employee reports reach the crisis team",
+        "order": 30,
+        "when": {"kind": "report", "urgency": "urgent"},
+        "notify": ["crisis-team", "social-team"],
+    },
+    {
+        "id": "reports-to-social",
+        "name": "Employee reports reach the social team",
+        "order": 40,
+        "when": {"kind": "report"},
+        "notify": ["social-team"],
+    },
+)
+
+
+def seed() -> None:
+    for group in GROUPS:
+        save_group(group)
+        ensure_group_topic(group.slug)
+    for rule in RULES:
+        save_rule(dict(rule))
+    save_default_route(["social-team"])

@@ -1,0 +1,267 @@
+"""`make run`: the whole local stack in one process tree, in the foreground.
+
+moto server (child) <- the Chalice app under `chalice local` (child) and, in this process, the
+stream pump, the schedule runner, the SMTP inbox and the outbox collector. Ctrl-C stops it all;
+a port already taken or a crashed child stops it with one clear line."""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import json
+import logging
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from base64 import b64encode
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+REGION = "us-east-1"
+COMPANY_DOMAIN = "example.com"
+
+
+_CHALICE_CLI = "import sys; from chalice.cli import main; sys.argv[0] = 'chalice'; sys.exit(main())"
+
+
+class StackError(Exception):
+    """Stops the stack with one line."""
+
+
+def _die_with_parent() -> None:
+    # Children get their own process group (Ctrl-C reaches only us, and we stop them in order)
+    # and SIGTERM if this process dies without cleaning up.
+    os.setsid()
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def check_port_free(port: int, what: str, variable: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            raise StackError(f"port {port} ({what}) is already in use: stop what holds it or set {variable}") from None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_http(url: str, proc: subprocess.Popen[bytes], what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise StackError(f"{what} exited with code {proc.returncode} while starting")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers: that is all we wait for
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    raise StackError(f"{what} did not answer on {url} within {timeout:.0f}s")
+
+
+def load_or_create_secrets(path: Path) -> dict[str, Any]:
+    """Keep secrets across restarts so configured senders keep working (the data is in memory
+    and starts empty each run)."""
+    old: dict[str, Any] = {}
+    if path.exists():
+        try:
+            old = json.loads(path.read_text())
+        except json.JSONDecodeError:
+            old = {}
+    sources = old.get("sources") if isinstance(old.get("sources"), dict) else {}
+    return {
+        "admin_token": old.get("admin_token") or secrets.token_urlsafe(24),
+        "display_token": old.get("display_token") or secrets.token_urlsafe(24),
+        "signing_key": old.get("signing_key") or secrets.token_urlsafe(32),
+        "sources": {"generic": sources.get("generic") or "whsec_" + b64encode(secrets.token_bytes(24)).decode()},
+    }
+
+
+def app_environment(*, port: int, moto_port: int, state: Path) -> dict[str, str]:
+    return {
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "SHAREDWATCH_STAGE": "local",
+        "SHAREDWATCH_RESOURCE_PREFIX": "sharedwatch-local-",
+        "SHAREDWATCH_PARAMETER_PREFIX": "/sharedwatch/local/",
+        "SHAREDWATCH_COMPANY_DOMAINS": COMPANY_DOMAIN,
+        "SHAREDWATCH_REPORTS_ADDRESS": f"reports@{COMPANY_DOMAIN}",
+        "SHAREDWATCH_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "SHAREDWATCH_LOCAL_OUTBOX": str(state / "outbox.jsonl"),
+        "POWERTOOLS_METRICS_NAMESPACE": "sharedwatch",
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"),
+    }
+
+
+class Stack:
+    def __init__(self, *, port: int, smtp_port: int, moto_port: int, state: Path, quiet: bool) -> None:
+        self.port, self.smtp_port, self.moto_port = port, smtp_port, moto_port
+        self.state = state
+        self.quiet = quiet
+        self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.services: list[Any] = []
+
+    def _spawn(self, what: str, argv: list[str], env: dict[str, str], log_name: str | None) -> subprocess.Popen[bytes]:
+        out = (self.state / log_name).open("ab") if log_name else None
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT if out else None,
+                                preexec_fn=_die_with_parent)
+        self.children.append((what, proc))
+        return proc
+
+    def start(self) -> dict[str, Any]:
+        check_port_free(self.port, "the app", "PORT")
+        check_port_free(self.smtp_port, "the SMTP inbox", "SMTP_PORT")
+        check_port_free(self.moto_port, "moto server", "MOTO_PORT")
+        self.state.mkdir(parents=True, exist_ok=True)
+        (self.state / "outbox.jsonl").write_text("")
+        env = {**os.environ, **app_environment(port=self.port, moto_port=self.moto_port, state=self.state)}
+        env.pop("AWS_PROFILE", None)
+        moto = self._spawn("moto server", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p",
+                                           str(self.moto_port)], env, "moto.log")
+        _wait_http(f"http://127.0.0.1:{self.moto_port}/moto-api/", moto, "moto server")
+
+        # This process plays Lambda for the event handlers: same environment as the app.
+        os.environ.update(app_environment(port=self.port, moto_port=self.moto_port, state=self.state))
+        os.environ.pop("AWS_PROFILE", None)
+        from chalicelib.settings import get_settings
+        from infra.local.bootstrap import create_resources
+        from infra.local.handlers import app_event_sources, resolve
+        from infra.local.outbox import OutboxCollector
+        from infra.local.scheduler import ScheduleRunner
+        from infra.local.smtp_inbox import SmtpInbox
+        from infra.local.stream_pump import StreamPump
+
+        settings = get_settings()
+        creds_path = self.state / "credentials.json"
+        kept = load_or_create_secrets(creds_path)
+        create_resources(
+            settings,
+            parameters={
+                "signing_key": kept["signing_key"],
+                "admin_token": kept["admin_token"],
+                "display_token": kept["display_token"],
+                **{f"sources/{slug}": value for slug, value in kept["sources"].items()},
+            },
+        )
+        outbox = OutboxCollector(region=REGION, queue_name="sharedwatch-local-outbox",
+                                 topic_prefix=settings.topic_name("group-"), path=self.state / "outbox.jsonl")
+        outbox.setup()
+        sources = app_event_sources()
+        inbound = next(s for s in sources if getattr(s, "topic", "") == settings.topic_name("inbound-email"))
+        self.services = [
+            outbox,
+            StreamPump(sources, region=REGION, dead_letters=self.state / "dead-letters.jsonl"),
+            ScheduleRunner(sources, region=REGION),
+            SmtpInbox(handler=resolve(inbound.handler_string), handler_name=inbound.name,
+                      topic_arn=settings.topic_arn("inbound-email"), port=self.smtp_port,
+                      accepted=[settings.reports_address], company_domains=list(settings.company_domains)),
+        ]
+        for service in self.services:
+            service.start()
+
+        app_proc = self._spawn(
+            "the app (chalice local)",
+            [sys.executable, "-c", _CHALICE_CLI, "local", "--stage", "local", "--host", "127.0.0.1",
+             "--port", str(self.port), "--no-autoreload"],
+            env,
+            "app.log" if self.quiet else None,
+        )
+        _wait_http(f"http://127.0.0.1:{self.port}/health", app_proc, "the app (chalice local)")
+        credentials = {
+            "base_url": f"http://127.0.0.1:{self.port}",
+            "smtp": {"host": "127.0.0.1", "port": self.smtp_port},
+            "admin_token": kept["admin_token"],
+            "display_token": kept["display_token"],
+            "reports_address": settings.reports_address,
+            "company_domain": COMPANY_DOMAIN,
+            "sources": kept["sources"],
+            "signing_key": kept["signing_key"],
+            "moto_endpoint": f"http://127.0.0.1:{self.moto_port}",
+        }
+        creds_path.write_text(json.dumps(credentials, indent=2) + "\n")
+        creds_path.chmod(0o600)
+        return credentials
+
+    def watch(self) -> None:
+        while True:
+            for what, proc in self.children:
+                if proc.poll() is not None:
+                    raise StackError(f"{what} exited with code {proc.returncode}; the stack is stopping")
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        for service in reversed(self.services):
+            try:
+                service.stop()
+            except Exception:
+                pass
+        for _, proc in reversed(self.children):
+            if proc.poll() is None:
+                proc.terminate()
+        for _, proc in self.children:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.local", description="Run the sharedwatch local stack.")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--smtp-port", type=int, default=int(os.environ.get("SMTP_PORT", "2525")))
+    parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", "0")) or None)
+    parser.add_argument("--state-dir", type=Path, default=ROOT / ".local")
+    parser.add_argument("--quiet", action="store_true", help="send the app's log to STATE/app.log")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stack = Stack(port=args.port, smtp_port=args.smtp_port, moto_port=args.moto_port or free_port(),
+                  state=args.state_dir.resolve(), quiet=args.quiet)
+    stopping = False
+
+    def _terminate(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        creds = stack.start()
+        print(
+            "\nsharedwatch is running (Ctrl-C stops it)\n"
+            f"  app          {creds['base_url']}  (report form: {creds['base_url']}/report)\n"
+            f"  outbox       {creds['base_url']}/local/outbox\n"
+            f"  health       {creds['base_url']}/health\n"
+            f"  SMTP inbox   {creds['smtp']['host']}:{creds['smtp']['port']}  (mail {creds['reports_address']})\n"
+            f"  credentials  {stack.state / 'credentials.json'}\n"
+            "READY",
+            flush=True,
+        )
+        stack.watch()
+    except KeyboardInterrupt:
+        stopping = True
+        print("\nsharedwatch: stopping", flush=True)
+    except StackError as exc:
+        print(f"sharedwatch: {exc}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        stack.stop()
+    return 0 if stopping else 1
