@@ -13,7 +13,7 @@ MAX_ATTEMPTS = 6
 
 
 def backoff_delay(attempt: int, *, base: float = BASE_SECONDS, cap: float = CAP_SECONDS) -> float:
-    return random.uniform(0, min(cap, base * (2**attempt)))
+    return random.uniform(0, min(cap, base * (2**attempt)))  # noqa: S311  (jitter, not crypto)
 
 
 def sleep_backoff(attempt: int, sleep: Callable[[float], None] = time.sleep) -> None:

@@ -37,4 +37,4 @@ def signing_key() -> bytes:
 def clear_cache() -> None:
     from aws_lambda_powertools.utilities import parameters
 
-    parameters.clear_caches()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]

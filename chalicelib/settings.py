@@ -65,9 +65,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     account_id = e.get("SHAREDWATCH_ACCOUNT_ID", "123456789012")
     prefix = e.get("SHAREDWATCH_RESOURCE_PREFIX", f"sharedwatch-{stage}-")
     domains = tuple(
-        d.strip().lower()
-        for d in e.get("SHAREDWATCH_COMPANY_DOMAINS", "example.com").split(",")
-        if d.strip()
+        d.strip().lower() for d in e.get("SHAREDWATCH_COMPANY_DOMAINS", "example.com").split(",") if d.strip()
     )
     return Settings(
         stage=stage,

@@ -24,7 +24,12 @@ def health() -> Response:
         checks["dynamodb"] = f"failing: {type(exc).__name__}"
     ok = all(v == "ok" for v in checks.values())
     return json_response(
-        {"status": "ok" if ok else "degraded", "stage": get_settings().stage, "checks": checks, "time": isoformat(utcnow())},
+        {
+            "status": "ok" if ok else "degraded",
+            "stage": get_settings().stage,
+            "checks": checks,
+            "time": isoformat(utcnow()),
+        },
         status=200 if ok else 503,
         headers={"Cache-Control": "no-store"},
     )

@@ -17,12 +17,10 @@ TYPE_BASE = "https://sharedwatch.dev/problems/"
 P = ParamSpec("P")
 
 
-def problem(
-    *, status: int, title: str, detail: str, slug: str, extra: dict[str, Any] | None = None
-) -> Response:
+def problem(*, status: int, title: str, detail: str, slug: str, extra: dict[str, Any] | None = None) -> Response:
     body: dict[str, Any] = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail}
     body.update(extra or {})
-    headers = {"Content-Type": PROBLEM_TYPE, "Cache-Control": "no-store"}
+    headers: dict[str, str | list[str]] = {"Content-Type": PROBLEM_TYPE, "Cache-Control": "no-store"}
     if status in (429, 503):
         headers["Retry-After"] = "30"
     return Response(body=json.dumps(body, ensure_ascii=False), status_code=status, headers=headers)
@@ -62,7 +60,7 @@ def media_type(request: Request) -> str:
 
 def raw_body(request: Request) -> bytes:
     body = request.raw_body
-    return body if isinstance(body, bytes) else (body or b"")
+    return body.encode("utf-8") if isinstance(body, str) else (body or b"")
 
 
 def json_response(body: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> Response:

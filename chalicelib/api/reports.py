@@ -37,7 +37,7 @@ _TRACKING_ID = re.compile(r"^[a-z][a-z2-7]{15}$")
 
 def _wants_html(request: Request) -> bool:
     accept = (request.headers.get("accept") or "").lower()
-    return "text/html" in accept or "*/*" not in accept and "json" not in accept
+    return "text/html" in accept or ("*/*" not in accept and "json" not in accept)
 
 
 def _form_fields(request: Request) -> dict[str, str]:
@@ -45,7 +45,9 @@ def _form_fields(request: Request) -> dict[str, str]:
     kind = media_type(request)
     try:
         if kind == "application/x-www-form-urlencoded":
-            return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=50, strict_parsing=False))
+            return dict(
+                parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=50, strict_parsing=False)
+            )
         header = f"Content-Type: {request.headers.get('content-type')}\r\n\r\n".encode()
         message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(header + body)
         fields: dict[str, str] = {}
@@ -59,8 +61,9 @@ def _form_fields(request: Request) -> dict[str, str]:
         raise MalformedBody(f"the form body could not be read: {exc}") from exc
 
 
-def _form_page(form: web_form.FormInput, *, status: int = 200, problems: dict[str, str] | None = None,
-               banner: str = "") -> Response:
+def _form_page(
+    form: web_form.FormInput, *, status: int = 200, problems: dict[str, str] | None = None, banner: str = ""
+) -> Response:
     token = web_form.issue_token(key=secrets.signing_key(), now=utcnow())
     return page(
         "report_form.html",
@@ -109,11 +112,15 @@ def submit_report() -> Response:
     if problems:
         if html:
             return _form_page(form, status=422, problems=problems)
-        return from_error(InvalidPayload("; ".join(f"{k}: {v}" for k, v in problems.items()), extra={"errors": problems}))
+        return from_error(
+            InvalidPayload("; ".join(f"{k}: {v}" for k, v in problems.items()), extra={"errors": problems})
+        )
     report = web_form.to_report(form, tracking_id=web_form.tracking_id_for(nonce), received_at=now)
     # A bot that filled the honeypot sees the same receipt and nothing is stored or routed.
     created = False if web_form.is_bot(form) else store_report(report)
-    return page("report_receipt.html", status=201 if created else 200, report=report, created=created or web_form.is_bot(form))
+    return page(
+        "report_receipt.html", status=201 if created else 200, report=report, created=created or web_form.is_bot(form)
+    )
 
 
 @bp.route("/report/{tracking_id}", methods=["GET"])

@@ -40,7 +40,12 @@ def receive(source: str) -> Response:
         extra={"source": source, "received": result.received, "stored": result.stored, "duplicates": result.duplicates},
     )
     return json_response(
-        {"received": result.received, "stored": result.stored, "duplicates": result.duplicates, "ids": list(result.ids)},
+        {
+            "received": result.received,
+            "stored": result.stored,
+            "duplicates": result.duplicates,
+            "ids": list(result.ids),
+        },
         status=202,
     )
 

@@ -21,16 +21,18 @@ _settings = get_settings()
 def on_inbound_email(event: SNSEvent) -> None:
     try:
         notification = json.loads(event.message)
-        report = parse_notification(
-            notification, allowed_domains=_settings.company_domains, received_at=utcnow()
-        )
+        report = parse_notification(notification, allowed_domains=_settings.company_domains, received_at=utcnow())
     except (json.JSONDecodeError, InvalidPayload) as exc:
         # Retrying cannot fix a malformed notification: log it and let it go.
-        logger.error("inbound email rejected", extra={"reason": str(exc)[:300], "message_id": event.message_id})
+        logger.error("inbound email rejected", extra={"reason": str(exc)[:300], "subject": event.subject})
         return
     created = store_report(report)
     logger.info(
         "inbound email stored",
-        extra={"report_id": report.report_id, "status": report.status, "created": created,
-               "quarantine_reason": report.quarantine_reason},
+        extra={
+            "report_id": report.report_id,
+            "status": report.status,
+            "new": created,
+            "quarantine_reason": report.quarantine_reason,
+        },
     )

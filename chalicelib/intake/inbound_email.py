@@ -73,7 +73,9 @@ def body_text(message: Message) -> str:
     return re.sub(r"[ \t]+", " ", re.sub(r"\n{3,}", "\n\n", text)).strip()
 
 
-def parse_notification(notification: dict[str, Any], *, allowed_domains: Sequence[str], received_at: datetime) -> Report:
+def parse_notification(
+    notification: dict[str, Any], *, allowed_domains: Sequence[str], received_at: datetime
+) -> Report:
     if notification.get("notificationType") != "Received":
         raise InvalidPayload(f"not an SES receipt notification: {notification.get('notificationType')!r}")
     mail = notification.get("mail") or {}
@@ -85,9 +87,11 @@ def parse_notification(notification: dict[str, Any], *, allowed_domains: Sequenc
     raw = base64.b64decode(content) if encoding == "BASE64" else content.encode("utf-8", errors="replace")
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
     sender = parseaddr(str(message.get("From", "")))[1].lower() or str(mail.get("source", "")).lower()
-    subject = str(email.header.make_header(email.header.decode_header(message.get("Subject", "")))) if message.get(
-        "Subject"
-    ) else ""
+    subject = (
+        str(email.header.make_header(email.header.decode_header(message.get("Subject", ""))))
+        if message.get("Subject")
+        else ""
+    )
     text = body_text(message)[:TEXT_LIMIT] or subject or "(empty message)"
     reason = quarantine_reason(receipt, sender, allowed_domains)
     return Report(
@@ -102,5 +106,3 @@ def parse_notification(notification: dict[str, Any], *, allowed_domains: Sequenc
         status="quarantined" if reason else "received",
         quarantine_reason=reason,
     )
-
-

@@ -131,4 +131,3 @@ def to_report(form: FormInput, *, tracking_id: str, received_at: datetime) -> Re
 
 def is_bot(form: FormInput) -> bool:
     return bool(form.honeypot.strip())
-

@@ -15,6 +15,4 @@ def get_source(slug: str) -> Source:
     try:
         return REGISTRY[slug]
     except KeyError:
-        raise UnknownSource(
-            f"no source named {slug[:64]!r}; known sources: {', '.join(sorted(REGISTRY))}"
-        ) from None
+        raise UnknownSource(f"no source named {slug[:64]!r}; known sources: {', '.join(sorted(REGISTRY))}") from None

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.clock import parse_timestamp
-from chalicelib.errors import InvalidPayload, MethodNotAllowed, MalformedBody
+from chalicelib.errors import InvalidPayload, MalformedBody, MethodNotAllowed
 from chalicelib.records import Author, Mention
 from chalicelib.triage.identity import key_for, normalize_platform, post_identity
 

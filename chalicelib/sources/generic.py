@@ -6,7 +6,7 @@ Envelope: {"type": "mention.created", "timestamp": ..., "data": {...one mention.
 from __future__ import annotations
 
 import binascii
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -82,5 +82,3 @@ class GenericSource(NoHandshake):
         raise InvalidPayload(
             f"unsupported event type {str(event_type)[:64]!r}: expected 'mention.created' or 'mention.batch'"
         )
-
-

@@ -34,7 +34,7 @@ def mention_to_model(m: Mention) -> MentionModel:
 
 
 def mention_from_model(row: MentionModel) -> Mention:
-    engagement = row.engagement.as_dict() if hasattr(row.engagement, "as_dict") else dict(row.engagement or {})
+    engagement = row.engagement if isinstance(row.engagement, dict) else {}
     return Mention(
         mention_id=row.mention_id,
         identity=row.identity,
@@ -83,7 +83,7 @@ def report_from_model(row: ReportModel) -> Report:
         channel=cast(Literal["web", "email", "slack"], row.channel),
         text=row.text,
         received_at=row.received_at,
-        urls=tuple(row.urls or ()),
+        urls=tuple(str(u) for u in row.urls or ()),
         platform=row.platform,
         department=row.department,
         urgency=cast(Urgency, row.urgency),

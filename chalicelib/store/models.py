@@ -3,12 +3,10 @@ the local stack and infra/ both create tables from `TABLES`."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from pynamodb.attributes import (
     BooleanAttribute,
+    JSONAttribute,
     ListAttribute,
-    MapAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
@@ -51,7 +49,7 @@ class MentionModel(Model):
     received_at = UTCDateTimeAttribute()
     lang = UnicodeAttribute(default="")
     brand = UnicodeAttribute(default="")
-    engagement = MapAttribute[str, Any](default=dict)
+    engagement = JSONAttribute(default=dict)
     delivery_id = UnicodeAttribute(default="")
     raw = UnicodeAttribute(default="")
 

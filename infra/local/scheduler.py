@@ -24,10 +24,11 @@ def _field(spec: str, low: int, high: int, names: dict[str, int] | None = None) 
     if spec in {"*", "?"}:
         return None
     allowed: set[int] = set()
-    for part in spec.split(","):
+    for item in spec.split(","):
         step = 1
-        if "/" in part:
-            part, step_text = part.split("/", 1)
+        part = item
+        if "/" in item:
+            part, step_text = item.split("/", 1)
             step = int(step_text)
         if part in {"*", ""}:
             start, end = low, high
@@ -113,8 +114,11 @@ class ScheduleRunner:
     def __init__(self, event_sources: list[Any], *, region: str) -> None:
         self._region = region
         self._jobs = [
-            (s.name, resolve(s.handler_string), s.schedule_expression if isinstance(s.schedule_expression, str)
-             else s.schedule_expression.to_string())
+            (
+                s.name,
+                resolve(s.handler_string),
+                s.schedule_expression if isinstance(s.schedule_expression, str) else s.schedule_expression.to_string(),
+            )
             for s in event_sources
             if hasattr(s, "schedule_expression")
         ]

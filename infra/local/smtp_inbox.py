@@ -28,8 +28,9 @@ def _domain(address: str) -> str:
     return parseaddr(address)[1].rpartition("@")[2].lower()
 
 
-def ses_notification(raw: bytes, *, mail_from: str, recipients: list[str], company_domains: list[str],
-                     topic_arn: str, now: datetime) -> dict[str, Any]:
+def ses_notification(
+    raw: bytes, *, mail_from: str, recipients: list[str], company_domains: list[str], topic_arn: str, now: datetime
+) -> dict[str, Any]:
     message = message_from_bytes(raw, policy=policy.compat32)
     header_from = str(message.get("From", ""))
     envelope_ok = _domain(mail_from) in company_domains
@@ -98,8 +99,9 @@ class _Handler:
     def __init__(self, inbox: SmtpInbox) -> None:
         self._inbox = inbox
 
-    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
-                          rcpt_options: list[str]) -> str:
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
         if address.lower() not in self._inbox.accepted:
             return f"550 5.1.1 <{address}>: no such mailbox here (send to {self._inbox.accepted[0]})"
         envelope.rcpt_tos.append(address)
@@ -117,8 +119,16 @@ class _Handler:
 
 
 class SmtpInbox:
-    def __init__(self, *, handler: Any, handler_name: str, topic_arn: str, port: int, accepted: list[str],
-                 company_domains: list[str]) -> None:
+    def __init__(
+        self,
+        *,
+        handler: Any,
+        handler_name: str,
+        topic_arn: str,
+        port: int,
+        accepted: list[str],
+        company_domains: list[str],
+    ) -> None:
         self.accepted = [a.lower() for a in accepted]
         self._handler = handler
         self._name = handler_name
@@ -126,15 +136,23 @@ class SmtpInbox:
         self._domains = company_domains
         self.delivered = 0
         self._controller = Controller(
-            _Handler(self), hostname="127.0.0.1", port=port, data_size_limit=SES_SNS_CONTENT_LIMIT * 2,
-            decode_data=False, enable_SMTPUTF8=True,
+            _Handler(self),
+            hostname="127.0.0.1",
+            port=port,
+            data_size_limit=SES_SNS_CONTENT_LIMIT * 2,
+            decode_data=False,
+            enable_SMTPUTF8=True,
         )
 
     def deliver(self, raw: bytes, mail_from: str, recipients: list[str]) -> None:
         now = datetime.now(UTC)
         notification = ses_notification(
-            raw, mail_from=mail_from, recipients=recipients, company_domains=self._domains,
-            topic_arn=self._topic_arn, now=now,
+            raw,
+            mail_from=mail_from,
+            recipients=recipients,
+            company_domains=self._domains,
+            topic_arn=self._topic_arn,
+            now=now,
         )
         self._handler(sns_event(json.dumps(notification), topic_arn=self._topic_arn, now=now), LocalContext(self._name))
         self.delivered += 1

@@ -7,6 +7,7 @@ a port already taken or a crashed child stops it with one clear line."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import json
 import logging
@@ -39,10 +40,8 @@ def _die_with_parent() -> None:
     # Children get their own process group (Ctrl-C reaches only us, and we stop them in order)
     # and SIGTERM if this process dies without cleaning up.
     os.setsid()
-    try:
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 def check_port_free(port: int, what: str, variable: str) -> None:
@@ -124,8 +123,14 @@ class Stack:
 
     def _spawn(self, what: str, argv: list[str], env: dict[str, str], log_name: str | None) -> subprocess.Popen[bytes]:
         out = (self.state / log_name).open("ab") if log_name else None
-        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT if out else None,
-                                preexec_fn=_die_with_parent)
+        proc = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT if out else None,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509  (every child is spawned before any thread starts)
+        )
         self.children.append((what, proc))
         return proc
 
@@ -137,8 +142,12 @@ class Stack:
         (self.state / "outbox.jsonl").write_text("")
         env = {**os.environ, **app_environment(port=self.port, moto_port=self.moto_port, state=self.state)}
         env.pop("AWS_PROFILE", None)
-        moto = self._spawn("moto server", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p",
-                                           str(self.moto_port)], env, "moto.log")
+        moto = self._spawn(
+            "moto server",
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.moto_port)],
+            env,
+            "moto.log",
+        )
         _wait_http(f"http://127.0.0.1:{self.moto_port}/moto-api/", moto, "moto server")
 
         # This process plays Lambda for the event handlers: same environment as the app.
@@ -164,8 +173,12 @@ class Stack:
                 **{f"sources/{slug}": value for slug, value in kept["sources"].items()},
             },
         )
-        outbox = OutboxCollector(region=REGION, queue_name="sharedwatch-local-outbox",
-                                 topic_prefix=settings.topic_name("group-"), path=self.state / "outbox.jsonl")
+        outbox = OutboxCollector(
+            region=REGION,
+            queue_name="sharedwatch-local-outbox",
+            topic_prefix=settings.topic_name("group-"),
+            path=self.state / "outbox.jsonl",
+        )
         outbox.setup()
         sources = app_event_sources()
         inbound = next(s for s in sources if getattr(s, "topic", "") == settings.topic_name("inbound-email"))
@@ -173,20 +186,36 @@ class Stack:
             outbox,
             StreamPump(sources, region=REGION, dead_letters=self.state / "dead-letters.jsonl"),
             ScheduleRunner(sources, region=REGION),
-            SmtpInbox(handler=resolve(inbound.handler_string), handler_name=inbound.name,
-                      topic_arn=settings.topic_arn("inbound-email"), port=self.smtp_port,
-                      accepted=[settings.reports_address], company_domains=list(settings.company_domains)),
+            SmtpInbox(
+                handler=resolve(inbound.handler_string),
+                handler_name=inbound.name,
+                topic_arn=settings.topic_arn("inbound-email"),
+                port=self.smtp_port,
+                accepted=[settings.reports_address],
+                company_domains=list(settings.company_domains),
+            ),
         ]
-        for service in self.services:
-            service.start()
 
         app_proc = self._spawn(
             "the app (chalice local)",
-            [sys.executable, "-c", _CHALICE_CLI, "local", "--stage", "local", "--host", "127.0.0.1",
-             "--port", str(self.port), "--no-autoreload"],
+            [
+                sys.executable,
+                "-c",
+                _CHALICE_CLI,
+                "local",
+                "--stage",
+                "local",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-autoreload",
+            ],
             env,
             "app.log" if self.quiet else None,
         )
+        for service in self.services:
+            service.start()
         _wait_http(f"http://127.0.0.1:{self.port}/health", app_proc, "the app (chalice local)")
         credentials = {
             "base_url": f"http://127.0.0.1:{self.port}",
@@ -214,8 +243,8 @@ class Stack:
         for service in reversed(self.services):
             try:
                 service.stop()
-            except Exception:
-                pass
+            except Exception as exc:  # keep stopping the rest
+                print(f"sharedwatch: stopping {type(service).__name__}: {exc}", file=sys.stderr)
         for _, proc in reversed(self.children):
             if proc.poll() is None:
                 proc.terminate()
@@ -235,8 +264,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="send the app's log to STATE/app.log")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    stack = Stack(port=args.port, smtp_port=args.smtp_port, moto_port=args.moto_port or free_port(),
-                  state=args.state_dir.resolve(), quiet=args.quiet)
+    for noisy in ("botocore", "mail.log", "pynamodb"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    stack = Stack(
+        port=args.port,
+        smtp_port=args.smtp_port,
+        moto_port=args.moto_port or free_port(),
+        state=args.state_dir.resolve(),
+        quiet=args.quiet,
+    )
     stopping = False
 
     def _terminate(signum: int, frame: Any) -> None:

@@ -1,0 +1,63 @@
+# sharedwatch: `make run` starts the local stack, `make test` runs every check CI runs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+LOCAL_STAMP := $(VENV)/.installed-local
+DEV_STAMP := $(VENV)/.installed-dev
+PYTEST_ARGS ?=
+
+.PHONY: run test unit functional e2e lint typecheck format bench package clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(LOCAL_STAMP): requirements.txt requirements-local.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-local.txt
+	touch $@
+
+$(DEV_STAMP): requirements-dev.txt $(LOCAL_STAMP)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(LOCAL_STAMP)
+	$(PY) -m infra.local
+
+# pytest exits 5 when it collected no tests: that is a failure here, not a pass.
+define pytest
+	@$(PY) -m pytest $(1) $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+endef
+
+test: lint typecheck
+	$(call pytest,tests)
+
+unit: $(DEV_STAMP)
+	$(call pytest,tests/unit)
+
+functional: $(DEV_STAMP)
+	$(call pytest,tests/functional)
+
+e2e: $(DEV_STAMP)
+	$(call pytest,tests/e2e)
+
+lint: $(DEV_STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck: $(DEV_STAMP)
+	$(PY) -m mypy
+
+format: $(DEV_STAMP)
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+bench: $(DEV_STAMP)
+	$(PY) -m bench
+
+package: $(LOCAL_STAMP)
+	$(PY) -m infra.package --stage $${STAGE:-dev} --out build/package
+
+clean:
+	rm -rf $(VENV) .local build .mypy_cache .ruff_cache .pytest_cache
