@@ -45,17 +45,35 @@ def quarantine_reason(receipt: dict[str, Any], sender: str, allowed_domains: Seq
     return ""
 
 
+def _charset(name: str | None) -> str:
+    label = (name or "utf-8").lower()
+    # Mail labelled GB2312 routinely carries GBK/GB18030 characters.
+    return "gb18030" if label in {"gb2312", "gbk", "x-gbk"} else label
+
+
+def _decode_bytes(data: bytes, charset: str | None) -> str:
+    try:
+        return data.decode(_charset(charset), errors="replace")
+    except LookupError:
+        return data.decode("utf-8", errors="replace")
+
+
+def decode_header_value(value: str) -> str:
+    """An RFC 2047 header as text, whatever charset it claims (and however wrongly)."""
+    try:
+        parts = email.header.decode_header(value)
+    except ValueError:
+        return value
+    return "".join(
+        _decode_bytes(text, charset) if isinstance(text, bytes) else text for text, charset in parts
+    ).strip()
+
+
 def _decode(part: Message) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
-    charset = (part.get_content_charset() or "utf-8").lower()
-    if charset in {"gb2312", "gbk"}:
-        charset = "gb18030"  # mail labelled GB2312 routinely carries GBK/GB18030 characters
-    try:
-        return payload.decode(charset, errors="replace")
-    except LookupError:
-        return payload.decode("utf-8", errors="replace")
+    return _decode_bytes(payload, part.get_content_charset())
 
 
 def body_text(message: Message) -> str:
@@ -87,11 +105,7 @@ def parse_notification(
     raw = base64.b64decode(content) if encoding == "BASE64" else content.encode("utf-8", errors="replace")
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
     sender = parseaddr(str(message.get("From", "")))[1].lower() or str(mail.get("source", "")).lower()
-    subject = (
-        str(email.header.make_header(email.header.decode_header(message.get("Subject", ""))))
-        if message.get("Subject")
-        else ""
-    )
+    subject = decode_header_value(str(message.get("Subject", "")))
     text = body_text(message)[:TEXT_LIMIT] or subject or "(empty message)"
     reason = quarantine_reason(receipt, sender, allowed_domains)
     return Report(

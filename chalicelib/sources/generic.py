@@ -32,7 +32,8 @@ class GenericSource(NoHandshake):
             raise VerificationFailed(f"missing header(s): {', '.join(missing)}")
         if not secrets:
             raise VerificationFailed("no signing secret is configured for source 'generic'")
-        headers = {n: delivery.headers[n] for n in names}
+        # The library reads only webhook-* names: Svix deliveries are the same scheme renamed.
+        headers = {std: delivery.headers[n] for std, n in zip(_HEADER_SETS[0], names, strict=True)}
         last = "signature does not match"
         for secret in secrets:
             try:

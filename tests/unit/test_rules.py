@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.errors import InvalidPayload
+from chalicelib.routing.rules import explain, parse_rule, route
+from infra.local.demo import RULES
+
+MENTION_FIELDS = {"kind": "mention", "source": "generic", "platform": "x", "reach": 48210,
+                  "text": "Third cancelled flight this month, @brand."}
+
+
+def test_demo_rules_are_valid() -> None:
+    assert [parse_rule(r).id for r in RULES] == [r["id"] for r in RULES]
+
+
+def test_route_collects_every_matching_group_with_reasons() -> None:
+    routes = route(MENTION_FIELDS, [parse_rule(r) for r in RULES], ["social-team"])
+    by_group = {r.group: r.reasons for r in routes}
+    assert set(by_group) == {"social-team", "operations"}
+    assert "text mentions 'cancelled'" in by_group["operations"][0]
+
+
+def test_route_falls_back_to_the_default_route_and_says_so() -> None:
+    rule = parse_rule({"id": "only-reports", "when": {"kind": "report"}, "notify": ["crisis-team"]})
+    [only] = route(MENTION_FIELDS, [rule], ["social-team"])
+    assert only.group == "social-team"
+    assert only.reasons == ("no rule matched: the default route",)
+
+
+def test_stop_ends_matching_in_order() -> None:
+    first = parse_rule({"id": "a", "order": 1, "when": {}, "notify": ["one"], "stop": True})
+    second = parse_rule({"id": "b", "order": 2, "when": {}, "notify": ["two"]})
+    assert [r.group for r in route(MENTION_FIELDS, [second, first], [])] == ["one"]
+
+
+def test_keywords_match_whole_words_only() -> None:
+    rule = parse_rule({"id": "k", "when": {"keywords": ["delay"]}, "notify": ["ops"]})
+    assert not explain(rule, {"text": "no delays here"})[0]
+    assert explain(rule, {"text": "A DELAY again!"})[0]
+
+
+def test_explain_says_why_a_rule_did_not_match() -> None:
+    rule = parse_rule({"id": "big", "when": {"reach_at_least": 100000}, "notify": ["execs"]})
+    assert explain(rule, MENTION_FIELDS) == (False, ["reach 48210 < 100000"])
+
+
+@pytest.mark.parametrize(
+    ("doc", "problem"),
+    [
+        ({"id": "x", "when": {"sentiment_below": 1}, "notify": ["a"]}, "when.sentiment_below: unknown condition"),
+        ({"id": "x", "when": {"reach_at_least": "lots"}, "notify": ["a"]}, "when.reach_at_least"),
+        ({"id": "x", "when": {"keywords": []}, "notify": ["a"]}, "when.keywords"),
+        ({"id": "x", "when": {}, "notify": []}, "notify"),
+        ({"id": "Bad Id", "when": {}, "notify": ["a"]}, "id:"),
+        ({"id": "x", "when": {"urgency": 3}, "notify": ["a"]}, "when.urgency"),
+    ],
+)
+def test_a_bad_rule_says_which_condition_is_wrong(doc: dict[str, object], problem: str) -> None:
+    with pytest.raises(InvalidPayload, match=problem):
+        parse_rule(doc)
