@@ -35,6 +35,9 @@ def signed_headers(body: bytes, *, secret: str = SECRET, msg_id: str | None = No
     }
 
 
-def envelope(data: dict[str, Any] | None = None, **overrides: Any) -> bytes:
-    return json.dumps({"type": "mention.created", "timestamp": "2026-11-24T10:00:00Z", "data": data or MENTION,
-                       **overrides}).encode()
+def envelope(data: dict[str, Any] | None = None, *, event_type: str = "mention.created") -> bytes:
+    return json.dumps({"type": event_type, "timestamp": "2026-11-24T10:00:00Z", "data": data or MENTION}).encode()
+
+
+def batch_envelope(items: list[Any]) -> bytes:
+    return envelope({"mentions": items}, event_type="mention.batch")

@@ -57,16 +57,16 @@ def canonical_url(url: str) -> str:
 def post_identity(*, platform: str, external_id: str, url: str) -> str:
     """The identity string two deliveries of the same post share."""
     p = normalize_platform(platform)
+    if p and external_id.strip():
+        return f"{p}:{external_id.strip()}"
     if url:
         canon = canonical_url(url)
         parts = urlsplit(canon)
+        # An X status URL names its post id, so URL-only copies join the id-bearing ones.
         if parts.hostname == "x.com" and (m := _X_STATUS.match(parts.path)):
             return f"x:{m.group(1)}"
-        if not external_id:
-            return canon
-    if p and external_id:
-        return f"{p}:{external_id.strip()}"
-    if external_id:
+        return canon
+    if external_id.strip():
         return f"id:{external_id.strip()}"
     raise ValueError("a post needs an id or a url to be identified")
 

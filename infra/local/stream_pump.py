@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from infra.local.handlers import resolve, table_from_stream_arn
 from infra.local.lambda_context import LocalContext
@@ -66,7 +67,10 @@ class StreamPump:
         self._dead_letters = dead_letters
         self._interval = interval
         self._ddb = boto3.client("dynamodb", region_name=region)
-        self._streams = boto3.client("dynamodbstreams", region_name=region)
+        # Account-id endpoints (NNN.streams-ddb...) are not routed by moto's in-process mock.
+        self._streams = boto3.client(
+            "dynamodbstreams", region_name=region, config=Config(account_id_endpoint_mode="disabled")
+        )
         self._bindings = [
             _Binding(
                 name=s.name,

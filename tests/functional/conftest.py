@@ -1,0 +1,74 @@
+"""Functional layer: the Chalice app in-process (chalice.test.Client) on moto's mock_aws, with
+the stream pump reading moto's real stream records into the app's own handlers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from tests.support import SECRET
+
+
+@dataclass
+class Harness:
+    client: Any
+    pump: Any
+    queue_url: str
+    sqs: Any
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        """Every SNS delivery that reached the stakeholder topics so far (drains the queue)."""
+        out: list[dict[str, Any]] = []
+        while True:
+            answer = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10)
+            messages = answer.get("Messages", [])
+            if not messages:
+                return out
+            for m in messages:
+                envelope = json.loads(m["Body"])
+                out.append({"topic": envelope["TopicArn"].rsplit(":", 1)[-1], **json.loads(envelope["Message"])})
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
+
+
+@pytest.fixture
+def harness() -> Iterator[Harness]:
+    with mock_aws():
+        from chalice.test import Client
+
+        import app
+        from chalicelib import aws, secrets
+        from chalicelib.settings import get_settings
+        from chalicelib.store import config
+        from infra.local.bootstrap import create_resources
+        from infra.local.handlers import app_event_sources
+        from infra.local.stream_pump import StreamPump
+
+        aws.reset_clients()
+        secrets.clear_cache()
+        config.clear_cache()
+        settings = get_settings()
+        create_resources(settings, parameters={"signing_key": "test-signing-key", "sources/generic": SECRET})
+        sqs = boto3.client("sqs", region_name=settings.region)
+        sns = boto3.client("sns", region_name=settings.region)
+        queue_url = sqs.create_queue(QueueName="test-outbox")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        for topic in sns.list_topics()["Topics"]:
+            if ":" + settings.topic_name("group-") in topic["TopicArn"]:
+                sns.subscribe(TopicArn=topic["TopicArn"], Protocol="sqs", Endpoint=queue_arn)
+        pump = StreamPump(app_event_sources(), region=settings.region, dead_letters=_null_path())
+        with Client(app.app) as client:
+            yield Harness(client=client, pump=pump, queue_url=queue_url, sqs=sqs)
+        aws.reset_clients()
+
+
+def _null_path() -> Any:
+    import tempfile
+    from pathlib import Path
+
+    return Path(tempfile.mkdtemp()) / "dead-letters.jsonl"
