@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from botocore.awsrequest import AWSResponse
 from standardwebhooks.webhooks import Webhook
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # the official test vector's secret
@@ -41,3 +44,59 @@ def envelope(data: dict[str, Any] | None = None, *, event_type: str = "mention.c
 
 def batch_envelope(items: list[Any]) -> bytes:
     return envelope({"mentions": items}, event_type="mention.batch")
+
+
+class _Raw(io.BytesIO):
+    def stream(self, **kwargs: Any) -> Any:
+        contents = self.read()
+        while contents:
+            yield contents
+            contents = self.read()
+
+
+def aws_error(code: str, status: int = 400, message: str = "injected fault", *, xml: bool = False) -> AWSResponse:
+    """An AWS error response: JSON protocol (DynamoDB) or query/XML protocol (SNS)."""
+    if xml:
+        body = (
+            f"<ErrorResponse><Error><Type>{'Receiver' if status >= 500 else 'Sender'}</Type><Code>{code}</Code>"
+            f"<Message>{message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>"
+        ).encode()
+        return AWSResponse("https://fault.local", status, {"content-type": "text/xml"}, _Raw(body))
+    body = json.dumps({"__type": f"com.amazonaws#{code}", "message": message}).encode()
+    headers = {"x-amzn-errortype": code, "content-type": "application/x-amz-json-1.0"}
+    return AWSResponse("https://fault.local", status, headers, _Raw(body))
+
+
+def aws_json(doc: dict[str, Any]) -> AWSResponse:
+    return AWSResponse("https://fault.local", 200, {"content-type": "application/x-amz-json-1.0"},
+                       _Raw(json.dumps(doc).encode()))
+
+
+class Fault:
+    """Answers a client's calls to one operation with injected responses (DynamoDB throttling,
+    SNS outages: faults moto cannot produce), then lets calls through when `times` runs out."""
+
+    def __init__(self, client: Any, operation: str, answer: Callable[[Any], AWSResponse], times: int = 10**9) -> None:
+        self.client = client
+        self.event = f"before-send.{client.meta.service_model.service_id.hyphenize()}.{operation}"
+        self.answer = answer
+        self.remaining = times
+        self.calls = 0
+
+    def __call__(self, request: Any, **kwargs: Any) -> AWSResponse | None:
+        if self.remaining <= 0:
+            return None
+        self.remaining -= 1
+        self.calls += 1
+        answer = self.answer(request)
+        # botocore runs every before-send handler and takes the first answer: point the request
+        # elsewhere so moto's own handler does not also carry it out.
+        request.url = "https://fault.invalid/"
+        return answer
+
+    def __enter__(self) -> Fault:
+        self.client.meta.events.register_first(self.event, self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.client.meta.events.unregister(self.event, self)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 from pynamodb.exceptions import PutError
 
 from chalicelib import aws
@@ -61,7 +61,7 @@ def publish(row: DeliveryModel) -> None:
             MessageStructure="json",
             MessageAttributes={"delivery_id": {"DataType": "String", "StringValue": row.delivery_id}},
         )
-    except (ClientError, BotoCoreError) as exc:
+    except Exception as exc:  # any failure leaves the row claimed, recorded, and retried later
         reason = exc.response["Error"].get("Code", "error") if isinstance(exc, ClientError) else type(exc).__name__
         row.update(actions=[DeliveryModel.attempts.add(1), DeliveryModel.last_error.set(str(reason)[:500])])
         logger.warning("publish failed", extra={"delivery_id": row.delivery_id, "group": row.group, "error": reason})

@@ -62,8 +62,17 @@ class _Binding:
 
 
 class StreamPump:
-    def __init__(self, event_sources: list[Any], *, region: str, dead_letters: Path, interval: float = 0.1) -> None:
+    def __init__(
+        self,
+        event_sources: list[Any],
+        *,
+        region: str,
+        dead_letters: Path,
+        interval: float = 0.1,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
         self._region = region
+        self._max_attempts = max_attempts
         self._dead_letters = dead_letters
         self._interval = interval
         self._ddb = boto3.client("dynamodb", region_name=region)
@@ -97,14 +106,14 @@ class StreamPump:
 
     def _invoke(self, b: _Binding, records: list[dict[str, Any]]) -> None:
         event = lambda_event(records, b.stream_arn, self._region)
-        for attempt in range(MAX_ATTEMPTS):
+        for attempt in range(self._max_attempts):
             try:
                 b.handler(event, LocalContext(b.name))
                 self.invocations += 1
                 return
             except Exception as exc:  # the handler's failure is the batch's retry, as on Lambda
-                log.warning("%s failed (attempt %d/%d): %s", b.name, attempt + 1, MAX_ATTEMPTS, exc)
-                if self._stop.wait(min(2.0, 0.1 * 2**attempt)):
+                log.warning("%s failed (attempt %d/%d): %s", b.name, attempt + 1, self._max_attempts, exc)
+                if attempt + 1 < self._max_attempts and self._stop.wait(min(2.0, 0.1 * 2**attempt)):
                     return
         log.error("%s: %d records set aside in %s", b.name, len(records), self._dead_letters)
         with self._dead_letters.open("a", encoding="utf-8") as out:

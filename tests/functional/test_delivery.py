@@ -1,0 +1,120 @@
+"""What happens when SNS fails or DynamoDB throttles: nothing accepted is lost, nothing is
+done twice."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib import aws
+from chalicelib.clock import utcnow
+from chalicelib.notify.delivery import retry_stale
+from chalicelib.store.models import DeliveryModel, MentionModel
+from infra.local.handlers import resolve
+from tests.functional.conftest import Harness
+from tests.support import MENTION, Fault, aws_error, aws_json, batch_envelope, envelope, signed_headers
+
+
+@pytest.fixture
+def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record the backoff botocore and the store ask for instead of waiting it out."""
+    slept: list[float] = []
+    monkeypatch.setattr("time.sleep", slept.append)
+    return slept
+
+
+def _post(h: Harness, body: bytes) -> Any:
+    return h.client.http.post("/webhooks/generic", body=body, headers=signed_headers(body))
+
+
+def _rows() -> dict[str, DeliveryModel]:
+    return {row.group: row for row in DeliveryModel.scan()}
+
+
+def test_an_sns_outage_leaves_claimed_rows_that_a_redelivery_sends_once(
+    harness: Harness, no_sleep: list[float], tmp_path: Path
+) -> None:
+    from infra.local.handlers import app_event_sources
+    from infra.local.stream_pump import StreamPump
+
+    pump = StreamPump(app_event_sources(), region="us-east-1", dead_letters=tmp_path / "dlq.jsonl", max_attempts=1)
+    assert _post(harness, envelope()).status_code == 202
+    with Fault(aws.sns(), "Publish", lambda _: aws_error("InternalError", 500, xml=True)) as outage:
+        pump.pump_once()
+    assert outage.calls >= 2  # botocore retried with backoff before giving up
+    assert no_sleep, "botocore backed off between attempts"
+    rows = _rows()
+    assert {r.status for r in rows.values()} == {"claimed"}
+    assert all(r.last_error == "InternalError" and r.attempts >= 1 for r in rows.values())
+    assert harness.deliveries() == []
+
+    # The failed batch went to the dead-letter file, as to an on-failure destination; redrive it.
+    [dead] = [json.loads(line) for line in (tmp_path / "dlq.jsonl").read_text().splitlines()]
+    handler = resolve(f"chalicelib.handlers.stream.{dead['function']}")
+    handler(dead["event"], None)
+    handler(dead["event"], None)  # a second redelivery finds everything sent
+    assert sorted(d["group"] for d in harness.deliveries()) == ["operations", "social-team"]
+    assert {r.status for r in _rows().values()} == {"sent"}
+
+
+def test_the_schedule_publishes_claims_that_were_never_sent(harness: Harness, no_sleep: list[float]) -> None:
+    assert _post(harness, envelope()).status_code == 202
+    with Fault(aws.sns(), "Publish", lambda _: aws_error("Throttling", 400, xml=True)), pytest.raises(Exception, match="failed"):
+        resolve("chalicelib.handlers.stream.on_mention_stored")(
+            _stream_event(harness), None
+        )
+    assert retry_stale(now=utcnow()) == (0, 0)  # too fresh: a stream retry may still be under way
+    assert retry_stale(now=utcnow() + timedelta(minutes=3)) == (2, 0)
+    assert len(harness.deliveries()) == 2
+    assert retry_stale(now=utcnow() + timedelta(minutes=3)) == (0, 0)
+
+
+def _stream_event(harness: Harness) -> dict[str, Any]:
+    from infra.local.stream_pump import lambda_event
+
+    streams = harness.pump._streams
+    ddb = harness.pump._ddb
+    arn = ddb.describe_table(TableName=MentionModel.Meta.table_name)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    return lambda_event(records, arn, "us-east-1")
+
+
+def test_a_throttle_that_passes_is_retried_with_backoff_and_stores_once(harness: Harness, no_sleep: list[float]) -> None:
+    with Fault(aws.dynamodb(), "BatchWriteItem", lambda _: aws_error("ProvisionedThroughputExceededException"), times=2):
+        response = _post(harness, envelope())
+    assert response.status_code == 202
+    assert json.loads(response.body)["stored"] == 1
+    assert len(no_sleep) >= 2
+    assert sum(1 for _ in MentionModel.scan()) == 1
+
+
+def test_a_throttle_that_persists_is_503_with_retry_after_and_a_retry_stores_it(
+    harness: Harness, no_sleep: list[float]
+) -> None:
+    with Fault(aws.dynamodb(), "BatchWriteItem", lambda _: aws_error("ProvisionedThroughputExceededException")):
+        response = _post(harness, envelope())
+    assert response.status_code == 503
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.headers["Retry-After"] == "30"
+    assert sum(1 for _ in MentionModel.scan()) == 0
+    retry = _post(harness, envelope())
+    assert json.loads(retry.body)["stored"] == 1
+
+
+def test_unprocessed_items_are_resent_with_backoff(harness: Harness, no_sleep: list[float]) -> None:
+    def unprocessed(request: Any) -> Any:
+        return aws_json({"UnprocessedItems": json.loads(request.body)["RequestItems"]})
+
+    items = [{**MENTION, "id": str(i)} for i in range(30)]  # two BatchWriteItem chunks: 25 + 5
+    with Fault(aws.dynamodb(), "BatchWriteItem", unprocessed, times=1) as fault:
+        response = _post(harness, batch_envelope(items))
+    assert fault.calls == 1
+    assert json.loads(response.body)["stored"] == 30
+    assert sum(1 for _ in MentionModel.scan()) == 30
+    assert no_sleep  # the resend waited
