@@ -68,8 +68,9 @@ def aws_error(code: str, status: int = 400, message: str = "injected fault", *, 
 
 
 def aws_json(doc: dict[str, Any]) -> AWSResponse:
-    return AWSResponse("https://fault.local", 200, {"content-type": "application/x-amz-json-1.0"},
-                       _Raw(json.dumps(doc).encode()))
+    return AWSResponse(
+        "https://fault.local", 200, {"content-type": "application/x-amz-json-1.0"}, _Raw(json.dumps(doc).encode())
+    )
 
 
 class Fault:

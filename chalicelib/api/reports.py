@@ -116,11 +116,9 @@ def submit_report() -> Response:
             InvalidPayload("; ".join(f"{k}: {v}" for k, v in problems.items()), extra={"errors": problems})
         )
     report = web_form.to_report(form, tracking_id=web_form.tracking_id_for(nonce), received_at=now)
-    # A bot that filled the honeypot sees the same receipt and nothing is stored or routed.
-    created = False if web_form.is_bot(form) else store_report(report)
-    return page(
-        "report_receipt.html", status=201 if created else 200, report=report, created=created or web_form.is_bot(form)
-    )
+    # A bot that filled the honeypot sees what a person would (a 201 receipt); nothing is stored.
+    new = True if web_form.is_bot(form) else store_report(report)
+    return page("report_receipt.html", status=201 if new else 200, report=report, created=new)
 
 
 @bp.route("/report/{tracking_id}", methods=["GET"])

@@ -64,9 +64,7 @@ def decode_header_value(value: str) -> str:
         parts = email.header.decode_header(value)
     except ValueError:
         return value
-    return "".join(
-        _decode_bytes(text, charset) if isinstance(text, bytes) else text for text, charset in parts
-    ).strip()
+    return "".join(_decode_bytes(text, charset) if isinstance(text, bytes) else text for text, charset in parts).strip()
 
 
 def _decode(part: Message) -> str:

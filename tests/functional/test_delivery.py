@@ -63,10 +63,11 @@ def test_an_sns_outage_leaves_claimed_rows_that_a_redelivery_sends_once(
 
 def test_the_schedule_publishes_claims_that_were_never_sent(harness: Harness, no_sleep: list[float]) -> None:
     assert _post(harness, envelope()).status_code == 202
-    with Fault(aws.sns(), "Publish", lambda _: aws_error("Throttling", 400, xml=True)), pytest.raises(Exception, match="failed"):
-        resolve("chalicelib.handlers.stream.on_mention_stored")(
-            _stream_event(harness), None
-        )
+    with (
+        Fault(aws.sns(), "Publish", lambda _: aws_error("Throttling", 400, xml=True)),
+        pytest.raises(Exception, match="failed"),
+    ):
+        resolve("chalicelib.handlers.stream.on_mention_stored")(_stream_event(harness), None)
     assert retry_stale(now=utcnow()) == (0, 0)  # too fresh: a stream retry may still be under way
     assert retry_stale(now=utcnow() + timedelta(minutes=3)) == (2, 0)
     assert len(harness.deliveries()) == 2
@@ -85,8 +86,12 @@ def _stream_event(harness: Harness) -> dict[str, Any]:
     return lambda_event(records, arn, "us-east-1")
 
 
-def test_a_throttle_that_passes_is_retried_with_backoff_and_stores_once(harness: Harness, no_sleep: list[float]) -> None:
-    with Fault(aws.dynamodb(), "BatchWriteItem", lambda _: aws_error("ProvisionedThroughputExceededException"), times=2):
+def test_a_throttle_that_passes_is_retried_with_backoff_and_stores_once(
+    harness: Harness, no_sleep: list[float]
+) -> None:
+    with Fault(
+        aws.dynamodb(), "BatchWriteItem", lambda _: aws_error("ProvisionedThroughputExceededException"), times=2
+    ):
         response = _post(harness, envelope())
     assert response.status_code == 202
     assert json.loads(response.body)["stored"] == 1

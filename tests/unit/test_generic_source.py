@@ -20,8 +20,9 @@ NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 def test_signing_matches_the_official_standard_webhooks_vector() -> None:
     at = datetime.fromtimestamp(VECTOR["timestamp"], UTC)
-    assert Webhook(VECTOR["secret"]).sign(VECTOR["msg_id"], at, VECTOR["payload"]) == (
-        VECTOR["expected_webhook_signature"]
+    assert (
+        Webhook(VECTOR["secret"]).sign(VECTOR["msg_id"], at, VECTOR["payload"])
+        == (VECTOR["expected_webhook_signature"])
     )
 
 
@@ -101,7 +102,10 @@ def test_parse_normalises_one_mention() -> None:
 
 
 def test_parse_a_batch_and_its_url_only_members() -> None:
-    items = [MENTION, {"url": "https://twitter.com/bo/status/77?s=20", "text": "ok", "published_at": "2026-11-24T10:00"}]
+    items = [
+        MENTION,
+        {"url": "https://twitter.com/bo/status/77?s=20", "text": "ok", "published_at": "2026-11-24T10:00"},
+    ]
     body = json.dumps({"type": "mention.batch", "data": {"mentions": items}}).encode()
     mentions = GenericSource().parse(_delivery(body, {}), received_at=NOW)
     assert [m.identity for m in mentions] == ["x:1893021", "x:77"]

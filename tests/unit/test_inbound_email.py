@@ -12,8 +12,13 @@ from chalicelib.intake.inbound_email import parse_notification, quarantine_reaso
 from tests.conftest import FIXTURES
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
-PASS = {"spfVerdict": {"status": "PASS"}, "dkimVerdict": {"status": "PASS"}, "dmarcVerdict": {"status": "PASS"},
-        "spamVerdict": {"status": "PASS"}, "virusVerdict": {"status": "PASS"}}
+PASS = {
+    "spfVerdict": {"status": "PASS"},
+    "dkimVerdict": {"status": "PASS"},
+    "dmarcVerdict": {"status": "PASS"},
+    "spamVerdict": {"status": "PASS"},
+    "virusVerdict": {"status": "PASS"},
+}
 
 
 def _notification(raw: bytes, receipt: dict[str, object] | None = None) -> dict[str, object]:
@@ -58,8 +63,11 @@ def test_urgent_subject_and_links_are_read() -> None:
 
 def test_a_notification_without_content_is_refused_clearly() -> None:
     with pytest.raises(InvalidPayload, match="content"):
-        parse_notification({"notificationType": "Received", "mail": {"messageId": "x"}, "receipt": {}},
-                           allowed_domains=[], received_at=NOW)
+        parse_notification(
+            {"notificationType": "Received", "mail": {"messageId": "x"}, "receipt": {}},
+            allowed_domains=[],
+            received_at=NOW,
+        )
 
 
 @pytest.mark.parametrize("path", sorted((FIXTURES / "email").glob("*.eml")), ids=lambda p: Path(p).name)

@@ -13,9 +13,18 @@ ROUTE = Route(group="social-team", reasons=("rule 'Every mention': kind is menti
 
 
 def _mention(text: str, url: str = "https://x.com/ana/status/1") -> Mention:
-    return Mention(mention_id="m1", identity="x:1", source="generic", platform="x", external_id="1", url=url,
-                   text=text, author=Author(handle="ana", name="Ana", followers=48210), published_at=NOW,
-                   received_at=NOW)
+    return Mention(
+        mention_id="m1",
+        identity="x:1",
+        source="generic",
+        platform="x",
+        external_id="1",
+        url=url,
+        text=text,
+        author=Author(handle="ana", name="Ana", followers=48210),
+        published_at=NOW,
+        received_at=NOW,
+    )
 
 
 @pytest.mark.parametrize("text", ["short", "x" * 500, "ünïcödé 🚀 " * 40, "line\nbreaks\n\neverywhere " * 20])

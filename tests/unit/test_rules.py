@@ -6,8 +6,13 @@ from chalicelib.errors import InvalidPayload
 from chalicelib.routing.rules import explain, parse_rule, route
 from infra.local.demo import RULES
 
-MENTION_FIELDS = {"kind": "mention", "source": "generic", "platform": "x", "reach": 48210,
-                  "text": "Third cancelled flight this month, @brand."}
+MENTION_FIELDS = {
+    "kind": "mention",
+    "source": "generic",
+    "platform": "x",
+    "reach": 48210,
+    "text": "Third cancelled flight this month, @brand.",
+}
 
 
 def test_demo_rules_are_valid() -> None:
