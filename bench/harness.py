@@ -1,0 +1,59 @@
+"""Shared by the benchmarks: figures, and interleaved timing of fresh interpreters."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    value: float
+    unit: str
+    baseline: float
+    ratio: float
+    target: str
+    note: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        doc = asdict(self)
+        doc.pop("name")
+        return doc
+
+    @property
+    def met(self) -> bool:
+        op, _, number = self.target.partition(" ")
+        limit = float(number)
+        return self.ratio <= limit if op == "<=" else self.ratio >= limit
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SHAREDWATCH_", "PYTHON"))}
+    env.update({"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"})
+    env.update(extra)
+    return env
+
+
+def time_once(argv: list[str], *, cwd: Path, env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(argv, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def interleaved_medians(commands: dict[str, tuple[list[str], Path, dict[str, str]]], runs: int) -> dict[str, float]:
+    """Median wall time of each command, runs interleaved so machine noise hits all alike."""
+    for argv, cwd, env in commands.values():  # warm the page cache; not counted
+        time_once(argv, cwd=cwd, env=env)
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, (argv, cwd, env) in commands.items():
+            samples[name].append(time_once(argv, cwd=cwd, env=env))
+    return {name: statistics.median(values) for name, values in samples.items()}
