@@ -1,0 +1,19 @@
+"""The deployment package: compiled bytecode for every app module, nothing from tests/ or infra/."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from infra.package import add_bytecode, chalice_package, check_package
+
+
+def test_the_package_holds_bytecode_and_only_what_lambda_needs(tmp_path: Path) -> None:
+    zip_path = chalice_package("dev", tmp_path / "package")
+    assert any("has no compiled bytecode" in p for p in check_package(zip_path))
+    assert add_bytecode(zip_path) > 100
+    assert check_package(zip_path) == []
+    names = set(zipfile.ZipFile(zip_path).namelist())
+    assert {"app.py", "chalicelib/web/templates/report_form.html", "chalicelib/web/static/app.css"} <= names
+    assert not any(n.startswith(("tests/", "infra/", "bench/")) for n in names)
+    assert (tmp_path / "package" / "sam.json").exists()
