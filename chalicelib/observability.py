@@ -23,3 +23,14 @@ def tracer() -> Any | None:
     from aws_lambda_powertools import Tracer
 
     return Tracer(service=SERVICE)
+
+
+def emit_counts(counts: dict[str, int], *, dimensions: dict[str, str]) -> None:
+    """One EMF document per batch: CloudWatch metrics from the log line, no API calls."""
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    for dimension, label in dimensions.items():
+        metrics.add_dimension(name=dimension, value=label)
+    for name, count in counts.items():
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=count)
+    metrics.flush_metrics()

@@ -8,7 +8,7 @@ from chalicelib import secrets
 from chalicelib.api.problems import json_response, media_type, problem_view, raw_body
 from chalicelib.clock import utcnow
 from chalicelib.errors import PayloadTooLarge, UnsupportedMediaType
-from chalicelib.observability import logger
+from chalicelib.observability import emit_counts, logger
 from chalicelib.settings import get_settings
 from chalicelib.sources import get_source
 from chalicelib.sources.base import Delivery, Handshake
@@ -35,6 +35,10 @@ def receive(source: str) -> Response:
     adapter.verify(delivery, secrets=secrets.source_secrets(source))
     mentions = adapter.parse(delivery, received_at=utcnow())
     result = ingest_mentions(mentions)
+    emit_counts(
+        {"MentionsReceived": result.received, "MentionsStored": result.stored, "MentionDuplicates": result.duplicates},
+        dimensions={"source": source},
+    )
     logger.info(
         "webhook ingested",
         extra={"source": source, "received": result.received, "stored": result.stored, "duplicates": result.duplicates},

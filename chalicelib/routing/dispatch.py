@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from chalicelib.errors import DeliveryFailed
 from chalicelib.notify.delivery import deliver
 from chalicelib.notify.messages import render
-from chalicelib.observability import logger
+from chalicelib.observability import emit_counts, logger
 from chalicelib.records import Report, Signal
 from chalicelib.routing.rules import route
 from chalicelib.settings import get_settings
@@ -33,6 +33,14 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
                 counts["failed"] += 1
                 failures.append(exc.detail)
     logger.info("dispatched", extra=counts)
+    emit_counts(
+        {
+            "NotificationsSent": counts["sent"],
+            "NotificationsSkipped": counts["skipped"],
+            "NotificationsFailed": counts["failed"],
+        },
+        dimensions={"stage": settings.stage},
+    )
     if failures:
         raise DeliveryFailed(f"{len(failures)} deliveries failed: {'; '.join(failures[:5])}")
     return counts
