@@ -24,10 +24,18 @@ class Group:
 
 
 @dataclass(frozen=True, slots=True)
+class Department:
+    slug: str
+    name: str
+    group: str  # the stakeholder group that hears about this department's mentions
+
+
+@dataclass(frozen=True, slots=True)
 class RoutingConfig:
     rules: tuple[Rule, ...]
     default_groups: tuple[str, ...]
     groups: dict[str, Group]
+    departments: dict[str, Department]
 
 
 _cache: tuple[float, RoutingConfig] | None = None
@@ -41,6 +49,10 @@ def _put(kind: str, key: str, body: dict[str, Any]) -> None:
 
 def save_group(group: Group) -> None:
     _put("group", group.slug, {"slug": group.slug, "name": group.name, "description": group.description})
+
+
+def save_department(department: Department) -> None:
+    _put("department", department.slug, {"slug": department.slug, "name": department.name, "group": department.group})
 
 
 def save_rule(doc: dict[str, Any]) -> Rule:
@@ -60,6 +72,7 @@ def load_routing(*, now: float | None = None) -> RoutingConfig:
         return _cache[1]
     rules: list[Rule] = []
     groups: dict[str, Group] = {}
+    departments: dict[str, Department] = {}
     default: tuple[str, ...] = ()
     for row in ConfigModel.scan():
         body = json.loads(row.body)
@@ -67,9 +80,11 @@ def load_routing(*, now: float | None = None) -> RoutingConfig:
             rules.append(parse_rule(body))
         elif row.kind == "group":
             groups[row.key] = Group(slug=body["slug"], name=body["name"], description=body.get("description", ""))
+        elif row.kind == "department":
+            departments[row.key] = Department(slug=body["slug"], name=body["name"], group=body["group"])
         elif row.kind == "route" and row.key == DEFAULT_ROUTE_KEY:
             default = tuple(body.get("groups", ()))
-    config = RoutingConfig(rules=tuple(rules), default_groups=default, groups=groups)
+    config = RoutingConfig(rules=tuple(rules), default_groups=default, groups=groups, departments=departments)
     _cache = (clock, config)
     return config
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.notify.topics import ensure_group_topic
-from chalicelib.store.config import Group, save_default_route, save_group, save_rule
+from chalicelib.store.config import Department, Group, save_default_route, save_department, save_group, save_rule
 
 GROUPS = (
     Group("social-team", "Social team", "Owns the brand's social presence; hears about everything by default."),
@@ -14,6 +14,13 @@ GROUPS = (
     Group("operations", "Operations", "Delays, cancellations, staff on the ground."),
     Group("crisis-team", "Crisis team", "Urgent reports and anything that could become a story."),
     Group("executives", "Executives", "Told when something is critical."),
+)
+
+DEPARTMENTS = (
+    Department("customer-care", "Customer care", "customer-care"),
+    Department("operations", "Operations", "operations"),
+    Department("marketing", "Marketing", "social-team"),
+    Department("digital", "Website and app", "social-team"),
 )
 
 RULES: tuple[dict[str, Any], ...] = (
@@ -52,6 +59,8 @@ def seed() -> None:
     for group in GROUPS:
         save_group(group)
         ensure_group_topic(group.slug)
+    for department in DEPARTMENTS:
+        save_department(department)
     for rule in RULES:
         save_rule(dict(rule))
     save_default_route(["social-team"])
