@@ -5,18 +5,19 @@ moto); this collector drains it into a JSON-lines file that GET /local/outbox se
 from __future__ import annotations
 
 import json
-import logging
-import threading
 from pathlib import Path
 from typing import Any
 
 import boto3
 
-log = logging.getLogger("sharedwatch.local.outbox")
+from infra.local.loop import PollingLoop
 
 
-class OutboxCollector:
+class OutboxCollector(PollingLoop):
+    name = "outbox"
+
     def __init__(self, *, region: str, queue_name: str, topic_prefix: str, path: Path) -> None:
+        super().__init__()
         self._sqs = boto3.client("sqs", region_name=region)
         self._sns = boto3.client("sns", region_name=region)
         self._queue_name = queue_name
@@ -25,8 +26,7 @@ class OutboxCollector:
         self._queue_url = ""
         self._queue_arn = ""
         self._subscribed: set[str] = set()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._ticks = 0
 
     def setup(self) -> None:
         self._queue_url = self._sqs.create_queue(QueueName=self._queue_name)["QueueUrl"]
@@ -74,24 +74,8 @@ class OutboxCollector:
             )
         return len(messages)
 
-    def _run(self) -> None:
-        ticks = 0
-        while not self._stop.is_set():
-            try:
-                if not self.drain_once():
-                    self._stop.wait(0.1)
-                ticks += 1
-                if ticks % 100 == 0:
-                    self.subscribe_new_topics()
-            except Exception as exc:
-                log.warning("outbox: %s", exc)
-                self._stop.wait(1.0)
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=5)
+    def tick(self) -> bool:
+        self._ticks += 1
+        if self._ticks % 100 == 0:  # group topics created later (admin API) are picked up too
+            self.subscribe_new_topics()
+        return self.drain_once() > 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,6 +12,7 @@ from typing import Any
 
 from infra.local.handlers import resolve
 from infra.local.lambda_context import LocalContext
+from infra.local.loop import PollingLoop
 
 log = logging.getLogger("sharedwatch.local.schedule")
 _UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
@@ -110,8 +110,12 @@ def scheduled_event(name: str, region: str, at: datetime) -> dict[str, Any]:
     }
 
 
-class ScheduleRunner:
+class ScheduleRunner(PollingLoop):
+    name = "schedule-runner"
+    idle = 1.0
+
     def __init__(self, event_sources: list[Any], *, region: str) -> None:
+        super().__init__()
         self._region = region
         self._jobs = [
             (
@@ -122,8 +126,7 @@ class ScheduleRunner:
             for s in event_sources
             if hasattr(s, "schedule_expression")
         ]
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._due: dict[str, datetime] = {}
         self.fired: dict[str, int] = {name: 0 for name, _, _ in self._jobs}
 
     @property
@@ -139,25 +142,15 @@ class ScheduleRunner:
                 return
         raise KeyError(name)
 
-    def _run(self) -> None:
+    def tick(self) -> bool:
         now = datetime.now(UTC)
-        due = {name: next_fire(expr, now) for name, _, expr in self._jobs}
-        while not self._stop.is_set():
-            now = datetime.now(UTC)
-            for name, _, expr in self._jobs:
-                if now >= due[name]:
-                    try:
-                        self.fire(name, now)
-                    except Exception as exc:  # a failing job must not stop the others
-                        log.warning("schedule %s failed: %s", name, exc)
-                    due[name] = next_fire(expr, now)
-            self._stop.wait(1.0)
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="schedule-runner", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=5)
+        if not self._due:  # first fire one interval after start, as a new EventBridge rule does
+            self._due = {name: next_fire(expr, now) for name, _, expr in self._jobs}
+        for name, _, expr in self._jobs:
+            if now >= self._due[name]:
+                try:
+                    self.fire(name, now)
+                except Exception as exc:  # a failing job must not stop the others
+                    log.warning("schedule %s failed: %s", name, exc)
+                self._due[name] = next_fire(expr, now)
+        return False

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +17,7 @@ from botocore.config import Config
 
 from infra.local.handlers import resolve, table_from_stream_arn
 from infra.local.lambda_context import LocalContext
+from infra.local.loop import PollingLoop
 
 log = logging.getLogger("sharedwatch.local.streams")
 MAX_ATTEMPTS = 5
@@ -61,7 +61,9 @@ class _Binding:
     iterators: dict[str, str | None] = field(default_factory=dict)
 
 
-class StreamPump:
+class StreamPump(PollingLoop):
+    name = "stream-pump"
+
     def __init__(
         self,
         event_sources: list[Any],
@@ -71,6 +73,7 @@ class StreamPump:
         interval: float = 0.1,
         max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
+        super().__init__()
         self._region = region
         self._max_attempts = max_attempts
         self._dead_letters = dead_letters
@@ -90,8 +93,7 @@ class StreamPump:
             for s in event_sources
             if hasattr(s, "stream_arn") and ":dynamodb:" in s.stream_arn
         ]
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.idle = interval
         self.invocations = 0
 
     def _refresh_shards(self, b: _Binding) -> None:
@@ -135,20 +137,5 @@ class StreamPump:
                     handled += len(records)
         return handled
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                if not self.pump_once():
-                    self._stop.wait(self._interval)
-            except Exception as exc:  # keep pumping through a moto hiccup
-                log.warning("stream pump: %s", exc)
-                self._stop.wait(1.0)
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="stream-pump", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=5)
+    def tick(self) -> bool:
+        return self.pump_once() > 0

@@ -123,3 +123,13 @@ def test_unprocessed_items_are_resent_with_backoff(harness: Harness, no_sleep: l
     assert json.loads(response.body)["stored"] == 30
     assert sum(1 for _ in MentionModel.scan()) == 30
     assert no_sleep  # the resend waited
+
+
+def test_the_schedule_runner_fires_the_apps_scheduled_handlers(harness: Harness) -> None:
+    from infra.local.handlers import app_event_sources
+    from infra.local.scheduler import ScheduleRunner
+
+    runner = ScheduleRunner(app_event_sources(), region="us-east-1")
+    assert runner.expressions == {"retry_stale_deliveries": "rate(1 minute)"}
+    runner.fire("retry_stale_deliveries")
+    assert runner.fired["retry_stale_deliveries"] == 1
