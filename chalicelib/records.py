@@ -35,6 +35,9 @@ class Mention:
     engagement: dict[str, int] = field(default_factory=dict)
     delivery_id: str = ""
     raw: str = ""  # the payload as received, size-capped
+    # The platform sent ids only (Instagram mentions, Meta's changed_fields): the text is to be
+    # fetched from its API later.
+    needs_enrichment: bool = False
 
     kind: Literal["mention"] = "mention"
 
@@ -106,3 +109,4 @@ class IngestResult:
     stored: int
     duplicates: int
     ids: tuple[str, ...] = ()
+    sources_added: int = 0  # duplicates from a source the stored mention did not have yet

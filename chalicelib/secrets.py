@@ -3,6 +3,8 @@ powertools parameters (cached for five minutes). Values are never logged."""
 
 from __future__ import annotations
 
+import json
+
 from chalicelib.errors import ConfigurationMissing
 from chalicelib.settings import get_settings
 
@@ -20,11 +22,24 @@ def _parameter(name: str) -> str | None:
     return str(value) if value is not None else None
 
 
-def source_secrets(slug: str) -> list[str]:
-    """Every secret currently valid for a source: whitespace-separated, so that two can be
-    valid at once during a rotation."""
-    value = _parameter(get_settings().parameter_name(f"sources/{slug}"))
-    return value.split() if value else []
+def parse_source_secrets(value: str | None) -> dict[str, list[str]]:
+    """A source's parameter: a plain string is its one secret ("secret"); a JSON object names
+    several (Meta's app_secret and verify_token). Whitespace separates values that are valid at
+    once, so a rotation needs no downtime."""
+    if not value:
+        return {}
+    text = value.strip()
+    if text.startswith("{"):
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError:
+            return {}
+        return {str(k): str(v).split() for k, v in doc.items() if isinstance(v, str)}
+    return {"secret": text.split()}
+
+
+def source_secrets(slug: str) -> dict[str, list[str]]:
+    return parse_source_secrets(_parameter(get_settings().parameter_name(f"sources/{slug}")))
 
 
 def signing_key() -> bytes:

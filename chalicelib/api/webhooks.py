@@ -15,7 +15,6 @@ from chalicelib.sources.base import Delivery, Handshake
 from chalicelib.store.ingest import ingest_mentions
 
 bp = Blueprint(__name__)
-JSON_TYPES = {"application/json", "application/webhook+json"}
 
 
 @bp.route("/webhooks/{source}", methods=["POST"], content_types=["*/*"])
@@ -27,14 +26,19 @@ def receive(source: str) -> Response:
     limit = get_settings().max_body_bytes
     if len(body) > limit:
         raise PayloadTooLarge(f"body is {len(body)} bytes, at most {limit}")
-    if media_type(request) not in JSON_TYPES:
+    if media_type(request) not in adapter.content_types:
         raise UnsupportedMediaType(
-            f"content type {media_type(request) or '(none)'!r} is not accepted; send application/json"
+            f"content type {media_type(request) or '(none)'!r} is not accepted by source '{source}'; "
+            f"send {' or '.join(sorted(adapter.content_types))}"
         )
-    delivery = Delivery(headers={k.lower(): v for k, v in request.headers.items()}, body=body)
+    delivery = Delivery(
+        headers={k.lower(): v for k, v in request.headers.items()},
+        body=body,
+        query=dict(request.query_params or {}),
+    )
     adapter.verify(delivery, secrets=secrets.source_secrets(source))
-    mentions = adapter.parse(delivery, received_at=utcnow())
-    result = ingest_mentions(mentions)
+    parsed = adapter.parse(delivery, received_at=utcnow())
+    result = ingest_mentions(parsed.mentions)
     emit_counts(
         {"MentionsReceived": result.received, "MentionsStored": result.stored, "MentionDuplicates": result.duplicates},
         dimensions={"source": source},
@@ -48,6 +52,7 @@ def receive(source: str) -> Response:
             "received": result.received,
             "stored": result.stored,
             "duplicates": result.duplicates,
+            "ignored": parsed.ignored,
             "ids": list(result.ids),
         },
         status=202,

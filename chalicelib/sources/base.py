@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from chalicelib.clock import parse_timestamp
-from chalicelib.errors import InvalidPayload, MalformedBody, MethodNotAllowed
+from chalicelib.errors import InvalidPayload, MalformedBody, MethodNotAllowed, VerificationFailed
 from chalicelib.records import Author, Mention
 from chalicelib.triage.identity import key_for, normalize_platform, post_identity
 
 RAW_CAP_CHARS = 16_384
 TEXT_CAP_CHARS = 40_000
+JSON_TYPES = frozenset({"application/json", "application/webhook+json"})
+
+# A source's secrets by name ("secret", "app_secret", "verify_token", ...), each with every value
+# valid right now: two during a rotation.
+SourceSecrets = Mapping[str, Sequence[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,16 +40,25 @@ class Handshake:
     content_type: str = "text/plain"
 
 
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """What a delivery held: the mentions in it, and how many events were not mentions."""
+
+    mentions: list[Mention]
+    ignored: int = 0
+
+
 class Source(Protocol):
     slug: str
+    content_types: frozenset[str]
 
-    def verify(self, delivery: Delivery, *, secrets: Sequence[str]) -> None:
+    def verify(self, delivery: Delivery, *, secrets: SourceSecrets) -> None:
         """Raise VerificationFailed unless one of the secrets signed this delivery."""
 
-    def parse(self, delivery: Delivery, *, received_at: datetime) -> list[Mention]:
+    def parse(self, delivery: Delivery, *, received_at: datetime) -> Parsed:
         """Turn a verified delivery into mentions; raise MalformedBody or InvalidPayload."""
 
-    def handshake(self, query: Mapping[str, str], *, secrets: Sequence[str]) -> Handshake:
+    def handshake(self, query: Mapping[str, str], *, secrets: SourceSecrets) -> Handshake:
         """Answer the platform's GET handshake."""
 
 
@@ -50,8 +67,74 @@ class NoHandshake:
 
     slug: str
 
-    def handshake(self, query: Mapping[str, str], *, secrets: Sequence[str]) -> Handshake:
+    def handshake(self, query: Mapping[str, str], *, secrets: SourceSecrets) -> Handshake:
         raise MethodNotAllowed(f"source '{self.slug}' has no GET handshake; POST deliveries to it")
+
+
+def secret_values(secrets: SourceSecrets, name: str, *, slug: str) -> Sequence[str]:
+    values = secrets.get(name) or ()
+    if not values:
+        raise VerificationFailed(f"no {name.replace('_', ' ')} is configured for source '{slug}'")
+    return values
+
+
+def signature_matches(
+    signature: str,
+    *,
+    secrets: Sequence[str],
+    message: bytes,
+    algorithm: str = "sha256",
+    encoding: Literal["hex", "base64"] = "hex",
+) -> bool:
+    """Whether any secret's HMAC of the message equals the signature (constant-time)."""
+    for secret in secrets:
+        digest = hmac.new(secret.encode(), message, getattr(hashlib, algorithm)).digest()
+        expected = digest.hex() if encoding == "hex" else base64.b64encode(digest).decode()
+        if hmac.compare_digest(expected.lower() if encoding == "hex" else expected, signature.strip()):
+            return True
+    return False
+
+
+def build_mention(
+    *,
+    source: str,
+    platform: str,
+    external_id: str,
+    url: str,
+    text: str,
+    author: Author,
+    published_at: datetime,
+    received_at: datetime,
+    raw: Any,
+    delivery_id: str = "",
+    lang: str = "",
+    brand: str = "",
+    engagement: Mapping[str, int] | None = None,
+    needs_enrichment: bool = False,
+) -> Mention:
+    """A Mention with its identity and deterministic key, from any source's fields."""
+    platform = normalize_platform(platform)
+    identity = post_identity(platform=platform, external_id=external_id, url=url)
+    if not platform and identity.startswith("x:"):
+        platform = "x"
+    return Mention(
+        mention_id=key_for("mention", identity),
+        identity=identity,
+        source=source,
+        platform=platform,
+        external_id=external_id,
+        url=url,
+        text=text[:TEXT_CAP_CHARS],
+        author=author,
+        published_at=published_at,
+        received_at=received_at,
+        lang=lang[:16],
+        brand=brand[:128],
+        engagement=dict(engagement or {}),
+        delivery_id=delivery_id[:128],
+        raw=raw if isinstance(raw, str) else cap_raw(raw),
+        needs_enrichment=needs_enrichment,
+    )
 
 
 def load_json(body: bytes) -> Any:
@@ -143,26 +226,20 @@ def mention_from_fields(
         errors.append(f"{path}.engagement: expected an object")
     if len(errors) > before:
         return None
-    platform = normalize_platform(_str(item.get("platform"), f"{path}.platform", errors))
-    identity = post_identity(platform=platform, external_id=external_id, url=url)
-    if not platform and identity.startswith("x:"):
-        platform = "x"
-    return Mention(
-        mention_id=key_for("mention", identity),
-        identity=identity,
+    return build_mention(
         source=source,
-        platform=platform,
+        platform=_str(item.get("platform"), f"{path}.platform", errors),
         external_id=external_id,
         url=url,
         text=text,
         author=author,
         published_at=published_at,
         received_at=received_at,
-        lang=_str(item.get("lang"), f"{path}.lang", errors)[:16],
-        brand=_str(item.get("brand"), f"{path}.brand", errors)[:128],
-        engagement=engagement,
+        raw=item,
         delivery_id=delivery_id,
-        raw=cap_raw(item),
+        lang=_str(item.get("lang"), f"{path}.lang", errors),
+        brand=_str(item.get("brand"), f"{path}.brand", errors),
+        engagement=engagement,
     )
 
 

@@ -6,14 +6,22 @@ Envelope: {"type": "mention.created", "timestamp": ..., "data": {...one mention.
 from __future__ import annotations
 
 import binascii
-from collections.abc import Sequence
 from datetime import datetime
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from chalicelib.errors import InvalidPayload, VerificationFailed
-from chalicelib.records import Mention
-from chalicelib.sources.base import Delivery, NoHandshake, load_json, mention_from_fields, require_valid
+from chalicelib.sources.base import (
+    JSON_TYPES,
+    Delivery,
+    NoHandshake,
+    Parsed,
+    SourceSecrets,
+    load_json,
+    mention_from_fields,
+    require_valid,
+    secret_values,
+)
 
 MAX_BATCH = 500
 _HEADER_SETS = (
@@ -24,18 +32,18 @@ _HEADER_SETS = (
 
 class GenericSource(NoHandshake):
     slug = "generic"
+    content_types = JSON_TYPES
 
-    def verify(self, delivery: Delivery, *, secrets: Sequence[str]) -> None:
+    def verify(self, delivery: Delivery, *, secrets: SourceSecrets) -> None:
         names = next((s for s in _HEADER_SETS if s[0] in delivery.headers), _HEADER_SETS[0])
         missing = [n for n in names if not delivery.headers.get(n)]
         if missing:
             raise VerificationFailed(f"missing header(s): {', '.join(missing)}")
-        if not secrets:
-            raise VerificationFailed("no signing secret is configured for source 'generic'")
+        valid = secret_values(secrets, "secret", slug=self.slug)
         # The library reads only webhook-* names: Svix deliveries are the same scheme renamed.
         headers = {std: delivery.headers[n] for std, n in zip(_HEADER_SETS[0], names, strict=True)}
         last = "signature does not match"
-        for secret in secrets:
+        for secret in valid:
             try:
                 Webhook(secret).verify(delivery.body, headers, json_parse=False)
                 return
@@ -46,7 +54,7 @@ class GenericSource(NoHandshake):
                 last = f"malformed signature header: {exc}"
         raise VerificationFailed(last.rstrip(".").lower() if last else "signature does not match")
 
-    def parse(self, delivery: Delivery, *, received_at: datetime) -> list[Mention]:
+    def parse(self, delivery: Delivery, *, received_at: datetime) -> Parsed:
         envelope = load_json(delivery.body)
         if not isinstance(envelope, dict):
             raise InvalidPayload("expected a JSON object with type, timestamp and data")
@@ -60,7 +68,7 @@ class GenericSource(NoHandshake):
             )
             require_valid(errors, "invalid mention")
             assert mention is not None
-            return [mention]
+            return Parsed([mention])
         if event_type == "mention.batch":
             items = data.get("mentions") if isinstance(data, dict) else None
             if not isinstance(items, list):
@@ -79,7 +87,7 @@ class GenericSource(NoHandshake):
                 for i, item in enumerate(items)
             ]
             require_valid(errors, "invalid mention batch (nothing was stored)")
-            return [m for m in mentions if m is not None]
+            return Parsed([m for m in mentions if m is not None])
         raise InvalidPayload(
             f"unsupported event type {str(event_type)[:64]!r}: expected 'mention.created' or 'mention.batch'"
         )

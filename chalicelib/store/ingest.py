@@ -4,6 +4,7 @@ ones with backoff. Keys are deterministic, so a redelivery never stores a second
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -15,6 +16,7 @@ from chalicelib.errors import StoreUnavailable
 from chalicelib.records import IngestResult, Mention, Report
 from chalicelib.retry import MAX_ATTEMPTS, sleep_backoff
 from chalicelib.settings import get_settings
+from chalicelib.store.counters import add_counts
 from chalicelib.store.mapping import mention_to_model, report_to_model
 from chalicelib.store.models import MentionModel, ReportModel
 
@@ -26,20 +28,24 @@ def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _existing_keys(table: str, key_name: str, keys: Sequence[str], sleep: Callable[[float], None]) -> set[str]:
-    found: set[str] = set()
+def _existing_sources(
+    table: str, key_name: str, keys: Sequence[str], sleep: Callable[[float], None]
+) -> dict[str, set[str]]:
+    """Which keys are stored already, with the sources each has (one BatchGetItem per 100)."""
+    found: dict[str, set[str]] = {}
     client = aws.dynamodb()
     for chunk in _chunks(keys, GET_CHUNK):
         request: dict[str, Any] = {
             table: {
                 "Keys": [{key_name: {"S": k}} for k in chunk],
-                "ProjectionExpression": "#k",
-                "ExpressionAttributeNames": {"#k": key_name},
+                "ProjectionExpression": "#k, #s",
+                "ExpressionAttributeNames": {"#k": key_name, "#s": "sources"},
             }
         }
         for attempt in range(MAX_ATTEMPTS):
             answer = client.batch_get_item(RequestItems=request)
-            found.update(item[key_name]["S"] for item in answer.get("Responses", {}).get(table, []))
+            for item in answer.get("Responses", {}).get(table, []):
+                found[item[key_name]["S"]] = set(item.get("sources", {}).get("SS", []))
             request = dict(answer.get("UnprocessedKeys") or {})
             if not request:
                 break
@@ -47,6 +53,18 @@ def _existing_keys(table: str, key_name: str, keys: Sequence[str], sleep: Callab
         else:
             raise StoreUnavailable("DynamoDB kept returning unprocessed keys; retry the delivery")
     return found
+
+
+def _add_source(table: str, key: str, source: str) -> None:
+    """A later copy of a stored post from another source adds its source and changes nothing else."""
+    aws.dynamodb().update_item(
+        TableName=table,
+        Key={"mention_id": {"S": key}},
+        UpdateExpression="ADD #s :s",
+        ConditionExpression="attribute_exists(mention_id)",
+        ExpressionAttributeNames={"#s": "sources"},
+        ExpressionAttributeValues={":s": {"SS": [source]}},
+    )
 
 
 def _write_items(table: str, items: Sequence[dict[str, Any]], sleep: Callable[[float], None]) -> None:
@@ -64,19 +82,21 @@ def _write_items(table: str, items: Sequence[dict[str, Any]], sleep: Callable[[f
 
 
 def ingest_mentions(mentions: Sequence[Mention], *, sleep: Callable[[float], None] | None = None) -> IngestResult:
-    """Store each new mention once. A partial failure raises StoreUnavailable: the sender's
-    retry stores the rest and skips what is already there."""
-    import time
-
+    """Store each new mention once, then add the batch to the per-minute counters. A partial
+    failure raises StoreUnavailable: the sender's retry stores the rest and skips what is there."""
     pause = sleep or time.sleep
     unique: dict[str, Mention] = {}
     for m in mentions:
         unique.setdefault(m.mention_id, m)
     table = MentionModel.Meta.table_name
     try:
-        existing = _existing_keys(table, "mention_id", list(unique), pause)
+        existing = _existing_sources(table, "mention_id", list(unique), pause)
         new = [m for key, m in unique.items() if key not in existing]
         _write_items(table, [mention_to_model(m).serialize() for m in new], pause)
+        other_source = [m for key, m in unique.items() if key in existing and m.source not in existing[key]]
+        for m in other_source:
+            _add_source(table, m.mention_id, m.source)
+        add_counts(new)
     except (ClientError, BotoCoreError) as exc:
         raise StoreUnavailable(f"DynamoDB is unavailable ({type(exc).__name__}); retry the delivery") from exc
     return IngestResult(
@@ -84,6 +104,7 @@ def ingest_mentions(mentions: Sequence[Mention], *, sleep: Callable[[float], Non
         stored=len(new),
         duplicates=len(mentions) - len(new),
         ids=tuple(unique),
+        sources_added=len(other_source),
     )
 
 

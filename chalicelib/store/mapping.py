@@ -14,7 +14,7 @@ def mention_to_model(m: Mention) -> MentionModel:
         mention_id=m.mention_id,
         identity=m.identity,
         source=m.source,
-        sources=[m.source],
+        sources={m.source},
         platform=m.platform,
         external_id=m.external_id,
         url=m.url,
@@ -30,6 +30,7 @@ def mention_to_model(m: Mention) -> MentionModel:
         engagement=dict(m.engagement),
         delivery_id=m.delivery_id,
         raw=m.raw,
+        needs_enrichment=m.needs_enrichment,
     )
 
 
@@ -56,6 +57,7 @@ def mention_from_model(row: MentionModel) -> Mention:
         engagement={str(k): int(v) for k, v in engagement.items()},
         delivery_id=row.delivery_id,
         raw=row.raw,
+        needs_enrichment=bool(row.needs_enrichment),
     )
 
 

@@ -10,6 +10,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -36,7 +37,7 @@ class MentionModel(Model):
     mention_id = UnicodeAttribute(hash_key=True)
     identity = UnicodeAttribute()
     source = UnicodeAttribute()
-    sources = ListAttribute(of=UnicodeAttribute, default=list)
+    sources = UnicodeSetAttribute(default=set)  # every source that delivered this post
     platform = UnicodeAttribute(default="")
     external_id = UnicodeAttribute(default="")
     url = UnicodeAttribute(default="")
@@ -52,6 +53,7 @@ class MentionModel(Model):
     engagement = JSONAttribute(default=dict)
     delivery_id = UnicodeAttribute(default="")
     raw = UnicodeAttribute(default="")
+    needs_enrichment = BooleanAttribute(default=False)
 
 
 class ReportModel(Model):
@@ -122,7 +124,19 @@ class ConfigModel(Model):
     updated_at = UTCDateTimeAttribute()
 
 
-TABLES: tuple[type[Model], ...] = (MentionModel, ReportModel, DeliveryModel, ConfigModel)
-TTL_ATTRIBUTES: dict[str, str] = {ReportModel.Meta.table_name: "expires_at"}
+class CounterModel(Model):
+    """Mention counts per minute: one item per minute bucket, one attribute per dimension
+    ("n" for all, "n|source|<slug>", "n|brand|<brand>"), each batch adding to them with a
+    single UpdateItem per bucket it touches."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("counters")
+
+    bucket = UnicodeAttribute(hash_key=True)  # "m|2026-11-24T10:01"
+    expires_at = TTLAttribute(null=True)
+
+
+TABLES: tuple[type[Model], ...] = (MentionModel, ReportModel, DeliveryModel, ConfigModel, CounterModel)
+TTL_ATTRIBUTES: dict[str, str] = {ReportModel.Meta.table_name: "expires_at", CounterModel.Meta.table_name: "expires_at"}
 STREAM_TABLES: tuple[type[Model], ...] = (MentionModel, ReportModel)
 TOPIC_SUFFIXES: tuple[str, ...] = ("inbound-email",)

@@ -32,26 +32,26 @@ def _delivery(body: bytes, headers: dict[str, str]) -> Delivery:
 
 def test_verify_accepts_a_fresh_signature() -> None:
     body = json.dumps({"type": "mention.created", "data": MENTION}).encode()
-    GenericSource().verify(_delivery(body, signed_headers(body)), secrets=[SECRET])
+    GenericSource().verify(_delivery(body, signed_headers(body)), secrets={"secret": [SECRET]})
 
 
 def test_verify_accepts_svix_header_names() -> None:
     body = b'{"type":"mention.created"}'
     headers = {k.replace("webhook-", "svix-"): v for k, v in signed_headers(body).items()}
-    GenericSource().verify(_delivery(body, headers), secrets=[SECRET])
+    GenericSource().verify(_delivery(body, headers), secrets={"secret": [SECRET]})
 
 
 def test_verify_accepts_either_secret_during_a_rotation() -> None:
     body = b"{}"
     new_secret = "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo="
-    GenericSource().verify(_delivery(body, signed_headers(body, secret=new_secret)), secrets=[SECRET, new_secret])
+    GenericSource().verify(_delivery(body, signed_headers(body, secret=new_secret)), secrets={"secret": [SECRET, new_secret]})
 
 
 def test_verify_accepts_one_good_signature_among_several() -> None:
     body = b"{}"
     headers = signed_headers(body)
     headers["webhook-signature"] = "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= " + headers["webhook-signature"]
-    GenericSource().verify(_delivery(body, headers), secrets=[SECRET])
+    GenericSource().verify(_delivery(body, headers), secrets={"secret": [SECRET]})
 
 
 @pytest.mark.parametrize(
@@ -69,29 +69,29 @@ def test_verify_refuses_bad_malformed_or_stale_signatures(change: dict[str, str]
     body = b'{"type":"mention.created"}'
     headers = {**signed_headers(body), **change}
     with pytest.raises(VerificationFailed, match=message):
-        GenericSource().verify(_delivery(body, headers), secrets=[SECRET])
+        GenericSource().verify(_delivery(body, headers), secrets={"secret": [SECRET]})
 
 
 def test_verify_refuses_a_tampered_body() -> None:
     headers = signed_headers(b'{"a":1}')
     with pytest.raises(VerificationFailed):
-        GenericSource().verify(_delivery(b'{"a":2}', headers), secrets=[SECRET])
+        GenericSource().verify(_delivery(b'{"a":2}', headers), secrets={"secret": [SECRET]})
 
 
 def test_verify_names_missing_headers() -> None:
     with pytest.raises(VerificationFailed, match="webhook-signature"):
-        GenericSource().verify(_delivery(b"{}", {"webhook-id": "m", "webhook-timestamp": "1"}), secrets=[SECRET])
+        GenericSource().verify(_delivery(b"{}", {"webhook-id": "m", "webhook-timestamp": "1"}), secrets={"secret": [SECRET]})
 
 
 def test_verify_refuses_when_no_secret_is_configured() -> None:
     body = b"{}"
-    with pytest.raises(VerificationFailed, match="no signing secret"):
-        GenericSource().verify(_delivery(body, signed_headers(body)), secrets=[])
+    with pytest.raises(VerificationFailed, match="no secret is configured"):
+        GenericSource().verify(_delivery(body, signed_headers(body)), secrets={})
 
 
 def test_parse_normalises_one_mention() -> None:
     body = json.dumps({"type": "mention.created", "data": {**MENTION, "extra_field": {"kept": True}}}).encode()
-    [m] = GenericSource().parse(_delivery(body, {"webhook-id": "msg_1"}), received_at=NOW)
+    [m] = GenericSource().parse(_delivery(body, {"webhook-id": "msg_1"}), received_at=NOW).mentions
     assert m.identity == "x:1893021"
     assert m.platform == "x"
     assert m.author.followers == 48210
@@ -107,7 +107,7 @@ def test_parse_a_batch_and_its_url_only_members() -> None:
         {"url": "https://twitter.com/bo/status/77?s=20", "text": "ok", "published_at": "2026-11-24T10:00"},
     ]
     body = json.dumps({"type": "mention.batch", "data": {"mentions": items}}).encode()
-    mentions = GenericSource().parse(_delivery(body, {}), received_at=NOW)
+    mentions = GenericSource().parse(_delivery(body, {}), received_at=NOW).mentions
     assert [m.identity for m in mentions] == ["x:1893021", "x:77"]
     assert mentions[1].published_at.tzinfo is UTC
 
@@ -148,4 +148,4 @@ def test_parse_refuses_batches_over_500() -> None:
 
 def test_generic_has_no_handshake() -> None:
     with pytest.raises(MethodNotAllowed):
-        get_source("generic").handshake({}, secrets=[SECRET])
+        get_source("generic").handshake({}, secrets={"secret": [SECRET]})
