@@ -7,7 +7,7 @@ from chalice.app import Blueprint, Response
 from chalicelib import secrets
 from chalicelib.api.problems import json_response, media_type, problem_view, raw_body
 from chalicelib.clock import utcnow
-from chalicelib.errors import PayloadTooLarge, UnsupportedMediaType
+from chalicelib.errors import PayloadTooLarge, UnsupportedMediaType, VerificationFailed
 from chalicelib.observability import emit_counts, logger
 from chalicelib.settings import get_settings
 from chalicelib.sources import get_source
@@ -36,7 +36,14 @@ def receive(source: str) -> Response:
         body=body,
         query=dict(request.query_params or {}),
     )
-    adapter.verify(delivery, secrets=secrets.source_secrets(source))
+    try:
+        adapter.verify(delivery, secrets=secrets.source_secrets(source))
+    except VerificationFailed as exc:
+        if not getattr(adapter, "acknowledge_unverified", False):
+            raise
+        # The platform's protocol says: acknowledge, store nothing, tell the sender nothing more.
+        logger.warning("unverified delivery ignored", extra={"source": source, "reason": exc.detail})
+        return json_response({"received": 0, "stored": 0, "duplicates": 0, "ignored": 1, "ids": []}, status=202)
     parsed = adapter.parse(delivery, received_at=utcnow())
     result = ingest_mentions(parsed.mentions)
     emit_counts(

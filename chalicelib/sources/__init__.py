@@ -5,9 +5,13 @@ from __future__ import annotations
 from chalicelib.errors import UnknownSource
 from chalicelib.sources.base import Source
 from chalicelib.sources.generic import GenericSource
+from chalicelib.sources.meltwater import MeltwaterSource
+from chalicelib.sources.meta import MetaSource
+from chalicelib.sources.websub import WebSubSource
+from chalicelib.sources.x import XSource
 
 REGISTRY: dict[str, Source] = {
-    GenericSource.slug: GenericSource(),
+    s.slug: s for s in (GenericSource(), MetaSource(), XSource(), WebSubSource(), MeltwaterSource())
 }
 
 

@@ -71,6 +71,11 @@ class NoHandshake:
         raise MethodNotAllowed(f"source '{self.slug}' has no GET handshake; POST deliveries to it")
 
 
+def as_object(value: Any) -> dict[str, Any]:
+    """A JSON object from a payload, or an empty one when the sender put something else there."""
+    return value if isinstance(value, dict) else {}
+
+
 def secret_values(secrets: SourceSecrets, name: str, *, slug: str) -> Sequence[str]:
     values = secrets.get(name) or ()
     if not values:

@@ -44,7 +44,9 @@ def test_verify_accepts_svix_header_names() -> None:
 def test_verify_accepts_either_secret_during_a_rotation() -> None:
     body = b"{}"
     new_secret = "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo="
-    GenericSource().verify(_delivery(body, signed_headers(body, secret=new_secret)), secrets={"secret": [SECRET, new_secret]})
+    GenericSource().verify(
+        _delivery(body, signed_headers(body, secret=new_secret)), secrets={"secret": [SECRET, new_secret]}
+    )
 
 
 def test_verify_accepts_one_good_signature_among_several() -> None:
@@ -80,7 +82,9 @@ def test_verify_refuses_a_tampered_body() -> None:
 
 def test_verify_names_missing_headers() -> None:
     with pytest.raises(VerificationFailed, match="webhook-signature"):
-        GenericSource().verify(_delivery(b"{}", {"webhook-id": "m", "webhook-timestamp": "1"}), secrets={"secret": [SECRET]})
+        GenericSource().verify(
+            _delivery(b"{}", {"webhook-id": "m", "webhook-timestamp": "1"}), secrets={"secret": [SECRET]}
+        )
 
 
 def test_verify_refuses_when_no_secret_is_configured() -> None:

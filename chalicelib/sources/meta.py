@@ -1,0 +1,265 @@
+"""Facebook Pages and Instagram through Meta's Graph API webhooks.
+
+GET: the subscription handshake (hub.mode, hub.verify_token, hub.challenge echoed as text).
+POST: X-Hub-Signature-256 = "sha256=" + hex HMAC-SHA256 of the raw body with the app secret.
+A delivery batches `entry[]`, each in one of the three shapes Meta documents: `changes[]`
+(field/value: feed, mention, ratings, comments, mentions, ...), `messaging[]` (messages to the
+page or account), or the legacy `changed_fields` list. Ids-only notifications (Instagram
+mentions, user photos, changed_fields) are stored as such and marked for enrichment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from chalicelib.clock import parse_timestamp
+from chalicelib.errors import Forbidden, InvalidPayload, MalformedBody, VerificationFailed
+from chalicelib.records import Author, Mention
+from chalicelib.sources.base import (
+    JSON_TYPES,
+    Delivery,
+    Handshake,
+    Parsed,
+    SourceSecrets,
+    as_object,
+    build_mention,
+    load_json,
+    secret_values,
+    signature_matches,
+)
+
+_PLATFORM = {"page": "facebook", "instagram": "instagram", "user": "facebook"}
+_FEED_ITEMS = {"post", "status", "comment", "photo", "video", "share"}
+_KEPT_VERBS = {"add", "edited", None}
+
+
+def _time(value: Any, default: datetime) -> datetime:
+    """Meta sends unix seconds, unix milliseconds (messaging) or ISO 8601 strings."""
+    if isinstance(value, bool) or value in (None, ""):
+        return default
+    if isinstance(value, (int, float)):
+        seconds = value / 1000 if value > 10**11 else value
+        return datetime.fromtimestamp(seconds, UTC)
+    try:
+        return parse_timestamp(str(value).replace("+0000", "+00:00"))
+    except ValueError:
+        return default
+
+
+def _s(value: Any) -> str:
+    return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+
+
+class MetaSource:
+    slug = "meta"
+    content_types = JSON_TYPES
+
+    def handshake(self, query: Mapping[str, str], *, secrets: SourceSecrets) -> Handshake:
+        mode, token, challenge = query.get("hub.mode"), query.get("hub.verify_token"), query.get("hub.challenge")
+        if mode != "subscribe" or not challenge:
+            raise InvalidPayload("expected hub.mode=subscribe with hub.challenge and hub.verify_token")
+        if not token or token not in secret_values(secrets, "verify_token", slug=self.slug):
+            raise Forbidden("hub.verify_token does not match the configured verify token")
+        return Handshake(body=challenge)
+
+    def verify(self, delivery: Delivery, *, secrets: SourceSecrets) -> None:
+        header = delivery.headers.get("x-hub-signature-256", "")
+        if not header:
+            raise VerificationFailed("missing header: x-hub-signature-256")
+        method, _, signature = header.partition("=")
+        if method.lower() != "sha256" or not signature:
+            raise VerificationFailed("x-hub-signature-256 must be sha256=<hex digest>")
+        valid = secret_values(secrets, "app_secret", slug=self.slug)
+        if not signature_matches(signature.lower(), secrets=valid, message=delivery.body):
+            raise VerificationFailed("signature does not match")
+
+    def parse(self, delivery: Delivery, *, received_at: datetime) -> Parsed:
+        doc = load_json(delivery.body)
+        if not isinstance(doc, dict) or not isinstance(doc.get("entry"), list):
+            raise InvalidPayload("expected a Meta webhook object with object and entry[]")
+        platform = _PLATFORM.get(_s(doc.get("object")), _s(doc.get("object")) or "facebook")
+        mentions: list[Mention] = []
+        ignored = 0
+        for index, entry in enumerate(doc["entry"]):
+            if not isinstance(entry, dict):
+                raise InvalidPayload(f"entry[{index}] is not an object")
+            at = _time(entry.get("time"), received_at)
+            found = 0
+            for change in entry.get("changes") or []:
+                mention = self._change(change, platform=platform, entry=entry, at=at, received_at=received_at)
+                found += 1
+                if mention is None:
+                    ignored += 1
+                else:
+                    mentions.append(mention)
+            for event in entry.get("messaging") or []:
+                found += 1
+                message = self._message(event, platform=platform, received_at=received_at)
+                if message is None:
+                    ignored += 1
+                else:
+                    mentions.append(message)
+            for field in entry.get("changed_fields") or []:
+                found += 1
+                uid = _s(entry.get("uid") or entry.get("id"))
+                mentions.append(
+                    self._mention(
+                        platform=platform,
+                        external_id=f"{uid}:{field}:{int(at.timestamp())}",
+                        text="",
+                        author=Author(),
+                        at=at,
+                        received_at=received_at,
+                        raw={"entry": {k: v for k, v in entry.items() if k != "changed_fields"}, "field": field},
+                        needs_enrichment=True,
+                    )
+                )
+            if not found:
+                ignored += 1
+        return Parsed(mentions, ignored)
+
+    def _mention(
+        self,
+        *,
+        platform: str,
+        external_id: str,
+        text: str,
+        author: Author,
+        at: datetime,
+        received_at: datetime,
+        raw: Any,
+        url: str = "",
+        needs_enrichment: bool = False,
+    ) -> Mention:
+        if not external_id and not url:
+            raise InvalidPayload("a Meta change without any id")
+        return build_mention(
+            source=self.slug,
+            platform=platform,
+            external_id=external_id,
+            url=url,
+            text=text,
+            author=author,
+            published_at=at,
+            received_at=received_at,
+            raw=raw,
+            needs_enrichment=needs_enrichment,
+        )
+
+    def _change(
+        self, change: Any, *, platform: str, entry: dict[str, Any], at: datetime, received_at: datetime
+    ) -> Mention | None:
+        if not isinstance(change, dict) or not isinstance(change.get("value"), dict):
+            raise InvalidPayload("each change needs a field and a value object")
+        field, value = _s(change.get("field")), change["value"]
+        raw = {"entry_id": entry.get("id"), "time": entry.get("time"), **change}
+        when = _time(value.get("created_time"), at)
+        sender = as_object(value.get("from"))
+        if field == "feed":
+            if value.get("item") not in _FEED_ITEMS or value.get("verb") not in _KEPT_VERBS:
+                return None  # reactions, removals, hides: not mentions
+            comment = value.get("item") == "comment"
+            external_id = _s(value.get("comment_id") if comment else value.get("post_id"))
+            author = Author(handle=_s(sender.get("id")), name=_s(sender.get("name")))
+            text = _s(value.get("message"))
+            return self._mention(
+                platform=platform,
+                external_id=external_id,
+                text=text,
+                author=author,
+                at=when,
+                received_at=received_at,
+                raw=raw,
+                url=_s(value.get("link") or value.get("permalink_url")),
+                needs_enrichment=not text,
+            )
+        if field == "mention":  # the page was @mentioned in a post or comment
+            if value.get("verb") not in _KEPT_VERBS:
+                return None
+            external_id = _s(value.get("comment_id") or value.get("post_id"))
+            text = _s(value.get("message"))
+            author = Author(handle=_s(value.get("sender_id")), name=_s(value.get("sender_name")))
+            return self._mention(
+                platform=platform,
+                external_id=external_id,
+                text=text,
+                author=author,
+                at=when,
+                received_at=received_at,
+                raw=raw,
+                needs_enrichment=not text,
+            )
+        if field == "ratings":  # a page review: reputation in its plainest form
+            if value.get("verb") not in _KEPT_VERBS:
+                return None
+            external_id = _s(value.get("open_graph_story_id") or value.get("review_id"))
+            text = _s(value.get("review_text"))
+            author = Author(handle=_s(value.get("reviewer_id")), name=_s(value.get("reviewer_name")))
+            return self._mention(
+                platform=platform,
+                external_id=external_id,
+                text=text,
+                author=author,
+                at=when,
+                received_at=received_at,
+                raw=raw,
+                needs_enrichment=not text,
+            )
+        if field == "comments":  # Instagram comments on the account's media
+            author = Author(handle=_s(sender.get("username")), name=_s(sender.get("username")))
+            text = _s(value.get("text"))
+            return self._mention(
+                platform=platform,
+                external_id=_s(value.get("id")),
+                text=text,
+                author=author,
+                at=when,
+                received_at=received_at,
+                raw=raw,
+                needs_enrichment=not text,
+            )
+        if field == "mentions":  # Instagram @mentions: ids only
+            external_id = _s(value.get("comment_id") or value.get("media_id"))
+            return self._mention(
+                platform=platform,
+                external_id=external_id,
+                text="",
+                author=Author(),
+                at=when,
+                received_at=received_at,
+                raw=raw,
+                needs_enrichment=True,
+            )
+        object_id = _s(value.get("object_id") or value.get("id"))
+        if object_id and value.get("verb", "add") in _KEPT_VERBS | {"update"}:
+            return self._mention(
+                platform=platform,
+                external_id=object_id,
+                text="",
+                author=Author(),
+                at=when,
+                received_at=received_at,
+                raw=raw,
+                needs_enrichment=True,
+            )
+        return None
+
+    def _message(self, event: Any, *, platform: str, received_at: datetime) -> Mention | None:
+        if not isinstance(event, dict):
+            raise MalformedBody("each messaging event must be an object")
+        message = event.get("message")
+        if not isinstance(message, dict) or message.get("is_echo") or not message.get("mid"):
+            return None  # deliveries, reads, echoes of our own replies
+        sender = as_object(event.get("sender"))
+        text = _s(message.get("text"))
+        return self._mention(
+            platform=platform,
+            external_id=_s(message["mid"]),
+            text=text,
+            author=Author(handle=_s(sender.get("id"))),
+            at=_time(event.get("timestamp"), received_at),
+            received_at=received_at,
+            raw=event,
+            needs_enrichment=not text,
+        )
