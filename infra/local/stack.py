@@ -32,6 +32,21 @@ COMPANY_DOMAIN = "example.com"
 _CHALICE_CLI = "import sys; from chalice.cli import main; sys.argv[0] = 'chalice'; sys.exit(main())"
 
 
+# How each source's secrets look where the platform issues them.
+SOURCE_SECRETS: dict[str, Any] = {
+    "generic": lambda: "whsec_" + b64encode(secrets.token_bytes(24)).decode(),
+    "meta": lambda: {"app_secret": secrets.token_hex(16), "verify_token": secrets.token_urlsafe(16)},
+    "x": lambda: secrets.token_urlsafe(38),
+    "websub": lambda: secrets.token_urlsafe(24),
+    "meltwater": lambda: secrets.token_hex(16),
+}
+
+
+def parameter_value(value: str | dict[str, str]) -> str:
+    """A source's SSM value: its secret, or a JSON object of its named secrets."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 class StackError(Exception):
     """Stops the stack with one line."""
 
@@ -88,7 +103,7 @@ def load_or_create_secrets(path: Path) -> dict[str, Any]:
         "admin_token": old.get("admin_token") or secrets.token_urlsafe(24),
         "display_token": old.get("display_token") or secrets.token_urlsafe(24),
         "signing_key": old.get("signing_key") or secrets.token_urlsafe(32),
-        "sources": {"generic": sources.get("generic") or "whsec_" + b64encode(secrets.token_bytes(24)).decode()},
+        "sources": {slug: sources.get(slug) or make() for slug, make in SOURCE_SECRETS.items()},
     }
 
 
@@ -170,7 +185,7 @@ class Stack:
                 "signing_key": kept["signing_key"],
                 "admin_token": kept["admin_token"],
                 "display_token": kept["display_token"],
-                **{f"sources/{slug}": value for slug, value in kept["sources"].items()},
+                **{f"sources/{slug}": parameter_value(value) for slug, value in kept["sources"].items()},
             },
         )
         outbox = OutboxCollector(

@@ -14,6 +14,17 @@ from moto import mock_aws
 
 from tests.support import SECRET
 
+SOURCE_SECRETS = {
+    "generic": SECRET,
+    "meta": {"app_secret": "meta-app-secret", "verify_token": "meatyhamhock"},
+    "x": "x-consumer-secret",
+    "websub": "hub-secret",
+    "meltwater": "e2d264b524240b9572ebc2fc7eebd980",
+}
+SOURCE_PARAMETERS = {
+    f"sources/{slug}": value if isinstance(value, str) else json.dumps(value) for slug, value in SOURCE_SECRETS.items()
+}
+
 
 @dataclass
 class Harness:
@@ -53,7 +64,7 @@ def harness() -> Iterator[Harness]:
         secrets.clear_cache()
         config.clear_cache()
         settings = get_settings()
-        create_resources(settings, parameters={"signing_key": "test-signing-key", "sources/generic": SECRET})
+        create_resources(settings, parameters={"signing_key": "test-signing-key", **SOURCE_PARAMETERS})
         sqs = boto3.client("sqs", region_name=settings.region)
         sns = boto3.client("sns", region_name=settings.region)
         queue_url = sqs.create_queue(QueueName="test-outbox")["QueueUrl"]
