@@ -1,15 +1,28 @@
-"""`make bench`: run every bench/bench_*.py, print a table, write bench/results.json."""
+"""`make bench`: run every bench/bench_*.py in a fresh interpreter of its own (benchmarks set
+their own environment), print a table, and write bench/results.json."""
 
 from __future__ import annotations
 
-import importlib
 import json
+import subprocess
 import sys
 from pathlib import Path
 
-from bench.harness import Figure
+from bench.harness import ROOT, Figure
 
 HERE = Path(__file__).parent
+RUNNER = "import json, sys; from bench.{name} import run; print('FIGURES ' + json.dumps([f.__dict__ for f in run()]))"
+
+
+def run_module(name: str) -> list[Figure]:
+    done = subprocess.run(
+        [sys.executable, "-c", RUNNER.format(name=name)], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("FIGURES ")]
+    if done.returncode != 0 or not lines:
+        print(done.stdout[-2000:], done.stderr[-4000:], file=sys.stderr)
+        raise SystemExit(f"{name} failed")
+    return [Figure(**doc) for doc in json.loads(lines[-1][len("FIGURES ") :])]
 
 
 def main(argv: list[str]) -> int:
@@ -19,21 +32,21 @@ def main(argv: list[str]) -> int:
         if only and path.stem not in only and path.stem.removeprefix("bench_") not in only:
             continue
         print(f"running {path.stem} ...", flush=True)
-        figures.extend(importlib.import_module(f"bench.{path.stem}").run())
+        figures.extend(run_module(path.stem))
     results_path = HERE / "results.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
     results.update({f.name: f.as_json() for f in figures})
     results_path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
-    print(f"\n{'figure':<28}{'value':>12}{'baseline':>12}{'ratio':>9}  {'target':<9} met")
+    print(f"\n{'figure':<36}{'value':>12}{'baseline':>14}{'ratio':>9}  {'target':<9} met")
     for f in figures:
         print(
-            f"{f.name:<28}{f.value:>9.1f} {f.unit:<2}{f.baseline:>9.1f} {f.unit:<2}{f.ratio:>9.3f}  "
+            f"{f.name:<36}{f.value:>10.3f} {f.unit:<3}{f.baseline:>10.3f} {f.unit:<3}{f.ratio:>9.3f}  "
             f"{f.target:<9} {'yes' if f.met else 'NO'}"
         )
         if f.note:
             print(f"  {f.note}")
     print(f"\nwritten to {results_path}")
-    return 0
+    return 0 if all(f.met for f in figures) else 1
 
 
 if __name__ == "__main__":

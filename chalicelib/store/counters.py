@@ -1,4 +1,10 @@
-"""Per-minute counters, updated once per (minute bucket, batch): the spike detector's input."""
+"""Mention counters, updated once per (time bucket, batch): the spike detector's input.
+
+Recent mentions (published within two hours of arrival) count in minute buckets, which is what
+a live detector compares; older ones (backfills, replays, redeliveries) count in hour buckets,
+which is all a time-of-day baseline needs, and keeps a historical batch to a few writes instead
+of one per minute it spans. A timestamp from the future counts at its arrival. Mentions older
+than the counters' retention are not counted at all: TTL would delete the count at once."""
 
 from __future__ import annotations
 
@@ -13,11 +19,21 @@ from chalicelib.records import Mention
 from chalicelib.store.models import CounterModel
 
 RETENTION = timedelta(days=90)  # hour-of-week baselines want several weeks of history
+RECENT = timedelta(hours=2)
 _UNSAFE = re.compile(r"[^a-z0-9_.-]+")
 
 
-def bucket_for(at: datetime) -> str:
-    return "m|" + at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+def bucket_for(at: datetime, *, received_at: datetime | None = None) -> str:
+    """ "m|2026-11-24T10:01" for recent mentions, "h|2015-02-24T19" for older ones."""
+    when = min(at, received_at) if received_at else at
+    if received_at and received_at - when > RECENT:
+        return "h|" + when.astimezone(UTC).strftime("%Y-%m-%dT%H")
+    return "m|" + when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+
+
+def bucket_start(bucket: str) -> datetime:
+    kind, _, stamp = bucket.partition("|")
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M" if kind == "m" else "%Y-%m-%dT%H").replace(tzinfo=UTC)
 
 
 def _label(value: str) -> str:
@@ -28,7 +44,9 @@ def tally(mentions: Iterable[Mention]) -> dict[str, Counter[str]]:
     """Bucket -> dimension -> count, for the mentions a batch newly stored."""
     buckets: dict[str, Counter[str]] = {}
     for m in mentions:
-        counts = buckets.setdefault(bucket_for(m.published_at), Counter())
+        if m.received_at - m.published_at > RETENTION:
+            continue
+        counts = buckets.setdefault(bucket_for(m.published_at, received_at=m.received_at), Counter())
         counts["n"] += 1
         counts[f"n|source|{_label(m.source)}"] += 1
         if m.brand:
@@ -45,8 +63,7 @@ def add_counts(mentions: Iterable[Mention]) -> int:
     for bucket, counts in tally(mentions).items():
         names = {f"#d{i}": dim for i, dim in enumerate(counts)}
         values: dict[str, Any] = {f":v{i}": {"N": str(counts[dim])} for i, dim in enumerate(counts)}
-        minute = datetime.strptime(bucket[2:], "%Y-%m-%dT%H:%M").replace(tzinfo=UTC)
-        values[":ttl"] = {"N": str(int((minute + RETENTION).timestamp()))}
+        values[":ttl"] = {"N": str(int((bucket_start(bucket) + RETENTION).timestamp()))}
         client.update_item(
             TableName=CounterModel.Meta.table_name,
             Key={"bucket": {"S": bucket}},

@@ -17,7 +17,7 @@ from chalicelib.records import IngestResult, Mention, Report
 from chalicelib.retry import MAX_ATTEMPTS, sleep_backoff
 from chalicelib.settings import get_settings
 from chalicelib.store.counters import add_counts
-from chalicelib.store.mapping import mention_to_model, report_to_model
+from chalicelib.store.mapping import mention_item, report_to_model
 from chalicelib.store.models import MentionModel, ReportModel
 
 GET_CHUNK = 100
@@ -92,7 +92,7 @@ def ingest_mentions(mentions: Sequence[Mention], *, sleep: Callable[[float], Non
     try:
         existing = _existing_sources(table, "mention_id", list(unique), pause)
         new = [m for key, m in unique.items() if key not in existing]
-        _write_items(table, [mention_to_model(m).serialize() for m in new], pause)
+        _write_items(table, [mention_item(m) for m in new], pause)
         other_source = [m for key, m in unique.items() if key in existing and m.source not in existing[key]]
         for m in other_source:
             _add_source(table, m.mention_id, m.source)

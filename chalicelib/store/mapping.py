@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, cast
 
 from chalicelib.records import Author, Mention, Report, Urgency
@@ -32,6 +33,39 @@ def mention_to_model(m: Mention) -> MentionModel:
         raw=m.raw,
         needs_enrichment=m.needs_enrichment,
     )
+
+
+def _utc(at: datetime) -> str:
+    # PynamoDB's UTCDateTimeAttribute format, so either path reads what the other wrote.
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+0000")
+
+
+def mention_item(m: Mention) -> dict[str, Any]:
+    """The same DynamoDB item as `mention_to_model(m).serialize()`, built directly: ingest
+    serialises every mention of every batch, and PynamoDB's model round trip is 5x slower.
+    A unit test holds the two to the same output."""
+    return {
+        "mention_id": {"S": m.mention_id},
+        "identity": {"S": m.identity},
+        "source": {"S": m.source},
+        "sources": {"SS": [m.source]},
+        "platform": {"S": m.platform},
+        "external_id": {"S": m.external_id},
+        "url": {"S": m.url},
+        "text": {"S": m.text},
+        "author_handle": {"S": m.author.handle},
+        "author_name": {"S": m.author.name},
+        "author_followers": {"N": str(m.author.followers)},
+        "author_verified": {"BOOL": m.author.verified},
+        "published_at": {"S": _utc(m.published_at)},
+        "received_at": {"S": _utc(m.received_at)},
+        "lang": {"S": m.lang},
+        "brand": {"S": m.brand},
+        "engagement": {"S": json.dumps(m.engagement)},
+        "delivery_id": {"S": m.delivery_id},
+        "raw": {"S": m.raw},
+        "needs_enrichment": {"BOOL": m.needs_enrichment},
+    }
 
 
 def mention_from_model(row: MentionModel) -> Mention:

@@ -1,0 +1,151 @@
+"""airline_ingest_ratio: the 14,640 airline tweets delivered in signed batches of 100 over HTTP
+to the local stack (`python -m infra.local`, as `make run` starts it, stream pump and all),
+against the same BatchWriteItem calls sent straight to the same moto server, same run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from bench import airline
+from bench.harness import ROOT, Figure, clean_env
+
+BATCH = 100
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start(state: Path) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    argv = [
+        sys.executable,
+        "-m",
+        "infra.local",
+        "--port",
+        str(_free_port()),
+        "--smtp-port",
+        str(_free_port()),
+        "--moto-port",
+        str(_free_port()),
+        "--state-dir",
+        str(state),
+        "--quiet",
+    ]
+    proc = subprocess.Popen(
+        argv, cwd=ROOT, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.strip() == "READY":
+            return proc, json.loads((state / "credentials.json").read_text())
+    raise RuntimeError("the local stack did not start")
+
+
+def _post(base: str, secret: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    from tests.support import batch_envelope, signed_headers
+
+    body = batch_envelope(items)
+    request = urllib.request.Request(base + "/webhooks/generic", data=body, headers=signed_headers(body, secret=secret))
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        return json.loads(answer.read())  # type: ignore[no-any-return]
+
+
+def _baseline_batches(endpoint: str, mentions: list[dict[str, Any]]) -> tuple[Any, list[list[dict[str, Any]]]]:
+    """Per delivery batch, the new items as the app writes them (deduplicated the same way),
+    and a client for a table of the same key schema on the same moto server."""
+    import os
+
+    os.environ.update(clean_env(SHAREDWATCH_STAGE="bench"))
+    from chalicelib.clock import utcnow
+    from chalicelib.sources.base import mention_from_fields
+    from chalicelib.store.mapping import mention_item
+
+    now = utcnow()
+    seen: set[str] = set()
+    batches = []
+    for i in range(0, len(mentions), BATCH):
+        items = []
+        for item in mentions[i : i + BATCH]:
+            m = mention_from_fields(item, path="", source="generic", received_at=now, delivery_id="", errors=[])
+            assert m is not None
+            if m.mention_id not in seen:
+                seen.add(m.mention_id)
+                items.append(mention_item(m))
+        batches.append(items)
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    client.create_table(
+        TableName="moto-alone",
+        KeySchema=[{"AttributeName": "mention_id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "mention_id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return client, batches
+
+
+def _write_alone(client: Any, items: list[dict[str, Any]]) -> None:
+    for i in range(0, len(items), 25):
+        answer = client.batch_write_item(
+            RequestItems={"moto-alone": [{"PutRequest": {"Item": it}} for it in items[i : i + 25]]}
+        )
+        assert not answer.get("UnprocessedItems")
+
+
+def run() -> list[Figure]:
+    if not airline.available():
+        return []
+    mentions = airline.mentions()
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, creds = _start(Path(tmp))
+        try:
+            base, secret = creds["base_url"], creds["sources"]["generic"]
+            client, baseline_batches = _baseline_batches(creds["moto_endpoint"], mentions)
+            stack_seconds = moto_seconds = 0.0
+            stored = duplicates = 0
+            # Interleaved, batch by batch: whatever else the machine (or the stream pump) is doing
+            # weighs on both sides alike.
+            for n, i in enumerate(range(0, len(mentions), BATCH)):
+                started = time.perf_counter()
+                answer = _post(base, secret, mentions[i : i + BATCH])
+                stack_seconds += time.perf_counter() - started
+                stored += answer["stored"]
+                duplicates += answer["duplicates"]
+                started = time.perf_counter()
+                _write_alone(client, baseline_batches[n])
+                moto_seconds += time.perf_counter() - started
+            unique = sum(len(b) for b in baseline_batches)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    assert stored == unique == 14_485 and duplicates == len(mentions) - unique, (stored, unique, duplicates)
+    return [
+        Figure(
+            "airline_ingest_ratio",
+            round(stack_seconds, 2),
+            "s",
+            round(moto_seconds, 2),
+            round(stack_seconds / moto_seconds, 3),
+            "<= 1.3",
+            f"{len(mentions)} tweets in signed batches of {BATCH} over HTTP, interleaved with the same "
+            f"BatchWriteItem calls to moto alone: {stored} stored, {duplicates} duplicates folded; "
+            f"{len(mentions) / stack_seconds:.0f} mentions/s",
+        )
+    ]
