@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import io
 import json
 import uuid
@@ -30,12 +33,26 @@ MENTION: dict[str, Any] = {
 def signed_headers(body: bytes, *, secret: str = SECRET, msg_id: str | None = None) -> dict[str, str]:
     msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
     now = datetime.now(UTC)
+    if body.isascii() or _is_utf8(body):
+        signature = Webhook(secret).sign(msg_id, now, body.decode())
+    else:  # what a sender signing raw bytes would send: the spec's scheme over the bytes
+        key = base64.b64decode(secret.removeprefix("whsec_"))
+        digest = hmac.new(key, f"{msg_id}.{int(now.timestamp())}.".encode() + body, hashlib.sha256).digest()
+        signature = "v1," + base64.b64encode(digest).decode()
     return {
         "content-type": "application/json",
         "webhook-id": msg_id,
         "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": Webhook(secret).sign(msg_id, now, body.decode()),
+        "webhook-signature": signature,
     }
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def envelope(data: dict[str, Any] | None = None, *, event_type: str = "mention.created") -> bytes:

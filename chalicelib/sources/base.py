@@ -119,7 +119,10 @@ def build_mention(
 ) -> Mention:
     """A Mention with its identity and deterministic key, from any source's fields."""
     platform = normalize_platform(platform)
-    identity = post_identity(platform=platform, external_id=external_id, url=url)
+    try:
+        identity = post_identity(platform=platform, external_id=external_id, url=url)
+    except ValueError:
+        raise InvalidPayload(f"a {source} item has neither an id nor a url to identify it") from None
     if not platform and identity.startswith("x:"):
         platform = "x"
     return Mention(

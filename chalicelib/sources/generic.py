@@ -10,7 +10,7 @@ from datetime import datetime
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from chalicelib.errors import InvalidPayload, VerificationFailed
+from chalicelib.errors import InvalidPayload, MalformedBody, VerificationFailed
 from chalicelib.sources.base import (
     JSON_TYPES,
     Delivery,
@@ -40,6 +40,10 @@ class GenericSource(NoHandshake):
         if missing:
             raise VerificationFailed(f"missing header(s): {', '.join(missing)}")
         valid = secret_values(secrets, "secret", slug=self.slug)
+        try:
+            delivery.body.decode("utf-8")  # the scheme signs text: say so rather than blame the header
+        except UnicodeDecodeError as exc:
+            raise MalformedBody(f"body is not UTF-8: {exc.reason} at byte {exc.start}") from exc
         # The library reads only webhook-* names: Svix deliveries are the same scheme renamed.
         headers = {std: delivery.headers[n] for std, n in zip(_HEADER_SETS[0], names, strict=True)}
         last = "signature does not match"

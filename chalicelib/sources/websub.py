@@ -54,15 +54,22 @@ class WebSubSource:
     def parse(self, delivery: Delivery, *, received_at: datetime) -> Parsed:
         feed = parse_feed(delivery.body)
         mentions = []
+        ignored = feed.deleted
         for entry in feed.entries:
             video = entry.extra.get("video_id", "")
+            link = entry.link or (entry.id if entry.id.startswith("http") else "")
+            if not (video or link or entry.id):
+                ignored += 1  # nothing to identify it by
+                continue
             text = " — ".join(p for p in (entry.title, entry.summary) if p)
             mentions.append(
                 build_mention(
                     source=self.slug,
                     platform="youtube" if video else "web",
-                    external_id=video,
-                    url=entry.link or (entry.id if entry.id.startswith("http") else ""),
+                    # A web entry is its canonical URL (so other vendors' copies join it); an entry
+                    # without a link falls back to its Atom id, which the spec makes permanent.
+                    external_id=video or ("" if link else entry.id),
+                    url=link,
                     text=text,
                     author=Author(handle=entry.extra.get("channel_id", ""), name=entry.author),
                     published_at=entry.published or received_at,
@@ -71,4 +78,4 @@ class WebSubSource:
                     needs_enrichment=not text,
                 )
             )
-        return Parsed(mentions, feed.deleted)
+        return Parsed(mentions, ignored)
