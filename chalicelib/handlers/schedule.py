@@ -1,4 +1,5 @@
-"""Scheduled work: each minute, publish deliveries that were claimed but never sent."""
+"""Scheduled work: each minute, publish deliveries that were claimed but never sent, and poll
+the pull sources that are due."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from chalice.app import Blueprint, CloudWatchEvent, Rate
 
 from chalicelib.notify.delivery import retry_stale
 from chalicelib.observability import logger
+from chalicelib.polling import poll_due
 
 bp = Blueprint(__name__)
 
@@ -15,3 +17,9 @@ def retry_stale_deliveries(event: CloudWatchEvent) -> None:
     sent, failed = retry_stale()
     if sent or failed:
         logger.info("stale deliveries retried", extra={"sent": sent, "failed": failed})
+
+
+@bp.schedule(Rate(1, unit=Rate.MINUTES))
+def poll_sources(event: CloudWatchEvent) -> None:
+    # Each target keeps its own interval and backoff in its cursor; this only looks for due ones.
+    poll_due()

@@ -62,6 +62,66 @@ class Source(Protocol):
         """Answer the platform's GET handshake."""
 
 
+@dataclass(frozen=True, slots=True)
+class PullTarget:
+    """One thing a pull source polls: a feed URL, a vendor alert. Configured as data."""
+
+    id: str
+    source: str
+    url: str = ""
+    interval_minutes: int = 15
+    brand: str = ""
+    options: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    mentions: list[Mention]
+    state: dict[str, Any]  # the cursor to resume from
+    status: str  # "200", "304", "429", "error: ..." for the cursor's record
+    retry_after_seconds: float | None = None  # the server asked us to wait
+    failed: bool = False
+
+
+class PullSource(Protocol):
+    slug: str
+
+    def poll(
+        self, target: PullTarget, *, state: Mapping[str, Any], secrets: SourceSecrets, received_at: datetime
+    ) -> PollResult:
+        """Fetch what is new since `state`; never raise for an HTTP or network failure."""
+
+
+class Pulled:
+    """Mixin for pull sources: nothing is ever POSTed to them."""
+
+    slug: str
+
+    def verify(self, delivery: Delivery, *, secrets: SourceSecrets) -> None:
+        raise MethodNotAllowed(f"source '{self.slug}' is pulled on a schedule; it takes no deliveries")
+
+    def handshake(self, query: Mapping[str, str], *, secrets: SourceSecrets) -> Handshake:
+        raise MethodNotAllowed(f"source '{self.slug}' is pulled on a schedule; it has no handshake")
+
+
+def retry_after(headers: Mapping[str, str], now: datetime) -> float | None:
+    """Seconds to wait, from Retry-After (seconds or an HTTP date) or a reset timestamp."""
+    from email.utils import parsedate_to_datetime
+
+    value = headers.get("retry-after", "").strip()
+    if value.isdigit():
+        return float(value)
+    if value:
+        try:
+            return max(0.0, (parsedate_to_datetime(value) - now).total_seconds())
+        except (TypeError, ValueError):
+            pass
+    reset = headers.get("x-rate-limit-reset", "").strip()
+    if reset.isdigit():
+        return max(0.0, int(reset) - now.timestamp())
+    return None
+
+
 class NoHandshake:
     """Mixin for sources whose platform does not do a GET handshake."""
 

@@ -25,6 +25,7 @@ CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 TOMBSTONE = "{http://purl.org/atompub/tombstones/1.0}deleted-entry"
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([.,;:!?])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,8 @@ def _text(node: Element | None) -> str:
 def plain(html_or_text: str) -> str:
     import html
 
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", html_or_text))).strip()
+    text = _SPACE.sub(" ", html.unescape(_TAG.sub(" ", html_or_text))).strip()
+    return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", text)  # "<b>city</b>." must not read "city ."
 
 
 def _when(*values: str) -> datetime | None:

@@ -136,7 +136,22 @@ class CounterModel(Model):
     expires_at = TTLAttribute(null=True)
 
 
-TABLES: tuple[type[Model], ...] = (MentionModel, ReportModel, DeliveryModel, ConfigModel, CounterModel)
+class CursorModel(Model):
+    """Where each pull source stopped: ETag and Last-Modified for feeds, since_id for vendor
+    APIs, and when to poll next (interval, Retry-After, or backoff after failures)."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("cursors")
+
+    cursor_id = UnicodeAttribute(hash_key=True)  # "<source>|<target id>"
+    state = UnicodeAttribute(default="{}")  # JSON: what the source needs to resume
+    next_poll_at = UTCDateTimeAttribute()
+    failures = NumberAttribute(default=0)
+    last_status = UnicodeAttribute(default="")
+    updated_at = UTCDateTimeAttribute()
+
+
+TABLES: tuple[type[Model], ...] = (MentionModel, ReportModel, DeliveryModel, ConfigModel, CounterModel, CursorModel)
 TTL_ATTRIBUTES: dict[str, str] = {ReportModel.Meta.table_name: "expires_at", CounterModel.Meta.table_name: "expires_at"}
 STREAM_TABLES: tuple[type[Model], ...] = (MentionModel, ReportModel)
 TOPIC_SUFFIXES: tuple[str, ...] = ("inbound-email",)

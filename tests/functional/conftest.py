@@ -20,6 +20,7 @@ SOURCE_SECRETS = {
     "x": "x-consumer-secret",
     "websub": "hub-secret",
     "meltwater": "e2d264b524240b9572ebc2fc7eebd980",
+    "mentioncom": "mention-token",
 }
 SOURCE_PARAMETERS = {
     f"sources/{slug}": value if isinstance(value, str) else json.dumps(value) for slug, value in SOURCE_SECRETS.items()

@@ -226,3 +226,32 @@ def test_meltwater_documents_keep_editorial_urls_and_social_post_ids() -> None:
 def test_signature_matches_is_false_for_any_wrong_secret() -> None:
     assert not signature_matches("00", secrets=["a", "b"], message=b"x")
     assert signature_matches(_hex("b", b"x"), secrets=["a", "b"], message=b"x")
+
+
+# -- pull sources ----------------------------------------------------------------------------
+
+
+def test_rss_items_become_web_mentions_by_canonical_url() -> None:
+    bags, crew = _parse("rss", "review_site.xml")
+    assert bags.identity == "https://reviews.example/brand-air/r/88231"  # utm_* dropped
+    assert (
+        bags.text == "Lost my bag twice in one trip — Both legs, both times the bag went to another city. "
+        "The desk staff were kind though."
+    )
+    assert bags.author.name == "Priya K." and bags.published_at == datetime(2026, 11, 24, 9, 12, 44, tzinfo=UTC)
+    assert crew.platform == "web"
+
+
+def test_mentioncom_results_join_the_posts_other_sources_deliver() -> None:
+    news, tweet = _parse("mentioncom", "mentions_page.json")
+    assert news.identity == "https://news.example/dfw-strandings"
+    assert news.author.followers == 250000
+    assert tweet.identity == "x:1860600000000000001" and tweet.platform == "x"
+
+
+def test_pull_sources_take_no_deliveries() -> None:
+    from chalicelib.errors import MethodNotAllowed
+
+    for slug in ("rss", "mentioncom"):
+        with pytest.raises(MethodNotAllowed, match="pulled"):
+            get_source(slug).verify(Delivery(headers={}, body=b""), secrets={})
