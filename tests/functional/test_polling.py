@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -28,9 +28,9 @@ MODIFIED = "Tue, 24 Nov 2026 09:30:00 GMT"
 class Vendor(BaseHTTPRequestHandler):
     """One server playing a feed host and Mention's API."""
 
-    calls: list[tuple[str, dict[str, str]]] = []
-    mode: dict[str, str] = {}
-    pages: list[dict[str, Any]] = []
+    calls: ClassVar[list[tuple[str, dict[str, str]]]] = []
+    mode: ClassVar[dict[str, str]] = {}
+    pages: ClassVar[list[dict[str, Any]]] = []
 
     def log_message(self, *args: Any) -> None:
         pass
