@@ -48,7 +48,7 @@ FIELD_NAMES = [
 
 def _sign(slug: str, body: bytes) -> dict[str, str]:
     """The headers a legitimate sender of this source would attach."""
-    secret: Any = SOURCE_SECRETS[slug]
+    secret: Any = SOURCE_SECRETS.get(slug, "")
     if slug == "generic":
         return signed_headers(body, secret=SECRET)
     if slug == "meta":
@@ -67,7 +67,7 @@ def _sign(slug: str, body: bytes) -> dict[str, str]:
             "content-type": "application/json",
             "x-hub-signature": "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest(),
         }
-    raise AssertionError(slug)
+    return {"content-type": "application/json"}  # pull sources: there is nothing to sign
 
 
 def _mutated_documents() -> st.SearchStrategy[bytes]:
