@@ -54,7 +54,7 @@ format: $(DEV_STAMP)
 	$(PY) -m ruff check --fix .
 
 bench: $(DEV_STAMP)
-	$(PY) -m bench
+	$(PY) -m bench $(ONLY)
 
 package: $(LOCAL_STAMP)
 	$(PY) -m infra.package --stage $${STAGE:-dev} --out build/package

@@ -121,3 +121,14 @@ def test_counters_count_each_new_mention_once_per_time_bucket(harness: Harness) 
             if name.startswith("n"):
                 totals[name] = totals.get(name, 0) + int(value["N"])
     assert totals == {"n": 2, "n|source|meltwater": 2, "n|platform|news": 1, "n|platform|x": 1}
+
+
+def test_meta_redelivering_a_day_and_a_half_later_is_the_same_mention(harness: Harness) -> None:
+    body = (SOURCES / "meta" / "page_feed_comment.json").read_bytes()
+    doc = json.loads(body)
+    doc["entry"][0]["time"] += 36 * 3600  # Meta retries failed deliveries for up to 36 hours
+    later = json.dumps(doc).encode()
+    assert json.loads(_post(harness, "meta", body).body)["stored"] == 1
+    again = json.loads(_post(harness, "meta", later).body)
+    assert (again["stored"], again["duplicates"]) == (0, 1)
+    assert len(_mentions()) == 1
