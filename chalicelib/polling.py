@@ -21,6 +21,7 @@ from chalicelib.sources import PULL_REGISTRY
 from chalicelib.sources.base import PullSource, PullTarget
 from chalicelib.store.ingest import ingest_mentions
 from chalicelib.store.models import ConfigModel, CursorModel
+from chalicelib.triage import severity_thresholds, triage_mentions
 
 MAX_BACKOFF = timedelta(hours=6)
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -103,7 +104,7 @@ def poll_target(target: PullTarget, source: PullSource, *, now: datetime, force:
     status = result.status
     if result.mentions:
         try:
-            stored = ingest_mentions(result.mentions).stored
+            stored = ingest_mentions(triage_mentions(result.mentions, thresholds=severity_thresholds())).stored
         except StoreUnavailable as exc:
             new_state, failed, status = dict(state), True, f"error: {exc.detail}"  # poll the same again
     failures = int(cursor.failures) + 1 if failed else 0

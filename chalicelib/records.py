@@ -38,6 +38,15 @@ class Mention:
     # The platform sent ids only (Instagram mentions, Meta's changed_fields): the text is to be
     # fetched from its API later.
     needs_enrichment: bool = False
+    # Triage, filled in at the edge before storing (chalicelib.triage.triage_mention).
+    sentiment_label: str = ""
+    sentiment_score: float = 0.0
+    departments: tuple[str, ...] = ()
+    risk_terms: tuple[str, ...] = ()
+    severity: str = ""
+    severity_reasons: tuple[str, ...] = ()
+    kudos: bool = False
+    cluster_key: str = ""
 
     kind: Literal["mention"] = "mention"
 
@@ -50,6 +59,12 @@ class Mention:
             "lang": self.lang,
             "brand": self.brand,
             "reach": self.author.followers,
+            "sentiment": self.sentiment_label,
+            "severity": self.severity or "low",
+            "departments": self.departments,
+            "department": self.departments[0] if self.departments else "",
+            "kudos": self.kudos,
+            "risk": bool(self.risk_terms),
         }
 
 

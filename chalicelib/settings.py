@@ -27,6 +27,7 @@ class Settings:
     max_body_bytes: int
     tracing_enabled: bool
     local_outbox_path: str
+    severity_thresholds: str  # points for medium, high, critical
 
     @property
     def is_local(self) -> bool:
@@ -84,6 +85,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         max_body_bytes=int(e.get("SHAREDWATCH_MAX_BODY_BYTES", str(1024 * 1024))),
         tracing_enabled=_flag(e.get("SHAREDWATCH_TRACING", "false")),
         local_outbox_path=e.get("SHAREDWATCH_LOCAL_OUTBOX", ""),
+        severity_thresholds=e.get("SHAREDWATCH_SEVERITY_THRESHOLDS", "2,4,6"),
     )
 
 

@@ -12,8 +12,9 @@ from chalicelib.errors import InvalidPayload
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 # condition name -> the record field it reads
-_EQUALS = {"kind", "source", "channel", "platform", "lang", "brand", "department", "urgency"}
-_CONDITIONS = _EQUALS | {"keywords", "reach_at_least"}
+_EQUALS = {"kind", "source", "channel", "platform", "lang", "brand", "urgency", "sentiment"}
+_CONDITIONS = _EQUALS | {"keywords", "reach_at_least", "department", "severity_at_least", "kudos", "risk"}
+_SEVERITIES = ("low", "medium", "high", "critical")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +63,11 @@ def parse_rule(doc: Any) -> Rule:
             not isinstance(value, list) or not value or not all(isinstance(k, str) and k.strip() for k in value)
         ):
             problems.append("when.keywords: a non-empty list of words or phrases")
-        elif name in _EQUALS and not (
+        elif name == "severity_at_least" and value not in _SEVERITIES:
+            problems.append(f"when.severity_at_least: one of {', '.join(_SEVERITIES)}")
+        elif name in {"kudos", "risk"} and not isinstance(value, bool):
+            problems.append(f"when.{name}: true or false")
+        elif name in _EQUALS | {"department"} and not (
             isinstance(value, str) or (isinstance(value, list) and value and all(isinstance(v, str) for v in value))
         ):
             problems.append(f"when.{name}: a string or a non-empty list of strings")
@@ -96,6 +101,22 @@ def explain(rule: Rule, fields: Mapping[str, Any]) -> tuple[bool, list[str]]:
             if not hits:
                 return False, [f"text has none of {', '.join(expected)}"]
             reasons.append(f"text mentions {', '.join(repr(h) for h in hits)}")
+        elif name == "department":
+            have = [str(d).lower() for d in fields.get("departments") or ()]
+            wanted = _as_list(expected)
+            shared = [d for d in have if d in wanted]
+            if not shared:
+                return False, [f"departments {', '.join(have) or 'none'}, not {' or '.join(wanted)}"]
+            reasons.append(f"department {shared[0]}")
+        elif name == "severity_at_least":
+            level = str(fields.get("severity") or "low")
+            if _SEVERITIES.index(level) < _SEVERITIES.index(expected):
+                return False, [f"severity {level} < {expected}"]
+            reasons.append(f"severity {level}")
+        elif name in {"kudos", "risk"}:
+            if bool(fields.get(name)) != expected:
+                return False, [f"{name} is {bool(fields.get(name))}"]
+            reasons.append("kudos" if name == "kudos" else "risk terms present" if expected else f"no {name}")
         elif name == "reach_at_least":
             reach = int(fields.get("reach", 0) or 0)
             if reach < expected:

@@ -53,6 +53,11 @@ def tally(mentions: Iterable[Mention]) -> dict[str, Counter[str]]:
             counts[f"n|brand|{_label(m.brand)}"] += 1
         if m.platform:
             counts[f"n|platform|{_label(m.platform)}"] += 1
+        if m.sentiment_label:
+            counts[f"n|sentiment|{m.sentiment_label}"] += 1
+            for department in m.departments:
+                counts[f"n|dept|{_label(department)}"] += 1
+                counts[f"n|dept|{_label(department)}|{m.sentiment_label}"] += 1
     return buckets
 
 

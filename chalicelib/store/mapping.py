@@ -32,6 +32,14 @@ def mention_to_model(m: Mention) -> MentionModel:
         delivery_id=m.delivery_id,
         raw=m.raw,
         needs_enrichment=m.needs_enrichment,
+        sentiment_label=m.sentiment_label,
+        sentiment_score=m.sentiment_score,
+        departments=list(m.departments),
+        risk_terms=list(m.risk_terms),
+        severity=m.severity,
+        severity_reasons=list(m.severity_reasons),
+        kudos=m.kudos,
+        cluster_key=m.cluster_key,
     )
 
 
@@ -65,7 +73,20 @@ def mention_item(m: Mention) -> dict[str, Any]:
         "delivery_id": {"S": m.delivery_id},
         "raw": {"S": m.raw},
         "needs_enrichment": {"BOOL": m.needs_enrichment},
+        "sentiment_label": {"S": m.sentiment_label},
+        "sentiment_score": {"N": _number(m.sentiment_score)},
+        "departments": {"L": [{"S": d} for d in m.departments]},
+        "risk_terms": {"L": [{"S": t} for t in m.risk_terms]},
+        "severity": {"S": m.severity},
+        "severity_reasons": {"L": [{"S": r} for r in m.severity_reasons]},
+        "kudos": {"BOOL": m.kudos},
+        "cluster_key": {"S": m.cluster_key},
     }
+
+
+def _number(value: float) -> str:
+    # PynamoDB's NumberAttribute serialises with json.dumps, so a float 0.0 is "0.0".
+    return json.dumps(value)
 
 
 def mention_from_model(row: MentionModel) -> Mention:
@@ -92,6 +113,14 @@ def mention_from_model(row: MentionModel) -> Mention:
         delivery_id=row.delivery_id,
         raw=row.raw,
         needs_enrichment=bool(row.needs_enrichment),
+        sentiment_label=row.sentiment_label,
+        sentiment_score=float(row.sentiment_score),
+        departments=tuple(str(d) for d in row.departments or ()),
+        risk_terms=tuple(str(t) for t in row.risk_terms or ()),
+        severity=row.severity,
+        severity_reasons=tuple(str(r) for r in row.severity_reasons or ()),
+        kudos=bool(row.kudos),
+        cluster_key=row.cluster_key,
     )
 
 

@@ -54,6 +54,14 @@ class MentionModel(Model):
     delivery_id = UnicodeAttribute(default="")
     raw = UnicodeAttribute(default="")
     needs_enrichment = BooleanAttribute(default=False)
+    sentiment_label = UnicodeAttribute(default="")
+    sentiment_score = NumberAttribute(default=0)
+    departments = ListAttribute(of=UnicodeAttribute, default=list)
+    risk_terms = ListAttribute(of=UnicodeAttribute, default=list)
+    severity = UnicodeAttribute(default="")
+    severity_reasons = ListAttribute(of=UnicodeAttribute, default=list)
+    kudos = BooleanAttribute(default=False)
+    cluster_key = UnicodeAttribute(default="")
 
 
 class ReportModel(Model):

@@ -1,1 +1,146 @@
-"""Pure triage: no boto3, no Chalice."""
+"""Pure triage: no boto3, no Chalice. `triage_text` is the whole pipeline for one text: language,
+sentiment, departments, risk terms, severity with its reasons, and the cluster key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from chalicelib.records import Mention
+from chalicelib.triage import language, sentiment
+from chalicelib.triage.identity import cluster_key, simhash
+from chalicelib.triage.severity import Severity, Thresholds, assess
+from chalicelib.triage.taxonomy import Taxonomy, default_taxonomy
+
+FALLBACK_DEPARTMENT = "customer-care"
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True, slots=True)
+class Triage:
+    lang: str
+    sentiment_score: float
+    sentiment_label: str
+    sentiment_reason: str
+    departments: tuple[str, ...]
+    department_terms: Mapping[str, tuple[str, ...]]
+    risks: Mapping[str, tuple[str, ...]]
+    severity: Severity
+    kudos: bool
+    cluster_key: str
+    simhash: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "lang": self.lang,
+            "sentiment": {
+                "score": self.sentiment_score,
+                "label": self.sentiment_label,
+                "reason": self.sentiment_reason,
+            },
+            "departments": list(self.departments),
+            "department_terms": {k: list(v) for k, v in self.department_terms.items()},
+            "risk_terms": {k: list(v) for k, v in self.risks.items()},
+            "severity": {
+                "level": self.severity.level,
+                "points": self.severity.points,
+                "reasons": list(self.severity.reasons),
+                "summary": self.severity.summary,
+            },
+            "kudos": self.kudos,
+            "cluster_key": self.cluster_key,
+            "simhash": f"{self.simhash:016x}",
+        }
+
+
+def triage_text(
+    text: str,
+    *,
+    identity: str,
+    lang_hint: str = "",
+    reach: int = 0,
+    engagement: Mapping[str, int] | None = None,
+    urls: tuple[str, ...] = (),
+    watched_author: bool = False,
+    similar_recent: int = 0,
+    taxonomy: Taxonomy | None = None,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> Triage:
+    tax = taxonomy or default_taxonomy()
+    lang = language.detect(text, lang_hint)
+    if lang in {"en", "und"}:
+        feeling = sentiment.analyse(text)
+    else:  # VADER reads English; other languages wait for the Comprehend backend or a person
+        feeling = sentiment.Sentiment(0.0, "neutral", f"neutral: language '{lang}' is not scored")
+    found = tax.scan(text)
+    hits = tax.departments(text, found)
+    departments = tuple(h.department for h in hits)
+    terms = {h.department: h.terms for h in hits}
+    if not departments and feeling.label == "negative":
+        departments = (FALLBACK_DEPARTMENT,)  # a complaint with no topic is customer care's to answer
+        terms = {FALLBACK_DEPARTMENT: ()}
+    risks = tax.risks(text, found)
+    text_hash = simhash(text)
+    severity = assess(
+        sentiment_label=feeling.label,
+        sentiment_score=feeling.score,
+        reach=reach,
+        engagement=engagement or {},
+        risks=risks,
+        watched_author=watched_author,
+        similar_recent=similar_recent,
+        thresholds=thresholds,
+    )
+    return Triage(
+        lang=lang,
+        sentiment_score=feeling.score,
+        sentiment_label=feeling.label,
+        sentiment_reason=feeling.reason,
+        departments=departments,
+        department_terms=terms,
+        risks=risks,
+        severity=severity,
+        kudos=feeling.label == "positive" and bool(hits),
+        cluster_key=cluster_key(identity=identity, text=text, urls=urls, text_hash=text_hash),
+        simhash=text_hash,
+    )
+
+
+def triage_mention(
+    mention: Mention, *, taxonomy: Taxonomy | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> Mention:
+    """The mention with its triage recorded on it (an ids-only mention waits for its text)."""
+    if not mention.text:
+        return mention
+    t = triage_text(
+        mention.text,
+        identity=mention.identity,
+        lang_hint=mention.lang,
+        reach=mention.author.followers,
+        engagement=mention.engagement,
+        urls=(mention.url,) if mention.url else (),
+        taxonomy=taxonomy,
+        thresholds=thresholds,
+    )
+    return replace(
+        mention,
+        lang=mention.lang or (t.lang if t.lang != "und" else ""),
+        sentiment_label=t.sentiment_label,
+        sentiment_score=t.sentiment_score,
+        departments=t.departments,
+        risk_terms=tuple(term for terms in t.risks.values() for term in terms),
+        severity=t.severity.level,
+        severity_reasons=t.severity.reasons,
+        kudos=t.kudos,
+        cluster_key=t.cluster_key,
+    )
+
+
+def triage_mentions(mentions: Sequence[Mention], *, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> list[Mention]:
+    return [triage_mention(m, thresholds=thresholds) for m in mentions]
+
+
+def severity_thresholds() -> Thresholds:
+    from chalicelib.settings import get_settings
+
+    return Thresholds.parse(get_settings().severity_thresholds)

@@ -75,3 +75,58 @@ def key_for(namespace: str, identity: str) -> str:
     """A short deterministic key: the same identity always gives the same key."""
     digest = hashlib.sha256(f"{namespace}\x00{identity}".encode()).digest()
     return base64.b32encode(digest[:15]).decode().lower()
+
+
+_RT = re.compile(r"^\s*rt\s+@\w+:?\s*", re.IGNORECASE)
+_NOISE = re.compile(r"https?://\S+|@\w+|[^\w\s]", re.UNICODE)
+_URL = re.compile(r"https?://[^\s<>\"')\]]+", re.IGNORECASE)
+SIMHASH_BITS = 64
+BANDS = 4  # Hamming distance <= 3 means at least one of 4 16-bit bands is equal (pigeonhole)
+
+
+def normalized_words(text: str) -> list[str]:
+    """Text as a copy-paste campaign or a retweet would share it: no RT prefix, links or handles."""
+    return _NOISE.sub(" ", _RT.sub("", text).lower()).split()
+
+
+def simhash(text: str) -> int:
+    """A 64-bit SimHash over word 3-grams (or words for very short texts): near-duplicate texts
+    get hashes a few bits apart."""
+    words = normalized_words(text)
+    grams = [" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))] if len(words) >= 3 else words
+    if not grams:
+        return 0
+    # Per bit position, a majority vote of the grams' hashes; zip and count run in C.
+    columns = zip(
+        *(format(int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "big"), "064b") for g in grams),
+        strict=True,
+    )
+    half = len(grams) / 2
+    value = 0
+    for column in columns:
+        value = value << 1 | (column.count("1") > half)
+    return value
+
+
+def hamming(a: int, b: int) -> int:
+    return (a ^ b).bit_count()
+
+
+def bands(value: int) -> tuple[str, ...]:
+    """LSH band keys: two texts within 3 bits share at least one."""
+    width = SIMHASH_BITS // BANDS
+    return tuple(f"b{i}:{value >> (i * width) & ((1 << width) - 1):04x}" for i in range(BANDS))
+
+
+def cluster_key(*, identity: str, text: str, urls: tuple[str, ...] = (), text_hash: int | None = None) -> str:
+    """The story a post belongs to: the post it links to or quotes if any (so a report pointing at a
+    post, and every quote of it, join that post), else its own text's SimHash."""
+    for url in (*urls, *_URL.findall(text)):
+        try:
+            linked = post_identity(platform="", external_id="", url=url)
+        except ValueError:
+            continue
+        if linked != identity and linked.startswith(("x:", "https://")):
+            return "p:" + key_for("mention", linked)
+    value = simhash(text) if text_hash is None else text_hash
+    return f"s:{value:016x}" if value else "p:" + key_for("mention", identity)

@@ -120,7 +120,14 @@ def test_counters_count_each_new_mention_once_per_time_bucket(harness: Harness) 
         for name, value in item.items():
             if name.startswith("n"):
                 totals[name] = totals.get(name, 0) + int(value["N"])
-    assert totals == {"n": 2, "n|source|meltwater": 2, "n|platform|news": 1, "n|platform|x": 1}
+    assert {k: v for k, v in totals.items() if "|dept|" not in k} == {
+        "n": 2,
+        "n|source|meltwater": 2,
+        "n|platform|news": 1,
+        "n|platform|x": 1,
+        "n|sentiment|negative": 2,
+    }
+    assert totals["n|dept|operations"] == 2 and totals["n|dept|operations|negative"] == 2
 
 
 def test_meta_redelivering_a_day_and_a_half_later_is_the_same_mention(harness: Harness) -> None:

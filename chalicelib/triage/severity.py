@@ -1,0 +1,96 @@
+"""Severity from sentiment, reach, engagement, risk terms, watched authors and the velocity of
+the story, as points with a reason for each, so a person can see why."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+Level = Literal["low", "medium", "high", "critical"]
+LEVELS: tuple[Level, ...] = ("low", "medium", "high", "critical")
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    medium: int = 2
+    high: int = 4
+    critical: int = 6
+
+    @classmethod
+    def parse(cls, text: str) -> Thresholds:
+        medium, high, critical = (int(p) for p in text.split(","))
+        return cls(medium, high, critical)
+
+
+@dataclass(frozen=True, slots=True)
+class Severity:
+    level: Level
+    points: int
+    reasons: tuple[str, ...]
+
+    @property
+    def summary(self) -> str:
+        return f"severity {self.level}: {', '.join(self.reasons) if self.reasons else 'nothing notable'}"
+
+
+def _compact(n: int) -> str:
+    return f"{n / 1_000_000:.1f}M" if n >= 1_000_000 else f"{n / 1000:.0f}k" if n >= 1000 else str(n)
+
+
+def assess(
+    *,
+    sentiment_label: str,
+    sentiment_score: float,
+    reach: int,
+    engagement: Mapping[str, int],
+    risks: Mapping[str, Sequence[str]],
+    watched_author: bool = False,
+    similar_recent: int = 0,
+    thresholds: Thresholds = Thresholds(),
+) -> Severity:
+    points = 0
+    reasons: list[str] = []
+    if sentiment_label == "negative":
+        points += 2 if sentiment_score <= -0.6 else 1
+        reasons.append("strongly negative" if sentiment_score <= -0.6 else "negative")
+    for limit, add in ((1_000_000, 3), (100_000, 2), (10_000, 1)):
+        if reach >= limit:
+            points += add
+            reasons.append(f"reach {_compact(reach)}")
+            break
+    total = sum(engagement.values())
+    for limit, add in ((1000, 2), (100, 1)):
+        if total >= limit:
+            points += add
+            reasons.append(f"engagement {_compact(total)}")
+            break
+    if risks.get("critical"):
+        points += 4
+        reasons.append(f"risk term '{risks['critical'][0]}'")
+    elif risks.get("high"):
+        points += 2
+        reasons.append(f"risk term '{risks['high'][0]}'")
+    if risks.get("watch"):
+        points += 1
+        reasons.append(f"press interest ('{risks['watch'][0]}')")
+    if watched_author:
+        points += 2
+        reasons.append("watched author")
+    for limit, add in ((100, 3), (20, 2), (5, 1)):
+        if similar_recent >= limit:
+            points += add
+            reasons.append(f"{similar_recent} similar recently")
+            break
+    if sentiment_label == "positive":
+        points = min(points, thresholds.medium - 1)  # praise is never an alarm, however loud
+    level: Level = "low"
+    for name, at in (("critical", thresholds.critical), ("high", thresholds.high), ("medium", thresholds.medium)):
+        if points >= at:
+            level = name  # type: ignore[assignment]
+            break
+    return Severity(level, points, tuple(reasons))
+
+
+def at_least(level: str, floor: str) -> bool:
+    return LEVELS.index(level) >= LEVELS.index(floor)

@@ -1,0 +1,105 @@
+"""Departments and risk terms, matched as whole words or phrases, compiled once per process.
+
+The taxonomy is data: per department, phrases, hashtags, handles and product names, plus a risk
+lexicon in three tiers. The default ships in taxonomy.json; admins store their own in the
+config table and `compile_taxonomy` builds the matcher from either."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from chalicelib.errors import InvalidPayload
+
+DEFAULT_PATH = Path(__file__).with_name("taxonomy.json")
+RISK_TIERS = ("critical", "high", "watch")
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentHit:
+    department: str
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Taxonomy:
+    names: Mapping[str, str]
+    priority: tuple[str, ...]
+    # Every term of every department and risk tier, looked up by the text's word n-grams: one
+    # tokenisation and a few dict lookups per word, whatever the size of the taxonomy.
+    owners: Mapping[str, tuple[str, ...]]  # normalised term -> departments and "risk:<tier>"
+    longest: int  # words in the longest phrase
+
+    def scan(self, text: str) -> dict[str, set[str]]:
+        """Owner (department slug or risk:<tier>) -> the distinct terms of it found in the text."""
+        words = _TOKEN.findall(text.lower())
+        found: dict[str, set[str]] = {}
+        owners = self.owners
+        for size in range(1, self.longest + 1):
+            for i in range(len(words) - size + 1):
+                term = words[i] if size == 1 else " ".join(words[i : i + size])
+                hit = owners.get(term)
+                if hit is None and size == 1 and term[:1] in "#@":
+                    continue
+                for owner in hit or ():
+                    found.setdefault(owner, set()).add(term)
+        return found
+
+    def departments(self, text: str, found: Mapping[str, set[str]] | None = None) -> list[DepartmentHit]:
+        """Departments a text is about: most words matched first, ties by priority."""
+        scanned = self.scan(text) if found is None else found
+        rank = {d: i for i, d in enumerate(self.priority)}
+        hits = [DepartmentHit(d, _maximal(t)) for d, t in scanned.items() if not d.startswith("risk:")]
+        return sorted(hits, key=lambda h: (-len(h.terms), rank.get(h.department, 99)))
+
+    def risks(self, text: str, found: Mapping[str, set[str]] | None = None) -> dict[str, tuple[str, ...]]:
+        scanned = self.scan(text) if found is None else found
+        return {tier: tuple(sorted(scanned[f"risk:{tier}"])) for tier in RISK_TIERS if f"risk:{tier}" in scanned}
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _maximal(terms: set[str]) -> tuple[str, ...]:
+    """ "hours on hold" counts once, not also as "on hold" and "hold"."""
+    return tuple(sorted(t for t in terms if not any(t != o and f" {t} " in f" {o} " for o in terms)))
+
+
+# Words as the taxonomy spells them: hashtags and handles keep their sign, "wi-fi" its dash.
+_TOKEN = re.compile(r"[#@]?\w+(?:[-']\w+)*")
+
+
+def compile_taxonomy(doc: Mapping[str, Any]) -> Taxonomy:
+    departments = doc.get("departments")
+    if not isinstance(departments, dict) or not departments:
+        raise InvalidPayload("a taxonomy needs departments: {slug: {name, phrases, hashtags, handles, products}}")
+    owners: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for slug, spec in departments.items():
+        if not isinstance(spec, dict):
+            raise InvalidPayload(f"departments.{slug}: an object")
+        terms = [str(t) for key in ("phrases", "hashtags", "handles", "products") for t in spec.get(key, [])]
+        if not terms:
+            raise InvalidPayload(f"departments.{slug}: at least one phrase, hashtag, handle or product")
+        for term in terms:
+            owners.setdefault(_SPACES.sub(" ", term.strip().lower()), []).append(str(slug))
+        names[str(slug)] = str(spec.get("name") or slug)
+    risk = doc.get("risk") or {}
+    for tier in RISK_TIERS:
+        for term in risk.get(tier, []):
+            owners.setdefault(_SPACES.sub(" ", str(term).strip().lower()), []).append(f"risk:{tier}")
+    priority = tuple(str(p) for p in doc.get("priority", [])) or tuple(names)
+    longest = max((len(t.split()) for t in owners), default=1)
+    return Taxonomy(
+        names=names, priority=priority, owners={k: tuple(v) for k, v in owners.items() if k}, longest=longest
+    )
+
+
+@lru_cache(maxsize=1)
+def default_taxonomy() -> Taxonomy:
+    return compile_taxonomy(json.loads(DEFAULT_PATH.read_text(encoding="utf-8")))
