@@ -7,7 +7,7 @@ LOCAL_STAMP := $(VENV)/.installed-local
 DEV_STAMP := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: run test unit functional e2e lint typecheck format bench package clean
+.PHONY: run test unit functional e2e lint typecheck format bench eval package clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,9 @@ format: $(DEV_STAMP)
 
 bench: $(DEV_STAMP)
 	$(PY) -m bench $(ONLY)
+
+eval: $(DEV_STAMP)
+	$(PY) -m bench --eval
 
 package: $(LOCAL_STAMP)
 	$(PY) -m infra.package --stage $${STAGE:-dev} --out build/package

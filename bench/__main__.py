@@ -26,10 +26,11 @@ def run_module(name: str) -> list[Figure]:
 
 
 def main(argv: list[str]) -> int:
-    only = set(argv)
+    prefix = "eval_" if "--eval" in argv else "bench_"
+    only = {a for a in argv if not a.startswith("--")}
     figures: list[Figure] = []
-    for path in sorted(HERE.glob("bench_*.py")):
-        if only and path.stem not in only and path.stem.removeprefix("bench_") not in only:
+    for path in sorted(HERE.glob(f"{prefix}*.py")):
+        if only and path.stem not in only and path.stem.removeprefix(prefix) not in only:
             continue
         print(f"running {path.stem} ...", flush=True)
         figures.extend(run_module(path.stem))

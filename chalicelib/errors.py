@@ -97,3 +97,9 @@ class ConfigurationMissing(SharedwatchError):
     status = 503
     title = "Service not configured"
     slug = "not-configured"
+
+
+class Unauthorized(SharedwatchError):
+    status = 401
+    title = "Unauthorized"
+    slug = "unauthorized"

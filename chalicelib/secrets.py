@@ -49,6 +49,11 @@ def signing_key() -> bytes:
     return value.encode()
 
 
+def token(name: str) -> str:
+    """An access token (admin_token, display_token); empty when it is not configured."""
+    return _parameter(get_settings().parameter_name(name)) or ""
+
+
 def clear_cache() -> None:
     from aws_lambda_powertools.utilities import parameters
 

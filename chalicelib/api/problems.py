@@ -23,6 +23,8 @@ def problem(*, status: int, title: str, detail: str, slug: str, extra: dict[str,
     headers: dict[str, str | list[str]] = {"Content-Type": PROBLEM_TYPE, "Cache-Control": "no-store"}
     if status in (429, 503):
         headers["Retry-After"] = "30"
+    if status == 401 and slug == "unauthorized":
+        headers["WWW-Authenticate"] = 'Bearer realm="sharedwatch"'
     return Response(body=json.dumps(body, ensure_ascii=False), status_code=status, headers=headers)
 
 

@@ -48,7 +48,8 @@ def delivery_id_for(signal: Signal, group: str, level: int = 0) -> str:
 
 def _mention_email(m: Mention, reasons: tuple[str, ...]) -> tuple[str, str]:
     who = f"@{m.author.handle}" if m.author.handle else (m.author.name or "someone")
-    subject = f"[sharedwatch] {who} on {m.platform or m.source}: {_one_line(m.text)}"
+    tag = "Kudos" if m.kudos else (m.severity.capitalize() if m.severity in {"high", "critical"} else "")
+    subject = f"[sharedwatch]{f' {tag}:' if tag else ''} {who} on {m.platform or m.source}: {_one_line(m.text)}"
     lines = [
         f"{who}{f' ({m.author.name})' if m.author.name and m.author.handle else ''} on "
         f"{m.platform or 'an unknown platform'}, {isoformat(m.published_at)}",
@@ -61,6 +62,12 @@ def _mention_email(m: Mention, reasons: tuple[str, ...]) -> tuple[str, str]:
         lines.append(f"Link: {m.url}")
     if m.engagement:
         lines.append("Engagement: " + ", ".join(f"{k} {v}" for k, v in sorted(m.engagement.items())))
+    if m.sentiment_label:
+        lines.append(f"Sentiment: {m.sentiment_label} ({m.sentiment_score:+.2f})")
+    if m.departments:
+        lines.append(f"Departments: {', '.join(m.departments)}{' (kudos!)' if m.kudos else ''}")
+    if m.severity:
+        lines.append(f"Severity: {m.severity}" + (f" ({', '.join(m.severity_reasons)})" if m.severity_reasons else ""))
     lines += [f"Delivered by: {m.source}", "", "Why you are getting this:"]
     lines += [f"  - {r}" for r in reasons]
     return subject, "\n".join(lines)

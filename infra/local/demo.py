@@ -19,8 +19,11 @@ GROUPS = (
 DEPARTMENTS = (
     Department("customer-care", "Customer care", "customer-care"),
     Department("operations", "Operations", "operations"),
-    Department("marketing", "Marketing", "social-team"),
-    Department("digital", "Website and app", "social-team"),
+    Department("baggage", "Baggage", "customer-care"),
+    Department("inflight", "Inflight and cabin crew", "operations"),
+    Department("airport", "Airport and ground staff", "operations"),
+    Department("digital", "Website, app and bookings", "social-team"),
+    Department("marketing", "Marketing and brand", "social-team"),
 )
 
 RULES: tuple[dict[str, Any], ...] = (
@@ -37,6 +40,34 @@ RULES: tuple[dict[str, Any], ...] = (
         "order": 20,
         "when": {"keywords": ["delay", "delayed", "cancelled", "canceled", "cancellation", "stranded"]},
         "notify": ["operations"],
+    },
+    {
+        "id": "complaints-to-customer-care",
+        "name": "Complaints about service, bags and bookings reach customer care",
+        "order": 22,
+        "when": {"sentiment": "negative", "department": ["customer-care", "baggage", "digital"]},
+        "notify": ["customer-care"],
+    },
+    {
+        "id": "kudos-to-the-team",
+        "name": "Praise goes to the team that earned it",
+        "order": 24,
+        "when": {"kudos": True, "department": ["inflight", "airport", "operations"]},
+        "notify": ["operations"],
+    },
+    {
+        "id": "high-severity-to-crisis",
+        "name": "High and critical mentions reach the crisis team",
+        "order": 26,
+        "when": {"kind": "mention", "severity_at_least": "high"},
+        "notify": ["crisis-team"],
+    },
+    {
+        "id": "critical-to-executives",
+        "name": "Critical mentions reach the executives",
+        "order": 28,
+        "when": {"kind": "mention", "severity_at_least": "critical"},
+        "notify": ["executives"],
     },
     {
         "id": "urgent-reports",

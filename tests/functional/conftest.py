@@ -65,7 +65,10 @@ def harness() -> Iterator[Harness]:
         secrets.clear_cache()
         config.clear_cache()
         settings = get_settings()
-        create_resources(settings, parameters={"signing_key": "test-signing-key", **SOURCE_PARAMETERS})
+        create_resources(
+            settings,
+            parameters={"signing_key": "test-signing-key", "admin_token": "admin-test-token", **SOURCE_PARAMETERS},
+        )
         sqs = boto3.client("sqs", region_name=settings.region)
         sns = boto3.client("sns", region_name=settings.region)
         queue_url = sqs.create_queue(QueueName="test-outbox")["QueueUrl"]

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.errors import InvalidPayload
+from chalicelib.triage import triage_text
+from chalicelib.triage.identity import bands, cluster_key, hamming, simhash
+from chalicelib.triage.language import detect
+from chalicelib.triage.sentiment import analyse
+from chalicelib.triage.severity import Thresholds, assess
+from chalicelib.triage.taxonomy import compile_taxonomy, default_taxonomy
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("@brand third cancelled flight this month. Never again.", "negative"),
+        ("@brand 3 hours on the tarmac and no update", "negative"),
+        ("@brand thanks for nothing, my bag is still missing", "negative"),
+        ("@brand can you please help me change my seat? thanks!", "neutral"),
+        ("@brand what time does the lounge open?", "neutral"),
+        ("@brand the crew on 1432 were amazing, thank you so much!", "positive"),
+        ("@brand delayed an hour but the crew were wonderful and kept us laughing, best airline ever!", "positive"),
+    ],
+)
+def test_sentiment_reads_customer_service_language(text: str, label: str) -> None:
+    assert analyse(text).label == label
+
+
+def test_politeness_alone_is_not_praise() -> None:
+    result = analyse("@brand could you please check my refund? Thanks in advance")
+    assert result.label != "positive" and "courtesy" in result.reason
+
+
+def test_departments_and_risks_match_whole_words_and_phrases() -> None:
+    tax = default_taxonomy()
+    assert next(h.department for h in tax.departments("Lost my bag at baggage claim in DEN")) == "baggage"
+    assert tax.departments("the baggagecart") == []
+    assert tax.risks("I will SUE, and the news is here") == {"high": ("sue",), "watch": ("news",)}
+    assert tax.departments("#wifi is down") == []  # hashtags are matched only as listed
+
+
+def test_an_admin_taxonomy_is_validated_when_compiled() -> None:
+    with pytest.raises(InvalidPayload, match="departments"):
+        compile_taxonomy({"departments": {}})
+    custom = compile_taxonomy(
+        {"departments": {"loyalty": {"phrases": ["miles", "status match"], "hashtags": ["#ffstatus"]}}}
+    )
+    assert custom.departments("Need a status match #ffstatus")[0].terms == ("#ffstatus", "status match")
+
+
+def test_severity_explains_itself() -> None:
+    severity = assess(
+        sentiment_label="negative",
+        sentiment_score=-0.7,
+        reach=48210,
+        engagement={"shares": 150},
+        risks={"high": ("lawsuit",)},
+        similar_recent=12,
+    )
+    assert severity.level == "critical"
+    assert severity.reasons == (
+        "strongly negative",
+        "reach 48k",
+        "engagement 150",
+        "risk term 'lawsuit'",
+        "12 similar recently",
+    )
+    praise = assess(sentiment_label="positive", sentiment_score=0.9, reach=5_000_000, engagement={}, risks={})
+    assert praise.level == "low"
+    assert Thresholds.parse("1,2,3") == Thresholds(1, 2, 3)
+
+
+def test_reposts_and_copies_share_a_cluster_and_other_stories_do_not() -> None:
+    original = "@brand third cancelled flight this month. Never again."
+    repost = "RT @ana: @brand Third cancelled flight this month, never again!! https://t.co/x"
+    other = "The crew was lovely on my flight to Denver today"
+    assert hamming(simhash(original), simhash(repost)) <= 3
+    assert set(bands(simhash(original))) & set(bands(simhash(repost)))
+    assert hamming(simhash(original), simhash(other)) > 10
+    quote = cluster_key(identity="x:2", text="Wow look at this https://twitter.com/ana/status/1893021")
+    assert quote == cluster_key(identity="x:3", text="same story", urls=("https://x.com/ana/status/1893021?s=20",))
+
+
+def test_language_uses_the_platform_tag_then_guesses() -> None:
+    assert detect("anything", "en-GB") == "en"
+    assert detect("mi vuelo fue cancelado y no me dieron nada") == "es"
+    assert detect("Мой рейс отменили") == "ru"
+    assert detect("the flight was fine") == "en"
+
+
+def test_a_complaint_without_a_topic_belongs_to_customer_care_and_praise_is_kudos() -> None:
+    complaint = triage_text("@brand worst experience ever, never flying you again", identity="x:1")
+    assert complaint.departments == ("customer-care",) and complaint.sentiment_label == "negative"
+    kudos = triage_text("@brand the flight attendant on my flight was wonderful, thank you!", identity="x:2")
+    assert kudos.kudos and kudos.departments[0] == "inflight"
+    foreign = triage_text("vol annulé, c'est une honte", identity="x:3")
+    assert foreign.lang == "fr" and foreign.sentiment_label == "neutral"
