@@ -144,19 +144,10 @@ def detect(
                 )
             )
 
-    for alarm in alarms:
-        for event in planned:
-            if event.key in {key, "*"} and event.start <= now <= event.end:
-                return [
-                    Alarm(
-                        a.key,
-                        a.kind,
-                        a.at,
-                        a.observed,
-                        a.expected,
-                        a.explanation + f" (expected: {event.name})",
-                        event.name,
-                    )
-                    for a in alarms
-                ]
+    event = next((e for e in planned if e.key in {key, "*"} and e.start <= now <= e.end), None)
+    if event is not None and alarms:
+        return [
+            Alarm(a.key, a.kind, a.at, a.observed, a.expected, a.explanation + f" (expected: {event.name})", event.name)
+            for a in alarms
+        ]
     return alarms
