@@ -40,24 +40,34 @@ def _label(value: str) -> str:
     return _UNSAFE.sub("-", value.lower())[:64] or "none"
 
 
+def _dimensions(m: Mention) -> Iterable[str]:
+    yield "n"
+    yield f"n|source|{_label(m.source)}"
+    if m.brand:
+        yield f"n|brand|{_label(m.brand)}"
+        if m.sentiment_label == "negative":
+            yield f"n|brand|{_label(m.brand)}|negative"
+    if m.platform:
+        yield f"n|platform|{_label(m.platform)}"
+    if m.sentiment_label:
+        yield f"n|sentiment|{m.sentiment_label}"
+        for department in m.departments:
+            yield f"n|dept|{_label(department)}"
+            yield f"n|dept|{_label(department)}|{m.sentiment_label}"
+
+
 def tally(mentions: Iterable[Mention]) -> dict[str, Counter[str]]:
-    """Bucket -> dimension -> count, for the mentions a batch newly stored."""
+    """Bucket -> dimension -> count, for the mentions a batch newly stored. A recent mention counts
+    in its minute bucket and in its hour's bucket (the detector's history is read by the hour)."""
     buckets: dict[str, Counter[str]] = {}
     for m in mentions:
         if m.received_at - m.published_at > RETENTION:
             continue
-        counts = buckets.setdefault(bucket_for(m.published_at, received_at=m.received_at), Counter())
-        counts["n"] += 1
-        counts[f"n|source|{_label(m.source)}"] += 1
-        if m.brand:
-            counts[f"n|brand|{_label(m.brand)}"] += 1
-        if m.platform:
-            counts[f"n|platform|{_label(m.platform)}"] += 1
-        if m.sentiment_label:
-            counts[f"n|sentiment|{m.sentiment_label}"] += 1
-            for department in m.departments:
-                counts[f"n|dept|{_label(department)}"] += 1
-                counts[f"n|dept|{_label(department)}|{m.sentiment_label}"] += 1
+        bucket = bucket_for(m.published_at, received_at=m.received_at)
+        for key in (bucket, "h|" + bucket[2:15]) if bucket.startswith("m|") else (bucket,):
+            counts = buckets.setdefault(key, Counter())
+            for dimension in _dimensions(m):
+                counts[dimension] += 1
     return buckets
 
 
@@ -80,3 +90,48 @@ def add_counts(mentions: Iterable[Mention]) -> int:
         )
         requests += 1
     return requests
+
+
+def read_buckets(buckets: Iterable[str]) -> dict[str, dict[str, int]]:
+    """Bucket -> dimension -> count, read with BatchGetItem (100 keys a call)."""
+    keys = list(dict.fromkeys(buckets))
+    table = CounterModel.Meta.table_name
+    client = aws.dynamodb()
+    out: dict[str, dict[str, int]] = {}
+    for i in range(0, len(keys), 100):
+        request: dict[str, Any] = {table: {"Keys": [{"bucket": {"S": k}} for k in keys[i : i + 100]]}}
+        for _ in range(5):
+            answer = client.batch_get_item(RequestItems=request)
+            for item in answer.get("Responses", {}).get(table, []):
+                out[item["bucket"]["S"]] = {
+                    name: int(value["N"]) for name, value in item.items() if name.startswith("n") and "N" in value
+                }
+            request = dict(answer.get("UnprocessedKeys") or {})
+            if not request:
+                break
+    return out
+
+
+def read_series(
+    now: datetime, *, days: int = 8, recent: timedelta = timedelta(minutes=90)
+) -> dict[str, dict[datetime, int]]:
+    """Dimension -> minute -> count: minute buckets for the recent past, hour buckets (spread over
+    their minutes) before that. Two or three BatchGetItem calls."""
+    now = now.astimezone(UTC).replace(second=0, microsecond=0)
+    cut = (now - recent).replace(minute=0)
+    minutes = [cut + timedelta(minutes=i) for i in range(int((now - cut).total_seconds() // 60) + 1)]
+    hours = [cut - timedelta(hours=h) for h in range(1, days * 24 + 1)]
+    data = read_buckets([bucket_for(m) for m in minutes] + ["h|" + h.strftime("%Y-%m-%dT%H") for h in hours])
+    series: dict[str, dict[datetime, int]] = {}
+    for minute in minutes:
+        for dimension, count in data.get(bucket_for(minute), {}).items():
+            series.setdefault(dimension, {})[minute] = count
+    for hour in hours:
+        for dimension, count in data.get("h|" + hour.strftime("%Y-%m-%dT%H"), {}).items():
+            per_minute, extra = divmod(count, 60)
+            target = series.setdefault(dimension, {})
+            for i in range(60):
+                share = per_minute + (1 if i < extra else 0)
+                if share:
+                    target[hour + timedelta(minutes=i)] = share
+    return series

@@ -130,7 +130,8 @@ def test_the_schedule_runner_fires_the_apps_scheduled_handlers(harness: Harness)
     from infra.local.scheduler import ScheduleRunner
 
     runner = ScheduleRunner(app_event_sources(), region="us-east-1")
-    assert runner.expressions == {"retry_stale_deliveries": "rate(1 minute)", "poll_sources": "rate(1 minute)"}
+    assert set(runner.expressions) == {"retry_stale_deliveries", "poll_sources", "detect_spikes"}
     runner.fire("retry_stale_deliveries")
     runner.fire("poll_sources")
-    assert runner.fired == {"retry_stale_deliveries": 1, "poll_sources": 1}
+    runner.fire("detect_spikes")
+    assert runner.fired == {"retry_stale_deliveries": 1, "poll_sources": 1, "detect_spikes": 1}

@@ -1,0 +1,59 @@
+"""The crisis detector live: counters written by ingest, read back by the schedule, the crisis
+group told once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from chalicelib.records import Author, Mention
+from chalicelib.routing.alarms import check_spikes
+from chalicelib.store.counters import add_counts
+from tests.functional.conftest import Harness
+
+NOW = datetime.now(UTC).replace(second=0, microsecond=0)
+
+
+def _mention(i: int, at: datetime, negative: bool = False) -> Mention:
+    return Mention(
+        mention_id=f"m{i}",
+        identity=f"x:{i}",
+        source="generic",
+        platform="x",
+        external_id=str(i),
+        url="",
+        text="t",
+        author=Author(),
+        published_at=at,
+        received_at=NOW,
+        brand="Brand Air",
+        sentiment_label="negative" if negative else "neutral",
+        departments=("operations",),
+    )
+
+
+def _history() -> list[Mention]:
+    """Three days of one mention every five minutes, a third of them negative."""
+    out, at, i = [], NOW - timedelta(days=3), 0
+    while at < NOW - timedelta(hours=3):
+        out.append(_mention(i, at, negative=i % 3 == 0))
+        at += timedelta(minutes=5)
+        i += 1
+    return out
+
+
+def test_a_burst_alarms_the_crisis_team_once_with_its_reasons(harness: Harness) -> None:
+    add_counts(_history())
+    assert check_spikes(now=NOW) == []  # a normal half hour
+    burst = [replace(_mention(10_000 + i, NOW - timedelta(minutes=1 + i % 25), negative=True)) for i in range(80)]
+    add_counts(burst)
+    alarms = check_spikes(now=NOW)
+    kinds = {(a.key, a.kind) for a in alarms}
+    assert ("all mentions", "volume") in kinds and ("brand brand-air", "negativity") in kinds
+    assert ("department operations", "volume") in kinds
+    deliveries = harness.deliveries()
+    assert {d["group"] for d in deliveries} == {"crisis-team"}
+    assert any("Volume spike: all mentions" in d["subject"] for d in deliveries)
+    assert any("usual for" in d["email"] for d in deliveries)
+    check_spikes(now=NOW)  # the next minute's run: the same alarms, nobody told twice
+    assert harness.deliveries() == []
