@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 from chalicelib.records import Mention
 from chalicelib.triage import language, sentiment
-from chalicelib.triage.identity import cluster_key, simhash
+from chalicelib.triage.identity import cluster_key, sketch
 from chalicelib.triage.severity import Severity, Thresholds, assess
 from chalicelib.triage.taxonomy import Taxonomy, default_taxonomy
 
@@ -28,7 +28,7 @@ class Triage:
     severity: Severity
     kudos: bool
     cluster_key: str
-    simhash: int
+    sketch: tuple[int, ...]
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -49,7 +49,7 @@ class Triage:
             },
             "kudos": self.kudos,
             "cluster_key": self.cluster_key,
-            "simhash": f"{self.simhash:016x}",
+            "sketch": [f"{h:08x}" for h in self.sketch],
         }
 
 
@@ -67,12 +67,13 @@ def triage_text(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> Triage:
     tax = taxonomy or default_taxonomy()
-    lang = language.detect(text, lang_hint)
+    tokens = sentiment.TOKEN.findall(text.lower())  # one tokenisation for every step
+    lang = language.detect(text, lang_hint, tokens=tokens)
     if lang in {"en", "und"}:
-        feeling = sentiment.analyse(text)
+        feeling = sentiment.analyse(text, tokens=tokens)
     else:  # VADER reads English; other languages wait for the Comprehend backend or a person
         feeling = sentiment.Sentiment(0.0, "neutral", f"neutral: language '{lang}' is not scored")
-    found = tax.scan(text)
+    found = tax.scan(text, tokens=tokens)
     hits = tax.departments(text, found)
     departments = tuple(h.department for h in hits)
     terms = {h.department: h.terms for h in hits}
@@ -80,7 +81,7 @@ def triage_text(
         departments = (FALLBACK_DEPARTMENT,)  # a complaint with no topic is customer care's to answer
         terms = {FALLBACK_DEPARTMENT: ()}
     risks = tax.risks(text, found)
-    text_hash = simhash(text)
+    text_sketch = sketch(text)
     severity = assess(
         sentiment_label=feeling.label,
         sentiment_score=feeling.score,
@@ -101,8 +102,8 @@ def triage_text(
         risks=risks,
         severity=severity,
         kudos=feeling.label == "positive" and bool(hits),
-        cluster_key=cluster_key(identity=identity, text=text, urls=urls, text_hash=text_hash),
-        simhash=text_hash,
+        cluster_key=cluster_key(identity=identity, text=text, urls=urls, text_sketch=text_sketch),
+        sketch=text_sketch,
     )
 
 

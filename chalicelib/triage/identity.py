@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import heapq
 import re
+import zlib
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Hosts that serve the same posts under another name.
@@ -80,8 +82,7 @@ def key_for(namespace: str, identity: str) -> str:
 _RT = re.compile(r"^\s*rt\s+@\w+:?\s*", re.IGNORECASE)
 _NOISE = re.compile(r"https?://\S+|@\w+|[^\w\s]", re.UNICODE)
 _URL = re.compile(r"https?://[^\s<>\"')\]]+", re.IGNORECASE)
-SIMHASH_BITS = 64
-BANDS = 4  # Hamming distance <= 3 means at least one of 4 16-bit bands is equal (pigeonhole)
+SKETCH_SIZE = 4  # bottom-k MinHash: the k smallest gram hashes of a text
 
 
 def normalized_words(text: str) -> list[str]:
@@ -89,38 +90,33 @@ def normalized_words(text: str) -> list[str]:
     return _NOISE.sub(" ", _RT.sub("", text).lower()).split()
 
 
-def simhash(text: str) -> int:
-    """A 64-bit SimHash over word 3-grams (or words for very short texts): near-duplicate texts
-    get hashes a few bits apart."""
+def sketch(text: str) -> tuple[int, ...]:
+    """A bottom-k MinHash sketch over word 3-grams (words, for very short texts): texts that
+    share most of their 3-grams share most of their k smallest hashes, so reposts and
+    copy-paste campaigns meet on at least one (crc32: fast, and stable across processes)."""
     words = normalized_words(text)
-    grams = [" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))] if len(words) >= 3 else words
-    if not grams:
-        return 0
-    # Per bit position, a majority vote of the grams' hashes; zip and count run in C.
-    columns = zip(
-        *(format(int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "big"), "064b") for g in grams),
-        strict=True,
-    )
-    half = len(grams) / 2
-    value = 0
-    for column in columns:
-        value = value << 1 | (column.count("1") > half)
-    return value
+    grams = {" ".join(words[i : i + 3]) for i in range(len(words) - 2)} if len(words) >= 3 else set(words)
+    return tuple(heapq.nsmallest(SKETCH_SIZE, {zlib.crc32(g.encode()) for g in grams}))
 
 
-def hamming(a: int, b: int) -> int:
-    return (a ^ b).bit_count()
+def resemblance(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Estimated Jaccard similarity of two texts from their sketches."""
+    if not a or not b:
+        return 0.0
+    union = heapq.nsmallest(SKETCH_SIZE, set(a) | set(b))
+    return sum(1 for h in union if h in a and h in b) / len(union)
 
 
-def bands(value: int) -> tuple[str, ...]:
-    """LSH band keys: two texts within 3 bits share at least one."""
-    width = SIMHASH_BITS // BANDS
-    return tuple(f"b{i}:{value >> (i * width) & ((1 << width) - 1):04x}" for i in range(BANDS))
+def sketch_keys(value: tuple[int, ...]) -> tuple[str, ...]:
+    """Index keys for finding a text's near-duplicates: one per sketch value."""
+    return tuple(f"m:{h:08x}" for h in value)
 
 
-def cluster_key(*, identity: str, text: str, urls: tuple[str, ...] = (), text_hash: int | None = None) -> str:
+def cluster_key(
+    *, identity: str, text: str, urls: tuple[str, ...] = (), text_sketch: tuple[int, ...] | None = None
+) -> str:
     """The story a post belongs to: the post it links to or quotes if any (so a report pointing at a
-    post, and every quote of it, join that post), else its own text's SimHash."""
+    post, and every quote of it, join that post), else the smallest hash of its text's sketch."""
     for url in (*urls, *_URL.findall(text)):
         try:
             linked = post_identity(platform="", external_id="", url=url)
@@ -128,5 +124,5 @@ def cluster_key(*, identity: str, text: str, urls: tuple[str, ...] = (), text_ha
             continue
         if linked != identity and linked.startswith(("x:", "https://")):
             return "p:" + key_for("mention", linked)
-    value = simhash(text) if text_hash is None else text_hash
-    return f"s:{value:016x}" if value else "p:" + key_for("mention", identity)
+    value = sketch(text) if text_sketch is None else text_sketch
+    return f"s:{value[0]:08x}" if value else "p:" + key_for("mention", identity)

@@ -185,14 +185,14 @@ _SCRIPTS = (
 )
 
 
-def detect(text: str, hint: str = "") -> str:
+def detect(text: str, hint: str = "", *, tokens: list[str] | None = None) -> str:
     if hint:
         return hint.lower().split("-")[0][:8]
     if not text.isascii():
         for pattern, lang in _SCRIPTS:
             if pattern.search(text):
                 return lang
-    words = [w.lower() for w in _WORD.findall(text) if not w.startswith("http")]
+    words = [w.lower() for w in _WORD.findall(text)] if tokens is None else tokens
     if not words:
         return "und"
     scores = {lang: sum(1 for w in words if w in stop) for lang, stop in _STOPWORDS.items()}

@@ -34,20 +34,21 @@ class Taxonomy:
     # tokenisation and a few dict lookups per word, whatever the size of the taxonomy.
     owners: Mapping[str, tuple[str, ...]]  # normalised term -> departments and "risk:<tier>"
     longest: int  # words in the longest phrase
+    openers: frozenset[str]  # first words of the multi-word phrases
 
-    def scan(self, text: str) -> dict[str, set[str]]:
+    def scan(self, text: str, *, tokens: list[str] | None = None) -> dict[str, set[str]]:
         """Owner (department slug or risk:<tier>) -> the distinct terms of it found in the text."""
-        words = _TOKEN.findall(text.lower())
+        words = _TOKEN.findall(text.lower()) if tokens is None else tokens
         found: dict[str, set[str]] = {}
         owners = self.owners
-        for size in range(1, self.longest + 1):
-            for i in range(len(words) - size + 1):
-                term = words[i] if size == 1 else " ".join(words[i : i + size])
-                hit = owners.get(term)
-                if hit is None and size == 1 and term[:1] in "#@":
-                    continue
-                for owner in hit or ():
-                    found.setdefault(owner, set()).add(term)
+        for i, word in enumerate(words):
+            for owner in owners.get(word, ()):
+                found.setdefault(owner, set()).add(word)
+            if word in self.openers:  # only then is a phrase possible here
+                for size in range(2, self.longest + 1):
+                    term = " ".join(words[i : i + size])
+                    for owner in owners.get(term, ()):
+                        found.setdefault(owner, set()).add(term)
         return found
 
     def departments(self, text: str, found: Mapping[str, set[str]] | None = None) -> list[DepartmentHit]:
@@ -95,8 +96,13 @@ def compile_taxonomy(doc: Mapping[str, Any]) -> Taxonomy:
             owners.setdefault(_SPACES.sub(" ", str(term).strip().lower()), []).append(f"risk:{tier}")
     priority = tuple(str(p) for p in doc.get("priority", [])) or tuple(names)
     longest = max((len(t.split()) for t in owners), default=1)
+    openers = frozenset(t.split()[0] for t in owners if " " in t)
     return Taxonomy(
-        names=names, priority=priority, owners={k: tuple(v) for k, v in owners.items() if k}, longest=longest
+        names=names,
+        priority=priority,
+        owners={k: tuple(v) for k, v in owners.items() if k},
+        longest=longest,
+        openers=openers,
     )
 
 
