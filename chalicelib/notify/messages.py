@@ -6,10 +6,14 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
 from chalicelib.clock import isoformat
 from chalicelib.records import Mention, Notification, Report, Signal
 from chalicelib.routing.rules import Route
+
+if TYPE_CHECKING:
+    from chalicelib.store.clusters import Story
 from chalicelib.triage.identity import key_for
 
 SMS_LIMIT = 160
@@ -103,13 +107,29 @@ def _sms(signal: Signal) -> str:
     return _clip(head + _clip(_one_line(signal.text), max(room, 0)) + tail, SMS_LIMIT)
 
 
-def render(signal: Signal, route: Route) -> Notification:
+def _story_lines(story: Story | None) -> list[str]:
+    if story is None or story.size <= 1:
+        return []
+    line = f"Story: {story.size} posts and reports so far, {story.recent} in the last 10 minutes"
+    if story.reports:
+        line += f", {story.reports} reported by employees"
+    lines = [line + "."]
+    if story.incident_id:
+        lines.append(f"Incident {story.incident_id}{' opened by this one' if story.opened else ''}.")
+    return lines
+
+
+def render(signal: Signal, route: Route, *, story: Story | None = None) -> Notification:
     if isinstance(signal, Mention):
         subject, email = _mention_email(signal, route.reasons)
         item_id = signal.mention_id
     else:
         subject, email = _report_email(signal, route.reasons)
         item_id = signal.report_id
+    extra = _story_lines(story)
+    if extra:
+        head, marker, tail = email.partition("\nWhy you are getting this:")
+        email = head + "\n" + "\n".join(extra) + "\n" + marker + tail
     return Notification(
         delivery_id=delivery_id_for(signal, route.group),
         group=route.group,

@@ -1,17 +1,40 @@
-"""The router behind the DynamoDB Stream: rules decide, notify delivers, the log keeps it once."""
+"""The router behind the DynamoDB Stream: stories are clustered, severity learns the story's
+velocity, rules decide, notify delivers, the log keeps it once, the incident timeline says so."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
+from chalicelib.clock import utcnow
 from chalicelib.errors import DeliveryFailed
 from chalicelib.notify.delivery import deliver
 from chalicelib.notify.messages import render
 from chalicelib.observability import emit_counts, logger
-from chalicelib.records import Report, Signal
+from chalicelib.records import Mention, Report, Signal
 from chalicelib.routing.rules import route
 from chalicelib.settings import get_settings
+from chalicelib.store.clusters import Story, assign, item_id, note_on_timeline
 from chalicelib.store.config import load_routing
+from chalicelib.triage import severity_thresholds, triage_text
+
+VELOCITY_NOTABLE = 5  # similar signals in the window before severity takes the story into account
+
+
+def with_velocity(mention: Mention, story: Story | None) -> Mention:
+    """Severity as it stands now that the story's velocity is known ("12 similar in 10 min")."""
+    if story is None or story.recent < VELOCITY_NOTABLE or not mention.text:
+        return mention
+    t = triage_text(
+        mention.text,
+        identity=mention.identity,
+        lang_hint=mention.lang,
+        reach=mention.author.followers,
+        engagement=mention.engagement,
+        similar_recent=story.recent - 1,
+        thresholds=severity_thresholds(),
+    )
+    return replace(mention, severity=t.severity.level, severity_reasons=t.severity.reasons)
 
 
 def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
@@ -21,14 +44,31 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
     config = load_routing()
     counts = {"sent": 0, "skipped": 0, "failed": 0, "quarantined": 0}
     failures: list[str] = []
+    routable: list[Signal] = []
     for signal in signals:
         if isinstance(signal, Report) and signal.status == "quarantined":
             counts["quarantined"] += 1  # never routed: admins review quarantine
-            continue
-        for r in route(signal.routing_fields(), config.rules, config.default_groups):
-            notification = render(signal, r)
+        else:
+            routable.append(signal)
+    now = utcnow()
+    stories = assign(routable, now=now)
+    for original in routable:
+        story = stories.get(item_id(original))
+        signal = with_velocity(original, story) if isinstance(original, Mention) else original
+        fields = {
+            **signal.routing_fields(),
+            "story_size": story.size if story else 1,
+            "incident": bool(story and story.incident_id),
+        }
+        for r in route(fields, config.rules, config.default_groups):
+            notification = render(signal, r, story=story)
             try:
-                counts[deliver(notification, topic_arn=settings.group_topic_arn(r.group))] += 1
+                outcome = deliver(notification, topic_arn=settings.group_topic_arn(r.group))
+                counts[outcome] += 1
+                if outcome == "sent" and story and story.incident_id:
+                    note_on_timeline(
+                        story.incident_id, "notified", now, group=r.group, item=item_id(signal), reasons=list(r.reasons)
+                    )
             except DeliveryFailed as exc:
                 counts["failed"] += 1
                 failures.append(exc.detail)

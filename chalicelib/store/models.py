@@ -159,7 +159,64 @@ class CursorModel(Model):
     updated_at = UTCDateTimeAttribute()
 
 
-TABLES: tuple[type[Model], ...] = (MentionModel, ReportModel, DeliveryModel, ConfigModel, CounterModel, CursorModel)
+class ClusterModel(Model):
+    """One story: every mention and report that is the same post, a repost, a quote or a copy of
+    it. `window_*` counts how many joined in the current ten minutes (its velocity)."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("clusters")
+
+    cluster_id = UnicodeAttribute(hash_key=True)
+    title = UnicodeAttribute(default="")
+    first_seen = UTCDateTimeAttribute()
+    last_seen = UTCDateTimeAttribute()
+    size = NumberAttribute(default=0)
+    negative = NumberAttribute(default=0)
+    reports = NumberAttribute(default=0)
+    severity = UnicodeAttribute(default="low")
+    departments = ListAttribute(of=UnicodeAttribute, default=list)
+    window_start = UTCDateTimeAttribute()
+    window_count = NumberAttribute(default=0)
+    incident_id = UnicodeAttribute(null=True)
+    version = NumberAttribute(default=0)
+
+
+class ClusterIndexModel(Model):
+    """How a new signal finds its story: sketch values ("m:..."), post aliases ("p:...")."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("cluster-index")
+
+    key = UnicodeAttribute(hash_key=True)
+    cluster_id = UnicodeAttribute()
+
+
+class IncidentModel(Model):
+    """A cluster whose severity or velocity crossed the line; it keeps a timeline."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("incidents")
+
+    incident_id = UnicodeAttribute(hash_key=True)
+    cluster_id = UnicodeAttribute()
+    title = UnicodeAttribute(default="")
+    opened_at = UTCDateTimeAttribute()
+    severity = UnicodeAttribute(default="high")
+    status = UnicodeAttribute(default="open")
+    timeline = ListAttribute(of=UnicodeAttribute, default=list)  # JSON documents, oldest first
+
+
+TABLES: tuple[type[Model], ...] = (
+    MentionModel,
+    ReportModel,
+    DeliveryModel,
+    ConfigModel,
+    CounterModel,
+    CursorModel,
+    ClusterModel,
+    ClusterIndexModel,
+    IncidentModel,
+)
 TTL_ATTRIBUTES: dict[str, str] = {ReportModel.Meta.table_name: "expires_at", CounterModel.Meta.table_name: "expires_at"}
 STREAM_TABLES: tuple[type[Model], ...] = (MentionModel, ReportModel)
 TOPIC_SUFFIXES: tuple[str, ...] = ("inbound-email",)

@@ -1,0 +1,231 @@
+"""Clustering in the router: each stored mention or report joins the story it belongs to (the
+same post, a quote of it, a near-copy of its text), clusters count their velocity, and a cluster
+that turns severe or fast becomes an incident with a timeline.
+
+Requests per stream batch: one BatchGetItem per 100 index keys, one per 100 clusters, one
+BatchWriteItem per 25 new index keys, and a conditional write per touched cluster."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import PutError
+
+from chalicelib import aws
+from chalicelib.records import Mention, Report, Signal
+from chalicelib.retry import sleep_backoff
+from chalicelib.store.models import ClusterIndexModel, ClusterModel, IncidentModel
+from chalicelib.triage.identity import key_for, post_identity, sketch, sketch_keys
+from chalicelib.triage.severity import LEVELS
+
+VELOCITY_WINDOW = timedelta(minutes=10)
+INCIDENT_VELOCITY = 10  # joins within the window that open an incident whatever the severity
+INCIDENT_SEVERITY = "high"
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    cluster_id: str
+    size: int
+    recent: int  # joined in the current velocity window, this signal included
+    reports: int
+    incident_id: str = ""
+    opened: bool = False  # this batch opened the incident
+
+
+def item_id(signal: Signal) -> str:
+    return signal.mention_id if isinstance(signal, Mention) else signal.report_id
+
+
+def lookup_keys(signal: Signal) -> list[str]:
+    """Where a signal's story may already be indexed; its own alias comes first."""
+    if isinstance(signal, Mention):
+        keys = ["p:" + signal.mention_id]
+        if signal.cluster_key.startswith("p:"):
+            keys.append(signal.cluster_key)  # it quotes or links a post: that post's story
+        keys.extend(sketch_keys(sketch(signal.text)) if signal.text else ())
+        return keys
+    keys = []
+    for url in signal.urls:
+        try:
+            keys.append("p:" + key_for("mention", post_identity(platform="", external_id="", url=url)))
+        except ValueError:
+            continue
+    return keys
+
+
+def _batch_get(table: str, key_name: str, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+    client = aws.dynamodb()
+    found: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(keys), 100):
+        request: dict[str, Any] = {
+            table: {"Keys": [{key_name: {"S": k}} for k in keys[i : i + 100]], "ConsistentRead": True}
+        }
+        for attempt in range(6):
+            answer = client.batch_get_item(RequestItems=request)
+            for item in answer.get("Responses", {}).get(table, []):
+                found[item[key_name]["S"]] = item
+            request = dict(answer.get("UnprocessedKeys") or {})
+            if not request:
+                break
+            sleep_backoff(attempt)
+    return found
+
+
+def _write_index(entries: dict[str, str]) -> None:
+    items = list(entries.items())
+    table = ClusterIndexModel.Meta.table_name
+    client = aws.dynamodb()
+    for i in range(0, len(items), 25):
+        request: dict[str, Any] = {
+            table: [{"PutRequest": {"Item": {"key": {"S": k}, "cluster_id": {"S": c}}}} for k, c in items[i : i + 25]]
+        }
+        for attempt in range(6):
+            request = dict(client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {})
+            if not request:
+                break
+            sleep_backoff(attempt)
+
+
+def _timeline(event: str, at: datetime, **details: Any) -> str:
+    return json.dumps({"at": at.isoformat(), "event": event, **details}, sort_keys=True)
+
+
+def _open_incident(cluster: ClusterModel, *, now: datetime, reason: str) -> tuple[str, bool]:
+    incident_id = "i" + key_for("incident", cluster.cluster_id)[:15]
+    incident = IncidentModel(
+        incident_id=incident_id,
+        cluster_id=cluster.cluster_id,
+        title=cluster.title,
+        opened_at=now,
+        severity=cluster.severity,
+        timeline=[_timeline("opened", now, reason=reason)],
+    )
+    try:
+        incident.save(condition=IncidentModel.incident_id.does_not_exist())
+        return incident_id, True
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return incident_id, False
+
+
+def note_on_timeline(incident_id: str, event: str, at: datetime, **details: Any) -> None:
+    IncidentModel(incident_id=incident_id).update(
+        actions=[IncidentModel.timeline.set(IncidentModel.timeline.append([_timeline(event, at, **details)]))]
+    )
+
+
+def assign(signals: Sequence[Signal], *, now: datetime, severities: dict[str, str] | None = None) -> dict[str, Story]:
+    """Put each signal in its story; returns item id -> Story. Idempotent per signal: a
+    "member:<id>" key records that it was counted, so a redelivered stream record is not."""
+    if not signals:
+        return {}
+    keys = {item_id(s): lookup_keys(s) for s in signals}
+    wanted = sorted({k for ks in keys.values() for k in ks} | {f"member:{sid}" for sid in keys})
+    found = _batch_get(ClusterIndexModel.Meta.table_name, "key", wanted)
+    index = {k: item["cluster_id"]["S"] for k, item in found.items()}
+    membership: dict[str, str] = {}
+    counted: dict[str, str] = {}
+    new_entries: dict[str, str] = {}
+    for signal in signals:
+        sid = item_id(signal)
+        if f"member:{sid}" in index:
+            counted[sid] = index[f"member:{sid}"]
+            continue
+        cluster_id = next((index[k] for k in keys[sid] if k in index), "") or "c" + key_for("cluster", sid)[:15]
+        membership[sid] = cluster_id
+        new_entries[f"member:{sid}"] = cluster_id
+        for k in keys[sid]:
+            if k not in index:  # never re-point a key another story already owns
+                index[k] = cluster_id
+                new_entries[k] = cluster_id
+    by_cluster: dict[str, list[Signal]] = {}
+    for signal in signals:
+        if item_id(signal) in membership:
+            by_cluster.setdefault(membership[item_id(signal)], []).append(signal)
+    stories: dict[str, Story] = {}
+    for cluster_id, members in by_cluster.items():
+        stories.update(_update_cluster(cluster_id, members, now=now, severities=severities or {}))
+    # The index goes last: a failure in between counts a signal again rather than losing it.
+    _write_index(new_entries)
+    if counted:
+        rows = _batch_get(ClusterModel.Meta.table_name, "cluster_id", sorted(set(counted.values())))
+        for sid, cluster_id in counted.items():
+            if cluster_id in rows:
+                row = ClusterModel.from_raw_data(rows[cluster_id])
+                stories[sid] = Story(
+                    cluster_id, int(row.size), int(row.window_count), int(row.reports), row.incident_id or ""
+                )
+    return stories
+
+
+def _update_cluster(
+    cluster_id: str, members: list[Signal], *, now: datetime, severities: dict[str, str]
+) -> dict[str, Story]:
+    for attempt in range(4):
+        try:
+            cluster = ClusterModel.get(cluster_id, consistent_read=True)
+            version = int(cluster.version)
+        except ClusterModel.DoesNotExist:
+            first = members[0]
+            cluster = ClusterModel(
+                cluster_id=cluster_id,
+                title=(first.text or "")[:200],
+                first_seen=now,
+                last_seen=now,
+                window_start=now,
+                version=0,
+            )
+            version = -1
+        if now - cluster.window_start > VELOCITY_WINDOW:
+            cluster.window_start, cluster.window_count = now, 0
+        stories: dict[str, Story] = {}
+        departments = list(cluster.departments or [])
+        for signal in members:
+            cluster.size = int(cluster.size) + 1
+            cluster.window_count = int(cluster.window_count) + 1
+            if isinstance(signal, Report):
+                cluster.reports = int(cluster.reports) + 1
+            elif signal.sentiment_label == "negative":
+                cluster.negative = int(cluster.negative) + 1
+            level = severities.get(item_id(signal)) or (signal.severity if isinstance(signal, Mention) else "") or "low"
+            if LEVELS.index(level) > LEVELS.index(cluster.severity):
+                cluster.severity = level
+            departments += [d for d in getattr(signal, "departments", ()) if d not in departments]
+        cluster.departments = departments[:10]
+        cluster.last_seen = now
+        opened = False
+        if not cluster.incident_id and (
+            LEVELS.index(cluster.severity) >= LEVELS.index(INCIDENT_SEVERITY)
+            or int(cluster.window_count) >= INCIDENT_VELOCITY
+        ):
+            reason = (
+                f"severity {cluster.severity}"
+                if cluster.severity in ("high", "critical")
+                else f"{cluster.window_count} joined in {int(VELOCITY_WINDOW.total_seconds() // 60)} min"
+            )
+            cluster.incident_id, opened = _open_incident(cluster, now=now, reason=reason)
+        cluster.version = version + 1
+        try:
+            condition = ClusterModel.cluster_id.does_not_exist() if version < 0 else ClusterModel.version == version
+            cluster.save(condition=condition)
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException" and attempt < 3:
+                continue  # another worker moved it: read again and redo
+            raise
+        for signal in members:
+            stories[item_id(signal)] = Story(
+                cluster_id,
+                int(cluster.size),
+                int(cluster.window_count),
+                int(cluster.reports),
+                cluster.incident_id or "",
+                opened,
+            )
+        return stories
+    return {}

@@ -1,0 +1,89 @@
+"""Stories: reposts, copies and the reports that point at a post fold into one cluster; a fast or
+severe cluster becomes an incident with a timeline; a redelivered stream batch counts nothing twice."""
+
+from __future__ import annotations
+
+import json
+
+from chalicelib.store.models import ClusterModel, IncidentModel
+from tests.functional.conftest import Harness
+from tests.support import MENTION, batch_envelope, envelope, signed_headers
+
+
+def _post(h: Harness, body: bytes) -> None:
+    assert h.client.http.post("/webhooks/generic", body=body, headers=signed_headers(body)).status_code == 202
+
+
+def _report(h: Harness, text: str, url: str) -> None:
+    import re
+    from urllib.parse import urlencode
+
+    page = h.client.http.get("/report", headers={"accept": "text/html"}).body.decode()
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    body = urlencode({"csrf": token, "text": text, "url": url, "urgency": "normal"}).encode()
+    response = h.client.http.post(
+        "/report", body=body, headers={"content-type": "application/x-www-form-urlencoded", "accept": "text/html"}
+    )
+    assert response.status_code == 201
+
+
+def test_a_repost_and_a_report_join_the_original_story(harness: Harness) -> None:
+    _post(harness, envelope())
+    repost = {
+        **MENTION,
+        "id": "1893099",
+        "url": "https://x.com/bo/status/1893099",
+        "text": "RT @ana: Third cancelled flight this month, @brand. Never again.",
+        "author": {"handle": "bo"},
+    }
+    _post(harness, envelope(repost))
+    harness.pump.pump_once()
+    _report(harness, "Saw this one going around", "https://twitter.com/ana/status/1893021?s=20")
+    harness.pump.pump_once()
+    [cluster] = ClusterModel.scan()
+    assert (cluster.size, cluster.reports) == (3, 1)
+    emails = [d["email"] for d in harness.deliveries()]
+    assert any("Story: 3 posts and reports so far" in e and "1 reported by employees" in e for e in emails)
+
+
+def test_a_copy_paste_campaign_becomes_an_incident_with_a_timeline(harness: Harness) -> None:
+    campaign = [
+        {
+            **MENTION,
+            "id": str(9000 + i),
+            "url": "",
+            "author": {"handle": f"bot{i}", "followers": 10},
+            "text": f"@brand lost my luggage and nobody answers the phone #brandfail {'!' * i}",
+        }
+        for i in range(12)
+    ]
+    _post(harness, batch_envelope(campaign))
+    harness.pump.pump_once()
+    [cluster] = ClusterModel.scan()
+    assert cluster.size == 12 and cluster.incident_id
+    incident = IncidentModel.get(cluster.incident_id)
+    events = [json.loads(e) for e in incident.timeline]
+    assert events[0]["event"] == "opened" and "joined in 10 min" in events[0]["reason"]
+    assert any(e["event"] == "notified" for e in events)
+    later = [d for d in harness.deliveries() if "bot11" in d["email"]]
+    assert later and "similar recently" in later[0]["email"]
+
+
+def test_a_redelivered_stream_batch_counts_nothing_twice(harness: Harness) -> None:
+    from infra.local.handlers import resolve
+    from infra.local.stream_pump import lambda_event
+
+    _post(harness, envelope())
+    streams, ddb = harness.pump._streams, harness.pump._ddb
+    from chalicelib.store.models import MentionModel
+
+    arn = ddb.describe_table(TableName=MentionModel.Meta.table_name)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    event = lambda_event(streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"], arn, "us-east-1")
+    handler = resolve("chalicelib.handlers.stream.on_mention_stored")
+    handler(event, None)
+    handler(event, None)
+    [cluster] = ClusterModel.scan()
+    assert cluster.size == 1
+    assert len(harness.deliveries()) == 2  # social team and operations, once each
