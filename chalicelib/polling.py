@@ -19,6 +19,7 @@ from chalicelib.errors import InvalidPayload, StoreUnavailable
 from chalicelib.observability import logger
 from chalicelib.sources import PULL_REGISTRY
 from chalicelib.sources.base import PullSource, PullTarget
+from chalicelib.store.config import current_taxonomy
 from chalicelib.store.ingest import ingest_mentions
 from chalicelib.store.models import ConfigModel, CursorModel
 from chalicelib.triage import severity_thresholds, triage_mentions
@@ -104,7 +105,9 @@ def poll_target(target: PullTarget, source: PullSource, *, now: datetime, force:
     status = result.status
     if result.mentions:
         try:
-            stored = ingest_mentions(triage_mentions(result.mentions, thresholds=severity_thresholds())).stored
+            taxonomy, _ = current_taxonomy()
+            triaged = triage_mentions(result.mentions, taxonomy=taxonomy, thresholds=severity_thresholds())
+            stored = ingest_mentions(triaged).stored
         except StoreUnavailable as exc:
             new_state, failed, status = dict(state), True, f"error: {exc.detail}"  # poll the same again
     failures = int(cursor.failures) + 1 if failed else 0

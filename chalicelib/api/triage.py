@@ -14,6 +14,7 @@ from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, MalformedBody, PayloadTooLarge, UnsupportedMediaType
 from chalicelib.settings import get_settings
 from chalicelib.sources.base import mention_from_fields, require_valid
+from chalicelib.store.config import current_taxonomy
 from chalicelib.triage import severity_thresholds, triage_text
 
 bp = Blueprint(__name__)
@@ -49,6 +50,7 @@ def triage() -> Response:
     ]
     require_valid(errors, "invalid mentions")
     thresholds = severity_thresholds()
+    taxonomy, _ = current_taxonomy()
     results = []
     for m in mentions:
         assert m is not None
@@ -60,6 +62,8 @@ def triage() -> Response:
             engagement=m.engagement,
             urls=(m.url,) if m.url else (),
             thresholds=thresholds,
+            taxonomy=taxonomy,
+            watched_author=bool(m.author.handle) and m.author.handle.lower() in taxonomy.watched,
         )
         results.append({"id": m.external_id or m.url, "identity": m.identity, **t.as_dict()})
     return json_response({"count": len(results), "results": results})

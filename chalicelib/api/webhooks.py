@@ -12,6 +12,7 @@ from chalicelib.observability import emit_counts, logger
 from chalicelib.settings import get_settings
 from chalicelib.sources import get_source
 from chalicelib.sources.base import Delivery, Handshake
+from chalicelib.store.config import current_taxonomy
 from chalicelib.store.ingest import ingest_mentions
 from chalicelib.triage import severity_thresholds, triage_mentions
 
@@ -46,7 +47,8 @@ def receive(source: str) -> Response:
         logger.warning("unverified delivery ignored", extra={"source": source, "reason": exc.detail})
         return json_response({"received": 0, "stored": 0, "duplicates": 0, "ignored": 1, "ids": []}, status=202)
     parsed = adapter.parse(delivery, received_at=utcnow())
-    result = ingest_mentions(triage_mentions(parsed.mentions, thresholds=severity_thresholds()))
+    taxonomy, _ = current_taxonomy()
+    result = ingest_mentions(triage_mentions(parsed.mentions, taxonomy=taxonomy, thresholds=severity_thresholds()))
     emit_counts(
         {"MentionsReceived": result.received, "MentionsStored": result.stored, "MentionDuplicates": result.duplicates},
         dimensions={"source": source},

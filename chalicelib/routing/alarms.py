@@ -9,6 +9,7 @@ from chalicelib.clock import isoformat, utcnow
 from chalicelib.notify.delivery import deliver
 from chalicelib.records import Notification
 from chalicelib.settings import get_settings
+from chalicelib.store.config import planned_events
 from chalicelib.store.counters import read_series
 from chalicelib.triage.identity import key_for
 from chalicelib.triage.spikes import Alarm, Counts, detect
@@ -31,11 +32,12 @@ def _series_keys(dimensions: set[str]) -> list[tuple[str, str, str]]:
 def check_spikes(*, now: datetime | None = None) -> list[Alarm]:
     moment = (now or utcnow()).replace(second=0, microsecond=0)
     series = read_series(moment)
+    planned = planned_events()
     alarms: list[Alarm] = []
     for label, total_dim, negative_dim in _series_keys(set(series)):
         totals, negatives = series.get(total_dim, {}), series.get(negative_dim, {})
         counts = {m: Counts(c, negatives.get(m, 0)) for m, c in totals.items()}
-        alarms.extend(detect(counts, key=label, now=moment))
+        alarms.extend(detect(counts, key=label, now=moment, planned=planned))
     for alarm in alarms:
         if not alarm.planned:
             notify(alarm)

@@ -15,7 +15,7 @@ from chalicelib.records import Mention, Report, Signal
 from chalicelib.routing.rules import route
 from chalicelib.settings import get_settings
 from chalicelib.store.clusters import Story, assign, item_id, note_on_timeline
-from chalicelib.store.config import load_routing
+from chalicelib.store.config import current_taxonomy, load_routing
 from chalicelib.triage import severity_thresholds, triage_text
 
 VELOCITY_NOTABLE = 5  # similar signals in the window before severity takes the story into account
@@ -25,6 +25,7 @@ def with_velocity(mention: Mention, story: Story | None) -> Mention:
     """Severity as it stands now that the story's velocity is known ("12 similar in 10 min")."""
     if story is None or story.recent < VELOCITY_NOTABLE or not mention.text:
         return mention
+    taxonomy, _ = current_taxonomy()
     t = triage_text(
         mention.text,
         identity=mention.identity,
@@ -33,6 +34,8 @@ def with_velocity(mention: Mention, story: Story | None) -> Mention:
         engagement=mention.engagement,
         similar_recent=story.recent - 1,
         thresholds=severity_thresholds(),
+        taxonomy=taxonomy,
+        watched_author=bool(mention.author.handle) and mention.author.handle.lower() in taxonomy.watched,
     )
     return replace(mention, severity=t.severity.level, severity_reasons=t.severity.reasons)
 

@@ -8,9 +8,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.clock import utcnow
+from chalicelib.clock import parse_timestamp, utcnow
+from chalicelib.errors import InvalidPayload
 from chalicelib.routing.rules import Rule, parse_rule
 from chalicelib.store.models import ConfigModel
+from chalicelib.triage.spikes import PlannedEvent
+from chalicelib.triage.taxonomy import DEFAULT_PATH as DEFAULT_TAXONOMY
+from chalicelib.triage.taxonomy import Taxonomy, compile_taxonomy, default_taxonomy
 
 CACHE_SECONDS = 30.0
 DEFAULT_ROUTE_KEY = "default"
@@ -90,5 +94,64 @@ def load_routing(*, now: float | None = None) -> RoutingConfig:
 
 
 def clear_cache() -> None:
-    global _cache
+    global _cache, _taxonomy_cache
     _cache = None
+    _taxonomy_cache = None
+
+
+# -- the taxonomy admins edit, and the planned events the spike detector expects ---------------
+
+_taxonomy_cache: tuple[float, Taxonomy, dict[str, Any]] | None = None
+
+
+def save_taxonomy(doc: dict[str, Any]) -> Taxonomy:
+    """Validate (a bad taxonomy is refused whole, saying what is wrong) and store it."""
+    global _taxonomy_cache
+    taxonomy = compile_taxonomy(doc)
+    _put("taxonomy", "current", doc)
+    _taxonomy_cache = None
+    return taxonomy
+
+
+def current_taxonomy(*, now: float | None = None) -> tuple[Taxonomy, dict[str, Any]]:
+    """The taxonomy in force (stored, else the default) and its document; cached briefly."""
+    global _taxonomy_cache
+    clock = time.monotonic() if now is None else now
+    if _taxonomy_cache is not None and clock - _taxonomy_cache[0] < CACHE_SECONDS:
+        return _taxonomy_cache[1], _taxonomy_cache[2]
+    try:
+        doc = json.loads(ConfigModel.get("taxonomy", "current").body)
+        taxonomy = compile_taxonomy(doc)
+    except ConfigModel.DoesNotExist:
+        doc = json.loads(DEFAULT_TAXONOMY.read_text(encoding="utf-8"))
+        taxonomy = default_taxonomy()
+    _taxonomy_cache = (clock, taxonomy, doc)
+    return taxonomy, doc
+
+
+def save_planned_event(doc: dict[str, Any]) -> PlannedEvent:
+    event = parse_planned_event(doc)
+    _put("planned", str(doc["id"]), doc)
+    return event
+
+
+def parse_planned_event(doc: Any) -> PlannedEvent:
+    if not isinstance(doc, dict):
+        raise InvalidPayload("a planned event is a JSON object")
+    problems = []
+    for name in ("id", "name", "start", "end"):
+        if not isinstance(doc.get(name), str) or not doc[name].strip():
+            problems.append(f"{name}: required")
+    if problems:
+        raise InvalidPayload("invalid planned event: " + "; ".join(problems), extra={"errors": problems})
+    try:
+        start, end = parse_timestamp(doc["start"]), parse_timestamp(doc["end"])
+    except ValueError:
+        raise InvalidPayload("start and end: ISO 8601 timestamps") from None
+    if end <= start:
+        raise InvalidPayload("end: after start")
+    return PlannedEvent(key=str(doc.get("series", "*")), start=start, end=end, name=str(doc["name"]))
+
+
+def planned_events() -> list[PlannedEvent]:
+    return [parse_planned_event(json.loads(row.body)) for row in ConfigModel.query("planned")]

@@ -113,6 +113,7 @@ def triage_mention(
     """The mention with its triage recorded on it (an ids-only mention waits for its text)."""
     if not mention.text:
         return mention
+    tax = taxonomy or default_taxonomy()
     t = triage_text(
         mention.text,
         identity=mention.identity,
@@ -120,7 +121,8 @@ def triage_mention(
         reach=mention.author.followers,
         engagement=mention.engagement,
         urls=(mention.url,) if mention.url else (),
-        taxonomy=taxonomy,
+        watched_author=bool(mention.author.handle) and mention.author.handle.lower() in tax.watched,
+        taxonomy=tax,
         thresholds=thresholds,
     )
     return replace(
@@ -137,8 +139,10 @@ def triage_mention(
     )
 
 
-def triage_mentions(mentions: Sequence[Mention], *, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> list[Mention]:
-    return [triage_mention(m, thresholds=thresholds) for m in mentions]
+def triage_mentions(
+    mentions: Sequence[Mention], *, taxonomy: Taxonomy | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> list[Mention]:
+    return [triage_mention(m, taxonomy=taxonomy, thresholds=thresholds) for m in mentions]
 
 
 def severity_thresholds() -> Thresholds:

@@ -35,6 +35,7 @@ class Taxonomy:
     owners: Mapping[str, tuple[str, ...]]  # normalised term -> departments and "risk:<tier>"
     longest: int  # words in the longest phrase
     openers: frozenset[str]  # first words of the multi-word phrases
+    watched: frozenset[str] = frozenset()  # handles (no @, lower case) whose posts weigh more
 
     def scan(self, text: str, *, tokens: list[str] | None = None) -> dict[str, set[str]]:
         """Owner (department slug or risk:<tier>) -> the distinct terms of it found in the text."""
@@ -97,7 +98,12 @@ def compile_taxonomy(doc: Mapping[str, Any]) -> Taxonomy:
     priority = tuple(str(p) for p in doc.get("priority", [])) or tuple(names)
     longest = max((len(t.split()) for t in owners), default=1)
     openers = frozenset(t.split()[0] for t in owners if " " in t)
+    watched_doc = doc.get("watched") or {}
+    handles = watched_doc.get("handles", []) if isinstance(watched_doc, dict) else []
+    if not isinstance(handles, list) or not all(isinstance(h, str) for h in handles):
+        raise InvalidPayload("watched.handles: a list of handles")
     return Taxonomy(
+        watched=frozenset(h.strip().lstrip("@").lower() for h in handles if h.strip()),
         names=names,
         priority=priority,
         owners={k: tuple(v) for k, v in owners.items() if k},
