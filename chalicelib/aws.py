@@ -6,7 +6,7 @@ boto3, PynamoDB and powertools at moto with the same code that runs on AWS."""
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -38,7 +38,13 @@ def sns() -> SNSClient:
     return boto3.client("sns", region_name=get_settings().region, config=RETRY_CONFIG)
 
 
+@lru_cache(maxsize=1)
+def comprehend() -> Any:
+    return boto3.client("comprehend", region_name=get_settings().region, config=RETRY_CONFIG)
+
+
 def reset_clients() -> None:
     """For tests that swap the AWS backend under a process."""
     dynamodb.cache_clear()
     sns.cache_clear()
+    comprehend.cache_clear()

@@ -28,6 +28,7 @@ class Settings:
     tracing_enabled: bool
     local_outbox_path: str
     severity_thresholds: str  # points for medium, high, critical
+    comprehend_languages: tuple[str, ...]  # languages sent to Amazon Comprehend; empty: off
 
     @property
     def is_local(self) -> bool:
@@ -86,6 +87,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         tracing_enabled=_flag(e.get("SHAREDWATCH_TRACING", "false")),
         local_outbox_path=e.get("SHAREDWATCH_LOCAL_OUTBOX", ""),
         severity_thresholds=e.get("SHAREDWATCH_SEVERITY_THRESHOLDS", "2,4,6"),
+        comprehend_languages=tuple(
+            code.strip().lower() for code in e.get("SHAREDWATCH_COMPREHEND_LANGUAGES", "").split(",") if code.strip()
+        ),
     )
 
 

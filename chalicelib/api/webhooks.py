@@ -7,6 +7,7 @@ from chalice.app import Blueprint, Response
 from chalicelib import secrets
 from chalicelib.api.problems import json_response, media_type, problem_view, raw_body
 from chalicelib.clock import utcnow
+from chalicelib.comprehend import score_foreign
 from chalicelib.errors import PayloadTooLarge, UnsupportedMediaType, VerificationFailed
 from chalicelib.observability import emit_counts, logger
 from chalicelib.settings import get_settings
@@ -48,7 +49,8 @@ def receive(source: str) -> Response:
         return json_response({"received": 0, "stored": 0, "duplicates": 0, "ignored": 1, "ids": []}, status=202)
     parsed = adapter.parse(delivery, received_at=utcnow())
     taxonomy, _ = current_taxonomy()
-    result = ingest_mentions(triage_mentions(parsed.mentions, taxonomy=taxonomy, thresholds=severity_thresholds()))
+    triaged = triage_mentions(parsed.mentions, taxonomy=taxonomy, thresholds=severity_thresholds())
+    result = ingest_mentions(score_foreign(triaged))
     emit_counts(
         {"MentionsReceived": result.received, "MentionsStored": result.stored, "MentionDuplicates": result.duplicates},
         dimensions={"source": source},

@@ -1,0 +1,44 @@
+"""Amazon Comprehend for the languages VADER does not read: off unless the deployment lists
+languages in SHAREDWATCH_COMPREHEND_LANGUAGES. A failure leaves the mention unscored (neutral,
+said so in its reasons) and never fails the delivery."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib import aws
+from chalicelib.observability import logger
+from chalicelib.records import Mention
+from chalicelib.settings import get_settings
+from chalicelib.triage.sentiment import label_for
+
+MAX_PER_BATCH = 25  # a delivery's worth of foreign-language posts; the rest stay unscored
+MAX_BYTES = 5000  # Comprehend's limit per document
+
+
+def score_foreign(mentions: Sequence[Mention]) -> list[Mention]:
+    languages = get_settings().comprehend_languages
+    if not languages:
+        return list(mentions)
+    out: list[Mention] = []
+    sent = 0
+    for m in mentions:
+        if m.lang not in languages or not m.text or sent >= MAX_PER_BATCH:
+            out.append(m)
+            continue
+        sent += 1
+        try:
+            answer = aws.comprehend().detect_sentiment(
+                Text=m.text.encode()[:MAX_BYTES].decode(errors="ignore"), LanguageCode=m.lang
+            )
+        except (ClientError, BotoCoreError) as exc:
+            logger.warning("comprehend failed", extra={"lang": m.lang, "error": type(exc).__name__})
+            out.append(m)
+            continue
+        scores = answer.get("SentimentScore", {})
+        score = round(float(scores.get("Positive", 0.0)) - float(scores.get("Negative", 0.0)), 3)
+        out.append(replace(m, sentiment_score=score, sentiment_label=label_for(score)))
+    return out
