@@ -10,6 +10,7 @@ from chalicelib.clock import utcnow
 from chalicelib.comprehend import score_foreign
 from chalicelib.errors import PayloadTooLarge, UnsupportedMediaType, VerificationFailed
 from chalicelib.observability import emit_counts, logger
+from chalicelib.routing.alarms import check_spikes
 from chalicelib.settings import get_settings
 from chalicelib.sources import get_source
 from chalicelib.sources.base import Delivery, Handshake
@@ -18,6 +19,16 @@ from chalicelib.store.ingest import ingest_mentions
 from chalicelib.triage import severity_thresholds, triage_mentions
 
 bp = Blueprint(__name__)
+# A delivery that brings this many new mentions runs the spike detector at once: an alarm
+# should not wait for the next minute's schedule.
+INLINE_SPIKE_CHECK = 20
+
+
+def check_spikes_now() -> None:
+    try:
+        check_spikes()
+    except Exception:  # the delivery is stored; the schedule runs the detector again in a minute
+        logger.exception("inline spike check failed")
 
 
 @bp.route("/webhooks/{source}", methods=["POST"], content_types=["*/*"])
@@ -51,6 +62,8 @@ def receive(source: str) -> Response:
     taxonomy, _ = current_taxonomy()
     triaged = triage_mentions(parsed.mentions, taxonomy=taxonomy, thresholds=severity_thresholds())
     result = ingest_mentions(score_foreign(triaged))
+    if result.stored >= INLINE_SPIKE_CHECK:
+        check_spikes_now()
     emit_counts(
         {"MentionsReceived": result.received, "MentionsStored": result.stored, "MentionDuplicates": result.duplicates},
         dimensions={"source": source},

@@ -57,3 +57,25 @@ def test_a_burst_alarms_the_crisis_team_once_with_its_reasons(harness: Harness) 
     assert any("usual for" in d["email"] for d in deliveries)
     check_spikes(now=NOW)  # the next minute's run: the same alarms, nobody told twice
     assert harness.deliveries() == []
+
+
+def test_a_burst_delivered_by_webhook_alarms_without_waiting_for_the_schedule(harness: Harness) -> None:
+    from chalicelib.clock import isoformat
+    from tests.support import MENTION, batch_envelope, signed_headers
+
+    add_counts(_history())
+    items = [
+        {
+            **MENTION,
+            "id": str(50_000 + i),
+            "url": "",
+            "brand": "Brand Air",
+            "text": f"@brand flight {i} cancelled again",
+            "published_at": isoformat(NOW - timedelta(minutes=2)),
+        }
+        for i in range(80)
+    ]
+    body = batch_envelope(items)
+    assert harness.client.http.post("/webhooks/generic", body=body, headers=signed_headers(body)).status_code == 202
+    subjects = [d["subject"] for d in harness.deliveries()]
+    assert any("spike" in s.lower() for s in subjects)
