@@ -4,32 +4,20 @@ wrong, and nothing of it is stored."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import require_token
-from chalicelib.api.problems import json_response, media_type, problem_view, raw_body
-from chalicelib.errors import MalformedBody, PayloadTooLarge, UnsupportedMediaType
-from chalicelib.settings import get_settings
+from chalicelib.api.problems import json_response, problem_view, read_json
 from chalicelib.store.config import current_taxonomy, planned_events, save_planned_event, save_taxonomy
 
 bp = Blueprint(__name__)
 
 
 def _json_body() -> Any:
-    request = bp.current_request
-    require_token(request)
-    body = raw_body(request)
-    if len(body) > get_settings().max_body_bytes:
-        raise PayloadTooLarge(f"body is {len(body)} bytes, at most {get_settings().max_body_bytes}")
-    if media_type(request) != "application/json":
-        raise UnsupportedMediaType("send application/json")
-    try:
-        return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise MalformedBody(f"body is not valid JSON: {exc}") from exc
+    require_token(bp.current_request)
+    return read_json(bp.current_request)
 
 
 @bp.route("/api/taxonomy", methods=["GET"])

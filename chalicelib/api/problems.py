@@ -9,8 +9,9 @@ from typing import Any, ParamSpec
 
 from chalice.app import Request, Response
 
-from chalicelib.errors import SharedwatchError
+from chalicelib.errors import MalformedBody, PayloadTooLarge, SharedwatchError, UnsupportedMediaType
 from chalicelib.observability import logger
+from chalicelib.settings import get_settings
 
 PROBLEM_TYPE = "application/problem+json"
 TYPE_BASE = "https://sharedwatch.dev/problems/"
@@ -71,3 +72,17 @@ def json_response(body: Any, *, status: int = 200, headers: dict[str, str] | Non
         status_code=status,
         headers={"Content-Type": "application/json", **(headers or {})},
     )
+
+
+def read_json(request: Request) -> Any:
+    """A JSON request body, or the problem that says why not (size, media type, syntax)."""
+    body = raw_body(request)
+    limit = get_settings().max_body_bytes
+    if len(body) > limit:
+        raise PayloadTooLarge(f"body is {len(body)} bytes, at most {limit}")
+    if media_type(request) != "application/json":
+        raise UnsupportedMediaType(f"content type {media_type(request) or '(none)'!r}: send application/json")
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise MalformedBody(f"body is not valid JSON: {exc}") from exc

@@ -3,19 +3,15 @@ Admins test the taxonomy with it, and so do evaluations."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import require_token
-from chalicelib.api.problems import json_response, media_type, problem_view, raw_body
+from chalicelib.api.problems import json_response, problem_view, read_json
 from chalicelib.clock import utcnow
-from chalicelib.errors import InvalidPayload, MalformedBody, PayloadTooLarge, UnsupportedMediaType
-from chalicelib.settings import get_settings
+from chalicelib.errors import InvalidPayload
 from chalicelib.sources.base import mention_from_fields, require_valid
 from chalicelib.store.config import current_taxonomy
-from chalicelib.triage import severity_thresholds, triage_text
+from chalicelib.triage import severity_thresholds, triage_for
 
 bp = Blueprint(__name__)
 MAX_MENTIONS = 500
@@ -24,17 +20,8 @@ MAX_MENTIONS = 500
 @bp.route("/api/triage", methods=["POST"], content_types=["*/*"])
 @problem_view
 def triage() -> Response:
-    request = bp.current_request
-    require_token(request)
-    body = raw_body(request)
-    if len(body) > get_settings().max_body_bytes:
-        raise PayloadTooLarge(f"body is {len(body)} bytes, at most {get_settings().max_body_bytes}")
-    if media_type(request) != "application/json":
-        raise UnsupportedMediaType('send application/json: one mention, or {"mentions": [...]}')
-    try:
-        doc: Any = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise MalformedBody(f"body is not valid JSON: {exc}") from exc
+    require_token(bp.current_request)
+    doc = read_json(bp.current_request)
     items = doc.get("mentions") if isinstance(doc, dict) and "mentions" in doc else [doc]
     if not isinstance(items, list) or not items:
         raise InvalidPayload('send one mention in the generic source\'s data shape, or {"mentions": [...]}')
@@ -54,16 +41,6 @@ def triage() -> Response:
     results = []
     for m in mentions:
         assert m is not None
-        t = triage_text(
-            m.text,
-            identity=m.identity,
-            lang_hint=m.lang,
-            reach=m.author.followers,
-            engagement=m.engagement,
-            urls=(m.url,) if m.url else (),
-            thresholds=thresholds,
-            taxonomy=taxonomy,
-            watched_author=bool(m.author.handle) and m.author.handle.lower() in taxonomy.watched,
-        )
+        t = triage_for(m, taxonomy=taxonomy, thresholds=thresholds)
         results.append({"id": m.external_id or m.url, "identity": m.identity, **t.as_dict()})
     return json_response({"count": len(results), "results": results})

@@ -16,7 +16,7 @@ from chalicelib.routing.rules import route
 from chalicelib.settings import get_settings
 from chalicelib.store.clusters import Story, assign, item_id, note_on_timeline
 from chalicelib.store.config import current_taxonomy, load_routing
-from chalicelib.triage import severity_thresholds, triage_text
+from chalicelib.triage import severity_thresholds, triage_for
 
 VELOCITY_NOTABLE = 5  # similar signals in the window before severity takes the story into account
 
@@ -26,17 +26,7 @@ def with_velocity(mention: Mention, story: Story | None) -> Mention:
     if story is None or story.recent < VELOCITY_NOTABLE or not mention.text:
         return mention
     taxonomy, _ = current_taxonomy()
-    t = triage_text(
-        mention.text,
-        identity=mention.identity,
-        lang_hint=mention.lang,
-        reach=mention.author.followers,
-        engagement=mention.engagement,
-        similar_recent=story.recent - 1,
-        thresholds=severity_thresholds(),
-        taxonomy=taxonomy,
-        watched_author=bool(mention.author.handle) and mention.author.handle.lower() in taxonomy.watched,
-    )
+    t = triage_for(mention, taxonomy=taxonomy, thresholds=severity_thresholds(), similar_recent=story.recent - 1)
     return replace(mention, severity=t.severity.level, severity_reasons=t.severity.reasons)
 
 

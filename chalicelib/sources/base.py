@@ -160,6 +160,29 @@ def signature_matches(
     return False
 
 
+def verify_prefixed_hmac(
+    delivery: Delivery,
+    *,
+    header: str,
+    secrets: Sequence[str],
+    methods: Sequence[str] = ("sha256",),
+    encoding: Literal["hex", "base64"] = "hex",
+) -> None:
+    """The "<method>=<digest>" HMAC-of-the-body scheme GitHub, Meta, X, WebSub and Meltwater share,
+    each with its own header, methods and digest encoding."""
+    value = delivery.headers.get(header, "")
+    if not value:
+        raise VerificationFailed(f"missing header: {header}")
+    method, _, signature = value.partition("=")
+    if method.lower() not in methods or not signature:
+        raise VerificationFailed(f"{header} must be {'|'.join(methods)}=<{encoding} digest>")
+    presented = signature.lower() if encoding == "hex" else signature
+    if not signature_matches(
+        presented, secrets=secrets, message=delivery.body, algorithm=method.lower(), encoding=encoding
+    ):
+        raise VerificationFailed("signature does not match")
+
+
 def build_mention(
     *,
     source: str,

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.clock import parse_timestamp
-from chalicelib.errors import InvalidPayload, VerificationFailed
+from chalicelib.errors import InvalidPayload
 from chalicelib.records import Author, Mention
 from chalicelib.sources.base import (
     JSON_TYPES,
@@ -21,7 +21,7 @@ from chalicelib.sources.base import (
     build_mention,
     load_json,
     secret_values,
-    signature_matches,
+    verify_prefixed_hmac,
 )
 
 _PLATFORMS = {
@@ -59,15 +59,8 @@ class MeltwaterSource(NoHandshake):
     content_types = JSON_TYPES
 
     def verify(self, delivery: Delivery, *, secrets: SourceSecrets) -> None:
-        header = delivery.headers.get("x-hub-signature", "")
-        method, _, signature = header.partition("=")
-        if not header:
-            raise VerificationFailed("missing header: x-hub-signature")
-        if method.lower() != "sha1" or not signature:
-            raise VerificationFailed("x-hub-signature must be sha1=<hex digest>")
         valid = secret_values(secrets, "secret", slug=self.slug)
-        if not signature_matches(signature.lower(), secrets=valid, message=delivery.body, algorithm="sha1"):
-            raise VerificationFailed("signature does not match")
+        verify_prefixed_hmac(delivery, header="x-hub-signature", secrets=valid, methods=("sha1",))
 
     def _document(self, doc: Any, *, path: str, received_at: datetime) -> Mention:
         if not isinstance(doc, dict):

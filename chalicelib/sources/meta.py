@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.clock import parse_timestamp
-from chalicelib.errors import Forbidden, InvalidPayload, MalformedBody, VerificationFailed
+from chalicelib.errors import Forbidden, InvalidPayload, MalformedBody
 from chalicelib.records import Author, Mention
 from chalicelib.sources.base import (
     JSON_TYPES,
@@ -26,7 +26,7 @@ from chalicelib.sources.base import (
     build_mention,
     load_json,
     secret_values,
-    signature_matches,
+    verify_prefixed_hmac,
 )
 
 _PLATFORM = {"page": "facebook", "instagram": "instagram", "user": "facebook"}
@@ -64,15 +64,8 @@ class MetaSource:
         return Handshake(body=challenge)
 
     def verify(self, delivery: Delivery, *, secrets: SourceSecrets) -> None:
-        header = delivery.headers.get("x-hub-signature-256", "")
-        if not header:
-            raise VerificationFailed("missing header: x-hub-signature-256")
-        method, _, signature = header.partition("=")
-        if method.lower() != "sha256" or not signature:
-            raise VerificationFailed("x-hub-signature-256 must be sha256=<hex digest>")
         valid = secret_values(secrets, "app_secret", slug=self.slug)
-        if not signature_matches(signature.lower(), secrets=valid, message=delivery.body):
-            raise VerificationFailed("signature does not match")
+        verify_prefixed_hmac(delivery, header="x-hub-signature-256", secrets=valid)
 
     def parse(self, delivery: Delivery, *, received_at: datetime) -> Parsed:
         doc = load_json(delivery.body)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from chalicelib.errors import InvalidPayload, VerificationFailed
+from chalicelib.errors import InvalidPayload
 from chalicelib.records import Author
 from chalicelib.sources.base import (
     Delivery,
@@ -19,11 +19,11 @@ from chalicelib.sources.base import (
     SourceSecrets,
     build_mention,
     secret_values,
-    signature_matches,
+    verify_prefixed_hmac,
 )
 from chalicelib.sources.feeds import parse_feed
 
-ALGORITHMS = {"sha1", "sha256", "sha384", "sha512"}
+ALGORITHMS = ("sha1", "sha256", "sha384", "sha512")
 FEED_TYPES = frozenset({"application/atom+xml", "application/rss+xml", "application/xml", "text/xml"})
 
 
@@ -42,14 +42,7 @@ class WebSubSource:
 
     def verify(self, delivery: Delivery, *, secrets: SourceSecrets) -> None:
         valid = secret_values(secrets, "secret", slug=self.slug)
-        header = delivery.headers.get("x-hub-signature", "")
-        method, _, signature = header.partition("=")
-        if not header:
-            raise VerificationFailed("missing header: x-hub-signature")
-        if method.lower() not in ALGORITHMS or not signature:
-            raise VerificationFailed("x-hub-signature must be <sha1|sha256|sha384|sha512>=<hex digest>")
-        if not signature_matches(signature.lower(), secrets=valid, message=delivery.body, algorithm=method.lower()):
-            raise VerificationFailed("signature does not match")
+        verify_prefixed_hmac(delivery, header="x-hub-signature", secrets=valid, methods=ALGORITHMS)
 
     def parse(self, delivery: Delivery, *, received_at: datetime) -> Parsed:
         feed = parse_feed(delivery.body)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.errors import InvalidPayload, VerificationFailed
+from chalicelib.errors import InvalidPayload
 from chalicelib.records import Author, Mention
 from chalicelib.sources.base import (
     JSON_TYPES,
@@ -28,7 +28,7 @@ from chalicelib.sources.base import (
     build_mention,
     load_json,
     secret_values,
-    signature_matches,
+    verify_prefixed_hmac,
 )
 
 EVENT_KEYS = ("tweet_create_events",)
@@ -100,15 +100,8 @@ class XSource:
         )
 
     def verify(self, delivery: Delivery, *, secrets: SourceSecrets) -> None:
-        header = delivery.headers.get("x-twitter-webhooks-signature", "")
-        method, _, signature = header.partition("=")
-        if not header:
-            raise VerificationFailed("missing header: x-twitter-webhooks-signature")
-        if method.lower() != "sha256" or not signature:
-            raise VerificationFailed("x-twitter-webhooks-signature must be sha256=<base64 digest>")
         valid = secret_values(secrets, "secret", slug=self.slug)
-        if not signature_matches(signature, secrets=valid, message=delivery.body, encoding="base64"):
-            raise VerificationFailed("signature does not match")
+        verify_prefixed_hmac(delivery, header="x-twitter-webhooks-signature", secrets=valid, encoding="base64")
 
     def parse(self, delivery: Delivery, *, received_at: datetime) -> Parsed:
         doc = load_json(delivery.body)

@@ -107,14 +107,16 @@ def triage_text(
     )
 
 
-def triage_mention(
-    mention: Mention, *, taxonomy: Taxonomy | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS
-) -> Mention:
-    """The mention with its triage recorded on it (an ids-only mention waits for its text)."""
-    if not mention.text:
-        return mention
+def triage_for(
+    mention: Mention,
+    *,
+    taxonomy: Taxonomy | None = None,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    similar_recent: int = 0,
+) -> Triage:
+    """The triage of a mention's text with everything the mention knows about its author."""
     tax = taxonomy or default_taxonomy()
-    t = triage_text(
+    return triage_text(
         mention.text,
         identity=mention.identity,
         lang_hint=mention.lang,
@@ -122,9 +124,19 @@ def triage_mention(
         engagement=mention.engagement,
         urls=(mention.url,) if mention.url else (),
         watched_author=bool(mention.author.handle) and mention.author.handle.lower() in tax.watched,
+        similar_recent=similar_recent,
         taxonomy=tax,
         thresholds=thresholds,
     )
+
+
+def triage_mention(
+    mention: Mention, *, taxonomy: Taxonomy | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> Mention:
+    """The mention with its triage recorded on it (an ids-only mention waits for its text)."""
+    if not mention.text:
+        return mention
+    t = triage_for(mention, taxonomy=taxonomy, thresholds=thresholds)
     return replace(
         mention,
         lang=mention.lang or (t.lang if t.lang != "und" else ""),
