@@ -19,7 +19,7 @@ from chalicelib.store.ingest import ingest_mentions
 from chalicelib.triage import severity_thresholds, triage_mentions
 
 bp = Blueprint(__name__)
-# A delivery that brings this many new mentions runs the spike detector at once: an alarm
+# A delivery that brings this many new, recent mentions runs the spike detector at once: an alarm
 # should not wait for the next minute's schedule.
 INLINE_SPIKE_CHECK = 20
 
@@ -62,7 +62,7 @@ def receive(source: str) -> Response:
     taxonomy, _ = current_taxonomy()
     triaged = triage_mentions(parsed.mentions, taxonomy=taxonomy, thresholds=severity_thresholds())
     result = ingest_mentions(score_foreign(triaged))
-    if result.stored >= INLINE_SPIKE_CHECK:
+    if result.recent >= INLINE_SPIKE_CHECK:  # a live burst, not a backfill of old posts
         check_spikes_now()
     emit_counts(
         {"MentionsReceived": result.received, "MentionsStored": result.stored, "MentionDuplicates": result.duplicates},

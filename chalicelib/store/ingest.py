@@ -16,7 +16,7 @@ from chalicelib.errors import StoreUnavailable
 from chalicelib.records import IngestResult, Mention, Report
 from chalicelib.retry import MAX_ATTEMPTS, sleep_backoff
 from chalicelib.settings import get_settings
-from chalicelib.store.counters import add_counts
+from chalicelib.store.counters import add_counts, bucket_for
 from chalicelib.store.mapping import mention_item, report_to_model
 from chalicelib.store.models import MentionModel, ReportModel
 
@@ -105,6 +105,7 @@ def ingest_mentions(mentions: Sequence[Mention], *, sleep: Callable[[float], Non
         duplicates=len(mentions) - len(new),
         ids=tuple(unique),
         sources_added=len(other_source),
+        recent=sum(1 for m in new if bucket_for(m.published_at, received_at=m.received_at).startswith("m|")),
     )
 
 
