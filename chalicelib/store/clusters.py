@@ -149,8 +149,12 @@ def assign(signals: Sequence[Signal], *, now: datetime, severities: dict[str, st
         if item_id(signal) in membership:
             by_cluster.setdefault(membership[item_id(signal)], []).append(signal)
     stories: dict[str, Story] = {}
+    # One BatchGetItem for every story the batch touches; a conflicting write reads its row again.
+    rows = _batch_get(ClusterModel.Meta.table_name, "cluster_id", sorted(by_cluster))
     for cluster_id, members in by_cluster.items():
-        stories.update(_update_cluster(cluster_id, members, now=now, severities=severities or {}))
+        stories.update(
+            _update_cluster(cluster_id, members, now=now, severities=severities or {}, known=rows.get(cluster_id))
+        )
     # The index goes last: a failure in between counts a signal again rather than losing it.
     _write_index(new_entries)
     if counted:
@@ -165,11 +169,21 @@ def assign(signals: Sequence[Signal], *, now: datetime, severities: dict[str, st
 
 
 def _update_cluster(
-    cluster_id: str, members: list[Signal], *, now: datetime, severities: dict[str, str]
+    cluster_id: str,
+    members: list[Signal],
+    *,
+    now: datetime,
+    severities: dict[str, str],
+    known: dict[str, Any] | None = None,
 ) -> dict[str, Story]:
     for attempt in range(4):
         try:
-            cluster = ClusterModel.get(cluster_id, consistent_read=True)
+            if attempt == 0 and known is not None:
+                cluster = ClusterModel.from_raw_data(known)
+            elif attempt == 0:
+                raise ClusterModel.DoesNotExist()
+            else:
+                cluster = ClusterModel.get(cluster_id, consistent_read=True)
             version = int(cluster.version)
         except ClusterModel.DoesNotExist:
             first = members[0]
