@@ -249,6 +249,41 @@ def label_for(score: float) -> Label:
 _QUESTION_ONLY = re.compile(r"^[^.!]*\?\s*(\S+\s*)?$")
 
 
+_HASHTAG = re.compile(r"#(\w{5,30})")
+_COMMON = ["the", "a", "an", "and", "or", "to", "of", "for", "in", "on", "at", "my", "your", "our", "is", "was", "are", "be", "been", "not", "no", "never", "ever", "again", "very", "so", "too", "this", "that", "it", "i", "you", "we", "they", "he", "she", "me", "us", "them", "do", "does", "did", "done", "can", "cant", "dont", "wont", "just", "still", "yet", "now", "airline", "airlines", "flight", "flights", "fly", "flying", "travel", "customer", "service", "crew", "plane", "seat", "bag", "bags", "time", "day", "happy", "sad", "fail", "win", "love", "hate", "worst", "best", "good", "bad", "great", "thanks", "thank", "help"]
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> frozenset[str]:
+    words = {w for w in _analyzer().lexicon if w.isalpha() and len(w) > 1}
+    return frozenset(words | set(_COMMON) | set(DOMAIN_LEXICON))
+
+
+@lru_cache(maxsize=4096)
+def segment(tag: str) -> str:
+    """'worstairlineever' -> 'worst airline ever' when known words cover all of it; else ''."""
+    vocabulary = _vocabulary()
+    best: list[list[str] | None] = [[]] + [None] * len(tag)
+    for end in range(1, len(tag) + 1):
+        for start in range(max(0, end - 15), end):
+            piece = tag[start:end]
+            prefix = best[start]
+            if prefix is not None and piece in vocabulary and (len(piece) > 1 or piece in {"a", "i"}):
+                candidate = [*prefix, piece]
+                if best[end] is None or len(candidate) < len(best[end] or []):
+                    best[end] = candidate
+    words = best[len(tag)]
+    return " ".join(words) if words and len(words) > 1 else ""
+
+
+def expand_hashtags(text: str) -> str:
+    """Hashtags are where posts to a company put their verdict (#nothappy, #worstairlineever):
+    spell out the ones VADER would read as a single unknown word."""
+    if "#" not in text:
+        return text
+    return _HASHTAG.sub(lambda m: segment(m.group(1).lower()) or m.group(0), text)
+
+
 def _failure(lowered: str, words: frozenset[str] | set[str]) -> str:
     hit = next(iter(words & FAILURE_WORDS), "")
     return hit or next((p for p in FAILURE_PHRASES if p in lowered), "")
@@ -266,7 +301,7 @@ def analyse(text: str, *, tokens: list[str] | None = None) -> Sentiment:
         or any(p in lowered for p in REQUEST_PHRASES)
     )
     analyzer = _courtesy_free() if (failure or request) else _analyzer()
-    compound = float(analyzer.polarity_scores(text)["compound"])
+    compound = float(analyzer.polarity_scores(expand_hashtags(text))["compound"])
     if failure and NEGATIVE_AT < compound < STRONG_PRAISE_AT and not _QUESTION_ONLY.match(text.strip()):
         # A service failure reported without strong praise is a complaint, however politely put.
         return Sentiment(

@@ -98,3 +98,10 @@ def test_a_complaint_without_a_topic_belongs_to_customer_care_and_praise_is_kudo
     assert kudos.kudos and kudos.departments[0] == "inflight"
     foreign = triage_text("vol annulé, c'est une honte", identity="x:3")
     assert foreign.lang == "fr" and foreign.sentiment_label == "neutral"
+
+
+def test_compound_hashtags_are_read_as_words() -> None:
+    from chalicelib.triage.sentiment import expand_hashtags
+
+    assert expand_hashtags("stuck again #worstairlineever #neveragain") == "stuck again worst airline ever never again"
+    assert expand_hashtags("#jetblue rocks") == "#jetblue rocks"  # not all known words: left alone
