@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from chalice.app import Chalice
 
-from chalicelib.api import admin, health, local, reports, triage, webhooks
+from chalicelib.api import admin, health, local, reports, slack, triage, webhooks
 from chalicelib.handlers import inbound_email, schedule, stream
 from chalicelib.settings import get_settings
 
 app = Chalice(app_name="sharedwatch")
 
-for blueprint in (health.bp, webhooks.bp, reports.bp, triage.bp, admin.bp, stream.bp, schedule.bp, inbound_email.bp):
+for blueprint in (
+    health.bp,
+    webhooks.bp,
+    reports.bp,
+    triage.bp,
+    admin.bp,
+    slack.bp,
+    stream.bp,
+    schedule.bp,
+    inbound_email.bp,
+):
     app.register_blueprint(blueprint)
 if get_settings().is_local:
     app.register_blueprint(local.bp)

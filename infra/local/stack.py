@@ -39,6 +39,7 @@ SOURCE_SECRETS: dict[str, Any] = {
     "x": lambda: secrets.token_urlsafe(38),
     "websub": lambda: secrets.token_urlsafe(24),
     "meltwater": lambda: secrets.token_hex(16),
+    "slack": lambda: secrets.token_hex(16),  # the Slack app's signing secret
 }
 
 

@@ -21,6 +21,7 @@ SOURCE_SECRETS = {
     "websub": "hub-secret",
     "meltwater": "e2d264b524240b9572ebc2fc7eebd980",
     "mentioncom": "mention-token",
+    "slack": "slack-signing-secret",
 }
 SOURCE_PARAMETERS = {
     f"sources/{slug}": value if isinstance(value, str) else json.dumps(value) for slug, value in SOURCE_SECRETS.items()

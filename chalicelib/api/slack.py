@@ -1,0 +1,45 @@
+"""POST /slack/events and POST /slack/interactivity: Slack's Events API and message shortcuts."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib import secrets
+from chalicelib.api.problems import json_response, problem_view, raw_body
+from chalicelib.clock import utcnow
+from chalicelib.errors import PayloadTooLarge
+from chalicelib.intake import slack
+from chalicelib.settings import get_settings
+from chalicelib.store.ingest import store_report
+
+bp = Blueprint(__name__)
+
+
+def _verified_body() -> bytes:
+    request = bp.current_request
+    body = raw_body(request)
+    if len(body) > get_settings().max_body_bytes:
+        raise PayloadTooLarge(f"body is {len(body)} bytes, at most {get_settings().max_body_bytes}")
+    signing = secrets.source_secrets("slack").get("secret", [])
+    slack.verify({k.lower(): v for k, v in request.headers.items()}, body, secrets=signing, now=utcnow())
+    return body
+
+
+@bp.route("/slack/events", methods=["POST"], content_types=["*/*"])
+@problem_view
+def events() -> Response:
+    challenge, report = slack.parse_event(_verified_body(), received_at=utcnow())
+    if challenge:
+        return json_response({"challenge": challenge})
+    if report is not None:
+        store_report(report)
+    return json_response({"ok": True})
+
+
+@bp.route("/slack/interactivity", methods=["POST"], content_types=["*/*"])
+@problem_view
+def interactivity() -> Response:
+    report = slack.parse_shortcut(_verified_body(), received_at=utcnow())
+    if report is not None:
+        store_report(report)
+    return Response(body="", status_code=200)
