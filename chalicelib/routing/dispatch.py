@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
+from pynamodb.expressions.update import Action
+
 from chalicelib.clock import utcnow
 from chalicelib.errors import DeliveryFailed
 from chalicelib.notify.delivery import deliver
@@ -16,7 +18,20 @@ from chalicelib.routing.rules import route
 from chalicelib.settings import get_settings
 from chalicelib.store.clusters import Story, assign, item_id, note_on_timeline
 from chalicelib.store.config import current_taxonomy, load_routing
+from chalicelib.store.models import ReportModel
 from chalicelib.triage import severity_thresholds, triage_for
+
+
+def record_outcome(report: Report, story: Story | None, groups: list[str]) -> None:
+    """What the reporter's status page shows: the story it joined, their place, who has it."""
+    # PynamoDB types a ListAttribute of strings as a list of attributes.
+    actions: list[Action] = [ReportModel.routed_to.set(groups)]  # type: ignore[arg-type]
+    if story is not None:
+        actions += [ReportModel.cluster_id.set(story.cluster_id), ReportModel.position.set(story.position or 1)]
+        if story.lead_minutes is not None:
+            actions.append(ReportModel.lead_minutes.set(story.lead_minutes))
+    ReportModel(report_id=report.report_id).update(actions=actions)
+
 
 VELOCITY_NOTABLE = 5  # similar signals in the window before severity takes the story into account
 
@@ -53,7 +68,11 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
             "story_size": story.size if story else 1,
             "incident": bool(story and story.incident_id),
         }
-        for r in route(fields, config.rules, config.default_groups):
+        routes = route(fields, config.rules, config.default_groups)
+        if isinstance(signal, Report):
+            names = [config.groups[r.group].name if r.group in config.groups else r.group for r in routes]
+            record_outcome(signal, story, names)
+        for r in routes:
             notification = render(signal, r, story=story)
             try:
                 outcome = deliver(notification, topic_arn=settings.group_topic_arn(r.group))

@@ -35,6 +35,8 @@ class Story:
     reports: int
     incident_id: str = ""
     opened: bool = False  # this batch opened the incident
+    position: int = 0  # for a report: the Nth employee report of this story
+    lead_minutes: float | None = None  # employees saw it this long before any listening tool (<0: after)
 
 
 def item_id(signal: Signal) -> str:
@@ -199,14 +201,21 @@ def _update_cluster(
         if now - cluster.window_start > VELOCITY_WINDOW:
             cluster.window_start, cluster.window_count = now, 0
         stories: dict[str, Story] = {}
+        positions: dict[str, int] = {}
         departments = list(cluster.departments or [])
         for signal in members:
             cluster.size = int(cluster.size) + 1
             cluster.window_count = int(cluster.window_count) + 1
             if isinstance(signal, Report):
                 cluster.reports = int(cluster.reports) + 1
-            elif signal.sentiment_label == "negative":
-                cluster.negative = int(cluster.negative) + 1
+                positions[item_id(signal)] = int(cluster.reports)
+                if cluster.first_report_at is None or signal.received_at < cluster.first_report_at:
+                    cluster.first_report_at = signal.received_at
+            else:
+                if signal.sentiment_label == "negative":
+                    cluster.negative = int(cluster.negative) + 1
+                if cluster.first_mention_at is None or signal.published_at < cluster.first_mention_at:
+                    cluster.first_mention_at = signal.published_at
             level = severities.get(item_id(signal)) or (signal.severity if isinstance(signal, Mention) else "") or "low"
             if LEVELS.index(level) > LEVELS.index(cluster.severity):
                 cluster.severity = level
@@ -232,6 +241,9 @@ def _update_cluster(
             if exc.cause_response_code == "ConditionalCheckFailedException" and attempt < 3:
                 continue  # another worker moved it: read again and redo
             raise
+        lead = None
+        if cluster.first_report_at is not None and cluster.first_mention_at is not None:
+            lead = round((cluster.first_mention_at - cluster.first_report_at).total_seconds() / 60, 1)
         for signal in members:
             stories[item_id(signal)] = Story(
                 cluster_id,
@@ -240,6 +252,8 @@ def _update_cluster(
                 int(cluster.reports),
                 cluster.incident_id or "",
                 opened,
+                positions.get(item_id(signal), 0),
+                lead,
             )
         return stories
     return {}

@@ -82,6 +82,11 @@ class ReportModel(Model):
     quarantine_reason = UnicodeAttribute(default="")
     received_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute(null=True)
+    # Filled in by the router: the story it joined and who was told, for the reporter's page.
+    cluster_id = UnicodeAttribute(null=True)
+    position = NumberAttribute(null=True)  # the reporter was the Nth employee to report it
+    routed_to = ListAttribute(of=UnicodeAttribute, null=True)
+    lead_minutes = NumberAttribute(null=True)  # how long before any listening tool they saw it
 
 
 class PendingDeliveryIndex(GlobalSecondaryIndex["DeliveryModel"]):
@@ -173,6 +178,8 @@ class ClusterModel(Model):
     size = NumberAttribute(default=0)
     negative = NumberAttribute(default=0)
     reports = NumberAttribute(default=0)
+    first_mention_at = UTCDateTimeAttribute(null=True)  # when a listening tool first had it
+    first_report_at = UTCDateTimeAttribute(null=True)  # when an employee first reported it
     severity = UnicodeAttribute(default="low")
     departments = ListAttribute(of=UnicodeAttribute, default=list)
     window_start = UTCDateTimeAttribute()

@@ -87,3 +87,19 @@ def test_a_redelivered_stream_batch_counts_nothing_twice(harness: Harness) -> No
     [cluster] = ClusterModel.scan()
     assert cluster.size == 1
     assert len(harness.deliveries()) == 2  # social team and operations, once each
+
+
+def test_the_reporter_sees_where_their_report_went_and_who_spotted_it_first(harness: Harness) -> None:
+    from chalicelib.store.models import ReportModel
+
+    _report(harness, "A video of our gate agent is going viral", "https://x.com/ana/status/1893021")
+    _report(harness, "Seen this? It's everywhere", "https://twitter.com/ana/status/1893021?s=20")
+    harness.pump.pump_once()
+    first, second = sorted(ReportModel.scan(), key=lambda r: r.position or 0)
+    assert (first.position, second.position) == (1, 2)
+    page = harness.client.http.get(f"/report/{second.report_id}", headers={"accept": "text/html"}).body.decode()
+    assert "You are the 2nd employee to report this" in page
+    assert "Social team has it." in page
+    _post(harness, envelope())  # the listening tool delivers the post itself, published 09:59
+    harness.pump.pump_once()
+    assert isinstance(first.cluster_id, str)
