@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import hashlib
+import hmac
 import re
 from urllib.parse import parse_qsl
 
@@ -20,11 +22,13 @@ from chalicelib.errors import (
     NotFound,
     PayloadTooLarge,
     SharedwatchError,
+    TooManyRequests,
     UnsupportedMediaType,
 )
 from chalicelib.intake import web_form
 from chalicelib.records import Report
 from chalicelib.settings import get_settings
+from chalicelib.store.counters import take_allowance
 from chalicelib.store.ingest import store_report
 from chalicelib.store.mapping import report_from_model
 from chalicelib.store.models import ReportModel
@@ -76,6 +80,18 @@ def _form_page(
     )
 
 
+RATE_LIMIT = 10
+RATE_WINDOW_MINUTES = 10
+
+
+def _client_key(request: Request) -> str:
+    """Who is submitting, as a keyed hash of the address: enough to rate-limit, not to identify
+    (anonymous reporters stay anonymous, in the table as in the logs)."""
+    identity = (request.context or {}).get("identity") or {}
+    address = str(identity.get("sourceIp") or "unknown")
+    return hmac.new(secrets.signing_key(), address.encode(), hashlib.sha256).hexdigest()[:24]
+
+
 @bp.route("/report", methods=["GET"])
 @problem_view
 def report_form() -> Response:
@@ -102,6 +118,14 @@ def submit_report() -> Response:
             return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="report")
         raise
     now = utcnow()
+    if not take_allowance(_client_key(request), limit=RATE_LIMIT, window_minutes=RATE_WINDOW_MINUTES, now=now):
+        limited = TooManyRequests(
+            f"at most {RATE_LIMIT} reports in {RATE_WINDOW_MINUTES} minutes from one place; "
+            "try again in a few minutes (what you typed is kept below)"
+        )
+        if html:
+            return _form_page(form, status=429, banner=limited.detail)
+        raise limited
     try:
         nonce = web_form.check_token(form.token, key=secrets.signing_key(), now=now)
     except Forbidden as exc:

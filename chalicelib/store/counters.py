@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from chalicelib import aws
 from chalicelib.records import Mention
 from chalicelib.store.models import CounterModel
@@ -135,3 +137,27 @@ def read_series(
                 if share:
                     target[hour + timedelta(minutes=i)] = share
     return series
+
+
+def take_allowance(client_key: str, *, limit: int, window_minutes: int, now: datetime) -> bool:
+    """One request from a client's allowance for the current window: False once it is spent.
+    A single conditional UpdateItem; the item expires with the window."""
+    start = now.astimezone(UTC).replace(second=0, microsecond=0)
+    start -= timedelta(minutes=start.minute % window_minutes)
+    try:
+        aws.dynamodb().update_item(
+            TableName=CounterModel.Meta.table_name,
+            Key={"bucket": {"S": f"rl|{client_key}|{start:%Y-%m-%dT%H:%M}"}},
+            UpdateExpression="ADD n :one SET expires_at = if_not_exists(expires_at, :ttl)",
+            ConditionExpression="attribute_not_exists(n) OR n < :limit",
+            ExpressionAttributeValues={
+                ":one": {"N": "1"},
+                ":limit": {"N": str(limit)},
+                ":ttl": {"N": str(int((start + timedelta(minutes=window_minutes * 2)).timestamp()))},
+            },
+        )
+    except ClientError as exc:
+        if exc.response["Error"].get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

@@ -147,3 +147,18 @@ def test_the_status_page_shows_the_report_and_unknown_ids_are_404(harness: Harne
     missing = harness.client.http.get("/report/rzzzzzzzzzzzzzzz", headers={"accept": "application/json"})
     assert missing.status_code == 404
     assert json.loads(missing.body)["title"] == "Not found"
+
+
+def test_one_client_is_rate_limited_and_keeps_what_it_typed(harness: Harness) -> None:
+    for i in range(10):
+        assert _submit(harness, {**_form(harness), "text": f"report {i}"}).status_code == 201
+    limited = _submit(harness, {**_form(harness), "text": "the eleventh"})
+    assert limited.status_code == 429
+    assert "the eleventh" in limited.body.decode() and "try again in a few minutes" in limited.body.decode()
+    assert len(_reports()) == 10
+    api = _submit(
+        harness,
+        {"text": "x"},
+        headers={"content-type": "application/x-www-form-urlencoded", "accept": "application/json"},
+    )
+    assert api.status_code == 429 and api.headers["Retry-After"] == "30"
