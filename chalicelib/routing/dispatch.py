@@ -10,10 +10,10 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.clock import utcnow
 from chalicelib.errors import DeliveryFailed
-from chalicelib.notify.delivery import deliver
+from chalicelib.notify.delivery import deliver_many
 from chalicelib.notify.messages import render
 from chalicelib.observability import emit_counts, logger
-from chalicelib.records import Mention, Report, Signal
+from chalicelib.records import Mention, Notification, Report, Signal
 from chalicelib.routing.rules import route
 from chalicelib.settings import get_settings
 from chalicelib.store.clusters import Story, assign, item_id, note_on_timeline
@@ -51,7 +51,6 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
     settings = get_settings()
     config = load_routing()
     counts = {"sent": 0, "skipped": 0, "failed": 0, "quarantined": 0}
-    failures: list[str] = []
     routable: list[Signal] = []
     for signal in signals:
         if isinstance(signal, Report) and signal.status == "quarantined":
@@ -60,6 +59,8 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
             routable.append(signal)
     now = utcnow()
     stories = assign(routable, now=now)
+    planned: list[tuple[Notification, str]] = []
+    incident_of: dict[str, tuple[str, str, tuple[str, ...]]] = {}
     for original in routable:
         story = stories.get(item_id(original))
         signal = with_velocity(original, story) if isinstance(original, Mention) else original
@@ -74,16 +75,21 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
             record_outcome(signal, story, names)
         for r in routes:
             notification = render(signal, r, story=story)
-            try:
-                outcome = deliver(notification, topic_arn=settings.group_topic_arn(r.group))
-                counts[outcome] += 1
-                if outcome == "sent" and story and story.incident_id:
-                    note_on_timeline(
-                        story.incident_id, "notified", now, group=r.group, item=item_id(signal), reasons=list(r.reasons)
-                    )
-            except DeliveryFailed as exc:
-                counts["failed"] += 1
-                failures.append(exc.detail)
+            planned.append((notification, settings.group_topic_arn(r.group)))
+            if story and story.incident_id:
+                incident_of[notification.delivery_id] = (story.incident_id, r.group, r.reasons)
+    outcomes, failures = deliver_many(planned)
+    for notification, _ in planned:
+        outcome = outcomes.get(notification.delivery_id)
+        if outcome is None:
+            counts["failed"] += 1
+            continue
+        counts[outcome] += 1
+        if outcome == "sent" and notification.delivery_id in incident_of:
+            incident_id, group, reasons = incident_of[notification.delivery_id]
+            note_on_timeline(
+                incident_id, "notified", now, group=group, item=notification.item_id, reasons=list(reasons)
+            )
     logger.info("dispatched", extra=counts)
     emit_counts(
         {

@@ -43,7 +43,7 @@ def test_an_sns_outage_leaves_claimed_rows_that_a_redelivery_sends_once(
 
     pump = StreamPump(app_event_sources(), region="us-east-1", dead_letters=tmp_path / "dlq.jsonl", max_attempts=1)
     assert _post(harness, envelope()).status_code == 202
-    with Fault(aws.sns(), "Publish", lambda _: aws_error("InternalError", 500, xml=True)) as outage:
+    with Fault(aws.sns(), "PublishBatch", lambda _: aws_error("InternalError", 500, xml=True)) as outage:
         pump.pump_once()
     assert outage.calls >= 2  # botocore retried with backoff before giving up
     assert no_sleep, "botocore backed off between attempts"
@@ -64,7 +64,7 @@ def test_an_sns_outage_leaves_claimed_rows_that_a_redelivery_sends_once(
 def test_the_schedule_publishes_claims_that_were_never_sent(harness: Harness, no_sleep: list[float]) -> None:
     assert _post(harness, envelope()).status_code == 202
     with (
-        Fault(aws.sns(), "Publish", lambda _: aws_error("Throttling", 400, xml=True)),
+        Fault(aws.sns(), "PublishBatch", lambda _: aws_error("Throttling", 400, xml=True)),
         pytest.raises(Exception, match="failed"),
     ):
         resolve("chalicelib.handlers.stream.on_mention_stored")(_stream_event(harness), None)
