@@ -90,10 +90,9 @@ def run() -> list[Figure]:
             "f1",
             round(vader_f1, 3),
             round(ours_f1 / vader_f1, 3),
-            ">= 1.0",
-            f"plain VADER {vader_f1:.3f}; per class "
-            + ", ".join(f"{c} {v:.2f}" for c, v in ours_per.items())
-            + "; target value 0.60",
+            "value >= 0.60",
+            f"ratio is ours / plain VADER ({vader_f1:.3f}) on the same texts; per class "
+            + ", ".join(f"{c} {v:.2f}" for c, v in ours_per.items()),
         ),
         Figure(
             "department_accuracy",
@@ -101,7 +100,7 @@ def run() -> list[Figure]:
             "acc",
             1.0,
             round(accuracy, 3),
-            ">= 0.0",
+            "value >= 0.0",  # no target set: reported with per-department precision and recall
             f"{len(labelled)} negative tweets with a reason; " + "; ".join(report),
         ),
     ]

@@ -30,9 +30,11 @@ class Figure:
 
     @property
     def met(self) -> bool:
-        op, _, number = self.target.partition(" ")
-        limit = float(number)
-        return self.ratio <= limit if op == "<=" else self.ratio >= limit
+        """Targets read "<= 1.3" (on the ratio) or "value >= 0.60" (on the value itself)."""
+        parts = self.target.split()
+        measured = self.value if parts[0] == "value" else self.ratio
+        op, limit = parts[-2], float(parts[-1])
+        return measured <= limit if op == "<=" else measured >= limit
 
 
 def clean_env(**extra: str) -> dict[str, str]:
