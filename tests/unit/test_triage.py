@@ -105,3 +105,22 @@ def test_compound_hashtags_are_read_as_words() -> None:
 
     assert expand_hashtags("stuck again #worstairlineever #neveragain") == "stuck again worst airline ever never again"
     assert expand_hashtags("#jetblue rocks") == "#jetblue rocks"  # not all known words: left alone
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@brand kind of late but the crew was GREAT :)",
+        "No delays, no problems, not bad at all!!!",
+        "I do NOT like this. Never again?",
+        "  extremely rude agent, though the seat was sort of ok  ",
+        "Émile says the flight was fine 😀 and the food ✈ was good",
+        "",
+    ],
+)
+def test_the_fast_analyzer_scores_exactly_like_vader(text: str) -> None:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from chalicelib.triage.sentiment import _fast_class
+
+    assert _fast_class()().polarity_scores(text) == SentimentIntensityAnalyzer().polarity_scores(text)
