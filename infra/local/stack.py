@@ -230,6 +230,10 @@ class Stack:
             env,
             "app.log" if self.quiet else None,
         )
+        # This process plays the asynchronous side (streams, schedules, mail): it yields the CPU to
+        # the app answering HTTP, as Lambda's separate concurrency would.
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, 0, 10)
         for service in self.services:
             service.start()
         _wait_http(f"http://127.0.0.1:{self.port}/health", app_proc, "the app (chalice local)")
