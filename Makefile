@@ -7,7 +7,7 @@ LOCAL_STAMP := $(VENV)/.installed-local
 DEV_STAMP := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: run test unit functional e2e lint typecheck format bench eval package clean
+.PHONY: run demo test unit functional e2e lint typecheck format bench eval package clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ $(DEV_STAMP): requirements-dev.txt $(LOCAL_STAMP)
 
 run: $(LOCAL_STAMP)
 	$(PY) -m infra.local
+
+# With `make run` going in another terminal: a small made-up stream, a report and an email.
+demo: $(LOCAL_STAMP)
+	$(PY) -m infra.local.demo_stream
 
 # pytest exits 5 when it collected no tests: that is a failure here, not a pass.
 define pytest

@@ -175,3 +175,12 @@ def test_a_crashed_child_stops_the_stack_with_one_clear_line(tmp_path: Path) -> 
     assert code == 1
     assert "the app (chalice local) exited" in rest
     assert "Traceback" not in rest
+
+
+def test_the_demo_stream_runs_against_the_stack(stack: RunningStack) -> None:
+    from infra.local.demo_stream import main
+
+    assert main(Path(stack.state) / "credentials.json") == 0
+    entries = _wait_for(stack, lambda es: any("refund my cancelled flight" in e.get("email", "") for e in es), 5.0)
+    campaign = [e for e in entries if "refund my cancelled flight" in e.get("email", "")]
+    assert campaign and any("Incident" in e["email"] for e in campaign)
