@@ -105,7 +105,6 @@ class MetaSource:
                         at=at,
                         received_at=received_at,
                         raw={"entry": {k: v for k, v in entry.items() if k != "changed_fields"}, "field": field},
-                        needs_enrichment=True,
                     )
                 )
             if not found:
@@ -123,8 +122,8 @@ class MetaSource:
         received_at: datetime,
         raw: Any,
         url: str = "",
-        needs_enrichment: bool = False,
     ) -> Mention:
+        """Ids-only notifications (no text) are stored as such and marked for enrichment."""
         if not external_id and not url:
             raise InvalidPayload("a Meta change without any id")
         return build_mention(
@@ -137,7 +136,7 @@ class MetaSource:
             published_at=at,
             received_at=received_at,
             raw=raw,
-            needs_enrichment=needs_enrichment,
+            needs_enrichment=not text,
         )
 
     def _change(
@@ -148,94 +147,55 @@ class MetaSource:
         field, value = _s(change.get("field")), change["value"]
         raw = {"entry_id": entry.get("id"), "time": entry.get("time"), **change}
         when = _time(value.get("created_time"), at)
+        found = self._change_fields(field, value)
+        if found is None:
+            return None
+        external_id, text, author, url = found
+        return self._mention(
+            platform=platform,
+            external_id=external_id,
+            text=text,
+            author=author,
+            at=when,
+            received_at=received_at,
+            raw=raw,
+            url=url,
+        )
+
+    @staticmethod
+    def _change_fields(field: str, value: dict[str, Any]) -> tuple[str, str, Author, str] | None:
+        """(external id, text, author, url) of a change that is a mention; None for the rest."""
         sender = as_object(value.get("from"))
+        verb_kept = value.get("verb") in _KEPT_VERBS
         if field == "feed":
-            if value.get("item") not in _FEED_ITEMS or value.get("verb") not in _KEPT_VERBS:
+            if value.get("item") not in _FEED_ITEMS or not verb_kept:
                 return None  # reactions, removals, hides: not mentions
             comment = value.get("item") == "comment"
-            external_id = _s(value.get("comment_id") if comment else value.get("post_id"))
-            author = Author(handle=_s(sender.get("id")), name=_s(sender.get("name")))
-            text = _s(value.get("message"))
-            return self._mention(
-                platform=platform,
-                external_id=external_id,
-                text=text,
-                author=author,
-                at=when,
-                received_at=received_at,
-                raw=raw,
-                url=_s(value.get("link") or value.get("permalink_url")),
-                needs_enrichment=not text,
+            return (
+                _s(value.get("comment_id") if comment else value.get("post_id")),
+                _s(value.get("message")),
+                Author(handle=_s(sender.get("id")), name=_s(sender.get("name"))),
+                _s(value.get("link") or value.get("permalink_url")),
             )
         if field == "mention":  # the page was @mentioned in a post or comment
-            if value.get("verb") not in _KEPT_VERBS:
+            if not verb_kept:
                 return None
-            external_id = _s(value.get("comment_id") or value.get("post_id"))
-            text = _s(value.get("message"))
             author = Author(handle=_s(value.get("sender_id")), name=_s(value.get("sender_name")))
-            return self._mention(
-                platform=platform,
-                external_id=external_id,
-                text=text,
-                author=author,
-                at=when,
-                received_at=received_at,
-                raw=raw,
-                needs_enrichment=not text,
-            )
+            return _s(value.get("comment_id") or value.get("post_id")), _s(value.get("message")), author, ""
         if field == "ratings":  # a page review: reputation in its plainest form
-            if value.get("verb") not in _KEPT_VERBS:
+            if not verb_kept:
                 return None
-            external_id = _s(value.get("open_graph_story_id") or value.get("review_id"))
-            text = _s(value.get("review_text"))
             author = Author(handle=_s(value.get("reviewer_id")), name=_s(value.get("reviewer_name")))
-            return self._mention(
-                platform=platform,
-                external_id=external_id,
-                text=text,
-                author=author,
-                at=when,
-                received_at=received_at,
-                raw=raw,
-                needs_enrichment=not text,
-            )
+            external_id = _s(value.get("open_graph_story_id") or value.get("review_id"))
+            return external_id, _s(value.get("review_text")), author, ""
         if field == "comments":  # Instagram comments on the account's media
             author = Author(handle=_s(sender.get("username")), name=_s(sender.get("username")))
-            text = _s(value.get("text"))
-            return self._mention(
-                platform=platform,
-                external_id=_s(value.get("id")),
-                text=text,
-                author=author,
-                at=when,
-                received_at=received_at,
-                raw=raw,
-                needs_enrichment=not text,
-            )
+            return _s(value.get("id")), _s(value.get("text")), author, ""
         if field == "mentions":  # Instagram @mentions: ids only
-            external_id = _s(value.get("comment_id") or value.get("media_id"))
-            return self._mention(
-                platform=platform,
-                external_id=external_id,
-                text="",
-                author=Author(),
-                at=when,
-                received_at=received_at,
-                raw=raw,
-                needs_enrichment=True,
-            )
+            return _s(value.get("comment_id") or value.get("media_id")), "", Author(), ""
         object_id = _s(value.get("object_id") or value.get("id"))
         if object_id and value.get("verb", "add") in _KEPT_VERBS | {"update"}:
-            return self._mention(
-                platform=platform,
-                external_id=object_id,
-                text="",
-                author=Author(),
-                at=when,
-                received_at=received_at,
-                raw=raw,
-                needs_enrichment=True,
-            )
+            return object_id, "", Author(), ""  # e.g. user photos: ids only
         return None
 
     def _message(self, event: Any, *, platform: str, received_at: datetime) -> Mention | None:
@@ -254,5 +214,4 @@ class MetaSource:
             at=_time(event.get("timestamp"), received_at),
             received_at=received_at,
             raw=event,
-            needs_enrichment=not text,
         )
