@@ -5,8 +5,6 @@ against the same BatchWriteItem calls sent straight to the same moto server, sam
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -16,42 +14,10 @@ from typing import Any
 import boto3
 
 from bench import airline
-from bench.harness import ROOT, Figure, clean_env
+from bench.harness import Figure, clean_env
+from infra.local.launcher import launch
 
 BATCH = 100
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start(state: Path) -> tuple[subprocess.Popen[str], dict[str, Any]]:
-    argv = [
-        sys.executable,
-        "-m",
-        "infra.local",
-        "--port",
-        str(_free_port()),
-        "--smtp-port",
-        str(_free_port()),
-        "--moto-port",
-        str(_free_port()),
-        "--state-dir",
-        str(state),
-        "--quiet",
-    ]
-    proc = subprocess.Popen(
-        argv, cwd=ROOT, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if line.strip() == "READY":
-            return proc, json.loads((state / "credentials.json").read_text())
-    raise RuntimeError("the local stack did not start")
 
 
 def _post(base: str, secret: str, items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -114,7 +80,8 @@ def run() -> list[Figure]:
         return []
     mentions = airline.mentions()
     with tempfile.TemporaryDirectory() as tmp:
-        proc, creds = _start(Path(tmp))
+        running = launch(Path(tmp))
+        creds = running.credentials
         try:
             base, secret = creds["base_url"], creds["sources"]["generic"]
             client, baseline_batches = _baseline_batches(creds["moto_endpoint"], mentions)
@@ -133,8 +100,7 @@ def run() -> list[Figure]:
                 moto_seconds += time.perf_counter() - started
             unique = sum(len(b) for b in baseline_batches)
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+            running.stop()
     assert stored == unique == 14_485 and duplicates == len(mentions) - unique, (stored, unique, duplicates)
     return [
         Figure(

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from tests.e2e.conftest import RunningStack, start_stack
+from infra.local.launcher import RunningStack, StackDidNotStart, launch
 from tests.support import MENTION, envelope, signed_headers
 
 
@@ -147,8 +147,8 @@ def test_a_taken_port_stops_the_stack_with_one_clear_line(tmp_path: Path) -> Non
         holder.listen()
         port = holder.getsockname()[1]
         try:
-            start_stack(tmp_path, port=port, timeout=30)
-        except AssertionError as failure:
+            launch(tmp_path, port=port, timeout=30)
+        except StackDidNotStart as failure:
             message = str(failure)
         else:
             raise AssertionError("the stack started on a taken port")
@@ -160,7 +160,7 @@ def test_a_crashed_child_stops_the_stack_with_one_clear_line(tmp_path: Path) -> 
     import os
     import signal
 
-    running = start_stack(tmp_path)
+    running = launch(tmp_path)
     port = running.credentials["base_url"].rsplit(":", 1)[1]
     for pid in os.listdir("/proc"):
         if pid.isdigit():

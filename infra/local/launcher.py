@@ -1,0 +1,71 @@
+"""Start the local stack as a child process, as `make run` would, on free ports: what the e2e
+tests and the benchmarks that need the whole stack share."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from infra.local.stack import ROOT, free_port
+
+
+class StackDidNotStart(RuntimeError):
+    """Carries the stack's own output, whose last line says why."""
+
+
+@dataclass
+class RunningStack:
+    proc: subprocess.Popen[str]
+    state: Path
+    credentials: dict[str, Any]
+    output: list[str]
+
+    def stop(self) -> tuple[int, str]:
+        """Ctrl-C, as a person would; the exit code and what it printed while stopping."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        rest, _ = self.proc.communicate(timeout=30)
+        return self.proc.returncode, rest
+
+
+def clean_environment() -> dict[str, str]:
+    # The stack sets everything AWS-related itself.
+    return {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SHAREDWATCH_"))}
+
+
+def launch(state: Path, *, port: int | None = None, timeout: float = 120.0) -> RunningStack:
+    argv = [
+        sys.executable,
+        "-m",
+        "infra.local",
+        "--port",
+        str(port or free_port()),
+        "--smtp-port",
+        str(free_port()),
+        "--moto-port",
+        str(free_port()),
+        "--state-dir",
+        str(state),
+        "--quiet",
+    ]
+    proc = subprocess.Popen(
+        argv, cwd=ROOT, env=clean_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    output: list[str] = []
+    deadline = time.monotonic() + timeout
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        output.append(line)
+        if line.strip() == "READY" or time.monotonic() > deadline:
+            break
+    if not output or output[-1].strip() != "READY":
+        proc.kill()
+        raise StackDidNotStart("the local stack did not start:\n" + "".join(output[-40:]))
+    return RunningStack(proc, state, json.loads((state / "credentials.json").read_text()), output)
