@@ -15,9 +15,8 @@ from typing import Any
 
 from pynamodb.exceptions import PutError
 
-from chalicelib import aws
 from chalicelib.records import Mention, Report, Signal
-from chalicelib.retry import sleep_backoff
+from chalicelib.store.batch import batch_get, batch_put
 from chalicelib.store.models import ClusterIndexModel, ClusterModel, IncidentModel
 from chalicelib.triage.identity import key_for, post_identity, sketch, sketch_keys
 from chalicelib.triage.severity import LEVELS
@@ -60,39 +59,6 @@ def lookup_keys(signal: Signal) -> list[str]:
     return keys
 
 
-def _batch_get(table: str, key_name: str, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
-    client = aws.dynamodb()
-    found: dict[str, dict[str, Any]] = {}
-    for i in range(0, len(keys), 100):
-        request: dict[str, Any] = {
-            table: {"Keys": [{key_name: {"S": k}} for k in keys[i : i + 100]], "ConsistentRead": True}
-        }
-        for attempt in range(6):
-            answer = client.batch_get_item(RequestItems=request)
-            for item in answer.get("Responses", {}).get(table, []):
-                found[item[key_name]["S"]] = item
-            request = dict(answer.get("UnprocessedKeys") or {})
-            if not request:
-                break
-            sleep_backoff(attempt)
-    return found
-
-
-def _write_index(entries: dict[str, str]) -> None:
-    items = list(entries.items())
-    table = ClusterIndexModel.Meta.table_name
-    client = aws.dynamodb()
-    for i in range(0, len(items), 25):
-        request: dict[str, Any] = {
-            table: [{"PutRequest": {"Item": {"key": {"S": k}, "cluster_id": {"S": c}}}} for k, c in items[i : i + 25]]
-        }
-        for attempt in range(6):
-            request = dict(client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {})
-            if not request:
-                break
-            sleep_backoff(attempt)
-
-
 def _timeline(event: str, at: datetime, **details: Any) -> str:
     return json.dumps({"at": at.isoformat(), "event": event, **details}, sort_keys=True)
 
@@ -129,7 +95,7 @@ def assign(signals: Sequence[Signal], *, now: datetime, severities: dict[str, st
         return {}
     keys = {item_id(s): lookup_keys(s) for s in signals}
     wanted = sorted({k for ks in keys.values() for k in ks} | {f"member:{sid}" for sid in keys})
-    found = _batch_get(ClusterIndexModel.Meta.table_name, "key", wanted)
+    found = batch_get(ClusterIndexModel.Meta.table_name, "key", wanted, consistent=True)
     index = {k: item["cluster_id"]["S"] for k, item in found.items()}
     membership: dict[str, str] = {}
     counted: dict[str, str] = {}
@@ -152,15 +118,17 @@ def assign(signals: Sequence[Signal], *, now: datetime, severities: dict[str, st
             by_cluster.setdefault(membership[item_id(signal)], []).append(signal)
     stories: dict[str, Story] = {}
     # One BatchGetItem for every story the batch touches; a conflicting write reads its row again.
-    rows = _batch_get(ClusterModel.Meta.table_name, "cluster_id", sorted(by_cluster))
+    rows = batch_get(ClusterModel.Meta.table_name, "cluster_id", sorted(by_cluster), consistent=True)
     for cluster_id, members in by_cluster.items():
         stories.update(
             _update_cluster(cluster_id, members, now=now, severities=severities or {}, known=rows.get(cluster_id))
         )
     # The index goes last: a failure in between counts a signal again rather than losing it.
-    _write_index(new_entries)
+    batch_put(
+        ClusterIndexModel.Meta.table_name, [{"key": {"S": k}, "cluster_id": {"S": c}} for k, c in new_entries.items()]
+    )
     if counted:
-        rows = _batch_get(ClusterModel.Meta.table_name, "cluster_id", sorted(set(counted.values())))
+        rows = batch_get(ClusterModel.Meta.table_name, "cluster_id", sorted(set(counted.values())), consistent=True)
         for sid, cluster_id in counted.items():
             if cluster_id in rows:
                 row = ClusterModel.from_raw_data(rows[cluster_id])

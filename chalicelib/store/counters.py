@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib import aws
 from chalicelib.records import Mention
+from chalicelib.store.batch import batch_get
 from chalicelib.store.models import CounterModel
 
 RETENTION = timedelta(days=90)  # hour-of-week baselines want several weeks of history
@@ -95,23 +96,12 @@ def add_counts(mentions: Iterable[Mention]) -> int:
 
 
 def read_buckets(buckets: Iterable[str]) -> dict[str, dict[str, int]]:
-    """Bucket -> dimension -> count, read with BatchGetItem (100 keys a call)."""
-    keys = list(dict.fromkeys(buckets))
-    table = CounterModel.Meta.table_name
-    client = aws.dynamodb()
-    out: dict[str, dict[str, int]] = {}
-    for i in range(0, len(keys), 100):
-        request: dict[str, Any] = {table: {"Keys": [{"bucket": {"S": k}} for k in keys[i : i + 100]]}}
-        for _ in range(5):
-            answer = client.batch_get_item(RequestItems=request)
-            for item in answer.get("Responses", {}).get(table, []):
-                out[item["bucket"]["S"]] = {
-                    name: int(value["N"]) for name, value in item.items() if name.startswith("n") and "N" in value
-                }
-            request = dict(answer.get("UnprocessedKeys") or {})
-            if not request:
-                break
-    return out
+    """Bucket -> dimension -> count."""
+    items = batch_get(CounterModel.Meta.table_name, "bucket", list(dict.fromkeys(buckets)))
+    return {
+        bucket: {name: int(value["N"]) for name, value in item.items() if name.startswith("n") and "N" in value}
+        for bucket, item in items.items()
+    }
 
 
 def read_series(
