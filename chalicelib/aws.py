@@ -39,6 +39,11 @@ def sns() -> SNSClient:
 
 
 @lru_cache(maxsize=1)
+def ses() -> Any:
+    return boto3.client("ses", region_name=get_settings().region, config=RETRY_CONFIG)
+
+
+@lru_cache(maxsize=1)
 def comprehend() -> Any:
     return boto3.client("comprehend", region_name=get_settings().region, config=RETRY_CONFIG)
 
@@ -48,3 +53,4 @@ def reset_clients() -> None:
     dynamodb.cache_clear()
     sns.cache_clear()
     comprehend.cache_clear()
+    ses.cache_clear()

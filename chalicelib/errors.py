@@ -103,3 +103,15 @@ class Unauthorized(SharedwatchError):
     status = 401
     title = "Unauthorized"
     slug = "unauthorized"
+
+
+class LinkExpired(SharedwatchError):
+    status = 410
+    title = "Link expired"
+    slug = "link-expired"
+
+
+class Conflict(SharedwatchError):
+    status = 409
+    title = "Conflict"
+    slug = "conflict"

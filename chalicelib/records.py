@@ -32,6 +32,7 @@ class Mention:
     received_at: datetime
     lang: str = ""
     brand: str = ""
+    region: str = ""  # where the author or post is, as the source says it (e.g. "us", "uk")
     engagement: dict[str, int] = field(default_factory=dict)
     delivery_id: str = ""
     raw: str = ""  # the payload as received, size-capped
@@ -58,8 +59,10 @@ class Mention:
             "text": self.text,
             "lang": self.lang,
             "brand": self.brand,
+            "region": self.region,
             "reach": self.author.followers,
             "sentiment": self.sentiment_label,
+            "sentiment_score": self.sentiment_score,
             "severity": self.severity or "low",
             "departments": self.departments,
             "department": self.departments[0] if self.departments else "",
@@ -97,7 +100,10 @@ class Report:
             "platform": self.platform,
             "text": self.text,
             "department": self.department,
+            "departments": (self.department,) if self.department else (),
             "urgency": self.urgency,
+            # An urgent report is as severe as a high mention until triage of its story says more.
+            "severity": "high" if self.urgency == "urgent" else "medium" if self.urgency == "normal" else "low",
         }
 
 
@@ -114,8 +120,10 @@ class Notification:
     email: str
     sms: str
     reasons: tuple[str, ...]
-    item_kind: str
+    item_kind: str  # mention | report | bundle | incident | alarm | digest
     item_id: str
+    severity: str = ""
+    incident_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

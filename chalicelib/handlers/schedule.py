@@ -1,14 +1,17 @@
-"""Scheduled work: each minute, publish deliveries that were claimed but never sent, and poll
-the pull sources that are due."""
+"""Scheduled work, each minute: publish deliveries claimed but never sent and those held until
+now, escalate incidents nobody acknowledged, poll the pull sources that are due, and look for
+spikes."""
 
 from __future__ import annotations
 
 from chalice.app import Blueprint, CloudWatchEvent, Rate
 
-from chalicelib.notify.delivery import retry_stale
+from chalicelib.clock import utcnow
+from chalicelib.notify.delivery import flush_held, retry_stale
 from chalicelib.observability import logger
 from chalicelib.polling import poll_due
 from chalicelib.routing.alarms import check_spikes
+from chalicelib.routing.incidents import escalate_due
 
 bp = Blueprint(__name__)
 
@@ -18,6 +21,20 @@ def retry_stale_deliveries(event: CloudWatchEvent) -> None:
     sent, failed = retry_stale()
     if sent or failed:
         logger.info("stale deliveries retried", extra={"sent": sent, "failed": failed})
+
+
+@bp.schedule(Rate(1, unit=Rate.MINUTES))
+def send_held_deliveries(event: CloudWatchEvent) -> None:
+    sent, superseded = flush_held()
+    if sent or superseded:
+        logger.info("held deliveries sent", extra={"sent": sent, "superseded": superseded})
+
+
+@bp.schedule(Rate(1, unit=Rate.MINUTES))
+def escalate_incidents(event: CloudWatchEvent) -> None:
+    steps = escalate_due(now=utcnow())
+    if steps:
+        logger.info("escalations", extra={"steps": steps})
 
 
 @bp.schedule(Rate(1, unit=Rate.MINUTES))

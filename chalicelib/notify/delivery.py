@@ -1,37 +1,65 @@
 """At-least-once SNS publishing made effectively-once by the delivery log.
 
 claim (conditional put) -> publish -> mark sent. A redelivered stream record finds the row:
-sent means skip; claimed means the earlier publish failed or never happened, so publish again."""
+sent means skip; claimed means the earlier publish failed or never happened, so publish again.
+A row that keeps failing is dead after MAX_ATTEMPTS: visible to admins, retried on request.
+Held rows wait (grace period, quiet hours, a maintenance window, a rate limit) and the schedule
+sends them when due; a held digest gathers one line per notification it stands in for."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
+from pynamodb.constants import DATETIME_FORMAT
 from pynamodb.exceptions import PutError
 
 from chalicelib import aws
 from chalicelib.clock import utcnow
 from chalicelib.errors import DeliveryFailed
-from chalicelib.notify.messages import sns_message
+from chalicelib.notify.messages import render_digest, sns_message
 from chalicelib.observability import logger
 from chalicelib.records import Notification
-from chalicelib.store.models import DeliveryModel
+from chalicelib.routing.noise import ALL
+from chalicelib.store.models import DeliveryModel, IncidentModel
+from chalicelib.triage.identity import key_for
 
 if TYPE_CHECKING:
-    from mypy_boto3_sns.type_defs import PublishBatchRequestEntryTypeDef
+    from mypy_boto3_sns.type_defs import MessageAttributeValueTypeDef, PublishBatchRequestEntryTypeDef
 
 PENDING = "claimed"
+HELD = "held"
 STALE_AFTER = timedelta(minutes=2)
+MAX_ATTEMPTS = 8  # then the row is dead: admins see it and may retry it
+KEEP = timedelta(days=90)  # the delivery log expires by TTL
 
-Outcome = Literal["sent", "skipped"]
+Outcome = Literal["sent", "skipped", "held"]
 
 
-def _claim(n: Notification, *, topic_arn: str, now: datetime) -> DeliveryModel | None:
-    """The delivery row to publish, or None when it was already sent."""
-    row = DeliveryModel(
+def _stamp(at: datetime) -> str:
+    """A time as PynamoDB's UTCDateTimeAttribute stores it, for raw UpdateItem expressions."""
+    return at.astimezone(UTC).strftime(DATETIME_FORMAT)
+
+
+def _expiry(now: datetime) -> datetime:
+    return now + KEEP
+
+
+def _attributes(row: DeliveryModel) -> dict[str, MessageAttributeValueTypeDef]:
+    # Members subscribe with a filter policy on `audience` (everyone, or their time zone).
+    audience = [str(a) for a in row.audience or []] or [ALL]
+    return {
+        "delivery_id": {"DataType": "String", "StringValue": row.delivery_id},
+        "audience": {"DataType": "String.Array", "StringValue": json.dumps(audience)},
+        "severity": {"DataType": "String", "StringValue": row.severity or "low"},
+    }
+
+
+def _row(n: Notification, *, topic_arn: str, now: datetime, audience: Sequence[str]) -> DeliveryModel:
+    return DeliveryModel(
         delivery_id=n.delivery_id,
         item_kind=n.item_kind,
         item_id=n.item_id,
@@ -43,8 +71,18 @@ def _claim(n: Notification, *, topic_arn: str, now: datetime) -> DeliveryModel |
         status=PENDING,
         attempts=0,
         claimed_at=now,
+        audience=list(audience),
+        severity=n.severity,
+        incident_id=n.incident_id or None,
         pending=PENDING,
+        pending_at=now,
+        expires_at=_expiry(now),
     )
+
+
+def _claim(n: Notification, *, topic_arn: str, now: datetime, audience: Sequence[str] = (ALL,)) -> DeliveryModel | None:
+    """The delivery row to publish, or None when it was already sent (or is held or dead)."""
+    row = _row(n, topic_arn=topic_arn, now=now, audience=audience)
     try:
         row.save(condition=DeliveryModel.delivery_id.does_not_exist())
         return row
@@ -52,7 +90,11 @@ def _claim(n: Notification, *, topic_arn: str, now: datetime) -> DeliveryModel |
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise DeliveryFailed(f"could not claim delivery {n.delivery_id}: {exc.cause_response_code}") from exc
     existing = DeliveryModel.get(n.delivery_id, consistent_read=True)
-    return None if existing.status == "sent" else existing
+    return existing if existing.status == PENDING else None
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc.response["Error"].get("Code", "error")) if isinstance(exc, ClientError) else type(exc).__name__
 
 
 def publish(row: DeliveryModel) -> None:
@@ -63,12 +105,11 @@ def publish(row: DeliveryModel) -> None:
             Subject=row.subject,
             Message=row.message,
             MessageStructure="json",
-            MessageAttributes={"delivery_id": {"DataType": "String", "StringValue": row.delivery_id}},
+            MessageAttributes=_attributes(row),
         )
     except Exception as exc:  # any failure leaves the row claimed, recorded, and retried later
-        reason = exc.response["Error"].get("Code", "error") if isinstance(exc, ClientError) else type(exc).__name__
-        row.update(actions=[DeliveryModel.attempts.add(1), DeliveryModel.last_error.set(str(reason)[:500])])
-        logger.warning("publish failed", extra={"delivery_id": row.delivery_id, "group": row.group, "error": reason})
+        reason = _reason(exc)
+        _record_failure(row, reason)
         raise DeliveryFailed(f"SNS publish to group {row.group} failed: {reason}") from exc
     row.update(
         actions=[
@@ -77,12 +118,13 @@ def publish(row: DeliveryModel) -> None:
             DeliveryModel.message_id.set(answer["MessageId"]),
             DeliveryModel.attempts.add(1),
             DeliveryModel.pending.remove(),
+            DeliveryModel.pending_at.remove(),
         ]
     )
 
 
-def deliver(n: Notification, *, topic_arn: str) -> Outcome:
-    row = _claim(n, topic_arn=topic_arn, now=utcnow())
+def deliver(n: Notification, *, topic_arn: str, audience: Sequence[str] = (ALL,)) -> Outcome:
+    row = _claim(n, topic_arn=topic_arn, now=utcnow(), audience=audience)
     if row is None:
         return "skipped"
     publish(row)
@@ -94,7 +136,7 @@ def retry_stale(*, now: datetime | None = None, limit: int = 100) -> tuple[int, 
     worker died between claim and publish). Returns (sent, failed)."""
     cutoff = (now or utcnow()) - STALE_AFTER
     sent = failed = 0
-    for row in DeliveryModel.pending_index.query(PENDING, DeliveryModel.claimed_at < cutoff, limit=limit):
+    for row in DeliveryModel.pending_index.query(PENDING, DeliveryModel.pending_at < cutoff, limit=limit):
         try:
             publish(row)
             sent += 1
@@ -104,20 +146,22 @@ def retry_stale(*, now: datetime | None = None, limit: int = 100) -> tuple[int, 
 
 
 PUBLISH_BATCH = 10  # SNS PublishBatch takes ten entries per call
-MARK_BATCH = 25  # BatchWriteItem takes twenty-five
 
 
-def deliver_many(batch: Sequence[tuple[Notification, str]]) -> tuple[dict[str, Outcome], list[str]]:
+def deliver_many(
+    batch: Sequence[tuple[Notification, str, Sequence[str]]],
+) -> tuple[dict[str, Outcome], list[str]]:
     """Deliver a stream batch's notifications with as few requests as the guarantees allow: a
     conditional claim each (the once-only part), PublishBatch by ten per topic, and the sent rows
-    written back by twenty-five. Returns delivery id -> outcome, and the failures' reasons."""
+    written back by twenty-five. Each entry is (notification, topic ARN, audience). Returns
+    delivery id -> outcome, and the failures' reasons."""
     now = utcnow()
     outcomes: dict[str, Outcome] = {}
     failures: list[str] = []
     claimed: list[DeliveryModel] = []
-    for notification, topic_arn in batch:
+    for notification, topic_arn, audience in batch:
         try:
-            row = _claim(notification, topic_arn=topic_arn, now=now)
+            row = _claim(notification, topic_arn=topic_arn, now=now, audience=audience)
         except DeliveryFailed as exc:
             failures.append(exc.detail)
             continue
@@ -138,18 +182,16 @@ def deliver_many(batch: Sequence[tuple[Notification, str]]) -> tuple[dict[str, O
                     "Message": row.message,
                     "Subject": row.subject,
                     "MessageStructure": "json",
-                    "MessageAttributes": {"delivery_id": {"DataType": "String", "StringValue": row.delivery_id}},
+                    "MessageAttributes": _attributes(row),
                 }
                 for n, row in enumerate(chunk)
             ]
             try:
                 answer = aws.sns().publish_batch(TopicArn=topic_arn, PublishBatchRequestEntries=entries)
             except Exception as exc:  # the whole chunk stays claimed, recorded, and is retried
-                reason = (
-                    exc.response["Error"].get("Code", "error") if isinstance(exc, ClientError) else type(exc).__name__
-                )
+                reason = _reason(exc)
                 for row in chunk:
-                    _record_failure(row, str(reason))
+                    _record_failure(row, reason)
                     failures.append(f"SNS publish to group {row.group} failed: {reason}")
                 continue
             for ok in answer.get("Successful", []):
@@ -165,8 +207,18 @@ def deliver_many(batch: Sequence[tuple[Notification, str]]) -> tuple[dict[str, O
 
 
 def _record_failure(row: DeliveryModel, reason: str) -> None:
-    row.update(actions=[DeliveryModel.attempts.add(1), DeliveryModel.last_error.set(reason[:500])])
-    logger.warning("publish failed", extra={"delivery_id": row.delivery_id, "group": row.group, "error": reason})
+    """Count the attempt; the row dies (leaves the retry index, shows in the admin API) after
+    MAX_ATTEMPTS, so a poisoned message does not retry forever."""
+    actions: list[Any] = [DeliveryModel.attempts.add(1), DeliveryModel.last_error.set(reason[:500])]
+    dead = int(row.attempts or 0) + 1 >= MAX_ATTEMPTS
+    if dead:
+        actions += [DeliveryModel.status.set("dead"), DeliveryModel.pending.remove(), DeliveryModel.pending_at.remove()]
+    row.update(actions=actions)
+    log = logger.error if dead else logger.warning
+    log(
+        "publish failed" + (": dead-lettered" if dead else ""),
+        extra={"delivery_id": row.delivery_id, "group": row.group, "error": reason, "attempts": int(row.attempts)},
+    )
 
 
 def _mark_sent(sent: Sequence[tuple[DeliveryModel, str]], *, now: datetime) -> None:
@@ -177,4 +229,131 @@ def _mark_sent(sent: Sequence[tuple[DeliveryModel, str]], *, now: datetime) -> N
             row.message_id = message_id
             row.attempts = int(row.attempts) + 1
             row.pending = None  # leaves the sparse index of pending claims
+            row.pending_at = None
             writer.save(row)
+
+
+def retry_dead(delivery_id: str) -> DeliveryModel:
+    """An admin's retry: the dead row is claimed again and published now."""
+    row = DeliveryModel.get(delivery_id, consistent_read=True)
+    if row.status != "dead":
+        return row
+    now = utcnow()
+    row.update(
+        actions=[
+            DeliveryModel.status.set(PENDING),
+            DeliveryModel.attempts.set(0),
+            DeliveryModel.pending.set(PENDING),
+            DeliveryModel.pending_at.set(now),
+        ]
+    )
+    publish(row)
+    return row
+
+
+# -- held deliveries ---------------------------------------------------------------------------
+
+
+def hold_one(n: Notification, *, topic_arn: str, until: datetime, audience: Sequence[str] = (ALL,)) -> Outcome:
+    """Keep a notification back until `until` (an incident's grace period); sent as it is then,
+    unless the incident was acknowledged meanwhile. Idempotent by delivery id."""
+    row = _row(n, topic_arn=topic_arn, now=utcnow(), audience=audience)
+    row.status, row.pending, row.pending_at = HELD, HELD, until
+    try:
+        row.save(condition=DeliveryModel.delivery_id.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise DeliveryFailed(f"could not hold delivery {n.delivery_id}: {exc.cause_response_code}") from exc
+        return "skipped"
+    return "held"
+
+
+def hold_in_digest(
+    n: Notification, *, group_name: str, topic_arn: str, until: datetime, audience: Sequence[str], why: str
+) -> str:
+    """Add a line to the digest that goes out at `until` for this audience (one UpdateItem)."""
+    digest_id = key_for("delivery", f"digest:{n.group}:{','.join(audience)}:{until.isoformat()}")
+    now = utcnow()
+    line = f"- {n.subject.removeprefix('[sharedwatch] ')}"
+    aws.dynamodb().update_item(
+        TableName=DeliveryModel.Meta.table_name,
+        Key={"delivery_id": {"S": digest_id}},
+        UpdateExpression=(
+            "SET #lines = list_append(if_not_exists(#lines, :empty), :line), item_kind = :kind, item_id = :id, "
+            "#group = :group, topic_arn = :topic, subject = if_not_exists(subject, :subject), message = :message, "
+            "#status = if_not_exists(#status, :held), attempts = if_not_exists(attempts, :zero), "
+            "claimed_at = if_not_exists(claimed_at, :now), audience = :audience, severity = :severity, "
+            "pending = if_not_exists(pending, :held), pending_at = :until, reasons = :reasons, expires_at = :ttl"
+        ),
+        ConditionExpression="attribute_not_exists(#status) OR #status = :held",
+        ExpressionAttributeNames={"#lines": "lines", "#group": "group", "#status": "status"},
+        ExpressionAttributeValues={
+            ":empty": {"L": []},
+            ":line": {"L": [{"S": line}]},
+            ":kind": {"S": "digest"},
+            ":id": {"S": f"{n.group}:{until.isoformat()}"},
+            ":group": {"S": n.group},
+            ":topic": {"S": topic_arn},
+            ":subject": {"S": f"[sharedwatch] Digest for {group_name}"},
+            ":message": {"S": json.dumps({"group_name": group_name, "why": why})},
+            ":held": {"S": HELD},
+            ":zero": {"N": "0"},
+            ":now": {"S": _stamp(now)},
+            ":audience": {"L": [{"S": a} for a in audience]},
+            ":severity": {"S": "low"},
+            ":until": {"S": _stamp(until)},
+            ":reasons": {"L": [{"S": why}]},
+            ":ttl": {"N": str(int(_expiry(now).timestamp()))},
+        },
+    )
+    return digest_id
+
+
+def flush_held(*, now: datetime | None = None, limit: int = 100) -> tuple[int, int]:
+    """Send what was held and is now due: digests rendered from their lines, single notices as
+    they were, unless their incident was acknowledged meanwhile. Returns (sent, superseded)."""
+    moment = now or utcnow()
+    sent = superseded = 0
+    for row in DeliveryModel.pending_index.query(HELD, DeliveryModel.pending_at <= moment, limit=limit):
+        if row.item_kind == "digest":
+            meta = json.loads(row.message)
+            subject, email, sms = render_digest(
+                meta["group_name"], [str(line) for line in row.lines or []], meta["why"]
+            )
+            row.subject = subject
+            row.message = json.dumps(
+                {"default": email, "email": email, "sms": sms, "sqs": json.dumps({"kind": "digest", "email": email})}
+            )
+            row.update(
+                actions=[
+                    DeliveryModel.subject.set(subject),
+                    DeliveryModel.message.set(row.message),
+                    DeliveryModel.status.set(PENDING),
+                    DeliveryModel.pending.set(PENDING),
+                ]
+            )
+        elif row.incident_id and _handled(row.incident_id):
+            row.update(
+                actions=[
+                    DeliveryModel.status.set("superseded"),
+                    DeliveryModel.pending.remove(),
+                    DeliveryModel.pending_at.remove(),
+                ]
+            )
+            superseded += 1
+            continue
+        else:
+            row.update(actions=[DeliveryModel.status.set(PENDING), DeliveryModel.pending.set(PENDING)])
+        try:
+            publish(row)
+            sent += 1
+        except DeliveryFailed:
+            continue  # claimed now: retry_stale takes it from here
+    return sent, superseded
+
+
+def _handled(incident_id: str) -> bool:
+    try:
+        return IncidentModel.get(incident_id, consistent_read=True).status != "open"
+    except IncidentModel.DoesNotExist:
+        return False

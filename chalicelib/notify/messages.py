@@ -139,7 +139,125 @@ def render(signal: Signal, route: Route, *, story: Story | None = None) -> Notif
         reasons=route.reasons,
         item_kind=signal.kind,
         item_id=item_id,
+        severity=severity_of(signal),
     )
+
+
+def severity_of(signal: Signal) -> str:
+    if isinstance(signal, Mention):
+        return signal.severity or "low"
+    return str(signal.routing_fields()["severity"])
+
+
+def _headline(signal: Signal) -> str:
+    """One line per signal in a bundle or a digest."""
+    if isinstance(signal, Mention):
+        who = f"@{signal.author.handle}" if signal.author.handle else (signal.author.name or signal.platform)
+        tags = [t for t in (signal.sentiment_label, signal.severity if signal.severity != "low" else "") if t]
+        if signal.kudos:
+            tags.append("kudos")
+        head = f"{who} ({_reach(signal.author.followers)}) on {signal.platform or signal.source}"
+        labels = f" [{', '.join(tags)}]" if tags else ""
+        line = f"{head}{labels}: {_clip(_one_line(signal.text), 200)}"
+        return line + (f" {signal.url}" if signal.url else "")
+    return f"employee report ({signal.urgency}, #{signal.report_id}): {_clip(_one_line(signal.text), 200)}"
+
+
+def render_bundle(group: str, group_name: str, items: list[tuple[Signal, Route]]) -> Notification:
+    """Several new stories for one group from one burst: one message that lists them all."""
+    n = len(items)
+    signals = [s for s, _ in items]
+    negative = sum(1 for s in signals if isinstance(s, Mention) and s.sentiment_label == "negative")
+    kudos = sum(1 for s in signals if isinstance(s, Mention) and s.kudos)
+    reports = sum(1 for s in signals if isinstance(s, Report))
+    parts = [f"{negative} negative" if negative else "", f"{kudos} kudos" if kudos else ""]
+    parts.append(f"{reports} employee report{'s' if reports != 1 else ''}" if reports else "")
+    summary = ", ".join(p for p in parts if p)
+    shown = items[:25]
+    lines = [f"{n} new for {group_name}{f' ({summary})' if summary else ''}, newest first:", ""]
+    for signal, route in shown:
+        lines.append(f"- {_headline(signal)}")
+        lines.append(f"    why: {route.reasons[0]}" if route.reasons else "")
+    if n > len(shown):
+        lines.append(f"... and {n - len(shown)} more: the wall shows them all.")
+    ids = sorted(s.mention_id if isinstance(s, Mention) else s.report_id for s in signals)
+    severities = [severity_of(s) for s in signals]
+    top = max(severities, key=_SEVERITY_ORDER.index) if severities else "low"
+    latest = _clip(_one_line(signals[0].text), 60)
+    return Notification(
+        delivery_id=key_for("delivery", f"bundle:{group}:{','.join(ids)}"),
+        group=group,
+        subject=_ascii_subject(f"[sharedwatch] {n} new for {group_name}{f': {summary}' if summary else ''}"),
+        email="\n".join(line for line in lines if line != ""),
+        sms=_clip(
+            f"sharedwatch: {n} new for {group_name}{f' ({summary})' if summary else ''}. Latest: {latest}", SMS_LIMIT
+        ),
+        reasons=tuple(dict.fromkeys(r for _, route in items for r in route.reasons[:1]))[:10],
+        item_kind="bundle",
+        item_id=ids[0],
+        severity=top,
+    )
+
+
+_SEVERITY_ORDER = ("low", "medium", "high", "critical")
+
+
+def render_incident(
+    *,
+    incident_id: str,
+    title: str,
+    severity: str,
+    group: str,
+    tag: str,
+    headline: str,
+    context: str,
+    reasons: tuple[str, ...],
+    owner_name: str,
+    ack_url: str,
+) -> Notification:
+    """An incident notice or follow-up: what happened now (headline), the original context
+    repeated, who owns it, and the acknowledge link (a GET shows, a POST acknowledges)."""
+    subject = f"[sharedwatch] {headline.split(':', 1)[0]} ({severity}): {_one_line(title)}"
+    email = "\n".join(
+        [
+            headline,
+            "",
+            context.strip(),
+            "",
+            f"Incident: {incident_id}, severity {severity}, owner {owner_name or 'not set'}.",
+            f"Acknowledge (opens a page; nothing happens until you press the button): {ack_url}",
+            "",
+            "Why you are getting this:",
+            *[f"  - {r}" for r in reasons],
+        ]
+    )
+    head = f"sharedwatch {headline.split(':', 1)[0].lower()} ({severity}): "
+    tail = f" Ack: {ack_url}"
+    sms = head + _clip(_one_line(title), max(SMS_LIMIT - len(head) - len(tail), 0)) + tail
+    return Notification(
+        delivery_id=key_for("delivery", f"incident:{incident_id}:{group}:{tag}"),
+        group=group,
+        subject=_ascii_subject(subject),
+        email=email,
+        sms=_clip(sms, SMS_LIMIT),
+        reasons=reasons,
+        item_kind="incident",
+        item_id=incident_id,
+        severity=severity,
+        incident_id=incident_id,
+    )
+
+
+def render_digest(group_name: str, lines: list[str], why: str) -> tuple[str, str, str]:
+    """(subject, email, sms) for notifications held back (quiet hours, a maintenance window,
+    the group's rate limit) and sent together when it ends."""
+    n = len(lines)
+    subject = _ascii_subject(f"[sharedwatch] Digest for {group_name}: {n} while held ({why})")
+    email = "\n".join([f"{n} notification{'s' if n != 1 else ''} for {group_name} held back: {why}.", "", *lines])
+    sms = _clip(
+        f"sharedwatch digest for {group_name}: {n} held ({why}). Latest: {lines[-1] if lines else ''}", SMS_LIMIT
+    )
+    return subject, email, sms
 
 
 def sns_message(n: Notification) -> str:

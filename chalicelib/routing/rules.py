@@ -12,8 +12,18 @@ from chalicelib.errors import InvalidPayload
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 # condition name -> the record field it reads
-_EQUALS = {"kind", "source", "channel", "platform", "lang", "brand", "urgency", "sentiment"}
-_CONDITIONS = _EQUALS | {"keywords", "reach_at_least", "department", "severity_at_least", "kudos", "risk"}
+_EQUALS = {"kind", "source", "channel", "platform", "lang", "language", "region", "brand", "urgency", "sentiment"}
+_EQUALS |= {"incident_state"}  # none | open | acknowledged | resolved
+_CONDITIONS = _EQUALS | {
+    "keywords",
+    "reach_at_least",
+    "department",
+    "severity_at_least",
+    "sentiment_at_most",
+    "kudos",
+    "risk",
+}
+_ALIASES = {"language": "lang"}
 _SEVERITIES = ("low", "medium", "high", "critical")
 
 
@@ -25,6 +35,8 @@ class Rule:
     when: Mapping[str, Any]
     notify: tuple[str, ...]
     stop: bool = False
+    owner: str = ""  # the group that owns an incident this rule routes first
+    escalation: str = ""  # the escalation policy for it
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +77,10 @@ def parse_rule(doc: Any) -> Rule:
             problems.append("when.keywords: a non-empty list of words or phrases")
         elif name == "severity_at_least" and value not in _SEVERITIES:
             problems.append(f"when.severity_at_least: one of {', '.join(_SEVERITIES)}")
+        elif name == "sentiment_at_most" and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not -1 <= value <= 1
+        ):
+            problems.append("when.sentiment_at_most: a compound score from -1 to 1")
         elif name in {"kudos", "risk"} and not isinstance(value, bool):
             problems.append(f"when.{name}: true or false")
         elif name in _EQUALS | {"department"} and not (
@@ -75,6 +91,14 @@ def parse_rule(doc: Any) -> Rule:
     if not isinstance(notify, list) or not notify or not all(isinstance(g, str) and _SLUG.match(g) for g in notify):
         problems.append("notify: a non-empty list of group slugs")
         notify = []
+    owner = doc.get("owner", "")
+    if owner and not (isinstance(owner, str) and _SLUG.match(owner)):
+        problems.append("owner: a group slug")
+        owner = ""
+    escalation = doc.get("escalation", "")
+    if escalation and not (isinstance(escalation, str) and _SLUG.match(escalation)):
+        problems.append("escalation: an escalation policy id")
+        escalation = ""
     order = doc.get("order", 100)
     if isinstance(order, bool) or not isinstance(order, int):
         problems.append("order: a whole number")
@@ -88,6 +112,8 @@ def parse_rule(doc: Any) -> Rule:
         when=dict(when),
         notify=tuple(notify),
         stop=bool(doc.get("stop", False)),
+        owner=str(owner or ""),
+        escalation=str(escalation or ""),
     )
 
 
@@ -117,13 +143,18 @@ def explain(rule: Rule, fields: Mapping[str, Any]) -> tuple[bool, list[str]]:
             if bool(fields.get(name)) != expected:
                 return False, [f"{name} is {bool(fields.get(name))}"]
             reasons.append("kudos" if name == "kudos" else "risk terms present" if expected else f"no {name}")
+        elif name == "sentiment_at_most":
+            score = float(fields.get("sentiment_score", 0.0) or 0.0)
+            if fields.get("kind") != "mention" or score > expected:
+                return False, [f"sentiment score {score:+.2f} > {expected:+.2f}"]
+            reasons.append(f"sentiment score {score:+.2f} <= {expected:+.2f}")
         elif name == "reach_at_least":
             reach = int(fields.get("reach", 0) or 0)
             if reach < expected:
                 return False, [f"reach {reach} < {expected}"]
             reasons.append(f"reach {reach} >= {expected}")
         else:
-            actual = str(fields.get(name, "")).lower()
+            actual = str(fields.get(_ALIASES.get(name, name), "")).lower()
             allowed = _as_list(expected)
             if actual not in allowed:
                 return False, [f"{name} is {actual or 'empty'!r}, not {' or '.join(allowed)}"]
@@ -131,18 +162,70 @@ def explain(rule: Rule, fields: Mapping[str, Any]) -> tuple[bool, list[str]]:
     return True, reasons or ["matches everything"]
 
 
-def route(fields: Mapping[str, Any], rules: Sequence[Rule], default_groups: Sequence[str]) -> list[Route]:
-    """The groups to notify, each with the reasons that brought it in, in rule order."""
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """One rule's answer for one signal, for `POST /api/rules/test`."""
+
+    rule: str
+    matched: bool
+    reasons: tuple[str, ...]
+    evaluated: bool = True  # False when an earlier rule with `stop` ended the evaluation
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    routes: tuple[Route, ...]
+    owner: str  # the group that owns an incident from this signal
+    escalation: str  # its escalation policy ("" : the default policy)
+    verdicts: tuple[Verdict, ...]
+    default_route: bool
+
+
+def decide(fields: Mapping[str, Any], rules: Sequence[Rule], default_groups: Sequence[str]) -> Decision:
+    """Every rule in order with why it matched or not; the groups to notify with the reasons
+    that brought each in; the owner and escalation policy the first rule naming them sets."""
     reasons: dict[str, list[str]] = {}
+    verdicts: list[Verdict] = []
+    owner = escalation = ""
+    stopped = False
     for rule in sorted(rules, key=lambda r: (r.order, r.id)):
+        if stopped:
+            verdicts.append(Verdict(rule.id, False, ("not evaluated: an earlier rule stops here",), evaluated=False))
+            continue
         matched, why = explain(rule, fields)
+        verdicts.append(Verdict(rule.id, matched, tuple(why)))
         if not matched:
             continue
         for group in rule.notify:
             reasons.setdefault(group, []).append(f"rule '{rule.name}': {'; '.join(why)}")
-        if rule.stop:
-            break
-    if not reasons:
+        owner = owner or rule.owner
+        escalation = escalation or rule.escalation
+        stopped = rule.stop
+    default_route = not reasons
+    if default_route:
         for group in default_groups:
             reasons[group] = ["no rule matched: the default route"]
-    return [Route(group=g, reasons=tuple(r)) for g, r in reasons.items()]
+    routes = tuple(Route(group=g, reasons=tuple(r)) for g, r in reasons.items())
+    owner = owner or (routes[0].group if routes else "")
+    return Decision(routes, owner, escalation, tuple(verdicts), default_route)
+
+
+def route(fields: Mapping[str, Any], rules: Sequence[Rule], default_groups: Sequence[str]) -> list[Route]:
+    """The groups to notify, each with the reasons that brought it in, in rule order."""
+    return list(decide(fields, rules, default_groups).routes)
+
+
+def rule_document(rule: Rule) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "id": rule.id,
+        "name": rule.name,
+        "order": rule.order,
+        "when": dict(rule.when),
+        "notify": list(rule.notify),
+        "stop": rule.stop,
+    }
+    if rule.owner:
+        doc["owner"] = rule.owner
+    if rule.escalation:
+        doc["escalation"] = rule.escalation
+    return doc

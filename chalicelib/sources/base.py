@@ -197,6 +197,7 @@ def build_mention(
     delivery_id: str = "",
     lang: str = "",
     brand: str = "",
+    region: str = "",
     engagement: Mapping[str, int] | None = None,
     needs_enrichment: bool = False,
 ) -> Mention:
@@ -221,6 +222,7 @@ def build_mention(
         received_at=received_at,
         lang=lang[:16],
         brand=brand[:128],
+        region=region.strip().lower()[:64],
         engagement=dict(engagement or {}),
         delivery_id=delivery_id[:128],
         raw=raw if isinstance(raw, str) else cap_raw(raw),
@@ -330,6 +332,7 @@ def mention_from_fields(
         delivery_id=delivery_id,
         lang=_str(item.get("lang"), f"{path}.lang", errors),
         brand=_str(item.get("brand"), f"{path}.brand", errors),
+        region=_str(item.get("region"), f"{path}.region", errors),
         engagement=engagement,
     )
 

@@ -36,6 +36,12 @@ class Story:
     opened: bool = False  # this batch opened the incident
     position: int = 0  # for a report: the Nth employee report of this story
     lead_minutes: float | None = None  # employees saw it this long before any listening tool (<0: after)
+    reach: int = 0
+    negative: int = 0
+    influencers: tuple[str, ...] = ()
+    title: str = ""
+    severity: str = "low"
+    joined: bool = True  # False when a redelivered record finds itself already counted
 
 
 def item_id(signal: Signal) -> str:
@@ -59,7 +65,7 @@ def lookup_keys(signal: Signal) -> list[str]:
     return keys
 
 
-def _timeline(event: str, at: datetime, **details: Any) -> str:
+def timeline_entry(event: str, at: datetime, **details: Any) -> str:
     return json.dumps({"at": at.isoformat(), "event": event, **details}, sort_keys=True)
 
 
@@ -71,7 +77,7 @@ def _open_incident(cluster: ClusterModel, *, now: datetime, reason: str) -> tupl
         title=cluster.title,
         opened_at=now,
         severity=cluster.severity,
-        timeline=[_timeline("opened", now, reason=reason)],
+        timeline=[timeline_entry("opened", now, reason=reason)],
     )
     try:
         incident.save(condition=IncidentModel.incident_id.does_not_exist())
@@ -84,7 +90,7 @@ def _open_incident(cluster: ClusterModel, *, now: datetime, reason: str) -> tupl
 
 def note_on_timeline(incident_id: str, event: str, at: datetime, **details: Any) -> None:
     IncidentModel(incident_id=incident_id).update(
-        actions=[IncidentModel.timeline.set(IncidentModel.timeline.append([_timeline(event, at, **details)]))]
+        actions=[IncidentModel.timeline.set(IncidentModel.timeline.append([timeline_entry(event, at, **details)]))]
     )
 
 
@@ -133,7 +139,17 @@ def assign(signals: Sequence[Signal], *, now: datetime, severities: dict[str, st
             if cluster_id in rows:
                 row = ClusterModel.from_raw_data(rows[cluster_id])
                 stories[sid] = Story(
-                    cluster_id, int(row.size), int(row.window_count), int(row.reports), row.incident_id or ""
+                    cluster_id,
+                    int(row.size),
+                    int(row.window_count),
+                    int(row.reports),
+                    row.incident_id or "",
+                    reach=int(row.reach or 0),
+                    negative=int(row.negative),
+                    influencers=tuple(str(h) for h in row.influencers or ()),
+                    title=row.title,
+                    severity=row.severity,
+                    joined=False,
                 )
     return stories
 
@@ -182,6 +198,11 @@ def _update_cluster(
             else:
                 if signal.sentiment_label == "negative":
                     cluster.negative = int(cluster.negative) + 1
+                cluster.reach = int(cluster.reach or 0) + signal.author.followers
+                handle = signal.author.handle.lower()
+                influencers = [str(h) for h in cluster.influencers or []]
+                if "watched author" in signal.severity_reasons and handle and handle not in influencers:
+                    cluster.influencers = [*influencers, handle][:20]  # type: ignore[assignment]
                 if cluster.first_mention_at is None or signal.published_at < cluster.first_mention_at:
                     cluster.first_mention_at = signal.published_at
             level = severities.get(item_id(signal)) or (signal.severity if isinstance(signal, Mention) else "") or "low"
@@ -222,6 +243,11 @@ def _update_cluster(
                 opened,
                 positions.get(item_id(signal), 0),
                 lead,
+                int(cluster.reach or 0),
+                int(cluster.negative),
+                tuple(str(h) for h in cluster.influencers or ()),
+                cluster.title,
+                cluster.severity,
             )
         return stories
     return {}

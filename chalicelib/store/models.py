@@ -50,6 +50,7 @@ class MentionModel(Model):
     received_at = UTCDateTimeAttribute()
     lang = UnicodeAttribute(default="")
     brand = UnicodeAttribute(default="")
+    region = UnicodeAttribute(default="")
     engagement = JSONAttribute(default=dict)
     delivery_id = UnicodeAttribute(default="")
     raw = UnicodeAttribute(default="")
@@ -62,6 +63,31 @@ class MentionModel(Model):
     severity_reasons = ListAttribute(of=UnicodeAttribute, default=list)
     kudos = BooleanAttribute(default=False)
     cluster_key = UnicodeAttribute(default="")
+
+
+class ReportClusterIndex(GlobalSecondaryIndex["ReportModel"]):
+    """The reports of a story, to tell their reporters what became of it (sparse: the router
+    sets cluster_id)."""
+
+    class Meta:
+        index_name = "cluster"
+        projection = AllProjection()
+
+    cluster_id = UnicodeAttribute(hash_key=True)
+    received_at = UTCDateTimeAttribute(range_key=True)
+
+
+class PendingDeliveryIndex(GlobalSecondaryIndex["DeliveryModel"]):
+    """Sparse: only deliveries with something left to do carry `pending` ("claimed": publish
+    failed or never happened; "held": waiting for a grace period, quiet hours, a maintenance
+    window or the group's rate limit), ordered by when they become due."""
+
+    class Meta:
+        index_name = "pending"
+        projection = AllProjection()
+
+    pending = UnicodeAttribute(hash_key=True)
+    pending_at = UTCDateTimeAttribute(range_key=True)
 
 
 class ReportModel(Model):
@@ -87,17 +113,10 @@ class ReportModel(Model):
     position = NumberAttribute(null=True)  # the reporter was the Nth employee to report it
     routed_to = ListAttribute(of=UnicodeAttribute, null=True)
     lead_minutes = NumberAttribute(null=True)  # how long before any listening tool they saw it
-
-
-class PendingDeliveryIndex(GlobalSecondaryIndex["DeliveryModel"]):
-    """Sparse: only deliveries claimed but not yet sent carry `pending`."""
-
-    class Meta:
-        index_name = "pending"
-        projection = AllProjection()
-
-    pending = UnicodeAttribute(hash_key=True)
-    claimed_at = UTCDateTimeAttribute(range_key=True)
+    # What became of the incident it joined (acknowledged, resolved), for the page and the email.
+    outcome = UnicodeAttribute(null=True)
+    outcome_at = UTCDateTimeAttribute(null=True)
+    cluster_index = ReportClusterIndex()
 
 
 class DeliveryModel(Model):
@@ -115,14 +134,22 @@ class DeliveryModel(Model):
     subject = UnicodeAttribute()
     message = UnicodeAttribute()  # the MessageStructure=json document, kept for retries
     reasons = ListAttribute(of=UnicodeAttribute, default=list)
-    status = UnicodeAttribute()  # claimed | sent
+    status = UnicodeAttribute()  # claimed | held | sent | dead | superseded
     attempts = NumberAttribute(default=0)
     claimed_at = UTCDateTimeAttribute()
     sent_at = UTCDateTimeAttribute(null=True)
     message_id = UnicodeAttribute(null=True)
     last_error = UnicodeAttribute(null=True)
+    # Who among the group's members receives it: "all", or the time zones that are awake.
+    audience = ListAttribute(of=UnicodeAttribute, default=list)
+    severity = UnicodeAttribute(default="")
+    incident_id = UnicodeAttribute(null=True)
+    # A held digest gathers one line per notification it stands in for.
+    lines = ListAttribute(of=UnicodeAttribute, null=True)
     pending = UnicodeAttribute(null=True)
+    pending_at = UTCDateTimeAttribute(null=True)
     pending_index = PendingDeliveryIndex()
+    expires_at = TTLAttribute(null=True)
 
 
 class ConfigModel(Model):
@@ -184,6 +211,8 @@ class ClusterModel(Model):
     departments = ListAttribute(of=UnicodeAttribute, default=list)
     window_start = UTCDateTimeAttribute()
     window_count = NumberAttribute(default=0)
+    reach = NumberAttribute(default=0)  # followers of every author in the story, summed
+    influencers = ListAttribute(of=UnicodeAttribute, default=list)  # watched accounts that joined
     incident_id = UnicodeAttribute(null=True)
     version = NumberAttribute(default=0)
 
@@ -198,6 +227,30 @@ class ClusterIndexModel(Model):
     cluster_id = UnicodeAttribute()
 
 
+class DueIncidentIndex(GlobalSecondaryIndex["IncidentModel"]):
+    """Sparse: incidents the escalation schedule must look at, by when."""
+
+    class Meta:
+        index_name = "due"
+        projection = AllProjection()
+
+    due = UnicodeAttribute(hash_key=True)
+    next_action_at = UTCDateTimeAttribute(range_key=True)
+
+
+class NoticeModel(Model):
+    """Which groups were told about a story, and at which level ("customer-care|story",
+    "crisis-team|incident"): one notification per story or incident per group per level,
+    read and written in batches by the router."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("notices")
+
+    cluster_id = UnicodeAttribute(hash_key=True)
+    told = UnicodeSetAttribute(default=set)
+    expires_at = TTLAttribute(null=True)
+
+
 class IncidentModel(Model):
     """A cluster whose severity or velocity crossed the line; it keeps a timeline."""
 
@@ -209,8 +262,26 @@ class IncidentModel(Model):
     title = UnicodeAttribute(default="")
     opened_at = UTCDateTimeAttribute()
     severity = UnicodeAttribute(default="high")
-    status = UnicodeAttribute(default="open")
+    status = UnicodeAttribute(default="open")  # open | acknowledged | resolved
     timeline = ListAttribute(of=UnicodeAttribute, default=list)  # JSON documents, oldest first
+    # Set when it is first notified: who owns it and how it escalates.
+    owner = UnicodeAttribute(default="")
+    policy = UnicodeAttribute(default="")
+    level = NumberAttribute(default=0)
+    notified = ListAttribute(of=UnicodeAttribute, default=list)  # groups told so far
+    reach_notified = NumberAttribute(default=0)  # the story's reach when it was last escalated for reach
+    jumps = ListAttribute(of=UnicodeAttribute, default=list)  # reach-driven escalations done
+    acknowledged_at = UTCDateTimeAttribute(null=True)
+    acknowledged_by = UnicodeAttribute(null=True)
+    resolved_at = UTCDateTimeAttribute(null=True)
+    resolved_by = UnicodeAttribute(null=True)
+    reminders = NumberAttribute(default=0)
+    context = UnicodeAttribute(default="")  # the first notice's text: follow-ups repeat it
+    reopened = ListAttribute(of=UnicodeAttribute, default=list)  # ISO times it came back after resolving
+    # Sparse: "open" while the schedule has something to do for it, at next_action_at.
+    due = UnicodeAttribute(null=True)
+    next_action_at = UTCDateTimeAttribute(null=True)
+    due_index = DueIncidentIndex()
 
 
 TABLES: tuple[type[Model], ...] = (
@@ -223,7 +294,13 @@ TABLES: tuple[type[Model], ...] = (
     ClusterModel,
     ClusterIndexModel,
     IncidentModel,
+    NoticeModel,
 )
-TTL_ATTRIBUTES: dict[str, str] = {ReportModel.Meta.table_name: "expires_at", CounterModel.Meta.table_name: "expires_at"}
+TTL_ATTRIBUTES: dict[str, str] = {
+    ReportModel.Meta.table_name: "expires_at",
+    CounterModel.Meta.table_name: "expires_at",
+    DeliveryModel.Meta.table_name: "expires_at",
+    NoticeModel.Meta.table_name: "expires_at",
+}
 STREAM_TABLES: tuple[type[Model], ...] = (MentionModel, ReportModel)
 TOPIC_SUFFIXES: tuple[str, ...] = ("inbound-email",)

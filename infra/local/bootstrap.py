@@ -22,4 +22,8 @@ def create_resources(settings: Settings, *, parameters: dict[str, str]) -> None:
     for suffix in TOPIC_SUFFIXES:
         sns.create_topic(Name=settings.topic_name(suffix))
     put_parameters(settings, parameters)
+    # SES sends the reporters' receipts and outcomes from the reports address's domain.
+    ses = boto3.client("ses", region_name=settings.region)
+    for domain in settings.company_domains:
+        ses.verify_domain_identity(Domain=domain)
     demo.seed()

@@ -6,14 +6,42 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.notify.topics import ensure_group_topic
-from chalicelib.store.config import Department, Group, save_default_route, save_department, save_group, save_rule
+from chalicelib.store.config import (
+    Department,
+    Group,
+    save_default_route,
+    save_department,
+    save_group,
+    save_policy,
+    save_rule,
+)
 
 GROUPS = (
     Group("social-team", "Social team", "Owns the brand's social presence; hears about everything by default."),
     Group("customer-care", "Customer care", "Complaints about service, refunds, lost bags."),
     Group("operations", "Operations", "Delays, cancellations, staff on the ground."),
     Group("crisis-team", "Crisis team", "Urgent reports and anything that could become a story."),
-    Group("executives", "Executives", "Told when something is critical."),
+    Group("executives", "Executives", "Told when something is critical.", quiet_hours="22:00-07:00"),
+    Group("legal", "Legal", "Lawsuits, injuries, discrimination: anything with a legal edge."),
+)
+
+# Not acknowledged in 15 minutes: the crisis team; in an hour: the executives. Reminded every
+# four hours until resolved. Reach doubling or a watched account joining goes to the
+# executives at once; a story that turns three-quarters negative brings in legal.
+POLICIES: tuple[dict[str, Any], ...] = (
+    {
+        "id": "default",
+        "name": "Standard escalation",
+        "levels": [{"after_minutes": 15, "notify": ["crisis-team"]}, {"after_minutes": 60, "notify": ["executives"]}],
+        "remind_after_hours": 4,
+        "jumps": {
+            "reach_factor": 2,
+            "reach": ["executives"],
+            "influencer": ["executives"],
+            "negative_share": 0.75,
+            "negative": ["legal"],
+        },
+    },
 )
 
 DEPARTMENTS = (
@@ -90,6 +118,8 @@ def seed() -> None:
     for group in GROUPS:
         save_group(group)
         ensure_group_topic(group.slug)
+    for policy in POLICIES:
+        save_policy(dict(policy))
     for department in DEPARTMENTS:
         save_department(department)
     for rule in RULES:

@@ -130,7 +130,13 @@ def test_the_schedule_runner_fires_the_apps_scheduled_handlers(harness: Harness)
     from infra.local.scheduler import ScheduleRunner
 
     runner = ScheduleRunner(app_event_sources(), region="us-east-1")
-    assert set(runner.expressions) == {"retry_stale_deliveries", "poll_sources", "detect_spikes"}
+    assert set(runner.expressions) == {
+        "retry_stale_deliveries",
+        "send_held_deliveries",
+        "escalate_incidents",
+        "poll_sources",
+        "detect_spikes",
+    }
     runner.fire("retry_stale_deliveries")
     runner.fire("poll_sources")
     runner.fire("detect_spikes")

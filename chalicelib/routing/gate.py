@@ -1,0 +1,71 @@
+"""The noise gate between deciding and delivering: each notification goes out now (to the
+members who are awake), waits (an incident's grace period), or joins a digest (a maintenance
+window, the group's hourly limit, members' quiet hours). Critical always goes out now."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chalicelib.notify.delivery import Outcome, deliver_many, hold_in_digest, hold_one
+from chalicelib.records import Notification
+from chalicelib.routing.noise import ALL, active_window, audience
+from chalicelib.settings import get_settings
+from chalicelib.store.config import Group, RoutingConfig
+from chalicelib.store.counters import take_allowance
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    notification: Notification
+    grace_from: datetime | None = None  # an incident's first notice: the group's grace counts from here
+
+
+def _next_hour(now: datetime) -> datetime:
+    return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+
+def send(outgoing: Sequence[Outgoing], *, config: RoutingConfig, now: datetime) -> tuple[dict[str, Outcome], list[str]]:
+    """Deliver or hold each notification; returns delivery id -> outcome and the failures."""
+    settings = get_settings()
+    outcomes: dict[str, Outcome] = {}
+    now_batch: list[tuple[Notification, str, Sequence[str]]] = []
+    for item in outgoing:
+        n = item.notification
+        group = config.groups.get(n.group) or Group(slug=n.group, name=n.group)
+        topic = settings.group_topic_arn(n.group)
+        critical = n.severity == "critical"
+        if not critical:
+            window = active_window(config.windows, n.group, now)
+            if window is not None:
+                why = f"maintenance window until {window.end:%H:%M} UTC{f': {window.reason}' if window.reason else ''}"
+                hold_in_digest(n, group_name=group.name, topic_arn=topic, until=window.end, audience=(ALL,), why=why)
+                outcomes[n.delivery_id] = "held"
+                continue
+            if item.grace_from is not None and group.grace_minutes:
+                until = item.grace_from + timedelta(minutes=group.grace_minutes)
+                if until > now:
+                    outcomes[n.delivery_id] = hold_one(n, topic_arn=topic, until=until)
+                    continue
+            if group.max_per_hour and not take_allowance(
+                f"group:{n.group}", limit=group.max_per_hour, window_minutes=60, now=now
+            ):
+                why = f"more than {group.max_per_hour} an hour"
+                hold_in_digest(
+                    n, group_name=group.name, topic_arn=topic, until=_next_hour(now), audience=(ALL,), why=why
+                )
+                outcomes[n.delivery_id] = "held"
+                continue
+        awake, holds = audience(group.zones, group.quiet, now=now, critical=critical)
+        for hold in holds:
+            hold_in_digest(
+                n, group_name=group.name, topic_arn=topic, until=hold.until, audience=hold.audience, why=hold.why
+            )
+        if awake:
+            now_batch.append((n, topic, awake))
+        else:
+            outcomes[n.delivery_id] = "held"  # everyone is in quiet hours: the digests carry it
+    sent, failures = deliver_many(now_batch)
+    outcomes.update(sent)
+    return outcomes, failures

@@ -1,0 +1,247 @@
+"""An incident's life after it opens: acknowledged from a link or the API, resolved, escalated
+on the schedule when nobody acknowledges, reminded when it stays unresolved, and the employees
+who reported it told what became of it. Everything lands on the incident's timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib import secrets
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.notify.mail import send_mail
+from chalicelib.notify.messages import render_incident
+from chalicelib.observability import logger
+from chalicelib.routing import tokens
+from chalicelib.routing.escalation import State, due_steps, next_action_at
+from chalicelib.routing.gate import Outgoing, send
+from chalicelib.settings import get_settings
+from chalicelib.store.clusters import timeline_entry
+from chalicelib.store.config import RoutingConfig, load_routing
+from chalicelib.store.models import IncidentModel, ReportModel
+from chalicelib.triage.identity import key_for
+
+DUE = "open"
+
+
+def action_url(*, incident_id: str, group: str, action: tokens.Action, now: datetime) -> str:
+    token = tokens.mint(key=secrets.signing_key(), incident_id=incident_id, action=action, group=group, now=now)
+    return f"{get_settings().public_base_url}/ack/{token}"
+
+
+def state_of(row: IncidentModel) -> State:
+    return State(
+        opened_at=row.opened_at,
+        status=row.status,
+        level=int(row.level or 0),
+        owner=row.owner or "",
+        acknowledged_at=row.acknowledged_at,
+        reminders=int(row.reminders or 0),
+    )
+
+
+def load(incident_id: str) -> IncidentModel:
+    try:
+        return IncidentModel.get(incident_id, consistent_read=True)
+    except IncidentModel.DoesNotExist:
+        raise NotFound(f"no incident {incident_id[:40]!r}") from None
+
+
+def group_name(config: RoutingConfig, slug: str) -> str:
+    group = config.groups.get(slug)
+    return group.name if group else slug
+
+
+def _schedule(row: IncidentModel, config: RoutingConfig, state: State) -> list[Any]:
+    """The actions that set when the schedule looks at the incident next (or never again)."""
+    policy = config.policy_for(row.policy)
+    when = next_action_at(policy, state) if policy else None
+    if when is None:
+        return [IncidentModel.due.remove(), IncidentModel.next_action_at.remove()]
+    return [IncidentModel.due.set(DUE), IncidentModel.next_action_at.set(when)]
+
+
+def acknowledge(*, incident_id: str, group: str, by: str, now: datetime) -> tuple[IncidentModel, bool]:
+    """Acknowledge once: (the incident, whether this call acknowledged it)."""
+    row = load(incident_id)
+    if row.status != "open":
+        return row, False
+    config = load_routing()
+    who = by or group_name(config, group)
+    state = State(row.opened_at, "acknowledged", int(row.level or 0), row.owner or group, now, int(row.reminders or 0))
+    try:
+        row.update(
+            actions=[
+                IncidentModel.status.set("acknowledged"),
+                IncidentModel.acknowledged_at.set(now),
+                IncidentModel.acknowledged_by.set(who[:120]),
+                IncidentModel.timeline.set(
+                    IncidentModel.timeline.append([timeline_entry("acknowledged", now, group=group, by=who[:120])])
+                ),
+                *_schedule(row, config, state),
+            ],
+            condition=IncidentModel.status == "open",
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return load(incident_id), False
+        raise
+    tell_reporters(row, event="acknowledged", who=group_name(config, group), at=now)
+    return row, True
+
+
+def resolve(*, incident_id: str, group: str, by: str, now: datetime, note: str = "") -> tuple[IncidentModel, bool]:
+    row = load(incident_id)
+    if row.status == "resolved":
+        return row, False
+    config = load_routing()
+    who = by or group_name(config, group)
+    actions: list[Any] = [
+        IncidentModel.status.set("resolved"),
+        IncidentModel.resolved_at.set(now),
+        IncidentModel.resolved_by.set(who[:120]),
+        IncidentModel.due.remove(),
+        IncidentModel.next_action_at.remove(),
+        IncidentModel.timeline.set(
+            IncidentModel.timeline.append([timeline_entry("resolved", now, group=group, by=who[:120], note=note[:500])])
+        ),
+    ]
+    if row.acknowledged_at is None:
+        actions += [IncidentModel.acknowledged_at.set(now), IncidentModel.acknowledged_by.set(who[:120])]
+    try:
+        row.update(actions=actions, condition=IncidentModel.status != "resolved")
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return load(incident_id), False
+        raise
+    tell_reporters(row, event="resolved", who=group_name(config, group), at=now, note=note)
+    return row, True
+
+
+def tell_reporters(row: IncidentModel, *, event: str, who: str, at: datetime, note: str = "") -> int:
+    """Each employee who reported the story hears the outcome on their status page, and by
+    email unless they stayed anonymous. Once per report and event (the delivery log)."""
+    when = at.strftime("%Y-%m-%d %H:%M UTC")
+    if event == "acknowledged":
+        outcome = f"{who} acknowledged it on {when} and is on it."
+    else:
+        outcome = f"{who} resolved it on {when}.{f' {note}' if note else ''} Thank you for reporting it."
+    told = 0
+    for report in ReportModel.cluster_index.query(row.cluster_id):
+        report.update(actions=[ReportModel.outcome.set(outcome[:600]), ReportModel.outcome_at.set(at)])
+        if not report.reporter_email:
+            continue
+        status_url = f"{get_settings().public_base_url}/report/{report.report_id}"
+        body = "\n".join(
+            [
+                "Thank you for your report. Here is what became of it:",
+                "",
+                outcome,
+                "",
+                f"What you reported: {report.text[:500]}",
+                f"Follow it here: {status_url}",
+            ]
+        )
+        if send_mail(
+            delivery_id=key_for("delivery", f"reporter:{report.report_id}:{event}"),
+            to=report.reporter_email,
+            subject=f"Your report {report.report_id} was {event}",
+            body=body,
+            item_id=report.report_id,
+        ):
+            told += 1
+    if told:
+        IncidentModel(incident_id=row.incident_id).update(
+            actions=[
+                IncidentModel.timeline.set(
+                    IncidentModel.timeline.append([timeline_entry("reporters told", at, outcome=event, count=told)])
+                )
+            ]
+        )
+    return told
+
+
+def escalate_due(*, now: datetime, limit: int = 100) -> int:
+    """Escalations and reminders that are due: notify, then move the incident's clock on."""
+    config = load_routing()
+    done = 0
+    for row in IncidentModel.due_index.query(DUE, IncidentModel.next_action_at <= now, limit=limit):
+        policy = config.policy_for(row.policy)
+        state = state_of(row)
+        steps = due_steps(policy, state, now=now) if policy else []
+        outgoing = []
+        for step in steps:
+            headline = ("Reminder: " if step.kind == "remind" else "Escalation: ") + step.reason
+            for group in step.groups:
+                n = render_incident(
+                    incident_id=row.incident_id,
+                    title=row.title,
+                    severity=row.severity,
+                    group=group,
+                    tag=step.tag,
+                    headline=headline,
+                    context=row.context,
+                    reasons=(step.reason,),
+                    owner_name=group_name(config, row.owner),
+                    ack_url=action_url(incident_id=row.incident_id, group=group, action="acknowledge", now=now),
+                )
+                outgoing.append(Outgoing(n))
+        outcomes, failures = send(outgoing, config=config, now=now)
+        if failures:
+            logger.warning("escalation not delivered", extra={"incident": row.incident_id, "failures": failures[:3]})
+            continue  # the clock stays: the next run tries again (the log keeps what was sent)
+        level = max([state.level, *(s.level for s in steps if s.kind == "escalate")])
+        reminders = state.reminders + sum(1 for s in steps if s.kind == "remind")
+        after = State(state.opened_at, state.status, level, state.owner, state.acknowledged_at, reminders)
+        entries = [
+            timeline_entry(
+                "escalated" if s.kind == "escalate" else "reminded",
+                now,
+                groups=list(s.groups),
+                reason=s.reason,
+                level=s.level,
+            )
+            for s in steps
+        ]
+        notified = sorted({*(str(g) for g in row.notified or []), *(g for s in steps for g in s.groups)})
+        actions: list[Any] = [
+            IncidentModel.level.set(level),
+            IncidentModel.reminders.set(reminders),
+            IncidentModel.notified.set(notified),  # type: ignore[arg-type]
+            *_schedule(row, config, after),
+        ]
+        if entries:
+            actions.append(IncidentModel.timeline.set(IncidentModel.timeline.append(entries)))
+        row.update(actions=actions)
+        done += len(steps)
+        logger.info("escalated", extra={"incident": row.incident_id, "steps": len(steps), "outcomes": len(outcomes)})
+    return done
+
+
+def incident_document(row: IncidentModel, *, config: RoutingConfig | None = None) -> dict[str, Any]:
+    import json
+
+    return {
+        "id": row.incident_id,
+        "cluster_id": row.cluster_id,
+        "title": row.title,
+        "severity": row.severity,
+        "status": row.status,
+        "owner": row.owner,
+        "policy": row.policy,
+        "level": int(row.level or 0),
+        "notified": list(row.notified or []),
+        "opened_at": row.opened_at.isoformat(),
+        "acknowledged_at": row.acknowledged_at.isoformat() if row.acknowledged_at else None,
+        "acknowledged_by": row.acknowledged_by,
+        "resolved_at": row.resolved_at.isoformat() if row.resolved_at else None,
+        "next_action_at": row.next_action_at.isoformat() if row.next_action_at else None,
+        "timeline": [json.loads(str(entry)) for entry in row.timeline or []],
+    }
+
+
+def raise_if_missing_group(config: RoutingConfig, group: str) -> None:
+    if group not in config.groups:
+        raise Conflict(f"group {group!r} does not exist")

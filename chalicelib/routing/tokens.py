@@ -1,0 +1,67 @@
+"""Signed, expiring, single-purpose action links: `/ack/<token>` acknowledges (or resolves)
+one incident on behalf of the group that was told. Short enough for an SMS.
+
+token = <incident id>.<action>.<group>.<expiry, base36 seconds>.<HMAC-SHA256, 96 bits, base64url>"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from chalicelib.errors import LinkExpired, NotFound
+
+Action = Literal["acknowledge", "resolve"]
+_CODES: dict[Action, str] = {"acknowledge": "a", "resolve": "r"}
+_ACTIONS: dict[str, Action] = {code: action for action, code in _CODES.items()}
+LIFETIME = timedelta(days=7)
+_SHAPE = re.compile(r"^(i[0-9a-f]{15})\.([ar])\.([a-z0-9][a-z0-9-]{0,62})\.([0-9a-z]{1,10})\.([A-Za-z0-9_-]{16})$")
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    incident_id: str
+    action: Action
+    group: str
+    expires_at: datetime
+
+
+def _base36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if n == 0:
+            return out
+
+
+def _signature(key: bytes, payload: str) -> str:
+    # The purpose is part of what is signed, so a token minted for another use never verifies.
+    digest = hmac.new(key, b"sharedwatch-action-link|" + payload.encode(), hashlib.sha256).digest()[:12]
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+def mint(*, key: bytes, incident_id: str, action: Action, group: str, now: datetime) -> str:
+    expiry = _base36(int((now + LIFETIME).timestamp()))
+    payload = f"{incident_id}.{_CODES[action]}.{group}.{expiry}"
+    return f"{payload}.{_signature(key, payload)}"
+
+
+def verify(token: str, *, key: bytes, now: datetime) -> Grant:
+    """The grant a token carries; NotFound when it is not one of ours, LinkExpired when late."""
+    match = _SHAPE.match(token)
+    if not match:
+        raise NotFound("this link is not a valid sharedwatch link")
+    incident_id, code, group, expiry, signature = match.groups()
+    payload = f"{incident_id}.{code}.{group}.{expiry}"
+    if not hmac.compare_digest(signature, _signature(key, payload)):
+        raise NotFound("this link is not a valid sharedwatch link")
+    expires_at = datetime.fromtimestamp(int(expiry, 36), tz=UTC)
+    if now >= expires_at:
+        raise LinkExpired("this link has expired; the incident can still be handled from the admin API")
+    return Grant(incident_id=incident_id, action=_ACTIONS[code], group=group, expires_at=expires_at)
