@@ -140,4 +140,4 @@ def test_the_schedule_runner_fires_the_apps_scheduled_handlers(harness: Harness)
     runner.fire("retry_stale_deliveries")
     runner.fire("poll_sources")
     runner.fire("detect_spikes")
-    assert runner.fired == {"retry_stale_deliveries": 1, "poll_sources": 1, "detect_spikes": 1}
+    assert runner.fired == dict.fromkeys(runner.expressions, 1)
