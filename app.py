@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Chalice
 
-from chalicelib.api import admin, health, local, reports, slack, triage, webhooks
+from chalicelib.api import ack, admin, groups, health, incidents, local, reports, rules, slack, triage, webhooks
 from chalicelib.handlers import inbound_email, schedule, stream
 from chalicelib.settings import get_settings
 
@@ -16,6 +16,10 @@ for blueprint in (
     reports.bp,
     triage.bp,
     admin.bp,
+    groups.bp,
+    rules.bp,
+    incidents.bp,
+    ack.bp,
     slack.bp,
     stream.bp,
     schedule.bp,

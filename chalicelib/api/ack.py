@@ -1,0 +1,80 @@
+"""`/ack/{token}`: the link in every incident notice. GET shows the incident and a button (mail
+scanners and link previews open links; a GET never acknowledges); POST acts."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from chalice.app import Blueprint, Response
+
+from chalicelib import secrets
+from chalicelib.api.problems import problem_view, raw_body
+from chalicelib.clock import utcnow
+from chalicelib.errors import SharedwatchError
+from chalicelib.routing import tokens
+from chalicelib.routing.incidents import acknowledge, group_name, incident_document, load, resolve
+from chalicelib.store.config import load_routing
+from chalicelib.web import page
+
+bp = Blueprint(__name__)
+
+
+def _grant(token: str) -> tokens.Grant:
+    return tokens.verify(token, key=secrets.signing_key(), now=utcnow())
+
+
+def _error_page(exc: SharedwatchError) -> Response:
+    return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")
+
+
+def _show(grant: tokens.Grant, *, done: str = "") -> Response:
+    row = load(grant.incident_id)
+    config = load_routing()
+    doc = incident_document(row)
+    resolve_token = ""
+    if row.status == "acknowledged":
+        resolve_token = tokens.mint(
+            key=secrets.signing_key(), incident_id=row.incident_id, action="resolve", group=grant.group, now=utcnow()
+        )
+    return page(
+        "ack.html",
+        incident=doc,
+        action=grant.action,
+        group=group_name(config, grant.group),
+        owner=group_name(config, row.owner) if row.owner else "",
+        resolve_token=resolve_token,
+        done=done,
+        timeline=doc["timeline"][-8:],
+    )
+
+
+@bp.route("/ack/{token}", methods=["GET"])
+@problem_view
+def show(token: str) -> Response:
+    try:
+        return _show(_grant(token))
+    except SharedwatchError as exc:
+        return _error_page(exc)
+
+
+@bp.route("/ack/{token}", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@problem_view
+def act(token: str) -> Response:
+    try:
+        grant = _grant(token)
+        form = dict(parse_qsl(raw_body(bp.current_request).decode("utf-8", "replace"), max_num_fields=10))
+        by = " ".join(form.get("name", "").split())[:80]
+        note = " ".join(form.get("note", "").split())[:500]
+        if grant.action == "acknowledge":
+            _, changed = acknowledge(incident_id=grant.incident_id, group=grant.group, by=by, now=utcnow())
+            done = (
+                "Acknowledged: thank you. The others were told it is in hand."
+                if changed
+                else "It was already acknowledged."
+            )
+        else:
+            _, changed = resolve(incident_id=grant.incident_id, group=grant.group, by=by, now=utcnow(), note=note)
+            done = "Resolved: thank you." if changed else "It was already resolved."
+        return _show(grant, done=done)
+    except SharedwatchError as exc:
+        return _error_page(exc)

@@ -1,0 +1,165 @@
+"""Stakeholder groups and their members (admin token). Each group is an SNS topic; members
+subscribe by email or SMS with their time zone, which becomes their subscription's filter
+policy (quiet hours are theirs). A group nobody can be reached in is flagged, not silent."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from typing import Any
+
+from chalice.app import Blueprint, Response
+
+from chalicelib import aws
+from chalicelib.api.auth import require_token
+from chalicelib.api.problems import json_response, problem_view, read_json
+from chalicelib.errors import InvalidPayload, NotFound
+from chalicelib.notify.topics import ensure_group_topic
+from chalicelib.routing.noise import check_zone, member_filter
+from chalicelib.settings import get_settings
+from chalicelib.store.config import Group, load_routing, parse_group, save_group
+
+bp = Blueprint(__name__)
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+_PHONE = re.compile(r"^\+[1-9]\d{6,14}$")  # E.164, as SNS SMS wants it
+
+
+def _group(slug: str) -> Group:
+    group = load_routing().groups.get(slug)
+    if group is None:
+        raise NotFound(f"no group {slug[:63]!r}")
+    return group
+
+
+def _members(slug: str) -> list[dict[str, Any]]:
+    """The group's people (queue and Lambda subscriptions are plumbing, not members)."""
+    sns = aws.sns()
+    arn = get_settings().group_topic_arn(slug)
+    members = []
+    for page in sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=arn):
+        for sub in page["Subscriptions"]:
+            if sub["Protocol"] not in ("email", "email-json", "sms"):
+                continue
+            pending = sub["SubscriptionArn"] in ("PendingConfirmation", "pending confirmation")
+            zone = "UTC"
+            if not pending:
+                attributes = sns.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])["Attributes"]
+                pending = attributes.get("PendingConfirmation") == "true"
+                audience = json.loads(attributes.get("FilterPolicy") or "{}").get("audience", [])
+                zone = next((a[3:] for a in audience if isinstance(a, str) and a.startswith("tz:")), "UTC")
+            members.append(
+                {
+                    "id": sub["SubscriptionArn"].rsplit(":", 1)[-1] if not pending else "",
+                    "protocol": sub["Protocol"],
+                    "endpoint": sub["Endpoint"],
+                    "timezone": zone,
+                    "state": "pending confirmation" if pending else "confirmed",
+                }
+            )
+    return members
+
+
+def _summary(group: Group, members: list[dict[str, Any]]) -> dict[str, Any]:
+    confirmed = sum(1 for m in members if m["state"] == "confirmed")
+    warnings = []
+    if not confirmed:
+        warnings.append(
+            "nobody can be reached in this group: notifications to it reach no one"
+            + (" until a member confirms their subscription" if members else "")
+        )
+    return {**group.document(), "members": len(members), "confirmed": confirmed, "warnings": warnings}
+
+
+@bp.route("/api/groups", methods=["GET"])
+@problem_view
+def list_groups() -> Response:
+    require_token(bp.current_request)
+    groups = load_routing().groups
+    return json_response(
+        {"groups": [_summary(g, _members(g.slug)) for g in sorted(groups.values(), key=lambda g: g.slug)]}
+    )
+
+
+@bp.route("/api/groups/{slug}", methods=["PUT"], content_types=["*/*"])
+@problem_view
+def put_group(slug: str) -> Response:
+    require_token(bp.current_request)
+    if not _SLUG.match(slug):
+        raise InvalidPayload("group slug: lowercase letters, digits and dashes, at most 63")
+    existing = load_routing().groups.get(slug)
+    doc = read_json(bp.current_request)
+    group = parse_group(
+        {k: v for k, v in doc.items() if k != "zones"} if isinstance(doc, dict) else doc,
+        slug=slug,
+        zones=existing.zones if existing else (),
+    )
+    ensure_group_topic(slug)
+    save_group(group)
+    return json_response(_summary(group, _members(slug)), status=200 if existing else 201)
+
+
+@bp.route("/api/groups/{slug}/members", methods=["GET"])
+@problem_view
+def list_members(slug: str) -> Response:
+    require_token(bp.current_request)
+    group = _group(slug)
+    members = _members(slug)
+    return json_response({**_summary(group, members), "member_list": members})
+
+
+@bp.route("/api/groups/{slug}/members", methods=["POST"], content_types=["*/*"])
+@problem_view
+def add_member(slug: str) -> Response:
+    require_token(bp.current_request)
+    group = _group(slug)
+    doc = read_json(bp.current_request)
+    if not isinstance(doc, dict):
+        raise InvalidPayload("a member is a JSON object: protocol, endpoint, timezone")
+    protocol, endpoint = doc.get("protocol"), str(doc.get("endpoint", "")).strip()
+    problems = []
+    if protocol == "email" and not _EMAIL.match(endpoint):
+        problems.append("endpoint: an email address")
+    elif protocol == "sms" and not _PHONE.match(endpoint):
+        problems.append("endpoint: a phone number in E.164 form, e.g. +447700900123")
+    elif protocol not in ("email", "sms"):
+        problems.append("protocol: email or sms")
+    zone = str(doc.get("timezone") or "UTC")
+    try:
+        check_zone(zone)
+    except InvalidPayload as exc:
+        problems.append(exc.detail)
+    if problems:
+        raise InvalidPayload("invalid member: " + "; ".join(problems), extra={"errors": problems})
+    answer = aws.sns().subscribe(
+        TopicArn=get_settings().group_topic_arn(slug),
+        Protocol=str(protocol),
+        Endpoint=endpoint,
+        Attributes={"FilterPolicy": json.dumps(member_filter(zone))},
+        ReturnSubscriptionArn=True,
+    )
+    zones = tuple(sorted({*group.zones, zone}))
+    if zones != group.zones:
+        save_group(replace(group, zones=zones))
+    arn = answer["SubscriptionArn"]
+    attributes = aws.sns().get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+    state = "pending confirmation" if attributes.get("PendingConfirmation") == "true" else "confirmed"
+    return json_response(
+        {"id": arn.rsplit(":", 1)[-1], "protocol": protocol, "endpoint": endpoint, "timezone": zone, "state": state},
+        status=201,
+    )
+
+
+@bp.route("/api/groups/{slug}/members/{member_id}", methods=["DELETE"])
+@problem_view
+def remove_member(slug: str, member_id: str) -> Response:
+    require_token(bp.current_request)
+    group = _group(slug)
+    arn = f"{get_settings().group_topic_arn(slug)}:{member_id}"
+    if not any(m["id"] == member_id for m in _members(slug)):
+        raise NotFound(f"no member {member_id[:60]!r} in group {slug!r}")
+    aws.sns().unsubscribe(SubscriptionArn=arn)
+    zones = tuple(sorted({m["timezone"] for m in _members(slug)}))
+    save_group(replace(group, zones=zones))
+    return Response(body="", status_code=204)
