@@ -152,7 +152,7 @@ def _ordinal(n: int) -> str:
 
 def story_lines(row: ReportModel) -> list[str]:
     """The loop back to the reporter: where their report went and what it was part of."""
-    lines = []
+    lines = [str(row.outcome)] if row.outcome else []
     if row.routed_to:
         lines.append(f"{' and '.join(str(g) for g in row.routed_to)} {'have' if len(row.routed_to) > 1 else 'has'} it.")
     if row.position:

@@ -19,7 +19,7 @@ Action = Literal["acknowledge", "resolve"]
 _CODES: dict[Action, str] = {"acknowledge": "a", "resolve": "r"}
 _ACTIONS: dict[str, Action] = {code: action for action, code in _CODES.items()}
 LIFETIME = timedelta(days=7)
-_SHAPE = re.compile(r"^(i[0-9a-f]{15})\.([ar])\.([a-z0-9][a-z0-9-]{0,62})\.([0-9a-z]{1,10})\.([A-Za-z0-9_-]{16})$")
+_SHAPE = re.compile(r"^(i[a-z0-9]{15})\.([ar])\.([a-z0-9][a-z0-9-]{0,62})\.([0-9a-z]{1,10})\.([A-Za-z0-9_-]{16})$")
 
 
 @dataclass(frozen=True, slots=True)
