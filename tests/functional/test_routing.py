@@ -329,9 +329,11 @@ def test_a_delivery_that_keeps_failing_is_dead_lettered_and_retried_by_an_admin(
 
     monkeypatch.setattr("time.sleep", lambda _: None)
     _post(harness, envelope())
-    with Fault(aws.sns(), "PublishBatch", lambda _: aws_error("KMSDisabled", 400, xml=True)):
-        with pytest.raises(Exception, match="failed"):
-            _run_stream(harness)
+    with (
+        Fault(aws.sns(), "PublishBatch", lambda _: aws_error("KMSDisabled", 400, xml=True)),
+        pytest.raises(Exception, match="failed"),
+    ):
+        _run_stream(harness)
     with Fault(aws.sns(), "Publish", lambda _: aws_error("KMSDisabled", 400, xml=True)):
         for minute in range(delivery.MAX_ATTEMPTS):
             delivery.retry_stale(now=datetime.now(UTC) + timedelta(minutes=3 + minute))
