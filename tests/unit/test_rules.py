@@ -64,3 +64,35 @@ def test_explain_says_why_a_rule_did_not_match() -> None:
 def test_a_bad_rule_says_which_condition_is_wrong(doc: dict[str, object], problem: str) -> None:
     with pytest.raises(InvalidPayload, match=problem):
         parse_rule(doc)
+
+
+def test_a_decision_lists_every_rule_with_why_and_takes_owner_and_policy_from_the_first_that_names_them() -> None:
+    from chalicelib.routing.rules import decide, parse_rule
+
+    rules = [
+        parse_rule({"id": "all", "order": 1, "when": {"kind": "mention"}, "notify": ["social-team"]}),
+        parse_rule(
+            {
+                "id": "angry",
+                "order": 2,
+                "when": {"sentiment_at_most": -0.5, "language": "en"},
+                "notify": ["customer-care"],
+                "owner": "customer-care",
+                "escalation": "fast",
+                "stop": True,
+            }
+        ),
+        parse_rule({"id": "late", "order": 3, "when": {"kind": "mention"}, "notify": ["operations"]}),
+    ]
+    fields = {"kind": "mention", "sentiment_score": -0.8, "lang": "en", "text": "awful"}
+    decision = decide(fields, rules, ["social-team"])
+    assert [r.group for r in decision.routes] == ["social-team", "customer-care"]
+    assert (decision.owner, decision.escalation, decision.default_route) == ("customer-care", "fast", False)
+    assert [(v.rule, v.matched, v.evaluated) for v in decision.verdicts] == [
+        ("all", True, True),
+        ("angry", True, True),
+        ("late", False, False),
+    ]
+    calm = decide({**fields, "sentiment_score": 0.1}, rules, ["social-team"])
+    assert calm.verdicts[1].reasons == ("sentiment score +0.10 > -0.50",)
+    assert decide({"kind": "report"}, rules, ["social-team"]).default_route
