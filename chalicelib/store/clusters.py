@@ -125,10 +125,16 @@ def assign(signals: Sequence[Signal], *, now: datetime, severities: dict[str, st
     stories: dict[str, Story] = {}
     # One BatchGetItem for every story the batch touches; a conflicting write reads its row again.
     rows = batch_get(ClusterModel.Meta.table_name, "cluster_id", sorted(by_cluster), consistent=True)
+    # Stories first seen in this batch are written together: their ids derive from a member's
+    # own id and a shard's records arrive in order, so no other worker creates them meanwhile.
+    created: list[ClusterModel] = []
     for cluster_id, members in by_cluster.items():
         stories.update(
-            _update_cluster(cluster_id, members, now=now, severities=severities or {}, known=rows.get(cluster_id))
+            _update_cluster(
+                cluster_id, members, now=now, severities=severities or {}, known=rows.get(cluster_id), created=created
+            )
         )
+    batch_put(ClusterModel.Meta.table_name, [c.serialize() for c in created])
     # The index goes last: a failure in between counts a signal again rather than losing it.
     batch_put(
         ClusterIndexModel.Meta.table_name, [{"key": {"S": k}, "cluster_id": {"S": c}} for k, c in new_entries.items()]
@@ -161,6 +167,7 @@ def _update_cluster(
     now: datetime,
     severities: dict[str, str],
     known: dict[str, Any] | None = None,
+    created: list[ClusterModel] | None = None,
 ) -> dict[str, Story]:
     for attempt in range(4):
         try:
@@ -224,8 +231,11 @@ def _update_cluster(
             cluster.incident_id, opened = _open_incident(cluster, now=now, reason=reason)
         cluster.version = version + 1
         try:
-            condition = ClusterModel.cluster_id.does_not_exist() if version < 0 else ClusterModel.version == version
-            cluster.save(condition=condition)
+            if version < 0 and attempt == 0 and created is not None:
+                created.append(cluster)
+            else:
+                condition = ClusterModel.cluster_id.does_not_exist() if version < 0 else ClusterModel.version == version
+                cluster.save(condition=condition)
         except PutError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException" and attempt < 3:
                 continue  # another worker moved it: read again and redo

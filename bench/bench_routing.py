@@ -1,0 +1,186 @@
+"""The router's cost per stream record, on a burst: 500 real airline tweets (distinct stories)
+and a 200-copy campaign of one complaint (one story, an incident), delivered through the
+webhook and routed from the DynamoDB Stream by the app's own handler, in batches of 100.
+
+Requests are counted at botocore (every client: the app's, PynamoDB's) while the handler runs.
+
+- sns_calls_per_notified_mention: SNS calls / mentions that reached at least one group.
+- ddb_requests_per_stream_record: DynamoDB requests / stream records handled.
+Baseline (same run, same mentions, same rules): one notification per mention and group, each
+claimed, published with Publish and marked sent (the design before bundling and folding)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bench.harness import Figure
+
+BURST = 500
+CAMPAIGN = 200
+
+
+def _environment() -> None:
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "SHAREDWATCH_")):
+            del os.environ[name]
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "SHAREDWATCH_STAGE": "bench",
+            "SHAREDWATCH_PUBLIC_BASE_URL": "https://sharedwatch.example.com",
+            "POWERTOOLS_LOG_LEVEL": "ERROR",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        }
+    )
+
+
+def _mentions() -> list[dict[str, Any]]:
+    from bench import airline
+
+    if airline.available():
+        tweets = airline.mentions()[:BURST]
+    else:  # a clean clone without ../shared: distinct made-up stories
+        tweets = [
+            {"id": f"9{i:07d}", "text": f"flight {i} was delayed again at gate {i % 40}", "author": {"handle": f"u{i}"}}
+            for i in range(BURST)
+        ]
+    now = "2026-11-24T10:00:00Z"
+    burst = [{**t, "platform": "x", "published_at": now, "author": {**t["author"], "followers": 250}} for t in tweets]
+    campaign = [
+        {
+            "id": f"8{i:07d}",
+            "platform": "x",
+            "text": f"@brand lost my luggage and nobody answers the phone #brandfail {i}",
+            "author": {"handle": f"angry{i}", "followers": 40},
+            "published_at": now,
+        }
+        for i in range(CAMPAIGN)
+    ]
+    return burst + campaign
+
+
+class Calls:
+    """Counts requests per service while `active`, across every botocore client."""
+
+    def __init__(self) -> None:
+        self.active = False
+        self.by_service: Counter[str] = Counter()
+        self.by_operation: Counter[str] = Counter()
+
+    def install(self) -> None:
+        import botocore.client
+
+        original = botocore.client.BaseClient._make_api_call
+        calls = self
+
+        def counted(client: Any, operation: str, params: Any) -> Any:
+            if calls.active:
+                calls.by_service[client.meta.service_model.service_name] += 1
+                calls.by_operation[f"{client.meta.service_model.service_name}.{operation}"] += 1
+            return original(client, operation, params)
+
+        botocore.client.BaseClient._make_api_call = counted  # type: ignore[method-assign]
+
+
+def run() -> list[Figure]:
+    _environment()
+    from moto import mock_aws
+
+    calls = Calls()
+    calls.install()
+    with mock_aws():
+        from chalice.test import Client
+
+        import app
+        from chalicelib.records import Mention
+        from chalicelib.routing import dispatch as dispatch_module
+        from chalicelib.settings import get_settings
+        from infra.local.bootstrap import create_resources
+        from infra.local.handlers import app_event_sources
+        from infra.local.stream_pump import StreamPump
+        from tests.support import SECRET, batch_envelope, signed_headers
+
+        create_resources(get_settings(), parameters={"signing_key": "k", "sources/generic": SECRET})
+        items = _mentions()
+        records: list[Mention] = []
+        original = dispatch_module.dispatch
+
+        def observed(signals: Any) -> dict[str, int]:
+            batch = list(signals)
+            records.extend(s for s in batch if isinstance(s, Mention))
+            calls.active = True
+            try:
+                return original(batch)
+            finally:
+                calls.active = False
+
+        from chalicelib.handlers import stream
+
+        stream.dispatch = observed  # type: ignore[assignment]
+        with Client(app.app) as http:
+            for i in range(0, len(items), 100):
+                body = batch_envelope(items[i : i + 100])
+                answer = http.http.post("/webhooks/generic", body=body, headers=signed_headers(body))
+                assert answer.status_code == 202, answer.body
+        dead_letters = Path(tempfile.mkdtemp()) / "dead-letters.jsonl"
+        pump = StreamPump(app_event_sources(), region="us-east-1", dead_letters=dead_letters)
+        while pump.pump_once():
+            pass
+        operations = ", ".join(
+            f"{k.split('.')[1]} {v}" for k, v in calls.by_operation.most_common() if k.startswith("dynamodb.")
+        )
+        sns_calls = calls.by_service["sns"]
+        ddb_requests = calls.by_service["dynamodb"]
+        handled = len(records)
+        from chalicelib.notify.delivery import deliver
+        from chalicelib.notify.messages import render
+        from chalicelib.routing.rules import route
+        from chalicelib.store.config import load_routing
+
+        config = load_routing()
+        routed = [(m, route(m.routing_fields(), config.rules, config.default_groups)) for m in records]
+        notified = sum(1 for _, routes in routed if routes)
+        # Baseline: the same routes, one notification each, claimed, published, marked sent.
+        calls.by_service.clear()
+        calls.active = True
+        for m, routes in routed:
+            for r in routes:
+                n = render(m, r)
+                deliver(_baseline(n), topic_arn=get_settings().group_topic_arn(r.group))
+        calls.active = False
+        base_sns = calls.by_service["sns"]
+        base_ddb = calls.by_service["dynamodb"]
+    sns_per = sns_calls / notified
+    ddb_per = ddb_requests / handled
+    return [
+        Figure(
+            "sns_calls_per_notified_mention",
+            round(sns_per, 4),
+            "call",
+            round(base_sns / notified, 4),
+            round(sns_per / (base_sns / notified), 4),
+            "value <= 0.1",
+            f"{sns_calls} SNS calls for {notified} notified mentions ({BURST} tweets + a {CAMPAIGN}-copy campaign)",
+        ),
+        Figure(
+            "ddb_requests_per_stream_record",
+            round(ddb_per, 4),
+            "req",
+            round(base_ddb / handled, 4),
+            round(ddb_per / (base_ddb / handled), 4),
+            "value <= 1",
+            f"{ddb_requests} DynamoDB requests for {handled} stream records: {operations}",
+        ),
+    ]
+
+
+def _baseline(n: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(n, delivery_id="baseline-" + n.delivery_id)
