@@ -29,6 +29,7 @@ class Settings:
     local_outbox_path: str
     severity_thresholds: str  # points for medium, high, critical
     comprehend_languages: tuple[str, ...]  # languages sent to Amazon Comprehend; empty: off
+    config_cache_seconds: float  # how long a process keeps rules, groups and policies it read
 
     @property
     def is_local(self) -> bool:
@@ -90,6 +91,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         comprehend_languages=tuple(
             code.strip().lower() for code in e.get("SHAREDWATCH_COMPREHEND_LANGUAGES", "").split(",") if code.strip()
         ),
+        config_cache_seconds=float(e.get("SHAREDWATCH_CONFIG_CACHE_SECONDS", "30")),
     )
 
 

@@ -13,12 +13,12 @@ from chalicelib.errors import InvalidPayload
 from chalicelib.routing.escalation import Policy, parse_policy, policy_document
 from chalicelib.routing.noise import MaintenanceWindow, QuietHours, parse_quiet_hours, parse_window
 from chalicelib.routing.rules import Rule, parse_rule
+from chalicelib.settings import get_settings
 from chalicelib.store.models import ConfigModel
 from chalicelib.triage.spikes import PlannedEvent
 from chalicelib.triage.taxonomy import DEFAULT_PATH as DEFAULT_TAXONOMY
 from chalicelib.triage.taxonomy import Taxonomy, compile_taxonomy, default_taxonomy
 
-CACHE_SECONDS = 30.0
 DEFAULT_ROUTE_KEY = "default"
 
 
@@ -152,7 +152,7 @@ def save_default_route(groups: list[str]) -> None:
 def load_routing(*, now: float | None = None) -> RoutingConfig:
     global _cache
     clock = time.monotonic() if now is None else now
-    if _cache is not None and clock - _cache[0] < CACHE_SECONDS:
+    if _cache is not None and clock - _cache[0] < get_settings().config_cache_seconds:
         return _cache[1]
     rules: list[Rule] = []
     groups: dict[str, Group] = {}
@@ -210,7 +210,7 @@ def current_taxonomy(*, now: float | None = None) -> tuple[Taxonomy, dict[str, A
     """The taxonomy in force (stored, else the default) and its document; cached briefly."""
     global _taxonomy_cache
     clock = time.monotonic() if now is None else now
-    if _taxonomy_cache is not None and clock - _taxonomy_cache[0] < CACHE_SECONDS:
+    if _taxonomy_cache is not None and clock - _taxonomy_cache[0] < get_settings().config_cache_seconds:
         return _taxonomy_cache[1], _taxonomy_cache[2]
     try:
         doc = json.loads(ConfigModel.get("taxonomy", "current").body)

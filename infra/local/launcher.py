@@ -40,7 +40,9 @@ def clean_environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SHAREDWATCH_"))}
 
 
-def launch(state: Path, *, port: int | None = None, timeout: float = 120.0) -> RunningStack:
+def launch(
+    state: Path, *, port: int | None = None, timeout: float = 120.0, extra_args: tuple[str, ...] = ()
+) -> RunningStack:
     argv = [
         sys.executable,
         "-m",
@@ -54,6 +56,7 @@ def launch(state: Path, *, port: int | None = None, timeout: float = 120.0) -> R
         "--state-dir",
         str(state),
         "--quiet",
+        *extra_args,
     ]
     proc = subprocess.Popen(
         argv, cwd=ROOT, env=clean_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

@@ -114,9 +114,10 @@ class ScheduleRunner(PollingLoop):
     name = "schedule-runner"
     idle = 1.0
 
-    def __init__(self, event_sources: list[Any], *, region: str) -> None:
+    def __init__(self, event_sources: list[Any], *, region: str, every: float | None = None) -> None:
         super().__init__()
         self._region = region
+        self._every = timedelta(seconds=every) if every else None
         self._jobs = [
             (
                 s.name,
@@ -142,15 +143,18 @@ class ScheduleRunner(PollingLoop):
                 return
         raise KeyError(name)
 
+    def _next(self, expression: str, now: datetime) -> datetime:
+        return now + self._every if self._every else next_fire(expression, now)
+
     def tick(self) -> bool:
         now = datetime.now(UTC)
         if not self._due:  # first fire one interval after start, as a new EventBridge rule does
-            self._due = {name: next_fire(expr, now) for name, _, expr in self._jobs}
+            self._due = {name: self._next(expr, now) for name, _, expr in self._jobs}
         for name, _, expr in self._jobs:
             if now >= self._due[name]:
                 try:
                     self.fire(name, now)
                 except Exception as exc:  # a failing job must not stop the others
                     log.warning("schedule %s failed: %s", name, exc)
-                self._due[name] = next_fire(expr, now)
+                self._due[name] = self._next(expr, now)
         return False

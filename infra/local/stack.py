@@ -108,7 +108,7 @@ def load_or_create_secrets(path: Path) -> dict[str, Any]:
     }
 
 
-def app_environment(*, port: int, moto_port: int, state: Path) -> dict[str, str]:
+def app_environment(*, port: int, moto_port: int, state: Path, config_cache_seconds: float = 30) -> dict[str, str]:
     return {
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
         "AWS_ACCESS_KEY_ID": "local",
@@ -124,16 +124,29 @@ def app_environment(*, port: int, moto_port: int, state: Path) -> dict[str, str]
         "SHAREDWATCH_REPORTS_ADDRESS": f"reports@{COMPANY_DOMAIN}",
         "SHAREDWATCH_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "SHAREDWATCH_LOCAL_OUTBOX": str(state / "outbox.jsonl"),
+        "SHAREDWATCH_CONFIG_CACHE_SECONDS": str(config_cache_seconds),
         "POWERTOOLS_METRICS_NAMESPACE": "sharedwatch",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"),
     }
 
 
 class Stack:
-    def __init__(self, *, port: int, smtp_port: int, moto_port: int, state: Path, quiet: bool) -> None:
+    def __init__(
+        self,
+        *,
+        port: int,
+        smtp_port: int,
+        moto_port: int,
+        state: Path,
+        quiet: bool,
+        schedule_every: float | None = None,
+        config_cache_seconds: float = 30,
+    ) -> None:
         self.port, self.smtp_port, self.moto_port = port, smtp_port, moto_port
         self.state = state
         self.quiet = quiet
+        self.schedule_every = schedule_every
+        self.config_cache_seconds = config_cache_seconds
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.services: list[Any] = []
 
@@ -156,7 +169,10 @@ class Stack:
         check_port_free(self.moto_port, "moto server", "MOTO_PORT")
         self.state.mkdir(parents=True, exist_ok=True)
         (self.state / "outbox.jsonl").write_text("")
-        env = {**os.environ, **app_environment(port=self.port, moto_port=self.moto_port, state=self.state)}
+        app_env = app_environment(
+            port=self.port, moto_port=self.moto_port, state=self.state, config_cache_seconds=self.config_cache_seconds
+        )
+        env = {**os.environ, **app_env}
         env.pop("AWS_PROFILE", None)
         moto = self._spawn(
             "moto server",
@@ -167,7 +183,7 @@ class Stack:
         _wait_http(f"http://127.0.0.1:{self.moto_port}/moto-api/", moto, "moto server")
 
         # This process plays Lambda for the event handlers: same environment as the app.
-        os.environ.update(app_environment(port=self.port, moto_port=self.moto_port, state=self.state))
+        os.environ.update(app_env)
         os.environ.pop("AWS_PROFILE", None)
         from chalicelib.settings import get_settings
         from infra.local.bootstrap import create_resources
@@ -201,7 +217,7 @@ class Stack:
         self.services = [
             outbox,
             StreamPump(sources, region=REGION, dead_letters=self.state / "dead-letters.jsonl"),
-            ScheduleRunner(sources, region=REGION),
+            ScheduleRunner(sources, region=REGION, every=self.schedule_every),
             SmtpInbox(
                 handler=resolve(inbound.handler_string),
                 handler_name=inbound.name,
@@ -282,6 +298,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", "0")) or None)
     parser.add_argument("--state-dir", type=Path, default=ROOT / ".local")
     parser.add_argument("--quiet", action="store_true", help="send the app's log to STATE/app.log")
+    parser.add_argument(
+        "--schedule-every",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="fire every scheduled handler this often instead of on its own schedule (demos, tests)",
+    )
+    parser.add_argument(
+        "--config-cache-seconds",
+        type=float,
+        default=30,
+        help="how long each process keeps the rules and groups it read (0: read them every time)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     for noisy in ("botocore", "mail.log", "pynamodb"):
@@ -292,6 +321,8 @@ def main(argv: list[str] | None = None) -> int:
         moto_port=args.moto_port or free_port(),
         state=args.state_dir.resolve(),
         quiet=args.quiet,
+        schedule_every=args.schedule_every,
+        config_cache_seconds=args.config_cache_seconds,
     )
     stopping = False
 

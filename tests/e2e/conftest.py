@@ -12,7 +12,11 @@ from infra.local.launcher import RunningStack, launch
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    running = launch(tmp_path_factory.mktemp("stack"))
+    # Schedules every 3 s and configuration read fresh, so an escalation or a rule changed
+    # through the API shows within a test's patience; everything else as `make run` has it.
+    running = launch(
+        tmp_path_factory.mktemp("stack"), extra_args=("--schedule-every", "3", "--config-cache-seconds", "0")
+    )
     yield running
     code, rest = running.stop()
     assert code == 0, rest

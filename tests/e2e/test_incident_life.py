@@ -1,0 +1,119 @@
+"""An incident's whole life on the local stack, over HTTP as people would live it: a negative
+mention with a risk term reaches its department, nobody acknowledges, the schedule escalates
+it, the link from the outbox is opened (GET shows, POST acknowledges), the employee who flagged
+it hears the outcome, and it is resolved."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from infra.local.launcher import RunningStack
+from tests.e2e.test_local_stack import _outbox, _post_mention, _request
+from tests.support import MENTION
+
+POST_URL = "https://x.com/rosa/status/5550001"
+
+
+def _admin(stack: RunningStack, method: str, path: str, body: Any) -> tuple[int, Any]:
+    status, _, answer = _request(
+        stack.credentials["base_url"] + path,
+        data=json.dumps(body).encode(),
+        headers={"authorization": f"Bearer {stack.credentials['admin_token']}", "content-type": "application/json"},
+        method=method,
+    )
+    return status, json.loads(answer) if answer else None
+
+
+def _wait(stack: RunningStack, predicate: Any, timeout: float) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [e for e in _outbox(stack) if predicate(e)]
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.25)
+
+
+def _report(stack: RunningStack, text: str, email: str) -> str:
+    base = stack.credentials["base_url"]
+    _, _, page = _request(base + "/report", headers={"accept": "text/html"})
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.decode()))
+    fields = {**hidden, "text": text, "url": POST_URL, "urgency": "normal", "email": email}
+    status, _, receipt = _request(
+        base + "/report",
+        data=urlencode(fields).encode(),
+        headers={"content-type": "application/x-www-form-urlencoded", "accept": "text/html"},
+    )
+    assert status == 201
+    return re.search(r'href="report/([a-z2-7]{16})"', receipt.decode()).group(1)  # type: ignore[union-attr]
+
+
+def test_an_incident_from_first_notice_to_resolution(stack: RunningStack) -> None:
+    base = stack.credentials["base_url"]
+    # Escalate after one minute (the demo's policy waits fifteen).
+    status, _ = _admin(
+        stack,
+        "PUT",
+        "/api/policies/default",
+        {"levels": [{"after_minutes": 1, "notify": ["executives"]}], "remind_after_hours": 4},
+    )
+    assert status == 200
+    tracking = _report(stack, "A customer says our baggage team broke her wheelchair", "lena@example.com")
+
+    mention = {
+        **MENTION,
+        "id": "5550001",
+        "url": POST_URL,
+        "text": "Your baggage handlers destroyed my wheelchair. Disgusting. Filing a lawsuit.",
+        "author": {"handle": "rosa", "name": "Rosa", "followers": 61000},
+    }
+    assert _post_mention(stack, mention)[0] == 202
+    [notice] = _wait(stack, lambda e: e.get("item_kind") == "incident" and e["group"] == "customer-care", 10)
+    assert "lawsuit" in notice["email"] and len(notice["sms"]) <= 160
+    ack_url = re.search(r"(http://\S+/ack/\S+)", notice["email"]).group(1)  # type: ignore[union-attr]
+    incident_id = notice["item_id"]
+
+    # Nobody acknowledges: a minute later the schedule runner escalates to the executives.
+    escalated = _wait(stack, lambda e: e.get("item_id") == incident_id and e["group"] == "executives", 90)
+    assert escalated and "not acknowledged within 1 min" in escalated[0]["email"]
+    assert "wheelchair" in escalated[0]["email"]  # the follow-up repeats the original context
+
+    # The link, as a mail scanner would open it: shows, changes nothing.
+    status, headers, page = _request(ack_url)
+    assert status == 200 and "Acknowledge for Customer care" in page.decode()
+    assert "script-src" not in headers["Content-Security-Policy"]
+    _, doc = _admin(stack, "GET", f"/api/incidents/{incident_id}", None)
+    assert doc["status"] == "open"
+
+    status, _, page = _request(
+        ack_url, data=b"name=Noor", headers={"content-type": "application/x-www-form-urlencoded"}, method="POST"
+    )
+    assert status == 200 and "Acknowledged" in page.decode()
+    told = _wait(stack, lambda e: e.get("channel") == "email" and e.get("to") == "lena@example.com", 10)
+    assert told and "acknowledged" in told[0]["subject"] and "Customer care acknowledged it" in told[0]["email"]
+    _, _, status_page = _request(f"{base}/report/{tracking}", headers={"accept": "text/html"})
+    assert "Customer care acknowledged it" in status_page.decode()
+
+    resolve = re.search(r'<form method="post" action="([^"]+)"', page.decode()).group(1)  # type: ignore[union-attr]
+    status, _, page = _request(
+        ack_url.rsplit("/", 1)[0] + "/" + resolve,
+        data=urlencode({"note": "We replaced the wheelchair and apologised.", "name": "Noor"}).encode(),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+        method="POST",
+    )
+    assert status == 200 and "Resolved" in page.decode()
+    resolved = _wait(stack, lambda e: e.get("to") == "lena@example.com" and "resolved" in e.get("subject", ""), 10)
+    assert resolved and "replaced the wheelchair" in resolved[0]["email"]
+
+    _, doc = _admin(stack, "GET", f"/api/incidents/{incident_id}", None)
+    events = [e["event"] for e in doc["timeline"]]
+    assert doc["status"] == "resolved" and doc["acknowledged_by"] == "Noor"
+    for expected in ("opened", "notified", "escalated", "acknowledged", "reporters told", "resolved"):
+        assert expected in events, (expected, events)
+    # Resolved: nothing more escalates, and the notice to each group went out once.
+    time.sleep(4)
+    notices = [e for e in _outbox(stack) if e.get("item_id") == incident_id]
+    assert len(notices) == len({(e["group"], e["subject"]) for e in notices})
