@@ -359,3 +359,28 @@ def _run_stream(harness: Harness) -> None:
     iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
     event = lambda_event(streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"], arn, "us-east-1")
     resolve("chalicelib.handlers.stream.on_mention_stored")(event, None)
+
+
+def test_a_resolved_incident_that_comes_back_is_reopened_and_one_that_flaps_is_not_paged_again(
+    harness: Harness,
+) -> None:
+    from chalicelib.clock import utcnow
+    from chalicelib.routing.incidents import resolve
+
+    _post(harness, envelope(CRISIS))
+    harness.pump.pump_once()
+    [incident] = IncidentModel.scan()
+    harness.deliveries()
+    for n in range(3):
+        resolve(incident_id=incident.incident_id, group="crisis-team", by="", now=utcnow())
+        again = {**CRISIS, "id": f"71{n}", "url": f"https://x.com/e{n}/status/71{n}", "author": {"handle": f"e{n}"}}
+        again["text"] = f"RT @dana: {CRISIS['text']}"
+        _post(harness, envelope(again))
+        harness.pump.pump_once()
+        notices = [d for d in harness.deliveries() if d["item_kind"] == "incident"]
+        row = IncidentModel.get(incident.incident_id)
+        if n < 2:
+            assert notices and all("Incident reopened" in d["email"] for d in notices) and row.status == "open"
+        else:  # the third return within the hour: flapping, noted, nobody paged
+            assert notices == [] and row.status == "resolved"
+            assert json.loads(row.timeline[-1])["note"] == "flapping: not notified again"
