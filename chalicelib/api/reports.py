@@ -26,6 +26,7 @@ from chalicelib.errors import (
     UnsupportedMediaType,
 )
 from chalicelib.intake import web_form
+from chalicelib.notify.receipts import story_lines
 from chalicelib.records import Report
 from chalicelib.settings import get_settings
 from chalicelib.store.counters import take_allowance
@@ -145,32 +146,6 @@ def submit_report() -> Response:
     return page("report_receipt.html", status=201 if new else 200, report=report, created=new)
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def story_lines(row: ReportModel) -> list[str]:
-    """The loop back to the reporter: where their report went and what it was part of."""
-    lines = [str(row.outcome)] if row.outcome else []
-    if row.routed_to:
-        lines.append(f"{' and '.join(str(g) for g in row.routed_to)} {'have' if len(row.routed_to) > 1 else 'has'} it.")
-    if row.position:
-        position = int(row.position)
-        lines.append(
-            "You were the first employee to report this."
-            if position == 1
-            else f"You are the {_ordinal(position)} employee to report this: thank you for making sure."
-        )
-    if row.lead_minutes is not None:
-        lead = float(row.lead_minutes)
-        if lead >= 1:
-            lines.append(f"You spotted it {lead:.0f} minutes before any listening tool did.")
-        elif lead <= -1:
-            lines.append(f"A listening tool had it {-lead:.0f} minutes earlier; your report adds what you know.")
-    return lines
-
-
 @bp.route("/report/{tracking_id}", methods=["GET"])
 @problem_view
 def report_status(tracking_id: str) -> Response:
@@ -193,7 +168,12 @@ def report_status(tracking_id: str) -> Response:
     return page(
         "report_status.html",
         report=report,
-        story=story_lines(row),
+        story=story_lines(
+            outcome=row.outcome or "",
+            routed_to=[str(g) for g in row.routed_to or []],
+            position=int(row.position or 0),
+            lead_minutes=float(row.lead_minutes) if row.lead_minutes is not None else None,
+        ),
         status_text=status_text,
         received=report.received_at.strftime("%Y-%m-%d %H:%M UTC"),
     )

@@ -20,6 +20,7 @@ from pynamodb.expressions.update import Action
 from chalicelib.clock import utcnow
 from chalicelib.errors import DeliveryFailed
 from chalicelib.notify.messages import render, render_bundle, render_incident
+from chalicelib.notify.receipts import send_receipt, story_lines
 from chalicelib.observability import emit_counts, logger
 from chalicelib.records import Mention, Notification, Report, Signal
 from chalicelib.routing.escalation import State, StoryNow, jumps, next_action_at
@@ -260,7 +261,18 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
         incident = incidents.get(story.incident_id) if story and story.incident_id else None
         decision = decide(_fields(signal, story, incident), config.rules, config.default_groups)
         if isinstance(signal, Report):
-            record_outcome(signal, story, [group_name(config, r.group) for r in decision.routes])
+            names = [group_name(config, r.group) for r in decision.routes]
+            record_outcome(signal, story, names)
+            if story is None or story.joined:
+                send_receipt(
+                    signal,
+                    story_lines(
+                        outcome="",
+                        routed_to=names,
+                        position=story.position if story else 0,
+                        lead_minutes=story.lead_minutes if story else None,
+                    ),
+                )
         cluster = clusters[item_id(signal)]
         seen = told.setdefault(cluster, set())
         if story is not None and incident is not None:

@@ -384,3 +384,13 @@ def test_a_resolved_incident_that_comes_back_is_reopened_and_one_that_flaps_is_n
         else:  # the third return within the hour: flapping, noted, nobody paged
             assert notices == [] and row.status == "resolved"
             assert json.loads(row.timeline[-1])["note"] == "flapping: not notified again"
+
+
+def test_a_reporter_who_left_an_email_gets_a_receipt_once_and_an_anonymous_one_gets_none(harness: Harness) -> None:
+    _report(harness, "Someone posted our boarding pass photo", "https://x.com/zed/status/42", email="kim@example.com")
+    _report(harness, "A rude comment about our crew", "https://x.com/zed/status/43")
+    harness.pump.pump_once()
+    harness.pump.pump_once()
+    receipts = [m for m in _ses_messages() if m.subject.startswith("We got your report")]
+    assert len(receipts) == 1 and receipts[0].destinations["ToAddresses"] == ["kim@example.com"]
+    assert "Social team has it." in receipts[0].body and "/report/" in receipts[0].body
