@@ -39,6 +39,11 @@ def sns() -> SNSClient:
 
 
 @lru_cache(maxsize=1)
+def s3() -> Any:
+    return boto3.client("s3", region_name=get_settings().region, config=RETRY_CONFIG)
+
+
+@lru_cache(maxsize=1)
 def ses() -> Any:
     return boto3.client("ses", region_name=get_settings().region, config=RETRY_CONFIG)
 
@@ -54,3 +59,4 @@ def reset_clients() -> None:
     sns.cache_clear()
     comprehend.cache_clear()
     ses.cache_clear()
+    s3.cache_clear()

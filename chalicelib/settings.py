@@ -30,6 +30,8 @@ class Settings:
     severity_thresholds: str  # points for medium, high, critical
     comprehend_languages: tuple[str, ...]  # languages sent to Amazon Comprehend; empty: off
     config_cache_seconds: float  # how long a process keeps rules, groups and policies it read
+    uploads_bucket: str  # reporters' screenshots, uploaded straight to S3 with a presigned POST
+    max_screenshot_bytes: int
 
     @property
     def is_local(self) -> bool:
@@ -92,6 +94,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             code.strip().lower() for code in e.get("SHAREDWATCH_COMPREHEND_LANGUAGES", "").split(",") if code.strip()
         ),
         config_cache_seconds=float(e.get("SHAREDWATCH_CONFIG_CACHE_SECONDS", "30")),
+        uploads_bucket=e.get("SHAREDWATCH_UPLOADS_BUCKET", f"{prefix}uploads"),
+        max_screenshot_bytes=int(e.get("SHAREDWATCH_MAX_SCREENSHOT_BYTES", str(5 * 1024 * 1024))),
     )
 
 

@@ -10,7 +10,11 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import require_token
 from chalicelib.api.problems import json_response, problem_view, read_json
+from chalicelib.errors import NotFound
+from chalicelib.intake.screenshots import view_url
 from chalicelib.store.config import current_taxonomy, planned_events, save_planned_event, save_taxonomy
+from chalicelib.store.mapping import report_from_model
+from chalicelib.store.models import ReportModel
 
 bp = Blueprint(__name__)
 
@@ -57,3 +61,32 @@ def put_planned_event(event_id: str) -> Response:
         doc = {**doc, "id": event_id}
     event = save_planned_event(doc)
     return json_response({"id": event_id, "series": event.key, "name": event.name}, status=200)
+
+
+@bp.route("/api/reports/{report_id}", methods=["GET"])
+@problem_view
+def get_report(report_id: str) -> Response:
+    """A report as the team sees it, with week-long links to its screenshots."""
+    require_token(bp.current_request)
+    try:
+        row = ReportModel.get(report_id, consistent_read=True)
+    except ReportModel.DoesNotExist:
+        raise NotFound(f"no report {report_id[:40]!r}") from None
+    report = report_from_model(row)
+    return json_response(
+        {
+            "id": report.report_id,
+            "channel": report.channel,
+            "text": report.text,
+            "urls": list(report.urls),
+            "urgency": report.urgency,
+            "department": report.department,
+            "status": report.status,
+            "reporter": report.reporter_email or None,
+            "received_at": report.received_at.isoformat(),
+            "cluster_id": row.cluster_id,
+            "routed_to": [str(g) for g in row.routed_to or []],
+            "outcome": row.outcome,
+            "screenshots": [view_url(str(key)) for key in row.screenshots or []],
+        }
+    )

@@ -25,7 +25,7 @@ from chalicelib.errors import (
     TooManyRequests,
     UnsupportedMediaType,
 )
-from chalicelib.intake import web_form
+from chalicelib.intake import screenshots, web_form
 from chalicelib.notify.receipts import story_lines
 from chalicelib.records import Report
 from chalicelib.settings import get_settings
@@ -143,30 +143,38 @@ def submit_report() -> Response:
     report = web_form.to_report(form, tracking_id=web_form.tracking_id_for(nonce), received_at=now)
     # A bot that filled the honeypot sees what a person would (a 201 receipt); nothing is stored.
     new = True if web_form.is_bot(form) else store_report(report)
-    return page("report_receipt.html", status=201 if new else 200, report=report, created=new)
+    upload = screenshots.upload_form(report.report_id)
+    return page(
+        "report_receipt.html",
+        status=201 if new else 200,
+        report=report,
+        created=new,
+        upload=upload,
+        form_origins=(upload.origin,),
+        max_mb=get_settings().max_screenshot_bytes // (1024 * 1024),
+    )
 
 
-@bp.route("/report/{tracking_id}", methods=["GET"])
-@problem_view
-def report_status(tracking_id: str) -> Response:
-    row = None
-    if _TRACKING_ID.match(tracking_id):
-        try:
-            row = ReportModel.get(tracking_id, consistent_read=True)
-        except ReportModel.DoesNotExist:
-            row = None
-    if row is None:
-        missing = NotFound(f"no report with tracking id {tracking_id[:40]!r}")
-        if _wants_html(bp.current_request):
-            return page("error.html", status=404, title=missing.title, detail=missing.detail, back="../report")
-        raise missing
+def _report_row(tracking_id: str) -> ReportModel | None:
+    if not _TRACKING_ID.match(tracking_id):
+        return None
+    try:
+        return ReportModel.get(tracking_id, consistent_read=True)
+    except ReportModel.DoesNotExist:
+        return None
+
+
+def _status_page(row: ReportModel, *, banner: str = "", banner_ok: bool = True, status: int = 200) -> Response:
     report: Report = report_from_model(row)
     status_text = {
         "received": "Received and passed to the right team.",
         "quarantined": "Held for review by an administrator.",
     }.get(report.status, report.status)
+    attached = len(row.screenshots or [])
+    upload = screenshots.upload_form(report.report_id) if attached < screenshots.MAX_PER_REPORT else None
     return page(
         "report_status.html",
+        status=status,
         report=report,
         story=story_lines(
             outcome=row.outcome or "",
@@ -176,4 +184,43 @@ def report_status(tracking_id: str) -> Response:
         ),
         status_text=status_text,
         received=report.received_at.strftime("%Y-%m-%d %H:%M UTC"),
+        attached=attached,
+        upload=upload,
+        form_origins=(upload.origin,) if upload else (),
+        max_mb=get_settings().max_screenshot_bytes // (1024 * 1024),
+        banner=banner,
+        banner_ok=banner_ok,
     )
+
+
+def _missing(tracking_id: str) -> Response:
+    missing = NotFound(f"no report with tracking id {tracking_id[:40]!r}")
+    if _wants_html(bp.current_request):
+        return page("error.html", status=404, title=missing.title, detail=missing.detail, back="../report")
+    raise missing
+
+
+@bp.route("/report/{tracking_id}", methods=["GET"])
+@problem_view
+def report_status(tracking_id: str) -> Response:
+    row = _report_row(tracking_id)
+    return _missing(tracking_id) if row is None else _status_page(row)
+
+
+@bp.route("/report/{tracking_id}/screenshot", methods=["GET"])
+@problem_view
+def screenshot_uploaded(tracking_id: str) -> Response:
+    """Where S3 sends the browser after a screenshot upload: check it, then attach it."""
+    row = _report_row(tracking_id)
+    if row is None:
+        return _missing(tracking_id)
+    key = dict(bp.current_request.query_params or {}).get("key", "")
+    try:
+        screenshots.check_upload(tracking_id, key, existing=len(row.screenshots or []))
+    except SharedwatchError as exc:
+        return _status_page(
+            row, banner=f"The screenshot was not attached: {exc.detail}.", banner_ok=False, status=exc.status
+        )
+    if key not in (row.screenshots or []):
+        row.update(actions=[ReportModel.screenshots.set((ReportModel.screenshots | []).append([key]))])
+    return _status_page(row, banner="Screenshot attached: thank you.")

@@ -116,6 +116,7 @@ class ReportModel(Model):
     # What became of the incident it joined (acknowledged, resolved), for the page and the email.
     outcome = UnicodeAttribute(null=True)
     outcome_at = UTCDateTimeAttribute(null=True)
+    screenshots = ListAttribute(of=UnicodeAttribute, null=True)  # S3 keys in the uploads bucket
     cluster_index = ReportClusterIndex()
 
 

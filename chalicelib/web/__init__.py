@@ -34,11 +34,13 @@ def _environment() -> Any:
     )
 
 
-def page(template: str, *, status: int = 200, **context: Any) -> Response:
+def page(template: str, *, status: int = 200, form_origins: tuple[str, ...] = (), **context: Any) -> Response:
+    """Render a page; `form_origins` are other places its forms may post to (S3, for uploads)."""
     css, css_hash = _stylesheet()
     html = _environment().get_template(template).render(stylesheet=css, **context)
+    targets = " ".join(("'self'", *form_origins))
     csp = (
-        f"default-src 'none'; style-src {css_hash}; img-src 'self' data:; form-action 'self'; "
+        f"default-src 'none'; style-src {css_hash}; img-src 'self' data:; form-action {targets}; "
         "base-uri 'none'; frame-ancestors 'none'"
     )
     return Response(
