@@ -7,7 +7,7 @@ LOCAL_STAMP := $(VENV)/.installed-local
 DEV_STAMP := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: run demo test unit functional e2e lint typecheck format bench eval package clean
+.PHONY: run demo test unit functional e2e lint typecheck format bench eval package clean browser
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,16 @@ define pytest
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 endef
 
-test: lint typecheck
+# The real-browser tests drive Debian's chromium through Playwright (never `playwright install`).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+browser:
+	@command -v $(CHROMIUM) >/dev/null || { echo "installing Debian's chromium for the browser tests"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: lint typecheck browser
 	$(call pytest,tests)
 
 unit: $(DEV_STAMP)
@@ -43,7 +52,7 @@ unit: $(DEV_STAMP)
 functional: $(DEV_STAMP)
 	$(call pytest,tests/functional)
 
-e2e: $(DEV_STAMP)
+e2e: $(DEV_STAMP) browser
 	$(call pytest,tests/e2e)
 
 lint: $(DEV_STAMP)
