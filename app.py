@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Chalice
 
-from chalicelib.api import ack, admin, groups, health, incidents, local, reports, rules, slack, triage, webhooks
+from chalicelib.api import ack, admin, groups, health, incidents, local, reports, rules, slack, triage, wall, webhooks
 from chalicelib.handlers import inbound_email, schedule, stream
 from chalicelib.settings import get_settings
 
@@ -20,6 +20,7 @@ for blueprint in (
     rules.bp,
     incidents.bp,
     ack.bp,
+    wall.bp,
     slack.bp,
     stream.bp,
     schedule.bp,

@@ -11,12 +11,15 @@ from chalicelib.settings import get_settings
 CACHE_SECONDS = 300
 
 
-def _parameter(name: str) -> str | None:
+TOKEN_CACHE_SECONDS = 60  # a revoked wall token stops working within a minute
+
+
+def _parameter(name: str, *, max_age: int = CACHE_SECONDS) -> str | None:
     # Imported on first use: the parameters utility is not needed to answer most requests.
     from aws_lambda_powertools.utilities import parameters
 
     try:
-        value = parameters.get_parameter(name, max_age=CACHE_SECONDS, decrypt=True)
+        value = parameters.get_parameter(name, max_age=max_age, decrypt=True)
     except parameters.GetParameterError:
         return None
     return str(value) if value is not None else None
@@ -52,6 +55,31 @@ def signing_key() -> bytes:
 def token(name: str) -> str:
     """An access token (admin_token, display_token); empty when it is not configured."""
     return _parameter(get_settings().parameter_name(name)) or ""
+
+
+def display_tokens() -> dict[str, str]:
+    """Wall screens' read-only tokens by screen name: a JSON object of name -> token (each screen
+    its own, revoked by removing it), or one plain token (the local stack's first screen)."""
+    value = (_parameter(get_settings().parameter_name("display_token"), max_age=TOKEN_CACHE_SECONDS) or "").strip()
+    if value.startswith("{"):
+        try:
+            doc = json.loads(value)
+        except json.JSONDecodeError:
+            return {}
+        return {str(k): str(v) for k, v in doc.items() if isinstance(v, str) and v}
+    return {"default": value} if value else {}
+
+
+def save_display_tokens(tokens: dict[str, str]) -> None:
+    import boto3
+
+    boto3.client("ssm", region_name=get_settings().region).put_parameter(
+        Name=get_settings().parameter_name("display_token"),
+        Value=json.dumps(tokens, sort_keys=True),
+        Type="SecureString",
+        Overwrite=True,
+    )
+    clear_cache()
 
 
 def clear_cache() -> None:

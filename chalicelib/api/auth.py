@@ -10,6 +10,26 @@ from chalicelib import secrets
 from chalicelib.errors import Unauthorized
 
 
+def _presented(request: Request) -> str:
+    header = request.headers.get("authorization") or ""
+    scheme, _, presented = header.partition(" ")
+    if scheme.lower() != "bearer" or not presented.strip():
+        raise Unauthorized("send Authorization: Bearer <token>")
+    return presented.strip()
+
+
+def require_display_token(request: Request) -> str:
+    """A wall screen's token (or the admin's); returns the screen's name."""
+    presented = _presented(request).encode()
+    for name, token in secrets.display_tokens().items():
+        if hmac.compare_digest(presented, token.encode()):
+            return name
+    admin = secrets.token("admin_token")
+    if admin and hmac.compare_digest(presented, admin.encode()):
+        return "admin"
+    raise Unauthorized("the display token is not valid (it may have been revoked)")
+
+
 def require_token(request: Request, name: str = "admin_token") -> None:
     header = request.headers.get("authorization") or ""
     scheme, _, presented = header.partition(" ")

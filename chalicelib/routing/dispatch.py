@@ -29,6 +29,7 @@ from chalicelib.routing.incidents import DUE, action_url, group_name
 from chalicelib.routing.noise import is_flapping
 from chalicelib.routing.rules import Decision, Route, decide
 from chalicelib.settings import get_settings
+from chalicelib.store import wall
 from chalicelib.store.batch import batch_get, batch_put
 from chalicelib.store.clusters import Story, assign, item_id, timeline_entry
 from chalicelib.store.config import RoutingConfig, current_taxonomy, load_routing
@@ -232,6 +233,33 @@ def _write_incident(change: IncidentChange, config: RoutingConfig, now: datetime
         row.update(actions=actions)
 
 
+def _show_on_wall(
+    signals: list[Signal],
+    stories: dict[str, Story],
+    changes: dict[str, IncidentChange],
+    config: RoutingConfig,
+    now: datetime,
+) -> None:
+    """New signals and changed incidents onto the wall. The wall is a view: when it cannot be
+    written the batch is not failed for it (notifications matter more)."""
+    seen = []
+    for signal in signals:
+        story = stories.get(item_id(signal))
+        if story is None or story.joined:
+            seen.append(
+                wall.Seen(
+                    signal,
+                    cluster_id=story.cluster_id if story else "",
+                    lead_minutes=story.lead_minutes if story and isinstance(signal, Report) else None,
+                )
+            )
+    entries = [wall.incident_entry(c.row, owner_name=group_name(config, c.row.owner)) for c in changes.values()]
+    try:
+        wall.update(batch=seen, incidents=entries, now=now)
+    except Exception:  # logged with its traceback; the next batch writes the wall again
+        logger.exception("wall not updated")
+
+
 def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
     """Notify every group each signal routes to, once per story and level. Failures do not
     stop the others; they are raised at the end so the whole batch is redelivered and the log
@@ -327,6 +355,7 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
     _save_told(final, changed, now)
     for change in changes.values():
         _write_incident(change, config, now)
+    _show_on_wall(routable, stories, changes, config, now)
     logger.info("dispatched", extra=counts)
     emit_counts(
         {

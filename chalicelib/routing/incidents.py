@@ -18,6 +18,7 @@ from chalicelib.routing import tokens
 from chalicelib.routing.escalation import State, due_steps, next_action_at
 from chalicelib.routing.gate import Outgoing, send
 from chalicelib.settings import get_settings
+from chalicelib.store import wall
 from chalicelib.store.clusters import timeline_entry
 from chalicelib.store.config import RoutingConfig, load_routing
 from chalicelib.store.models import IncidentModel, ReportModel
@@ -89,6 +90,7 @@ def acknowledge(*, incident_id: str, group: str, by: str, now: datetime) -> tupl
             return load(incident_id), False
         raise
     tell_reporters(row, event="acknowledged", who=group_name(config, group), at=now)
+    show_on_wall(row, config, now)
     return row, True
 
 
@@ -117,7 +119,15 @@ def resolve(*, incident_id: str, group: str, by: str, now: datetime, note: str =
             return load(incident_id), False
         raise
     tell_reporters(row, event="resolved", who=group_name(config, group), at=now, note=note)
+    show_on_wall(row, config, now)
     return row, True
+
+
+def show_on_wall(row: IncidentModel, config: RoutingConfig, now: datetime) -> None:
+    try:
+        wall.update(incidents=[wall.incident_entry(row, owner_name=group_name(config, row.owner))], now=now)
+    except Exception:  # the wall is a view: an incident's state is never held up by it
+        logger.exception("wall not updated", extra={"incident": row.incident_id})
 
 
 def tell_reporters(row: IncidentModel, *, event: str, who: str, at: datetime, note: str = "") -> int:
@@ -215,6 +225,7 @@ def escalate_due(*, now: datetime, limit: int = 100) -> int:
         if entries:
             actions.append(IncidentModel.timeline.set(IncidentModel.timeline.append(entries)))
         row.update(actions=actions)
+        show_on_wall(row, config, now)
         done += len(steps)
         logger.info("escalated", extra={"incident": row.incident_id, "steps": len(steps), "outcomes": len(outcomes)})
     return done

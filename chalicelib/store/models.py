@@ -165,6 +165,19 @@ class ConfigModel(Model):
     updated_at = UTCDateTimeAttribute()
 
 
+class WallModel(Model):
+    """What the office wall shows, kept ready by the router: one snapshot item ("wall") that a
+    poll reads whole, and one ledger item per day ("day|2026-11-24") that digests read."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("wall")
+
+    id = UnicodeAttribute(hash_key=True)
+    version = NumberAttribute(default=0)
+    doc = UnicodeAttribute(default="{}")  # JSON
+    expires_at = TTLAttribute(null=True)
+
+
 class CounterModel(Model):
     """Mention counts per minute: one item per minute bucket, one attribute per dimension
     ("n" for all, "n|source|<slug>", "n|brand|<brand>"), each batch adding to them with a
@@ -296,12 +309,14 @@ TABLES: tuple[type[Model], ...] = (
     ClusterIndexModel,
     IncidentModel,
     NoticeModel,
+    WallModel,
 )
 TTL_ATTRIBUTES: dict[str, str] = {
     ReportModel.Meta.table_name: "expires_at",
     CounterModel.Meta.table_name: "expires_at",
     DeliveryModel.Meta.table_name: "expires_at",
     NoticeModel.Meta.table_name: "expires_at",
+    WallModel.Meta.table_name: "expires_at",
 }
 STREAM_TABLES: tuple[type[Model], ...] = (MentionModel, ReportModel)
 TOPIC_SUFFIXES: tuple[str, ...] = ("inbound-email",)

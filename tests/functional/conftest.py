@@ -68,7 +68,12 @@ def harness() -> Iterator[Harness]:
         settings = get_settings()
         create_resources(
             settings,
-            parameters={"signing_key": "test-signing-key", "admin_token": "admin-test-token", **SOURCE_PARAMETERS},
+            parameters={
+                "signing_key": "test-signing-key",
+                "admin_token": "admin-test-token",
+                "display_token": "display-test-token",
+                **SOURCE_PARAMETERS,
+            },
         )
         sqs = boto3.client("sqs", region_name=settings.region)
         sns = boto3.client("sns", region_name=settings.region)

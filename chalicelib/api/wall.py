@@ -1,0 +1,263 @@
+"""The office wall: `GET /wall` (a static page and its script, no token in it: the token is in
+the URL's fragment, which browsers never send) and `GET /api/wall` (display token), polled with
+a cursor and an ETag.
+
+Cost: the router keeps one snapshot item ready, so a poll is at most one GetItem; every screen
+in a process shares the last read for a couple of seconds, and a screen whose ETag matches gets
+a 304 and an empty body."""
+
+from __future__ import annotations
+
+import re
+import secrets as random
+import time
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from chalice.app import Blueprint, Response
+
+from chalicelib import secrets
+from chalicelib.api.auth import require_display_token, require_token
+from chalicelib.api.problems import json_response, problem_view, read_json
+from chalicelib.clock import isoformat, parse_timestamp, utcnow
+from chalicelib.errors import InvalidPayload, NotFound
+from chalicelib.routing import tokens
+from chalicelib.settings import get_settings
+from chalicelib.store import wall
+
+bp = Blueprint(__name__)
+SHARED_SECONDS = 2.0  # screens polling within this share one read
+_STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
+_HANDLE = re.compile(r"@\w{1,30}")
+_SCREEN = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+_cache: tuple[float, int, dict[str, Any]] | None = None
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+def _snapshot() -> tuple[int, dict[str, Any]]:
+    global _cache
+    now = time.monotonic()
+    if _cache is not None and now - _cache[0] < SHARED_SECONDS:
+        return _cache[1], _cache[2]
+    version, doc = wall.read_snapshot()
+    _cache = (now, version, doc)
+    return version, doc
+
+
+def clear_cache() -> None:
+    global _cache
+    _cache = None
+
+
+@lru_cache(maxsize=4)
+def _static(name: str) -> str:
+    return (_STATIC / name).read_text(encoding="utf-8")
+
+
+@bp.route("/wall", methods=["GET"])
+def wall_page() -> Response:
+    return Response(
+        body=_static("wall.html"),
+        status_code=200,
+        headers={
+            "Content-Type": "text/html; charset=utf-8",
+            "Content-Security-Policy": CSP,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+            "Cache-Control": "no-cache",
+        },
+    )
+
+
+@bp.route("/wall/{asset}", methods=["GET"])
+def wall_asset(asset: str) -> Response:
+    kinds = {"wall.js": "text/javascript; charset=utf-8", "wall.css": "text/css; charset=utf-8"}
+    if asset not in kinds:
+        return Response(body="", status_code=404)
+    return Response(
+        body=_static(asset),
+        status_code=200,
+        headers={"Content-Type": kinds[asset], "X-Content-Type-Options": "nosniff", "Cache-Control": "max-age=300"},
+    )
+
+
+def _series(table: dict[str, list[float]], keys: list[str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "t": k,
+            "n": int(table.get(k, [0, 0, 0])[0]),
+            "pos": int(table.get(k, [0, 0, 0])[1]),
+            "neg": int(table.get(k, [0, 0, 0])[2]),
+        }
+        for k in keys
+    ]
+
+
+def _mood(rows: list[list[float]]) -> dict[str, Any]:
+    n = sum(r[0] for r in rows)
+    if not n:
+        return {"n": 0, "negative_share": None, "positive_share": None}
+    return {
+        "n": int(n),
+        "negative_share": round(sum(r[2] for r in rows) / n, 3),
+        "positive_share": round(sum(r[1] for r in rows) / n, 3),
+    }
+
+
+def gauge(doc: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The last hour's mood against the same hour on the days before (the usual for this hour)."""
+    minutes = doc.get("minutes", {})
+    current = _mood([v for k, v in minutes.items() if k > f"{now - timedelta(minutes=60):%Y-%m-%dT%H:%M}"])
+    hours = doc.get("hours", {})
+    usual_rows = [hours[k] for d in range(1, 8) if (k := f"{now - timedelta(days=d):%Y-%m-%dT%H}") in hours]
+    usual = _mood(usual_rows)
+    verdict = "no history yet"
+    if current["negative_share"] is not None and usual["negative_share"] is not None:
+        delta = current["negative_share"] - usual["negative_share"]
+        verdict = "worse than usual" if delta > 0.1 else "better than usual" if delta < -0.1 else "as usual"
+    return {"now": current, "usual": usual, "verdict": verdict}
+
+
+def _lobby_safe(entry: dict[str, Any]) -> dict[str, Any]:
+    """Screens visitors can see: no handles, names, links or reach."""
+    safe = {**entry, "author": "", "url": "", "followers": 0}
+    if "text" in safe:
+        safe["text"] = _HANDLE.sub("@…", str(safe["text"]))
+    return safe
+
+
+@lru_cache(maxsize=64)
+def _qr(url: str) -> str:
+    import segno  # only the wall draws QR codes
+
+    data_uri: str = segno.make(url, error="m").svg_data_uri(scale=4, border=2, dark="#111", light="#fff")
+    return data_uri
+
+
+def _incident_view(entry: dict[str, Any], *, now: datetime, lobby: bool) -> dict[str, Any]:
+    view = {**entry}
+    if entry.get("next_action_at") and entry["status"] == "open":
+        view["escalates_in"] = max(0, int((parse_timestamp(entry["next_action_at"]) - now).total_seconds()))
+    if entry["status"] != "resolved":
+        # Scanning the code from a phone opens the incident's page: acknowledge or join from there.
+        token = tokens.mint(
+            key=secrets.signing_key(),
+            incident_id=entry["id"],
+            action="acknowledge",
+            group=_owner_slug(entry),
+            now=now.replace(minute=0, second=0, microsecond=0),  # one code per hour, so it can be cached
+        )
+        view["qr"] = _qr(f"{get_settings().public_base_url}/ack/{token}")
+    if lobby:
+        view["acknowledged_by"] = None
+    return view
+
+
+def _owner_slug(entry: dict[str, Any]) -> str:
+    owner = str(entry.get("owner_slug") or entry.get("owner") or "crisis-team")
+    slug = re.sub(r"[^a-z0-9-]+", "-", owner.lower()).strip("-")
+    return slug or "crisis-team"
+
+
+def view(doc: dict[str, Any], *, version: int, now: datetime, lobby: bool, cursor: str) -> dict[str, Any]:
+    stream = list(doc.get("stream", []))
+    fresh = [e for e in stream if not cursor or e["key"] > cursor]
+    safe = _lobby_safe if lobby else (lambda e: e)
+    minute_keys = [f"{now - timedelta(minutes=m):%Y-%m-%dT%H:%M}" for m in range(59, -1, -1)]
+    hour_keys = [f"{now - timedelta(hours=h):%Y-%m-%dT%H}" for h in range(23, -1, -1)]
+    incidents = sorted(
+        doc.get("incidents", {}).values(),
+        key=lambda i: (
+            i["status"] == "resolved",
+            -["low", "medium", "high", "critical"].index(i["severity"]),
+            i["opened_at"],
+        ),
+    )
+    active = [i for i in incidents if i["status"] != "resolved"]
+    crisis = next((i for i in active if i["severity"] in ("high", "critical")), None)
+    ledger = doc.get("ledger", {})
+    today = ledger.get("departments", {}) if ledger.get("day") == f"{now:%Y-%m-%d}" else {}
+    return {
+        "version": version,
+        "cursor": stream[0]["key"] if stream else cursor,
+        "full": not cursor,
+        "generated_at": isoformat(now),
+        "data_updated_at": doc.get("updated_at"),
+        "lobby": lobby,
+        "stream": [safe(e) for e in fresh],
+        "gauge": gauge(doc, now),
+        "minutes": _series(doc.get("minutes", {}), minute_keys),
+        "hours": _series(doc.get("hours", {}), hour_keys),
+        "ledger": sorted(
+            ({"department": d, "positive": c[0], "negative": c[1]} for d, c in today.items()),
+            key=lambda r: -(r["positive"] + r["negative"]),
+        ),
+        "kudos": [safe(k) for k in doc.get("kudos", [])],
+        "spotted": doc.get("spotted", []),
+        "incidents": [_incident_view(i, now=now, lobby=lobby) for i in incidents],
+        "crisis": None
+        if crisis is None
+        else {
+            **_incident_view(crisis, now=now, lobby=lobby),
+            "story": [safe(e) for e in stream if crisis.get("cluster") and e.get("cluster") == crisis["cluster"]][:8],
+        },
+    }
+
+
+@bp.route("/api/wall", methods=["GET"])
+@problem_view
+def wall_data() -> Response:
+    request = bp.current_request
+    require_display_token(request)
+    query = dict(request.query_params or {})
+    lobby = query.get("lobby") in ("1", "true", "yes")
+    cursor = query.get("cursor", "")[:80]
+    version, doc = _snapshot()
+    # The cursor is not part of it: a screen always sends the cursor of the data its ETag names.
+    etag = f'W/"{version}-{int(lobby)}"'
+    headers: dict[str, str] = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Authorization"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(body="", status_code=304, headers=dict(headers))
+    return json_response(view(doc, version=version, now=utcnow(), lobby=lobby, cursor=cursor), headers=headers)
+
+
+# -- display tokens: one per screen, revocable (admin token) ------------------------------------
+
+
+@bp.route("/api/displays", methods=["GET"])
+@problem_view
+def list_displays() -> Response:
+    require_token(bp.current_request)
+    return json_response({"displays": sorted(secrets.display_tokens())})
+
+
+@bp.route("/api/displays", methods=["POST"], content_types=["*/*"])
+@problem_view
+def add_display() -> Response:
+    require_token(bp.current_request)
+    doc = read_json(bp.current_request)
+    name = doc.get("name") if isinstance(doc, dict) else None
+    if not isinstance(name, str) or not _SCREEN.match(name):
+        raise InvalidPayload("name: the screen's name, lowercase letters, digits and dashes (e.g. lobby, floor-3)")
+    existing = secrets.display_tokens()
+    token = random.token_urlsafe(24)
+    secrets.save_display_tokens({**existing, name: token})
+    base = get_settings().public_base_url
+    return json_response({"name": name, "token": token, "url": f"{base}/wall#token={token}"}, status=201)
+
+
+@bp.route("/api/displays/{name}", methods=["DELETE"])
+@problem_view
+def revoke_display(name: str) -> Response:
+    require_token(bp.current_request)
+    existing = secrets.display_tokens()
+    if name not in existing:
+        raise NotFound(f"no display {name[:40]!r}")
+    secrets.save_display_tokens({k: v for k, v in existing.items() if k != name})
+    return Response(body="", status_code=204)

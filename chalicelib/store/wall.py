@@ -1,0 +1,289 @@
+"""The wall's data, kept ready by the router so that a poll is one read: a snapshot document
+(the live stream, volume by minute and hour, today's department ledger, kudos, who spotted
+things first, active incidents) and a ledger per day for the digests.
+
+The router folds each stream batch in with one BatchGetItem and one TransactWriteItems
+(conditional on both versions; a conflict reads again). Folding is pure (`fold`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib import aws
+from chalicelib.clock import isoformat
+from chalicelib.observability import logger
+from chalicelib.records import Mention, Report, Signal
+from chalicelib.store.batch import batch_get
+from chalicelib.store.models import WallModel
+
+SNAPSHOT = "wall"
+STREAM_SIZE = 50
+KUDOS_SIZE = 10
+BEST_SIZE = 3
+HOURS_KEPT = 24 * 8  # a week of history: "the usual for this hour"
+DAY_KEPT = timedelta(days=400)
+INCIDENT_KEPT = timedelta(hours=1)  # a resolved incident stays on the wall this long
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """One stored signal as the wall needs it, with what the router learned about its story."""
+
+    signal: Signal
+    cluster_id: str = ""
+    lead_minutes: float | None = None  # a report that was first: minutes before any listening tool
+
+
+def day_key(at: datetime) -> str:
+    return f"day|{at:%Y-%m-%d}"
+
+
+def _text(text: str, limit: int = 280) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def stream_entry(seen: Seen) -> dict[str, Any]:
+    s = seen.signal
+    if isinstance(s, Mention):
+        return {
+            "key": f"{isoformat(s.received_at)}|{s.mention_id}",
+            "kind": "mention",
+            "id": s.mention_id,
+            "at": isoformat(s.published_at),
+            "text": _text(s.text),
+            "platform": s.platform or s.source,
+            "author": s.author.handle or s.author.name,
+            "followers": s.author.followers,
+            "url": s.url,
+            "sentiment": s.sentiment_label or "neutral",
+            "score": round(s.sentiment_score, 3),
+            "departments": list(s.departments),
+            "severity": s.severity or "low",
+            "kudos": s.kudos,
+            "cluster": seen.cluster_id,
+        }
+    return {
+        "key": f"{isoformat(s.received_at)}|{s.report_id}",
+        "kind": "report",
+        "id": s.report_id,
+        "at": isoformat(s.received_at),
+        "text": _text(s.text),
+        "platform": s.platform or s.channel,
+        "author": "",  # reporters never reach the wall
+        "followers": 0,
+        "url": s.urls[0] if s.urls else "",
+        "sentiment": "",
+        "score": 0.0,
+        "departments": [s.department] if s.department else [],
+        "severity": "high" if s.urgency == "urgent" else "medium",
+        "kudos": False,
+        "cluster": seen.cluster_id,
+        "urgency": s.urgency,
+    }
+
+
+def _bump(table: dict[str, list[float]], key: str, sentiment: str, score: float, width: int) -> None:
+    row = table.setdefault(key, [0.0] * width)
+    row[0] += 1
+    if sentiment == "positive":
+        row[1] += 1
+    elif sentiment == "negative":
+        row[2] += 1
+    if width > 3:
+        row[3] = round(row[3] + score, 3)
+
+
+def _praise_rank(m: Mention) -> float:
+    return float(m.sentiment_score * (1 + min(m.author.followers, 1_000_000) ** 0.5))
+
+
+def fold(snapshot: dict[str, Any], day: dict[str, Any], batch: Sequence[Seen], *, now: datetime) -> None:
+    """Add a batch to the snapshot and to today's ledger (both mutated in place)."""
+    stream = list(snapshot.get("stream", []))
+    minutes: dict[str, list[float]] = snapshot.setdefault("minutes", {})
+    hours: dict[str, list[float]] = snapshot.setdefault("hours", {})
+    today = f"{now:%Y-%m-%d}"
+    ledger = snapshot.get("ledger") or {}
+    if ledger.get("day") != today:
+        ledger = {"day": today, "departments": {}}
+    departments: dict[str, list[int]] = ledger["departments"]
+    kudos = list(snapshot.get("kudos", []))
+    spotted = list(snapshot.get("spotted", []))
+    day.setdefault("departments", {})
+    day.setdefault("spotted", [])
+    for seen in batch:
+        s = seen.signal
+        entry = stream_entry(seen)
+        stream.append(entry)
+        sentiment = entry["sentiment"]
+        minute = f"{now:%Y-%m-%dT%H:%M}"
+        _bump(minutes, minute, sentiment, entry["score"], 3)
+        _bump(hours, f"{now:%Y-%m-%dT%H}", sentiment, entry["score"], 4)
+        for dept in entry["departments"] or (["unassigned"] if isinstance(s, Mention) else []):
+            counts = departments.setdefault(dept, [0, 0])
+            if sentiment == "positive":
+                counts[0] += 1
+            elif sentiment == "negative":
+                counts[1] += 1
+            _fold_day(day["departments"].setdefault(dept, {}), s, entry)
+        if isinstance(s, Mention) and s.kudos:
+            kudos.append(
+                {
+                    "at": entry["at"],
+                    "text": entry["text"],
+                    "departments": entry["departments"],
+                    "author": entry["author"],
+                    "platform": entry["platform"],
+                    "url": entry["url"],
+                }
+            )
+        if isinstance(s, Report) and seen.lead_minutes is not None and seen.lead_minutes >= 1:
+            first = {
+                "at": entry["at"],
+                "department": s.department or "",
+                "minutes": round(seen.lead_minutes),
+                "text": _text(s.text, 140),
+            }
+            spotted.append(first)
+            day["spotted"] = [*day["spotted"], first][-20:]
+    stream.sort(key=lambda e: e["key"], reverse=True)
+    snapshot["stream"] = stream[:STREAM_SIZE]
+    cutoff_minute = f"{now - timedelta(minutes=60):%Y-%m-%dT%H:%M}"
+    snapshot["minutes"] = {k: v for k, v in minutes.items() if k > cutoff_minute}
+    cutoff_hour = f"{now - timedelta(hours=HOURS_KEPT):%Y-%m-%dT%H}"
+    snapshot["hours"] = {k: v for k, v in hours.items() if k > cutoff_hour}
+    snapshot["ledger"] = ledger
+    snapshot["kudos"] = sorted(kudos, key=lambda k: k["at"], reverse=True)[:KUDOS_SIZE]
+    snapshot["spotted"] = sorted(spotted, key=lambda k: k["at"], reverse=True)[:KUDOS_SIZE]
+    snapshot["updated_at"] = isoformat(now)
+
+
+def _fold_day(dept: dict[str, Any], s: Signal, entry: dict[str, Any]) -> None:
+    """A department's day: counts, the best praise and the worst complaints (with links)."""
+    for name in ("n", "positive", "negative", "reports"):
+        dept.setdefault(name, 0)
+    if isinstance(s, Report):
+        dept["reports"] += 1
+        return
+    dept["n"] += 1
+    if entry["sentiment"] in ("positive", "negative"):
+        dept[entry["sentiment"]] += 1
+    brief = {k: entry[k] for k in ("text", "author", "platform", "url", "followers", "score", "severity")}
+    brief["rank"] = round(_praise_rank(s), 3)
+    if entry["sentiment"] == "positive":
+        dept["best"] = sorted([*dept.get("best", []), brief], key=lambda b: -b["rank"])[:BEST_SIZE]
+    elif entry["sentiment"] == "negative":
+        dept["worst"] = sorted([*dept.get("worst", []), brief], key=lambda b: b["rank"])[:BEST_SIZE]
+
+
+def incident_entry(row: Any, *, owner_name: str) -> dict[str, Any]:
+    return {
+        "id": row.incident_id,
+        "title": _text(row.title or "", 200),
+        "severity": row.severity,
+        "status": row.status,
+        "owner": owner_name,
+        "owner_slug": row.owner or "",
+        "opened_at": isoformat(row.opened_at),
+        "next_action_at": isoformat(row.next_action_at) if row.next_action_at else None,
+        "acknowledged_by": row.acknowledged_by,
+        "resolved_at": isoformat(row.resolved_at) if row.resolved_at else None,
+        "cluster": row.cluster_id,
+        "level": int(row.level or 0),
+    }
+
+
+def fold_incidents(snapshot: dict[str, Any], entries: Sequence[dict[str, Any]], *, now: datetime) -> None:
+    incidents: dict[str, Any] = snapshot.setdefault("incidents", {})
+    for entry in entries:
+        incidents[entry["id"]] = entry
+    horizon = isoformat(now - INCIDENT_KEPT)
+    snapshot["incidents"] = {
+        k: v for k, v in incidents.items() if v["status"] != "resolved" or (v.get("resolved_at") or "") > horizon
+    }
+    snapshot["updated_at"] = isoformat(now)
+
+
+def fold_day_incidents(day: dict[str, Any], entries: Sequence[dict[str, Any]]) -> None:
+    known = {i["id"]: i for i in day.get("incidents", [])}
+    for entry in entries:
+        known[entry["id"]] = entry
+    day["incidents"] = list(known.values())[-50:]
+
+
+# -- persistence -------------------------------------------------------------------------------
+
+
+def _load(keys: Sequence[str]) -> dict[str, tuple[int, dict[str, Any]]]:
+    rows = batch_get(WallModel.Meta.table_name, "id", list(keys), consistent=True)
+    return {
+        k: (int(v.get("version", {}).get("N", "0")), json.loads(v.get("doc", {}).get("S", "{}")))
+        for k, v in rows.items()
+    }
+
+
+def _put(key: str, version: int, doc: dict[str, Any], *, expires: datetime | None) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": {"S": key},
+        "version": {"N": str(version + 1)},
+        "doc": {"S": json.dumps(doc, separators=(",", ":"), ensure_ascii=False)},
+    }
+    if expires is not None:
+        item["expires_at"] = {"N": str(int(expires.timestamp()))}
+    condition = "attribute_not_exists(id)" if version == 0 else "version = :v"
+    put: dict[str, Any] = {"TableName": WallModel.Meta.table_name, "Item": item, "ConditionExpression": condition}
+    if version:
+        put["ExpressionAttributeValues"] = {":v": {"N": str(version)}}
+    return {"Put": put}
+
+
+def update(
+    *, batch: Sequence[Seen] = (), incidents: Sequence[dict[str, Any]] = (), now: datetime, attempts: int = 4
+) -> bool:
+    """Fold signals and incident changes into the snapshot and today's ledger: one read and one
+    transactional write (both conditional on the versions read). False when it kept conflicting;
+    the wall misses a beat rather than the router failing its batch."""
+    if not batch and not incidents:
+        return True
+    keys = [SNAPSHOT, day_key(now)]
+    for _ in range(attempts):
+        found = _load(keys)
+        snap_version, snapshot = found.get(SNAPSHOT, (0, {}))
+        day_version, day = found.get(keys[1], (0, {}))
+        if batch:
+            fold(snapshot, day, batch, now=now)
+        if incidents:
+            fold_incidents(snapshot, incidents, now=now)
+            fold_day_incidents(day, incidents)
+        try:
+            aws.dynamodb().transact_write_items(
+                TransactItems=[
+                    _put(SNAPSHOT, snap_version, snapshot, expires=None),  # type: ignore[list-item]
+                    _put(keys[1], day_version, day, expires=now + DAY_KEPT),  # type: ignore[list-item]
+                ]
+            )
+            return True
+        except ClientError as exc:
+            if exc.response["Error"].get("Code") != "TransactionCanceledException":
+                raise
+    logger.warning("wall update kept conflicting", extra={"signals": len(batch), "incidents": len(incidents)})
+    return False
+
+
+def read_snapshot() -> tuple[int, dict[str, Any]]:
+    """The one read a wall poll makes."""
+    answer = aws.dynamodb().get_item(TableName=WallModel.Meta.table_name, Key={"id": {"S": SNAPSHOT}})
+    item = answer.get("Item")
+    if not item:
+        return 0, {}
+    return int(item["version"]["N"]), json.loads(item["doc"]["S"])
+
+
+def read_days(days: Sequence[datetime]) -> dict[str, dict[str, Any]]:
+    return {k: doc for k, (_, doc) in _load([day_key(d) for d in days]).items()}

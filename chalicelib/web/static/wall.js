@@ -1,0 +1,275 @@
+// The office wall. Untrusted text (every mention, every report) is only ever set with
+// textContent; nothing here builds HTML from strings. Runs for weeks: it backs off when the
+// network or the backend drops, says how old its data is, and reloads itself once a day.
+(function () {
+  "use strict";
+
+  var params = new URLSearchParams(location.hash.slice(1));
+  new URLSearchParams(location.search.slice(1)).forEach(function (v, k) { if (!params.has(k)) params.set(k, v); });
+  var token = params.get("token") || "";
+  var lobby = params.get("lobby") === "1";
+  var interval = Math.max(2, Number(params.get("interval")) || 5) * 1000;
+  var SVG = "http://www.w3.org/2000/svg";
+
+  var etag = null;
+  var cursor = "";
+  var stream = [];
+  var lastOk = 0;
+  var dataUpdated = null;
+  var failures = 0;
+  var incidentsAt = 0;
+  var incidents = [];
+
+  function $(id) { return document.getElementById(id); }
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+  function pct(x) { return x === null || x === undefined ? "–" : Math.round(x * 100) + "%"; }
+  function ago(iso) {
+    var s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+    if (isNaN(s)) return "";
+    if (s < 60) return s + " s ago";
+    if (s < 3600) return Math.round(s / 60) + " min ago";
+    if (s < 86400) return Math.round(s / 3600) + " h ago";
+    return Math.round(s / 86400) + " d ago";
+  }
+  function host(url) {
+    try {
+      var u = new URL(url);
+      return u.protocol === "https:" || u.protocol === "http:" ? u.hostname : "";
+    } catch (e) { return ""; }
+  }
+  function duration(seconds) {
+    var m = Math.floor(seconds / 60), s = seconds % 60;
+    return m + ":" + (s < 10 ? "0" : "") + s;
+  }
+
+  function item(entry, fresh) {
+    var li = el("li", [entry.kind === "report" ? "report" : entry.sentiment, fresh ? "new" : ""].join(" "));
+    var meta = el("div", "meta");
+    if (entry.kind === "report") meta.appendChild(el("span", "chip", "employee report"));
+    else if (entry.sentiment) meta.appendChild(el("span", "chip " + entry.sentiment, entry.sentiment));
+    if (entry.severity === "high" || entry.severity === "critical") meta.appendChild(el("span", "chip " + entry.severity, entry.severity));
+    if (entry.kudos) meta.appendChild(el("span", "chip positive", "kudos"));
+    (entry.departments || []).forEach(function (d) { meta.appendChild(el("span", "dept", d)); });
+    if (entry.author) meta.appendChild(el("span", "author", "@" + entry.author));
+    if (entry.platform) meta.appendChild(el("span", "platform", entry.platform));
+    var where = host(entry.url || "");
+    if (where) meta.appendChild(el("span", "host", where));
+    meta.appendChild(el("span", "when", ago(entry.at)));
+    li.appendChild(meta);
+    li.appendChild(el("div", "text", entry.text));
+    return li;
+  }
+
+  function renderStream(fresh) {
+    var list = $("stream");
+    clear(list);
+    var freshKeys = {};
+    fresh.forEach(function (e) { freshKeys[e.key] = true; });
+    stream.slice(0, 30).forEach(function (e) { list.appendChild(item(e, freshKeys[e.key] && lastOk > 0)); });
+    if (!stream.length) list.appendChild(el("li", "empty", "Nothing yet today. Mentions appear here as they arrive."));
+  }
+
+  function bars(container, series, labelEvery) {
+    clear(container);
+    var width = 600, height = 110, top = 4, bottom = 16;
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 " + width + " " + height);
+    svg.setAttribute("preserveAspectRatio", "none");
+    var max = 1;
+    series.forEach(function (p) { if (p.n > max) max = p.n; });
+    var w = width / series.length;
+    series.forEach(function (p, i) {
+      var x = i * w, scale = (height - top - bottom) / max, y = height - bottom;
+      [["neg", "#f85149"], ["pos", "#3fb950"], ["neutral", "#6e7681"]].forEach(function (part) {
+        var value = part[0] === "neutral" ? Math.max(0, p.n - p.pos - p.neg) : p[part[0]];
+        if (!value) return;
+        var h = value * scale;
+        y -= h;
+        var rect = document.createElementNS(SVG, "rect");
+        rect.setAttribute("x", String(x + 1));
+        rect.setAttribute("y", String(y));
+        rect.setAttribute("width", String(Math.max(1, w - 2)));
+        rect.setAttribute("height", String(h));
+        rect.setAttribute("fill", part[1]);
+        svg.appendChild(rect);
+      });
+      if (i % labelEvery === 0) {
+        var label = document.createElementNS(SVG, "text");
+        label.setAttribute("x", String(x + 1));
+        label.setAttribute("y", String(height - 3));
+        label.setAttribute("fill", "#8b949e");
+        label.setAttribute("font-size", "11");
+        label.textContent = p.t.slice(11) + (p.t.length === 13 ? "h" : "");
+        svg.appendChild(label);
+      }
+    });
+    container.appendChild(svg);
+  }
+
+  function renderGauge(g) {
+    $("gauge-value").textContent = pct(g.now.negative_share);
+    $("gauge-usual").textContent = pct(g.usual.negative_share);
+    var verdict = $("gauge-verdict");
+    verdict.textContent = g.verdict;
+    verdict.className = "verdict " + (g.verdict.indexOf("worse") === 0 ? "worse" : g.verdict.indexOf("better") === 0 ? "better" : "");
+  }
+
+  function renderLedger(rows) {
+    var body = $("ledger").tBodies[0];
+    clear(body);
+    rows.slice(0, 10).forEach(function (r) {
+      var tr = el("tr");
+      tr.appendChild(el("td", "", r.department));
+      tr.appendChild(el("td", "pos", r.positive));
+      tr.appendChild(el("td", "neg", r.negative));
+      body.appendChild(tr);
+    });
+    if (!rows.length) {
+      var tr = el("tr");
+      var td = el("td", "empty", "A quiet day so far.");
+      td.colSpan = 3;
+      tr.appendChild(td);
+      body.appendChild(tr);
+    }
+  }
+
+  function renderIncidents() {
+    var list = $("incidents");
+    clear(list);
+    var elapsed = Math.round((Date.now() - incidentsAt) / 1000);
+    incidents.slice(0, 4).forEach(function (i) {
+      var li = el("li", i.severity + " " + i.status);
+      var info = el("div");
+      info.appendChild(el("div", "meta", i.severity + " · " + i.status + (i.owner ? " · owner " + i.owner : "")));
+      info.appendChild(el("div", "text", i.title));
+      if (i.status === "open" && typeof i.escalates_in === "number") {
+        info.appendChild(el("div", "countdown", "escalates in " + duration(Math.max(0, i.escalates_in - elapsed))));
+      } else if (i.status === "acknowledged") {
+        info.appendChild(el("div", "meta", "acknowledged" + (i.acknowledged_by ? " by " + i.acknowledged_by : "")));
+      }
+      li.appendChild(info);
+      if (i.qr && i.qr.indexOf("data:image/svg+xml") === 0) {
+        var img = el("img");
+        img.alt = "Scan to acknowledge or join";
+        img.src = i.qr;
+        li.appendChild(img);
+      }
+      list.appendChild(li);
+    });
+    if (!incidents.length) list.appendChild(el("li", "empty", "No open incidents."));
+  }
+
+  function renderKudos(kudos, spotted) {
+    var list = $("kudos");
+    clear(list);
+    kudos.slice(0, 5).forEach(function (k) {
+      var li = el("li");
+      li.appendChild(el("span", "credit", (k.departments && k.departments.length ? k.departments.join(", ") : "the team") + ": "));
+      li.appendChild(document.createTextNode(k.text));
+      list.appendChild(li);
+    });
+    if (!kudos.length) list.appendChild(el("li", "empty", "Praise shows up here, credited to the team that earned it."));
+    var first = $("spotted");
+    clear(first);
+    spotted.slice(0, 4).forEach(function (s) {
+      var who = s.department ? "Someone in " + s.department : "An employee";
+      first.appendChild(el("li", "", who + " spotted it " + s.minutes + " min before the listening tools: " + s.text));
+    });
+    if (!spotted.length) first.appendChild(el("li", "empty", "Employees who spot an issue first are thanked here."));
+  }
+
+  function renderCrisis(c) {
+    var banner = $("crisis");
+    document.body.classList.toggle("crisis", !!c);
+    banner.hidden = !c;
+    if (!c) return;
+    $("crisis-title").textContent = c.title;
+    $("crisis-meta").textContent = c.severity + " · " + c.status + (c.owner ? " · owner " + c.owner : "") + " · opened " + ago(c.opened_at);
+    var story = $("crisis-story");
+    clear(story);
+    (c.story || []).slice(0, 5).forEach(function (e) { story.appendChild(el("li", "", (e.author ? "@" + e.author + ": " : "") + e.text)); });
+  }
+
+  function render(data) {
+    var fresh = data.stream || [];
+    if (data.full) stream = fresh.slice();
+    else stream = fresh.concat(stream).slice(0, 60);
+    cursor = data.cursor || cursor;
+    dataUpdated = data.data_updated_at;
+    incidents = data.incidents || [];
+    incidentsAt = Date.now();
+    $("mode").textContent = data.lobby ? "lobby" : "";
+    renderStream(fresh);
+    renderGauge(data.gauge);
+    bars($("chart-hours"), data.hours || [], 3);
+    bars($("chart-minutes"), data.minutes || [], 10);
+    renderLedger(data.ledger || []);
+    renderIncidents();
+    renderKudos(data.kudos || [], data.spotted || []);
+    renderCrisis(data.crisis);
+  }
+
+  function tick() {
+    var now = new Date();
+    $("clock").textContent = now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    var age = $("age");
+    if (!lastOk) {
+      age.textContent = failures ? "cannot reach sharedwatch, retrying…" : "connecting…";
+    } else {
+      var stale = Date.now() - lastOk > Math.max(60000, interval * 4);
+      age.textContent = (stale ? "offline: showing data from " : "data ") + ago(new Date(lastOk).toISOString()) +
+        (dataUpdated ? " · last mention " + ago(dataUpdated) : "");
+      age.className = "age" + (stale ? " stale" : "");
+    }
+    if (incidents.length) renderIncidents();
+  }
+
+  function problem(text) {
+    var box = document.querySelector(".problem") || document.body.appendChild(el("p", "problem"));
+    box.textContent = text;
+  }
+
+  function schedule(ms) { setTimeout(poll, ms); }
+
+  function poll() {
+    var controller = new AbortController();
+    var timer = setTimeout(function () { controller.abort(); }, 10000);
+    var headers = { Authorization: "Bearer " + token };
+    if (etag) headers["If-None-Match"] = etag;
+    var url = "api/wall?" + new URLSearchParams({ lobby: lobby ? "1" : "0", cursor: cursor }).toString();
+    fetch(url, { headers: headers, signal: controller.signal, cache: "no-store" })
+      .then(function (response) {
+        if (response.status === 304) return null;
+        if (response.status === 401) { problem("This screen's display token is not valid (it may have been revoked)."); throw new Error("401"); }
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        etag = response.headers.get("ETag");
+        return response.json();
+      })
+      .then(function (data) {
+        if (data) render(data);
+        lastOk = Date.now();
+        failures = 0;
+        var old = document.querySelector(".problem");
+        if (old) old.remove();
+        schedule(interval);
+      })
+      .catch(function () {
+        failures += 1;
+        schedule(Math.min(60000, interval * Math.pow(2, Math.min(failures, 4))));
+      })
+      .finally(function () { clearTimeout(timer); tick(); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!token) { problem("Open this page as /wall#token=<display token>."); return; }
+    setInterval(tick, 1000);
+    setTimeout(function () { location.reload(); }, 24 * 3600 * 1000);
+    poll();
+  });
+})();

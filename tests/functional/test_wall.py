@@ -1,0 +1,122 @@
+"""The wall's data: what the router keeps ready, one read per poll at most, a 304 when nothing
+changed, lobby-safe screens, and display tokens that can be revoked."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from chalicelib import aws
+from chalicelib.api import wall as wall_api
+from tests.functional.conftest import Harness
+from tests.support import MENTION, batch_envelope, envelope, signed_headers
+
+DISPLAY = {"authorization": "Bearer display-test-token"}
+ADMIN = {"authorization": "Bearer admin-test-token", "content-type": "application/json"}
+
+
+def _post(h: Harness, body: bytes) -> None:
+    assert h.client.http.post("/webhooks/generic", body=body, headers=signed_headers(body)).status_code == 202
+
+
+def _poll(h: Harness, **headers: str) -> Any:
+    wall_api.clear_cache()
+    return h.client.http.get("/api/wall?cursor=", headers={**DISPLAY, **headers})
+
+
+@pytest.fixture
+def reads() -> Any:
+    counted = {"n": 0}
+
+    def count(**kwargs: Any) -> None:
+        counted["n"] += 1
+
+    aws.dynamodb().meta.events.register("before-send.dynamodb", count)
+    yield counted
+    aws.dynamodb().meta.events.unregister("before-send.dynamodb", count)
+
+
+def test_the_wall_shows_what_arrived_and_answers_304_with_no_reads_when_nothing_changed(
+    harness: Harness, reads: dict[str, int]
+) -> None:
+    praise = {
+        **MENTION,
+        "id": "31",
+        "url": "",
+        "text": "The cabin crew on flight 12 were wonderful, thank you!",
+        "author": {"handle": "fan", "followers": 900},
+    }
+    _post(harness, batch_envelope([MENTION, praise]))
+    harness.pump.pump_once()
+    reads["n"] = 0
+    first = _poll(harness)
+    assert first.status_code == 200 and reads["n"] == 1
+    doc = first.json_body
+    assert [e["id"] for e in doc["stream"]] and {e["sentiment"] for e in doc["stream"]} == {"negative", "positive"}
+    assert doc["kudos"][0]["departments"] == ["inflight"]
+    assert {r["department"] for r in doc["ledger"]} >= {"inflight"}
+    assert sum(m["n"] for m in doc["minutes"]) == 2 and len(doc["hours"]) == 24
+    etag = first.headers["ETag"]
+    reads["n"] = 0
+    again = harness.client.http.get("/api/wall", headers={**DISPLAY, "if-none-match": etag})
+    assert again.status_code == 304 and again.body == b"" and reads["n"] == 0  # the shared read is still fresh
+    assert _poll(harness, **{"if-none-match": etag}).status_code == 304 and reads["n"] == 1  # one read, unchanged
+    # Only what is newer than the cursor comes back.
+    _post(harness, envelope({**MENTION, "id": "32", "url": "", "text": "Bags arrived fast today"}))
+    harness.pump.pump_once()
+    wall_api.clear_cache()
+    newer = harness.client.http.get(f"/api/wall?cursor={doc['cursor']}", headers={**DISPLAY, "if-none-match": etag})
+    assert newer.status_code == 200 and [e["id"] for e in newer.json_body["stream"]] != []
+    assert len(newer.json_body["stream"]) == 1 and newer.json_body["full"] is False
+
+
+def test_a_lobby_screen_never_gets_handles_links_or_names(harness: Harness) -> None:
+    mention = {**MENTION, "text": "@brand your agent @sam_gate12 was rude", "author": {"handle": "ana", "followers": 5}}
+    _post(harness, envelope(mention))
+    harness.pump.pump_once()
+    wall_api.clear_cache()
+    body = harness.client.http.get("/api/wall?lobby=1", headers=DISPLAY).body.decode()
+    doc = json.loads(body)
+    assert doc["lobby"] is True and doc["stream"][0]["text"] == "@… your agent @… was rude"
+    assert "ana" not in body and "x.com" not in body and "sam_gate12" not in body
+
+
+def test_an_incident_takes_the_wall_into_crisis_mode_with_a_code_to_acknowledge(harness: Harness) -> None:
+    crisis = {
+        **MENTION,
+        "id": "7001",
+        "url": "https://x.com/dana/status/7001",
+        "text": "Our flight crew refused to help my disabled son and we are filing a lawsuit. Disgusting.",
+        "author": {"handle": "dana", "followers": 52000},
+    }
+    _post(harness, envelope(crisis))
+    harness.pump.pump_once()
+    doc = _poll(harness).json_body
+    assert doc["crisis"]["title"].startswith("Our flight crew") and doc["crisis"]["story"]
+    [incident] = doc["incidents"]
+    assert incident["qr"].startswith("data:image/svg+xml") and 0 < incident["escalates_in"] <= 15 * 60
+    harness.client.http.post(f"/api/incidents/{incident['id']}/resolve", body=b"{}", headers=ADMIN)
+    after = _poll(harness).json_body
+    assert after["crisis"] is None and after["incidents"][0]["status"] == "resolved"
+
+
+def test_display_tokens_are_per_screen_and_revocable(harness: Harness) -> None:
+    assert harness.client.http.get("/api/wall", headers={"authorization": "Bearer nope"}).status_code == 401
+    made = harness.client.http.post("/api/displays", body=json.dumps({"name": "lobby"}).encode(), headers=ADMIN)
+    assert made.status_code == 201 and made.json_body["url"].endswith("/wall#token=" + made.json_body["token"])
+    screen = {"authorization": f"Bearer {made.json_body['token']}"}
+    assert harness.client.http.get("/api/wall", headers=screen).status_code == 200
+    assert harness.client.http.delete("/api/displays/lobby", headers=ADMIN).status_code == 204
+    assert harness.client.http.get("/api/wall", headers=screen).status_code == 401
+
+
+def test_the_wall_page_is_a_static_shell_under_a_strict_policy(harness: Harness) -> None:
+    page = harness.client.http.get("/wall")
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "connect-src 'self'" in csp
+    assert b'<script src="wall/wall.js" defer></script>' in page.body and b"token" not in page.body.split(b"<body>")[0]
+    script = harness.client.http.get("/wall/wall.js")
+    assert script.headers["Content-Type"].startswith("text/javascript") and b"innerHTML" not in script.body
+    assert harness.client.http.get("/wall/other.js").status_code == 404
