@@ -222,7 +222,7 @@
     if (!lastOk) {
       age.textContent = failures ? "cannot reach sharedwatch, retrying…" : "connecting…";
     } else {
-      var stale = Date.now() - lastOk > Math.max(60000, interval * 4);
+      var stale = Date.now() - lastOk > Math.max(15000, interval * 3);
       age.textContent = (stale ? "offline: showing data from " : "data ") + ago(new Date(lastOk).toISOString()) +
         (dataUpdated ? " · last mention " + ago(dataUpdated) : "");
       age.className = "age" + (stale ? " stale" : "");
@@ -261,7 +261,7 @@
       })
       .catch(function () {
         failures += 1;
-        schedule(Math.min(60000, interval * Math.pow(2, Math.min(failures, 4))));
+        schedule(Math.min(30000, interval * Math.pow(2, Math.min(failures, 4))));
       })
       .finally(function () { clearTimeout(timer); tick(); });
   }
