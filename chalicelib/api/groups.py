@@ -18,7 +18,7 @@ from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.notify.topics import ensure_group_topic
 from chalicelib.routing.noise import check_zone, member_filter
 from chalicelib.settings import get_settings
-from chalicelib.store.config import Group, load_routing, parse_group, save_group
+from chalicelib.store.config import Department, Group, load_routing, parse_group, save_department, save_group
 
 bp = Blueprint(__name__)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -163,3 +163,40 @@ def remove_member(slug: str, member_id: str) -> Response:
     zones = tuple(sorted({m["timezone"] for m in _members(slug)}))
     save_group(replace(group, zones=zones))
     return Response(body="", status_code=204)
+
+
+@bp.route("/api/departments", methods=["GET"])
+@problem_view
+def list_departments() -> Response:
+    """Departments and the group that hears about them (and gets their digests)."""
+    require_token(bp.current_request)
+    config = load_routing()
+    return json_response(
+        {
+            "departments": [
+                {"slug": d.slug, "name": d.name, "group": d.group, "group_exists": d.group in config.groups}
+                for d in sorted(config.departments.values(), key=lambda d: d.slug)
+            ]
+        }
+    )
+
+
+@bp.route("/api/departments/{slug}", methods=["PUT"], content_types=["*/*"])
+@problem_view
+def put_department(slug: str) -> Response:
+    require_token(bp.current_request)
+    doc = read_json(bp.current_request)
+    problems = []
+    if not _SLUG.match(slug):
+        problems.append("slug: lowercase letters, digits and dashes")
+    if not isinstance(doc, dict):
+        raise InvalidPayload("a department is a JSON object: name, group")
+    name, group = doc.get("name"), doc.get("group")
+    if not isinstance(name, str) or not name.strip() or len(name) > 80:
+        problems.append("name: 1 to 80 characters")
+    if not isinstance(group, str) or group not in load_routing().groups:
+        problems.append(f"group: an existing group slug (got {str(group)[:40]!r})")
+    if problems:
+        raise InvalidPayload("invalid department: " + "; ".join(problems), extra={"errors": problems})
+    save_department(Department(slug=slug, name=str(name).strip(), group=str(group)))
+    return json_response({"slug": slug, "name": str(name).strip(), "group": group})

@@ -4,9 +4,10 @@ spikes."""
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, CloudWatchEvent, Rate
+from chalice.app import Blueprint, CloudWatchEvent, Cron, Rate
 
 from chalicelib.clock import utcnow
+from chalicelib.digests import send_digests
 from chalicelib.notify.delivery import flush_held, retry_stale
 from chalicelib.observability import logger
 from chalicelib.polling import poll_due
@@ -48,3 +49,13 @@ def detect_spikes(event: CloudWatchEvent) -> None:
     alarms = check_spikes()
     if alarms:
         logger.info("spikes", extra={"alarms": [a.explanation for a in alarms]})
+
+
+@bp.schedule(Cron(0, 8, "*", "*", "?", "*"))
+def daily_digests(event: CloudWatchEvent) -> None:
+    logger.info("daily digests", extra={"sent": send_digests("daily", now=utcnow())})
+
+
+@bp.schedule(Cron(0, 8, "?", "*", "MON", "*"))
+def weekly_digests(event: CloudWatchEvent) -> None:
+    logger.info("weekly digests", extra={"sent": send_digests("weekly", now=utcnow())})

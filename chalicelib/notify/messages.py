@@ -25,7 +25,7 @@ def _one_line(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def _ascii_subject(text: str) -> str:
+def ascii_subject(text: str) -> str:
     folded = unicodedata.normalize("NFKD", _one_line(text)).encode("ascii", "ignore").decode()
     printable = "".join(c for c in folded if 32 <= ord(c) < 127).strip()
     if len(printable) > SUBJECT_LIMIT:
@@ -133,7 +133,7 @@ def render(signal: Signal, route: Route, *, story: Story | None = None) -> Notif
     return Notification(
         delivery_id=delivery_id_for(signal, route.group),
         group=route.group,
-        subject=_ascii_subject(subject),
+        subject=ascii_subject(subject),
         email=email,
         sms=_sms(signal),
         reasons=route.reasons,
@@ -187,7 +187,7 @@ def render_bundle(group: str, group_name: str, items: list[tuple[Signal, Route]]
     return Notification(
         delivery_id=key_for("delivery", f"bundle:{group}:{','.join(ids)}"),
         group=group,
-        subject=_ascii_subject(f"[sharedwatch] {n} new for {group_name}{f': {summary}' if summary else ''}"),
+        subject=ascii_subject(f"[sharedwatch] {n} new for {group_name}{f': {summary}' if summary else ''}"),
         email="\n".join(line for line in lines if line != ""),
         sms=_clip(
             f"sharedwatch: {n} new for {group_name}{f' ({summary})' if summary else ''}. Latest: {latest}", SMS_LIMIT
@@ -237,7 +237,7 @@ def render_incident(
     return Notification(
         delivery_id=key_for("delivery", f"incident:{incident_id}:{group}:{tag}"),
         group=group,
-        subject=_ascii_subject(subject),
+        subject=ascii_subject(subject),
         email=email,
         sms=_clip(sms, SMS_LIMIT),
         reasons=reasons,
@@ -252,7 +252,7 @@ def render_digest(group_name: str, lines: list[str], why: str) -> tuple[str, str
     """(subject, email, sms) for notifications held back (quiet hours, a maintenance window,
     the group's rate limit) and sent together when it ends."""
     n = len(lines)
-    subject = _ascii_subject(f"[sharedwatch] Digest for {group_name}: {n} while held ({why})")
+    subject = ascii_subject(f"[sharedwatch] Digest for {group_name}: {n} while held ({why})")
     email = "\n".join([f"{n} notification{'s' if n != 1 else ''} for {group_name} held back: {why}.", "", *lines])
     sms = _clip(
         f"sharedwatch digest for {group_name}: {n} held ({why}). Latest: {lines[-1] if lines else ''}", SMS_LIMIT

@@ -136,6 +136,8 @@ def test_the_schedule_runner_fires_the_apps_scheduled_handlers(harness: Harness)
         "escalate_incidents",
         "poll_sources",
         "detect_spikes",
+        "daily_digests",
+        "weekly_digests",
     }
     for name in runner.expressions:
         runner.fire(name)
