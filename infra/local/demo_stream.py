@@ -29,6 +29,7 @@ TEXTS = (
     ("x", "sam_k", 40, "@brandair is my flight to Austin delayed? App says on time"),
 )
 CAMPAIGN = "@brandair refund my cancelled flight NOW #brandairfail"
+AIRLINE_TWEETS = 60
 
 
 def _post(base: str, secret: str, body: bytes) -> dict[str, Any]:
@@ -102,6 +103,28 @@ def main(credentials: Path = ROOT / ".local" / "credentials.json") -> int:
     with smtplib.SMTP(creds["smtp"]["host"], creds["smtp"]["port"], timeout=10) as smtp:
         smtp.send_message(mail)
     print(f"mail: sent to {creds['reports_address']}; see {base}/local/outbox")
+    airline = ROOT.parent / "shared" / "data" / "airline" / "Tweets.csv"
+    if airline.exists():  # real, human-written tweets beside the checkout: the wall fills up with them
+        import csv
+
+        with airline.open(newline="", encoding="utf-8") as handle:
+            rows = [r for _, r in zip(range(AIRLINE_TWEETS), csv.DictReader(handle), strict=False)]
+        tweets = [
+            {
+                "id": f"airline-{r['tweet_id']}",
+                "platform": "x",
+                "text": r["text"],
+                "brand": r["airline"],
+                "author": {"handle": r["name"], "followers": 100},
+                "published_at": now.isoformat(),
+            }
+            for r in rows
+        ]
+        body = json.dumps(
+            {"type": "mention.batch", "timestamp": now.isoformat(), "data": {"mentions": tweets}}
+        ).encode()
+        print(f"airline tweets: {_post(base, secret, body)['stored']} stored from {airline}")
+    print(f"wall: {base}/wall#token={creds['display_token']}")
     return 0
 
 

@@ -337,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             "\nsharedwatch is running (Ctrl-C stops it)\n"
             f"  app          {creds['base_url']}  (report form: {creds['base_url']}/report)\n"
+            f"  wall         {creds['base_url']}/wall#token={creds['display_token']}\n"
             f"  outbox       {creds['base_url']}/local/outbox\n"
             f"  health       {creds['base_url']}/health\n"
             f"  SMTP inbox   {creds['smtp']['host']}:{creds['smtp']['port']}  (mail {creds['reports_address']})\n"
