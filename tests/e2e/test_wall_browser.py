@@ -6,10 +6,13 @@ screenshots (the README shows them)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from infra.local.launcher import RunningStack
+import pytest
+
+from infra.local.launcher import RunningStack, launch
 from tests.e2e.test_local_stack import _post_mention
 from tests.support import MENTION
 
@@ -28,6 +31,17 @@ STREAM = [
     ("Lost my bag in Denver, third day without clothes", "mia_travels", 2100),
     ("Seats were clean and boarding was quick today", "commuter", 150),
 ]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """A stack of its own: the wall shows everything, and other tests' incidents would be on it."""
+    running = launch(
+        tmp_path_factory.mktemp("wall-stack"), extra_args=("--schedule-every", "3", "--config-cache-seconds", "0")
+    )
+    yield running
+    code, rest = running.stop()
+    assert code == 0, rest
 
 
 def _wall(stack: RunningStack, browser: Any, *, lobby: bool = False, interval: int = POLL_SECONDS) -> Any:
@@ -68,7 +82,7 @@ def test_mentions_appear_within_a_poll_and_hostile_text_runs_nothing(stack: Runn
     refused = {**MENTION, "id": "hostile-url", "url": "javascript:alert(1)", "text": "see link"}
     assert _post_mention(stack, refused)[0] == 422
     started = time.monotonic()
-    page.locator("#stream li .text").nth(7).wait_for(timeout=15_000)
+    page.locator("#stream li .text", has_text="pwned-link").wait_for(timeout=15_000)
     assert time.monotonic() - started < POLL_SECONDS + 3  # the router's second plus one poll
     texts = page.eval_on_selector_all("#stream li .text", "nodes => nodes.map(n => n.textContent)")
     assert any("<script>" in t for t in texts)  # shown as text, exactly as written
