@@ -52,3 +52,30 @@ def test_a_malformed_notification_is_dropped_without_a_retry_storm(harness: Harn
     handler(sns_event("not json", topic_arn=TOPIC, now=NOW), None)
     handler(sns_event(json.dumps({"notificationType": "Bounce"}), topic_arn=TOPIC, now=NOW), None)
     assert list(ReportModel.scan()) == []
+
+
+def test_the_s3_action_notification_is_read_from_the_bucket(harness: Harness) -> None:
+    """AWS's documented S3-action notification (tests/fixtures, objectKey fixed), its sender made a
+    company address: the raw message is in the bucket, not in the notification."""
+    import boto3
+
+    from tests.conftest import FIXTURES
+
+    notification = json.loads((FIXTURES / "ses_s3_action_alert_notification_fixed.json").read_text())
+    action = notification["receipt"]["action"]
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket=action["bucketName"].lower())
+    action["bucketName"] = action["bucketName"].lower()
+    raw = _mail("Dana <dana@example.com>", "This thread is blowing up", "https://x.com/c/status/9")
+    s3.put_object(Bucket=action["bucketName"], Key=action["objectKey"], Body=raw)
+    notification["mail"]["source"] = "dana@example.com"
+    notification["mail"]["commonHeaders"] = {
+        "from": ["Dana <dana@example.com>"],
+        "subject": "This thread is blowing up",
+    }
+    resolve("chalicelib.handlers.inbound_email.on_inbound_email")(
+        sns_event(json.dumps(notification), topic_arn=TOPIC, now=NOW), None
+    )
+    [report] = ReportModel.scan()
+    assert report.channel == "email" and "This thread is blowing up" in (report.subject or report.text)
+    assert list(report.urls) == ["https://x.com/c/status/9"]
