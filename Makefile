@@ -7,7 +7,7 @@ LOCAL_STAMP := $(VENV)/.installed-local
 DEV_STAMP := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: run demo test unit functional e2e lint typecheck format bench eval package clean browser
+.PHONY: run demo test unit functional e2e lint typecheck format bench eval package clean browser synth deploy
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,7 @@ browser:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: lint typecheck browser
+test: lint typecheck browser synth
 	$(call pytest,tests)
 
 unit: $(DEV_STAMP)
@@ -75,5 +75,20 @@ eval: $(DEV_STAMP)
 package: $(LOCAL_STAMP)
 	$(PY) -m infra.package --stage $${STAGE:-dev} --out build/package
 
+# AWS: the CDK app in infra/cdk (Python), its CLI from npm, installed here, pinned by the lock.
+STAGE ?= dev
+CDK := infra/cdk/node_modules/.bin/cdk
+CDK_ENV := SHAREDWATCH_STAGE=$(STAGE) CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true
+
+$(CDK): infra/cdk/package.json infra/cdk/package-lock.json
+	cd infra/cdk && npm ci --no-audit --no-fund --silent
+	touch $@
+
+synth: $(DEV_STAMP) $(CDK)
+	cd infra/cdk && $(CDK_ENV) node_modules/.bin/cdk synth --quiet --output cdk.out $(CDK_ARGS)
+
+deploy: $(DEV_STAMP) $(CDK)
+	cd infra/cdk && $(CDK_ENV) node_modules/.bin/cdk deploy --require-approval broadening $(CDK_ARGS)
+
 clean:
-	rm -rf $(VENV) .local build .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .local build .mypy_cache .ruff_cache .pytest_cache chalice.out infra/cdk/cdk.out infra/cdk/node_modules

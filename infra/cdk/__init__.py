@@ -1,0 +1,1 @@
+"""The AWS CDK app that deploys sharedwatch (`make synth`, `make deploy STAGE=dev`)."""

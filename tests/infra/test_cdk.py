@@ -1,0 +1,216 @@
+"""The CDK app, synthesized offline: the tables and topics are the ones the local stack creates
+(both from the PynamoDB models), every grant is scoped, failures have somewhere to go and an
+alarm, the template is cfn-lint clean, and the code asset is compiled and holds no tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from infra.cdk.stack import FUNCTIONS, SCHEDULED, STREAM_HANDLERS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("cdk.out")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SHAREDWATCH_", "CDK_"))}
+    env.update(SHAREDWATCH_STAGE="dev", CDK_OUTDIR=str(out), AWS_DEFAULT_REGION="us-east-1")
+    done = subprocess.run(
+        [sys.executable, "-m", "infra.cdk"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="module")
+def doc(synthesized: Path) -> dict[str, Any]:
+    return dict(json.loads((synthesized / "sharedwatch-dev.template.json").read_text()))
+
+
+@pytest.fixture(scope="module")
+def template(doc: dict[str, Any]) -> Template:
+    return Template.from_json(doc)
+
+
+def _resources(doc: dict[str, Any], kind: str) -> dict[str, Any]:
+    return {k: v for k, v in doc["Resources"].items() if v["Type"] == kind}
+
+
+def _local_tables() -> dict[str, dict[str, Any]]:
+    """What the local stack creates (store/tables.py), described by DynamoDB (moto)."""
+    code = (
+        "import json, boto3; from moto import mock_aws\n"
+        "with mock_aws():\n"
+        "    from chalicelib.store.tables import ensure_tables\n"
+        "    client = boto3.client('dynamodb', region_name='us-east-1')\n"
+        "    out = {}\n"
+        "    for name in ensure_tables():\n"
+        "        t = client.describe_table(TableName=name)['Table']\n"
+        "        ttl = client.describe_time_to_live(TableName=name)['TimeToLiveDescription']\n"
+        "        indexes = t.get('GlobalSecondaryIndexes', [])\n"
+        "        gsi = sorted([g['IndexName'], json.dumps(g['KeySchema'])] for g in indexes)\n"
+        "        stream = t.get('StreamSpecification', {}).get('StreamViewType')\n"
+        "        out[name] = {'keys': t['KeySchema'], 'gsi': gsi, 'stream': stream, 'ttl': ttl.get('AttributeName')}\n"
+        "    print(json.dumps(out))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SHAREDWATCH_"))}
+    env.update(
+        SHAREDWATCH_STAGE="dev", AWS_DEFAULT_REGION="us-east-1", AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def test_the_template_and_the_local_stack_create_the_same_tables(doc: dict[str, Any]) -> None:
+    deployed = {}
+    for resource in _resources(doc, "AWS::DynamoDB::Table").values():
+        p = resource["Properties"]
+        assert p["BillingMode"] == "PAY_PER_REQUEST"
+        assert p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+        deployed[p["TableName"]] = {
+            "keys": p["KeySchema"],
+            "gsi": sorted([g["IndexName"], json.dumps(g["KeySchema"])] for g in p.get("GlobalSecondaryIndexes", [])),
+            "stream": p.get("StreamSpecification", {}).get("StreamViewType"),
+            "ttl": p.get("TimeToLiveSpecification", {}).get("AttributeName"),
+        }
+    local = _local_tables()
+    assert sorted(deployed) == sorted(local)
+    for name, spec in local.items():
+        assert deployed[name] == spec, name
+    assert deployed["sharedwatch-dev-mentions"]["stream"] == "NEW_IMAGE"
+
+
+def test_the_topics_the_app_expects_exist(doc: dict[str, Any]) -> None:
+    from chalicelib.store.models import TOPIC_SUFFIXES
+
+    names = {t["Properties"]["TopicName"] for t in _resources(doc, "AWS::SNS::Topic").values()}
+    assert {f"sharedwatch-dev-{s}" for s in TOPIC_SUFFIXES} <= names
+    assert "sharedwatch-dev-alarms" in names
+
+
+def test_the_functions_read_the_real_streams_and_failures_go_to_the_dead_letter_queue(template: Template) -> None:
+    for function in STREAM_HANDLERS.values():
+        template.has_resource(
+            "AWS::Serverless::Function",
+            Match.object_like(
+                {
+                    "Properties": Match.object_like(
+                        {
+                            "Events": {
+                                f"{function}DynamodbEventSource": Match.object_like(
+                                    {
+                                        "Properties": Match.object_like(
+                                            {
+                                                "Stream": {
+                                                    "Fn::GetAtt": [Match.string_like_regexp("Table"), "StreamArn"]
+                                                },
+                                                "BisectBatchOnFunctionError": True,
+                                                "DestinationConfig": {"OnFailure": Match.object_like({"Type": "SQS"})},
+                                            }
+                                        )
+                                    }
+                                )
+                            }
+                        }
+                    )
+                }
+            ),
+        )
+
+
+def test_every_function_has_error_and_throttle_alarms_and_the_streams_an_age_alarm(doc: dict[str, Any]) -> None:
+    alarms = _resources(doc, "AWS::CloudWatch::Alarm").values()
+    by_metric: dict[str, int] = {}
+    for alarm in alarms:
+        p = alarm["Properties"]
+        by_metric[p["MetricName"]] = by_metric.get(p["MetricName"], 0) + 1
+        assert p["AlarmActions"], p
+    assert by_metric["Errors"] == by_metric["Throttles"] == len(FUNCTIONS)
+    assert by_metric["IteratorAge"] == len(STREAM_HANDLERS)
+    assert by_metric["ApproximateNumberOfMessagesVisible"] == 1
+    functions = _resources(doc, "AWS::Serverless::Function")
+    for name in SCHEDULED:
+        assert functions[name]["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
+
+
+def test_every_grant_names_its_resources(doc: dict[str, Any]) -> None:
+    """No `*` resource in any IAM policy (KMS key policies say `*` for "this key" by design)."""
+    statements = []
+    for kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        for resource in _resources(doc, kind).values():
+            statements += resource["Properties"]["PolicyDocument"]["Statement"]
+    for role in _resources(doc, "AWS::IAM::Role").values():
+        for policy in role["Properties"].get("Policies", []):
+            statements += policy["PolicyDocument"]["Statement"]
+    assert statements
+    for statement in statements:
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        assert "*" not in resources, statement
+    text = json.dumps(statements)
+    assert "parameter/sharedwatch/dev/*" in text and ":sharedwatch-dev-*" in text
+    functions = _resources(doc, "AWS::Serverless::Function").values()
+    assert all(f["Properties"]["Role"] == {"Fn::GetAtt": ["FunctionRole111A5701", "Arn"]} for f in functions)
+
+
+def test_mail_to_reports_is_stored_encrypted_and_announced_to_the_handler(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::SES::ReceiptRule",
+        {
+            "Rule": Match.object_like(
+                {
+                    "Recipients": ["reports@example.com"],
+                    "ScanEnabled": True,
+                    "Actions": [
+                        {
+                            "S3Action": Match.object_like(
+                                {
+                                    "ObjectKeyPrefix": "inbound/",
+                                    "TopicArn": Match.any_value(),
+                                    "KmsKeyArn": Match.any_value(),
+                                }
+                            )
+                        }
+                    ],
+                }
+            )
+        },
+    )
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {"LifecycleConfiguration": {"Rules": [Match.object_like({"ExpirationInDays": 90})]}},
+    )
+
+
+def test_the_api_is_throttled(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::Serverless::Api",
+        {"MethodSettings": [Match.object_like({"ThrottlingRateLimit": 50, "ThrottlingBurstLimit": 100})]},
+    )
+
+
+def test_the_template_is_cfn_lint_clean(synthesized: Path) -> None:
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), str(synthesized / "sharedwatch-dev.template.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_code_asset_is_compiled_and_holds_nothing_but_the_app(synthesized: Path) -> None:
+    [asset] = list(synthesized.glob("asset.*.zip"))
+    names = zipfile.ZipFile(asset).namelist()
+    assert "app.py" in names and "chalicelib/routing/dispatch.py" in names
+    assert any(n.startswith("chalicelib/__pycache__/") and n.endswith(".pyc") for n in names)
+    assert not [n for n in names if n.startswith(("tests/", "infra/", "bench/", ".chalice/", ".local/"))]
