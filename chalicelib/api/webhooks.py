@@ -50,6 +50,13 @@ def receive(source: str) -> Response:
         body=body,
         query=dict(request.query_params or {}),
     )
+    # Every log line of this request carries the sender's delivery id (or API Gateway's).
+    logger.set_correlation_id(
+        delivery.headers.get("webhook-id")
+        or delivery.headers.get("svix-id")
+        or delivery.headers.get("x-request-id")
+        or (request.context or {}).get("requestId")
+    )
     try:
         adapter.verify(delivery, secrets=secrets.source_secrets(source))
     except VerificationFailed as exc:
