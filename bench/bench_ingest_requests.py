@@ -9,29 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from typing import Any
 
-from bench.harness import Figure
+from bench.harness import Figure, in_process_environment
 
 BATCH = 500
 DUPLICATE_SHARE = 0.10
-
-
-def _environment() -> None:
-    for name in list(os.environ):
-        if name.startswith(("AWS_", "SHAREDWATCH_")):
-            del os.environ[name]
-    os.environ.update(
-        {
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "SHAREDWATCH_STAGE": "bench",
-            "POWERTOOLS_LOG_LEVEL": "ERROR",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-        }
-    )
 
 
 def _mentions() -> list[dict[str, Any]]:
@@ -61,7 +44,7 @@ class RequestCounter:
 
 
 def run() -> list[Figure]:
-    _environment()
+    in_process_environment()
     from moto import mock_aws
 
     with mock_aws():

@@ -11,33 +11,15 @@ claimed, published with Publish and marked sent (the design before bundling and 
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Figure
+from bench.harness import Figure, in_process_environment
 
 BURST = 500
 CAMPAIGN = 200
-
-
-def _environment() -> None:
-    for name in list(os.environ):
-        if name.startswith(("AWS_", "SHAREDWATCH_")):
-            del os.environ[name]
-    os.environ.update(
-        {
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "SHAREDWATCH_STAGE": "bench",
-            "SHAREDWATCH_PUBLIC_BASE_URL": "https://sharedwatch.example.com",
-            "POWERTOOLS_LOG_LEVEL": "ERROR",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-        }
-    )
 
 
 def _mentions() -> list[dict[str, Any]]:
@@ -89,7 +71,7 @@ class Calls:
 
 
 def run() -> list[Figure]:
-    _environment()
+    in_process_environment(SHAREDWATCH_PUBLIC_BASE_URL="https://sharedwatch.example.com")
     from moto import mock_aws
 
     calls = Calls()

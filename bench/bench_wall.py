@@ -9,31 +9,14 @@ straight from the mentions table (a Scan: the table has no time index), counted 
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.harness import Figure
+from bench.harness import Figure, in_process_environment
 
 STORED = 100_000
 SCREENS = 10
 POLL_SECONDS = 5
-
-
-def _environment() -> None:
-    for name in list(os.environ):
-        if name.startswith(("AWS_", "SHAREDWATCH_")):
-            del os.environ[name]
-    os.environ.update(
-        {
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "SHAREDWATCH_STAGE": "bench",
-            "POWERTOOLS_LOG_LEVEL": "ERROR",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-        }
-    )
 
 
 def _mentions(now: datetime) -> list[Any]:
@@ -61,7 +44,7 @@ def _mentions(now: datetime) -> list[Any]:
 
 
 def run() -> list[Figure]:
-    _environment()
+    in_process_environment()
     from moto import mock_aws
 
     with mock_aws():

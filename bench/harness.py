@@ -37,6 +37,25 @@ class Figure:
         return measured <= limit if op == "<=" else measured >= limit
 
 
+def in_process_environment(**extra: str) -> None:
+    """What an in-process benchmark runs under: fake credentials for moto's mock_aws, the bench
+    stage, quiet logs, no metrics. Set before anything of the app is imported."""
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "SHAREDWATCH_")):
+            del os.environ[name]
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "SHAREDWATCH_STAGE": "bench",
+            "POWERTOOLS_LOG_LEVEL": "ERROR",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            **extra,
+        }
+    )
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SHAREDWATCH_", "PYTHON"))}
     env.update({"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"})

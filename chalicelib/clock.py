@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from chalicelib.errors import InvalidPayload
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -18,6 +20,21 @@ def parse_timestamp(value: str) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def parse_span(doc: dict[str, object], *, required: tuple[str, ...], what: str) -> tuple[datetime, datetime]:
+    """A config document's start and end (ISO 8601, end after start), or the error that says
+    which fields are missing or wrong (a planned event, a maintenance window)."""
+    problems = [f"{n}: required" for n in required if not isinstance(doc.get(n), str) or not str(doc[n]).strip()]
+    if problems:
+        raise InvalidPayload(f"invalid {what}: " + "; ".join(problems), extra={"errors": problems})
+    try:
+        start, end = parse_timestamp(str(doc["start"])), parse_timestamp(str(doc["end"]))
+    except ValueError:
+        raise InvalidPayload("start and end: ISO 8601 timestamps") from None
+    if end <= start:
+        raise InvalidPayload("end: after start")
+    return start, end
 
 
 def isoformat(value: datetime) -> str:

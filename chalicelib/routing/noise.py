@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from chalicelib.clock import parse_timestamp
+from chalicelib.clock import parse_span
 from chalicelib.errors import InvalidPayload
 
 ALL = "all"
@@ -114,19 +114,10 @@ def member_filter(zone: str) -> dict[str, list[str]]:
 def parse_window(doc: Any) -> MaintenanceWindow:
     if not isinstance(doc, dict):
         raise InvalidPayload("a maintenance window is a JSON object")
-    problems = [f"{n}: required" for n in ("id", "start", "end") if not isinstance(doc.get(n), str) or not doc[n]]
     groups = doc.get("groups", [])
     if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
-        problems.append("groups: a list of group slugs (empty: every group)")
-        groups = []
-    if problems:
-        raise InvalidPayload("invalid maintenance window: " + "; ".join(problems), extra={"errors": problems})
-    try:
-        start, end = parse_timestamp(doc["start"]), parse_timestamp(doc["end"])
-    except ValueError:
-        raise InvalidPayload("start and end: ISO 8601 timestamps") from None
-    if end <= start:
-        raise InvalidPayload("end: after start")
+        raise InvalidPayload("groups: a list of group slugs (empty: every group)")
+    start, end = parse_span(doc, required=("id", "start", "end"), what="maintenance window")
     return MaintenanceWindow(str(doc["id"]), start, end, tuple(groups), str(doc.get("reason", "")))
 
 

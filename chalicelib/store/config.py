@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.clock import parse_timestamp, utcnow
+from chalicelib.clock import parse_span, utcnow
 from chalicelib.errors import InvalidPayload
 from chalicelib.routing.escalation import Policy, parse_policy, policy_document
 from chalicelib.routing.noise import MaintenanceWindow, QuietHours, parse_quiet_hours, parse_window
@@ -231,18 +231,7 @@ def save_planned_event(doc: dict[str, Any]) -> PlannedEvent:
 def parse_planned_event(doc: Any) -> PlannedEvent:
     if not isinstance(doc, dict):
         raise InvalidPayload("a planned event is a JSON object")
-    problems = []
-    for name in ("id", "name", "start", "end"):
-        if not isinstance(doc.get(name), str) or not doc[name].strip():
-            problems.append(f"{name}: required")
-    if problems:
-        raise InvalidPayload("invalid planned event: " + "; ".join(problems), extra={"errors": problems})
-    try:
-        start, end = parse_timestamp(doc["start"]), parse_timestamp(doc["end"])
-    except ValueError:
-        raise InvalidPayload("start and end: ISO 8601 timestamps") from None
-    if end <= start:
-        raise InvalidPayload("end: after start")
+    start, end = parse_span(doc, required=("id", "name", "start", "end"), what="planned event")
     return PlannedEvent(key=str(doc.get("series", "*")), start=start, end=end, name=str(doc["name"]))
 
 

@@ -17,8 +17,10 @@ def main() -> int:
     stage = os.environ.setdefault("SHAREDWATCH_STAGE", "dev")
     os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("CDK_DEFAULT_REGION", "us-east-1"))
     os.environ.setdefault("SHAREDWATCH_RESOURCE_PREFIX", f"sharedwatch-{stage}-")
-    if os.environ.get("CDK_OUTDIR"):  # the CLI's output directory, relative to infra/cdk (cdk.json)
-        os.environ["CDK_OUTDIR"] = str(Path(__file__).parent / os.environ["CDK_OUTDIR"])
+    # The CLI's paths are relative to infra/cdk (where cdk.json is); this process moves to the root.
+    for name in ("CDK_OUTDIR", "CDK_PERF_COUNTERS_FILE"):
+        if os.environ.get(name):
+            os.environ[name] = str(Path(__file__).parent / os.environ[name])
     sys.path.insert(0, str(ROOT))
     os.chdir(ROOT)  # chalice packages the project from here and writes chalice.out/ here
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,16 +14,19 @@ import pytest
 from infra.local.launcher import RunningStack, launch
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    # Schedules every 3 s and configuration read fresh, so an escalation or a rule changed
-    # through the API shows within a test's patience; everything else as `make run` has it.
-    running = launch(
-        tmp_path_factory.mktemp("stack"), extra_args=("--schedule-every", "3", "--config-cache-seconds", "0")
-    )
+def running_stack(state: Path) -> Iterator[RunningStack]:
+    """The stack as `make run` has it, except: schedules every 3 s and configuration read fresh,
+    so an escalation or a rule changed through the API shows within a test's patience. Stops
+    with Ctrl-C, as a person would, and must exit cleanly."""
+    running = launch(state, extra_args=("--schedule-every", "3", "--config-cache-seconds", "0"))
     yield running
     code, rest = running.stop()
     assert code == 0, rest
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    yield from running_stack(tmp_path_factory.mktemp("stack"))
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from infra.local.launcher import RunningStack, launch
+from infra.local.launcher import RunningStack
+from tests.e2e.conftest import running_stack
 from tests.e2e.test_local_stack import _post_mention
 from tests.support import MENTION
 
@@ -36,12 +37,7 @@ STREAM = [
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     """A stack of its own: the wall shows everything, and other tests' incidents would be on it."""
-    running = launch(
-        tmp_path_factory.mktemp("wall-stack"), extra_args=("--schedule-every", "3", "--config-cache-seconds", "0")
-    )
-    yield running
-    code, rest = running.stop()
-    assert code == 0, rest
+    yield from running_stack(tmp_path_factory.mktemp("wall-stack"))
 
 
 def _wall(stack: RunningStack, browser: Any, *, lobby: bool = False, interval: int = POLL_SECONDS) -> Any:
