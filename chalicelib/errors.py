@@ -115,3 +115,11 @@ class Conflict(SharedwatchError):
     status = 409
     title = "Conflict"
     slug = "conflict"
+
+
+class InvalidConfiguration(SharedwatchError):
+    """A rule, policy, group or window that cannot be saved: 400, saying which part is wrong."""
+
+    status = 400
+    title = "Invalid configuration"
+    slug = "invalid-configuration"

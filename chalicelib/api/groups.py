@@ -13,7 +13,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import aws
 from chalicelib.api.auth import require_token
-from chalicelib.api.problems import json_response, problem_view, read_json
+from chalicelib.api.problems import configuration_view, json_response, problem_view, read_json
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.notify.topics import ensure_group_topic
 from chalicelib.routing.noise import check_zone, member_filter
@@ -84,6 +84,7 @@ def list_groups() -> Response:
 
 @bp.route("/api/groups/{slug}", methods=["PUT"], content_types=["*/*"])
 @problem_view
+@configuration_view
 def put_group(slug: str) -> Response:
     require_token(bp.current_request)
     if not _SLUG.match(slug):
@@ -183,6 +184,7 @@ def list_departments() -> Response:
 
 @bp.route("/api/departments/{slug}", methods=["PUT"], content_types=["*/*"])
 @problem_view
+@configuration_view
 def put_department(slug: str) -> Response:
     require_token(bp.current_request)
     doc = read_json(bp.current_request)

@@ -9,7 +9,14 @@ from typing import Any, ParamSpec
 
 from chalice.app import Request, Response
 
-from chalicelib.errors import MalformedBody, PayloadTooLarge, SharedwatchError, UnsupportedMediaType
+from chalicelib.errors import (
+    InvalidConfiguration,
+    InvalidPayload,
+    MalformedBody,
+    PayloadTooLarge,
+    SharedwatchError,
+    UnsupportedMediaType,
+)
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 
@@ -53,6 +60,20 @@ def problem_view(view: Callable[P, Response]) -> Callable[P, Response]:
                 detail="the request could not be completed; it has been logged",
                 slug="internal",
             )
+
+    return wrapper
+
+
+def configuration_view(view: Callable[P, Response]) -> Callable[P, Response]:
+    """Saving configuration (rules, policies, groups, windows): what does not validate is a 400
+    that says which part is wrong, and nothing of it is stored."""
+
+    @functools.wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
+        try:
+            return view(*args, **kwargs)
+        except InvalidPayload as exc:
+            raise InvalidConfiguration(exc.detail, extra=exc.extra) from None
 
     return wrapper
 

@@ -9,7 +9,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import require_token
-from chalicelib.api.problems import json_response, problem_view, read_json
+from chalicelib.api.problems import configuration_view, json_response, problem_view, read_json
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.records import Report
@@ -72,6 +72,7 @@ def list_rules() -> Response:
 
 @bp.route("/api/rules/{rule_id}", methods=["PUT"], content_types=["*/*"])
 @problem_view
+@configuration_view
 def put_rule(rule_id: str) -> Response:
     doc = _admin_json()
     if not isinstance(doc, dict):
@@ -105,6 +106,7 @@ def delete_rule(rule_id: str) -> Response:
 
 @bp.route("/api/default-route", methods=["PUT"], content_types=["*/*"])
 @problem_view
+@configuration_view
 def put_default_route() -> Response:
     doc = _admin_json()
     groups = doc.get("groups") if isinstance(doc, dict) else None
@@ -117,6 +119,7 @@ def put_default_route() -> Response:
 
 @bp.route("/api/policies/{policy_id}", methods=["PUT"], content_types=["*/*"])
 @problem_view
+@configuration_view
 def put_policy(policy_id: str) -> Response:
     doc = _admin_json()
     if not isinstance(doc, dict):
@@ -130,6 +133,7 @@ def put_policy(policy_id: str) -> Response:
 
 @bp.route("/api/maintenance/{window_id}", methods=["PUT"], content_types=["*/*"])
 @problem_view
+@configuration_view
 def put_window(window_id: str) -> Response:
     doc = _admin_json()
     if not isinstance(doc, dict):

@@ -23,6 +23,7 @@ GROUPS = (
     Group("crisis-team", "Crisis team", "Urgent reports and anything that could become a story."),
     Group("executives", "Executives", "Told when something is critical.", quiet_hours="22:00-07:00"),
     Group("legal", "Legal", "Lawsuits, injuries, discrimination: anything with a legal edge."),
+    Group("on-call", "On call", "Whoever holds the pager tonight: critical incidents, any hour."),
 )
 
 # Not acknowledged in 15 minutes: the crisis team; in an hour: the executives. Reminded every
@@ -95,7 +96,7 @@ RULES: tuple[dict[str, Any], ...] = (
         "name": "Critical mentions reach the executives",
         "order": 28,
         "when": {"kind": "mention", "severity_at_least": "critical"},
-        "notify": ["executives"],
+        "notify": ["executives", "on-call"],
     },
     {
         "id": "urgent-reports",

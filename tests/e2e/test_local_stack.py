@@ -127,8 +127,14 @@ def test_mail_to_the_reports_address_is_routed_and_spoofs_are_not(stack: Running
         client.send_message(spoof, from_addr="mallory@attacker.test")
     entries = _wait_for(stack, lambda es: any("e2e mail" in (e.get("subject") or "") for e in es))
     assert any("e2e mail" in (e.get("subject") or "") for e in entries)
+    # The employee who sent it gets a receipt (SES; the local outbox shows it) with the status link.
+    receipts = _wait_for(stack, lambda es: any(e.get("to") == f"dana@{domain}" for e in es))
+    [receipt] = [e for e in receipts if e.get("to") == f"dana@{domain}"]
+    assert receipt["subject"].startswith("We got your report") and "/report/" in receipt["email"]
     time.sleep(0.5)
-    assert not any("e2e spoof" in (e.get("subject") or "") for e in _outbox(stack))
+    outbox = _outbox(stack)
+    assert not any("e2e spoof" in (e.get("subject") or "") for e in outbox)
+    assert not any(e.get("to") in ("ceo@" + domain, "mallory@attacker.test") for e in outbox)  # quarantined: no receipt
 
 
 def test_mail_for_another_mailbox_is_refused(stack: RunningStack) -> None:

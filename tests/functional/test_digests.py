@@ -67,4 +67,4 @@ def test_departments_are_managed_through_the_admin_api(harness: Harness) -> None
     bad = harness.client.http.put(
         "/api/departments/cargo", body=json.dumps({"name": "", "group": "ghosts"}).encode(), headers=ADMIN
     )
-    assert bad.status_code == 422 and len(json.loads(bad.body)["errors"]) == 2
+    assert bad.status_code == 400 and len(json.loads(bad.body)["errors"]) == 2

@@ -45,15 +45,15 @@ def test_rules_test_says_which_rules_match_and_why(harness: Harness) -> None:
 def test_a_bad_rule_is_refused_saying_which_condition_is_wrong_and_nothing_is_stored(harness: Harness) -> None:
     before = ConfigModel.count("rule")
     bad = {"when": {"severity_at_least": "huge", "sentiment": ["negative"], "colour": "red"}, "notify": ["social-team"]}
-    problem = _problem(_call(harness, "put", "/api/rules/bad-one", bad), 422)
+    problem = _problem(_call(harness, "put", "/api/rules/bad-one", bad), 400)
     assert problem["errors"] == [
         "when.severity_at_least: one of low, medium, high, critical",
         "when.colour: unknown condition; known: " + problem["errors"][1].split("known: ")[1],
     ]
-    unknown_group = _problem(_call(harness, "put", "/api/rules/r", {"when": {}, "notify": ["nobody"]}), 422)
+    unknown_group = _problem(_call(harness, "put", "/api/rules/r", {"when": {}, "notify": ["nobody"]}), 400)
     assert "no group 'nobody'" in unknown_group["detail"]
     no_policy = {"when": {}, "notify": ["legal"], "escalation": "missing"}
-    assert "no policy 'missing'" in _problem(_call(harness, "put", "/api/rules/r", no_policy), 422)["detail"]
+    assert "no policy 'missing'" in _problem(_call(harness, "put", "/api/rules/r", no_policy), 400)["detail"]
     assert ConfigModel.count("rule") == before
     good = {"when": {"risk": True}, "notify": ["legal"], "owner": "legal", "order": 5}
     assert _call(harness, "put", "/api/rules/risk-to-legal", good).json_body["owner"] == "legal"
@@ -81,7 +81,7 @@ def test_a_bad_member_or_group_says_what_is_wrong(harness: Harness) -> None:
         "timezone: 'Mars/Olympus' is not an IANA time zone (e.g. Europe/Paris)",
     ]
     _problem(_call(harness, "post", "/api/groups/nobody/members", {"protocol": "email"}), 404)
-    group = _problem(_call(harness, "put", "/api/groups/night", {"quiet_hours": "late", "grace_minutes": -1}), 422)
+    group = _problem(_call(harness, "put", "/api/groups/night", {"quiet_hours": "late", "grace_minutes": -1}), 400)
     assert len(group["errors"]) == 2
     _problem(_call(harness, "get", "/api/groups", headers={"authorization": "Bearer wrong"}), 401)
     created = _call(harness, "put", "/api/groups/night-shift", {"name": "Night shift", "quiet_hours": "08:00-16:00"})
@@ -90,6 +90,6 @@ def test_a_bad_member_or_group_says_what_is_wrong(harness: Harness) -> None:
 
 def test_a_bad_policy_or_window_is_refused(harness: Harness) -> None:
     policy = {"levels": [{"after_minutes": 10, "notify": ["ghosts"]}]}
-    assert "no group 'ghosts'" in _problem(_call(harness, "put", "/api/policies/p", policy), 422)["detail"]
+    assert "no group 'ghosts'" in _problem(_call(harness, "put", "/api/policies/p", policy), 400)["detail"]
     window = {"start": "2026-11-24T03:00:00Z", "end": "2026-11-24T02:00:00Z"}
-    assert _problem(_call(harness, "put", "/api/maintenance/w", window), 422)["detail"] == "end: after start"
+    assert _problem(_call(harness, "put", "/api/maintenance/w", window), 400)["detail"] == "end: after start"
