@@ -95,8 +95,12 @@ def sketch(text: str) -> tuple[int, ...]:
     share most of their 3-grams share most of their k smallest hashes, so reposts and
     copy-paste campaigns meet on at least one (crc32: fast, and stable across processes)."""
     words = normalized_words(text)
-    grams = {" ".join(words[i : i + 3]) for i in range(len(words) - 2)} if len(words) >= 3 else set(words)
-    return tuple(heapq.nsmallest(SKETCH_SIZE, {zlib.crc32(g.encode()) for g in grams}))
+    if len(words) >= 3:
+        grams = {f"{a} {b} {c}" for a, b, c in zip(words, words[1:], words[2:], strict=False)}  # the shorter ends it
+    else:
+        grams = set(words)
+    # sorted()[:k] over a tweet's few dozen hashes is faster than heapq.nsmallest, same result.
+    return tuple(sorted({zlib.crc32(g.encode()) for g in grams})[:SKETCH_SIZE])
 
 
 def resemblance(a: tuple[int, ...], b: tuple[int, ...]) -> float:

@@ -185,6 +185,12 @@ _SCRIPTS = (
 )
 
 
+_LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
+for _lang, _stop in _STOPWORDS.items():
+    for _w in _stop:
+        _LANGUAGES_OF[_w] = (*_LANGUAGES_OF.get(_w, ()), _lang)
+
+
 def detect(text: str, hint: str = "", *, tokens: list[str] | None = None) -> str:
     if hint:
         return hint.lower().split("-")[0][:8]
@@ -195,7 +201,10 @@ def detect(text: str, hint: str = "", *, tokens: list[str] | None = None) -> str
     words = [w.lower() for w in _WORD.findall(text)] if tokens is None else tokens
     if not words:
         return "und"
-    scores = {lang: sum(1 for w in words if w in stop) for lang, stop in _STOPWORDS.items()}
+    scores = dict.fromkeys(_STOPWORDS, 0)  # one pass over the words, not one per language
+    for w in words:
+        for lang in _LANGUAGES_OF.get(w, ()):
+            scores[lang] += 1
     best = max(scores, key=lambda k: scores[k])
     if scores[best] == 0:
         return "en" if all(w.isascii() for w in words) else "und"

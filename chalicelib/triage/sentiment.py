@@ -218,27 +218,131 @@ class Sentiment:
 
 
 def _fast_class() -> Any:
-    """VADER's SentimentIntensityAnalyzer with its per-character emoji pass skipped for ASCII text
-    (which cannot hold an emoji): otherwise the same steps as vaderSentiment 3.3.2's
-    polarity_scores (MIT licence), and a test holds the two equal. A quarter faster."""
-    from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentimentIntensityAnalyzer, SentiText
+    """VADER's SentimentIntensityAnalyzer (vaderSentiment 3.3.2, MIT licence) with the same steps
+    and the same quirks, computed faster: each word is lower-cased once per text instead of once
+    per check (VADER lower-cases the whole sentence again for every negation and idiom check),
+    and ASCII text skips the per-character emoji pass (it cannot hold an emoji). A test holds the
+    scores equal to VADER's; bench/ measures the speed."""
+    import string
+
+    from vaderSentiment.vaderSentiment import (
+        B_INCR,
+        BOOSTER_DICT,
+        C_INCR,
+        N_SCALAR,
+        NEGATE,
+        SPECIAL_CASES,
+        SentimentIntensityAnalyzer,
+    )
+
+    negate = frozenset(NEGATE)
+    punctuation = string.punctuation
+    assert B_INCR  # (imported so a change of VADER's constants shows up here)
+
+    def negated(word: str) -> bool:
+        return word in negate or "n't" in word
+
+    def special_idioms(valence: float, low: list[str], i: int) -> float:
+        # VADER's _special_idioms_check on the lowered words (i >= 3 whenever it is called).
+        w3, w2, w1, w0 = low[i - 3], low[i - 2], low[i - 1], low[i]
+        for seq in (f"{w1} {w0}", f"{w2} {w1} {w0}", f"{w2} {w1}", f"{w3} {w2} {w1}", f"{w3} {w2}"):
+            if seq in SPECIAL_CASES:
+                valence = SPECIAL_CASES[seq]
+                break
+        n = len(low)
+        if n - 1 > i:
+            zeroone = f"{w0} {low[i + 1]}"
+            if zeroone in SPECIAL_CASES:
+                valence = SPECIAL_CASES[zeroone]
+        if n - 1 > i + 1:
+            zeroonetwo = f"{w0} {low[i + 1]} {low[i + 2]}"
+            if zeroonetwo in SPECIAL_CASES:
+                valence = SPECIAL_CASES[zeroonetwo]
+        for n_gram in (f"{w3} {w2} {w1}", f"{w3} {w2}", f"{w2} {w1}"):
+            if n_gram in BOOSTER_DICT:
+                valence = valence + BOOSTER_DICT[n_gram]
+        return valence
+
+    def negation(valence: float, low: list[str], start_i: int, i: int) -> float:
+        # VADER's _negation_check, operator precedence included.
+        if start_i == 0:
+            if negated(low[i - 1]):
+                valence = valence * N_SCALAR
+        elif start_i == 1:
+            if low[i - 2] == "never" and (low[i - 1] == "so" or low[i - 1] == "this"):
+                valence = valence * 1.25
+            elif low[i - 2] == "without" and low[i - 1] == "doubt":
+                pass
+            elif negated(low[i - 2]):
+                valence = valence * N_SCALAR
+        elif (low[i - 3] == "never" and (low[i - 2] == "so" or low[i - 2] == "this")) or (
+            low[i - 1] == "so" or low[i - 1] == "this"
+        ):
+            valence = valence * 1.25
+        elif low[i - 3] == "without" and (low[i - 2] == "doubt" or low[i - 1] == "doubt"):
+            pass
+        elif negated(low[i - 3]):
+            valence = valence * N_SCALAR
+        return valence
 
     class FastAnalyzer(SentimentIntensityAnalyzer):  # type: ignore[misc]
         def polarity_scores(self, text: str) -> dict[str, float]:
             if not text.isascii():
                 return dict(super().polarity_scores(text))
             text = text.strip()
-            sentitext = SentiText(text)
-            sentiments: list[float] = []
-            words = sentitext.words_and_emoticons
+            words = []
+            for token in text.split():  # SentiText._words_and_emoticons
+                stripped = token.strip(punctuation)
+                words.append(token if len(stripped) <= 2 else stripped)
+            caps = sum(1 for w in words if w.isupper())
+            is_cap_diff = 0 < caps < len(words)  # allcap_differential
+            low = [w.lower() for w in words]
+            lexicon = self.lexicon
             last = len(words) - 1
-            for i, item in enumerate(words):
-                lowered = item.lower()
-                if lowered in BOOSTER_DICT or (i < last and lowered == "kind" and words[i + 1].lower() == "of"):
+            sentiments: list[float] = []
+            for i, lowered in enumerate(low):
+                if lowered in BOOSTER_DICT or (i < last and lowered == "kind" and low[i + 1] == "of"):
                     sentiments.append(0)
                     continue
-                sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
-            sentiments = self._but_check(words, sentiments)
+                valence: float = 0
+                if lowered in lexicon:
+                    valence = lexicon[lowered]
+                    if lowered == "no" and i != last and low[i + 1] in lexicon:
+                        valence = 0.0
+                    if (
+                        (i > 0 and low[i - 1] == "no")
+                        or (i > 1 and low[i - 2] == "no")
+                        or (i > 2 and low[i - 3] == "no" and low[i - 1] in ("or", "nor"))
+                    ):
+                        valence = lexicon[lowered] * N_SCALAR
+                    if is_cap_diff and words[i].isupper():
+                        valence = valence + C_INCR if valence > 0 else valence - C_INCR
+                    for start_i in range(3):
+                        j = i - (start_i + 1)
+                        if i > start_i and low[j] not in lexicon:
+                            s = 0.0  # scalar_inc_dec
+                            if low[j] in BOOSTER_DICT:
+                                s = BOOSTER_DICT[low[j]]
+                                if valence < 0:
+                                    s *= -1
+                                if is_cap_diff and words[j].isupper():
+                                    s = s + C_INCR if valence > 0 else s - C_INCR
+                            if start_i == 1 and s != 0:
+                                s = s * 0.95
+                            if start_i == 2 and s != 0:
+                                s = s * 0.9
+                            valence = valence + s
+                            valence = negation(valence, low, start_i, i)
+                            if start_i == 2:
+                                valence = special_idioms(valence, low, i)
+                    if i > 1 and low[i - 1] not in lexicon and low[i - 1] == "least":  # _least_check
+                        if low[i - 2] != "at" and low[i - 2] != "very":
+                            valence = valence * N_SCALAR
+                    elif i > 0 and low[i - 1] not in lexicon and low[i - 1] == "least":
+                        valence = valence * N_SCALAR
+                sentiments.append(valence)
+            if "but" in low:
+                sentiments = self._but_check(words, sentiments)  # VADER's own, quirks and all
             return dict(self.score_valence(sentiments, text))
 
     return FastAnalyzer

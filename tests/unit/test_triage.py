@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import Any
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chalicelib.errors import InvalidPayload
 from chalicelib.triage import triage_text
@@ -124,3 +129,28 @@ def test_the_fast_analyzer_scores_exactly_like_vader(text: str) -> None:
     from chalicelib.triage.sentiment import _fast_class
 
     assert _fast_class()().polarity_scores(text) == SentimentIntensityAnalyzer().polarity_scores(text)
+
+
+_VADER_WORDS = [
+    "good", "GOOD", "bad", "BAD", "great", "terrible", "love", "hate", "no", "not", "never", "isn't", "don't",
+    "but", "BUT", "least", "at", "very", "kind", "of", "sort", "so", "this", "without", "doubt", "the", "shit",
+    "bomb", "extremely", "barely", "or", "nor", "delayed", "flight", "crew", "!", "?", ":)", "...", "kinda",
+    "hardly", "LOL", "yeah", "right", "die", "for", "to", "cut", "mustard", "wtf", "Thanks", "please",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_VADER_WORDS), max_size=25), st.sampled_from(["", "!", "!!!", "??", "."]))
+@settings(max_examples=400, deadline=None)
+def test_the_fast_analyzer_agrees_with_vader_on_any_mix_of_its_tricky_words(words: list[str], end: str) -> None:
+    text = " ".join(words) + end
+    fast, stock = _both_analyzers()
+    assert fast.polarity_scores(text) == stock.polarity_scores(text)
+
+
+@lru_cache(maxsize=1)
+def _both_analyzers() -> tuple[Any, Any]:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from chalicelib.triage.sentiment import _fast_class
+
+    return _fast_class()(), SentimentIntensityAnalyzer()
