@@ -233,6 +233,7 @@ def _fast_class() -> Any:
         NEGATE,
         SPECIAL_CASES,
         SentimentIntensityAnalyzer,
+        normalize,
     )
 
     negate = frozenset(NEGATE)
@@ -286,10 +287,43 @@ def _fast_class() -> Any:
         return valence
 
     class FastAnalyzer(SentimentIntensityAnalyzer):  # type: ignore[misc]
+        def _prepared(self, text: str) -> str:
+            """VADER's emoji pass (ASCII text cannot hold an emoji: skipped), then strip()."""
+            if text.isascii():
+                return text.strip()
+            emojis = self.emojis
+            out: list[str] = []
+            prev_space = True
+            for char in text:
+                if char in emojis:
+                    if not prev_space:
+                        out.append(" ")
+                    out.append(emojis[char])
+                    prev_space = False
+                else:
+                    out.append(char)
+                    prev_space = char == " "
+            return "".join(out).strip()
+
         def polarity_scores(self, text: str) -> dict[str, float]:
-            if not text.isascii():
-                return dict(super().polarity_scores(text))
-            text = text.strip()
+            text = self._prepared(text)
+            return dict(self.score_valence(self._valences(text), text))
+
+        def compound(self, text: str) -> float:
+            """polarity_scores(text)["compound"], without the pos/neg/neu shares nobody reads."""
+            text = self._prepared(text)
+            sentiments = self._valences(text)
+            if not sentiments:
+                return 0.0
+            total = float(sum(sentiments))
+            emphasis = self._punctuation_emphasis(text)
+            if total > 0:
+                total += emphasis
+            elif total < 0:
+                total -= emphasis
+            return float(round(normalize(total), 4))
+
+        def _valences(self, text: str) -> list[float]:
             words = []
             for token in text.split():  # SentiText._words_and_emoticons
                 stripped = token.strip(punctuation)
@@ -343,7 +377,7 @@ def _fast_class() -> Any:
                 sentiments.append(valence)
             if "but" in low:
                 sentiments = self._but_check(words, sentiments)  # VADER's own, quirks and all
-            return dict(self.score_valence(sentiments, text))
+            return sentiments
 
     return FastAnalyzer
 
@@ -510,7 +544,7 @@ def analyse(text: str, *, tokens: list[str] | None = None) -> Sentiment:
         or any(p in lowered for p in REQUEST_PHRASES)
     )
     analyzer = _courtesy_free() if (failure or request) else _analyzer()
-    compound = float(analyzer.polarity_scores(expand_hashtags(text))["compound"])
+    compound = analyzer.compound(expand_hashtags(text))
     if failure and NEGATIVE_AT < compound < STRONG_PRAISE_AT and not _QUESTION_ONLY.match(text.strip()):
         # A service failure reported without strong praise is a complaint, however politely put.
         return Sentiment(

@@ -136,6 +136,7 @@ _VADER_WORDS = [
     "but", "BUT", "least", "at", "very", "kind", "of", "sort", "so", "this", "without", "doubt", "the", "shit",
     "bomb", "extremely", "barely", "or", "nor", "delayed", "flight", "crew", "!", "?", ":)", "...", "kinda",
     "hardly", "LOL", "yeah", "right", "die", "for", "to", "cut", "mustard", "wtf", "Thanks", "please",
+    "😀", "😡", "✈️", "café", "x😀y",
 ]  # fmt: skip
 
 
@@ -144,7 +145,8 @@ _VADER_WORDS = [
 def test_the_fast_analyzer_agrees_with_vader_on_any_mix_of_its_tricky_words(words: list[str], end: str) -> None:
     text = " ".join(words) + end
     fast, stock = _both_analyzers()
-    assert fast.polarity_scores(text) == stock.polarity_scores(text)
+    expected = stock.polarity_scores(text)
+    assert fast.polarity_scores(text) == expected and fast.compound(text) == expected["compound"]
 
 
 @lru_cache(maxsize=1)
