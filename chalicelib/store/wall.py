@@ -125,7 +125,7 @@ def fold(snapshot: dict[str, Any], day: dict[str, Any], batch: Sequence[Seen], *
         minute = f"{now:%Y-%m-%dT%H:%M}"
         _bump(minutes, minute, sentiment, entry["score"], 3)
         _bump(hours, f"{now:%Y-%m-%dT%H}", sentiment, entry["score"], 4)
-        for dept in entry["departments"] or (["unassigned"] if isinstance(s, Mention) else []):
+        for dept in entry["departments"]:  # praise no team earned is on the stream, not the ledger
             counts = departments.setdefault(dept, [0, 0])
             if sentiment == "positive":
                 counts[0] += 1
