@@ -243,9 +243,18 @@ def _fast_class() -> Any:
     def negated(word: str) -> bool:
         return word in negate or "n't" in word
 
+    # Every word of VADER's special-case idioms and multi-word boosters: a window holding none
+    # of them cannot match one, and most windows do not (the check then costs four lookups).
+    idiom_words = frozenset(w for phrase in (*SPECIAL_CASES, *BOOSTER_DICT) if " " in phrase for w in phrase.split())
+
     def special_idioms(valence: float, low: list[str], i: int) -> float:
         # VADER's _special_idioms_check on the lowered words (i >= 3 whenever it is called).
         w3, w2, w1, w0 = low[i - 3], low[i - 2], low[i - 1], low[i]
+        after = low[i + 1 : i + 3]
+        if not (w3 in idiom_words or w2 in idiom_words or w1 in idiom_words or w0 in idiom_words) and not any(
+            w in idiom_words for w in after
+        ):
+            return valence
         for seq in (f"{w1} {w0}", f"{w2} {w1} {w0}", f"{w2} {w1}", f"{w3} {w2} {w1}", f"{w3} {w2}"):
             if seq in SPECIAL_CASES:
                 valence = SPECIAL_CASES[seq]
