@@ -29,6 +29,15 @@ MENTION: dict[str, Any] = {
     "engagement": {"likes": 12, "shares": 3, "replies": 1},
 }
 
+# A negative mention with a risk term and reach: high severity, an incident at once.
+CRISIS: dict[str, Any] = {
+    **MENTION,
+    "id": "7001",
+    "url": "https://x.com/dana/status/7001",
+    "text": "Our flight crew refused to help my disabled son and we are filing a lawsuit. Disgusting.",
+    "author": {"handle": "dana", "name": "Dana", "followers": 52000},
+}
+
 
 def signed_headers(body: bytes, *, secret: str = SECRET, msg_id: str | None = None) -> dict[str, str]:
     msg_id = msg_id or f"msg_{uuid.uuid4().hex}"

@@ -35,6 +35,19 @@ class Harness:
     queue_url: str
     sqs: Any
 
+    def mention_stream_event(self) -> dict[str, Any]:
+        """Every record on the mentions table's stream, as one Lambda event (to hand a handler the
+        same batch more than once, or while a fault is injected)."""
+        from chalicelib.store.models import MentionModel
+        from infra.local.stream_pump import lambda_event
+
+        streams, ddb = self.pump._streams, self.pump._ddb
+        arn = ddb.describe_table(TableName=MentionModel.Meta.table_name)["Table"]["LatestStreamArn"]
+        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+        records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+        return dict(lambda_event(records, arn, "us-east-1"))
+
     def deliveries(self) -> list[dict[str, Any]]:
         """Every SNS delivery that reached the stakeholder topics so far (drains the queue)."""
         out: list[dict[str, Any]] = []

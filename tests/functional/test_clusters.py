@@ -75,16 +75,9 @@ def test_a_copy_paste_campaign_becomes_an_incident_with_a_timeline(harness: Harn
 
 def test_a_redelivered_stream_batch_counts_nothing_twice(harness: Harness) -> None:
     from infra.local.handlers import resolve
-    from infra.local.stream_pump import lambda_event
 
     _post(harness, envelope())
-    streams, ddb = harness.pump._streams, harness.pump._ddb
-    from chalicelib.store.models import MentionModel
-
-    arn = ddb.describe_table(TableName=MentionModel.Meta.table_name)["Table"]["LatestStreamArn"]
-    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
-    event = lambda_event(streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"], arn, "us-east-1")
+    event = harness.mention_stream_event()
     handler = resolve("chalicelib.handlers.stream.on_mention_stored")
     handler(event, None)
     handler(event, None)

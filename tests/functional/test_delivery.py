@@ -67,23 +67,11 @@ def test_the_schedule_publishes_claims_that_were_never_sent(harness: Harness, no
         Fault(aws.sns(), "PublishBatch", lambda _: aws_error("Throttling", 400, xml=True)),
         pytest.raises(Exception, match="failed"),
     ):
-        resolve("chalicelib.handlers.stream.on_mention_stored")(_stream_event(harness), None)
+        resolve("chalicelib.handlers.stream.on_mention_stored")(harness.mention_stream_event(), None)
     assert retry_stale(now=utcnow()) == (0, 0)  # too fresh: a stream retry may still be under way
     assert retry_stale(now=utcnow() + timedelta(minutes=3)) == (2, 0)
     assert len(harness.deliveries()) == 2
     assert retry_stale(now=utcnow() + timedelta(minutes=3)) == (0, 0)
-
-
-def _stream_event(harness: Harness) -> dict[str, Any]:
-    from infra.local.stream_pump import lambda_event
-
-    streams = harness.pump._streams
-    ddb = harness.pump._ddb
-    arn = ddb.describe_table(TableName=MentionModel.Meta.table_name)["Table"]["LatestStreamArn"]
-    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
-    records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
-    return lambda_event(records, arn, "us-east-1")
 
 
 def test_a_throttle_that_passes_is_retried_with_backoff_and_stores_once(

@@ -16,17 +16,11 @@ from chalicelib.notify.delivery import flush_held
 from chalicelib.routing.incidents import escalate_due
 from chalicelib.store import config
 from chalicelib.store.models import DeliveryModel, IncidentModel, ReportModel
+from infra.local.handlers import resolve
 from tests.functional.conftest import Harness
-from tests.support import MENTION, Fault, aws_error, batch_envelope, envelope, signed_headers
+from tests.support import CRISIS, MENTION, Fault, aws_error, batch_envelope, envelope, signed_headers
 
 ADMIN = {"authorization": "Bearer admin-test-token", "content-type": "application/json"}
-CRISIS = {
-    **MENTION,
-    "id": "7001",
-    "url": "https://x.com/dana/status/7001",
-    "text": "Our flight crew refused to help my disabled son and we are filing a lawsuit. Disgusting.",
-    "author": {"handle": "dana", "name": "Dana", "followers": 52000},
-}
 
 
 def _post(h: Harness, body: bytes) -> None:
@@ -333,7 +327,7 @@ def test_a_delivery_that_keeps_failing_is_dead_lettered_and_retried_by_an_admin(
         Fault(aws.sns(), "PublishBatch", lambda _: aws_error("KMSDisabled", 400, xml=True)),
         pytest.raises(Exception, match="failed"),
     ):
-        _run_stream(harness)
+        resolve("chalicelib.handlers.stream.on_mention_stored")(harness.mention_stream_event(), None)
     with Fault(aws.sns(), "Publish", lambda _: aws_error("KMSDisabled", 400, xml=True)):
         for minute in range(delivery.MAX_ATTEMPTS):
             delivery.retry_stale(now=datetime.now(UTC) + timedelta(minutes=3 + minute))
@@ -345,52 +339,3 @@ def test_a_delivery_that_keeps_failing_is_dead_lettered_and_retried_by_an_admin(
     retried = _api(harness, "post", f"/api/deliveries/{dead[0]['id']}/retry", {})
     assert retried.json_body["status"] == "sent"
     assert len(harness.deliveries()) == 1
-
-
-def _run_stream(harness: Harness) -> None:
-    from infra.local.handlers import resolve
-    from infra.local.stream_pump import lambda_event
-
-    streams, ddb = harness.pump._streams, harness.pump._ddb
-    from chalicelib.store.models import MentionModel
-
-    arn = ddb.describe_table(TableName=MentionModel.Meta.table_name)["Table"]["LatestStreamArn"]
-    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
-    event = lambda_event(streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"], arn, "us-east-1")
-    resolve("chalicelib.handlers.stream.on_mention_stored")(event, None)
-
-
-def test_a_resolved_incident_that_comes_back_is_reopened_and_one_that_flaps_is_not_paged_again(
-    harness: Harness,
-) -> None:
-    from chalicelib.clock import utcnow
-    from chalicelib.routing.incidents import resolve
-
-    _post(harness, envelope(CRISIS))
-    harness.pump.pump_once()
-    [incident] = IncidentModel.scan()
-    harness.deliveries()
-    for n in range(3):
-        resolve(incident_id=incident.incident_id, group="crisis-team", by="", now=utcnow())
-        again = {**CRISIS, "id": f"71{n}", "url": f"https://x.com/e{n}/status/71{n}", "author": {"handle": f"e{n}"}}
-        again["text"] = f"RT @dana: {CRISIS['text']}"
-        _post(harness, envelope(again))
-        harness.pump.pump_once()
-        notices = [d for d in harness.deliveries() if d["item_kind"] == "incident"]
-        row = IncidentModel.get(incident.incident_id)
-        if n < 2:
-            assert notices and all("Incident reopened" in d["email"] for d in notices) and row.status == "open"
-        else:  # the third return within the hour: flapping, noted, nobody paged
-            assert notices == [] and row.status == "resolved"
-            assert json.loads(row.timeline[-1])["note"] == "flapping: not notified again"
-
-
-def test_a_reporter_who_left_an_email_gets_a_receipt_once_and_an_anonymous_one_gets_none(harness: Harness) -> None:
-    _report(harness, "Someone posted our boarding pass photo", "https://x.com/zed/status/42", email="kim@example.com")
-    _report(harness, "A rude comment about our crew", "https://x.com/zed/status/43")
-    harness.pump.pump_once()
-    harness.pump.pump_once()
-    receipts = [m for m in _ses_messages() if m.subject.startswith("We got your report")]
-    assert len(receipts) == 1 and receipts[0].destinations["ToAddresses"] == ["kim@example.com"]
-    assert "Social team has it." in receipts[0].body and "/report/" in receipts[0].body

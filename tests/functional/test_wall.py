@@ -11,7 +11,7 @@ import pytest
 from chalicelib import aws
 from chalicelib.api import wall as wall_api
 from tests.functional.conftest import Harness
-from tests.support import MENTION, batch_envelope, envelope, signed_headers
+from tests.support import CRISIS, MENTION, batch_envelope, envelope, signed_headers
 
 DISPLAY = {"authorization": "Bearer display-test-token"}
 ADMIN = {"authorization": "Bearer admin-test-token", "content-type": "application/json"}
@@ -84,14 +84,7 @@ def test_a_lobby_screen_never_gets_handles_links_or_names(harness: Harness) -> N
 
 
 def test_an_incident_takes_the_wall_into_crisis_mode_with_a_code_to_acknowledge(harness: Harness) -> None:
-    crisis = {
-        **MENTION,
-        "id": "7001",
-        "url": "https://x.com/dana/status/7001",
-        "text": "Our flight crew refused to help my disabled son and we are filing a lawsuit. Disgusting.",
-        "author": {"handle": "dana", "followers": 52000},
-    }
-    _post(harness, envelope(crisis))
+    _post(harness, envelope(CRISIS))
     harness.pump.pump_once()
     doc = _poll(harness).json_body
     assert doc["crisis"]["title"].startswith("Our flight crew") and doc["crisis"]["story"]
