@@ -339,3 +339,38 @@ def test_a_delivery_that_keeps_failing_is_dead_lettered_and_retried_by_an_admin(
     retried = _api(harness, "post", f"/api/deliveries/{dead[0]['id']}/retry", {})
     assert retried.json_body["status"] == "sent"
     assert len(harness.deliveries()) == 1
+
+
+def test_a_resolved_incident_that_comes_back_is_reopened_and_one_that_flaps_is_not_paged_again(
+    harness: Harness,
+) -> None:
+    from chalicelib.clock import utcnow
+    from chalicelib.routing.incidents import resolve as resolve_incident
+
+    _post(harness, envelope(CRISIS))
+    harness.pump.pump_once()
+    [incident] = IncidentModel.scan()
+    harness.deliveries()
+    for n in range(3):
+        resolve_incident(incident_id=incident.incident_id, group="crisis-team", by="", now=utcnow())
+        again = {**CRISIS, "id": f"71{n}", "url": f"https://x.com/e{n}/status/71{n}", "author": {"handle": f"e{n}"}}
+        again["text"] = f"RT @dana: {CRISIS['text']}"
+        _post(harness, envelope(again))
+        harness.pump.pump_once()
+        notices = [d for d in harness.deliveries() if d["item_kind"] == "incident"]
+        row = IncidentModel.get(incident.incident_id)
+        if n < 2:
+            assert notices and all("Incident reopened" in d["email"] for d in notices) and row.status == "open"
+        else:  # the third return within the hour: flapping, noted, nobody paged
+            assert notices == [] and row.status == "resolved"
+            assert json.loads(row.timeline[-1])["note"] == "flapping: not notified again"
+
+
+def test_a_reporter_who_left_an_email_gets_a_receipt_once_and_an_anonymous_one_gets_none(harness: Harness) -> None:
+    _report(harness, "Someone posted our boarding pass photo", "https://x.com/zed/status/42", email="kim@example.com")
+    _report(harness, "A rude comment about our crew", "https://x.com/zed/status/43")
+    harness.pump.pump_once()
+    harness.pump.pump_once()
+    receipts = [m for m in _ses_messages() if m.subject.startswith("We got your report")]
+    assert len(receipts) == 1 and receipts[0].destinations["ToAddresses"] == ["kim@example.com"]
+    assert "Social team has it." in receipts[0].body and "/report/" in receipts[0].body
