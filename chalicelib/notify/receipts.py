@@ -37,32 +37,40 @@ def story_lines(*, outcome: str, routed_to: list[str], position: int, lead_minut
     return lines
 
 
+def tell_reporter(*, report_id: str, email: str, text: str, event: str, subject: str, lines: list[str]) -> bool:
+    """One email to the employee behind a report, once per report and event (the delivery log).
+    A mail outage is logged and never fails what called it (routing, an acknowledgement): the
+    status page carries the same news."""
+    status_url = f"{get_settings().public_base_url}/report/{report_id}"
+    body = "\n".join([*lines, "", f"What you reported: {text[:500]}", f"Follow it here: {status_url}"])
+    try:
+        return send_mail(
+            delivery_id=key_for("delivery", f"reporter:{report_id}:{event}"),
+            to=email,
+            subject=subject,
+            body=body,
+            item_id=report_id,
+        )
+    except DeliveryFailed as exc:
+        logger.warning("reporter not told", extra={"report": report_id, "event": event, "error": exc.detail})
+        return False
+
+
 def send_receipt(report: Report, lines: list[str]) -> bool:
-    """Once per report (the delivery log); a mail outage is logged, never fails the routing:
-    the status page carries the same news."""
+    """The receipt at once: where it went, the reporter's place in the story, the tracking id."""
     if not report.reporter_email:
         return False
-    status_url = f"{get_settings().public_base_url}/report/{report.report_id}"
-    body = "\n".join(
-        [
+    return tell_reporter(
+        report_id=report.report_id,
+        email=report.reporter_email,
+        text=report.text,
+        event="received",
+        subject=f"We got your report {report.report_id}",
+        lines=[
             "Thank you: your report reached the team that handles it.",
             "",
             *lines,
             "",
             f"Tracking id: {report.report_id}",
-            f"Follow it here: {status_url}",
-            "",
-            f"What you reported: {report.text[:500]}",
-        ]
+        ],
     )
-    try:
-        return send_mail(
-            delivery_id=key_for("delivery", f"reporter:{report.report_id}:received"),
-            to=report.reporter_email,
-            subject=f"We got your report {report.report_id}",
-            body=body,
-            item_id=report.report_id,
-        )
-    except DeliveryFailed as exc:
-        logger.warning("receipt not sent", extra={"report": report.report_id, "error": exc.detail})
-        return False

@@ -11,8 +11,8 @@ from pynamodb.exceptions import UpdateError
 
 from chalicelib import secrets
 from chalicelib.errors import Conflict, NotFound
-from chalicelib.notify.mail import send_mail
 from chalicelib.notify.messages import render_incident
+from chalicelib.notify.receipts import tell_reporter
 from chalicelib.observability import logger
 from chalicelib.routing import tokens
 from chalicelib.routing.escalation import State, due_steps, next_action_at
@@ -22,7 +22,6 @@ from chalicelib.store import wall
 from chalicelib.store.clusters import timeline_entry
 from chalicelib.store.config import RoutingConfig, load_routing
 from chalicelib.store.models import IncidentModel, ReportModel
-from chalicelib.triage.identity import key_for
 
 DUE = "open"
 
@@ -143,23 +142,13 @@ def tell_reporters(row: IncidentModel, *, event: str, who: str, at: datetime, no
         report.update(actions=[ReportModel.outcome.set(outcome[:600]), ReportModel.outcome_at.set(at)])
         if not report.reporter_email:
             continue
-        status_url = f"{get_settings().public_base_url}/report/{report.report_id}"
-        body = "\n".join(
-            [
-                "Thank you for your report. Here is what became of it:",
-                "",
-                outcome,
-                "",
-                f"What you reported: {report.text[:500]}",
-                f"Follow it here: {status_url}",
-            ]
-        )
-        if send_mail(
-            delivery_id=key_for("delivery", f"reporter:{report.report_id}:{event}"),
-            to=report.reporter_email,
+        if tell_reporter(
+            report_id=report.report_id,
+            email=report.reporter_email,
+            text=report.text,
+            event=event,
             subject=f"Your report {report.report_id} was {event}",
-            body=body,
-            item_id=report.report_id,
+            lines=["Thank you for your report. Here is what became of it:", "", outcome],
         ):
             told += 1
     if told:
