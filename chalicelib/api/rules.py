@@ -13,8 +13,8 @@ from chalicelib.api.problems import configuration_view, json_response, problem_v
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.records import Report
-from chalicelib.routing.escalation import policy_document
-from chalicelib.routing.rules import decide, rule_document
+from chalicelib.routing.escalation import parse_policy, policy_document
+from chalicelib.routing.rules import decide, parse_rule, rule_document
 from chalicelib.sources.base import as_object, mention_from_fields
 from chalicelib.store.config import (
     RoutingConfig,
@@ -84,8 +84,6 @@ def put_rule(rule_id: str) -> Response:
 
 
 def save_rule_checked(doc: dict[str, Any], config: RoutingConfig) -> Any:
-    from chalicelib.routing.rules import parse_rule
-
     rule = parse_rule(doc)  # the condition-by-condition errors first
     _unknown_groups(config, rule.notify, "notify")
     if rule.owner:
@@ -124,8 +122,6 @@ def put_policy(policy_id: str) -> Response:
     doc = _admin_json()
     if not isinstance(doc, dict):
         raise InvalidPayload("an escalation policy is a JSON object")
-    from chalicelib.routing.escalation import parse_policy
-
     policy = parse_policy({**doc, "id": policy_id})
     _unknown_groups(load_routing(), sorted(policy.groups()), "policy")
     return json_response(policy_document(save_policy({**doc, "id": policy_id})))

@@ -150,19 +150,14 @@ def _incident_view(entry: dict[str, Any], *, now: datetime, lobby: bool) -> dict
             key=secrets.signing_key(),
             incident_id=entry["id"],
             action="acknowledge",
-            group=_owner_slug(entry),
+            # Scanned on the office floor: acknowledged on behalf of the incident's owner.
+            group=entry.get("owner_slug") or "crisis-team",
             now=now.replace(minute=0, second=0, microsecond=0),  # one code per hour, so it can be cached
         )
         view["qr"] = _qr(f"{get_settings().public_base_url}/ack/{token}")
     if lobby:
         view["acknowledged_by"] = None
     return view
-
-
-def _owner_slug(entry: dict[str, Any]) -> str:
-    owner = str(entry.get("owner_slug") or entry.get("owner") or "crisis-team")
-    slug = re.sub(r"[^a-z0-9-]+", "-", owner.lower()).strip("-")
-    return slug or "crisis-team"
 
 
 def view(doc: dict[str, Any], *, version: int, now: datetime, lobby: bool, cursor: str) -> dict[str, Any]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -93,7 +92,7 @@ def check_upload(report_id: str, key: str, *, existing: int) -> str:
     return kind
 
 
-def view_url(key: str, *, now: datetime | None = None) -> str:
+def view_url(key: str) -> str:
     """A link for the team to see a screenshot: presigned, valid for a week."""
     url: str = aws.s3().generate_presigned_url(
         "get_object", Params={"Bucket": get_settings().uploads_bucket, "Key": key}, ExpiresIn=7 * 24 * 3600

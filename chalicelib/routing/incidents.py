@@ -4,13 +4,14 @@ who reported it told what became of it. Everything lands on the incident's timel
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
 from chalicelib import secrets
-from chalicelib.errors import Conflict, NotFound
+from chalicelib.errors import NotFound
 from chalicelib.notify.messages import render_incident
 from chalicelib.notify.receipts import tell_reporter
 from chalicelib.observability import logger
@@ -220,9 +221,7 @@ def escalate_due(*, now: datetime, limit: int = 100) -> int:
     return done
 
 
-def incident_document(row: IncidentModel, *, config: RoutingConfig | None = None) -> dict[str, Any]:
-    import json
-
+def incident_document(row: IncidentModel) -> dict[str, Any]:
     return {
         "id": row.incident_id,
         "cluster_id": row.cluster_id,
@@ -240,8 +239,3 @@ def incident_document(row: IncidentModel, *, config: RoutingConfig | None = None
         "next_action_at": row.next_action_at.isoformat() if row.next_action_at else None,
         "timeline": [json.loads(str(entry)) for entry in row.timeline or []],
     }
-
-
-def raise_if_missing_group(config: RoutingConfig, group: str) -> None:
-    if group not in config.groups:
-        raise Conflict(f"group {group!r} does not exist")
