@@ -13,6 +13,7 @@ from chalicelib.api.problems import configuration_view, json_response, problem_v
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.records import Report
+from chalicelib.routing.dispatch import routing_fields
 from chalicelib.routing.escalation import parse_policy, policy_document
 from chalicelib.routing.rules import decide, parse_rule, rule_document
 from chalicelib.sources.base import as_object, mention_from_fields
@@ -190,8 +191,7 @@ def test_rules() -> Response:
         }
     else:
         raise InvalidPayload('send {"mention": {...}} or {"report": {...}}')
-    fields = {**signal.routing_fields(), "story_size": 1, "incident": False, "incident_state": "none"}
-    decision = decide(fields, config.rules, config.default_groups)
+    decision = decide(routing_fields(signal), config.rules, config.default_groups)
     return json_response(
         {
             "triage": triage,

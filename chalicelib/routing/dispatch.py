@@ -87,7 +87,8 @@ class Plan:
         self.tags[n.delivery_id] = tags
 
 
-def _fields(signal: Signal, story: Story | None, incident: IncidentModel | None) -> dict[str, Any]:
+def routing_fields(signal: Signal, story: Story | None = None, incident: IncidentModel | None = None) -> dict[str, Any]:
+    """What rules read: the signal's own fields and what the router knows of its story."""
     return {
         **signal.routing_fields(),
         "story_size": story.size if story else 1,
@@ -280,14 +281,15 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
     clusters = {
         item_id(s): stories[item_id(s)].cluster_id if item_id(s) in stories else f"solo-{item_id(s)}" for s in routable
     }
-    told = _load_told(clusters.values())
+    told = _load_told(clusters.values())  # as stored; written back with what was delivered
+    planned: dict[str, set[str]] = {}
     plan = Plan()
     bundles: dict[str, list[tuple[Signal, Route, str, str]]] = {}
     for original in routable:
         story = stories.get(item_id(original))
         signal = with_velocity(original, story) if isinstance(original, Mention) else original
         incident = incidents.get(story.incident_id) if story and story.incident_id else None
-        decision = decide(_fields(signal, story, incident), config.rules, config.default_groups)
+        decision = decide(routing_fields(signal, story, incident), config.rules, config.default_groups)
         if isinstance(signal, Report):
             names = [group_name(config, r.group) for r in decision.routes]
             record_outcome(signal, story, names)
@@ -302,7 +304,8 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
                     ),
                 )
         cluster = clusters[item_id(signal)]
-        seen = told.setdefault(cluster, set())
+        # What the story's groups were told before, plus what this batch already plans for them.
+        seen = planned.setdefault(cluster, set(told.get(cluster, ())))
         if story is not None and incident is not None:
             change = changes.setdefault(incident.incident_id, IncidentChange(incident))
             _incident_notices(
@@ -327,7 +330,6 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
                 plan.add(render(signal, r, story=story), [(cluster, tag)])
     outcomes, failures = send(plan.outgoing, config=config, now=now)
     changed: set[str] = set()
-    final = _previously(told, plan)
     for item in plan.outgoing:
         n = item.notification
         outcome = outcomes.get(n.delivery_id)
@@ -336,7 +338,7 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
             continue
         counts[outcome] += 1
         for c, tag in plan.tags[n.delivery_id]:
-            final.setdefault(c, set()).add(tag)
+            told.setdefault(c, set()).add(tag)
             changed.add(c)
         if n.delivery_id in plan.timeline and outcome in ("sent", "held"):
             incident_id, group, reasons = plan.timeline[n.delivery_id]
@@ -352,7 +354,7 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
                         channel="sns",
                     )
                 )
-    _save_told(final, changed, now)
+    _save_told(told, changed, now)
     for change in changes.values():
         _write_incident(change, config, now)
     _show_on_wall(routable, stories, changes, config, now)
@@ -370,13 +372,3 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
     if failures:
         raise DeliveryFailed(f"{len(failures)} deliveries failed: {'; '.join(failures[:5])}")
     return counts
-
-
-def _previously(told: dict[str, set[str]], plan: Plan) -> dict[str, set[str]]:
-    """What each story's groups had been told before this batch (told now also holds the
-    batch's own plans; those are added back only when delivered)."""
-    planned: dict[str, set[str]] = {}
-    for tags in plan.tags.values():
-        for c, t in tags:
-            planned.setdefault(c, set()).add(t)
-    return {c: tags - planned.get(c, set()) for c, tags in told.items()}
