@@ -19,13 +19,13 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.clock import utcnow
 from chalicelib.errors import DeliveryFailed
-from chalicelib.notify.messages import render, render_bundle, render_incident
+from chalicelib.notify.messages import render, render_bundle
 from chalicelib.notify.receipts import send_receipt, story_lines
 from chalicelib.observability import emit_counts, logger
 from chalicelib.records import Mention, Notification, Report, Signal
 from chalicelib.routing.escalation import State, StoryNow, jumps, next_action_at
 from chalicelib.routing.gate import Outgoing, send
-from chalicelib.routing.incidents import DUE, action_url, group_name
+from chalicelib.routing.incidents import DUE, group_name, notice
 from chalicelib.routing.noise import is_flapping
 from chalicelib.routing.rules import Decision, Route, decide
 from chalicelib.settings import get_settings
@@ -165,7 +165,7 @@ def _incident_notices(
         headline = (
             f"{'Incident reopened' if level_tag.startswith('reopen') else 'Incident'}: {story.title or signal.text}"
         )
-        n = render_incident(
+        n = notice(
             incident_id=row.incident_id,
             title=row.title or story.title,
             severity=story.severity,
@@ -174,8 +174,9 @@ def _incident_notices(
             headline=headline[:300],
             context=context,
             reasons=r.reasons,
-            owner_name=group_name(config, owner),
-            ack_url=action_url(incident_id=row.incident_id, group=r.group, action="acknowledge", now=now),
+            owner=owner,
+            config=config,
+            now=now,
         )
         plan.add(n, [(story.cluster_id, tag)], grace_from=row.opened_at if story.severity != "critical" else None)
         plan.timeline[n.delivery_id] = (row.incident_id, r.group, r.reasons)
@@ -195,7 +196,7 @@ def _incident_notices(
             change.fields["reach_notified"] = story.reach
         change.entries.append(timeline_entry("jumped", now, groups=list(step.groups), reason=step.reason))
         for group in step.groups:
-            n = render_incident(
+            n = notice(
                 incident_id=row.incident_id,
                 title=row.title or story.title,
                 severity=story.severity,
@@ -204,8 +205,9 @@ def _incident_notices(
                 headline=f"Escalation: {step.reason}",
                 context=context,
                 reasons=(step.reason,),
-                owner_name=group_name(config, owner),
-                ack_url=action_url(incident_id=row.incident_id, group=group, action="acknowledge", now=now),
+                owner=owner,
+                config=config,
+                now=now,
             )
             plan.add(n, [(story.cluster_id, f"{group}|{step.tag}")])
             plan.timeline[n.delivery_id] = (row.incident_id, group, (step.reason,))

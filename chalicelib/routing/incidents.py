@@ -15,6 +15,7 @@ from chalicelib.errors import NotFound
 from chalicelib.notify.messages import render_incident
 from chalicelib.notify.receipts import tell_reporter
 from chalicelib.observability import logger
+from chalicelib.records import Notification
 from chalicelib.routing import tokens
 from chalicelib.routing.escalation import State, due_steps, next_action_at
 from chalicelib.routing.gate import Outgoing, send
@@ -30,6 +31,36 @@ DUE = "open"
 def action_url(*, incident_id: str, group: str, action: tokens.Action, now: datetime) -> str:
     token = tokens.mint(key=secrets.signing_key(), incident_id=incident_id, action=action, group=group, now=now)
     return f"{get_settings().public_base_url}/ack/{token}"
+
+
+def notice(
+    *,
+    incident_id: str,
+    title: str,
+    severity: str,
+    group: str,
+    tag: str,
+    headline: str,
+    context: str,
+    reasons: tuple[str, ...],
+    owner: str,
+    config: RoutingConfig,
+    now: datetime,
+) -> Notification:
+    """An incident notice or follow-up for one group: the owner by name, and an acknowledge link
+    minted for that group."""
+    return render_incident(
+        incident_id=incident_id,
+        title=title,
+        severity=severity,
+        group=group,
+        tag=tag,
+        headline=headline,
+        context=context,
+        reasons=reasons,
+        owner_name=group_name(config, owner),
+        ack_url=action_url(incident_id=incident_id, group=group, action="acknowledge", now=now),
+    )
 
 
 def state_of(row: IncidentModel) -> State:
@@ -175,7 +206,7 @@ def escalate_due(*, now: datetime, limit: int = 100) -> int:
         for step in steps:
             headline = ("Reminder: " if step.kind == "remind" else "Escalation: ") + step.reason
             for group in step.groups:
-                n = render_incident(
+                n = notice(
                     incident_id=row.incident_id,
                     title=row.title,
                     severity=row.severity,
@@ -184,8 +215,9 @@ def escalate_due(*, now: datetime, limit: int = 100) -> int:
                     headline=headline,
                     context=row.context,
                     reasons=(step.reason,),
-                    owner_name=group_name(config, row.owner),
-                    ack_url=action_url(incident_id=row.incident_id, group=group, action="acknowledge", now=now),
+                    owner=row.owner,
+                    config=config,
+                    now=now,
                 )
                 outgoing.append(Outgoing(n))
         outcomes, failures = send(outgoing, config=config, now=now)
