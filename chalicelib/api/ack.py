@@ -8,9 +8,9 @@ from urllib.parse import parse_qsl
 from chalice.app import Blueprint, Response
 
 from chalicelib import secrets
-from chalicelib.api.problems import problem_view, raw_body
+from chalicelib.api.problems import media_type, problem_view, raw_body
 from chalicelib.clock import utcnow
-from chalicelib.errors import SharedwatchError
+from chalicelib.errors import SharedwatchError, UnsupportedMediaType
 from chalicelib.routing import tokens
 from chalicelib.routing.incidents import acknowledge, group_name, incident_document, load, resolve
 from chalicelib.store.config import load_routing
@@ -57,9 +57,12 @@ def show(token: str) -> Response:
         return _error_page(exc)
 
 
-@bp.route("/ack/{token}", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@bp.route("/ack/{token}", methods=["POST"], content_types=["*/*"])
 @problem_view
 def act(token: str) -> Response:
+    # Every content type is let in so that a wrong one gets a problem answer, not Chalice's own.
+    if media_type(bp.current_request) != "application/x-www-form-urlencoded":
+        raise UnsupportedMediaType("post the page's form (application/x-www-form-urlencoded)")
     try:
         grant = _grant(token)
         form = dict(parse_qsl(raw_body(bp.current_request).decode("utf-8", "replace"), max_num_fields=10))

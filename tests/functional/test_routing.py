@@ -170,6 +170,8 @@ def test_a_tampered_or_expired_link_does_nothing(harness: Harness) -> None:
     tampered = path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB")
     answer = harness.client.http.post(tampered, body=b"", headers={"content-type": "application/x-www-form-urlencoded"})
     assert answer.status_code == 404
+    wrong_type = harness.client.http.post(path, body=b"{}", headers={"content-type": "application/json"})
+    assert wrong_type.status_code == 415 and wrong_type.headers["Content-Type"] == "application/problem+json"
     token = path.removeprefix("/ack/")
     key = b"test-signing-key"
     grant = tokens.verify(token, key=key, now=datetime.now(UTC))
