@@ -11,6 +11,7 @@ from chalicelib.triage import language, sentiment
 from chalicelib.triage.identity import cluster_key, sketch
 from chalicelib.triage.severity import Severity, Thresholds, assess
 from chalicelib.triage.taxonomy import Taxonomy, default_taxonomy
+from chalicelib.triage.tokens import tokenize
 
 FALLBACK_DEPARTMENT = "customer-care"
 DEFAULT_THRESHOLDS = Thresholds()
@@ -67,13 +68,14 @@ def triage_text(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> Triage:
     tax = taxonomy or default_taxonomy()
-    tokens = sentiment.TOKEN.findall(text.lower())  # one tokenisation for every step
-    lang = language.detect(text, lang_hint, tokens=tokens)
+    tokens = tokenize(text.lower())  # one tokenisation for every step
+    words = set(tokens)
+    lang = language.detect(text, lang_hint, words=words)
     if lang in {"en", "und"}:
-        feeling = sentiment.analyse(text, tokens=tokens)
+        feeling = sentiment.analyse(text, words=words)
     else:  # VADER reads English; other languages wait for the Comprehend backend or a person
         feeling = sentiment.Sentiment(0.0, "neutral", f"neutral: language '{lang}' is not scored")
-    found = tax.scan(text, tokens=tokens)
+    found = tax.scan(text, tokens=tokens, words=words)
     hits = tax.departments(text, found)
     departments = tuple(h.department for h in hits)
     terms = {h.department: h.terms for h in hits}
@@ -81,7 +83,7 @@ def triage_text(
         departments = (FALLBACK_DEPARTMENT,)  # a complaint with no topic is customer care's to answer
         terms = {FALLBACK_DEPARTMENT: ()}
     risks = tax.risks(text, found)
-    text_sketch = sketch(text)
+    text_sketch = sketch(text, tokens=tokens)
     severity = assess(
         sentiment_label=feeling.label,
         sentiment_score=feeling.score,

@@ -9,6 +9,8 @@ import re
 import zlib
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from chalicelib.triage.tokens import tokenize
+
 # Hosts that serve the same posts under another name.
 _HOST_ALIASES = {
     "twitter.com": "x.com",
@@ -79,28 +81,40 @@ def key_for(namespace: str, identity: str) -> str:
     return base64.b32encode(digest[:15]).decode().lower()
 
 
-_RT = re.compile(r"^\s*rt\s+@\w+:?\s*", re.IGNORECASE)
-_NOISE = re.compile(r"https?://\S+|@\w+|[^\w\s]", re.UNICODE)
 _URL = re.compile(r"https?://[^\s<>\"')\]]+", re.IGNORECASE)
 SKETCH_SIZE = 4  # bottom-k MinHash: the k smallest gram hashes of a text
+_WORD_HASHES: dict[str, int] = {}  # crc32 of each word seen, per process (bounded below)
+_WORD_HASHES_KEPT = 200_000
 
 
-def normalized_words(text: str) -> list[str]:
-    """Text as a copy-paste campaign or a retweet would share it: no RT prefix, links or handles."""
-    return _NOISE.sub(" ", _RT.sub("", text).lower()).split()
+def _hash_word(word: str) -> int:
+    if len(_WORD_HASHES) >= _WORD_HASHES_KEPT:
+        _WORD_HASHES.clear()
+    value = _WORD_HASHES[word] = zlib.crc32(word.encode())
+    return value
 
 
-def sketch(text: str) -> tuple[int, ...]:
+def sketch(text: str, *, tokens: list[str] | None = None) -> tuple[int, ...]:
     """A bottom-k MinHash sketch over word 3-grams (words, for very short texts): texts that
     share most of their 3-grams share most of their k smallest hashes, so reposts and
-    copy-paste campaigns meet on at least one (crc32: fast, and stable across processes)."""
-    words = normalized_words(text)
-    if len(words) >= 3:
-        grams = {f"{a} {b} {c}" for a, b, c in zip(words, words[1:], words[2:], strict=False)}  # the shorter ends it
+    copy-paste campaigns meet on at least one. The words are the text's tokens as a copy would
+    share them: no "RT @author:" prefix, handles or links, hashtags as plain words. Each word is
+    hashed once per process (crc32: stable across processes, so sketches stored by one Lambda
+    match another's) and a 3-gram's hash mixes its three words' hashes with odd multipliers."""
+    toks = tokenize(text.lower()) if tokens is None else tokens
+    words = [t[1:] if t[0] == "#" else t for t in toks if t[0] != "@"]
+    if len(toks) > 1 and toks[0] == "rt" and toks[1][0] == "@":
+        words = words[1:]
+    hashes = [_WORD_HASHES[w] if w in _WORD_HASHES else _hash_word(w) for w in words]
+    if len(hashes) >= 3:
+        grams = {
+            ((a * 0x9E3779B1) ^ (b * 0x85EBCA77) ^ c) & 0xFFFFFFFF
+            for a, b, c in zip(hashes, hashes[1:], hashes[2:], strict=False)
+        }
     else:
-        grams = set(words)
+        grams = set(hashes)
     # sorted()[:k] over a tweet's few dozen hashes is faster than heapq.nsmallest, same result.
-    return tuple(sorted({zlib.crc32(g.encode()) for g in grams})[:SKETCH_SIZE])
+    return tuple(sorted(grams)[:SKETCH_SIZE])
 
 
 def resemblance(a: tuple[int, ...], b: tuple[int, ...]) -> float:

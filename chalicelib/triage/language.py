@@ -189,23 +189,27 @@ _LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
 for _lang, _stop in _STOPWORDS.items():
     for _w in _stop:
         _LANGUAGES_OF[_w] = (*_LANGUAGES_OF.get(_w, ()), _lang)
+_ANY_STOPWORD = frozenset(_LANGUAGES_OF)
 
 
-def detect(text: str, hint: str = "", *, tokens: list[str] | None = None) -> str:
+def detect(text: str, hint: str = "", *, tokens: list[str] | None = None, words: set[str] | None = None) -> str:
+    """The platform's tag, else the script, else the language with the most of its distinct
+    stopwords in the text (English when none: short posts to a brand mostly are)."""
     if hint:
         return hint.lower().split("-")[0][:8]
     if not text.isascii():
         for pattern, lang in _SCRIPTS:
             if pattern.search(text):
                 return lang
-    words = [w.lower() for w in _WORD.findall(text)] if tokens is None else tokens
+    if words is None:
+        words = {w.lower() for w in _WORD.findall(text)} if tokens is None else set(tokens)
     if not words:
         return "und"
-    scores = dict.fromkeys(_STOPWORDS, 0)  # one pass over the words, not one per language
-    for w in words:
-        for lang in _LANGUAGES_OF.get(w, ()):
+    scores = dict.fromkeys(_STOPWORDS, 0)
+    for w in words & _ANY_STOPWORD:  # a handful of words, whatever the text's length
+        for lang in _LANGUAGES_OF[w]:
             scores[lang] += 1
-    best = max(scores, key=lambda k: scores[k])
+    best = max(scores, key=scores.__getitem__)
     if scores[best] == 0:
         return "en" if all(w.isascii() for w in words) else "und"
     return best

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
+from chalicelib.triage.tokens import tokenize
+
 Label = Literal["negative", "neutral", "positive"]
 
 POSITIVE_AT = 0.50  # "clearly positive": courtesy and mild approval inflate posts addressed to a company
@@ -106,7 +108,6 @@ DOMAIN_LEXICON: dict[str, float] = {
 # Words VADER scores positive that, in a message to a company, are mostly courtesy.
 COURTESY = {"please", "thanks", "thank", "thx", "ty", "help", "helping", "hope", "kindly"}
 # Cues read from the text's words before VADER runs (set lookups: cheap next to VADER itself).
-TOKEN = re.compile(r"[#@]?\w+(?:[-']\w+)*")
 REQUEST_WORDS = frozenset({"please", "pls", "plz", "why", "kindly"})
 REQUEST_PHRASES = (
     "can you",
@@ -208,6 +209,16 @@ FAILURE_PHRASES = (
     "no response",
     "no help",
 )
+
+
+# Token -> (VADER's word for it, lower-cased; whether it is all capitals), shared by both analyzers.
+_FORMS: dict[str, tuple[str, bool]] = {}
+_FORMS_KEPT = 200_000  # about 20 MB at most, then it starts over
+
+
+def _forgotten() -> dict[str, tuple[str, bool]]:
+    _FORMS.clear()
+    return _FORMS
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,59 +344,67 @@ def _fast_class() -> Any:
             return float(round(normalize(total), 4))
 
         def _valences(self, text: str) -> list[float]:
-            words = []
-            for token in text.split():  # SentiText._words_and_emoticons
-                stripped = token.strip(punctuation)
-                words.append(token if len(stripped) <= 2 else stripped)
-            caps = sum(1 for w in words if w.isupper())
-            is_cap_diff = 0 < caps < len(words)  # allcap_differential
-            low = [w.lower() for w in words]
+            # SentiText._words_and_emoticons, each distinct token stripped and lowered once per
+            # process: a stream repeats its words (handles, "flight", "the") all day.
+            low: list[str] = []
+            upper: list[bool] = []
+            forms = _FORMS if len(_FORMS) < _FORMS_KEPT else _forgotten()
+            for token in text.split():
+                form = forms.get(token)
+                if form is None:
+                    stripped = token.strip(punctuation)
+                    word = token if len(stripped) <= 2 else stripped
+                    form = forms[token] = (word.lower(), word.isupper())
+                low.append(form[0])
+                upper.append(form[1])
+            caps = sum(upper)
+            is_cap_diff = 0 < caps < len(low)  # allcap_differential
             lexicon = self.lexicon
-            last = len(words) - 1
-            sentiments: list[float] = []
-            for i, lowered in enumerate(low):
+            last = len(low) - 1
+            # Words VADER does not know score 0 whatever surrounds them: only the known ones are
+            # visited (boosters and "kind of" stay 0, as in VADER).
+            sentiments: list[float] = [0] * len(low)
+            for i in [i for i, w in enumerate(low) if w in lexicon]:
+                lowered = low[i]
                 if lowered in BOOSTER_DICT or (i < last and lowered == "kind" and low[i + 1] == "of"):
-                    sentiments.append(0)
                     continue
-                valence: float = 0
-                if lowered in lexicon:
-                    valence = lexicon[lowered]
-                    if lowered == "no" and i != last and low[i + 1] in lexicon:
-                        valence = 0.0
-                    if (
-                        (i > 0 and low[i - 1] == "no")
-                        or (i > 1 and low[i - 2] == "no")
-                        or (i > 2 and low[i - 3] == "no" and low[i - 1] in ("or", "nor"))
-                    ):
-                        valence = lexicon[lowered] * N_SCALAR
-                    if is_cap_diff and words[i].isupper():
-                        valence = valence + C_INCR if valence > 0 else valence - C_INCR
-                    for start_i in range(3):
-                        j = i - (start_i + 1)
-                        if i > start_i and low[j] not in lexicon:
-                            s = 0.0  # scalar_inc_dec
-                            if low[j] in BOOSTER_DICT:
-                                s = BOOSTER_DICT[low[j]]
-                                if valence < 0:
-                                    s *= -1
-                                if is_cap_diff and words[j].isupper():
-                                    s = s + C_INCR if valence > 0 else s - C_INCR
-                            if start_i == 1 and s != 0:
-                                s = s * 0.95
-                            if start_i == 2 and s != 0:
-                                s = s * 0.9
-                            valence = valence + s
-                            valence = negation(valence, low, start_i, i)
-                            if start_i == 2:
-                                valence = special_idioms(valence, low, i)
-                    if i > 1 and low[i - 1] not in lexicon and low[i - 1] == "least":  # _least_check
-                        if low[i - 2] != "at" and low[i - 2] != "very":
-                            valence = valence * N_SCALAR
-                    elif i > 0 and low[i - 1] not in lexicon and low[i - 1] == "least":
+                valence = lexicon[lowered]
+                if lowered == "no" and i != last and low[i + 1] in lexicon:
+                    valence = 0.0
+                if (
+                    (i > 0 and low[i - 1] == "no")
+                    or (i > 1 and low[i - 2] == "no")
+                    or (i > 2 and low[i - 3] == "no" and low[i - 1] in ("or", "nor"))
+                ):
+                    valence = lexicon[lowered] * N_SCALAR
+                if is_cap_diff and upper[i]:
+                    valence = valence + C_INCR if valence > 0 else valence - C_INCR
+                for start_i in range(3):
+                    j = i - (start_i + 1)
+                    if i > start_i and low[j] not in lexicon:
+                        s = 0.0  # scalar_inc_dec
+                        if low[j] in BOOSTER_DICT:
+                            s = BOOSTER_DICT[low[j]]
+                            if valence < 0:
+                                s *= -1
+                            if is_cap_diff and upper[j]:
+                                s = s + C_INCR if valence > 0 else s - C_INCR
+                        if start_i == 1 and s != 0:
+                            s = s * 0.95
+                        if start_i == 2 and s != 0:
+                            s = s * 0.9
+                        valence = valence + s
+                        valence = negation(valence, low, start_i, i)
+                        if start_i == 2:
+                            valence = special_idioms(valence, low, i)
+                if i > 1 and low[i - 1] not in lexicon and low[i - 1] == "least":  # _least_check
+                    if low[i - 2] != "at" and low[i - 2] != "very":
                         valence = valence * N_SCALAR
-                sentiments.append(valence)
+                elif i > 0 and low[i - 1] not in lexicon and low[i - 1] == "least":
+                    valence = valence * N_SCALAR
+                sentiments[i] = valence
             if "but" in low:
-                sentiments = self._but_check(words, sentiments)  # VADER's own, quirks and all
+                sentiments = self._but_check(low, sentiments)  # VADER's own, quirks and all (it lowers the words)
             return sentiments
 
     return FastAnalyzer
@@ -541,10 +560,12 @@ def _failure(lowered: str, words: frozenset[str] | set[str]) -> str:
     return hit or next((p for p in FAILURE_PHRASES if p in lowered), "")
 
 
-def analyse(text: str, *, tokens: list[str] | None = None) -> Sentiment:
-    """One VADER pass, with the analyzer chosen by cheap cues read first."""
+def analyse(text: str, *, words: set[str] | None = None) -> Sentiment:
+    """One VADER pass, with the analyzer chosen by cheap cues read first (`words`: the text's
+    distinct tokens, when the caller has them)."""
     lowered = text.lower()
-    words = set(TOKEN.findall(lowered) if tokens is None else tokens)
+    if words is None:
+        words = set(tokenize(lowered))
     failure = _failure(lowered, words)
     request = (
         "?" in text

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.errors import InvalidPayload
+from chalicelib.triage.tokens import tokenize
 
 DEFAULT_PATH = Path(__file__).with_name("taxonomy.json")
 RISK_TIERS = ("critical", "high", "watch")
@@ -35,29 +36,47 @@ class Taxonomy:
     owners: Mapping[str, tuple[str, ...]]  # normalised term -> departments and "risk:<tier>"
     longest: int  # words in the longest phrase
     openers: frozenset[str]  # first words of the multi-word phrases
+    prefixes: frozenset[str]  # the phrases' first two words, first three words, ...
+    single: frozenset[str]  # the one-word terms
+    rank: Mapping[str, int]  # department -> its place in the priority order
     watched: frozenset[str] = frozenset()  # handles (no @, lower case) whose posts weigh more
 
-    def scan(self, text: str, *, tokens: list[str] | None = None) -> dict[str, set[str]]:
-        """Owner (department slug or risk:<tier>) -> the distinct terms of it found in the text."""
-        words = _TOKEN.findall(text.lower()) if tokens is None else tokens
+    def scan(self, text: str, *, tokens: list[str] | None = None, words: set[str] | None = None) -> dict[str, set[str]]:
+        """Owner (department slug or risk:<tier>) -> the distinct terms of it found in the text
+        (`words`: the tokens' set, when the caller has it)."""
+        toks = tokenize(text.lower()) if tokens is None else tokens
+        present = set(toks) if words is None else words
         found: dict[str, set[str]] = {}
         owners = self.owners
-        for i, word in enumerate(words):
-            for owner in owners.get(word, ()):
+        for word in present & self.single:  # the few words that are terms, not every word
+            for owner in owners[word]:
                 found.setdefault(owner, set()).add(word)
-            if word in self.openers:  # only then is a phrase possible here
-                for size in range(2, self.longest + 1):
-                    term = " ".join(words[i : i + size])
+        openers, prefixes = self.openers, self.prefixes
+        if openers.isdisjoint(present):  # no phrase can start anywhere
+            return found
+        for i, word in enumerate(toks):
+            if word in openers:
+                term = word
+                for following in toks[i + 1 : i + self.longest]:
+                    term = f"{term} {following}"
                     for owner in owners.get(term, ()):
                         found.setdefault(owner, set()).add(term)
+                    if term not in prefixes:  # no longer phrase starts this way
+                        break
         return found
 
     def departments(self, text: str, found: Mapping[str, set[str]] | None = None) -> list[DepartmentHit]:
         """Departments a text is about: most words matched first, ties by priority."""
         scanned = self.scan(text) if found is None else found
-        rank = {d: i for i, d in enumerate(self.priority)}
-        hits = [DepartmentHit(d, _maximal(t)) for d, t in scanned.items() if not d.startswith("risk:")]
-        return sorted(hits, key=lambda h: (-len(h.terms), rank.get(h.department, 99)))
+        rank = self.rank
+        hits = [
+            DepartmentHit(d, _maximal(t) if len(t) > 1 else tuple(t))
+            for d, t in scanned.items()
+            if not d.startswith("risk:")
+        ]
+        if len(hits) > 1:
+            hits.sort(key=lambda h: (-len(h.terms), rank.get(h.department, 99)))
+        return hits
 
     def risks(self, text: str, found: Mapping[str, set[str]] | None = None) -> dict[str, tuple[str, ...]]:
         scanned = self.scan(text) if found is None else found
@@ -70,10 +89,6 @@ _SPACES = re.compile(r"\s+")
 def _maximal(terms: set[str]) -> tuple[str, ...]:
     """ "hours on hold" counts once, not also as "on hold" and "hold"."""
     return tuple(sorted(t for t in terms if not any(t != o and f" {t} " in f" {o} " for o in terms)))
-
-
-# Words as the taxonomy spells them: hashtags and handles keep their sign, "wi-fi" its dash.
-_TOKEN = re.compile(r"[#@]?\w+(?:[-']\w+)*")
 
 
 def compile_taxonomy(doc: Mapping[str, Any]) -> Taxonomy:
@@ -109,6 +124,9 @@ def compile_taxonomy(doc: Mapping[str, Any]) -> Taxonomy:
         owners={k: tuple(v) for k, v in owners.items() if k},
         longest=longest,
         openers=openers,
+        prefixes=frozenset(" ".join(t.split()[:n]) for t in owners if " " in t for n in range(2, len(t.split()))),
+        single=frozenset(t for t in owners if t and " " not in t),
+        rank={d: i for i, d in enumerate(priority)},
     )
 
 
