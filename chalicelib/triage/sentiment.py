@@ -211,12 +211,13 @@ FAILURE_PHRASES = (
 )
 
 
-# Token -> (VADER's word for it, lower-cased; whether it is all capitals), shared by both analyzers.
-_FORMS: dict[str, tuple[str, bool]] = {}
+# Token -> (VADER's word for it, lower-cased; whether it is all capitals; whether it can change a
+# neighbour's valence), shared by both analyzers.
+_FORMS: dict[str, tuple[str, bool, bool]] = {}
 _FORMS_KEPT = 200_000  # about 20 MB at most, then it starts over
 
 
-def _forgotten() -> dict[str, tuple[str, bool]]:
+def _forgotten() -> dict[str, tuple[str, bool, bool]]:
     _FORMS.clear()
     return _FORMS
 
@@ -257,6 +258,15 @@ def _fast_class() -> Any:
     # Every word of VADER's special-case idioms and multi-word boosters: a window holding none
     # of them cannot match one, and most windows do not (the check then costs four lookups).
     idiom_words = frozenset(w for phrase in (*SPECIAL_CASES, *BOOSTER_DICT) if " " in phrase for w in phrase.split())
+    # Words VADER's neighbour checks look for (negations, boosters, idioms, "so"/"this", "least",
+    # "no ... or/nor", "without doubt"): a known word with none of them within three words keeps
+    # its own valence, and most known words are such.
+    changers = (
+        negate
+        | frozenset(BOOSTER_DICT)
+        | idiom_words
+        | {"so", "this", "never", "without", "doubt", "least", "no", "or", "nor"}
+    )
 
     def special_idioms(valence: float, low: list[str], i: int) -> float:
         # VADER's _special_idioms_check on the lowered words (i >= 3 whenever it is called).
@@ -348,15 +358,18 @@ def _fast_class() -> Any:
             # process: a stream repeats its words (handles, "flight", "the") all day.
             low: list[str] = []
             upper: list[bool] = []
+            changes: list[bool] = []
             forms = _FORMS if len(_FORMS) < _FORMS_KEPT else _forgotten()
             for token in text.split():
                 form = forms.get(token)
                 if form is None:
                     stripped = token.strip(punctuation)
                     word = token if len(stripped) <= 2 else stripped
-                    form = forms[token] = (word.lower(), word.isupper())
+                    lowered = word.lower()
+                    form = forms[token] = (lowered, word.isupper(), lowered in changers or "n't" in lowered)
                 low.append(form[0])
                 upper.append(form[1])
+                changes.append(form[2])
             caps = sum(upper)
             is_cap_diff = 0 < caps < len(low)  # allcap_differential
             lexicon = self.lexicon
@@ -369,6 +382,11 @@ def _fast_class() -> Any:
                 if lowered in BOOSTER_DICT or (i < last and lowered == "kind" and low[i + 1] == "of"):
                     continue
                 valence = lexicon[lowered]
+                if not any(changes[i - 3 if i > 3 else 0 : i + 3]):  # nothing around it modifies it
+                    if is_cap_diff and upper[i]:
+                        valence = valence + C_INCR if valence > 0 else valence - C_INCR
+                    sentiments[i] = valence
+                    continue
                 if lowered == "no" and i != last and low[i + 1] in lexicon:
                     valence = 0.0
                 if (
