@@ -135,7 +135,7 @@ def cluster_key(
 ) -> str:
     """The story a post belongs to: the post it links to or quotes if any (so a report pointing at a
     post, and every quote of it, join that post), else the smallest hash of its text's sketch."""
-    for url in (*urls, *_URL.findall(text)):
+    for url in (*urls, *(_URL.findall(text) if "://" in text else ())):
         try:
             linked = post_identity(platform="", external_id="", url=url)
         except ValueError:

@@ -9,9 +9,8 @@ than VADER's ±0.05 because short posts swing easily."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from chalicelib.triage.tokens import tokenize
 
@@ -222,8 +221,7 @@ def _forgotten() -> dict[str, tuple[str, bool, bool]]:
     return _FORMS
 
 
-@dataclass(frozen=True, slots=True)
-class Sentiment:
+class Sentiment(NamedTuple):
     score: float  # -1..1
     label: Label
     reason: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Level = Literal["low", "medium", "high", "critical"]
 LEVELS: tuple[Level, ...] = ("low", "medium", "high", "critical")
@@ -23,8 +23,7 @@ class Thresholds:
         return cls(medium, high, critical)
 
 
-@dataclass(frozen=True, slots=True)
-class Severity:
+class Severity(NamedTuple):
     level: Level
     points: int
     reasons: tuple[str, ...]

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib.errors import InvalidPayload
 from chalicelib.triage.tokens import tokenize
@@ -21,8 +21,7 @@ DEFAULT_PATH = Path(__file__).with_name("taxonomy.json")
 RISK_TIERS = ("critical", "high", "watch")
 
 
-@dataclass(frozen=True, slots=True)
-class DepartmentHit:
+class DepartmentHit(NamedTuple):
     department: str
     terms: tuple[str, ...]
 
