@@ -39,6 +39,19 @@ _STOPWORDS = {
         "no",
         "can",
         "flight",
+        # English words other languages' lists hold too ("a", "do" are Portuguese): without them
+        # "need a good book suggestion?" reads as Portuguese and goes unscored.
+        "a",
+        "an",
+        "do",
+        "what",
+        "will",
+        "get",
+        "if",
+        "they",
+        "from",
+        "would",
+        "there",
     },
     "es": {
         "el",
@@ -190,26 +203,31 @@ for _lang, _stop in _STOPWORDS.items():
     for _w in _stop:
         _LANGUAGES_OF[_w] = (*_LANGUAGES_OF.get(_w, ()), _lang)
 _ANY_STOPWORD = frozenset(_LANGUAGES_OF)
+_NOT_ENGLISH = _ANY_STOPWORD - _STOPWORDS["en"]
 
 
-def detect(text: str, hint: str = "", *, tokens: list[str] | None = None, words: set[str] | None = None) -> str:
+def detect(text: str, hint: str = "", *, words: set[str] | None = None) -> str:
     """The platform's tag, else the script, else the language with the most of its distinct
-    stopwords in the text (English when none: short posts to a brand mostly are)."""
+    stopwords in the text (English when none: short posts to a brand mostly are). `words`: the
+    text's lower-case tokens, when the caller has them."""
     if hint:
         return hint.lower().split("-")[0][:8]
-    if not text.isascii():
+    ascii_only = text.isascii()
+    if not ascii_only:
         for pattern, lang in _SCRIPTS:
             if pattern.search(text):
                 return lang
     if words is None:
-        words = {w.lower() for w in _WORD.findall(text)} if tokens is None else set(tokens)
+        words = {w.lower() for w in _WORD.findall(text)}
     if not words:
         return "und"
+    if words.isdisjoint(_NOT_ENGLISH):  # English has all the stopwords there are: it wins (ties too)
+        return "en" if ascii_only or not words.isdisjoint(_STOPWORDS["en"]) or all(w.isascii() for w in words) else "und"
     scores = dict.fromkeys(_STOPWORDS, 0)
     for w in words & _ANY_STOPWORD:  # a handful of words, whatever the text's length
         for lang in _LANGUAGES_OF[w]:
             scores[lang] += 1
-    best = max(scores, key=scores.__getitem__)
-    if scores[best] == 0:
+    best = max(scores, key=scores.__getitem__)  # the first of equals: English before the rest
+    if scores[best] == 0 or (scores[best] == 1 and ascii_only):  # one "no" or "per" is not a language
         return "en" if all(w.isascii() for w in words) else "und"
     return best

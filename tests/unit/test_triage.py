@@ -94,6 +94,10 @@ def test_language_uses_the_platform_tag_then_guesses() -> None:
     assert detect("mi vuelo fue cancelado y no me dieron nada") == "es"
     assert detect("Мой рейс отменили") == "ru"
     assert detect("the flight was fine") == "en"
+    # English shares words with other lists ("a", "do", "um", "no"): a real tweet each, once misread.
+    assert detect("@united @scotthroth scott, need a good book suggestion?") == "en"
+    assert detect("@AmericanAir um. down south has snow too #ATL") == "en"
+    assert detect("@united Will definitely do so. Sending a DM now.") == "en"
 
 
 def test_a_complaint_without_a_topic_belongs_to_customer_care_and_praise_is_kudos() -> None:
