@@ -77,7 +77,7 @@ def triage_text(
         feeling = sentiment.Sentiment(0.0, "neutral", f"neutral: language '{lang}' is not scored")
     found = tax.scan(text, tokens=tokens, words=words)
     hits = tax.departments(text, found)
-    departments = tuple(h.department for h in hits)
+    departments = tuple([h.department for h in hits])
     terms = {h.department: h.terms for h in hits}
     if not departments and feeling.label == "negative":
         departments = (FALLBACK_DEPARTMENT,)  # a complaint with no topic is customer care's to answer

@@ -222,7 +222,9 @@ def detect(text: str, hint: str = "", *, words: set[str] | None = None) -> str:
     if not words:
         return "und"
     if words.isdisjoint(_NOT_ENGLISH):  # English has all the stopwords there are: it wins (ties too)
-        return "en" if ascii_only or not words.isdisjoint(_STOPWORDS["en"]) or all(w.isascii() for w in words) else "und"
+        return (
+            "en" if ascii_only or not words.isdisjoint(_STOPWORDS["en"]) or all(w.isascii() for w in words) else "und"
+        )
     scores = dict.fromkeys(_STOPWORDS, 0)
     for w in words & _ANY_STOPWORD:  # a handful of words, whatever the text's length
         for lang in _LANGUAGES_OF[w]:

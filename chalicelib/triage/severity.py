@@ -53,13 +53,13 @@ def assess(
     if sentiment_label == "negative":
         points += 2 if sentiment_score <= -0.6 else 1
         reasons.append("strongly negative" if sentiment_score <= -0.6 else "negative")
-    for limit, add in ((1_000_000, 3), (100_000, 2), (10_000, 1)):
+    for limit, add in ((1_000_000, 3), (100_000, 2), (10_000, 1)) if reach >= 10_000 else ():
         if reach >= limit:
             points += add
             reasons.append(f"reach {_compact(reach)}")
             break
-    total = sum(engagement.values())
-    for limit, add in ((1000, 2), (100, 1)):
+    total = sum(engagement.values()) if engagement else 0
+    for limit, add in ((1000, 2), (100, 1)) if total >= 100 else ():
         if total >= limit:
             points += add
             reasons.append(f"engagement {_compact(total)}")
@@ -76,7 +76,7 @@ def assess(
     if watched_author:
         points += 2
         reasons.append("watched author")
-    for limit, add in ((100, 3), (20, 2), (5, 1)):
+    for limit, add in ((100, 3), (20, 2), (5, 1)) if similar_recent >= 5 else ():
         if similar_recent >= limit:
             points += add
             reasons.append(f"{similar_recent} similar recently")

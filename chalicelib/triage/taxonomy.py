@@ -19,6 +19,7 @@ from chalicelib.triage.tokens import tokenize
 
 DEFAULT_PATH = Path(__file__).with_name("taxonomy.json")
 RISK_TIERS = ("critical", "high", "watch")
+_RISK_KEYS = tuple((tier, f"risk:{tier}") for tier in RISK_TIERS)
 
 
 class DepartmentHit(NamedTuple):
@@ -79,7 +80,7 @@ class Taxonomy:
 
     def risks(self, text: str, found: Mapping[str, set[str]] | None = None) -> dict[str, tuple[str, ...]]:
         scanned = self.scan(text) if found is None else found
-        return {tier: tuple(sorted(scanned[f"risk:{tier}"])) for tier in RISK_TIERS if f"risk:{tier}" in scanned}
+        return {tier: tuple(sorted(scanned[key])) for tier, key in _RISK_KEYS if key in scanned}
 
 
 _SPACES = re.compile(r"\s+")
