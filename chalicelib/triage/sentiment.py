@@ -106,6 +106,32 @@ DOMAIN_LEXICON: dict[str, float] = {
 }
 # Words VADER scores positive that, in a message to a company, are mostly courtesy.
 COURTESY = {"please", "thanks", "thank", "thx", "ty", "help", "helping", "hope", "kindly"}
+NEGATIONS = frozenset(
+    {
+        "not",
+        "no",
+        "can't",
+        "cant",
+        "won't",
+        "wont",
+        "didn't",
+        "didnt",
+        "isn't",
+        "isnt",
+        "doesn't",
+        "doesnt",
+        "wasn't",
+        "wasnt",
+        "haven't",
+        "havent",
+        "hasn't",
+        "hasnt",
+        "aren't",
+        "arent",
+        "weren't",
+    }
+)
+GRATITUDE = frozenset({"thanks", "thank", "thx", "ty", "appreciate", "appreciated", "grateful", "kudos"})
 # Cues read from the text's words before VADER runs (set lookups: cheap next to VADER itself).
 REQUEST_WORDS = frozenset({"please", "pls", "plz", "why", "kindly"})
 REQUEST_PHRASES = (
@@ -596,6 +622,14 @@ def analyse(text: str, *, words: set[str] | None = None) -> Sentiment:
         return Sentiment(
             round(min(compound, NEGATIVE_AT), 3), "negative", f"negative: reports a service failure ('{failure}')"
         )
+    if not (failure or request) and 0 < compound < POSITIVE_AT and not words.isdisjoint(GRATITUDE):
+        # Thanks with nothing asked and nothing wrong is a thank-you, however short ("@brand thanks").
+        return Sentiment(round(compound, 3), "positive", "positive: thanks, with nothing asked or reported")
     label = label_for(compound)
+    if label == "neutral" and "why" in words and not words.isdisjoint(NEGATIONS):
+        # "why can't I rebook online?", "why isn't anyone at the desk?": a complaint put as a question.
+        return Sentiment(
+            round(min(compound, NEGATIVE_AT), 3), "negative", "negative: asks why something did not happen"
+        )
     why = "courtesy discounted in a request or problem report" if (failure or request) else f"score {compound:+.2f}"
     return Sentiment(round(compound, 3), label, f"{label}: {why}")

@@ -24,7 +24,10 @@ from chalicelib.triage.taxonomy import compile_taxonomy, default_taxonomy
         ("@brand thanks for nothing, my bag is still missing", "negative"),
         ("@brand can you please help me change my seat? thanks!", "neutral"),
         ("@brand what time does the lounge open?", "neutral"),
+        ("@brand why can't I reschedule my flight online?", "negative"),
         ("@brand the crew on 1432 were amazing, thank you so much!", "positive"),
+        ("@brand thanks", "positive"),  # a thank-you with nothing asked: VADER scores it +0.44
+        ("@brand getting sorted, thanks", "positive"),
         ("@brand delayed an hour but the crew were wonderful and kept us laughing, best airline ever!", "positive"),
     ],
 )
