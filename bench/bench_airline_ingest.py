@@ -1,6 +1,7 @@
 """airline_ingest_ratio: the 14,640 airline tweets delivered in signed batches of 100 over HTTP
 to the local stack (`python -m infra.local`, as `make run` starts it, stream pump and all),
-against the same BatchWriteItem calls sent straight to the same moto server, same run."""
+against the same BatchWriteItem calls sent straight to the same moto server (into a table
+configured as the mentions table is), same run."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ def _baseline_batches(endpoint: str, mentions: list[dict[str, Any]]) -> tuple[An
     from chalicelib.clock import utcnow
     from chalicelib.sources.base import mention_from_fields
     from chalicelib.store.mapping import mention_item
+    from chalicelib.store.schema import table_definitions
 
     now = utcnow()
     seen: set[str] = set()
@@ -58,11 +60,16 @@ def _baseline_batches(endpoint: str, mentions: list[dict[str, Any]]) -> tuple[An
         aws_access_key_id="local",
         aws_secret_access_key="local",
     )
+    # Configured as the app's mentions table is (its key, its stream: moto records a stream
+    # record for every write there too), from the same definition the stack's tables come from.
+    [table] = [t for t in table_definitions() if t.suffix == "mentions"]
+    assert table.range_key is None and not table.indexes
     client.create_table(
         TableName="moto-alone",
-        KeySchema=[{"AttributeName": "mention_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "mention_id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": table.hash_key.name, "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": table.hash_key.name, "AttributeType": table.hash_key.type}],
         BillingMode="PAY_PER_REQUEST",
+        **({"StreamSpecification": {"StreamEnabled": True, "StreamViewType": table.stream}} if table.stream else {}),
     )
     return client, batches
 
