@@ -110,8 +110,12 @@ NEGATIONS = frozenset(
     {
         "not",
         "no",
+        "never",
+        "cannot",
         "can't",
         "cant",
+        "couldn't",
+        "couldnt",
         "won't",
         "wont",
         "didn't",
@@ -149,30 +153,7 @@ REQUEST_PHRASES = (
     "is there",
     "do you",
 )
-PROBLEM_WORDS = frozenset(
-    {
-        "no",
-        "not",
-        "never",
-        "nobody",
-        "can't",
-        "cant",
-        "cannot",
-        "couldn't",
-        "couldnt",
-        "won't",
-        "wont",
-        "didn't",
-        "didnt",
-        "isn't",
-        "isnt",
-        "wasn't",
-        "wasnt",
-        "still",
-        "again",
-        "yet",
-    }
-)
+PROBLEM_WORDS = NEGATIONS | {"nobody", "still", "again", "yet"}
 FAILURE_WORDS = frozenset(
     {
         "delay",
