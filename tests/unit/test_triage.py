@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -90,6 +95,18 @@ def test_reposts_and_copies_share_a_cluster_and_other_stories_do_not() -> None:
     assert resemblance(sketch(original), sketch(other)) == 0.0
     quote = cluster_key(identity="x:2", text="Wow look at this https://twitter.com/ana/status/1893021")
     assert quote == cluster_key(identity="x:3", text="same story", urls=("https://x.com/ana/status/1893021?s=20",))
+
+
+@pytest.mark.parametrize("seed", ["1", "2"])
+def test_a_sketch_is_the_same_in_every_process(seed: str) -> None:
+    # Sketch keys are stored: a text seen by one Lambda must find its copies stored by another,
+    # whatever each process's string-hash seed.
+    text = "RT @ana: @brand #fail third cancelled flight this month, never again"
+    script = f"from chalicelib.triage.identity import sketch; print(list(sketch({text!r})))"
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=root, capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == list(sketch(text))
 
 
 def test_language_uses_the_platform_tag_then_guesses() -> None:
