@@ -7,6 +7,7 @@ import hashlib
 import heapq
 import re
 import zlib
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from chalicelib.triage.tokens import tokenize
@@ -130,17 +131,25 @@ def sketch_keys(value: tuple[int, ...]) -> tuple[str, ...]:
     return tuple(f"m:{h:08x}" for h in value)
 
 
+@lru_cache(maxsize=4096)
+def _linked_story(url: str) -> tuple[str, str] | None:
+    """The post a link names and its story's key (a campaign's thousand copies share one link:
+    it is canonicalised and hashed once)."""
+    try:
+        linked = post_identity(platform="", external_id="", url=url)
+    except ValueError:
+        return None
+    return (linked, "p:" + key_for("mention", linked)) if linked.startswith(("x:", "https://")) else None
+
+
 def cluster_key(
     *, identity: str, text: str, urls: tuple[str, ...] = (), text_sketch: tuple[int, ...] | None = None
 ) -> str:
     """The story a post belongs to: the post it links to or quotes if any (so a report pointing at a
     post, and every quote of it, join that post), else the smallest hash of its text's sketch."""
     for url in (*urls, *(_URL.findall(text) if "://" in text else ())):
-        try:
-            linked = post_identity(platform="", external_id="", url=url)
-        except ValueError:
-            continue
-        if linked != identity and linked.startswith(("x:", "https://")):
-            return "p:" + key_for("mention", linked)
+        story = _linked_story(url)
+        if story is not None and story[0] != identity:
+            return story[1]
     value = sketch(text) if text_sketch is None else text_sketch
     return f"s:{value[0]:08x}" if value else "p:" + key_for("mention", identity)
