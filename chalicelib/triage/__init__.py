@@ -159,6 +159,15 @@ def triage_mentions(
     return [triage_mention(m, taxonomy=taxonomy, thresholds=thresholds) for m in mentions]
 
 
+def forget() -> None:
+    """Drop what this process remembers of the words, hashtags and links it has read, as a new
+    process starts (a benchmark's rounds each start from here, or a replay would be flattered)."""
+    from chalicelib.triage import identity
+
+    sentiment.forget()
+    identity.forget()
+
+
 def severity_thresholds() -> Thresholds:
     from chalicelib.settings import get_settings
 

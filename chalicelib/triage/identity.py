@@ -142,6 +142,12 @@ def _linked_story(url: str) -> tuple[str, str] | None:
     return (linked, "p:" + key_for("mention", linked)) if linked.startswith(("x:", "https://")) else None
 
 
+def forget() -> None:
+    """Drop the remembered word hashes and linked stories."""
+    _WORD_HASHES.clear()
+    _linked_story.cache_clear()
+
+
 def cluster_key(
     *, identity: str, text: str, urls: tuple[str, ...] = (), text_sketch: tuple[int, ...] | None = None
 ) -> str:

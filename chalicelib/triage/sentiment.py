@@ -228,6 +228,12 @@ def _forgotten() -> dict[str, tuple[str, bool, bool]]:
     return _FORMS
 
 
+def forget() -> None:
+    """Drop the remembered token forms and hashtag spellings."""
+    _FORMS.clear()
+    segment.cache_clear()
+
+
 class Sentiment(NamedTuple):
     score: float  # -1..1
     label: Label
@@ -557,15 +563,18 @@ def _vocabulary() -> frozenset[str]:
 def segment(tag: str) -> str:
     """'worstairlineever' -> 'worst airline ever' when known words cover all of it; else ''."""
     vocabulary = _vocabulary()
-    best: list[list[str] | None] = [[]] + [None] * len(tag)
-    for end in range(1, len(tag) + 1):
-        for start in range(max(0, end - 15), end):
+    n = len(tag)
+    best: list[list[str] | None] = [[]] + [None] * n  # fewest words spelling tag[:i]
+    for start in range(n):  # only from where known words reach: most of an unknown tag is not
+        prefix = best[start]
+        if prefix is None:
+            continue
+        for end in range(start + 1, min(n, start + 15) + 1):
             piece = tag[start:end]
-            prefix = best[start]
-            if prefix is not None and piece in vocabulary and (len(piece) > 1 or piece in {"a", "i"}):
-                candidate = [*prefix, piece]
-                if best[end] is None or len(candidate) < len(best[end] or []):
-                    best[end] = candidate
+            if piece in vocabulary and (end - start > 1 or piece in {"a", "i"}):
+                known = best[end]
+                if known is None or len(prefix) + 1 < len(known):
+                    best[end] = [*prefix, piece]
     words = best[len(tag)]
     return " ".join(words) if words and len(words) > 1 else ""
 
