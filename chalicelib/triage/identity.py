@@ -84,14 +84,15 @@ def key_for(namespace: str, identity: str) -> str:
 
 _URL = re.compile(r"https?://[^\s<>\"')\]]+", re.IGNORECASE)
 SKETCH_SIZE = 4  # bottom-k MinHash: the k smallest gram hashes of a text
-_WORD_HASHES: dict[str, int] = {}  # crc32 of each word seen, per process (bounded below)
+_WORD_HASHES: dict[str, int] = {}  # token -> crc32 of its word, per process (bounded below)
 _WORD_HASHES_KEPT = 200_000
 
 
-def _hash_word(word: str) -> int:
+def _hash_word(token: str) -> int:
+    """A token's hash as a copy shares it: "#fail" and "fail" are one word."""
     if len(_WORD_HASHES) >= _WORD_HASHES_KEPT:
         _WORD_HASHES.clear()
-    value = _WORD_HASHES[word] = zlib.crc32(word.encode())
+    value = _WORD_HASHES[token] = zlib.crc32((token[1:] if token[0] == "#" else token).encode())
     return value
 
 
@@ -103,10 +104,9 @@ def sketch(text: str, *, tokens: list[str] | None = None) -> tuple[int, ...]:
     hashed once per process (crc32: stable across processes, so sketches stored by one Lambda
     match another's) and a 3-gram's hash mixes its three words' hashes with odd multipliers."""
     toks = tokenize(text.lower()) if tokens is None else tokens
-    words = [t[1:] if t[0] == "#" else t for t in toks if t[0] != "@"]
+    hashes = [_WORD_HASHES[t] if t in _WORD_HASHES else _hash_word(t) for t in toks if t[0] != "@"]
     if len(toks) > 1 and toks[0] == "rt" and toks[1][0] == "@":
-        words = words[1:]
-    hashes = [_WORD_HASHES[w] if w in _WORD_HASHES else _hash_word(w) for w in words]
+        hashes = hashes[1:]
     if len(hashes) >= 3:
         grams = {
             ((a * 0x9E3779B1) ^ (b * 0x85EBCA77) ^ c) & 0xFFFFFFFF

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-TOKEN = re.compile(r"[#@]?\w+(?:[-']\w+)*")
+TOKEN = re.compile(r"[#@]?\w++(?:[-']\w++)*+")  # possessive: nothing to give back, less to try
 LINK = re.compile(r"https?://\S+")
 
 
