@@ -11,7 +11,7 @@ import time
 from bench import airline
 from bench.harness import Figure
 
-ROUNDS = 5  # the best of each: the machine is shared, interference only ever adds time
+ROUNDS = 7  # the best of each: the machine is shared, interference only ever adds time
 
 
 def run() -> list[Figure]:
