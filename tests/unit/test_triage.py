@@ -150,9 +150,9 @@ def test_compound_hashtags_are_read_as_words() -> None:
 def test_the_fast_analyzer_scores_exactly_like_vader(text: str) -> None:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    from chalicelib.triage.sentiment import _fast_class
+    from chalicelib.triage.vader import analyzer_class
 
-    assert _fast_class()().polarity_scores(text) == SentimentIntensityAnalyzer().polarity_scores(text)
+    assert analyzer_class()().polarity_scores(text) == SentimentIntensityAnalyzer().polarity_scores(text)
 
 
 _VADER_WORDS = [
@@ -177,18 +177,18 @@ def test_the_fast_analyzer_agrees_with_vader_on_any_mix_of_its_tricky_words(word
 def _both_analyzers() -> tuple[Any, Any]:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    from chalicelib.triage.sentiment import _fast_class
+    from chalicelib.triage.vader import analyzer_class
 
-    return _fast_class()(), SentimentIntensityAnalyzer()
+    return analyzer_class()(), SentimentIntensityAnalyzer()
 
 
 def test_forget_leaves_nothing_remembered_of_words_or_links() -> None:
     # The triage bench starts each round from here: a replay must not read only words it has seen.
-    from chalicelib.triage import forget, identity, sentiment
+    from chalicelib.triage import forget, identity, sentiment, vader
 
     triage_text("RT @ana: #worstairlineever delayed again https://t.co/abc", identity="x:1")
-    assert sentiment._FORMS and identity._WORD_HASHES and identity._linked_story.cache_info().currsize
+    assert vader._FORMS and identity._WORD_HASHES and identity._linked_story.cache_info().currsize
     assert sentiment.segment.cache_info().currsize
     forget()
-    assert not sentiment._FORMS and not identity._WORD_HASHES
+    assert not vader._FORMS and not identity._WORD_HASHES
     assert identity._linked_story.cache_info().currsize == 0 and sentiment.segment.cache_info().currsize == 0
