@@ -78,10 +78,10 @@ def run() -> list[Figure]:
     calls.install()
     with mock_aws():
         from chalice.test import Client
+        from chalicelib.routing import dispatch as dispatch_module
 
         import app
         from chalicelib.records import Mention
-        from chalicelib.routing import dispatch as dispatch_module
         from chalicelib.settings import get_settings
         from infra.local.bootstrap import create_resources
         from infra.local.handlers import app_event_sources
@@ -121,8 +121,8 @@ def run() -> list[Figure]:
         ddb_requests = calls.by_service["dynamodb"]
         handled = len(records)
         from chalicelib.notify.delivery import deliver
-        from chalicelib.notify.messages import render
-        from chalicelib.routing.rules import route
+        from chalicelib.policy.messages import render
+        from chalicelib.policy.rules import route
         from chalicelib.store.config import load_routing
 
         config = load_routing()

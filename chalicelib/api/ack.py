@@ -7,12 +7,12 @@ from urllib.parse import parse_qsl
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import secrets
+from chalicelib import credentials
 from chalicelib.api.problems import media_type, problem_view, raw_body
 from chalicelib.clock import utcnow
 from chalicelib.errors import SharedwatchError, UnsupportedMediaType
-from chalicelib.routing import tokens
-from chalicelib.routing.incidents import acknowledge, group_name, incident_document, load, resolve
+from chalicelib.flows.incidents import acknowledge, incident_document, load, resolve
+from chalicelib.policy import tokens
 from chalicelib.store.config import load_routing
 from chalicelib.web import page
 
@@ -20,7 +20,7 @@ bp = Blueprint(__name__)
 
 
 def _grant(token: str) -> tokens.Grant:
-    return tokens.verify(token, key=secrets.signing_key(), now=utcnow())
+    return tokens.verify(token, key=credentials.signing_key(), now=utcnow())
 
 
 def _error_page(exc: SharedwatchError) -> Response:
@@ -34,14 +34,18 @@ def _show(grant: tokens.Grant, *, done: str = "") -> Response:
     resolve_token = ""
     if row.status == "acknowledged":
         resolve_token = tokens.mint(
-            key=secrets.signing_key(), incident_id=row.incident_id, action="resolve", group=grant.group, now=utcnow()
+            key=credentials.signing_key(),
+            incident_id=row.incident_id,
+            action="resolve",
+            group=grant.group,
+            now=utcnow(),
         )
     return page(
         "ack.html",
         incident=doc,
         action=grant.action,
-        group=group_name(config, grant.group),
-        owner=group_name(config, row.owner) if row.owner else "",
+        group=config.group_name(grant.group),
+        owner=config.group_name(row.owner) if row.owner else "",
         resolve_token=resolve_token,
         done=done,
         timeline=doc["timeline"][-8:],

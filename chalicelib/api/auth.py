@@ -6,7 +6,7 @@ import hmac
 
 from chalice.app import Request
 
-from chalicelib import secrets
+from chalicelib import credentials
 from chalicelib.errors import Unauthorized
 
 
@@ -21,10 +21,10 @@ def _presented(request: Request) -> str:
 def require_display_token(request: Request) -> str:
     """A wall screen's token (or the admin's); returns the screen's name."""
     presented = _presented(request).encode()
-    for name, token in secrets.display_tokens().items():
+    for name, token in credentials.display_tokens().items():
         if hmac.compare_digest(presented, token.encode()):
             return name
-    admin = secrets.token("admin_token")
+    admin = credentials.token("admin_token")
     if admin and hmac.compare_digest(presented, admin.encode()):
         return "admin"
     raise Unauthorized("the display token is not valid (it may have been revoked)")
@@ -33,7 +33,7 @@ def require_display_token(request: Request) -> str:
 def require_token(request: Request, name: str = "admin_token") -> None:
     header = request.headers.get("authorization") or ""
     scheme, _, presented = header.partition(" ")
-    expected = secrets.token(name)
+    expected = credentials.token(name)
     if scheme.lower() != "bearer" or not presented:
         raise Unauthorized("send Authorization: Bearer <token> (the admin token from the credentials)")
     if not expected or not hmac.compare_digest(presented.strip().encode(), expected.encode()):

@@ -16,9 +16,10 @@ from chalicelib.api.auth import require_token
 from chalicelib.api.problems import configuration_view, json_response, problem_view, read_json
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.notify.topics import ensure_group_topic
-from chalicelib.routing.noise import check_zone, member_filter
+from chalicelib.policy.config import Department, Group, parse_group
+from chalicelib.policy.noise import check_zone, member_filter
 from chalicelib.settings import get_settings
-from chalicelib.store.config import Department, Group, load_routing, parse_group, save_department, save_group
+from chalicelib.store.config import load_routing, save_department, save_group
 
 bp = Blueprint(__name__)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")

@@ -9,8 +9,8 @@ from chalicelib.api.auth import require_token
 from chalicelib.api.problems import json_response, problem_view, read_json
 from chalicelib.clock import isoformat, utcnow
 from chalicelib.errors import InvalidPayload, NotFound
+from chalicelib.flows.incidents import acknowledge, incident_document, load, resolve
 from chalicelib.notify.delivery import retry_dead
-from chalicelib.routing.incidents import acknowledge, incident_document, load, resolve
 from chalicelib.store.models import DeliveryModel, IncidentModel
 
 bp = Blueprint(__name__)

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 
 from chalice.app import Blueprint, Request, Response
 
-from chalicelib import secrets
+from chalicelib import credentials
 from chalicelib.api.problems import from_error, media_type, problem_view, raw_body
 from chalicelib.clock import utcnow
 from chalicelib.errors import (
@@ -26,7 +26,7 @@ from chalicelib.errors import (
     UnsupportedMediaType,
 )
 from chalicelib.intake import screenshots, web_form
-from chalicelib.notify.receipts import story_lines
+from chalicelib.policy.messages import story_lines
 from chalicelib.records import Report
 from chalicelib.settings import get_settings
 from chalicelib.store.counters import take_allowance
@@ -69,7 +69,7 @@ def _form_fields(request: Request) -> dict[str, str]:
 def _form_page(
     form: web_form.FormInput, *, status: int = 200, problems: dict[str, str] | None = None, banner: str = ""
 ) -> Response:
-    token = web_form.issue_token(key=secrets.signing_key(), now=utcnow())
+    token = web_form.issue_token(key=credentials.signing_key(), now=utcnow())
     return page(
         "report_form.html",
         status=status,
@@ -90,7 +90,7 @@ def _client_key(request: Request) -> str:
     (anonymous reporters stay anonymous, in the table as in the logs)."""
     identity = (request.context or {}).get("identity") or {}
     address = str(identity.get("sourceIp") or "unknown")
-    return hmac.new(secrets.signing_key(), address.encode(), hashlib.sha256).hexdigest()[:24]
+    return hmac.new(credentials.signing_key(), address.encode(), hashlib.sha256).hexdigest()[:24]
 
 
 @bp.route("/report", methods=["GET"])
@@ -128,7 +128,7 @@ def submit_report() -> Response:
             return _form_page(form, status=429, banner=limited.detail)
         raise limited
     try:
-        nonce = web_form.check_token(form.token, key=secrets.signing_key(), now=now)
+        nonce = web_form.check_token(form.token, key=credentials.signing_key(), now=now)
     except Forbidden as exc:
         if html:
             return _form_page(form, status=403, banner=exc.detail)

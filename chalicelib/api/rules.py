@@ -12,13 +12,13 @@ from chalicelib.api.auth import require_token
 from chalicelib.api.problems import configuration_view, json_response, problem_view, read_json
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound
+from chalicelib.policy.config import RoutingConfig
+from chalicelib.policy.escalation import parse_policy, policy_document
+from chalicelib.policy.plan import routing_fields
+from chalicelib.policy.rules import decide, parse_rule, rule_document
 from chalicelib.records import Report
-from chalicelib.routing.dispatch import routing_fields
-from chalicelib.routing.escalation import parse_policy, policy_document
-from chalicelib.routing.rules import decide, parse_rule, rule_document
 from chalicelib.sources.base import as_object, mention_from_fields
 from chalicelib.store.config import (
-    RoutingConfig,
     current_taxonomy,
     delete_config,
     load_routing,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import secrets
+from chalicelib import credentials
 from chalicelib.api.problems import json_response, problem_view, raw_body
 from chalicelib.clock import utcnow
 from chalicelib.errors import PayloadTooLarge
@@ -20,7 +20,7 @@ def _verified_body() -> bytes:
     body = raw_body(request)
     if len(body) > get_settings().max_body_bytes:
         raise PayloadTooLarge(f"body is {len(body)} bytes, at most {get_settings().max_body_bytes}")
-    signing = secrets.source_secrets("slack").get("secret", [])
+    signing = credentials.source_secrets("slack").get("secret", [])
     slack.verify({k.lower(): v for k, v in request.headers.items()}, body, secrets=signing, now=utcnow())
     return body
 

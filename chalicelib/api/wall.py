@@ -9,7 +9,7 @@ a 304 and an empty body."""
 from __future__ import annotations
 
 import re
-import secrets as random
+import secrets
 import time
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -18,12 +18,12 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import secrets
+from chalicelib import credentials
 from chalicelib.api.auth import require_display_token, require_token
 from chalicelib.api.problems import json_response, problem_view, read_json
 from chalicelib.clock import isoformat, parse_timestamp, utcnow
 from chalicelib.errors import InvalidPayload, NotFound
-from chalicelib.routing import tokens
+from chalicelib.policy import tokens
 from chalicelib.settings import get_settings
 from chalicelib.store import wall
 
@@ -147,7 +147,7 @@ def _incident_view(entry: dict[str, Any], *, now: datetime, lobby: bool) -> dict
     if entry["status"] != "resolved":
         # Scanning the code from a phone opens the incident's page: acknowledge or join from there.
         token = tokens.mint(
-            key=secrets.signing_key(),
+            key=credentials.signing_key(),
             incident_id=entry["id"],
             action="acknowledge",
             # Scanned on the office floor: acknowledged on behalf of the incident's owner.
@@ -229,7 +229,7 @@ def wall_data() -> Response:
 @problem_view
 def list_displays() -> Response:
     require_token(bp.current_request)
-    return json_response({"displays": sorted(secrets.display_tokens())})
+    return json_response({"displays": sorted(credentials.display_tokens())})
 
 
 @bp.route("/api/displays", methods=["POST"], content_types=["*/*"])
@@ -240,9 +240,9 @@ def add_display() -> Response:
     name = doc.get("name") if isinstance(doc, dict) else None
     if not isinstance(name, str) or not _SCREEN.match(name):
         raise InvalidPayload("name: the screen's name, lowercase letters, digits and dashes (e.g. lobby, floor-3)")
-    existing = secrets.display_tokens()
-    token = random.token_urlsafe(24)
-    secrets.save_display_tokens({**existing, name: token})
+    existing = credentials.display_tokens()
+    token = secrets.token_urlsafe(24)
+    credentials.save_display_tokens({**existing, name: token})
     base = get_settings().public_base_url
     return json_response({"name": name, "token": token, "url": f"{base}/wall#token={token}"}, status=201)
 
@@ -251,8 +251,8 @@ def add_display() -> Response:
 @problem_view
 def revoke_display(name: str) -> Response:
     require_token(bp.current_request)
-    existing = secrets.display_tokens()
+    existing = credentials.display_tokens()
     if name not in existing:
         raise NotFound(f"no display {name[:40]!r}")
-    secrets.save_display_tokens({k: v for k, v in existing.items() if k != name})
+    credentials.save_display_tokens({k: v for k, v in existing.items() if k != name})
     return Response(body="", status_code=204)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import secrets
+from chalicelib import credentials
 from chalicelib.api.problems import json_response, media_type, problem_view, raw_body
 from chalicelib.clock import utcnow
 from chalicelib.comprehend import score_foreign
 from chalicelib.errors import PayloadTooLarge, UnsupportedMediaType, VerificationFailed
+from chalicelib.flows.alarms import check_spikes
 from chalicelib.observability import emit_counts, logger
-from chalicelib.routing.alarms import check_spikes
 from chalicelib.settings import get_settings
 from chalicelib.sources import get_source
 from chalicelib.sources.base import Delivery, Handshake
@@ -58,7 +58,7 @@ def receive(source: str) -> Response:
         or (request.context or {}).get("requestId")
     )
     try:
-        adapter.verify(delivery, secrets=secrets.source_secrets(source))
+        adapter.verify(delivery, secrets=credentials.source_secrets(source))
     except VerificationFailed as exc:
         if not getattr(adapter, "acknowledge_unverified", False):
             raise
@@ -96,5 +96,5 @@ def receive(source: str) -> Response:
 def handshake(source: str) -> Response:
     adapter = get_source(source)
     query = dict(bp.current_request.query_params or {})
-    answer: Handshake = adapter.handshake(query, secrets=secrets.source_secrets(source))
+    answer: Handshake = adapter.handshake(query, secrets=credentials.source_secrets(source))
     return Response(body=answer.body, status_code=200, headers={"Content-Type": answer.content_type})

@@ -7,12 +7,12 @@ from __future__ import annotations
 from chalice.app import Blueprint, CloudWatchEvent, Cron, Rate
 
 from chalicelib.clock import utcnow
-from chalicelib.digests import send_digests
+from chalicelib.flows.alarms import check_spikes
+from chalicelib.flows.digests import send_digests
+from chalicelib.flows.incidents import escalate_due
+from chalicelib.flows.polling import poll_due
 from chalicelib.notify.delivery import flush_held, retry_stale
 from chalicelib.observability import logger
-from chalicelib.polling import poll_due
-from chalicelib.routing.alarms import check_spikes
-from chalicelib.routing.incidents import escalate_due
 
 bp = Blueprint(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, DynamoDBEvent
 
+from chalicelib.flows.router import dispatch
 from chalicelib.observability import logger
-from chalicelib.routing.dispatch import dispatch
 from chalicelib.settings import get_settings
 from chalicelib.store.mapping import mention_from_image, report_from_image
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 from pynamodb.constants import DATETIME_FORMAT
@@ -20,10 +20,11 @@ from pynamodb.exceptions import PutError
 from chalicelib import aws
 from chalicelib.clock import utcnow
 from chalicelib.errors import DeliveryFailed
-from chalicelib.notify.messages import render_digest, sns_message
 from chalicelib.observability import logger
+from chalicelib.policy.messages import render_digest, sns_message
+from chalicelib.policy.noise import ALL
+from chalicelib.policy.plan import Outcome
 from chalicelib.records import Notification
-from chalicelib.routing.noise import ALL
 from chalicelib.store.models import DeliveryModel, IncidentModel
 from chalicelib.triage.identity import key_for
 
@@ -35,8 +36,6 @@ HELD = "held"
 STALE_AFTER = timedelta(minutes=2)
 MAX_ATTEMPTS = 8  # then the row is dead: admins see it and may retry it
 KEEP = timedelta(days=90)  # the delivery log expires by TTL
-
-Outcome = Literal["sent", "skipped", "held"]
 
 
 def _stamp(at: datetime) -> str:

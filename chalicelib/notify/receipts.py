@@ -1,5 +1,5 @@
-"""The receipt an employee gets at once when they left an email: their tracking id, where the
-report went, whether others saw the same, and the link to follow it."""
+"""Email to the employee behind a report: the receipt at once (their tracking id, where the
+report went, whether others saw the same, the link to follow it) and later the outcome."""
 
 from __future__ import annotations
 
@@ -9,32 +9,6 @@ from chalicelib.observability import logger
 from chalicelib.records import Report
 from chalicelib.settings import get_settings
 from chalicelib.triage.identity import key_for
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def story_lines(*, outcome: str, routed_to: list[str], position: int, lead_minutes: float | None) -> list[str]:
-    """The loop back to the reporter: what became of it, who has it, what it was part of."""
-    lines = [outcome] if outcome else []
-    if routed_to:
-        lines.append(f"{' and '.join(routed_to)} {'have' if len(routed_to) > 1 else 'has'} it.")
-    if position:
-        lines.append(
-            "You were the first employee to report this."
-            if position == 1
-            else f"You are the {_ordinal(position)} employee to report this: thank you for making sure."
-        )
-    if lead_minutes is not None:
-        if lead_minutes >= 1:
-            lines.append(f"You spotted it {lead_minutes:.0f} minutes before any listening tool did.")
-        elif lead_minutes <= -1:
-            lines.append(
-                f"A listening tool had it {-lead_minutes:.0f} minutes earlier; your report adds what you know."
-            )
-    return lines
 
 
 def tell_reporter(*, report_id: str, email: str, text: str, event: str, subject: str, lines: list[str]) -> bool:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.clock import parse_span, utcnow
 from chalicelib.errors import InvalidPayload
-from chalicelib.routing.escalation import Policy, parse_policy, policy_document
-from chalicelib.routing.noise import MaintenanceWindow, QuietHours, parse_quiet_hours, parse_window
-from chalicelib.routing.rules import Rule, parse_rule
+from chalicelib.policy.config import Department, Group, RoutingConfig, parse_group
+from chalicelib.policy.escalation import Policy, parse_policy, policy_document
+from chalicelib.policy.noise import MaintenanceWindow, parse_window
+from chalicelib.policy.rules import Rule, parse_rule
 from chalicelib.settings import get_settings
 from chalicelib.store.models import ConfigModel
 from chalicelib.triage.spikes import PlannedEvent
@@ -20,84 +20,6 @@ from chalicelib.triage.taxonomy import DEFAULT_PATH as DEFAULT_TAXONOMY
 from chalicelib.triage.taxonomy import Taxonomy, compile_taxonomy, default_taxonomy
 
 DEFAULT_ROUTE_KEY = "default"
-
-
-DEFAULT_POLICY_KEY = "default"
-
-
-@dataclass(frozen=True, slots=True)
-class Group:
-    slug: str
-    name: str
-    description: str = ""
-    grace_minutes: int = 0  # an incident waits this long before this group is first told
-    max_per_hour: int = 0  # notifications an hour before the rest wait for a digest; 0: no limit
-    quiet_hours: str = ""  # "22:00-07:00" in each member's time zone; critical still goes out
-    zones: tuple[str, ...] = ()  # the members' time zones (kept by the members API)
-
-    @property
-    def quiet(self) -> QuietHours | None:
-        return parse_quiet_hours(self.quiet_hours)
-
-    def document(self) -> dict[str, Any]:
-        return {
-            "slug": self.slug,
-            "name": self.name,
-            "description": self.description,
-            "grace_minutes": self.grace_minutes,
-            "max_per_hour": self.max_per_hour,
-            "quiet_hours": self.quiet_hours,
-            "zones": list(self.zones),
-        }
-
-
-def parse_group(doc: Any, *, slug: str, zones: tuple[str, ...] = ()) -> Group:
-    """Validate a group document; a bad one says which field is wrong."""
-    if not isinstance(doc, dict):
-        raise InvalidPayload("a group is a JSON object")
-    problems: list[str] = []
-    name = doc.get("name", slug)
-    if not isinstance(name, str) or not name.strip() or len(name) > 80:
-        problems.append("name: 1 to 80 characters")
-    for field_name, high in (("grace_minutes", 120), ("max_per_hour", 10_000)):
-        value = doc.get(field_name, 0)
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
-            problems.append(f"{field_name}: a whole number from 0 to {high}")
-    try:
-        parse_quiet_hours(doc.get("quiet_hours"))
-    except InvalidPayload as exc:
-        problems.append(exc.detail)
-    if problems:
-        raise InvalidPayload(f"invalid group {slug!r}: {'; '.join(problems)}", extra={"errors": problems})
-    return Group(
-        slug=slug,
-        name=str(name).strip(),
-        description=str(doc.get("description") or "")[:500],
-        grace_minutes=int(doc.get("grace_minutes", 0)),
-        max_per_hour=int(doc.get("max_per_hour", 0)),
-        quiet_hours=str(doc.get("quiet_hours") or ""),
-        zones=tuple(doc.get("zones") or zones),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Department:
-    slug: str
-    name: str
-    group: str  # the stakeholder group that hears about this department's mentions
-
-
-@dataclass(frozen=True, slots=True)
-class RoutingConfig:
-    rules: tuple[Rule, ...]
-    default_groups: tuple[str, ...]
-    groups: dict[str, Group]
-    departments: dict[str, Department]
-    policies: dict[str, Policy] = field(default_factory=dict)
-    windows: tuple[MaintenanceWindow, ...] = ()
-
-    def policy_for(self, policy_id: str) -> Policy | None:
-        return self.policies.get(policy_id or DEFAULT_POLICY_KEY) or self.policies.get(DEFAULT_POLICY_KEY)
 
 
 _cache: tuple[float, RoutingConfig] | None = None

@@ -93,3 +93,8 @@ def assess(
 
 def at_least(level: str, floor: str) -> bool:
     return LEVELS.index(level) >= LEVELS.index(floor)
+
+
+def higher(level: str, other: str) -> str:
+    """The more severe of two levels."""
+    return level if LEVELS.index(level) >= LEVELS.index(other) else other

@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.notify.topics import ensure_group_topic
+from chalicelib.policy.config import Department, Group
 from chalicelib.store.config import (
-    Department,
-    Group,
     save_default_route,
     save_department,
     save_group,

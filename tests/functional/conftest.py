@@ -68,7 +68,7 @@ def harness() -> Iterator[Harness]:
         from chalice.test import Client
 
         import app
-        from chalicelib import aws, secrets
+        from chalicelib import aws, credentials
         from chalicelib.settings import get_settings
         from chalicelib.store import config
         from infra.local.bootstrap import create_resources
@@ -76,7 +76,7 @@ def harness() -> Iterator[Harness]:
         from infra.local.stream_pump import StreamPump
 
         aws.reset_clients()
-        secrets.clear_cache()
+        credentials.clear_cache()
         config.clear_cache()
         settings = get_settings()
         create_resources(

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from chalicelib.flows.alarms import check_spikes
 from chalicelib.records import Author, Mention
-from chalicelib.routing.alarms import check_spikes
 from chalicelib.store.counters import add_counts
 from tests.functional.conftest import Harness
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from chalicelib.digests import send_digests
+from chalicelib.flows.digests import send_digests
 from tests.functional.conftest import Harness
 from tests.support import MENTION, batch_envelope, signed_headers
 

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from chalicelib.clock import utcnow
-from chalicelib.polling import poll_due, save_target
+from chalicelib.flows.polling import poll_due, save_target
 from chalicelib.store.models import CursorModel, MentionModel
 from tests.conftest import FIXTURES
 from tests.functional.conftest import Harness
@@ -167,7 +167,7 @@ def test_mentioncom_polls_forward_from_its_since_id_and_honours_the_rate_limit(h
 
 def test_a_bad_target_says_what_is_wrong() -> None:
     from chalicelib.errors import InvalidPayload
-    from chalicelib.polling import parse_target
+    from chalicelib.flows.polling import parse_target
 
     with pytest.raises(InvalidPayload, match="source: one of mentioncom, rss"):
         parse_target({"id": "x", "source": "ftp", "url": "ftp://a"})

@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 import pytest
 
 from chalicelib import aws
+from chalicelib.flows.incidents import escalate_due
 from chalicelib.notify.delivery import flush_held
-from chalicelib.routing.incidents import escalate_due
 from chalicelib.store import config
 from chalicelib.store.models import DeliveryModel, IncidentModel, ReportModel
 from infra.local.handlers import resolve
@@ -162,7 +162,7 @@ def _ses_messages() -> list[Any]:
 
 
 def test_a_tampered_or_expired_link_does_nothing(harness: Harness) -> None:
-    from chalicelib.routing import tokens
+    from chalicelib.policy import tokens
 
     _post(harness, envelope(CRISIS))
     harness.pump.pump_once()
@@ -218,8 +218,9 @@ def test_a_story_whose_reach_doubles_jumps_to_the_executives(harness: Harness) -
 
 
 def test_what_waits_goes_out_when_due(harness: Harness) -> None:
+    from chalicelib.notify.gate import send
+    from chalicelib.policy.plan import Outgoing
     from chalicelib.records import Notification
-    from chalicelib.routing.gate import Outgoing, send
 
     _api(harness, "put", "/api/groups/customer-care", {"name": "Customer care", "grace_minutes": 5, "max_per_hour": 1})
     _api(
@@ -263,9 +264,10 @@ def test_what_waits_goes_out_when_due(harness: Harness) -> None:
 
 
 def test_members_in_quiet_hours_get_a_digest_instead(harness: Harness) -> None:
+    from chalicelib.notify.gate import send
+    from chalicelib.policy.plan import Outgoing
+    from chalicelib.policy.noise import member_filter
     from chalicelib.records import Notification
-    from chalicelib.routing.gate import Outgoing, send
-    from chalicelib.routing.noise import member_filter
 
     for endpoint, zone in (("+33612345678", "Europe/Paris"), ("+12125550100", "America/New_York")):
         answer = _api(
@@ -347,7 +349,7 @@ def test_a_resolved_incident_that_comes_back_is_reopened_and_one_that_flaps_is_n
     harness: Harness,
 ) -> None:
     from chalicelib.clock import utcnow
-    from chalicelib.routing.incidents import resolve as resolve_incident
+    from chalicelib.flows.incidents import resolve as resolve_incident
 
     _post(harness, envelope(CRISIS))
     harness.pump.pump_once()

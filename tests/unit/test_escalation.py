@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.errors import InvalidPayload, LinkExpired, NotFound
-from chalicelib.routing import tokens
-from chalicelib.routing.escalation import State, StoryNow, due_steps, jumps, next_action_at, parse_policy
-from chalicelib.routing.noise import audience, is_flapping, parse_quiet_hours, quiet_until
+from chalicelib.policy import tokens
+from chalicelib.policy.escalation import State, StoryNow, due_steps, jumps, next_action_at, parse_policy
+from chalicelib.policy.noise import audience, is_flapping, parse_quiet_hours, quiet_until
 
 POLICY = parse_policy(
     {

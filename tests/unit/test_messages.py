@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.notify.messages import SMS_LIMIT, delivery_id_for, render, sns_message
+from chalicelib.policy.messages import SMS_LIMIT, delivery_id_for, render, sns_message
+from chalicelib.policy.rules import Route
 from chalicelib.records import Author, Mention, Report
-from chalicelib.routing.rules import Route
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 ROUTE = Route(group="social-team", reasons=("rule 'Every mention': kind is mention",))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.errors import InvalidPayload
-from chalicelib.routing.rules import explain, parse_rule, route
+from chalicelib.policy.rules import explain, parse_rule, route
 from infra.local.demo import RULES
 
 MENTION_FIELDS = {
@@ -67,7 +67,7 @@ def test_a_bad_rule_says_which_condition_is_wrong(doc: dict[str, object], proble
 
 
 def test_a_decision_lists_every_rule_with_why_and_takes_owner_and_policy_from_the_first_that_names_them() -> None:
-    from chalicelib.routing.rules import decide, parse_rule
+    from chalicelib.policy.rules import decide, parse_rule
 
     rules = [
         parse_rule({"id": "all", "order": 1, "when": {"kind": "mention"}, "notify": ["social-team"]}),

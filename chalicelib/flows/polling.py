@@ -13,7 +13,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib import secrets
+from chalicelib import credentials
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, StoreUnavailable
 from chalicelib.observability import logger
@@ -98,7 +98,7 @@ def poll_target(target: PullTarget, source: PullSource, *, now: datetime, force:
     if not force and cursor.next_poll_at > now:
         return PollOutcome(target.id, cursor.last_status, skipped=True)
     state: Mapping[str, Any] = json.loads(cursor.state or "{}")
-    result = source.poll(target, state=state, secrets=secrets.source_secrets(target.source), received_at=now)
+    result = source.poll(target, state=state, secrets=credentials.source_secrets(target.source), received_at=now)
     stored = 0
     new_state = result.state
     failed = result.failed

@@ -5,21 +5,15 @@ window, the group's hourly limit, members' quiet hours). Critical always goes ou
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from chalicelib.notify.delivery import Outcome, deliver_many, hold_in_digest, hold_one
+from chalicelib.notify.delivery import deliver_many, hold_in_digest, hold_one
+from chalicelib.policy.config import Group, RoutingConfig
+from chalicelib.policy.noise import ALL, active_window, audience
+from chalicelib.policy.plan import Outcome, Outgoing
 from chalicelib.records import Notification
-from chalicelib.routing.noise import ALL, active_window, audience
 from chalicelib.settings import get_settings
-from chalicelib.store.config import Group, RoutingConfig
 from chalicelib.store.counters import take_allowance
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    notification: Notification
-    grace_from: datetime | None = None  # an incident's first notice: the group's grace counts from here
 
 
 def _next_hour(now: datetime) -> datetime:

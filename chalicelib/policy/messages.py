@@ -9,12 +9,12 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 from chalicelib.clock import isoformat
+from chalicelib.policy.rules import Route
 from chalicelib.records import Mention, Notification, Report, Signal
-from chalicelib.routing.rules import Route
+from chalicelib.triage.identity import key_for
 
 if TYPE_CHECKING:
-    from chalicelib.store.clusters import Story
-from chalicelib.triage.identity import key_for
+    from chalicelib.policy.stories import Story
 
 SMS_LIMIT = 160
 SUBJECT_LIMIT = 99  # SNS: ASCII, no line breaks, under 100 characters
@@ -281,3 +281,29 @@ def sns_message(n: Notification) -> str:
         },
         ensure_ascii=False,
     )
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def story_lines(*, outcome: str, routed_to: list[str], position: int, lead_minutes: float | None) -> list[str]:
+    """The loop back to the reporter: what became of it, who has it, what it was part of."""
+    lines = [outcome] if outcome else []
+    if routed_to:
+        lines.append(f"{' and '.join(routed_to)} {'have' if len(routed_to) > 1 else 'has'} it.")
+    if position:
+        lines.append(
+            "You were the first employee to report this."
+            if position == 1
+            else f"You are the {_ordinal(position)} employee to report this: thank you for making sure."
+        )
+    if lead_minutes is not None:
+        if lead_minutes >= 1:
+            lines.append(f"You spotted it {lead_minutes:.0f} minutes before any listening tool did.")
+        elif lead_minutes <= -1:
+            lines.append(
+                f"A listening tool had it {-lead_minutes:.0f} minutes earlier; your report adds what you know."
+            )
+    return lines

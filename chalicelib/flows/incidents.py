@@ -5,62 +5,102 @@ who reported it told what became of it. Everything lands on the incident's timel
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 
-from chalicelib import secrets
+from chalicelib import credentials
 from chalicelib.errors import NotFound
-from chalicelib.notify.messages import render_incident
+from chalicelib.notify.gate import send
 from chalicelib.notify.receipts import tell_reporter
 from chalicelib.observability import logger
-from chalicelib.records import Notification
-from chalicelib.routing import tokens
-from chalicelib.routing.escalation import State, due_steps, next_action_at
-from chalicelib.routing.gate import Outgoing, send
+from chalicelib.policy.config import RoutingConfig
+from chalicelib.policy.escalation import State, due_steps, next_action_at
+from chalicelib.policy.plan import IncidentChange, IncidentView, Links, Outgoing, notice
+from chalicelib.policy.stories import Opening, timeline_entry
 from chalicelib.settings import get_settings
 from chalicelib.store import wall
-from chalicelib.store.clusters import timeline_entry
-from chalicelib.store.config import RoutingConfig, load_routing
+from chalicelib.store.batch import batch_get
+from chalicelib.store.config import load_routing
 from chalicelib.store.models import IncidentModel, ReportModel
 
 DUE = "open"
 
 
-def action_url(*, incident_id: str, group: str, action: tokens.Action, now: datetime) -> str:
-    token = tokens.mint(key=secrets.signing_key(), incident_id=incident_id, action=action, group=group, now=now)
-    return f"{get_settings().public_base_url}/ack/{token}"
+def links() -> Links:
+    """Acknowledge links for notices: signed with the app's key, read only when one is made."""
+    return Links(base_url=get_settings().public_base_url, key=credentials.signing_key)
 
 
-def notice(
-    *,
-    incident_id: str,
-    title: str,
-    severity: str,
-    group: str,
-    tag: str,
-    headline: str,
-    context: str,
-    reasons: tuple[str, ...],
-    owner: str,
-    config: RoutingConfig,
-    now: datetime,
-) -> Notification:
-    """An incident notice or follow-up for one group: the owner by name, and an acknowledge link
-    minted for that group."""
-    return render_incident(
-        incident_id=incident_id,
-        title=title,
-        severity=severity,
-        group=group,
-        tag=tag,
-        headline=headline,
-        context=context,
-        reasons=reasons,
-        owner_name=group_name(config, owner),
-        ack_url=action_url(incident_id=incident_id, group=group, action="acknowledge", now=now),
+def view_of(row: IncidentModel) -> IncidentView:
+    return IncidentView(
+        incident_id=row.incident_id,
+        cluster_id=row.cluster_id,
+        opened_at=row.opened_at,
+        title=row.title,
+        severity=row.severity,
+        status=row.status,
+        owner=row.owner or "",
+        policy=row.policy or "",
+        context=row.context or "",
+        reach_notified=int(row.reach_notified or 0),
+        notified=tuple(str(g) for g in row.notified or []),
+        jumps=tuple(str(j) for j in row.jumps or []),
+        reopened=tuple(str(t) for t in row.reopened or []),
     )
+
+
+def read_many(incident_ids: Iterable[str]) -> dict[str, IncidentModel]:
+    rows = batch_get(IncidentModel.Meta.table_name, "incident_id", sorted(set(incident_ids)), consistent=True)
+    return {k: IncidentModel.from_raw_data(v) for k, v in rows.items()}
+
+
+def open_many(openings: Sequence[Opening], *, now: datetime) -> dict[str, IncidentModel]:
+    """Create the incidents a batch opens, once each (a redelivered batch finds them there)."""
+    opened = {}
+    for o in openings:
+        row = IncidentModel(
+            incident_id=o.incident_id,
+            cluster_id=o.cluster_id,
+            title=o.title,
+            opened_at=now,
+            severity=o.severity,
+            timeline=[timeline_entry("opened", now, reason=o.reason)],
+        )
+        try:
+            row.save(condition=IncidentModel.incident_id.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            row = load(o.incident_id)
+        opened[o.incident_id] = row
+    return opened
+
+
+def apply_changes(changes: Mapping[str, IncidentChange], rows: Mapping[str, IncidentModel]) -> list[IncidentModel]:
+    """Write what a batch changed on each incident, one UpdateItem each; returns the rows as
+    changed (for the wall)."""
+    changed = []
+    for incident_id, change in changes.items():
+        row = rows.get(incident_id)
+        if row is None:
+            continue
+        actions: list[Any] = [getattr(IncidentModel, name).set(value) for name, value in change.fields.items()]
+        if change.notified:
+            notified = sorted({*change.incident.notified, *change.notified})
+            actions.append(IncidentModel.notified.set(notified))  # type: ignore[arg-type]
+        if change.jumps:
+            actions.append(IncidentModel.jumps.set([*change.incident.jumps, *change.jumps]))  # type: ignore[list-item]
+        if change.entries:
+            actions.append(IncidentModel.timeline.set(IncidentModel.timeline.append(change.entries)))
+        if change.next_action_at is not None:
+            actions += [IncidentModel.due.set(DUE), IncidentModel.next_action_at.set(change.next_action_at)]
+        if actions:
+            row.update(actions=actions)
+        changed.append(row)
+    return changed
 
 
 def state_of(row: IncidentModel) -> State:
@@ -81,11 +121,6 @@ def load(incident_id: str) -> IncidentModel:
         raise NotFound(f"no incident {incident_id[:40]!r}") from None
 
 
-def group_name(config: RoutingConfig, slug: str) -> str:
-    group = config.groups.get(slug)
-    return group.name if group else slug
-
-
 def _schedule(row: IncidentModel, config: RoutingConfig, state: State) -> list[Any]:
     """The actions that set when the schedule looks at the incident next (or never again)."""
     policy = config.policy_for(row.policy)
@@ -101,7 +136,7 @@ def acknowledge(*, incident_id: str, group: str, by: str, now: datetime) -> tupl
     if row.status != "open":
         return row, False
     config = load_routing()
-    who = by or group_name(config, group)
+    who = by or config.group_name(group)
     state = State(row.opened_at, "acknowledged", int(row.level or 0), row.owner or group, now, int(row.reminders or 0))
     try:
         row.update(
@@ -120,7 +155,7 @@ def acknowledge(*, incident_id: str, group: str, by: str, now: datetime) -> tupl
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return load(incident_id), False
         raise
-    tell_reporters(row, event="acknowledged", who=group_name(config, group), at=now)
+    tell_reporters(row, event="acknowledged", who=config.group_name(group), at=now)
     show_on_wall(row, config, now)
     return row, True
 
@@ -130,7 +165,7 @@ def resolve(*, incident_id: str, group: str, by: str, now: datetime, note: str =
     if row.status == "resolved":
         return row, False
     config = load_routing()
-    who = by or group_name(config, group)
+    who = by or config.group_name(group)
     actions: list[Any] = [
         IncidentModel.status.set("resolved"),
         IncidentModel.resolved_at.set(now),
@@ -149,14 +184,14 @@ def resolve(*, incident_id: str, group: str, by: str, now: datetime, note: str =
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return load(incident_id), False
         raise
-    tell_reporters(row, event="resolved", who=group_name(config, group), at=now, note=note)
+    tell_reporters(row, event="resolved", who=config.group_name(group), at=now, note=note)
     show_on_wall(row, config, now)
     return row, True
 
 
 def show_on_wall(row: IncidentModel, config: RoutingConfig, now: datetime) -> None:
     try:
-        wall.update(incidents=[wall.incident_entry(row, owner_name=group_name(config, row.owner))], now=now)
+        wall.update(incidents=[wall.incident_entry(row, owner_name=config.group_name(row.owner))], now=now)
     except Exception:  # the wall is a view: an incident's state is never held up by it
         logger.exception("wall not updated", extra={"incident": row.incident_id})
 
@@ -207,8 +242,7 @@ def escalate_due(*, now: datetime, limit: int = 100) -> int:
             headline = ("Reminder: " if step.kind == "remind" else "Escalation: ") + step.reason
             for group in step.groups:
                 n = notice(
-                    incident_id=row.incident_id,
-                    title=row.title,
+                    incident=view_of(row),
                     severity=row.severity,
                     group=group,
                     tag=step.tag,
@@ -217,6 +251,7 @@ def escalate_due(*, now: datetime, limit: int = 100) -> int:
                     reasons=(step.reason,),
                     owner=row.owner,
                     config=config,
+                    links=links(),
                     now=now,
                 )
                 outgoing.append(Outgoing(n))

@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from chalicelib.notify.delivery import deliver
-from chalicelib.notify.messages import ascii_subject
+from chalicelib.policy.config import Department
+from chalicelib.policy.messages import ascii_subject
 from chalicelib.records import Notification
 from chalicelib.settings import get_settings
 from chalicelib.store import wall
-from chalicelib.store.config import Department, load_routing
+from chalicelib.store.config import load_routing
 from chalicelib.triage.identity import key_for
 
 Period = Literal["daily", "weekly"]

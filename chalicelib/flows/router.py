@@ -1,0 +1,173 @@
+"""The router behind the DynamoDB Stream, as read → plan → act. It reads what a batch needs
+(the story index, the stories, their incidents, what their groups were told), asks
+`policy/plan.py` for the plan, and carries it out in a fixed order:
+
+1. incidents the batch opens, then the stories and the index (a "member:<id>" key per counted
+   signal, so a redelivered record is not counted twice);
+2. the reporters' status pages;
+3. claims and publishes through the noise gate (`notify/gate.py`, the delivery log);
+4. what was told (notices) and the incidents' changes, written once the outcomes are known;
+5. the wall, then the reporters' receipts by mail.
+
+A story another worker changed between the read and the write is read and planned again.
+Failed publishes do not stop the others; they are raised at the end so the batch is
+redelivered and the delivery log skips what was sent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from pynamodb.expressions.update import Action
+
+from chalicelib.clock import utcnow
+from chalicelib.errors import DeliveryFailed
+from chalicelib.flows import incidents
+from chalicelib.notify.gate import send
+from chalicelib.notify.receipts import send_receipt
+from chalicelib.observability import emit_counts, logger
+from chalicelib.policy.config import RoutingConfig
+from chalicelib.policy.plan import BatchRead, Plan, ReportOutcome, plan_batch, routable, settle
+from chalicelib.policy.stories import RaiseSeverity, item_id, memberships, wanted_keys
+from chalicelib.records import Mention, Signal
+from chalicelib.settings import get_settings
+from chalicelib.store import stories, wall
+from chalicelib.store.batch import batch_get, batch_put
+from chalicelib.store.config import current_taxonomy, load_routing
+from chalicelib.store.models import IncidentModel, NoticeModel, ReportModel
+from chalicelib.triage import severity_thresholds, triage_for
+
+NOTICE_TTL = timedelta(days=30)
+ATTEMPTS = 4  # reads and plans of one batch when other workers keep moving its stories
+
+
+def velocity_raiser() -> RaiseSeverity:
+    """Severity with the story's velocity counted, by the taxonomy and thresholds in force."""
+    taxonomy, _ = current_taxonomy()
+    thresholds = severity_thresholds()
+
+    def raise_severity(mention: Mention, similar_recent: int) -> Mention:
+        t = triage_for(mention, taxonomy=taxonomy, thresholds=thresholds, similar_recent=similar_recent)
+        return replace(mention, severity=t.severity.level, severity_reasons=t.severity.reasons)
+
+    return raise_severity
+
+
+def read_batch(signals: Sequence[Signal]) -> tuple[BatchRead, dict[str, IncidentModel]]:
+    """Everything the planner needs, in four batched reads: index, stories, incidents, notices."""
+    signals = routable(signals)
+    index = stories.read_index(wanted_keys(signals))
+    joining, counted = memberships(signals, index)
+    rows = stories.read_rows({*joining.values(), *counted.values()})
+    incident_rows = incidents.read_many(r.incident_id for r in rows.values() if r.incident_id)
+    clusters = {joining.get(item_id(s)) or counted.get(item_id(s)) or f"solo-{item_id(s)}" for s in signals}
+    told = batch_get(NoticeModel.Meta.table_name, "cluster_id", sorted(clusters), consistent=True)
+    read = BatchRead(
+        index=index,
+        rows=rows,
+        incidents={k: incidents.view_of(v) for k, v in incident_rows.items()},
+        told={k: frozenset(v.get("told", {}).get("SS", [])) for k, v in told.items()},
+    )
+    return read, incident_rows
+
+
+def write_stories(plan: Plan, *, now: datetime) -> dict[str, IncidentModel]:
+    """The incidents opened first (a story never points at a missing incident), then the
+    stories, then the index. On a conflict the stories that were written get their members'
+    keys (they are counted) and StoryConflict makes the batch be read and planned again."""
+    opened = incidents.open_many(plan.stories.openings, now=now)
+    conflicts = set(stories.write_rows(plan.stories.rows))
+    if conflicts:
+        written = {c for c in plan.stories.members if c not in conflicts}
+        stories.write_index({k: c for k, c in plan.stories.index.items() if k.startswith("member:") and c in written})
+        raise stories.StoryConflict(f"{len(conflicts)} stories changed meanwhile")
+    stories.write_index(plan.stories.index)
+    return opened
+
+
+def record_outcomes(outcomes: Iterable[ReportOutcome]) -> None:
+    for o in outcomes:
+        # PynamoDB types a ListAttribute of strings as a list of attributes.
+        actions: list[Action] = [ReportModel.routed_to.set(list(o.routed_to))]  # type: ignore[arg-type]
+        if o.cluster_id:
+            actions += [ReportModel.cluster_id.set(o.cluster_id), ReportModel.position.set(o.position)]
+            if o.lead_minutes is not None:
+                actions.append(ReportModel.lead_minutes.set(o.lead_minutes))
+        ReportModel(report_id=o.report_id).update(actions=actions)
+
+
+def save_told(told: Mapping[str, frozenset[str]], now: datetime) -> None:
+    expires = str(int((now + NOTICE_TTL).timestamp()))
+    batch_put(
+        NoticeModel.Meta.table_name,
+        [
+            {"cluster_id": {"S": c}, "told": {"SS": sorted(tags)}, "expires_at": {"N": expires}}
+            for c, tags in sorted(told.items())
+        ],
+    )
+
+
+def show_on_wall(plan: Plan, changed: Sequence[IncidentModel], config: RoutingConfig, now: datetime) -> None:
+    """New signals and changed incidents onto the wall. The wall is a view: when it cannot be
+    written the batch is not failed for it (notifications matter more)."""
+    seen = [wall.Seen(s.signal, cluster_id=s.cluster_id, lead_minutes=s.lead_minutes) for s in plan.shown]
+    entries = [wall.incident_entry(row, owner_name=config.group_name(row.owner)) for row in changed]
+    try:
+        wall.update(batch=seen, incidents=entries, now=now)
+    except Exception:  # logged with its traceback; the next batch writes the wall again
+        logger.exception("wall not updated")
+
+
+def plan_and_write(
+    signals: Sequence[Signal], *, config: RoutingConfig, now: datetime
+) -> tuple[Plan, BatchRead, dict[str, IncidentModel]]:
+    raise_severity = velocity_raiser()
+    for attempt in range(ATTEMPTS):
+        read, rows = read_batch(signals)
+        plan = plan_batch(
+            signals, read=read, config=config, links=incidents.links(), now=now, raise_severity=raise_severity
+        )
+        try:
+            rows.update(write_stories(plan, now=now))
+        except stories.StoryConflict:
+            if attempt == ATTEMPTS - 1:
+                raise
+            logger.info("stories moved meanwhile: planning again", extra={"attempt": attempt + 1})
+            continue
+        return plan, read, rows
+    raise AssertionError("unreachable")
+
+
+def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
+    """Notify every group each signal routes to, once per story and level."""
+    batch = list(signals)
+    config = load_routing()
+    now = utcnow()
+    plan, read, rows = plan_and_write(batch, config=config, now=now)
+    record_outcomes(plan.outcomes)
+    outcomes, failures = send(plan.outgoing, config=config, now=now)
+    settled = settle(plan, outcomes, told=read.told, now=now)
+    save_told(settled.told, now)
+    changed = incidents.apply_changes(plan.incidents, rows)
+    show_on_wall(plan, changed, config, now)
+    for receipt in plan.receipts:
+        send_receipt(receipt.report, list(receipt.lines))
+    counts = {"sent": 0, "skipped": 0, "held": 0, **plan.counts}
+    for outcome in outcomes.values():
+        counts[outcome] += 1
+    counts["failed"] = len(plan.outgoing) - len(outcomes)
+    logger.info("dispatched", extra=counts)
+    emit_counts(
+        {
+            "NotificationsSent": counts["sent"],
+            "NotificationsSkipped": counts["skipped"],
+            "NotificationsHeld": counts["held"],
+            "NotificationsFolded": counts["folded"],
+            "NotificationsFailed": counts["failed"],
+        },
+        dimensions={"stage": get_settings().stage},
+    )
+    if failures:
+        raise DeliveryFailed(f"{len(failures)} deliveries failed: {'; '.join(failures[:5])}")
+    return counts

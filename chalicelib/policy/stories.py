@@ -1,0 +1,294 @@
+"""Stories, decided purely: which story each signal joins (the same post, a quote of it, a
+near-copy of its text), how the story's counts and velocity move, the severity it takes once
+its velocity is known, and whether it turns into an incident. The router reads the rows, this
+module decides, and the router writes what it decided (`flows/router.py`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.records import Mention, Report, Signal
+from chalicelib.triage.identity import key_for, post_identity, sketch, sketch_keys
+from chalicelib.triage.severity import at_least, higher
+
+VELOCITY_WINDOW = timedelta(minutes=10)
+VELOCITY_NOTABLE = 5  # similar signals in the window before severity takes the story into account
+INCIDENT_VELOCITY = 10  # joins within the window that open an incident whatever the severity
+INCIDENT_SEVERITY = "high"
+MAX_INFLUENCERS = 20
+MAX_DEPARTMENTS = 10
+
+# (mention, similar recent signals) -> the mention with severity as it stands with that velocity
+RaiseSeverity = Callable[[Mention, int], Mention]
+
+
+@dataclass(slots=True)
+class StoryRow:
+    """A story as stored (the clusters table); `version` -1 is a story not stored yet."""
+
+    cluster_id: str
+    title: str
+    first_seen: datetime
+    last_seen: datetime
+    window_start: datetime
+    window_count: int = 0
+    size: int = 0
+    reports: int = 0
+    negative: int = 0
+    reach: int = 0
+    severity: str = "low"
+    departments: list[str] = field(default_factory=list)
+    influencers: list[str] = field(default_factory=list)
+    incident_id: str = ""
+    first_report_at: datetime | None = None
+    first_mention_at: datetime | None = None
+    version: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """What the router knows of a signal's story once the signal has joined it."""
+
+    cluster_id: str
+    size: int
+    recent: int  # joined in the current velocity window, this signal included
+    reports: int
+    incident_id: str = ""
+    opened: bool = False  # this batch opened the incident
+    position: int = 0  # for a report: the Nth employee report of this story
+    lead_minutes: float | None = None  # employees saw it this long before any listening tool (<0: after)
+    reach: int = 0
+    negative: int = 0
+    influencers: tuple[str, ...] = ()
+    title: str = ""
+    severity: str = "low"
+    joined: bool = True  # False when a redelivered record finds itself already counted
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """An incident this batch opens for a story."""
+
+    incident_id: str
+    cluster_id: str
+    title: str
+    severity: str
+    reason: str
+
+
+@dataclass(slots=True)
+class StoriesPlan:
+    stories: dict[str, Story] = field(default_factory=dict)  # item id -> its story
+    signals: list[Signal] = field(default_factory=list)  # the batch, severity raised by velocity
+    rows: list[StoryRow] = field(default_factory=list)  # to write: new (version 0) or conditional on version-1
+    members: dict[str, list[str]] = field(default_factory=dict)  # cluster id -> item ids counted into it
+    index: dict[str, str] = field(default_factory=dict)  # new index keys -> cluster id ("member:<id>" included)
+    openings: list[Opening] = field(default_factory=list)
+
+
+def item_id(signal: Signal) -> str:
+    return signal.mention_id if isinstance(signal, Mention) else signal.report_id
+
+
+def member_key(sid: str) -> str:
+    return f"member:{sid}"
+
+
+def lookup_keys(signal: Signal) -> list[str]:
+    """Where a signal's story may already be indexed; its own alias comes first."""
+    if isinstance(signal, Mention):
+        keys = ["p:" + signal.mention_id]
+        if signal.cluster_key.startswith("p:"):
+            keys.append(signal.cluster_key)  # it quotes or links a post: that post's story
+        keys.extend(sketch_keys(sketch(signal.text)) if signal.text else ())
+        return keys
+    keys = []
+    for url in signal.urls:
+        try:
+            keys.append("p:" + key_for("mention", post_identity(platform="", external_id="", url=url)))
+        except ValueError:
+            continue
+    return keys
+
+
+def timeline_entry(event: str, at: datetime, **details: Any) -> str:
+    return json.dumps({"at": at.isoformat(), "event": event, **details}, sort_keys=True)
+
+
+def incident_id_for(cluster_id: str) -> str:
+    return "i" + key_for("incident", cluster_id)[:15]
+
+
+def wanted_keys(signals: Sequence[Signal]) -> list[str]:
+    """Every index key the batch needs read: each signal's lookup keys and its membership key."""
+    return sorted({k for s in signals for k in lookup_keys(s)} | {member_key(item_id(s)) for s in signals})
+
+
+def memberships(signals: Sequence[Signal], index: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """(item id -> story it joins now, item id -> story it was already counted in). A signal
+    joins the first story one of its keys points at, else a story of its own."""
+    joining: dict[str, str] = {}
+    counted: dict[str, str] = {}
+    claimed = dict(index)
+    for signal in signals:
+        sid = item_id(signal)
+        if member_key(sid) in claimed:
+            counted[sid] = claimed[member_key(sid)]
+            continue
+        keys = lookup_keys(signal)
+        cluster_id = next((claimed[k] for k in keys if k in claimed), "") or "c" + key_for("cluster", sid)[:15]
+        joining[sid] = cluster_id
+        claimed[member_key(sid)] = cluster_id
+        for k in keys:
+            claimed.setdefault(k, cluster_id)  # never re-point a key another story already owns
+    return joining, counted
+
+
+def _new_row(cluster_id: str, first: Signal, now: datetime) -> StoryRow:
+    return StoryRow(
+        cluster_id=cluster_id, title=(first.text or "")[:200], first_seen=now, last_seen=now, window_start=now
+    )
+
+
+def _lead(row: StoryRow) -> float | None:
+    if row.first_report_at is None or row.first_mention_at is None:
+        return None
+    return round((row.first_mention_at - row.first_report_at).total_seconds() / 60, 1)
+
+
+def _story(row: StoryRow, *, opened: bool = False, position: int = 0, joined: bool = True) -> Story:
+    return Story(
+        row.cluster_id,
+        row.size,
+        row.window_count,
+        row.reports,
+        row.incident_id,
+        opened,
+        position,
+        _lead(row),
+        row.reach,
+        row.negative,
+        tuple(row.influencers),
+        row.title,
+        row.severity,
+        joined,
+    )
+
+
+def _count(row: StoryRow, signal: Signal) -> int:
+    """Count one signal into the story; returns a report's position among the story's reports."""
+    row.size += 1
+    row.window_count += 1
+    if isinstance(signal, Report):
+        row.reports += 1
+        if row.first_report_at is None or signal.received_at < row.first_report_at:
+            row.first_report_at = signal.received_at
+        return row.reports
+    if signal.sentiment_label == "negative":
+        row.negative += 1
+    row.reach += signal.author.followers
+    handle = signal.author.handle.lower()
+    if "watched author" in signal.severity_reasons and handle and handle not in row.influencers:
+        row.influencers = [*row.influencers, handle][:MAX_INFLUENCERS]
+    if row.first_mention_at is None or signal.published_at < row.first_mention_at:
+        row.first_mention_at = signal.published_at
+    return 0
+
+
+def with_velocity(signal: Signal, recent: int, raise_severity: RaiseSeverity) -> Signal:
+    """Severity as it stands once the story's velocity is known ("12 similar recently")."""
+    if not isinstance(signal, Mention) or recent < VELOCITY_NOTABLE or not signal.text:
+        return signal
+    return raise_severity(signal, recent - 1)
+
+
+def fold(
+    row: StoryRow, members: Sequence[Signal], *, now: datetime, raise_severity: RaiseSeverity
+) -> tuple[StoryRow, list[Signal], dict[str, int], Opening | None]:
+    """The story after its new members joined: counts, velocity, severity (velocity included)
+    and departments; an incident opened when it turns severe or fast. Returns the new row, the
+    members as routed (severity raised), reports' positions and the incident it opens."""
+    row = replace(row, departments=list(row.departments), influencers=list(row.influencers))
+    if now - row.window_start > VELOCITY_WINDOW:
+        row.window_start, row.window_count = now, 0
+    positions: dict[str, int] = {}
+    for signal in members:
+        position = _count(row, signal)
+        if position:
+            positions[item_id(signal)] = position
+    routed = [with_velocity(s, row.window_count, raise_severity) for s in members]
+    for signal in routed:
+        level = signal.severity if isinstance(signal, Mention) else ""
+        row.severity = higher(row.severity, level or "low")
+        row.departments += [d for d in getattr(signal, "departments", ()) if d not in row.departments]
+    row.departments = row.departments[:MAX_DEPARTMENTS]
+    row.last_seen = now
+    opening = None
+    if not row.incident_id and (at_least(row.severity, INCIDENT_SEVERITY) or row.window_count >= INCIDENT_VELOCITY):
+        reason = (
+            f"severity {row.severity}"
+            if at_least(row.severity, INCIDENT_SEVERITY)
+            else f"{row.window_count} joined in {int(VELOCITY_WINDOW.total_seconds() // 60)} min"
+        )
+        row.incident_id = incident_id_for(row.cluster_id)
+        opening = Opening(row.incident_id, row.cluster_id, row.title, row.severity, reason)
+    row.version += 1
+    return row, routed, positions, opening
+
+
+def plan_stories(
+    signals: Sequence[Signal],
+    *,
+    index: Mapping[str, str],
+    rows: Mapping[str, StoryRow],
+    now: datetime,
+    raise_severity: RaiseSeverity,
+) -> StoriesPlan:
+    """Every signal in its story. `index` is what the index held for `wanted_keys(signals)`;
+    `rows` the stories it points at. Idempotent per signal: a signal whose membership key is
+    already indexed was counted before (a redelivered record) and is not counted again."""
+    plan = StoriesPlan()
+    joining, counted = memberships(signals, index)
+    by_cluster: dict[str, list[Signal]] = {}
+    for signal in signals:
+        sid = item_id(signal)
+        if sid in joining:
+            by_cluster.setdefault(joining[sid], []).append(signal)
+    routed: dict[str, Signal] = {}
+    for cluster_id, members in by_cluster.items():
+        before = rows.get(cluster_id) or _new_row(cluster_id, members[0], now)
+        row, raised, positions, opening = fold(before, members, now=now, raise_severity=raise_severity)
+        plan.rows.append(row)
+        plan.members[cluster_id] = [item_id(s) for s in members]
+        if opening is not None:
+            plan.openings.append(opening)
+        for signal in raised:
+            sid = item_id(signal)
+            routed[sid] = signal
+            plan.stories[sid] = _story(row, opened=opening is not None, position=positions.get(sid, 0))
+    for sid, cluster_id in counted.items():
+        if cluster_id in rows:
+            plan.stories[sid] = _story(rows[cluster_id], joined=False)
+    claimed = dict(index)
+    for signal in signals:
+        sid = item_id(signal)
+        if sid not in joining:
+            continue
+        plan.index[member_key(sid)] = joining[sid]
+        for k in lookup_keys(signal):
+            if k not in claimed:
+                claimed[k] = joining[sid]
+                plan.index[k] = joining[sid]
+    for signal in signals:
+        sid = item_id(signal)
+        if sid in routed:
+            plan.signals.append(routed[sid])
+        elif sid in plan.stories:
+            plan.signals.append(with_velocity(signal, plan.stories[sid].recent, raise_severity))
+        else:
+            plan.signals.append(signal)
+    return plan

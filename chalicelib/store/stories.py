@@ -1,0 +1,105 @@
+"""Stories in DynamoDB: the cluster index (sketch values "m:...", post aliases "p:...", and a
+"member:<id>" key per counted signal) and the clusters table. What to write is decided in
+`policy/stories.py`; this module reads and writes it in batches.
+
+Requests per stream batch: one BatchGetItem per 100 index keys, one per 100 stories, one
+BatchWriteItem per 25 new stories and per 25 new index keys, a conditional put per story that
+existed before."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from pynamodb.exceptions import PutError
+
+from chalicelib.errors import SharedwatchError
+from chalicelib.policy.stories import StoryRow
+from chalicelib.store.batch import batch_get, batch_put
+from chalicelib.store.models import ClusterIndexModel, ClusterModel
+
+
+class StoryConflict(SharedwatchError):
+    """Another worker changed a story between our read and our write: read again and replan."""
+
+    status = 409
+    title = "Story changed meanwhile"
+    slug = "story-conflict"
+
+
+def row_from_model(model: ClusterModel) -> StoryRow:
+    return StoryRow(
+        cluster_id=model.cluster_id,
+        title=model.title,
+        first_seen=model.first_seen,
+        last_seen=model.last_seen,
+        window_start=model.window_start,
+        window_count=int(model.window_count),
+        size=int(model.size),
+        reports=int(model.reports),
+        negative=int(model.negative),
+        reach=int(model.reach or 0),
+        severity=model.severity,
+        departments=[str(d) for d in model.departments or []],
+        influencers=[str(h) for h in model.influencers or []],
+        incident_id=model.incident_id or "",
+        first_report_at=model.first_report_at,
+        first_mention_at=model.first_mention_at,
+        version=int(model.version),
+    )
+
+
+def model_from_row(row: StoryRow) -> ClusterModel:
+    return ClusterModel(
+        cluster_id=row.cluster_id,
+        title=row.title,
+        first_seen=row.first_seen,
+        last_seen=row.last_seen,
+        window_start=row.window_start,
+        window_count=row.window_count,
+        size=row.size,
+        reports=row.reports,
+        negative=row.negative,
+        reach=row.reach,
+        severity=row.severity,
+        departments=list(row.departments),
+        influencers=list(row.influencers),
+        incident_id=row.incident_id or None,
+        first_report_at=row.first_report_at,
+        first_mention_at=row.first_mention_at,
+        version=row.version,
+    )
+
+
+def read_index(keys: Sequence[str]) -> dict[str, str]:
+    found = batch_get(ClusterIndexModel.Meta.table_name, "key", list(keys), consistent=True)
+    return {k: item["cluster_id"]["S"] for k, item in found.items()}
+
+
+def read_rows(cluster_ids: Iterable[str]) -> dict[str, StoryRow]:
+    rows = batch_get(ClusterModel.Meta.table_name, "cluster_id", sorted(set(cluster_ids)), consistent=True)
+    return {k: row_from_model(ClusterModel.from_raw_data(v)) for k, v in rows.items()}
+
+
+def write_rows(rows: Sequence[StoryRow]) -> list[str]:
+    """Write the stories a plan changed: new ones together (their ids derive from a member's own
+    id and a shard's records arrive in order, so no other worker creates them meanwhile), the
+    others each on the condition that nobody moved them since they were read. Returns the ids
+    that another worker moved meanwhile (not written)."""
+    batch_put(ClusterModel.Meta.table_name, [model_from_row(r).serialize() for r in rows if r.version == 0])
+    conflicts = []
+    for row in rows:
+        if row.version == 0:
+            continue
+        try:
+            model_from_row(row).save(condition=ClusterModel.version == row.version - 1)
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            conflicts.append(row.cluster_id)
+    return conflicts
+
+
+def write_index(entries: Mapping[str, str]) -> None:
+    batch_put(
+        ClusterIndexModel.Meta.table_name, [{"key": {"S": k}, "cluster_id": {"S": c}} for k, c in entries.items()]
+    )
