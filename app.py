@@ -1,14 +1,34 @@
-"""sharedwatch: the composition root. Blueprints carry the routes and handlers; no logic here."""
+"""sharedwatch: the composition root. Blueprints carry the routes and handlers; two middlewares
+carry what every request and event shares; no logic here."""
 
 from __future__ import annotations
 
-from chalice.app import Chalice
+from collections.abc import Callable
+from typing import Any
+
+from chalice.app import Chalice, Request, Response
 
 from chalicelib.api import ack, admin, groups, health, incidents, local, reports, rules, slack, triage, wall, webhooks
+from chalicelib.api.problems import answer_problems
 from chalicelib.handlers import inbound_email, schedule, stream
+from chalicelib.observability import inject_lambda_context
 from chalicelib.settings import get_settings
 
 app = Chalice(app_name="sharedwatch")
+
+
+@app.middleware("all")
+def lambda_context(event: Any, get_response: Callable[[Any], Any]) -> Any:
+    """powertools' Lambda context (function, request id, cold start) in every log line."""
+    inject_lambda_context(getattr(event, "lambda_context", None) or getattr(event, "context", None))
+    return get_response(event)
+
+
+@app.middleware("http")
+def problems(request: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Errors as RFC 9457 problem+json, once for every route; the request's correlation id."""
+    return answer_problems(request, get_response)
+
 
 for blueprint in (
     health.bp,

@@ -1,11 +1,16 @@
-"""One exception hierarchy; api/ turns each into an RFC 9457 problem+json response."""
+"""One exception hierarchy; the middleware in app.py turns each into an RFC 9457 problem+json response."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from chalice.app import ChaliceUnhandledError
 
-class SharedwatchError(Exception):
+
+class SharedwatchError(ChaliceUnhandledError):
+    # ChaliceUnhandledError: Chalice lets it reach the middleware in app.py, which answers it as
+    # problem+json; any other exception Chalice turns into its own 500, which the middleware rewrites.
+
     status = 400
     title = "Bad request"
     slug = "bad-request"
@@ -109,12 +114,6 @@ class LinkExpired(SharedwatchError):
     status = 410
     title = "Link expired"
     slug = "link-expired"
-
-
-class Conflict(SharedwatchError):
-    status = 409
-    title = "Conflict"
-    slug = "conflict"
 
 
 class InvalidConfiguration(SharedwatchError):

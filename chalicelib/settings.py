@@ -25,7 +25,6 @@ class Settings:
     public_base_url: str
     report_retention_days: int
     max_body_bytes: int
-    tracing_enabled: bool
     local_outbox_path: str
     severity_thresholds: str  # points for medium, high, critical
     comprehend_languages: tuple[str, ...]  # languages sent to Amazon Comprehend; empty: off
@@ -51,10 +50,6 @@ class Settings:
 
     def parameter_name(self, suffix: str) -> str:
         return f"{self.parameter_prefix}{suffix}"
-
-
-def _flag(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
 def _stream_arn(region: str, account_id: str, table: str) -> str:
@@ -87,7 +82,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         public_base_url=e.get("SHAREDWATCH_PUBLIC_BASE_URL", "").rstrip("/"),
         report_retention_days=int(e.get("SHAREDWATCH_REPORT_RETENTION_DAYS", "365")),
         max_body_bytes=int(e.get("SHAREDWATCH_MAX_BODY_BYTES", str(1024 * 1024))),
-        tracing_enabled=_flag(e.get("SHAREDWATCH_TRACING", "false")),
         local_outbox_path=e.get("SHAREDWATCH_LOCAL_OUTBOX", ""),
         severity_thresholds=e.get("SHAREDWATCH_SEVERITY_THRESHOLDS", "2,4,6"),
         comprehend_languages=tuple(

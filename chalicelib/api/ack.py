@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 from chalice.app import Blueprint, Response
 
 from chalicelib import credentials
-from chalicelib.api.problems import media_type, problem_view, raw_body
+from chalicelib.api.problems import media_type, raw_body
 from chalicelib.clock import utcnow
 from chalicelib.errors import SharedwatchError, UnsupportedMediaType
 from chalicelib.flows.incidents import acknowledge, incident_document, load, resolve
@@ -53,7 +53,6 @@ def _show(grant: tokens.Grant, *, done: str = "") -> Response:
 
 
 @bp.route("/ack/{token}", methods=["GET"])
-@problem_view
 def show(token: str) -> Response:
     try:
         return _show(_grant(token))
@@ -62,7 +61,6 @@ def show(token: str) -> Response:
 
 
 @bp.route("/ack/{token}", methods=["POST"], content_types=["*/*"])
-@problem_view
 def act(token: str) -> Response:
     # Every content type is let in so that a wrong one gets a problem answer, not Chalice's own.
     if media_type(bp.current_request) != "application/x-www-form-urlencoded":

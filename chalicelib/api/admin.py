@@ -9,7 +9,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import require_token
-from chalicelib.api.problems import json_response, problem_view, read_json
+from chalicelib.api.problems import json_response, read_json
 from chalicelib.errors import NotFound
 from chalicelib.intake.screenshots import view_url
 from chalicelib.store.config import current_taxonomy, planned_events, save_planned_event, save_taxonomy
@@ -25,7 +25,6 @@ def _json_body() -> Any:
 
 
 @bp.route("/api/taxonomy", methods=["GET"])
-@problem_view
 def get_taxonomy() -> Response:
     require_token(bp.current_request)
     _, doc = current_taxonomy()
@@ -33,14 +32,12 @@ def get_taxonomy() -> Response:
 
 
 @bp.route("/api/taxonomy", methods=["PUT"], content_types=["*/*"])
-@problem_view
 def put_taxonomy() -> Response:
     taxonomy = save_taxonomy(_json_body())
     return json_response({"departments": sorted(taxonomy.names), "watched": sorted(taxonomy.watched)})
 
 
 @bp.route("/api/planned-events", methods=["GET"])
-@problem_view
 def list_planned_events() -> Response:
     require_token(bp.current_request)
     return json_response(
@@ -54,7 +51,6 @@ def list_planned_events() -> Response:
 
 
 @bp.route("/api/planned-events/{event_id}", methods=["PUT"], content_types=["*/*"])
-@problem_view
 def put_planned_event(event_id: str) -> Response:
     doc = _json_body()
     if isinstance(doc, dict):
@@ -64,7 +60,6 @@ def put_planned_event(event_id: str) -> Response:
 
 
 @bp.route("/api/reports/{report_id}", methods=["GET"])
-@problem_view
 def get_report(report_id: str) -> Response:
     """A report as the team sees it, with week-long links to its screenshots."""
     require_token(bp.current_request)

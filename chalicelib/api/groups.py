@@ -13,7 +13,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import aws
 from chalicelib.api.auth import require_token
-from chalicelib.api.problems import configuration_view, json_response, problem_view, read_json
+from chalicelib.api.problems import configuration_view, json_response, read_json
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.notify.topics import ensure_group_topic
 from chalicelib.policy.config import Department, Group, parse_group
@@ -74,7 +74,6 @@ def _summary(group: Group, members: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @bp.route("/api/groups", methods=["GET"])
-@problem_view
 def list_groups() -> Response:
     require_token(bp.current_request)
     groups = load_routing().groups
@@ -84,7 +83,6 @@ def list_groups() -> Response:
 
 
 @bp.route("/api/groups/{slug}", methods=["PUT"], content_types=["*/*"])
-@problem_view
 @configuration_view
 def put_group(slug: str) -> Response:
     require_token(bp.current_request)
@@ -103,7 +101,6 @@ def put_group(slug: str) -> Response:
 
 
 @bp.route("/api/groups/{slug}/members", methods=["GET"])
-@problem_view
 def list_members(slug: str) -> Response:
     require_token(bp.current_request)
     group = _group(slug)
@@ -112,7 +109,6 @@ def list_members(slug: str) -> Response:
 
 
 @bp.route("/api/groups/{slug}/members", methods=["POST"], content_types=["*/*"])
-@problem_view
 def add_member(slug: str) -> Response:
     require_token(bp.current_request)
     group = _group(slug)
@@ -154,7 +150,6 @@ def add_member(slug: str) -> Response:
 
 
 @bp.route("/api/groups/{slug}/members/{member_id}", methods=["DELETE"])
-@problem_view
 def remove_member(slug: str, member_id: str) -> Response:
     require_token(bp.current_request)
     group = _group(slug)
@@ -168,7 +163,6 @@ def remove_member(slug: str, member_id: str) -> Response:
 
 
 @bp.route("/api/departments", methods=["GET"])
-@problem_view
 def list_departments() -> Response:
     """Departments and the group that hears about them (and gets their digests)."""
     require_token(bp.current_request)
@@ -184,7 +178,6 @@ def list_departments() -> Response:
 
 
 @bp.route("/api/departments/{slug}", methods=["PUT"], content_types=["*/*"])
-@problem_view
 @configuration_view
 def put_department(slug: str) -> Response:
     require_token(bp.current_request)

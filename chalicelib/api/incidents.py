@@ -6,7 +6,7 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import require_token
-from chalicelib.api.problems import json_response, problem_view, read_json
+from chalicelib.api.problems import json_response, read_json
 from chalicelib.clock import isoformat, utcnow
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.flows.incidents import acknowledge, incident_document, load, resolve
@@ -24,7 +24,6 @@ _STATUSES = {"open", "acknowledged", "resolved"}
 
 
 @bp.route("/api/incidents", methods=["GET"])
-@problem_view
 def list_incidents() -> Response:
     require_token(bp.current_request)
     wanted = _query().get("status", "")
@@ -36,7 +35,6 @@ def list_incidents() -> Response:
 
 
 @bp.route("/api/incidents/{incident_id}", methods=["GET"])
-@problem_view
 def get_incident(incident_id: str) -> Response:
     require_token(bp.current_request)
     return json_response(incident_document(load(incident_id)))
@@ -54,7 +52,6 @@ def _actor() -> tuple[str, str, str]:
 
 
 @bp.route("/api/incidents/{incident_id}/acknowledge", methods=["POST"], content_types=["*/*"])
-@problem_view
 def acknowledge_incident(incident_id: str) -> Response:
     require_token(bp.current_request)
     group, by, _ = _actor()
@@ -63,7 +60,6 @@ def acknowledge_incident(incident_id: str) -> Response:
 
 
 @bp.route("/api/incidents/{incident_id}/resolve", methods=["POST"], content_types=["*/*"])
-@problem_view
 def resolve_incident(incident_id: str) -> Response:
     require_token(bp.current_request)
     group, by, note = _actor()
@@ -87,7 +83,6 @@ def _delivery(row: DeliveryModel) -> dict[str, object]:
 
 
 @bp.route("/api/deliveries", methods=["GET"])
-@problem_view
 def list_deliveries() -> Response:
     """The dead-letter view: `?status=dead` (default), `held` or `claimed`."""
     require_token(bp.current_request)
@@ -102,7 +97,6 @@ def list_deliveries() -> Response:
 
 
 @bp.route("/api/deliveries/{delivery_id}/retry", methods=["POST"], content_types=["*/*"])
-@problem_view
 def retry_delivery(delivery_id: str) -> Response:
     require_token(bp.current_request)
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.problems import json_response, problem_view
+from chalicelib.api.problems import json_response
 from chalicelib.errors import NotFound
 from chalicelib.settings import get_settings
 
@@ -16,7 +16,6 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/local/outbox", methods=["GET"])
-@problem_view
 def outbox() -> Response:
     settings = get_settings()
     if not settings.is_local or not settings.local_outbox_path:

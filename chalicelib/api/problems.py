@@ -40,28 +40,39 @@ def from_error(error: SharedwatchError) -> Response:
     return problem(status=error.status, title=error.title, detail=error.detail, slug=error.slug, extra=error.extra)
 
 
-def problem_view(view: Callable[P, Response]) -> Callable[P, Response]:
-    """Turn the exception hierarchy into problem responses; anything unexpected is logged and
-    answered as a 500 problem without internals."""
+def correlation_id(request: Request) -> str | None:
+    """The sender's delivery id when it sent one, else API Gateway's request id."""
+    headers = request.headers
+    context = request.context or {}
+    return (
+        headers.get("webhook-id") or headers.get("svix-id") or headers.get("x-request-id") or context.get("requestId")
+    )
 
-    @functools.wraps(view)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
-        try:
-            return view(*args, **kwargs)
-        except SharedwatchError as exc:
-            if exc.status >= 500:
-                logger.warning("request failed", extra={"problem": exc.slug, "detail": exc.detail})
-            return from_error(exc)
-        except Exception:
-            logger.exception("unhandled error")
-            return problem(
-                status=500,
-                title="Internal error",
-                detail="the request could not be completed; it has been logged",
-                slug="internal",
-            )
 
-    return wrapper
+def _is_chalice_500(response: Response) -> bool:
+    body = response.body
+    return response.status_code == 500 and isinstance(body, dict) and body.get("Code") == "InternalServerError"
+
+
+def answer_problems(request: Request, get_response: Callable[[Request], Response]) -> Response:
+    """HTTP middleware: every log line of a request carries its correlation id; the exception
+    hierarchy becomes problem responses; anything unexpected (Chalice has logged it with its
+    traceback) is a 500 problem without internals."""
+    logger.set_correlation_id(correlation_id(request))
+    try:
+        response = get_response(request)
+    except SharedwatchError as exc:
+        if exc.status >= 500:
+            logger.warning("request failed", extra={"problem": exc.slug, "detail": exc.detail})
+        return from_error(exc)
+    if _is_chalice_500(response):
+        return problem(
+            status=500,
+            title="Internal error",
+            detail="the request could not be completed; it has been logged",
+            slug="internal",
+        )
+    return response
 
 
 def configuration_view(view: Callable[P, Response]) -> Callable[P, Response]:

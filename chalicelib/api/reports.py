@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib import credentials
-from chalicelib.api.problems import from_error, media_type, problem_view, raw_body
+from chalicelib.api.problems import from_error, media_type, raw_body
 from chalicelib.clock import utcnow
 from chalicelib.errors import (
     Forbidden,
@@ -25,12 +25,12 @@ from chalicelib.errors import (
     TooManyRequests,
     UnsupportedMediaType,
 )
+from chalicelib.flows.ingest import take_report
 from chalicelib.intake import screenshots, web_form
 from chalicelib.policy.messages import story_lines
 from chalicelib.records import Report
 from chalicelib.settings import get_settings
 from chalicelib.store.counters import take_allowance
-from chalicelib.store.ingest import store_report
 from chalicelib.store.mapping import report_from_model
 from chalicelib.store.models import ReportModel
 from chalicelib.web import page
@@ -94,13 +94,11 @@ def _client_key(request: Request) -> str:
 
 
 @bp.route("/report", methods=["GET"])
-@problem_view
 def report_form() -> Response:
     return _form_page(web_form.FormInput())
 
 
 @bp.route("/report", methods=["POST"], content_types=["*/*"])
-@problem_view
 def submit_report() -> Response:
     request = bp.current_request
     html = _wants_html(request)
@@ -142,7 +140,7 @@ def submit_report() -> Response:
         )
     report = web_form.to_report(form, tracking_id=web_form.tracking_id_for(nonce), received_at=now)
     # A bot that filled the honeypot sees what a person would (a 201 receipt); nothing is stored.
-    new = True if web_form.is_bot(form) else store_report(report)
+    new = True if web_form.is_bot(form) else take_report(report)
     upload = screenshots.upload_form(report.report_id)
     return page(
         "report_receipt.html",
@@ -201,14 +199,12 @@ def _missing(tracking_id: str) -> Response:
 
 
 @bp.route("/report/{tracking_id}", methods=["GET"])
-@problem_view
 def report_status(tracking_id: str) -> Response:
     row = _report_row(tracking_id)
     return _missing(tracking_id) if row is None else _status_page(row)
 
 
 @bp.route("/report/{tracking_id}/screenshot", methods=["GET"])
-@problem_view
 def screenshot_uploaded(tracking_id: str) -> Response:
     """Where S3 sends the browser after a screenshot upload: check it, then attach it."""
     row = _report_row(tracking_id)

@@ -9,7 +9,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import require_token
-from chalicelib.api.problems import configuration_view, json_response, problem_view, read_json
+from chalicelib.api.problems import configuration_view, json_response, read_json
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.policy.config import RoutingConfig
@@ -65,14 +65,12 @@ def _routing_document(config: RoutingConfig) -> dict[str, Any]:
 
 
 @bp.route("/api/rules", methods=["GET"])
-@problem_view
 def list_rules() -> Response:
     require_token(bp.current_request)
     return json_response(_routing_document(load_routing()))
 
 
 @bp.route("/api/rules/{rule_id}", methods=["PUT"], content_types=["*/*"])
-@problem_view
 @configuration_view
 def put_rule(rule_id: str) -> Response:
     doc = _admin_json()
@@ -95,7 +93,6 @@ def save_rule_checked(doc: dict[str, Any], config: RoutingConfig) -> Any:
 
 
 @bp.route("/api/rules/{rule_id}", methods=["DELETE"])
-@problem_view
 def delete_rule(rule_id: str) -> Response:
     require_token(bp.current_request)
     if not delete_config("rule", rule_id):
@@ -104,7 +101,6 @@ def delete_rule(rule_id: str) -> Response:
 
 
 @bp.route("/api/default-route", methods=["PUT"], content_types=["*/*"])
-@problem_view
 @configuration_view
 def put_default_route() -> Response:
     doc = _admin_json()
@@ -117,7 +113,6 @@ def put_default_route() -> Response:
 
 
 @bp.route("/api/policies/{policy_id}", methods=["PUT"], content_types=["*/*"])
-@problem_view
 @configuration_view
 def put_policy(policy_id: str) -> Response:
     doc = _admin_json()
@@ -129,7 +124,6 @@ def put_policy(policy_id: str) -> Response:
 
 
 @bp.route("/api/maintenance/{window_id}", methods=["PUT"], content_types=["*/*"])
-@problem_view
 @configuration_view
 def put_window(window_id: str) -> Response:
     doc = _admin_json()
@@ -140,7 +134,6 @@ def put_window(window_id: str) -> Response:
 
 
 @bp.route("/api/maintenance/{window_id}", methods=["DELETE"])
-@problem_view
 def delete_window(window_id: str) -> Response:
     require_token(bp.current_request)
     if not delete_config("maintenance", window_id):
@@ -149,7 +142,6 @@ def delete_window(window_id: str) -> Response:
 
 
 @bp.route("/api/rules/test", methods=["POST"], content_types=["*/*"])
-@problem_view
 def test_rules() -> Response:
     """{"mention": {...generic data shape...}} or {"report": {text, urgency, department, ...}}:
     the triage it gets, every rule's verdict with reasons, and where it would go."""

@@ -5,12 +5,12 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib import credentials
-from chalicelib.api.problems import json_response, problem_view, raw_body
+from chalicelib.api.problems import json_response, raw_body
 from chalicelib.clock import utcnow
 from chalicelib.errors import PayloadTooLarge
+from chalicelib.flows.ingest import take_report
 from chalicelib.intake import slack
 from chalicelib.settings import get_settings
-from chalicelib.store.ingest import store_report
 
 bp = Blueprint(__name__)
 
@@ -26,20 +26,18 @@ def _verified_body() -> bytes:
 
 
 @bp.route("/slack/events", methods=["POST"], content_types=["*/*"])
-@problem_view
 def events() -> Response:
     challenge, report = slack.parse_event(_verified_body(), received_at=utcnow())
     if challenge:
         return json_response({"challenge": challenge})
     if report is not None:
-        store_report(report)
+        take_report(report)
     return json_response({"ok": True})
 
 
 @bp.route("/slack/interactivity", methods=["POST"], content_types=["*/*"])
-@problem_view
 def interactivity() -> Response:
     report = slack.parse_shortcut(_verified_body(), received_at=utcnow())
     if report is not None:
-        store_report(report)
+        take_report(report)
     return Response(body="", status_code=200)

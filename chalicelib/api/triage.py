@@ -6,7 +6,7 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import require_token
-from chalicelib.api.problems import json_response, problem_view, read_json
+from chalicelib.api.problems import json_response, read_json
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload
 from chalicelib.sources.base import mention_from_fields, require_valid
@@ -18,7 +18,6 @@ MAX_MENTIONS = 500
 
 
 @bp.route("/api/triage", methods=["POST"], content_types=["*/*"])
-@problem_view
 def triage() -> Response:
     require_token(bp.current_request)
     doc = read_json(bp.current_request)

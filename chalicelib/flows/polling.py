@@ -16,13 +16,11 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib import credentials
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, StoreUnavailable
+from chalicelib.flows.ingest import ingest
 from chalicelib.observability import logger
 from chalicelib.sources import PULL_REGISTRY
 from chalicelib.sources.base import PullSource, PullTarget
-from chalicelib.store.config import current_taxonomy
-from chalicelib.store.ingest import ingest_mentions
 from chalicelib.store.models import ConfigModel, CursorModel
-from chalicelib.triage import severity_thresholds, triage_mentions
 
 MAX_BACKOFF = timedelta(hours=6)
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -105,9 +103,7 @@ def poll_target(target: PullTarget, source: PullSource, *, now: datetime, force:
     status = result.status
     if result.mentions:
         try:
-            taxonomy, _ = current_taxonomy()
-            triaged = triage_mentions(result.mentions, taxonomy=taxonomy, thresholds=severity_thresholds())
-            stored = ingest_mentions(triaged).stored
+            stored = ingest(result.mentions, source=target.source, way="pull").stored
         except StoreUnavailable as exc:
             new_state, failed, status = dict(state), True, f"error: {exc.detail}"  # poll the same again
     failures = int(cursor.failures) + 1 if failed else 0

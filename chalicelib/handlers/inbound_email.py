@@ -13,10 +13,10 @@ from chalice.app import Blueprint, SNSEvent
 from chalicelib import aws
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload
+from chalicelib.flows.ingest import take_report
 from chalicelib.intake.inbound_email import parse_notification
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
-from chalicelib.store.ingest import store_report
 
 bp = Blueprint(__name__)
 _settings = get_settings()
@@ -49,7 +49,7 @@ def on_inbound_email(event: SNSEvent) -> None:
         # Retrying cannot fix a malformed notification: log it and let it go.
         logger.error("inbound email rejected", extra={"reason": str(exc)[:300], "subject": event.subject})
         return
-    created = store_report(report)
+    created = take_report(report)
     logger.info(
         "inbound email stored",
         extra={

@@ -9,7 +9,7 @@ def test_names_follow_the_stage_prefix() -> None:
     assert s.group_topic_arn("legal") == "arn:aws:sns:eu-west-1:111:sharedwatch-prod-group-legal"
     assert s.parameter_name("sources/generic") == "/sharedwatch/prod/sources/generic"
     assert s.mentions_stream_arn.startswith("arn:aws:dynamodb:eu-west-1:111:table/sharedwatch-prod-mentions/stream/")
-    assert not s.is_local and not s.tracing_enabled
+    assert not s.is_local
 
 
 def test_company_domains_are_lowercased_and_give_the_reports_address() -> None:

@@ -1,0 +1,60 @@
+"""The one way in for mentions, whichever door they came through (a webhook, a pull target,
+any future source): triage, the language backends, storage at the floor, the per-minute
+counters, the live spike check and the metrics. Sources only verify and parse; employee
+reports are stored through `take_report` with their metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from chalicelib.comprehend import score_foreign
+from chalicelib.flows.alarms import check_spikes
+from chalicelib.observability import emit_counts, logger
+from chalicelib.records import IngestResult, Mention, Report
+from chalicelib.store.config import current_taxonomy
+from chalicelib.store.ingest import ingest_mentions, store_report
+from chalicelib.triage import severity_thresholds, triage_mentions
+
+# A delivery that brings this many new, recent mentions runs the spike detector at once: an alarm
+# should not wait for the next minute's schedule.
+INLINE_SPIKE_CHECK = 20
+
+
+def check_spikes_now() -> None:
+    try:
+        check_spikes()
+    except Exception:  # the mentions are stored; the schedule runs the detector again in a minute
+        logger.exception("inline spike check failed")
+
+
+def ingest(mentions: Sequence[Mention], *, source: str, way: str) -> IngestResult:
+    """Triage, score and store a source's mentions; `way` is "push" or "pull" (for metrics).
+    Raises StoreUnavailable when DynamoDB keeps failing: the sender or the poller retries."""
+    taxonomy, _ = current_taxonomy()
+    triaged = triage_mentions(mentions, taxonomy=taxonomy, thresholds=severity_thresholds())
+    result = ingest_mentions(score_foreign(triaged))
+    if result.recent >= INLINE_SPIKE_CHECK:  # a live burst, not a backfill of old posts
+        check_spikes_now()
+    emit_counts(
+        {"MentionsReceived": result.received, "MentionsStored": result.stored, "MentionDuplicates": result.duplicates},
+        dimensions={"source": source, "way": way},
+    )
+    logger.info(
+        "mentions ingested",
+        extra={
+            "source": source,
+            "way": way,
+            "received": result.received,
+            "stored": result.stored,
+            "duplicates": result.duplicates,
+        },
+    )
+    return result
+
+
+def take_report(report: Report) -> bool:
+    """Store an employee's report once (False: this tracking id was stored before)."""
+    stored = store_report(report)
+    emit_counts({"ReportsReceived": 1, "ReportsStored": int(stored)}, dimensions={"channel": report.channel})
+    logger.info("report taken", extra={"channel": report.channel, "stored": stored, "status": report.status})
+    return stored
