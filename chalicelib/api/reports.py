@@ -109,7 +109,8 @@ def submit_report() -> Response:
         if media_type(request) not in FORM_TYPES:
             raise UnsupportedMediaType(
                 f"content type {media_type(request) or '(none)'!r}: post the form as "
-                "application/x-www-form-urlencoded or multipart/form-data (JSON goes to /api/reports)"
+                "application/x-www-form-urlencoded or multipart/form-data (to send reports from a program, use "
+                "the Slack app or mail them to the reports address)"
             )
         form = web_form.FormInput.from_fields(_form_fields(request))
     except SharedwatchError as exc:

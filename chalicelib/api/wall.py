@@ -26,6 +26,7 @@ from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.policy import tokens
 from chalicelib.settings import get_settings
 from chalicelib.store import wall
+from chalicelib.triage.severity import LEVELS, at_least
 
 bp = Blueprint(__name__)
 SHARED_SECONDS = 2.0  # screens polling within this share one read
@@ -170,12 +171,12 @@ def view(doc: dict[str, Any], *, version: int, now: datetime, lobby: bool, curso
         doc.get("incidents", {}).values(),
         key=lambda i: (
             i["status"] == "resolved",
-            -["low", "medium", "high", "critical"].index(i["severity"]),
+            -LEVELS.index(i["severity"]),
             i["opened_at"],
         ),
     )
     active = [i for i in incidents if i["status"] != "resolved"]
-    crisis = next((i for i in active if i["severity"] in ("high", "critical")), None)
+    crisis = next((i for i in active if at_least(i["severity"], "high")), None)
     ledger = doc.get("ledger", {})
     today = ledger.get("departments", {}) if ledger.get("day") == f"{now:%Y-%m-%d}" else {}
     return {

@@ -16,7 +16,6 @@ redelivered and the delivery log skips what was sent."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from pynamodb.expressions.update import Action
@@ -29,29 +28,17 @@ from chalicelib.notify.receipts import send_receipt
 from chalicelib.observability import emit_counts, logger
 from chalicelib.policy.config import RoutingConfig
 from chalicelib.policy.plan import BatchRead, Plan, ReportOutcome, plan_batch, routable, settle
-from chalicelib.policy.stories import RaiseSeverity, item_id, memberships, wanted_keys
-from chalicelib.records import Mention, Signal
+from chalicelib.policy.stories import item_id, memberships, velocity_raiser, wanted_keys
+from chalicelib.records import Signal
 from chalicelib.settings import get_settings
 from chalicelib.store import stories, wall
 from chalicelib.store.batch import batch_get, batch_put
 from chalicelib.store.config import current_taxonomy, load_routing
 from chalicelib.store.models import IncidentModel, NoticeModel, ReportModel
-from chalicelib.triage import severity_thresholds, triage_for
+from chalicelib.triage import severity_thresholds
 
 NOTICE_TTL = timedelta(days=30)
 ATTEMPTS = 4  # reads and plans of one batch when other workers keep moving its stories
-
-
-def velocity_raiser() -> RaiseSeverity:
-    """Severity with the story's velocity counted, by the taxonomy and thresholds in force."""
-    taxonomy, _ = current_taxonomy()
-    thresholds = severity_thresholds()
-
-    def raise_severity(mention: Mention, similar_recent: int) -> Mention:
-        t = triage_for(mention, taxonomy=taxonomy, thresholds=thresholds, similar_recent=similar_recent)
-        return replace(mention, severity=t.severity.level, severity_reasons=t.severity.reasons)
-
-    return raise_severity
 
 
 def read_batch(signals: Sequence[Signal]) -> tuple[BatchRead, dict[str, IncidentModel]]:
@@ -122,7 +109,8 @@ def show_on_wall(plan: Plan, changed: Sequence[IncidentModel], config: RoutingCo
 def plan_and_write(
     signals: Sequence[Signal], *, config: RoutingConfig, now: datetime
 ) -> tuple[Plan, BatchRead, dict[str, IncidentModel]]:
-    raise_severity = velocity_raiser()
+    taxonomy, _ = current_taxonomy()
+    raise_severity = velocity_raiser(taxonomy, severity_thresholds())
     for attempt in range(ATTEMPTS):
         read, rows = read_batch(signals)
         plan = plan_batch(

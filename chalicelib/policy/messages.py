@@ -12,6 +12,7 @@ from chalicelib.clock import isoformat
 from chalicelib.policy.rules import Route
 from chalicelib.records import Mention, Notification, Report, Signal
 from chalicelib.triage.identity import key_for
+from chalicelib.triage.severity import LEVELS
 
 if TYPE_CHECKING:
     from chalicelib.policy.stories import Story
@@ -182,7 +183,7 @@ def render_bundle(group: str, group_name: str, items: list[tuple[Signal, Route]]
         lines.append(f"... and {n - len(shown)} more: the wall shows them all.")
     ids = sorted(s.mention_id if isinstance(s, Mention) else s.report_id for s in signals)
     severities = [severity_of(s) for s in signals]
-    top = max(severities, key=_SEVERITY_ORDER.index) if severities else "low"
+    top = max(severities, key=LEVELS.index) if severities else "low"
     latest = _clip(_one_line(signals[0].text), 60)
     return Notification(
         delivery_id=key_for("delivery", f"bundle:{group}:{','.join(ids)}"),
@@ -197,9 +198,6 @@ def render_bundle(group: str, group_name: str, items: list[tuple[Signal, Route]]
         item_id=ids[0],
         severity=top,
     )
-
-
-_SEVERITY_ORDER = ("low", "medium", "high", "critical")
 
 
 def render_incident(

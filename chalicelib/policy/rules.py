@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from chalicelib.errors import InvalidPayload
+from chalicelib.triage.severity import LEVELS, at_least
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 # condition name -> the record field it reads
@@ -24,7 +25,6 @@ _CONDITIONS = _EQUALS | {
     "risk",
 }
 _ALIASES = {"language": "lang"}
-_SEVERITIES = ("low", "medium", "high", "critical")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +75,8 @@ def parse_rule(doc: Any) -> Rule:
             not isinstance(value, list) or not value or not all(isinstance(k, str) and k.strip() for k in value)
         ):
             problems.append("when.keywords: a non-empty list of words or phrases")
-        elif name == "severity_at_least" and value not in _SEVERITIES:
-            problems.append(f"when.severity_at_least: one of {', '.join(_SEVERITIES)}")
+        elif name == "severity_at_least" and value not in LEVELS:
+            problems.append(f"when.severity_at_least: one of {', '.join(LEVELS)}")
         elif name == "sentiment_at_most" and (
             isinstance(value, bool) or not isinstance(value, (int, float)) or not -1 <= value <= 1
         ):
@@ -136,7 +136,7 @@ def explain(rule: Rule, fields: Mapping[str, Any]) -> tuple[bool, list[str]]:
             reasons.append(f"department {shared[0]}")
         elif name == "severity_at_least":
             level = str(fields.get("severity") or "low")
-            if _SEVERITIES.index(level) < _SEVERITIES.index(expected):
+            if not at_least(level, expected):
                 return False, [f"severity {level} < {expected}"]
             reasons.append(f"severity {level}")
         elif name in {"kudos", "risk"}:

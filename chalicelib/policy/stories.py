@@ -12,8 +12,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.records import Mention, Report, Signal
+from chalicelib.triage import triage_for
 from chalicelib.triage.identity import key_for, post_identity, sketch, sketch_keys
-from chalicelib.triage.severity import at_least, higher
+from chalicelib.triage.severity import Thresholds, at_least, higher
+from chalicelib.triage.taxonomy import Taxonomy
 
 VELOCITY_WINDOW = timedelta(minutes=10)
 VELOCITY_NOTABLE = 5  # similar signals in the window before severity takes the story into account
@@ -197,6 +199,16 @@ def _count(row: StoryRow, signal: Signal) -> int:
     if row.first_mention_at is None or signal.published_at < row.first_mention_at:
         row.first_mention_at = signal.published_at
     return 0
+
+
+def velocity_raiser(taxonomy: Taxonomy, thresholds: Thresholds) -> RaiseSeverity:
+    """Severity with the story's velocity counted, by the taxonomy and thresholds in force."""
+
+    def raise_severity(mention: Mention, similar_recent: int) -> Mention:
+        t = triage_for(mention, taxonomy=taxonomy, thresholds=thresholds, similar_recent=similar_recent)
+        return replace(mention, severity=t.severity.level, severity_reasons=t.severity.reasons)
+
+    return raise_severity
 
 
 def with_velocity(signal: Signal, recent: int, raise_severity: RaiseSeverity) -> Signal:

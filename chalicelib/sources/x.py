@@ -52,12 +52,18 @@ def _count(value: Any) -> int:
     return max(0, value) if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
+def unescape(text: str) -> str:
+    """X escapes exactly `&`, `<` and `>` in a post's text (v1.1 and v2): the text its author
+    wrote has them back. `&amp;` goes last, so an author's own "&lt;" stays as typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def tweet_mention(tweet: Any, *, source: str, received_at: datetime, path: str) -> Mention:
     if not isinstance(tweet, dict) or not (tweet.get("id_str") or tweet.get("id")):
         raise InvalidPayload(f"{path}: a Tweet object needs id_str")
     user = as_object(tweet.get("user"))
     extended = as_object(tweet.get("extended_tweet"))
-    text = str(extended.get("full_text") or tweet.get("full_text") or tweet.get("text") or "")
+    text = unescape(str(extended.get("full_text") or tweet.get("full_text") or tweet.get("text") or ""))
     tweet_id = str(tweet.get("id_str") or tweet.get("id"))
     handle = str(user.get("screen_name") or "")
     return build_mention(

@@ -149,6 +149,16 @@ def test_x_tweet_create_events_become_mentions_with_full_text_and_reach() -> Non
     assert m.published_at == datetime(2026, 11, 24, 9, 59, 31, tzinfo=UTC)
 
 
+def test_x_text_is_what_its_author_wrote_not_xs_html_escaping() -> None:
+    # X escapes &, < and > in a post's text (v1.1 and v2); the wall and triage need the text typed.
+    doc = json.loads((SOURCES / "x" / "tweet_create_mention.json").read_text())
+    tweet = doc["tweet_create_events"][0]
+    tweet["extended_tweet"]["full_text"] = "@brand Q&amp;A: bags &lt;3 kg &gt; fees? I typed &amp;lt; myself"
+    body = json.dumps(doc).encode()
+    [m] = get_source("x").parse(Delivery(headers={}, body=body), received_at=NOW).mentions
+    assert m.text == "@brand Q&A: bags <3 kg > fees? I typed &lt; myself"
+
+
 # -- websub ----------------------------------------------------------------------------------
 
 
