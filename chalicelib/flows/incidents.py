@@ -18,6 +18,7 @@ from chalicelib.notify.receipts import tell_reporter
 from chalicelib.observability import logger
 from chalicelib.policy.config import RoutingConfig
 from chalicelib.policy.escalation import State, due_steps, next_action_at
+from chalicelib.policy.messages import IncidentFacts
 from chalicelib.policy.plan import IncidentChange, IncidentView, Links, Outgoing, notice
 from chalicelib.policy.stories import Opening, timeline_entry
 from chalicelib.settings import get_settings
@@ -241,18 +242,11 @@ def escalate_due(*, now: datetime, limit: int = 100) -> int:
         for step in steps:
             headline = ("Reminder: " if step.kind == "remind" else "Escalation: ") + step.reason
             for group in step.groups:
+                facts = IncidentFacts(
+                    row.incident_id, row.title, row.severity, row.context, config.group_name(row.owner)
+                )
                 n = notice(
-                    incident=view_of(row),
-                    severity=row.severity,
-                    group=group,
-                    tag=step.tag,
-                    headline=headline,
-                    context=row.context,
-                    reasons=(step.reason,),
-                    owner=row.owner,
-                    config=config,
-                    links=links(),
-                    now=now,
+                    facts, group=group, tag=step.tag, headline=headline, reasons=(step.reason,), links=links(), now=now
                 )
                 outgoing.append(Outgoing(n))
         outcomes, failures = send(outgoing, config=config, now=now)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chalicelib.clock import isoformat
@@ -200,21 +201,29 @@ def render_bundle(group: str, group_name: str, items: list[tuple[Signal, Route]]
     )
 
 
+@dataclass(frozen=True, slots=True)
+class IncidentFacts:
+    """What every notice about one incident repeats."""
+
+    incident_id: str
+    title: str
+    severity: str
+    context: str  # the first notice's text: follow-ups repeat it
+    owner_name: str
+
+
 def render_incident(
-    *,
-    incident_id: str,
-    title: str,
-    severity: str,
-    group: str,
-    tag: str,
-    headline: str,
-    context: str,
-    reasons: tuple[str, ...],
-    owner_name: str,
-    ack_url: str,
+    facts: IncidentFacts, *, group: str, tag: str, headline: str, reasons: tuple[str, ...], ack_url: str
 ) -> Notification:
     """An incident notice or follow-up: what happened now (headline), the original context
     repeated, who owns it, and the acknowledge link (a GET shows, a POST acknowledges)."""
+    incident_id, title, severity, context, owner_name = (
+        facts.incident_id,
+        facts.title,
+        facts.severity,
+        facts.context,
+        facts.owner_name,
+    )
     subject = f"[sharedwatch] {headline.split(':', 1)[0]} ({severity}): {_one_line(title)}"
     email = "\n".join(
         [

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from chalicelib.policy import tokens
 from chalicelib.policy.config import RoutingConfig
 from chalicelib.policy.escalation import State, StoryNow, jumps, next_action_at
-from chalicelib.policy.messages import render, render_bundle, render_incident, story_lines
+from chalicelib.policy.messages import IncidentFacts, render, render_bundle, render_incident, story_lines
 from chalicelib.policy.noise import is_flapping
 from chalicelib.policy.rules import Decision, Route, decide
 from chalicelib.policy.stories import (
@@ -149,35 +149,21 @@ def routing_fields(signal: Signal, story: Story | None = None, incident_status: 
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """What every decision in one plan shares: the configuration, the links, the time."""
+
+    config: RoutingConfig
+    links: Links
+    now: datetime
+
+
 def notice(
-    *,
-    incident: IncidentView,
-    story_title: str = "",
-    severity: str,
-    group: str,
-    tag: str,
-    headline: str,
-    context: str,
-    reasons: tuple[str, ...],
-    owner: str,
-    config: RoutingConfig,
-    links: Links,
-    now: datetime,
+    facts: IncidentFacts, *, group: str, tag: str, headline: str, reasons: tuple[str, ...], links: Links, now: datetime
 ) -> Notification:
-    """An incident notice or follow-up for one group: the owner by name, and an acknowledge link
-    minted for that group."""
-    return render_incident(
-        incident_id=incident.incident_id,
-        title=incident.title or story_title,
-        severity=severity,
-        group=group,
-        tag=tag,
-        headline=headline,
-        context=context,
-        reasons=reasons,
-        owner_name=config.group_name(owner),
-        ack_url=links.ack(incident_id=incident.incident_id, group=group, action="acknowledge", now=now),
-    )
+    """An incident notice or follow-up for one group, with an acknowledge link minted for it."""
+    ack_url = links.ack(incident_id=facts.incident_id, group=group, action="acknowledge", now=now)
+    return render_incident(facts, group=group, tag=tag, headline=headline, reasons=reasons, ack_url=ack_url)
 
 
 def opened_view(opening_id: str, cluster_id: str, title: str, severity: str, now: datetime) -> IncidentView:
@@ -209,12 +195,11 @@ def _incident_notices(
     story: Story,
     decision: Decision,
     told: set[str],
-    config: RoutingConfig,
-    links: Links,
-    now: datetime,
+    frame: Frame,
 ) -> None:
     """The incident's first notice to each routed group (once per level), reopening after a
     resolve unless it flaps, and reach-driven jumps as the story grows."""
+    config, now = frame.config, frame.now
     level_tag = _reopen_tag(change, signal=signal, story=story, now=now)
     if level_tag is None:
         return
@@ -228,6 +213,9 @@ def _incident_notices(
         )
     context = change.fields.get("context") or incident.context or signal.text
     owner = change.fields.get("owner") or incident.owner
+    facts = IncidentFacts(
+        incident.incident_id, incident.title or story.title, story.severity, context, config.group_name(owner)
+    )
     for r in decision.routes:
         tag = f"{r.group}|{level_tag}"
         if tag in told:
@@ -237,18 +225,7 @@ def _incident_notices(
             f"{'Incident reopened' if level_tag.startswith('reopen') else 'Incident'}: {story.title or signal.text}"
         )
         n = notice(
-            incident=incident,
-            story_title=story.title,
-            severity=story.severity,
-            context=context,
-            group=r.group,
-            tag=level_tag,
-            headline=headline[:300],
-            reasons=r.reasons,
-            owner=owner,
-            config=config,
-            links=links,
-            now=now,
+            facts, group=r.group, tag=level_tag, headline=headline[:300], reasons=r.reasons, links=frame.links, now=now
         )
         plan.add(n, [(story.cluster_id, tag)], grace_from=incident.opened_at if story.severity != "critical" else None)
         plan.timeline[n.delivery_id] = (incident.incident_id, r.group, r.reasons)
@@ -269,17 +246,12 @@ def _incident_notices(
         change.entries.append(timeline_entry("jumped", now, groups=list(step.groups), reason=step.reason))
         for group in step.groups:
             n = notice(
-                incident=incident,
-                story_title=story.title,
-                severity=story.severity,
-                context=context,
+                facts,
                 group=group,
                 tag=step.tag,
                 headline=f"Escalation: {step.reason}",
                 reasons=(step.reason,),
-                owner=owner,
-                config=config,
-                links=links,
+                links=frame.links,
                 now=now,
             )
             plan.add(n, [(story.cluster_id, f"{group}|{step.tag}")])
@@ -333,6 +305,7 @@ def plan_batch(
     raise_severity: RaiseSeverity,
 ) -> Plan:
     """Decide everything a stream batch sets in motion; nothing is read or written here."""
+    frame = Frame(config, links, now)
     routed = routable(signals)
     stories = plan_stories(routed, index=read.index, rows=read.rows, now=now, raise_severity=raise_severity)
     plan = Plan(stories)
@@ -365,17 +338,7 @@ def plan_batch(
         seen = planned.setdefault(cluster, set(read.told.get(cluster, ())))
         if story is not None and incident is not None:
             change = plan.incidents.setdefault(incident.incident_id, IncidentChange(incident))
-            _incident_notices(
-                plan,
-                change,
-                signal=signal,
-                story=story,
-                decision=decision,
-                told=seen,
-                config=config,
-                links=links,
-                now=now,
-            )
+            _incident_notices(plan, change, signal=signal, story=story, decision=decision, told=seen, frame=frame)
             continue
         level = "report" if isinstance(signal, Report) else "story"
         for r in decision.routes:

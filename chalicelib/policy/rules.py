@@ -54,6 +54,31 @@ def _as_list(value: Any) -> list[str]:
     return [str(v).lower() for v in value] if isinstance(value, (list, tuple)) else [str(value).lower()]
 
 
+def _condition_problems(name: str, value: Any) -> list[str]:
+    """What is wrong with one condition of a rule (nothing: an empty list)."""
+    if name not in _CONDITIONS:
+        return [f"when.{name}: unknown condition; known: {', '.join(sorted(_CONDITIONS))}"]
+    if name == "reach_at_least" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        return ["when.reach_at_least: a whole number of followers, 0 or more"]
+    if name == "keywords" and (
+        not isinstance(value, list) or not value or not all(isinstance(k, str) and k.strip() for k in value)
+    ):
+        return ["when.keywords: a non-empty list of words or phrases"]
+    if name == "severity_at_least" and value not in LEVELS:
+        return [f"when.severity_at_least: one of {', '.join(LEVELS)}"]
+    if name == "sentiment_at_most" and (
+        isinstance(value, bool) or not isinstance(value, (int, float)) or not -1 <= value <= 1
+    ):
+        return ["when.sentiment_at_most: a compound score from -1 to 1"]
+    if name in {"kudos", "risk"} and not isinstance(value, bool):
+        return [f"when.{name}: true or false"]
+    if name in _EQUALS | {"department"} and not (
+        isinstance(value, str) or (isinstance(value, list) and value and all(isinstance(v, str) for v in value))
+    ):
+        return [f"when.{name}: a string or a non-empty list of strings"]
+    return []
+
+
 def parse_rule(doc: Any) -> Rule:
     """Validate a rule document; a bad rule says which condition is wrong."""
     if not isinstance(doc, dict):
@@ -67,26 +92,7 @@ def parse_rule(doc: Any) -> Rule:
         problems.append("when: an object of conditions")
         when = {}
     for name, value in when.items():
-        if name not in _CONDITIONS:
-            problems.append(f"when.{name}: unknown condition; known: {', '.join(sorted(_CONDITIONS))}")
-        elif name == "reach_at_least" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-            problems.append("when.reach_at_least: a whole number of followers, 0 or more")
-        elif name == "keywords" and (
-            not isinstance(value, list) or not value or not all(isinstance(k, str) and k.strip() for k in value)
-        ):
-            problems.append("when.keywords: a non-empty list of words or phrases")
-        elif name == "severity_at_least" and value not in LEVELS:
-            problems.append(f"when.severity_at_least: one of {', '.join(LEVELS)}")
-        elif name == "sentiment_at_most" and (
-            isinstance(value, bool) or not isinstance(value, (int, float)) or not -1 <= value <= 1
-        ):
-            problems.append("when.sentiment_at_most: a compound score from -1 to 1")
-        elif name in {"kudos", "risk"} and not isinstance(value, bool):
-            problems.append(f"when.{name}: true or false")
-        elif name in _EQUALS | {"department"} and not (
-            isinstance(value, str) or (isinstance(value, list) and value and all(isinstance(v, str) for v in value))
-        ):
-            problems.append(f"when.{name}: a string or a non-empty list of strings")
+        problems += _condition_problems(name, value)
     notify = doc.get("notify", [])
     if not isinstance(notify, list) or not notify or not all(isinstance(g, str) and _SLUG.match(g) for g in notify):
         problems.append("notify: a non-empty list of group slugs")

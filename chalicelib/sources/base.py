@@ -183,7 +183,7 @@ def verify_prefixed_hmac(
         raise VerificationFailed("signature does not match")
 
 
-def build_mention(
+def build_mention(  # noqa: PLR0913 (keyword-only, one per Mention field a source fills)
     *,
     source: str,
     platform: str,

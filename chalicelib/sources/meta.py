@@ -163,7 +163,9 @@ class MetaSource:
         )
 
     @staticmethod
-    def _change_fields(field: str, value: dict[str, Any]) -> tuple[str, str, Author, str] | None:
+    def _change_fields(  # noqa: PLR0911 (one return per documented Meta field shape)
+        field: str, value: dict[str, Any]
+    ) -> tuple[str, str, Author, str] | None:
         """(external id, text, author, url) of a change that is a mention; None for the rest."""
         sender = as_object(value.get("from"))
         verb_kept = value.get("verb") in _KEPT_VERBS

@@ -54,7 +54,7 @@ class Triage(NamedTuple):  # built for every mention: a tuple is cheaper than a 
         }
 
 
-def triage_text(
+def triage_text(  # noqa: PLR0913 (keyword-only: what triage reads of a post besides its text)
     text: str,
     *,
     identity: str,

@@ -146,7 +146,7 @@ def analyzer_class() -> Any:
                 total -= emphasis
             return float(round(normalize(total), 4))
 
-        def _valences(self, text: str) -> list[float]:
+        def _valences(self, text: str) -> list[float]:  # noqa: PLR0912 (the hot loop, inlined for speed: bench_triage)
             # SentiText._words_and_emoticons, each distinct token stripped and lowered once per
             # process: a stream repeats its words (handles, "flight", "the") all day.
             low: list[str] = []
