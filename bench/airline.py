@@ -1,18 +1,29 @@
-"""The airline tweets (../shared/data/airline, not copied into the project) as generic-source
-mentions, for benchmarks and evaluations run on this machine."""
+"""The airline tweets (`$SHAREDWATCH_DATA_DIR/airline`, by default ../shared/data/airline; never
+copied into the project) as generic-source mentions, for benchmarks and evaluations."""
 
 from __future__ import annotations
 
 import csv
+import sys
 from datetime import datetime
 from typing import Any
 
-from bench.harness import ROOT
+from bench.harness import DATA_DIR
 
-TWEETS = ROOT.parent / "shared" / "data" / "airline" / "Tweets.csv"
+TWEETS = DATA_DIR / "airline" / "Tweets.csv"
+_told = False
 
 
 def available() -> bool:
+    """Whether the tweets are there; when not, say once where they were looked for."""
+    global _told
+    if not TWEETS.exists() and not _told:
+        _told = True
+        print(
+            f"airline tweets not found at {TWEETS}: figures that need them are skipped "
+            "(set SHAREDWATCH_DATA_DIR to the folder that holds airline/Tweets.csv)",
+            file=sys.stderr,
+        )
     return TWEETS.exists()
 
 

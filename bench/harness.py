@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+# The development data sets live outside the repository (their licences keep them out of it):
+# ../shared/data beside the checkout, or wherever SHAREDWATCH_DATA_DIR says.
+DATA_DIR = Path(os.environ.get("SHAREDWATCH_DATA_DIR") or ROOT.parent / "shared" / "data")
 
 
 @dataclass(frozen=True)

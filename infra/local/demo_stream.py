@@ -5,6 +5,7 @@ the stories and the counters have something to show. Written for this project; n
 from __future__ import annotations
 
 import json
+import os
 import re
 import smtplib
 import sys
@@ -103,8 +104,11 @@ def main(credentials: Path = ROOT / ".local" / "credentials.json") -> int:
     with smtplib.SMTP(creds["smtp"]["host"], creds["smtp"]["port"], timeout=10) as smtp:
         smtp.send_message(mail)
     print(f"mail: sent to {creds['reports_address']}; see {base}/local/outbox")
-    airline = ROOT.parent / "shared" / "data" / "airline" / "Tweets.csv"
-    if airline.exists():  # real, human-written tweets beside the checkout: the wall fills up with them
+    data = Path(os.environ.get("SHAREDWATCH_DATA_DIR") or ROOT.parent / "shared" / "data")
+    airline = data / "airline" / "Tweets.csv"
+    if not airline.exists():
+        print(f"airline tweets: none at {airline} (set SHAREDWATCH_DATA_DIR to add 60 real tweets)")
+    else:  # real, human-written tweets beside the checkout: the wall fills up with them
         import csv
 
         with airline.open(newline="", encoding="utf-8") as handle:
