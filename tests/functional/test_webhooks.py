@@ -119,3 +119,27 @@ def test_health_checks_dynamodb(harness: Harness) -> None:
     response = harness.client.http.get("/health")
     assert response.status_code == 200
     assert json.loads(response.body)["checks"] == {"dynamodb": "ok"}
+
+
+def test_an_unexpected_failure_is_a_500_problem_without_internals(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("secret internals: table sharedwatch-test-mentions")
+
+    monkeypatch.setattr("chalicelib.api.webhooks.ingest", broken)
+    body = envelope()
+    doc = _problem(_post(harness, body, signed_headers(body)), 500)
+    assert doc["type"].endswith("/internal") and "internals" not in json.dumps(doc)
+    assert list(MentionModel.scan()) == []
+
+
+def test_a_request_logs_under_the_senders_delivery_id(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.observability import logger
+
+    seen: list[tuple[str, str | None]] = []
+    monkeypatch.setattr(logger, "info", lambda message, **_: seen.append((message, logger.get_correlation_id())))
+    body = envelope()
+    headers = signed_headers(body)
+    assert _post(harness, body, headers).status_code == 202
+    assert ("mentions ingested", headers["webhook-id"]) in seen
