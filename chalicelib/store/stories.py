@@ -9,6 +9,7 @@ existed before."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, fields
 
 from pynamodb.exceptions import PutError
 
@@ -26,48 +27,22 @@ class StoryConflict(SharedwatchError):
     slug = "story-conflict"
 
 
+_COUNTS = ("window_count", "size", "reports", "negative", "reach", "version")
+
+
 def row_from_model(model: ClusterModel) -> StoryRow:
-    return StoryRow(
-        cluster_id=model.cluster_id,
-        title=model.title,
-        first_seen=model.first_seen,
-        last_seen=model.last_seen,
-        window_start=model.window_start,
-        window_count=int(model.window_count),
-        size=int(model.size),
-        reports=int(model.reports),
-        negative=int(model.negative),
-        reach=int(model.reach or 0),
-        severity=model.severity,
+    values = {f.name: getattr(model, f.name) for f in fields(StoryRow)}
+    values.update({name: int(values[name] or 0) for name in _COUNTS})
+    values.update(
         departments=[str(d) for d in model.departments or []],
         influencers=[str(h) for h in model.influencers or []],
         incident_id=model.incident_id or "",
-        first_report_at=model.first_report_at,
-        first_mention_at=model.first_mention_at,
-        version=int(model.version),
     )
+    return StoryRow(**values)
 
 
 def model_from_row(row: StoryRow) -> ClusterModel:
-    return ClusterModel(
-        cluster_id=row.cluster_id,
-        title=row.title,
-        first_seen=row.first_seen,
-        last_seen=row.last_seen,
-        window_start=row.window_start,
-        window_count=row.window_count,
-        size=row.size,
-        reports=row.reports,
-        negative=row.negative,
-        reach=row.reach,
-        severity=row.severity,
-        departments=list(row.departments),
-        influencers=list(row.influencers),
-        incident_id=row.incident_id or None,
-        first_report_at=row.first_report_at,
-        first_mention_at=row.first_mention_at,
-        version=row.version,
-    )
+    return ClusterModel(**{**asdict(row), "incident_id": row.incident_id or None})
 
 
 def read_index(keys: Sequence[str]) -> dict[str, str]:

@@ -211,6 +211,6 @@ def test_the_template_is_cfn_lint_clean(synthesized: Path) -> None:
 def test_the_code_asset_is_compiled_and_holds_nothing_but_the_app(synthesized: Path) -> None:
     [asset] = list(synthesized.glob("asset.*.zip"))
     names = zipfile.ZipFile(asset).namelist()
-    assert "app.py" in names and "chalicelib/routing/dispatch.py" in names
+    assert "app.py" in names and "chalicelib/flows/router.py" in names
     assert any(n.startswith("chalicelib/__pycache__/") and n.endswith(".pyc") for n in names)
     assert not [n for n in names if n.startswith(("tests/", "infra/", "bench/", ".chalice/", ".local/"))]
