@@ -78,9 +78,9 @@ def run() -> list[Figure]:
     calls.install()
     with mock_aws():
         from chalice.test import Client
-        from chalicelib.routing import dispatch as dispatch_module
 
         import app
+        from chalicelib.flows import router as dispatch_module
         from chalicelib.records import Mention
         from chalicelib.settings import get_settings
         from infra.local.bootstrap import create_resources

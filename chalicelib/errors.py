@@ -76,6 +76,15 @@ class StoreUnavailable(SharedwatchError):
     slug = "store-unavailable"
 
 
+class OutOfTime(SharedwatchError):
+    """The request's time budget ran out while AWS was slow: retry later (nothing half-done is
+    answered as done; what was written is found again by the retry's deterministic keys)."""
+
+    status = 503
+    title = "Service temporarily slow"
+    slug = "out-of-time"
+
+
 class DeliveryFailed(SharedwatchError):
     """SNS refused a publish after retries; the stream record will be redelivered."""
 

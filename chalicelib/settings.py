@@ -31,6 +31,9 @@ class Settings:
     config_cache_seconds: float  # how long a process keeps rules, groups and policies it read
     uploads_bucket: str  # reporters' screenshots, uploaded straight to S3 with a presigned POST
     max_screenshot_bytes: int
+    # An HTTP request's time for AWS calls: no new attempt starts after it (API Gateway gives up
+    # at 29 s; the sender must get our 503 with Retry-After, not the gateway's timeout).
+    request_budget_seconds: float
 
     @property
     def is_local(self) -> bool:
@@ -82,6 +85,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         public_base_url=e.get("SHAREDWATCH_PUBLIC_BASE_URL", "").rstrip("/"),
         report_retention_days=int(e.get("SHAREDWATCH_REPORT_RETENTION_DAYS", "365")),
         max_body_bytes=int(e.get("SHAREDWATCH_MAX_BODY_BYTES", str(1024 * 1024))),
+        request_budget_seconds=float(e.get("SHAREDWATCH_REQUEST_BUDGET_SECONDS", "18")),
         local_outbox_path=e.get("SHAREDWATCH_LOCAL_OUTBOX", ""),
         severity_thresholds=e.get("SHAREDWATCH_SEVERITY_THRESHOLDS", "2,4,6"),
         comprehend_languages=tuple(

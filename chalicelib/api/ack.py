@@ -10,7 +10,7 @@ from chalice.app import Blueprint, Response
 from chalicelib import credentials
 from chalicelib.api.problems import media_type, raw_body
 from chalicelib.clock import utcnow
-from chalicelib.errors import SharedwatchError, UnsupportedMediaType
+from chalicelib.errors import MalformedBody, SharedwatchError, UnsupportedMediaType
 from chalicelib.flows.incidents import acknowledge, incident_document, load, resolve
 from chalicelib.policy import tokens
 from chalicelib.store.config import load_routing
@@ -66,14 +66,17 @@ def act(token: str) -> Response:
     if media_type(bp.current_request) != "application/x-www-form-urlencoded":
         raise UnsupportedMediaType("post the page's form (application/x-www-form-urlencoded)")
     try:
+        try:
+            form = dict(parse_qsl(raw_body(bp.current_request).decode("utf-8", "replace"), max_num_fields=10))
+        except ValueError:
+            raise MalformedBody("the form has more fields than this page sends") from None
         grant = _grant(token)
-        form = dict(parse_qsl(raw_body(bp.current_request).decode("utf-8", "replace"), max_num_fields=10))
         by = " ".join(form.get("name", "").split())[:80]
         note = " ".join(form.get("note", "").split())[:500]
         if grant.action == "acknowledge":
             _, changed = acknowledge(incident_id=grant.incident_id, group=grant.group, by=by, now=utcnow())
             done = (
-                "Acknowledged: thank you. The others were told it is in hand."
+                "Acknowledged: thank you. Its escalation has stopped; the timeline shows who has it."
                 if changed
                 else "It was already acknowledged."
             )

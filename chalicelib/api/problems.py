@@ -9,10 +9,11 @@ from typing import Any, ParamSpec
 
 from chalice.app import Request, Response
 
+from chalicelib import deadline
+from chalicelib.bodies import load_json
 from chalicelib.errors import (
     InvalidConfiguration,
     InvalidPayload,
-    MalformedBody,
     PayloadTooLarge,
     SharedwatchError,
     UnsupportedMediaType,
@@ -60,7 +61,8 @@ def answer_problems(request: Request, get_response: Callable[[Request], Response
     traceback) is a 500 problem without internals."""
     logger.set_correlation_id(correlation_id(request))
     try:
-        response = get_response(request)
+        with deadline.budget(get_settings().request_budget_seconds):
+            response = get_response(request)
     except SharedwatchError as exc:
         if exc.status >= 500:
             logger.warning("request failed", extra={"problem": exc.slug, "detail": exc.detail})
@@ -114,7 +116,4 @@ def read_json(request: Request) -> Any:
         raise PayloadTooLarge(f"body is {len(body)} bytes, at most {limit}")
     if media_type(request) != "application/json":
         raise UnsupportedMediaType(f"content type {media_type(request) or '(none)'!r}: send application/json")
-    try:
-        return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise MalformedBody(f"body is not valid JSON: {exc}") from exc
+    return load_json(body)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
+from chalicelib.bodies import load_json
 from chalicelib.errors import InvalidPayload, MalformedBody, VerificationFailed
 from chalicelib.records import Report
 from chalicelib.triage.identity import key_for
@@ -75,10 +75,7 @@ def _report(*, team: str, channel: str, ts: str, user: str, text: str, received_
 def parse_event(body: bytes, *, received_at: datetime) -> tuple[str, Report | None]:
     """("challenge", None) for url_verification; ("", report) for an app mention; ("", None) for
     events that are not reports."""
-    try:
-        doc: Any = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise MalformedBody(f"body is not valid JSON: {exc}") from exc
+    doc: Any = load_json(body)
     if not isinstance(doc, dict):
         raise InvalidPayload("expected a Slack Events API object")
     if doc.get("type") == "url_verification":
@@ -103,9 +100,10 @@ def parse_event(body: bytes, *, received_at: datetime) -> tuple[str, Report | No
 def parse_shortcut(body: bytes, *, received_at: datetime) -> Report | None:
     """A message shortcut posts application/x-www-form-urlencoded with one field, payload."""
     try:
-        payload = json.loads(parse_qs(body.decode("utf-8"), strict_parsing=True)["payload"][0])
+        field = parse_qs(body.decode("utf-8"), strict_parsing=True, max_num_fields=20)["payload"][0]
     except (KeyError, ValueError, UnicodeDecodeError) as exc:
         raise MalformedBody("expected a form with a JSON payload field (a Slack interaction)") from exc
+    payload = load_json(field)
     if not isinstance(payload, dict):
         raise InvalidPayload("the payload is not an object")
     if payload.get("type") != "message_action" or payload.get("callback_id") != SHORTCUT_CALLBACK:

@@ -11,10 +11,20 @@ from chalicelib.settings import get_settings
 from chalicelib.triage.identity import key_for
 
 
+def is_company_address(email: str) -> bool:
+    """Mail goes only to the company's own addresses: the public form must never make the
+    company's SES identity send attacker-chosen text to anyone else."""
+    _, at, domain = email.rpartition("@")
+    return bool(at) and domain.lower() in {d.lower() for d in get_settings().company_domains}
+
+
 def tell_reporter(*, report_id: str, email: str, text: str, event: str, subject: str, lines: list[str]) -> bool:
-    """One email to the employee behind a report, once per report and event (the delivery log).
-    A mail outage is logged and never fails what called it (routing, an acknowledgement): the
-    status page carries the same news."""
+    """One email to the employee behind a report, once per report and event (the delivery log),
+    and only to a company address. A mail outage is logged and never fails what called it
+    (routing, an acknowledgement): the status page carries the same news."""
+    if not is_company_address(email):
+        logger.info("reporter not mailed: not a company address", extra={"report": report_id, "event": event})
+        return False
     status_url = f"{get_settings().public_base_url}/report/{report_id}"
     body = "\n".join([*lines, "", f"What you reported: {text[:500]}", f"Follow it here: {status_url}"])
     try:

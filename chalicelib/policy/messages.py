@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from chalicelib.policy.stories import Story
 
 SMS_LIMIT = 160
+EMAIL_TEXT_LIMIT = 4000  # of a post quoted in an email: SNS takes 256 KB a message, a delivery row 400 KB
 SUBJECT_LIMIT = 99  # SNS: ASCII, no line breaks, under 100 characters
 _SPACE = re.compile(r"\s+")
 
@@ -61,7 +62,7 @@ def _mention_email(m: Mention, reasons: tuple[str, ...]) -> tuple[str, str]:
         f"{m.platform or 'an unknown platform'}, {isoformat(m.published_at)}",
         f"Reach: {m.author.followers:,} followers{' (verified)' if m.author.verified else ''}",
         "",
-        m.text,
+        _clip(m.text, EMAIL_TEXT_LIMIT),
         "",
     ]
     if m.url:
@@ -90,7 +91,7 @@ def _report_email(r: Report, reasons: tuple[str, ...]) -> tuple[str, str]:
         lines.append(f"Department: {r.department}")
     if r.platform:
         lines.append(f"Platform: {r.platform}")
-    lines += ["", r.text, ""]
+    lines += ["", _clip(r.text, EMAIL_TEXT_LIMIT), ""]
     lines += [f"Link: {u}" for u in r.urls]
     lines += ["", "Why you are getting this:"]
     lines += [f"  - {reason}" for reason in reasons]

@@ -11,13 +11,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from chalicelib.bodies import MAX_NUMBER
 from chalicelib.clock import parse_timestamp
-from chalicelib.errors import InvalidPayload, MalformedBody, MethodNotAllowed, VerificationFailed
+from chalicelib.errors import InvalidPayload, MethodNotAllowed, VerificationFailed
 from chalicelib.records import Author, Mention
 from chalicelib.triage.identity import key_for, normalize_platform, post_identity
 
 RAW_CAP_CHARS = 16_384
 TEXT_CAP_CHARS = 40_000
+# Caps on what a mention keeps, the same for every source (a mention item stays far below
+# DynamoDB's 400 KB): ids and links are refused past them, names are cut.
+ID_CAP = 256
+URL_CAP = 2048
+HANDLE_CAP = 100
+NAME_CAP = 200
+ENGAGEMENT_KINDS_CAP = 20
+# Bidirectional controls let "\u202enimda" show as "admin": names and handles never keep them.
+_BIDI = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 JSON_TYPES = frozenset({"application/json", "application/webhook+json"})
 
 # A source's secrets by name ("secret", "app_secret", "verify_token", ...), each with every value
@@ -201,7 +211,11 @@ def build_mention(  # noqa: PLR0913 (keyword-only, one per Mention field a sourc
     engagement: Mapping[str, int] | None = None,
     needs_enrichment: bool = False,
 ) -> Mention:
-    """A Mention with its identity and deterministic key, from any source's fields."""
+    """A Mention with its identity and deterministic key, from any source's fields. A link that
+    is not http(s) is dropped (it identifies nothing and must never be shown as a link)."""
+    if len(external_id) > ID_CAP:
+        raise InvalidPayload(f"a {source} item's id is {len(external_id)} characters, at most {ID_CAP}")
+    url = url if is_web_link(url) else ""
     platform = normalize_platform(platform)
     try:
         identity = post_identity(platform=platform, external_id=external_id, url=url)
@@ -217,7 +231,12 @@ def build_mention(  # noqa: PLR0913 (keyword-only, one per Mention field a sourc
         external_id=external_id,
         url=url,
         text=text[:TEXT_CAP_CHARS],
-        author=author,
+        author=Author(
+            handle=author.handle.translate(_BIDI)[:HANDLE_CAP],
+            name=author.name.translate(_BIDI)[:NAME_CAP],
+            followers=author.followers,
+            verified=author.verified,
+        ),
         published_at=published_at,
         received_at=received_at,
         lang=lang[:16],
@@ -230,13 +249,9 @@ def build_mention(  # noqa: PLR0913 (keyword-only, one per Mention field a sourc
     )
 
 
-def load_json(body: bytes) -> Any:
-    try:
-        return json.loads(body.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise MalformedBody(f"body is not UTF-8: {exc.reason} at byte {exc.start}") from exc
-    except json.JSONDecodeError as exc:
-        raise MalformedBody(f"body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from exc
+def is_web_link(url: str) -> bool:
+    """An http(s) URL of at most URL_CAP characters: the only links a mention keeps."""
+    return len(url) <= URL_CAP and url.lower().startswith(("http://", "https://")) and len(url) > len("https://")
 
 
 def cap_raw(item: Any) -> str:
@@ -251,10 +266,14 @@ def _int(value: Any, path: str, errors: list[str]) -> int:
         errors.append(f"{path}: expected a number")
         return 0
     try:
-        return max(0, int(value))
-    except ValueError:
+        number = int(value)
+    except (ValueError, OverflowError):
         errors.append(f"{path}: expected a number, got {str(value)[:40]!r}")
         return 0
+    if number > MAX_NUMBER:
+        errors.append(f"{path}: at most {MAX_NUMBER}")
+        return 0
+    return max(0, number)
 
 
 def _str(value: Any, path: str, errors: list[str]) -> str:
@@ -264,6 +283,14 @@ def _str(value: Any, path: str, errors: list[str]) -> str:
         return str(value)
     errors.append(f"{path}: expected a string")
     return ""
+
+
+def _capped(value: Any, path: str, cap: int, errors: list[str]) -> str:
+    text = _str(value, path, errors)
+    if len(text) > cap:
+        errors.append(f"{path}: {len(text)} characters, at most {cap}")
+        return ""
+    return text
 
 
 def mention_from_fields(
@@ -287,8 +314,10 @@ def mention_from_fields(
         errors.append(f"{path}.text: required and must not be empty")
     elif len(text) > TEXT_CAP_CHARS:
         errors.append(f"{path}.text: {len(text)} characters, at most {TEXT_CAP_CHARS}")
-    if url and not url.lower().startswith(("http://", "https://")):
-        errors.append(f"{path}.url: must be an http(s) URL")
+    if url and not is_web_link(url):
+        errors.append(f"{path}.url: an http(s) URL of at most {URL_CAP} characters")
+    if len(external_id) > ID_CAP:
+        errors.append(f"{path}.id: at most {ID_CAP} characters")
     if not external_id and not url:
         errors.append(f"{path}: one of id or url is required")
     published_raw = _str(item.get("published_at"), f"{path}.published_at", errors)
@@ -305,14 +334,16 @@ def mention_from_fields(
         errors.append(f"{path}.author: expected an object")
         author_raw = {}
     author = Author(
-        handle=_str(author_raw.get("handle"), f"{path}.author.handle", errors).lstrip("@"),
-        name=_str(author_raw.get("name"), f"{path}.author.name", errors),
+        handle=_capped(author_raw.get("handle"), f"{path}.author.handle", HANDLE_CAP, errors).lstrip("@"),
+        name=_capped(author_raw.get("name"), f"{path}.author.name", NAME_CAP, errors),
         followers=_int(author_raw.get("followers"), f"{path}.author.followers", errors),
         verified=bool(author_raw.get("verified", False)),
     )
     engagement_raw = item.get("engagement") or {}
     engagement: dict[str, int] = {}
-    if isinstance(engagement_raw, dict):
+    if isinstance(engagement_raw, dict) and len(engagement_raw) > ENGAGEMENT_KINDS_CAP:
+        errors.append(f"{path}.engagement: at most {ENGAGEMENT_KINDS_CAP} kinds")
+    elif isinstance(engagement_raw, dict):
         for name, value in engagement_raw.items():
             engagement[str(name)[:32]] = _int(value, f"{path}.engagement.{name}", errors)
     else:

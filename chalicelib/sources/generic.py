@@ -10,6 +10,7 @@ from datetime import datetime
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from chalicelib.bodies import load_json
 from chalicelib.errors import InvalidPayload, MalformedBody, VerificationFailed
 from chalicelib.sources.base import (
     JSON_TYPES,
@@ -17,7 +18,6 @@ from chalicelib.sources.base import (
     NoHandshake,
     Parsed,
     SourceSecrets,
-    load_json,
     mention_from_fields,
     require_valid,
     secret_values,

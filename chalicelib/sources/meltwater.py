@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from chalicelib.bodies import count, load_json
 from chalicelib.clock import parse_timestamp
 from chalicelib.errors import InvalidPayload
 from chalicelib.records import Author, Mention
@@ -19,7 +20,7 @@ from chalicelib.sources.base import (
     Parsed,
     SourceSecrets,
     build_mention,
-    load_json,
+    is_web_link,
     secret_values,
     verify_prefixed_hmac,
 )
@@ -47,13 +48,6 @@ def _get(doc: Mapping[str, Any], *paths: str) -> Any:
     return None
 
 
-def _int(value: Any) -> int:
-    try:
-        return max(0, int(value)) if value is not None and not isinstance(value, bool) else 0
-    except (TypeError, ValueError):
-        return 0
-
-
 class MeltwaterSource(NoHandshake):
     slug = "meltwater"
     content_types = JSON_TYPES
@@ -66,6 +60,7 @@ class MeltwaterSource(NoHandshake):
         if not isinstance(doc, dict):
             raise InvalidPayload(f"{path}: a document is an object")
         url = str(_get(doc, "url", "link", "content.url") or "")
+        url = url if is_web_link(url) else ""  # a javascript: or data: "link" identifies nothing
         external_id = str(_get(doc, "external_id", "id", "document_id") or "")
         if not url and not external_id:
             raise InvalidPayload(f"{path}: a document needs an id or a url")
@@ -104,16 +99,16 @@ class MeltwaterSource(NoHandshake):
             author=Author(
                 handle=str(_get(doc, "author.handle", "author.username") or "").lstrip("@"),
                 name=str(_get(doc, "author.name", "author.display_name", "source.name") or ""),
-                followers=_int(_get(doc, "author.followers", "metrics.reach", "source.reach", "reach")),
+                followers=count(_get(doc, "author.followers", "metrics.reach", "source.reach", "reach")),
             ),
             published_at=published_at,
             received_at=received_at,
             raw=doc,
             lang=str(_get(doc, "language", "lang", "content.language") or ""),
             engagement={
-                "likes": _int(_get(doc, "metrics.engagement.likes", "metrics.likes")),
-                "shares": _int(_get(doc, "metrics.engagement.shares", "metrics.shares")),
-                "replies": _int(_get(doc, "metrics.engagement.comments", "metrics.comments")),
+                "likes": count(_get(doc, "metrics.engagement.likes", "metrics.likes")),
+                "shares": count(_get(doc, "metrics.engagement.shares", "metrics.shares")),
+                "replies": count(_get(doc, "metrics.engagement.comments", "metrics.comments")),
             },
             needs_enrichment=not text,
         )

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from chalicelib.bodies import count, load_json
 from chalicelib.clock import parse_timestamp
 from chalicelib.errors import InvalidPayload, SharedwatchError
 from chalicelib.http import fetch
@@ -27,7 +28,6 @@ from chalicelib.sources.base import (
     SourceSecrets,
     as_object,
     build_mention,
-    load_json,
     retry_after,
     secret_values,
 )
@@ -84,7 +84,7 @@ class MentionComSource(Pulled):
             author=Author(
                 handle=str(item.get("source_name") or ""),
                 name=str(item.get("source_name") or ""),
-                followers=int(influence.get("followers") or 0) if str(influence.get("followers", "")).isdigit() else 0,
+                followers=count(influence.get("followers")),
             ),
             published_at=published_at,
             received_at=received_at,

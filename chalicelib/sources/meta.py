@@ -9,11 +9,13 @@ mentions, user photos, changed_fields) are stored as such and marked for enrichm
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from chalicelib.clock import parse_timestamp
+from chalicelib.bodies import load_json
+from chalicelib.clock import from_epoch, parse_timestamp
 from chalicelib.errors import Forbidden, InvalidPayload, MalformedBody
 from chalicelib.records import Author, Mention
 from chalicelib.sources.base import (
@@ -24,7 +26,6 @@ from chalicelib.sources.base import (
     SourceSecrets,
     as_object,
     build_mention,
-    load_json,
     secret_values,
     verify_prefixed_hmac,
 )
@@ -38,13 +39,22 @@ def _time(value: Any, default: datetime) -> datetime:
     """Meta sends unix seconds, unix milliseconds (messaging) or ISO 8601 strings."""
     if isinstance(value, bool) or value in (None, ""):
         return default
-    if isinstance(value, (int, float)):
-        seconds = value / 1000 if value > 10**11 else value
-        return datetime.fromtimestamp(seconds, UTC)
     try:
+        if isinstance(value, (int, float)):
+            return from_epoch(value / 1000 if value > 10**11 else value)
         return parse_timestamp(str(value).replace("+0000", "+00:00"))
     except ValueError:
         return default
+
+
+def _listed(entry: dict[str, Any], key: str, index: int) -> list[Any]:
+    """One of an entry's lists (changes, messaging, changed_fields): absent is empty."""
+    value = entry.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidPayload(f"entry[{index}].{key}: expected a list")
+    return value
 
 
 def _s(value: Any) -> str:
@@ -59,7 +69,8 @@ class MetaSource:
         mode, token, challenge = query.get("hub.mode"), query.get("hub.verify_token"), query.get("hub.challenge")
         if mode != "subscribe" or not challenge:
             raise InvalidPayload("expected hub.mode=subscribe with hub.challenge and hub.verify_token")
-        if not token or token not in secret_values(secrets, "verify_token", slug=self.slug):
+        expected = secret_values(secrets, "verify_token", slug=self.slug)
+        if not token or not any(hmac.compare_digest(token.encode(), v.encode()) for v in expected):
             raise Forbidden("hub.verify_token does not match the configured verify token")
         return Handshake(body=challenge)
 
@@ -79,22 +90,24 @@ class MetaSource:
                 raise InvalidPayload(f"entry[{index}] is not an object")
             at = _time(entry.get("time"), received_at)
             found = 0
-            for change in entry.get("changes") or []:
+            for change in _listed(entry, "changes", index):
                 mention = self._change(change, platform=platform, entry=entry, at=at, received_at=received_at)
                 found += 1
                 if mention is None:
                     ignored += 1
                 else:
                     mentions.append(mention)
-            for event in entry.get("messaging") or []:
+            for event in _listed(entry, "messaging", index):
                 found += 1
                 message = self._message(event, platform=platform, received_at=received_at)
                 if message is None:
                     ignored += 1
                 else:
                     mentions.append(message)
-            for field in entry.get("changed_fields") or []:
+            for field in _listed(entry, "changed_fields", index):
                 found += 1
+                if not isinstance(field, str):
+                    raise InvalidPayload(f"entry[{index}].changed_fields: a list of field names")
                 uid = _s(entry.get("uid") or entry.get("id"))
                 mentions.append(
                     self._mention(

@@ -20,6 +20,7 @@ from chalicelib.sources.base import (
     PullTarget,
     SourceSecrets,
     build_mention,
+    is_web_link,
     retry_after,
 )
 from chalicelib.sources.feeds import parse_feed
@@ -36,7 +37,7 @@ class RssSource(Pulled):
         mentions = []
         ignored = feed.deleted
         for entry in feed.entries:
-            link = entry.link or (entry.id if entry.id.startswith("http") else "")
+            link = entry.link if is_web_link(entry.link) else (entry.id if is_web_link(entry.id) else "")
             if not (link or entry.id):
                 ignored += 1
                 continue

@@ -18,6 +18,7 @@ from chalicelib.sources.base import (
     Parsed,
     SourceSecrets,
     build_mention,
+    is_web_link,
     secret_values,
     verify_prefixed_hmac,
 )
@@ -50,7 +51,7 @@ class WebSubSource:
         ignored = feed.deleted
         for entry in feed.entries:
             video = entry.extra.get("video_id", "")
-            link = entry.link or (entry.id if entry.id.startswith("http") else "")
+            link = entry.link if is_web_link(entry.link) else (entry.id if is_web_link(entry.id) else "")
             if not (video or link or entry.id):
                 ignored += 1  # nothing to identify it by
                 continue

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from chalicelib.bodies import count, load_json
+from chalicelib.clock import in_range
 from chalicelib.errors import InvalidPayload
 from chalicelib.records import Author, Mention
 from chalicelib.sources.base import (
@@ -26,7 +28,6 @@ from chalicelib.sources.base import (
     SourceSecrets,
     as_object,
     build_mention,
-    load_json,
     secret_values,
     verify_prefixed_hmac,
 )
@@ -42,14 +43,10 @@ def crc_response(token: str, secret: str) -> str:
 def _created(value: Any, default: datetime) -> datetime:
     if isinstance(value, str):
         try:
-            return datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y").astimezone(UTC)
-        except ValueError:
+            return in_range(datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y").astimezone(UTC))
+        except (ValueError, OverflowError):
             pass
     return default
-
-
-def _count(value: Any) -> int:
-    return max(0, value) if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def unescape(text: str) -> str:
@@ -75,7 +72,7 @@ def tweet_mention(tweet: Any, *, source: str, received_at: datetime, path: str) 
         author=Author(
             handle=handle,
             name=str(user.get("name") or ""),
-            followers=_count(user.get("followers_count")),
+            followers=count(user.get("followers_count")),
             verified=bool(user.get("verified")),
         ),
         published_at=_created(tweet.get("created_at"), received_at),
@@ -83,9 +80,9 @@ def tweet_mention(tweet: Any, *, source: str, received_at: datetime, path: str) 
         raw=tweet,
         lang=str(tweet.get("lang") or "") if tweet.get("lang") != "und" else "",
         engagement={
-            "likes": _count(tweet.get("favorite_count")),
-            "shares": _count(tweet.get("retweet_count")) + _count(tweet.get("quote_count")),
-            "replies": _count(tweet.get("reply_count")),
+            "likes": count(tweet.get("favorite_count")),
+            "shares": count(tweet.get("retweet_count")) + count(tweet.get("quote_count")),
+            "replies": count(tweet.get("reply_count")),
         },
         needs_enrichment=not text,
     )

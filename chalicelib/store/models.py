@@ -3,6 +3,8 @@ the local stack and infra/ both create tables from `TABLES`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
@@ -13,9 +15,11 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.connection.base import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib import deadline
 from chalicelib.settings import get_settings
 
 _settings = get_settings()
@@ -27,6 +31,21 @@ class _Meta:
     # PynamoDB retries throttles itself on top of botocore's own retries.
     max_retry_attempts = 4
     base_backoff_ms = 50
+    # As chalicelib/aws.py: an attempt started within a request's budget ends inside API Gateway's.
+    connect_timeout_seconds = 2
+    read_timeout_seconds = 5
+
+
+_pynamodb_before_send = Connection._before_send
+
+
+def _within_budget(self: Connection, request: Any, **kwargs: Any) -> None:
+    """PynamoDB creates its botocore clients itself: its per-attempt hook checks the budget too."""
+    deadline.check()
+    _pynamodb_before_send(self, request, **kwargs)
+
+
+Connection._before_send = _within_budget  # type: ignore[method-assign]
 
 
 class MentionModel(Model):

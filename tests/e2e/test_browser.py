@@ -33,7 +33,7 @@ def test_an_employee_reports_from_a_phone_and_attaches_a_screenshot(
     )
     page.get_by_label("Link(s)").fill("https://x.com/someone/status/8080")
     page.get_by_label("urgent").check()
-    page.get_by_label("Your email").fill("omar@example.com")
+    page.get_by_label("Your work email").fill("omar@example.com")
     page.screenshot(path=str(tmp_path / "report-form.png"), full_page=True)
     page.get_by_role("button", name="Send report").click()
     page.wait_for_selector("code.id")
