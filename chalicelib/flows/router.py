@@ -45,7 +45,7 @@ def read_batch(signals: Sequence[Signal]) -> tuple[BatchRead, dict[str, Incident
     """Everything the planner needs, in four batched reads: index, stories, incidents, notices."""
     signals = routable(signals)
     index = stories.read_index(wanted_keys(signals))
-    joining, counted = memberships(signals, index)
+    joining, counted, _ = memberships(signals, index)
     rows = stories.read_rows({*joining.values(), *counted.values()})
     incident_rows = incidents.read_many(r.incident_id for r in rows.values() if r.incident_id)
     clusters = {joining.get(item_id(s)) or counted.get(item_id(s)) or f"solo-{item_id(s)}" for s in signals}
@@ -67,9 +67,10 @@ def write_stories(plan: Plan, *, now: datetime) -> dict[str, IncidentModel]:
     conflicts = set(stories.write_rows(plan.stories.rows))
     if conflicts:
         written = {c for c in plan.stories.members if c not in conflicts}
-        stories.write_index({k: c for k, c in plan.stories.index.items() if k.startswith("member:") and c in written})
+        counted = {k: e for k, e in plan.stories.index.items() if k.startswith("member:") and e.cluster_id in written}
+        stories.write_index(counted, now=now)
         raise stories.StoryConflict(f"{len(conflicts)} stories changed meanwhile")
-    stories.write_index(plan.stories.index)
+    stories.write_index(plan.stories.index, now=now)
     return opened
 
 

@@ -22,6 +22,7 @@ from chalicelib.policy.messages import IncidentFacts, render, render_bundle, ren
 from chalicelib.policy.noise import is_flapping
 from chalicelib.policy.rules import Decision, Route, decide
 from chalicelib.policy.stories import (
+    IndexEntry,
     RaiseSeverity,
     StoriesPlan,
     Story,
@@ -116,7 +117,7 @@ class Shown:
 class BatchRead:
     """What the router read for a batch before planning it."""
 
-    index: Mapping[str, str]  # cluster index key -> cluster id, for stories.wanted_keys(signals)
+    index: Mapping[str, IndexEntry]  # what the story index holds for stories.wanted_keys(signals)
     rows: Mapping[str, StoryRow]  # the stories those keys point at
     incidents: Mapping[str, IncidentView]  # the incidents of those stories
     told: Mapping[str, frozenset[str]]  # cluster id -> "group|level" tags told before

@@ -13,7 +13,7 @@ from typing import Any
 
 from chalicelib.records import Mention, Report, Signal
 from chalicelib.triage import triage_for
-from chalicelib.triage.identity import key_for, post_identity, sketch, sketch_keys
+from chalicelib.triage.identity import key_for, post_identity, resemblance, sketch, sketch_keys
 from chalicelib.triage.severity import Thresholds, at_least, higher
 from chalicelib.triage.taxonomy import Taxonomy
 
@@ -21,6 +21,12 @@ VELOCITY_WINDOW = timedelta(minutes=10)
 VELOCITY_NOTABLE = 5  # similar signals in the window before severity takes the story into account
 INCIDENT_VELOCITY = 10  # joins within the window that open an incident whatever the severity
 INCIDENT_SEVERITY = "high"
+# A text joins a story found through a sketch key only when their sketches estimate a Jaccard
+# resemblance of at least one half (2 of the 4 smallest 3-gram hashes of the union shared): a
+# repost or a copy-paste with a few words changed shares most of its 3-grams; an unrelated text
+# that merely collides on one 32-bit hash shares one value at most (a tenth of a campaign's
+# copies share 3 or 4).
+JOIN_RESEMBLANCE = 0.5
 MAX_INFLUENCERS = 20
 MAX_DEPARTMENTS = 10
 
@@ -72,6 +78,15 @@ class Story:
 
 
 @dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """Where an index key points: its story, and for a sketch key ("m:...") the sketch of the
+    text that claimed it, so a text that only collides with it on one hash does not join."""
+
+    cluster_id: str
+    sketch: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Opening:
     """An incident this batch opens for a story."""
 
@@ -88,7 +103,7 @@ class StoriesPlan:
     signals: list[Signal] = field(default_factory=list)  # the batch, severity raised by velocity
     rows: list[StoryRow] = field(default_factory=list)  # to write: new (version 0) or conditional on version-1
     members: dict[str, list[str]] = field(default_factory=dict)  # cluster id -> item ids counted into it
-    index: dict[str, str] = field(default_factory=dict)  # new index keys -> cluster id ("member:<id>" included)
+    index: dict[str, IndexEntry] = field(default_factory=dict)  # new index keys ("member:<id>" included)
     openings: list[Opening] = field(default_factory=list)
 
 
@@ -100,13 +115,17 @@ def member_key(sid: str) -> str:
     return f"member:{sid}"
 
 
-def lookup_keys(signal: Signal) -> list[str]:
+def text_sketch(signal: Signal) -> tuple[int, ...]:
+    return sketch(signal.text) if isinstance(signal, Mention) and signal.text else ()
+
+
+def lookup_keys(signal: Signal, own: tuple[int, ...] | None = None) -> list[str]:
     """Where a signal's story may already be indexed; its own alias comes first."""
     if isinstance(signal, Mention):
         keys = ["p:" + signal.mention_id]
         if signal.cluster_key.startswith("p:"):
             keys.append(signal.cluster_key)  # it quotes or links a post: that post's story
-        keys.extend(sketch_keys(sketch(signal.text)) if signal.text else ())
+        keys.extend(sketch_keys(text_sketch(signal) if own is None else own))
         return keys
     keys = []
     for url in signal.urls:
@@ -130,24 +149,46 @@ def wanted_keys(signals: Sequence[Signal]) -> list[str]:
     return sorted({k for s in signals for k in lookup_keys(s)} | {member_key(item_id(s)) for s in signals})
 
 
-def memberships(signals: Sequence[Signal], index: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-    """(item id -> story it joins now, item id -> story it was already counted in). A signal
-    joins the first story one of its keys points at, else a story of its own."""
+def joins(key: str, entry: IndexEntry, own: tuple[int, ...]) -> bool:
+    """Whether a signal with sketch `own` joins the story `key` points at: a post alias or a
+    link always; a sketch key only when the texts are similar enough."""
+    return not key.startswith("m:") or resemblance(own, entry.sketch) >= JOIN_RESEMBLANCE
+
+
+def claim(
+    signal: Signal, cluster_id: str, own: tuple[int, ...], claimed: dict[str, IndexEntry]
+) -> dict[str, IndexEntry]:
+    """The index entries a signal adds for its story: its membership key, and each of its keys
+    no story owns yet (a key another story owns is never re-pointed)."""
+    added = {member_key(item_id(signal)): IndexEntry(cluster_id)}
+    for k in lookup_keys(signal, own):
+        if k not in claimed:
+            added[k] = IndexEntry(cluster_id, own if k.startswith("m:") else ())
+    claimed.update(added)
+    return added
+
+
+def memberships(
+    signals: Sequence[Signal], index: Mapping[str, IndexEntry]
+) -> tuple[dict[str, str], dict[str, str], dict[str, IndexEntry]]:
+    """(item id -> story it joins now, item id -> story it was already counted in, the index
+    entries to add). A signal joins the first story one of its keys points at (similar enough,
+    for a sketch key), else a story of its own."""
     joining: dict[str, str] = {}
     counted: dict[str, str] = {}
     claimed = dict(index)
+    added: dict[str, IndexEntry] = {}
     for signal in signals:
         sid = item_id(signal)
-        if member_key(sid) in claimed:
-            counted[sid] = claimed[member_key(sid)]
+        if member_key(sid) in index:
+            counted[sid] = index[member_key(sid)].cluster_id
             continue
-        keys = lookup_keys(signal)
-        cluster_id = next((claimed[k] for k in keys if k in claimed), "") or "c" + key_for("cluster", sid)[:15]
-        joining[sid] = cluster_id
-        claimed[member_key(sid)] = cluster_id
-        for k in keys:
-            claimed.setdefault(k, cluster_id)  # never re-point a key another story already owns
-    return joining, counted
+        own = text_sketch(signal)
+        keys = lookup_keys(signal, own)
+        found = next((claimed[k].cluster_id for k in keys if k in claimed and joins(k, claimed[k], own)), "")
+        joining[sid] = found or "c" + key_for("cluster", sid)[:15]
+        added.update(claim(signal, joining[sid], own, claimed))
+    return joining, counted, added
 
 
 def _new_row(cluster_id: str, first: Signal, now: datetime) -> StoryRow:
@@ -255,7 +296,7 @@ def fold(
 def plan_stories(
     signals: Sequence[Signal],
     *,
-    index: Mapping[str, str],
+    index: Mapping[str, IndexEntry],
     rows: Mapping[str, StoryRow],
     now: datetime,
     raise_severity: RaiseSeverity,
@@ -264,7 +305,7 @@ def plan_stories(
     `rows` the stories it points at. Idempotent per signal: a signal whose membership key is
     already indexed was counted before (a redelivered record) and is not counted again."""
     plan = StoriesPlan()
-    joining, counted = memberships(signals, index)
+    joining, counted, plan.index = memberships(signals, index)
     by_cluster: dict[str, list[Signal]] = {}
     for signal in signals:
         sid = item_id(signal)
@@ -285,16 +326,6 @@ def plan_stories(
     for sid, cluster_id in counted.items():
         if cluster_id in rows:
             plan.stories[sid] = _story(rows[cluster_id], joined=False)
-    claimed = dict(index)
-    for signal in signals:
-        sid = item_id(signal)
-        if sid not in joining:
-            continue
-        plan.index[member_key(sid)] = joining[sid]
-        for k in lookup_keys(signal):
-            if k not in claimed:
-                claimed[k] = joining[sid]
-                plan.index[k] = joining[sid]
     for signal in signals:
         sid = item_id(signal)
         if sid in routed:

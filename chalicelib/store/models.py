@@ -258,6 +258,8 @@ class ClusterIndexModel(Model):
 
     key = UnicodeAttribute(hash_key=True)
     cluster_id = UnicodeAttribute()
+    sketch = UnicodeAttribute(null=True)  # for "m:" keys: the claiming text's sketch, hex, comma-separated
+    expires_at = TTLAttribute(null=True)
 
 
 class DueIncidentIndex(GlobalSecondaryIndex["IncidentModel"]):
@@ -335,6 +337,7 @@ TTL_ATTRIBUTES: dict[str, str] = {
     CounterModel.Meta.table_name: "expires_at",
     DeliveryModel.Meta.table_name: "expires_at",
     NoticeModel.Meta.table_name: "expires_at",
+    ClusterIndexModel.Meta.table_name: "expires_at",
     WallModel.Meta.table_name: "expires_at",
 }
 STREAM_TABLES: tuple[type[Model], ...] = (MentionModel, ReportModel)

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, fields
+from datetime import datetime, timedelta
 
 from pynamodb.exceptions import PutError
 
 from chalicelib.errors import SharedwatchError
-from chalicelib.policy.stories import StoryRow
+from chalicelib.policy.stories import IndexEntry, StoryRow
 from chalicelib.store.batch import batch_get, batch_put
 from chalicelib.store.models import ClusterIndexModel, ClusterModel
+
+INDEX_KEPT = timedelta(days=14)  # campaigns and reposts come within days; redeliveries within one
 
 
 class StoryConflict(SharedwatchError):
@@ -45,9 +48,19 @@ def model_from_row(row: StoryRow) -> ClusterModel:
     return ClusterModel(**{**asdict(row), "incident_id": row.incident_id or None})
 
 
-def read_index(keys: Sequence[str]) -> dict[str, str]:
+def _sketch(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(h, 16) for h in text.split(",") if h)
+    except ValueError:
+        return ()
+
+
+def read_index(keys: Sequence[str]) -> dict[str, IndexEntry]:
     found = batch_get(ClusterIndexModel.Meta.table_name, "key", list(keys), consistent=True)
-    return {k: item["cluster_id"]["S"] for k, item in found.items()}
+    return {
+        k: IndexEntry(item["cluster_id"]["S"], _sketch(item.get("sketch", {}).get("S", "")))
+        for k, item in found.items()
+    }
 
 
 def read_rows(cluster_ids: Iterable[str]) -> dict[str, StoryRow]:
@@ -74,7 +87,14 @@ def write_rows(rows: Sequence[StoryRow]) -> list[str]:
     return conflicts
 
 
-def write_index(entries: Mapping[str, str]) -> None:
-    batch_put(
-        ClusterIndexModel.Meta.table_name, [{"key": {"S": k}, "cluster_id": {"S": c}} for k, c in entries.items()]
-    )
+def write_index(entries: Mapping[str, IndexEntry], *, now: datetime) -> None:
+    """The index keys a plan added, each forgotten INDEX_KEPT later (TTL): a story past that age
+    is not joined by new posts, and the index does not grow without end."""
+    expires = {"N": str(int((now + INDEX_KEPT).timestamp()))}
+    items = []
+    for key, entry in entries.items():
+        item = {"key": {"S": key}, "cluster_id": {"S": entry.cluster_id}, "expires_at": expires}
+        if entry.sketch:
+            item["sketch"] = {"S": ",".join(f"{h:x}" for h in entry.sketch)}
+        items.append(item)
+    batch_put(ClusterIndexModel.Meta.table_name, items)

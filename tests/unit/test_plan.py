@@ -10,7 +10,7 @@ from chalicelib.policy.config import Group, RoutingConfig
 from chalicelib.policy.escalation import parse_policy
 from chalicelib.policy.plan import BatchRead, IncidentView, Links, Plan, plan_batch, settle
 from chalicelib.policy.rules import parse_rule
-from chalicelib.policy.stories import StoryRow, item_id, member_key, velocity_raiser
+from chalicelib.policy.stories import IndexEntry, StoryRow, item_id, member_key, velocity_raiser
 from chalicelib.records import Author, Mention, Report, Signal
 from chalicelib.triage import DEFAULT_THRESHOLDS, triage_mention
 from chalicelib.triage.identity import key_for
@@ -215,7 +215,7 @@ def test_the_planner_needs_no_signing_key_when_no_incident_is_noticed() -> None:
 def test_story_rows_keep_what_was_read() -> None:
     row = StoryRow("c1", "t", NOW, NOW, NOW, window_count=3, size=3, departments=["baggage"], version=4)
     m = mention(1, "Third cancelled flight this month with @brand. Never again.")
-    read = BatchRead(index={f"p:{m.mention_id}": "c1"}, rows={"c1": row}, incidents={}, told={})
+    read = BatchRead(index={f"p:{m.mention_id}": IndexEntry("c1")}, rows={"c1": row}, incidents={}, told={})
     p = plan([m], read)
     [after] = p.stories.rows
     assert row.size == 3 and row.departments == ["baggage"]  # the read row is not changed in place
