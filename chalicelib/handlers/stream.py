@@ -1,11 +1,22 @@
-"""The router: DynamoDB Stream INSERTs of mentions and reports become notifications."""
+"""The router: DynamoDB Stream INSERTs of mentions and reports become notifications.
+
+A record that cannot be routed must not silence its whole batch: when a batch fails for any
+reason but a failed publish (SNS being down fails every record alike, and the delivery log
+makes the whole batch's retry cheap), each record is routed alone and only the ones that still
+fail are reported back (DynamoDB Streams' partial batch response, `ReportBatchItemFailures` in
+the CDK stack). Routing is idempotent per record, so routing some twice changes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from chalice.app import Blueprint, DynamoDBEvent
 
+from chalicelib.errors import DeliveryFailed
 from chalicelib.flows.router import dispatch
 from chalicelib.observability import logger
+from chalicelib.records import Signal
 from chalicelib.settings import get_settings
 from chalicelib.store.mapping import mention_from_image, report_from_image
 
@@ -19,16 +30,42 @@ def _batch_id(event: DynamoDBEvent) -> str | None:
     return None
 
 
+def route_records(event: DynamoDBEvent, decode: Callable[[Any], Signal]) -> dict[str, Any]:
+    """Route a batch's INSERTs; the answer names the records that failed on their own."""
+    logger.set_correlation_id(_batch_id(event))
+    failed: list[str] = []
+    routed: list[tuple[str, Signal]] = []
+    for record in event:
+        if record.event_name != "INSERT" or not record.new_image:
+            continue
+        try:
+            routed.append((record.sequence_number, decode(record.new_image)))
+        except Exception:  # an image no reader understands: set aside alone
+            logger.exception("stream record not readable", extra={"sequence": record.sequence_number})
+            failed.append(record.sequence_number)
+    try:
+        dispatch([signal for _, signal in routed])
+    except DeliveryFailed:
+        raise
+    except Exception:
+        logger.exception("batch failed: routing its records one by one", extra={"records": len(routed)})
+        for sequence, signal in routed:
+            try:
+                dispatch([signal])
+            except Exception:
+                logger.exception("stream record failed", extra={"sequence": sequence})
+                failed.append(sequence)
+    return {"batchItemFailures": [{"itemIdentifier": s} for s in failed]}
+
+
 _settings = get_settings()
 
 
 @bp.on_dynamodb_record(stream_arn=_settings.mentions_stream_arn, batch_size=100, starting_position="TRIM_HORIZON")
-def on_mention_stored(event: DynamoDBEvent) -> None:
-    logger.set_correlation_id(_batch_id(event))
-    dispatch([mention_from_image(r.new_image) for r in event if r.event_name == "INSERT" and r.new_image])
+def on_mention_stored(event: DynamoDBEvent) -> dict[str, Any]:
+    return route_records(event, mention_from_image)
 
 
 @bp.on_dynamodb_record(stream_arn=_settings.reports_stream_arn, batch_size=100, starting_position="TRIM_HORIZON")
-def on_report_stored(event: DynamoDBEvent) -> None:
-    logger.set_correlation_id(_batch_id(event))
-    dispatch([report_from_image(r.new_image) for r in event if r.event_name == "INSERT" and r.new_image])
+def on_report_stored(event: DynamoDBEvent) -> dict[str, Any]:
+    return route_records(event, report_from_image)

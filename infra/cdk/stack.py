@@ -228,6 +228,8 @@ class SharedwatchStack(cdk.Stack):
             resource.add_property_override(f"{events}.Stream", self.tables[suffix].table_stream_arn)
             resource.add_property_override(f"{events}.MaximumRetryAttempts", 8)
             resource.add_property_override(f"{events}.BisectBatchOnFunctionError", True)
+            # The handler names the records that failed alone (handlers/stream.py).
+            resource.add_property_override(f"{events}.FunctionResponseTypes", ["ReportBatchItemFailures"])
             resource.add_property_override(
                 f"{events}.DestinationConfig",
                 {"OnFailure": {"Type": "SQS", "Destination": self.dead_letters.queue_arn}},

@@ -110,13 +110,22 @@ class StreamPump(PollingLoop):
         event = lambda_event(records, b.stream_arn, self._region)
         for attempt in range(self._max_attempts):
             try:
-                b.handler(event, LocalContext(b.name))
+                answer = b.handler(event, LocalContext(b.name))
                 self.invocations += 1
-                return
             except Exception as exc:  # the handler's failure is the batch's retry, as on Lambda
                 log.warning("%s failed (attempt %d/%d): %s", b.name, attempt + 1, self._max_attempts, exc)
-                if attempt + 1 < self._max_attempts and self._stop.wait(min(2.0, 0.1 * 2**attempt)):
+            else:
+                # A partial batch response: only the records it names are tried again.
+                failed = {f.get("itemIdentifier") for f in (answer or {}).get("batchItemFailures", [])}
+                if not failed:
                     return
+                records = [r for r in records if r["dynamodb"]["SequenceNumber"] in failed]
+                event = lambda_event(records, b.stream_arn, self._region)
+                log.warning(
+                    "%s: %d records failed (attempt %d/%d)", b.name, len(records), attempt + 1, self._max_attempts
+                )
+            if attempt + 1 < self._max_attempts and self._stop.wait(min(2.0, 0.1 * 2**attempt)):
+                return
         log.error("%s: %d records set aside in %s", b.name, len(records), self._dead_letters)
         with self._dead_letters.open("a", encoding="utf-8") as out:
             out.write(json.dumps({"function": b.name, "event": event}) + "\n")

@@ -115,6 +115,7 @@ def test_the_functions_read_the_real_streams_and_failures_go_to_the_dead_letter_
                                                     "Fn::GetAtt": [Match.string_like_regexp("Table"), "StreamArn"]
                                                 },
                                                 "BisectBatchOnFunctionError": True,
+                                                "FunctionResponseTypes": ["ReportBatchItemFailures"],
                                                 "DestinationConfig": {"OnFailure": Match.object_like({"Type": "SQS"})},
                                             }
                                         )
