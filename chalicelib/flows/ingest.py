@@ -1,6 +1,6 @@
 """The one way in for mentions, whichever door they came through (a webhook, a pull target,
-any future source): triage, the language backends, storage at the floor, the per-minute
-counters, the live spike check and the metrics. Sources only verify and parse; employee
+any future source): triage, the language backends, storage at the floor and the metrics (the
+router counts what was new and runs the live spike check, from the stream). Sources only verify and parse; employee
 reports are stored through `take_report` with their metrics."""
 
 from __future__ import annotations
@@ -8,23 +8,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from chalicelib.comprehend import score_foreign
-from chalicelib.flows.alarms import check_spikes
 from chalicelib.observability import emit_counts, logger
 from chalicelib.records import IngestResult, Mention, Report
 from chalicelib.store.config import current_taxonomy
 from chalicelib.store.ingest import ingest_mentions, store_report
 from chalicelib.triage import severity_thresholds, triage_mentions
-
-# A delivery that brings this many new, recent mentions runs the spike detector at once: an alarm
-# should not wait for the next minute's schedule.
-INLINE_SPIKE_CHECK = 20
-
-
-def check_spikes_now() -> None:
-    try:
-        check_spikes()
-    except Exception:  # the mentions are stored; the schedule runs the detector again in a minute
-        logger.exception("inline spike check failed")
 
 
 def ingest(mentions: Sequence[Mention], *, source: str, way: str) -> IngestResult:
@@ -33,8 +21,6 @@ def ingest(mentions: Sequence[Mention], *, source: str, way: str) -> IngestResul
     taxonomy, _ = current_taxonomy()
     triaged = triage_mentions(mentions, taxonomy=taxonomy, thresholds=severity_thresholds())
     result = ingest_mentions(score_foreign(triaged))
-    if result.recent >= INLINE_SPIKE_CHECK:  # a live burst, not a backfill of old posts
-        check_spikes_now()
     emit_counts(
         {"MentionsReceived": result.received, "MentionsStored": result.stored, "MentionDuplicates": result.duplicates},
         dimensions={"source": source, "way": way},

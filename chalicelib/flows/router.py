@@ -23,21 +23,24 @@ from pynamodb.expressions.update import Action
 from chalicelib.clock import utcnow
 from chalicelib.errors import DeliveryFailed
 from chalicelib.flows import incidents
+from chalicelib.flows.alarms import check_spikes
 from chalicelib.notify.gate import send
 from chalicelib.notify.receipts import send_receipt
 from chalicelib.observability import emit_counts, logger
 from chalicelib.policy.config import RoutingConfig
 from chalicelib.policy.plan import BatchRead, Plan, ReportOutcome, plan_batch, routable, settle
 from chalicelib.policy.stories import item_id, memberships, velocity_raiser, wanted_keys
-from chalicelib.records import Signal
+from chalicelib.records import Mention, Signal
 from chalicelib.settings import get_settings
 from chalicelib.store import stories, wall
 from chalicelib.store.batch import batch_get, batch_put
 from chalicelib.store.config import current_taxonomy, load_routing
+from chalicelib.store.counters import add_counts, bucket_for
 from chalicelib.store.models import IncidentModel, NoticeModel, ReportModel
 from chalicelib.triage import severity_thresholds
 
 NOTICE_TTL = timedelta(days=30)
+INLINE_SPIKE_CHECK = 20  # new, recent mentions in one batch that run the spike detector at once
 ATTEMPTS = 4  # reads and plans of one batch when other workers keep moving its stories
 
 
@@ -128,12 +131,27 @@ def plan_and_write(
     raise AssertionError("unreachable")
 
 
+def count_new(plan: Plan) -> None:
+    """The per-minute counters, from the mentions this batch counted into their stories: each
+    mention once, however many senders raced to store it or however often the stream
+    redelivers it. A live burst runs the spike detector at once, not at the next minute."""
+    new = [s for s in plan.stories.signals if isinstance(s, Mention) and plan.stories.stories[s.mention_id].joined]
+    add_counts(new)
+    recent = sum(1 for m in new if bucket_for(m.published_at, received_at=m.received_at).startswith("m|"))
+    if recent >= INLINE_SPIKE_CHECK:
+        try:
+            check_spikes()
+        except Exception:  # counted; the schedule runs the detector again in a minute
+            logger.exception("inline spike check failed")
+
+
 def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
     """Notify every group each signal routes to, once per story and level."""
     batch = list(signals)
     config = load_routing()
     now = utcnow()
     plan, read, rows = plan_and_write(batch, config=config, now=now)
+    count_new(plan)
     record_outcomes(plan.outcomes)
     outcomes, failures = send(plan.outgoing, config=config, now=now)
     settled = settle(plan, outcomes, told=read.told, now=now)

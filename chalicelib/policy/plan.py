@@ -292,8 +292,15 @@ def _report(plan: Plan, report: Report, story: Story | None, decision: Decision,
 
 
 def routable(signals: Sequence[Signal]) -> list[Signal]:
-    """A quarantined report is never routed: admins review quarantine."""
-    return [s for s in signals if not (isinstance(s, Report) and s.status == "quarantined")]
+    """Each signal once (racing writers can leave two INSERT records of one item), and never a
+    quarantined report: admins review quarantine."""
+    seen: set[str] = set()
+    kept = []
+    for s in signals:
+        if item_id(s) not in seen and not (isinstance(s, Report) and s.status == "quarantined"):
+            seen.add(item_id(s))
+            kept.append(s)
+    return kept
 
 
 def plan_batch(

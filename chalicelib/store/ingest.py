@@ -1,6 +1,10 @@
 """Batch ingest at the storage floor: fold duplicates in memory, one BatchGetItem per 100 keys
 to find what is already stored, one BatchWriteItem per 25 new items, retrying unprocessed
-ones with backoff. Keys are deterministic, so a redelivery never stores a second copy."""
+ones with backoff. Keys are deterministic, so a redelivery never stores a second copy.
+
+Counting is not done here: a sender's retries can race the first attempt (both read "not
+there", both write the same item), so the per-minute counters are added by the router from the
+stream's INSERT records, once per mention (flows/router.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from chalicelib.errors import StoreUnavailable
 from chalicelib.records import IngestResult, Mention, Report
 from chalicelib.settings import get_settings
 from chalicelib.store.batch import batch_get, batch_put
-from chalicelib.store.counters import add_counts, bucket_for
+from chalicelib.store.counters import bucket_for
 from chalicelib.store.mapping import mention_item, report_to_model
 from chalicelib.store.models import MentionModel, ReportModel
 
@@ -46,7 +50,6 @@ def ingest_mentions(mentions: Sequence[Mention], *, sleep: Callable[[float], Non
         other_source = [m for key, m in unique.items() if key in existing and m.source not in existing[key]]
         for m in other_source:
             _add_source(table, m.mention_id, m.source)
-        add_counts(new)
     except (ClientError, BotoCoreError) as exc:
         raise StoreUnavailable(f"DynamoDB is unavailable ({type(exc).__name__}); retry the delivery") from exc
     return IngestResult(

@@ -1,0 +1,56 @@
+"""Platforms retry while the first attempt is still running: the same delivery from sixteen
+senders at once is stored once, told once, and counted once (the spike detector's input)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import timedelta
+
+from chalicelib.clock import isoformat, utcnow
+from chalicelib.flows.ingest import ingest
+from chalicelib.records import IngestResult
+from chalicelib.sources import get_source
+from chalicelib.sources.base import Delivery
+from chalicelib.store.counters import read_buckets
+from chalicelib.store.models import CounterModel, MentionModel
+from tests.functional.conftest import Harness
+from tests.support import MENTION, batch_envelope
+
+SENDERS = 16
+
+
+def test_sixteen_concurrent_redeliveries_are_counted_once(harness: Harness) -> None:
+    published = isoformat(utcnow() - timedelta(minutes=1))
+    items = [
+        {
+            **MENTION,
+            "id": str(n),
+            "url": f"https://x.com/u/status/{n}",
+            "text": f"post {n:04d} about the lounge",
+            "published_at": published,
+        }
+        for n in range(50)
+    ]
+    delivery = Delivery(headers={}, body=batch_envelope(items))
+    start = threading.Barrier(SENDERS)
+    answers: list[IngestResult] = []
+
+    def send() -> None:
+        mentions = get_source("generic").parse(delivery, received_at=utcnow()).mentions
+        start.wait()
+        answers.append(ingest(mentions, source="generic", way="push"))
+
+    threads = [threading.Thread(target=send) for _ in range(SENDERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(answers) == SENDERS and len(list(MentionModel.scan())) == 50
+    while harness.pump.pump_once():
+        pass
+    counts = read_buckets(r.bucket for r in CounterModel.scan())
+    assert sum(c.get("n", 0) for b, c in counts.items() if b.startswith("m|")) == 50  # not 50 per sender
+    told = [d for d in harness.deliveries() if d["group"] == "social-team"]
+    sizes = [int(re.search(r"(\d+) new for", d["subject"])[1]) if d["item_kind"] == "bundle" else 1 for d in told]
+    assert sum(sizes) == 50  # each of the fifty told once, in bundles
