@@ -205,6 +205,9 @@ class Stack:
                 **{f"sources/{slug}": parameter_value(value) for slug, value in kept["sources"].items()},
             },
         )
+        # The data lives in moto's memory and starts empty: what a previous run set aside
+        # referred to data that is gone, so it goes too (the outbox is emptied above).
+        (self.state / "dead-letters.jsonl").unlink(missing_ok=True)
         outbox = OutboxCollector(
             region=REGION,
             queue_name="sharedwatch-local-outbox",
@@ -342,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  health       {creds['base_url']}/health\n"
             f"  SMTP inbox   {creds['smtp']['host']}:{creds['smtp']['port']}  (mail {creds['reports_address']})\n"
             f"  credentials  {stack.state / 'credentials.json'}\n"
+            "  data         in memory: it starts empty each run and is gone at Ctrl-C (secrets are kept)\n"
             "READY",
             flush=True,
         )

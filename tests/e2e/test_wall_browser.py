@@ -127,3 +127,41 @@ def test_the_wall_says_its_data_is_old_when_the_network_drops_and_recovers_by_it
     page.locator("#stream .text", has_text="while the wall was offline").wait_for(timeout=40_000)
     assert page.inner_text("#age").startswith("data")
     page.context.close()
+
+
+# Each element whose box leaves its panel (or the screen), left or right: long words must break.
+OUTSIDE = """panels => panels.flatMap(panel => {
+  const p = panel.getBoundingClientRect();
+  const screen = document.documentElement.clientWidth;
+  return [...panel.querySelectorAll('*')].filter(e => {
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && (r.right > Math.min(p.right, screen) + 1 || r.left < Math.max(p.left, 0) - 1);
+  }).map(e => `${panel.id || panel.className} > ${e.tagName}.${e.className}: ${e.textContent.slice(0, 40)}`);
+})"""
+
+
+def test_any_text_stays_inside_its_panel_and_names_cannot_be_flipped(stack: RunningStack, browser: Any) -> None:
+    page = _wall(stack, browser)
+    word = "A" * 5000
+    link = "https://news.example/" + "very-long-path-" * 120
+    posts = [
+        {**MENTION, "id": "long-word", "url": "", "text": f"{word} cancelled", "author": {"handle": "h" * 100}},
+        {**MENTION, "id": "bidi", "url": "", "text": "who is this", "author": {"handle": "\u202enimda"}},
+        {
+            **MENTION,
+            "id": "long-crisis",
+            "url": "",
+            "text": f"Crew injured, passengers hurt, lawsuit and recall: {link} {word}",
+            "author": {"handle": "newsdesk", "followers": 2_000_000, "verified": True},
+        },
+    ]
+    for post in posts:
+        assert _post_mention(stack, post)[0] == 202
+    page.locator("#stream li .text", has_text="who is this").wait_for(timeout=15_000)
+    page.wait_for_selector("#crisis:not([hidden])", timeout=15_000)
+    page.wait_for_timeout(300)
+    authors = page.eval_on_selector_all("#stream .author", "nodes => nodes.map(n => n.textContent)")
+    assert "@nimda" in authors and not any("\u202e" in a for a in authors)  # never shown as "@admin"
+    outside = page.eval_on_selector_all("main > section, #crisis, header", OUTSIDE)
+    assert outside == []
+    page.context.close()
