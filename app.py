@@ -8,7 +8,21 @@ from typing import Any
 
 from chalice.app import Chalice, Request, Response
 
-from chalicelib.api import ack, admin, groups, health, incidents, local, reports, rules, slack, triage, wall, webhooks
+from chalicelib.api import (
+    ack,
+    admin,
+    groups,
+    health,
+    incidents,
+    local,
+    openapi,
+    reports,
+    rules,
+    slack,
+    triage,
+    wall,
+    webhooks,
+)
 from chalicelib.api.problems import answer_problems
 from chalicelib.handlers import inbound_email, schedule, stream
 from chalicelib.observability import inject_lambda_context
@@ -45,6 +59,7 @@ for blueprint in (
     stream.bp,
     schedule.bp,
     inbound_email.bp,
+    openapi.bp,
 ):
     app.register_blueprint(blueprint)
 if get_settings().is_local:

@@ -80,7 +80,7 @@ def wall_page() -> Response:
 def wall_asset(asset: str) -> Response:
     kinds = {"wall.js": "text/javascript; charset=utf-8", "wall.css": "text/css; charset=utf-8"}
     if asset not in kinds:
-        return Response(body="", status_code=404)
+        raise NotFound(f"no wall asset {asset[:40]!r}: the wall has wall.js and wall.css")
     return Response(
         body=_static(asset),
         status_code=200,

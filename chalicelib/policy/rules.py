@@ -24,6 +24,7 @@ _CONDITIONS = _EQUALS | {
     "kudos",
     "risk",
 }
+CONDITIONS = frozenset(_CONDITIONS)  # what a rule may test, for the API's contract
 _ALIASES = {"language": "lang"}
 
 

@@ -91,7 +91,18 @@ def _maximal(terms: set[str]) -> tuple[str, ...]:
     return tuple(sorted(t for t in terms if not any(t != o and f" {t} " in f" {o} " for o in terms)))
 
 
-def compile_taxonomy(doc: Mapping[str, Any]) -> Taxonomy:
+def _strings(value: Any, path: str) -> list[str]:
+    """A list of words or phrases, or the problem that says where it is not."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidPayload(f"{path}: a list of strings")
+    return value
+
+
+def compile_taxonomy(doc: Any) -> Taxonomy:
+    if not isinstance(doc, Mapping):
+        raise InvalidPayload("a taxonomy is a JSON object: {departments, risk, priority, watched}")
     departments = doc.get("departments")
     if not isinstance(departments, dict) or not departments:
         raise InvalidPayload("a taxonomy needs departments: {slug: {name, phrases, hashtags, handles, products}}")
@@ -100,17 +111,20 @@ def compile_taxonomy(doc: Mapping[str, Any]) -> Taxonomy:
     for slug, spec in departments.items():
         if not isinstance(spec, dict):
             raise InvalidPayload(f"departments.{slug}: an object")
-        terms = [str(t) for key in ("phrases", "hashtags", "handles", "products") for t in spec.get(key, [])]
+        kinds = ("phrases", "hashtags", "handles", "products")
+        terms = [t for key in kinds for t in _strings(spec.get(key), f"departments.{slug}.{key}")]
         if not terms:
             raise InvalidPayload(f"departments.{slug}: at least one phrase, hashtag, handle or product")
         for term in terms:
             owners.setdefault(_SPACES.sub(" ", term.strip().lower()), []).append(str(slug))
         names[str(slug)] = str(spec.get("name") or slug)
     risk = doc.get("risk") or {}
+    if not isinstance(risk, dict):
+        raise InvalidPayload("risk: an object of tiers (critical, high, watch)")
     for tier in RISK_TIERS:
-        for term in risk.get(tier, []):
+        for term in _strings(risk.get(tier), f"risk.{tier}"):
             owners.setdefault(_SPACES.sub(" ", str(term).strip().lower()), []).append(f"risk:{tier}")
-    priority = tuple(str(p) for p in doc.get("priority", [])) or tuple(names)
+    priority = tuple(_strings(doc.get("priority"), "priority")) or tuple(names)
     longest = max((len(t.split()) for t in owners), default=1)
     openers = frozenset(t.split()[0] for t in owners if " " in t)
     watched_doc = doc.get("watched") or {}

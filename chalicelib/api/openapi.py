@@ -1,0 +1,304 @@
+"""GET /openapi.json: the HTTP contract as OpenAPI 3.1, generated from the routes the app really
+registers (every path, method, path parameter and content type Chalice knows), with the body
+schemas of the routes that take one and the caps the boundary enforces. The fuzz test
+(tests/e2e/test_contract_fuzz.py) throws what this document allows, and what it does not, at
+the local stack: never a 5xx."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.api.problems import json_response
+from chalicelib.bodies import MAX_DEPTH, MAX_NUMBER
+from chalicelib.policy.rules import CONDITIONS
+from chalicelib.settings import get_settings
+from chalicelib.sources.base import HANDLE_CAP, ID_CAP, NAME_CAP, TEXT_CAP_CHARS, URL_CAP
+
+bp = Blueprint(__name__)
+_PARAM = re.compile(r"{([^}]+)}")
+
+SLUG = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$"}
+COUNT = {"type": "integer", "minimum": 0, "maximum": MAX_NUMBER}
+GROUPS = {"type": "array", "items": SLUG, "minItems": 1}
+STAMP = {"type": "string", "format": "date-time"}
+
+MENTION = {
+    "type": "object",
+    "required": ["text", "published_at"],
+    "properties": {
+        "id": {"type": "string", "maxLength": ID_CAP},
+        "url": {"type": "string", "format": "uri", "maxLength": URL_CAP, "pattern": "^https?://"},
+        "platform": {"type": "string"},
+        "text": {"type": "string", "minLength": 1, "maxLength": TEXT_CAP_CHARS},
+        "author": {
+            "type": "object",
+            "properties": {
+                "handle": {"type": "string", "maxLength": HANDLE_CAP},
+                "name": {"type": "string", "maxLength": NAME_CAP},
+                "followers": COUNT,
+                "verified": {"type": "boolean"},
+            },
+        },
+        "published_at": STAMP,
+        "lang": {"type": "string", "maxLength": 16},
+        "brand": {"type": "string", "maxLength": 128},
+        "region": {"type": "string", "maxLength": 64},
+        "engagement": {"type": "object", "additionalProperties": COUNT, "maxProperties": 20},
+    },
+}
+REPORT = {
+    "type": "object",
+    "required": ["text"],
+    "properties": {
+        "text": {"type": "string", "minLength": 1},
+        "urls": {"type": "array", "items": {"type": "string"}},
+        "platform": {"type": "string"},
+        "department": {"type": "string"},
+        "urgency": {"enum": ["low", "normal", "urgent"]},
+    },
+}
+SCHEMAS: dict[str, Any] = {
+    "Problem": {
+        "type": "object",
+        "description": "RFC 9457 problem details; `errors` lists each wrong part where there are several",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "errors": {},
+        },
+    },
+    "Mention": MENTION,
+    "MentionDelivery": {
+        "type": "object",
+        "description": "Standard Webhooks envelope; `mention.batch` carries up to 500 in data.mentions",
+        "required": ["type", "data"],
+        "properties": {
+            "type": {"enum": ["mention.created", "mention.batch"]},
+            "timestamp": STAMP,
+            "data": {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/Mention"},
+                    {
+                        "type": "object",
+                        "required": ["mentions"],
+                        "properties": {
+                            "mentions": {"type": "array", "items": {"$ref": "#/components/schemas/Mention"}}
+                        },
+                    },
+                ]
+            },
+        },
+    },
+    "Rule": {
+        "type": "object",
+        "required": ["id", "notify"],
+        "properties": {
+            "id": SLUG,
+            "name": {"type": "string"},
+            "order": {"type": "integer"},
+            "when": {"type": "object", "propertyNames": {"enum": sorted(CONDITIONS)}},
+            "notify": GROUPS,
+            "stop": {"type": "boolean"},
+            "owner": SLUG,
+            "escalation": SLUG,
+        },
+    },
+    "Group": {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 80},
+            "description": {"type": "string"},
+            "grace_minutes": {"type": "integer", "minimum": 0, "maximum": 120},
+            "max_per_hour": {"type": "integer", "minimum": 0, "maximum": 10000},
+            "quiet_hours": {"type": "string", "pattern": "^([0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9])?$"},
+        },
+    },
+    "Member": {
+        "type": "object",
+        "required": ["protocol", "endpoint"],
+        "properties": {
+            "protocol": {"enum": ["email", "sms"]},
+            "endpoint": {"type": "string"},
+            "timezone": {"type": "string"},
+        },
+    },
+    "Policy": {
+        "type": "object",
+        "required": ["id"],
+        "properties": {
+            "id": SLUG,
+            "name": {"type": "string"},
+            "levels": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"after_minutes": {"type": "integer", "minimum": 1}, "notify": GROUPS},
+                },
+            },
+            "remind_after_hours": {"type": "number", "minimum": 0},
+            "jumps": {"type": "object"},
+        },
+    },
+    "Window": {
+        "type": "object",
+        "required": ["id", "start", "end"],
+        "properties": {"id": SLUG, "start": STAMP, "end": STAMP, "groups": GROUPS, "reason": {"type": "string"}},
+    },
+    "PlannedEvent": {
+        "type": "object",
+        "required": ["id", "name", "start", "end"],
+        "properties": {
+            "id": SLUG,
+            "name": {"type": "string"},
+            "start": STAMP,
+            "end": STAMP,
+            "series": {"type": "string"},
+        },
+    },
+    "Department": {
+        "type": "object",
+        "required": ["name", "group"],
+        "properties": {"name": {"type": "string"}, "group": SLUG},
+    },
+    "DefaultRoute": {"type": "object", "required": ["groups"], "properties": {"groups": GROUPS}},
+    "Display": {"type": "object", "required": ["name"], "properties": {"name": SLUG}},
+    "RuleTest": {
+        "type": "object",
+        "properties": {"mention": {"$ref": "#/components/schemas/Mention"}, "report": REPORT},
+    },
+    "TriageRequest": {
+        "oneOf": [
+            {"$ref": "#/components/schemas/Mention"},
+            {
+                "type": "object",
+                "required": ["mentions"],
+                "properties": {"mentions": {"type": "array", "items": {"$ref": "#/components/schemas/Mention"}}},
+            },
+        ]
+    },
+    "IncidentAction": {"type": "object", "properties": {"by": {"type": "string"}, "note": {"type": "string"}}},
+    "Taxonomy": {"type": "object", "description": "departments, risk lexicon and watched authors (GET it first)"},
+    "ReportForm": {
+        "type": "object",
+        "required": ["text"],
+        "properties": {
+            "text": {"type": "string"},
+            "url": {"type": "string"},
+            "platform": {"type": "string"},
+            "department": {"type": "string"},
+            "urgency": {"enum": ["low", "normal", "urgent"]},
+            "email": {"type": "string"},
+            "anonymous": {"type": "string"},
+            "token": {"type": "string", "description": "the form's own CSRF token"},
+        },
+    },
+    "AckForm": {"type": "object", "properties": {"name": {"type": "string"}, "note": {"type": "string"}}},
+}
+
+
+def _json(schema: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+def _form(schema: str) -> dict[str, Any]:
+    return {
+        "required": True,
+        "content": {"application/x-www-form-urlencoded": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+# The request body of each view that takes one, by the view's name.
+BODIES: dict[str, dict[str, Any]] = {
+    "receive": _json("MentionDelivery"),
+    "put_rule": _json("Rule"),
+    "put_group": _json("Group"),
+    "add_member": _json("Member"),
+    "put_policy": _json("Policy"),
+    "put_window": _json("Window"),
+    "put_planned_event": _json("PlannedEvent"),
+    "put_department": _json("Department"),
+    "put_default_route": _json("DefaultRoute"),
+    "add_display": _json("Display"),
+    "test_rules": _json("RuleTest"),
+    "triage": _json("TriageRequest"),
+    "put_taxonomy": _json("Taxonomy"),
+    "acknowledge_incident": _json("IncidentAction"),
+    "resolve_incident": _json("IncidentAction"),
+    "submit_report": _form("ReportForm"),
+    "act": _form("AckForm"),
+}
+
+
+def _security(path: str) -> list[dict[str, list[str]]]:
+    """Who may call what: the admin token opens /api/*, a display token the wall's data."""
+    if path == "/api/wall":
+        return [{"display": []}]
+    if path.startswith("/api/"):
+        return [{"admin": []}]
+    return []
+
+
+def _summary(view: Any) -> str:
+    doc = (view.__doc__ or "").strip().splitlines()
+    return doc[0] if doc else view.__name__.replace("_", " ")
+
+
+def document(routes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The OpenAPI document for the routes an app registered."""
+    paths: dict[str, Any] = {}
+    for path, methods in sorted(routes.items()):
+        for method, entry in sorted(methods.items()):
+            operation: dict[str, Any] = {
+                "operationId": entry.view_name,
+                "summary": _summary(entry.view_function),
+                "tags": [entry.view_function.__module__.rsplit(".", 1)[-1]],
+                "parameters": [
+                    {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": 200}}
+                    for name in _PARAM.findall(path)
+                ],
+                "responses": {
+                    "2XX": {"description": "done"},
+                    "4XX": {
+                        "description": "refused: nothing was changed",
+                        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                    },
+                    "503": {"description": "a dependency is slow or down: retry after Retry-After"},
+                },
+            }
+            if entry.view_name in BODIES:
+                operation["requestBody"] = BODIES[entry.view_name]
+            if _security(path):
+                operation["security"] = _security(path)
+            paths.setdefault(path, {})[method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "sharedwatch",
+            "version": "1",
+            "description": (
+                "Mentions and employee reports in, stakeholders told once. Every JSON body: nesting "
+                f"at most {MAX_DEPTH} deep, whole numbers of at most 20 digits, finite numbers, valid Unicode."
+            ),
+        },
+        "servers": [{"url": get_settings().public_base_url}] if get_settings().public_base_url else [],
+        "paths": paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "admin": {"type": "http", "scheme": "bearer", "description": "the admin token"},
+                "display": {"type": "http", "scheme": "bearer", "description": "a screen's display token"},
+            },
+        },
+    }
+
+
+@bp.route("/openapi.json", methods=["GET"])
+def openapi() -> Response:
+    """The HTTP contract as OpenAPI 3.1."""
+    return json_response(document(bp.current_app.routes), headers={"Cache-Control": "max-age=300"})
