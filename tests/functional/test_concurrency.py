@@ -54,3 +54,21 @@ def test_sixteen_concurrent_redeliveries_are_counted_once(harness: Harness) -> N
     told = [d for d in harness.deliveries() if d["group"] == "social-team"]
     sizes = [int(re.search(r"(\d+) new for", d["subject"])[1]) if d["item_kind"] == "bundle" else 1 for d in told]
     assert sum(sizes) == 50  # each of the fifty told once, in bundles
+
+
+def test_a_single_mention_raced_by_sixteen_retries_is_stored_once_and_said_so_once(harness: Harness) -> None:
+    delivery = Delivery(headers={}, body=batch_envelope([{**MENTION, "published_at": isoformat(utcnow())}]))
+    start = threading.Barrier(SENDERS)
+    answers: list[IngestResult] = []
+
+    def send() -> None:
+        mentions = get_source("generic").parse(delivery, received_at=utcnow()).mentions
+        start.wait()
+        answers.append(ingest(mentions, source="generic", way="push"))
+
+    threads = [threading.Thread(target=send) for _ in range(SENDERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(a.stored for a in answers) == [0] * (SENDERS - 1) + [1]
