@@ -77,9 +77,7 @@ def test_the_schedule_publishes_claims_that_were_never_sent(harness: Harness, no
 def test_a_throttle_that_passes_is_retried_with_backoff_and_stores_once(
     harness: Harness, no_sleep: list[float]
 ) -> None:
-    with Fault(
-        aws.dynamodb(), "BatchWriteItem", lambda _: aws_error("ProvisionedThroughputExceededException"), times=2
-    ):
+    with Fault(aws.dynamodb(), "PutItem", lambda _: aws_error("ProvisionedThroughputExceededException"), times=2):
         response = _post(harness, envelope())
     assert response.status_code == 202
     assert json.loads(response.body)["stored"] == 1
@@ -90,7 +88,7 @@ def test_a_throttle_that_passes_is_retried_with_backoff_and_stores_once(
 def test_a_throttle_that_persists_is_503_with_retry_after_and_a_retry_stores_it(
     harness: Harness, no_sleep: list[float]
 ) -> None:
-    with Fault(aws.dynamodb(), "BatchWriteItem", lambda _: aws_error("ProvisionedThroughputExceededException")):
+    with Fault(aws.dynamodb(), "PutItem", lambda _: aws_error("ProvisionedThroughputExceededException")):
         response = _post(harness, envelope())
     assert response.status_code == 503
     assert response.headers["Content-Type"] == "application/problem+json"
