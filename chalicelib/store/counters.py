@@ -104,11 +104,18 @@ def read_buckets(buckets: Iterable[str]) -> dict[str, dict[str, int]]:
     }
 
 
+def spread(count: int, minutes: int = 60) -> list[int]:
+    """An hour's count over its minutes, evenly: minute i gets the whole part of the running share."""
+    return [(i + 1) * count // minutes - i * count // minutes for i in range(minutes)]
+
+
 def read_series(
     now: datetime, *, days: int = 8, recent: timedelta = timedelta(minutes=90)
 ) -> dict[str, dict[datetime, int]]:
-    """Dimension -> minute -> count: minute buckets for the recent past, hour buckets (spread over
-    their minutes) before that. Two or three BatchGetItem calls."""
+    """Dimension -> minute -> count: minute buckets for the recent past, hour buckets spread
+    evenly over their minutes before that (any half hour of an hour holds half its count, give or
+    take one; heaping them into the first minutes made a window ending on the hour read zero, and
+    today look like a spike). Two or three BatchGetItem calls."""
     now = now.astimezone(UTC).replace(second=0, microsecond=0)
     cut = (now - recent).replace(minute=0)
     minutes = [cut + timedelta(minutes=i) for i in range(int((now - cut).total_seconds() // 60) + 1)]
@@ -120,10 +127,8 @@ def read_series(
             series.setdefault(dimension, {})[minute] = count
     for hour in hours:
         for dimension, count in data.get("h|" + hour.strftime("%Y-%m-%dT%H"), {}).items():
-            per_minute, extra = divmod(count, 60)
             target = series.setdefault(dimension, {})
-            for i in range(60):
-                share = per_minute + (1 if i < extra else 0)
+            for i, share in enumerate(spread(count)):
                 if share:
                     target[hour + timedelta(minutes=i)] = share
     return series
