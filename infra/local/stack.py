@@ -29,7 +29,11 @@ REGION = "us-east-1"
 COMPANY_DOMAIN = "example.com"
 
 
-_CHALICE_CLI = "import sys; from chalice.cli import main; sys.argv[0] = 'chalice'; sys.exit(main())"
+# `chalice local`, with a listen backlog for bursts and a request per thread (infra/local/server.py).
+_CHALICE_CLI = (
+    "import sys; from infra.local.server import harden; harden(); "
+    "from chalice.cli import main; sys.argv[0] = 'chalice'; sys.exit(main())"
+)
 
 
 # How each source's secrets look where the platform issues them.
