@@ -11,7 +11,6 @@ claimed, published with Publish and marked sent (the design before bundling and 
 
 from __future__ import annotations
 
-import contextlib
 import tempfile
 import time
 from collections import Counter
@@ -56,7 +55,6 @@ class Calls:
         self.active = False
         self.by_service: Counter[str] = Counter()
         self.by_operation: Counter[str] = Counter()
-        self.recorded: list[tuple[Any, str, Any]] = []  # (client, operation, params), to replay
 
     def install(self) -> None:
         import botocore.client
@@ -68,7 +66,6 @@ class Calls:
             if calls.active:
                 calls.by_service[client.meta.service_model.service_name] += 1
                 calls.by_operation[f"{client.meta.service_model.service_name}.{operation}"] += 1
-                calls.recorded.append((client, operation, params))
             return original(client, operation, params)
 
         botocore.client.BaseClient._make_api_call = counted  # type: ignore[method-assign]
@@ -129,7 +126,7 @@ def run() -> list[Figure]:
         sns_calls = calls.by_service["sns"]
         ddb_requests = calls.by_service["dynamodb"]
         handled = len(records)
-        replay_seconds = _replay(calls.recorded)
+        floor_seconds = _floor(records)
         notified, base_sns, base_ddb = _naive_router(records, calls)
     sns_per = sns_calls / notified
     ddb_per = ddb_requests / handled
@@ -138,11 +135,11 @@ def run() -> list[Figure]:
             "router_records_per_second",
             round(handled / routing_seconds, 1),
             "rec/s",
-            round(handled / replay_seconds, 1),
-            round(routing_seconds / replay_seconds, 3),
-            "<= 2.0",
-            f"{handled} stream records routed in {routing_seconds:.2f} s; moto alone serves the same "
-            f"{len(calls.recorded)} requests (replayed) in {replay_seconds:.2f} s; ratio: router time / moto's",
+            round(handled / floor_seconds, 1),
+            round(routing_seconds / floor_seconds, 3),
+            "<= 3.0",
+            f"{handled} stream records routed in {routing_seconds:.2f} s ({ddb_requests + sns_calls} requests); "
+            f"moto alone reads and writes each record once in {floor_seconds:.2f} s",
         ),
         Figure(
             "sns_calls_per_notified_mention",
@@ -185,15 +182,26 @@ def _naive_router(records: list[Any], calls: Calls) -> tuple[int, int, int]:
     return sum(1 for _, routes in routed if routes), calls.by_service["sns"], calls.by_service["dynamodb"]
 
 
-def _replay(recorded: list[tuple[Any, str, Any]]) -> float:
-    """moto alone: the router's own requests sent again, as they were, with nothing around them."""
-    from botocore.exceptions import ClientError
+def _floor(records: list[Any]) -> float:
+    """moto alone: touching each record once, the least a router can do (a BatchGetItem of its
+    key and a BatchWriteItem of a row for it, in batches of 100 as the stream delivers them)."""
+    from chalicelib.aws import dynamodb
+    from chalicelib.store.batch import batch_get, batch_put
+    from chalicelib.store.mapping import mention_item
 
+    client = dynamodb()
+    table = "bench-router-floor"
+    client.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "mention_id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "mention_id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
     started = time.perf_counter()
-    for client, operation, params in recorded:
-        # A condition that held the first time may not now: the request is served all the same.
-        with contextlib.suppress(ClientError):
-            client._make_api_call(operation, params)
+    for i in range(0, len(records), 100):
+        batch = records[i : i + 100]
+        batch_get(table, "mention_id", [m.mention_id for m in batch])
+        batch_put(table, [mention_item(m) for m in batch])
     return time.perf_counter() - started
 
 
