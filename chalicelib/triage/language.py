@@ -198,6 +198,20 @@ _SCRIPTS = (
 )
 
 
+_LATIN = re.compile(r"[A-Za-z]")
+# A script is the text's language only when its letters are at least this share of the Latin
+# ones: one kaomoji (¯\_(ツ)_/¯) or a quoted foreign word does not make an English post foreign.
+SCRIPT_SHARE = 0.25
+
+
+def _script(text: str) -> str:
+    counts = [(len(pattern.findall(text)), lang) for pattern, lang in _SCRIPTS]
+    count, lang = max(counts)
+    if not count or count < SCRIPT_SHARE * len(_LATIN.findall(text)):
+        return ""
+    return "ja" if lang == "zh" and counts[0][0] else lang  # kana among the han: Japanese
+
+
 _LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
 for _lang, _stop in _STOPWORDS.items():
     for _w in _stop:
@@ -214,9 +228,9 @@ def detect(text: str, hint: str = "", *, words: set[str] | None = None) -> str:
         return hint.lower().split("-")[0][:8]
     ascii_only = text.isascii()
     if not ascii_only:
-        for pattern, lang in _SCRIPTS:
-            if pattern.search(text):
-                return lang
+        script = _script(text)
+        if script:
+            return script
     if words is None:
         words = {w.lower() for w in _WORD.findall(text)}
     if not words:

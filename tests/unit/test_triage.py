@@ -192,3 +192,21 @@ def test_forget_leaves_nothing_remembered_of_words_or_links() -> None:
     forget()
     assert not vader._FORMS and not identity._WORD_HASHES
     assert identity._linked_story.cache_info().currsize == 0 and sentiment.segment.cache_info().currsize == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("¯\\_(ツ)_/¯ my flight got delayed again @brand", "en"),  # a kaomoji is not Japanese
+        ("Loved the 寿司 in the lounge today, thank you", "en"),  # a quoted word is not Chinese
+        ("Great service from the crew 😡🙏 شكرا", "en"),
+        ("フライトが遅れた、最悪です @brand", "ja"),
+        ("航班又延误了，太糟糕了 @brand", "zh"),
+        ("הטיסה התעכבה שוב, שירות גרוע @brand", "he"),
+        ("الرحلة تأخرت مرة أخرى، خدمة سيئة @brand", "ar"),
+    ],
+)
+def test_a_script_makes_the_language_only_when_it_carries_the_text(text: str, lang: str) -> None:
+    from chalicelib.triage import language
+
+    assert language.detect(text) == lang
