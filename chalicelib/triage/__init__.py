@@ -74,7 +74,8 @@ def triage_text(  # noqa: PLR0913 (keyword-only: what triage reads of a post bes
     if lang in {"en", "und"}:
         feeling = sentiment.analyse(text, words=words)
     else:  # VADER reads English; other languages wait for the Comprehend backend or a person
-        feeling = sentiment.Sentiment(0.0, "neutral", f"neutral: language '{lang}' is not scored")
+        # Shown and routed as unscored, never as neutral: an angry post in Hebrew is not calm.
+        feeling = sentiment.Sentiment(0.0, "unscored", f"unscored: language '{lang}' is not scored here")
     found = tax.scan(text, tokens=tokens, words=words)
     hits = tax.departments(text, found)
     departments = tuple([h.department for h in hits])

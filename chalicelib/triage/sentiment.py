@@ -15,7 +15,7 @@ from typing import Any, Literal, NamedTuple
 from chalicelib.triage import vader
 from chalicelib.triage.tokens import tokenize
 
-Label = Literal["negative", "neutral", "positive"]
+Label = Literal["negative", "neutral", "positive", "unscored"]
 
 POSITIVE_AT = 0.50  # "clearly positive": courtesy and mild approval inflate posts addressed to a company
 NEGATIVE_AT = -0.05

@@ -22,7 +22,7 @@ def _post(harness: Harness) -> MentionModel:
 
 def test_without_comprehend_other_languages_stay_unscored(harness: Harness) -> None:
     row = _post(harness)
-    assert (row.lang, row.sentiment_label, row.sentiment_score) == ("es", "neutral", 0)
+    assert (row.lang, row.sentiment_label, row.sentiment_score) == ("es", "unscored", 0)  # never "neutral"
 
 
 def test_with_comprehend_configured_they_are_scored_by_it(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -44,4 +44,4 @@ def test_a_comprehend_outage_leaves_the_mention_unscored_and_stored(
     monkeypatch.setattr("time.sleep", lambda _: None)
     with Fault(aws.comprehend(), "DetectSentiment", lambda _: aws_error("ThrottlingException")):
         row = _post(harness)
-    assert (row.sentiment_label, row.sentiment_score) == ("neutral", 0)
+    assert (row.sentiment_label, row.sentiment_score) == ("unscored", 0)
