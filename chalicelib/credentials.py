@@ -4,6 +4,7 @@ powertools parameters (cached for five minutes). Values are never logged."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from chalicelib.errors import ConfigurationMissing
 from chalicelib.settings import get_settings
@@ -57,20 +58,37 @@ def token(name: str) -> str:
     return _parameter(get_settings().parameter_name(name)) or ""
 
 
-def display_tokens() -> dict[str, str]:
-    """Wall screens' read-only tokens by screen name: a JSON object of name -> token (each screen
-    its own, revoked by removing it), or one plain token (the local stack's first screen)."""
+def display_screens() -> dict[str, dict[str, Any]]:
+    """Wall screens by name, each {"token": ..., "lobby": bool}: a JSON object of name -> token
+    or -> {"token", "lobby"} (each screen its own, revoked by removing it), or one plain token
+    (the local stack's first screen). A lobby screen is one visitors see: the server gives it no
+    names, handles, links or acknowledge codes, whatever the browser asks."""
     value = (_parameter(get_settings().parameter_name("display_token"), max_age=TOKEN_CACHE_SECONDS) or "").strip()
     if value.startswith("{"):
         try:
             doc = json.loads(value)
         except json.JSONDecodeError:
             return {}
-        return {str(k): str(v) for k, v in doc.items() if isinstance(v, str) and v}
-    return {"default": value} if value else {}
+        screens = {}
+        for name, spec in doc.items():
+            if isinstance(spec, str) and spec:
+                screens[str(name)] = {"token": spec, "lobby": False}
+            elif isinstance(spec, dict) and isinstance(spec.get("token"), str) and spec["token"]:
+                screens[str(name)] = {"token": spec["token"], "lobby": spec.get("lobby") is True}
+        return screens
+    return {"default": {"token": value, "lobby": False}} if value else {}
 
 
-def save_display_tokens(tokens: dict[str, str]) -> None:
+def display_tokens() -> dict[str, str]:
+    """Wall screens' read-only tokens by screen name."""
+    return {name: str(screen["token"]) for name, screen in display_screens().items()}
+
+
+def save_display_screens(screens: dict[str, dict[str, Any]]) -> None:
+    save_display_tokens(screens)
+
+
+def save_display_tokens(tokens: dict[str, Any]) -> None:
     import boto3
 
     boto3.client("ssm", region_name=get_settings().region).put_parameter(

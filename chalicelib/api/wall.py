@@ -145,7 +145,7 @@ def _incident_view(entry: dict[str, Any], *, now: datetime, lobby: bool) -> dict
     view = {**entry}
     if entry.get("next_action_at") and entry["status"] == "open":
         view["escalates_in"] = max(0, int((parse_timestamp(entry["next_action_at"]) - now).total_seconds()))
-    if entry["status"] != "resolved":
+    if entry["status"] != "resolved" and not lobby:
         # Scanning the code from a phone opens the incident's page: acknowledge or join from there.
         token = tokens.mint(
             key=credentials.signing_key(),
@@ -195,7 +195,7 @@ def view(doc: dict[str, Any], *, version: int, now: datetime, lobby: bool, curso
             key=lambda r: -(r["positive"] + r["negative"]),
         ),
         "kudos": [safe(k) for k in doc.get("kudos", [])],
-        "spotted": doc.get("spotted", []),
+        "spotted": [safe(s) for s in doc.get("spotted", [])],
         "incidents": [_incident_view(i, now=now, lobby=lobby) for i in incidents],
         "crisis": None
         if crisis is None
@@ -209,9 +209,12 @@ def view(doc: dict[str, Any], *, version: int, now: datetime, lobby: bool, curso
 @bp.route("/api/wall", methods=["GET"])
 def wall_data() -> Response:
     request = bp.current_request
-    require_display_token(request)
+    screen = require_display_token(request)
     query = dict(request.query_params or {})
-    lobby = query.get("lobby") in ("1", "true", "yes")
+    # A lobby screen is the token's property: the browser may ask for lobby, never out of it.
+    lobby = query.get("lobby") in ("1", "true", "yes") or bool(
+        credentials.display_screens().get(screen, {}).get("lobby")
+    )
     cursor = query.get("cursor", "")[:80]
     version, doc = _snapshot()
     # The cursor is not part of it: a screen always sends the cursor of the data its ETag names.
@@ -228,7 +231,8 @@ def wall_data() -> Response:
 @bp.route("/api/displays", methods=["GET"])
 def list_displays() -> Response:
     require_token(bp.current_request)
-    return json_response({"displays": sorted(credentials.display_tokens())})
+    screens = credentials.display_screens()
+    return json_response({"displays": sorted(screens), "lobby": sorted(n for n, s in screens.items() if s["lobby"])})
 
 
 @bp.route("/api/displays", methods=["POST"], content_types=["*/*"])
@@ -238,18 +242,23 @@ def add_display() -> Response:
     name = doc.get("name") if isinstance(doc, dict) else None
     if not isinstance(name, str) or not _SCREEN.match(name):
         raise InvalidPayload("name: the screen's name, lowercase letters, digits and dashes (e.g. lobby, floor-3)")
-    existing = credentials.display_tokens()
+    lobby = doc.get("lobby", False)
+    if not isinstance(lobby, bool):
+        raise InvalidPayload("lobby: true for a screen visitors see (no names, handles, links or codes), else false")
+    existing = credentials.display_screens()
     token = secrets.token_urlsafe(24)
-    credentials.save_display_tokens({**existing, name: token})
+    credentials.save_display_screens({**existing, name: {"token": token, "lobby": lobby}})
     base = get_settings().public_base_url
-    return json_response({"name": name, "token": token, "url": f"{base}/wall#token={token}"}, status=201)
+    return json_response(
+        {"name": name, "token": token, "lobby": lobby, "url": f"{base}/wall#token={token}"}, status=201
+    )
 
 
 @bp.route("/api/displays/{name}", methods=["DELETE"])
 def revoke_display(name: str) -> Response:
     require_token(bp.current_request)
-    existing = credentials.display_tokens()
+    existing = credentials.display_screens()
     if name not in existing:
         raise NotFound(f"no display {name[:40]!r}")
-    credentials.save_display_tokens({k: v for k, v in existing.items() if k != name})
+    credentials.save_display_screens({k: v for k, v in existing.items() if k != name})
     return Response(body="", status_code=204)

@@ -95,6 +95,28 @@ def test_an_incident_takes_the_wall_into_crisis_mode_with_a_code_to_acknowledge(
     assert after["crisis"] is None and after["incidents"][0]["status"] == "resolved"
 
 
+def test_a_lobby_screen_is_the_tokens_property_and_gets_no_codes_to_acknowledge(harness: Harness) -> None:
+    made = harness.client.http.post(
+        "/api/displays", body=json.dumps({"name": "lobby", "lobby": True}).encode(), headers=ADMIN
+    )
+    assert made.status_code == 201 and made.json_body["lobby"] is True
+    _post(harness, envelope(CRISIS))
+    harness.pump.pump_once()
+    wall_api.clear_cache()
+    # The browser does not ask for lobby mode (a visitor edited the URL): the server gives it anyway.
+    answer = harness.client.http.get(
+        "/api/wall?lobby=0", headers={"authorization": f"Bearer {made.json_body['token']}"}
+    )
+    doc = answer.json_body
+    assert doc["lobby"] is True and doc["crisis"] is not None
+    assert "qr" not in doc["crisis"] and all(
+        "qr" not in i for i in doc["incidents"]
+    )  # nobody acknowledges from a photo
+    assert "dana" not in answer.body.decode()
+    listed = harness.client.http.get("/api/displays", headers=ADMIN).json_body
+    assert listed["lobby"] == ["lobby"]
+
+
 def test_display_tokens_are_per_screen_and_revocable(harness: Harness) -> None:
     assert harness.client.http.get("/api/wall", headers={"authorization": "Bearer nope"}).status_code == 401
     made = harness.client.http.post("/api/displays", body=json.dumps({"name": "lobby"}).encode(), headers=ADMIN)
