@@ -15,6 +15,7 @@ redelivered and the delivery log skips what was sent."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
@@ -41,6 +42,10 @@ from chalicelib.triage import severity_thresholds
 
 NOTICE_TTL = timedelta(days=30)
 INLINE_SPIKE_CHECK = 20  # new, recent mentions in one batch that run the spike detector at once
+# ... at most this often per process: during a burst every batch qualifies, and the detector
+# reads and weighs every series (the schedule runs it each minute anyway).
+INLINE_SPIKE_EVERY = 20.0
+_last_inline_check = -INLINE_SPIKE_EVERY
 ATTEMPTS = 4  # reads and plans of one batch when other workers keep moving its stories
 
 
@@ -138,7 +143,9 @@ def count_new(plan: Plan) -> None:
     new = [s for s in plan.stories.signals if isinstance(s, Mention) and plan.stories.stories[s.mention_id].joined]
     add_counts(new)
     recent = sum(1 for m in new if bucket_for(m.published_at, received_at=m.received_at).startswith("m|"))
-    if recent >= INLINE_SPIKE_CHECK:
+    global _last_inline_check
+    if recent >= INLINE_SPIKE_CHECK and time.monotonic() - _last_inline_check >= INLINE_SPIKE_EVERY:
+        _last_inline_check = time.monotonic()
         try:
             check_spikes()
         except Exception:  # counted; the schedule runs the detector again in a minute

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,19 +21,36 @@ class StackDidNotStart(RuntimeError):
     """Carries the stack's own output, whose last line says why."""
 
 
+KEPT_LINES = 5000  # of the stack's output, after READY
+
+
 @dataclass
 class RunningStack:
     proc: subprocess.Popen[str]
     state: Path
     credentials: dict[str, Any]
     output: list[str]
+    drain: threading.Thread | None = None
 
     def stop(self) -> tuple[int, str]:
         """Ctrl-C, as a person would; the exit code and what it printed while stopping."""
+        mark = len(self.output)
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
-        rest, _ = self.proc.communicate(timeout=30)
-        return self.proc.returncode, rest
+        code = self.proc.wait(timeout=30)
+        if self.drain is not None:
+            self.drain.join(timeout=10)
+        return code, "".join(self.output[mark:])
+
+
+def _keep_reading(proc: subprocess.Popen[str], output: list[str]) -> None:
+    """Read the stack's output for as long as it runs: a pipe nobody reads fills up (64 KB), and
+    the stack's next log line then blocks its stream pump, so the router stops."""
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        output.append(line)
+        if len(output) > KEPT_LINES * 2:
+            del output[: len(output) - KEPT_LINES]
 
 
 def clean_environment() -> dict[str, str]:
@@ -71,4 +89,6 @@ def launch(
     if not output or output[-1].strip() != "READY":
         proc.kill()
         raise StackDidNotStart("the local stack did not start:\n" + "".join(output[-40:]))
-    return RunningStack(proc, state, json.loads((state / "credentials.json").read_text()), output)
+    drain = threading.Thread(target=_keep_reading, args=(proc, output), name="stack-output", daemon=True)
+    drain.start()
+    return RunningStack(proc, state, json.loads((state / "credentials.json").read_text()), output, drain)
