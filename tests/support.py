@@ -127,3 +127,30 @@ class Fault:
 
     def __exit__(self, *exc: object) -> None:
         self.client.meta.events.unregister(self.event, self)
+
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+def make_mention(n: int, text: str, *, followers: int = 120, triaged: bool = True) -> Any:
+    """A mention record of post n (an X post by u<n>), triaged unless told otherwise."""
+    from datetime import timedelta
+
+    from chalicelib.records import Author, Mention
+    from chalicelib.triage import triage_mention
+    from chalicelib.triage.identity import key_for
+
+    m = Mention(
+        mention_id=key_for("mention", f"x:{n}"),
+        identity=f"x:{n}",
+        source="generic",
+        platform="x",
+        external_id=str(n),
+        url=f"https://x.com/u{n}/status/{n}",
+        text=text,
+        author=Author(handle=f"u{n}", followers=followers),
+        published_at=NOW - timedelta(minutes=1),
+        received_at=NOW,
+        lang="en",
+    )
+    return triage_mention(m) if triaged else m

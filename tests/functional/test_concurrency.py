@@ -20,6 +20,24 @@ from tests.support import MENTION, batch_envelope
 SENDERS = 16
 
 
+def _race(delivery: Delivery) -> list[IngestResult]:
+    """The same delivery ingested by SENDERS threads released at once."""
+    start = threading.Barrier(SENDERS)
+    answers: list[IngestResult] = []
+
+    def send() -> None:
+        mentions = get_source("generic").parse(delivery, received_at=utcnow()).mentions
+        start.wait()
+        answers.append(ingest(mentions, source="generic", way="push"))
+
+    threads = [threading.Thread(target=send) for _ in range(SENDERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return answers
+
+
 def test_sixteen_concurrent_redeliveries_are_counted_once(harness: Harness) -> None:
     published = isoformat(utcnow() - timedelta(minutes=1))
     items = [
@@ -32,20 +50,7 @@ def test_sixteen_concurrent_redeliveries_are_counted_once(harness: Harness) -> N
         }
         for n in range(50)
     ]
-    delivery = Delivery(headers={}, body=batch_envelope(items))
-    start = threading.Barrier(SENDERS)
-    answers: list[IngestResult] = []
-
-    def send() -> None:
-        mentions = get_source("generic").parse(delivery, received_at=utcnow()).mentions
-        start.wait()
-        answers.append(ingest(mentions, source="generic", way="push"))
-
-    threads = [threading.Thread(target=send) for _ in range(SENDERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    answers = _race(Delivery(headers={}, body=batch_envelope(items)))
     assert len(answers) == SENDERS and len(list(MentionModel.scan())) == 50
     while harness.pump.pump_once():
         pass
@@ -57,18 +62,5 @@ def test_sixteen_concurrent_redeliveries_are_counted_once(harness: Harness) -> N
 
 
 def test_a_single_mention_raced_by_sixteen_retries_is_stored_once_and_said_so_once(harness: Harness) -> None:
-    delivery = Delivery(headers={}, body=batch_envelope([{**MENTION, "published_at": isoformat(utcnow())}]))
-    start = threading.Barrier(SENDERS)
-    answers: list[IngestResult] = []
-
-    def send() -> None:
-        mentions = get_source("generic").parse(delivery, received_at=utcnow()).mentions
-        start.wait()
-        answers.append(ingest(mentions, source="generic", way="push"))
-
-    threads = [threading.Thread(target=send) for _ in range(SENDERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    answers = _race(Delivery(headers={}, body=batch_envelope([{**MENTION, "published_at": isoformat(utcnow())}])))
     assert sorted(a.stored for a in answers) == [0] * (SENDERS - 1) + [1]

@@ -4,19 +4,18 @@ out (stories, incidents, notifications, receipts, the wall), and what settling i
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from chalicelib.policy.config import Group, RoutingConfig
 from chalicelib.policy.escalation import parse_policy
 from chalicelib.policy.plan import BatchRead, IncidentView, Links, Plan, plan_batch, settle
 from chalicelib.policy.rules import parse_rule
 from chalicelib.policy.stories import IndexEntry, StoryRow, item_id, member_key, velocity_raiser
-from chalicelib.records import Author, Mention, Report, Signal
-from chalicelib.triage import DEFAULT_THRESHOLDS, triage_mention
-from chalicelib.triage.identity import key_for
+from chalicelib.records import Mention, Report, Signal
+from chalicelib.triage import DEFAULT_THRESHOLDS
 from chalicelib.triage.taxonomy import default_taxonomy
+from tests.support import NOW, make_mention
 
-NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 LINKS = Links(base_url="https://watch.example", key=lambda: b"k" * 32)
 RAISE = velocity_raiser(default_taxonomy(), DEFAULT_THRESHOLDS)
 CONFIG = RoutingConfig(
@@ -45,22 +44,8 @@ CONFIG = RoutingConfig(
 EMPTY = BatchRead(index={}, rows={}, incidents={}, told={})
 
 
-def mention(n: int, text: str, *, followers: int = 120, handle: str = "") -> Mention:
-    return triage_mention(
-        Mention(
-            mention_id=key_for("mention", f"x:{n}"),
-            identity=f"x:{n}",
-            source="generic",
-            platform="x",
-            external_id=str(n),
-            url=f"https://x.com/{handle or 'u' + str(n)}/status/{n}",
-            text=text,
-            author=Author(handle=handle or f"u{n}", followers=followers),
-            published_at=NOW - timedelta(minutes=1),
-            received_at=NOW,
-            lang="en",
-        )
-    )
+def mention(n: int, text: str, *, followers: int = 120) -> Mention:
+    return make_mention(n, text, followers=followers)
 
 
 def plan(signals: list[Signal], read: BatchRead = EMPTY) -> Plan:

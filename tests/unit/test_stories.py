@@ -4,28 +4,15 @@ index grows (a shared 32-bit sketch value alone is not enough)."""
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
 
 from chalicelib.policy.stories import IndexEntry, memberships, text_sketch
-from chalicelib.records import Author, Mention
-from chalicelib.triage.identity import key_for, resemblance, sketch_keys
-
-NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+from chalicelib.records import Mention
+from chalicelib.triage.identity import resemblance, sketch_keys
+from tests.support import make_mention
 
 
 def mention(n: int, text: str) -> Mention:
-    return Mention(
-        mention_id=key_for("mention", f"x:{n}"),
-        identity=f"x:{n}",
-        source="generic",
-        platform="x",
-        external_id=str(n),
-        url=f"https://x.com/u/status/{n}",
-        text=text,
-        author=Author(handle=f"u{n}"),
-        published_at=NOW,
-        received_at=NOW,
-    )
+    return make_mention(n, text, triaged=False)
 
 
 def test_two_hundred_thousand_unrelated_texts_join_no_strangers_story() -> None:
