@@ -176,8 +176,10 @@ def test_a_crashed_child_stops_the_stack_with_one_clear_line(tmp_path: Path) -> 
                 continue
             if b"local" in cmdline and port.encode() in cmdline and b"--stage" in cmdline:
                 os.kill(int(pid), signal.SIGKILL)
-    assert running.proc.stdout is not None
-    code, rest = running.proc.wait(timeout=30), running.proc.stdout.read()
+    code = running.proc.wait(timeout=30)
+    assert running.drain is not None
+    running.drain.join(timeout=10)  # the launcher reads the stack's output for as long as it runs
+    rest = "".join(running.output)
     assert code == 1
     assert "the app (chalice local) exited" in rest
     assert "Traceback" not in rest
