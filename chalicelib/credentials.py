@@ -79,21 +79,12 @@ def display_screens() -> dict[str, dict[str, Any]]:
     return {"default": {"token": value, "lobby": False}} if value else {}
 
 
-def display_tokens() -> dict[str, str]:
-    """Wall screens' read-only tokens by screen name."""
-    return {name: str(screen["token"]) for name, screen in display_screens().items()}
-
-
 def save_display_screens(screens: dict[str, dict[str, Any]]) -> None:
-    save_display_tokens(screens)
-
-
-def save_display_tokens(tokens: dict[str, Any]) -> None:
     import boto3
 
     boto3.client("ssm", region_name=get_settings().region).put_parameter(
         Name=get_settings().parameter_name("display_token"),
-        Value=json.dumps(tokens, sort_keys=True),
+        Value=json.dumps(screens, sort_keys=True),
         Type="SecureString",
         Overwrite=True,
     )

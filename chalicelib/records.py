@@ -133,4 +133,3 @@ class IngestResult:
     duplicates: int
     ids: tuple[str, ...] = ()
     sources_added: int = 0  # duplicates from a source the stored mention did not have yet
-    recent: int = 0  # newly stored mentions published in the last two hours (live, not backfill)

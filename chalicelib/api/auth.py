@@ -18,15 +18,15 @@ def _presented(request: Request) -> str:
     return presented.strip()
 
 
-def require_display_token(request: Request) -> str:
-    """A wall screen's token (or the admin's); returns the screen's name."""
+def require_display_token(request: Request) -> bool:
+    """A wall screen's token (or the admin's); returns whether the screen is a lobby screen."""
     presented = _presented(request).encode()
-    for name, token in credentials.display_tokens().items():
-        if hmac.compare_digest(presented, token.encode()):
-            return name
+    for screen in credentials.display_screens().values():
+        if hmac.compare_digest(presented, str(screen["token"]).encode()):
+            return bool(screen["lobby"])
     admin = credentials.token("admin_token")
     if admin and hmac.compare_digest(presented, admin.encode()):
-        return "admin"
+        return False
     raise Unauthorized("the display token is not valid (it may have been revoked)")
 
 

@@ -209,12 +209,10 @@ def view(doc: dict[str, Any], *, version: int, now: datetime, lobby: bool, curso
 @bp.route("/api/wall", methods=["GET"])
 def wall_data() -> Response:
     request = bp.current_request
-    screen = require_display_token(request)
+    lobby_screen = require_display_token(request)
     query = dict(request.query_params or {})
     # A lobby screen is the token's property: the browser may ask for lobby, never out of it.
-    lobby = query.get("lobby") in ("1", "true", "yes") or bool(
-        credentials.display_screens().get(screen, {}).get("lobby")
-    )
+    lobby = lobby_screen or query.get("lobby") in ("1", "true", "yes")
     cursor = query.get("cursor", "")[:80]
     version, doc = _snapshot()
     # The cursor is not part of it: a screen always sends the cursor of the data its ETag names.

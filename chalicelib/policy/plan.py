@@ -317,7 +317,7 @@ def plan_batch(
     routed = routable(signals)
     stories = plan_stories(routed, index=read.index, rows=read.rows, now=now, raise_severity=raise_severity)
     plan = Plan(stories)
-    plan.counts["quarantined"] = len(signals) - len(routed)
+    plan.counts["quarantined"] = sum(1 for s in signals if isinstance(s, Report) and s.status == "quarantined")
     incidents = dict(read.incidents)
     for opening in stories.openings:
         incidents.setdefault(

@@ -18,7 +18,6 @@ from chalicelib.errors import StoreUnavailable
 from chalicelib.records import IngestResult, Mention, Report
 from chalicelib.settings import get_settings
 from chalicelib.store.batch import batch_get, batch_put
-from chalicelib.store.counters import bucket_for
 from chalicelib.store.mapping import mention_item, report_to_model
 from chalicelib.store.models import MentionModel, ReportModel
 
@@ -79,7 +78,6 @@ def ingest_mentions(mentions: Sequence[Mention], *, sleep: Callable[[float], Non
         duplicates=len(mentions) - len(new),
         ids=tuple(unique),
         sources_added=len(other_source),
-        recent=sum(1 for m in new if bucket_for(m.published_at, received_at=m.received_at).startswith("m|")),
     )
 
 
