@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 import threading
 from datetime import timedelta
+from typing import Any
+
+import pytest
 
 from chalicelib.clock import isoformat, utcnow
 from chalicelib.flows.ingest import ingest
@@ -18,6 +21,23 @@ from tests.functional.conftest import Harness
 from tests.support import MENTION, batch_envelope
 
 SENDERS = 16
+
+
+@pytest.fixture(autouse=True)
+def atomic_item_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB checks a write's condition and writes the item atomically; moto's in-process
+    backend checks, then writes, with no lock, so racing threads can both pass the check. The
+    lock gives the emulator DynamoDB's semantics; what races is still the app's code."""
+    from moto.dynamodb.models.table import Table
+
+    lock = threading.Lock()
+    put_item = Table.put_item
+
+    def atomic(self: Table, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return put_item(self, *args, **kwargs)
+
+    monkeypatch.setattr(Table, "put_item", atomic)
 
 
 def _race(delivery: Delivery) -> list[IngestResult]:
