@@ -34,6 +34,20 @@ class Settings:
     # An HTTP request's time for AWS calls: no new attempt starts after it (API Gateway gives up
     # at 29 s; the sender must get our 503 with Retry-After, not the gateway's timeout).
     request_budget_seconds: float
+    # Sign-in: a session ends after this long idle, and at the latest this long after sign-in.
+    session_idle_minutes: int
+    session_hours: int
+    signin_link_minutes: int
+    # Single sign-on over OpenID Connect: the issuer (discovery at its /.well-known) and our client
+    # id; the client secret is the `oidc_client_secret` parameter. Empty issuer: email links only.
+    oidc_issuer: str
+    oidc_client_id: str
+    oidc_label: str
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are Secure wherever the site is https (everywhere but a local http stack)."""
+        return self.public_base_url.startswith("https://") or not self.is_local
 
     @property
     def is_local(self) -> bool:
@@ -86,6 +100,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         report_retention_days=int(e.get("SHAREDWATCH_REPORT_RETENTION_DAYS", "365")),
         max_body_bytes=int(e.get("SHAREDWATCH_MAX_BODY_BYTES", str(1024 * 1024))),
         request_budget_seconds=float(e.get("SHAREDWATCH_REQUEST_BUDGET_SECONDS", "18")),
+        session_idle_minutes=int(e.get("SHAREDWATCH_SESSION_IDLE_MINUTES", "60")),
+        session_hours=int(e.get("SHAREDWATCH_SESSION_HOURS", "12")),
+        signin_link_minutes=int(e.get("SHAREDWATCH_SIGNIN_LINK_MINUTES", "15")),
+        oidc_issuer=e.get("SHAREDWATCH_OIDC_ISSUER", "").rstrip("/"),
+        oidc_client_id=e.get("SHAREDWATCH_OIDC_CLIENT_ID", ""),
+        oidc_label=e.get("SHAREDWATCH_OIDC_LABEL", "your company account"),
         local_outbox_path=e.get("SHAREDWATCH_LOCAL_OUTBOX", ""),
         severity_thresholds=e.get("SHAREDWATCH_SEVERITY_THRESHOLDS", "2,4,6"),
         comprehend_languages=tuple(

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import io
 import json
+import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -154,3 +155,53 @@ def make_mention(n: int, text: str, *, followers: int = 120, triaged: bool = Tru
         lang="en",
     )
     return triage_mention(m) if triaged else m
+
+
+class Browser:
+    """A browser over an HTTP client (chalice.test's or the e2e one): keeps cookies, reads each
+    page's CSRF token, follows nothing by itself."""
+
+    def __init__(self, http: Any) -> None:
+        self.http = http
+        self.jar: dict[str, str] = {}
+        self.csrf = ""
+
+    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        headers = dict(extra or {})
+        if self.jar:
+            headers["cookie"] = "; ".join(f"{k}={v}" for k, v in self.jar.items())
+        return headers
+
+    def _keep(self, response: Any) -> Any:
+        values = response.headers.get("Set-Cookie") or response.headers.get("set-cookie") or []
+        for value in [values] if isinstance(values, str) else values:
+            pair, _, attributes = value.partition(";")
+            name, _, cookie = pair.strip().partition("=")
+            if "max-age=0" in attributes.lower():
+                self.jar.pop(name, None)
+            else:
+                self.jar[name] = cookie
+        body = response.body.decode() if isinstance(response.body, bytes) else str(response.body or "")
+        found = re.search(r'name="csrf" value="([^"]+)"', body)
+        if found:
+            self.csrf = found.group(1)
+        return response
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Any:
+        return self._keep(self.http.get(path, headers=self._headers(headers)))
+
+    def post_form(self, path: str, fields: dict[str, str], *, csrf: bool = True) -> Any:
+        from urllib.parse import urlencode
+
+        body = urlencode({**({"csrf": self.csrf} if csrf else {}), **fields}).encode()
+        headers = self._headers({"content-type": "application/x-www-form-urlencoded"})
+        return self._keep(self.http.post(path, body=body, headers=headers))
+
+    def api(self, method: str, path: str, doc: Any = None) -> Any:
+        headers = self._headers({"content-type": "application/json", "x-csrf-token": self.csrf})
+        body = json.dumps(doc).encode() if doc is not None else b""
+        return self._keep(getattr(self.http, method.lower())(path, body=body, headers=headers))
+
+    @property
+    def session(self) -> str:
+        return next((v for k, v in self.jar.items() if k.endswith("sw_session")), "")

@@ -1,5 +1,8 @@
-"""`/ack/{token}`: the link in every incident notice. GET shows the incident and a button (mail
-scanners and link previews open links; a GET never acknowledges); POST acts."""
+"""`/ack/{token}`: the link in every incident notice by email or SMS. GET shows the incident and
+a button (mail scanners and link previews open links; a GET never acknowledges); POST acts. A
+signed-in person acknowledges as themselves; otherwise, where the group allows it, the link acts
+for the group it was sent to and records the channel, never a typed name. Resolving always asks
+for a signed-in responder."""
 
 from __future__ import annotations
 
@@ -8,11 +11,14 @@ from urllib.parse import parse_qsl
 from chalice.app import Blueprint, Response
 
 from chalicelib import credentials
+from chalicelib.api.auth import actor, browser_binding, check_csrf, client_address, csrf_token, principal
 from chalicelib.api.problems import media_type, raw_body
 from chalicelib.clock import utcnow
 from chalicelib.errors import MalformedBody, SharedwatchError, UnsupportedMediaType
-from chalicelib.flows.incidents import acknowledge, incident_document, load, resolve
+from chalicelib.flows.incidents import acknowledge, incident_document, load
 from chalicelib.policy import tokens
+from chalicelib.policy.access import allows
+from chalicelib.store.audit import Actor, record
 from chalicelib.store.config import load_routing
 from chalicelib.web import page
 
@@ -28,28 +34,28 @@ def _error_page(exc: SharedwatchError) -> Response:
 
 
 def _show(grant: tokens.Grant, *, done: str = "") -> Response:
+    request = bp.current_request
     row = load(grant.incident_id)
     config = load_routing()
-    doc = incident_document(row)
-    resolve_token = ""
-    if row.status == "acknowledged":
-        resolve_token = tokens.mint(
-            key=credentials.signing_key(),
-            incident_id=row.incident_id,
-            action="resolve",
-            group=grant.group,
-            now=utcnow(),
-        )
-    return page(
+    group = config.groups.get(grant.group)
+    who = principal(request)
+    binding, new_cookie = browser_binding(request)
+    response = page(
         "ack.html",
-        incident=doc,
+        incident=incident_document(row),
         action=grant.action,
         group=config.group_name(grant.group),
+        channel=grant.channel,
         owner=config.group_name(row.owner) if row.owner else "",
-        resolve_token=resolve_token,
+        person=who.label if who and who.via == "session" else "",
+        link_acts=group.link_actions if group else True,
+        csrf=csrf_token(binding),
         done=done,
-        timeline=doc["timeline"][-8:],
+        timeline=incident_document(row)["timeline"][-8:],
     )
+    if new_cookie:
+        response.headers["Set-Cookie"] = new_cookie
+    return response
 
 
 @bp.route("/ack/{token}", methods=["GET"])
@@ -63,26 +69,48 @@ def show(token: str) -> Response:
 @bp.route("/ack/{token}", methods=["POST"], content_types=["*/*"])
 def act(token: str) -> Response:
     # Every content type is let in so that a wrong one gets a problem answer, not Chalice's own.
-    if media_type(bp.current_request) != "application/x-www-form-urlencoded":
+    request = bp.current_request
+    if media_type(request) != "application/x-www-form-urlencoded":
         raise UnsupportedMediaType("post the page's form (application/x-www-form-urlencoded)")
     try:
         try:
-            form = dict(parse_qsl(raw_body(bp.current_request).decode("utf-8", "replace"), max_num_fields=10))
+            form = dict(parse_qsl(raw_body(request).decode("utf-8", "replace"), max_num_fields=4))
         except ValueError:
             raise MalformedBody("the form has more fields than this page sends") from None
         grant = _grant(token)
-        by = " ".join(form.get("name", "").split())[:80]
-        note = " ".join(form.get("note", "").split())[:500]
-        if grant.action == "acknowledge":
-            _, changed = acknowledge(incident_id=grant.incident_id, group=grant.group, by=by, now=utcnow())
-            done = (
-                "Acknowledged: thank you. Its escalation has stopped; the timeline shows who has it."
-                if changed
-                else "It was already acknowledged."
+        check_csrf(form.get("csrf", ""), browser_binding(request)[0])
+        if grant.action != "acknowledge":
+            return _show(grant)  # resolving asks for a signed-in responder: the page links there
+        who = principal(request)
+        group = load_routing().groups.get(grant.group)
+        if who is not None and who.via == "session" and allows(who.role, "incidents.act"):
+            by, via = who.label, "signed in, from a message link"
+            audit_actor = actor(request, who)
+        elif group is None or group.link_actions:
+            channel = grant.channel or "message"
+            by, via = load_routing().group_name(grant.group), f"{channel} link"
+            audit_actor = Actor(
+                id=f"group:{grant.group}",
+                via=via,
+                source_ip=client_address(request),
+                user_agent=request.headers.get("user-agent") or "",
             )
         else:
-            _, changed = resolve(incident_id=grant.incident_id, group=grant.group, by=by, now=utcnow(), note=note)
-            done = "Resolved: thank you." if changed else "It was already resolved."
+            return _show(grant, done="This group's links ask you to sign in first: sign in, then acknowledge.")
+        _, changed = acknowledge(incident_id=grant.incident_id, group=grant.group, by=by, via=via, now=utcnow())
+        record(
+            actor=audit_actor,
+            action="incident.acknowledge",
+            target=grant.incident_id,
+            now=utcnow(),
+            after={"status": "acknowledged", "by": by, "via": via, "changed": changed},
+        )
+        done = (
+            "Acknowledged: thank you. Its escalation has stopped, and everyone who was told about it "
+            "is being told it is in hand."
+            if changed
+            else "It was already acknowledged."
+        )
         return _show(grant, done=done)
     except SharedwatchError as exc:
         return _error_page(exc)

@@ -8,7 +8,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import require_token
+from chalicelib.api.auth import require
 from chalicelib.api.problems import json_response, read_json
 from chalicelib.errors import NotFound
 from chalicelib.intake.screenshots import view_url
@@ -20,13 +20,13 @@ bp = Blueprint(__name__)
 
 
 def _json_body() -> Any:
-    require_token(bp.current_request)
+    require(bp.current_request, "config.write")
     return read_json(bp.current_request)
 
 
 @bp.route("/api/taxonomy", methods=["GET"])
 def get_taxonomy() -> Response:
-    require_token(bp.current_request)
+    require(bp.current_request, "config.read")
     _, doc = current_taxonomy()
     return json_response(doc)
 
@@ -39,7 +39,7 @@ def put_taxonomy() -> Response:
 
 @bp.route("/api/planned-events", methods=["GET"])
 def list_planned_events() -> Response:
-    require_token(bp.current_request)
+    require(bp.current_request, "config.read")
     return json_response(
         {
             "events": [
@@ -62,7 +62,7 @@ def put_planned_event(event_id: str) -> Response:
 @bp.route("/api/reports/{report_id}", methods=["GET"])
 def get_report(report_id: str) -> Response:
     """A report as the team sees it, with week-long links to its screenshots."""
-    require_token(bp.current_request)
+    require(bp.current_request, "incidents.read")
     try:
         row = ReportModel.get(report_id, consistent_read=True)
     except ReportModel.DoesNotExist:

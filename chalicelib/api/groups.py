@@ -12,7 +12,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib import aws
-from chalicelib.api.auth import require_token
+from chalicelib.api.auth import require
 from chalicelib.api.problems import configuration_view, json_response, read_json
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.notify.topics import ensure_group_topic
@@ -75,7 +75,7 @@ def _summary(group: Group, members: list[dict[str, Any]]) -> dict[str, Any]:
 
 @bp.route("/api/groups", methods=["GET"])
 def list_groups() -> Response:
-    require_token(bp.current_request)
+    require(bp.current_request, "config.read")
     groups = load_routing().groups
     return json_response(
         {"groups": [_summary(g, _members(g.slug)) for g in sorted(groups.values(), key=lambda g: g.slug)]}
@@ -85,7 +85,7 @@ def list_groups() -> Response:
 @bp.route("/api/groups/{slug}", methods=["PUT"], content_types=["*/*"])
 @configuration_view
 def put_group(slug: str) -> Response:
-    require_token(bp.current_request)
+    require(bp.current_request, "config.write")
     if not _SLUG.match(slug):
         raise InvalidPayload("group slug: lowercase letters, digits and dashes, at most 63")
     existing = load_routing().groups.get(slug)
@@ -102,7 +102,7 @@ def put_group(slug: str) -> Response:
 
 @bp.route("/api/groups/{slug}/members", methods=["GET"])
 def list_members(slug: str) -> Response:
-    require_token(bp.current_request)
+    require(bp.current_request, "config.read")
     group = _group(slug)
     members = _members(slug)
     return json_response({**_summary(group, members), "member_list": members})
@@ -110,7 +110,7 @@ def list_members(slug: str) -> Response:
 
 @bp.route("/api/groups/{slug}/members", methods=["POST"], content_types=["*/*"])
 def add_member(slug: str) -> Response:
-    require_token(bp.current_request)
+    require(bp.current_request, "config.write")
     group = _group(slug)
     doc = read_json(bp.current_request)
     if not isinstance(doc, dict):
@@ -151,7 +151,7 @@ def add_member(slug: str) -> Response:
 
 @bp.route("/api/groups/{slug}/members/{member_id}", methods=["DELETE"])
 def remove_member(slug: str, member_id: str) -> Response:
-    require_token(bp.current_request)
+    require(bp.current_request, "config.write")
     group = _group(slug)
     arn = f"{get_settings().group_topic_arn(slug)}:{member_id}"
     if not any(m["id"] == member_id for m in _members(slug)):
@@ -165,7 +165,7 @@ def remove_member(slug: str, member_id: str) -> Response:
 @bp.route("/api/departments", methods=["GET"])
 def list_departments() -> Response:
     """Departments and the group that hears about them (and gets their digests)."""
-    require_token(bp.current_request)
+    require(bp.current_request, "config.read")
     config = load_routing()
     return json_response(
         {
@@ -180,7 +180,7 @@ def list_departments() -> Response:
 @bp.route("/api/departments/{slug}", methods=["PUT"], content_types=["*/*"])
 @configuration_view
 def put_department(slug: str) -> Response:
-    require_token(bp.current_request)
+    require(bp.current_request, "config.write")
     doc = read_json(bp.current_request)
     problems = []
     if not _SLUG.match(slug):

@@ -1,16 +1,17 @@
-"""Incidents and the delivery log for admins (bearer admin token): list and read incidents
-with their timelines, acknowledge or resolve from the API, and see and retry dead deliveries."""
+"""Incidents and the delivery log: list and read incidents with their timelines (responders,
+leads, admins), acknowledge or resolve them as yourself, and see and retry dead deliveries."""
 
 from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import require_token
+from chalicelib.api.auth import audit, require
 from chalicelib.api.problems import json_response, read_json
 from chalicelib.clock import isoformat, utcnow
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.flows.incidents import acknowledge, incident_document, load, resolve
 from chalicelib.notify.delivery import retry_dead
+from chalicelib.policy.access import Principal
 from chalicelib.store.models import DeliveryModel, IncidentModel
 
 bp = Blueprint(__name__)
@@ -25,7 +26,7 @@ _STATUSES = {"open", "acknowledged", "resolved"}
 
 @bp.route("/api/incidents", methods=["GET"])
 def list_incidents() -> Response:
-    require_token(bp.current_request)
+    require(bp.current_request, "incidents.read")
     wanted = _query().get("status", "")
     if wanted and wanted not in _STATUSES:
         raise InvalidPayload(f"status: one of {', '.join(sorted(_STATUSES))}")
@@ -36,34 +37,60 @@ def list_incidents() -> Response:
 
 @bp.route("/api/incidents/{incident_id}", methods=["GET"])
 def get_incident(incident_id: str) -> Response:
-    require_token(bp.current_request)
+    require(bp.current_request, "incidents.read")
     return json_response(incident_document(load(incident_id)))
 
 
-def _actor() -> tuple[str, str, str]:
+def _body() -> tuple[str, str]:
     doc = read_json(bp.current_request) if bp.current_request.raw_body else {}
     if not isinstance(doc, dict):
-        raise InvalidPayload("a JSON object: group, by, note (all optional)")
-    return (
-        str(doc.get("group", "admin"))[:63],
-        str(doc.get("by", "an administrator"))[:120],
-        str(doc.get("note", ""))[:500],
-    )
+        raise InvalidPayload("a JSON object: group, note (both optional)")
+    return str(doc.get("group", ""))[:63], str(doc.get("note", ""))[:500]
+
+
+def via_of(who: Principal) -> str:
+    return {"session": "signed in", "token": f"API token {who.token_id}", "break-glass": "break-glass token"}[who.via]
 
 
 @bp.route("/api/incidents/{incident_id}/acknowledge", methods=["POST"], content_types=["*/*"])
 def acknowledge_incident(incident_id: str) -> Response:
-    require_token(bp.current_request)
-    group, by, _ = _actor()
-    row, changed = acknowledge(incident_id=incident_id, group=group, by=by, now=utcnow())
+    """Acknowledged as the person the session or token belongs to (the timeline and the audit
+    trail name them); `group` says on whose behalf (default: the incident's owner)."""
+    who = require(bp.current_request, "incidents.act")
+    group, _ = _body()
+    before = load(incident_id)
+    row, changed = acknowledge(
+        incident_id=incident_id, group=group or before.owner, by=who.label, via=via_of(who), now=utcnow()
+    )
+    if changed:
+        audit(
+            bp.current_request,
+            who,
+            action="incident.acknowledge",
+            target=incident_id,
+            before={"status": before.status},
+            after={"status": row.status},
+        )
     return json_response({**incident_document(row), "changed": changed})
 
 
 @bp.route("/api/incidents/{incident_id}/resolve", methods=["POST"], content_types=["*/*"])
 def resolve_incident(incident_id: str) -> Response:
-    require_token(bp.current_request)
-    group, by, note = _actor()
-    row, changed = resolve(incident_id=incident_id, group=group, by=by, now=utcnow(), note=note)
+    who = require(bp.current_request, "incidents.act")
+    group, note = _body()
+    before = load(incident_id)
+    row, changed = resolve(
+        incident_id=incident_id, group=group or before.owner, by=who.label, via=via_of(who), now=utcnow(), note=note
+    )
+    if changed:
+        audit(
+            bp.current_request,
+            who,
+            action="incident.resolve",
+            target=incident_id,
+            before={"status": before.status},
+            after={"status": row.status, "note": note},
+        )
     return json_response({**incident_document(row), "changed": changed})
 
 
@@ -85,7 +112,7 @@ def _delivery(row: DeliveryModel) -> dict[str, object]:
 @bp.route("/api/deliveries", methods=["GET"])
 def list_deliveries() -> Response:
     """The dead-letter view: `?status=dead` (default), `held` or `claimed`."""
-    require_token(bp.current_request)
+    require(bp.current_request, "incidents.read")
     status = _query().get("status", "dead")
     if status not in ("dead", "held", "claimed"):
         raise InvalidPayload("status: dead, held or claimed")
@@ -98,9 +125,10 @@ def list_deliveries() -> Response:
 
 @bp.route("/api/deliveries/{delivery_id}/retry", methods=["POST"], content_types=["*/*"])
 def retry_delivery(delivery_id: str) -> Response:
-    require_token(bp.current_request)
+    who = require(bp.current_request, "incidents.act")
     try:
         row = retry_dead(delivery_id)
     except DeliveryModel.DoesNotExist:
         raise NotFound(f"no delivery {delivery_id[:64]!r}") from None
+    audit(bp.current_request, who, action="delivery.retry", target=delivery_id, after={"status": row.status})
     return json_response(_delivery(row))

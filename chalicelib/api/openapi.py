@@ -6,6 +6,7 @@ the local stack: never a 5xx."""
 
 from __future__ import annotations
 
+import inspect
 import re
 from typing import Any
 
@@ -13,6 +14,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.problems import json_response
 from chalicelib.bodies import MAX_DEPTH, MAX_NUMBER
+from chalicelib.policy.access import ROLES
 from chalicelib.policy.rules import CONDITIONS
 from chalicelib.settings import get_settings
 from chalicelib.sources.base import HANDLE_CAP, ID_CAP, NAME_CAP, TEXT_CAP_CHARS, URL_CAP
@@ -198,7 +200,43 @@ SCHEMAS: dict[str, Any] = {
             "token": {"type": "string", "description": "the form's own CSRF token"},
         },
     },
-    "AckForm": {"type": "object", "properties": {"name": {"type": "string"}, "note": {"type": "string"}}},
+    "AckForm": {"type": "object", "properties": {"csrf": {"type": "string"}}},
+    "CsrfForm": {"type": "object", "properties": {"csrf": {"type": "string", "description": "the page's CSRF token"}}},
+    "SigninForm": {
+        "type": "object",
+        "properties": {"csrf": {"type": "string"}, "email": {"type": "string"}, "next": {"type": "string"}},
+    },
+    "IncidentForm": {"type": "object", "properties": {"csrf": {"type": "string"}, "note": {"type": "string"}}},
+    "TokenForm": {
+        "type": "object",
+        "properties": {
+            "csrf": {"type": "string"},
+            "name": {"type": "string"},
+            "role": {"type": "string"},
+            "days": {"type": "string"},
+            "revoke": {"type": "string"},
+        },
+    },
+    "Person": {
+        "type": "object",
+        "properties": {
+            "role": {"enum": list(ROLES)},
+            "name": {"type": "string", "maxLength": 120},
+            "department": {"type": "string", "maxLength": 63},
+            "disabled": {"type": "boolean"},
+        },
+        "additionalProperties": False,
+    },
+    "TokenRequest": {
+        "type": "object",
+        "required": ["name"],
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 80},
+            "role": {"enum": list(ROLES)},
+            "expires_in_days": {"type": "integer", "minimum": 1, "maximum": 366},
+        },
+        "additionalProperties": False,
+    },
 }
 
 
@@ -232,15 +270,37 @@ BODIES: dict[str, dict[str, Any]] = {
     "resolve_incident": _json("IncidentAction"),
     "submit_report": _form("ReportForm"),
     "act": _form("AckForm"),
+    "act_on_incident": _form("IncidentForm"),
+    "ask_for_link": _form("SigninForm"),
+    "use_link": _form("CsrfForm"),
+    "sign_out": _form("CsrfForm"),
+    "account_tokens": _form("TokenForm"),
+    "put_person": _json("Person"),
+    "create_token": _json("TokenRequest"),
 }
+_NEEDS = re.compile(r'(?:require|signed_in)\(\s*bp\.current_request,\s*"([a-z.]+)"|_admin_json\("([a-z.]+)"\)')
 
 
-def _security(path: str) -> list[dict[str, list[str]]]:
-    """Who may call what: the admin token opens /api/*, a display token the wall's data."""
-    if path == "/api/wall":
-        return [{"display": []}]
-    if path.startswith("/api/"):
-        return [{"admin": []}]
+def permission_of(view: Any) -> str:
+    """The permission a view asks for (what the README's route table lists), "display" for the
+    wall's data, or "" for a public route (webhooks check their own signatures; pages their links)."""
+    source = inspect.getsource(view)
+    if "require_display_token(" in source:
+        return "display"
+    found = _NEEDS.search(source)
+    if found:
+        return found.group(1) or found.group(2)
+    if "_admin_json()" in source or "_json_body()" in source:
+        return "config.write"
+    return ""
+
+
+def _security(permission: str) -> list[dict[str, list[str]]]:
+    """A person's API token or session opens /api/* by role; a display token the wall's data."""
+    if permission == "display":
+        return [{"display": []}, {"token": []}, {"session": []}]
+    if permission:
+        return [{"token": []}, {"session": []}]
     return []
 
 
@@ -273,8 +333,10 @@ def document(routes: dict[str, dict[str, Any]]) -> dict[str, Any]:
             }
             if entry.view_name in BODIES:
                 operation["requestBody"] = BODIES[entry.view_name]
-            if _security(path):
-                operation["security"] = _security(path)
+            permission = permission_of(entry.view_function)
+            if permission:
+                operation["security"] = _security(permission)
+                operation["x-permission"] = permission
             paths.setdefault(path, {})[method.lower()] = operation
     return {
         "openapi": "3.1.0",
@@ -291,7 +353,12 @@ def document(routes: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {
-                "admin": {"type": "http", "scheme": "bearer", "description": "the admin token"},
+                "token": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "a personal API token (swt_…), acting as its owner at the token's role",
+                },
+                "session": {"type": "apiKey", "in": "cookie", "name": "__Host-sw_session", "description": "signed in"},
                 "display": {"type": "http", "scheme": "bearer", "description": "a screen's display token"},
             },
         },

@@ -20,6 +20,7 @@ from chalicelib.errors import (
 )
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
+from chalicelib.store import audit
 
 PROBLEM_TYPE = "application/problem+json"
 TYPE_BASE = "https://sharedwatch.dev/problems/"
@@ -28,10 +29,12 @@ P = ParamSpec("P")
 
 def problem(*, status: int, title: str, detail: str, slug: str, extra: dict[str, Any] | None = None) -> Response:
     body: dict[str, Any] = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail}
-    body.update(extra or {})
+    extra = dict(extra or {})
+    retry_after = extra.pop("retry_after", 30)
+    body.update(extra)
     headers: dict[str, str | list[str]] = {"Content-Type": PROBLEM_TYPE, "Cache-Control": "no-store"}
     if status in (429, 503):
-        headers["Retry-After"] = "30"
+        headers["Retry-After"] = str(retry_after)
     if status == 401 and slug == "unauthorized":
         headers["WWW-Authenticate"] = 'Bearer realm="sharedwatch"'
     return Response(body=json.dumps(body, ensure_ascii=False), status_code=status, headers=headers)
@@ -61,7 +64,7 @@ def answer_problems(request: Request, get_response: Callable[[Request], Response
     traceback) is a 500 problem without internals."""
     logger.set_correlation_id(correlation_id(request))
     try:
-        with deadline.budget(get_settings().request_budget_seconds):
+        with deadline.budget(get_settings().request_budget_seconds), audit.request_scope():
             response = get_response(request)
     except SharedwatchError as exc:
         if exc.status >= 500:

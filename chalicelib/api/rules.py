@@ -8,10 +8,11 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import require_token
+from chalicelib.api.auth import require
 from chalicelib.api.problems import configuration_view, json_response, read_json
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound
+from chalicelib.policy.access import Permission
 from chalicelib.policy.config import RoutingConfig
 from chalicelib.policy.escalation import parse_policy, policy_document
 from chalicelib.policy.plan import routing_fields
@@ -32,8 +33,8 @@ from chalicelib.triage import severity_thresholds, triage_mention
 bp = Blueprint(__name__)
 
 
-def _admin_json() -> Any:
-    require_token(bp.current_request)
+def _admin_json(permission: Permission = "config.write") -> Any:
+    require(bp.current_request, permission)
     return read_json(bp.current_request)
 
 
@@ -66,7 +67,7 @@ def _routing_document(config: RoutingConfig) -> dict[str, Any]:
 
 @bp.route("/api/rules", methods=["GET"])
 def list_rules() -> Response:
-    require_token(bp.current_request)
+    require(bp.current_request, "config.read")
     return json_response(_routing_document(load_routing()))
 
 
@@ -94,7 +95,7 @@ def save_rule_checked(doc: dict[str, Any], config: RoutingConfig) -> Any:
 
 @bp.route("/api/rules/{rule_id}", methods=["DELETE"])
 def delete_rule(rule_id: str) -> Response:
-    require_token(bp.current_request)
+    require(bp.current_request, "config.write")
     if not delete_config("rule", rule_id):
         raise NotFound(f"no rule {rule_id[:63]!r}")
     return Response(body="", status_code=204)
@@ -135,7 +136,7 @@ def put_window(window_id: str) -> Response:
 
 @bp.route("/api/maintenance/{window_id}", methods=["DELETE"])
 def delete_window(window_id: str) -> Response:
-    require_token(bp.current_request)
+    require(bp.current_request, "config.write")
     if not delete_config("maintenance", window_id):
         raise NotFound(f"no maintenance window {window_id[:63]!r}")
     return Response(body="", status_code=204)
@@ -145,7 +146,7 @@ def delete_window(window_id: str) -> Response:
 def test_rules() -> Response:
     """{"mention": {...generic data shape...}} or {"report": {text, urgency, department, ...}}:
     the triage it gets, every rule's verdict with reasons, and where it would go."""
-    doc = _admin_json()
+    doc = _admin_json("config.read")
     if not isinstance(doc, dict):
         raise InvalidPayload('send {"mention": {...}} or {"report": {...}}')
     config = load_routing()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import require_token
+from chalicelib.api.auth import require
 from chalicelib.api.problems import json_response, read_json
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload
@@ -19,7 +19,7 @@ MAX_MENTIONS = 500
 
 @bp.route("/api/triage", methods=["POST"], content_types=["*/*"])
 def triage() -> Response:
-    require_token(bp.current_request)
+    require(bp.current_request, "config.read")
     doc = read_json(bp.current_request)
     items = doc.get("mentions") if isinstance(doc, dict) and "mentions" in doc else [doc]
     if not isinstance(items, list) or not items:

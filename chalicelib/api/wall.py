@@ -19,11 +19,10 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib import credentials
-from chalicelib.api.auth import require_display_token, require_token
+from chalicelib.api.auth import audit, require, require_display_token
 from chalicelib.api.problems import json_response, read_json
 from chalicelib.clock import isoformat, parse_timestamp, utcnow
 from chalicelib.errors import InvalidPayload, NotFound
-from chalicelib.policy import tokens
 from chalicelib.settings import get_settings
 from chalicelib.store import wall
 from chalicelib.triage.severity import LEVELS, at_least
@@ -145,17 +144,12 @@ def _incident_view(entry: dict[str, Any], *, now: datetime, lobby: bool) -> dict
     view = {**entry}
     if entry.get("next_action_at") and entry["status"] == "open":
         view["escalates_in"] = max(0, int((parse_timestamp(entry["next_action_at"]) - now).total_seconds()))
-    if entry["status"] != "resolved" and not lobby:
-        # Scanning the code from a phone opens the incident's page: acknowledge or join from there.
-        token = tokens.mint(
-            key=credentials.signing_key(),
-            incident_id=entry["id"],
-            action="acknowledge",
-            # Scanned on the office floor: acknowledged on behalf of the incident's owner.
-            group=entry.get("owner_slug") or "crisis-team",
-            now=now.replace(minute=0, second=0, microsecond=0),  # one code per hour, so it can be cached
-        )
-        view["qr"] = _qr(f"{get_settings().public_base_url}/ack/{token}")
+    if entry["status"] == "open" and not lobby:
+        # Scanning the code opens the incident's page, which asks the person to sign in before
+        # anything can be acknowledged; the code names the level it was shown at and stops
+        # working once the incident is no longer open at that level. It carries no secret.
+        level = int(entry.get("level") or 0)
+        view["qr"] = _qr(f"{get_settings().public_base_url}/incidents/{entry['id']}?at={entry['severity']}-{level}")
     if lobby:
         view["acknowledged_by"] = None
     return view
@@ -228,14 +222,14 @@ def wall_data() -> Response:
 
 @bp.route("/api/displays", methods=["GET"])
 def list_displays() -> Response:
-    require_token(bp.current_request)
+    require(bp.current_request, "config.read")
     screens = credentials.display_screens()
     return json_response({"displays": sorted(screens), "lobby": sorted(n for n, s in screens.items() if s["lobby"])})
 
 
 @bp.route("/api/displays", methods=["POST"], content_types=["*/*"])
 def add_display() -> Response:
-    require_token(bp.current_request)
+    who = require(bp.current_request, "config.write")
     doc = read_json(bp.current_request)
     name = doc.get("name") if isinstance(doc, dict) else None
     if not isinstance(name, str) or not _SCREEN.match(name):
@@ -246,6 +240,8 @@ def add_display() -> Response:
     existing = credentials.display_screens()
     token = secrets.token_urlsafe(24)
     credentials.save_display_screens({**existing, name: {"token": token, "lobby": lobby}})
+    before = {"lobby": existing[name]["lobby"]} if name in existing else None
+    audit(bp.current_request, who, action="display.save", target=name, before=before, after={"lobby": lobby})
     base = get_settings().public_base_url
     return json_response(
         {"name": name, "token": token, "lobby": lobby, "url": f"{base}/wall#token={token}"}, status=201
@@ -254,9 +250,10 @@ def add_display() -> Response:
 
 @bp.route("/api/displays/{name}", methods=["DELETE"])
 def revoke_display(name: str) -> Response:
-    require_token(bp.current_request)
+    who = require(bp.current_request, "config.write")
     existing = credentials.display_screens()
     if name not in existing:
         raise NotFound(f"no display {name[:40]!r}")
     credentials.save_display_screens({k: v for k, v in existing.items() if k != name})
+    audit(bp.current_request, who, action="display.revoke", target=name, before={"lobby": existing[name]["lobby"]})
     return Response(body="", status_code=204)

@@ -18,7 +18,7 @@ from chalicelib.notify.receipts import tell_reporter
 from chalicelib.observability import logger
 from chalicelib.policy.config import RoutingConfig
 from chalicelib.policy.escalation import State, due_steps, next_action_at
-from chalicelib.policy.messages import IncidentFacts
+from chalicelib.policy.messages import IncidentFacts, render_in_hand
 from chalicelib.policy.plan import IncidentChange, IncidentView, Links, Outgoing, notice
 from chalicelib.policy.stories import Opening, timeline_entry
 from chalicelib.settings import get_settings
@@ -131,22 +131,24 @@ def _schedule(row: IncidentModel, config: RoutingConfig, state: State) -> list[A
     return [IncidentModel.due.set(DUE), IncidentModel.next_action_at.set(when)]
 
 
-def acknowledge(*, incident_id: str, group: str, by: str, now: datetime) -> tuple[IncidentModel, bool]:
-    """Acknowledge once: (the incident, whether this call acknowledged it)."""
+def acknowledge(*, incident_id: str, group: str, by: str, via: str, now: datetime) -> tuple[IncidentModel, bool]:
+    """Acknowledge once: (the incident, whether this call acknowledged it). `by` is who (a
+    person, or the group a link was sent to), `via` how (signed in, a token, an email or SMS link);
+    every group that was told about it then hears it is in hand."""
     row = load(incident_id)
     if row.status != "open":
         return row, False
     config = load_routing()
-    who = by or config.group_name(group)
+    who = (by or config.group_name(group))[:120]
     state = State(row.opened_at, "acknowledged", int(row.level or 0), row.owner or group, now, int(row.reminders or 0))
     try:
         row.update(
             actions=[
                 IncidentModel.status.set("acknowledged"),
                 IncidentModel.acknowledged_at.set(now),
-                IncidentModel.acknowledged_by.set(who[:120]),
+                IncidentModel.acknowledged_by.set(who),
                 IncidentModel.timeline.set(
-                    IncidentModel.timeline.append([timeline_entry("acknowledged", now, group=group, by=who[:120])])
+                    IncidentModel.timeline.append([timeline_entry("acknowledged", now, group=group, by=who, via=via)])
                 ),
                 *_schedule(row, config, state),
             ],
@@ -156,38 +158,69 @@ def acknowledge(*, incident_id: str, group: str, by: str, now: datetime) -> tupl
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return load(incident_id), False
         raise
+    tell_groups(row, event="acknowledged", who=who, config=config, now=now)
     tell_reporters(row, event="acknowledged", who=config.group_name(group), at=now)
     show_on_wall(row, config, now)
     return row, True
 
 
-def resolve(*, incident_id: str, group: str, by: str, now: datetime, note: str = "") -> tuple[IncidentModel, bool]:
+def resolve(
+    *, incident_id: str, group: str, by: str, via: str, now: datetime, note: str = ""
+) -> tuple[IncidentModel, bool]:
     row = load(incident_id)
     if row.status == "resolved":
         return row, False
     config = load_routing()
-    who = by or config.group_name(group)
+    who = (by or config.group_name(group))[:120]
     actions: list[Any] = [
         IncidentModel.status.set("resolved"),
         IncidentModel.resolved_at.set(now),
-        IncidentModel.resolved_by.set(who[:120]),
+        IncidentModel.resolved_by.set(who),
         IncidentModel.due.remove(),
         IncidentModel.next_action_at.remove(),
         IncidentModel.timeline.set(
-            IncidentModel.timeline.append([timeline_entry("resolved", now, group=group, by=who[:120], note=note[:500])])
+            IncidentModel.timeline.append(
+                [timeline_entry("resolved", now, group=group, by=who, via=via, note=note[:500])]
+            )
         ),
     ]
     if row.acknowledged_at is None:
-        actions += [IncidentModel.acknowledged_at.set(now), IncidentModel.acknowledged_by.set(who[:120])]
+        actions += [IncidentModel.acknowledged_at.set(now), IncidentModel.acknowledged_by.set(who)]
     try:
         row.update(actions=actions, condition=IncidentModel.status != "resolved")
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return load(incident_id), False
         raise
+    tell_groups(row, event="resolved", who=who, config=config, now=now)
     tell_reporters(row, event="resolved", who=config.group_name(group), at=now, note=note)
     show_on_wall(row, config, now)
     return row, True
+
+
+def tell_groups(row: IncidentModel, *, event: str, who: str, config: RoutingConfig, now: datetime) -> list[str]:
+    """Every group told about the incident hears it is in hand (or resolved), once each (the
+    delivery log); the timeline says who was told. A failure is logged, never undoes the act."""
+    groups = sorted({*(str(g) for g in row.notified or []), *([row.owner] if row.owner else [])})
+    if not groups:
+        return []
+    facts = IncidentFacts(row.incident_id, row.title, row.severity, row.context or "", config.group_name(row.owner))
+    tag = f"round-{len(row.reopened or [])}"  # a reopened incident's next acknowledgement is news again
+    outgoing = [Outgoing(render_in_hand(facts, group=g, who=who, event=event, tag=tag)) for g in groups]
+    try:
+        outcomes, failures = send(outgoing, config=config, now=now)
+    except Exception:
+        logger.exception("groups not told", extra={"incident": row.incident_id, "event": event})
+        return []
+    if failures:
+        logger.warning("groups not told", extra={"incident": row.incident_id, "failures": failures[:3]})
+    told = [o.notification.group for o in outgoing if outcomes.get(o.notification.delivery_id) in ("sent", "held")]
+    if told:
+        entry = timeline_entry("groups told", now, outcome=event, groups=told)
+        IncidentModel(incident_id=row.incident_id).update(
+            actions=[IncidentModel.timeline.set(IncidentModel.timeline.append([entry]))]
+        )
+    return told
 
 
 def show_on_wall(row: IncidentModel, config: RoutingConfig, now: datetime) -> None:

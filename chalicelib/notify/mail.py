@@ -17,16 +17,16 @@ from chalicelib.settings import get_settings
 from chalicelib.store.models import DeliveryModel
 
 
-def send_mail(*, delivery_id: str, to: str, subject: str, body: str, item_id: str) -> bool:
+def send_mail(*, delivery_id: str, to: str, subject: str, body: str, item_id: str, kind: str = "reporter") -> bool:
     """True when sent now, False when the log says it was sent before. The address is kept only
     in the message SES sends, not in the log row (reporters' emails stay off every list)."""
     settings = get_settings()
     now = utcnow()
     row = DeliveryModel(
         delivery_id=delivery_id,
-        item_kind="reporter",
+        item_kind=kind,
         item_id=item_id,
-        group="reporter",
+        group=kind,
         topic_arn="ses",
         subject=subject[:200],
         message="",

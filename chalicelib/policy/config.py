@@ -23,6 +23,9 @@ class Group:
     max_per_hour: int = 0  # notifications an hour before the rest wait for a digest; 0: no limit
     quiet_hours: str = ""  # "22:00-07:00" in each member's time zone; critical still goes out
     zones: tuple[str, ...] = ()  # the members' time zones (kept by the members API)
+    # Whether the acknowledge link in this group's messages acts without signing in (recording the
+    # group and the channel), or asks the person to sign in first.
+    link_actions: bool = True
 
     @property
     def quiet(self) -> QuietHours | None:
@@ -37,6 +40,7 @@ class Group:
             "max_per_hour": self.max_per_hour,
             "quiet_hours": self.quiet_hours,
             "zones": list(self.zones),
+            "link_actions": self.link_actions,
         }
 
 
@@ -56,6 +60,8 @@ def parse_group(doc: Any, *, slug: str, zones: tuple[str, ...] = ()) -> Group:
         parse_quiet_hours(doc.get("quiet_hours"))
     except InvalidPayload as exc:
         problems.append(exc.detail)
+    if not isinstance(doc.get("link_actions", True), bool):
+        problems.append("link_actions: true or false")
     if problems:
         raise InvalidPayload(f"invalid group {slug!r}: {'; '.join(problems)}", extra={"errors": problems})
     return Group(
@@ -66,6 +72,7 @@ def parse_group(doc: Any, *, slug: str, zones: tuple[str, ...] = ()) -> Group:
         max_per_hour=int(doc.get("max_per_hour", 0)),
         quiet_hours=str(doc.get("quiet_hours") or ""),
         zones=tuple(doc.get("zones") or zones),
+        link_actions=doc.get("link_actions", True) is not False,
     )
 
 

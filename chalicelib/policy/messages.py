@@ -214,7 +214,14 @@ class IncidentFacts:
 
 
 def render_incident(
-    facts: IncidentFacts, *, group: str, tag: str, headline: str, reasons: tuple[str, ...], ack_url: str
+    facts: IncidentFacts,
+    *,
+    group: str,
+    tag: str,
+    headline: str,
+    reasons: tuple[str, ...],
+    ack_url: str,
+    sms_ack_url: str = "",
 ) -> Notification:
     """An incident notice or follow-up: what happened now (headline), the original context
     repeated, who owns it, and the acknowledge link (a GET shows, a POST acknowledges)."""
@@ -240,7 +247,7 @@ def render_incident(
         ]
     )
     head = f"sharedwatch {headline.split(':', 1)[0].lower()} ({severity}): "
-    tail = f" Ack: {ack_url}"
+    tail = f" Ack: {sms_ack_url or ack_url}"
     sms = head + _clip(_one_line(title), max(SMS_LIMIT - len(head) - len(tail), 0)) + tail
     return Notification(
         delivery_id=key_for("delivery", f"incident:{incident_id}:{group}:{tag}"),
@@ -253,6 +260,35 @@ def render_incident(
         item_id=incident_id,
         severity=severity,
         incident_id=incident_id,
+    )
+
+
+def render_in_hand(facts: IncidentFacts, *, group: str, who: str, event: str, tag: str) -> Notification:
+    """To every group that was told about an incident: someone has it (acknowledged) or it is
+    over (resolved); once per group and event, so they stop wondering."""
+    verb = "is in hand" if event == "acknowledged" else "is resolved"
+    subject = f"[sharedwatch] {verb.capitalize()}: {_one_line(facts.title)}"
+    email = "\n".join(
+        [
+            f"The incident you were told about {verb}: {who} {event} it.",
+            "",
+            facts.context.strip(),
+            "",
+            f"Incident: {facts.incident_id}, severity {facts.severity}.",
+        ]
+    )
+    head = f"sharedwatch: {verb} ({who}): "
+    return Notification(
+        delivery_id=key_for("delivery", f"incident:{facts.incident_id}:{group}:{event}:{tag}"),
+        group=group,
+        subject=ascii_subject(subject),
+        email=email,
+        sms=_clip(head + _one_line(facts.title), SMS_LIMIT),
+        reasons=(f"you were told about incident {facts.incident_id}",),
+        item_kind="incident",
+        item_id=facts.incident_id,
+        severity=facts.severity,
+        incident_id=facts.incident_id,
     )
 
 

@@ -45,8 +45,12 @@ class Links:
     base_url: str
     key: Callable[[], bytes]
 
-    def ack(self, *, incident_id: str, group: str, action: tokens.Action, now: datetime) -> str:
-        token = tokens.mint(key=self.key(), incident_id=incident_id, action=action, group=group, now=now)
+    def ack(
+        self, *, incident_id: str, group: str, action: tokens.Action, now: datetime, channel: tokens.Channel = ""
+    ) -> str:
+        token = tokens.mint(
+            key=self.key(), incident_id=incident_id, action=action, group=group, now=now, channel=channel
+        )
         return f"{self.base_url}/ack/{token}"
 
 
@@ -163,8 +167,19 @@ def notice(
     facts: IncidentFacts, *, group: str, tag: str, headline: str, reasons: tuple[str, ...], links: Links, now: datetime
 ) -> Notification:
     """An incident notice or follow-up for one group, with an acknowledge link minted for it."""
-    ack_url = links.ack(incident_id=facts.incident_id, group=group, action="acknowledge", now=now)
-    return render_incident(facts, group=group, tag=tag, headline=headline, reasons=reasons, ack_url=ack_url)
+    ack_urls = {
+        channel: links.ack(incident_id=facts.incident_id, group=group, action="acknowledge", now=now, channel=channel)
+        for channel in ("email", "sms")
+    }
+    return render_incident(
+        facts,
+        group=group,
+        tag=tag,
+        headline=headline,
+        reasons=reasons,
+        ack_url=ack_urls["email"],
+        sms_ack_url=ack_urls["sms"],
+    )
 
 
 def opened_view(opening_id: str, cluster_id: str, title: str, severity: str, now: datetime) -> IncidentView:

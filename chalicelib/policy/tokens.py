@@ -1,7 +1,10 @@
 """Signed, expiring, single-purpose action links: `/ack/<token>` acknowledges (or resolves)
 one incident on behalf of the group that was told. Short enough for an SMS.
 
-token = <incident id>.<action>.<group>.<expiry, base36 seconds>.<HMAC-SHA256, 96 bits, base64url>"""
+token = <incident id>.<action><channel>.<group>.<expiry, base36 seconds>.<HMAC-SHA256, 96 bits, base64url>
+
+The channel (e: email, s: SMS) says where the link was sent, so an acknowledgement through it
+records the group and the channel it reached; links minted before channels carry none."""
 
 from __future__ import annotations
 
@@ -19,7 +22,12 @@ Action = Literal["acknowledge", "resolve"]
 _CODES: dict[Action, str] = {"acknowledge": "a", "resolve": "r"}
 _ACTIONS: dict[str, Action] = {code: action for action, code in _CODES.items()}
 LIFETIME = timedelta(days=7)
-_SHAPE = re.compile(r"^(i[a-z0-9]{15})\.([ar])\.([a-z0-9][a-z0-9-]{0,62})\.([0-9a-z]{1,10})\.([A-Za-z0-9_-]{16})$")
+Channel = Literal["email", "sms", ""]
+_CHANNEL_CODES: dict[str, str] = {"email": "e", "sms": "s", "": ""}
+_CHANNELS: dict[str, Channel] = {"e": "email", "s": "sms", "": ""}
+_SHAPE = re.compile(
+    r"^(i[a-z0-9]{15})\.([ar])([es]?)\.([a-z0-9][a-z0-9-]{0,62})\.([0-9a-z]{1,10})\.([A-Za-z0-9_-]{16})$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +36,7 @@ class Grant:
     action: Action
     group: str
     expires_at: datetime
+    channel: Channel = ""
 
 
 def _base36(n: int) -> str:
@@ -46,9 +55,9 @@ def _signature(key: bytes, payload: str) -> str:
     return base64.urlsafe_b64encode(digest).decode()
 
 
-def mint(*, key: bytes, incident_id: str, action: Action, group: str, now: datetime) -> str:
+def mint(*, key: bytes, incident_id: str, action: Action, group: str, now: datetime, channel: Channel = "") -> str:
     expiry = _base36(int((now + LIFETIME).timestamp()))
-    payload = f"{incident_id}.{_CODES[action]}.{group}.{expiry}"
+    payload = f"{incident_id}.{_CODES[action]}{_CHANNEL_CODES[channel]}.{group}.{expiry}"
     return f"{payload}.{_signature(key, payload)}"
 
 
@@ -57,11 +66,13 @@ def verify(token: str, *, key: bytes, now: datetime) -> Grant:
     match = _SHAPE.match(token)
     if not match:
         raise NotFound("this link is not a valid sharedwatch link")
-    incident_id, code, group, expiry, signature = match.groups()
-    payload = f"{incident_id}.{code}.{group}.{expiry}"
+    incident_id, code, channel, group, expiry, signature = match.groups()
+    payload = f"{incident_id}.{code}{channel}.{group}.{expiry}"
     if not hmac.compare_digest(signature, _signature(key, payload)):
         raise NotFound("this link is not a valid sharedwatch link")
     expires_at = datetime.fromtimestamp(int(expiry, 36), tz=UTC)
     if now >= expires_at:
         raise LinkExpired("this link has expired; the incident can still be handled from the admin API")
-    return Grant(incident_id=incident_id, action=_ACTIONS[code], group=group, expires_at=expires_at)
+    return Grant(
+        incident_id=incident_id, action=_ACTIONS[code], group=group, expires_at=expires_at, channel=_CHANNELS[channel]
+    )

@@ -14,6 +14,7 @@ from chalicelib.policy.escalation import Policy, parse_policy, policy_document
 from chalicelib.policy.noise import MaintenanceWindow, parse_window
 from chalicelib.policy.rules import Rule, parse_rule
 from chalicelib.settings import get_settings
+from chalicelib.store.audit import current_actor, record
 from chalicelib.store.models import ConfigModel
 from chalicelib.triage.spikes import PlannedEvent
 from chalicelib.triage.taxonomy import DEFAULT_PATH as DEFAULT_TAXONOMY
@@ -25,10 +26,24 @@ DEFAULT_ROUTE_KEY = "default"
 _cache: tuple[float, RoutingConfig] | None = None
 
 
+def _previous(kind: str, key: str) -> Any:
+    try:
+        return json.loads(ConfigModel.get(kind, key).body)
+    except ConfigModel.DoesNotExist:
+        return None
+
+
 def _put(kind: str, key: str, body: dict[str, Any]) -> None:
+    """Save one row; a change made by someone (a request's actor) goes on the audit trail with
+    the row before and after."""
     global _cache
-    ConfigModel(kind=kind, key=key, body=json.dumps(body, sort_keys=True), updated_at=utcnow()).save()
+    actor = current_actor()
+    before = _previous(kind, key) if actor else None
+    now = utcnow()
+    ConfigModel(kind=kind, key=key, body=json.dumps(body, sort_keys=True), updated_at=now).save()
     _cache = None
+    if actor and before != body:
+        record(actor=actor, action=f"config.{kind}.save", target=key, now=now, before=before, after=body)
 
 
 def save_group(group: Group) -> None:
@@ -50,10 +65,14 @@ def save_window(doc: dict[str, Any]) -> MaintenanceWindow:
 def delete_config(kind: str, key: str) -> bool:
     global _cache
     try:
-        ConfigModel.get(kind, key).delete()
+        row = ConfigModel.get(kind, key)
     except ConfigModel.DoesNotExist:
         return False
+    row.delete()
     _cache = None
+    actor = current_actor()
+    if actor:
+        record(actor=actor, action=f"config.{kind}.delete", target=key, now=utcnow(), before=json.loads(row.body))
     return True
 
 

@@ -319,6 +319,40 @@ class IncidentModel(Model):
     due_index = DueIncidentIndex()
 
 
+class IdentityModel(Model):
+    """People and what proves who they are: `person|<address>` (role, department), `session|`,
+    `link|` (sign-in links), `oidc|` (a sign-in in flight), `token|` (personal API tokens), `rate|`
+    (attempt counters). Secrets are keyed by their SHA-256, never stored as given."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("identity")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="-")
+    doc = JSONAttribute(default=dict)
+    uses = NumberAttribute(null=True)  # rate counters and single-use marks: ADDed atomically
+    expires_at = TTLAttribute(null=True)
+
+
+class AuditModel(Model):
+    """Who changed what, when and from where: one partition per month, newest read first."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("audit")
+
+    month = UnicodeAttribute(hash_key=True)  # "2026-11"
+    key = UnicodeAttribute(range_key=True)  # "<ISO time>|<random>": time order
+    actor = UnicodeAttribute()
+    via = UnicodeAttribute()
+    action = UnicodeAttribute()
+    target = UnicodeAttribute(default="")
+    source_ip = UnicodeAttribute(default="")
+    user_agent = UnicodeAttribute(default="")
+    before = JSONAttribute(null=True)
+    after = JSONAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
 TABLES: tuple[type[Model], ...] = (
     MentionModel,
     ReportModel,
@@ -331,6 +365,8 @@ TABLES: tuple[type[Model], ...] = (
     IncidentModel,
     NoticeModel,
     WallModel,
+    IdentityModel,
+    AuditModel,
 )
 TTL_ATTRIBUTES: dict[str, str] = {
     ReportModel.Meta.table_name: "expires_at",
@@ -339,6 +375,8 @@ TTL_ATTRIBUTES: dict[str, str] = {
     NoticeModel.Meta.table_name: "expires_at",
     ClusterIndexModel.Meta.table_name: "expires_at",
     WallModel.Meta.table_name: "expires_at",
+    IdentityModel.Meta.table_name: "expires_at",
+    AuditModel.Meta.table_name: "expires_at",
 }
 STREAM_TABLES: tuple[type[Model], ...] = (MentionModel, ReportModel)
 TOPIC_SUFFIXES: tuple[str, ...] = ("inbound-email",)

@@ -32,8 +32,19 @@ def test_every_route_is_in_the_document_with_its_body(harness: Harness) -> None:
     assert set(BODIES) <= {entry.view_name for methods in app.app.routes.values() for entry in methods.values()}
 
 
-def test_admin_routes_say_they_need_the_admin_token(harness: Harness) -> None:
+def test_routes_say_who_may_call_them(harness: Harness) -> None:
     doc = json.loads(harness.client.http.get("/openapi.json").body)
-    assert doc["paths"]["/api/rules"]["get"]["security"] == [{"admin": []}]
-    assert doc["paths"]["/api/wall"]["get"]["security"] == [{"display": []}]
+    rules = doc["paths"]["/api/rules"]
+    assert (
+        rules["get"]["security"] == [{"token": []}, {"session": []}] and rules["get"]["x-permission"] == "config.read"
+    )
+    assert (
+        doc["paths"]["/api/rules/{rule_id}"]["put"]["x-permission"] == "config.write"
+        and doc["paths"]["/api/audit"]["get"]["x-permission"] == "people"
+    )
+    assert doc["paths"]["/api/wall"]["get"]["security"][0] == {"display": []}
     assert "security" not in doc["paths"]["/webhooks/{source}"]["post"]
+    # Every /api/ route names the permission it checks.
+    assert all(
+        "x-permission" in op for path, ops in doc["paths"].items() if path.startswith("/api/") for op in ops.values()
+    )

@@ -18,7 +18,7 @@ from chalicelib.store import config
 from chalicelib.store.models import DeliveryModel, IncidentModel, ReportModel
 from infra.local.handlers import resolve
 from tests.functional.conftest import Harness
-from tests.support import CRISIS, MENTION, Fault, aws_error, batch_envelope, envelope, signed_headers
+from tests.support import Browser, CRISIS, MENTION, Fault, aws_error, batch_envelope, envelope, signed_headers
 
 ADMIN = {"authorization": "Bearer admin-test-token", "content-type": "application/json"}
 
@@ -101,11 +101,13 @@ def _incident_notice(deliveries: list[dict[str, Any]], group: str) -> dict[str, 
     return notice
 
 
-def _ack_path(notice: dict[str, Any]) -> str:
-    match = re.search(r"/ack/(\S+)", notice["email"])
-    assert match, notice["email"]
-    assert match.group(0) in notice["sms"] and len(notice["sms"]) <= 160
-    return match.group(0)
+def _ack_path(notice: dict[str, Any], channel: str = "email") -> str:
+    """The acknowledge link a notice carries: the email's and the SMS's differ by the channel
+    they name (".ae." and ".as."), so an acknowledgement records where the link was read."""
+    email, sms = re.search(r"/ack/(\S+)", notice["email"]), re.search(r"/ack/(\S+)", notice["sms"])
+    assert email and sms, notice
+    assert ".ae." in email.group(0) and ".as." in sms.group(0) and len(notice["sms"]) <= 160
+    return (email if channel == "email" else sms).group(0)
 
 
 def test_an_incident_is_acknowledged_from_its_link_and_the_reporter_hears_the_outcome(harness: Harness) -> None:
@@ -119,18 +121,24 @@ def test_an_incident_is_acknowledged_from_its_link_and_the_reporter_hears_the_ou
     path = _ack_path(notice)
 
     # A GET (a mail scanner, a link preview) shows the incident and changes nothing.
-    shown = harness.client.http.get(path)
+    browser = Browser(harness.client.http)
+    shown = browser.get(path)
     assert shown.status_code == 200 and "Acknowledge for Crisis team" in shown.body.decode()
     assert IncidentModel.get(incident.incident_id).status == "open"
 
-    acked = harness.client.http.post(
-        path, body=b"name=Priya", headers={"content-type": "application/x-www-form-urlencoded"}
-    )
+    # No typed name: the link acts for the group it was sent to, and the channel is recorded.
+    acked = browser.post_form(path, {})
     assert acked.status_code == 200 and "Acknowledged" in acked.body.decode()
     row = IncidentModel.get(incident.incident_id)
-    assert (row.status, row.acknowledged_by) == ("acknowledged", "Priya")
+    assert (row.status, row.acknowledged_by) == ("acknowledged", "Crisis team")
+    entry = [json.loads(e) for e in row.timeline if json.loads(e)["event"] == "acknowledged"][0]
+    assert (entry["group"], entry["via"]) == ("crisis-team", "email link")
     # Acknowledged: the next thing due is a reminder, not an escalation.
     assert row.next_action_at is not None and row.next_action_at - row.acknowledged_at >= timedelta(hours=1)
+    # Every group that was told hears it is in hand, once.
+    in_hand = [d for d in harness.deliveries() if "in hand" in d["subject"].lower()]
+    assert sorted(d["group"] for d in in_hand) == sorted(set(row.notified) | {row.owner})
+    assert browser.post_form(path, {}).status_code == 200 and harness.deliveries() == []
 
     report = ReportModel.get(tracking)
     assert report.outcome and "acknowledged" in report.outcome
@@ -139,19 +147,20 @@ def test_an_incident_is_acknowledged_from_its_link_and_the_reporter_hears_the_ou
     sent = _ses_messages()
     assert any("sam@example.com" in m.destinations["ToAddresses"] and "acknowledged" in m.subject for m in sent)
 
-    # The page now offers to resolve; resolving tells the reporter again, once.
-    resolve_path = "/ack/" + re.search(r'action="([^"]+)"', acked.body.decode()).group(1)  # type: ignore[union-attr]
+    # Resolving takes a responder: the link's page sends them to the incident's page; the API
+    # (here the break-glass token) resolves, and the reporter hears it once.
+    assert "Resolve it from the incident" in acked.body.decode()
     for _ in range(2):
         harness.client.http.post(
-            resolve_path,
-            body=b"note=Apologised+and+refunded",
-            headers={"content-type": "application/x-www-form-urlencoded"},
+            f"/api/incidents/{incident.incident_id}/resolve",
+            body=json.dumps({"note": "Apologised and refunded"}).encode(),
+            headers=ADMIN,
         )
     row = IncidentModel.get(incident.incident_id)
     assert row.status == "resolved" and row.next_action_at is None
     events = [json.loads(e)["event"] for e in row.timeline]
     assert events[0] == "opened" and "notified" in events and "acknowledged" in events and "resolved" in events
-    assert events.count("reporters told") == 2
+    assert events.count("reporters told") == 2 and events.count("groups told") == 2
     assert sum(1 for m in _ses_messages() if "resolved" in m.subject) == 1
 
 
@@ -356,12 +365,13 @@ def test_a_resolved_incident_that_comes_back_is_reopened_and_one_that_flaps_is_n
     [incident] = IncidentModel.scan()
     harness.deliveries()
     for n in range(3):
-        resolve_incident(incident_id=incident.incident_id, group="crisis-team", by="", now=utcnow())
+        resolve_incident(incident_id=incident.incident_id, group="crisis-team", by="", via="test", now=utcnow())
         again = {**CRISIS, "id": f"71{n}", "url": f"https://x.com/e{n}/status/71{n}", "author": {"handle": f"e{n}"}}
         again["text"] = f"RT @dana: {CRISIS['text']}"
         _post(harness, envelope(again))
         harness.pump.pump_once()
-        notices = [d for d in harness.deliveries() if d["item_kind"] == "incident"]
+        # (each resolve also tells the groups it is resolved: that is not a page)
+        notices = [d for d in harness.deliveries() if d["item_kind"] == "incident" and "resolved" not in d["subject"]]
         row = IncidentModel.get(incident.incident_id)
         if n < 2:
             assert notices and all("Incident reopened" in d["email"] for d in notices) and row.status == "open"

@@ -16,7 +16,19 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     (
         "adapters",
         frozenset(
-            {"aws", "observability", "credentials", "http", "comprehend", "store", "notify", "sources", "intake", "web"}
+            {
+                "aws",
+                "observability",
+                "credentials",
+                "http",
+                "oidc",
+                "comprehend",
+                "store",
+                "notify",
+                "sources",
+                "intake",
+                "web",
+            }
         ),
     ),
     ("flows", frozenset({"flows"})),

@@ -1,0 +1,167 @@
+"""Sign-in pages: ask for a link by email, open it (a GET shows a button: mail scanners open
+links; the POST signs in), single sign-on with the company's provider, sign out. Every form
+carries a CSRF token; a failed sign-in is a page that says why, with the problem's status."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, quote
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.api.auth import (
+    browser_binding,
+    check_csrf,
+    cleared_session_cookie,
+    client_address,
+    cookies,
+    csrf_token,
+    principal,
+    session_cookie,
+    session_cookie_name,
+)
+from chalicelib.api.problems import media_type, raw_body
+from chalicelib.clock import utcnow
+from chalicelib.errors import MalformedBody, SharedwatchError, UnsupportedMediaType
+from chalicelib.flows import signin
+from chalicelib.settings import get_settings
+from chalicelib.store import identity
+from chalicelib.web import page
+
+bp = Blueprint(__name__)
+
+
+def _form() -> dict[str, str]:
+    request = bp.current_request
+    if media_type(request) != "application/x-www-form-urlencoded":
+        raise UnsupportedMediaType("post the page's form (application/x-www-form-urlencoded)")
+    try:
+        return dict(parse_qsl(raw_body(request).decode("utf-8", "replace"), max_num_fields=4))
+    except ValueError:
+        raise MalformedBody("the form has more fields than this page sends") from None
+
+
+def _with_cookies(response: Response, *values: str | None) -> Response:
+    set_cookies = [v for v in values if v]
+    if set_cookies:
+        response.headers["Set-Cookie"] = set_cookies if len(set_cookies) > 1 else set_cookies[0]
+    return response
+
+
+def _error(exc: SharedwatchError, *, cookie: str | None = None) -> Response:
+    response = page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")
+    if "retry_after" in exc.extra:
+        response.headers["Retry-After"] = str(exc.extra["retry_after"])
+    return _with_cookies(response, cookie)
+
+
+def _signin_page(*, next_path: str, status: int = 200, sent: bool = False, email: str = "") -> Response:
+    binding, cookie = browser_binding(bp.current_request)
+    settings = get_settings()
+    who = principal(bp.current_request)
+    response = page(
+        "signin.html",
+        status=status,
+        csrf=csrf_token(binding),
+        next_path=next_path,
+        sso=bool(settings.oidc_issuer and settings.oidc_client_id),
+        sso_label=settings.oidc_label,
+        sent=sent,
+        email=email,
+        minutes=settings.signin_link_minutes,
+        domains=", ".join(settings.company_domains),
+        person=who.label if who and who.via == "session" else "",
+    )
+    return _with_cookies(response, cookie)
+
+
+def _signed_in(email: str, name: str, via: str, next_path: str) -> Response:
+    session_id = signin.start_session(email=email, name=name, via=via, now=utcnow())
+    response = Response(body="", status_code=303, headers={"Location": signin.safe_next(next_path)})
+    return _with_cookies(response, session_cookie(session_id))
+
+
+@bp.route("/signin", methods=["GET"])
+def signin_page() -> Response:
+    query: dict[str, str] = dict(bp.current_request.query_params or {})
+    return _signin_page(next_path=signin.safe_next(query.get("next", "/me")))
+
+
+@bp.route("/signin", methods=["POST"], content_types=["*/*"])
+def ask_for_link() -> Response:
+    request = bp.current_request
+    binding, cookie = browser_binding(request)
+    try:
+        form = _form()
+        check_csrf(form.get("csrf", ""), binding if not cookie else "")
+        email = signin.normalise_address(form.get("email", ""))
+        next_path = signin.safe_next(form.get("next", "/me"))
+        signin.request_link(
+            email=email, binding=binding, client=client_address(request) or "unknown", next_path=next_path, now=utcnow()
+        )
+    except SharedwatchError as exc:
+        return _error(exc, cookie=cookie)
+    return _signin_page(next_path=next_path, sent=True, email=email)
+
+
+@bp.route("/signin/link/{token}", methods=["GET"])
+def open_link(token: str) -> Response:
+    binding, cookie = browser_binding(bp.current_request)
+    return _with_cookies(page("signin_link.html", csrf=csrf_token(binding)), cookie)
+
+
+@bp.route("/signin/link/{token}", methods=["POST"], content_types=["*/*"])
+def use_link(token: str) -> Response:
+    request = bp.current_request
+    binding, cookie = browser_binding(request)
+    try:
+        check_csrf(_form().get("csrf", ""), binding if not cookie else "")
+        email, next_path = signin.redeem_link(
+            token=token, binding=binding, client=client_address(request) or "unknown", now=utcnow()
+        )
+    except SharedwatchError as exc:
+        return _error(exc, cookie=cookie)
+    return _signed_in(email, "", "email link", next_path)
+
+
+@bp.route("/signin/sso", methods=["GET"])
+def start_sso() -> Response:
+    binding, cookie = browser_binding(bp.current_request)
+    query: dict[str, str] = dict(bp.current_request.query_params or {})
+    try:
+        url = signin.begin_sso(binding=binding, next_path=query.get("next", "/me"), now=utcnow())
+    except SharedwatchError as exc:
+        return _error(exc, cookie=cookie)
+    return _with_cookies(Response(body="", status_code=302, headers={"Location": url}), cookie)
+
+
+@bp.route("/signin/oidc/callback", methods=["GET"])
+def finish_sso() -> Response:
+    request = bp.current_request
+    binding, _ = browser_binding(request)
+    query: dict[str, str] = dict(request.query_params or {})
+    try:
+        if query.get("error"):
+            raise signin.SignInRefused(f"the identity provider said: {query.get('error', '')[:80]}")
+        email, name, next_path = signin.finish_sso(
+            state=query.get("state", ""),
+            code=query.get("code", ""),
+            binding=binding,
+            client=client_address(request) or "unknown",
+            now=utcnow(),
+        )
+    except SharedwatchError as exc:
+        return _error(exc)
+    return _signed_in(email, name, "single sign-on", next_path)
+
+
+@bp.route("/signout", methods=["POST"], content_types=["*/*"])
+def sign_out() -> Response:
+    request = bp.current_request
+    session_id = cookies(request).get(session_cookie_name(), "")
+    try:
+        check_csrf(_form().get("csrf", ""), session_id)
+    except SharedwatchError as exc:
+        return _error(exc)
+    identity.end_session(session_id)
+    response = Response(body="", status_code=303, headers={"Location": "/signin?next=" + quote("/me")})
+    return _with_cookies(response, cleared_session_cookie())

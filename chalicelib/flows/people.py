@@ -1,0 +1,179 @@
+"""People and their personal API tokens. A token is named, scoped to a role no higher than its
+owner's, shown once, stored as its hash, expiring, revocable, and remembers when it was last used;
+it acts as its owner (the audit trail and timelines name the person, and the token)."""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.clock import isoformat, parse_timestamp
+from chalicelib.errors import Forbidden, InvalidPayload, NotFound
+from chalicelib.policy.access import ROLES, Principal, Role, can_grant, parse_role, rank
+from chalicelib.store import identity
+from chalicelib.store.audit import Actor, record
+
+MAX_TOKEN_DAYS = 366
+DEFAULT_TOKEN_DAYS = 90
+TOUCH_EVERY = timedelta(minutes=1)
+_TOKEN = re.compile(r"^swt_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
+_ADDRESS = re.compile(r"^[^@\s]{1,64}@[a-z0-9.-]{1,253}$")
+
+
+def actor_of(principal: Principal, *, source_ip: str = "", user_agent: str = "") -> Actor:
+    via = f"token {principal.token_id}" if principal.token_id else principal.via
+    return Actor(id=principal.id, via=via, source_ip=source_ip, user_agent=user_agent)
+
+
+# People ---------------------------------------------------------------------------------------
+
+
+def validate_person(email: str, doc: Any) -> dict[str, Any]:
+    problems: list[str] = []
+    if not _ADDRESS.match(email):
+        problems.append("email: an address")
+    if not isinstance(doc, dict):
+        raise InvalidPayload("a JSON object: role, name, department, disabled")
+    role = parse_role(doc.get("role", "everyone"))
+    if role is None:
+        problems.append(f"role: one of {', '.join(ROLES)}")
+    name, department = doc.get("name", ""), doc.get("department", "")
+    if not isinstance(name, str) or len(name) > 120:
+        problems.append("name: text of at most 120 characters")
+    if not isinstance(department, str) or len(department) > 63:
+        problems.append("department: a department's slug")
+    if role == "lead" and not department:
+        problems.append("department: a lead leads a department: name it")
+    if not isinstance(doc.get("disabled", False), bool):
+        problems.append("disabled: true or false")
+    unknown = sorted(set(doc) - {"role", "name", "department", "disabled"})
+    if unknown:
+        problems.append(f"unknown fields: {', '.join(unknown)}")
+    if problems:
+        raise InvalidPayload("; ".join(problems), extra={"errors": problems})
+    return {
+        "email": email,
+        "role": role,
+        "name": " ".join(str(name).split()),
+        "department": department,
+        "disabled": bool(doc.get("disabled", False)),
+    }
+
+
+def save_person(*, by: Principal, actor: Actor, email: str, doc: Any, now: datetime) -> dict[str, Any]:
+    person = validate_person(email, doc)
+    before = identity.put_person({**person, "updated_at": isoformat(now), "updated_by": by.id})
+    record(actor=actor, action="person.save", target=email, now=now, before=before, after=person)
+    return person
+
+
+def remove_person(*, actor: Actor, email: str, now: datetime) -> None:
+    before = identity.delete_person(email)
+    if before is None:
+        raise NotFound(f"no person {email[:80]!r}")
+    record(actor=actor, action="person.delete", target=email, now=now, before=before)
+
+
+# Tokens ---------------------------------------------------------------------------------------
+
+
+def _public(doc: dict[str, Any], *, now: datetime) -> dict[str, Any]:
+    expired = parse_timestamp(doc["expires_at"]) <= now
+    state = "revoked" if doc.get("revoked_at") else "expired" if expired else "active"
+    return {k: v for k, v in doc.items() if k != "hash"} | {"state": state}
+
+
+def create_token(*, owner: Principal, actor: Actor, doc: Any, now: datetime) -> tuple[str, dict[str, Any]]:
+    """(the token, shown this once; its record)."""
+    if not isinstance(doc, dict):
+        raise InvalidPayload("a JSON object: name, role, expires_in_days")
+    problems: list[str] = []
+    name = doc.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > 80:
+        problems.append("name: what the token is for, 1-80 characters")
+    role = parse_role(doc.get("role", owner.role))
+    if role is None:
+        problems.append(f"role: one of {', '.join(ROLES)}")
+    elif not can_grant(owner.role, role):
+        problems.append(f"role: at most your own ({owner.role})")
+    days = doc.get("expires_in_days", DEFAULT_TOKEN_DAYS)
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_TOKEN_DAYS:
+        problems.append(f"expires_in_days: a whole number of days, 1-{MAX_TOKEN_DAYS}")
+    unknown = sorted(set(doc) - {"name", "role", "expires_in_days"})
+    if unknown:
+        problems.append(f"unknown fields: {', '.join(unknown)}")
+    if problems:
+        raise InvalidPayload("; ".join(problems), extra={"errors": problems})
+    token_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+    expires = now + timedelta(days=int(days))
+    saved = {
+        "id": token_id,
+        "name": str(name).strip(),
+        "role": role,
+        "owner": owner.id,
+        "hash": identity.digest(secret),
+        "created_at": isoformat(now),
+        "expires_at": isoformat(expires),
+        "last_used_at": None,
+        "revoked_at": None,
+    }
+    identity.save_token(saved, expires_at=expires)
+    shown = _public(saved, now=now)
+    record(actor=actor, action="token.create", target=token_id, now=now, after=shown)
+    return f"swt_{token_id}_{secret}", shown
+
+
+def list_tokens(*, viewer: Principal, everyone: bool, now: datetime) -> list[dict[str, Any]]:
+    rows = identity.list_tokens()
+    if not (everyone and viewer.role == "admin"):
+        rows = [r for r in rows if r["owner"] == viewer.id]
+    return sorted((_public(r, now=now) for r in rows), key=lambda r: r["created_at"], reverse=True)
+
+
+def revoke_token(*, viewer: Principal, actor: Actor, token_id: str, now: datetime) -> dict[str, Any]:
+    doc = identity.get_token(token_id[:12])
+    if doc is None or (doc["owner"] != viewer.id and viewer.role != "admin"):
+        raise NotFound(f"no token {token_id[:12]!r} of yours")
+    before = _public(doc, now=now)
+    if not doc.get("revoked_at"):
+        identity.update_token(doc["id"], revoked_at=isoformat(now))
+        doc["revoked_at"] = isoformat(now)
+    after = _public(doc, now=now)
+    record(actor=actor, action="token.revoke", target=doc["id"], now=now, before=before, after=after)
+    return after
+
+
+def token_principal(presented: str, *, now: datetime) -> Principal | None:
+    """The person a personal token acts for, at the lower of the token's role and theirs now."""
+    match = _TOKEN.match(presented)
+    if not match:
+        return None
+    doc = identity.get_token(match.group(1))
+    if doc is None or not hmac.compare_digest(str(doc["hash"]), identity.digest(match.group(2))):
+        return None
+    if doc.get("revoked_at") or parse_timestamp(doc["expires_at"]) <= now:
+        return None
+    owner = identity.get_person(doc["owner"]) or {"role": "everyone", "name": ""}
+    if owner.get("disabled"):
+        return None
+    owner_role: Role = parse_role(owner.get("role")) or "everyone"
+    token_role: Role = parse_role(doc["role"]) or "everyone"
+    last = doc.get("last_used_at")
+    if not last or now - parse_timestamp(last) >= TOUCH_EVERY:
+        identity.update_token(doc["id"], last_used_at=isoformat(now))
+    return Principal(
+        id=str(doc["owner"]),
+        name=str(owner.get("name", "")),
+        role=min(owner_role, token_role, key=rank),
+        via="token",
+        department=str(owner.get("department", "")),
+        token_id=str(doc["id"]),
+    )
+
+
+def require_grant(granter: Principal, role: Role) -> None:
+    if not can_grant(granter.role, role):
+        raise Forbidden(f"you cannot grant the {role} role")

@@ -1,0 +1,244 @@
+"""Signing people in: a single-use link by email bound to the browser that asked, or single
+sign-on with the company's OpenID Connect provider; then a session with an idle and an absolute
+lifetime. Failed attempts slow a client down (5 a minute), then stop it (20 an hour), and no
+answer says whether an address is known."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib import credentials, oidc
+from chalicelib.clock import isoformat, parse_timestamp
+from chalicelib.errors import SharedwatchError, TooManyRequests, Unauthorized
+from chalicelib.notify.mail import send_mail
+from chalicelib.observability import logger
+from chalicelib.policy.access import Principal, parse_role
+from chalicelib.settings import get_settings
+from chalicelib.store import identity
+
+LINKS_PER_ADDRESS = 3  # per quarter hour: more mail to one inbox is a nuisance, not a sign-in
+LINKS_PER_CLIENT = 10
+QUARTER = timedelta(minutes=15)
+FAILURES_PER_MINUTE = 5
+FAILURES_PER_HOUR = 20
+OIDC_FLOW = timedelta(minutes=10)
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+class SignInRefused(Unauthorized):
+    title = "Sign-in refused"
+    slug = "sign-in-refused"
+
+
+def is_company_address(email: str) -> bool:
+    local, _, domain = email.rpartition("@")
+    return bool(local) and domain in get_settings().company_domains
+
+
+def normalise_address(value: str) -> str:
+    return value.strip().lower()[:254]
+
+
+def safe_next(value: str) -> str:
+    """Where to go after sign-in: a path on this site only (never another origin)."""
+    if value.startswith("/") and not value.startswith("//") and "\\" not in value and len(value) < 512:
+        return value
+    return "/me"
+
+
+def _check_failures(client: str, now: datetime) -> None:
+    minute = identity.attempts(scope="fail-m", key=client, window=timedelta(minutes=1), now=now)
+    hour = identity.attempts(scope="fail-h", key=client, window=timedelta(hours=1), now=now)
+    if hour >= FAILURES_PER_HOUR:
+        raise TooManyRequests("too many failed sign-ins from here: try again in an hour", extra={"retry_after": 3600})
+    if minute >= FAILURES_PER_MINUTE:
+        raise TooManyRequests("too many failed sign-ins: wait a minute", extra={"retry_after": 60})
+
+
+def _fail(client: str, now: datetime, error: SharedwatchError) -> SharedwatchError:
+    identity.count_attempt(scope="fail-m", key=client, window=timedelta(minutes=1), now=now)
+    identity.count_attempt(scope="fail-h", key=client, window=timedelta(hours=1), now=now)
+    logger.info("sign-in failed", extra={"problem": error.slug})
+    return error
+
+
+# Email links ----------------------------------------------------------------------------------
+
+
+def request_link(*, email: str, binding: str, client: str, next_path: str, now: datetime) -> None:
+    """Mail a sign-in link to a company address. The answer is the same whether or not it went
+    (a known address, an unknown one, or one over its limit), so it reveals nothing."""
+    _check_failures(client, now)
+    if identity.count_attempt(scope="link-client", key=client, window=QUARTER, now=now) > LINKS_PER_CLIENT:
+        raise TooManyRequests(
+            "too many sign-in links asked from here: try again in 15 minutes", extra={"retry_after": 900}
+        )
+    if not is_company_address(email):
+        return
+    if identity.count_attempt(scope="link-address", key=email, window=QUARTER, now=now) > LINKS_PER_ADDRESS:
+        logger.info("sign-in link not sent: the address is over its limit")
+        return
+    settings = get_settings()
+    token = secrets.token_urlsafe(32)
+    expires = now + timedelta(minutes=settings.signin_link_minutes)
+    identity.save_link(
+        token=token,
+        doc={"email": email, "binding": identity.digest(binding), "next": safe_next(next_path)},
+        expires_at=expires,
+    )
+    send_mail(
+        delivery_id=f"signin-{identity.digest(token)[:32]}",
+        to=email,
+        subject="Your sharedwatch sign-in link",
+        body="\n".join(
+            [
+                "Open this link in the browser where you asked for it to sign in to sharedwatch:",
+                "",
+                f"{settings.public_base_url}/signin/link/{token}",
+                "",
+                f"It works once, until {isoformat(expires)[11:16]} UTC. If you did not ask for it, ignore this mail.",
+            ]
+        ),
+        item_id="signin",
+        kind="signin",
+    )
+
+
+def redeem_link(*, token: str, binding: str, client: str, now: datetime) -> tuple[str, str]:
+    """(address, where to go next) for a valid, unused link opened in the browser that asked."""
+    _check_failures(client, now)
+    unused = SignInRefused("this sign-in link is not valid: it may have been used or expired")
+    found = identity.peek_link(token, now=now) if 20 <= len(token) <= 64 else None
+    if found is None:
+        raise _fail(client, now, unused)
+    # Checked before the link is used up: another browser's try leaves it for its owner.
+    if not binding or not hmac.compare_digest(str(found.get("binding", "")), identity.digest(binding)):
+        raise _fail(
+            client, now, SignInRefused("open the link in the browser where you asked for it (this one did not ask)")
+        )
+    if identity.take_link(token, now=now) is None:  # used a moment ago (a double click, a race)
+        raise _fail(client, now, unused)
+    return str(found["email"]), str(found.get("next") or "/me")
+
+
+# Single sign-on -------------------------------------------------------------------------------
+
+
+def redirect_uri() -> str:
+    return f"{get_settings().public_base_url}/signin/oidc/callback"
+
+
+def begin_sso(*, binding: str, next_path: str, now: datetime) -> str:
+    """Where to send the browser: the provider's authorization endpoint, with state, nonce and a
+    PKCE challenge; what the callback needs is kept under the state, bound to this browser."""
+    settings = get_settings()
+    if not settings.oidc_issuer or not settings.oidc_client_id:
+        raise SignInRefused("single sign-on is not set up here: ask for a link by email")
+    provider = oidc.discover(settings.oidc_issuer)
+    state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    verifier, challenge = oidc.pkce_pair()
+    identity.save_flow(
+        state=state,
+        doc={"binding": identity.digest(binding), "nonce": nonce, "verifier": verifier, "next": safe_next(next_path)},
+        expires_at=now + OIDC_FLOW,
+    )
+    return oidc.authorization_url(
+        provider,
+        client_id=settings.oidc_client_id,
+        redirect_uri=redirect_uri(),
+        state=state,
+        nonce=nonce,
+        challenge=challenge,
+    )
+
+
+def finish_sso(*, state: str, code: str, binding: str, client: str, now: datetime) -> tuple[str, str, str]:
+    """(address, name, where to go next) once the provider's answer checks out."""
+    _check_failures(client, now)
+    settings = get_settings()
+    flow = identity.take_flow(state, now=now) if state and len(state) <= 64 else None
+    if flow is None or not binding or not hmac.compare_digest(str(flow["binding"]), identity.digest(binding)):
+        raise _fail(client, now, SignInRefused("this sign-in was not started in this browser, or took too long"))
+    provider = oidc.discover(settings.oidc_issuer)
+    try:
+        id_token = oidc.exchange(
+            provider,
+            client_id=settings.oidc_client_id,
+            client_secret=credentials.token("oidc_client_secret"),
+            code=code[:2048],
+            redirect_uri=redirect_uri(),
+            verifier=str(flow["verifier"]),
+        )
+        claims = oidc.verify_id_token(provider, id_token, client_id=settings.oidc_client_id, nonce=str(flow["nonce"]))
+    except Unauthorized as exc:
+        raise _fail(client, now, SignInRefused(exc.detail)) from None
+    email = normalise_address(str(claims.get("email", "")))
+    if claims.get("email_verified") is False or not is_company_address(email):
+        raise _fail(client, now, SignInRefused("the provider did not vouch for a company address"))
+    return email, str(claims.get("name", ""))[:120], str(flow["next"])
+
+
+# Sessions -------------------------------------------------------------------------------------
+
+
+def start_session(*, email: str, name: str, via: str, now: datetime) -> str:
+    settings = get_settings()
+    session_id = secrets.token_urlsafe(32)
+    identity.create_session(
+        session_id=session_id,
+        doc={"email": email, "name": name, "via": via, "created_at": isoformat(now), "seen_at": isoformat(now)},
+        expires_at=now + timedelta(hours=settings.session_hours),
+    )
+    logger.info("signed in", extra={"via": via})
+    return session_id
+
+
+def person(email: str, *, name: str = "") -> dict[str, Any]:
+    """Who an address is: their record, or an employee with the everyone role."""
+    found = identity.get_person(email)
+    return found or {"email": email, "name": name, "role": "everyone", "department": ""}
+
+
+def session_principal(session_id: str, *, now: datetime) -> Principal | None:
+    """The person a session cookie belongs to, while it is within both lifetimes; their role is
+    read now, so a role taken away stops working at once."""
+    if not 20 <= len(session_id) <= 64:
+        return None
+    doc = identity.load_session(session_id)
+    if doc is None:
+        return None
+    settings = get_settings()
+    created, seen = parse_timestamp(doc["created_at"]), parse_timestamp(doc["seen_at"])
+    if now - created >= timedelta(hours=settings.session_hours) or now - seen >= timedelta(
+        minutes=settings.session_idle_minutes
+    ):
+        identity.end_session(session_id)
+        return None
+    if now - seen >= TOUCH_EVERY:
+        identity.touch_session(session_id, at=now)
+    who = person(doc["email"], name=doc.get("name", ""))
+    if who.get("disabled"):
+        return None
+    return Principal(
+        id=doc["email"],
+        name=str(who.get("name") or doc.get("name") or ""),
+        role=parse_role(who.get("role")) or "everyone",
+        via="session",
+        department=str(who.get("department", "")),
+        session_id=session_id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Cookie:
+    name: str
+    value: str
+    max_age: int
+
+    def header(self) -> str:
+        secure = "; Secure" if get_settings().secure_cookies else ""
+        return f"{self.name}={self.value}; Path=/; Max-Age={self.max_age}; HttpOnly; SameSite=Lax{secure}"

@@ -1,0 +1,188 @@
+"""People, sessions, sign-in links, sign-ins in flight, personal API tokens and attempt counters,
+in the identity table. Every secret is stored as its SHA-256: a copy of the table signs no one in."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from chalicelib.clock import isoformat
+from chalicelib.store.models import IdentityModel
+
+PEOPLE = "people"
+TOKENS = "tokens"
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _conditional_failed(exc: PutError | UpdateError) -> bool:
+    return exc.cause_response_code == "ConditionalCheckFailedException"
+
+
+# People ---------------------------------------------------------------------------------------
+
+
+def get_person(email: str) -> dict[str, Any] | None:
+    try:
+        return dict(IdentityModel.get(PEOPLE, email).doc)
+    except IdentityModel.DoesNotExist:
+        return None
+
+
+def list_people() -> list[dict[str, Any]]:
+    return [dict(row.doc) for row in IdentityModel.query(PEOPLE)]
+
+
+def put_person(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """Save a person; the previous record (for the audit trail), or None when new."""
+    before = get_person(doc["email"])
+    IdentityModel(PEOPLE, doc["email"], doc=doc).save()
+    return before
+
+
+def delete_person(email: str) -> dict[str, Any] | None:
+    before = get_person(email)
+    if before is not None:
+        IdentityModel(PEOPLE, email).delete()
+    return before
+
+
+# Sessions -------------------------------------------------------------------------------------
+
+
+def create_session(*, session_id: str, doc: dict[str, Any], expires_at: datetime) -> None:
+    IdentityModel(f"session|{digest(session_id)}", doc=doc, expires_at=expires_at).save(
+        condition=IdentityModel.pk.does_not_exist()
+    )
+
+
+def load_session(session_id: str) -> dict[str, Any] | None:
+    try:
+        return dict(IdentityModel.get(f"session|{digest(session_id)}", "-").doc)
+    except IdentityModel.DoesNotExist:
+        return None
+
+
+def touch_session(session_id: str, *, at: datetime) -> None:
+    _amend(f"session|{digest(session_id)}", "-", seen_at=isoformat(at))
+
+
+def end_session(session_id: str) -> None:
+    IdentityModel(f"session|{digest(session_id)}", "-").delete()
+
+
+# Sign-in links and sign-ins in flight ---------------------------------------------------------
+
+
+def save_link(*, token: str, doc: dict[str, Any], expires_at: datetime) -> None:
+    IdentityModel(f"link|{digest(token)}", doc=doc, expires_at=expires_at).save()
+
+
+def peek_link(token: str, *, now: datetime) -> dict[str, Any] | None:
+    try:
+        row = IdentityModel.get(f"link|{digest(token)}", "-", consistent_read=True)
+    except IdentityModel.DoesNotExist:
+        return None
+    if row.uses or (row.expires_at is not None and row.expires_at <= now):
+        return None
+    return dict(row.doc)
+
+
+def take_link(token: str, *, now: datetime) -> dict[str, Any] | None:
+    return _take_once(f"link|{digest(token)}", now=now)
+
+
+def save_flow(*, state: str, doc: dict[str, Any], expires_at: datetime) -> None:
+    IdentityModel(f"oidc|{digest(state)}", doc=doc, expires_at=expires_at).save()
+
+
+def take_flow(state: str, *, now: datetime) -> dict[str, Any] | None:
+    return _take_once(f"oidc|{digest(state)}", now=now)
+
+
+def _take_once(pk: str, *, now: datetime) -> dict[str, Any] | None:
+    """The record, once: a conditional mark makes a second use (or a race) find nothing."""
+    row = IdentityModel(pk, "-")
+    try:
+        row.update(
+            actions=[IdentityModel.uses.add(1)],
+            condition=IdentityModel.pk.exists() & IdentityModel.uses.does_not_exist(),
+        )
+    except UpdateError as exc:
+        if _conditional_failed(exc):
+            return None
+        raise
+    if row.expires_at is not None and row.expires_at <= now:
+        return None
+    return dict(row.doc)
+
+
+# Personal API tokens --------------------------------------------------------------------------
+
+
+def save_token(doc: dict[str, Any], *, expires_at: datetime) -> None:
+    # Kept a day past expiry so a listing can still say "expired" before TTL removes it.
+    IdentityModel(TOKENS, doc["id"], doc=doc, expires_at=expires_at + timedelta(days=1)).save(
+        condition=IdentityModel.sk.does_not_exist()
+    )
+
+
+def get_token(token_id: str) -> dict[str, Any] | None:
+    try:
+        return dict(IdentityModel.get(TOKENS, token_id).doc)
+    except IdentityModel.DoesNotExist:
+        return None
+
+
+def list_tokens() -> list[dict[str, Any]]:
+    return [dict(row.doc) for row in IdentityModel.query(TOKENS)]
+
+
+def update_token(token_id: str, **fields: Any) -> None:
+    _amend(TOKENS, token_id, **fields)
+
+
+def _amend(pk: str, sk: str, **fields: Any) -> None:
+    """Set fields of a record's document, only while it exists (a session signed out, a token
+    removed, stays gone)."""
+    try:
+        row = IdentityModel.get(pk, sk)
+    except IdentityModel.DoesNotExist:
+        return
+    row.doc = {**row.doc, **fields}
+    try:
+        row.save(condition=IdentityModel.pk.exists())
+    except PutError as exc:
+        if not _conditional_failed(exc):
+            raise
+
+
+# Attempt counters -----------------------------------------------------------------------------
+
+
+def count_attempt(*, scope: str, key: str, window: timedelta, now: datetime) -> int:
+    """Add one to this window's counter for (scope, key) and return the new count."""
+    seconds = int(window.total_seconds())
+    start = int(now.timestamp()) // seconds * seconds
+    row = IdentityModel(f"rate|{scope}|{digest(key)[:32]}", str(start))
+    row.update(
+        actions=[
+            IdentityModel.uses.add(1),
+            IdentityModel.expires_at.set(datetime.fromtimestamp(start + 2 * seconds, tz=now.tzinfo)),
+        ]
+    )
+    return int(row.uses or 0)
+
+
+def attempts(*, scope: str, key: str, window: timedelta, now: datetime) -> int:
+    seconds = int(window.total_seconds())
+    start = int(now.timestamp()) // seconds * seconds
+    try:
+        return int(IdentityModel.get(f"rate|{scope}|{digest(key)[:32]}", str(start)).uses or 0)
+    except IdentityModel.DoesNotExist:
+        return 0
