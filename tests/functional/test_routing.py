@@ -18,7 +18,7 @@ from chalicelib.store import config
 from chalicelib.store.models import DeliveryModel, IncidentModel, ReportModel
 from infra.local.handlers import resolve
 from tests.functional.conftest import Harness
-from tests.support import Browser, CRISIS, MENTION, Fault, aws_error, batch_envelope, envelope, signed_headers
+from tests.support import CRISIS, MENTION, Browser, Fault, aws_error, batch_envelope, envelope, signed_headers
 
 ADMIN = {"authorization": "Bearer admin-test-token", "content-type": "application/json"}
 
@@ -131,7 +131,7 @@ def test_an_incident_is_acknowledged_from_its_link_and_the_reporter_hears_the_ou
     assert acked.status_code == 200 and "Acknowledged" in acked.body.decode()
     row = IncidentModel.get(incident.incident_id)
     assert (row.status, row.acknowledged_by) == ("acknowledged", "Crisis team")
-    entry = [json.loads(e) for e in row.timeline if json.loads(e)["event"] == "acknowledged"][0]
+    entry = next(json.loads(e) for e in row.timeline if json.loads(e)["event"] == "acknowledged")
     assert (entry["group"], entry["via"]) == ("crisis-team", "email link")
     # Acknowledged: the next thing due is a reminder, not an escalation.
     assert row.next_action_at is not None and row.next_action_at - row.acknowledged_at >= timedelta(hours=1)
