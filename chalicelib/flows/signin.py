@@ -13,7 +13,7 @@ from typing import Any
 
 from chalicelib import credentials, oidc
 from chalicelib.clock import isoformat, parse_timestamp
-from chalicelib.errors import SharedwatchError, TooManyRequests, Unauthorized
+from chalicelib.errors import NotFound, SharedwatchError, TooManyRequests, Unauthorized
 from chalicelib.notify.mail import send_mail
 from chalicelib.observability import logger
 from chalicelib.policy.access import Principal, parse_role
@@ -137,7 +137,7 @@ def begin_sso(*, binding: str, next_path: str, now: datetime) -> str:
     PKCE challenge; what the callback needs is kept under the state, bound to this browser."""
     settings = get_settings()
     if not settings.oidc_issuer or not settings.oidc_client_id:
-        raise SignInRefused("single sign-on is not set up here: ask for a link by email")
+        raise NotFound("single sign-on is not set up here: ask for a link by email")
     provider = oidc.discover(settings.oidc_issuer)
     state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     verifier, challenge = oidc.pkce_pair()
