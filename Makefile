@@ -17,8 +17,10 @@ $(LOCAL_STAMP): requirements.txt requirements-local.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-local.txt
 	touch $@
 
-$(DEV_STAMP): requirements-dev.txt $(LOCAL_STAMP)
+$(DEV_STAMP): requirements-dev.txt tests/oidc/package-lock.json $(LOCAL_STAMP)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	# The sign-in tests' OpenID Provider (panva/oidc-provider), from npm with its lockfile.
+	npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
 	touch $@
 
 run: $(LOCAL_STAMP)

@@ -20,6 +20,7 @@ from chalicelib.errors import ConfigurationMissing, Unauthorized
 TIMEOUT_SECONDS = 5.0
 DISCOVERY_SECONDS = 3600.0
 _discovered: dict[str, tuple[float, Provider]] = {}
+_key_sets: dict[str, Any] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,7 @@ class Provider:
     authorization_endpoint: str
     token_endpoint: str
     jwks_uri: str
+    userinfo_endpoint: str = ""
 
 
 def _allowed_url(url: str) -> bool:
@@ -63,6 +65,7 @@ def discover(issuer: str) -> Provider:
             authorization_endpoint=str(doc["authorization_endpoint"]),
             token_endpoint=str(doc["token_endpoint"]),
             jwks_uri=str(doc["jwks_uri"]),
+            userinfo_endpoint=str(doc.get("userinfo_endpoint") or ""),
         )
     except KeyError as exc:
         raise ConfigurationMissing(f"the discovery document has no {exc.args[0]}") from None
@@ -97,8 +100,8 @@ def authorization_url(
 
 def exchange(
     provider: Provider, *, client_id: str, client_secret: str, code: str, redirect_uri: str, verifier: str
-) -> str:
-    """The ID token for an authorization code (client_secret_basic)."""
+) -> tuple[str, str]:
+    """(ID token, access token) for an authorization code (client_secret_basic)."""
     if not _allowed_url(provider.token_endpoint):
         raise ConfigurationMissing("the token endpoint must be https")
     body = urllib.parse.urlencode(
@@ -122,7 +125,25 @@ def exchange(
     token = doc.get("id_token") if isinstance(doc, dict) else None
     if not isinstance(token, str):
         raise Unauthorized("the identity provider sent no ID token")
-    return token
+    return token, str(doc.get("access_token") or "")
+
+
+def userinfo(provider: Provider, *, access_token: str, subject: str) -> dict[str, Any]:
+    """The UserInfo claims, for providers that keep the address out of the ID token; they must
+    be about the ID token's subject (OIDC Core 5.3.2)."""
+    if not provider.userinfo_endpoint or not access_token or not _allowed_url(provider.userinfo_endpoint):
+        return {}
+    request = urllib.request.Request(  # noqa: S310 (scheme checked)
+        provider.userinfo_endpoint, headers={"Authorization": f"Bearer {access_token}"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+            doc = json.loads(response.read(1024 * 1024))
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError):
+        return {}
+    if not isinstance(doc, dict) or doc.get("sub") != subject:
+        return {}
+    return doc
 
 
 def verify_id_token(provider: Provider, token: str, *, client_id: str, nonce: str) -> dict[str, Any]:

@@ -165,7 +165,7 @@ def finish_sso(*, state: str, code: str, binding: str, client: str, now: datetim
         raise _fail(client, now, SignInRefused("this sign-in was not started in this browser, or took too long"))
     provider = oidc.discover(settings.oidc_issuer)
     try:
-        id_token = oidc.exchange(
+        id_token, access_token = oidc.exchange(
             provider,
             client_id=settings.oidc_client_id,
             client_secret=credentials.token("oidc_client_secret"),
@@ -174,6 +174,8 @@ def finish_sso(*, state: str, code: str, binding: str, client: str, now: datetim
             verifier=str(flow["verifier"]),
         )
         claims = oidc.verify_id_token(provider, id_token, client_id=settings.oidc_client_id, nonce=str(flow["nonce"]))
+        if "email" not in claims:
+            claims = {**oidc.userinfo(provider, access_token=access_token, subject=str(claims["sub"])), **claims}
     except Unauthorized as exc:
         raise _fail(client, now, SignInRefused(exc.detail)) from None
     email = normalise_address(str(claims.get("email", "")))
