@@ -26,12 +26,22 @@ def _environment() -> Any:
     # Jinja2 is imported on first render: most invocations (webhooks, streams) never render.
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(str(_HERE / "templates")),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["when"] = when
+    return environment
+
+
+def when(value: object) -> str:
+    """An ISO time as people read it: "2026-11-30 10:34 UTC" (anything else as it is)."""
+    text = str(value or "")
+    if len(text) >= 16 and text[10] == "T":
+        return f"{text[:10]} {text[11:16]} UTC"
+    return text
 
 
 def page(template: str, *, status: int = 200, form_origins: tuple[str, ...] = (), **context: Any) -> Response:

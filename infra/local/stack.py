@@ -112,6 +112,26 @@ def load_or_create_secrets(path: Path) -> dict[str, Any]:
     }
 
 
+def first_admin(email: str) -> None:
+    """The local stack's first admin, so a new user can sign in and act at once (on AWS the
+    break-glass token makes the first admin: see the README)."""
+    from chalicelib.clock import isoformat, utcnow
+    from chalicelib.store import identity
+
+    if identity.get_person(email) is None:
+        identity.put_person(
+            {
+                "email": email,
+                "role": "admin",
+                "name": "Local admin",
+                "department": "",
+                "disabled": False,
+                "updated_at": isoformat(utcnow()),
+                "updated_by": "the local stack",
+            }
+        )
+
+
 def app_environment(*, port: int, moto_port: int, state: Path, config_cache_seconds: float = 30) -> dict[str, str]:
     return {
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
@@ -145,12 +165,14 @@ class Stack:
         quiet: bool,
         schedule_every: float | None = None,
         config_cache_seconds: float = 30,
+        oidc: tuple[str, str, str] | None = None,
     ) -> None:
         self.port, self.smtp_port, self.moto_port = port, smtp_port, moto_port
         self.state = state
         self.quiet = quiet
         self.schedule_every = schedule_every
         self.config_cache_seconds = config_cache_seconds
+        self.oidc = oidc  # (issuer, client id, client secret) of a company provider, if any
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.services: list[Any] = []
 
@@ -176,6 +198,8 @@ class Stack:
         app_env = app_environment(
             port=self.port, moto_port=self.moto_port, state=self.state, config_cache_seconds=self.config_cache_seconds
         )
+        if self.oidc:
+            app_env |= {"SHAREDWATCH_OIDC_ISSUER": self.oidc[0], "SHAREDWATCH_OIDC_CLIENT_ID": self.oidc[1]}
         env = {**os.environ, **app_env}
         env.pop("AWS_PROFILE", None)
         moto = self._spawn(
@@ -207,8 +231,10 @@ class Stack:
                 "admin_token": kept["admin_token"],
                 "display_token": kept["display_token"],
                 **{f"sources/{slug}": parameter_value(value) for slug, value in kept["sources"].items()},
+                **({"oidc_client_secret": self.oidc[2]} if self.oidc else {}),
             },
         )
+        first_admin(f"admin@{COMPANY_DOMAIN}")
         # The data lives in moto's memory and starts empty: what a previous run set aside
         # referred to data that is gone, so it goes too (the outbox is emptied above).
         (self.state / "dead-letters.jsonl").unlink(missing_ok=True)
@@ -318,6 +344,9 @@ def main(argv: list[str] | None = None) -> int:
         default=30,
         help="how long each process keeps the rules and groups it read (0: read them every time)",
     )
+    parser.add_argument("--oidc-issuer", default=os.environ.get("OIDC_ISSUER", ""), help="a company OIDC provider")
+    parser.add_argument("--oidc-client-id", default=os.environ.get("OIDC_CLIENT_ID", ""))
+    parser.add_argument("--oidc-client-secret", default=os.environ.get("OIDC_CLIENT_SECRET", ""))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     for noisy in ("botocore", "mail.log", "pynamodb"):
@@ -330,6 +359,7 @@ def main(argv: list[str] | None = None) -> int:
         quiet=args.quiet,
         schedule_every=args.schedule_every,
         config_cache_seconds=args.config_cache_seconds,
+        oidc=(args.oidc_issuer, args.oidc_client_id, args.oidc_client_secret) if args.oidc_issuer else None,
     )
     stopping = False
 
@@ -345,6 +375,7 @@ def main(argv: list[str] | None = None) -> int:
             "\nsharedwatch is running (Ctrl-C stops it)\n"
             f"  app          {creds['base_url']}  (report form: {creds['base_url']}/report)\n"
             f"  wall         {creds['base_url']}/wall#token={creds['display_token']}\n"
+            f"  sign in      {creds['base_url']}/signin  (as admin@{COMPANY_DOMAIN}: the link arrives in the outbox)\n"
             f"  outbox       {creds['base_url']}/local/outbox\n"
             f"  health       {creds['base_url']}/health\n"
             f"  SMTP inbox   {creds['smtp']['host']}:{creds['smtp']['port']}  (mail {creds['reports_address']})\n"

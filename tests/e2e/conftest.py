@@ -12,16 +12,26 @@ from typing import Any
 import pytest
 
 from infra.local.launcher import RunningStack, launch
+from infra.local.stack import free_port
+from tests.oidc import provider
 
 
 def running_stack(state: Path) -> Iterator[RunningStack]:
     """The stack as `make run` has it, except: schedules every 3 s and configuration read fresh,
-    so an escalation or a rule changed through the API shows within a test's patience. Stops
-    with Ctrl-C, as a person would, and must exit cleanly."""
-    running = launch(state, extra_args=("--schedule-every", "3", "--config-cache-seconds", "0"))
-    yield running
-    code, rest = running.stop()
-    assert code == 0, rest
+    so an escalation or a rule changed through the API shows within a test's patience; and the
+    company's identity provider is a real OpenID Provider on loopback. Stops with Ctrl-C, as a
+    person would, and must exit cleanly."""
+    port = free_port()
+    idp = provider.start(port=free_port(), redirect_uri=f"http://127.0.0.1:{port}/signin/oidc/callback")
+    oidc = ("--oidc-issuer", idp.issuer, "--oidc-client-id", idp.client_id, "--oidc-client-secret", idp.client_secret)
+    try:
+        running = launch(state, port=port, extra_args=("--schedule-every", "3", "--config-cache-seconds", "0", *oidc))
+        running.idp = idp  # type: ignore[attr-defined]
+        yield running
+        code, rest = running.stop()
+        assert code == 0, rest
+    finally:
+        idp.stop()
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from infra.local.launcher import RunningStack
+from tests.e2e.people import HttpBrowser, make_person, sign_in
 from tests.e2e.test_local_stack import _outbox, _post_mention, _request
 from tests.support import MENTION
 
@@ -73,7 +74,8 @@ def test_an_incident_from_first_notice_to_resolution(stack: RunningStack) -> Non
     assert _post_mention(stack, mention)[0] == 202
     [notice] = _wait(stack, lambda e: e.get("item_kind") == "incident" and e["group"] == "customer-care", 10)
     assert "lawsuit" in notice["email"] and len(notice["sms"]) <= 160
-    ack_url = re.search(r"(http://\S+/ack/\S+)", notice["email"]).group(1)  # type: ignore[union-attr]
+    # The SMS's link (each channel has its own, so the timeline says which one was used).
+    ack_url = re.search(r"(http://\S+/ack/\S+)", notice["sms"]).group(1)  # type: ignore[union-attr]
     incident_id = notice["item_id"]
 
     # Nobody acknowledges: a minute later the schedule runner escalates to the executives.
@@ -88,30 +90,43 @@ def test_an_incident_from_first_notice_to_resolution(stack: RunningStack) -> Non
     _, doc = _admin(stack, "GET", f"/api/incidents/{incident_id}", None)
     assert doc["status"] == "open"
 
-    status, _, page = _request(
-        ack_url, data=b"name=Noor", headers={"content-type": "application/x-www-form-urlencoded"}, method="POST"
-    )
-    assert status == 200 and "Acknowledged" in page.decode()
+    # A person's phone opens it and presses the button: no sign-in, no typed name; the group
+    # and the channel are what is recorded.
+    phone = HttpBrowser(base)
+    phone.open(ack_url)
+    status, _, body = phone.open(ack_url, {})
+    assert status == 200 and "Acknowledged" in body
     told = _wait(stack, lambda e: e.get("channel") == "email" and e.get("to") == "lena@example.com", 10)
     assert told and "acknowledged" in told[0]["subject"] and "Customer care acknowledged it" in told[0]["email"]
     _, _, status_page = _request(f"{base}/report/{tracking}", headers={"accept": "text/html"})
     assert "Customer care acknowledged it" in status_page.decode()
+    # Everyone who was told hears it is in hand: the owner and the executives it escalated to.
+    in_hand = _wait(stack, lambda e: e.get("item_id") == incident_id and "in hand" in e.get("subject", "").lower(), 10)
+    assert {e["group"] for e in in_hand} >= {"customer-care", "executives"}
 
-    resolve = re.search(r'<form method="post" action="([^"]+)"', page.decode()).group(1)  # type: ignore[union-attr]
-    status, _, page = _request(
-        ack_url.rsplit("/", 1)[0] + "/" + resolve,
-        data=urlencode({"note": "We replaced the wheelchair and apologised.", "name": "Noor"}).encode(),
-        headers={"content-type": "application/x-www-form-urlencoded"},
-        method="POST",
+    # Resolving takes a signed-in responder, who signs in by the link the outbox receives.
+    make_person(stack, "noor@example.com", "responder", name="Noor")
+    noor = sign_in(stack, "noor@example.com")
+    status, _, body = noor.open(
+        f"/incidents/{incident_id}/resolve", {"note": "We replaced the wheelchair and apologised."}
     )
-    assert status == 200 and "Resolved" in page.decode()
+    assert status == 200 and "Resolved" in body
     resolved = _wait(stack, lambda e: e.get("to") == "lena@example.com" and "resolved" in e.get("subject", ""), 10)
     assert resolved and "replaced the wheelchair" in resolved[0]["email"]
 
     _, doc = _admin(stack, "GET", f"/api/incidents/{incident_id}", None)
     events = [e["event"] for e in doc["timeline"]]
-    assert doc["status"] == "resolved" and doc["acknowledged_by"] == "Noor"
-    for expected in ("opened", "notified", "escalated", "acknowledged", "reporters told", "resolved"):
+    assert doc["status"] == "resolved" and doc["acknowledged_by"] == "Customer care"
+    acked = next(e for e in doc["timeline"] if e["event"] == "acknowledged")
+    assert (acked["group"], acked["via"]) == ("customer-care", "sms link")
+    assert next(e for e in doc["timeline"] if e["event"] == "resolved")["by"] == "Noor <noor@example.com>"
+    # The audit trail has both, as they happened: the link's group and channel, then Noor.
+    _, audit = _admin(stack, "GET", f"/api/audit?target={incident_id}", None)
+    assert [(e["action"], e["actor"], e["via"]) for e in reversed(audit["entries"])] == [
+        ("incident.acknowledge", "group:customer-care", "sms link"),
+        ("incident.resolve", "noor@example.com", "session"),
+    ]
+    for expected in ("opened", "notified", "escalated", "acknowledged", "groups told", "reporters told", "resolved"):
         assert expected in events, (expected, events)
     # Resolved: nothing more escalates, and the notice to each group went out once.
     time.sleep(4)
