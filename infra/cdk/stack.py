@@ -16,6 +16,9 @@ from aws_cdk import (
     aws_cloudwatch_actions as cw_actions,
 )
 from aws_cdk import (
+    aws_cognito as cognito,
+)
+from aws_cdk import (
     aws_dynamodb as dynamodb,
 )
 from aws_cdk import (
@@ -141,6 +144,7 @@ class SharedwatchStack(cdk.Stack):
             enforce_ssl=True,
         )
         self.role = self._role(key)
+        self._people()
         self.app = CompiledChalice(self, "App", source_dir=str(ROOT), stage_config=self._stage_config())
         self._wire_events()
         self._alarms()
@@ -190,6 +194,42 @@ class SharedwatchStack(cdk.Stack):
             ],
         )
 
+    # -- people -------------------------------------------------------------------------------
+
+    def _people(self) -> None:
+        """The Cognito user pool employees sign in through: the company federates its own
+        provider into it (OIDC or SAML, README), and the app is its OpenID Connect client
+        (authorization code with PKCE; the client secret goes in the oidc_client_secret parameter)."""
+        c = self.config
+        removal = cdk.RemovalPolicy.RETAIN if c.production else cdk.RemovalPolicy.DESTROY
+        self.user_pool = cognito.UserPool(
+            self,
+            "People",
+            user_pool_name=f"{c.prefix}people",
+            self_sign_up_enabled=False,  # people come from the company's provider, or an admin
+            sign_in_aliases=cognito.SignInAliases(email=True),
+            standard_attributes=cognito.StandardAttributes(email=cognito.StandardAttribute(required=True)),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            removal_policy=removal,
+        )
+        self.user_pool.add_domain(
+            "SignInDomain",
+            cognito_domain=cognito.CognitoDomainOptions(domain_prefix=f"sharedwatch-{c.stage}-{self.account}"),
+        )
+        self.user_pool_client = self.user_pool.add_client(
+            "App",
+            user_pool_client_name="sharedwatch",
+            generate_secret=True,
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+                callback_urls=[f"{c.public_base_url}/signin/oidc/callback"],
+            ),
+            prevent_user_existence_errors=True,
+        )
+        cdk.CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
+        cdk.CfnOutput(self, "UserPoolClientId", value=self.user_pool_client.user_pool_client_id)
+
     # -- the app ------------------------------------------------------------------------------
 
     def _stage_config(self) -> dict[str, Any]:
@@ -205,6 +245,8 @@ class SharedwatchStack(cdk.Stack):
             "SHAREDWATCH_UPLOADS_BUCKET": self.uploads_bucket.bucket_name,
             "SHAREDWATCH_MENTIONS_STREAM_ARN": self.tables["mentions"].table_stream_arn or "",
             "SHAREDWATCH_REPORTS_STREAM_ARN": self.tables["reports"].table_stream_arn or "",
+            "SHAREDWATCH_OIDC_ISSUER": f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool.user_pool_id}",
+            "SHAREDWATCH_OIDC_CLIENT_ID": self.user_pool_client.user_pool_client_id,
             "POWERTOOLS_SERVICE_NAME": "sharedwatch",
             "POWERTOOLS_METRICS_NAMESPACE": "sharedwatch",
             "POWERTOOLS_LOG_LEVEL": "INFO",

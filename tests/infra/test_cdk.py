@@ -199,6 +199,31 @@ def test_the_api_is_throttled(template: Template) -> None:
     )
 
 
+def test_people_sign_in_through_a_cognito_pool_the_company_federates_into(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::Cognito::UserPool", {"AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True}}
+    )
+    template.has_resource_properties(
+        "AWS::Cognito::UserPoolClient",
+        {
+            "GenerateSecret": True,
+            "AllowedOAuthFlows": ["code"],
+            "AllowedOAuthScopes": Match.array_with(["openid", "email"]),
+            "CallbackURLs": ["https://sharedwatch-dev.example.com/signin/oidc/callback"],
+        },
+    )
+    template.has_resource_properties(
+        "AWS::Serverless::Function",
+        {
+            "Environment": {
+                "Variables": Match.object_like(
+                    {"SHAREDWATCH_OIDC_ISSUER": Match.any_value(), "SHAREDWATCH_OIDC_CLIENT_ID": Match.any_value()}
+                )
+            }
+        },
+    )
+
+
 def test_the_template_is_cfn_lint_clean(synthesized: Path) -> None:
     done = subprocess.run(
         [str(Path(sys.executable).parent / "cfn-lint"), str(synthesized / "sharedwatch-dev.template.json")],
