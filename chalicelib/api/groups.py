@@ -12,7 +12,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib import aws
-from chalicelib.api.auth import require
+from chalicelib.api.auth import audit, require
 from chalicelib.api.problems import configuration_view, json_response, read_json
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.notify.topics import ensure_group_topic
@@ -110,7 +110,7 @@ def list_members(slug: str) -> Response:
 
 @bp.route("/api/groups/{slug}/members", methods=["POST"], content_types=["*/*"])
 def add_member(slug: str) -> Response:
-    require(bp.current_request, "config.write")
+    who = require(bp.current_request, "config.write")
     group = _group(slug)
     doc = read_json(bp.current_request)
     if not isinstance(doc, dict):
@@ -143,6 +143,13 @@ def add_member(slug: str) -> Response:
     arn = answer["SubscriptionArn"]
     attributes = aws.sns().get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
     state = "pending confirmation" if attributes.get("PendingConfirmation") == "true" else "confirmed"
+    audit(
+        bp.current_request,
+        who,
+        action="member.add",
+        target=f"{slug}/{arn.rsplit(':', 1)[-1]}",
+        after={"protocol": protocol, "endpoint": endpoint, "timezone": zone},
+    )
     return json_response(
         {"id": arn.rsplit(":", 1)[-1], "protocol": protocol, "endpoint": endpoint, "timezone": zone, "state": state},
         status=201,
@@ -151,12 +158,14 @@ def add_member(slug: str) -> Response:
 
 @bp.route("/api/groups/{slug}/members/{member_id}", methods=["DELETE"])
 def remove_member(slug: str, member_id: str) -> Response:
-    require(bp.current_request, "config.write")
+    who = require(bp.current_request, "config.write")
     group = _group(slug)
     arn = f"{get_settings().group_topic_arn(slug)}:{member_id}"
-    if not any(m["id"] == member_id for m in _members(slug)):
+    member = next((m for m in _members(slug) if m["id"] == member_id), None)
+    if member is None:
         raise NotFound(f"no member {member_id[:60]!r} in group {slug!r}")
     aws.sns().unsubscribe(SubscriptionArn=arn)
+    audit(bp.current_request, who, action="member.remove", target=f"{slug}/{member_id}", before=member)
     zones = tuple(sorted({m["timezone"] for m in _members(slug)}))
     save_group(replace(group, zones=zones))
     return Response(body="", status_code=204)
