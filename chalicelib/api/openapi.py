@@ -227,6 +227,25 @@ SCHEMAS: dict[str, Any] = {
         },
         "additionalProperties": False,
     },
+    "Correction": {
+        "type": "object",
+        "required": ["field", "value", "why"],
+        "properties": {
+            "field": {"enum": ["sentiment", "departments", "kudos"]},
+            "value": {},
+            "why": {"type": "string", "minLength": 1, "maxLength": 300},
+        },
+        "additionalProperties": False,
+    },
+    "CorrectionForm": {
+        "type": "object",
+        "properties": {
+            "csrf": {"type": "string"},
+            "field": {"type": "string"},
+            "value": {"type": "string"},
+            "why": {"type": "string"},
+        },
+    },
     "TokenRequest": {
         "type": "object",
         "required": ["name"],
@@ -277,6 +296,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "account_tokens": _form("TokenForm"),
     "put_person": _json("Person"),
     "create_token": _json("TokenRequest"),
+    "correct_mention": _json("Correction"),
+    "correct_from_page": _form("CorrectionForm"),
 }
 _NEEDS = re.compile(r'(?:require|signed_in)\(\s*bp\.current_request,\s*"([a-z.]+)"|_admin_json\("([a-z.]+)"\)')
 

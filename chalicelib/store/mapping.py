@@ -6,11 +6,13 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, cast
 
+from chalicelib.policy.search import inbox_keys, mention_terms
 from chalicelib.records import Author, Mention, Report, Urgency
 from chalicelib.store.models import MentionModel, ReportModel
 
 
 def mention_to_model(m: Mention) -> MentionModel:
+    inbox_hour, inbox_key, terms = _inbox(m)
     return MentionModel(
         mention_id=m.mention_id,
         identity=m.identity,
@@ -41,7 +43,16 @@ def mention_to_model(m: Mention) -> MentionModel:
         severity_reasons=list(m.severity_reasons),
         kudos=m.kudos,
         cluster_key=m.cluster_key,
+        inbox_hour=inbox_hour,
+        inbox_key=inbox_key,
+        terms=terms,
     )
+
+
+def _inbox(m: Mention) -> tuple[str, str, str]:
+    hour, key = inbox_keys(received_at=m.received_at.astimezone(UTC), item_id=m.mention_id)
+    fields = {**m.routing_fields(), "author": m.author.handle, "complaint": m.sentiment_label == "negative"}
+    return hour, key, mention_terms(fields)
 
 
 def _utc(at: datetime) -> str:
@@ -83,6 +94,7 @@ def mention_item(m: Mention) -> dict[str, Any]:
         "severity_reasons": {"L": [{"S": r} for r in m.severity_reasons]},
         "kudos": {"BOOL": m.kudos},
         "cluster_key": {"S": m.cluster_key},
+        **dict(zip(("inbox_hour", "inbox_key", "terms"), ({"S": v} for v in _inbox(m)), strict=True)),
     }
 
 

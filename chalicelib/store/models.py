@@ -16,7 +16,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.connection.base import Connection
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from chalicelib import deadline
@@ -46,6 +46,37 @@ def _within_budget(self: Connection, request: Any, **kwargs: Any) -> None:
 
 
 Connection._before_send = _within_budget  # type: ignore[method-assign]
+
+
+# What an inbox row shows, copied into the index so a page of results is one Query.
+INBOX_FIELDS = (
+    "text",
+    "source",
+    "platform",
+    "url",
+    "author_handle",
+    "author_followers",
+    "published_at",
+    "sentiment_label",
+    "departments",
+    "severity",
+    "kudos",
+    "lang",
+    "brand",
+    "terms",
+)
+
+
+class InboxIndex(GlobalSecondaryIndex["MentionModel"]):
+    """The inbox and its search: one partition per hour of arrival, newest first inside it; each
+    row carries the mention's search terms (policy/search.py), filtered on server-side."""
+
+    class Meta:
+        index_name = "inbox"
+        projection = IncludeProjection(list(INBOX_FIELDS))
+
+    inbox_hour = UnicodeAttribute(hash_key=True)  # "2026-11-30T10"
+    inbox_key = UnicodeAttribute(range_key=True)  # "<received ISO>|<mention id>"
 
 
 class MentionModel(Model):
@@ -82,6 +113,13 @@ class MentionModel(Model):
     severity_reasons = ListAttribute(of=UnicodeAttribute, default=list)
     kudos = BooleanAttribute(default=False)
     cluster_key = UnicodeAttribute(default="")
+    # The inbox (sparse: mentions stored before it existed are not in it).
+    inbox_hour = UnicodeAttribute(null=True)
+    inbox_key = UnicodeAttribute(null=True)
+    terms = UnicodeAttribute(null=True)
+    inbox = InboxIndex()
+    # People's corrections of the triage (who, when, why, the field, before and after), oldest first.
+    corrections = JSONAttribute(null=True)
 
 
 class ReportClusterIndex(GlobalSecondaryIndex["ReportModel"]):
@@ -107,6 +145,17 @@ class PendingDeliveryIndex(GlobalSecondaryIndex["DeliveryModel"]):
 
     pending = UnicodeAttribute(hash_key=True)
     pending_at = UTCDateTimeAttribute(range_key=True)
+
+
+class ItemDeliveryIndex(GlobalSecondaryIndex["DeliveryModel"]):
+    """What was sent because of one mention, report, bundle or incident, in the order it was claimed."""
+
+    class Meta:
+        index_name = "item"
+        projection = AllProjection()
+
+    item_id = UnicodeAttribute(hash_key=True)
+    claimed_at = UTCDateTimeAttribute(range_key=True)
 
 
 class ReportModel(Model):
@@ -169,6 +218,7 @@ class DeliveryModel(Model):
     pending = UnicodeAttribute(null=True)
     pending_at = UTCDateTimeAttribute(null=True)
     pending_index = PendingDeliveryIndex()
+    item_index = ItemDeliveryIndex()
     expires_at = TTLAttribute(null=True)
 
 

@@ -23,6 +23,7 @@ class Index:
     hash_key: Key
     range_key: Key | None
     projection: str
+    non_key_attributes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,7 @@ def table_definitions() -> tuple[TableDef, ...]:
                 hash_key=_key(gsi["key_schema"], "HASH", types) or hash_key,
                 range_key=_key(gsi["key_schema"], "RANGE", types),
                 projection=gsi["projection"]["ProjectionType"],
+                non_key_attributes=tuple(gsi["projection"].get("NonKeyAttributes", ())),
             )
             for gsi in schema["global_secondary_indexes"]
         )

@@ -174,7 +174,10 @@ class SharedwatchStack(cdk.Stack):
                 index_name=index.name,
                 partition_key=_attribute(index.hash_key),
                 sort_key=_attribute(index.range_key) if index.range_key else None,
-                projection_type=dynamodb.ProjectionType.ALL,
+                projection_type=dynamodb.ProjectionType.INCLUDE
+                if index.projection == "INCLUDE"
+                else dynamodb.ProjectionType.ALL,
+                non_key_attributes=list(index.non_key_attributes) or None,
             )
         return table
 

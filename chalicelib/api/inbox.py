@@ -1,0 +1,236 @@
+"""The social team's inbox: mentions newest first, filtered and searched (`GET /api/mentions`,
+the page `/inbox`), one mention with its triage and reasons, its story and what was sent
+because of it (`GET /api/mentions/{id}`, `/mentions/{id}`), and corrections of its triage."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.api.auth import actor, check_csrf, csrf_token, require, signed_in
+from chalicelib.api.problems import json_response, media_type, raw_body, read_json
+from chalicelib.clock import isoformat, utcnow
+from chalicelib.errors import InvalidPayload, MalformedBody, NotFound, SharedwatchError, UnsupportedMediaType
+from chalicelib.flows.corrections import correct
+from chalicelib.policy.access import allows
+from chalicelib.policy.search import FACETS, SENTIMENTS, SEVERITIES, parse_search
+from chalicelib.store.config import current_taxonomy
+from chalicelib.store.models import ClusterIndexModel, ClusterModel, DeliveryModel, MentionModel
+from chalicelib.store.search import search_mentions
+from chalicelib.web import page
+
+bp = Blueprint(__name__)
+
+
+def _params() -> dict[str, str]:
+    return {k: v for k, v in dict(bp.current_request.query_params or {}).items() if isinstance(v, str)}
+
+
+def _search(params: dict[str, str]) -> dict[str, Any]:
+    found = search_mentions(parse_search(params, now=utcnow()), cursor=params.get("cursor", "")[:600])
+    return {
+        "mentions": found.items,
+        "cursor": found.cursor or None,
+        "complete": found.complete,
+        "requests": found.requests,
+        "scanned": found.scanned,
+    }
+
+
+@bp.route("/api/mentions", methods=["GET"])
+def list_mentions() -> Response:
+    """Newest first. `q` (words), `since`/`until`, `source`, `platform`, `sentiment`, `complaint`,
+    `department`, `severity`, `kind`, `language`, `brand`, `kudos`, `limit`, `cursor`."""
+    require(bp.current_request, "incidents.read")
+    return json_response(_search(_params()))
+
+
+def _deliveries(*item_ids: str) -> list[dict[str, Any]]:
+    out = []
+    for item_id in item_ids:
+        if item_id:
+            for row in DeliveryModel.item_index.query(item_id, limit=50):
+                out.append(
+                    {
+                        "group": row.group,
+                        "subject": row.subject,
+                        "status": row.status,
+                        "claimed_at": isoformat(row.claimed_at),
+                        "reasons": [str(r) for r in row.reasons or []],
+                        "kind": row.item_kind,
+                    }
+                )
+    return sorted(out, key=lambda d: d["claimed_at"])
+
+
+def mention_document(mention_id: str) -> dict[str, Any]:
+    try:
+        row = MentionModel.get(mention_id[:64], consistent_read=True)
+    except MentionModel.DoesNotExist:
+        raise NotFound(f"no mention {mention_id[:40]!r}") from None
+    story: dict[str, Any] | None = None
+    try:
+        cluster_id = ClusterIndexModel.get(f"member:{row.mention_id}").cluster_id
+        cluster = ClusterModel.get(cluster_id)
+        story = {
+            "id": cluster.cluster_id,
+            "title": cluster.title,
+            "copies": int(cluster.size),
+            "reach": int(cluster.reach),
+            "negative": int(cluster.negative),
+            "reports": int(cluster.reports),
+            "velocity_10min": int(cluster.window_count),
+            "first_seen": isoformat(cluster.first_seen),
+            "last_seen": isoformat(cluster.last_seen),
+            "severity": cluster.severity,
+            "incident": cluster.incident_id,
+        }
+    except (ClusterIndexModel.DoesNotExist, ClusterModel.DoesNotExist):
+        pass
+    return {
+        "id": row.mention_id,
+        "text": row.text,
+        "url": row.url,
+        "source": row.source,
+        "sources": sorted(row.sources or []),
+        "platform": row.platform,
+        "author": {"handle": row.author_handle, "name": row.author_name, "followers": int(row.author_followers)},
+        "published_at": isoformat(row.published_at),
+        "received_at": isoformat(row.received_at),
+        "lang": row.lang,
+        "brand": row.brand,
+        "triage": {
+            "sentiment": row.sentiment_label or "unscored",
+            "sentiment_score": float(row.sentiment_score),
+            "departments": list(row.departments or []),
+            "risk_terms": list(row.risk_terms or []),
+            "severity": row.severity or "low",
+            "severity_reasons": list(row.severity_reasons or []),
+            "kudos": bool(row.kudos),
+        },
+        "corrections": list(row.corrections or []),
+        "story": story,
+        "sent": _deliveries(row.mention_id, (story or {}).get("incident") or ""),
+    }
+
+
+@bp.route("/api/mentions/{mention_id}", methods=["GET"])
+def get_mention(mention_id: str) -> Response:
+    require(bp.current_request, "incidents.read")
+    return json_response(mention_document(mention_id))
+
+
+def _departments() -> set[str]:
+    taxonomy, _ = current_taxonomy()
+    return set(taxonomy.names)
+
+
+@bp.route("/api/mentions/{mention_id}/corrections", methods=["POST"], content_types=["*/*"])
+def correct_mention(mention_id: str) -> Response:
+    """{"field": "departments", "value": ["baggage"], "why": "not us: that is baggage"}:
+    sentiment, departments or kudos; groups the corrected mention now reaches are told once."""
+    who = require(bp.current_request, "incidents.act")
+    done = correct(
+        mention_id=mention_id[:64],
+        doc=read_json(bp.current_request),
+        actor=actor(bp.current_request, who),
+        departments=_departments(),
+        now=utcnow(),
+    )
+    return json_response(done, status=201)
+
+
+# Pages ------------------------------------------------------------------------------------------
+
+
+@bp.route("/inbox", methods=["GET"])
+def inbox_page() -> Response:
+    who = signed_in(bp.current_request, "incidents.read")
+    if isinstance(who, Response):
+        return who
+    params = _params()
+    filters = {k: v for k, v in params.items() if k in (*FACETS, "q", "since", "until") and v}
+    try:
+        found, problems = _search(params), []
+    except InvalidPayload as exc:
+        found, problems = {"mentions": [], "cursor": None, "complete": True}, list(exc.extra.get("errors", []))
+    older = "/inbox?" + urlencode({**filters, "cursor": found["cursor"]}) if found["cursor"] else ""
+    return page(
+        "inbox.html",
+        status=400 if problems else 200,
+        person=who.label,
+        mentions=found["mentions"],
+        filters=filters,
+        problems=problems,
+        older=older,
+        complete=found["complete"],
+        sentiments=SENTIMENTS,
+        severities=SEVERITIES,
+        departments=sorted(_departments()),
+    )
+
+
+@bp.route("/mentions/{mention_id}", methods=["GET"])
+def mention_page(mention_id: str) -> Response:
+    who = signed_in(bp.current_request, "incidents.read")
+    if isinstance(who, Response):
+        return who
+    return _mention_page(who.label, who.session_id, allows(who.role, "incidents.act"), mention_id)
+
+
+def _mention_page(person: str, session_id: str, may_act: bool, mention_id: str, **extra: Any) -> Response:
+    try:
+        doc = mention_document(mention_id)
+    except NotFound as exc:
+        return page("error.html", status=404, title=exc.title, detail=exc.detail, back="")
+    return page(
+        "mention.html",
+        status=int(extra.pop("status", 200)),
+        person=person,
+        m=doc,
+        may_act=may_act,
+        csrf=csrf_token(session_id),
+        departments=sorted(_departments()),
+        **extra,
+    )
+
+
+@bp.route("/mentions/{mention_id}/correct", methods=["POST"], content_types=["*/*"])
+def correct_from_page(mention_id: str) -> Response:
+    request = bp.current_request
+    who = signed_in(bp.current_request, "incidents.act", back=f"/mentions/{mention_id}")
+    if isinstance(who, Response):
+        return who
+    if media_type(request) != "application/x-www-form-urlencoded":
+        raise UnsupportedMediaType("post the page's form (application/x-www-form-urlencoded)")
+    try:
+        form = parse_qsl(raw_body(request).decode("utf-8", "replace"), max_num_fields=40)
+    except ValueError:
+        raise MalformedBody("the form has more fields than this page sends") from None
+    fields: dict[str, list[str]] = {}
+    for key, entry in form:
+        fields.setdefault(key, []).append(entry)
+    try:
+        check_csrf((fields.get("csrf") or [""])[0], who.session_id)
+        name = (fields.get("field") or [""])[0]
+        values = [v for v in fields.get("value", []) if v]  # the text box and the department list
+        chosen: Any = values if name == "departments" else (values[0] if values else "")
+        if name == "kudos":
+            chosen = chosen == "yes"
+        done = correct(
+            mention_id=mention_id[:64],
+            doc={"field": name, "value": chosen, "why": (fields.get("why") or [""])[0]},
+            actor=actor(request, who),
+            departments=_departments(),
+            now=utcnow(),
+        )
+    except InvalidPayload as exc:
+        return _mention_page(
+            who.label, who.session_id, True, mention_id, status=400, problems=exc.extra.get("errors") or [exc.detail]
+        )
+    except SharedwatchError as exc:
+        return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")
+    told = ", ".join(done["told"]) or "nobody new"
+    return _mention_page(who.label, who.session_id, True, mention_id, done=f"Corrected. Told because of it: {told}.")

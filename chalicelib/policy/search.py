@@ -1,0 +1,200 @@
+"""What the inbox can find, as pure functions: each stored mention carries one compact string of
+search terms (its words, and a term per facet: source, platform, sentiment, complaint,
+department, severity, kind, language, brand, kudos); a search is the set of terms every result
+must hold, and a time range. The store filters on those terms server-side inside hour
+partitions (store/search.py; docs/architecture.md says why and what it costs)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.clock import parse_timestamp
+from chalicelib.errors import InvalidPayload
+
+MAX_WORDS = 60  # distinct words kept per mention: enough for any post, bounded for any hostile one
+MAX_QUERY_WORDS = 8
+MAX_RANGE = timedelta(days=31)
+DEFAULT_RANGE = timedelta(days=7)
+_WORD = re.compile(r"[^\W_]{2,40}", re.UNICODE)
+_VALUE = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,62}$")
+STOPWORDS = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "you",
+        "your",
+        "with",
+        "this",
+        "that",
+        "are",
+        "was",
+        "were",
+        "have",
+        "has",
+        "had",
+        "not",
+        "but",
+        "our",
+        "from",
+        "they",
+        "their",
+        "them",
+        "what",
+        "when",
+        "its",
+        "it's",
+        "just",
+        "been",
+        "will",
+        "would",
+        "can",
+        "could",
+        "there",
+        "here",
+        "about",
+        "into",
+        "out",
+        "all",
+        "any",
+        "some",
+        "very",
+        "too",
+        "also",
+        "who",
+        "how",
+        "why",
+        "then",
+        "than",
+        "she",
+        "him",
+        "her",
+        "his",
+        "has",
+        "hers",
+        "ours",
+    ]
+)
+# The facets a search may name, and the mention field each reads.
+FACETS: dict[str, str] = {
+    "source": "src",
+    "platform": "plat",
+    "sentiment": "sent",
+    "complaint": "complaint",
+    "department": "dept",
+    "severity": "sev",
+    "kind": "kind",
+    "language": "lang",
+    "brand": "brand",
+    "kudos": "kudos",
+}
+SENTIMENTS = ("positive", "neutral", "negative", "unscored")
+SEVERITIES = ("low", "medium", "high", "critical")
+
+
+def words(text: str) -> list[str]:
+    """The words of a text as search sees them: NFKC, case-folded, 2-40 letters or digits."""
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(unicodedata.normalize("NFKC", text).casefold()):
+        if word not in STOPWORDS:
+            seen.setdefault(word, None)
+    return list(seen)
+
+
+def _slug(value: object) -> str:
+    return re.sub(r"[^a-z0-9_.:-]+", "-", str(value).strip().lower())[:63].strip("-")
+
+
+def inbox_keys(*, received_at: datetime, item_id: str) -> tuple[str, str]:
+    """(hour partition, sort key) of an item in the inbox index."""
+    iso = received_at.isoformat(timespec="microseconds")
+    return iso[:13], f"{iso}|{item_id}"
+
+
+def mention_terms(fields: dict[str, Any]) -> str:
+    """The search string stored with a mention: " w:refund w:lost src:x sent:negative … "
+    (spaces around every term, so `contains` matches whole terms only)."""
+    terms = [f"w:{w}" for w in words(str(fields.get("text", "")))[:MAX_WORDS]]
+    handle = _slug(fields.get("author", ""))
+    if handle:
+        terms.append(f"w:{handle}")
+    facets = {
+        "src": fields.get("source"),
+        "plat": fields.get("platform"),
+        "sent": fields.get("sentiment") or "unscored",
+        "complaint": "yes" if fields.get("complaint") else "no",
+        "sev": fields.get("severity") or "low",
+        "kind": fields.get("kind", "mention"),
+        "lang": fields.get("lang"),
+        "brand": fields.get("brand"),
+        "kudos": "yes" if fields.get("kudos") else "no",
+    }
+    terms += [f"{name}:{_slug(value)}" for name, value in facets.items() if value]
+    terms += [f"dept:{_slug(d)}" for d in fields.get("departments", ())]
+    return " " + " ".join(dict.fromkeys(terms)) + " "
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    since: datetime
+    until: datetime
+    terms: tuple[str, ...]  # every one must be present
+    limit: int = 50
+
+    def matches(self, stored_terms: str) -> bool:
+        return all(f" {t} " in stored_terms for t in self.terms)
+
+
+def _facet_problem(name: str, value: str) -> str | None:
+    if not _VALUE.match(value):
+        return f"{name}: a slug (letters, digits, dashes)"
+    if name == "sentiment" and value not in SENTIMENTS:
+        return f"sentiment: one of {', '.join(SENTIMENTS)}"
+    if name == "severity" and value not in SEVERITIES:
+        return f"severity: one of {', '.join(SEVERITIES)}"
+    if name in ("complaint", "kudos") and value not in ("yes", "no"):
+        return f"{name}: yes or no"
+    return None
+
+
+def parse_search(params: dict[str, str], *, now: datetime) -> Search:
+    """A search from query parameters: `q` (words), `since`/`until` (ISO times; default the
+    last 7 days, at most 31), each facet by name, `limit` (1-100). A 400 lists every wrong part."""
+    problems: list[str] = []
+    terms: list[str] = []
+    query_words = words(params.get("q", ""))
+    if len(query_words) > MAX_QUERY_WORDS:
+        problems.append(f"q: at most {MAX_QUERY_WORDS} words")
+    terms += [f"w:{w}" for w in query_words[:MAX_QUERY_WORDS]]
+    for name, short in FACETS.items():
+        value = params.get(name, "").strip().lower()
+        problem = _facet_problem(name, value) if value else None
+        if problem:
+            problems.append(problem)
+        elif value:
+            terms.append(f"{short}:{value}")
+    until, since = now, now - DEFAULT_RANGE
+    try:
+        if params.get("until"):
+            until = parse_timestamp(params["until"])
+        if params.get("since"):
+            since = parse_timestamp(params["since"])
+        elif params.get("until"):
+            since = until - DEFAULT_RANGE
+    except (ValueError, InvalidPayload):
+        problems.append("since/until: ISO 8601 times, e.g. 2026-11-30T09:00:00Z")
+    if since > until:
+        problems.append("since: before until")
+    elif until - since > MAX_RANGE:
+        problems.append(f"since/until: at most {MAX_RANGE.days} days apart (page with the cursor for more)")
+    limit_text = params.get("limit", "50")
+    limit = int(limit_text) if limit_text.isdigit() else 0
+    if not 1 <= limit <= 100:
+        problems.append("limit: 1 to 100")
+    if problems:
+        raise InvalidPayload("invalid search: " + "; ".join(problems), extra={"errors": problems})
+    return Search(since=since, until=min(until, now), terms=tuple(dict.fromkeys(terms)), limit=limit)

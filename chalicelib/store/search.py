@@ -1,0 +1,131 @@
+"""The inbox's reads: newest first through the `inbox` index (one partition per hour of arrival),
+the search's terms filtered server-side. A page costs one Query per hour it looks into (more
+only past 1 MB of index rows in an hour); every answer says how many requests it took."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib import aws
+from chalicelib.errors import InvalidPayload
+from chalicelib.policy.search import Search
+from chalicelib.store.models import MentionModel
+
+MAX_REQUESTS = 40  # per page: a rare term over a month stops here and hands back a cursor
+
+
+@dataclass
+class Page:
+    items: list[dict[str, Any]]
+    cursor: str  # "" when the range is exhausted
+    requests: int = 0
+    scanned: int = 0
+    complete: bool = True  # False: stopped at MAX_REQUESTS before filling the page
+    hours: list[str] = field(default_factory=list)
+
+
+def _hours(since: datetime, until: datetime) -> list[str]:
+    out, at = [], until.replace(minute=0, second=0, microsecond=0)
+    while at >= since.replace(minute=0, second=0, microsecond=0):
+        out.append(at.isoformat()[:13])
+        at -= timedelta(hours=1)
+    return out
+
+
+def encode_cursor(hour: str, key: dict[str, Any] | None) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"h": hour, "k": key}).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[str, dict[str, Any] | None]:
+    try:
+        doc = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        hour, key = doc["h"], doc["k"]
+        assert isinstance(hour, str) and len(hour) == 13 and (key is None or isinstance(key, dict))
+        if key is not None:
+            assert set(key) == {"inbox_hour", "inbox_key", "mention_id"}
+            assert all(isinstance(v, dict) and isinstance(v.get("S"), str) for v in key.values())
+    except (ValueError, KeyError, AssertionError, TypeError):
+        raise InvalidPayload("cursor: the `cursor` of a previous page, as it was given") from None
+    return hour, key
+
+
+def _row(item: dict[str, Any]) -> dict[str, Any]:
+    def text(name: str) -> str:
+        return str(item.get(name, {}).get("S", ""))
+
+    return {
+        "id": text("mention_id"),
+        "received_at": text("inbox_key").split("|", 1)[0],
+        "published_at": text("published_at"),
+        "text": text("text"),
+        "source": text("source"),
+        "platform": text("platform"),
+        "url": text("url"),
+        "author": text("author_handle"),
+        "followers": int(item.get("author_followers", {}).get("N", "0")),
+        "sentiment": text("sentiment_label") or "unscored",
+        "departments": [d.get("S", "") for d in item.get("departments", {}).get("L", [])],
+        "severity": text("severity") or "low",
+        "kudos": bool(item.get("kudos", {}).get("BOOL", False)),
+        "lang": text("lang"),
+        "brand": text("brand"),
+    }
+
+
+def search_mentions(search: Search, *, cursor: str = "") -> Page:
+    hours = _hours(search.since, search.until)
+    start_key: dict[str, Any] | None = None
+    if cursor:
+        resume, start_key = decode_cursor(cursor)
+        hours = [h for h in hours if h <= resume]
+        if not hours or hours[0] != resume:
+            start_key = None
+    names = {"#h": "inbox_hour", "#k": "inbox_key", **({"#t": "terms"} if search.terms else {})}
+    values: dict[str, Any] = {
+        ":low": {"S": search.since.isoformat(timespec="microseconds")},
+        ":high": {"S": search.until.isoformat(timespec="microseconds") + "~"},
+    }
+    conditions = []
+    for n, term in enumerate(search.terms):
+        values[f":t{n}"] = {"S": f" {term} "}
+        conditions.append(f"contains(#t, :t{n})")
+    page = Page(items=[], cursor="")
+    client = aws.dynamodb()
+    for i, hour in enumerate(hours):
+        page.hours.append(hour)
+        key = start_key if i == 0 else None
+        while True:
+            if page.requests >= MAX_REQUESTS:
+                page.cursor, page.complete = encode_cursor(hour, key), False
+                return page
+            request: dict[str, Any] = {
+                "TableName": MentionModel.Meta.table_name,
+                "IndexName": "inbox",
+                "KeyConditionExpression": "#h = :h AND #k BETWEEN :low AND :high",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": {**values, ":h": {"S": hour}},
+                "ScanIndexForward": False,
+                # Unfiltered, a page reads just the page; filtered, as much as one request may.
+                "Limit": search.limit - len(page.items) if not conditions else 1000,
+            }
+            if conditions:
+                request["FilterExpression"] = " AND ".join(conditions)
+            if key:
+                request["ExclusiveStartKey"] = key
+            answer = client.query(**request)
+            page.requests += 1
+            page.scanned += int(answer.get("ScannedCount", 0))
+            for item in answer.get("Items", []):
+                page.items.append(_row(item))
+                if len(page.items) == search.limit:
+                    last = {k: item[k] for k in ("inbox_hour", "inbox_key", "mention_id")}
+                    page.cursor = encode_cursor(hour, last)
+                    return page
+            key = answer.get("LastEvaluatedKey")
+            if not key:
+                break
+    return page
