@@ -11,6 +11,7 @@ from chalice.app import Chalice, Request, Response
 from chalicelib.api import (
     ack,
     admin,
+    departments,
     groups,
     health,
     inbox,
@@ -59,6 +60,7 @@ for blueprint in (
     incidents.bp,
     incident_pages.bp,
     inbox.bp,
+    departments.bp,
     ack.bp,
     signin.bp,
     people.bp,

@@ -16,6 +16,7 @@ from chalicelib.errors import MalformedBody, NotFound, SharedwatchError, Unsuppo
 from chalicelib.flows.incidents import acknowledge, incident_document, load, resolve
 from chalicelib.policy.access import Principal, allows
 from chalicelib.store.config import load_routing
+from chalicelib.store.models import IncidentModel
 from chalicelib.web import page
 
 bp = Blueprint(__name__)
@@ -39,6 +40,19 @@ def _render(who: Principal, incident_id: str, *, at: str = "", done: str = "", s
         done=done,
         timeline=doc["timeline"][-20:],
     )
+
+
+@bp.route("/incidents", methods=["GET"])
+def incidents_page() -> Response:
+    """Open first, then acknowledged, then resolved; newest first within each."""
+    who = signed_in(bp.current_request, "incidents.read")
+    if isinstance(who, Response):
+        return who
+    order = {"open": 0, "acknowledged": 1, "resolved": 2}
+    rows = sorted(IncidentModel.scan(), key=lambda r: (order.get(r.status, 3), -r.opened_at.timestamp()))[:200]
+    config = load_routing()
+    incidents = [{**incident_document(r), "owner_name": config.group_name(r.owner) if r.owner else ""} for r in rows]
+    return page("incidents.html", person=who.label, incidents=incidents)
 
 
 @bp.route("/incidents/{incident_id}", methods=["GET"])

@@ -237,6 +237,7 @@ SCHEMAS: dict[str, Any] = {
         },
         "additionalProperties": False,
     },
+    "FollowForm": {"type": "object", "properties": {"csrf": {"type": "string"}, "stop": {"type": "string"}}},
     "CorrectionForm": {
         "type": "object",
         "properties": {
@@ -298,6 +299,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "create_token": _json("TokenRequest"),
     "correct_mention": _json("Correction"),
     "correct_from_page": _form("CorrectionForm"),
+    "follow": _form("FollowForm"),
 }
 _NEEDS = re.compile(r'(?:require|signed_in)\(\s*bp\.current_request,\s*"([a-z.]+)"|_admin_json\("([a-z.]+)"\)')
 

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from chalicelib.notify.delivery import deliver
 from chalicelib.policy.config import Department
 from chalicelib.policy.messages import ascii_subject
+from chalicelib.policy.noise import ALL, follower_audience
 from chalicelib.records import Notification
 from chalicelib.settings import get_settings
 from chalicelib.store import wall
@@ -113,7 +114,47 @@ def render_digest(
         lines.append("Spotted first by your people:")
         lines += [f"  - {s['minutes']} min before the listening tools: {s['text']}" for s in spotted[:5]]
         lines.append("")
+    base = get_settings().public_base_url
+    lines.append(f"Your department's page, with the whole week: {base}/departments/{department.slug}")
     return subject, "\n".join(lines).rstrip()
+
+
+def department_week(department: Department, *, now: datetime) -> dict[str, Any]:
+    """A department's page: the last seven days against the seven before (what the weekly
+    digest says), each day's counts for the trend, the best praise and worst complaints with
+    their links, the kudos, the incidents it owned and how they ended, who spotted things first."""
+    end = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    days = [end - timedelta(days=d) for d in range(7, 0, -1)]
+    before = [end - timedelta(days=d) for d in range(14, 7, -1)]
+    docs = wall.read_days([*days, *before])
+    this = [docs.get(wall.day_key(d), {}) for d in days]
+    earlier = [docs.get(wall.day_key(d), {}) for d in before]
+    totals = _totals(this, department.slug)
+    mine = [doc.get("departments", {}).get(department.slug, {}) for doc in this]
+    owned = {i["id"]: i for doc in this for i in doc.get("incidents", []) if i.get("owner_slug") == department.group}
+    return {
+        "department": {"slug": department.slug, "name": department.name, "group": department.group},
+        "totals": {
+            "mentions": totals.n,
+            "praise": totals.positive,
+            "complaints": totals.negative,
+            "reports": totals.reports,
+        },
+        "trend": _trend(totals, _totals(earlier, department.slug)),
+        "days": [
+            {
+                "day": f"{d:%Y-%m-%d}",
+                "mentions": int(m.get("n", 0)),
+                "praise": int(m.get("positive", 0)),
+                "complaints": int(m.get("negative", 0)),
+            }
+            for d, m in zip(days, mine, strict=True)
+        ],
+        "best": sorted((b for m in mine for b in m.get("best", [])), key=lambda b: -b.get("rank", 0))[:5],
+        "worst": sorted((w for m in mine for w in m.get("worst", [])), key=lambda w: w.get("rank", 0))[:5],
+        "incidents": list(owned.values()),
+        "spotted": [s for doc in this for s in doc.get("spotted", []) if s.get("department") == department.slug][:10],
+    }
 
 
 def send_digests(period: Period, *, now: datetime) -> dict[str, str]:
@@ -143,5 +184,10 @@ def send_digests(period: Period, *, now: datetime) -> dict[str, str]:
             item_kind="digest",
             item_id=f"{period}:{department.slug}:{label}",
         )
-        outcomes[department.slug] = deliver(notification, topic_arn=get_settings().group_topic_arn(department.group))
+        # The group's members, and whoever follows the department (a digest-only subscription).
+        outcomes[department.slug] = deliver(
+            notification,
+            topic_arn=get_settings().group_topic_arn(department.group),
+            audience=(ALL, follower_audience(department.slug)),
+        )
     return outcomes

@@ -111,6 +111,16 @@ def member_filter(zone: str) -> dict[str, list[str]]:
     return {"audience": [ALL, f"tz:{zone}"]}
 
 
+def follower_audience(department: str) -> str:
+    """The audience value a department's digests carry for the people who follow it."""
+    return f"follow:{department}"
+
+
+def follower_filter(department: str) -> dict[str, list[str]]:
+    """A follower's subscription: that department's digests, nothing else."""
+    return {"audience": [follower_audience(department)]}
+
+
 def parse_window(doc: Any) -> MaintenanceWindow:
     if not isinstance(doc, dict):
         raise InvalidPayload("a maintenance window is a JSON object")

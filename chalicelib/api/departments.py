@@ -1,0 +1,128 @@
+"""Every department's page, for every employee: how their work landed this week and the trend,
+praise and complaints with examples, incidents it owned and how they ended, who spotted things
+first; and following a department (its digest by email)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalice.app import Blueprint, Response
+
+from chalicelib import aws
+from chalicelib.api.auth import actor, check_csrf, csrf_token, require, signed_in
+from chalicelib.api.problems import json_response, media_type, raw_body
+from chalicelib.clock import utcnow
+from chalicelib.errors import NotFound, SharedwatchError, UnsupportedMediaType
+from chalicelib.flows.digests import department_week
+from chalicelib.policy.config import Department
+from chalicelib.policy.noise import follower_filter
+from chalicelib.settings import get_settings
+from chalicelib.store.audit import record
+from chalicelib.store.config import load_routing
+from chalicelib.web import page
+
+bp = Blueprint(__name__)
+
+
+def _department(slug: str) -> Department:
+    department = load_routing().departments.get(slug)
+    if department is None:
+        raise NotFound(f"no department {slug[:40]!r}")
+    return department
+
+
+@bp.route("/api/departments/{slug}/week", methods=["GET"])
+def department_json(slug: str) -> Response:
+    """The department's page as data: this week against the one before."""
+    require(bp.current_request, "self")
+    return json_response(department_week(_department(slug), now=utcnow()))
+
+
+def _following(slug: str, email: str) -> str:
+    """The follower subscription of this address to this department's digests, or ""."""
+    department = _department(slug)
+    sns = aws.sns()
+    arn = get_settings().group_topic_arn(department.group)
+    for page_ in sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=arn):
+        for sub in page_["Subscriptions"]:
+            if sub["Protocol"] == "email" and sub["Endpoint"] == email and sub["SubscriptionArn"].startswith("arn:"):
+                attributes = sns.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])["Attributes"]
+                if json.loads(attributes.get("FilterPolicy") or "{}") == follower_filter(slug):
+                    return str(sub["SubscriptionArn"])
+    return ""
+
+
+@bp.route("/departments", methods=["GET"])
+def departments_page() -> Response:
+    who = signed_in(bp.current_request, "self")
+    if isinstance(who, Response):
+        return who
+    departments = sorted(load_routing().departments.values(), key=lambda d: d.name)
+    return page("departments.html", person=who.label, departments=departments)
+
+
+@bp.route("/departments/{slug}", methods=["GET"])
+def department_page(slug: str) -> Response:
+    who = signed_in(bp.current_request, "self")
+    if isinstance(who, Response):
+        return who
+    return _render(who.label, who.id, who.session_id, slug)
+
+
+def _render(person: str, email: str, session_id: str, slug: str, *, done: str = "") -> Response:
+    try:
+        week = department_week(_department(slug), now=utcnow())
+    except NotFound as exc:
+        return page("error.html", status=404, title=exc.title, detail=exc.detail, back="")
+    peak = max([d["mentions"] for d in week["days"]] + [1])
+    return page(
+        "department.html",
+        person=person,
+        w=week,
+        peak=peak,
+        following=bool(_following(slug, email)) if "@" in email else False,
+        csrf=csrf_token(session_id),
+        done=done,
+    )
+
+
+@bp.route("/departments/{slug}/follow", methods=["POST"], content_types=["*/*"])
+def follow(slug: str) -> Response:
+    """Follow (or, with `stop`, stop following) a department: its digests by email."""
+    request = bp.current_request
+    who = signed_in(bp.current_request, "self", back=f"/departments/{slug}")
+    if isinstance(who, Response):
+        return who
+    if media_type(request) != "application/x-www-form-urlencoded":
+        raise UnsupportedMediaType("post the page's form (application/x-www-form-urlencoded)")
+    from urllib.parse import parse_qsl
+
+    form: dict[str, Any] = dict(parse_qsl(raw_body(request).decode("utf-8", "replace"), max_num_fields=4))
+    try:
+        check_csrf(str(form.get("csrf", "")), who.session_id)
+        department = _department(slug)
+        existing = _following(slug, who.id)
+        if form.get("stop"):
+            if existing:
+                aws.sns().unsubscribe(SubscriptionArn=existing)
+            done = f"You no longer follow {department.name}."
+        else:
+            if not existing:
+                aws.sns().subscribe(
+                    TopicArn=get_settings().group_topic_arn(department.group),
+                    Protocol="email",
+                    Endpoint=who.id,
+                    Attributes={"FilterPolicy": json.dumps(follower_filter(slug))},
+                    ReturnSubscriptionArn=True,
+                )
+            done = f"You follow {department.name}: its digests come to {who.id} (confirm the first email)."
+        record(
+            actor=actor(request, who),
+            action="department.unfollow" if form.get("stop") else "department.follow",
+            target=slug,
+            now=utcnow(),
+        )
+    except SharedwatchError as exc:
+        return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")
+    return _render(who.label, who.id, who.session_id, slug, done=done)

@@ -1,0 +1,80 @@
+"""The console's pages beyond the inbox: every department's page for every employee (and
+following it), the incidents list; nothing on them renders attacker text as markup."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+
+from tests.functional.conftest import Harness
+from tests.functional.identity_support import ADMIN, sign_in
+from tests.support import CRISIS, MENTION, batch_envelope, signed_headers
+
+PRAISE = "Huge thanks to the cabin crew on my flight, they were wonderful <b>bold</b>"
+
+
+def _seed(h: Harness) -> None:
+    h.client.http.put(
+        "/api/departments/inflight",
+        body=json.dumps({"name": "Inflight", "group": "social-team"}).encode(),
+        headers=ADMIN,
+    )
+    items = [
+        {**MENTION, "id": "d1", "url": "https://x.com/a/status/1", "text": PRAISE, "author": {"handle": "ann"}},
+        {
+            **MENTION,
+            "id": "d2",
+            "url": "https://x.com/b/status/2",
+            "text": "The crew ignored us and the seat was broken",
+            "author": {"handle": "bob"},
+        },
+        {**CRISIS},
+    ]
+    body = batch_envelope(items)
+    assert h.client.http.post("/webhooks/generic", body=body, headers=signed_headers(body)).status_code == 202
+    h.pump.pump_once()
+
+
+def test_every_employee_sees_how_a_departments_work_landed_and_can_follow_it(harness: Harness) -> None:
+    _seed(harness)
+    staff = sign_in(harness, "sam@example.com")  # the everyone role
+    week = json.loads(staff.api("GET", "/api/departments/inflight/week").body)
+    assert week["totals"]["mentions"] >= 2 and week["totals"]["praise"] >= 1 and week["totals"]["complaints"] >= 1
+    assert len(week["days"]) == 7 and week["days"][-1]["mentions"] == week["totals"]["mentions"]
+    assert any("cabin crew" in b["text"] for b in week["best"])
+
+    page = staff.get("/departments/inflight").body.decode()
+    assert "how your work landed" in page and "cabin crew" in page
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page and "<b>bold</b>" not in page
+    assert "Follow Inflight" in page
+    assert staff.get("/departments").status_code == 200
+
+    followed = staff.post_form("/departments/inflight/follow", {})
+    assert followed.status_code == 200 and "You follow Inflight" in followed.body.decode()
+    sns = boto3.client("sns", region_name="us-east-1")
+    topic = next(t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith("group-social-team"))
+    mine = [
+        s
+        for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+        if s["Endpoint"] == "sam@example.com"
+    ]
+    assert len(mine) == 1
+    policy = sns.get_subscription_attributes(SubscriptionArn=mine[0]["SubscriptionArn"])["Attributes"]["FilterPolicy"]
+    assert json.loads(policy) == {"audience": ["follow:inflight"]}  # the digests only, never the alerts
+    assert "Stop following" in staff.get("/departments/inflight").body.decode()
+    staff.post_form("/departments/inflight/follow", {"stop": "1"})
+    assert not [
+        s
+        for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+        if s["Endpoint"] == "sam@example.com"
+    ]
+    assert harness.client.http.get("/departments/inflight").status_code == 303  # signed out: to sign-in
+
+
+def test_the_incidents_list_puts_open_ones_first_for_responders_only(harness: Harness) -> None:
+    _seed(harness)
+    responder = sign_in(harness, "ana@example.com", "responder")
+    page = responder.get("/incidents")
+    assert page.status_code == 200 and "open" in page.body.decode() and "/incidents/i" in page.body.decode()
+    assert sign_in(harness, "sam@example.com").get("/incidents").status_code == 403
