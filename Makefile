@@ -17,10 +17,12 @@ $(LOCAL_STAMP): requirements.txt requirements-local.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-local.txt
 	touch $@
 
-$(DEV_STAMP): requirements-dev.txt tests/oidc/package-lock.json $(LOCAL_STAMP)
+$(DEV_STAMP): requirements-dev.txt tests/oidc/package-lock.json tests/a11y/package-lock.json $(LOCAL_STAMP)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	# The sign-in tests' OpenID Provider (panva/oidc-provider), from npm with its lockfile.
 	npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
+	# axe-core, which the browser tests inject to check every page's accessibility.
+	npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error
 	touch $@
 
 run: $(LOCAL_STAMP)

@@ -185,7 +185,7 @@ def run() -> list[Figure]:
             scans["filtered"],
             round(requests["filtered"] / scans["filtered"], 4),
             "value <= 30",
-            "negative baggage, last day: one Query per hour; the Scan stops at its 50th match",
+            "negative baggage, last day: a Query per day and per MB of index rows; the Scan stops at its 50th match",
         ),
         Figure(
             "ddb_requests_per_search_page",

@@ -1,7 +1,7 @@
 """What the inbox can find, as pure functions: each stored mention carries one compact string of
 search terms (its words, and a term per facet: source, platform, sentiment, complaint,
 department, severity, kind, language, brand, kudos); a search is the set of terms every result
-must hold, and a time range. The store filters on those terms server-side inside hour
+must hold, and a time range. The store filters on those terms server-side inside day
 partitions (store/search.py; docs/architecture.md says why and what it costs)."""
 
 from __future__ import annotations
@@ -110,9 +110,9 @@ def _slug(value: object) -> str:
 
 
 def inbox_keys(*, received_at: datetime, item_id: str) -> tuple[str, str]:
-    """(hour partition, sort key) of an item in the inbox index."""
+    """(day partition, sort key) of an item in the inbox index."""
     iso = received_at.isoformat(timespec="microseconds")
-    return iso[:13], f"{iso}|{item_id}"
+    return iso[:10], f"{iso}|{item_id}"
 
 
 def mention_terms(fields: dict[str, Any]) -> str:

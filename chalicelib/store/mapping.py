@@ -12,7 +12,7 @@ from chalicelib.store.models import MentionModel, ReportModel
 
 
 def mention_to_model(m: Mention) -> MentionModel:
-    inbox_hour, inbox_key, terms = _inbox(m)
+    inbox_day, inbox_key, terms = _inbox(m)
     return MentionModel(
         mention_id=m.mention_id,
         identity=m.identity,
@@ -43,7 +43,7 @@ def mention_to_model(m: Mention) -> MentionModel:
         severity_reasons=list(m.severity_reasons),
         kudos=m.kudos,
         cluster_key=m.cluster_key,
-        inbox_hour=inbox_hour,
+        inbox_day=inbox_day,
         inbox_key=inbox_key,
         terms=terms,
     )
@@ -94,7 +94,7 @@ def mention_item(m: Mention) -> dict[str, Any]:
         "severity_reasons": {"L": [{"S": r} for r in m.severity_reasons]},
         "kudos": {"BOOL": m.kudos},
         "cluster_key": {"S": m.cluster_key},
-        **dict(zip(("inbox_hour", "inbox_key", "terms"), ({"S": v} for v in _inbox(m)), strict=True)),
+        **dict(zip(("inbox_day", "inbox_key", "terms"), ({"S": v} for v in _inbox(m)), strict=True)),
     }
 
 

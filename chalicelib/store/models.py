@@ -68,14 +68,14 @@ INBOX_FIELDS = (
 
 
 class InboxIndex(GlobalSecondaryIndex["MentionModel"]):
-    """The inbox and its search: one partition per hour of arrival, newest first inside it; each
+    """The inbox and its search: one partition per day of arrival, newest first inside it; each
     row carries the mention's search terms (policy/search.py), filtered on server-side."""
 
     class Meta:
         index_name = "inbox"
         projection = IncludeProjection(list(INBOX_FIELDS))
 
-    inbox_hour = UnicodeAttribute(hash_key=True)  # "2026-11-30T10"
+    inbox_day = UnicodeAttribute(hash_key=True)  # "2026-11-30"
     inbox_key = UnicodeAttribute(range_key=True)  # "<received ISO>|<mention id>"
 
 
@@ -114,7 +114,7 @@ class MentionModel(Model):
     kudos = BooleanAttribute(default=False)
     cluster_key = UnicodeAttribute(default="")
     # The inbox (sparse: mentions stored before it existed are not in it).
-    inbox_hour = UnicodeAttribute(null=True)
+    inbox_day = UnicodeAttribute(null=True)
     inbox_key = UnicodeAttribute(null=True)
     terms = UnicodeAttribute(null=True)
     inbox = InboxIndex()

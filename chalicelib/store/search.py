@@ -1,6 +1,6 @@
-"""The inbox's reads: newest first through the `inbox` index (one partition per hour of arrival),
-the search's terms filtered server-side. A page costs one Query per hour it looks into (more
-only past 1 MB of index rows in an hour); every answer says how many requests it took."""
+"""The inbox's reads: newest first through the `inbox` index (one partition per day of arrival),
+the search's terms filtered server-side. A page costs one Query per day it looks into (more
+only past 1 MB of index rows in a day); every answer says how many requests it took."""
 
 from __future__ import annotations
 
@@ -25,32 +25,32 @@ class Page:
     requests: int = 0
     scanned: int = 0
     complete: bool = True  # False: stopped at MAX_REQUESTS before filling the page
-    hours: list[str] = field(default_factory=list)
+    days: list[str] = field(default_factory=list)
 
 
-def _hours(since: datetime, until: datetime) -> list[str]:
-    out, at = [], until.replace(minute=0, second=0, microsecond=0)
-    while at >= since.replace(minute=0, second=0, microsecond=0):
-        out.append(at.isoformat()[:13])
-        at -= timedelta(hours=1)
+def _days(since: datetime, until: datetime) -> list[str]:
+    out, at = [], until.replace(hour=0, minute=0, second=0, microsecond=0)
+    while at >= since.replace(hour=0, minute=0, second=0, microsecond=0):
+        out.append(at.isoformat()[:10])
+        at -= timedelta(days=1)
     return out
 
 
-def encode_cursor(hour: str, key: dict[str, Any] | None) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"h": hour, "k": key}).encode()).decode()
+def encode_cursor(day: str, key: dict[str, Any] | None) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"d": day, "k": key}).encode()).decode()
 
 
 def decode_cursor(cursor: str) -> tuple[str, dict[str, Any] | None]:
     try:
         doc = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        hour, key = doc["h"], doc["k"]
-        assert isinstance(hour, str) and len(hour) == 13 and (key is None or isinstance(key, dict))
+        day, key = doc["d"], doc["k"]
+        assert isinstance(day, str) and len(day) == 10 and (key is None or isinstance(key, dict))
         if key is not None:
-            assert set(key) == {"inbox_hour", "inbox_key", "mention_id"}
+            assert set(key) == {"inbox_day", "inbox_key", "mention_id"}
             assert all(isinstance(v, dict) and isinstance(v.get("S"), str) for v in key.values())
     except (ValueError, KeyError, AssertionError, TypeError):
         raise InvalidPayload("cursor: the `cursor` of a previous page, as it was given") from None
-    return hour, key
+    return day, key
 
 
 def _row(item: dict[str, Any]) -> dict[str, Any]:
@@ -77,14 +77,14 @@ def _row(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def search_mentions(search: Search, *, cursor: str = "") -> Page:
-    hours = _hours(search.since, search.until)
+    days = _days(search.since, search.until)
     start_key: dict[str, Any] | None = None
     if cursor:
         resume, start_key = decode_cursor(cursor)
-        hours = [h for h in hours if h <= resume]
-        if not hours or hours[0] != resume:
+        days = [d for d in days if d <= resume]
+        if not days or days[0] != resume:
             start_key = None
-    names = {"#h": "inbox_hour", "#k": "inbox_key", **({"#t": "terms"} if search.terms else {})}
+    names = {"#h": "inbox_day", "#k": "inbox_key", **({"#t": "terms"} if search.terms else {})}
     values: dict[str, Any] = {
         ":low": {"S": search.since.isoformat(timespec="microseconds")},
         ":high": {"S": search.until.isoformat(timespec="microseconds") + "~"},
@@ -95,19 +95,19 @@ def search_mentions(search: Search, *, cursor: str = "") -> Page:
         conditions.append(f"contains(#t, :t{n})")
     page = Page(items=[], cursor="")
     client = aws.dynamodb()
-    for i, hour in enumerate(hours):
-        page.hours.append(hour)
+    for i, day in enumerate(days):
+        page.days.append(day)
         key = start_key if i == 0 else None
         while True:
             if page.requests >= MAX_REQUESTS:
-                page.cursor, page.complete = encode_cursor(hour, key), False
+                page.cursor, page.complete = encode_cursor(day, key), False
                 return page
             request: dict[str, Any] = {
                 "TableName": MentionModel.Meta.table_name,
                 "IndexName": "inbox",
                 "KeyConditionExpression": "#h = :h AND #k BETWEEN :low AND :high",
                 "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": {**values, ":h": {"S": hour}},
+                "ExpressionAttributeValues": {**values, ":h": {"S": day}},
                 "ScanIndexForward": False,
                 # Unfiltered, a page reads just the page; filtered, as much as one request may.
                 "Limit": search.limit - len(page.items) if not conditions else 1000,
@@ -122,8 +122,8 @@ def search_mentions(search: Search, *, cursor: str = "") -> Page:
             for item in answer.get("Items", []):
                 page.items.append(_row(item))
                 if len(page.items) == search.limit:
-                    last = {k: item[k] for k in ("inbox_hour", "inbox_key", "mention_id")}
-                    page.cursor = encode_cursor(hour, last)
+                    last = {k: item[k] for k in ("inbox_day", "inbox_key", "mention_id")}
+                    page.cursor = encode_cursor(day, last)
                     return page
             key = answer.get("LastEvaluatedKey")
             if not key:

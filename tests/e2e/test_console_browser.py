@@ -1,0 +1,127 @@
+"""The console in a real browser: a responder searches the inbox, opens a mention, corrects its
+triage, reads a department's page and an incident; every page is checked by axe-core (no serious
+or critical violations) and by its own CSP (no violation), on a phone-sized screen."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.local.launcher import RunningStack
+from tests.e2e.people import count_mail, mailed_link, make_person, outbox
+from tests.e2e.test_local_stack import _post_mention
+from tests.support import MENTION
+
+AXE = Path(__file__).resolve().parents[1] / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "infra" / "local" / "screenshots"
+HOSTILE = '<img src=x onerror="alert(1)"> lost my bag <script>alert(2)</script>'
+
+
+def _axe(page: Any) -> list[str]:
+    """Serious and critical axe-core violations on the page as it is now."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.fixture(scope="module")
+def signed_in(stack: RunningStack, browser: Any) -> Any:
+    base = stack.credentials["base_url"]
+    make_person(stack, "rin@example.com", "responder", name="Rin")
+    # bypass_csp only so that axe can be injected; a second, strict context checks the CSP itself.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, bypass_csp=True)
+    page = context.new_page()
+    page.goto(base + "/signin")
+    page.get_by_label("Your work email").fill("rin@example.com")
+    before = count_mail(stack, "rin@example.com")
+    page.get_by_role("button", name="Email me a sign-in link").click()
+    page.goto(mailed_link(stack, "rin@example.com", r"http://\S+/signin/link/\S+", after=before))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base + "/me")
+    yield page
+    context.close()
+
+
+def test_a_responder_works_the_inbox_and_every_page_passes_axe(stack: RunningStack, signed_in: Any) -> None:
+    base, page = stack.credentials["base_url"], signed_in
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    posts = [
+        ("Thank you to the cabin crew on flight 22, wonderful service", "kind"),
+        ("Lost my bag at the gate, third time, I want a refund", "angry"),
+        (HOSTILE, "hostile"),
+        ("The crew refused to help my disabled son, we are calling a lawyer. Disgusting.", "viral"),
+    ]
+    for n, (text, who) in enumerate(posts):
+        mention = {
+            **MENTION,
+            "id": f"console-{n}",
+            "url": f"https://x.com/{who}/status/{n}",
+            "text": text,
+            "author": {"handle": who, "followers": 60000 if who == "viral" else 120},
+        }
+        assert _post_mention(stack, mention)[0] == 202
+    for _ in range(50):
+        if any(e.get("item_kind") == "incident" for e in outbox(stack)):
+            break
+        time.sleep(0.2)
+    violations: dict[str, list[str]] = {}
+
+    page.goto(base + "/inbox")
+    page.get_by_label("Search the words of every mention").fill("refund")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(r"/inbox\?"))
+    assert "Lost my bag" in page.inner_text("ol.inbox") and "cabin crew" not in page.inner_text("ol.inbox")
+    violations["inbox"] = _axe(page)
+    page.goto(base + "/inbox")
+    assert page.locator("ol.inbox img, ol.inbox script").count() == 0 and dialogs == []
+    page.screenshot(path=str(SCREENSHOTS / "inbox.png"), full_page=True)
+
+    page.get_by_role("link", name=re.compile("Lost my bag")).click()
+    page.wait_for_url(re.compile(r"/mentions/"))
+    violations["mention"] = _axe(page)
+    page.get_by_label("What is wrong").select_option("sentiment")
+    page.get_by_label(re.compile("The right value")).fill("neutral")
+    page.get_by_label(re.compile("^Why")).fill("a joke between friends")
+    page.get_by_role("button", name="Correct it").click()
+    assert "Corrected" in page.inner_text("p.banner") and "a joke between friends" in page.inner_text("main")
+
+    page.goto(base + "/incidents")
+    violations["incidents"] = _axe(page)
+    page.locator("ol.inbox a").first.click()
+    page.wait_for_url(re.compile(r"/incidents/i"))
+    violations["incident"] = _axe(page)
+    page.screenshot(path=str(SCREENSHOTS / "incident.png"), full_page=True)
+
+    page.goto(base + "/departments")
+    violations["departments"] = _axe(page)
+    page.locator("ul.plain a").first.click()
+    violations["department"] = _axe(page)
+    page.screenshot(path=str(SCREENSHOTS / "department.png"), full_page=True)
+    for path in ("/me", "/report"):
+        page.goto(base + path)
+        violations[path] = _axe(page)
+    assert dialogs == []
+    assert {k: v for k, v in violations.items() if v} == {}
+
+
+def test_the_console_pages_keep_their_content_security_policy(stack: RunningStack, browser: Any) -> None:
+    base = stack.credentials["base_url"]
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    broken: list[str] = []
+    page.on("console", lambda m: broken.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(base + "/signin")
+    for path in ("/inbox", "/incidents", "/departments"):
+        page.goto(base + path)
+        assert "/signin" in page.url  # nobody signed in: every console page asks first
+    assert broken == []
+    context.close()
