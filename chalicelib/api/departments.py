@@ -13,7 +13,7 @@ from chalicelib import aws
 from chalicelib.api.auth import actor, check_csrf, csrf_token, require, signed_in
 from chalicelib.api.problems import json_response, media_type, raw_body
 from chalicelib.clock import utcnow
-from chalicelib.errors import NotFound, SharedwatchError, UnsupportedMediaType
+from chalicelib.errors import MalformedBody, NotFound, SharedwatchError, UnsupportedMediaType
 from chalicelib.flows.digests import department_week
 from chalicelib.policy.config import Department
 from chalicelib.policy.noise import follower_filter
@@ -44,6 +44,8 @@ def _following(slug: str, email: str) -> str:
     department = _department(slug)
     sns = aws.sns()
     arn = get_settings().group_topic_arn(department.group)
+    if department.group not in load_routing().groups:
+        return ""  # its group is gone: nobody can follow it (saying so is the page's job)
     for page_ in sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=arn):
         for sub in page_["Subscriptions"]:
             if sub["Protocol"] == "email" and sub["Endpoint"] == email and sub["SubscriptionArn"].startswith("arn:"):
@@ -98,10 +100,15 @@ def follow(slug: str) -> Response:
         raise UnsupportedMediaType("post the page's form (application/x-www-form-urlencoded)")
     from urllib.parse import parse_qsl
 
-    form: dict[str, Any] = dict(parse_qsl(raw_body(request).decode("utf-8", "replace"), max_num_fields=4))
+    try:
+        form: dict[str, Any] = dict(parse_qsl(raw_body(request).decode("utf-8", "replace"), max_num_fields=4))
+    except ValueError:
+        raise MalformedBody("the form has more fields than this page sends") from None
     try:
         check_csrf(str(form.get("csrf", "")), who.session_id)
         department = _department(slug)
+        if department.group not in load_routing().groups:
+            raise NotFound(f"{department.name}'s group does not exist any more: nobody can follow it now")
         existing = _following(slug, who.id)
         if form.get("stop"):
             if existing:

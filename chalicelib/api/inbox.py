@@ -4,6 +4,7 @@ because of it (`GET /api/mentions/{id}`, `/mentions/{id}`), and corrections of i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -15,10 +16,10 @@ from chalicelib.clock import isoformat, utcnow
 from chalicelib.errors import InvalidPayload, MalformedBody, NotFound, SharedwatchError, UnsupportedMediaType
 from chalicelib.flows.corrections import correct
 from chalicelib.policy.access import allows
-from chalicelib.policy.search import FACETS, SENTIMENTS, SEVERITIES, parse_search
+from chalicelib.policy.search import FACETS, SENTIMENTS, SEVERITIES, parse_search, reporter_term
 from chalicelib.store.config import current_taxonomy
 from chalicelib.store.models import ClusterIndexModel, ClusterModel, DeliveryModel, MentionModel
-from chalicelib.store.search import search_mentions
+from chalicelib.store.search import search_mentions, search_reports
 from chalicelib.web import page
 
 bp = Blueprint(__name__)
@@ -37,6 +38,32 @@ def _search(params: dict[str, str]) -> dict[str, Any]:
         "requests": found.requests,
         "scanned": found.scanned,
     }
+
+
+def _report_search(params: dict[str, str], *, extra_terms: tuple[str, ...] = ()) -> dict[str, Any]:
+    search = parse_search(params, now=utcnow())
+    search = replace(search, terms=(*search.terms, *extra_terms))
+    found = search_reports(search, cursor=params.get("cursor", "")[:600])
+    return {
+        "reports": found.items,
+        "cursor": found.cursor or None,
+        "complete": found.complete,
+        "requests": found.requests,
+    }
+
+
+@bp.route("/api/reports", methods=["GET"])
+def list_reports() -> Response:
+    """Employee reports newest first, with the inbox's filters (and `urgency`, `status`)."""
+    require(bp.current_request, "incidents.read")
+    return json_response(_report_search(_params()))
+
+
+@bp.route("/api/me/reports", methods=["GET"])
+def my_reports() -> Response:
+    """The reports you sent with your address (the form, mail or Slack), newest first."""
+    who = require(bp.current_request, "self")
+    return json_response(_report_search(_params(), extra_terms=(reporter_term(who.id),)))
 
 
 @bp.route("/api/mentions", methods=["GET"])

@@ -6,6 +6,7 @@ partitions (store/search.py; docs/architecture.md says why and what it costs).""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -91,6 +92,8 @@ FACETS: dict[str, str] = {
     "language": "lang",
     "brand": "brand",
     "kudos": "kudos",
+    "urgency": "urgency",
+    "status": "status",
 }
 SENTIMENTS = ("positive", "neutral", "negative", "unscored")
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -113,6 +116,19 @@ def inbox_keys(*, received_at: datetime, item_id: str) -> tuple[str, str]:
     """(day partition, sort key) of an item in the inbox index."""
     iso = received_at.isoformat(timespec="microseconds")
     return iso[:10], f"{iso}|{item_id}"
+
+
+def reporter_term(email: str) -> str:
+    """How a person's own reports are found without their address in the index."""
+    return "by:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:20]
+
+
+def report_terms(fields: dict[str, Any], *, reporter: str, status: str) -> str:
+    terms = mention_terms({**fields, "sentiment": "unscored", "kind": "report"}).split()
+    terms += [f"urgency:{_slug(fields.get('urgency', 'normal'))}", f"status:{_slug(status)}"]
+    if reporter:
+        terms.append(reporter_term(reporter))
+    return " " + " ".join(dict.fromkeys(terms)) + " "
 
 
 def mention_terms(fields: dict[str, Any]) -> str:

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, cast
 
-from chalicelib.policy.search import inbox_keys, mention_terms
+from chalicelib.policy.search import inbox_keys, mention_terms, report_terms
 from chalicelib.records import Author, Mention, Report, Urgency
 from chalicelib.store.models import MentionModel, ReportModel
 
@@ -140,6 +140,7 @@ def mention_from_model(row: MentionModel) -> Mention:
 
 
 def report_to_model(r: Report, *, retention_days: int) -> ReportModel:
+    inbox_day, inbox_key = inbox_keys(received_at=r.received_at.astimezone(UTC), item_id=r.report_id)
     return ReportModel(
         report_id=r.report_id,
         channel=r.channel,
@@ -154,6 +155,9 @@ def report_to_model(r: Report, *, retention_days: int) -> ReportModel:
         quarantine_reason=r.quarantine_reason,
         received_at=r.received_at,
         expires_at=r.received_at + timedelta(days=retention_days),
+        inbox_day=inbox_day,
+        inbox_key=inbox_key,
+        terms=report_terms(r.routing_fields(), reporter=r.reporter_email, status=r.status),
     )
 
 

@@ -158,6 +158,21 @@ class ItemDeliveryIndex(GlobalSecondaryIndex["DeliveryModel"]):
     claimed_at = UTCDateTimeAttribute(range_key=True)
 
 
+REPORT_INBOX_FIELDS = ("text", "channel", "platform", "department", "urgency", "status", "terms")
+
+
+class ReportInboxIndex(GlobalSecondaryIndex["ReportModel"]):
+    """Reports newest first, searched as the inbox searches mentions (never the reporter's address:
+    their own reports are found by a hashed term)."""
+
+    class Meta:
+        index_name = "inbox"
+        projection = IncludeProjection(list(REPORT_INBOX_FIELDS))
+
+    inbox_day = UnicodeAttribute(hash_key=True)
+    inbox_key = UnicodeAttribute(range_key=True)
+
+
 class ReportModel(Model):
     class Meta(_Meta):
         table_name = _settings.table_name("reports")
@@ -186,6 +201,10 @@ class ReportModel(Model):
     outcome_at = UTCDateTimeAttribute(null=True)
     screenshots = ListAttribute(of=UnicodeAttribute, null=True)  # S3 keys in the uploads bucket
     cluster_index = ReportClusterIndex()
+    inbox_day = UnicodeAttribute(null=True)
+    inbox_key = UnicodeAttribute(null=True)
+    terms = UnicodeAttribute(null=True)
+    inbox = ReportInboxIndex()
 
 
 class DeliveryModel(Model):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from chalicelib import aws
 from chalicelib.errors import InvalidPayload
 from chalicelib.policy.search import Search
-from chalicelib.store.models import MentionModel
+from chalicelib.store.models import MentionModel, ReportModel
 
 MAX_REQUESTS = 40  # per page: a rare term over a month stops here and hands back a cursor
 
@@ -46,7 +47,7 @@ def decode_cursor(cursor: str) -> tuple[str, dict[str, Any] | None]:
         day, key = doc["d"], doc["k"]
         assert isinstance(day, str) and len(day) == 10 and (key is None or isinstance(key, dict))
         if key is not None:
-            assert set(key) == {"inbox_day", "inbox_key", "mention_id"}
+            assert set(key) - {"mention_id", "report_id"} == {"inbox_day", "inbox_key"} and len(key) == 3
             assert all(isinstance(v, dict) and isinstance(v.get("S"), str) for v in key.values())
     except (ValueError, KeyError, AssertionError, TypeError):
         raise InvalidPayload("cursor: the `cursor` of a previous page, as it was given") from None
@@ -76,7 +77,34 @@ def _row(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _report_row(item: dict[str, Any]) -> dict[str, Any]:
+    def text(name: str) -> str:
+        return str(item.get(name, {}).get("S", ""))
+
+    return {
+        "id": text("report_id"),
+        "received_at": text("inbox_key").split("|", 1)[0],
+        "text": text("text"),
+        "channel": text("channel"),
+        "platform": text("platform"),
+        "department": text("department"),
+        "urgency": text("urgency"),
+        "status": text("status"),
+    }
+
+
 def search_mentions(search: Search, *, cursor: str = "") -> Page:
+    return _search(search, cursor=cursor, table=MentionModel.Meta.table_name, id_name="mention_id", row=_row)
+
+
+def search_reports(search: Search, *, cursor: str = "") -> Page:
+    return _search(search, cursor=cursor, table=ReportModel.Meta.table_name, id_name="report_id", row=_report_row)
+
+
+def _search(
+    search: Search, *, cursor: str, table: str, id_name: str, row: Callable[[dict[str, Any]], dict[str, Any]]
+) -> Page:
+    item_key = id_name
     days = _days(search.since, search.until)
     start_key: dict[str, Any] | None = None
     if cursor:
@@ -103,7 +131,7 @@ def search_mentions(search: Search, *, cursor: str = "") -> Page:
                 page.cursor, page.complete = encode_cursor(day, key), False
                 return page
             request: dict[str, Any] = {
-                "TableName": MentionModel.Meta.table_name,
+                "TableName": table,
                 "IndexName": "inbox",
                 "KeyConditionExpression": "#h = :h AND #k BETWEEN :low AND :high",
                 "ExpressionAttributeNames": names,
@@ -120,9 +148,9 @@ def search_mentions(search: Search, *, cursor: str = "") -> Page:
             page.requests += 1
             page.scanned += int(answer.get("ScannedCount", 0))
             for item in answer.get("Items", []):
-                page.items.append(_row(item))
+                page.items.append(row(item))
                 if len(page.items) == search.limit:
-                    last = {k: item[k] for k in ("inbox_day", "inbox_key", "mention_id")}
+                    last = {k: item[k] for k in ("inbox_day", "inbox_key", item_key)}
                     page.cursor = encode_cursor(day, last)
                     return page
             key = answer.get("LastEvaluatedKey")

@@ -10,7 +10,7 @@ from typing import Any
 from chalicelib.store.models import MentionModel
 from tests.functional.conftest import Harness
 from tests.functional.identity_support import ADMIN, sign_in
-from tests.support import MENTION, batch_envelope, signed_headers
+from tests.support import MENTION, Browser, batch_envelope, signed_headers
 
 POSTS = [
     ("The crew was rude and the meal was awful. Never again.", "maria"),
@@ -132,3 +132,36 @@ def test_a_correction_tells_the_groups_it_now_reaches_once_and_is_recorded(harne
     done = browser.post_form(f"/mentions/{rude}/correct", {"field": "sentiment", "value": "neutral", "why": "a joke"})
     assert done.status_code == 200 and "Corrected" in done.body.decode()
     assert re.search(r"sentiment negative → neutral · a joke", done.body.decode())
+
+
+def _report(h: Harness, text: str, email: str = "", urgency: str = "normal") -> str:
+    browser = Browser(h.client.http)
+    browser.get("/report")
+    fields = {"text": text, "url": "", "urgency": urgency, **({"email": email} if email else {"anonymous": "on"})}
+    answer = browser.post_form("/report", fields)
+    assert answer.status_code == 201, answer.body[:300]
+    return str(re.search(r'<code class="id">([^<]+)</code>', answer.body.decode()).group(1))  # type: ignore[union-attr]
+
+
+def test_reports_are_searched_like_mentions_and_each_person_finds_their_own(harness: Harness) -> None:
+    mine = _report(harness, "A video of our gate agent shouting is going round TikTok", "lena@example.com", "urgent")
+    _report(harness, "Someone says the lounge wifi leaks passwords")
+    harness.pump.pump_once()
+    everything = _search_reports(harness, "")
+    assert len(everything["reports"]) == 2 and everything["requests"] >= 1
+    assert all("reporter_email" not in r and "lena" not in json.dumps(r) for r in everything["reports"])
+    found = _search_reports(harness, "?q=tiktok&urgency=urgent")["reports"]
+    assert [r["id"] for r in found] == [mine]
+    assert _search_reports(harness, "?q=wifi&urgency=urgent")["reports"] == []
+
+    lena = sign_in(harness, "lena@example.com")  # the everyone role: only her own
+    assert lena.api("GET", "/api/reports").status_code == 403
+    own = json.loads(lena.api("GET", "/api/me/reports").body)["reports"]
+    assert [r["id"] for r in own] == [mine]
+    assert json.loads(sign_in(harness, "omar@example.com").api("GET", "/api/me/reports").body)["reports"] == []
+
+
+def _search_reports(h: Harness, query: str) -> dict[str, Any]:
+    answer = h.client.http.get(f"/api/reports{query}", headers=ADMIN)
+    assert answer.status_code == 200, answer.body
+    return dict(json.loads(answer.body))
