@@ -11,6 +11,7 @@ from chalice.app import Chalice, Request, Response
 from chalicelib.api import (
     ack,
     admin,
+    admin_pages,
     departments,
     groups,
     health,
@@ -61,6 +62,7 @@ for blueprint in (
     incident_pages.bp,
     inbox.bp,
     departments.bp,
+    admin_pages.bp,
     ack.bp,
     signin.bp,
     people.bp,

@@ -11,8 +11,9 @@ from chalice.app import Blueprint, Response
 from chalicelib.api.auth import require
 from chalicelib.api.problems import json_response, read_json
 from chalicelib.errors import NotFound
+from chalicelib.flows import configuration
 from chalicelib.intake.screenshots import view_url
-from chalicelib.store.config import current_taxonomy, planned_events, save_planned_event, save_taxonomy
+from chalicelib.store.config import current_taxonomy, planned_events
 from chalicelib.store.mapping import report_from_model
 from chalicelib.store.models import ReportModel
 
@@ -33,8 +34,7 @@ def get_taxonomy() -> Response:
 
 @bp.route("/api/taxonomy", methods=["PUT"], content_types=["*/*"])
 def put_taxonomy() -> Response:
-    taxonomy = save_taxonomy(_json_body())
-    return json_response({"departments": sorted(taxonomy.names), "watched": sorted(taxonomy.watched)})
+    return json_response(configuration.put_taxonomy("", _json_body()))
 
 
 @bp.route("/api/planned-events", methods=["GET"])
@@ -52,11 +52,7 @@ def list_planned_events() -> Response:
 
 @bp.route("/api/planned-events/{event_id}", methods=["PUT"], content_types=["*/*"])
 def put_planned_event(event_id: str) -> Response:
-    doc = _json_body()
-    if isinstance(doc, dict):
-        doc = {**doc, "id": event_id}
-    event = save_planned_event(doc)
-    return json_response({"id": event_id, "series": event.key, "name": event.name}, status=200)
+    return json_response(configuration.put_planned_event(event_id, _json_body()))
 
 
 @bp.route("/api/reports/{report_id}", methods=["GET"])

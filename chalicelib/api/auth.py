@@ -147,6 +147,8 @@ def signed_in(request: Request, permission: Permission, *, back: str = "") -> Pr
             detail=f"You are signed in as {found.label}, whose role ({found.role}) does not allow this ({permission}).",
             back="",
         )
+    if request.method not in SAFE_METHODS:
+        act_as(actor(request, found))  # (each page's form checks its own CSRF token)
     return found
 
 

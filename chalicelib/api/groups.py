@@ -15,11 +15,11 @@ from chalicelib import aws
 from chalicelib.api.auth import audit, require
 from chalicelib.api.problems import configuration_view, json_response, read_json
 from chalicelib.errors import InvalidPayload, NotFound
-from chalicelib.notify.topics import ensure_group_topic
-from chalicelib.policy.config import Department, Group, parse_group
+from chalicelib.flows import configuration
+from chalicelib.policy.config import Group
 from chalicelib.policy.noise import check_zone, member_filter
 from chalicelib.settings import get_settings
-from chalicelib.store.config import load_routing, save_department, save_group
+from chalicelib.store.config import load_routing, save_group
 
 bp = Blueprint(__name__)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -49,6 +49,8 @@ def _members(slug: str) -> list[dict[str, Any]]:
                 attributes = sns.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])["Attributes"]
                 pending = attributes.get("PendingConfirmation") == "true"
                 audience = json.loads(attributes.get("FilterPolicy") or "{}").get("audience", [])
+                if audience and all(str(a).startswith("follow:") for a in audience):
+                    continue  # a department's follower: its digests only, not a member of the group
                 zone = next((a[3:] for a in audience if isinstance(a, str) and a.startswith("tz:")), "UTC")
             members.append(
                 {
@@ -86,18 +88,9 @@ def list_groups() -> Response:
 @configuration_view
 def put_group(slug: str) -> Response:
     require(bp.current_request, "config.write")
-    if not _SLUG.match(slug):
-        raise InvalidPayload("group slug: lowercase letters, digits and dashes, at most 63")
-    existing = load_routing().groups.get(slug)
-    doc = read_json(bp.current_request)
-    group = parse_group(
-        {k: v for k, v in doc.items() if k != "zones"} if isinstance(doc, dict) else doc,
-        slug=slug,
-        zones=existing.zones if existing else (),
-    )
-    ensure_group_topic(slug)
-    save_group(group)
-    return json_response(_summary(group, _members(slug)), status=200 if existing else 201)
+    existed = slug in load_routing().groups
+    configuration.put_group(slug, read_json(bp.current_request))
+    return json_response(_summary(_group(slug), _members(slug)), status=200 if existed else 201)
 
 
 @bp.route("/api/groups/{slug}/members", methods=["GET"])
@@ -190,18 +183,4 @@ def list_departments() -> Response:
 @configuration_view
 def put_department(slug: str) -> Response:
     require(bp.current_request, "config.write")
-    doc = read_json(bp.current_request)
-    problems = []
-    if not _SLUG.match(slug):
-        problems.append("slug: lowercase letters, digits and dashes")
-    if not isinstance(doc, dict):
-        raise InvalidPayload("a department is a JSON object: name, group")
-    name, group = doc.get("name"), doc.get("group")
-    if not isinstance(name, str) or not name.strip() or len(name) > 80:
-        problems.append("name: 1 to 80 characters")
-    if not isinstance(group, str) or group not in load_routing().groups:
-        problems.append(f"group: an existing group slug (got {str(group)[:40]!r})")
-    if problems:
-        raise InvalidPayload("invalid department: " + "; ".join(problems), extra={"errors": problems})
-    save_department(Department(slug=slug, name=str(name).strip(), group=str(group)))
-    return json_response({"slug": slug, "name": str(name).strip(), "group": group})
+    return json_response(configuration.put_department(slug, read_json(bp.current_request)))

@@ -237,6 +237,14 @@ SCHEMAS: dict[str, Any] = {
         },
         "additionalProperties": False,
     },
+    "ConfigForm": {
+        "type": "object",
+        "properties": {"csrf": {"type": "string"}, "key": {"type": "string"}, "doc": {"type": "string"}},
+    },
+    "TesterForm": {
+        "type": "object",
+        "properties": {"csrf": {"type": "string"}, "text": {"type": "string"}, "followers": {"type": "string"}},
+    },
     "FollowForm": {"type": "object", "properties": {"csrf": {"type": "string"}, "stop": {"type": "string"}}},
     "CorrectionForm": {
         "type": "object",
@@ -300,6 +308,9 @@ BODIES: dict[str, dict[str, Any]] = {
     "correct_mention": _json("Correction"),
     "correct_from_page": _form("CorrectionForm"),
     "follow": _form("FollowForm"),
+    "save_from_page": _form("ConfigForm"),
+    "test_from_page": _form("TesterForm"),
+    "retry_from_page": _form("CsrfForm"),
 }
 _NEEDS = re.compile(r'(?:require|signed_in)\(\s*bp\.current_request,\s*"([a-z.]+)"|_admin_json\("([a-z.]+)"\)')
 

@@ -12,21 +12,18 @@ from chalicelib.api.auth import require
 from chalicelib.api.problems import configuration_view, json_response, read_json
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound
+from chalicelib.flows import configuration
 from chalicelib.policy.access import Permission
 from chalicelib.policy.config import RoutingConfig
-from chalicelib.policy.escalation import parse_policy, policy_document
+from chalicelib.policy.escalation import policy_document
 from chalicelib.policy.plan import routing_fields
-from chalicelib.policy.rules import decide, parse_rule, rule_document
+from chalicelib.policy.rules import decide, rule_document
 from chalicelib.records import Report
 from chalicelib.sources.base import as_object, mention_from_fields
 from chalicelib.store.config import (
     current_taxonomy,
     delete_config,
     load_routing,
-    save_default_route,
-    save_policy,
-    save_rule,
-    save_window,
 )
 from chalicelib.triage import severity_thresholds, triage_mention
 
@@ -36,15 +33,6 @@ bp = Blueprint(__name__)
 def _admin_json(permission: Permission = "config.write") -> Any:
     require(bp.current_request, permission)
     return read_json(bp.current_request)
-
-
-def _unknown_groups(config: RoutingConfig, groups: list[str] | tuple[str, ...], where: str) -> None:
-    missing = [g for g in groups if g not in config.groups]
-    if missing:
-        raise InvalidPayload(
-            f"{where}: no group {', '.join(repr(g) for g in missing)}; create it with PUT /api/groups/{{slug}}",
-            extra={"errors": [f"{where}: unknown group {g}" for g in missing]},
-        )
 
 
 def _routing_document(config: RoutingConfig) -> dict[str, Any]:
@@ -74,23 +62,7 @@ def list_rules() -> Response:
 @bp.route("/api/rules/{rule_id}", methods=["PUT"], content_types=["*/*"])
 @configuration_view
 def put_rule(rule_id: str) -> Response:
-    doc = _admin_json()
-    if not isinstance(doc, dict):
-        raise InvalidPayload("a rule is a JSON object")
-    doc = {**doc, "id": rule_id}
-    config = load_routing()
-    rule = save_rule_checked(doc, config)
-    return json_response(rule_document(rule))
-
-
-def save_rule_checked(doc: dict[str, Any], config: RoutingConfig) -> Any:
-    rule = parse_rule(doc)  # the condition-by-condition errors first
-    _unknown_groups(config, rule.notify, "notify")
-    if rule.owner:
-        _unknown_groups(config, (rule.owner,), "owner")
-    if rule.escalation and rule.escalation not in config.policies:
-        raise InvalidPayload(f"escalation: no policy {rule.escalation!r}; create it with PUT /api/policies/{{id}}")
-    return save_rule(doc)
+    return json_response(configuration.put_rule(rule_id, _admin_json()))
 
 
 @bp.route("/api/rules/{rule_id}", methods=["DELETE"])
@@ -104,34 +76,19 @@ def delete_rule(rule_id: str) -> Response:
 @bp.route("/api/default-route", methods=["PUT"], content_types=["*/*"])
 @configuration_view
 def put_default_route() -> Response:
-    doc = _admin_json()
-    groups = doc.get("groups") if isinstance(doc, dict) else None
-    if not isinstance(groups, list) or not groups or not all(isinstance(g, str) for g in groups):
-        raise InvalidPayload("groups: a non-empty list of group slugs (where mentions go when no rule matches)")
-    _unknown_groups(load_routing(), groups, "groups")
-    save_default_route(groups)
-    return json_response({"groups": groups})
+    return json_response(configuration.put_default_route("", _admin_json()))
 
 
 @bp.route("/api/policies/{policy_id}", methods=["PUT"], content_types=["*/*"])
 @configuration_view
 def put_policy(policy_id: str) -> Response:
-    doc = _admin_json()
-    if not isinstance(doc, dict):
-        raise InvalidPayload("an escalation policy is a JSON object")
-    policy = parse_policy({**doc, "id": policy_id})
-    _unknown_groups(load_routing(), sorted(policy.groups()), "policy")
-    return json_response(policy_document(save_policy({**doc, "id": policy_id})))
+    return json_response(configuration.put_policy(policy_id, _admin_json()))
 
 
 @bp.route("/api/maintenance/{window_id}", methods=["PUT"], content_types=["*/*"])
 @configuration_view
 def put_window(window_id: str) -> Response:
-    doc = _admin_json()
-    if not isinstance(doc, dict):
-        raise InvalidPayload("a maintenance window is a JSON object")
-    window = save_window({**doc, "id": window_id})
-    return json_response({"id": window.id, "start": window.start.isoformat(), "end": window.end.isoformat()})
+    return json_response(configuration.put_window(window_id, _admin_json()))
 
 
 @bp.route("/api/maintenance/{window_id}", methods=["DELETE"])

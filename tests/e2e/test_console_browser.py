@@ -106,7 +106,7 @@ def test_a_responder_works_the_inbox_and_every_page_passes_axe(stack: RunningSta
     page.locator("ul.plain a").first.click()
     violations["department"] = _axe(page)
     page.screenshot(path=str(SCREENSHOTS / "department.png"), full_page=True)
-    for path in ("/me", "/report"):
+    for path in ("/me", "/report", "/admin"):
         page.goto(base + path)
         violations[path] = _axe(page)
     assert dialogs == []

@@ -1,0 +1,249 @@
+"""The console's configuration pages: everything the routing reads, shown as it is (groups with
+their members' confirmation state, departments, ordered rules with the tester beside them,
+policies, maintenance windows, planned events, displays, dead deliveries), and edited as the API
+edits it: each form is saved by the same function as its API route, so a wrong part is the same
+400 listing each wrong part, and the change is audited alike."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from chalice.app import Blueprint, Response
+
+from chalicelib import credentials
+from chalicelib.api.auth import audit, check_csrf, csrf_token, signed_in
+from chalicelib.api.groups import _members
+from chalicelib.api.incidents import _delivery
+from chalicelib.api.problems import media_type, raw_body
+from chalicelib.bodies import load_json
+from chalicelib.errors import InvalidPayload, MalformedBody, NotFound, SharedwatchError, UnsupportedMediaType
+from chalicelib.flows.configuration import KINDS, SLUG
+from chalicelib.notify.delivery import retry_dead
+from chalicelib.policy.access import Principal, allows
+from chalicelib.policy.escalation import policy_document
+from chalicelib.policy.rules import decide, rule_document
+from chalicelib.store.config import current_taxonomy, load_routing, planned_events
+from chalicelib.store.models import DeliveryModel
+from chalicelib.triage import severity_thresholds, triage_mention
+from chalicelib.web import page
+
+bp = Blueprint(__name__)
+
+
+def _form() -> dict[str, str]:
+    request = bp.current_request
+    if media_type(request) != "application/x-www-form-urlencoded":
+        raise UnsupportedMediaType("post the page's form (application/x-www-form-urlencoded)")
+    try:
+        return dict(parse_qsl(raw_body(request).decode("utf-8", "replace"), max_num_fields=6))
+    except ValueError:
+        raise MalformedBody("the form has more fields than this page sends") from None
+
+
+def _documents() -> dict[str, list[tuple[str, Any]]]:
+    """Every kind's current documents, as (key, document) in the order the routing reads them."""
+    config = load_routing()
+    _, taxonomy = current_taxonomy()
+    return {
+        "groups": [
+            (g.slug, {k: v for k, v in g.document().items() if k not in ("slug", "zones")})
+            for g in sorted(config.groups.values(), key=lambda g: g.slug)
+        ],
+        "departments": [
+            (d.slug, {"name": d.name, "group": d.group})
+            for d in sorted(config.departments.values(), key=lambda d: d.slug)
+        ],
+        "rules": [
+            (r.id, {k: v for k, v in rule_document(r).items() if k != "id"})
+            for r in sorted(config.rules, key=lambda r: (r.order, r.id))
+        ],
+        "default-route": [("", {"groups": list(config.default_groups)})],
+        "policies": [
+            (p.id, {k: v for k, v in policy_document(p).items() if k != "id"}) for p in config.policies.values()
+        ],
+        "maintenance": [
+            (
+                w.id,
+                {"start": w.start.isoformat(), "end": w.end.isoformat(), "groups": list(w.groups), "reason": w.reason},
+            )
+            for w in config.windows
+        ],
+        "taxonomy": [("", taxonomy)],
+        "planned-events": [
+            (e.key, {"series": e.key, "name": e.name, "start": e.start.isoformat(), "end": e.end.isoformat()})
+            for e in planned_events()
+        ],
+    }
+
+
+def _overview(who: Principal, *, done: str = "", tester: dict[str, Any] | None = None, status: int = 200) -> Response:
+    config = load_routing()
+    groups = []
+    for g in sorted(config.groups.values(), key=lambda g: g.slug):
+        members = _members(g.slug)
+        groups.append(
+            {
+                "slug": g.slug,
+                "name": g.name,
+                "members": members,
+                "confirmed": sum(1 for m in members if m["state"] == "confirmed"),
+            }
+        )
+    screens = credentials.display_screens()
+    dead = list(DeliveryModel.scan(DeliveryModel.status == "dead", limit=200))
+    return page(
+        "admin.html",
+        status=status,
+        person=who.label,
+        may_write=allows(who.role, "config.write"),
+        may_act=allows(who.role, "incidents.act"),
+        kinds=KINDS,
+        documents={
+            k: [(key, json.dumps(doc, indent=1, ensure_ascii=False)) for key, doc in docs]
+            for k, docs in _documents().items()
+        },
+        groups=groups,
+        displays=[{"name": n, "lobby": s["lobby"]} for n, s in sorted(screens.items())],
+        dead=[_delivery(r) for r in dead[:50]],
+        csrf=csrf_token(who.session_id),
+        done=done,
+        tester=tester,
+    )
+
+
+@bp.route("/admin", methods=["GET"])
+def admin_page() -> Response:
+    who = signed_in(bp.current_request, "config.read")
+    if isinstance(who, Response):
+        return who
+    saved = dict(bp.current_request.query_params or {}).get("saved", "")[:120]
+    return _overview(who, done=f"Saved {saved}." if saved else "")
+
+
+def _editor(
+    who: Principal, kind: str, key: str, text: str, *, problems: list[str] | None = None, status: int = 200
+) -> Response:
+    return page(
+        "admin_edit.html",
+        status=status,
+        person=who.label,
+        kind=kind,
+        title=KINDS[kind].title,
+        keyed=KINDS[kind].keyed,
+        api_path=KINDS[kind].path.replace("{key}", key or "{key}"),
+        key=key,
+        text=text,
+        problems=problems or [],
+        csrf=csrf_token(who.session_id),
+    )
+
+
+@bp.route("/admin/edit/{kind}", methods=["GET"])
+def edit_page(kind: str) -> Response:
+    who = signed_in(bp.current_request, "config.write")
+    if isinstance(who, Response):
+        return who
+    if kind not in KINDS:
+        return page(
+            "error.html", status=404, title="Not found", detail=f"nothing to edit called {kind[:40]!r}", back=""
+        )
+    key = dict(bp.current_request.query_params or {}).get("key", "")[:63]
+    current = dict(_documents()[kind]).get(key if KINDS[kind].keyed else "")
+    return _editor(who, kind, key, json.dumps(current, indent=2, ensure_ascii=False) if current is not None else "{\n}")
+
+
+@bp.route("/admin/edit/{kind}", methods=["POST"], content_types=["*/*"])
+def save_from_page(kind: str) -> Response:
+    who = signed_in(bp.current_request, "config.write")
+    if isinstance(who, Response):
+        return who
+    if kind not in KINDS:
+        return page(
+            "error.html", status=404, title="Not found", detail=f"nothing to edit called {kind[:40]!r}", back=""
+        )
+    form = _form()
+    key, text = form.get("key", "").strip(), form.get("doc", "")
+    try:
+        check_csrf(form.get("csrf", ""), who.session_id)
+        if KINDS[kind].keyed and not SLUG.match(key):
+            raise InvalidPayload(
+                "key: lowercase letters, digits and dashes, at most 63", extra={"errors": ["key: a slug"]}
+            )
+        KINDS[kind].save(key, load_json(text.encode()))  # the API's own validation and save
+    except InvalidPayload as exc:
+        problems = [str(p) for p in exc.extra.get("errors") or []] or [exc.detail]
+        return _editor(who, kind, key, text, problems=problems, status=400)
+    except SharedwatchError as exc:
+        return _editor(who, kind, key, text, problems=[exc.detail], status=exc.status)
+    saved = f"{kind} {key}".strip()
+    return Response(body="", status_code=303, headers={"Location": "/admin?" + urlencode({"saved": saved})})
+
+
+@bp.route("/admin/rules/test", methods=["POST"], content_types=["*/*"])
+def test_from_page() -> Response:
+    """The rule tester beside the rules: paste a post's words, see every rule's verdict and why."""
+    who = signed_in(bp.current_request, "config.read")
+    if isinstance(who, Response):
+        return who
+    form = _form()
+    try:
+        check_csrf(form.get("csrf", ""), who.session_id)
+    except SharedwatchError as exc:
+        return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")
+    from chalicelib.clock import utcnow
+    from chalicelib.records import Author, Mention
+
+    text = form.get("text", "").strip()[:2000] or "(empty)"
+    followers = int(form["followers"]) if form.get("followers", "").isdigit() else 0
+    now = utcnow()
+    mention = Mention(
+        mention_id="test",
+        identity="test",
+        source="console",
+        platform=form.get("platform", "")[:30],
+        external_id="",
+        url="",
+        text=text,
+        author=Author(handle="tester", followers=min(followers, 10**9)),
+        published_at=now,
+        received_at=now,
+    )
+    taxonomy, _ = current_taxonomy()
+    triaged = triage_mention(mention, taxonomy=taxonomy, thresholds=severity_thresholds())
+    config = load_routing()
+    decision = decide(triaged.routing_fields(), config.rules, config.default_groups)
+    tester = {
+        "text": text,
+        "followers": followers,
+        "triage": {
+            "sentiment": triaged.sentiment_label,
+            "departments": list(triaged.departments),
+            "severity": triaged.severity,
+            "reasons": list(triaged.severity_reasons),
+            "kudos": triaged.kudos,
+        },
+        "verdicts": [{"rule": v.rule, "matched": v.matched, "reasons": list(v.reasons)} for v in decision.verdicts],
+        "notify": [{"group": r.group, "reasons": list(r.reasons)} for r in decision.routes],
+        "owner": decision.owner,
+    }
+    return _overview(who, tester=tester)
+
+
+@bp.route("/admin/deliveries/{delivery_id}/retry", methods=["POST"], content_types=["*/*"])
+def retry_from_page(delivery_id: str) -> Response:
+    who = signed_in(bp.current_request, "incidents.act")
+    if isinstance(who, Response):
+        return who
+    form = _form()
+    try:
+        check_csrf(form.get("csrf", ""), who.session_id)
+        try:
+            row = retry_dead(delivery_id[:64])
+        except DeliveryModel.DoesNotExist:
+            raise NotFound(f"no delivery {delivery_id[:64]!r}") from None
+    except SharedwatchError as exc:
+        return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")
+    audit(bp.current_request, who, action="delivery.retry", target=row.delivery_id, after={"status": row.status})
+    return _overview(who, done=f"Delivery {row.delivery_id} retried: {row.status}.")
