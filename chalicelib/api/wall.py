@@ -190,6 +190,7 @@ def view(doc: dict[str, Any], *, version: int, now: datetime, lobby: bool, curso
         ),
         "kudos": [safe(k) for k in doc.get("kudos", [])],
         "spotted": [safe(s) for s in doc.get("spotted", [])],
+        "alarms": [{k: a.get(k) for k in ("key", "kind", "at", "explanation")} for a in doc.get("alarms", [])[:5]],
         "incidents": [_incident_view(i, now=now, lobby=lobby) for i in incidents],
         "crisis": None
         if crisis is None

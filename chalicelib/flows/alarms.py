@@ -1,20 +1,24 @@
 """Spike alarms on the schedule: read the counters, run the detector per brand and department,
-and tell the crisis group once per series, kind and hour (the delivery log keeps it once)."""
+route each alarm by the rules (the `spike` condition; no rule: the default route), tell each
+group once per series, kind and hour (the delivery log keeps it once), and show it on the wall."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from chalicelib.clock import isoformat, utcnow
 from chalicelib.notify.delivery import deliver
+from chalicelib.observability import logger
+from chalicelib.policy.config import RoutingConfig
+from chalicelib.policy.rules import decide
 from chalicelib.records import Notification
 from chalicelib.settings import get_settings
-from chalicelib.store.config import planned_events
+from chalicelib.store import wall
+from chalicelib.store.config import load_routing, planned_events
 from chalicelib.store.counters import read_series
 from chalicelib.triage.identity import key_for
 from chalicelib.triage.spikes import Alarm, Counts, detect
-
-ALARM_GROUP = "crisis-team"
 
 
 def _series_keys(dimensions: set[str]) -> list[tuple[str, str, str]]:
@@ -38,32 +42,71 @@ def check_spikes(*, now: datetime | None = None) -> list[Alarm]:
         totals, negatives = series.get(total_dim, {}), series.get(negative_dim, {})
         counts = {m: Counts(c, negatives.get(m, 0)) for m, c in totals.items()}
         alarms.extend(detect(counts, key=label, now=moment, planned=planned))
+    config = load_routing()
     for alarm in alarms:
         if not alarm.planned:
-            notify(alarm)
+            notify(alarm, config=config)
     return alarms
 
 
-def notify(alarm: Alarm) -> str:
+def alarm_fields(alarm: Alarm) -> dict[str, Any]:
+    """An alarm as the rules read a signal."""
+    what, _, name = alarm.key.partition(" ")
+    return {
+        "kind": "spike",
+        "spike": alarm.kind,
+        "series": alarm.key,
+        "text": alarm.explanation,
+        "severity": "high",
+        "departments": (name,) if what == "department" else (),
+        "department": name if what == "department" else "",
+        "brand": name if what == "brand" else "",
+    }
+
+
+def notify(alarm: Alarm, *, config: RoutingConfig | None = None) -> dict[str, str]:
+    """Each group the rules send this alarm to, told once; the outcome by group."""
+    config = config or load_routing()
     hour = alarm.at.strftime("%Y-%m-%dT%H")
     what = "Volume spike" if alarm.kind == "volume" else "Negativity spike"
-    email = "\n".join(
-        [
-            f"{what} for {alarm.key} at {isoformat(alarm.at)}.",
-            "",
-            alarm.explanation,
-            "",
-            "The wall shows the live picture; the mentions behind it are routed as they arrive.",
-        ]
-    )
-    notification = Notification(
-        delivery_id=key_for("delivery", f"alarm:{alarm.key}:{alarm.kind}:{hour}"),
-        group=ALARM_GROUP,
-        subject=f"[sharedwatch] {what}: {alarm.key}"[:99],
-        email=email,
-        sms=f"sharedwatch {what.lower()}: {alarm.key}: {alarm.explanation}"[:160],
-        reasons=(f"spike detector: {alarm.explanation}",),
-        item_kind="alarm",
-        item_id=key_for("alarm", f"{alarm.key}:{alarm.kind}:{hour}"),
-    )
-    return deliver(notification, topic_arn=get_settings().group_topic_arn(ALARM_GROUP))
+    decision = decide(alarm_fields(alarm), config.rules, config.default_groups)
+    outcomes: dict[str, str] = {}
+    for route in decision.routes:
+        email = "\n".join(
+            [
+                f"{what} for {alarm.key} at {isoformat(alarm.at)}.",
+                "",
+                alarm.explanation,
+                "",
+                "Why you are getting this:",
+                *[f"  - {r}" for r in route.reasons],
+                "",
+                "The wall shows the live picture; the mentions behind it are routed as they arrive.",
+            ]
+        )
+        notification = Notification(
+            delivery_id=key_for("delivery", f"alarm:{alarm.key}:{alarm.kind}:{hour}:{route.group}"),
+            group=route.group,
+            subject=f"[sharedwatch] {what}: {alarm.key}"[:99],
+            email=email,
+            sms=f"sharedwatch {what.lower()}: {alarm.key}: {alarm.explanation}"[:160],
+            reasons=(f"spike detector: {alarm.explanation}", *route.reasons),
+            item_kind="alarm",
+            item_id=key_for("alarm", f"{alarm.key}:{alarm.kind}:{hour}"),
+            severity="high",
+        )
+        outcomes[route.group] = deliver(notification, topic_arn=get_settings().group_topic_arn(route.group))
+    try:
+        wall.add_alarm(
+            {
+                "key": alarm.key,
+                "kind": alarm.kind,
+                "at": isoformat(alarm.at),
+                "explanation": alarm.explanation,
+                "groups": sorted(outcomes),
+            },
+            now=alarm.at,
+        )
+    except Exception:  # the wall is a view: the alarm was told whatever happens here
+        logger.exception("alarm not shown on the wall")
+    return outcomes

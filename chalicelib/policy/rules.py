@@ -23,6 +23,7 @@ _CONDITIONS = _EQUALS | {
     "sentiment_at_most",
     "kudos",
     "risk",
+    "spike",  # a spike alarm: true (any), "volume" or "negativity"
 }
 CONDITIONS = frozenset(_CONDITIONS)  # what a rule may test, for the API's contract
 _ALIASES = {"language": "lang"}
@@ -55,6 +56,19 @@ def _as_list(value: Any) -> list[str]:
     return [str(v).lower() for v in value] if isinstance(value, (list, tuple)) else [str(value).lower()]
 
 
+_SPIKES = ("volume", "negativity")
+
+
+def _flag_problem(name: str, value: Any) -> str:
+    if name in {"kudos", "risk"} and not isinstance(value, bool):
+        return f"when.{name}: true or false"
+    if name == "spike" and not (
+        value is True or value in _SPIKES or (isinstance(value, list) and value and set(value) <= set(_SPIKES))
+    ):
+        return 'when.spike: true (any spike), "volume", "negativity" or a list of them'
+    return ""
+
+
 def _condition_problems(name: str, value: Any) -> list[str]:
     """What is wrong with one condition of a rule (nothing: an empty list)."""
     if name not in _CONDITIONS:
@@ -71,8 +85,9 @@ def _condition_problems(name: str, value: Any) -> list[str]:
         isinstance(value, bool) or not isinstance(value, (int, float)) or not -1 <= value <= 1
     ):
         return ["when.sentiment_at_most: a compound score from -1 to 1"]
-    if name in {"kudos", "risk"} and not isinstance(value, bool):
-        return [f"when.{name}: true or false"]
+    flag = _flag_problem(name, value)
+    if flag:
+        return [flag]
     if name in _EQUALS | {"department"} and not (
         isinstance(value, str) or (isinstance(value, list) and value and all(isinstance(v, str) for v in value))
     ):
@@ -162,7 +177,7 @@ def explain(rule: Rule, fields: Mapping[str, Any]) -> tuple[bool, list[str]]:
             reasons.append(f"reach {reach} >= {expected}")
         else:
             actual = str(fields.get(_ALIASES.get(name, name), "")).lower()
-            allowed = _as_list(expected)
+            allowed = list(_SPIKES) if name == "spike" and expected is True else _as_list(expected)
             if actual not in allowed:
                 return False, [f"{name} is {actual or 'empty'!r}, not {' or '.join(allowed)}"]
             reasons.append(f"{name} is {actual}")

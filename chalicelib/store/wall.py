@@ -276,6 +276,29 @@ def update(
     return False
 
 
+ALARMS_KEPT = 5
+
+
+def add_alarm(alarm: dict[str, Any], *, now: datetime, attempts: int = 4) -> bool:
+    """A spike alarm onto the wall (the newest five, for six hours)."""
+    for _ in range(attempts):
+        version, snapshot = _load([SNAPSHOT]).get(SNAPSHOT, (0, {}))
+        horizon = isoformat(now - timedelta(hours=6))
+        kept = [
+            a
+            for a in snapshot.get("alarms", [])
+            if a["at"] > horizon and (a["key"], a["kind"]) != (alarm["key"], alarm["kind"])
+        ]
+        snapshot["alarms"] = sorted([alarm, *kept], key=lambda a: a["at"], reverse=True)[:ALARMS_KEPT]
+        try:
+            aws.dynamodb().transact_write_items(TransactItems=[_put(SNAPSHOT, version, snapshot, expires=None)])  # type: ignore[list-item]
+            return True
+        except ClientError as exc:
+            if exc.response["Error"].get("Code") != "TransactionCanceledException":
+                raise
+    return False
+
+
 def read_snapshot() -> tuple[int, dict[str, Any]]:
     """The one read a wall poll makes."""
     answer = aws.dynamodb().get_item(TableName=WallModel.Meta.table_name, Key={"id": {"S": SNAPSHOT}})

@@ -98,6 +98,13 @@ RULES: tuple[dict[str, Any], ...] = (
         "notify": ["executives", "on-call"],
     },
     {
+        "id": "spikes-to-crisis",
+        "name": "Spikes in volume or negativity reach the crisis team",
+        "order": 29,
+        "when": {"spike": True},
+        "notify": ["crisis-team"],
+    },
+    {
         "id": "urgent-reports",
         "name": "Urgent employee reports reach the crisis team",
         "order": 30,

@@ -80,3 +80,38 @@ def test_a_burst_delivered_by_webhook_alarms_when_routed_without_waiting_for_the
     harness.pump.pump_once()  # the router counts the burst and runs the detector at once
     subjects = [d["subject"] for d in harness.deliveries()]
     assert any("spike" in s.lower() for s in subjects)
+
+
+def test_spike_alarms_are_routed_by_the_rules_and_shown_on_the_wall(harness: Harness) -> None:
+    import json
+
+    admin = {"authorization": "Bearer admin-test-token", "content-type": "application/json"}
+    rule = {
+        "name": "Operations hears its own negativity",
+        "order": 1,
+        "when": {"spike": "negativity", "department": "operations"},
+        "notify": ["operations"],
+    }
+    assert (
+        harness.client.http.put("/api/rules/ops-spikes", body=json.dumps(rule).encode(), headers=admin).status_code
+        == 200
+    )
+    bad = {"name": "x", "order": 2, "when": {"spike": "loud"}, "notify": ["operations"]}
+    refused = harness.client.http.put("/api/rules/bad", body=json.dumps(bad).encode(), headers=admin)
+    assert refused.status_code == 400 and "when.spike" in refused.body.decode()
+    add_counts(_history())
+    add_counts([_mention(20_000 + i, NOW - timedelta(minutes=1 + i % 25), negative=True) for i in range(80)])
+    alarms = check_spikes(now=NOW)
+    told = {(d["group"], d["subject"]) for d in harness.deliveries()}
+    ops = {s for g, s in told if g == "operations"}
+    assert ops and all("department operations" in s and "Negativity" in s for s in ops)
+    assert {g for g, _ in told} == {"crisis-team", "operations"}  # the demo's spike rule, and this one
+    wall = json.loads(harness.client.http.get("/api/wall", headers={"authorization": "Bearer display-test-token"}).body)
+    assert wall["alarms"] and {(a["key"], a["kind"]) for a in wall["alarms"]} <= {(a.key, a.kind) for a in alarms}
+    # With no spike rule at all, an alarm takes the default route: never dropped, never hard-coded.
+    harness.client.http.delete("/api/rules/ops-spikes", headers=admin)
+    harness.client.http.delete("/api/rules/spikes-to-crisis", headers=admin)
+    from chalicelib.flows.alarms import notify
+
+    outcomes = notify(replace(alarms[0], at=NOW + timedelta(hours=1)))
+    assert set(outcomes) == {"social-team"}

@@ -19,6 +19,7 @@
   var failures = 0;
   var incidentsAt = 0;
   var incidents = [];
+  var alarms = [];
 
   function $(id) { return document.getElementById(id); }
   function el(tag, cls, text) {
@@ -162,7 +163,15 @@
       }
       list.appendChild(li);
     });
-    if (!incidents.length) list.appendChild(el("li", "empty", "No open incidents."));
+    alarms.slice(0, 2).forEach(function (a) {
+      var li = el("li", "alarm");
+      var info = el("div");
+      info.appendChild(el("div", "meta", (a.kind === "volume" ? "volume spike" : "negativity spike") + " · " + ago(a.at)));
+      info.appendChild(el("div", "text", a.key + ": " + a.explanation));
+      li.appendChild(info);
+      list.appendChild(li);
+    });
+    if (!incidents.length && !alarms.length) list.appendChild(el("li", "empty", "No open incidents."));
   }
 
   function renderKudos(kudos, spotted) {
@@ -203,6 +212,7 @@
     cursor = data.cursor || cursor;
     dataUpdated = data.data_updated_at;
     incidents = data.incidents || [];
+    alarms = data.alarms || [];
     incidentsAt = Date.now();
     $("mode").textContent = data.lobby ? "lobby" : "";
     renderStream(fresh);
