@@ -6,15 +6,13 @@ for a signed-in responder."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
-
 from chalice.app import Blueprint, Response
 
 from chalicelib import credentials
 from chalicelib.api.auth import actor, browser_binding, check_csrf, client_address, csrf_token, principal
-from chalicelib.api.problems import media_type, raw_body
+from chalicelib.api.problems import read_form
 from chalicelib.clock import utcnow
-from chalicelib.errors import MalformedBody, SharedwatchError, UnsupportedMediaType
+from chalicelib.errors import SharedwatchError
 from chalicelib.flows.incidents import acknowledge, incident_document, load
 from chalicelib.policy import tokens
 from chalicelib.policy.access import allows
@@ -70,13 +68,8 @@ def show(token: str) -> Response:
 def act(token: str) -> Response:
     # Every content type is let in so that a wrong one gets a problem answer, not Chalice's own.
     request = bp.current_request
-    if media_type(request) != "application/x-www-form-urlencoded":
-        raise UnsupportedMediaType("post the page's form (application/x-www-form-urlencoded)")
+    form = read_form(request, fields=4)
     try:
-        try:
-            form = dict(parse_qsl(raw_body(request).decode("utf-8", "replace"), max_num_fields=4))
-        except ValueError:
-            raise MalformedBody("the form has more fields than this page sends") from None
         grant = _grant(token)
         check_csrf(form.get("csrf", ""), browser_binding(request)[0])
         if grant.action != "acknowledge":

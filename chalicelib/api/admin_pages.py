@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from chalice.app import Blueprint, Response
 
@@ -16,9 +16,9 @@ from chalicelib import credentials
 from chalicelib.api.auth import audit, check_csrf, csrf_token, signed_in
 from chalicelib.api.groups import _members
 from chalicelib.api.incidents import _delivery
-from chalicelib.api.problems import media_type, raw_body
+from chalicelib.api.problems import read_form
 from chalicelib.bodies import load_json
-from chalicelib.errors import InvalidPayload, MalformedBody, NotFound, SharedwatchError, UnsupportedMediaType
+from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
 from chalicelib.flows.configuration import KINDS, SLUG
 from chalicelib.notify.delivery import retry_dead
 from chalicelib.policy.access import Principal, allows
@@ -33,13 +33,7 @@ bp = Blueprint(__name__)
 
 
 def _form() -> dict[str, str]:
-    request = bp.current_request
-    if media_type(request) != "application/x-www-form-urlencoded":
-        raise UnsupportedMediaType("post the page's form (application/x-www-form-urlencoded)")
-    try:
-        return dict(parse_qsl(raw_body(request).decode("utf-8", "replace"), max_num_fields=6))
-    except ValueError:
-        raise MalformedBody("the form has more fields than this page sends") from None
+    return read_form(bp.current_request, fields=6)
 
 
 def _documents() -> dict[str, list[tuple[str, Any]]]:

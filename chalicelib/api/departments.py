@@ -5,15 +5,14 @@ first; and following a department (its digest by email)."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from chalice.app import Blueprint, Response
 
 from chalicelib import aws
 from chalicelib.api.auth import actor, check_csrf, csrf_token, require, signed_in
-from chalicelib.api.problems import json_response, media_type, raw_body
+from chalicelib.api.problems import json_response, read_form
 from chalicelib.clock import utcnow
-from chalicelib.errors import MalformedBody, NotFound, SharedwatchError, UnsupportedMediaType
+from chalicelib.errors import NotFound, SharedwatchError
 from chalicelib.flows.digests import department_week
 from chalicelib.policy.config import Department
 from chalicelib.policy.noise import follower_filter
@@ -96,14 +95,7 @@ def follow(slug: str) -> Response:
     who = signed_in(bp.current_request, "self", back=f"/departments/{slug}")
     if isinstance(who, Response):
         return who
-    if media_type(request) != "application/x-www-form-urlencoded":
-        raise UnsupportedMediaType("post the page's form (application/x-www-form-urlencoded)")
-    from urllib.parse import parse_qsl
-
-    try:
-        form: dict[str, Any] = dict(parse_qsl(raw_body(request).decode("utf-8", "replace"), max_num_fields=4))
-    except ValueError:
-        raise MalformedBody("the form has more fields than this page sends") from None
+    form = read_form(request, fields=4)
     try:
         check_csrf(str(form.get("csrf", "")), who.session_id)
         department = _department(slug)

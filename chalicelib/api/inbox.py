@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import actor, check_csrf, csrf_token, require, signed_in
-from chalicelib.api.problems import json_response, media_type, raw_body, read_json
+from chalicelib.api.problems import json_response, read_form_pairs, read_json
 from chalicelib.clock import isoformat, utcnow
-from chalicelib.errors import InvalidPayload, MalformedBody, NotFound, SharedwatchError, UnsupportedMediaType
+from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
 from chalicelib.flows.corrections import correct
 from chalicelib.policy.access import allows
 from chalicelib.policy.search import FACETS, SENTIMENTS, SEVERITIES, parse_search, reporter_term
@@ -230,12 +230,7 @@ def correct_from_page(mention_id: str) -> Response:
     who = signed_in(bp.current_request, "incidents.act", back=f"/mentions/{mention_id}")
     if isinstance(who, Response):
         return who
-    if media_type(request) != "application/x-www-form-urlencoded":
-        raise UnsupportedMediaType("post the page's form (application/x-www-form-urlencoded)")
-    try:
-        form = parse_qsl(raw_body(request).decode("utf-8", "replace"), max_num_fields=40)
-    except ValueError:
-        raise MalformedBody("the form has more fields than this page sends") from None
+    form = read_form_pairs(request, fields=40)
     fields: dict[str, list[str]] = {}
     for key, entry in form:
         fields.setdefault(key, []).append(entry)

@@ -4,15 +4,13 @@ responders acknowledge or resolve as themselves."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
-
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import audit, check_csrf, csrf_token, signed_in
 from chalicelib.api.incidents import via_of
-from chalicelib.api.problems import media_type, raw_body
+from chalicelib.api.problems import read_form
 from chalicelib.clock import utcnow
-from chalicelib.errors import MalformedBody, NotFound, SharedwatchError, UnsupportedMediaType
+from chalicelib.errors import NotFound, SharedwatchError
 from chalicelib.flows.incidents import acknowledge, incident_document, load, resolve
 from chalicelib.policy.access import Principal, allows
 from chalicelib.store.config import load_routing
@@ -77,13 +75,8 @@ def act_on_incident(incident_id: str, action: str) -> Response:
     who = signed_in(bp.current_request, "incidents.act", back=f"/incidents/{incident_id}")
     if isinstance(who, Response):
         return who
-    if media_type(request) != "application/x-www-form-urlencoded":
-        raise UnsupportedMediaType("post the page's form (application/x-www-form-urlencoded)")
+    form = read_form(request, fields=4)
     try:
-        try:
-            form = dict(parse_qsl(raw_body(request).decode("utf-8", "replace"), max_num_fields=4))
-        except ValueError:
-            raise MalformedBody("the form has more fields than this page sends") from None
         check_csrf(form.get("csrf", ""), who.session_id)
         before = load(incident_id)
         note = " ".join(form.get("note", "").split())[:500]

@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import parse_qsl
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import actor, check_csrf, csrf_token, require, signed_in
-from chalicelib.api.problems import json_response, media_type, raw_body, read_json
+from chalicelib.api.problems import json_response, read_form, read_json
 from chalicelib.clock import parse_timestamp, utcnow
-from chalicelib.errors import InvalidPayload, MalformedBody, SharedwatchError, UnsupportedMediaType
+from chalicelib.errors import InvalidPayload, SharedwatchError
 from chalicelib.flows import people
 from chalicelib.flows.signin import normalise_address
 from chalicelib.policy.access import PERMISSIONS, ROLES, Principal, allows
@@ -156,12 +155,7 @@ def account_tokens() -> Response:
     who = signed_in(bp.current_request, "self", back="/me")
     if isinstance(who, Response):
         return who
-    if media_type(request) != "application/x-www-form-urlencoded":
-        raise UnsupportedMediaType("post the page's form (application/x-www-form-urlencoded)")
-    try:
-        form = dict(parse_qsl(raw_body(request).decode("utf-8", "replace"), max_num_fields=6))
-    except ValueError:
-        raise MalformedBody("the form has more fields than this page sends") from None
+    form = read_form(request, fields=6)
     try:
         check_csrf(form.get("csrf", ""), who.session_id)
         if form.get("revoke"):

@@ -6,6 +6,7 @@ import functools
 import json
 from collections.abc import Callable
 from typing import Any, ParamSpec
+from urllib.parse import parse_qsl
 
 from chalice.app import Request, Response
 
@@ -14,6 +15,7 @@ from chalicelib.bodies import load_json
 from chalicelib.errors import (
     InvalidConfiguration,
     InvalidPayload,
+    MalformedBody,
     PayloadTooLarge,
     SharedwatchError,
     UnsupportedMediaType,
@@ -120,3 +122,17 @@ def read_json(request: Request) -> Any:
     if media_type(request) != "application/json":
         raise UnsupportedMediaType(f"content type {media_type(request) or '(none)'!r}: send application/json")
     return load_json(body)
+
+
+def read_form_pairs(request: Request, *, fields: int) -> list[tuple[str, str]]:
+    """A page's form (urlencoded), or the problem that says why not (media type, too many fields)."""
+    if media_type(request) != "application/x-www-form-urlencoded":
+        raise UnsupportedMediaType("post the page's form (application/x-www-form-urlencoded)")
+    try:
+        return parse_qsl(raw_body(request).decode("utf-8", "replace"), max_num_fields=fields)
+    except ValueError:
+        raise MalformedBody("the form has more fields than this page sends") from None
+
+
+def read_form(request: Request, *, fields: int) -> dict[str, str]:
+    return dict(read_form_pairs(request, fields=fields))

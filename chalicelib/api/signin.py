@@ -4,7 +4,7 @@ carries a CSRF token; a failed sign-in is a page that says why, with the problem
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 from chalice.app import Blueprint, Response
 
@@ -19,9 +19,9 @@ from chalicelib.api.auth import (
     session_cookie,
     session_cookie_name,
 )
-from chalicelib.api.problems import media_type, raw_body
+from chalicelib.api.problems import read_form
 from chalicelib.clock import utcnow
-from chalicelib.errors import MalformedBody, SharedwatchError, UnsupportedMediaType
+from chalicelib.errors import SharedwatchError
 from chalicelib.flows import signin
 from chalicelib.settings import get_settings
 from chalicelib.store import identity
@@ -31,13 +31,7 @@ bp = Blueprint(__name__)
 
 
 def _form() -> dict[str, str]:
-    request = bp.current_request
-    if media_type(request) != "application/x-www-form-urlencoded":
-        raise UnsupportedMediaType("post the page's form (application/x-www-form-urlencoded)")
-    try:
-        return dict(parse_qsl(raw_body(request).decode("utf-8", "replace"), max_num_fields=4))
-    except ValueError:
-        raise MalformedBody("the form has more fields than this page sends") from None
+    return read_form(bp.current_request, fields=4)
 
 
 def _with_cookies(response: Response, *values: str | None) -> Response:
