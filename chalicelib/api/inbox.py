@@ -20,7 +20,7 @@ from chalicelib.policy.search import FACETS, SENTIMENTS, SEVERITIES, parse_searc
 from chalicelib.store.config import current_taxonomy
 from chalicelib.store.models import ClusterIndexModel, ClusterModel, DeliveryModel, MentionModel
 from chalicelib.store.search import search_mentions, search_reports
-from chalicelib.web import page
+from chalicelib.web import page, static_file
 
 bp = Blueprint(__name__)
 
@@ -186,6 +186,9 @@ def inbox_page() -> Response:
     older = "/inbox?" + urlencode({**filters, "cursor": found["cursor"]}) if found["cursor"] else ""
     return page(
         "inbox.html",
+        live=True,
+        live_url="/api/mentions?" + urlencode({**filters, "limit": "1"}),
+        newest=found["mentions"][0]["id"] if found["mentions"] and not params.get("cursor") else "",
         status=400 if problems else 200,
         person=who.label,
         mentions=found["mentions"],
@@ -196,6 +199,22 @@ def inbox_page() -> Response:
         sentiments=SENTIMENTS,
         severities=SEVERITIES,
         departments=sorted(_departments()),
+    )
+
+
+@bp.route("/console/{asset}", methods=["GET"])
+def console_asset(asset: str) -> Response:
+    """The console's one script (see web/static/console.js)."""
+    if asset != "console.js":
+        raise NotFound(f"no console asset {asset[:40]!r}: there is console.js")
+    return Response(
+        body=static_file("console.js"),
+        status_code=200,
+        headers={
+            "Content-Type": "text/javascript; charset=utf-8",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "max-age=300",
+        },
     )
 
 

@@ -29,6 +29,8 @@ def _render(who: Principal, incident_id: str, *, at: str = "", done: str = "", s
     return page(
         "incident.html",
         status=status,
+        live=True,
+        version=f"{row.status}:{len(doc['timeline'])}",
         incident=doc,
         owner=config.group_name(row.owner) if row.owner else "",
         person=who.label,

@@ -44,13 +44,17 @@ def when(value: object) -> str:
     return text
 
 
-def page(template: str, *, status: int = 200, form_origins: tuple[str, ...] = (), **context: Any) -> Response:
-    """Render a page; `form_origins` are other places its forms may post to (S3, for uploads)."""
+def page(
+    template: str, *, status: int = 200, form_origins: tuple[str, ...] = (), live: bool = False, **context: Any
+) -> Response:
+    """Render a page; `form_origins` are other places its forms may post to (S3, for uploads);
+    `live` lets it load /console/console.js (our own origin only) to say when it has changed."""
     css, css_hash = _stylesheet()
-    html = _environment().get_template(template).render(stylesheet=css, **context)
+    html = _environment().get_template(template).render(stylesheet=css, live=live, **context)
     targets = " ".join(("'self'", *form_origins))
+    script = "script-src 'self'; connect-src 'self'; " if live else ""
     csp = (
-        f"default-src 'none'; style-src {css_hash}; img-src 'self' data:; form-action {targets}; "
+        f"default-src 'none'; {script}style-src {css_hash}; img-src 'self' data:; form-action {targets}; "
         "base-uri 'none'; frame-ancestors 'none'"
     )
     return Response(
@@ -64,3 +68,7 @@ def page(template: str, *, status: int = 200, form_origins: tuple[str, ...] = ()
             "Cache-Control": "no-store",
         },
     )
+
+
+def static_file(name: str) -> str:
+    return (_HERE / "static" / name).read_text(encoding="utf-8")

@@ -125,3 +125,31 @@ def test_the_console_pages_keep_their_content_security_policy(stack: RunningStac
         assert "/signin" in page.url  # nobody signed in: every console page asks first
     assert broken == []
     context.close()
+
+
+def test_the_inbox_says_when_new_mentions_arrive_under_its_strict_policy(stack: RunningStack, browser: Any) -> None:
+    base = stack.credentials["base_url"]
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    broken: list[str] = []
+    page.on("console", lambda m: broken.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(base + "/signin")
+    page.get_by_label("Your work email").fill("rin@example.com")
+    before = count_mail(stack, "rin@example.com")
+    page.get_by_role("button", name="Email me a sign-in link").click()
+    page.goto(mailed_link(stack, "rin@example.com", r"http://\S+/signin/link/\S+", after=before))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base + "/me")
+    page.goto(base + "/inbox")
+    assert page.locator("#live").is_hidden()
+    fresh = {
+        **MENTION,
+        "id": "console-live",
+        "url": "https://x.com/live/status/9",
+        "text": "Is the app down? cannot check in",
+        "author": {"handle": "live"},
+    }
+    assert _post_mention(stack, fresh)[0] == 202
+    page.locator("#live a", has_text="New mentions").wait_for(timeout=25_000)  # one 15 s poll, and the router's second
+    assert broken == []
+    context.close()
