@@ -153,3 +153,37 @@ def test_the_inbox_says_when_new_mentions_arrive_under_its_strict_policy(stack: 
     page.locator("#live a", has_text="New mentions").wait_for(timeout=25_000)  # one 15 s poll, and the router's second
     assert broken == []
     context.close()
+
+
+def test_an_admin_edits_the_configuration_and_an_employee_follows_a_department(
+    stack: RunningStack, browser: Any
+) -> None:
+    base = stack.credentials["base_url"]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(base + "/signin")
+    page.get_by_label("Your work email").fill("admin@example.com")
+    before = count_mail(stack, "admin@example.com")
+    page.get_by_role("button", name="Email me a sign-in link").click()
+    page.goto(mailed_link(stack, "admin@example.com", r"http://\S+/signin/link/\S+", after=before))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base + "/me")
+
+    page.goto(base + "/admin/edit/groups")
+    page.get_by_label(re.compile("Its id")).fill("press-office")
+    page.get_by_label(re.compile("The document")).fill('{"name": "", "max_per_hour": -1}')
+    page.get_by_role("button", name="Save").click()
+    problems = page.inner_text("div.banner")
+    assert "name: 1 to 80 characters" in problems and "max_per_hour" in problems
+    assert _axe(page) == []
+    page.get_by_label(re.compile("The document")).fill('{"name": "Press office", "quiet_hours": "22:00-07:00"}')
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r"/admin\?saved="))
+    assert "Saved groups press-office" in page.inner_text("p.banner") and "Press office" in page.inner_text("main")
+
+    page.goto(base + "/departments")
+    page.locator("ul.plain a").first.click()
+    page.get_by_role("button", name=re.compile("^Follow")).click()
+    assert "You follow" in page.inner_text("p.banner")
+    assert page.get_by_role("button", name=re.compile("^Stop following")).count() == 1
+    context.close()
