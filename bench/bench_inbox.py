@@ -54,9 +54,19 @@ def _mentions(now: datetime, count: int, *, span: float, offset: float = 0.0) ->
     return out
 
 
-def _counter(client: Any) -> dict[str, int]:
+def _counter() -> dict[str, int]:
+    """DynamoDB requests from every client (boto3's and PynamoDB's own)."""
+    from botocore.client import BaseClient
+
     counted = {"n": 0}
-    client.meta.events.register("before-send.dynamodb", lambda **_: counted.__setitem__("n", counted["n"] + 1))
+    original = BaseClient._make_api_call
+
+    def counting(self: Any, operation: str, params: Any) -> Any:
+        if self.meta.service_model.service_name == "dynamodb":
+            counted["n"] += 1
+        return original(self, operation, params)
+
+    BaseClient._make_api_call = counting  # type: ignore[method-assign]
     return counted
 
 
@@ -71,34 +81,41 @@ def _scan_for(client: Any, table: str, wanted: int, condition: Any) -> int:
     return requests
 
 
-def _search_rows(now: datetime, *, fresh: int, older: int) -> int:
-    """Index rows a day-long word search reads with this store (a store of its own)."""
+def _rows_read(now: datetime) -> int:
+    """Index rows (ScannedCount) a day-long word search reads, every page of it."""
+    from chalicelib.policy.search import parse_search
+    from chalicelib.store.search import search_mentions
+
+    search = parse_search({"q": "refund", "since": (now - timedelta(days=1)).isoformat(), "limit": "100"}, now=now)
+    page = search_mentions(search)
+    scanned = page.scanned
+    while page.cursor:
+        page = search_mentions(search, cursor=page.cursor)
+        scanned += page.scanned
+    return scanned
+
+
+def _growth(now: datetime) -> tuple[int, int]:
+    """Rows read with 10,000 stored in the week, then with 90,000 older ones added."""
     from moto import mock_aws
 
     with mock_aws():
         from chalicelib import aws
-        from chalicelib.policy.search import parse_search
         from chalicelib.settings import get_settings
         from chalicelib.store.batch import batch_put
         from chalicelib.store.mapping import mention_item
         from chalicelib.store.models import MentionModel
-        from chalicelib.store.search import search_mentions
         from infra.local.bootstrap import create_resources
 
         aws.reset_clients()
         create_resources(get_settings(), parameters={"signing_key": "k"})
-        items = [mention_item(m) for m in _mentions(now, fresh, span=WEEK)]
-        if older:
-            items += [mention_item(m) for m in _mentions(now, older, span=4 * WEEK, offset=WEEK + 3600)]
-        batch_put(MentionModel.Meta.table_name, items)
-        search = parse_search({"q": "refund", "since": (now - timedelta(days=1)).isoformat(), "limit": "100"}, now=now)
-        page, scanned = search_mentions(search), 0
-        scanned += page.scanned
-        while page.cursor:
-            page = search_mentions(search, cursor=page.cursor)
-            scanned += page.scanned
+        batch_put(MentionModel.Meta.table_name, [mention_item(m) for m in _mentions(now, 10_000, span=WEEK)])
+        small = _rows_read(now)
+        older = _mentions(now, 90_000, span=4 * WEEK, offset=WEEK + 3600)
+        batch_put(MentionModel.Meta.table_name, [mention_item(m) for m in older])
+        with_older = _rows_read(now)
         aws.reset_clients()
-        return scanned
+        return small, with_older
 
 
 def run() -> list[Figure]:
@@ -134,7 +151,7 @@ def run() -> list[Figure]:
                 claimed_at=now,
             ).save()
         client = aws.dynamodb()
-        counted = _counter(client)
+        counted = _counter()
         headers = {"authorization": "Bearer admin"}
         day = (now - timedelta(days=1)).isoformat().replace("+00:00", "Z")
         pages = {
@@ -156,63 +173,77 @@ def run() -> list[Figure]:
                     started = time.perf_counter()
                     http.http.get(path, headers=headers)
                     times[name].append(time.perf_counter() - started)
-        table = MentionModel.Meta.table_name
-        scans = {
-            "inbox": _scan_for(client, table, STORED, lambda i: True),  # the newest 50 need every row
-            "filtered": _scan_for(
-                client, table, 50, lambda i: "baggage" in str(i.get("departments")) and "negative" in str(i)
-            ),
-            "search": _scan_for(client, table, 50, lambda i: "refund" in i["text"]["S"]),
-        }
+        # Without the index, "newest first" (filtered or not) means reading the whole table.
+        counted["n"] = 0
+        for _ in client.get_paginator("scan").paginate(TableName=MentionModel.Meta.table_name):
+            pass
+        scan = counted["n"]
+        large = _rows_read(now)
+        # The storage floor for a page: the same Query straight to DynamoDB (moto reads a whole day
+        # partition per Query; DynamoDB reads the page), against the page served by the app.
+        floor = []
+        day_key = now.isoformat()[:10]
+        for _ in range(15):
+            started = time.perf_counter()
+            client.query(
+                TableName=MentionModel.Meta.table_name,
+                IndexName="inbox",
+                ScanIndexForward=False,
+                Limit=50,
+                KeyConditionExpression="inbox_day = :d",
+                ExpressionAttributeValues={":d": {"S": day_key}},
+            )
+            floor.append(time.perf_counter() - started)
     inbox_ms, health_ms = statistics.median(times["inbox"]) * 1000, statistics.median(times["health"]) * 1000
-    small, large = _search_rows(now, fresh=10_000, older=0), _search_rows(now, fresh=STORED, older=0)
-    with_older = _search_rows(now, fresh=10_000, older=90_000)
+    floor_ms = statistics.median(floor) * 1000
+    small, with_older = _growth(now)
     note = f"{STORED:,} stored over a week"
     return [
         Figure(
             "ddb_requests_per_inbox_page",
             requests["inbox"],
             "req",
-            scans["inbox"],
-            round(requests["inbox"] / scans["inbox"], 4),
+            scan,
+            round(requests["inbox"] / scan, 4),
             "<= 0.1",
-            f"the newest 50; a Scan must read all: {note}",
+            f"the newest 50; without the index, newest first is a Scan of all: {note}",
         ),
         Figure(
             "ddb_requests_per_filtered_page",
             requests["filtered"],
             "req",
-            scans["filtered"],
-            round(requests["filtered"] / scans["filtered"], 4),
-            "value <= 30",
-            "negative baggage, last day: a Query per day and per MB of index rows; the Scan stops at its 50th match",
+            scan,
+            round(requests["filtered"] / scan, 4),
+            "<= 0.1",
+            "negative baggage over the last day: a Query per day and per MB of index rows",
         ),
         Figure(
             "ddb_requests_per_search_page",
             requests["search"],
             "req",
-            scans["search"],
-            round(requests["search"] / scans["search"], 4),
-            "value <= 30",
+            scan,
+            round(requests["search"] / scan, 4),
+            "<= 0.1",
             "q=refund over the last day",
         ),
         Figure(
             "ddb_requests_per_incident_page",
             requests["incident"],
             "req",
-            scans["inbox"],
-            round(requests["incident"] / scans["inbox"], 4),
+            scan,
+            round(requests["incident"] / scan, 4),
             "value <= 3",
-            "GET /api/incidents/{id}",
+            "GET /api/incidents/{id}: the incident, read once",
         ),
         Figure(
             "inbox_page_time_ratio",
             round(inbox_ms, 2),
             "ms",
-            round(health_ms, 2),
-            round(inbox_ms / health_ms, 3),
-            "<= 10",
-            "server time for 50 rows against GET /health, in-process",
+            round(floor_ms, 2),
+            round(inbox_ms / floor_ms, 3),
+            "<= 1.5",
+            f"a page of 50 served by the app against the same Query made directly (GET /health: {health_ms:.1f} ms; "
+            "moto reads a whole day partition per Query where DynamoDB reads the page)",
         ),
         Figure(
             "search_growth_ratio",
