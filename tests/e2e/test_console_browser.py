@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from infra.local.launcher import RunningStack
+from tests.e2e.conftest import running_stack
 from tests.e2e.people import count_mail, mailed_link, make_person, outbox
 from tests.e2e.test_local_stack import _post_mention
 from tests.support import MENTION
@@ -30,6 +32,12 @@ def _axe(page: Any) -> list[str]:
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """A stack of its own: its crisis and corrections would be in other tests' outboxes."""
+    yield from running_stack(tmp_path_factory.mktemp("console-stack"))
 
 
 @pytest.fixture(scope="module")

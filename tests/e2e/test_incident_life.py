@@ -72,7 +72,11 @@ def test_an_incident_from_first_notice_to_resolution(stack: RunningStack) -> Non
         "author": {"handle": "rosa", "name": "Rosa", "followers": 61000},
     }
     assert _post_mention(stack, mention)[0] == 202
-    [notice] = _wait(stack, lambda e: e.get("item_kind") == "incident" and e["group"] == "customer-care", 10)
+    [notice] = _wait(
+        stack,
+        lambda e: e.get("item_kind") == "incident" and e["group"] == "customer-care" and "wheelchair" in e["email"],
+        10,
+    )
     assert "lawsuit" in notice["email"] and len(notice["sms"]) <= 160
     # The SMS's link (each channel has its own, so the timeline says which one was used).
     ack_url = re.search(r"(http://\S+/ack/\S+)", notice["sms"]).group(1)  # type: ignore[union-attr]
