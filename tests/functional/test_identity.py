@@ -36,6 +36,8 @@ def test_an_employee_signs_in_with_a_link_that_works_once_in_the_browser_that_as
     assert done.status_code == 303 and done.headers["Location"] == "/me"
     cookie = done.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+    # Off the local http stack the site is https: Secure, and __Host- so no subdomain can set it.
+    assert "; Secure" in cookie and cookie.startswith("__Host-sw_session=")
     me = browser.api("GET", "/api/me")
     assert me.status_code == 200 and json.loads(me.body)["id"] == "priya@example.com"
     assert json.loads(me.body)["role"] == "everyone"  # nobody gave her a role yet
