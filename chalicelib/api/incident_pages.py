@@ -4,14 +4,16 @@ responders acknowledge or resolve as themselves."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import audit, check_csrf, csrf_token, signed_in
 from chalicelib.api.incidents import via_of
 from chalicelib.api.problems import read_form
 from chalicelib.clock import utcnow
-from chalicelib.errors import NotFound, SharedwatchError
-from chalicelib.flows.incidents import acknowledge, incident_document, load, resolve
+from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
+from chalicelib.flows.incidents import acknowledge, add_note, assign, incident_document, link_report, load, resolve
 from chalicelib.policy.access import Principal, allows
 from chalicelib.store.config import load_routing
 from chalicelib.store.models import IncidentModel
@@ -20,7 +22,15 @@ from chalicelib.web import page
 bp = Blueprint(__name__)
 
 
-def _render(who: Principal, incident_id: str, *, at: str = "", done: str = "", status: int = 200) -> Response:
+def _render(
+    who: Principal,
+    incident_id: str,
+    *,
+    at: str = "",
+    done: str = "",
+    status: int = 200,
+    problems: list[str] | None = None,
+) -> Response:
     row = load(incident_id)
     doc = incident_document(row)
     current = f"{row.severity}-{int(row.level or 0)}"
@@ -38,7 +48,9 @@ def _render(who: Principal, incident_id: str, *, at: str = "", done: str = "", s
         stale=stale,
         csrf=csrf_token(who.session_id),
         done=done,
-        timeline=doc["timeline"][-20:],
+        problems=problems or [],
+        groups=sorted((g.slug, g.name) for g in config.groups.values()),
+        timeline=doc["timeline"][-40:],
     )
 
 
@@ -73,6 +85,7 @@ def incident_page(incident_id: str) -> Response:
 
 @bp.route("/incidents/{incident_id}/{action}", methods=["POST"], content_types=["*/*"])
 def act_on_incident(incident_id: str, action: str) -> Response:
+    """The incident page's forms: acknowledge, resolve, note, assign (an owner group), link (a report)."""
     request = bp.current_request
     who = signed_in(bp.current_request, "incidents.act", back=f"/incidents/{incident_id}")
     if isinstance(who, Response):
@@ -80,29 +93,74 @@ def act_on_incident(incident_id: str, action: str) -> Response:
     form = read_form(request, fields=4)
     try:
         check_csrf(form.get("csrf", ""), who.session_id)
-        before = load(incident_id)
-        note = " ".join(form.get("note", "").split())[:500]
-        if action == "acknowledge":
-            row, changed = acknowledge(
-                incident_id=incident_id, group=before.owner, by=who.label, via=via_of(who), now=utcnow()
-            )
-            done = "Acknowledged as you: everyone who was told is being told it is in hand." if changed else ""
-        elif action == "resolve":
-            row, changed = resolve(
-                incident_id=incident_id, group=before.owner, by=who.label, via=via_of(who), now=utcnow(), note=note
-            )
-            done = "Resolved: thank you." if changed else ""
+        if action in ("acknowledge", "resolve"):
+            done = _change_status(who, incident_id, action, " ".join(form.get("note", "").split())[:500])
+        elif action in ACTIONS:
+            done = ACTIONS[action](who, incident_id, form)
         else:
-            raise NotFound(f"no action {action[:20]!r}: acknowledge or resolve")
-        if changed:
-            audit(
-                request,
-                who,
-                action=f"incident.{action}",
-                target=incident_id,
-                before={"status": before.status},
-                after={"status": row.status, "note": note} if note else {"status": row.status},
-            )
-        return _render(who, incident_id, done=done or f"It was already {row.status}.")
+            raise NotFound(f"no action {action[:20]!r}: acknowledge, resolve, note, assign or link")
+        return _render(who, incident_id, done=done)
+    except InvalidPayload as exc:
+        return _render(who, incident_id, done="", problems=list(exc.extra.get("errors") or [exc.detail]), status=400)
     except SharedwatchError as exc:
         return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")
+
+
+def _change_status(who: Principal, incident_id: str, action: str, note: str) -> str:
+    before = load(incident_id)
+    if action == "acknowledge":
+        row, changed = acknowledge(
+            incident_id=incident_id, group=before.owner, by=who.label, via=via_of(who), now=utcnow()
+        )
+        done = "Acknowledged as you: everyone who was told is being told it is in hand."
+    else:
+        row, changed = resolve(
+            incident_id=incident_id, group=before.owner, by=who.label, via=via_of(who), now=utcnow(), note=note
+        )
+        done = "Resolved: thank you."
+    if not changed:
+        return f"It was already {row.status}."
+    after = {"status": row.status, "note": note} if note else {"status": row.status}
+    audit(
+        bp.current_request,
+        who,
+        action=f"incident.{action}",
+        target=incident_id,
+        before={"status": before.status},
+        after=after,
+    )
+    return done
+
+
+def _note(who: Principal, incident_id: str, form: dict[str, str]) -> str:
+    note = form.get("note", "")
+    add_note(incident_id=incident_id, by=who.label, via=via_of(who), note=note, now=utcnow())
+    audit(bp.current_request, who, action="incident.note", target=incident_id, after={"note": note[:1000]})
+    return "Your note is on the timeline."
+
+
+def _assign(who: Principal, incident_id: str, form: dict[str, str]) -> str:
+    row, before = assign(
+        incident_id=incident_id, owner=form.get("owner", ""), by=who.label, via=via_of(who), now=utcnow()
+    )
+    audit(
+        bp.current_request,
+        who,
+        action="incident.assign",
+        target=incident_id,
+        before={"owner": before},
+        after={"owner": row.owner},
+    )
+    return f"It is {load_routing().group_name(row.owner)}'s now."
+
+
+def _link(who: Principal, incident_id: str, form: dict[str, str]) -> str:
+    report_id = form.get("report", "").strip()
+    if not report_id:
+        raise InvalidPayload("report: the report's tracking id")
+    link_report(incident_id=incident_id, report_id=report_id, by=who.label, via=via_of(who), now=utcnow())
+    audit(bp.current_request, who, action="incident.link_report", target=incident_id, after={"report": report_id[:40]})
+    return f"Report {report_id[:40]} is linked: its reporter hears what becomes of it."
+
+
+ACTIONS: dict[str, Callable[[Principal, str, dict[str, str]], str]] = {"note": _note, "assign": _assign, "link": _link}

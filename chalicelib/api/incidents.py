@@ -9,7 +9,7 @@ from chalicelib.api.auth import audit, require
 from chalicelib.api.problems import json_response, read_json
 from chalicelib.clock import isoformat, utcnow
 from chalicelib.errors import InvalidPayload, NotFound
-from chalicelib.flows.incidents import acknowledge, incident_document, load, resolve
+from chalicelib.flows.incidents import acknowledge, add_note, assign, incident_document, link_report, load, resolve
 from chalicelib.notify.delivery import retry_dead
 from chalicelib.policy.access import Principal
 from chalicelib.store.models import DeliveryModel, IncidentModel
@@ -92,6 +92,51 @@ def resolve_incident(incident_id: str) -> Response:
             after={"status": row.status, "note": note},
         )
     return json_response({**incident_document(row), "changed": changed})
+
+
+def _field(name: str, what: str) -> str:
+    doc = read_json(bp.current_request)
+    value = doc.get(name) if isinstance(doc, dict) else None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidPayload(f"{name}: {what}")
+    return value.strip()
+
+
+@bp.route("/api/incidents/{incident_id}/notes", methods=["POST"], content_types=["*/*"])
+def note_incident(incident_id: str) -> Response:
+    """{"note": "..."}: on the incident's timeline, with who wrote it."""
+    who = require(bp.current_request, "incidents.act")
+    note = _field("note", "what to put on the timeline")
+    row = add_note(incident_id=incident_id, by=who.label, via=via_of(who), note=note, now=utcnow())
+    audit(bp.current_request, who, action="incident.note", target=incident_id, after={"note": note[:1000]})
+    return json_response(incident_document(row), status=201)
+
+
+@bp.route("/api/incidents/{incident_id}/assign", methods=["POST"], content_types=["*/*"])
+def assign_incident(incident_id: str) -> Response:
+    """{"owner": "<group>"}: the group that owns it from now on."""
+    who = require(bp.current_request, "incidents.act")
+    owner = _field("owner", "a group's slug")
+    row, before = assign(incident_id=incident_id, owner=owner, by=who.label, via=via_of(who), now=utcnow())
+    audit(
+        bp.current_request,
+        who,
+        action="incident.assign",
+        target=incident_id,
+        before={"owner": before},
+        after={"owner": row.owner},
+    )
+    return json_response(incident_document(row))
+
+
+@bp.route("/api/incidents/{incident_id}/reports", methods=["POST"], content_types=["*/*"])
+def link_incident_report(incident_id: str) -> Response:
+    """{"report_id": "..."}: an employee's report joins the incident (its reporter hears the outcome)."""
+    who = require(bp.current_request, "incidents.act")
+    report_id = _field("report_id", "a report's tracking id")
+    row = link_report(incident_id=incident_id, report_id=report_id, by=who.label, via=via_of(who), now=utcnow())
+    audit(bp.current_request, who, action="incident.link_report", target=incident_id, after={"report": report_id[:40]})
+    return json_response(incident_document(row))
 
 
 def _delivery(row: DeliveryModel) -> dict[str, object]:

@@ -206,7 +206,15 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "properties": {"csrf": {"type": "string"}, "email": {"type": "string"}, "next": {"type": "string"}},
     },
-    "IncidentForm": {"type": "object", "properties": {"csrf": {"type": "string"}, "note": {"type": "string"}}},
+    "IncidentForm": {
+        "type": "object",
+        "properties": {
+            "csrf": {"type": "string"},
+            "note": {"type": "string"},
+            "owner": {"type": "string"},
+            "report": {"type": "string"},
+        },
+    },
     "TokenForm": {
         "type": "object",
         "properties": {
@@ -237,6 +245,13 @@ SCHEMAS: dict[str, Any] = {
         },
         "additionalProperties": False,
     },
+    "IncidentNote": {
+        "type": "object",
+        "required": ["note"],
+        "properties": {"note": {"type": "string", "maxLength": 1000}},
+    },
+    "IncidentOwner": {"type": "object", "required": ["owner"], "properties": {"owner": {"type": "string"}}},
+    "IncidentReport": {"type": "object", "required": ["report_id"], "properties": {"report_id": {"type": "string"}}},
     "ConfigForm": {
         "type": "object",
         "properties": {"csrf": {"type": "string"}, "key": {"type": "string"}, "doc": {"type": "string"}},
@@ -309,6 +324,9 @@ BODIES: dict[str, dict[str, Any]] = {
     "correct_from_page": _form("CorrectionForm"),
     "follow": _form("FollowForm"),
     "save_from_page": _form("ConfigForm"),
+    "note_incident": _json("IncidentNote"),
+    "assign_incident": _json("IncidentOwner"),
+    "link_incident_report": _json("IncidentReport"),
     "test_from_page": _form("TesterForm"),
     "retry_from_page": _form("CsrfForm"),
 }

@@ -12,7 +12,7 @@ from typing import Any
 from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib import credentials
-from chalicelib.errors import NotFound
+from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.notify.gate import send
 from chalicelib.notify.receipts import tell_reporter
 from chalicelib.observability import logger
@@ -221,6 +221,52 @@ def tell_groups(row: IncidentModel, *, event: str, who: str, config: RoutingConf
             actions=[IncidentModel.timeline.set(IncidentModel.timeline.append([entry]))]
         )
     return told
+
+
+def add_note(*, incident_id: str, by: str, via: str, note: str, now: datetime) -> IncidentModel:
+    """A responder's note on the timeline (what was done, what was said)."""
+    text = " ".join(note.split())[:1000]
+    if not text:
+        raise InvalidPayload("note: what to put on the timeline, 1-1000 characters")
+    row = load(incident_id)
+    row.update(
+        actions=[
+            IncidentModel.timeline.set(
+                IncidentModel.timeline.append([timeline_entry("note", now, by=by, via=via, note=text)])
+            )
+        ]
+    )
+    return load(incident_id)
+
+
+def assign(*, incident_id: str, owner: str, by: str, via: str, now: datetime) -> tuple[IncidentModel, str]:
+    """Give the incident to another group: it owns it (escalation reminds it); (row, previous owner)."""
+    config = load_routing()
+    if owner not in config.groups:
+        raise InvalidPayload(f"owner: an existing group ({', '.join(sorted(config.groups))})")
+    row = load(incident_id)
+    before = row.owner or ""
+    if before != owner:
+        entry = timeline_entry("assigned", now, group=owner, by=by, via=via, before=before)
+        row.update(
+            actions=[IncidentModel.owner.set(owner), IncidentModel.timeline.set(IncidentModel.timeline.append([entry]))]
+        )
+        show_on_wall(load(incident_id), config, now)
+    return load(incident_id), before
+
+
+def link_report(*, incident_id: str, report_id: str, by: str, via: str, now: datetime) -> IncidentModel:
+    """An employee's report joins the incident's story: its reporter hears what becomes of it."""
+    row = load(incident_id)
+    try:
+        report = ReportModel.get(report_id[:40])
+    except ReportModel.DoesNotExist:
+        raise NotFound(f"no report {report_id[:40]!r}") from None
+    if report.cluster_id != row.cluster_id:
+        report.update(actions=[ReportModel.cluster_id.set(row.cluster_id)])
+        entry = timeline_entry("report linked", now, by=by, via=via, item=report.report_id)
+        row.update(actions=[IncidentModel.timeline.set(IncidentModel.timeline.append([entry]))])
+    return load(incident_id)
 
 
 def show_on_wall(row: IncidentModel, config: RoutingConfig, now: datetime) -> None:

@@ -78,3 +78,41 @@ def test_the_incidents_list_puts_open_ones_first_for_responders_only(harness: Ha
     page = responder.get("/incidents")
     assert page.status_code == 200 and "open" in page.body.decode() and "/incidents/i" in page.body.decode()
     assert sign_in(harness, "sam@example.com").get("/incidents").status_code == 403
+
+
+def test_a_responder_notes_reassigns_and_links_a_report_to_an_incident(harness: Harness) -> None:
+    from tests.functional.test_inbox import _report
+
+    _seed(harness)
+    incident_id = json.loads(harness.client.http.get("/api/incidents", headers=ADMIN).body)["incidents"][0]["id"]
+    tracking = _report(harness, "Saw the video of the crew, it is everywhere", "omar@example.com")
+    harness.pump.pump_once()
+    responder = sign_in(harness, "ana@example.com", "responder")
+    responder.get(f"/incidents/{incident_id}")
+    noted = responder.post_form(f"/incidents/{incident_id}/note", {"note": "Called the family; statement drafted"})
+    assert noted.status_code == 200 and "Called the family" in noted.body.decode()
+    bad = responder.post_form(f"/incidents/{incident_id}/assign", {"owner": "nobody"})
+    assert bad.status_code == 400 and "owner: an existing group" in bad.body.decode()
+    moved = responder.post_form(f"/incidents/{incident_id}/assign", {"owner": "executives"})
+    assert "Executives" in moved.body.decode()
+    linked = responder.post_form(f"/incidents/{incident_id}/link", {"report": tracking})
+    assert "is linked" in linked.body.decode()
+    doc = json.loads(harness.client.http.get(f"/api/incidents/{incident_id}", headers=ADMIN).body)
+    events = [(e["event"], e.get("by", "")) for e in doc["timeline"]]
+    assert ("note", "ana@example.com") in events and ("assigned", "ana@example.com") in events
+    assert ("report linked", "ana@example.com") in events and doc["owner"] == "executives"
+    # The API does the same; the reporter of a linked report hears the outcome.
+    api = {"authorization": "Bearer admin-test-token", "content-type": "application/json"}
+    assert (
+        harness.client.http.post(f"/api/incidents/{incident_id}/notes", body=b'{"note": ""}', headers=api).status_code
+        == 422
+    )
+    harness.client.http.post(f"/api/incidents/{incident_id}/resolve", body=b'{"note": "apologised"}', headers=api)
+    from chalicelib.store.models import ReportModel
+
+    assert "resolved" in str(ReportModel.get(tracking).outcome)
+    actions = [
+        e["action"]
+        for e in json.loads(harness.client.http.get("/api/audit?action=incident.", headers=ADMIN).body)["entries"]
+    ]
+    assert {"incident.note", "incident.assign", "incident.link_report", "incident.resolve"} <= set(actions)
