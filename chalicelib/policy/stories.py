@@ -55,6 +55,9 @@ class StoryRow:
     first_report_at: datetime | None = None
     first_mention_at: datetime | None = None
     version: int = -1
+    # Its life in ten-minute buckets ("2026-11-30T10:40" -> [joined, negative, reports]), newest
+    # kept, for the story's chart: written with the story, so it costs no request of its own.
+    buckets: dict[str, list[int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +225,13 @@ def _story(row: StoryRow, *, opened: bool = False, position: int = 0, joined: bo
     )
 
 
+MAX_BUCKETS = 288  # two days of ten-minute buckets
+
+
+def bucket_key(at: datetime) -> str:
+    return f"{at:%Y-%m-%dT%H}:{at.minute // 10}0"
+
+
 def _count(row: StoryRow, signal: Signal) -> int:
     """Count one signal into the story; returns a report's position among the story's reports."""
     row.size += 1
@@ -269,10 +279,18 @@ def fold(
     if now - row.window_start > VELOCITY_WINDOW:
         row.window_start, row.window_count = now, 0
     positions: dict[str, int] = {}
+    row.buckets = dict(row.buckets)
+    bucket = bucket_key(now)
     for signal in members:
         position = _count(row, signal)
         if position:
             positions[item_id(signal)] = position
+        cell = list(row.buckets.get(bucket, [0, 0, 0]))
+        cell[0] += 1
+        cell[1] += int(isinstance(signal, Mention) and signal.sentiment_label == "negative")
+        cell[2] += int(isinstance(signal, Report))
+        row.buckets[bucket] = cell
+    row.buckets = dict(sorted(row.buckets.items())[-MAX_BUCKETS:])
     routed = [with_velocity(s, row.window_count, raise_severity) for s in members]
     for signal in routed:
         level = signal.severity if isinstance(signal, Mention) else ""

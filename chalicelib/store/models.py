@@ -293,6 +293,17 @@ class CursorModel(Model):
     updated_at = UTCDateTimeAttribute()
 
 
+class RecentStoryIndex(GlobalSecondaryIndex["ClusterModel"]):
+    """Stories by the day they were last active, newest first (the console's stories list)."""
+
+    class Meta:
+        index_name = "recent"
+        projection = IncludeProjection(["title", "size", "negative", "reports", "reach", "severity", "incident_id"])
+
+    active_day = UnicodeAttribute(hash_key=True)
+    last_seen = UTCDateTimeAttribute(range_key=True)
+
+
 class ClusterModel(Model):
     """One story: every mention and report that is the same post, a repost, a quote or a copy of
     it. `window_*` counts how many joined in the current ten minutes (its velocity)."""
@@ -317,6 +328,10 @@ class ClusterModel(Model):
     influencers = ListAttribute(of=UnicodeAttribute, default=list)  # watched accounts that joined
     incident_id = UnicodeAttribute(null=True)
     version = NumberAttribute(default=0)
+    buckets = JSONAttribute(null=True)  # ten-minute buckets of its life (policy/stories.py)
+    # The stories list: one partition per day of last activity, newest first.
+    active_day = UnicodeAttribute(null=True)
+    recent = RecentStoryIndex()
 
 
 class ClusterIndexModel(Model):

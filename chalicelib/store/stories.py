@@ -40,12 +40,15 @@ def row_from_model(model: ClusterModel) -> StoryRow:
         departments=[str(d) for d in model.departments or []],
         influencers=[str(h) for h in model.influencers or []],
         incident_id=model.incident_id or "",
+        buckets=dict(model.buckets or {}),
     )
     return StoryRow(**values)
 
 
 def model_from_row(row: StoryRow) -> ClusterModel:
-    return ClusterModel(**{**asdict(row), "incident_id": row.incident_id or None})
+    return ClusterModel(
+        **{**asdict(row), "incident_id": row.incident_id or None, "active_day": row.last_seen.isoformat()[:10]}
+    )
 
 
 def _sketch(text: str) -> tuple[int, ...]:

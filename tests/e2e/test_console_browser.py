@@ -102,6 +102,13 @@ def test_a_responder_works_the_inbox_and_every_page_passes_axe(stack: RunningSta
     page.get_by_role("button", name="Correct it").click()
     assert "Corrected" in page.inner_text("p.banner") and "a joke between friends" in page.inner_text("main")
 
+    page.goto(base + "/stories")
+    violations["stories"] = _axe(page)
+    page.locator("ol.inbox a").first.click()
+    page.wait_for_url(re.compile(r"/stories/"))
+    violations["story"] = _axe(page)
+    assert page.locator("svg.chart rect").count() > 0
+    page.screenshot(path=str(SCREENSHOTS / "story.png"), full_page=True)
     page.goto(base + "/incidents")
     violations["incidents"] = _axe(page)
     page.locator("ol.inbox a").first.click()

@@ -116,3 +116,35 @@ def test_a_responder_notes_reassigns_and_links_a_report_to_an_incident(harness: 
         for e in json.loads(harness.client.http.get("/api/audit?action=incident.", headers=ADMIN).body)["entries"]
     ]
     assert {"incident.note", "incident.assign", "incident.link_report", "incident.resolve"} <= set(actions)
+
+
+def test_a_storys_page_charts_its_volume_and_sentiment_and_names_who_spotted_it(harness: Harness) -> None:
+    from tests.functional.test_inbox import _report
+
+    _report(harness, "This post is going viral " + CRISIS["url"], "omar@example.com", "urgent")
+    harness.pump.pump_once()
+    _seed(harness)
+    copies = [
+        {
+            **CRISIS,
+            "id": f"rt{n}",
+            "url": f"https://x.com/rt{n}/status/{9000 + n}",
+            "text": f"RT @dana: {CRISIS['text']}",
+            "author": {"handle": f"rt{n}", "followers": 100},
+        }
+        for n in range(4)
+    ]
+    body = batch_envelope(copies)
+    assert harness.client.http.post("/webhooks/generic", body=body, headers=signed_headers(body)).status_code == 202
+    harness.pump.pump_once()
+    stories = json.loads(harness.client.http.get("/api/stories", headers=ADMIN).body)["stories"]
+    crisis = next(s for s in stories if s["copies"] >= 5)
+    doc = json.loads(harness.client.http.get(f"/api/stories/{crisis['id']}", headers=ADMIN).body)
+    assert sum(p["joined"] for p in doc["chart"]) == doc["copies"] and len(doc["chart"]) == 48
+    assert sum(p["negative"] for p in doc["chart"]) == doc["negative"] >= 4
+    assert doc["incident"] and doc["reports"] and doc["reports"][0]["position"] == 1
+    responder = sign_in(harness, "ana@example.com", "responder")
+    page = responder.get(f"/stories/{crisis['id']}").body.decode()
+    assert "<svg" in page and "spotted it first" in page and f"/incidents/{doc['incident']}" in page
+    assert responder.get("/stories").status_code == 200
+    assert sign_in(harness, "sam@example.com").get(f"/stories/{crisis['id']}").status_code == 403
