@@ -152,6 +152,16 @@ def signed_in(request: Request, permission: Permission, *, back: str = "") -> Pr
     return found
 
 
+def _path(request: Request) -> str:
+    """The path asked for (Chalice gives the route's template and the parameters apart)."""
+    from urllib.parse import quote
+
+    path = str(request.path)
+    for name, value in (request.uri_params or {}).items():
+        path = path.replace("{" + name + "}", quote(str(value), safe=""))
+    return path
+
+
 def require_display_token(request: Request) -> bool:
     """A wall screen's token, a personal token or session (any signed-in person may put the wall
     on their own screen), or the break-glass token; returns whether the screen is a lobby."""

@@ -6,6 +6,7 @@ answer says whether an address is known."""
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -43,11 +44,13 @@ def normalise_address(value: str) -> str:
     return value.strip().lower()[:254]
 
 
+_NEXT = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~/?#\[\]@!$&'()*+,;=%]{0,510}")
+
+
 def safe_next(value: str) -> str:
-    """Where to go after sign-in: a path on this site only (never another origin)."""
-    if value.startswith("/") and not value.startswith("//") and "\\" not in value and len(value) < 512:
-        return value
-    return "/me"
+    """Where to go after sign-in: a path on this site only (never another origin), in URL
+    characters only (it becomes a Location header: no CR/LF, no spaces)."""
+    return value if _NEXT.fullmatch(value) else "/me"
 
 
 def _check_failures(client: str, now: datetime) -> None:

@@ -192,3 +192,22 @@ def test_the_demo_stream_runs_against_the_stack(stack: RunningStack) -> None:
     entries = _wait_for(stack, lambda es: any("refund my cancelled flight" in e.get("email", "") for e in es), 5.0)
     campaign = [e for e in entries if "refund my cancelled flight" in e.get("email", "")]
     assert campaign and any("Incident" in e["email"] for e in campaign)
+
+
+def test_a_chunked_body_is_refused_and_never_read_as_the_next_request(stack: RunningStack) -> None:
+    """API Gateway refuses chunked request bodies; chalice local left them in the connection, so
+    the next request on it was parsed from the middle of the body (an answer with no status line)."""
+    import socket
+
+    port = int(stack.credentials["base_url"].rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(
+            b"POST /report HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+            b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 411 ") and b"application/problem+json" in answer
+    assert b"<!DOCTYPE" not in answer and answer.count(b"HTTP/1.1") == 1  # closed: nothing read after it

@@ -69,7 +69,8 @@ def test_every_employee_sees_how_a_departments_work_landed_and_can_follow_it(har
         for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
         if s["Endpoint"] == "sam@example.com"
     ]
-    assert harness.client.http.get("/departments/inflight").status_code == 303  # signed out: to sign-in
+    signed_out = harness.client.http.get("/departments/inflight")  # signed out: to sign-in, and back here
+    assert signed_out.status_code == 303 and signed_out.headers["Location"] == "/signin?next=%2Fdepartments%2Finflight"
 
 
 def test_the_incidents_list_puts_open_ones_first_for_responders_only(harness: Harness) -> None:
