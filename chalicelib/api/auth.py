@@ -137,7 +137,7 @@ def signed_in(request: Request, permission: Permission, *, back: str = "") -> Pr
     found = principal(request)
     if found is None or found.via != "session":
         return Response(
-            body="", status_code=303, headers={"Location": "/signin?next=" + quote(back or request.path, safe="")}
+            body="", status_code=303, headers={"Location": "/signin?next=" + quote(back or _path(request), safe="")}
         )
     if not allows(found.role, permission):
         return page(
