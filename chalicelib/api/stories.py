@@ -95,7 +95,7 @@ def story_document(cluster_id: str) -> dict[str, Any]:
 
 @bp.route("/api/stories", methods=["GET"])
 def list_stories() -> Response:
-    """Stories active today and yesterday, the latest first."""
+    """Stories told more than once (or reported, or an incident) active today and yesterday."""
     require(bp.current_request, "incidents.read")
     return json_response({"stories": recent_stories()})
 

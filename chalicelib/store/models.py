@@ -294,7 +294,8 @@ class CursorModel(Model):
 
 
 class RecentStoryIndex(GlobalSecondaryIndex["ClusterModel"]):
-    """Stories by the day they were last active, newest first (the console's stories list)."""
+    """Stories told more than once (or reported, or an incident) by the day they were last active,
+    newest first: the console's stories list. Sparse: single posts are not in it."""
 
     class Meta:
         index_name = "recent"

@@ -46,9 +46,11 @@ def row_from_model(model: ClusterModel) -> StoryRow:
 
 
 def model_from_row(row: StoryRow) -> ClusterModel:
-    return ClusterModel(
-        **{**asdict(row), "incident_id": row.incident_id or None, "active_day": row.last_seen.isoformat()[:10]}
-    )
+    # Only a story told more than once (or reported, or an incident) is listed: a single post is
+    # the inbox's, and the list's index then costs nothing for the many stories of one.
+    listed = row.size > 1 or row.reports > 0 or bool(row.incident_id)
+    active_day = row.last_seen.isoformat()[:10] if listed else None
+    return ClusterModel(**{**asdict(row), "incident_id": row.incident_id or None, "active_day": active_day})
 
 
 def _sketch(text: str) -> tuple[int, ...]:

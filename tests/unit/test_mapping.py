@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from chalicelib.records import Author, Mention
-from chalicelib.store.mapping import mention_from_image, mention_item, mention_to_model
+from chalicelib.store.mapping import mention_from_image, mention_from_model, mention_item, mention_to_model
+from chalicelib.store.models import MentionModel
 
 
 @pytest.mark.parametrize(
@@ -28,6 +29,14 @@ from chalicelib.store.mapping import mention_from_image, mention_item, mention_t
             delivery_id="msg_1",
             raw="{}",
             needs_enrichment=True,
+            sentiment_label="negative",
+            sentiment_score=-0.62,
+            departments=("baggage", "digital"),
+            risk_terms=("lawsuit",),
+            severity="high",
+            severity_reasons=("risk term 'lawsuit'", "reach 48210"),
+            kudos=False,
+            cluster_key="s:0badf00d",
         ),
         Mention(
             mention_id="k2",
@@ -47,3 +56,5 @@ def test_the_fast_item_is_exactly_what_the_pynamodb_model_writes(mention: Mentio
     assert mention_item(mention) == mention_to_model(mention).serialize()
     back = mention_from_image(mention_item(mention))
     assert back == mention
+    # The router's direct read of a stream image and PynamoDB's agree, field by field.
+    assert back == mention_from_model(MentionModel.from_raw_data(mention_item(mention)))
