@@ -88,3 +88,15 @@ def sign_in(stack: RunningStack, email: str) -> HttpBrowser:
     assert status == 303 and headers["Location"] == "/me", body[-300:]
     browser.open("/me")
     return browser
+
+
+def sign_in_browser(stack: RunningStack, page: Any, email: str) -> None:
+    """A real browser page signs in by the link the outbox receives, and lands on its account."""
+    base = stack.credentials["base_url"]
+    page.goto(base + "/signin")
+    page.get_by_label("Your work email").fill(email)
+    before = count_mail(stack, email)
+    page.get_by_role("button", name="Email me a sign-in link").click()
+    page.goto(mailed_link(stack, email, r"http://\S+/signin/link/\S+", after=before))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base + "/me")

@@ -14,7 +14,7 @@ import pytest
 
 from infra.local.launcher import RunningStack
 from tests.e2e.conftest import running_stack
-from tests.e2e.people import count_mail, mailed_link, make_person, outbox
+from tests.e2e.people import make_person, outbox, sign_in_browser
 from tests.e2e.test_local_stack import _post_mention
 from tests.support import MENTION
 
@@ -42,18 +42,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
 
 @pytest.fixture(scope="module")
 def signed_in(stack: RunningStack, browser: Any) -> Any:
-    base = stack.credentials["base_url"]
     make_person(stack, "rin@example.com", "responder", name="Rin")
     # bypass_csp only so that axe can be injected; a second, strict context checks the CSP itself.
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, bypass_csp=True)
     page = context.new_page()
-    page.goto(base + "/signin")
-    page.get_by_label("Your work email").fill("rin@example.com")
-    before = count_mail(stack, "rin@example.com")
-    page.get_by_role("button", name="Email me a sign-in link").click()
-    page.goto(mailed_link(stack, "rin@example.com", r"http://\S+/signin/link/\S+", after=before))
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(base + "/me")
+    sign_in_browser(stack, page, "rin@example.com")
     yield page
     context.close()
 
@@ -148,13 +141,7 @@ def test_the_inbox_says_when_new_mentions_arrive_under_its_strict_policy(stack: 
     page = context.new_page()
     broken: list[str] = []
     page.on("console", lambda m: broken.append(m.text) if "Content Security Policy" in m.text else None)
-    page.goto(base + "/signin")
-    page.get_by_label("Your work email").fill("rin@example.com")
-    before = count_mail(stack, "rin@example.com")
-    page.get_by_role("button", name="Email me a sign-in link").click()
-    page.goto(mailed_link(stack, "rin@example.com", r"http://\S+/signin/link/\S+", after=before))
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(base + "/me")
+    sign_in_browser(stack, page, "rin@example.com")
     page.goto(base + "/inbox")
     assert page.locator("#live").is_hidden()
     fresh = {
@@ -176,13 +163,7 @@ def test_an_admin_edits_the_configuration_and_an_employee_follows_a_department(
     base = stack.credentials["base_url"]
     context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     page = context.new_page()
-    page.goto(base + "/signin")
-    page.get_by_label("Your work email").fill("admin@example.com")
-    before = count_mail(stack, "admin@example.com")
-    page.get_by_role("button", name="Email me a sign-in link").click()
-    page.goto(mailed_link(stack, "admin@example.com", r"http://\S+/signin/link/\S+", after=before))
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(base + "/me")
+    sign_in_browser(stack, page, "admin@example.com")
 
     page.goto(base + "/admin/edit/groups")
     page.get_by_label(re.compile("Its id")).fill("press-office")
