@@ -38,9 +38,10 @@ def _show(grant: tokens.Grant, *, done: str = "") -> Response:
     group = config.groups.get(grant.group)
     who = principal(request)
     binding, new_cookie = browser_binding(request)
+    doc = incident_document(row)
     response = page(
         "ack.html",
-        incident=incident_document(row),
+        incident=doc,
         action=grant.action,
         group=config.group_name(grant.group),
         channel=grant.channel,
@@ -49,7 +50,7 @@ def _show(grant: tokens.Grant, *, done: str = "") -> Response:
         link_acts=group.link_actions if group else True,
         csrf=csrf_token(binding),
         done=done,
-        timeline=incident_document(row)["timeline"][-8:],
+        timeline=doc["timeline"][-8:],
     )
     if new_cookie:
         response.headers["Set-Cookie"] = new_cookie

@@ -134,15 +134,20 @@ def _editor(
     )
 
 
-@bp.route("/admin/edit/{kind}", methods=["GET"])
-def edit_page(kind: str) -> Response:
-    who = signed_in(bp.current_request, "config.write")
-    if isinstance(who, Response):
-        return who
-    if kind not in KINDS:
+def _known_kind(kind: str, who: Principal | Response) -> Principal | Response:
+    """The signed-in editor, or the page to answer instead (sign in, not for your role, unknown kind)."""
+    if not isinstance(who, Response) and kind not in KINDS:
         return page(
             "error.html", status=404, title="Not found", detail=f"nothing to edit called {kind[:40]!r}", back=""
         )
+    return who
+
+
+@bp.route("/admin/edit/{kind}", methods=["GET"])
+def edit_page(kind: str) -> Response:
+    who = _known_kind(kind, signed_in(bp.current_request, "config.write"))
+    if isinstance(who, Response):
+        return who
     key = dict(bp.current_request.query_params or {}).get("key", "")[:63]
     current = dict(_documents()[kind]).get(key if KINDS[kind].keyed else "")
     return _editor(who, kind, key, json.dumps(current, indent=2, ensure_ascii=False) if current is not None else "{\n}")
@@ -150,13 +155,9 @@ def edit_page(kind: str) -> Response:
 
 @bp.route("/admin/edit/{kind}", methods=["POST"], content_types=["*/*"])
 def save_from_page(kind: str) -> Response:
-    who = signed_in(bp.current_request, "config.write")
+    who = _known_kind(kind, signed_in(bp.current_request, "config.write"))
     if isinstance(who, Response):
         return who
-    if kind not in KINDS:
-        return page(
-            "error.html", status=404, title="Not found", detail=f"nothing to edit called {kind[:40]!r}", back=""
-        )
     form = _form()
     key, text = form.get("key", "").strip(), form.get("doc", "")
     try:

@@ -8,12 +8,11 @@ from collections.abc import Callable
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import audit, check_csrf, csrf_token, signed_in
-from chalicelib.api.incidents import via_of
+from chalicelib.api.auth import check_csrf, csrf_token, signed_in
+from chalicelib.api.incidents import assign_as, link_as, note_as, set_status
 from chalicelib.api.problems import read_form
-from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
-from chalicelib.flows.incidents import acknowledge, add_note, assign, incident_document, link_report, load, resolve
+from chalicelib.flows.incidents import incident_document, load
 from chalicelib.policy.access import Principal, allows
 from chalicelib.store.config import load_routing
 from chalicelib.store.models import IncidentModel
@@ -107,50 +106,21 @@ def act_on_incident(incident_id: str, action: str) -> Response:
 
 
 def _change_status(who: Principal, incident_id: str, action: str, note: str) -> str:
-    before = load(incident_id)
-    if action == "acknowledge":
-        row, changed = acknowledge(
-            incident_id=incident_id, group=before.owner, by=who.label, via=via_of(who), now=utcnow()
-        )
-        done = "Acknowledged as you: everyone who was told is being told it is in hand."
-    else:
-        row, changed = resolve(
-            incident_id=incident_id, group=before.owner, by=who.label, via=via_of(who), now=utcnow(), note=note
-        )
-        done = "Resolved: thank you."
+    row, changed = set_status(bp.current_request, who, incident_id, action, note=note)
     if not changed:
         return f"It was already {row.status}."
-    after = {"status": row.status, "note": note} if note else {"status": row.status}
-    audit(
-        bp.current_request,
-        who,
-        action=f"incident.{action}",
-        target=incident_id,
-        before={"status": before.status},
-        after=after,
-    )
-    return done
+    if action == "acknowledge":
+        return "Acknowledged as you: everyone who was told is being told it is in hand."
+    return "Resolved: thank you."
 
 
 def _note(who: Principal, incident_id: str, form: dict[str, str]) -> str:
-    note = form.get("note", "")
-    add_note(incident_id=incident_id, by=who.label, via=via_of(who), note=note, now=utcnow())
-    audit(bp.current_request, who, action="incident.note", target=incident_id, after={"note": note[:1000]})
+    note_as(bp.current_request, who, incident_id, form.get("note", "").strip())
     return "Your note is on the timeline."
 
 
 def _assign(who: Principal, incident_id: str, form: dict[str, str]) -> str:
-    row, before = assign(
-        incident_id=incident_id, owner=form.get("owner", ""), by=who.label, via=via_of(who), now=utcnow()
-    )
-    audit(
-        bp.current_request,
-        who,
-        action="incident.assign",
-        target=incident_id,
-        before={"owner": before},
-        after={"owner": row.owner},
-    )
+    row = assign_as(bp.current_request, who, incident_id, form.get("owner", ""))
     return f"It is {load_routing().group_name(row.owner)}'s now."
 
 
@@ -158,8 +128,7 @@ def _link(who: Principal, incident_id: str, form: dict[str, str]) -> str:
     report_id = form.get("report", "").strip()
     if not report_id:
         raise InvalidPayload("report: the report's tracking id")
-    link_report(incident_id=incident_id, report_id=report_id, by=who.label, via=via_of(who), now=utcnow())
-    audit(bp.current_request, who, action="incident.link_report", target=incident_id, after={"report": report_id[:40]})
+    link_as(bp.current_request, who, incident_id, report_id)
     return f"Report {report_id[:40]} is linked: its reporter hears what becomes of it."
 
 

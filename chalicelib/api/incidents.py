@@ -3,7 +3,7 @@ leads, admins), acknowledge or resolve them as yourself, and see and retry dead 
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint, Request, Response
 
 from chalicelib.api.auth import audit, require
 from chalicelib.api.problems import json_response, read_json
@@ -52,25 +52,55 @@ def via_of(who: Principal) -> str:
     return {"session": "signed in", "token": f"API token {who.token_id}", "break-glass": "break-glass token"}[who.via]
 
 
+# What a person does to an incident, from the API or its page alike: on the timeline as them,
+# and on the audit trail.
+
+
+def set_status(
+    request: Request, who: Principal, incident_id: str, action: str, *, group: str = "", note: str = ""
+) -> tuple[IncidentModel, bool]:
+    """Acknowledge or resolve (`action`); (the incident, whether this changed it)."""
+    before = load(incident_id)
+    group, via, now = group or before.owner, via_of(who), utcnow()
+    if action == "acknowledge":
+        row, changed = acknowledge(incident_id=incident_id, group=group, by=who.label, via=via, now=now)
+    else:
+        row, changed = resolve(incident_id=incident_id, group=group, by=who.label, via=via, now=now, note=note)
+    if changed:
+        after = {"status": row.status, **({"note": note} if note else {})}
+        audit(
+            request, who, action=f"incident.{action}", target=incident_id, before={"status": before.status}, after=after
+        )
+    return row, changed
+
+
+def note_as(request: Request, who: Principal, incident_id: str, note: str) -> IncidentModel:
+    row = add_note(incident_id=incident_id, by=who.label, via=via_of(who), note=note, now=utcnow())
+    audit(request, who, action="incident.note", target=incident_id, after={"note": note[:1000]})
+    return row
+
+
+def assign_as(request: Request, who: Principal, incident_id: str, owner: str) -> IncidentModel:
+    row, before = assign(incident_id=incident_id, owner=owner, by=who.label, via=via_of(who), now=utcnow())
+    audit(
+        request, who, action="incident.assign", target=incident_id, before={"owner": before}, after={"owner": row.owner}
+    )
+    return row
+
+
+def link_as(request: Request, who: Principal, incident_id: str, report_id: str) -> IncidentModel:
+    row = link_report(incident_id=incident_id, report_id=report_id, by=who.label, via=via_of(who), now=utcnow())
+    audit(request, who, action="incident.link_report", target=incident_id, after={"report": report_id[:40]})
+    return row
+
+
 @bp.route("/api/incidents/{incident_id}/acknowledge", methods=["POST"], content_types=["*/*"])
 def acknowledge_incident(incident_id: str) -> Response:
     """Acknowledged as the person the session or token belongs to (the timeline and the audit
     trail name them); `group` says on whose behalf (default: the incident's owner)."""
     who = require(bp.current_request, "incidents.act")
     group, _ = _body()
-    before = load(incident_id)
-    row, changed = acknowledge(
-        incident_id=incident_id, group=group or before.owner, by=who.label, via=via_of(who), now=utcnow()
-    )
-    if changed:
-        audit(
-            bp.current_request,
-            who,
-            action="incident.acknowledge",
-            target=incident_id,
-            before={"status": before.status},
-            after={"status": row.status},
-        )
+    row, changed = set_status(bp.current_request, who, incident_id, "acknowledge", group=group)
     return json_response({**incident_document(row), "changed": changed})
 
 
@@ -78,19 +108,7 @@ def acknowledge_incident(incident_id: str) -> Response:
 def resolve_incident(incident_id: str) -> Response:
     who = require(bp.current_request, "incidents.act")
     group, note = _body()
-    before = load(incident_id)
-    row, changed = resolve(
-        incident_id=incident_id, group=group or before.owner, by=who.label, via=via_of(who), now=utcnow(), note=note
-    )
-    if changed:
-        audit(
-            bp.current_request,
-            who,
-            action="incident.resolve",
-            target=incident_id,
-            before={"status": before.status},
-            after={"status": row.status, "note": note},
-        )
+    row, changed = set_status(bp.current_request, who, incident_id, "resolve", group=group, note=note)
     return json_response({**incident_document(row), "changed": changed})
 
 
@@ -106,9 +124,7 @@ def _field(name: str, what: str) -> str:
 def note_incident(incident_id: str) -> Response:
     """{"note": "..."}: on the incident's timeline, with who wrote it."""
     who = require(bp.current_request, "incidents.act")
-    note = _field("note", "what to put on the timeline")
-    row = add_note(incident_id=incident_id, by=who.label, via=via_of(who), note=note, now=utcnow())
-    audit(bp.current_request, who, action="incident.note", target=incident_id, after={"note": note[:1000]})
+    row = note_as(bp.current_request, who, incident_id, _field("note", "what to put on the timeline"))
     return json_response(incident_document(row), status=201)
 
 
@@ -116,16 +132,7 @@ def note_incident(incident_id: str) -> Response:
 def assign_incident(incident_id: str) -> Response:
     """{"owner": "<group>"}: the group that owns it from now on."""
     who = require(bp.current_request, "incidents.act")
-    owner = _field("owner", "a group's slug")
-    row, before = assign(incident_id=incident_id, owner=owner, by=who.label, via=via_of(who), now=utcnow())
-    audit(
-        bp.current_request,
-        who,
-        action="incident.assign",
-        target=incident_id,
-        before={"owner": before},
-        after={"owner": row.owner},
-    )
+    row = assign_as(bp.current_request, who, incident_id, _field("owner", "a group's slug"))
     return json_response(incident_document(row))
 
 
@@ -133,9 +140,7 @@ def assign_incident(incident_id: str) -> Response:
 def link_incident_report(incident_id: str) -> Response:
     """{"report_id": "..."}: an employee's report joins the incident (its reporter hears the outcome)."""
     who = require(bp.current_request, "incidents.act")
-    report_id = _field("report_id", "a report's tracking id")
-    row = link_report(incident_id=incident_id, report_id=report_id, by=who.label, via=via_of(who), now=utcnow())
-    audit(bp.current_request, who, action="incident.link_report", target=incident_id, after={"report": report_id[:40]})
+    row = link_as(bp.current_request, who, incident_id, _field("report_id", "a report's tracking id"))
     return json_response(incident_document(row))
 
 

@@ -13,7 +13,6 @@ import secrets
 import time
 from datetime import datetime, timedelta
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from chalice.app import Blueprint, Response
@@ -26,10 +25,10 @@ from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.settings import get_settings
 from chalicelib.store import wall
 from chalicelib.triage.severity import LEVELS, at_least
+from chalicelib.web import static_file
 
 bp = Blueprint(__name__)
 SHARED_SECONDS = 2.0  # screens polling within this share one read
-_STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 _HANDLE = re.compile(r"@\w{1,30}")
 _SCREEN = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 _cache: tuple[float, int, dict[str, Any]] | None = None
@@ -57,7 +56,7 @@ def clear_cache() -> None:
 
 @lru_cache(maxsize=4)
 def _static(name: str) -> str:
-    return (_STATIC / name).read_text(encoding="utf-8")
+    return static_file(name)
 
 
 @bp.route("/wall", methods=["GET"])

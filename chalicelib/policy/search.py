@@ -123,17 +123,25 @@ def reporter_term(email: str) -> str:
     return "by:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:20]
 
 
-def report_terms(fields: dict[str, Any], *, reporter: str, status: str) -> str:
-    terms = mention_terms({**fields, "sentiment": "unscored", "kind": "report"}).split()
-    terms += [f"urgency:{_slug(fields.get('urgency', 'normal'))}", f"status:{_slug(status)}"]
-    if reporter:
-        terms.append(reporter_term(reporter))
+def _joined(terms: list[str]) -> str:
+    # Spaces around every term, so `contains` matches whole terms only.
     return " " + " ".join(dict.fromkeys(terms)) + " "
 
 
+def report_terms(fields: dict[str, Any], *, reporter: str, status: str) -> str:
+    terms = _signal_terms({**fields, "sentiment": "unscored", "kind": "report"})
+    terms += [f"urgency:{_slug(fields.get('urgency', 'normal'))}", f"status:{_slug(status)}"]
+    if reporter:
+        terms.append(reporter_term(reporter))
+    return _joined(terms)
+
+
 def mention_terms(fields: dict[str, Any]) -> str:
-    """The search string stored with a mention: " w:refund w:lost src:x sent:negative … "
-    (spaces around every term, so `contains` matches whole terms only)."""
+    """The search string stored with a mention: " w:refund w:lost src:x sent:negative … "."""
+    return _joined(_signal_terms(fields))
+
+
+def _signal_terms(fields: dict[str, Any]) -> list[str]:
     terms = [f"w:{w}" for w in words(str(fields.get("text", "")))[:MAX_WORDS]]
     handle = _slug(fields.get("author", ""))
     if handle:
@@ -151,7 +159,7 @@ def mention_terms(fields: dict[str, Any]) -> str:
     }
     terms += [f"{name}:{_slug(value)}" for name, value in facets.items() if value]
     terms += [f"dept:{_slug(d)}" for d in fields.get("departments", ())]
-    return " " + " ".join(dict.fromkeys(terms)) + " "
+    return terms
 
 
 @dataclass(frozen=True, slots=True)

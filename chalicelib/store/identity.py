@@ -165,11 +165,16 @@ def _amend(pk: str, sk: str, **fields: Any) -> None:
 # Attempt counters -----------------------------------------------------------------------------
 
 
+def _window(scope: str, key: str, window: timedelta, now: datetime) -> tuple[str, int, int]:
+    """(partition, window start, window seconds) of this window's counter for (scope, key)."""
+    seconds = int(window.total_seconds())
+    return f"rate|{scope}|{digest(key)[:32]}", int(now.timestamp()) // seconds * seconds, seconds
+
+
 def count_attempt(*, scope: str, key: str, window: timedelta, now: datetime) -> int:
     """Add one to this window's counter for (scope, key) and return the new count."""
-    seconds = int(window.total_seconds())
-    start = int(now.timestamp()) // seconds * seconds
-    row = IdentityModel(f"rate|{scope}|{digest(key)[:32]}", str(start))
+    pk, start, seconds = _window(scope, key, window, now)
+    row = IdentityModel(pk, str(start))
     row.update(
         actions=[
             IdentityModel.uses.add(1),
@@ -180,9 +185,8 @@ def count_attempt(*, scope: str, key: str, window: timedelta, now: datetime) -> 
 
 
 def attempts(*, scope: str, key: str, window: timedelta, now: datetime) -> int:
-    seconds = int(window.total_seconds())
-    start = int(now.timestamp()) // seconds * seconds
+    pk, start, _ = _window(scope, key, window, now)
     try:
-        return int(IdentityModel.get(f"rate|{scope}|{digest(key)[:32]}", str(start)).uses or 0)
+        return int(IdentityModel.get(pk, str(start)).uses or 0)
     except IdentityModel.DoesNotExist:
         return 0

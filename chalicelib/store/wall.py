@@ -8,7 +8,7 @@ The router folds each stream batch in with one BatchGetItem and one TransactWrit
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -243,6 +243,32 @@ def _put(key: str, version: int, doc: dict[str, Any], *, expires: datetime | Non
     return {"Put": put}
 
 
+def _change(
+    keys: Sequence[str],
+    mutate: Callable[[list[dict[str, Any]]], None],
+    *,
+    expires: Sequence[datetime | None],
+    attempts: int,
+) -> bool:
+    """Read the documents, change them, write them back in one transaction conditional on the
+    versions read; again when another writer came first. False when it kept conflicting."""
+    for _ in range(attempts):
+        found = _load(keys)
+        read = [found.get(k, (0, {})) for k in keys]
+        docs = [doc for _, doc in read]
+        mutate(docs)
+        items = [
+            _put(k, version, doc, expires=e) for k, (version, _), doc, e in zip(keys, read, docs, expires, strict=True)
+        ]
+        try:
+            aws.dynamodb().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+            return True
+        except ClientError as exc:
+            if exc.response["Error"].get("Code") != "TransactionCanceledException":
+                raise
+    return False
+
+
 def update(
     *, batch: Sequence[Seen] = (), incidents: Sequence[dict[str, Any]] = (), now: datetime, attempts: int = 4
 ) -> bool:
@@ -251,29 +277,19 @@ def update(
     the wall misses a beat rather than the router failing its batch."""
     if not batch and not incidents:
         return True
-    keys = [SNAPSHOT, day_key(now)]
-    for _ in range(attempts):
-        found = _load(keys)
-        snap_version, snapshot = found.get(SNAPSHOT, (0, {}))
-        day_version, day = found.get(keys[1], (0, {}))
+
+    def mutate(docs: list[dict[str, Any]]) -> None:
+        snapshot, day = docs
         if batch:
             fold(snapshot, day, batch, now=now)
         if incidents:
             fold_incidents(snapshot, incidents, now=now)
             fold_day_incidents(day, incidents)
-        try:
-            aws.dynamodb().transact_write_items(
-                TransactItems=[
-                    _put(SNAPSHOT, snap_version, snapshot, expires=None),  # type: ignore[list-item]
-                    _put(keys[1], day_version, day, expires=now + DAY_KEPT),  # type: ignore[list-item]
-                ]
-            )
-            return True
-        except ClientError as exc:
-            if exc.response["Error"].get("Code") != "TransactionCanceledException":
-                raise
-    logger.warning("wall update kept conflicting", extra={"signals": len(batch), "incidents": len(incidents)})
-    return False
+
+    done = _change([SNAPSHOT, day_key(now)], mutate, expires=(None, now + DAY_KEPT), attempts=attempts)
+    if not done:
+        logger.warning("wall update kept conflicting", extra={"signals": len(batch), "incidents": len(incidents)})
+    return done
 
 
 ALARMS_KEPT = 5
@@ -281,22 +297,18 @@ ALARMS_KEPT = 5
 
 def add_alarm(alarm: dict[str, Any], *, now: datetime, attempts: int = 4) -> bool:
     """A spike alarm onto the wall (the newest five, for six hours)."""
-    for _ in range(attempts):
-        version, snapshot = _load([SNAPSHOT]).get(SNAPSHOT, (0, {}))
-        horizon = isoformat(now - timedelta(hours=6))
+    horizon = isoformat(now - timedelta(hours=6))
+
+    def mutate(docs: list[dict[str, Any]]) -> None:
+        snapshot = docs[0]
         kept = [
             a
             for a in snapshot.get("alarms", [])
             if a["at"] > horizon and (a["key"], a["kind"]) != (alarm["key"], alarm["kind"])
         ]
         snapshot["alarms"] = sorted([alarm, *kept], key=lambda a: a["at"], reverse=True)[:ALARMS_KEPT]
-        try:
-            aws.dynamodb().transact_write_items(TransactItems=[_put(SNAPSHOT, version, snapshot, expires=None)])  # type: ignore[list-item]
-            return True
-        except ClientError as exc:
-            if exc.response["Error"].get("Code") != "TransactionCanceledException":
-                raise
-    return False
+
+    return _change([SNAPSHOT], mutate, expires=(None,), attempts=attempts)
 
 
 def read_snapshot() -> tuple[int, dict[str, Any]]:
