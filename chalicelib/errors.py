@@ -93,6 +93,14 @@ class DeliveryFailed(SharedwatchError):
     slug = "delivery-failed"
 
 
+class Conflict(SharedwatchError):
+    """What was asked no longer fits what is stored (edited meanwhile, not yet approved)."""
+
+    status = 409
+    title = "Conflict"
+    slug = "conflict"
+
+
 class MethodNotAllowed(SharedwatchError):
     status = 405
     title = "Method not allowed"

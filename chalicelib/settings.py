@@ -31,6 +31,9 @@ class Settings:
     config_cache_seconds: float  # how long a process keeps rules, groups and policies it read
     uploads_bucket: str  # reporters' screenshots, uploaded straight to S3 with a presigned POST
     max_screenshot_bytes: int
+    # The crisis plan: the company's name in statements, and the public dark site's bucket.
+    company_name: str
+    dark_site_bucket: str
     # An HTTP request's time for AWS calls: no new attempt starts after it (API Gateway gives up
     # at 29 s; the sender must get our 503 with Retry-After, not the gateway's timeout).
     request_budget_seconds: float
@@ -114,6 +117,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         config_cache_seconds=float(e.get("SHAREDWATCH_CONFIG_CACHE_SECONDS", "30")),
         uploads_bucket=e.get("SHAREDWATCH_UPLOADS_BUCKET", f"{prefix}uploads"),
         max_screenshot_bytes=int(e.get("SHAREDWATCH_MAX_SCREENSHOT_BYTES", str(5 * 1024 * 1024))),
+        company_name=e.get("SHAREDWATCH_COMPANY_NAME", "Example Air"),
+        dark_site_bucket=e.get("SHAREDWATCH_DARK_SITE_BUCKET", f"{prefix}dark-site"),
     )
 
 

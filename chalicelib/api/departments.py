@@ -5,6 +5,7 @@ first; and following a department (its digest by email)."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from chalice.app import Blueprint, Response
 
@@ -14,6 +15,7 @@ from chalicelib.api.problems import json_response, read_form
 from chalicelib.clock import utcnow
 from chalicelib.errors import NotFound, SharedwatchError
 from chalicelib.flows.digests import department_week
+from chalicelib.flows.plans import briefs
 from chalicelib.policy.config import Department
 from chalicelib.policy.noise import follower_filter
 from chalicelib.settings import get_settings
@@ -22,6 +24,7 @@ from chalicelib.store.config import load_routing
 from chalicelib.web import page
 
 bp = Blueprint(__name__)
+BRIEF_SHOWN = timedelta(days=3)  # how long an all-staff brief heads every department's page
 
 
 def _department(slug: str) -> Department:
@@ -79,6 +82,7 @@ def _render(person: str, email: str, session_id: str, slug: str, *, done: str = 
     peak = max([d["mentions"] for d in week["days"]] + [1])
     return page(
         "department.html",
+        briefs=[b for b in briefs() if b["at"] >= (utcnow() - BRIEF_SHOWN).isoformat()],
         person=person,
         w=week,
         peak=peak,

@@ -5,13 +5,17 @@ responders acknowledge or resolve as themselves."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import check_csrf, csrf_token, signed_in
 from chalicelib.api.incidents import assign_as, link_as, note_as, set_status
+from chalicelib.api.plans import approve_as, complete_as, edit_as, plan_document, publish_as
 from chalicelib.api.problems import read_form
+from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
+from chalicelib.flows import plans
 from chalicelib.flows.incidents import incident_document, load
 from chalicelib.policy.access import Principal, allows
 from chalicelib.store.config import load_routing
@@ -35,8 +39,17 @@ def _render(
     current = f"{row.severity}-{int(row.level or 0)}"
     stale = bool(at) and (row.status != "open" or at != current)
     config = load_routing()
+    try:
+        plan: dict[str, Any] | None = plan_document(plans.load(incident_id))
+    except NotFound:
+        plan = None
     return page(
         "incident.html",
+        plan=plan,
+        my_roles=plans.roles_of({"scenario": {"roles": plan["roles"], "approvals": plan["approvals"]}}, who.id)
+        if plan
+        else [],
+        now=utcnow().isoformat(),
         status=status,
         live=True,
         version=f"{row.status}:{len(doc['timeline'])}",
@@ -89,7 +102,7 @@ def act_on_incident(incident_id: str, action: str) -> Response:
     who = signed_in(bp.current_request, "incidents.act", back=f"/incidents/{incident_id}")
     if isinstance(who, Response):
         return who
-    form = read_form(request, fields=4)
+    form = read_form(request, fields=5)
     try:
         check_csrf(form.get("csrf", ""), who.session_id)
         if action in ("acknowledge", "resolve"):
@@ -97,7 +110,7 @@ def act_on_incident(incident_id: str, action: str) -> Response:
         elif action in ACTIONS:
             done = ACTIONS[action](who, incident_id, form)
         else:
-            raise NotFound(f"no action {action[:20]!r}: acknowledge, resolve, note, assign or link")
+            raise NotFound(f"no action {action[:20]!r}: acknowledge, resolve, {', '.join(ACTIONS)}")
         return _render(who, incident_id, done=done)
     except InvalidPayload as exc:
         return _render(who, incident_id, done="", problems=list(exc.extra.get("errors") or [exc.detail]), status=400)
@@ -132,4 +145,60 @@ def _link(who: Principal, incident_id: str, form: dict[str, str]) -> str:
     return f"Report {report_id[:40]} is linked: its reporter hears what becomes of it."
 
 
-ACTIONS: dict[str, Callable[[Principal, str, dict[str, str]], str]] = {"note": _note, "assign": _assign, "link": _link}
+def _number(value: str, what: str) -> int:
+    if not value.isdigit() or len(value) > 6:
+        raise InvalidPayload(f"{what}: a whole number")
+    return int(value)
+
+
+def _task(who: Principal, incident_id: str, form: dict[str, str]) -> str:
+    complete_as(bp.current_request, who, incident_id, form.get("task", ""))
+    return "Marked done: it is on the timeline."
+
+
+def _statement(who: Principal, incident_id: str, form: dict[str, str]) -> str:
+    revision = _number(form.get("revision", ""), "revision")
+    edit_as(bp.current_request, who, incident_id, form.get("lang", ""), form.get("text", ""), revision)
+    return "Saved as a new revision: its approvers have each been sent a link."
+
+
+def _approve(who: Principal, incident_id: str, form: dict[str, str]) -> str:
+    revision = _number(form.get("revision", ""), "revision")
+    lang = form.get("lang", "")
+    done = approve_as(bp.current_request, who, incident_id, lang, revision, form.get("role", ""))
+    return "Approved." if done else "You had approved it already."
+
+
+def _publish(who: Principal, incident_id: str, form: dict[str, str]) -> str:
+    done = publish_as(bp.current_request, who, incident_id, form.get("lang", ""))
+    return "Published: every employee, the wall and the dark site have it." if done else "It was published already."
+
+
+def _action(who: Principal, incident_id: str, form: dict[str, str]) -> str:
+    plans.add_action(
+        incident_id=incident_id,
+        text=form.get("text", ""),
+        owner=form.get("owner", "")[:254],
+        due=form.get("due", "")[:10],
+        by=who.label,
+        now=utcnow(),
+    )
+    return "The action item is on the plan and its review."
+
+
+def _action_done(who: Principal, incident_id: str, form: dict[str, str]) -> str:
+    plans.finish_action(incident_id=incident_id, action_id=form.get("action_id", "")[:20], by=who.label, now=utcnow())
+    return "Marked done."
+
+
+ACTIONS: dict[str, Callable[[Principal, str, dict[str, str]], str]] = {
+    "note": _note,
+    "assign": _assign,
+    "link": _link,
+    "task": _task,
+    "statement": _statement,
+    "approve": _approve,
+    "publish": _publish,
+    "action": _action,
+    "action-done": _action_done,
+}

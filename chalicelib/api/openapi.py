@@ -213,6 +213,13 @@ SCHEMAS: dict[str, Any] = {
             "note": {"type": "string"},
             "owner": {"type": "string"},
             "report": {"type": "string"},
+            "task": {"type": "string"},
+            "lang": {"type": "string"},
+            "revision": {"type": "string"},
+            "text": {"type": "string"},
+            "role": {"type": "string"},
+            "due": {"type": "string"},
+            "action_id": {"type": "string"},
         },
     },
     "TokenForm": {
@@ -268,6 +275,48 @@ SCHEMAS: dict[str, Any] = {
             "field": {"type": "string"},
             "value": {"type": "string"},
             "why": {"type": "string"},
+        },
+    },
+    "Scenario": {
+        "type": "object",
+        "description": "A crisis scenario (see the README's 'Writing a scenario'); validated whole.",
+        "required": ["name", "triggers", "roles", "checklist", "statements", "approvals"],
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 80},
+            "order": {"type": "integer", "minimum": 0, "maximum": 10000},
+            "scope": {"type": "object"},
+            "triggers": {"type": "object"},
+            "levels": {"type": "object"},
+            "roles": {"type": "object"},
+            "stakeholders": {"type": "array"},
+            "checklist": {"type": "array"},
+            "statements": {"type": "object"},
+            "approvals": {"type": "array", "items": {"type": "string"}},
+            "brief": {"type": "object"},
+        },
+    },
+    "PlanTest": {
+        "type": "object",
+        "description": "Exactly one of mention (the generic source's data shape), story (an id) or facts.",
+        "properties": {"mention": {"type": "object"}, "story": {"type": "string"}, "facts": {"type": "object"}},
+    },
+    "StatementEdit": {
+        "type": "object",
+        "required": ["text", "revision"],
+        "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 4000}, "revision": {"type": "integer"}},
+    },
+    "StatementApproval": {
+        "type": "object",
+        "required": ["revision"],
+        "properties": {"revision": {"type": "integer"}, "role": {"type": "string"}},
+    },
+    "ActionItem": {
+        "type": "object",
+        "required": ["text", "owner"],
+        "properties": {
+            "text": {"type": "string", "minLength": 1, "maxLength": 300},
+            "owner": {"type": "string", "format": "email"},
+            "due": {"type": "string", "format": "date"},
         },
     },
     "TokenRequest": {
@@ -329,6 +378,12 @@ BODIES: dict[str, dict[str, Any]] = {
     "link_incident_report": _json("IncidentReport"),
     "test_from_page": _form("TesterForm"),
     "retry_from_page": _form("CsrfForm"),
+    "put_plan": _json("Scenario"),
+    "test_plans": _json("PlanTest"),
+    "put_statement": _json("StatementEdit"),
+    "approve_statement": _json("StatementApproval"),
+    "add_action_item": _json("ActionItem"),
+    "approve_by_link": _form("CsrfForm"),
 }
 _NEEDS = re.compile(r'(?:require|signed_in)\(\s*bp\.current_request,\s*"([a-z.]+)"|_admin_json\("([a-z.]+)"\)')
 

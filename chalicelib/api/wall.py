@@ -196,6 +196,8 @@ def view(doc: dict[str, Any], *, version: int, now: datetime, lobby: bool, curso
         else {
             **_incident_view(crisis, now=now, lobby=lobby),
             "story": [safe(e) for e in stream if crisis.get("cluster") and e.get("cluster") == crisis["cluster"]][:8],
+            # The approved holding statement, once published: what everyone may say.
+            "statement": doc.get("statements", {}).get(crisis["id"]),
         },
     }
 

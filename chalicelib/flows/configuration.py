@@ -14,6 +14,7 @@ from chalicelib.notify.topics import ensure_group_topic
 from chalicelib.policy.config import Department, RoutingConfig, parse_group
 from chalicelib.policy.escalation import parse_policy, policy_document
 from chalicelib.policy.rules import parse_rule, rule_document
+from chalicelib.policy.scenarios import parse_scenario, scenario_document
 from chalicelib.store.config import (
     load_routing,
     save_default_route,
@@ -22,6 +23,7 @@ from chalicelib.store.config import (
     save_planned_event,
     save_policy,
     save_rule,
+    save_scenario,
     save_taxonomy,
     save_window,
 )
@@ -117,6 +119,16 @@ def put_planned_event(key: str, doc: Any) -> dict[str, Any]:
     return {"id": key, "series": event.key, "name": event.name}
 
 
+def put_scenario(key: str, doc: Any) -> dict[str, Any]:
+    """A crisis scenario, validated whole and saved as its next version; the groups it updates
+    must exist (a role holder need not have signed in yet: the link reaches them by mail)."""
+    if key == "test":
+        raise InvalidPayload("id: 'test' is the route that tests scenarios; choose another")
+    scenario = parse_scenario(doc, key=key)
+    unknown_groups(load_routing(), [x.group for x in scenario.stakeholders if x.group], "stakeholders")
+    return scenario_document(save_scenario(key, doc))
+
+
 @dataclass(frozen=True, slots=True)
 class Kind:
     """A kind of configuration the console edits: its API path and how it is saved."""
@@ -136,4 +148,5 @@ KINDS: dict[str, Kind] = {
     "maintenance": Kind("Maintenance windows", "/api/maintenance/{key}", put_window),
     "taxonomy": Kind("The taxonomy", "/api/taxonomy", put_taxonomy, keyed=False),
     "planned-events": Kind("Planned events", "/api/planned-events/{key}", put_planned_event),
+    "plans": Kind("Crisis plans (scenarios)", "/api/plans/{key}", put_scenario),
 }

@@ -23,7 +23,7 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.clock import utcnow
 from chalicelib.errors import DeliveryFailed
-from chalicelib.flows import incidents
+from chalicelib.flows import incidents, plans
 from chalicelib.flows.alarms import check_spikes
 from chalicelib.notify.gate import send
 from chalicelib.notify.receipts import send_receipt
@@ -165,6 +165,10 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
     save_told(settled.told, now)
     changed = incidents.apply_changes(plan.incidents, rows)
     show_on_wall(plan, changed, config, now)
+    # The crisis plan takes hold of an incident this batch opened or made more severe.
+    candidates = {o.incident_id: rows[o.incident_id] for o in plan.stories.openings if o.incident_id in rows}
+    candidates |= {r.incident_id: r for r in changed if "severity" in plan.incidents[r.incident_id].fields}
+    plans.start_for(list(candidates.values()), plan.stories.signals, plan.stories.stories, now=now)
     for receipt in plan.receipts:
         send_receipt(receipt.report, list(receipt.lines))
     counts = {"sent": 0, "skipped": 0, "held": 0, **plan.counts}

@@ -10,6 +10,7 @@ from chalicelib.clock import utcnow
 from chalicelib.flows.alarms import check_spikes
 from chalicelib.flows.digests import send_digests
 from chalicelib.flows.incidents import escalate_due
+from chalicelib.flows.plans import run_due
 from chalicelib.flows.polling import poll_due
 from chalicelib.notify.delivery import flush_held, retry_stale
 from chalicelib.observability import logger
@@ -36,6 +37,14 @@ def escalate_incidents(event: CloudWatchEvent) -> None:
     steps = escalate_due(now=utcnow())
     if steps:
         logger.info("escalations", extra={"steps": steps})
+
+
+@bp.schedule(Rate(1, unit=Rate.MINUTES))
+def run_crisis_plans(event: CloudWatchEvent) -> None:
+    # Overdue tasks remind their owner, then the backup; stakeholders' updates go at their cadence.
+    sent = run_due(now=utcnow())
+    if sent:
+        logger.info("crisis plans", extra={"sent": sent})
 
 
 @bp.schedule(Rate(1, unit=Rate.MINUTES))

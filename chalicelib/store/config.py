@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from typing import Any
 
 from chalicelib.clock import parse_span, utcnow
@@ -13,6 +14,7 @@ from chalicelib.policy.config import Department, Group, RoutingConfig, parse_gro
 from chalicelib.policy.escalation import Policy, parse_policy, policy_document
 from chalicelib.policy.noise import MaintenanceWindow, parse_window
 from chalicelib.policy.rules import Rule, parse_rule
+from chalicelib.policy.scenarios import Scenario, parse_scenario, scenario_document
 from chalicelib.settings import get_settings
 from chalicelib.store.audit import current_actor, record
 from chalicelib.store.models import ConfigModel
@@ -178,3 +180,31 @@ def parse_planned_event(doc: Any) -> PlannedEvent:
 
 def planned_events() -> list[PlannedEvent]:
     return [parse_planned_event(json.loads(row.body)) for row in ConfigModel.query("planned")]
+
+
+# -- the crisis plan's scenarios, versioned: an incident keeps the version it started under ----
+
+
+def save_scenario(key: str, doc: Any) -> Scenario:
+    """Validate whole, then store as the next version; every version is kept ("scenario-version",
+    "<id>|<version>") so a running incident's plan can always be read as it was."""
+    parsed = parse_scenario(doc, key=key)
+    previous = _previous("scenario", key)
+    version = int(previous.get("version", 0)) + 1 if isinstance(previous, dict) else 1
+    body = scenario_document(replace(parsed, version=version))
+    _put("scenario", key, body)
+    ConfigModel(kind="scenario-version", key=f"{key}|{version:06d}", body=json.dumps(body), updated_at=utcnow()).save()
+    return replace(parsed, version=version)
+
+
+def load_scenarios() -> list[Scenario]:
+    return sorted(
+        (parse_scenario(json.loads(row.body), key=row.key) for row in ConfigModel.query("scenario")),
+        key=lambda s: (s.order, s.id),
+    )
+
+
+def scenario_versions(key: str) -> list[dict[str, Any]]:
+    """Every saved version of one scenario, newest first."""
+    rows = ConfigModel.query("scenario-version", ConfigModel.key.startswith(f"{key}|"), scan_index_forward=False)
+    return [{**json.loads(row.body), "saved_at": row.updated_at.isoformat()} for row in rows]

@@ -438,6 +438,35 @@ class AuditModel(Model):
     expires_at = TTLAttribute(null=True)
 
 
+class DuePlanIndex(GlobalSecondaryIndex["PlanModel"]):
+    """Sparse: plans with a task reminder or a stakeholder update coming, by when."""
+
+    class Meta:
+        index_name = "due"
+        projection = AllProjection()
+
+    due = UnicodeAttribute(hash_key=True)
+    next_at = UTCDateTimeAttribute(range_key=True)
+
+
+class PlanModel(Model):
+    """An incident's crisis plan: the scenario version it started under, its tasks, stakeholder
+    updates, holding statements and review action items, in one document changed only by writes
+    conditional on `rev` (two responders never overwrite each other)."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("plans")
+
+    incident_id = UnicodeAttribute(hash_key=True)
+    scenario = UnicodeAttribute()
+    doc = JSONAttribute(default=dict)
+    rev = NumberAttribute(default=0)
+    drill = UnicodeAttribute(null=True)  # the drill's id when the incident is a drill's
+    due = UnicodeAttribute(null=True)
+    next_at = UTCDateTimeAttribute(null=True)
+    due_index = DuePlanIndex()
+
+
 TABLES: tuple[type[Model], ...] = (
     MentionModel,
     ReportModel,
@@ -452,6 +481,7 @@ TABLES: tuple[type[Model], ...] = (
     WallModel,
     IdentityModel,
     AuditModel,
+    PlanModel,
 )
 TTL_ATTRIBUTES: dict[str, str] = {
     ReportModel.Meta.table_name: "expires_at",

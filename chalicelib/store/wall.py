@@ -322,3 +322,14 @@ def read_snapshot() -> tuple[int, dict[str, Any]]:
 
 def read_days(days: Sequence[datetime]) -> dict[str, dict[str, Any]]:
     return {k: doc for k, (_, doc) in _load([day_key(d) for d in days]).items()}
+
+
+def set_statement(incident_id: str, statement: dict[str, Any], *, now: datetime, attempts: int = 4) -> bool:
+    """An incident's approved holding statement onto the wall: crisis mode shows the line."""
+
+    def mutate(docs: list[dict[str, Any]]) -> None:
+        snapshot = docs[0]
+        kept = {k: v for k, v in snapshot.get("statements", {}).items() if k in snapshot.get("incidents", {})}
+        snapshot["statements"] = {**kept, incident_id: {**statement, "text": _text(str(statement["text"]), 600)}}
+
+    return _change([SNAPSHOT], mutate, expires=(None,), attempts=attempts)

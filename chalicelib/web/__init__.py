@@ -44,6 +44,12 @@ def when(value: object) -> str:
     return text
 
 
+def render(template: str, **context: Any) -> str:
+    """A template as text (the dark site's page, written to S3): its own stylesheet inline."""
+    css, _ = _stylesheet()
+    return str(_environment().get_template(template).render(stylesheet=css, live=False, **context))
+
+
 def page(
     template: str, *, status: int = 200, form_origins: tuple[str, ...] = (), live: bool = False, **context: Any
 ) -> Response:

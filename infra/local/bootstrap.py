@@ -22,7 +22,9 @@ def create_resources(settings: Settings, *, parameters: dict[str, str]) -> None:
     for suffix in TOPIC_SUFFIXES:
         sns.create_topic(Name=settings.topic_name(suffix))
     put_parameters(settings, parameters)
-    boto3.client("s3", region_name=settings.region).create_bucket(Bucket=settings.uploads_bucket)
+    s3 = boto3.client("s3", region_name=settings.region)
+    s3.create_bucket(Bucket=settings.uploads_bucket)
+    s3.create_bucket(Bucket=settings.dark_site_bucket)  # the public dark site (CloudFront on AWS)
     # SES sends the reporters' receipts and outcomes from the reports address's domain.
     ses = boto3.client("ses", region_name=settings.region)
     for domain in settings.company_domains:

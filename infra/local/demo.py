@@ -7,12 +7,14 @@ from typing import Any
 
 from chalicelib.notify.topics import ensure_group_topic
 from chalicelib.policy.config import Department, Group
+from chalicelib.scenarios import shipped
 from chalicelib.store.config import (
     save_default_route,
     save_department,
     save_group,
     save_policy,
     save_rule,
+    save_scenario,
 )
 
 GROUPS = (
@@ -23,6 +25,7 @@ GROUPS = (
     Group("executives", "Executives", "Told when something is critical.", quiet_hours="22:00-07:00"),
     Group("legal", "Legal", "Lawsuits, injuries, discrimination: anything with a legal edge."),
     Group("on-call", "On call", "Whoever holds the pager tonight: critical incidents, any hour."),
+    Group("all-staff", "All staff", "Every employee: the crisis plan's approved all-staff briefs."),
 )
 
 # Not acknowledged in 15 minutes: the crisis team; in an hour: the executives. Reminded every
@@ -132,3 +135,5 @@ def seed() -> None:
     for rule in RULES:
         save_rule(dict(rule))
     save_default_route(["social-team"])
+    for key, shipped_scenario in shipped().items():
+        save_scenario(key, shipped_scenario["scenario"])

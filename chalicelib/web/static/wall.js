@@ -203,6 +203,9 @@
     var story = $("crisis-story");
     clear(story);
     (c.story || []).slice(0, 5).forEach(function (e) { story.appendChild(el("li", "", (e.author ? "@" + e.author + ": " : "") + e.text)); });
+    var line = $("crisis-statement");
+    line.hidden = !c.statement;
+    line.textContent = c.statement ? (c.statement.drill ? "DRILL · " : "") + "Our statement: " + c.statement.text : "";
   }
 
   function render(data) {

@@ -1,0 +1,468 @@
+"""The crisis plan's routes: scenarios (versioned, validated whole, tested against a mention or
+a story), an incident's plan (tasks, holding statements and their approval and publication),
+approval links for approvers, and the post-incident review as JSON and as a printable page."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from chalice.app import Blueprint, Request, Response
+
+from chalicelib import credentials
+from chalicelib.api.auth import audit, require, signed_in
+from chalicelib.api.incidents import via_of
+from chalicelib.api.problems import configuration_view, json_response, read_form, read_json
+from chalicelib.api.stories import story_document
+from chalicelib.clock import utcnow
+from chalicelib.errors import Forbidden, InvalidPayload, NotFound, SharedwatchError
+from chalicelib.flows import plans
+from chalicelib.flows.configuration import put_scenario
+from chalicelib.flows.incidents import load as load_incident
+from chalicelib.policy import approval_links
+from chalicelib.policy.access import Principal
+from chalicelib.policy.scenarios import Facts, fill, scenario_document, tasks_for, verdict
+from chalicelib.settings import get_settings
+from chalicelib.sources.base import mention_from_fields
+from chalicelib.store.config import current_taxonomy, delete_config, load_scenarios, scenario_versions
+from chalicelib.store.models import DeliveryModel, PlanModel
+from chalicelib.triage import severity_thresholds, triage_mention
+from chalicelib.triage.severity import LEVELS
+from chalicelib.web import page
+
+bp = Blueprint(__name__)
+
+
+# -- scenarios ---------------------------------------------------------------------------------
+
+
+@bp.route("/api/plans", methods=["GET"])
+def list_plans() -> Response:
+    require(bp.current_request, "config.read")
+    return json_response({"scenarios": [scenario_document(s) for s in load_scenarios()]})
+
+
+@bp.route("/api/plans/{scenario_id}", methods=["GET"])
+def get_plan(scenario_id: str) -> Response:
+    require(bp.current_request, "config.read")
+    versions = scenario_versions(scenario_id[:63])
+    if not versions:
+        raise NotFound(f"no scenario {scenario_id[:40]!r}")
+    return json_response({"current": versions[0], "versions": versions})
+
+
+@bp.route("/api/plans/{scenario_id}", methods=["PUT"])
+@configuration_view
+def put_plan(scenario_id: str) -> Response:
+    """Validated whole (a 422 lists each wrong part); saved as the next version."""
+    require(bp.current_request, "config.write")
+    return json_response(put_scenario(scenario_id, read_json(bp.current_request)))
+
+
+@bp.route("/api/plans/{scenario_id}", methods=["DELETE"])
+def delete_plan(scenario_id: str) -> Response:
+    require(bp.current_request, "config.write")
+    if not delete_config("scenario", scenario_id[:63]):
+        raise NotFound(f"no scenario {scenario_id[:40]!r}")
+    return Response(body="", status_code=204)
+
+
+def facts_from(doc: Any) -> Facts:
+    """What `POST /api/plans/test` matches: a mention as a source sends it (triaged here), a story
+    by id, or the facts themselves."""
+    if not isinstance(doc, dict) or len({"mention", "story", "facts"} & set(doc)) != 1:
+        raise InvalidPayload('one of "mention" (a mention as the generic source takes it), "story" (an id) or "facts"')
+    if "story" in doc:
+        story = story_document(str(doc["story"])[:64])
+        return Facts(
+            text=story["title"],
+            departments=tuple(story["departments"]),
+            severity=story["severity"],
+            reach=int(story["reach"]),
+            author=(story["influencers"] or [""])[0],
+        )
+    if "mention" in doc:
+        errors: list[str] = []
+        found = mention_from_fields(
+            doc["mention"], path="mention", source="generic", received_at=utcnow(), delivery_id="", errors=errors
+        )
+        if errors or found is None:
+            raise InvalidPayload("; ".join(errors[:5]) or "mention: not a mention", extra={"errors": errors})
+        taxonomy, _ = current_taxonomy()
+        m = triage_mention(found, taxonomy=taxonomy, thresholds=severity_thresholds())
+        fields = m.routing_fields()
+        return Facts(
+            text=m.text,
+            departments=m.departments,
+            complaint=bool(fields.get("complaint")),
+            severity=m.severity or "low",
+            reach=m.author.followers,
+            author=m.author.handle,
+            region=m.region,
+            brand=m.brand,
+            lang=m.lang,
+        )
+    f = doc["facts"]
+    if not isinstance(f, dict):
+        raise InvalidPayload(
+            "facts: an object (text, departments, complaint, severity, spike, reach, author, region, brand, lang)"
+        )
+    problems = []
+    severity = str(f.get("severity", "low"))
+    if severity not in LEVELS:
+        problems.append(f"facts.severity: one of {', '.join(LEVELS)}")
+    reach = f.get("reach", 0)
+    if isinstance(reach, bool) or not isinstance(reach, int) or not 0 <= reach <= 10**10:
+        problems.append("facts.reach: a whole number, 0 to 10^10")
+        reach = 0
+    departments = f.get("departments", [])
+    if not isinstance(departments, list) or not all(isinstance(d, str) for d in departments):
+        problems.append("facts.departments: a list of department slugs")
+        departments = []
+    if problems:
+        raise InvalidPayload("invalid facts: " + "; ".join(problems), extra={"errors": problems})
+    return Facts(
+        text=str(f.get("text", ""))[:5000],
+        departments=tuple(d[:63] for d in departments[:20]),
+        complaint=f.get("complaint") is True,
+        severity=severity,
+        spike=str(f.get("spike", ""))[:20],
+        reach=reach,
+        author=str(f.get("author", ""))[:120],
+        region=str(f.get("region", ""))[:20],
+        brand=str(f.get("brand", ""))[:64],
+        lang=str(f.get("lang", ""))[:20],
+    )
+
+
+@bp.route("/api/plans/test", methods=["POST"])
+def test_plans() -> Response:
+    """Which scenario would take this mention or story, every scenario's verdict and why, and
+    everything the plan would set in motion (tasks with owners and due times, who hears how
+    often, the drafted statements and who approves them). Nothing is stored or sent."""
+    require(bp.current_request, "config.read")
+    facts = facts_from(read_json(bp.current_request))
+    now = utcnow()
+    verdicts, taken = [], None
+    for s in load_scenarios():
+        ok, reasons = verdict(s, facts)
+        verdicts.append({"scenario": s.id, "name": s.name, "order": s.order, "matches": ok, "reasons": reasons})
+        if ok and taken is None:
+            taken = s
+    would: dict[str, Any] | None = None
+    if taken is not None:
+        values = {
+            "title": facts.text[:120],
+            "company": get_settings().company_name,
+            "opened": now.strftime("%d %B %Y, %H:%M UTC"),
+            "severity": facts.severity,
+            "scenario": taken.name,
+            "incident": "(the incident)",
+        }
+        would = {
+            "scenario": taken.id,
+            "version": taken.version,
+            "tasks": [
+                {
+                    "id": t.id,
+                    "task": t.task,
+                    "role": t.role,
+                    "owner": t.owner,
+                    "backup": t.backup,
+                    "due_in_minutes": int((t.due_at - now).total_seconds() // 60),
+                }
+                for t in tasks_for(taken, opened_at=now)
+            ],
+            "stakeholders": [
+                {
+                    "who": x.group or x.person,
+                    "channel": "group (email and SMS)" if x.group else "email",
+                    "every_minutes": x.every_minutes,
+                    "while": list(x.during) or "any severity",
+                }
+                for x in taken.stakeholders
+            ],
+            "statements": {lang: fill(t, values) for lang, t in taken.statements.items()},
+            "approvals": list(taken.approvals),
+        }
+    return json_response({"facts": asdict(facts), "verdicts": verdicts, "would": would})
+
+
+# -- an incident's plan --------------------------------------------------------------------------
+
+
+def plan_document(row: PlanModel) -> dict[str, Any]:
+    doc = row.doc
+    return {
+        "incident_id": row.incident_id,
+        "scenario": {"id": row.scenario, "name": doc["scenario"]["name"], "version": doc["scenario"]["version"]},
+        "drill": row.drill,
+        "reasons": doc["reasons"],
+        "roles": doc["scenario"]["roles"],
+        "tasks": doc["tasks"],
+        "stakeholders": doc["scenario"].get("stakeholders", []),
+        "updates": doc["updates"],
+        "statements": {
+            lang: {k: st[k] for k in ("text", "revision", "state", "approvals", "approved", "history")}
+            for lang, st in doc["statements"].items()
+        },
+        "approvals": doc["scenario"]["approvals"],
+        "published": doc["published"],
+        "actions": doc["actions"],
+        "next_at": row.next_at.isoformat() if row.next_at else None,
+        "closed_at": doc.get("closed_at"),
+    }
+
+
+@bp.route("/api/incidents/{incident_id}/plan", methods=["GET"])
+def get_incident_plan(incident_id: str) -> Response:
+    require(bp.current_request, "incidents.read")
+    return json_response(plan_document(plans.load(incident_id)))
+
+
+def _object(request: Request) -> dict[str, Any]:
+    doc = read_json(request) if request.raw_body else {}
+    if not isinstance(doc, dict):
+        raise InvalidPayload("a JSON object")
+    return doc
+
+
+def _revision(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidPayload("revision: the statement's revision you read (a whole number)")
+    return value
+
+
+def complete_as(request: Request, who: Principal, incident_id: str, task_id: str) -> PlanModel:
+    row = plans.complete_task(
+        incident_id=incident_id, task_id=task_id[:63], by=who.label, via=via_of(who), now=utcnow()
+    )
+    audit(request, who, action="plan.task.done", target=f"{incident_id}/{task_id[:63]}")
+    return row
+
+
+def edit_as(request: Request, who: Principal, incident_id: str, lang: str, text: str, revision: int) -> PlanModel:
+    row = plans.edit_statement(
+        incident_id=incident_id,
+        lang=lang[:20],
+        text=text,
+        revision=revision,
+        by=who.label,
+        via=via_of(who),
+        now=utcnow(),
+    )
+    audit(request, who, action="plan.statement.edit", target=f"{incident_id}/{lang[:20]}", after={"text": text[:4000]})
+    return row
+
+
+def approve_as(request: Request, who: Principal, incident_id: str, lang: str, revision: int, role: str) -> bool:
+    """A signed-in approver approves for a role they hold in this plan (or its backup)."""
+    row = plans.load(incident_id)
+    held = plans.roles_of(row.doc, who.id)
+    if not held:
+        raise Forbidden("only the people the scenario names as approvers (or their backups) approve its statements")
+    role = role or held[0]
+    if role not in held:
+        raise Forbidden(f"you hold {', '.join(held)} in this plan, not {role[:40]}")
+    _, done = plans.approve(
+        incident_id=incident_id,
+        lang=lang[:20],
+        revision=revision,
+        role=role,
+        by=who.label,
+        via=via_of(who),
+        now=utcnow(),
+    )
+    if done:
+        audit(
+            request,
+            who,
+            action="plan.statement.approve",
+            target=f"{incident_id}/{lang[:20]}",
+            after={"revision": revision, "role": role},
+        )
+    return done
+
+
+def publish_as(request: Request, who: Principal, incident_id: str, lang: str) -> bool:
+    _, done = plans.publish(incident_id=incident_id, lang=lang[:20], by=who.label, via=via_of(who), now=utcnow())
+    if done:
+        audit(request, who, action="plan.statement.publish", target=f"{incident_id}/{lang[:20]}")
+    return done
+
+
+@bp.route("/api/incidents/{incident_id}/tasks/{task_id}", methods=["POST"])
+def finish_task(incident_id: str, task_id: str) -> Response:
+    """Mark a checklist task done (once; a second call changes nothing)."""
+    who = require(bp.current_request, "incidents.act")
+    return json_response(plan_document(complete_as(bp.current_request, who, incident_id, task_id)))
+
+
+@bp.route("/api/incidents/{incident_id}/statements/{lang}", methods=["PUT"])
+def put_statement(incident_id: str, lang: str) -> Response:
+    """A new revision: `{"text": ..., "revision": <the one you read>}`; approvals start over."""
+    who = require(bp.current_request, "incidents.act")
+    doc = _object(bp.current_request)
+    text = doc.get("text")
+    if not isinstance(text, str):
+        raise InvalidPayload("text: the statement")
+    row = edit_as(bp.current_request, who, incident_id, lang, text, _revision(doc.get("revision")))
+    return json_response(plan_document(row))
+
+
+@bp.route("/api/incidents/{incident_id}/statements/{lang}/approve", methods=["POST"])
+def approve_statement(incident_id: str, lang: str) -> Response:
+    """`{"revision": n, "role": "legal"}` as a person the scenario names for that role."""
+    who = require(bp.current_request, "incidents.act")
+    doc = _object(bp.current_request)
+    done = approve_as(
+        bp.current_request, who, incident_id, lang, _revision(doc.get("revision")), str(doc.get("role", ""))[:63]
+    )
+    return json_response({"approved": done, "plan": plan_document(plans.load(incident_id))})
+
+
+@bp.route("/api/incidents/{incident_id}/statements/{lang}/publish", methods=["POST"])
+def publish_statement(incident_id: str, lang: str) -> Response:
+    """The approved statement to every employee, the wall and the dark site, in one step."""
+    who = require(bp.current_request, "incidents.act")
+    done = publish_as(bp.current_request, who, incident_id, lang)
+    return json_response({"published": done, "plan": plan_document(plans.load(incident_id))})
+
+
+@bp.route("/api/incidents/{incident_id}/actions", methods=["POST"])
+def add_action_item(incident_id: str) -> Response:
+    """A review's action item: `{"text", "owner" (email), "due" (YYYY-MM-DD)}`."""
+    who = require(bp.current_request, "incidents.act")
+    doc = _object(bp.current_request)
+    row = plans.add_action(
+        incident_id=incident_id,
+        text=str(doc.get("text", "")),
+        owner=str(doc.get("owner", ""))[:254],
+        due=str(doc.get("due", ""))[:10],
+        by=who.label,
+        now=utcnow(),
+    )
+    audit(
+        bp.current_request,
+        who,
+        action="plan.action.add",
+        target=incident_id,
+        after={"text": str(doc.get("text", ""))[:300]},
+    )
+    return json_response(plan_document(row), status=201)
+
+
+@bp.route("/api/incidents/{incident_id}/actions/{action_id}", methods=["POST"])
+def finish_action_item(incident_id: str, action_id: str) -> Response:
+    who = require(bp.current_request, "incidents.act")
+    row = plans.finish_action(incident_id=incident_id, action_id=action_id[:20], by=who.label, now=utcnow())
+    audit(bp.current_request, who, action="plan.action.done", target=f"{incident_id}/{action_id[:20]}")
+    return json_response(plan_document(row))
+
+
+# -- the review ----------------------------------------------------------------------------------
+
+
+def review_of(incident_id: str) -> dict[str, Any]:
+    incident = load_incident(incident_id)
+    try:
+        plan: PlanModel | None = plans.load(incident_id)
+    except NotFound:
+        plan = None
+    try:
+        story = story_document(incident.cluster_id)
+    except NotFound:
+        story = {"chart": [], "reports": []}
+    told = [
+        {
+            "at": d.claimed_at.isoformat(),
+            "group": d.group,
+            "kind": d.item_kind,
+            "subject": d.subject,
+            "status": d.status,
+        }
+        for d in DeliveryModel.item_index.query(incident.incident_id, limit=200)
+    ]
+    return plans.review(incident, plan, story=story, told=told)
+
+
+@bp.route("/api/incidents/{incident_id}/review", methods=["GET"])
+def get_review(incident_id: str) -> Response:
+    require(bp.current_request, "incidents.read")
+    return json_response(review_of(incident_id))
+
+
+@bp.route("/incidents/{incident_id}/review", methods=["GET"])
+def review_page(incident_id: str) -> Response:
+    """Printable (the browser prints it to PDF): no script, print styles in the sheet."""
+    who = signed_in(bp.current_request, "incidents.read")
+    if isinstance(who, Response):
+        return who
+    try:
+        r = review_of(incident_id)
+    except NotFound as exc:
+        return page("error.html", status=404, title=exc.title, detail=exc.detail, back="")
+    peak = max([p["joined"] for p in r["story"].get("chart", [])] + [1])
+    return page("review.html", person=who.label, r=r, peak=peak)
+
+
+# -- approval links --------------------------------------------------------------------------------
+
+
+def _grant(token: str) -> approval_links.Approval:
+    return approval_links.verify(token[:200], key=credentials.signing_key(), now=utcnow())
+
+
+def _approval_page(token: str, grant: approval_links.Approval, *, done: str = "", status: int = 200) -> Response:
+    row = plans.load(grant.incident_id)
+    st = row.doc["statements"].get(grant.lang)
+    if st is None:
+        raise NotFound("this statement no longer exists")
+    current = st["revision"] == grant.revision
+    holder = row.doc["scenario"]["roles"].get(grant.role, {})
+    return page(
+        "approve.html",
+        status=status,
+        token=token,
+        grant=grant,
+        statement=st,
+        current=current,
+        approved=grant.role in st["approvals"] and current,
+        holder=holder.get("person", ""),
+        title=row.doc["title"],
+        drill=bool(row.drill),
+        done=done,
+    )
+
+
+@bp.route("/approve/{token}", methods=["GET"])
+def approval_link(token: str) -> Response:
+    """Shows the statement and a button: a GET (a mail scanner) approves nothing."""
+    try:
+        return _approval_page(token, _grant(token))
+    except SharedwatchError as exc:
+        return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")
+
+
+@bp.route(
+    "/approve/{token}", methods=["POST"], content_types=["application/x-www-form-urlencoded", "multipart/form-data"]
+)
+def approve_by_link(token: str) -> Response:
+    """Approves for the role the link was sent to, for the revision it was minted for only."""
+    read_form(bp.current_request, fields=2)
+    try:
+        grant = _grant(token)
+        row = plans.load(grant.incident_id)
+        holder = row.doc["scenario"]["roles"].get(grant.role, {})
+        _, done = plans.approve(
+            incident_id=grant.incident_id,
+            lang=grant.lang,
+            revision=grant.revision,
+            role=grant.role,
+            by=holder.get("person", grant.role),
+            via="email link",
+            now=utcnow(),
+        )
+        return _approval_page(token, grant, done="Approved: thank you." if done else "It was already approved.")
+    except SharedwatchError as exc:
+        return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")

@@ -1,0 +1,538 @@
+"""The crisis plan as data: scenarios (a kind of crisis, its social triggers, its people, who
+must hear and how often, its timed checklist and its holding statements), validated whole,
+matched purely against a story's facts, and turned into what an incident sets in motion.
+
+A scenario document:
+
+    {"name": "Product safety", "order": 10,
+     "scope": {"regions": ["us"], "brands": ["acme"]},            # empty: everywhere
+     "triggers": {"terms": ["recall", "burn"], "departments": ["inflight"], "complaint": true,
+                  "severity_at_least": "high", "spike": ["volume"], "reach_at_least": 10000,
+                  "authors": ["regulator"]},                      # all that are given must hold
+     "levels": {"high": "one product, a few reports", "critical": "injuries, press"},
+     "roles": {"lead": {"person": "ana@example.com", "backup": "ben@example.com", "zone": "Europe/Berlin"}},
+     "stakeholders": [{"group": "executives", "every_minutes": 30, "while": ["critical"]},
+                      {"person": "cfo@example.com", "zone": "America/New_York", "every_minutes": 60}],
+     "checklist": [{"id": "facts", "task": "Confirm the facts", "role": "lead", "within_minutes": 15}],
+     "statements": {"en": "We are aware of reports about {title}. ..."},
+     "approvals": ["legal", "spokesperson"],
+     "brief": {"en": {"say": "...", "avoid": "...", "press": "press@example.com"}}}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from chalicelib.errors import InvalidPayload
+from chalicelib.triage.severity import LEVELS, at_least
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
+PLACEHOLDERS = frozenset({"title", "company", "opened", "severity", "scenario", "incident"})
+_TRIGGERS = {"terms", "departments", "complaint", "severity_at_least", "spike", "reach_at_least", "authors"}
+_KEYS = {"name", "order", "scope", "triggers", "levels", "roles", "stakeholders", "checklist"}
+_KEYS |= {"statements", "approvals", "brief", "version", "id"}
+TEXT_LIMIT = 4000  # a holding statement, per language
+BACKUP_AFTER = timedelta(minutes=15)  # an overdue task's backup hears this long after its owner
+MIN_CADENCE = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """Who holds a role, and who takes it when they do not answer."""
+
+    person: str
+    backup: str = ""
+    zone: str = "UTC"
+
+
+@dataclass(frozen=True, slots=True)
+class Stakeholder:
+    """Who must hear while the incident lasts: a group (its members' channels: email and SMS)
+    or a person (email, in their time zone), every so many minutes, at the listed severities."""
+
+    every_minutes: int
+    group: str = ""
+    person: str = ""
+    zone: str = "UTC"
+    during: tuple[str, ...] = ()  # severities; empty: at any
+
+    @property
+    def key(self) -> str:
+        return f"group:{self.group}" if self.group else f"person:{self.person}"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    id: str
+    task: str
+    role: str
+    within_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    id: str
+    name: str
+    order: int
+    triggers: Mapping[str, Any]
+    roles: Mapping[str, Holder]
+    checklist: tuple[Step, ...]
+    statements: Mapping[str, str]
+    approvals: tuple[str, ...]
+    stakeholders: tuple[Stakeholder, ...] = ()
+    levels: Mapping[str, str] = field(default_factory=dict)
+    regions: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+    brief: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    version: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What a scenario is matched against: a story's first signal and what the story became."""
+
+    text: str = ""
+    departments: tuple[str, ...] = ()
+    complaint: bool = False
+    severity: str = "low"
+    spike: str = ""  # "volume" | "negativity" for a spike alarm
+    reach: int = 0
+    author: str = ""
+    region: str = ""
+    brand: str = ""
+    lang: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    scenario: Scenario
+    reasons: tuple[str, ...]
+
+
+def _zone(value: Any, where: str, errors: list[str]) -> str:
+    if value in (None, ""):
+        return "UTC"
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.append(f"{where}: an IANA time zone such as Europe/Berlin (got {str(value)[:40]!r})")
+        return "UTC"
+    return str(value)
+
+
+def _strings(value: Any, where: str, errors: list[str], *, limit: int = 50, lower: bool = True) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v) <= 120 for v in value):
+        errors.append(f"{where}: a list of strings of 1 to 120 characters")
+        return ()
+    if len(value) > limit:
+        errors.append(f"{where}: at most {limit}")
+    return tuple(v.lower() if lower else v for v in value[:limit])
+
+
+def _email(value: Any, where: str, errors: list[str], *, required: bool = True) -> str:
+    if value in (None, "") and not required:
+        return ""
+    if not isinstance(value, str) or not EMAIL.match(value):
+        errors.append(f"{where}: an email address (got {str(value)[:40]!r})")
+        return ""
+    return value.lower()
+
+
+def _triggers(doc: Any, errors: list[str]) -> dict[str, Any]:
+    if not isinstance(doc, dict) or not doc:
+        errors.append("triggers: an object with at least one of " + ", ".join(sorted(_TRIGGERS)))
+        return {}
+    out: dict[str, Any] = {}
+    for name in sorted(set(doc) - _TRIGGERS):
+        errors.append(f"triggers.{name[:40]}: unknown (one of {', '.join(sorted(_TRIGGERS))})")
+    for name in ("terms", "departments", "authors"):
+        if name in doc:
+            out[name] = [v.lstrip("@") for v in _strings(doc[name], f"triggers.{name}", errors)]
+    if "spike" in doc:
+        spikes = _strings(doc["spike"], "triggers.spike", errors)
+        if any(s not in ("volume", "negativity") for s in spikes):
+            errors.append('triggers.spike: a list of "volume" and "negativity"')
+        out["spike"] = list(spikes)
+    if "complaint" in doc:
+        if not isinstance(doc["complaint"], bool):
+            errors.append("triggers.complaint: true or false")
+        out["complaint"] = bool(doc["complaint"])
+    if "severity_at_least" in doc:
+        if doc["severity_at_least"] not in LEVELS:
+            errors.append(f"triggers.severity_at_least: one of {', '.join(LEVELS)}")
+        out["severity_at_least"] = str(doc["severity_at_least"])
+    if "reach_at_least" in doc:
+        reach = doc["reach_at_least"]
+        if isinstance(reach, bool) or not isinstance(reach, int) or not 0 <= reach <= 10**10:
+            errors.append("triggers.reach_at_least: a whole number of followers, 0 to 10^10")
+        out["reach_at_least"] = reach
+    return out
+
+
+def _roles(doc: Any, errors: list[str]) -> dict[str, Holder]:
+    if not isinstance(doc, dict) or not doc:
+        errors.append("roles: an object of role -> {person, backup, zone}, at least one (e.g. lead)")
+        return {}
+    roles = {}
+    for name, holder in list(doc.items())[:20]:
+        where = f"roles.{str(name)[:40]}"
+        if not SLUG.match(str(name)):
+            errors.append(f"{where}: a role name is lowercase letters, digits and dashes")
+        if not isinstance(holder, dict):
+            errors.append(f"{where}: an object with person (an email), backup and zone")
+            continue
+        person = _email(holder.get("person"), f"{where}.person", errors)
+        backup = _email(holder.get("backup"), f"{where}.backup", errors, required=False)
+        if backup and backup == person:
+            errors.append(f"{where}.backup: someone other than the person")
+        roles[str(name)] = Holder(person, backup, _zone(holder.get("zone"), f"{where}.zone", errors))
+    return roles
+
+
+def _stakeholders(doc: Any, errors: list[str]) -> list[Stakeholder]:
+    if doc is None:
+        return []
+    if not isinstance(doc, list) or len(doc) > 30:
+        errors.append("stakeholders: a list (at most 30) of {group or person, every_minutes, while}")
+        return []
+    out = []
+    for i, item in enumerate(doc):
+        where = f"stakeholders[{i}]"
+        if not isinstance(item, dict):
+            errors.append(f"{where}: an object")
+            continue
+        group, person = item.get("group"), item.get("person")
+        if bool(group) == bool(person):
+            errors.append(f"{where}: a group (its members' channels) or a person (email), one of them")
+        if group and (not isinstance(group, str) or not SLUG.match(group)):
+            errors.append(f"{where}.group: a group slug")
+        email = _email(person, f"{where}.person", errors) if person else ""
+        every = item.get("every_minutes")
+        if isinstance(every, bool) or not isinstance(every, int) or not MIN_CADENCE <= every <= 7 * 24 * 60:
+            errors.append(f"{where}.every_minutes: {MIN_CADENCE} to {7 * 24 * 60}")
+            every = 60
+        during = _strings(item.get("while"), f"{where}.while", errors)
+        if any(s not in LEVELS for s in during):
+            errors.append(f"{where}.while: severities ({', '.join(LEVELS)})")
+        zone = _zone(item.get("zone"), f"{where}.zone", errors)
+        out.append(Stakeholder(every, str(group or ""), email, zone, during))
+    keys = [s.key for s in out]
+    if len(set(keys)) != len(keys):
+        errors.append("stakeholders: each group or person once")
+    return out
+
+
+def _checklist(doc: Any, roles: Mapping[str, Holder], errors: list[str]) -> list[Step]:
+    if not isinstance(doc, list) or not doc or len(doc) > 50:
+        errors.append("checklist: a list of 1 to 50 {id, task, role, within_minutes}")
+        return []
+    steps = []
+    for i, item in enumerate(doc):
+        where = f"checklist[{i}]"
+        if not isinstance(item, dict):
+            errors.append(f"{where}: an object")
+            continue
+        sid, task, role, within = item.get("id"), item.get("task"), item.get("role"), item.get("within_minutes")
+        if not isinstance(sid, str) or not SLUG.match(sid):
+            errors.append(f"{where}.id: lowercase letters, digits and dashes")
+        if not isinstance(task, str) or not 0 < len(task.strip()) <= 300:
+            errors.append(f"{where}.task: 1 to 300 characters")
+        if role not in roles:
+            errors.append(f"{where}.role: one of the scenario's roles ({', '.join(sorted(roles)) or 'none yet'})")
+        if isinstance(within, bool) or not isinstance(within, int) or not 1 <= within <= 30 * 24 * 60:
+            errors.append(f"{where}.within_minutes: 1 to {30 * 24 * 60}")
+            within = 60
+        steps.append(Step(str(sid), str(task or "").strip(), str(role), within))
+    ids = [s.id for s in steps]
+    if len(set(ids)) != len(ids):
+        errors.append("checklist: each id once")
+    return steps
+
+
+_TOKEN = re.compile(r"\{\{|\}\}|\{([a-z]+)\}|[{}]")
+
+
+def placeholders(template: str) -> list[str]:
+    """The names a template fills in; ValueError when a brace is not `{name}`, `{{` or `}}`."""
+    names = []
+    for token in _TOKEN.finditer(template):
+        if token.group(0) in ("{", "}"):
+            raise ValueError("a lone brace")
+        if token.group(1):
+            names.append(token.group(1))
+    return names
+
+
+def _statements(doc: Any, errors: list[str]) -> dict[str, str]:
+    if not isinstance(doc, dict) or not doc or len(doc) > 20:
+        errors.append("statements: an object of language -> holding statement template, 1 to 20 languages")
+        return {}
+    out = {}
+    for lang, text in doc.items():
+        where = f"statements.{str(lang)[:20]}"
+        if not LANG.match(str(lang)):
+            errors.append(f"{where}: a language code such as en, de or pt-BR")
+        if not isinstance(text, str) or not 0 < len(text.strip()) <= TEXT_LIMIT:
+            errors.append(f"{where}: 1 to {TEXT_LIMIT} characters")
+            continue
+        try:
+            unknown = sorted({n for n in placeholders(text) if n not in PLACEHOLDERS})
+        except ValueError:
+            errors.append(f"{where}: braces are for placeholders ({{title}}); write {{{{ for a brace")
+            continue
+        if unknown:
+            errors.append(
+                f"{where}: unknown placeholder {', '.join(unknown)} (one of {', '.join(sorted(PLACEHOLDERS))})"
+            )
+        out[str(lang)] = text.strip()
+    return out
+
+
+def _brief(doc: Any, errors: list[str]) -> dict[str, dict[str, str]]:
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        errors.append("brief: an object of language -> {say, avoid, press}")
+        return {}
+    out = {}
+    for lang, parts in doc.items():
+        where = f"brief.{str(lang)[:20]}"
+        if not LANG.match(str(lang)) or not isinstance(parts, dict):
+            errors.append(f"{where}: a language code -> {{say, avoid, press}}")
+            continue
+        extra = set(parts) - {"say", "avoid", "press"}
+        if extra:
+            errors.append(f"{where}: unknown {', '.join(sorted(str(e)[:20] for e in extra))}")
+        if not all(isinstance(v, str) and len(v) <= 2000 for v in parts.values()):
+            errors.append(f"{where}: texts of at most 2000 characters")
+            continue
+        out[str(lang)] = {k: str(v).strip() for k, v in parts.items() if k in ("say", "avoid", "press")}
+    return out
+
+
+def parse_scenario(doc: Any, *, key: str) -> Scenario:
+    """The scenario a document describes; InvalidPayload listing every wrong part otherwise."""
+    if not isinstance(doc, dict):
+        raise InvalidPayload("a scenario is a JSON object", extra={"errors": ["scenario: a JSON object"]})
+    errors: list[str] = []
+    if not SLUG.match(key):
+        errors.append("id: lowercase letters, digits and dashes, at most 63")
+    for name in sorted(set(doc) - _KEYS):
+        errors.append(f"{str(name)[:40]}: unknown (one of {', '.join(sorted(_KEYS - {'id', 'version'}))})")
+    name = doc.get("name")
+    if not isinstance(name, str) or not 0 < len(name.strip()) <= 80:
+        errors.append("name: 1 to 80 characters")
+    order = doc.get("order", 100)
+    if isinstance(order, bool) or not isinstance(order, int) or not 0 <= order <= 10_000:
+        errors.append("order: 0 to 10000 (lower is tried first)")
+        order = 100
+    scope = doc.get("scope") or {}
+    if not isinstance(scope, dict) or set(scope) - {"regions", "brands"}:
+        errors.append("scope: an object with regions and brands (lists)")
+        scope = {}
+    regions = _strings(scope.get("regions"), "scope.regions", errors)
+    brands = _strings(scope.get("brands"), "scope.brands", errors)
+    triggers = _triggers(doc.get("triggers"), errors)
+    levels = doc.get("levels") or {}
+    if not isinstance(levels, dict) or any(k not in LEVELS or not isinstance(v, str) for k, v in levels.items()):
+        errors.append(f"levels: an object of severity ({', '.join(LEVELS)}) -> what it means here")
+        levels = {}
+    roles = _roles(doc.get("roles"), errors)
+    stakeholders = _stakeholders(doc.get("stakeholders"), errors)
+    checklist = _checklist(doc.get("checklist"), roles, errors)
+    statements = _statements(doc.get("statements"), errors)
+    approvals = _strings(doc.get("approvals"), "approvals", errors, limit=5)
+    if not approvals:
+        errors.append("approvals: the roles that must approve a holding statement, at least one")
+    for role in approvals:
+        if role not in roles:
+            errors.append(f"approvals: {role} is not one of the scenario's roles")
+    if len(set(approvals)) != len(approvals):
+        errors.append("approvals: each role once")
+    brief = _brief(doc.get("brief"), errors)
+    if errors:
+        raise InvalidPayload(f"invalid scenario: {'; '.join(errors[:5])}", extra={"errors": errors})
+    return Scenario(
+        id=key,
+        name=str(name).strip(),
+        order=order,
+        triggers=triggers,
+        roles=roles,
+        checklist=tuple(checklist),
+        statements=statements,
+        approvals=approvals,
+        stakeholders=tuple(stakeholders),
+        levels={str(k): str(v) for k, v in levels.items()},
+        regions=regions,
+        brands=brands,
+        brief=brief,
+        version=int(doc.get("version") or 0) if isinstance(doc.get("version"), int) else 0,
+    )
+
+
+def scenario_document(s: Scenario) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "id": s.id,
+        "name": s.name,
+        "order": s.order,
+        "version": s.version,
+        "triggers": dict(s.triggers),
+        "roles": {
+            k: {"person": h.person, **({"backup": h.backup} if h.backup else {}), "zone": h.zone}
+            for k, h in s.roles.items()
+        },
+        "stakeholders": [
+            {
+                **({"group": x.group} if x.group else {"person": x.person, "zone": x.zone}),
+                "every_minutes": x.every_minutes,
+                **({"while": list(x.during)} if x.during else {}),
+            }
+            for x in s.stakeholders
+        ],
+        "checklist": [
+            {"id": c.id, "task": c.task, "role": c.role, "within_minutes": c.within_minutes} for c in s.checklist
+        ],
+        "statements": dict(s.statements),
+        "approvals": list(s.approvals),
+    }
+    if s.levels:
+        doc["levels"] = dict(s.levels)
+    if s.regions or s.brands:
+        doc["scope"] = {"regions": list(s.regions), "brands": list(s.brands)}
+    if s.brief:
+        doc["brief"] = {k: dict(v) for k, v in s.brief.items()}
+    return doc
+
+
+def _word(term: str, text: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text) is not None
+
+
+def verdict(s: Scenario, facts: Facts) -> tuple[bool, list[str]]:
+    """Whether a scenario takes these facts, and why (or why not), condition by condition."""
+    reasons: list[str] = []
+    ok = True
+
+    def check(passed: bool, yes: str, no: str) -> None:
+        nonlocal ok
+        ok = ok and passed
+        reasons.append(yes if passed else "not: " + no)
+
+    if s.regions:
+        check(facts.region.lower() in s.regions, f"region {facts.region}", f"region {facts.region or 'unknown'}")
+    if s.brands:
+        check(facts.brand.lower() in s.brands, f"brand {facts.brand}", f"brand {facts.brand or 'unknown'}")
+    t = s.triggers
+    text = facts.text.lower()
+    if "terms" in t:
+        found = [term for term in t["terms"] if _word(term, text)]
+        check(bool(found), f"mentions {', '.join(found[:3])}", "none of its terms")
+    if "departments" in t:
+        hit = sorted(set(t["departments"]) & {d.lower() for d in facts.departments})
+        check(bool(hit), f"department {', '.join(hit)}", "none of its departments")
+    if "complaint" in t:
+        check(facts.complaint == t["complaint"], "a complaint" if t["complaint"] else "not a complaint", "complaint")
+    if "severity_at_least" in t:
+        sev = facts.severity if facts.severity in LEVELS else "low"
+        check(at_least(sev, t["severity_at_least"]), f"severity {sev}", f"severity {sev} < {t['severity_at_least']}")
+    if "spike" in t:
+        check(facts.spike in t["spike"], f"{facts.spike} spike", "no spike of its kind")
+    if "reach_at_least" in t:
+        check(
+            facts.reach >= t["reach_at_least"], f"reach {facts.reach}", f"reach {facts.reach} < {t['reach_at_least']}"
+        )
+    if "authors" in t:
+        author = facts.author.lower().lstrip("@")
+        check(author in t["authors"], f"watched author @{author}", "not a watched author")
+    return ok, reasons
+
+
+def match(scenarios: Sequence[Scenario], facts: Facts) -> Match | None:
+    """The first scenario (by order, then id) whose every trigger holds."""
+    for s in sorted(scenarios, key=lambda x: (x.order, x.id)):
+        ok, reasons = verdict(s, facts)
+        if ok:
+            return Match(s, tuple(reasons))
+    return None
+
+
+def fill(template: str, values: Mapping[str, str]) -> str:
+    """A statement with the incident's facts in it. The facts are attacker-influenced text (a
+    story's title is a post): they are substituted once, never read as a template themselves."""
+
+    def one(token: re.Match[str]) -> str:
+        if token.group(1):
+            return values.get(token.group(1), "")
+        return token.group(0)[0]
+
+    return _TOKEN.sub(one, template)
+
+
+def language_for(s: Scenario, lang: str) -> str:
+    """The statement language for a story in `lang`: its own when the scenario has it."""
+    base = lang.split("-", maxsplit=1)[0].lower()
+    return lang if lang in s.statements else base if base in s.statements else next(iter(s.statements))
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    id: str
+    task: str
+    role: str
+    owner: str
+    backup: str
+    due_at: datetime
+
+
+def tasks_for(s: Scenario, *, opened_at: datetime) -> list[Task]:
+    return [
+        Task(
+            step.id,
+            step.task,
+            step.role,
+            s.roles[step.role].person,
+            s.roles[step.role].backup,
+            opened_at + timedelta(minutes=step.within_minutes),
+        )
+        for step in s.checklist
+    ]
+
+
+def reminder_due(*, due_at: datetime, reminded: int, has_backup: bool, now: datetime) -> str:
+    """Whom an open task's reminder goes to now: "owner" at its due time, "backup" a quarter
+    hour later; "" when nothing is due."""
+    if reminded == 0 and now >= due_at:
+        return "owner"
+    if reminded == 1 and has_backup and now >= due_at + BACKUP_AFTER:
+        return "backup"
+    return ""
+
+
+def next_reminder_at(*, due_at: datetime, reminded: int, has_backup: bool) -> datetime | None:
+    if reminded == 0:
+        return due_at
+    if reminded == 1 and has_backup:
+        return due_at + BACKUP_AFTER
+    return None
+
+
+def update_due(x: Stakeholder, *, severity: str, last: datetime | None, opened_at: datetime, now: datetime) -> bool:
+    """A stakeholder's update is due: at its cadence from the incident's start, while the
+    incident is at a severity it covers."""
+    if x.during and severity not in x.during:
+        return False
+    return now >= (last or opened_at) + timedelta(minutes=x.every_minutes)
+
+
+def local_time(at: datetime, zone: str) -> str:
+    """A time as a person reads it: in their own zone, with the zone named."""
+    return at.astimezone(ZoneInfo(zone)).strftime("%H:%M %Z, %d %b").replace(" 0", " ")
