@@ -96,24 +96,28 @@ def _links(address: str, lang: str = "en") -> list[str]:
     return [link for link in found if f".{lang}." in link]
 
 
-def test_an_incident_takes_hold_of_its_plan_and_a_statement_goes_from_draft_to_everyone(harness: Harness) -> None:
+def _open_crisis(h: Harness, text: str = CRISIS["text"]) -> Any:
+    from chalicelib.store.models import IncidentModel
+
+    body = envelope({**CRISIS, "text": text})
+    assert h.client.http.post("/webhooks/generic", body=body, headers=signed_headers(body)).status_code == 202
+    h.pump.pump_once()
+    [incident] = IncidentModel.scan()
+    return incident
+
+
+def test_an_incident_takes_hold_of_its_plan_reminds_overdue_tasks_and_updates_stakeholders(harness: Harness) -> None:
     from chalicelib.flows.plans import run_due
     from chalicelib.store.models import IncidentModel, PlanModel
 
-    http = harness.client.http
-    hostile = {**CRISIS, "text": CRISIS["text"] + " <script>alert(1)</script>"}
-    body = envelope(hostile)
-    assert http.post("/webhooks/generic", body=body, headers=signed_headers(body)).status_code == 202
-    harness.pump.pump_once()
-    [incident] = IncidentModel.scan()
+    incident = _open_crisis(harness)
     plan = PlanModel.get(incident.incident_id)
     assert plan.scenario == "passenger-safety" and plan.doc["scenario"]["version"] == 1
     events = [json.loads(e)["event"] for e in IncidentModel.get(incident.incident_id).timeline]
     assert "plan started" in events and "statements drafted" in events
     # Each role holder hears what they hold; each approver gets their own link.
     assert any("You are the lead" in m.body for m in mail_to("crisis-lead@example.com"))
-    [spokes_link_r1] = _links("press-office@example.com")
-    [legal_link_r1] = _links("counsel@example.com")
+    assert len(_links("press-office@example.com")) == 1 and len(_links("counsel@example.com", "de")) == 1
 
     # The schedule: the first task is overdue at 15 minutes (its owner), then its backup.
     opened = incident.opened_at
@@ -129,6 +133,15 @@ def test_an_incident_takes_hold_of_its_plan_and_a_statement_goes_from_draft_to_e
     assert [d["group"] for d in updates] == ["crisis-team"]
     events = [json.loads(e)["event"] for e in IncidentModel.get(incident.incident_id).timeline]
     assert events.count("task overdue") >= 2 and "stakeholders updated" in events
+
+
+def test_a_statement_is_edited_approved_by_two_roles_and_published_to_everyone(harness: Harness) -> None:
+    from chalicelib.store.models import PlanModel
+
+    http = harness.client.http
+    incident = _open_crisis(harness, CRISIS["text"] + " <script>alert(1)</script>")
+    [spokes_link_r1] = _links("press-office@example.com")
+    [legal_link_r1] = _links("counsel@example.com")
 
     # A responder edits the English statement: approvals (and links) start over.
     editor = sign_in(harness, "editor@example.com", "responder")
@@ -213,15 +226,13 @@ def test_an_incident_takes_hold_of_its_plan_and_a_statement_goes_from_draft_to_e
 
 def test_a_resolved_incident_stops_its_plan(harness: Harness) -> None:
     from chalicelib.flows.plans import run_due
-    from chalicelib.store.models import IncidentModel, PlanModel
+    from chalicelib.store.models import PlanModel
 
-    body = envelope(CRISIS)
-    assert harness.client.http.post("/webhooks/generic", body=body, headers=signed_headers(body)).status_code == 202
-    harness.pump.pump_once()
-    [incident] = IncidentModel.scan()
+    incident = _open_crisis(harness)
     token = token_for(harness, "r@example.com", "responder")
     headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
-    done = harness.client.http.post(f"/api/incidents/{incident.incident_id}/tasks/confirm-facts", headers=headers, body=b"")
+    path = f"/api/incidents/{incident.incident_id}/tasks/confirm-facts"
+    done = harness.client.http.post(path, headers=headers, body=b"")
     assert done.status_code == 200
     assert json.loads(done.body)["tasks"][0]["status"] == "done"
     resolved = harness.client.http.post(f"/api/incidents/{incident.incident_id}/resolve", headers=headers, body=b"{}")
