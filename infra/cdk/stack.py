@@ -10,6 +10,12 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import (
+    aws_cloudfront as cloudfront,
+)
+from aws_cdk import (
+    aws_cloudfront_origins as origins,
+)
+from aws_cdk import (
     aws_cloudwatch as cloudwatch,
 )
 from aws_cdk import (
@@ -54,6 +60,7 @@ SCHEDULED = (
     "RetryStaleDeliveries",
     "SendHeldDeliveries",
     "EscalateIncidents",
+    "RunCrisisPlans",
     "PollSources",
     "DetectSpikes",
     "DailyDigests",
@@ -133,6 +140,7 @@ class SharedwatchStack(cdk.Stack):
             lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(365))],
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
+        self._dark_site()
         self._receipt_rule(key)
 
         self.dead_letters = sqs.Queue(
@@ -150,8 +158,34 @@ class SharedwatchStack(cdk.Stack):
         self._alarms()
         cdk.CfnOutput(self, "ParameterPath", value=f"/sharedwatch/{config.stage}/")
         cdk.CfnOutput(self, "UploadsBucket", value=self.uploads_bucket.bucket_name)
+        cdk.CfnOutput(self, "DarkSiteUrl", value=f"https://{self.dark_site.distribution_domain_name}/")
 
     # -- data ---------------------------------------------------------------------------------
+
+    def _dark_site(self) -> None:
+        """The public dark site: approved holding statements as a static page in a private bucket,
+        served only through CloudFront (origin access control), HTTPS only."""
+        self.dark_site_bucket = s3.Bucket(
+            self,
+            "DarkSite",
+            bucket_name=f"{self.config.prefix}dark-site-{self.account}",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,  # every published update is kept
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        self.dark_site = cloudfront.Distribution(
+            self,
+            "DarkSiteDistribution",
+            comment=f"sharedwatch {self.config.stage} dark site",
+            default_root_object="index.html",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(self.dark_site_bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                response_headers_policy=cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+            ),
+        )
 
     def _table(self, spec: TableDef, removal: cdk.RemovalPolicy) -> dynamodb.Table:
         table = dynamodb.Table(
@@ -246,6 +280,7 @@ class SharedwatchStack(cdk.Stack):
             "SHAREDWATCH_REPORTS_ADDRESS": f"reports@{c.company_domains[0]}",
             "SHAREDWATCH_PUBLIC_BASE_URL": c.public_base_url,
             "SHAREDWATCH_UPLOADS_BUCKET": self.uploads_bucket.bucket_name,
+            "SHAREDWATCH_DARK_SITE_BUCKET": self.dark_site_bucket.bucket_name,
             "SHAREDWATCH_MENTIONS_STREAM_ARN": self.tables["mentions"].table_stream_arn or "",
             "SHAREDWATCH_REPORTS_STREAM_ARN": self.tables["reports"].table_stream_arn or "",
             "SHAREDWATCH_OIDC_ISSUER": f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool.user_pool_id}",
@@ -382,6 +417,7 @@ class SharedwatchStack(cdk.Stack):
         )
         self.uploads_bucket.grant_read_write(role)
         self.uploads_bucket.grant_delete(role)
+        self.dark_site_bucket.grant_put(role)
         self.inbound_bucket.grant_read(role)
         key.grant_decrypt(role)
         self.dead_letters.grant_send_messages(role)

@@ -224,6 +224,33 @@ def test_people_sign_in_through_a_cognito_pool_the_company_federates_into(templa
     )
 
 
+def test_the_dark_site_is_a_private_bucket_served_only_through_cloudfront(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "BucketName": Match.string_like_regexp("dark-site"),
+            "PublicAccessBlockConfiguration": Match.object_like({"BlockPublicPolicy": True}),
+            "VersioningConfiguration": {"Status": "Enabled"},
+        },
+    )
+    template.resource_count_is("AWS::CloudFront::OriginAccessControl", 1)
+    template.has_resource_properties(
+        "AWS::CloudFront::Distribution",
+        {
+            "DistributionConfig": Match.object_like(
+                {
+                    "DefaultRootObject": "index.html",
+                    "DefaultCacheBehavior": Match.object_like({"ViewerProtocolPolicy": "redirect-to-https"}),
+                }
+            )
+        },
+    )
+    template.has_resource_properties(
+        "AWS::Serverless::Function",
+        {"Environment": {"Variables": Match.object_like({"SHAREDWATCH_DARK_SITE_BUCKET": Match.any_value()})}},
+    )
+
+
 def test_the_template_is_cfn_lint_clean(synthesized: Path) -> None:
     done = subprocess.run(
         [str(Path(sys.executable).parent / "cfn-lint"), str(synthesized / "sharedwatch-dev.template.json")],
