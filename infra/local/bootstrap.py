@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import boto3
 
 from chalicelib.settings import Settings
@@ -24,7 +26,21 @@ def create_resources(settings: Settings, *, parameters: dict[str, str]) -> None:
     put_parameters(settings, parameters)
     s3 = boto3.client("s3", region_name=settings.region)
     s3.create_bucket(Bucket=settings.uploads_bucket)
-    s3.create_bucket(Bucket=settings.dark_site_bucket)  # the public dark site (CloudFront on AWS)
+    # The public dark site: on AWS a private bucket behind CloudFront; here local S3 serves it to
+    # anyone (a read-only policy on its objects), as CloudFront would.
+    s3.create_bucket(Bucket=settings.dark_site_bucket)
+    public_read = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{settings.dark_site_bucket}/*",
+            }
+        ],
+    }
+    s3.put_bucket_policy(Bucket=settings.dark_site_bucket, Policy=json.dumps(public_read))
     # SES sends the reporters' receipts and outcomes from the reports address's domain.
     ses = boto3.client("ses", region_name=settings.region)
     for domain in settings.company_domains:

@@ -296,6 +296,7 @@ class Stack:
             "sources": kept["sources"],
             "signing_key": kept["signing_key"],
             "moto_endpoint": f"http://127.0.0.1:{self.moto_port}",
+            "dark_site_url": f"http://127.0.0.1:{self.moto_port}/{settings.dark_site_bucket}/index.html",
         }
         creds_path.write_text(json.dumps(credentials, indent=2) + "\n")
         creds_path.chmod(0o600)
@@ -377,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  wall         {creds['base_url']}/wall#token={creds['display_token']}\n"
             f"  sign in      {creds['base_url']}/signin  (as admin@{COMPANY_DOMAIN}: the link arrives in the outbox)\n"
             f"  outbox       {creds['base_url']}/local/outbox\n"
+            f"  dark site    {creds['dark_site_url']}  (the crisis plan's public statements, in local S3)\n"
             f"  health       {creds['base_url']}/health\n"
             f"  SMTP inbox   {creds['smtp']['host']}:{creds['smtp']['port']}  (mail {creds['reports_address']})\n"
             f"  credentials  {stack.state / 'credentials.json'}\n"

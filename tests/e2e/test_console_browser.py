@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 
 from infra.local.launcher import RunningStack
 from tests.e2e.conftest import running_stack
-from tests.e2e.people import make_person, outbox, sign_in_browser
+from tests.e2e.people import count_mail, mailed_link, make_person, outbox, sign_in_browser
 from tests.e2e.test_local_stack import _post_mention
 from tests.support import MENTION
 
@@ -183,3 +184,69 @@ def test_an_admin_edits_the_configuration_and_an_employee_follows_a_department(
     assert "You follow" in page.inner_text("p.banner")
     assert page.get_by_role("button", name=re.compile("^Stop following")).count() == 1
     context.close()
+
+
+def test_the_crisis_plan_in_use_statement_edited_approved_by_two_roles_and_published(
+    stack: RunningStack, browser: Any, signed_in: Any
+) -> None:
+    """An incident that matches a shipped scenario: its plan on the incident's page; a responder
+    edits the statement; the spokesperson approves from the mailed link, legal signed in from the
+    page; it is published to every employee, the wall and the dark site (local S3); the review."""
+    base, page = stack.credentials["base_url"], signed_in
+    make_person(stack, "press-office@example.com", "responder", name="Press office")
+    make_person(stack, "counsel@example.com", "responder", name="Counsel")
+    mention = {
+        **MENTION,
+        "id": "plan-1",
+        "url": "https://x.com/plan/status/1",
+        "text": "The crew left my disabled mother alone at the gate and she was injured. We are filing a lawsuit.",
+        "author": {"handle": "planfamily", "followers": 80000},
+    }
+    assert _post_mention(stack, mention)[0] == 202
+    link = mailed_link(stack, "press-office@example.com", r"http://\S+/approve/i\S+\.en\.\S+", timeout=20)
+    incident_id = link.rsplit("/", 1)[1].split(".")[0]
+
+    page.goto(f"{base}/incidents/{incident_id}")
+    assert "The plan: Passenger safety" in page.inner_text("main")
+    before = count_mail(stack, "press-office@example.com")
+    english = page.locator("section[lang=en]")
+    english.locator("summary", has_text="Edit (en)").click()
+    english.get_by_label("The statement (en)").fill("We are aware of a passenger's account and are reaching out. <b>")
+    english.get_by_role("button", name="Save as revision 2").click()
+    assert "new revision" in page.inner_text("p.banner")
+    assert _axe(page) == []
+    new_link = mailed_link(stack, "press-office@example.com", r"http://\S+/approve/i\S+\.en\.2\.\S+", after=before)
+
+    visitor = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    approver = visitor.new_page()
+    approver.goto(link)
+    assert "no longer approves" in approver.inner_text("main")
+    approver.goto(new_link)
+    assert "&lt;b&gt;" not in approver.inner_text("main") and "<b>" in approver.inner_text("blockquote")
+    assert _axe(approver) == []
+    approver.get_by_role("button", name="Approve this text as spokesperson").click()
+    assert "Approved" in approver.inner_text("p.banner")
+    visitor.close()
+
+    legal = browser.new_context(viewport={"width": 390, "height": 844})
+    counsel = legal.new_page()
+    sign_in_browser(stack, counsel, "counsel@example.com")
+    counsel.goto(f"{base}/incidents/{incident_id}")
+    counsel.locator("section[lang=en]").get_by_role("button", name="Approve as legal").click()
+    assert "Approved." in counsel.inner_text("p.banner")
+    legal.close()
+
+    page.goto(f"{base}/incidents/{incident_id}")
+    page.locator("section[lang=en]").get_by_role("button", name=re.compile("^Publish to every employee")).click()
+    assert "Published" in page.inner_text("p.banner")
+    page.screenshot(path=str(SCREENSHOTS / "plan.png"), full_page=True)
+    with urllib.request.urlopen(stack.credentials["dark_site_url"], timeout=10) as answer:
+        site = answer.read().decode()
+    assert "reaching out. &lt;b&gt;" in site
+    briefs = [e for e in outbox(stack) if e.get("group") == "all-staff"]
+    assert briefs and "What not to say" in briefs[0]["email"]
+
+    page.goto(f"{base}/incidents/{incident_id}/review")
+    assert "Post-incident review" in page.inner_text("h1") and page.locator("table").count() >= 2
+    assert _axe(page) == []
+    page.screenshot(path=str(SCREENSHOTS / "review.png"), full_page=True)
