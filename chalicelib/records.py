@@ -48,6 +48,7 @@ class Mention:
     severity_reasons: tuple[str, ...] = ()
     kudos: bool = False
     cluster_key: str = ""
+    drill: str = ""  # the drill that sent it: shown as DRILL, never counted in baselines or ledgers
 
     kind: Literal["mention"] = "mention"
 
@@ -85,6 +86,7 @@ class Report:
     subject: str = ""
     status: Literal["received", "quarantined"] = "received"
     quarantine_reason: str = ""
+    drill: str = ""  # the drill that sent it (a marker only the app can sign)
 
     kind: Literal["report"] = "report"
 

@@ -310,6 +310,15 @@ SCHEMAS: dict[str, Any] = {
         "required": ["revision"],
         "properties": {"revision": {"type": "integer"}, "role": {"type": "string"}},
     },
+    "DrillStart": {
+        "type": "object",
+        "required": ["scenario"],
+        "properties": {"scenario": {"type": "string"}, "pace": {"type": "number", "minimum": 1, "maximum": 60}},
+    },
+    "DrillForm": {
+        "type": "object",
+        "properties": {"csrf": {"type": "string"}, "scenario": {"type": "string"}, "pace": {"type": "string"}},
+    },
     "ActionItem": {
         "type": "object",
         "required": ["text", "owner"],
@@ -384,6 +393,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "approve_statement": _json("StatementApproval"),
     "add_action_item": _json("ActionItem"),
     "approve_by_link": _form("CsrfForm"),
+    "start_drill": _json("DrillStart"),
+    "start_from_page": _form("DrillForm"),
 }
 _NEEDS = re.compile(r'(?:require|signed_in)\(\s*bp\.current_request,\s*"([a-z.]+)"|_admin_json\("([a-z.]+)"\)')
 

@@ -27,6 +27,7 @@ from chalicelib.errors import (
 )
 from chalicelib.flows.ingest import take_report
 from chalicelib.intake import screenshots, web_form
+from chalicelib.policy.drill_marks import drill_of
 from chalicelib.policy.messages import story_lines
 from chalicelib.records import Report
 from chalicelib.settings import get_settings
@@ -139,7 +140,8 @@ def submit_report() -> Response:
         return from_error(
             InvalidPayload("; ".join(f"{k}: {v}" for k, v in problems.items()), extra={"errors": problems})
         )
-    report = web_form.to_report(form, tracking_id=web_form.tracking_id_for(nonce), received_at=now)
+    drill = drill_of(form.drill, key=credentials.signing_key()) if form.drill else ""
+    report = web_form.to_report(form, tracking_id=web_form.tracking_id_for(nonce), received_at=now, drill=drill)
     # A bot that filled the honeypot sees what a person would (a 201 receipt); nothing is stored.
     new = True if web_form.is_bot(form) else take_report(report)
     upload = screenshots.upload_form(report.report_id)

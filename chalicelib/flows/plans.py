@@ -79,11 +79,15 @@ def next_at(doc: Mapping[str, Any]) -> datetime | None:
     """When the schedule must next look at this plan: the first task reminder or update due."""
     if doc.get("closed_at"):
         return None
+    pace = float(doc.get("pace", 1))
     times: list[datetime] = []
     for t in doc["tasks"]:
         if t["status"] == "open":
             when = next_reminder_at(
-                due_at=datetime.fromisoformat(t["due_at"]), reminded=t["reminded"], has_backup=bool(t["backup"])
+                due_at=datetime.fromisoformat(t["due_at"]),
+                reminded=t["reminded"],
+                has_backup=bool(t["backup"]),
+                pace=pace,
             )
             if when:
                 times.append(when)
@@ -91,7 +95,7 @@ def next_at(doc: Mapping[str, Any]) -> datetime | None:
     for x in doc["scenario"].get("stakeholders", []):
         key = f"group:{x['group']}" if x.get("group") else f"person:{x['person']}"
         last = _parse(doc["updates"].get(key, {}).get("last"))
-        times.append((last or opened) + timedelta(minutes=x["every_minutes"]))
+        times.append((last or opened) + timedelta(minutes=x["every_minutes"] / pace))
     return min(times) if times else None
 
 
@@ -167,11 +171,22 @@ def take_hold(
     scenarios: Sequence[Scenario] | None = None,
     drill: str = "",
 ) -> PlanModel | None:
-    """Start the matching scenario's plan for an incident, once (None when none matches)."""
+    """Start the matching scenario's plan for an incident, once (None when none matches). A
+    drill's incident takes the drill's own scenario, at the drill's pace."""
+    pace = 1.0
+    if drill:
+        from chalicelib.flows import drills
+
+        drill_doc = drills.load(drill)
+        pace = float(drill_doc.get("pace", 1))
+        scenarios = [s for s in (load_scenarios() if scenarios is None else scenarios) if s.id == drill_doc["scenario"]]
     found = match(load_scenarios() if scenarios is None else scenarios, facts)
     if found is None:
         return None
     s = found.scenario
+    running = running_plan(s.id, drill=drill)
+    if running is not None and running.incident_id != incident_id:
+        return join_plan(running, incident_id=incident_id, now=now)
     from chalicelib.policy.scenarios import scenario_document
 
     tasks = [
@@ -185,7 +200,7 @@ def take_hold(
             "status": "open",
             "reminded": 0,
         }
-        for t in tasks_for(s, opened_at=opened_at)
+        for t in tasks_for(s, opened_at=opened_at, pace=pace)
     ]
     doc: dict[str, Any] = {
         "incident_id": incident_id,
@@ -201,6 +216,7 @@ def take_hold(
         "statements": {},
         "actions": [],
         "published": [],
+        "pace": pace,
     }
     values = values_of(doc)
     doc["statements"] = {lang: _statement(fill(t, values), by="the plan", at=now) for lang, t in s.statements.items()}
@@ -223,6 +239,8 @@ def take_hold(
             timeline_entry("statements drafted", now, note=", ".join(sorted(doc["statements"]))),
         ],
     )
+    if drill:
+        drills.took_hold(drill, incident_id=incident_id, at=now)
     try:
         brief_roles(doc, now=now)
         ask_approvers(doc, now=now)
@@ -277,6 +295,7 @@ def start_for(
             continue
         story = stories[item_id(mine[0])]
         facts = facts_for(mine, severity=row.severity, reach=int(getattr(story, "reach", 0)))
+        drill = next((s.drill for s in mine if s.drill), "")
         try:
             if take_hold(
                 incident_id=row.incident_id,
@@ -286,11 +305,38 @@ def start_for(
                 facts=facts,
                 now=now,
                 scenarios=scenarios,
+                drill=drill,
             ):
                 started += 1
         except Exception:  # the incident and its notices stand; the plan is tried with the next change
             logger.exception("plan not started", extra={"incident": row.incident_id})
     return started
+
+
+def running_plan(scenario_id: str, *, drill: str = "") -> PlanModel | None:
+    """The plan of this scenario already under way (one crisis, one plan: a second story about
+    it joins the first plan rather than starting another, with its tasks and its mail)."""
+    for row in PlanModel.due_index.query(DUE):
+        if row.scenario == scenario_id and (row.drill or "") == drill and not row.doc.get("closed_at"):
+            return row
+    return None
+
+
+def join_plan(row: PlanModel, *, incident_id: str, now: datetime) -> PlanModel:
+    """Another incident about the same crisis: it is part of the running plan."""
+
+    def mutate(doc: dict[str, Any], _: PlanModel) -> bool:
+        if incident_id in doc.setdefault("joined", []):
+            return False
+        doc["joined"] = [*doc["joined"], incident_id][-50:]
+        return True
+
+    joined, added = change(row.incident_id, mutate)
+    if added:
+        note = f"part of the {row.doc['scenario']['name']} plan of incident {row.incident_id}"
+        _timeline(incident_id, [timeline_entry("plan joined", now, note=note)])
+        _timeline(row.incident_id, [timeline_entry("incident joined the plan", now, note=incident_id)])
+    return joined
 
 
 def _page(incident_id: str) -> str:
@@ -501,7 +547,8 @@ def publish(*, incident_id: str, lang: str, by: str, via: str, now: datetime) ->
         "drill": drill,
     }
     save_brief(entry)
-    wall.set_statement(incident_id, {"text": text[:600], "lang": lang, "at": now.isoformat(), "drill": drill}, now=now)
+    line = {"text": text[:600], "lang": lang, "at": now.isoformat(), "drill": drill}
+    wall.set_statement([incident_id, *row.doc.get("joined", [])], line, now=now)
     if not drill:  # a drill never reaches the public
         publish_dark_site(entry)
 
@@ -666,7 +713,11 @@ def _run_one(row: PlanModel, *, now: datetime) -> int:
         if t["status"] != "open":
             continue
         who = reminder_due(
-            due_at=datetime.fromisoformat(t["due_at"]), reminded=t["reminded"], has_backup=bool(t["backup"]), now=now
+            due_at=datetime.fromisoformat(t["due_at"]),
+            reminded=t["reminded"],
+            has_backup=bool(t["backup"]),
+            now=now,
+            pace=float(doc.get("pace", 1)),
         )
         if not who:
             continue
@@ -695,7 +746,9 @@ def _run_one(row: PlanModel, *, now: datetime) -> int:
     opened = datetime.fromisoformat(doc["opened_at"])
     for x in parse_scenario(doc["scenario"], key=row.scenario).stakeholders:
         state = doc["updates"].get(x.key, {})
-        if not update_due(x, severity=incident.severity, last=_parse(state.get("last")), opened_at=opened, now=now):
+        last = _parse(state.get("last"))
+        pace = float(doc.get("pace", 1))
+        if not update_due(x, severity=incident.severity, last=last, opened_at=opened, now=now, pace=pace):
             continue
         n = int(state.get("count", 0)) + 1
         delivery = key_for("delivery", f"update:{incident.incident_id}:{x.key}:{n}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from chalice.app import Blueprint, CloudWatchEvent, Cron, Rate
 
 from chalicelib.clock import utcnow
+from chalicelib.flows import drills
 from chalicelib.flows.alarms import check_spikes
 from chalicelib.flows.digests import send_digests
 from chalicelib.flows.incidents import escalate_due
@@ -45,6 +46,14 @@ def run_crisis_plans(event: CloudWatchEvent) -> None:
     sent = run_due(now=utcnow())
     if sent:
         logger.info("crisis plans", extra={"sent": sent})
+
+
+@bp.schedule(Rate(1, unit=Rate.MINUTES))
+def run_drills(event: CloudWatchEvent) -> None:
+    # A running drill's storm, step by step, through the real webhooks.
+    sent = drills.run_due(now=utcnow())
+    if sent:
+        logger.info("drill steps sent", extra={"sent": sent})
 
 
 @bp.schedule(Rate(1, unit=Rate.MINUTES))

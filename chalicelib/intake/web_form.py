@@ -36,7 +36,13 @@ def _unb64(text: str) -> bytes:
 def issue_token(*, key: bytes, now: datetime) -> str:
     """A form token: a random nonce and the time it was issued, signed with the app's key.
     The nonce also makes the tracking id, so a double submit stores one report."""
-    payload = os.urandom(12) + struct.pack(">Q", int(now.timestamp()))
+    return token_with_nonce(key=key, nonce=os.urandom(12), now=now)
+
+
+def token_with_nonce(*, key: bytes, nonce: bytes, now: datetime) -> str:
+    """A form token around a given nonce (12 bytes): the drill runner fixes it per step, so a
+    step's report sent twice is one report, as a double submit is."""
+    payload = nonce[:12] + struct.pack(">Q", int(now.timestamp()))
     return f"{_b64(payload)}.{_b64(hmac.new(key, payload, hashlib.sha256).digest()[:16])}"
 
 
@@ -71,6 +77,7 @@ class FormInput:
     anonymous: bool = False
     honeypot: str = ""
     token: str = ""
+    drill: str = ""  # a drill's signed mark: only the drill runner sends one
 
     @classmethod
     def from_fields(cls, fields: Mapping[str, str]) -> FormInput:
@@ -84,6 +91,7 @@ class FormInput:
             anonymous=fields.get("anonymous", "") not in ("", "0", "false", "off"),
             honeypot=fields.get(HONEYPOT, ""),
             token=fields.get("csrf", ""),
+            drill=fields.get("drill", "")[:40],
         )
 
 
@@ -111,7 +119,7 @@ def validate(form: FormInput) -> dict[str, str]:
     return problems
 
 
-def to_report(form: FormInput, *, tracking_id: str, received_at: datetime) -> Report:
+def to_report(form: FormInput, *, tracking_id: str, received_at: datetime, drill: str = "") -> Report:
     problems = validate(form)
     if problems:
         raise InvalidPayload("; ".join(f"{k}: {v}" for k, v in problems.items()), extra={"errors": problems})
@@ -126,6 +134,7 @@ def to_report(form: FormInput, *, tracking_id: str, received_at: datetime) -> Re
         department=form.department.strip(),
         urgency=form.urgency,  # type: ignore[arg-type]  # validated above
         reporter_email="" if form.anonymous else form.email.strip().lower(),
+        drill=drill,
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from chalicelib.clock import isoformat
@@ -122,6 +122,19 @@ def _story_lines(story: Story | None) -> list[str]:
     return lines
 
 
+DRILL_LINE = "DRILL: this is an exercise. Act as you would, and say so if you reply to anyone."
+
+
+def as_drill(n: Notification) -> Notification:
+    """A notification about a drill's signal, marked so nobody takes it for the real thing."""
+    return replace(
+        n,
+        subject=ascii_subject("[DRILL] " + n.subject),
+        email=f"{DRILL_LINE}\n\n{n.email}",
+        sms=_clip("DRILL " + n.sms, SMS_LIMIT),
+    )
+
+
 def render(signal: Signal, route: Route, *, story: Story | None = None) -> Notification:
     if isinstance(signal, Mention):
         subject, email = _mention_email(signal, route.reasons)
@@ -133,7 +146,7 @@ def render(signal: Signal, route: Route, *, story: Story | None = None) -> Notif
     if extra:
         head, marker, tail = email.partition("\nWhy you are getting this:")
         email = head + "\n" + "\n".join(extra) + "\n" + marker + tail
-    return Notification(
+    n = Notification(
         delivery_id=delivery_id_for(signal, route.group),
         group=route.group,
         subject=ascii_subject(subject),
@@ -144,6 +157,7 @@ def render(signal: Signal, route: Route, *, story: Story | None = None) -> Notif
         item_id=item_id,
         severity=severity_of(signal),
     )
+    return as_drill(n) if signal.drill else n
 
 
 def severity_of(signal: Signal) -> str:
@@ -187,7 +201,7 @@ def render_bundle(group: str, group_name: str, items: list[tuple[Signal, Route]]
     severities = [severity_of(s) for s in signals]
     top = max(severities, key=LEVELS.index) if severities else "low"
     latest = _clip(_one_line(signals[0].text), 60)
-    return Notification(
+    bundle = Notification(
         delivery_id=key_for("delivery", f"bundle:{group}:{','.join(ids)}"),
         group=group,
         subject=ascii_subject(f"[sharedwatch] {n} new for {group_name}{f': {summary}' if summary else ''}"),
@@ -200,6 +214,7 @@ def render_bundle(group: str, group_name: str, items: list[tuple[Signal, Route]]
         item_id=ids[0],
         severity=top,
     )
+    return as_drill(bundle) if any(s.drill for s in signals) else bundle
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,7 +37,8 @@ EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
 PLACEHOLDERS = frozenset({"title", "company", "opened", "severity", "scenario", "incident"})
 _TRIGGERS = {"terms", "departments", "complaint", "severity_at_least", "spike", "reach_at_least", "authors"}
 _KEYS = {"name", "order", "scope", "triggers", "levels", "roles", "stakeholders", "checklist"}
-_KEYS |= {"statements", "approvals", "brief", "version", "id"}
+_KEYS |= {"statements", "approvals", "brief", "version", "id", "storm"}
+MAX_STORM = 100
 TEXT_LIMIT = 4000  # a holding statement, per language
 BACKUP_AFTER = timedelta(minutes=15)  # an overdue task's backup hears this long after its owner
 MIN_CADENCE = 5
@@ -92,6 +93,7 @@ class Scenario:
     brands: tuple[str, ...] = ()
     brief: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     version: int = 0
+    storm: tuple[Mapping[str, Any], ...] = ()  # a drill's scripted timeline of mentions and reports
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +321,34 @@ def _brief(doc: Any, errors: list[str]) -> dict[str, dict[str, str]]:
     return out
 
 
+def _storm(doc: Any, errors: list[str]) -> list[dict[str, Any]]:
+    """A drill's storm: steps at seconds from its start, each a mention (text, author) or an
+    employee report (text, urgency, department). The drill marks and sends them."""
+    if doc is None:
+        return []
+    if not isinstance(doc, list) or len(doc) > MAX_STORM:
+        errors.append(f"storm: a list of at most {MAX_STORM} steps")
+        return []
+    steps = []
+    for i, step in enumerate(doc):
+        where = f"storm[{i}]"
+        if not isinstance(step, dict) or len({"mention", "report"} & set(step)) != 1:
+            errors.append(f"{where}: an object with after_seconds and one of mention or report")
+            continue
+        after = step.get("after_seconds", 0)
+        if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= 86_400:
+            errors.append(f"{where}.after_seconds: 0 to 86400")
+        kind = "mention" if "mention" in step else "report"
+        body = step[kind]
+        if not isinstance(body, dict) or not isinstance(body.get("text"), str) or not 0 < len(body["text"]) <= 2000:
+            errors.append(f"{where}.{kind}.text: 1 to 2000 characters")
+            continue
+        if kind == "report" and body.get("urgency", "normal") not in ("low", "normal", "urgent"):
+            errors.append(f"{where}.report.urgency: low, normal or urgent")
+        steps.append({"after_seconds": after, kind: body})
+    return steps
+
+
 def parse_scenario(doc: Any, *, key: str) -> Scenario:
     """The scenario a document describes; InvalidPayload listing every wrong part otherwise."""
     if not isinstance(doc, dict):
@@ -359,6 +389,7 @@ def parse_scenario(doc: Any, *, key: str) -> Scenario:
     if len(set(approvals)) != len(approvals):
         errors.append("approvals: each role once")
     brief = _brief(doc.get("brief"), errors)
+    storm = _storm(doc.get("storm"), errors)
     if errors:
         raise InvalidPayload(f"invalid scenario: {'; '.join(errors[:5])}", extra={"errors": errors})
     return Scenario(
@@ -376,6 +407,7 @@ def parse_scenario(doc: Any, *, key: str) -> Scenario:
         brands=brands,
         brief=brief,
         version=int(doc.get("version") or 0) if isinstance(doc.get("version"), int) else 0,
+        storm=tuple(storm),
     )
 
 
@@ -410,6 +442,8 @@ def scenario_document(s: Scenario) -> dict[str, Any]:
         doc["scope"] = {"regions": list(s.regions), "brands": list(s.brands)}
     if s.brief:
         doc["brief"] = {k: dict(v) for k, v in s.brief.items()}
+    if s.storm:
+        doc["storm"] = [dict(step) for step in s.storm]
     return doc
 
 
@@ -493,7 +527,9 @@ class Task:
     due_at: datetime
 
 
-def tasks_for(s: Scenario, *, opened_at: datetime) -> list[Task]:
+def tasks_for(s: Scenario, *, opened_at: datetime, pace: float = 1.0) -> list[Task]:
+    """The checklist as tasks; a drill may run at a faster pace (60: a minute of the plan passes
+    in a second), real incidents at 1."""
     return [
         Task(
             step.id,
@@ -501,36 +537,42 @@ def tasks_for(s: Scenario, *, opened_at: datetime) -> list[Task]:
             step.role,
             s.roles[step.role].person,
             s.roles[step.role].backup,
-            opened_at + timedelta(minutes=step.within_minutes),
+            opened_at + timedelta(minutes=step.within_minutes / pace),
         )
         for step in s.checklist
     ]
 
 
-def reminder_due(*, due_at: datetime, reminded: int, has_backup: bool, now: datetime) -> str:
+def reminder_due(*, due_at: datetime, reminded: int, has_backup: bool, now: datetime, pace: float = 1.0) -> str:
     """Whom an open task's reminder goes to now: "owner" at its due time, "backup" a quarter
     hour later; "" when nothing is due."""
     if reminded == 0 and now >= due_at:
         return "owner"
-    if reminded == 1 and has_backup and now >= due_at + BACKUP_AFTER:
+    if reminded == 1 and has_backup and now >= due_at + BACKUP_AFTER / pace:
         return "backup"
     return ""
 
 
-def next_reminder_at(*, due_at: datetime, reminded: int, has_backup: bool) -> datetime | None:
+def next_reminder_at(*, due_at: datetime, reminded: int, has_backup: bool, pace: float = 1.0) -> datetime | None:
     if reminded == 0:
         return due_at
     if reminded == 1 and has_backup:
-        return due_at + BACKUP_AFTER
+        return due_at + BACKUP_AFTER / pace
     return None
 
 
-def update_due(x: Stakeholder, *, severity: str, last: datetime | None, opened_at: datetime, now: datetime) -> bool:
+def cadence(x: Stakeholder, *, pace: float = 1.0) -> timedelta:
+    return timedelta(minutes=x.every_minutes / pace)
+
+
+def update_due(
+    x: Stakeholder, *, severity: str, last: datetime | None, opened_at: datetime, now: datetime, pace: float = 1.0
+) -> bool:
     """A stakeholder's update is due: at its cadence from the incident's start, while the
     incident is at a severity it covers."""
     if x.during and severity not in x.during:
         return False
-    return now >= (last or opened_at) + timedelta(minutes=x.every_minutes)
+    return now >= (last or opened_at) + cadence(x, pace=pace)
 
 
 def local_time(at: datetime, zone: str) -> str:

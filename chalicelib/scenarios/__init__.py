@@ -13,5 +13,5 @@ _HERE = Path(__file__).parent
 
 @lru_cache(maxsize=1)
 def shipped() -> dict[str, dict[str, Any]]:
-    """Scenario id -> {"scenario": document, "storm": [steps]}."""
+    """Scenario id -> its document (with its storm: the steps a drill sends)."""
     return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(_HERE.glob("*.json"))}

@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from chalicelib import credentials
 from chalicelib.bodies import MAX_NUMBER
 from chalicelib.clock import parse_timestamp
 from chalicelib.errors import InvalidPayload, MethodNotAllowed, VerificationFailed
+from chalicelib.policy.drill_marks import drill_of
 from chalicelib.records import Author, Mention
 from chalicelib.triage.identity import key_for, normalize_platform, post_identity
 
@@ -210,6 +212,7 @@ def build_mention(  # noqa: PLR0913 (keyword-only, one per Mention field a sourc
     region: str = "",
     engagement: Mapping[str, int] | None = None,
     needs_enrichment: bool = False,
+    drill: str = "",
 ) -> Mention:
     """A Mention with its identity and deterministic key, from any source's fields. A link that
     is not http(s) is dropped (it identifies nothing and must never be shown as a link)."""
@@ -246,6 +249,7 @@ def build_mention(  # noqa: PLR0913 (keyword-only, one per Mention field a sourc
         delivery_id=delivery_id[:128],
         raw=raw if isinstance(raw, str) else cap_raw(raw),
         needs_enrichment=needs_enrichment,
+        drill=drill,
     )
 
 
@@ -291,6 +295,16 @@ def _capped(value: Any, path: str, cap: int, errors: list[str]) -> str:
         errors.append(f"{path}: {len(text)} characters, at most {cap}")
         return ""
     return text
+
+
+def _drill(value: Any, path: str, errors: list[str]) -> str:
+    """A drill's mark (only sharedwatch's drill runner makes one): its drill id, else ""."""
+    if value is None:
+        return ""
+    drill = drill_of(_str(value, path, errors)[:40], key=credentials.signing_key())
+    if not drill:
+        errors.append(f"{path}: not a mark sharedwatch's drill runner made")
+    return drill
 
 
 def mention_from_fields(
@@ -348,6 +362,7 @@ def mention_from_fields(
             engagement[str(name)[:32]] = _int(value, f"{path}.engagement.{name}", errors)
     else:
         errors.append(f"{path}.engagement: expected an object")
+    drill = _drill(item.get("drill"), f"{path}.drill", errors)
     if len(errors) > before:
         return None
     return build_mention(
@@ -365,6 +380,7 @@ def mention_from_fields(
         brand=_str(item.get("brand"), f"{path}.brand", errors),
         region=_str(item.get("region"), f"{path}.region", errors),
         engagement=engagement,
+        drill=drill,
     )
 
 

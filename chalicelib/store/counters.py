@@ -64,8 +64,8 @@ def tally(mentions: Iterable[Mention]) -> dict[str, Counter[str]]:
     in its minute bucket and in its hour's bucket (the detector's history is read by the hour)."""
     buckets: dict[str, Counter[str]] = {}
     for m in mentions:
-        if m.received_at - m.published_at > RETENTION:
-            continue
+        if m.received_at - m.published_at > RETENTION or m.drill:
+            continue  # a drill's storm is never a real baseline
         bucket = bucket_for(m.published_at, received_at=m.received_at)
         for key in (bucket, "h|" + bucket[2:15]) if bucket.startswith("m|") else (bucket,):
             counts = buckets.setdefault(key, Counter())

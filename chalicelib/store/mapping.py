@@ -43,6 +43,7 @@ def mention_to_model(m: Mention) -> MentionModel:
         severity_reasons=list(m.severity_reasons),
         kudos=m.kudos,
         cluster_key=m.cluster_key,
+        drill=m.drill or None,
         inbox_day=inbox_day,
         inbox_key=inbox_key,
         terms=terms,
@@ -94,6 +95,7 @@ def mention_item(m: Mention) -> dict[str, Any]:
         "severity_reasons": {"L": [{"S": r} for r in m.severity_reasons]},
         "kudos": {"BOOL": m.kudos},
         "cluster_key": {"S": m.cluster_key},
+        **({"drill": {"S": m.drill}} if m.drill else {}),
         **dict(zip(("inbox_day", "inbox_key", "terms"), ({"S": v} for v in _inbox(m)), strict=True)),
     }
 
@@ -136,6 +138,7 @@ def mention_from_model(row: MentionModel) -> Mention:
         severity_reasons=tuple(str(r) for r in row.severity_reasons or ()),
         kudos=bool(row.kudos),
         cluster_key=row.cluster_key,
+        drill=row.drill or "",
     )
 
 
@@ -153,6 +156,7 @@ def report_to_model(r: Report, *, retention_days: int) -> ReportModel:
         subject=r.subject,
         status=r.status,
         quarantine_reason=r.quarantine_reason,
+        drill=r.drill or None,
         received_at=r.received_at,
         expires_at=r.received_at + timedelta(days=retention_days),
         inbox_day=inbox_day,
@@ -175,6 +179,7 @@ def report_from_model(row: ReportModel) -> Report:
         subject=row.subject,
         status=cast(Literal["received", "quarantined"], row.status),
         quarantine_reason=row.quarantine_reason,
+        drill=row.drill or "",
     )
 
 
@@ -229,6 +234,7 @@ def mention_from_image(image: dict[str, Any]) -> Mention:
         severity_reasons=_strings(image, "severity_reasons"),
         kudos=bool(image.get("kudos", {}).get("BOOL", False)),
         cluster_key=_s(image, "cluster_key"),
+        drill=_s(image, "drill"),
     )
 
 

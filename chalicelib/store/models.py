@@ -113,6 +113,7 @@ class MentionModel(Model):
     severity_reasons = ListAttribute(of=UnicodeAttribute, default=list)
     kudos = BooleanAttribute(default=False)
     cluster_key = UnicodeAttribute(default="")
+    drill = UnicodeAttribute(null=True)  # the drill that sent it
     # The inbox (sparse: mentions stored before it existed are not in it).
     inbox_day = UnicodeAttribute(null=True)
     inbox_key = UnicodeAttribute(null=True)
@@ -191,6 +192,7 @@ class ReportModel(Model):
     quarantine_reason = UnicodeAttribute(default="")
     received_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute(null=True)
+    drill = UnicodeAttribute(null=True)  # the drill that sent it
     # Filled in by the router: the story it joined and who was told, for the reporter's page.
     cluster_id = UnicodeAttribute(null=True)
     position = NumberAttribute(null=True)  # the reporter was the Nth employee to report it

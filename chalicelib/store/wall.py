@@ -67,6 +67,7 @@ def stream_entry(seen: Seen) -> dict[str, Any]:
             "severity": s.severity or "low",
             "kudos": s.kudos,
             "cluster": seen.cluster_id,
+            **({"drill": True} if s.drill else {}),
         }
     return {
         "key": f"{isoformat(s.received_at)}|{s.report_id}",
@@ -85,6 +86,7 @@ def stream_entry(seen: Seen) -> dict[str, Any]:
         "kudos": False,
         "cluster": seen.cluster_id,
         "urgency": s.urgency,
+        **({"drill": True} if s.drill else {}),
     }
 
 
@@ -121,6 +123,8 @@ def fold(snapshot: dict[str, Any], day: dict[str, Any], batch: Sequence[Seen], *
         s = seen.signal
         entry = stream_entry(seen)
         stream.append(entry)
+        if s.drill:  # shown (as DRILL), never counted: not in the mood, the ledgers, kudos or spotted
+            continue
         sentiment = entry["sentiment"]
         minute = f"{now:%Y-%m-%dT%H:%M}"
         _bump(minutes, minute, sentiment, entry["score"], 3)
@@ -324,12 +328,14 @@ def read_days(days: Sequence[datetime]) -> dict[str, dict[str, Any]]:
     return {k: doc for k, (_, doc) in _load([day_key(d) for d in days]).items()}
 
 
-def set_statement(incident_id: str, statement: dict[str, Any], *, now: datetime, attempts: int = 4) -> bool:
-    """An incident's approved holding statement onto the wall: crisis mode shows the line."""
+def set_statement(incident_ids: Sequence[str], statement: dict[str, Any], *, now: datetime, attempts: int = 4) -> bool:
+    """A plan's approved holding statement onto the wall, for each incident of the crisis (the
+    plan's and those that joined it): crisis mode shows the line."""
 
     def mutate(docs: list[dict[str, Any]]) -> None:
         snapshot = docs[0]
         kept = {k: v for k, v in snapshot.get("statements", {}).items() if k in snapshot.get("incidents", {})}
-        snapshot["statements"] = {**kept, incident_id: {**statement, "text": _text(str(statement["text"]), 600)}}
+        line = {**statement, "text": _text(str(statement["text"]), 600)}
+        snapshot["statements"] = {**kept, **{incident_id: line for incident_id in incident_ids}}
 
     return _change([SNAPSHOT], mutate, expires=(None,), attempts=attempts)

@@ -61,6 +61,7 @@ SCHEDULED = (
     "SendHeldDeliveries",
     "EscalateIncidents",
     "RunCrisisPlans",
+    "RunDrills",
     "PollSources",
     "DetectSpikes",
     "DailyDigests",

@@ -136,4 +136,4 @@ def seed() -> None:
         save_rule(dict(rule))
     save_default_route(["social-team"])
     for key, shipped_scenario in shipped().items():
-        save_scenario(key, shipped_scenario["scenario"])
+        save_scenario(key, shipped_scenario)

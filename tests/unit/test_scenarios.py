@@ -27,7 +27,7 @@ T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 
 def test_the_shipped_scenarios_are_valid_and_each_takes_its_own_kind_of_crisis() -> None:
-    scenarios = [parse_scenario(v["scenario"], key=k) for k, v in shipped().items()]
+    scenarios = [parse_scenario(v, key=k) for k, v in shipped().items()]
     assert len(scenarios) >= 2
     safety = Facts(text="the crew refused to help my disabled son, we are filing a lawsuit", severity="critical")
     outage = Facts(text="stranded at ORD, every flight cancelled and the app is down", severity="high")
@@ -41,7 +41,7 @@ def test_the_shipped_scenarios_are_valid_and_each_takes_its_own_kind_of_crisis()
 
 
 def test_a_word_inside_another_word_does_not_trigger() -> None:
-    scenarios = [parse_scenario(v["scenario"], key=k) for k, v in shipped().items()]
+    scenarios = [parse_scenario(v, key=k) for k, v in shipped().items()]
     assert match(scenarios, Facts(text="pursue your dreams, firework show", severity="critical")) is None
 
 
@@ -89,7 +89,7 @@ def test_an_overdue_task_reminds_its_owner_then_its_backup_once_each() -> None:
 
 
 def test_tasks_take_their_owner_backup_and_due_time_from_the_scenario() -> None:
-    s = parse_scenario(shipped()["passenger-safety"]["scenario"], key="passenger-safety")
+    s = parse_scenario(shipped()["passenger-safety"], key="passenger-safety")
     tasks = tasks_for(s, opened_at=T0)
     first = tasks[0]
     assert (first.owner, first.backup, first.due_at) == (

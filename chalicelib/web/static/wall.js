@@ -52,6 +52,7 @@
   function item(entry, fresh) {
     var li = el("li", [entry.kind === "report" ? "report" : entry.sentiment, fresh ? "new" : ""].join(" "));
     var meta = el("div", "meta");
+    if (entry.drill) meta.appendChild(el("span", "chip drill", "DRILL"));
     if (entry.kind === "report") meta.appendChild(el("span", "chip", "employee report"));
     else if (entry.sentiment) meta.appendChild(el("span", "chip " + entry.sentiment, entry.sentiment));
     if (entry.severity === "high" || entry.severity === "critical") meta.appendChild(el("span", "chip " + entry.severity, entry.severity));
