@@ -549,8 +549,7 @@ def publish(*, incident_id: str, lang: str, by: str, via: str, now: datetime) ->
     save_brief(entry)
     line = {"text": text[:600], "lang": lang, "at": now.isoformat(), "drill": drill}
     wall.set_statement([incident_id, *row.doc.get("joined", [])], line, now=now)
-    if not drill:  # a drill never reaches the public
-        publish_dark_site(entry)
+    publish_dark_site(entry, drill=drill)  # a drill's goes to its own DRILL page, never the public one
 
     def mutate(doc: dict[str, Any], _: PlanModel) -> bool:
         current = doc["statements"][lang]
@@ -565,7 +564,7 @@ def publish(*, incident_id: str, lang: str, by: str, via: str, now: datetime) ->
 
     row, done = change(incident_id, mutate)
     if done:
-        told = "every employee, the wall" + ("" if drill else " and the dark site")
+        told = "every employee, the wall and the dark site" + (" (its DRILL page)" if drill else "")
         _timeline(
             incident_id,
             [timeline_entry("statement published", now, by=by, via=via, note=f"{lang} revision {revision} to {told}")],
@@ -633,11 +632,14 @@ def briefs() -> list[dict[str, Any]]:
 DARK_SITE_KEPT = 30
 
 
-def publish_dark_site(entry: Mapping[str, Any]) -> None:
+def publish_dark_site(entry: Mapping[str, Any], *, drill: bool = False) -> str:
     """The public dark site: a static page (and its JSON) in S3, behind CloudFront on AWS. Each
-    approved update is added; the page is written whole from what is kept."""
+    approved update is added; the page is written whole from what is kept. A drill rehearses
+    the same publication to `drill/`, a page marked DRILL that the public front page never
+    shows. Returns the page's key."""
+    slot, prefix = ("drill", "drill/") if drill else ("current", "")
     try:
-        kept = json.loads(ConfigModel.get("dark-site", "current").body)
+        kept = json.loads(ConfigModel.get("dark-site", slot).body)
     except ConfigModel.DoesNotExist:
         kept = []
     same = (entry["incident_id"], entry["lang"], entry["revision"])
@@ -645,25 +647,25 @@ def publish_dark_site(entry: Mapping[str, Any]) -> None:
     public = {k: entry[k] for k in ("incident_id", "title", "lang", "revision", "text", "at")}
     kept = sorted([public, *kept], key=lambda e: str(e["at"]), reverse=True)[:DARK_SITE_KEPT]
     settings = get_settings()
-    html = render("dark_site.html", company=settings.company_name, updates=kept)
+    html = render("dark_site.html", company=settings.company_name, updates=kept, drill=drill)
     s3 = aws.s3()
     s3.put_object(
         Bucket=settings.dark_site_bucket,
-        Key="index.html",
+        Key=prefix + "index.html",
         Body=html.encode(),
         ContentType="text/html; charset=utf-8",
         CacheControl="max-age=60",
     )
     s3.put_object(
         Bucket=settings.dark_site_bucket,
-        Key="statements.json",
-        Body=json.dumps({"company": settings.company_name, "updates": kept}).encode(),
+        Key=prefix + "statements.json",
+        Body=json.dumps({"company": settings.company_name, "drill": drill, "updates": kept}).encode(),
         ContentType="application/json",
         CacheControl="max-age=60",
     )
-    ConfigModel(
-        kind="dark-site", key="current", body=json.dumps(kept), updated_at=datetime.fromisoformat(entry["at"])
-    ).save()
+    at = datetime.fromisoformat(entry["at"])
+    ConfigModel(kind="dark-site", key=slot, body=json.dumps(kept), updated_at=at).save()
+    return prefix + "index.html"
 
 
 # -- the schedule: reminders and stakeholder updates -------------------------------------------

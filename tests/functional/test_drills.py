@@ -82,7 +82,10 @@ def test_a_drill_sends_its_storm_through_the_webhooks_marked_and_never_counted(t
     [brief] = [d for d in h.deliveries() if d["group"] == "all-staff"]
     assert "DRILL" in brief["subject"] and brief["email"].startswith("DRILL")
     s3 = boto3.client("s3", region_name="us-east-1")
-    assert s3.list_objects_v2(Bucket=get_settings().dark_site_bucket).get("KeyCount", 0) == 0
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=get_settings().dark_site_bucket).get("Contents", [])]
+    assert sorted(keys) == ["drill/index.html", "drill/statements.json"]  # the public page is untouched
+    rehearsal = s3.get_object(Bucket=get_settings().dark_site_bucket, Key="drill/index.html")["Body"].read()
+    assert b"DRILL." in rehearsal
     from chalicelib.api import wall as wall_api
 
     wall_api.clear_cache()  # screens share a read for two seconds; this one must see the publish
