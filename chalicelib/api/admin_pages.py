@@ -24,7 +24,8 @@ from chalicelib.notify.delivery import retry_dead
 from chalicelib.policy.access import Principal, allows
 from chalicelib.policy.escalation import policy_document
 from chalicelib.policy.rules import decide, rule_document
-from chalicelib.store.config import current_taxonomy, load_routing, planned_events
+from chalicelib.policy.scenarios import scenario_document
+from chalicelib.store.config import current_taxonomy, load_routing, load_scenarios, planned_events
 from chalicelib.store.models import DeliveryModel
 from chalicelib.triage import severity_thresholds, triage_mention
 from chalicelib.web import page
@@ -68,6 +69,10 @@ def _documents() -> dict[str, list[tuple[str, Any]]]:
         "planned-events": [
             (e.key, {"series": e.key, "name": e.name, "start": e.start.isoformat(), "end": e.end.isoformat()})
             for e in planned_events()
+        ],
+        "plans": [
+            (s.id, {k: v for k, v in scenario_document(s).items() if k not in ("id", "version")})
+            for s in load_scenarios()
         ],
     }
 

@@ -54,7 +54,7 @@ def get_plan(scenario_id: str) -> Response:
 @bp.route("/api/plans/{scenario_id}", methods=["PUT"])
 @configuration_view
 def put_plan(scenario_id: str) -> Response:
-    """Validated whole (a 422 lists each wrong part); saved as the next version."""
+    """Validated whole (a 400 lists each wrong part); saved as the next version."""
     require(bp.current_request, "config.write")
     return json_response(put_scenario(scenario_id, read_json(bp.current_request)))
 

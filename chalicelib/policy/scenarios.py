@@ -42,6 +42,7 @@ MAX_STORM = 100
 TEXT_LIMIT = 4000  # a holding statement, per language
 BACKUP_AFTER = timedelta(minutes=15)  # an overdue task's backup hears this long after its owner
 MIN_CADENCE = 5
+_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,7 @@ class Stakeholder:
     person: str = ""
     zone: str = "UTC"
     during: tuple[str, ...] = ()  # severities; empty: at any
+    hours: str = ""  # "08:00-20:00" in their zone: outside it updates wait (critical never waits)
 
     @property
     def key(self) -> str:
@@ -226,7 +228,11 @@ def _stakeholders(doc: Any, errors: list[str]) -> list[Stakeholder]:
         if any(s not in LEVELS for s in during):
             errors.append(f"{where}.while: severities ({', '.join(LEVELS)})")
         zone = _zone(item.get("zone"), f"{where}.zone", errors)
-        out.append(Stakeholder(every, str(group or ""), email, zone, during))
+        hours = item.get("hours") or ""
+        if hours and (not isinstance(hours, str) or not _HOURS.match(hours)):
+            errors.append(f"{where}.hours: local hours such as 08:00-20:00")
+            hours = ""
+        out.append(Stakeholder(every, str(group or ""), email, zone, during, str(hours)))
     keys = [s.key for s in out]
     if len(set(keys)) != len(keys):
         errors.append("stakeholders: each group or person once")
@@ -427,6 +433,7 @@ def scenario_document(s: Scenario) -> dict[str, Any]:
                 **({"group": x.group} if x.group else {"person": x.person, "zone": x.zone}),
                 "every_minutes": x.every_minutes,
                 **({"while": list(x.during)} if x.during else {}),
+                **({"hours": x.hours} if x.hours else {}),
             }
             for x in s.stakeholders
         ],
@@ -572,7 +579,16 @@ def update_due(
     incident is at a severity it covers."""
     if x.during and severity not in x.during:
         return False
+    if x.hours and severity != "critical" and not within_hours(x.hours, x.zone, now):
+        return False
     return now >= (last or opened_at) + cadence(x, pace=pace)
+
+
+def within_hours(hours: str, zone: str, now: datetime) -> bool:
+    """Whether it is within these local hours where the person is ("22:00-06:00" spans midnight)."""
+    start, _, end = hours.partition("-")
+    local = now.astimezone(ZoneInfo(zone)).strftime("%H:%M")
+    return start <= local < end if start <= end else (local >= start or local < end)
 
 
 def local_time(at: datetime, zone: str) -> str:

@@ -106,3 +106,13 @@ def test_an_update_is_due_at_its_cadence_only_at_the_severities_it_covers() -> N
     assert not update_due(executives, severity="high", last=None, opened_at=T0, now=T0 + timedelta(hours=3))
     last = T0 + timedelta(minutes=30)
     assert not update_due(executives, severity="critical", last=last, opened_at=T0, now=last + timedelta(minutes=29))
+
+
+def test_an_update_waits_for_a_persons_local_hours_unless_critical() -> None:
+    cfo = Stakeholder(every_minutes=60, person="cfo@example.com", zone="America/New_York", hours="08:00-20:00")
+    three_am_in_new_york = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 03:00 EST
+    nine_am_in_new_york = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
+    opened = three_am_in_new_york - timedelta(hours=2)
+    assert not update_due(cfo, severity="high", last=None, opened_at=opened, now=three_am_in_new_york)
+    assert update_due(cfo, severity="critical", last=None, opened_at=opened, now=three_am_in_new_york)
+    assert update_due(cfo, severity="high", last=None, opened_at=opened, now=nine_am_in_new_york)
