@@ -120,6 +120,8 @@ def test_the_schedule_runner_fires_the_apps_scheduled_handlers(harness: Harness)
         "retry_stale_deliveries",
         "send_held_deliveries",
         "escalate_incidents",
+        "run_crisis_plans",
+        "run_drills",
         "poll_sources",
         "detect_spikes",
         "daily_digests",
