@@ -4,6 +4,7 @@ group once per series, kind and hour (the delivery log keeps it once), and show 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,9 +17,9 @@ from chalicelib.records import Notification
 from chalicelib.settings import get_settings
 from chalicelib.store import wall
 from chalicelib.store.config import load_routing, planned_events
-from chalicelib.store.counters import read_series
+from chalicelib.store.counters import read_history
 from chalicelib.triage.identity import key_for
-from chalicelib.triage.spikes import Alarm, Counts, detect
+from chalicelib.triage.spikes import WINDOW, Alarm, Counts, PlannedEvent, Series, detect, warming_up
 
 
 def _series_keys(dimensions: set[str]) -> list[tuple[str, str, str]]:
@@ -33,15 +34,34 @@ def _series_keys(dimensions: set[str]) -> list[tuple[str, str, str]]:
     return keys
 
 
-def check_spikes(*, now: datetime | None = None) -> list[Alarm]:
-    moment = (now or utcnow()).replace(second=0, microsecond=0)
-    series = read_series(moment)
-    planned = planned_events()
+def find_alarms(*, now: datetime, planned: Sequence[PlannedEvent] | None = None) -> list[Alarm]:
+    """Read the counters as stored and run the detector on every series worth watching. A brand
+    newly watched is not a spike: while brands still learning their daily cycle make half of the
+    last window, the aggregate series (all mentions, departments) hold their volume alarms."""
+    moment = now.replace(second=0, microsecond=0)
+    history = read_history(moment)
+    planned = planned_events() if planned is None else planned
     alarms: list[Alarm] = []
-    for label, total_dim, negative_dim in _series_keys(set(series)):
-        totals, negatives = series.get(total_dim, {}), series.get(negative_dim, {})
-        counts = {m: Counts(c, negatives.get(m, 0)) for m, c in totals.items()}
-        alarms.extend(detect(counts, key=label, now=moment, planned=planned))
+    series: dict[str, Series] = {}
+    for label, total_dim, negative_dim in _series_keys(set(history)):
+        negatives = {(at, width): c for at, width, c in history.get(negative_dim, [])}
+        series[label] = Series(
+            (at, width, Counts(c, negatives.get((at, width), 0))) for at, width, c in history.get(total_dim, [])
+        )
+        alarms.extend(detect(series[label], key=label, now=moment, planned=planned))
+    window = (moment - WINDOW, moment)
+    new = sum(s.sum(*window).total for k, s in series.items() if k.startswith("brand ") and warming_up(s, now=moment))
+    everything = series["all mentions"].sum(*window).total if "all mentions" in series else 0.0
+    if new and new >= 0.5 * everything:
+        held = [a for a in alarms if a.kind == "volume" and not a.key.startswith("brand ")]
+        if held:
+            logger.info("aggregate alarms held: new brands", extra={"held": [a.key for a in held]})
+        alarms = [a for a in alarms if a not in held]
+    return alarms
+
+
+def check_spikes(*, now: datetime | None = None) -> list[Alarm]:
+    alarms = find_alarms(now=now or utcnow())
     config = load_routing()
     for alarm in alarms:
         if not alarm.planned:

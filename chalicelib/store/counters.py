@@ -104,34 +104,26 @@ def read_buckets(buckets: Iterable[str]) -> dict[str, dict[str, int]]:
     }
 
 
-def spread(count: int, minutes: int = 60) -> list[int]:
-    """An hour's count over its minutes, evenly: minute i gets the whole part of the running share."""
-    return [(i + 1) * count // minutes - i * count // minutes for i in range(minutes)]
+Bucket = tuple[datetime, timedelta, int]  # start, width, count
 
 
-def read_series(
-    now: datetime, *, days: int = 8, recent: timedelta = timedelta(minutes=90)
-) -> dict[str, dict[datetime, int]]:
-    """Dimension -> minute -> count: minute buckets for the recent past, hour buckets spread
-    evenly over their minutes before that (any half hour of an hour holds half its count, give or
-    take one; heaping them into the first minutes made a window ending on the hour read zero, and
-    today look like a spike). Two or three BatchGetItem calls."""
+def read_history(now: datetime, *, days: int = 8, recent: timedelta = timedelta(minutes=90)) -> dict[str, list[Bucket]]:
+    """Dimension -> its buckets as stored: minutes for the recent past, hours before that, each
+    with its width, so the detector knows the resolution of what it reads (triage/spikes.Series
+    counts an hour only partly inside a window for that part). Two or three BatchGetItem calls."""
     now = now.astimezone(UTC).replace(second=0, microsecond=0)
     cut = (now - recent).replace(minute=0)
     minutes = [cut + timedelta(minutes=i) for i in range(int((now - cut).total_seconds() // 60) + 1)]
     hours = [cut - timedelta(hours=h) for h in range(1, days * 24 + 1)]
     data = read_buckets([bucket_for(m) for m in minutes] + ["h|" + h.strftime("%Y-%m-%dT%H") for h in hours])
-    series: dict[str, dict[datetime, int]] = {}
-    for minute in minutes:
-        for dimension, count in data.get(bucket_for(minute), {}).items():
-            series.setdefault(dimension, {})[minute] = count
-    for hour in hours:
-        for dimension, count in data.get("h|" + hour.strftime("%Y-%m-%dT%H"), {}).items():
-            target = series.setdefault(dimension, {})
-            for i, share in enumerate(spread(count)):
-                if share:
-                    target[hour + timedelta(minutes=i)] = share
-    return series
+    history: dict[str, list[Bucket]] = {}
+    for at, width, bucket in [
+        *((m, timedelta(minutes=1), bucket_for(m)) for m in minutes),
+        *((h, timedelta(hours=1), "h|" + h.strftime("%Y-%m-%dT%H")) for h in hours),
+    ]:
+        for dimension, count in data.get(bucket, {}).items():
+            history.setdefault(dimension, []).append((at, width, count))
+    return history
 
 
 def take_allowance(client_key: str, *, limit: int, window_minutes: int, now: datetime) -> bool:

@@ -1,14 +1,20 @@
 """The crisis detector: the last window of a series (a brand, a department) against a baseline
 that knows the time of day, for volume AND for negative share, with its reasons in words.
 
-Pure: it reads a series of per-minute counts given to it. A series with no baseline yet (less
-than twelve hours of history, or too few mentions in it) never alarms: the day a listening tool
-starts collecting is not a crisis. Planned events (a launch, a campaign) mark an alarm expected."""
+Pure: it reads a series of counts in buckets of the width they were stored at (a Series). A
+series with no baseline yet never alarms: volume waits until two earlier days can be compared
+at the same time of day (the daily cycle), negativity until half a day of enough mentions. The
+day a listening tool starts collecting is not a crisis. A volume alarm is a sharp burst or an
+hour sustained. Planned events (a launch, a campaign) mark an alarm expected.
+
+Measured through the production path (counters written as ingest writes them, read as the
+schedule reads them) by `make eval`: bench/eval_spikes.py."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -23,6 +29,8 @@ ESTABLISHED = (timedelta(hours=24), timedelta(hours=6))
 MIN_ESTABLISHED_MENTIONS = 20
 MIN_WINDOW_MENTIONS = 15
 VOLUME_FACTOR = 2.5
+SHARP_FACTOR = 5.0  # this many times the usual in one half hour alarms at once
+MIN_SAME_TIME_DAYS = 2  # the daily cycle is known once this many earlier days can be compared
 VOLUME_SIGMAS = 4.0
 NEGATIVE_LIFT = 0.20
 NEGATIVE_FLOOR = 0.65
@@ -31,8 +39,8 @@ NEGATIVE_SIGMAS = 3.0
 
 @dataclass(frozen=True, slots=True)
 class Counts:
-    total: int
-    negative: int = 0
+    total: float
+    negative: float = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,16 +62,74 @@ class Alarm:
     planned: str = ""  # the planned event that explains it, if any
 
 
-def _sum(series: Mapping[datetime, Counts], start: datetime, end: datetime) -> Counts:
-    total = negative = 0
-    minute = start
-    while minute < end:
-        c = series.get(minute)
-        if c is not None:
-            total += c.total
-            negative += c.negative
-        minute += timedelta(minutes=1)
-    return Counts(total, negative)
+MINUTE = timedelta(minutes=1)
+
+
+class Series:
+    """A series' counts in buckets of any width (minutes for the recent past, hours before),
+    summed over any span in O(log n): a bucket only partly inside the span counts for that part,
+    as if its mentions were spread evenly over it (never heaped into its first minutes, which
+    made a window ending on the hour read zero and today look like a spike)."""
+
+    __slots__ = ("_cum_negative", "_cum_total", "_ends", "_starts", "_totals")
+
+    def __init__(self, buckets: Iterable[tuple[datetime, timedelta, Counts]]) -> None:
+        rows = sorted((start, width, c) for start, width, c in buckets if c.total or c.negative)
+        self._starts = [start for start, _, _ in rows]
+        self._ends = [start + width for start, width, _ in rows]
+        self._totals = [(c.total, c.negative) for _, _, c in rows]
+        self._cum_total = [0.0]
+        self._cum_negative = [0.0]
+        for total, negative in self._totals:
+            self._cum_total.append(self._cum_total[-1] + total)
+            self._cum_negative.append(self._cum_negative[-1] + negative)
+
+    @classmethod
+    def of_minutes(cls, minutes: Mapping[datetime, Counts]) -> Series:
+        return cls((minute, MINUTE, c) for minute, c in minutes.items())
+
+    def first_before(self, end: datetime) -> datetime | None:
+        """When the series first had anything, looking only before `end`."""
+        return self._starts[0] if self._starts and self._starts[0] < end else None
+
+    def sum(self, start: datetime, end: datetime) -> Counts:
+        if end <= start or not self._starts:
+            return Counts(0, 0)
+        lo = bisect_right(self._ends, start)  # the first bucket that ends after the span starts
+        hi = bisect_left(self._starts, end)  # the first bucket that starts at or after its end
+        if lo >= hi:
+            return Counts(0, 0)
+        total = self._cum_total[hi] - self._cum_total[lo]
+        negative = self._cum_negative[hi] - self._cum_negative[lo]
+        for i in {lo, hi - 1}:  # only the buckets at the edges can stick out of the span
+            width = (self._ends[i] - self._starts[i]).total_seconds()
+            inside = (min(self._ends[i], end) - max(self._starts[i], start)).total_seconds()
+            if inside < width:
+                total -= self._totals[i][0] * (1 - inside / width)
+                negative -= self._totals[i][1] * (1 - inside / width)
+        return Counts(total, negative)
+
+
+def _expected(s: Series, *, now: datetime, window: timedelta, since: datetime) -> tuple[float, int]:
+    """The usual count for the window ending at `now`, and on how many earlier days it rests."""
+    start = now - window
+    same_time = [
+        s.sum(start - timedelta(days=d), now - timedelta(days=d)).total
+        for d in range(1, HISTORY_DAYS + 1)
+        if start - timedelta(days=d) >= since
+        and s.sum(now - timedelta(days=d + 1), now - timedelta(days=d)).total >= MIN_HISTORY_MENTIONS
+    ]
+    if not same_time:
+        return 0.0, 0
+    recent_start = max(since, start - timedelta(hours=24))
+    recent = s.sum(recent_start, start).total * (window / (start - recent_start)) if start > recent_start else 0.0
+    return max(sum(same_time) / len(same_time), 0.3 * recent), len(same_time)
+
+
+def warming_up(s: Series, *, now: datetime, window: timedelta = WINDOW) -> bool:
+    """Whether a series does not know its daily cycle yet (fewer than two comparable days)."""
+    since = s.first_before(now - window)
+    return since is None or _expected(s, now=now, window=window, since=since)[1] < MIN_SAME_TIME_DAYS
 
 
 def _per_hour(count: float, window: timedelta) -> float:
@@ -71,7 +137,7 @@ def _per_hour(count: float, window: timedelta) -> float:
 
 
 def detect(
-    series: Mapping[datetime, Counts],
+    series: Series | Mapping[datetime, Counts],
     *,
     key: str,
     now: datetime,
@@ -79,52 +145,51 @@ def detect(
     planned: Sequence[PlannedEvent] = (),
     first_seen: datetime | None = None,
 ) -> list[Alarm]:
-    """Alarms for the window ending at `now` (minute-aligned keys, UTC)."""
+    """Alarms for the window ending at `now` (UTC): a Series, or minute -> counts."""
+    s = series if isinstance(series, Series) else Series.of_minutes(series)
     start = now - window
-    minutes = [m for m in series if m < start and series[m].total]
-    if not minutes:
+    earliest = s.first_before(start)
+    if earliest is None:
         return []
-    since = first_seen or min(minutes)
+    since = first_seen or earliest
     history_start = max(since, now - timedelta(days=HISTORY_DAYS))
-    history = _sum(series, history_start, start)
-    established = _sum(series, max(since, start - ESTABLISHED[0]), start - ESTABLISHED[1])
+    history = s.sum(history_start, start)
+    established = s.sum(max(since, start - ESTABLISHED[0]), start - ESTABLISHED[1])
     if start - since < WARM_UP or history.total < MIN_HISTORY_MENTIONS or established.total < MIN_ESTABLISHED_MENTIONS:
         return []  # no baseline yet
-    current = _sum(series, start, now)
+    current = s.sum(start, now)
     alarms: list[Alarm] = []
 
-    # Volume: the same time of day on earlier days when the series was really collecting (a day
-    # with next to nothing in it says nothing about the usual), floored by the recent level.
-    same_time = [
-        _sum(series, start - timedelta(days=d), now - timedelta(days=d)).total
-        for d in range(1, HISTORY_DAYS + 1)
-        if start - timedelta(days=d) >= since
-        and _sum(series, now - timedelta(days=d + 1), now - timedelta(days=d)).total >= MIN_HISTORY_MENTIONS
-    ]
-    recent_start = max(since, start - timedelta(hours=24))
-    recent = _sum(series, recent_start, start).total * (window / (start - recent_start))
-    if len(same_time) >= 2:
-        expected = max(sum(same_time) / len(same_time), 0.3 * recent)
-        basis = f"this time of day on {len(same_time)} earlier days"
-    else:
-        expected = recent
-        basis = "the last 24 hours"
+    # Volume: against the same time of day on earlier days when the series was really collecting
+    # (a day with next to nothing in it says nothing about the usual), floored by the recent
+    # level. Until two such days exist the daily cycle is unknown and nothing alarms: against a
+    # 24-hour mean every afternoon is a spike, and a collection that starts mid-burst has no usual.
+    expected, days = _expected(s, now=now, window=window, since=since)
+    current_ratio = current.total / max(expected, 1.0)
     if (
-        current.total >= MIN_WINDOW_MENTIONS
-        and current.total >= VOLUME_FACTOR * max(expected, 1.0)
+        days >= MIN_SAME_TIME_DAYS
+        and current.total >= MIN_WINDOW_MENTIONS
+        and current_ratio >= VOLUME_FACTOR
         and current.total - expected >= VOLUME_SIGMAS * math.sqrt(max(expected, 1.0))
     ):
-        alarms.append(
-            Alarm(
-                key,
-                "volume",
-                now,
-                current.total,
-                expected,
-                f"volume {_per_hour(current.total, window):.0f}/h against {_per_hour(expected, window):.0f}/h "
-                f"usual for {basis} ({current.total / max(expected, 1.0):.1f}x)",
+        # Social volume is bursty: a half hour at 2.5x is common. It is a spike when it is sharp
+        # (SHARP_FACTOR at once) or when the half hour before was as high (an hour sustained).
+        before = s.sum(start - window, start).total
+        expected_before, _ = _expected(s, now=start, window=window, since=since)
+        sustained = before >= VOLUME_FACTOR * max(expected_before, 1.0)
+        if current_ratio >= SHARP_FACTOR or sustained:
+            shape = "at once" if current_ratio >= SHARP_FACTOR else "for an hour"
+            alarms.append(
+                Alarm(
+                    key,
+                    "volume",
+                    now,
+                    current.total,
+                    expected,
+                    f"volume {_per_hour(current.total, window):.0f}/h against {_per_hour(expected, window):.0f}/h "
+                    f"usual at this time of day on {days} earlier days ({current_ratio:.1f}x {shape})",
+                )
             )
-        )
 
     # Negativity: the window's negative share against the series' own share over its history.
     if current.total >= MIN_WINDOW_MENTIONS and history.total:

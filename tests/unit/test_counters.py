@@ -3,7 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.records import Author, Mention
-from chalicelib.store.counters import bucket_for, bucket_start, spread, tally
+from chalicelib.store.counters import bucket_for, bucket_start, tally
+from chalicelib.triage.spikes import Counts, Series
 
 NOW = datetime(2026, 11, 24, 10, 30, 15, tzinfo=UTC)
 
@@ -49,10 +50,17 @@ def test_mentions_older_than_the_retention_are_not_counted() -> None:
     assert tally([_mention(NOW - timedelta(days=91))]) == {}
 
 
-def test_an_hours_count_is_spread_evenly_over_its_minutes() -> None:
+def test_an_hours_count_counts_for_the_part_of_it_inside_a_window() -> None:
     # An earlier day's half hour that ends on the hour once read 0 (the count sat in the first
     # minutes), and today looked like a spike against it: 34 of 52 false alarms in a brand's week.
+    hour = datetime(2026, 11, 23, 10, tzinfo=UTC)
     for count in (0, 1, 7, 30, 59, 60, 61, 1234):
-        minutes = spread(count)
-        assert sum(minutes) == count and max(minutes) - min(minutes) <= 1
-        assert abs(sum(minutes[30:]) - count / 2) <= 1  # the second half holds its share
+        series = Series([(hour, timedelta(hours=1), Counts(count, count // 2))])
+        assert series.sum(hour, hour + timedelta(hours=1)).total == count
+        assert series.sum(hour + timedelta(minutes=30), hour + timedelta(hours=2)).total == count / 2
+        assert series.sum(hour - timedelta(minutes=30), hour + timedelta(minutes=15)).total == count / 4
+        assert series.sum(hour + timedelta(minutes=30), hour + timedelta(minutes=45)).negative == (count // 2) / 4
+    mixed = Series(
+        [(hour, timedelta(hours=1), Counts(60)), (hour + timedelta(hours=1), timedelta(minutes=1), Counts(5))]
+    )
+    assert mixed.sum(hour + timedelta(minutes=50), hour + timedelta(minutes=61)).total == 15

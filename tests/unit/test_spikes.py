@@ -35,7 +35,7 @@ def test_a_quiet_window_does_not_alarm() -> None:
 def test_a_volume_spike_alarms_and_explains_itself() -> None:
     [alarm] = detect(_burst(_steady(), 60, 30), key="brand", now=NOW)
     assert alarm.kind == "volume"
-    assert "120/h against 12/h usual for this time of day on 2 earlier days" in alarm.explanation
+    assert "120/h against 12/h usual at this time of day on 2 earlier days" in alarm.explanation
 
 
 def test_a_negative_run_without_more_volume_alarms_as_negativity() -> None:
@@ -52,3 +52,44 @@ def test_a_planned_event_marks_the_alarm_expected() -> None:
     launch = PlannedEvent("brand", NOW - timedelta(hours=1), NOW + timedelta(hours=2), "spring launch")
     [alarm] = detect(_burst(_steady(), 60, 10), key="brand", now=NOW, planned=[launch])
     assert alarm.planned == "spring launch" and "expected" in alarm.explanation
+
+
+def test_a_half_hour_at_three_times_the_usual_alone_is_noise_but_an_hour_of_it_alarms() -> None:
+    steady = _steady(days=4, per_hour=24)  # twelve in a usual half hour
+    assert detect(_burst(steady, 36, 12), key="brand", now=NOW) == []  # 3x, once: social volume is bursty
+    hour = dict(steady)
+    for i in range(36):  # the half hour before was as high
+        minute = NOW - timedelta(minutes=60 - i % 30)
+        hour[minute] = Counts(hour.get(minute, Counts(0)).total + 1, 0)
+    [alarm] = detect(_burst(hour, 36, 12), key="brand", now=NOW)
+    assert alarm.kind == "volume" and "for an hour" in alarm.explanation
+
+
+def test_a_sharp_burst_alarms_at_once() -> None:
+    [alarm] = detect(_burst(_steady(days=4, per_hour=24), 80, 20), key="brand", now=NOW)
+    assert alarm.kind == "volume" and "at once" in alarm.explanation
+
+
+def test_nothing_alarms_on_volume_before_two_days_can_be_compared() -> None:
+    # The first day and a half: against a 24-hour mean every afternoon is a spike, and a
+    # collection that starts in the middle of a burst has no usual at all.
+    young = _steady(days=1, per_hour=24)
+    assert [a for a in detect(_burst(young, 200, 20), key="brand", now=NOW) if a.kind == "volume"] == []
+    assert [a for a in detect(_burst(_steady(days=3, per_hour=24), 200, 20), key="brand", now=NOW)]
+
+
+def test_hour_buckets_and_minute_buckets_read_the_same_history() -> None:
+    # The schedule reads older history by the hour: the detector must see the same usual.
+    minutes = _steady(days=4, per_hour=24)
+    hours: dict[datetime, int] = {}
+    for minute, c in minutes.items():
+        if minute < NOW - timedelta(minutes=90):
+            hours[minute.replace(minute=0)] = hours.get(minute.replace(minute=0), 0) + int(c.total)
+    buckets = [(h, timedelta(hours=1), Counts(n)) for h, n in hours.items()]
+    buckets += [(m, timedelta(minutes=1), c) for m, c in minutes.items() if m >= NOW - timedelta(minutes=90)]
+    from chalicelib.triage.spikes import Series
+
+    burst = _burst({}, 80, 0)
+    by_minute = detect(_burst(minutes, 80, 0), key="brand", now=NOW)
+    by_hour = detect(Series(buckets + [(m, timedelta(minutes=1), c) for m, c in burst.items()]), key="brand", now=NOW)
+    assert [(a.kind, round(a.expected, 6)) for a in by_minute] == [(a.kind, round(a.expected, 6)) for a in by_hour]
