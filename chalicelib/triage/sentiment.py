@@ -218,6 +218,65 @@ FAILURE_PHRASES = (
 )
 
 
+# Emoji read as the word people mean by them (VADER scores the words; it reads most emoji as
+# their Unicode names, which carry no valence: a post of angry faces scored neutral). Only the
+# unambiguous ones: 😭 and 🔥 say opposite things in different posts and are left out.
+EMOJI_WORDS: dict[str, str] = {
+    "😡": "furious",
+    "🤬": "furious",
+    "😠": "angry",
+    "😤": "annoyed",
+    "🙄": "annoyed",
+    "😒": "annoyed",
+    "😞": "disappointed",
+    "😔": "disappointed",
+    "☹": "sad",
+    "🙁": "sad",
+    "😢": "sad",
+    "😩": "ugh",
+    "😫": "ugh",
+    "🤮": "disgusting",
+    "🤢": "sick",
+    "💩": "crap",
+    "👎": "bad",
+    "💔": "broken",
+    "😱": "scared",
+    "😨": "scared",
+    "👍": "good",
+    "👌": "good",
+    "👏": "great",
+    "🙌": "yay",
+    "🎉": "celebrate",
+    "🥳": "celebrate",
+    "😀": "happy",
+    "😃": "happy",
+    "😄": "happy",
+    "😁": "happy",
+    "😊": "happy",
+    "🙂": "happy",
+    "☺": "happy",
+    "😍": "love",
+    "🥰": "love",
+    "😘": "love",
+    "❤": "love",
+    "💕": "love",
+    "💖": "love",
+    "💙": "love",
+    "😂": "haha",
+    "🤣": "haha",
+    "😎": "cool",
+    "🙏": "thanks",
+}
+_EMOJI = re.compile("|".join(re.escape(e) for e in sorted(EMOJI_WORDS, key=len, reverse=True)))
+
+
+def read_emoji(text: str) -> str:
+    """The text with the emoji above spelled as their words (each one counts, as a word would)."""
+    if text.isascii():
+        return text
+    return _EMOJI.sub(lambda m: f" {EMOJI_WORDS[m.group(0)]} ", text.replace("\ufe0f", ""))
+
+
 class Sentiment(NamedTuple):
     score: float  # -1..1
     label: Label
@@ -252,7 +311,9 @@ def label_for(score: float) -> Label:
 _QUESTION_ONLY = re.compile(r"^[^.!]*\?\s*(\S+\s*)?$")
 
 
-_HASHTAG = re.compile(r"#(\w{5,30})")
+# Only tags long enough to be a verdict (#nothappy, #worstairlineever): short ones are names and
+# slogans (#DieIn is a protest, not "die"; people rated 145 of its 179 copies neutral).
+_HASHTAG = re.compile(r"#(\w{8,30})")
 _COMMON = (
     "the",
     "a",
@@ -378,14 +439,23 @@ def forget() -> None:
     segment.cache_clear()
 
 
+_CANT_WAIT = re.compile(r"\b(?:can'?t|cannot|couldn'?t|can not) wait\b")
+
+
 def _failure(lowered: str, words: frozenset[str] | set[str]) -> str:
-    hit = next(iter(words & FAILURE_WORDS), "")
+    hits = words & FAILURE_WORDS
+    if "wait" in hits and _CANT_WAIT.search(lowered):
+        hits = hits - {"wait"}  # "can't wait" is eagerness, not a queue
+    hit = next(iter(hits), "")
     return hit or next((p for p in FAILURE_PHRASES if p in lowered), "")
 
 
 def analyse(text: str, *, words: set[str] | None = None) -> Sentiment:
     """One VADER pass, with the analyzer chosen by cheap cues read first (`words`: the text's
     distinct tokens, when the caller has them)."""
+    spelled = read_emoji(text)
+    if spelled != text:  # the emoji's words are cues too ("🙏" thanks)
+        text, words = spelled, None
     lowered = text.lower()
     if words is None:
         words = set(tokenize(lowered))

@@ -210,3 +210,33 @@ def test_a_script_makes_the_language_only_when_it_carries_the_text(text: str, la
     from chalicelib.triage import language
 
     assert language.detect(text) == lang
+
+
+# Examples from more than one corpus (short; the sets themselves stay outside the project):
+# "[airline]" the airline tweets, "[s140]" Sentiment140's hand-labelled test tweets, "[sanders]"
+# the Sanders brand tweets, "[issue]" posts the outside trial quoted.
+
+
+def test_emoji_carry_their_feeling() -> None:
+    from chalicelib.triage.sentiment import analyse
+
+    assert analyse("😡😡😡").label == "negative"  # [issue] a post of angry faces read as neutral
+    assert analyse("@united 😡😡 2 hours on the tarmac").label == "negative"
+    assert analyse("the new iPhone is 👍👍").label == "positive"  # [sanders]-style praise
+    assert analyse("@delta 🙏").label == "positive"  # thanks with nothing asked
+    assert analyse("@united you gave my seat away 😡 I want free internet").label != "positive"  # [issue]
+
+
+def test_cant_wait_is_eagerness_not_a_queue() -> None:
+    from chalicelib.triage.sentiment import analyse
+
+    for text in ("can't wait for the new kindle", "Cannot wait to fly with you guys again!"):  # [s140], [airline]
+        assert analyse(text).label != "negative", text
+    assert analyse("@united on hold for 2 hours, still waiting").label == "negative"  # [airline]
+
+
+def test_a_short_hashtag_is_a_name_not_a_verdict() -> None:
+    from chalicelib.triage.sentiment import analyse
+
+    assert analyse("RT @activist: #DieIn at the station today").label == "neutral"  # [issue] a protest
+    assert analyse("@united #worstairlineever").label == "negative"  # [airline] a verdict
