@@ -181,10 +181,44 @@ def general() -> list[Figure]:
     return figures
 
 
+def complaints() -> list[Figure]:
+    """The complaint signal as a complaint finder on the airline tweets: a complaint is a negative
+    tweet people gave a reason for (not "Can't Tell"); beside it, negativity alone and flagging
+    everything."""
+    from chalicelib.triage import triage_text
+
+    rows = airline.rows()
+    gold = [r["airline_sentiment"] == "negative" and r["negativereason"] not in ("", "Can't Tell") for r in rows]
+    found = [triage_text(undo_replacements(r["text"]), identity="eval") for r in rows]
+
+    def f1(predicted: list[bool]) -> float:
+        tp = sum(g and p for g, p in zip(gold, predicted, strict=True))
+        fp = sum(p and not g for g, p in zip(gold, predicted, strict=True))
+        fn = sum(g and not p for g, p in zip(gold, predicted, strict=True))
+        return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+    ours = f1([bool(t.complaint) for t in found])
+    negative = f1([t.sentiment_label == "negative" for t in found])
+    everything = f1([True] * len(gold))
+    polite = sum(1 for t, g in zip(found, gold, strict=True) if g and t.complaint and t.sentiment_label != "negative")
+    return [
+        Figure(
+            "complaint_f1",
+            round(ours, 3),
+            "f1",
+            round(negative, 3),
+            round(ours / negative, 3),
+            "ratio >= 1.0",
+            f"airline; negativity alone {negative:.3f}, flagging everything {everything:.3f}; "
+            f"{polite} complaints found that were not negative (polite ones)",
+        )
+    ]
+
+
 def run() -> list[Figure]:
     if not airline.available():
         return []
-    return _airline() + general()
+    return _airline() + general() + complaints()
 
 
 def _airline() -> list[Figure]:

@@ -47,6 +47,7 @@ class Mention:
     severity: str = ""
     severity_reasons: tuple[str, ...] = ()
     kudos: bool = False
+    complaint: bool = False  # a customer reporting a problem, politely or not (triage/complaint.py)
     cluster_key: str = ""
     drill: str = ""  # the drill that sent it: shown as DRILL, never counted in baselines or ledgers
 
@@ -68,6 +69,7 @@ class Mention:
             "departments": self.departments,
             "department": self.departments[0] if self.departments else "",
             "kudos": self.kudos,
+            "complaint": self.complaint,
             "risk": bool(self.risk_terms),
         }
 

@@ -136,6 +136,7 @@ def mention_document(mention_id: str) -> dict[str, Any]:
             "severity": row.severity or "low",
             "severity_reasons": list(row.severity_reasons or []),
             "kudos": bool(row.kudos),
+            "complaint": bool(row.complaint),
         },
         "corrections": list(row.corrections or []),
         "story": story,

@@ -22,6 +22,7 @@ _CONDITIONS = _EQUALS | {
     "severity_at_least",
     "sentiment_at_most",
     "kudos",
+    "complaint",  # a customer reporting a problem: true or false
     "risk",
     "spike",  # a spike alarm: true (any), "volume" or "negativity"
 }
@@ -60,7 +61,7 @@ _SPIKES = ("volume", "negativity")
 
 
 def _flag_problem(name: str, value: Any) -> str:
-    if name in {"kudos", "risk"} and not isinstance(value, bool):
+    if name in {"kudos", "risk", "complaint"} and not isinstance(value, bool):
         return f"when.{name}: true or false"
     if name == "spike" and not (
         value is True or value in _SPIKES or (isinstance(value, list) and value and set(value) <= set(_SPIKES))
@@ -161,10 +162,11 @@ def explain(rule: Rule, fields: Mapping[str, Any]) -> tuple[bool, list[str]]:
             if not at_least(level, expected):
                 return False, [f"severity {level} < {expected}"]
             reasons.append(f"severity {level}")
-        elif name in {"kudos", "risk"}:
+        elif name in {"kudos", "risk", "complaint"}:
             if bool(fields.get(name)) != expected:
                 return False, [f"{name} is {bool(fields.get(name))}"]
-            reasons.append("kudos" if name == "kudos" else "risk terms present" if expected else f"no {name}")
+            said = {"kudos": "kudos", "risk": "risk terms present", "complaint": "a complaint"}[name]
+            reasons.append(said if expected else f"no {name}")
         elif name == "sentiment_at_most":
             score = float(fields.get("sentiment_score", 0.0) or 0.0)
             if fields.get("kind") != "mention" or score > expected:

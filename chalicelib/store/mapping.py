@@ -42,6 +42,7 @@ def mention_to_model(m: Mention) -> MentionModel:
         severity=m.severity,
         severity_reasons=list(m.severity_reasons),
         kudos=m.kudos,
+        complaint=m.complaint,
         cluster_key=m.cluster_key,
         drill=m.drill or None,
         inbox_day=inbox_day,
@@ -52,7 +53,7 @@ def mention_to_model(m: Mention) -> MentionModel:
 
 def _inbox(m: Mention) -> tuple[str, str, str]:
     hour, key = inbox_keys(received_at=m.received_at.astimezone(UTC), item_id=m.mention_id)
-    fields = {**m.routing_fields(), "author": m.author.handle, "complaint": m.sentiment_label == "negative"}
+    fields = {**m.routing_fields(), "author": m.author.handle}
     return hour, key, mention_terms(fields)
 
 
@@ -94,6 +95,7 @@ def mention_item(m: Mention) -> dict[str, Any]:
         "severity": {"S": m.severity},
         "severity_reasons": {"L": [{"S": r} for r in m.severity_reasons]},
         "kudos": {"BOOL": m.kudos},
+        "complaint": {"BOOL": m.complaint},
         "cluster_key": {"S": m.cluster_key},
         **({"drill": {"S": m.drill}} if m.drill else {}),
         **dict(zip(("inbox_day", "inbox_key", "terms"), ({"S": v} for v in _inbox(m)), strict=True)),
@@ -137,6 +139,7 @@ def mention_from_model(row: MentionModel) -> Mention:
         severity=row.severity,
         severity_reasons=tuple(str(r) for r in row.severity_reasons or ()),
         kudos=bool(row.kudos),
+        complaint=bool(row.complaint),
         cluster_key=row.cluster_key,
         drill=row.drill or "",
     )
@@ -233,6 +236,7 @@ def mention_from_image(image: dict[str, Any]) -> Mention:
         severity=_s(image, "severity"),
         severity_reasons=_strings(image, "severity_reasons"),
         kudos=bool(image.get("kudos", {}).get("BOOL", False)),
+        complaint=bool(image.get("complaint", {}).get("BOOL", False)),
         cluster_key=_s(image, "cluster_key"),
         drill=_s(image, "drill"),
     )

@@ -112,6 +112,7 @@ class MentionModel(Model):
     severity = UnicodeAttribute(default="")
     severity_reasons = ListAttribute(of=UnicodeAttribute, default=list)
     kudos = BooleanAttribute(default=False)
+    complaint = BooleanAttribute(default=False)
     cluster_key = UnicodeAttribute(default="")
     drill = UnicodeAttribute(null=True)  # the drill that sent it
     # The inbox (sparse: mentions stored before it existed are not in it).

@@ -66,6 +66,7 @@ def stream_entry(seen: Seen) -> dict[str, Any]:
             "departments": list(s.departments),
             "severity": s.severity or "low",
             "kudos": s.kudos,
+            "complaint": s.complaint,
             "cluster": seen.cluster_id,
             **({"drill": True} if s.drill else {}),
         }

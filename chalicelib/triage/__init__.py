@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from chalicelib.records import Mention
 from chalicelib.triage import language, sentiment
+from chalicelib.triage.complaint import complaint_of
 from chalicelib.triage.identity import cluster_key, sketch
 from chalicelib.triage.severity import Severity, Thresholds, assess
 from chalicelib.triage.taxonomy import Taxonomy, default_taxonomy
@@ -23,6 +24,7 @@ class Triage(NamedTuple):  # built for every mention: a tuple is cheaper than a 
     sentiment_score: float
     sentiment_label: str
     sentiment_reason: str
+    complaint: str  # why it is a complaint ("" when it is not)
     departments: tuple[str, ...]
     department_terms: Mapping[str, tuple[str, ...]]
     risks: Mapping[str, tuple[str, ...]]
@@ -49,6 +51,7 @@ class Triage(NamedTuple):  # built for every mention: a tuple is cheaper than a 
                 "summary": self.severity.summary,
             },
             "kudos": self.kudos,
+            "complaint": {"is": bool(self.complaint), "reason": self.complaint},
             "cluster_key": self.cluster_key,
             "sketch": [f"{h:08x}" for h in self.sketch],
         }
@@ -76,6 +79,7 @@ def triage_text(  # noqa: PLR0913 (keyword-only: what triage reads of a post bes
     else:  # VADER reads English; other languages wait for the Comprehend backend or a person
         # Shown and routed as unscored, never as neutral: an angry post in Hebrew is not calm.
         feeling = sentiment.Sentiment(0.0, "unscored", f"unscored: language '{lang}' is not scored here")
+    grievance = complaint_of(text, lowered=text.lower(), words=words, feeling=feeling)
     found = tax.scan(text, tokens=tokens, words=words)
     hits = tax.departments(text, found)
     departments = tuple([h.department for h in hits])
@@ -100,6 +104,7 @@ def triage_text(  # noqa: PLR0913 (keyword-only: what triage reads of a post bes
         sentiment_score=feeling.score,
         sentiment_label=feeling.label,
         sentiment_reason=feeling.reason,
+        complaint=grievance,
         departments=departments,
         department_terms=terms,
         risks=risks,
@@ -150,6 +155,7 @@ def triage_mention(
         severity=t.severity.level,
         severity_reasons=t.severity.reasons,
         kudos=t.kudos,
+        complaint=bool(t.complaint),
         cluster_key=t.cluster_key,
     )
 

@@ -442,7 +442,7 @@ def forget() -> None:
 _CANT_WAIT = re.compile(r"\b(?:can'?t|cannot|couldn'?t|can not) wait\b")
 
 
-def _failure(lowered: str, words: frozenset[str] | set[str]) -> str:
+def failure_cue(lowered: str, words: frozenset[str] | set[str]) -> str:
     hits = words & FAILURE_WORDS
     if "wait" in hits and _CANT_WAIT.search(lowered):
         hits = hits - {"wait"}  # "can't wait" is eagerness, not a queue
@@ -459,7 +459,7 @@ def analyse(text: str, *, words: set[str] | None = None) -> Sentiment:
     lowered = text.lower()
     if words is None:
         words = set(tokenize(lowered))
-    failure = _failure(lowered, words)
+    failure = failure_cue(lowered, words)
     request = (
         "?" in text
         or bool(words & REQUEST_WORDS)

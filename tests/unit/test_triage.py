@@ -240,3 +240,27 @@ def test_a_short_hashtag_is_a_name_not_a_verdict() -> None:
 
     assert analyse("RT @activist: #DieIn at the station today").label == "neutral"  # [issue] a protest
     assert analyse("@united #worstairlineever").label == "negative"  # [airline] a verdict
+
+
+def test_a_complaint_is_a_reported_problem_politely_or_not() -> None:
+    from chalicelib.triage import triage_text
+
+    def complaint(text: str) -> str:
+        return triage_text(text, identity="t").complaint
+
+    # [issue] complaints the cues missed: plurals, synonyms, polite ones.
+    assert complaint("@airline I haven't received any answer about my refunds, thank you")
+    assert complaint("@bank my transfer disappeared from the app, please help")
+    assert complaint("@united worst airline ever")  # no problem named, but a complaint all the same
+    assert not complaint("@delta delayed an hour but the crew were amazing, thank you!")  # praise wins
+    assert not complaint("@apple how do I change the wallpaper on the new iphone?")  # a question
+    assert not complaint("cannot wait for my trip with you guys!")  # [airline] eagerness
+
+
+def test_complaint_is_a_routing_condition() -> None:
+    from chalicelib.policy.rules import decide, parse_rule
+
+    rule = parse_rule({"id": "c", "name": "Complaints", "order": 1, "when": {"complaint": True}, "notify": ["care"]})
+    routed = decide({"kind": "mention", "complaint": True}, (rule,), ("social",))
+    assert [r.group for r in routed.routes] == ["care"] and "a complaint" in routed.routes[0].reasons[0]
+    assert [r.group for r in decide({"kind": "mention", "complaint": False}, (rule,), ("social",)).routes] == ["social"]

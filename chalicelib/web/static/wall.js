@@ -57,6 +57,7 @@
     else if (entry.sentiment) meta.appendChild(el("span", "chip " + entry.sentiment, entry.sentiment));
     if (entry.severity === "high" || entry.severity === "critical") meta.appendChild(el("span", "chip " + entry.severity, entry.severity));
     if (entry.kudos) meta.appendChild(el("span", "chip positive", "kudos"));
+    if (entry.complaint) meta.appendChild(el("span", "chip complaint", "complaint"));
     (entry.departments || []).forEach(function (d) { meta.appendChild(el("span", "dept", d)); });
     if (entry.author) meta.appendChild(el("span", "author", "@" + entry.author));
     if (entry.platform) meta.appendChild(el("span", "platform", entry.platform));

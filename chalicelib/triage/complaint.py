@@ -1,0 +1,35 @@
+"""Complaints: a customer reporting a problem, politely or not, apart from how they feel about it
+("still no refund, please help" is polite and a complaint; "worst airline ever" is a complaint
+with no problem named). Written from the domain: service-failure words and the ways people say
+something did not happen or does not work, plurals and synonyms included; none fitted to labels.
+A problem reported with strong praise beside it ("delayed, but the crew was amazing") is not."""
+
+from __future__ import annotations
+
+import re
+
+from chalicelib.triage.sentiment import STRONG_PRAISE_AT, Sentiment, failure_cue
+
+PROBLEM = re.compile(
+    r"\b(?:"
+    r"(?:have ?n[o']?t|has ?n[o']?t|never|still (?:not|haven'?t|hasn'?t)|not yet|did ?n'?t|didnt)"
+    r" (?:received|receive|got|gotten|get|heard|arrived|come|shown up)"
+    r"|no (?:reply|replies|response|answer|refund|one|help|update|updates|info|information|call ?back|email)"
+    r"|(?:does ?n'?t|does not|is ?n'?t|won'?t|can'?t|cannot|couldn'?t|not) "
+    r"(?:work|working|load|loading|connect|let me|log ?in|sign ?in|find|get through|rebook|refund|answer|respond)"
+    r"|refunds?|reimburse(?:ment)?|disappeared|charged twice|double[- ]charged|overcharg\w*|error|errors|glitch\w*"
+    r"|outage|down again|lost (?:my|our)|where(?: is|'s) (?:my|our)|still waiting|hung up|on hold|complain\w*"
+    r")\b"
+)
+
+
+def complaint_of(text: str, *, lowered: str, words: set[str], feeling: Sentiment) -> str:
+    """Why this is a complaint ("" when it is not): a problem it reports, or its negativity."""
+    if feeling.label == "unscored":
+        return ""
+    cue = failure_cue(lowered, words) or (m.group(0) if (m := PROBLEM.search(lowered)) else "")
+    if cue and feeling.score < STRONG_PRAISE_AT:
+        return f"reports a problem ('{cue}')"
+    if feeling.label == "negative":
+        return "negative about it"
+    return ""
