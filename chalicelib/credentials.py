@@ -72,11 +72,17 @@ def display_screens() -> dict[str, dict[str, Any]]:
         screens = {}
         for name, spec in doc.items():
             if isinstance(spec, str) and spec:
-                screens[str(name)] = {"token": spec, "lobby": False}
+                screens[str(name)] = {"token": spec, "lobby": False, "department": "", "brand": ""}
             elif isinstance(spec, dict) and isinstance(spec.get("token"), str) and spec["token"]:
-                screens[str(name)] = {"token": spec["token"], "lobby": spec.get("lobby") is True}
+                screens[str(name)] = {
+                    "token": spec["token"],
+                    "lobby": spec.get("lobby") is True,
+                    # A screen may show one department's or one brand's wall (its property too).
+                    "department": str(spec.get("department") or ""),
+                    "brand": str(spec.get("brand") or ""),
+                }
         return screens
-    return {"default": {"token": value, "lobby": False}} if value else {}
+    return {"default": {"token": value, "lobby": False, "department": "", "brand": ""}} if value else {}
 
 
 def save_display_screens(screens: dict[str, dict[str, Any]]) -> None:

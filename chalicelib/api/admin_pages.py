@@ -17,6 +17,7 @@ from chalicelib.api.auth import audit, check_csrf, csrf_token, signed_in
 from chalicelib.api.groups import _members
 from chalicelib.api.incidents import _delivery
 from chalicelib.api.problems import read_form
+from chalicelib.api.wall import revoke_screen, save_screen
 from chalicelib.bodies import load_json
 from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
 from chalicelib.flows.configuration import KINDS, SLUG
@@ -104,7 +105,8 @@ def _overview(who: Principal, *, done: str = "", tester: dict[str, Any] | None =
             for k, docs in _documents().items()
         },
         groups=groups,
-        displays=[{"name": n, "lobby": s["lobby"]} for n, s in sorted(screens.items())],
+        displays=[{"name": n, **{k: v for k, v in s.items() if k != "token"}} for n, s in sorted(screens.items())],
+        departments=sorted((d.slug, d.name) for d in config.departments.values()),
         dead=[_delivery(r) for r in dead[:50]],
         csrf=csrf_token(who.session_id),
         done=done,
@@ -229,6 +231,44 @@ def test_from_page() -> Response:
         "owner": decision.owner,
     }
     return _overview(who, tester=tester)
+
+
+@bp.route("/admin/displays", methods=["POST"], content_types=["*/*"])
+def add_display_from_page() -> Response:
+    """A new screen from the configuration page; its address (with its token) is shown once."""
+    who = signed_in(bp.current_request, "config.write", back="/admin#displays")
+    if isinstance(who, Response):
+        return who
+    form = _form()
+    try:
+        check_csrf(form.get("csrf", ""), who.session_id)
+        doc = {
+            "name": form.get("name", "").strip(),
+            "lobby": form.get("lobby", "") not in ("", "0", "off"),
+            "department": form.get("department", ""),
+            "brand": form.get("brand", "").strip(),
+        }
+        made = save_screen(bp.current_request, who, doc)
+    except InvalidPayload as exc:
+        problems = "; ".join(exc.extra.get("errors") or [exc.detail])
+        return _overview(who, done=f"Not saved: {problems}", status=400)
+    except SharedwatchError as exc:
+        return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")
+    return _overview(who, done=f"Screen {made['name']} is ready: open {made['url']} on it (shown this once).")
+
+
+@bp.route("/admin/displays/{name}/revoke", methods=["POST"], content_types=["*/*"])
+def revoke_display_from_page(name: str) -> Response:
+    who = signed_in(bp.current_request, "config.write", back="/admin#displays")
+    if isinstance(who, Response):
+        return who
+    form = _form()
+    try:
+        check_csrf(form.get("csrf", ""), who.session_id)
+        revoke_screen(bp.current_request, who, name[:63])
+    except SharedwatchError as exc:
+        return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")
+    return _overview(who, done=f"Screen {name[:63]} revoked: it shows nothing from now on.")
 
 
 @bp.route("/admin/deliveries/{delivery_id}/retry", methods=["POST"], content_types=["*/*"])

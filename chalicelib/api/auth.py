@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
@@ -162,16 +163,26 @@ def _path(request: Request) -> str:
     return path
 
 
-def require_display_token(request: Request) -> bool:
-    """A wall screen's token, a personal token or session (any signed-in person may put the wall
-    on their own screen), or the break-glass token; returns whether the screen is a lobby."""
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """What a wall screen may show: a lobby shows no names, handles, links or codes; a scoped
+    screen one department's or one brand's wall. Both are the token's property."""
+
+    lobby: bool = False
+    department: str = ""
+    brand: str = ""
+
+
+def require_display_token(request: Request) -> Screen | None:
+    """A wall screen's token (its Screen), a personal token or session (None: any signed-in
+    person may put any wall on their own screen), or the break-glass token."""
     presented = _bearer(request)
     if presented and not presented.startswith("swt_"):
         for screen in credentials.display_screens().values():
             if hmac.compare_digest(presented.encode(), str(screen["token"]).encode()):
-                return bool(screen["lobby"])
+                return Screen(bool(screen["lobby"]), screen.get("department", ""), screen.get("brand", ""))
     if principal(request) is not None:
-        return False
+        return None
     raise Unauthorized("the display token is not valid (it may have been revoked)")
 
 

@@ -169,7 +169,26 @@ SCHEMAS: dict[str, Any] = {
         "properties": {"name": {"type": "string"}, "group": SLUG},
     },
     "DefaultRoute": {"type": "object", "required": ["groups"], "properties": {"groups": GROUPS}},
-    "Display": {"type": "object", "required": ["name"], "properties": {"name": SLUG}},
+    "Display": {
+        "type": "object",
+        "required": ["name"],
+        "properties": {
+            "name": SLUG,
+            "lobby": {"type": "boolean"},
+            "department": {"type": "string", "description": "only this department's wall"},
+            "brand": {"type": "string", "maxLength": 128, "description": "only this brand's wall"},
+        },
+    },
+    "DisplayForm": {
+        "type": "object",
+        "properties": {
+            "csrf": {"type": "string"},
+            "name": {"type": "string"},
+            "lobby": {"type": "string"},
+            "department": {"type": "string"},
+            "brand": {"type": "string"},
+        },
+    },
     "RuleTest": {
         "type": "object",
         "properties": {"mention": {"$ref": "#/components/schemas/Mention"}, "report": REPORT},
@@ -394,6 +413,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "add_action_item": _json("ActionItem"),
     "approve_by_link": _form("CsrfForm"),
     "start_drill": _json("DrillStart"),
+    "add_display_from_page": _form("DisplayForm"),
+    "revoke_display_from_page": _form("CsrfForm"),
     "start_from_page": _form("DrillForm"),
 }
 _NEEDS = re.compile(r'(?:require|signed_in)\(\s*bp\.current_request,\s*"([a-z.]+)"|_admin_json\("([a-z.]+)"\)')

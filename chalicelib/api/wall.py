@@ -15,15 +15,17 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint, Request, Response
 
 from chalicelib import credentials
-from chalicelib.api.auth import audit, require, require_display_token
+from chalicelib.api.auth import Screen, audit, require, require_display_token
 from chalicelib.api.problems import json_response, read_json
 from chalicelib.clock import isoformat, parse_timestamp, utcnow
 from chalicelib.errors import InvalidPayload, NotFound
+from chalicelib.policy.access import Principal
 from chalicelib.settings import get_settings
 from chalicelib.store import wall
+from chalicelib.store.config import load_routing
 from chalicelib.triage.severity import LEVELS, at_least
 from chalicelib.web import static_file
 
@@ -154,14 +156,47 @@ def _incident_view(entry: dict[str, Any], *, now: datetime, lobby: bool) -> dict
     return view
 
 
-def view(doc: dict[str, Any], *, version: int, now: datetime, lobby: bool, cursor: str) -> dict[str, Any]:
+def _label(value: str) -> str:
+    return re.sub(r"[^a-z0-9_.-]+", "-", value.lower())[:64]
+
+
+def in_scope(entry: dict[str, Any], *, department: str, brand: str) -> bool:
+    """Whether a stream entry belongs on a department's or a brand's wall."""
+    if department and department not in entry.get("departments", []):
+        return False
+    return not brand or _label(str(entry.get("brand", ""))) == _label(brand)
+
+
+def view(
+    doc: dict[str, Any],
+    *,
+    version: int,
+    now: datetime,
+    lobby: bool,
+    cursor: str,
+    department: str = "",
+    brand: str = "",
+    owner_group: str = "",
+) -> dict[str, Any]:
+    """The wall's data for one screen. A scoped screen (a department's or a brand's wall) shows
+    that part of the stream, praise, ledger and alarms, and the incidents its stories opened (or
+    its department's group owns); the mood and volume charts stay the whole company's."""
     stream = list(doc.get("stream", []))
+    scoped = bool(department or brand)
+    if scoped:
+        stream = [e for e in stream if in_scope(e, department=department, brand=brand)]
     fresh = [e for e in stream if not cursor or e["key"] > cursor]
     safe = _lobby_safe if lobby else (lambda e: e)
     minute_keys = [f"{now - timedelta(minutes=m):%Y-%m-%dT%H:%M}" for m in range(59, -1, -1)]
     hour_keys = [f"{now - timedelta(hours=h):%Y-%m-%dT%H}" for h in range(23, -1, -1)]
+    clusters = {e.get("cluster") for e in stream if e.get("cluster")}
+    every = list(doc.get("incidents", {}).values())
+    if scoped:
+        every = [
+            i for i in every if i.get("cluster") in clusters or (owner_group and i.get("owner_slug") == owner_group)
+        ]
     incidents = sorted(
-        doc.get("incidents", {}).values(),
+        every,
         key=lambda i: (
             i["status"] == "resolved",
             -LEVELS.index(i["severity"]),
@@ -172,6 +207,13 @@ def view(doc: dict[str, Any], *, version: int, now: datetime, lobby: bool, curso
     crisis = next((i for i in active if at_least(i["severity"], "high")), None)
     ledger = doc.get("ledger", {})
     today = ledger.get("departments", {}) if ledger.get("day") == f"{now:%Y-%m-%d}" else {}
+    kudos = [k for k in doc.get("kudos", []) if not department or department in k.get("departments", [])]
+    spotted = [s for s in doc.get("spotted", []) if not department or s.get("department") == department]
+    alarms = doc.get("alarms", [])
+    if scoped:
+        keys = {f"department {_label(department)}"} if department else {f"brand {_label(brand)}"}
+        alarms = [a for a in alarms if a.get("key") in keys]
+        today = {d: c for d, c in today.items() if not department or d == department}
     return {
         "version": version,
         "cursor": stream[0]["key"] if stream else cursor,
@@ -179,6 +221,7 @@ def view(doc: dict[str, Any], *, version: int, now: datetime, lobby: bool, curso
         "generated_at": isoformat(now),
         "data_updated_at": doc.get("updated_at"),
         "lobby": lobby,
+        "scope": {"department": department, "brand": brand} if scoped else None,
         "stream": [safe(e) for e in fresh],
         "gauge": gauge(doc, now),
         "minutes": _series(doc.get("minutes", {}), minute_keys),
@@ -187,9 +230,9 @@ def view(doc: dict[str, Any], *, version: int, now: datetime, lobby: bool, curso
             ({"department": d, "positive": c[0], "negative": c[1]} for d, c in today.items()),
             key=lambda r: -(r["positive"] + r["negative"]),
         ),
-        "kudos": [safe(k) for k in doc.get("kudos", [])],
-        "spotted": [safe(s) for s in doc.get("spotted", [])],
-        "alarms": [{k: a.get(k) for k in ("key", "kind", "at", "explanation")} for a in doc.get("alarms", [])[:5]],
+        "kudos": [safe(k) for k in kudos],
+        "spotted": [safe(s) for s in spotted],
+        "alarms": [{k: a.get(k) for k in ("key", "kind", "at", "explanation")} for a in alarms[:5]],
         "incidents": [_incident_view(i, now=now, lobby=lobby) for i in incidents],
         "crisis": None
         if crisis is None
@@ -205,18 +248,37 @@ def view(doc: dict[str, Any], *, version: int, now: datetime, lobby: bool, curso
 @bp.route("/api/wall", methods=["GET"])
 def wall_data() -> Response:
     request = bp.current_request
-    lobby_screen = require_display_token(request)
+    screen = require_display_token(request) or Screen()
     query = dict(request.query_params or {})
-    # A lobby screen is the token's property: the browser may ask for lobby, never out of it.
-    lobby = lobby_screen or query.get("lobby") in ("1", "true", "yes")
+    # Lobby and scope are the screen token's property: the browser may ask for lobby, never out
+    # of it, and a scoped screen shows its scope whatever it asks. A person may pick any wall.
+    lobby = screen.lobby or query.get("lobby") in ("1", "true", "yes")
+    department = screen.department or (query.get("department", "")[:63] if not screen.brand else "")
+    brand = screen.brand or (query.get("brand", "")[:128] if not screen.department else "")
+    config = load_routing()
+    if department and department not in config.departments:
+        raise NotFound(f"no department {department[:40]!r}")
     cursor = query.get("cursor", "")[:80]
     version, doc = _snapshot()
     # The cursor is not part of it: a screen always sends the cursor of the data its ETag names.
-    etag = f'W/"{version}-{int(lobby)}"'
+    etag = f'W/"{version}-{int(lobby)}-{_label(department)}-{_label(brand)}"'
     headers: dict[str, str] = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Authorization"}
     if request.headers.get("if-none-match") == etag:
         return Response(body="", status_code=304, headers=dict(headers))
-    return json_response(view(doc, version=version, now=utcnow(), lobby=lobby, cursor=cursor), headers=headers)
+    owner = config.departments[department].group if department else ""
+    data = view(
+        doc,
+        version=version,
+        now=utcnow(),
+        lobby=lobby,
+        cursor=cursor,
+        department=department,
+        brand=brand,
+        owner_group=owner,
+    )
+    if department:
+        data["scope"]["name"] = config.departments[department].name
+    return json_response(data, headers=headers)
 
 
 # -- display tokens: one per screen, revocable (admin token) ------------------------------------
@@ -226,36 +288,68 @@ def wall_data() -> Response:
 def list_displays() -> Response:
     require(bp.current_request, "config.read")
     screens = credentials.display_screens()
-    return json_response({"displays": sorted(screens), "lobby": sorted(n for n, s in screens.items() if s["lobby"])})
+    return json_response(
+        {
+            "displays": sorted(screens),
+            "lobby": sorted(n for n, s in screens.items() if s["lobby"]),
+            "screens": [
+                {"name": n, **{k: v for k, v in s.items() if k != "token"}} for n, s in sorted(screens.items())
+            ],
+        }
+    )
 
 
 @bp.route("/api/displays", methods=["POST"], content_types=["*/*"])
 def add_display() -> Response:
+    """A screen (a new token, shown once): `{"name", "lobby", "department" or "brand"}`."""
     who = require(bp.current_request, "config.write")
-    doc = read_json(bp.current_request)
+    return json_response(save_screen(bp.current_request, who, read_json(bp.current_request)), status=201)
+
+
+def save_screen(request: Request, who: Principal, doc: Any) -> dict[str, Any]:
+    """Create (or replace) a screen, as the API and the configuration page both do."""
     name = doc.get("name") if isinstance(doc, dict) else None
     if not isinstance(name, str) or not _SCREEN.match(name):
         raise InvalidPayload("name: the screen's name, lowercase letters, digits and dashes (e.g. lobby, floor-3)")
-    lobby = doc.get("lobby", False)
-    if not isinstance(lobby, bool):
-        raise InvalidPayload("lobby: true for a screen visitors see (no names, handles, links or codes), else false")
+    spec = screen_spec(doc)
     existing = credentials.display_screens()
     token = secrets.token_urlsafe(24)
-    credentials.save_display_screens({**existing, name: {"token": token, "lobby": lobby}})
-    before = {"lobby": existing[name]["lobby"]} if name in existing else None
-    audit(bp.current_request, who, action="display.save", target=name, before=before, after={"lobby": lobby})
-    base = get_settings().public_base_url
-    return json_response(
-        {"name": name, "token": token, "lobby": lobby, "url": f"{base}/wall#token={token}"}, status=201
-    )
+    credentials.save_display_screens({**existing, name: {"token": token, **spec}})
+    before = {k: v for k, v in existing[name].items() if k != "token"} if name in existing else None
+    audit(request, who, action="display.save", target=name, before=before, after=spec)
+    return {"name": name, "token": token, **spec, "url": f"{get_settings().public_base_url}/wall#token={token}"}
+
+
+def revoke_screen(request: Request, who: Principal, name: str) -> None:
+    existing = credentials.display_screens()
+    if name not in existing:
+        raise NotFound(f"no display {name[:40]!r}")
+    credentials.save_display_screens({k: v for k, v in existing.items() if k != name})
+    audit(request, who, action="display.revoke", target=name, before={"lobby": existing[name]["lobby"]})
+
+
+def screen_spec(doc: dict[str, Any]) -> dict[str, Any]:
+    """A screen's lobby and scope, validated (a 422 lists each wrong part)."""
+    problems = []
+    lobby = doc.get("lobby", False)
+    if not isinstance(lobby, bool):
+        problems.append("lobby: true for a screen visitors see (no names, handles, links or codes), else false")
+    department, brand = doc.get("department") or "", doc.get("brand") or ""
+    if not isinstance(department, str) or (department and department not in load_routing().departments):
+        problems.append(
+            f"department: an existing department's slug, to show only its wall (got {str(department)[:40]!r})"
+        )
+    if not isinstance(brand, str) or len(brand) > 128:
+        problems.append("brand: a brand name as sources send it, to show only its wall")
+    if department and brand:
+        problems.append("department, brand: one scope or the other")
+    if problems:
+        raise InvalidPayload("invalid display: " + "; ".join(problems), extra={"errors": problems})
+    return {"lobby": lobby, "department": department, "brand": brand}
 
 
 @bp.route("/api/displays/{name}", methods=["DELETE"])
 def revoke_display(name: str) -> Response:
     who = require(bp.current_request, "config.write")
-    existing = credentials.display_screens()
-    if name not in existing:
-        raise NotFound(f"no display {name[:40]!r}")
-    credentials.save_display_screens({k: v for k, v in existing.items() if k != name})
-    audit(bp.current_request, who, action="display.revoke", target=name, before={"lobby": existing[name]["lobby"]})
+    revoke_screen(bp.current_request, who, name)
     return Response(body="", status_code=204)

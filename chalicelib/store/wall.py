@@ -58,6 +58,7 @@ def stream_entry(seen: Seen) -> dict[str, Any]:
             "at": isoformat(s.published_at),
             "text": _text(s.text),
             "platform": s.platform or s.source,
+            "brand": s.brand,
             "author": s.author.handle or s.author.name,
             "followers": s.author.followers,
             "url": s.url,

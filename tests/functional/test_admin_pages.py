@@ -50,3 +50,18 @@ def test_readers_see_the_configuration_and_only_admins_edit_it(harness: Harness)
     lead = sign_in(harness, "lee@example.com", "lead", department="inflight")
     assert lead.get("/admin").status_code == 200 and "/admin/edit/" not in lead.get("/admin").body.decode()
     assert lead.get("/admin/edit/rules").status_code == 403
+
+
+def test_an_admin_makes_a_departments_screen_and_revokes_it_from_the_page(harness: Harness) -> None:
+    admin = sign_in(harness, "boss@example.com", "admin")
+    admin.get("/admin")
+    bad = admin.post_form("/admin/displays", {"name": "Bad Name", "department": "nope"})
+    assert bad.status_code == 400 and "department" in bad.body.decode()
+    made = admin.post_form("/admin/displays", {"name": "bag-desk", "department": "baggage"})
+    text = made.body.decode()
+    assert made.status_code == 200 and "/wall#token=" in text and "baggage's wall" in text
+    screens = json.loads(harness.client.http.get("/api/displays", headers=ADMIN).body)["screens"]
+    assert {"name": "bag-desk", "lobby": False, "department": "baggage", "brand": ""} in screens
+    revoked = admin.post_form("/admin/displays/bag-desk/revoke", {})
+    assert revoked.status_code == 200 and "revoked" in revoked.body.decode()
+    assert "bag-desk" not in json.loads(harness.client.http.get("/api/displays", headers=ADMIN).body)["displays"]

@@ -135,3 +135,44 @@ def test_the_wall_page_is_a_static_shell_under_a_strict_policy(harness: Harness)
     script = harness.client.http.get("/wall/wall.js")
     assert script.headers["Content-Type"].startswith("text/javascript") and b"innerHTML" not in script.body
     assert harness.client.http.get("/wall/other.js").status_code == 404
+
+
+def test_a_departments_wall_shows_its_own_part_and_a_scoped_screen_cannot_leave_it(harness: Harness) -> None:
+
+    from tests.functional.identity_support import ADMIN
+    from tests.support import MENTION, batch_envelope, signed_headers
+
+    items = [
+        {
+            **MENTION,
+            "id": "bag-1",
+            "url": "https://x.com/a/status/81",
+            "text": "They lost my bag again, baggage claim chaos",
+        },
+        {
+            **MENTION,
+            "id": "crew-1",
+            "url": "https://x.com/b/status/82",
+            "text": "The cabin crew were wonderful, thank you",
+        },
+    ]
+    body = batch_envelope(items)
+    assert harness.client.http.post("/webhooks/generic", body=body, headers=signed_headers(body)).status_code == 202
+    harness.pump.pump_once()
+    made = harness.client.http.post(
+        "/api/displays", body=json.dumps({"name": "bag-desk", "department": "baggage"}).encode(), headers=ADMIN
+    )
+    assert made.status_code == 201, made.body
+    token = json.loads(made.body)["token"]
+    wall_api.clear_cache()
+    screen = {"authorization": f"Bearer {token}"}
+    # The browser asks for another department: the screen's own scope wins.
+    seen = json.loads(harness.client.http.get("/api/wall?department=inflight", headers=screen).body)
+    assert seen["scope"]["department"] == "baggage" and seen["scope"]["name"]
+    assert seen["stream"] and all("baggage" in e["departments"] for e in seen["stream"])
+    whole = json.loads(harness.client.http.get("/api/wall", headers=DISPLAY).body)
+    assert whole["scope"] is None and len(whole["stream"]) == 2
+    wrong = harness.client.http.post(
+        "/api/displays", body=json.dumps({"name": "x", "department": "nope", "lobby": "yes"}).encode(), headers=ADMIN
+    )
+    assert wrong.status_code == 422 and len(json.loads(wrong.body)["errors"]) == 2

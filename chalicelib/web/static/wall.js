@@ -8,6 +8,9 @@
   new URLSearchParams(location.search.slice(1)).forEach(function (v, k) { if (!params.has(k)) params.set(k, v); });
   var token = params.get("token") || "";
   var lobby = params.get("lobby") === "1";
+  // A person may open one department's or one brand's wall (#department=baggage); a scoped
+  // screen token shows its scope whatever the address says.
+  var scope = { department: params.get("department") || "", brand: params.get("brand") || "" };
   var interval = Math.max(2, Number(params.get("interval")) || 5) * 1000;
   var SVG = "http://www.w3.org/2000/svg";
 
@@ -219,7 +222,8 @@
     incidents = data.incidents || [];
     alarms = data.alarms || [];
     incidentsAt = Date.now();
-    $("mode").textContent = data.lobby ? "lobby" : "";
+    var scoped = data.scope ? (data.scope.name || data.scope.department || data.scope.brand) : "";
+    $("mode").textContent = [scoped, data.lobby ? "lobby" : ""].filter(Boolean).join(" · ");
     renderStream(fresh);
     renderGauge(data.gauge);
     bars($("chart-hours"), data.hours || [], 3);
@@ -257,7 +261,10 @@
     var timer = setTimeout(function () { controller.abort(); }, 10000);
     var headers = { Authorization: "Bearer " + token };
     if (etag) headers["If-None-Match"] = etag;
-    var url = "api/wall?" + new URLSearchParams({ lobby: lobby ? "1" : "0", cursor: cursor }).toString();
+    var query = { lobby: lobby ? "1" : "0", cursor: cursor };
+    if (scope.department) query.department = scope.department;
+    if (scope.brand) query.brand = scope.brand;
+    var url = "api/wall?" + new URLSearchParams(query).toString();
     fetch(url, { headers: headers, signal: controller.signal, cache: "no-store" })
       .then(function (response) {
         if (response.status === 304) return null;
