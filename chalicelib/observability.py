@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -26,14 +27,18 @@ def inject_lambda_context(context: Any) -> None:
 
 
 _cold = True
+# Metrics is one buffer per process: threads of the local server (or any threaded caller) must
+# not flush each other's half-built document ("Must contain at least one metric").
+_emitting = threading.Lock()
 
 
 def emit_counts(counts: dict[str, int], *, dimensions: dict[str, str]) -> None:
     """One EMF document per batch: CloudWatch metrics from the log line, no API calls."""
     from aws_lambda_powertools.metrics import MetricUnit
 
-    for dimension, label in dimensions.items():
-        metrics.add_dimension(name=dimension, value=label)
-    for name, count in counts.items():
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=count)
-    metrics.flush_metrics()
+    with _emitting:
+        for dimension, label in dimensions.items():
+            metrics.add_dimension(name=dimension, value=label)
+        for name, count in counts.items():
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=count)
+        metrics.flush_metrics()
