@@ -21,6 +21,7 @@ from chalicelib.api.wall import revoke_screen, save_screen
 from chalicelib.bodies import load_json
 from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
 from chalicelib.flows.configuration import KINDS, SLUG
+from chalicelib.flows.polling import load_targets
 from chalicelib.notify.delivery import retry_dead
 from chalicelib.policy.access import Principal, allows
 from chalicelib.policy.escalation import policy_document
@@ -70,6 +71,10 @@ def _documents() -> dict[str, list[tuple[str, Any]]]:
         "planned-events": [
             (e.key, {"series": e.key, "name": e.name, "start": e.start.isoformat(), "end": e.end.isoformat()})
             for e in planned_events()
+        ],
+        "pull-targets": [
+            (t.id, {"source": t.source, "url": t.url, "interval_minutes": t.interval_minutes, "brand": t.brand})
+            for t in load_targets()
         ],
         "plans": [
             (s.id, {k: v for k, v in scenario_document(s).items() if k not in ("id", "version")})

@@ -329,6 +329,17 @@ SCHEMAS: dict[str, Any] = {
         "required": ["revision"],
         "properties": {"revision": {"type": "integer"}, "role": {"type": "string"}},
     },
+    "PullTarget": {
+        "type": "object",
+        "required": ["source"],
+        "properties": {
+            "source": {"type": "string"},
+            "url": {"type": "string"},
+            "interval_minutes": {"type": "integer", "minimum": 1, "maximum": 1440},
+            "brand": {"type": "string"},
+            "options": {"type": "object"},
+        },
+    },
     "DrillStart": {
         "type": "object",
         "required": ["scenario"],
@@ -413,6 +424,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "add_action_item": _json("ActionItem"),
     "approve_by_link": _form("CsrfForm"),
     "start_drill": _json("DrillStart"),
+    "put_target": _json("PullTarget"),
     "add_display_from_page": _form("DisplayForm"),
     "revoke_display_from_page": _form("CsrfForm"),
     "start_from_page": _form("DrillForm"),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice.app import Blueprint, Response
 
 from chalicelib import credentials
 from chalicelib.api.problems import json_response, media_type, raw_body
 from chalicelib.clock import utcnow
-from chalicelib.errors import PayloadTooLarge, UnsupportedMediaType, VerificationFailed
+from chalicelib.errors import PayloadTooLarge, SharedwatchError, UnsupportedMediaType, VerificationFailed
 from chalicelib.flows.ingest import ingest
+from chalicelib.flows.sources import count_refusal
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 from chalicelib.sources import get_source
@@ -20,6 +23,18 @@ bp = Blueprint(__name__)
 @bp.route("/webhooks/{source}", methods=["POST"], content_types=["*/*"])
 def receive(source: str) -> Response:
     adapter = get_source(source)
+    try:
+        return _receive(source, adapter)
+    except SharedwatchError as exc:
+        if 400 <= exc.status < 500:  # the sender's mistake: counted for the sources page
+            try:
+                count_refusal(source, reason=f"{exc.status} {exc.detail}", now=utcnow())
+            except Exception:  # the count is a view: the sender still gets its answer
+                logger.exception("refusal not counted", extra={"source": source})
+        raise
+
+
+def _receive(source: str, adapter: Any) -> Response:
     request = bp.current_request
     body = raw_body(request)
     limit = get_settings().max_body_bytes

@@ -129,6 +129,12 @@ def put_scenario(key: str, doc: Any) -> dict[str, Any]:
     return scenario_document(save_scenario(key, doc))
 
 
+def _put_pull_target(key: str, doc: Any) -> dict[str, Any]:
+    from chalicelib.flows.sources import put_pull_target
+
+    return put_pull_target(key, doc)
+
+
 @dataclass(frozen=True, slots=True)
 class Kind:
     """A kind of configuration the console edits: its API path and how it is saved."""
@@ -149,4 +155,5 @@ KINDS: dict[str, Kind] = {
     "taxonomy": Kind("The taxonomy", "/api/taxonomy", put_taxonomy, keyed=False),
     "planned-events": Kind("Planned events", "/api/planned-events/{key}", put_planned_event),
     "plans": Kind("Crisis plans (scenarios)", "/api/plans/{key}", put_scenario),
+    "pull-targets": Kind("Pull targets (feeds, vendor APIs)", "/api/pull-targets/{key}", _put_pull_target),
 }

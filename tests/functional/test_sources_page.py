@@ -1,0 +1,37 @@
+"""The sources, as the team running sharedwatch sees them: configured or not, when each last
+delivered, what it refused and why; pull targets made through the API (validated as the
+configuration page validates them) with their cursors and back-off."""
+
+from __future__ import annotations
+
+import json
+
+from tests.functional.conftest import Harness
+from tests.functional.identity_support import ADMIN, sign_in
+from tests.support import MENTION, envelope, signed_headers
+
+
+def test_the_sources_page_says_what_each_source_delivered_and_refused(harness: Harness) -> None:
+    http = harness.client.http
+    body = envelope(MENTION)
+    assert http.post("/webhooks/generic", body=body, headers=signed_headers(body)).status_code == 202
+    harness.pump.pump_once()
+    forged = http.post("/webhooks/generic", body=body, headers=signed_headers(body, secret="whsec_" + "A" * 32))
+    assert forged.status_code == 401
+    bad = http.put(
+        "/api/pull-targets/news", body=json.dumps({"source": "gopher", "interval_minutes": 0}).encode(), headers=ADMIN
+    )
+    assert bad.status_code == 400 and len(json.loads(bad.body)["errors"]) == 2
+    good = {"source": "rss", "url": "https://news.example.com/feed.xml", "interval_minutes": 30, "brand": "Example"}
+    assert http.put("/api/pull-targets/news", body=json.dumps(good).encode(), headers=ADMIN).status_code == 200
+
+    lead = sign_in(harness, "lee@example.com", "lead", department="inflight")
+    seen = json.loads(lead.api("GET", "/api/sources").body)
+    generic = next(s for s in seen["sources"] if s["slug"] == "generic")
+    assert generic["configured"] and generic["last_delivery"] and generic["refused_24h"] == 1
+    assert generic["last_refusal"].startswith("401")
+    [target] = seen["pull_targets"]
+    assert (target["id"], target["source"], target["interval_minutes"], target["failures"]) == ("news", "rss", 30, 0)
+    page = lead.get("/sources").body.decode()
+    assert "news.example.com/feed.xml" in page and "401" in page
+    assert http.delete("/api/pull-targets/news", headers=ADMIN).status_code == 204
