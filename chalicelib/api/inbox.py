@@ -4,7 +4,9 @@ because of it (`GET /api/mentions/{id}`, `/mentions/{id}`), and corrections of i
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,7 +16,7 @@ from chalicelib.api.auth import actor, check_csrf, csrf_token, require, signed_i
 from chalicelib.api.problems import json_response, read_form_pairs, read_json
 from chalicelib.clock import isoformat, utcnow
 from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
-from chalicelib.flows.corrections import correct
+from chalicelib.flows.corrections import correct, export
 from chalicelib.policy.access import allows
 from chalicelib.policy.search import FACETS, SENTIMENTS, SEVERITIES, parse_search, reporter_term
 from chalicelib.store.config import current_taxonomy
@@ -168,6 +170,23 @@ def correct_mention(mention_id: str) -> Response:
         now=utcnow(),
     )
     return json_response(done, status=201)
+
+
+@bp.route("/api/corrections", methods=["GET"])
+def export_corrections() -> Response:
+    """Every correction people made (`?days=30`, at most 366) with the text it was made on, oldest
+    first, as JSON lines a `make eval` reads back as labels (SHAREDWATCH_CORRECTIONS=file)."""
+    require(bp.current_request, "config.read")
+    raw = dict(bp.current_request.query_params or {}).get("days", "30")
+    if not raw.isdigit() or not 1 <= int(raw) <= 366:
+        raise InvalidPayload("days: 1 to 366")
+    now = utcnow()
+    rows = export(since=now - timedelta(days=int(raw)), until=now)
+    return Response(
+        body="".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+        status_code=200,
+        headers={"Content-Type": "application/x-ndjson; charset=utf-8"},
+    )
 
 
 # Pages ------------------------------------------------------------------------------------------

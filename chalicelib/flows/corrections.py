@@ -1,7 +1,9 @@
 """A person corrects a mention's triage ("not us: that is baggage"): the mention carries the
 corrected value and the correction (who, when, why, before, after); the rules are asked again,
 and every group the corrected mention now reaches that the original did not is told once; the
-audit trail has it. `make eval` reads corrections back as labels (bench/eval_corrections.py)."""
+audit trail has it, and the wall's line and ledger follow it. `GET /api/corrections` exports
+them with the texts they were made on, and `make eval` reads such an export back as labels
+(bench/eval_corrections.py: people's corrections are the labels that matter most)."""
 
 from __future__ import annotations
 
@@ -12,11 +14,13 @@ from typing import Any
 from chalicelib.clock import isoformat
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.notify.gate import send
+from chalicelib.observability import logger
 from chalicelib.policy.messages import render
 from chalicelib.policy.plan import Outgoing
 from chalicelib.policy.rules import Route, decide
 from chalicelib.policy.search import SENTIMENTS
 from chalicelib.records import Mention
+from chalicelib.store import wall
 from chalicelib.store.audit import Actor, record
 from chalicelib.store.config import load_routing
 from chalicelib.store.mapping import mention_from_model, mention_to_model
@@ -108,4 +112,37 @@ def correct(*, mention_id: str, doc: Any, actor: Actor, departments: set[str], n
     record(
         actor=actor, action="mention.correct", target=mention_id, now=now, before=correction["before"], after=correction
     )
+    try:
+        wall.correct(before, after, now=now)
+    except Exception:  # the wall is a view: the correction stands whatever happens here
+        logger.exception("wall not corrected", extra={"mention": mention_id})
     return correction
+
+
+def export(*, since: datetime, until: datetime, limit: int = 5000) -> list[dict[str, Any]]:
+    """Every correction in the time span with the text it was made on, oldest first: the audit
+    trail finds them by month, one BatchGetItem per hundred reads the texts."""
+    from chalicelib.store import audit
+    from chalicelib.store.batch import batch_get
+
+    entries, _ = audit.search(since=since, until=until, action="mention.correct", limit=limit)
+    rows = batch_get(MentionModel.Meta.table_name, "mention_id", sorted({e["target"] for e in entries}))
+    out = []
+    for e in reversed(entries):
+        item = rows.get(e["target"])
+        after = e.get("after") or {}
+        if item is None or not isinstance(after, dict):
+            continue
+        out.append(
+            {
+                "mention_id": e["target"],
+                "text": item.get("text", {}).get("S", ""),
+                "at": after.get("at"),
+                "by": after.get("by"),
+                "field": after.get("field"),
+                "before": after.get("before"),
+                "after": after.get("after"),
+                "why": after.get("why"),
+            }
+        )
+    return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -341,3 +341,45 @@ def set_statement(incident_ids: Sequence[str], statement: dict[str, Any], *, now
         snapshot["statements"] = {**kept, **{incident_id: line for incident_id in incident_ids}}
 
     return _change([SNAPSHOT], mutate, expires=(None,), attempts=attempts)
+
+
+def correct(before: Mention, after: Mention, *, now: datetime, attempts: int = 4) -> bool:
+    """A person corrected a mention's triage: its line on the wall says so, and the ledger of the
+    day it arrived counts it where it now belongs (its old department and feeling uncounted)."""
+    day = before.received_at.astimezone(UTC)
+    today = f"{day:%Y-%m-%d}"
+
+    def shift(counts: dict[str, Any], m: Mention, step: int) -> None:
+        for dept in m.departments:
+            if m.sentiment_label in ("positive", "negative"):
+                pair = counts.setdefault(dept, [0, 0])
+                pair[0 if m.sentiment_label == "positive" else 1] = max(
+                    0, pair[0 if m.sentiment_label == "positive" else 1] + step
+                )
+
+    def shift_day(departments: dict[str, Any], m: Mention, step: int) -> None:
+        for dept in m.departments:
+            entry = departments.setdefault(dept, {"n": 0, "positive": 0, "negative": 0, "reports": 0})
+            entry["n"] = max(0, entry.get("n", 0) + step)
+            if m.sentiment_label in ("positive", "negative"):
+                entry[m.sentiment_label] = max(0, entry.get(m.sentiment_label, 0) + step)
+
+    def mutate(docs: list[dict[str, Any]]) -> None:
+        snapshot, ledger_day = docs
+        for entry in snapshot.get("stream", []):
+            if entry.get("id") == after.mention_id:
+                entry.update(
+                    sentiment=after.sentiment_label or "neutral",
+                    departments=list(after.departments),
+                    kudos=after.kudos,
+                    corrected=True,
+                )
+        ledger = snapshot.get("ledger") or {}
+        if ledger.get("day") == today:
+            shift(ledger.setdefault("departments", {}), before, -1)
+            shift(ledger["departments"], after, +1)
+        if ledger_day:
+            shift_day(ledger_day.setdefault("departments", {}), before, -1)
+            shift_day(ledger_day["departments"], after, +1)
+
+    return _change([SNAPSHOT, day_key(day)], mutate, expires=(None, day + DAY_KEPT), attempts=attempts)

@@ -165,3 +165,40 @@ def _search_reports(h: Harness, query: str) -> dict[str, Any]:
     answer = h.client.http.get(f"/api/reports{query}", headers=ADMIN)
     assert answer.status_code == 200, answer.body
     return dict(json.loads(answer.body))
+
+
+def test_a_correction_shows_on_the_wall_moves_the_ledger_and_is_exported_for_make_eval(
+    harness: Harness, tmp_path: Any, monkeypatch: Any
+) -> None:
+    from bench import eval_corrections
+    from chalicelib.api import wall as wall_api
+
+    ids = _post_all(harness)
+    thanks = ids[2]  # "Thank you to the gate team": positive, operations
+    display = {"authorization": "Bearer display-test-token"}
+    wall_api.clear_cache()
+    ledger = {
+        r["department"]: r for r in json.loads(harness.client.http.get("/api/wall", headers=display).body)["ledger"]
+    }
+    before = ledger.get("operations", {"positive": 0})["positive"]
+    browser = sign_in(harness, "ana@example.com", "responder")
+    fixed = browser.api(
+        "POST", f"/api/mentions/{thanks}/corrections", {"field": "departments", "value": ["baggage"], "why": "not us"}
+    )
+    assert fixed.status_code == 201
+    wall_api.clear_cache()
+    seen = json.loads(harness.client.http.get("/api/wall", headers=display).body)
+    line = next(e for e in seen["stream"] if e["id"] == thanks)
+    assert line["corrected"] is True and line["departments"] == ["baggage"]
+    ledger = {r["department"]: r for r in seen["ledger"]}
+    assert ledger.get("operations", {"positive": 0})["positive"] == before - 1 and ledger["baggage"]["positive"] >= 1
+
+    exported = browser.get("/api/corrections?days=7")
+    assert exported.status_code == 200 and exported.headers["Content-Type"].startswith("application/x-ndjson")
+    [row] = [json.loads(line) for line in exported.body.decode().splitlines()]
+    assert (row["mention_id"], row["field"], row["after"]) == (thanks, "departments", ["baggage"]) and row["text"]
+    path = tmp_path / "corrections.jsonl"
+    path.write_bytes(exported.body)
+    monkeypatch.setenv("SHAREDWATCH_CORRECTIONS", str(path))
+    [figure] = eval_corrections.run()
+    assert figure.name == "corrections_agreed" and "of 1 corrections" in figure.note

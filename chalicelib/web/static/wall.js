@@ -61,6 +61,7 @@
     if (entry.severity === "high" || entry.severity === "critical") meta.appendChild(el("span", "chip " + entry.severity, entry.severity));
     if (entry.kudos) meta.appendChild(el("span", "chip positive", "kudos"));
     if (entry.complaint) meta.appendChild(el("span", "chip complaint", "complaint"));
+    if (entry.corrected) meta.appendChild(el("span", "chip corrected", "corrected by a person"));
     (entry.departments || []).forEach(function (d) { meta.appendChild(el("span", "dept", d)); });
     if (entry.author) meta.appendChild(el("span", "author", "@" + entry.author));
     if (entry.platform) meta.appendChild(el("span", "platform", entry.platform));
