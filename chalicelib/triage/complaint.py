@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from chalicelib.triage.sentiment import STRONG_PRAISE_AT, Sentiment, failure_cue
+from chalicelib.triage.sentiment import STRONG_PRAISE_AT, Sentiment
 
 PROBLEM = re.compile(
     r"\b(?:"
@@ -25,11 +25,11 @@ PROBLEM = re.compile(
 
 def complaint_of(text: str, *, lowered: str, words: set[str], feeling: Sentiment) -> str:
     """Why this is a complaint ("" when it is not): a problem it reports, or its negativity."""
-    if feeling.label == "unscored":
-        return ""
-    cue = failure_cue(lowered, words) or (m.group(0) if (m := PROBLEM.search(lowered)) else "")
-    if cue and feeling.score < STRONG_PRAISE_AT:
-        return f"reports a problem ('{cue}')"
-    if feeling.label == "negative":
-        return "negative about it"
-    return ""
+    if feeling.label == "unscored" or feeling.score >= STRONG_PRAISE_AT:
+        return ""  # not read, or praise strong enough to outweigh a problem told beside it
+    if feeling.cue:  # the failure sentiment already found (read once)
+        return f"reports a problem ('{feeling.cue}')"
+    found = PROBLEM.search(lowered)
+    if found:
+        return f"reports a problem ('{found.group(0)}')"
+    return "negative about it" if feeling.label == "negative" else ""

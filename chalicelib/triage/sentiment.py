@@ -281,6 +281,7 @@ class Sentiment(NamedTuple):
     score: float  # -1..1
     label: Label
     reason: str
+    cue: str = ""  # the service failure it reports, if any (the complaint signal reads it too)
 
 
 @lru_cache(maxsize=1)
@@ -471,16 +472,19 @@ def analyse(text: str, *, words: set[str] | None = None) -> Sentiment:
     if failure and NEGATIVE_AT < compound < STRONG_PRAISE_AT and not _QUESTION_ONLY.match(text.strip()):
         # A service failure reported without strong praise is a complaint, however politely put.
         return Sentiment(
-            round(min(compound, NEGATIVE_AT), 3), "negative", f"negative: reports a service failure ('{failure}')"
+            round(min(compound, NEGATIVE_AT), 3),
+            "negative",
+            f"negative: reports a service failure ('{failure}')",
+            failure,
         )
     if not (failure or request) and 0 < compound < POSITIVE_AT and not words.isdisjoint(GRATITUDE):
         # Thanks with nothing asked and nothing wrong is a thank-you, however short ("@brand thanks").
-        return Sentiment(round(compound, 3), "positive", "positive: thanks, with nothing asked or reported")
+        return Sentiment(round(compound, 3), "positive", "positive: thanks, with nothing asked or reported", failure)
     label = label_for(compound)
     if label == "neutral" and "why" in words and not words.isdisjoint(NEGATIONS):
         # "why can't I rebook online?", "why isn't anyone at the desk?": a complaint put as a question.
         return Sentiment(
-            round(min(compound, NEGATIVE_AT), 3), "negative", "negative: asks why something did not happen"
+            round(min(compound, NEGATIVE_AT), 3), "negative", "negative: asks why something did not happen", failure
         )
     why = "courtesy discounted in a request or problem report" if (failure or request) else f"score {compound:+.2f}"
-    return Sentiment(round(compound, 3), label, f"{label}: {why}")
+    return Sentiment(round(compound, 3), label, f"{label}: {why}", failure)
