@@ -22,12 +22,14 @@ from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib import aws, credentials
 from chalicelib.errors import Conflict, DeliveryFailed, InvalidPayload, NotFound
+from chalicelib.flows import drills
 from chalicelib.notify.gate import send
 from chalicelib.notify.mail import send_mail
 from chalicelib.observability import logger
 from chalicelib.policy import approval_links
 from chalicelib.policy.plan import Outgoing
 from chalicelib.policy.scenarios import (
+    EMAIL,
     TEXT_LIMIT,
     Facts,
     Scenario,
@@ -38,6 +40,7 @@ from chalicelib.policy.scenarios import (
     next_reminder_at,
     parse_scenario,
     reminder_due,
+    scenario_document,
     tasks_for,
     update_due,
 )
@@ -175,8 +178,6 @@ def take_hold(
     drill's incident takes the drill's own scenario, at the drill's pace."""
     pace = 1.0
     if drill:
-        from chalicelib.flows import drills
-
         drill_doc = drills.load(drill)
         pace = float(drill_doc.get("pace", 1))
         scenarios = [s for s in (load_scenarios() if scenarios is None else scenarios) if s.id == drill_doc["scenario"]]
@@ -187,8 +188,6 @@ def take_hold(
     running = running_plan(s.id, drill=drill)
     if running is not None and running.incident_id != incident_id:
         return join_plan(running, incident_id=incident_id, now=now)
-    from chalicelib.policy.scenarios import scenario_document
-
     tasks = [
         {
             "id": t.id,
@@ -802,8 +801,6 @@ def _run_one(row: PlanModel, *, now: datetime) -> int:
 
 def add_action(*, incident_id: str, text: str, owner: str, due: str, by: str, now: datetime) -> PlanModel:
     """An action item from the review: tracked (on the plan and the review) until done."""
-    from chalicelib.policy.scenarios import EMAIL
-
     problems = []
     text = " ".join(text.split())
     if not 0 < len(text) <= 300:
