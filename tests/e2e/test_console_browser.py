@@ -115,7 +115,7 @@ def test_a_responder_works_the_inbox_and_every_page_passes_axe(stack: RunningSta
     page.locator("ul.plain a").first.click()
     violations["department"] = _axe(page)
     page.screenshot(path=str(SCREENSHOTS / "department.png"), full_page=True)
-    for path in ("/me", "/report", "/admin"):
+    for path in ("/me", "/report", "/admin", "/sources", "/drills"):
         page.goto(base + path)
         violations[path] = _axe(page)
     assert dialogs == []
