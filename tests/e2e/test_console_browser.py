@@ -250,3 +250,36 @@ def test_the_crisis_plan_in_use_statement_edited_approved_by_two_roles_and_publi
     assert "Post-incident review" in page.inner_text("h1") and page.locator("table").count() >= 2
     assert _axe(page) == []
     page.screenshot(path=str(SCREENSHOTS / "review.png"), full_page=True)
+
+
+def test_an_admin_makes_a_departments_screen_and_a_responder_starts_a_drill(stack: RunningStack, browser: Any) -> None:
+    """The configuration page's screen form gives a screen its own address; that screen shows
+    only its department's wall. The drills page starts a drill; its report page follows it."""
+    base = stack.credentials["base_url"]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    sign_in_browser(stack, page, "admin@example.com")
+    page.goto(base + "/admin#displays")
+    page.locator("summary", has_text="A new screen").click()
+    page.get_by_label(re.compile("^Its name")).fill("bag-desk")
+    page.get_by_label(re.compile("^Only one department")).select_option("baggage")
+    page.get_by_role("button", name="Make the screen").click()
+    address = re.search(r"/wall#token=[\w-]+", page.inner_text("p.banner"))
+    assert address, page.inner_text("p.banner")
+    assert _axe(page) == []
+
+    screen = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+    screen.goto(base + address.group(0) + "&department=inflight")  # the token's scope wins
+    screen.locator("#mode", has_text="Baggage").wait_for(timeout=15_000)
+    screen.context.close()
+
+    page.goto(base + "/drills")
+    page.get_by_label("Scenario").select_option("service-outage")
+    page.get_by_label(re.compile("^Pace")).fill("60")
+    page.get_by_role("button", name="Start the drill").click()
+    assert "started" in page.inner_text("p.banner")
+    assert _axe(page) == []
+    page.locator("main ul a").first.click()
+    page.wait_for_url(re.compile(r"/drills/d[0-9a-f]{10}$"))
+    assert "DRILL report" in page.inner_text("h1") and _axe(page) == []
+    context.close()
