@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.errors import LinkExpired, NotFound
+from chalicelib.policy.tokens import base36
 
 LIFETIME = timedelta(days=2)
 _SHAPE = re.compile(
@@ -31,23 +32,13 @@ class Approval:
     expires_at: datetime
 
 
-def _base36(n: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = digits[r] + out
-        if n == 0:
-            return out
-
-
 def _signature(key: bytes, payload: str) -> str:
     digest = hmac.new(key, b"sharedwatch-approval-link|" + payload.encode(), hashlib.sha256).digest()[:12]
     return base64.urlsafe_b64encode(digest).decode()
 
 
 def mint(*, key: bytes, incident_id: str, lang: str, revision: int, role: str, now: datetime) -> str:
-    payload = f"{incident_id}.{lang}.{revision}.{role}.{_base36(int((now + LIFETIME).timestamp()))}"
+    payload = f"{incident_id}.{lang}.{revision}.{role}.{base36(int((now + LIFETIME).timestamp()))}"
     return f"{payload}.{_signature(key, payload)}"
 
 

@@ -39,7 +39,8 @@ class Grant:
     channel: Channel = ""
 
 
-def _base36(n: int) -> str:
+def base36(n: int) -> str:
+    """A number in the fewest URL-safe characters (expiry times in links)."""
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     out = ""
     while True:
@@ -56,7 +57,7 @@ def _signature(key: bytes, payload: str) -> str:
 
 
 def mint(*, key: bytes, incident_id: str, action: Action, group: str, now: datetime, channel: Channel = "") -> str:
-    expiry = _base36(int((now + LIFETIME).timestamp()))
+    expiry = base36(int((now + LIFETIME).timestamp()))
     payload = f"{incident_id}.{_CODES[action]}{_CHANNEL_CODES[channel]}.{group}.{expiry}"
     return f"{payload}.{_signature(key, payload)}"
 
