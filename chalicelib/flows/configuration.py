@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.errors import InvalidPayload
+from chalicelib.notify.receipts import is_company_address
 from chalicelib.notify.topics import ensure_group_topic
 from chalicelib.policy.config import Department, RoutingConfig, parse_group
 from chalicelib.policy.escalation import parse_policy, policy_document
 from chalicelib.policy.rules import parse_rule, rule_document
 from chalicelib.policy.scenarios import parse_scenario, scenario_document
+from chalicelib.settings import get_settings
 from chalicelib.store.config import (
     load_routing,
     save_default_route,
@@ -126,6 +128,16 @@ def put_scenario(key: str, doc: Any) -> dict[str, Any]:
         raise InvalidPayload("id: 'test' is the route that tests scenarios; choose another")
     scenario = parse_scenario(doc, key=key)
     unknown_groups(load_routing(), [x.group for x in scenario.stakeholders if x.group], "stakeholders")
+    # The plan mails these people posts' words (an incident's title is a post): company addresses only.
+    people = [
+        *((f"roles.{role}.person", h.person) for role, h in scenario.roles.items()),
+        *((f"roles.{role}.backup", h.backup) for role, h in scenario.roles.items() if h.backup),
+        *((f"stakeholders[{i}].person", x.person) for i, x in enumerate(scenario.stakeholders) if x.person),
+    ]
+    domains = ", ".join(get_settings().company_domains)
+    outside = [f"{where}: a company address ({domains})" for where, who in people if not is_company_address(who)]
+    if outside:
+        raise InvalidPayload("invalid scenario: " + "; ".join(outside[:5]), extra={"errors": outside})
     return scenario_document(save_scenario(key, doc))
 
 

@@ -58,6 +58,10 @@ def test_a_scenario_is_refused_whole_listing_each_wrong_part_and_saved_as_versio
     assert any(e.startswith("stakeholders[0].every_minutes") for e in errors)
     assert http.get("/api/plans/breach", headers=ADMIN).status_code == 404  # nothing of it stored
 
+    outsider = _scenario(roles={"lead": {"person": "boss@gmail.com"}, "legal": {"person": "counsel@example.com"}})
+    refused = http.put("/api/plans/breach", body=json.dumps(outsider).encode(), headers=ADMIN)
+    assert refused.status_code == 400 and json.loads(refused.body)["errors"][0].startswith("roles.lead.person")
+
     unknown_group = http.put(
         "/api/plans/breach",
         body=json.dumps(_scenario(stakeholders=[{"group": "nobody-here", "every_minutes": 30}])).encode(),
