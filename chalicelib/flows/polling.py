@@ -40,32 +40,49 @@ def parse_target(doc: Any) -> PullTarget:
     problems = []
     if not _ID.match(str(doc.get("id", ""))):
         problems.append("id: lowercase letters, digits and dashes")
-    if doc.get("source") not in PULL_REGISTRY:
+    source = doc.get("source")
+    if not isinstance(source, str) or source not in PULL_REGISTRY:  # a list or an object is not a name
         problems.append(f"source: one of {', '.join(sorted(PULL_REGISTRY))}")
     interval = doc.get("interval_minutes", 15)
     if isinstance(interval, bool) or not isinstance(interval, int) or not 1 <= interval <= 1440:
         problems.append("interval_minutes: 1 to 1440")
-    url = str(doc.get("url", ""))
-    if url and not url.lower().startswith(("http://", "https://")):
-        problems.append("url: an http(s) URL")
-    if doc.get("source") == "rss" and not url:
+    url = doc.get("url", "")
+    if not isinstance(url, str) or len(url) > 2048 or (url and not url.lower().startswith(("http://", "https://"))):
+        problems.append("url: an http(s) URL of at most 2048 characters")
+        url = ""
+    if source == "rss" and not url:
         problems.append("url: required for a feed")
+    options = doc.get("options") or {}
+    if not isinstance(options, dict) or len(options) > 20:
+        problems.append("options: an object of at most 20 names and values")
+        options = {}
+    brand = doc.get("brand", "")
+    if not isinstance(brand, str) or len(brand) > 128:
+        problems.append("brand: a brand name of at most 128 characters")
     if problems:
         raise InvalidPayload(f"invalid pull target: {'; '.join(problems)}", extra={"errors": problems})
-    options = doc.get("options") or {}
     return PullTarget(
         id=str(doc["id"]),
         source=str(doc["source"]),
         url=url,
         interval_minutes=int(interval),
-        brand=str(doc.get("brand", "")),
-        options={str(k): str(v) for k, v in dict(options).items()},
+        brand=str(brand),
+        options={str(k)[:64]: str(v)[:500] for k, v in options.items()},
     )
 
 
 def save_target(doc: dict[str, Any]) -> PullTarget:
+    """Validate, then store the target as parsed (capped), never the document as sent."""
     target = parse_target(doc)
-    ConfigModel(kind="pull", key=target.id, body=json.dumps(doc, sort_keys=True), updated_at=utcnow()).save()
+    stored = {
+        "id": target.id,
+        "source": target.source,
+        "url": target.url,
+        "interval_minutes": target.interval_minutes,
+        "brand": target.brand,
+        "options": dict(target.options),
+    }
+    ConfigModel(kind="pull", key=target.id, body=json.dumps(stored, sort_keys=True), updated_at=utcnow()).save()
     return target
 
 

@@ -35,3 +35,18 @@ def test_the_sources_page_says_what_each_source_delivered_and_refused(harness: H
     page = lead.get("/sources").body.decode()
     assert "news.example.com/feed.xml" in page and "401" in page
     assert http.delete("/api/pull-targets/news", headers=ADMIN).status_code == 204
+
+
+def test_a_pull_target_of_the_wrong_shapes_is_refused_whole_never_a_5xx(harness: Harness) -> None:
+    # The fuzz found these: a source given as a list or an object made a set lookup fail (500).
+    for body in (
+        {"source": {"a": 1}},
+        {"source": ["rss"]},
+        {"source": "rss", "url": {"x": 1}},
+        {"source": "rss", "url": "https://a.example/" + "x" * 3000},
+        {"source": "rss", "url": "https://a.example/feed", "options": [1]},
+        {"source": "rss", "url": "https://a.example/feed", "brand": ["x"]},
+    ):
+        answer = harness.client.http.put("/api/pull-targets/ok", body=json.dumps(body).encode(), headers=ADMIN)
+        assert answer.status_code == 400, (body, answer.body[:200])
+    assert json.loads(harness.client.http.get("/api/sources", headers=ADMIN).body)["pull_targets"] == []
