@@ -254,7 +254,7 @@ def _checklist(doc: Any, roles: Mapping[str, Holder], errors: list[str]) -> list
             errors.append(f"{where}.id: lowercase letters, digits and dashes")
         if not isinstance(task, str) or not 0 < len(task.strip()) <= 300:
             errors.append(f"{where}.task: 1 to 300 characters")
-        if role not in roles:
+        if not isinstance(role, str) or role not in roles:  # a list or an object is not a role
             errors.append(f"{where}.role: one of the scenario's roles ({', '.join(sorted(roles)) or 'none yet'})")
         if isinstance(within, bool) or not isinstance(within, int) or not 1 <= within <= 30 * 24 * 60:
             errors.append(f"{where}.within_minutes: 1 to {30 * 24 * 60}")
@@ -390,7 +390,7 @@ def parse_scenario(doc: Any, *, key: str) -> Scenario:
     if not approvals:
         errors.append("approvals: the roles that must approve a holding statement, at least one")
     for role in approvals:
-        if role not in roles:
+        if not isinstance(role, str) or role not in roles:  # a list or an object is not a role
             errors.append(f"approvals: {role} is not one of the scenario's roles")
     if len(set(approvals)) != len(approvals):
         errors.append("approvals: each role once")

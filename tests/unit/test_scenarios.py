@@ -116,3 +116,18 @@ def test_an_update_waits_for_a_persons_local_hours_unless_critical() -> None:
     assert not update_due(cfo, severity="high", last=None, opened_at=opened, now=three_am_in_new_york)
     assert update_due(cfo, severity="critical", last=None, opened_at=opened, now=three_am_in_new_york)
     assert update_due(cfo, severity="high", last=None, opened_at=opened, now=nine_am_in_new_york)
+
+
+def test_a_field_of_the_wrong_shape_is_named_not_a_crash() -> None:
+    doc = {
+        "name": "x",
+        "triggers": {"terms": ["a"], "severity_at_least": ["high"]},
+        "roles": {"lead": {"person": "a@example.com"}},
+        "checklist": [{"id": "a", "task": "t", "role": ["lead"], "within_minutes": 5}],
+        "statements": {"en": "x"},
+        "approvals": ["lead"],
+    }
+    with pytest.raises(InvalidPayload) as caught:
+        parse_scenario(doc, key="k")
+    errors = caught.value.extra["errors"]
+    assert any(e.startswith("checklist[0].role") for e in errors) and any("severity_at_least" in e for e in errors)
