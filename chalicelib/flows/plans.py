@@ -216,6 +216,7 @@ def take_hold(
         "actions": [],
         "published": [],
         "pace": pace,
+        "drill": drill,
     }
     values = values_of(doc)
     doc["statements"] = {lang: _statement(fill(t, values), by="the plan", at=now) for lang, t in s.statements.items()}
@@ -338,6 +339,15 @@ def join_plan(row: PlanModel, *, incident_id: str, now: datetime) -> PlanModel:
     return joined
 
 
+def _mail(doc: Mapping[str, Any], *, delivery_id: str, to: str, subject: str, body: str) -> bool:
+    """A plan's mail to one person, once (the delivery log); a drill's says so first."""
+    if doc.get("drill"):
+        subject, body = f"[DRILL] {subject}", f"DRILL: this is an exercise.\n\n{body}"
+    return send_mail(
+        delivery_id=delivery_id, to=to, subject=subject[:99], body=body, item_id=str(doc["incident_id"]), kind="plan"
+    )
+
+
 def _page(incident_id: str) -> str:
     return f"{get_settings().public_base_url}/incidents/{incident_id}"
 
@@ -366,13 +376,12 @@ def brief_roles(doc: Mapping[str, Any], *, now: datetime) -> int:
             "",
             f"The incident: {_page(incident_id)}",
         ]
-        if send_mail(
+        if _mail(
+            doc,
             delivery_id=key_for("delivery", f"plan-role:{incident_id}:{role}"),
             to=holder["person"],
-            subject=f"[sharedwatch] You are {role} for {doc['scenario']['name']}"[:99],
+            subject=f"[sharedwatch] You are {role} for {doc['scenario']['name']}",
             body="\n".join(lines),
-            item_id=incident_id,
-            kind="plan",
         ):
             told += 1
     return told
@@ -405,13 +414,12 @@ def ask_approvers(doc: Mapping[str, Any], *, now: datetime) -> int:
                     "Any edit voids earlier approvals and this link.",
                 ]
             )
-            if send_mail(
+            if _mail(
+                doc,
                 delivery_id=key_for("delivery", f"approve:{incident_id}:{lang}:{st['revision']}:{role}"),
                 to=roles[role]["person"],
                 subject=f"[sharedwatch] Approve the holding statement for {incident_id} ({lang})",
                 body=body,
-                item_id=incident_id,
-                kind="plan",
             ):
                 asked += 1
     return asked
@@ -732,13 +740,12 @@ def _run_one(row: PlanModel, *, now: datetime) -> int:
                 f"Mark it done: {_page(incident.incident_id)}",
             ]
         )
-        send_mail(
+        _mail(
+            doc,
             delivery_id=key_for("delivery", f"task:{incident.incident_id}:{t['id']}:{who}"),
             to=to,
-            subject=f"[sharedwatch] Overdue: {t['task']}"[:99],
+            subject=f"[sharedwatch] Overdue: {t['task']}",
             body=body,
-            item_id=incident.incident_id,
-            kind="plan",
         )
         reminders.append((t["id"], who))
         entries.append(timeline_entry("task overdue", now, note=t["id"], by=to, reason=f"reminded the {who}"))

@@ -69,6 +69,9 @@ def test_a_drill_sends_its_storm_through_the_webhooks_marked_and_never_counted(t
     assert first_due - incident.opened_at == timedelta(seconds=15)  # 15 minutes at pace 60
     plans.run_due(now=incident.opened_at + timedelta(seconds=16))
     assert [m for m in mail_to("crisis-lead@example.com") if "Overdue" in m.subject]
+    # Every mail the drill's plan sends says DRILL first: role briefs, approval links, reminders.
+    planned = [*mail_to("crisis-lead@example.com"), *mail_to("press-office@example.com")]
+    assert planned and all(m.subject.startswith("[DRILL]") and m.body.startswith("DRILL") for m in planned)
 
     # Approved and published: every employee hears it is a drill; the public never does.
     for who, role in (("press-office@example.com", "spokesperson"), ("counsel@example.com", "legal")):
