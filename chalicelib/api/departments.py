@@ -15,7 +15,7 @@ from chalicelib.api.problems import json_response, read_form
 from chalicelib.clock import utcnow
 from chalicelib.errors import NotFound, SharedwatchError
 from chalicelib.flows.digests import department_week
-from chalicelib.flows.plans import briefs
+from chalicelib.flows.statements import briefs
 from chalicelib.policy.config import Department
 from chalicelib.policy.noise import follower_filter
 from chalicelib.settings import get_settings

@@ -15,7 +15,7 @@ from chalicelib.api.plans import approve_as, complete_as, edit_as, plan_document
 from chalicelib.api.problems import read_form
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
-from chalicelib.flows import plans
+from chalicelib.flows import plans, reviews, statements
 from chalicelib.flows.incidents import incident_document, load
 from chalicelib.policy.access import Principal, allows
 from chalicelib.store.config import load_routing
@@ -46,7 +46,7 @@ def _render(
     return page(
         "incident.html",
         plan=plan,
-        my_roles=plans.roles_of({"scenario": {"roles": plan["roles"], "approvals": plan["approvals"]}}, who.id)
+        my_roles=statements.roles_of({"scenario": {"roles": plan["roles"], "approvals": plan["approvals"]}}, who.id)
         if plan
         else [],
         now=utcnow().isoformat(),
@@ -175,7 +175,7 @@ def _publish(who: Principal, incident_id: str, form: dict[str, str]) -> str:
 
 
 def _action(who: Principal, incident_id: str, form: dict[str, str]) -> str:
-    plans.add_action(
+    reviews.add_action(
         incident_id=incident_id,
         text=form.get("text", ""),
         owner=form.get("owner", "")[:254],
@@ -187,7 +187,7 @@ def _action(who: Principal, incident_id: str, form: dict[str, str]) -> str:
 
 
 def _action_done(who: Principal, incident_id: str, form: dict[str, str]) -> str:
-    plans.finish_action(incident_id=incident_id, action_id=form.get("action_id", "")[:20], by=who.label, now=utcnow())
+    reviews.finish_action(incident_id=incident_id, action_id=form.get("action_id", "")[:20], by=who.label, now=utcnow())
     return "Marked done."
 
 

@@ -16,7 +16,7 @@ from chalicelib.api.problems import configuration_view, json_response, read_form
 from chalicelib.api.stories import story_document
 from chalicelib.clock import utcnow
 from chalicelib.errors import Forbidden, InvalidPayload, NotFound, SharedwatchError
-from chalicelib.flows import plans
+from chalicelib.flows import plans, reviews, statements
 from chalicelib.flows.configuration import put_scenario
 from chalicelib.flows.incidents import load as load_incident
 from chalicelib.policy import approval_links
@@ -242,7 +242,7 @@ def complete_as(request: Request, who: Principal, incident_id: str, task_id: str
 
 
 def edit_as(request: Request, who: Principal, incident_id: str, lang: str, text: str, revision: int) -> PlanModel:
-    row = plans.edit_statement(
+    row = statements.edit_statement(
         incident_id=incident_id,
         lang=lang[:20],
         text=text,
@@ -258,13 +258,13 @@ def edit_as(request: Request, who: Principal, incident_id: str, lang: str, text:
 def approve_as(request: Request, who: Principal, incident_id: str, lang: str, revision: int, role: str) -> bool:
     """A signed-in approver approves for a role they hold in this plan (or its backup)."""
     row = plans.load(incident_id)
-    held = plans.roles_of(row.doc, who.id)
+    held = statements.roles_of(row.doc, who.id)
     if not held:
         raise Forbidden("only the people the scenario names as approvers (or their backups) approve its statements")
     role = role or held[0]
     if role not in held:
         raise Forbidden(f"you hold {', '.join(held)} in this plan, not {role[:40]}")
-    _, done = plans.approve(
+    _, done = statements.approve(
         incident_id=incident_id,
         lang=lang[:20],
         revision=revision,
@@ -285,7 +285,7 @@ def approve_as(request: Request, who: Principal, incident_id: str, lang: str, re
 
 
 def publish_as(request: Request, who: Principal, incident_id: str, lang: str) -> bool:
-    _, done = plans.publish(incident_id=incident_id, lang=lang[:20], by=who.label, via=via_of(who), now=utcnow())
+    _, done = statements.publish(incident_id=incident_id, lang=lang[:20], by=who.label, via=via_of(who), now=utcnow())
     if done:
         audit(request, who, action="plan.statement.publish", target=f"{incident_id}/{lang[:20]}")
     return done
@@ -334,7 +334,7 @@ def add_action_item(incident_id: str) -> Response:
     """A review's action item: `{"text", "owner" (email), "due" (YYYY-MM-DD)}`."""
     who = require(bp.current_request, "incidents.act")
     doc = _object(bp.current_request)
-    row = plans.add_action(
+    row = reviews.add_action(
         incident_id=incident_id,
         text=str(doc.get("text", "")),
         owner=str(doc.get("owner", ""))[:254],
@@ -355,7 +355,7 @@ def add_action_item(incident_id: str) -> Response:
 @bp.route("/api/incidents/{incident_id}/actions/{action_id}", methods=["POST"])
 def finish_action_item(incident_id: str, action_id: str) -> Response:
     who = require(bp.current_request, "incidents.act")
-    row = plans.finish_action(incident_id=incident_id, action_id=action_id[:20], by=who.label, now=utcnow())
+    row = reviews.finish_action(incident_id=incident_id, action_id=action_id[:20], by=who.label, now=utcnow())
     audit(bp.current_request, who, action="plan.action.done", target=f"{incident_id}/{action_id[:20]}")
     return json_response(plan_document(row))
 
@@ -383,7 +383,7 @@ def review_of(incident_id: str) -> dict[str, Any]:
         }
         for d in DeliveryModel.item_index.query(incident.incident_id, limit=200)
     ]
-    return plans.review(incident, plan, story=story, told=told)
+    return reviews.review(incident, plan, story=story, told=told)
 
 
 @bp.route("/api/incidents/{incident_id}/review", methods=["GET"])
@@ -454,7 +454,7 @@ def approve_by_link(token: str) -> Response:
         grant = _grant(token)
         row = plans.load(grant.incident_id)
         holder = row.doc["scenario"]["roles"].get(grant.role, {})
-        _, done = plans.approve(
+        _, done = statements.approve(
             incident_id=grant.incident_id,
             lang=grant.lang,
             revision=grant.revision,

@@ -1,0 +1,263 @@
+"""Holding statements: edited (an edit made over someone else's revision is refused, and
+voids earlier approvals and their links), approved by every role the scenario names, frozen as
+an approved version, then published in one step to every employee (SNS and the department
+pages), the wall and the public dark site (a drill's to its own DRILL page). Each part of a
+publication is idempotent, so a failed one is published again; the plan records it once all
+three are done."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from chalicelib import aws
+from chalicelib.errors import Conflict, DeliveryFailed, InvalidPayload, NotFound
+from chalicelib.flows.plans import ALL_STAFF, ask_approvers, change, load, note_on_timeline
+from chalicelib.notify.gate import send
+from chalicelib.observability import logger
+from chalicelib.policy.plan import Outgoing
+from chalicelib.policy.scenarios import TEXT_LIMIT
+from chalicelib.policy.stories import timeline_entry
+from chalicelib.records import Notification
+from chalicelib.settings import get_settings
+from chalicelib.store import wall
+from chalicelib.store.config import load_routing
+from chalicelib.store.models import ConfigModel, IncidentModel, PlanModel
+from chalicelib.triage.identity import key_for
+from chalicelib.web import render
+
+
+def _statement_of(doc: dict[str, Any], lang: str) -> dict[str, Any]:
+    st: dict[str, Any] | None = doc["statements"].get(lang)
+    if st is None:
+        raise NotFound(f"no holding statement in {lang[:20]!r} (this plan has {', '.join(sorted(doc['statements']))})")
+    return st
+
+
+def edit_statement(
+    *, incident_id: str, lang: str, text: str, revision: int, by: str, via: str, now: datetime
+) -> PlanModel:
+    """A new revision of a statement: earlier approvals (and their links) no longer count.
+    `revision` is the one the editor saw: an edit made over someone else's is refused (409)."""
+    text = text.strip()
+    if not 0 < len(text) <= TEXT_LIMIT:
+        raise InvalidPayload(f"text: the statement, 1 to {TEXT_LIMIT} characters")
+
+    def mutate(doc: dict[str, Any], row: PlanModel) -> int:
+        st = _statement_of(doc, lang)
+        if revision != st["revision"]:
+            raise Conflict(f"revision {st['revision']} is current (you edited {revision}): read it and edit again")
+        if text == st["text"]:
+            return 0
+        st.update(text=text, revision=st["revision"] + 1, approvals={}, state="draft")
+        st["history"] = [*st["history"], {"revision": st["revision"], "text": text, "by": by, "at": now.isoformat()}][
+            -20:
+        ]
+        return int(st["revision"])
+
+    row, new = change(incident_id, mutate)
+    if new:
+        note_on_timeline(
+            incident_id, [timeline_entry("statement edited", now, by=by, via=via, note=f"{lang} revision {new}")]
+        )
+        try:
+            ask_approvers(row.doc, now=now)
+        except Exception:
+            logger.exception("approvers not asked", extra={"incident": incident_id})
+    return row
+
+
+def roles_of(doc: Mapping[str, Any], email: str) -> list[str]:
+    """The approving roles a person holds in this plan (as its holder or its backup)."""
+    roles = doc["scenario"]["roles"]
+    return [r for r in doc["scenario"]["approvals"] if email.lower() in (roles[r]["person"], roles[r].get("backup"))]
+
+
+def approve(
+    *, incident_id: str, lang: str, revision: int, role: str, by: str, via: str, now: datetime
+) -> tuple[PlanModel, bool]:
+    """One role's approval of one revision; when every role has approved, the text is frozen as
+    an approved version. (row, whether this call approved it)."""
+
+    def mutate(doc: dict[str, Any], row: PlanModel) -> bool:
+        st = _statement_of(doc, lang)
+        if role not in doc["scenario"]["approvals"]:
+            raise InvalidPayload(f"role: one of the approving roles ({', '.join(doc['scenario']['approvals'])})")
+        if revision != st["revision"]:
+            raise Conflict(
+                f"revision {revision} was edited since (revision {st['revision']} is current): read it again"
+            )
+        if role in st["approvals"]:
+            return False
+        st["approvals"][role] = {"by": by[:120], "via": via, "at": now.isoformat()}
+        if all(r in st["approvals"] for r in doc["scenario"]["approvals"]):
+            st["state"] = "approved"
+            st["approved"] = [
+                *st["approved"],
+                {"revision": st["revision"], "text": st["text"], "at": now.isoformat(), "approvals": st["approvals"]},
+            ][-20:]
+        return True
+
+    row, done = change(incident_id, mutate)
+    if done:
+        st = row.doc["statements"][lang]
+        entries = [
+            timeline_entry("statement approved", now, by=by, via=via, note=f"{lang} revision {revision} as {role}")
+        ]
+        if st["state"] == "approved":
+            entries.append(timeline_entry("statement ready", now, note=f"{lang} revision {revision}: every approver"))
+        note_on_timeline(incident_id, entries)
+    return row, done
+
+
+def publish(*, incident_id: str, lang: str, by: str, via: str, now: datetime) -> tuple[PlanModel, bool]:
+    """The approved statement, in one step, to every employee (SNS, and the department pages),
+    the wall and the public dark site. Each part is idempotent, so a failed publish is simply
+    published again; the plan records it once all three are done."""
+    row = load(incident_id)
+    st = _statement_of(copy.deepcopy(row.doc), lang)
+    if st["state"] == "published":
+        return row, False
+    if st["state"] != "approved":
+        missing = [r for r in row.doc["scenario"]["approvals"] if r not in st["approvals"]]
+        raise Conflict(f"not approved yet: waiting for {', '.join(missing)}")
+    text, revision = st["text"], st["revision"]
+    incident = IncidentModel.get(incident_id)
+    brief = row.doc["scenario"].get("brief", {}).get(lang) or row.doc["scenario"].get("brief", {}).get("en") or {}
+    drill = bool(row.drill)
+    tell_all_staff(row.doc, incident, lang=lang, revision=revision, text=text, brief=brief, now=now, drill=drill)
+    entry = {
+        "incident_id": incident_id,
+        "title": incident.title[:200],
+        "lang": lang,
+        "revision": revision,
+        "text": text,
+        "at": now.isoformat(),
+        "say": brief.get("say", ""),
+        "avoid": brief.get("avoid", ""),
+        "press": brief.get("press", ""),
+        "drill": drill,
+    }
+    save_brief(entry)
+    line = {"text": text[:600], "lang": lang, "at": now.isoformat(), "drill": drill}
+    wall.set_statement([incident_id, *row.doc.get("joined", [])], line, now=now)
+    publish_dark_site(entry, drill=drill)  # a drill's goes to its own DRILL page, never the public one
+
+    def mutate(doc: dict[str, Any], _: PlanModel) -> bool:
+        current = doc["statements"][lang]
+        if current["revision"] != revision or current["state"] != "approved":
+            return False
+        current["state"] = "published"
+        doc["published"] = [
+            *doc["published"],
+            {"lang": lang, "revision": revision, "text": text, "at": now.isoformat()},
+        ]
+        return True
+
+    row, done = change(incident_id, mutate)
+    if done:
+        told = "every employee, the wall and the dark site" + (" (its DRILL page)" if drill else "")
+        note_on_timeline(
+            incident_id,
+            [timeline_entry("statement published", now, by=by, via=via, note=f"{lang} revision {revision} to {told}")],
+        )
+    return row, done
+
+
+def tell_all_staff(
+    doc: Mapping[str, Any],
+    incident: IncidentModel,
+    *,
+    lang: str,
+    revision: int,
+    text: str,
+    brief: Mapping[str, str],
+    now: datetime,
+    drill: bool,
+) -> str:
+    mark = "DRILL: " if drill else ""
+    lines = [
+        f"{mark}What happened: {incident.title[:300]}",
+        "",
+        "Our statement (approved):",
+        text,
+        "",
+        *([f"What to say: {brief['say']}", ""] if brief.get("say") else []),
+        *([f"What not to say: {brief['avoid']}", ""] if brief.get("avoid") else []),
+        f"Press and media questions go to: {brief.get('press') or 'the incident lead'}; do not answer them yourself.",
+        "",
+        f"Spotted something about this online? Report it: {get_settings().public_base_url}/report",
+    ]
+    n = Notification(
+        delivery_id=key_for("delivery", f"brief:{incident.incident_id}:{lang}:{revision}"),
+        group=ALL_STAFF,
+        subject=f"[sharedwatch] {mark}All-staff brief: {incident.title}"[:99],
+        email="\n".join(lines),
+        sms=f"{mark}sharedwatch brief: {text}"[:160],
+        reasons=("the crisis plan's all-staff brief",),
+        item_kind="brief",
+        item_id=incident.incident_id,
+        severity="critical",  # a brief is for now, not a digest: through quiet hours and limits
+        incident_id=incident.incident_id,
+    )
+    outcomes, failures = send([Outgoing(n)], config=load_routing(), now=now)
+    if failures:
+        raise DeliveryFailed(f"the all-staff brief was not sent ({failures[0][:200]}); publish again")
+    return outcomes.get(n.delivery_id, "skipped")
+
+
+def save_brief(entry: Mapping[str, Any]) -> None:
+    """The brief every department page shows while its incident lasts."""
+    ConfigModel(
+        kind="brief",
+        key=str(entry["incident_id"]),
+        body=json.dumps(dict(entry)),
+        updated_at=datetime.fromisoformat(entry["at"]),
+    ).save()
+
+
+def briefs() -> list[dict[str, Any]]:
+    rows = [json.loads(r.body) for r in ConfigModel.query("brief")]
+    return sorted(rows, key=lambda b: str(b["at"]), reverse=True)
+
+
+DARK_SITE_KEPT = 30
+
+
+def publish_dark_site(entry: Mapping[str, Any], *, drill: bool = False) -> str:
+    """The public dark site: a static page (and its JSON) in S3, behind CloudFront on AWS. Each
+    approved update is added; the page is written whole from what is kept. A drill rehearses
+    the same publication to `drill/`, a page marked DRILL that the public front page never
+    shows. Returns the page's key."""
+    slot, prefix = ("drill", "drill/") if drill else ("current", "")
+    try:
+        kept = json.loads(ConfigModel.get("dark-site", slot).body)
+    except ConfigModel.DoesNotExist:
+        kept = []
+    same = (entry["incident_id"], entry["lang"], entry["revision"])
+    kept = [e for e in kept if (e["incident_id"], e["lang"], e["revision"]) != same]
+    public = {k: entry[k] for k in ("incident_id", "title", "lang", "revision", "text", "at")}
+    kept = sorted([public, *kept], key=lambda e: str(e["at"]), reverse=True)[:DARK_SITE_KEPT]
+    settings = get_settings()
+    html = render("dark_site.html", company=settings.company_name, updates=kept, drill=drill)
+    s3 = aws.s3()
+    s3.put_object(
+        Bucket=settings.dark_site_bucket,
+        Key=prefix + "index.html",
+        Body=html.encode(),
+        ContentType="text/html; charset=utf-8",
+        CacheControl="max-age=60",
+    )
+    s3.put_object(
+        Bucket=settings.dark_site_bucket,
+        Key=prefix + "statements.json",
+        Body=json.dumps({"company": settings.company_name, "drill": drill, "updates": kept}).encode(),
+        ContentType="application/json",
+        CacheControl="max-age=60",
+    )
+    at = datetime.fromisoformat(entry["at"])
+    ConfigModel(kind="dark-site", key=slot, body=json.dumps(kept), updated_at=at).save()
+    return prefix + "index.html"
