@@ -77,9 +77,17 @@ def write_stories(plan: Plan, *, now: datetime) -> dict[str, IncidentModel]:
         written = {c for c in plan.stories.members if c not in conflicts}
         counted = {k: e for k, e in plan.stories.index.items() if k.startswith("member:") and e.cluster_id in written}
         stories.write_index(counted, now=now)
+        # Planned again, these members find their keys and are no longer new: count them now.
+        add_counts(counted_mentions(plan, written))
         raise stories.StoryConflict(f"{len(conflicts)} stories changed meanwhile")
     stories.write_index(plan.stories.index, now=now)
     return opened
+
+
+def counted_mentions(plan: Plan, clusters: Iterable[str]) -> list[Mention]:
+    """The mentions this plan counts into the given stories for the first time."""
+    ids = {i for c in clusters for i in plan.stories.members.get(c, ())}
+    return [s for s in plan.stories.signals if isinstance(s, Mention) and s.mention_id in ids]
 
 
 def record_outcomes(outcomes: Iterable[ReportOutcome]) -> None:
@@ -140,7 +148,7 @@ def count_new(plan: Plan) -> None:
     """The per-minute counters, from the mentions this batch counted into their stories: each
     mention once, however many senders raced to store it or however often the stream
     redelivers it. A live burst runs the spike detector at once, not at the next minute."""
-    new = [s for s in plan.stories.signals if isinstance(s, Mention) and plan.stories.stories[s.mention_id].joined]
+    new = counted_mentions(plan, plan.stories.members)
     add_counts(new)
     recent = sum(1 for m in new if bucket_for(m.published_at, received_at=m.received_at).startswith("m|"))
     global _last_inline_check

@@ -204,7 +204,7 @@ class Stack:
         env.pop("AWS_PROFILE", None)
         moto = self._spawn(
             "moto server",
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.moto_port)],
+            [sys.executable, "-m", "infra.local.moto_server", "-H", "127.0.0.1", "-p", str(self.moto_port)],
             env,
             "moto.log",
         )

@@ -4,6 +4,9 @@ severe cluster becomes an incident with a timeline; a redelivered stream batch c
 from __future__ import annotations
 
 import json
+from typing import Any
+
+import pytest
 
 from chalicelib.store.models import ClusterModel, IncidentModel
 from tests.functional.conftest import Harness
@@ -100,3 +103,48 @@ def test_the_reporter_sees_where_their_report_went_and_who_spotted_it_first(harn
     _post(harness, envelope())  # the listening tool delivers the post itself, published 09:59
     harness.pump.pump_once()
     assert isinstance(first.cluster_id, str)
+
+
+def test_a_batch_planned_again_after_another_worker_moved_its_story_counts_every_mention_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two stories in one batch: a new one and one that another worker changes between this
+    worker's read and its write. The new story is written, the moved one is not; the batch is
+    read and planned again. The new story's member, already indexed by then, must still be
+    counted (the spike detector's input): once, not never."""
+    from chalicelib.clock import isoformat, utcnow
+    from chalicelib.flows import router
+    from chalicelib.store.counters import read_buckets
+    from chalicelib.store.models import CounterModel
+
+    now = isoformat(utcnow())  # counted in this minute's bucket
+    original = {**MENTION, "id": "7001", "url": "https://x.com/ana/status/7001", "published_at": now}
+    _post(harness, envelope(original))
+    harness.pump.pump_once()
+    [story] = ClusterModel.scan()
+    copy = {**original, "id": "7002", "url": "https://x.com/bo/status/7002", "author": {"handle": "bo"}}
+    stranger = {
+        **MENTION,
+        "id": "7003",
+        "url": "https://x.com/cy/status/7003",
+        "text": "The new lounge menu in terminal five is excellent, thank you",
+        "author": {"handle": "cy"},
+        "published_at": now,
+    }
+    read_batch, reads = router.read_batch, []
+
+    def read_then_moved(signals: Any) -> Any:
+        answer = read_batch(signals)
+        reads.append(len(signals))
+        if len(reads) == 1:  # another worker's write lands between this read and the write
+            ClusterModel(cluster_id=story.cluster_id).update(actions=[ClusterModel.version.add(1)])
+        return answer
+
+    monkeypatch.setattr(router, "read_batch", read_then_moved)
+    _post(harness, batch_envelope([copy, stranger]))
+    harness.pump.pump_once()
+    assert len(reads) == 2  # planned again
+    stories = {s.cluster_id: s for s in ClusterModel.scan()}
+    assert len(stories) == 2 and stories[story.cluster_id].size == 2
+    counts = read_buckets(r.bucket for r in CounterModel.scan())
+    assert sum(c.get("n", 0) for b, c in counts.items() if b.startswith("m|")) == 3
