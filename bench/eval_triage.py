@@ -247,10 +247,56 @@ def complaints() -> list[Figure]:
     ]
 
 
+def languages() -> list[Figure]:
+    """Language identification where people said what is English: the Sanders annotators set
+    aside every post not about the brand or not in English ("irrelevant"), so among the relevant
+    ones every post read as another language is a mistake (a few are in fact not English), and
+    among the irrelevant the ones read as another language are the non-English the detector
+    found. Baseline: the project's earlier script + stopword guess, kept here for the comparison."""
+    from chalicelib.triage import language
+
+    if not SANDERS.exists():
+        return []
+    with SANDERS.open(newline="", encoding="utf-8") as handle:
+        rows = [(r["TweetText"], r["Sentiment"] == "irrelevant") for r in csv.DictReader(handle)]
+    words = [{w.lower() for w in language._WORD.findall(text)} for text, _ in rows]
+    ours = [language.detect(text, words=w) for (text, _), w in zip(rows, words, strict=True)]
+    guess = [
+        language._script(text) or language._stopword_guess(w, all(x.isascii() for x in w)) if w else "und"
+        for (text, _), w in zip(rows, words, strict=True)
+    ]
+    relevant = sum(1 for _, irrelevant in rows if not irrelevant)
+
+    def found(langs: list[str], irrelevant: bool) -> int:
+        return sum(1 for (_, i), lang in zip(rows, langs, strict=True) if i == irrelevant and lang not in ("en", "und"))
+
+    return [
+        Figure(
+            "language_not_english_found",
+            found(ours, True),
+            "posts",
+            found(guess, True),
+            round(found(ours, True) / max(found(guess, True), 1), 3),
+            "ratio >= 1.0",
+            f"sanders: posts read as not English among the {len(rows) - relevant} set aside (not about the "
+            f"brand or not English); baseline the script + stopword guess alone",
+        ),
+        Figure(
+            "language_english_misread",
+            found(ours, False),
+            "posts",
+            found(guess, False),
+            round(found(ours, False) / max(found(guess, False), 1), 3),
+            "ratio <= 1.5",
+            f"sanders: relevant (English) posts read as another language, of {relevant}",
+        ),
+    ]
+
+
 def run() -> list[Figure]:
     if not airline.available():
         return []
-    return _airline() + general() + complaints()
+    return _airline() + general() + complaints() + languages()
 
 
 def _airline() -> list[Figure]:

