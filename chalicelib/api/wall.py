@@ -26,6 +26,7 @@ from chalicelib.policy.access import Principal
 from chalicelib.settings import get_settings
 from chalicelib.store import wall
 from chalicelib.store.config import load_routing
+from chalicelib.store.counters import series_label
 from chalicelib.triage.severity import LEVELS, at_least
 from chalicelib.web import static_file
 
@@ -156,15 +157,11 @@ def _incident_view(entry: dict[str, Any], *, now: datetime, lobby: bool) -> dict
     return view
 
 
-def _label(value: str) -> str:
-    return re.sub(r"[^a-z0-9_.-]+", "-", value.lower())[:64]
-
-
 def in_scope(entry: dict[str, Any], *, department: str, brand: str) -> bool:
     """Whether a stream entry belongs on a department's or a brand's wall."""
     if department and department not in entry.get("departments", []):
         return False
-    return not brand or _label(str(entry.get("brand", ""))) == _label(brand)
+    return not brand or series_label(str(entry.get("brand", ""))) == series_label(brand)
 
 
 def view(
@@ -211,7 +208,7 @@ def view(
     spotted = [s for s in doc.get("spotted", []) if not department or s.get("department") == department]
     alarms = doc.get("alarms", [])
     if scoped:
-        keys = {f"department {_label(department)}"} if department else {f"brand {_label(brand)}"}
+        keys = {f"department {series_label(department)}"} if department else {f"brand {series_label(brand)}"}
         alarms = [a for a in alarms if a.get("key") in keys]
         today = {d: c for d, c in today.items() if not department or d == department}
     return {
@@ -261,7 +258,7 @@ def wall_data() -> Response:
     cursor = query.get("cursor", "")[:80]
     version, doc = _snapshot()
     # The cursor is not part of it: a screen always sends the cursor of the data its ETag names.
-    etag = f'W/"{version}-{int(lobby)}-{_label(department)}-{_label(brand)}"'
+    etag = f'W/"{version}-{int(lobby)}-{series_label(department)}-{series_label(brand)}"'
     headers: dict[str, str] = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Authorization"}
     if request.headers.get("if-none-match") == etag:
         return Response(body="", status_code=304, headers=dict(headers))

@@ -96,7 +96,7 @@ def next_at(doc: Mapping[str, Any]) -> datetime | None:
     return min(times) if times else None
 
 
-def _write(row: PlanModel, doc: dict[str, Any], *, create: bool = False) -> bool:
+def _write(row: PlanModel, doc: dict[str, Any]) -> bool:
     """Store the changed document if nobody changed it meanwhile; False when somebody did."""
     when = next_at(doc)
     actions: list[Any] = [PlanModel.doc.set(doc), PlanModel.rev.set(int(row.rev) + 1)]

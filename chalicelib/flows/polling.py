@@ -90,7 +90,8 @@ def load_targets() -> list[PullTarget]:
     return [parse_target(json.loads(row.body)) for row in ConfigModel.query("pull")]
 
 
-def _cursor(target: PullTarget) -> CursorModel:
+def read_cursor(target: PullTarget) -> CursorModel:
+    """Where a target's polling stands (a fresh cursor, due at once, when it never ran)."""
     try:
         return CursorModel.get(f"{target.source}|{target.id}", consistent_read=True)
     except DoesNotExist:
@@ -109,7 +110,7 @@ def next_poll(target: PullTarget, *, now: datetime, failures: int, retry_after_s
 
 
 def poll_target(target: PullTarget, source: PullSource, *, now: datetime, force: bool = False) -> PollOutcome:
-    cursor = _cursor(target)
+    cursor = read_cursor(target)
     if not force and cursor.next_poll_at > now:
         return PollOutcome(target.id, cursor.last_status, skipped=True)
     state: Mapping[str, Any] = json.loads(cursor.state or "{}")

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib import aws, credentials
-from chalicelib.flows.polling import _cursor, load_targets, save_target
+from chalicelib.flows.polling import load_targets, read_cursor, save_target
 from chalicelib.settings import get_settings
 from chalicelib.sources import PULL_REGISTRY, REGISTRY
 from chalicelib.store.config import delete_config
@@ -76,7 +76,7 @@ def overview(*, now: datetime) -> dict[str, Any]:
         )
     targets = []
     for target in load_targets():
-        cursor = _cursor(target)
+        cursor = read_cursor(target)
         targets.append(
             {
                 "id": target.id,

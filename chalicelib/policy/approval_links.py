@@ -6,15 +6,12 @@ token = <incident id>.<lang>.<revision>.<role>.<expiry, base36 seconds>.<HMAC-SH
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from chalicelib.errors import LinkExpired, NotFound
-from chalicelib.policy.tokens import base36
+from chalicelib.errors import NotFound
+from chalicelib.policy.tokens import base36, check, sign
 
 LIFETIME = timedelta(days=2)
 _SHAPE = re.compile(
@@ -32,14 +29,12 @@ class Approval:
     expires_at: datetime
 
 
-def _signature(key: bytes, payload: str) -> str:
-    digest = hmac.new(key, b"sharedwatch-approval-link|" + payload.encode(), hashlib.sha256).digest()[:12]
-    return base64.urlsafe_b64encode(digest).decode()
+PURPOSE = "approval-link"
 
 
 def mint(*, key: bytes, incident_id: str, lang: str, revision: int, role: str, now: datetime) -> str:
     payload = f"{incident_id}.{lang}.{revision}.{role}.{base36(int((now + LIFETIME).timestamp()))}"
-    return f"{payload}.{_signature(key, payload)}"
+    return f"{payload}.{sign(key, PURPOSE, payload)}"
 
 
 def verify(token: str, *, key: bytes, now: datetime) -> Approval:
@@ -47,10 +42,14 @@ def verify(token: str, *, key: bytes, now: datetime) -> Approval:
     if not found:
         raise NotFound("this link is not a valid sharedwatch approval link")
     incident_id, lang, revision, role, expiry, signature = found.groups()
-    payload = f"{incident_id}.{lang}.{revision}.{role}.{expiry}"
-    if not hmac.compare_digest(signature, _signature(key, payload)):
-        raise NotFound("this link is not a valid sharedwatch approval link")
-    expires_at = datetime.fromtimestamp(int(expiry, 36), tz=UTC)
-    if now >= expires_at:
-        raise LinkExpired("this approval link has expired; approve from the incident's page")
+    expires_at = check(
+        f"{incident_id}.{lang}.{revision}.{role}.{expiry}",
+        signature,
+        key=key,
+        purpose=PURPOSE,
+        expiry=expiry,
+        now=now,
+        invalid="this link is not a valid sharedwatch approval link",
+        expired="this approval link has expired; approve from the incident's page",
+    )
     return Approval(incident_id, lang, int(revision), role, expires_at)

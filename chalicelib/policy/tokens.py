@@ -39,6 +39,9 @@ class Grant:
     channel: Channel = ""
 
 
+PURPOSE = "action-link"
+
+
 def base36(n: int) -> str:
     """A number in the fewest URL-safe characters (expiry times in links)."""
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -50,16 +53,30 @@ def base36(n: int) -> str:
             return out
 
 
-def _signature(key: bytes, payload: str) -> str:
-    # The purpose is part of what is signed, so a token minted for another use never verifies.
-    digest = hmac.new(key, b"sharedwatch-action-link|" + payload.encode(), hashlib.sha256).digest()[:12]
+def sign(key: bytes, purpose: str, payload: str) -> str:
+    """A link's signature. The purpose is part of what is signed, so a link minted for one use
+    (an action, an approval) never verifies for another."""
+    digest = hmac.new(key, f"sharedwatch-{purpose}|{payload}".encode(), hashlib.sha256).digest()[:12]
     return base64.urlsafe_b64encode(digest).decode()
+
+
+def check(
+    payload: str, signature: str, *, key: bytes, purpose: str, expiry: str, now: datetime, invalid: str, expired: str
+) -> datetime:
+    """When a signed link expires; NotFound(`invalid`) when it is not ours, LinkExpired(`expired`)
+    when it is late."""
+    if not hmac.compare_digest(signature, sign(key, purpose, payload)):
+        raise NotFound(invalid)
+    expires_at = datetime.fromtimestamp(int(expiry, 36), tz=UTC)
+    if now >= expires_at:
+        raise LinkExpired(expired)
+    return expires_at
 
 
 def mint(*, key: bytes, incident_id: str, action: Action, group: str, now: datetime, channel: Channel = "") -> str:
     expiry = base36(int((now + LIFETIME).timestamp()))
     payload = f"{incident_id}.{_CODES[action]}{_CHANNEL_CODES[channel]}.{group}.{expiry}"
-    return f"{payload}.{_signature(key, payload)}"
+    return f"{payload}.{sign(key, PURPOSE, payload)}"
 
 
 def verify(token: str, *, key: bytes, now: datetime) -> Grant:
@@ -68,12 +85,16 @@ def verify(token: str, *, key: bytes, now: datetime) -> Grant:
     if not match:
         raise NotFound("this link is not a valid sharedwatch link")
     incident_id, code, channel, group, expiry, signature = match.groups()
-    payload = f"{incident_id}.{code}{channel}.{group}.{expiry}"
-    if not hmac.compare_digest(signature, _signature(key, payload)):
-        raise NotFound("this link is not a valid sharedwatch link")
-    expires_at = datetime.fromtimestamp(int(expiry, 36), tz=UTC)
-    if now >= expires_at:
-        raise LinkExpired("this link has expired; the incident can still be handled from the admin API")
+    expires_at = check(
+        f"{incident_id}.{code}{channel}.{group}.{expiry}",
+        signature,
+        key=key,
+        purpose=PURPOSE,
+        expiry=expiry,
+        now=now,
+        invalid="this link is not a valid sharedwatch link",
+        expired="this link has expired; the incident can still be handled from the admin API",
+    )
     return Grant(
         incident_id=incident_id, action=_ACTIONS[code], group=group, expires_at=expires_at, channel=_CHANNELS[channel]
     )

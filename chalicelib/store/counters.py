@@ -39,24 +39,26 @@ def bucket_start(bucket: str) -> datetime:
     return datetime.strptime(stamp, "%Y-%m-%dT%H:%M" if kind == "m" else "%Y-%m-%dT%H").replace(tzinfo=UTC)
 
 
-def _label(value: str) -> str:
+def series_label(value: str) -> str:
+    """A source's, brand's or department's name as its series key spells it (the wall scopes
+    its alarms by the same spelling)."""
     return _UNSAFE.sub("-", value.lower())[:64] or "none"
 
 
 def _dimensions(m: Mention) -> Iterable[str]:
     yield "n"
-    yield f"n|source|{_label(m.source)}"
+    yield f"n|source|{series_label(m.source)}"
     if m.brand:
-        yield f"n|brand|{_label(m.brand)}"
+        yield f"n|brand|{series_label(m.brand)}"
         if m.sentiment_label == "negative":
-            yield f"n|brand|{_label(m.brand)}|negative"
+            yield f"n|brand|{series_label(m.brand)}|negative"
     if m.platform:
-        yield f"n|platform|{_label(m.platform)}"
+        yield f"n|platform|{series_label(m.platform)}"
     if m.sentiment_label:
         yield f"n|sentiment|{m.sentiment_label}"
         for department in m.departments:
-            yield f"n|dept|{_label(department)}"
-            yield f"n|dept|{_label(department)}|{m.sentiment_label}"
+            yield f"n|dept|{series_label(department)}"
+            yield f"n|dept|{series_label(department)}|{m.sentiment_label}"
 
 
 def tally(mentions: Iterable[Mention]) -> dict[str, Counter[str]]:
