@@ -1,6 +1,8 @@
-"""Amazon Comprehend for the languages VADER does not read: off unless the deployment lists
-languages in SHAREDWATCH_COMPREHEND_LANGUAGES. A failure leaves the mention unscored (neutral,
-said so in its reasons) and never fails the delivery."""
+"""Amazon Comprehend for the languages VADER does not read: the deployment lists them in
+SHAREDWATCH_COMPREHEND_LANGUAGES (the CDK stack lists every language Comprehend scores; the
+local stack none). Every way a mention comes in (webhooks, pull targets) passes through here in
+`flows/ingest.py`. A failure leaves the mention unscored (never neutral) and never fails the
+delivery."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from chalicelib.records import Mention
 from chalicelib.settings import get_settings
 from chalicelib.triage.sentiment import label_for
 
+# DetectSentiment's languages, English aside (VADER reads it); zh-TW posts are identified as zh.
+LANGUAGES = ("ar", "de", "es", "fr", "hi", "it", "ja", "ko", "pt", "zh")
 MAX_PER_BATCH = 25  # a delivery's worth of foreign-language posts; the rest stay unscored
 MAX_BYTES = 5000  # Comprehend's limit per document
 

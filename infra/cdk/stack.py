@@ -51,6 +51,7 @@ from aws_cdk import (
 from chalice.cdk import Chalice
 from constructs import Construct
 
+from chalicelib.comprehend import LANGUAGES as COMPREHEND_LANGUAGES
 from chalicelib.store.schema import Key, TableDef, table_definitions
 from infra.package import add_bytecode
 
@@ -286,6 +287,7 @@ class SharedwatchStack(cdk.Stack):
             "SHAREDWATCH_REPORTS_STREAM_ARN": self.tables["reports"].table_stream_arn or "",
             "SHAREDWATCH_OIDC_ISSUER": f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool.user_pool_id}",
             "SHAREDWATCH_OIDC_CLIENT_ID": self.user_pool_client.user_pool_client_id,
+            "SHAREDWATCH_COMPREHEND_LANGUAGES": ",".join(COMPREHEND_LANGUAGES),
             "POWERTOOLS_SERVICE_NAME": "sharedwatch",
             "POWERTOOLS_METRICS_NAMESPACE": "sharedwatch",
             "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -414,6 +416,14 @@ class SharedwatchStack(cdk.Stack):
                 resources=[
                     f"arn:{self.partition}:ses:{self.region}:{self.account}:identity/{d}" for d in c.company_domains
                 ],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="Sentiment",
+                # DetectSentiment has no resource type to name: IAM takes only "*" for it.
+                actions=["comprehend:DetectSentiment"],
+                resources=["*"],
             )
         )
         self.uploads_bucket.grant_read_write(role)

@@ -144,8 +144,13 @@ def test_every_function_has_error_and_throttle_alarms_and_the_streams_an_age_ala
         assert functions[name]["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
 
 
+# Actions the Service Authorization Reference lists with no resource type: "*" is all IAM takes.
+NO_RESOURCE_TYPE = ("comprehend:DetectSentiment",)
+
+
 def test_every_grant_names_its_resources(doc: dict[str, Any]) -> None:
-    """No `*` resource in any IAM policy (KMS key policies say `*` for "this key" by design)."""
+    """No `*` resource in any IAM policy (KMS key policies say `*` for "this key" by design),
+    but for the actions that have no resource type to name."""
     statements = []
     for kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
         for resource in _resources(doc, kind).values():
@@ -156,6 +161,8 @@ def test_every_grant_names_its_resources(doc: dict[str, Any]) -> None:
     assert statements
     for statement in statements:
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        if statement["Action"] in NO_RESOURCE_TYPE:
+            continue
         assert "*" not in resources, statement
     text = json.dumps(statements)
     assert "parameter/sharedwatch/dev/*" in text and ":sharedwatch-dev-*" in text
@@ -267,3 +274,18 @@ def test_the_code_asset_is_compiled_and_holds_nothing_but_the_app(synthesized: P
     assert "app.py" in names and "chalicelib/flows/router.py" in names
     assert any(n.startswith("chalicelib/__pycache__/") and n.endswith(".pyc") for n in names)
     assert not [n for n in names if n.startswith(("tests/", "infra/", "bench/", ".chalice/", ".local/"))]
+
+
+def test_other_languages_are_scored_by_comprehend_on_aws(doc: dict[str, Any]) -> None:
+    from chalicelib.comprehend import LANGUAGES
+
+    functions = _resources(doc, "AWS::Serverless::Function").values()
+    env = [f["Properties"].get("Environment", {}).get("Variables", {}) for f in functions]
+    assert env and all(e.get("SHAREDWATCH_COMPREHEND_LANGUAGES") == ",".join(LANGUAGES) for e in env)
+    assert "en" not in LANGUAGES  # VADER reads English
+    statements = [
+        s
+        for policy in _resources(doc, "AWS::IAM::Policy").values()
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert any(s["Action"] == "comprehend:DetectSentiment" for s in statements)

@@ -96,3 +96,16 @@ def test_a_decision_lists_every_rule_with_why_and_takes_owner_and_policy_from_th
     calm = decide({**fields, "sentiment_score": 0.1}, rules, ["social-team"])
     assert calm.verdicts[1].reasons == ("sentiment score +0.10 > -0.50",)
     assert decide({"kind": "report"}, rules, ["social-team"]).default_route
+
+
+def test_an_unscored_post_is_not_read_as_neutral_by_a_score_rule() -> None:
+    """A post in a language nobody scored carries score 0: "not read", not "calm". A rule on
+    the score does not take it; a rule on `sentiment: unscored` does."""
+    calm = parse_rule({"id": "calm", "when": {"sentiment_at_most": 0.2}, "notify": ["calm-team"]})
+    unread = parse_rule({"id": "unread", "when": {"sentiment": "unscored"}, "notify": ["translators"]})
+    hebrew = {**MENTION_FIELDS, "lang": "he", "sentiment": "unscored", "sentiment_score": 0.0}
+    assert [r.group for r in route(hebrew, [calm, unread], [])] == ["translators"]
+    matched, why = explain(calm, hebrew)
+    assert not matched and "unscored" in why[0]
+    neutral = {**MENTION_FIELDS, "sentiment": "neutral", "sentiment_score": 0.0}
+    assert [r.group for r in route(neutral, [calm, unread], [])] == ["calm-team"]
