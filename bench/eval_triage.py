@@ -81,6 +81,7 @@ RULES = {
     "reports a service failure": "failure word or phrase -> negative",
     "thanks, with nothing asked": "thanks with nothing asked -> positive",
     "asks why something did not happen": "why ... not -> negative",
+    "AFINN reads it": "AFINN clearly negative where VADER is neutral -> negative",
 }
 
 
@@ -99,9 +100,9 @@ def rule_table(corpora: dict[str, list[tuple[str, str]]], ours: Callable[[str], 
             label, reason = ours(text)
             fired = [name for key, name in RULES.items() if key in reason]
             if expand_hashtags(text) != text:
-                fired.append(names[3])
+                fired.append(names[-2])
             if label == "neutral" and plain.polarity_scores(text)["compound"] >= 0.05:
-                fired.append(names[4])
+                fired.append(names[-1])
             for name in fired:
                 cell = counts.setdefault((name, corpus), [0, 0])
                 cell[0] += 1

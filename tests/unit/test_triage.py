@@ -288,3 +288,27 @@ def test_complaint_is_a_routing_condition() -> None:
     routed = decide({"kind": "mention", "complaint": True}, (rule,), ("social",))
     assert [r.group for r in routed.routes] == ["care"] and "a complaint" in routed.routes[0].reasons[0]
     assert [r.group for r in decide({"kind": "mention", "complaint": False}, (rule,), ("social",)).routes] == ["social"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It's a bank holiday, yet I'm only out of work now. Exam season sucks:(",  # [s140]
+        "itchy back!! dont ya hate it!",  # [s140]
+        "Iphone 4s siri doesn't work for shit @apple",  # [sanders]
+        "@united this is atrocious customer service.",  # [airline]
+        "@united literally sucks",  # [airline]
+    ],
+)
+def test_what_vader_leaves_neutral_and_afinn_reads_clearly_negative_is_negative(text: str) -> None:
+    feeling = analyse(text)
+    assert feeling.label == "negative" and feeling.reason.startswith("negative: AFINN reads it"), feeling
+
+
+def test_afinn_counts_a_phrase_instead_of_its_words() -> None:
+    from chalicelib.triage.sentiment import afinn
+
+    assert afinn("i am fed up", {"i", "am", "fed", "up"}) == -3  # "fed up", listed as a phrase
+    assert afinn("this does not work", {"this", "does", "not", "work"}) == -3
+    assert afinn("a great flight", {"a", "great", "flight"}) == 3
+    assert afinn("nothing here", {"nothing", "here"}) == 0
