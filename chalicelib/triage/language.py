@@ -256,10 +256,15 @@ def _model() -> Any:
     return fasttext.load_model(str(Path(next(iter(spec.submodule_search_locations))) / MODEL_FILE))
 
 
-def identify(text: str) -> tuple[str, float]:
-    """fastText's most likely language for the words that carry the text, with its confidence
-    (("und", 0.0) when no word is left)."""
-    words = _LETTERS.findall(_NOISE.sub(" ", text))
+def content_words(text: str) -> list[str]:
+    """The words that carry a text: no handles, hashtags, links, retweet marker or quoted span."""
+    return _LETTERS.findall(_NOISE.sub(" ", text))
+
+
+def identify(text: str, words: list[str] | None = None) -> tuple[str, float]:
+    """fastText's most likely language for the words that carry the text (`words`, when the
+    caller has them), with its confidence (("und", 0.0) when no word is left)."""
+    words = content_words(text) if words is None else words
     if not words:
         return "und", 0.0
     line = " ".join(words)
@@ -299,14 +304,28 @@ def detect(text: str, hint: str = "", *, words: set[str] | None = None) -> str:
     plain = text.isascii() or all(w.isascii() for w in words)  # emoji and punctuation aside
     if plain and words.isdisjoint(_NOT_ENGLISH) and not words.isdisjoint(_STOPWORDS["en"]):
         return "en"
-    lang, confidence = identify(text)
-    if lang == "und":
+    content = content_words(text)
+    if not content:  # handles, links, emoji: nothing to identify
         return _stopword_guess(words, plain) if words else "und"
-    if plain:  # English's alphabet: a brand's posts are mostly English, and short ones fool the model
-        guess = _stopword_guess(words, plain)
-        if lang == guess or (lang == "en" and confidence >= CONFIDENT):
-            return lang
-        return lang if confidence >= SURE_WITHOUT_ACCENTS and len(words) >= SURE_WORDS else guess
+    return _plain_language(text, words, content) if plain else _lettered_language(text, words, content)
+
+
+def _plain_language(text: str, words: set[str], content: list[str]) -> str:
+    """A text in English's alphabet: a brand's posts are mostly English, and short ones fool the
+    model, so it overrules the stopwords only when sure, over enough words."""
+    guess = _stopword_guess(words, True)
+    if len(content) < SURE_WORDS and guess == "en":
+        return "en"  # too short for the model to overrule the stopwords: no need to ask it
+    lang, confidence = identify(text, content)
+    if lang == guess or (lang == "en" and confidence >= CONFIDENT):
+        return lang
+    return lang if confidence >= SURE_WITHOUT_ACCENTS and len(content) >= SURE_WORDS else guess
+
+
+def _lettered_language(text: str, words: set[str], content: list[str]) -> str:
+    """A text with letters beyond English's alphabet: the model when it is sure enough, else the
+    script, then the stopwords."""
+    lang, confidence = identify(text, content)
     if confidence >= CONFIDENT:
         return lang
-    return _script(text) or _stopword_guess(words, plain)
+    return _script(text) or _stopword_guess(words, False)
