@@ -312,3 +312,8 @@ def test_afinn_counts_a_phrase_instead_of_its_words() -> None:
     assert afinn("this does not work", {"this", "does", "not", "work"}) == -3
     assert afinn("a great flight", {"a", "great", "flight"}) == 3
     assert afinn("nothing here", {"nothing", "here"}) == 0
+    # AFINN knows no negation: a word right after one counts nothing
+    assert afinn("not bad at all", {"not", "bad", "at", "all"}) == 0
+    assert afinn("no worries", {"no", "worries"}) == -1  # "no" is -1 in AFINN itself; "worries" is negated
+    assert afinn("it wasn't a problem", {"it", "wasn't", "a", "problem"}) == 0
+    assert analyse("the flight was not bad at all").label != "negative"
