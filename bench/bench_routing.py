@@ -3,6 +3,9 @@ and a 200-copy campaign of one complaint (one story, an incident), delivered thr
 webhook and routed from the DynamoDB Stream by the app's own handler, in batches of 100.
 
 Requests are counted at botocore (every client: the app's, PynamoDB's) while the handler runs.
+moto's transactions keep only the items they touch, as the local stack's do
+(`infra/local/moto_server.py`): plain moto deep-copies every table a transaction touches, once per
+item, and the router saves what it told in transactions, so that time would measure moto.
 
 - sns_calls_per_notified_mention: SNS calls / mentions that reached at least one group.
 - ddb_requests_per_stream_record: DynamoDB requests / stream records handled.
@@ -74,6 +77,10 @@ class Calls:
 def run() -> list[Figure]:
     in_process_environment(SHAREDWATCH_PUBLIC_BASE_URL="https://sharedwatch.example.com")
     from moto import mock_aws
+
+    from infra.local.moto_server import transactions_keep_only_their_items
+
+    transactions_keep_only_their_items()  # see above: moto's cost, not the router's
 
     calls = Calls()
     calls.install()

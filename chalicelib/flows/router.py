@@ -34,7 +34,7 @@ from chalicelib.policy.stories import item_id, memberships, velocity_raiser, wan
 from chalicelib.records import Mention, Signal
 from chalicelib.settings import get_settings
 from chalicelib.store import stories, wall
-from chalicelib.store.batch import batch_get, batch_put
+from chalicelib.store.batch import batch_get, batch_update
 from chalicelib.store.config import current_taxonomy, load_routing
 from chalicelib.store.counters import add_counts, bucket_for
 from chalicelib.store.models import IncidentModel, NoticeModel, ReportModel
@@ -102,13 +102,20 @@ def record_outcomes(outcomes: Iterable[ReportOutcome]) -> None:
 
 
 def save_told(told: Mapping[str, frozenset[str]], now: datetime) -> None:
-    expires = str(int((now + NOTICE_TTL).timestamp()))
-    batch_put(
-        NoticeModel.Meta.table_name,
+    """Add what each story's groups were told to what is stored: another worker routing the same
+    story at once (another shard's batch) may have told other groups meanwhile, and a blind put
+    would erase them."""
+    expires = {"N": str(int((now + NOTICE_TTL).timestamp()))}
+    batch_update(
         [
-            {"cluster_id": {"S": c}, "told": {"SS": sorted(tags)}, "expires_at": {"N": expires}}
+            {
+                "TableName": NoticeModel.Meta.table_name,
+                "Key": {"cluster_id": {"S": c}},
+                "UpdateExpression": "ADD told :told SET expires_at = :expires",
+                "ExpressionAttributeValues": {":told": {"SS": sorted(tags)}, ":expires": expires},
+            }
             for c, tags in sorted(told.items())
-        ],
+        ]
     )
 
 

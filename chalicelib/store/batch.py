@@ -1,6 +1,8 @@
 """BatchGetItem and BatchWriteItem in their chunks, with what botocore does not retry:
 UnprocessedKeys and UnprocessedItems come back as a success, so they are resent here with
-backoff, and StoreUnavailable is raised when DynamoDB keeps returning them."""
+backoff, and StoreUnavailable is raised when DynamoDB keeps returning them. Updates that must
+merge with what another writer stored meanwhile (never overwrite it) go as TransactWriteItems,
+a hundred to a call, tried again when they met another transaction."""
 
 from __future__ import annotations
 
@@ -8,12 +10,16 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from chalicelib import aws
 from chalicelib.errors import StoreUnavailable
 from chalicelib.retry import MAX_ATTEMPTS, sleep_backoff
 
 GET_CHUNK = 100
 WRITE_CHUNK = 25
+UPDATE_CHUNK = 100
+RETRIED = {"TransactionConflict", "None"}  # "None": an item the cancellation did not concern
 
 
 def batch_get(
@@ -63,3 +69,24 @@ def batch_put(table: str, items: Sequence[dict[str, Any]], *, sleep: Callable[[f
             sleep_backoff(attempt, pause)
         else:
             raise StoreUnavailable("DynamoDB kept returning unprocessed items; retry the delivery")
+
+
+def batch_update(updates: Sequence[dict[str, Any]], *, sleep: Callable[[float], None] | None = None) -> None:
+    """Apply UpdateItem requests (TableName, Key, UpdateExpression, ...), one TransactWriteItems
+    call per 100: each item changed in place, atomically, so an `ADD` to a set keeps what another
+    writer added. A call cancelled only because another transaction held an item is tried again."""
+    pause = sleep or time.sleep
+    client = aws.dynamodb()
+    for i in range(0, len(updates), UPDATE_CHUNK):
+        chunk = [{"Update": u} for u in updates[i : i + UPDATE_CHUNK]]
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                client.transact_write_items(TransactItems=chunk)  # type: ignore[arg-type]
+                break
+            except ClientError as exc:
+                reasons = {r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])}
+                if exc.response["Error"].get("Code") != "TransactionCanceledException" or not reasons <= RETRIED:
+                    raise
+                sleep_backoff(attempt, pause)
+        else:
+            raise StoreUnavailable("DynamoDB kept cancelling the update for conflicts; retry")

@@ -15,6 +15,8 @@ DynamoDB's behaviour: the items, conditions, streams and errors are moto's own, 
 - The service lookup lists moto's modules once, not per request.
 - A new item's size is summed once against DynamoDB's limit, not again for every attribute
   added (quadratic in the attributes; the same refusal, `ItemSizeTooLarge`, at the same size).
+- A transaction keeps the items it touches to put back if it fails, where moto deep-copies
+  every table it touches, once per item (a hundred copies of a growing table per call).
 - DynamoDB's and its stream's data answers (the items, as moto already shaped them for the
   wire) are written with `json.dumps`; errors and every other action keep moto's serializer.
 
@@ -24,6 +26,7 @@ The functional tests use plain moto; the e2e tests run through this one."""
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import sys
 import threading
@@ -79,6 +82,7 @@ def install() -> None:
     backends.list_of_moto_modules = lambda: modules
 
     _size_items_once()
+    transactions_keep_only_their_items()
     serialized = BaseResponse.serialized
 
     def fast(self: BaseResponse, action_result: ActionResult) -> Any:
@@ -111,6 +115,78 @@ def _size_items_once() -> None:
         self.attrs = LimitedSizeDict(typed)  # its constructor adds without checking again
 
     Item.__init__ = create  # type: ignore[method-assign]
+
+
+class _CopyUnlessTransacting:
+    """moto's `copy` module, but a table is not copied while a transaction runs."""
+
+    def __init__(self, state: threading.local) -> None:
+        self._state = state
+
+    def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        if getattr(self._state, "transacting", False) and isinstance(value, Table):
+            return value  # the transaction keeps its own items instead (below)
+        return copy.deepcopy(value, memo)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+def transactions_keep_only_their_items() -> None:
+    import moto.dynamodb.models as backend_module
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    state = threading.local()
+    backend_module.copy = _CopyUnlessTransacting(state)  # type: ignore[assignment,attr-defined]
+    transact = DynamoDBBackend.transact_write_items
+
+    def kept(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Any, Any, Any]]:
+        """(table, hash, range, a copy of the item or None) for each item the transaction names."""
+        out = []
+        for entry in transact_items:
+            _, op = next(iter(entry.items()))
+            table = backend.tables.get(op.get("TableName", ""))
+            key = op.get("Key") or op.get("Item") or {}
+            if table is None or table.hash_key_attr not in key:
+                continue  # moto refuses it before anything is written
+            hash_value = DynamoType(key[table.hash_key_attr])
+            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None
+            if table.range_key_attr and range_value is None:
+                continue  # moto refuses a key without its range part before anything is written
+            current = table.get_item(hash_value, range_value)
+            out.append((table, hash_value, range_value, copy.deepcopy(current)))
+        return out
+
+    def put_back(table: Any, hash_value: Any, range_value: Any, item: Any) -> None:
+        if range_value is None:
+            if item is None:
+                table.items.pop(hash_value, None)
+            else:
+                table.items[hash_value] = item
+        elif item is None:
+            table.items.get(hash_value, {}).pop(range_value, None)
+        else:
+            table.items[hash_value][range_value] = item
+
+    def atomic(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+        saved = kept(backend, transact_items)
+        shards = {id(t): (t.stream_shard, len(t.stream_shard.items)) for t, *_ in saved if t.stream_shard}
+        state.transacting = True
+        try:
+            transact(backend, transact_items)
+        except Exception:
+            for table, hash_value, range_value, item in reversed(saved):
+                put_back(table, hash_value, range_value, item)
+            for shard, length in shards.values():
+                del shard.items[length:]  # the stream records of writes that did not happen
+            raise
+        finally:
+            state.transacting = False
+
+    DynamoDBBackend.transact_write_items = atomic  # type: ignore[method-assign,assignment]
 
 
 def main() -> None:

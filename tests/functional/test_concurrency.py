@@ -85,3 +85,44 @@ def test_sixteen_concurrent_redeliveries_are_counted_once(harness: Harness) -> N
 def test_a_single_mention_raced_by_sixteen_retries_is_stored_once_and_said_so_once(harness: Harness) -> None:
     answers = _race(Delivery(headers={}, body=batch_envelope([{**MENTION, "published_at": isoformat(utcnow())}])))
     assert sorted(a.stored for a in answers) == [0] * (SENDERS - 1) + [1]
+
+
+def test_what_another_worker_told_a_story_meanwhile_is_kept(harness: Harness) -> None:
+    """Two workers route the same story at once (batches of two shards): each read that nobody
+    was told, each tells its own groups and saves what it told. The second save must add to the
+    first, not replace it, or the story forgets that operations heard about it."""
+    from chalicelib.flows.router import save_told
+    from chalicelib.store.models import NoticeModel
+
+    now = utcnow()
+    save_told({"s:0badcafe": frozenset({"operations|high"})}, now)  # the other worker, first
+    save_told({"s:0badcafe": frozenset({"social-team|low"})}, now)  # this one, from its own read
+    assert set(NoticeModel.get("s:0badcafe", consistent_read=True).told) == {"operations|high", "social-team|low"}
+
+
+def test_a_told_save_that_met_another_transaction_is_tried_again(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from botocore.awsrequest import AWSResponse
+
+    from chalicelib import aws
+    from chalicelib.flows.router import save_told
+    from chalicelib.store.models import NoticeModel
+    from tests.support import Fault, _Raw
+
+    def conflict(_: Any) -> AWSResponse:
+        body = {
+            "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+            "message": "Transaction cancelled [TransactionConflict]",
+            "CancellationReasons": [{"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}],
+        }
+        headers = {"x-amzn-errortype": "TransactionCanceledException", "content-type": "application/x-amz-json-1.0"}
+        return AWSResponse("https://fault.local", 400, headers, _Raw(json.dumps(body).encode()))
+
+    monkeypatch.setattr("time.sleep", lambda _: None)
+    with Fault(aws.dynamodb(), "TransactWriteItems", conflict, times=2) as fault:
+        save_told({"s:feedface": frozenset({"operations|high"})}, utcnow())
+    assert fault.calls == 2
+    assert set(NoticeModel.get("s:feedface", consistent_read=True).told) == {"operations|high"}

@@ -188,3 +188,55 @@ def test_concurrent_adds_to_one_item_are_all_kept(servers: dict[str, str]) -> No
         t.join()
     item = ddb.get_item(TableName="counters", Key={"k": {"S": "minute"}}, ConsistentRead=True)["Item"]
     assert item["n"] == {"N": str(THREADS * ADDS)}
+
+
+def _transactions(url: str) -> dict[str, Any]:
+    """A transaction that lands and one cancelled by a failed condition, on a streamed table."""
+    ddb, streams = _clients(url)
+    _table(ddb, "transactions")
+    ddb.put_item(TableName="transactions", Item={"k": {"S": "a"}, "told": {"SS": ["x"]}})
+    ddb.put_item(TableName="transactions", Item={"k": {"S": "taken"}})
+
+    def add(key: str, tag: str) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": "transactions",
+                "Key": {"k": {"S": key}},
+                "UpdateExpression": "ADD told :t",
+                "ExpressionAttributeValues": {":t": {"SS": [tag]}},
+            }
+        }
+
+    ddb.transact_write_items(TransactItems=[add("a", "y"), add("b", "z")])
+    with pytest.raises(ClientError) as cancelled:
+        ddb.transact_write_items(
+            TransactItems=[
+                add("a", "lost"),
+                {"Put": {"TableName": "transactions", "Item": {"k": {"S": "c"}}}},
+                {
+                    "Put": {
+                        "TableName": "transactions",
+                        "Item": {"k": {"S": "taken"}},
+                        "ConditionExpression": "attribute_not_exists(k)",
+                    }
+                },
+            ]
+        )
+    arn = ddb.describe_table(TableName="transactions")["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    return {
+        "items": sorted(ddb.scan(TableName="transactions", ConsistentRead=True)["Items"], key=lambda i: i["k"]["S"]),
+        "error": cancelled.value.response["Error"]["Code"],
+        "reasons": [r["Code"] for r in cancelled.value.response["CancellationReasons"]],
+        "records": [(r["eventName"], r["dynamodb"]["Keys"]["k"]["S"]) for r in records],
+    }
+
+
+def test_a_cancelled_transaction_leaves_items_and_stream_as_plain_moto_does(servers: dict[str, str]) -> None:
+    ours, plain = _transactions(servers["ours"]), _transactions(servers["plain"])
+    assert ours == plain
+    assert ours["error"] == "TransactionCanceledException" and "ConditionalCheckFailed" in ours["reasons"]
+    told = {i["k"]["S"]: set(i.get("told", {}).get("SS", [])) for i in ours["items"]}
+    assert told == {"a": {"x", "y"}, "b": {"z"}, "taken": set()}  # nothing of the cancelled one
