@@ -65,6 +65,7 @@ def wire(value: Any) -> Any:
 
 
 def install() -> None:
+    """Patch moto in this process: the lock, the three costs and the transactions above."""
     from moto import backends
     from moto.core.responses import ActionResult, BaseResponse
     from moto.dynamodb.responses import DynamoHandler
@@ -135,6 +136,8 @@ class _CopyUnlessTransacting:
 
 
 def transactions_keep_only_their_items() -> None:
+    """A transaction keeps copies of the items it touches and puts them back (and truncates the
+    stream) if it fails, instead of moto's deep copy of every touched table, once per item."""
     import moto.dynamodb.models as backend_module
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.dynamo_type import DynamoType
