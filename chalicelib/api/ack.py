@@ -18,17 +18,13 @@ from chalicelib.policy import tokens
 from chalicelib.policy.access import allows
 from chalicelib.store.audit import Actor, record
 from chalicelib.store.config import load_routing
-from chalicelib.web import page
+from chalicelib.web import error_page, page
 
 bp = Blueprint(__name__)
 
 
 def _grant(token: str) -> tokens.Grant:
     return tokens.verify(token, key=credentials.signing_key(), now=utcnow())
-
-
-def _error_page(exc: SharedwatchError) -> Response:
-    return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")
 
 
 def _show(grant: tokens.Grant, *, done: str = "") -> Response:
@@ -62,7 +58,7 @@ def show(token: str) -> Response:
     try:
         return _show(_grant(token))
     except SharedwatchError as exc:
-        return _error_page(exc)
+        return error_page(exc)
 
 
 @bp.route("/ack/{token}", methods=["POST"], content_types=["*/*"])
@@ -107,4 +103,4 @@ def act(token: str) -> Response:
         )
         return _show(grant, done=done)
     except SharedwatchError as exc:
-        return _error_page(exc)
+        return error_page(exc)

@@ -30,7 +30,7 @@ from chalicelib.policy.scenarios import scenario_document
 from chalicelib.store.config import current_taxonomy, load_routing, load_scenarios, planned_events
 from chalicelib.store.models import DeliveryModel
 from chalicelib.triage import severity_thresholds, triage_mention
-from chalicelib.web import page
+from chalicelib.web import error_page, page
 
 bp = Blueprint(__name__)
 
@@ -198,7 +198,7 @@ def test_from_page() -> Response:
     try:
         check_csrf(form.get("csrf", ""), who.session_id)
     except SharedwatchError as exc:
-        return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")
+        return error_page(exc)
     from chalicelib.clock import utcnow
     from chalicelib.records import Author, Mention
 
@@ -258,7 +258,7 @@ def add_display_from_page() -> Response:
         problems = "; ".join(exc.extra.get("errors") or [exc.detail])
         return _overview(who, done=f"Not saved: {problems}", status=400)
     except SharedwatchError as exc:
-        return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")
+        return error_page(exc)
     return _overview(who, done=f"Screen {made['name']} is ready: open {made['url']} on it (shown this once).")
 
 
@@ -272,7 +272,7 @@ def revoke_display_from_page(name: str) -> Response:
         check_csrf(form.get("csrf", ""), who.session_id)
         revoke_screen(bp.current_request, who, name[:63])
     except SharedwatchError as exc:
-        return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")
+        return error_page(exc)
     return _overview(who, done=f"Screen {name[:63]} revoked: it shows nothing from now on.")
 
 
@@ -289,6 +289,6 @@ def retry_from_page(delivery_id: str) -> Response:
         except DeliveryModel.DoesNotExist:
             raise NotFound(f"no delivery {delivery_id[:64]!r}") from None
     except SharedwatchError as exc:
-        return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")
+        return error_page(exc)
     audit(bp.current_request, who, action="delivery.retry", target=row.delivery_id, after={"status": row.status})
     return _overview(who, done=f"Delivery {row.delivery_id} retried: {row.status}.")

@@ -21,7 +21,7 @@ from chalicelib.policy.noise import follower_filter
 from chalicelib.settings import get_settings
 from chalicelib.store.audit import record
 from chalicelib.store.config import load_routing
-from chalicelib.web import page
+from chalicelib.web import error_page, page
 
 bp = Blueprint(__name__)
 BRIEF_SHOWN = timedelta(days=3)  # how long an all-staff brief heads every department's page
@@ -127,5 +127,5 @@ def follow(slug: str) -> Response:
             now=utcnow(),
         )
     except SharedwatchError as exc:
-        return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")
+        return error_page(exc)
     return _render(who.label, who.id, who.session_id, slug, done=done)

@@ -16,7 +16,7 @@ from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
 from chalicelib.flows import drills
 from chalicelib.policy.access import Principal, allows
 from chalicelib.store.config import load_scenarios
-from chalicelib.web import page
+from chalicelib.web import error_page, page
 
 bp = Blueprint(__name__)
 
@@ -112,7 +112,7 @@ def start_from_page() -> Response:
     except InvalidPayload as exc:
         return _list_page(who, problems=list(exc.extra.get("errors") or [exc.detail]), status=400)
     except SharedwatchError as exc:
-        return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")
+        return error_page(exc)
     return _list_page(who, done=f"Drill {doc['id']} started: its storm begins within a minute.", status=201)
 
 

@@ -22,7 +22,7 @@ from chalicelib.policy.search import FACETS, SENTIMENTS, SEVERITIES, parse_searc
 from chalicelib.store.config import current_taxonomy
 from chalicelib.store.models import ClusterIndexModel, ClusterModel, DeliveryModel, MentionModel
 from chalicelib.store.search import search_mentions, search_reports
-from chalicelib.web import page, static_file
+from chalicelib.web import error_page, page, static_file
 
 bp = Blueprint(__name__)
 
@@ -292,6 +292,6 @@ def correct_from_page(mention_id: str) -> Response:
             who.label, who.session_id, True, mention_id, status=400, problems=exc.extra.get("errors") or [exc.detail]
         )
     except SharedwatchError as exc:
-        return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")
+        return error_page(exc)
     told = ", ".join(done["told"]) or "nobody new"
     return _mention_page(who.label, who.session_id, True, mention_id, done=f"Corrected. Told because of it: {told}.")

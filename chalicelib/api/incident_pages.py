@@ -20,7 +20,7 @@ from chalicelib.flows.incidents import incident_document, load
 from chalicelib.policy.access import Principal, allows
 from chalicelib.store.config import load_routing
 from chalicelib.store.models import IncidentModel
-from chalicelib.web import page
+from chalicelib.web import error_page, page
 
 bp = Blueprint(__name__)
 
@@ -115,7 +115,7 @@ def act_on_incident(incident_id: str, action: str) -> Response:
     except InvalidPayload as exc:
         return _render(who, incident_id, done="", problems=list(exc.extra.get("errors") or [exc.detail]), status=400)
     except SharedwatchError as exc:
-        return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")
+        return error_page(exc)
 
 
 def _change_status(who: Principal, incident_id: str, action: str, note: str) -> str:

@@ -15,7 +15,7 @@ from chalicelib.flows import people
 from chalicelib.flows.signin import normalise_address
 from chalicelib.policy.access import PERMISSIONS, ROLES, Principal, allows
 from chalicelib.store import audit, identity
-from chalicelib.web import page
+from chalicelib.web import error_page, page
 
 bp = Blueprint(__name__)
 
@@ -175,5 +175,5 @@ def account_tokens() -> Response:
     except InvalidPayload as exc:
         return _account(who, status=400, problems=list(exc.extra.get("errors") or [exc.detail]))
     except SharedwatchError as exc:
-        return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")
+        return error_page(exc)
     return _account(who, new_token=token, status=201)

@@ -28,7 +28,7 @@ from chalicelib.store.config import current_taxonomy, delete_config, load_scenar
 from chalicelib.store.models import DeliveryModel, PlanModel
 from chalicelib.triage import severity_thresholds, triage_mention
 from chalicelib.triage.severity import LEVELS
-from chalicelib.web import page
+from chalicelib.web import error_page, page
 
 bp = Blueprint(__name__)
 
@@ -441,7 +441,7 @@ def approval_link(token: str) -> Response:
     try:
         return _approval_page(token, _grant(token))
     except SharedwatchError as exc:
-        return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")
+        return error_page(exc)
 
 
 @bp.route(
@@ -465,4 +465,4 @@ def approve_by_link(token: str) -> Response:
         )
         return _approval_page(token, grant, done="Approved: thank you." if done else "It was already approved.")
     except SharedwatchError as exc:
-        return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")
+        return error_page(exc)

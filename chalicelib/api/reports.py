@@ -34,7 +34,7 @@ from chalicelib.settings import get_settings
 from chalicelib.store.counters import take_allowance
 from chalicelib.store.mapping import report_from_model
 from chalicelib.store.models import ReportModel
-from chalicelib.web import page
+from chalicelib.web import error_page, page
 
 bp = Blueprint(__name__)
 FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
@@ -116,7 +116,7 @@ def submit_report() -> Response:
         form = web_form.FormInput.from_fields(_form_fields(request))
     except SharedwatchError as exc:
         if html:
-            return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="report")
+            return error_page(exc, back="report")
         raise
     now = utcnow()
     if not take_allowance(_client_key(request), limit=RATE_LIMIT, window_minutes=RATE_WINDOW_MINUTES, now=now):

@@ -25,7 +25,7 @@ from chalicelib.errors import SharedwatchError
 from chalicelib.flows import signin
 from chalicelib.settings import get_settings
 from chalicelib.store import identity
-from chalicelib.web import page
+from chalicelib.web import error_page, page
 
 bp = Blueprint(__name__)
 
@@ -42,7 +42,7 @@ def _with_cookies(response: Response, *values: str | None) -> Response:
 
 
 def _error(exc: SharedwatchError, *, cookie: str | None = None) -> Response:
-    response = page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back="")
+    response = error_page(exc)
     if "retry_after" in exc.extra:
         response.headers["Retry-After"] = str(exc.extra["retry_after"])
     return _with_cookies(response, cookie)

@@ -11,6 +11,8 @@ from typing import Any
 
 from chalice.app import Response
 
+from chalicelib.errors import SharedwatchError
+
 _HERE = Path(__file__).parent
 
 
@@ -78,3 +80,8 @@ def page(
 
 def static_file(name: str) -> str:
     return (_HERE / "static" / name).read_text(encoding="utf-8")
+
+
+def error_page(exc: SharedwatchError, *, back: str = "") -> Response:
+    """The page a refused form or link shows: the error's own status, title and detail."""
+    return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back=back)
