@@ -171,8 +171,8 @@ def explain(rule: Rule, fields: Mapping[str, Any]) -> tuple[bool, list[str]]:
             score = float(fields.get("sentiment_score", 0.0) or 0.0)
             unscored = fields.get("sentiment") == "unscored"  # its 0 is "not read", not "neutral"
             if fields.get("kind") != "mention" or unscored or score > expected:
-                why = "sentiment unscored (a language not scored here)" if unscored else f"sentiment score {score:+.2f}"
-                return False, [why if unscored else f"{why} > {expected:+.2f}"]
+                why = "sentiment unscored (a language not scored here)"
+                return False, [why if unscored else f"sentiment score {score:+.2f} > {expected:+.2f}"]
             reasons.append(f"sentiment score {score:+.2f} <= {expected:+.2f}")
         elif name == "reach_at_least":
             reach = int(fields.get("reach", 0) or 0)
