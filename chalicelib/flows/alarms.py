@@ -48,7 +48,8 @@ def find_alarms(*, now: datetime, planned: Sequence[PlannedEvent] | None = None)
         series[label] = Series(
             (at, width, Counts(c, negatives.get((at, width), 0))) for at, width, c in history.get(total_dim, [])
         )
-        alarms.extend(detect(series[label], key=label, now=moment, planned=planned))
+        population = series.get("all mentions") if label != "all mentions" else None
+        alarms.extend(detect(series[label], key=label, now=moment, planned=planned, population=population))
     window = (moment - WINDOW, moment)
     new = sum(s.sum(*window).total for k, s in series.items() if k.startswith("brand ") and warming_up(s, now=moment))
     everything = series["all mentions"].sum(*window).total if "all mentions" in series else 0.0

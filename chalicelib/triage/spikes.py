@@ -63,6 +63,7 @@ class Alarm:
 
 
 MINUTE = timedelta(minutes=1)
+YOUNG = " across all mentions (a day of its own not yet seen)"
 
 
 class Series:
@@ -144,8 +145,11 @@ def detect(
     window: timedelta = WINDOW,
     planned: Sequence[PlannedEvent] = (),
     first_seen: datetime | None = None,
+    population: Series | None = None,
 ) -> list[Alarm]:
-    """Alarms for the window ending at `now` (UTC): a Series, or minute -> counts."""
+    """Alarms for the window ending at `now` (UTC): a Series, or minute -> counts. `population`
+    is the series this one is part of (all mentions): its negative share is the usual of a series
+    too young to have one of its own."""
     s = series if isinstance(series, Series) else Series.of_minutes(series)
     start = now - window
     earliest = s.first_before(start)
@@ -191,9 +195,21 @@ def detect(
                 )
             )
 
-    # Negativity: the window's negative share against the series' own share over its history.
-    if current.total >= MIN_WINDOW_MENTIONS and history.total:
-        base = history.negative / history.total
+    # Negativity: the window's negative share against the series' own share over its history,
+    # once the series has a day of it. A series collected for less than a day while the rest
+    # was (a brand newly watched, maybe in the middle of its crisis) has only the crisis as its
+    # history: its usual is then the population's share over the same span. When everything is
+    # new, nothing is compared with anything.
+    usual = history
+    day_before = (start - 2 * ESTABLISHED[0], start - ESTABLISHED[0])
+    if (
+        population is not None
+        and s.sum(max(since, day_before[0]), day_before[1]).total < MIN_ESTABLISHED_MENTIONS
+        and population.sum(*day_before).total >= MIN_HISTORY_MENTIONS
+    ):
+        usual = population.sum(history_start, start)
+    if current.total >= MIN_WINDOW_MENTIONS and usual.total:
+        base = usual.negative / usual.total
         share = current.negative / current.total
         spread = math.sqrt(max(base * (1 - base), 0.01) / current.total)
         if share >= max(base + NEGATIVE_LIFT, NEGATIVE_FLOOR) and (share - base) / spread >= NEGATIVE_SIGMAS:
@@ -205,7 +221,7 @@ def detect(
                     share,
                     base,
                     f"negative share {share:.0%} of {current.total} in {int(window.total_seconds() // 60)} min "
-                    f"against {base:.0%} usual",
+                    f"against {base:.0%} usual{'' if usual is history else YOUNG}",
                 )
             )
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from chalicelib.triage.spikes import Counts, PlannedEvent, detect
+from chalicelib.triage.spikes import Counts, PlannedEvent, Series, detect
 
 NOW = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
 
@@ -93,3 +93,31 @@ def test_hour_buckets_and_minute_buckets_read_the_same_history() -> None:
     by_minute = detect(_burst(minutes, 80, 0), key="brand", now=NOW)
     by_hour = detect(Series(buckets + [(m, timedelta(minutes=1), c) for m, c in burst.items()]), key="brand", now=NOW)
     assert [(a.kind, round(a.expected, 6)) for a in by_minute] == [(a.kind, round(a.expected, 6)) for a in by_hour]
+
+
+def _young_brand_in_a_crisis() -> dict[datetime, Counts]:
+    """A brand watched for the last fourteen hours only, 83% negative from its first minute (the
+    airline tweets' American: collection started in the middle of its cancellation surge)."""
+    start = NOW - timedelta(hours=14)
+    return {start + timedelta(minutes=m): Counts(4, 3 + (m % 3 == 0)) for m in range(0, 14 * 60, 2)}
+
+
+def test_a_brand_newly_watched_in_the_middle_of_its_crisis_alarms_against_everyone_elses_share() -> None:
+    everyone = Series.of_minutes(_steady(days=3, per_hour=120, negative_share=0.5))
+    brand = _young_brand_in_a_crisis()
+    assert detect(brand, key="brand new", now=NOW) == []  # its own history is the crisis
+    [alarm] = detect(brand, key="brand new", now=NOW, population=everyone)
+    assert alarm.kind == "negativity" and "across all mentions" in alarm.explanation
+
+
+def test_when_everything_is_new_a_young_brand_is_compared_with_nothing() -> None:
+    young_everyone = {m: c for m, c in _steady(days=3, per_hour=120).items() if m > NOW - timedelta(hours=15)}
+    brand = _young_brand_in_a_crisis()
+    assert detect(brand, key="brand new", now=NOW, population=Series.of_minutes(young_everyone)) == []
+
+
+def test_a_brand_with_a_day_of_its_own_keeps_its_own_usual_however_negative() -> None:
+    # A brand that is always 75% negative is not in a crisis for being more negative than others.
+    everyone = Series.of_minutes(_steady(days=3, per_hour=120, negative_share=0.4))
+    gloomy = _steady(days=3, per_hour=24, negative_share=0.75)
+    assert detect(_burst(gloomy, 12, 9), key="brand gloomy", now=NOW, population=everyone) == []
