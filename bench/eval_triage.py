@@ -116,6 +116,11 @@ def rule_table(corpora: dict[str, list[tuple[str, str]]], ours: Callable[[str], 
     return lines
 
 
+# Issue 14's targets: macro-F1 on each development set (plain VADER: airline 0.453 with the
+# source's replacements undone, Sentiment140 0.718, Sanders 0.511), department accuracy.
+TARGET_F1 = {"s140": "value >= 0.75", "sanders": "value >= 0.60"}
+
+
 def _corpus_figures(name: str, rows: list[tuple[str, str]], ours: Callable[[str], tuple[str, str]]) -> list[Figure]:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -139,7 +144,7 @@ def _corpus_figures(name: str, rows: list[tuple[str, str]], ours: Callable[[str]
             "f1",
             round(vader_f1, 3),
             round(f1 / vader_f1, 3),
-            "ratio >= 1.0",
+            TARGET_F1[name],
             f"{len(rows)} texts; plain VADER {vader_f1:.3f}; per class "
             + ", ".join(f"{c} {v:.2f}" for c, v in per.items()),
         ),
@@ -343,7 +348,7 @@ def _airline() -> list[Figure]:
             "f1",
             round(vader_f1, 3),
             round(ours_f1 / vader_f1, 3),
-            "value >= 0.60",
+            "value >= 0.65",
             f"ratio is ours / plain VADER ({vader_f1:.3f}) on the same texts; per class "
             + ", ".join(f"{c} {v:.2f}" for c, v in ours_per.items()),
         ),
@@ -353,7 +358,7 @@ def _airline() -> list[Figure]:
             "acc",
             1.0,
             round(accuracy, 3),
-            "value >= 0.0",  # no target set: reported with per-department precision and recall
+            "value >= 0.65",
             f"{len(labelled)} negative tweets with a reason; " + "; ".join(report),
         ),
     ]

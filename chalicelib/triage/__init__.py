@@ -71,17 +71,18 @@ def triage_text(  # noqa: PLR0913 (keyword-only: what triage reads of a post bes
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> Triage:
     tax = taxonomy or default_taxonomy()
-    tokens = tokenize(text.lower())  # one tokenisation for every step
+    lowered = text.lower()
+    tokens = tokenize(lowered)  # one tokenisation for every step
     words = set(tokens)
     lang = language.detect(text, lang_hint, words=words)
     if lang in {"en", "und"}:
-        feeling = sentiment.analyse(text, words=words)
+        feeling = sentiment.analyse(text, words=words, lowered=lowered)
     else:  # VADER reads English; other languages wait for the Comprehend backend or a person
         # Shown and routed as unscored, never as neutral: an angry post in Hebrew is not calm.
         feeling = sentiment.Sentiment(0.0, "unscored", f"unscored: language '{lang}' is not scored here")
-    grievance = complaint_of(text, lowered=text.lower(), words=words, feeling=feeling)
+    grievance = complaint_of(text, lowered=lowered, words=words, feeling=feeling)
     found = tax.scan(text, tokens=tokens, words=words)
-    hits = tax.departments(text, found)
+    hits = tax.departments(text, found, tokens=tokens)
     departments = tuple([h.department for h in hits])
     terms = {h.department: h.terms for h in hits}
     if not departments and feeling.label == "negative":

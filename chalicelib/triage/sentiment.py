@@ -163,6 +163,7 @@ REQUEST_PHRASES = (
     "is there",
     "do you",
 )
+_REQUEST_PHRASE = re.compile("|".join(map(re.escape, REQUEST_PHRASES)))  # one scan, not one per phrase
 PROBLEM_WORDS = NEGATIONS | {"nobody", "still", "again", "yet"}
 FAILURE_WORDS = frozenset(
     {
@@ -499,13 +500,14 @@ def afinn(lowered: str, words: set[str]) -> int:
     return total
 
 
-def analyse(text: str, *, words: set[str] | None = None) -> Sentiment:
+def analyse(text: str, *, words: set[str] | None = None, lowered: str | None = None) -> Sentiment:
     """One VADER pass, with the analyzer chosen by cheap cues read first (`words`: the text's
-    distinct tokens, when the caller has them)."""
+    distinct tokens, and `lowered` the text in lower case, when the caller has them)."""
     spelled = read_emoji(text)
     if spelled != text:  # the emoji's words are cues too ("🙏" thanks)
-        text, words = spelled, None
-    lowered = text.lower()
+        text, words, lowered = spelled, None, None
+    if lowered is None:
+        lowered = text.lower()
     if words is None:
         words = set(tokenize(lowered))
     failure = failure_cue(lowered, words)
@@ -513,7 +515,7 @@ def analyse(text: str, *, words: set[str] | None = None) -> Sentiment:
         "?" in text
         or bool(words & REQUEST_WORDS)
         or bool(words & PROBLEM_WORDS)
-        or any(p in lowered for p in REQUEST_PHRASES)
+        or _REQUEST_PHRASE.search(lowered) is not None
     )
     analyzer = _courtesy_free() if (failure or request) else _analyzer()
     compound = analyzer.compound(expand_hashtags(text))

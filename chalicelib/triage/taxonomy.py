@@ -65,17 +65,29 @@ class Taxonomy:
                         break
         return found
 
-    def departments(self, text: str, found: Mapping[str, set[str]] | None = None) -> list[DepartmentHit]:
-        """Departments a text is about: most words matched first, ties by priority."""
-        scanned = self.scan(text) if found is None else found
-        rank = self.rank
+    def departments(
+        self, text: str, found: Mapping[str, set[str]] | None = None, *, tokens: list[str] | None = None
+    ) -> list[DepartmentHit]:
+        """Departments a text is about, the one it is most about first: the most words matched
+        (a phrase counts its words: "customer service" says more than "service"), then the one
+        named first (people lead with what went wrong: "lost my bag, on hold two hours"), then
+        the priority order."""
+        scanned = self.scan(text, tokens=tokens) if found is None else found
         hits = [
             DepartmentHit(d, _maximal(t) if len(t) > 1 else tuple(t))
             for d, t in scanned.items()
             if not d.startswith("risk:")
         ]
         if len(hits) > 1:
-            hits.sort(key=lambda h: (-len(h.terms), rank.get(h.department, 99)))
+            toks = tokenize(text.lower()) if tokens is None else tokens
+            rank = self.rank
+            hits.sort(
+                key=lambda h: (
+                    -sum(term.count(" ") + 1 for term in h.terms),
+                    min(_first_at(term, toks) for term in h.terms),
+                    rank.get(h.department, 99),
+                )
+            )
         return hits
 
     def risks(self, text: str, found: Mapping[str, set[str]] | None = None) -> dict[str, tuple[str, ...]]:
@@ -84,6 +96,16 @@ class Taxonomy:
 
 
 _SPACES = re.compile(r"\s+")
+
+
+def _first_at(term: str, tokens: list[str]) -> int:
+    """Where a term first starts among the tokens (len(tokens) if it does not)."""
+    words = term.split()
+    first, n = words[0], len(words)
+    for i, token in enumerate(tokens):
+        if token == first and tokens[i : i + n] == words:
+            return i
+    return len(tokens)
 
 
 def _maximal(terms: set[str]) -> tuple[str, ...]:

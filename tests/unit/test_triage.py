@@ -53,6 +53,28 @@ def test_departments_and_risks_match_whole_words_and_phrases() -> None:
     assert tax.departments("#wifi is down") == []  # hashtags are matched only as listed
 
 
+# Airline tweets (../shared/data/airline, Tweets.csv; tweet ids noted), each labelled by people
+# with the department's reason: the department named first leads when as many words match (the
+# priority order alone put each of these under the other department).
+@pytest.mark.parametrize(
+    ("text", "department"),
+    [
+        ("@united rep wouldn't rebook. Such a waste of time", "customer-care"),  # 569272664344428545
+        ("@VirginAmerica Your chat support is not working on your site", "customer-care"),  # 570035876845084672
+        ("@united not able to DM you my confirmation number", "customer-care"),  # 570217606025748480
+        ("@VirginAmerica Is it normal to receive no reply from Central Baggage", "customer-care"),  # 569477692166316033
+    ],
+)
+def test_the_department_named_first_leads_a_tie(text: str, department: str) -> None:
+    assert default_taxonomy().departments(text)[0].department == department
+
+
+def test_a_phrase_counts_its_words_against_single_words() -> None:
+    # "customer service" (two words) says more than "delayed" (one): airline 569481897203494914.
+    hits = default_taxonomy().departments("@united What does delayed due to Customer Service mean for UA761?")
+    assert [h.department for h in hits] == ["customer-care", "operations"]
+
+
 def test_an_admin_taxonomy_is_validated_when_compiled() -> None:
     with pytest.raises(InvalidPayload, match="departments"):
         compile_taxonomy({"departments": {}})
