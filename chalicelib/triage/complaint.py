@@ -19,6 +19,25 @@ PROBLEM = re.compile(
     r"(?:work|working|load|loading|connect|let me|log ?in|sign ?in|find|get through|rebook|refund|answer|respond)"
     r"|refunds?|reimburse(?:ment)?|disappeared|charged twice|double[- ]charged|overcharg\w*|error|errors|glitch\w*"
     r"|outage|down again|lost (?:my|our)|where(?: is|'s) (?:my|our)|still waiting|hung up|on hold|complain\w*"
+    # Beyond airlines: what people tell any company that sells them something that does not work,
+    # does not arrive or costs them twice (services, shops, apps, telecoms, banks).
+    r"|(?:is|are|was|were|been|went|goes|still) down"
+    r"|(?:stopped|stops|quit|no longer) working|no longer works"
+    r"|keeps? (?:crashing|freezing|restarting|rebooting|dropping|disconnecting|failing|logging me out|charging me)"
+    r"|crash(?:es|ed|ing)?(?! course)"
+    r"|(?:have ?n[o']?t|has ?n[o']?t|never|still (?:not|haven'?t|hasn'?t)|not yet|did ?n'?t|didnt|was ?n'?t|were ?n'?t)"
+    r" (?:been )?(?:delivered|shipped|refunded|fixed|resolved|responded|replied|called back|showed up|show up|credited)"
+    r"|wrong (?:order|item|items|size|colou?r|product|address|charge|amount|bill)"
+    r"|(?:charged|billed) (?:me )?(?:twice|again|for something)"
+    r"|no (?:signal|service|internet|wi-?fi|power|connection|dial tone)"
+    r"|unable to"
+    r"|(?:can'?t|cannot|could ?n'?t|can not)"
+    r" (?:access|use|open|download|update|install|reach|login|log on|load|sync|pay)"
+    r"|(?:won'?t|wont|does ?n'?t|does not|will not) (?:load|open|start|turn on|sync|update|install|play|stream)"
+    r"|fix (?:this|it|your|the|my)"
+    r"|what(?:'s| is) (?:going on|wrong) with"
+    r"|waste of (?:time|money)|rip ?off|ripped off|scam|false advertising|money back"
+    r"|(?:it'?s|its|it has|has) been (?:\d+|two|three|four|five|six|several|many) (?:hours|days|weeks|months)"
     r")\b"
 )
 

@@ -453,12 +453,18 @@ def forget() -> None:
 _CANT_WAIT = re.compile(r"\b(?:can'?t|cannot|couldn'?t|can not) wait\b")
 
 
+_FAILURE_PHRASE = re.compile("|".join(map(re.escape, FAILURE_PHRASES)))
+
+
 def failure_cue(lowered: str, words: frozenset[str] | set[str]) -> str:
-    hits = words & FAILURE_WORDS
-    if "wait" in hits and _CANT_WAIT.search(lowered):
-        hits = hits - {"wait"}  # "can't wait" is eagerness, not a queue
-    hit = next(iter(hits), "")
-    return hit or next((p for p in FAILURE_PHRASES if p in lowered), "")
+    if not words.isdisjoint(FAILURE_WORDS):  # most posts name no failure: no set built for them
+        hits = words & FAILURE_WORDS
+        if "wait" in hits and _CANT_WAIT.search(lowered):
+            hits = hits - {"wait"}  # "can't wait" is eagerness, not a queue
+        if hits:
+            return next(iter(hits))
+    phrase = _FAILURE_PHRASE.search(lowered)
+    return phrase.group(0) if phrase else ""
 
 
 def _read_afinn() -> tuple[dict[str, int], dict[str, tuple[tuple[re.Pattern[str], tuple[str, ...], int], ...]]]:
@@ -513,8 +519,8 @@ def analyse(text: str, *, words: set[str] | None = None, lowered: str | None = N
     failure = failure_cue(lowered, words)
     request = (
         "?" in text
-        or bool(words & REQUEST_WORDS)
-        or bool(words & PROBLEM_WORDS)
+        or not words.isdisjoint(REQUEST_WORDS)
+        or not words.isdisjoint(PROBLEM_WORDS)
         or _REQUEST_PHRASE.search(lowered) is not None
     )
     analyzer = _courtesy_free() if (failure or request) else _analyzer()

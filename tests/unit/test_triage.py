@@ -303,6 +303,30 @@ def test_a_complaint_is_a_reported_problem_politely_or_not() -> None:
     assert not complaint("cannot wait for my trip with you guys!")  # [airline] eagerness
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # ../shared/data/airline (Tweets.csv), each labelled negative with a reason by people:
+        "@VirginAmerica Your website is down and I'm trying to check in!",
+        "@united crashed trying to check in.",
+        "@VirginAmerica Can I get some help with a support ticket? It's been 15 days.... Incident: 150202-000",
+        "@united What's going on with your website? I'm booking three tickets today",
+        # ../shared/data/sanders (full-corpus.csv), labelled negative by people; not an airline:
+        "@Apple Siri is down!",
+        "#Skype often crashing: #microsoft, what are you doing?",
+        "I wonder if I tweet Bill Gates he'll fix my laptop... #Microsoft #vista #fml",
+    ],
+)
+def test_problems_any_company_hears_are_complaints(text: str) -> None:
+    assert triage_text(text, identity="t").complaint.startswith("reports a problem")
+
+
+def test_a_crash_course_and_a_question_are_not_problems() -> None:
+    # (VADER reads "crash" as negative, so the course can still be "negative about it")
+    assert "problem" not in triage_text("@brand signed up for your crash course on photography", identity="t").complaint
+    assert not triage_text("@brand is the store open on sunday?", identity="t").complaint
+
+
 def test_complaint_is_a_routing_condition() -> None:
     from chalicelib.policy.rules import decide, parse_rule
 
