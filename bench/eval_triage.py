@@ -79,6 +79,7 @@ def sanders() -> list[tuple[str, str]]:
 
 RULES = {
     "reports a service failure": "failure word or phrase -> negative",
+    "reports a problem": "problem reported (down, not working, never received) -> negative",
     "thanks, with nothing asked": "thanks with nothing asked -> positive",
     "asks why something did not happen": "why ... not -> negative",
     "AFINN reads it": "AFINN clearly negative where VADER is neutral -> negative",

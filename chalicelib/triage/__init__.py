@@ -80,7 +80,7 @@ def triage_text(  # noqa: PLR0913 (keyword-only: what triage reads of a post bes
     else:  # VADER reads English; other languages wait for the Comprehend backend or a person
         # Shown and routed as unscored, never as neutral: an angry post in Hebrew is not calm.
         feeling = sentiment.Sentiment(0.0, "unscored", f"unscored: language '{lang}' is not scored here")
-    grievance = complaint_of(text, lowered=lowered, words=words, feeling=feeling)
+    grievance = complaint_of(feeling=feeling)
     found = tax.scan(text, tokens=tokens, words=words)
     hits = tax.departments(text, found, tokens=tokens)
     departments = tuple([h.department for h in hits])

@@ -291,7 +291,7 @@ class Sentiment(NamedTuple):
     score: float  # -1..1
     label: Label
     reason: str
-    cue: str = ""  # the service failure it reports, if any (the complaint signal reads it too)
+    cue: str = ""  # the service failure or problem it reports, if any (the complaint signal reads it)
 
 
 @lru_cache(maxsize=1)
@@ -453,6 +453,40 @@ def forget() -> None:
 _CANT_WAIT = re.compile(r"\b(?:can'?t|cannot|couldn'?t|can not) wait\b")
 
 
+# How people report that something did not happen or does not work, politely or not (the
+# complaint signal's problems; written from the domain, plurals and synonyms included).
+PROBLEM = re.compile(
+    r"\b(?:"
+    r"(?:have ?n[o']?t|has ?n[o']?t|never|still (?:not|haven'?t|hasn'?t)|not yet|did ?n'?t|didnt)"
+    r" (?:received|receive|got|gotten|get|heard|arrived|come|shown up)"
+    r"|no (?:reply|replies|response|answer|refund|one|help|update|updates|info|information|call ?back|email)"
+    r"|(?:does ?n'?t|does not|is ?n'?t|won'?t|can'?t|cannot|couldn'?t|not) "
+    r"(?:work|working|load|loading|connect|let me|log ?in|sign ?in|find|get through|rebook|refund|answer|respond)"
+    r"|refunds?|reimburse(?:ment)?|disappeared|charged twice|double[- ]charged|overcharg\w*|error|errors|glitch\w*"
+    r"|outage|down again|lost (?:my|our)|where(?: is|'s) (?:my|our)|still waiting|hung up|on hold|complain\w*"
+    # Beyond airlines: what people tell any company that sells them something that does not work,
+    # does not arrive or costs them twice (services, shops, apps, telecoms, banks).
+    r"|(?:is|are|was|were|been|went|goes|still) down"
+    r"|(?:stopped|stops|quit|no longer) working|no longer works"
+    r"|keeps? (?:crashing|freezing|restarting|rebooting|dropping|disconnecting|failing|logging me out|charging me)"
+    r"|crash(?:es|ed|ing)?(?! course)"
+    r"|(?:have ?n[o']?t|has ?n[o']?t|never|still (?:not|haven'?t|hasn'?t)|not yet|did ?n'?t|didnt|was ?n'?t|were ?n'?t)"
+    r" (?:been )?(?:delivered|shipped|refunded|fixed|resolved|responded|replied|called back|showed up|show up|credited)"
+    r"|wrong (?:order|item|items|size|colou?r|product|address|charge|amount|bill)"
+    r"|(?:charged|billed) (?:me )?(?:twice|again|for something)"
+    r"|no (?:signal|service|internet|wi-?fi|power|connection|dial tone)"
+    r"|unable to"
+    r"|(?:can'?t|cannot|could ?n'?t|can not)"
+    r" (?:access|use|open|download|update|install|reach|login|log on|load|sync|pay)"
+    r"|(?:won'?t|wont|does ?n'?t|does not|will not) (?:load|open|start|turn on|sync|update|install|play|stream)"
+    r"|fix (?:this|it|your|the|my)"
+    r"|what(?:'s| is) (?:going on|wrong) with"
+    r"|waste of (?:time|money)|rip ?off|ripped off|scam|false advertising|money back"
+    r"|(?:it'?s|its|it has|has) been (?:\d+|two|three|four|five|six|several|many) (?:hours|days|weeks|months)"
+    r")\b"
+)
+
+
 _FAILURE_PHRASE = re.compile("|".join(map(re.escape, FAILURE_PHRASES)))
 
 
@@ -533,20 +567,29 @@ def analyse(text: str, *, words: set[str] | None = None, lowered: str | None = N
             f"negative: reports a service failure ('{failure}')",
             failure,
         )
+    found = PROBLEM.search(lowered) if not failure and compound < STRONG_PRAISE_AT else None
+    problem = found.group(0) if found else ""
+    if problem and compound > NEGATIVE_AT:
+        # Something did not happen or does not work ("your site is down", "still haven't received
+        # my refund"): a complaint, however politely put, without strong praise beside it.
+        return Sentiment(
+            round(min(compound, NEGATIVE_AT), 3), "negative", f"negative: reports a problem ('{problem}')", problem
+        )
+    cue = failure or problem
     if not (failure or request) and 0 < compound < POSITIVE_AT and not words.isdisjoint(GRATITUDE):
         # Thanks with nothing asked and nothing wrong is a thank-you, however short ("@brand thanks").
-        return Sentiment(round(compound, 3), "positive", "positive: thanks, with nothing asked or reported", failure)
+        return Sentiment(round(compound, 3), "positive", "positive: thanks, with nothing asked or reported", cue)
     label = label_for(compound)
     if label == "neutral" and "why" in words and not words.isdisjoint(NEGATIONS):
         # "why can't I rebook online?", "why isn't anyone at the desk?": a complaint put as a question.
         return Sentiment(
-            round(min(compound, NEGATIVE_AT), 3), "negative", "negative: asks why something did not happen", failure
+            round(min(compound, NEGATIVE_AT), 3), "negative", "negative: asks why something did not happen", cue
         )
     if label == "neutral":
         second = afinn(lowered, words)
         if second <= AFINN_NEGATIVE_AT:
             return Sentiment(
-                round(min(compound, NEGATIVE_AT), 3), "negative", f"negative: AFINN reads it {second:+d}", failure
+                round(min(compound, NEGATIVE_AT), 3), "negative", f"negative: AFINN reads it {second:+d}", cue
             )
     why = "courtesy discounted in a request or problem report" if (failure or request) else f"score {compound:+.2f}"
-    return Sentiment(round(compound, 3), label, f"{label}: {why}", failure)
+    return Sentiment(round(compound, 3), label, f"{label}: {why}", cue)

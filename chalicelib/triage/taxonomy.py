@@ -100,6 +100,8 @@ _SPACES = re.compile(r"\s+")
 
 def _first_at(term: str, tokens: list[str]) -> int:
     """Where a term first starts among the tokens (len(tokens) if it does not)."""
+    if " " not in term:
+        return tokens.index(term) if term in tokens else len(tokens)
     words = term.split()
     first, n = words[0], len(words)
     for i, token in enumerate(tokens):

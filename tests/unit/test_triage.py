@@ -321,6 +321,20 @@ def test_problems_any_company_hears_are_complaints(text: str) -> None:
     assert triage_text(text, identity="t").complaint.startswith("reports a problem")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@VirginAmerica Your chat support is not working on your site",  # [airline] VADER: neutral
+        "So my iMessage still isn't working! @apple",  # [sanders] VADER: neutral
+        "Where is my iPhone!?!?!?! @apple",  # [sanders]
+    ],
+)
+def test_a_reported_problem_is_negative_however_calmly_put(text: str) -> None:
+    feeling = analyse(text)
+    assert feeling.label == "negative" and feeling.reason.startswith("negative: reports a problem"), feeling
+    assert triage_text(text, identity="t").complaint == f"reports a problem ('{feeling.cue}')"
+
+
 def test_a_crash_course_and_a_question_are_not_problems() -> None:
     # (VADER reads "crash" as negative, so the course can still be "negative about it")
     assert "problem" not in triage_text("@brand signed up for your crash course on photography", identity="t").complaint
@@ -341,7 +355,7 @@ def test_complaint_is_a_routing_condition() -> None:
     [
         "It's a bank holiday, yet I'm only out of work now. Exam season sucks:(",  # [s140]
         "itchy back!! dont ya hate it!",  # [s140]
-        "Iphone 4s siri doesn't work for shit @apple",  # [sanders]
+        "#ios5 getting sloppy @apple. U need to check your QA team. Too many issues with apps",  # [sanders]
         "@united this is atrocious customer service.",  # [airline]
         "@united literally sucks",  # [airline]
     ],
