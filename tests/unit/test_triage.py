@@ -314,6 +314,7 @@ def test_a_complaint_is_a_reported_problem_politely_or_not() -> None:
         # ../shared/data/sanders (full-corpus.csv), labelled negative by people; not an airline:
         "@Apple Siri is down!",
         "#Skype often crashing: #microsoft, what are you doing?",
+        "Overall I am a fan of the iPhone 4S; however, my Siri has issues connecting to the network @Apple",
         "I wonder if I tweet Bill Gates he'll fix my laptop... #Microsoft #vista #fml",
     ],
 )
