@@ -48,7 +48,9 @@ def find_alarms(*, now: datetime, planned: Sequence[PlannedEvent] | None = None)
         series[label] = Series(
             (at, width, Counts(c, negatives.get((at, width), 0))) for at, width, c in history.get(total_dim, [])
         )
-        population = series.get("all mentions") if label != "all mentions" else None
+        # A brand newly watched has everyone else's share to go by; a department is a slice by
+        # topic, negative by nature (complaints without a topic are customer care's): its own only.
+        population = series.get("all mentions") if label.startswith("brand ") else None
         alarms.extend(detect(series[label], key=label, now=moment, planned=planned, population=population))
     window = (moment - WINDOW, moment)
     new = sum(s.sum(*window).total for k, s in series.items() if k.startswith("brand ") and warming_up(s, now=moment))
