@@ -464,39 +464,108 @@ _CANT_WAIT = re.compile(r"\b(?:can'?t|cannot|couldn'?t|can not) wait\b")
 
 
 # How people report that something did not happen or does not work, politely or not (the
-# complaint signal's problems; written from the domain, plurals and synonyms included).
-PROBLEM = re.compile(
-    r"\b(?:"
-    r"(?:have ?n[o']?t|has ?n[o']?t|never|still (?:not|haven'?t|hasn'?t)|not yet|did ?n'?t|didnt)"
-    r" (?:received|receive|got|gotten|get|heard|arrived|come|shown up)"
-    r"|no (?:reply|replies|response|answer|refund|one|help|update|updates|info|information|call ?back|email)"
-    r"|(?:does ?n'?t|does not|is ?n'?t|won'?t|can'?t|cannot|couldn'?t|not) "
-    r"(?:work|working|load|loading|connect|let me|log ?in|sign ?in|find|get through|rebook|refund|answer|respond)"
-    r"|refunds?|reimburse(?:ment)?|disappeared|charged twice|double[- ]charged|overcharg\w*|error|errors|glitch\w*"
-    r"|outage|down again|lost (?:my|our)|where(?: is|'s) (?:my|our)|still waiting|hung up|on hold|complain\w*"
-    # Beyond airlines: what people tell any company that sells them something that does not work,
-    # does not arrive or costs them twice (services, shops, apps, telecoms, banks).
-    r"|(?:is|are|was|were|been|went|goes|still) down"
-    r"|(?:stopped|stops|quit|no longer) working|no longer works"
-    r"|keeps? (?:crashing|freezing|restarting|rebooting|dropping|disconnecting|failing|logging me out|charging me)"
-    r"|crash(?:es|ed|ing)?(?! course)|froze|freezes"
-    r"|(?:having|has|have|had|getting|experiencing)"
-    r" (?:some |an |a |the same |major |serious )?(?:issues?|problems?|trouble)"
-    r"|(?:have ?n[o']?t|has ?n[o']?t|never|still (?:not|haven'?t|hasn'?t)|not yet|did ?n'?t|didnt|was ?n'?t|were ?n'?t)"
-    r" (?:been )?(?:delivered|shipped|refunded|fixed|resolved|responded|replied|called back|showed up|show up|credited)"
-    r"|wrong (?:order|item|items|size|colou?r|product|address|charge|amount|bill)"
-    r"|(?:charged|billed) (?:me )?(?:twice|again|for something)"
-    r"|no (?:signal|service|internet|wi-?fi|power|connection|dial tone)"
-    r"|unable to"
-    r"|(?:can'?t|cannot|could ?n'?t|can not)"
-    r" (?:access|use|open|download|update|install|reach|login|log on|load|sync|pay)"
-    r"|(?:won'?t|wont|does ?n'?t|does not|will not) (?:load|open|start|turn on|sync|update|install|play|stream)"
-    r"|fix (?:this|it|your|the|my)"
-    r"|what(?:'s| is) (?:going on|wrong) with"
-    r"|waste of (?:time|money)|rip ?off|ripped off|scam|false advertising|money back"
-    r"|(?:it'?s|its|it has|has) been (?:\d+|two|three|four|five|six|several|many) (?:hours|days|weeks|months)"
-    r")\b"
+# complaint signal's problems; written from the domain, plurals and synonyms included, beyond
+# airlines: what people tell any company whose service, shop, app, line or bank lets them down).
+# Each way comes with the words (as tokenize gives them) one of which it cannot match without:
+# a post's words pick the few ways worth trying (one regex of them all cost 7 us a post).
+_NOT_YET = r"(?:have ?n[o']?t|has ?n[o']?t|never|still (?:not|haven'?t|hasn'?t)|not yet|did ?n'?t|didnt"
+PROBLEM_WAYS: tuple[tuple[str, str], ...] = (
+    (
+        "received receive got gotten get heard arrived come shown",
+        _NOT_YET + r") (?:received|receive|got|gotten|get|heard|arrived|come|shown up)",
+    ),
+    (
+        "reply replies response answer refund one help update updates info information call callback email",
+        r"no (?:reply|replies|response|answer|refund|one|help|update|updates|info|information|call ?back|email)",
+    ),
+    (
+        "work working load loading connect let log login sign signin find get rebook refund answer respond",
+        r"(?:does ?n'?t|does not|is ?n'?t|won'?t|can'?t|cannot|couldn'?t|not) "
+        r"(?:work|working|load|loading|connect|let me|log ?in|sign ?in|find|get through|rebook|refund|answer|respond)",
+    ),
+    (
+        "refund refunds reimburse reimbursement disappeared charged double-charged overcharge overcharged overcharges "
+        "overcharging error errors glitch glitches glitchy glitching glitched outage",
+        r"refunds?|reimburse(?:ment)?|disappeared|charged twice|double[- ]charged|overcharg(?:e|ed|es|ing)|errors?"
+        r"|glitch(?:es|y|ing|ed)?|outage",
+    ),
+    ("down", r"down again|(?:is|are|was|were|been|went|goes|still) down"),
+    ("lost", r"lost (?:my|our)"),
+    ("where where's", r"where(?: is|'s) (?:my|our)"),
+    ("waiting", r"still waiting"),
+    ("hung", r"hung up"),
+    ("hold", r"on hold"),
+    ("complain complains complained complaining complaint complaints", r"complain(?:s|ed|ing|ts?)?"),
+    ("working works", r"(?:stopped|stops|quit|no longer) working|no longer works"),
+    (
+        "crashing freezing restarting rebooting dropping disconnecting failing logging charging",
+        r"keeps? (?:crashing|freezing|restarting|rebooting|dropping|disconnecting|failing|logging me out|charging me)",
+    ),
+    ("crash crashes crashed crashing froze freezes", r"crash(?:es|ed|ing)?(?! course)|froze|freezes"),
+    (
+        "issue issues problem problems trouble",
+        r"(?:having|has|have|had|getting|experiencing) (?:some |an |a |the same |major |serious )?"
+        r"(?:issues?|problems?|trouble)",
+    ),
+    (
+        "delivered shipped refunded fixed resolved responded replied called showed show credited",
+        _NOT_YET + r"|was ?n'?t|were ?n'?t) (?:been )?"
+        r"(?:delivered|shipped|refunded|fixed|resolved|responded|replied|called back|showed up|show up|credited)",
+    ),
+    ("wrong", r"wrong (?:order|item|items|size|colou?r|product|address|charge|amount|bill)"),
+    ("charged billed", r"(?:charged|billed) (?:me )?(?:twice|again|for something)"),
+    (
+        "signal service internet wifi wi-fi power connection dial",
+        r"no (?:signal|service|internet|wi-?fi|power|connection|dial tone)",
+    ),
+    ("unable", r"unable to"),
+    (
+        "access use open download update install reach login log load sync pay",
+        r"(?:can'?t|cannot|could ?n'?t|can not) "
+        r"(?:access|use|open|download|update|install|reach|login|log on|load|sync|pay)",
+    ),
+    (
+        "load open start turn sync update install play stream",
+        r"(?:won'?t|wont|does ?n'?t|does not|will not) (?:load|open|start|turn on|sync|update|install|play|stream)",
+    ),
+    ("fix", r"fix (?:this|it|your|the|my)"),
+    ("going wrong", r"what(?:'s| is) (?:going on|wrong) with"),
+    (
+        "waste rip ripoff ripped scam false money",
+        r"waste of (?:time|money)|rip ?off|ripped off|scam|false advertising|money back",
+    ),
+    (
+        "hours days weeks months",
+        r"(?:it'?s|its|it has|has) been (?:\d+|two|three|four|five|six|several|many) (?:hours|days|weeks|months)",
+    ),
 )
+PROBLEM = re.compile(r"\b(?:" + "|".join(way for _, way in PROBLEM_WAYS) + r")\b")  # all at once (tests)
+_PROBLEM_BY_WORD: dict[str, tuple[tuple[int, re.Pattern[str]], ...]] = {}
+for _order, (_needs, _way) in enumerate(PROBLEM_WAYS):
+    for _word in _needs.split():
+        _PROBLEM_BY_WORD[_word] = (*_PROBLEM_BY_WORD.get(_word, ()), (_order, re.compile(r"\b(?:" + _way + r")\b")))
+_PROBLEM_WORDS = frozenset(_PROBLEM_BY_WORD)
+
+
+def problem_in(lowered: str, words: set[str] | frozenset[str]) -> str:
+    """The first problem the text reports ("" if none): PROBLEM's leftmost match, found by trying
+    only the ways the text's words allow."""
+    present = words & _PROBLEM_WORDS
+    if "#" in lowered:  # "#crash" is the word "crash" to a regex
+        present |= {w[1:] for w in words if w[0] == "#"} & _PROBLEM_WORDS
+    if not present:
+        return ""
+    best: tuple[int, int, str] | None = None
+    tried: set[int] = set()
+    for word in present:
+        for order, way in _PROBLEM_BY_WORD[word]:
+            if order in tried:
+                continue
+            tried.add(order)
+            found = way.search(lowered)
+            if found and (best is None or (found.start(), order) < best[:2]):
+                best = (found.start(), order, found.group(0))
+    return best[2] if best else ""
 
 
 _FAILURE_PHRASE = re.compile("|".join(map(re.escape, FAILURE_PHRASES)))
@@ -579,8 +648,7 @@ def analyse(text: str, *, words: set[str] | None = None, lowered: str | None = N
             f"negative: reports a service failure ('{failure}')",
             failure,
         )
-    found = PROBLEM.search(lowered) if not failure and compound < STRONG_PRAISE_AT else None
-    problem = found.group(0) if found else ""
+    problem = problem_in(lowered, words) if not failure and compound < STRONG_PRAISE_AT else ""
     if problem and compound > NEGATIVE_AT:
         # Something did not happen or does not work ("your site is down", "still haven't received
         # my refund"): a complaint, however politely put, without strong praise beside it.

@@ -336,6 +336,28 @@ def test_a_reported_problem_is_negative_however_calmly_put(text: str) -> None:
     assert triage_text(text, identity="t").complaint == f"reports a problem ('{feeling.cue}')"
 
 
+def test_the_problem_ways_a_posts_words_pick_find_what_all_of_them_at_once_find() -> None:
+    # The texts of this file's complaint tests, and near misses: the same first match or none.
+    from chalicelib.triage.sentiment import PROBLEM, problem_in
+    from chalicelib.triage.tokens import tokenize
+
+    texts = [
+        "@united I haven't received any answer about my refunds, thank you",
+        "still no refund and no reply #crash",
+        "your site is down again, can't log in, it's been 3 days",
+        "my order never shipped and the wrong item came, charged me twice",
+        "so my imessage still isn't working!",
+        "where's my bag? on hold for an hour, then they hung up",
+        "not going to complain, the crash course was great",
+        "what's going on with the app, keeps crashing",
+        "no wifi on board, unable to work",
+    ]
+    for text in texts:
+        lowered = text.lower()
+        found = PROBLEM.search(lowered)
+        assert problem_in(lowered, set(tokenize(lowered))) == (found.group(0) if found else ""), text
+
+
 def test_a_crash_course_and_a_question_are_not_problems() -> None:
     # (VADER reads "crash" as negative, so the course can still be "negative about it")
     assert "problem" not in triage_text("@brand signed up for your crash course on photography", identity="t").complaint
