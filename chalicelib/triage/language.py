@@ -302,6 +302,8 @@ def detect(text: str, hint: str = "", *, words: set[str] | None = None) -> str:
     plain = text.isascii() or all(w.isascii() for w in words)  # emoji and punctuation aside
     if plain and words.isdisjoint(_NOT_ENGLISH) and not words.isdisjoint(_STOPWORDS["en"]):
         return "en"
+    if plain and len(words & _STOPWORDS["en"]) >= 3 and len(words & _NOT_ENGLISH) <= 1:
+        return "en"  # three of English's commonest words and one stray ("o" of w/o, "com", "die hard")
     content = content_words(text)
     if not content:  # handles, links, emoji: nothing to identify
         return _stopword_guess(words, plain) if words else "und"

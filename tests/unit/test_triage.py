@@ -258,6 +258,27 @@ def test_the_language_model_reads_latin_languages_and_keeps_short_english(text: 
     assert detect(text) == lang
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # [s140] plain English with one other language's stopword in it ("em", "die", "com")
+        "wish i could catch every mosquito in the world n burn em slowly",
+        "I was talking to this guy last night and he was telling me that he is a die hard Spurs fan",
+        "time warner really picks the worst time to not work. all i want to do is get to mtv.com so",
+    ],
+)
+def test_english_with_one_stray_foreign_stopword_is_read_without_the_model(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.triage import language
+
+    def no_model() -> None:
+        raise AssertionError("the model was asked")
+
+    monkeypatch.setattr(language, "_model", no_model)
+    assert language.detect(text) == "en"
+
+
 # Examples from more than one corpus (short; the sets themselves stay outside the project):
 # "[airline]" the airline tweets, "[s140]" Sentiment140's hand-labelled test tweets, "[sanders]"
 # the Sanders brand tweets, "[issue]" posts the outside trial quoted.
