@@ -7,7 +7,7 @@ LOCAL_STAMP := $(VENV)/.installed-local
 DEV_STAMP := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: run demo test unit functional e2e lint typecheck format bench eval package clean browser synth deploy
+.PHONY: run demo test unit functional e2e lint typecheck format bench eval model package clean browser synth deploy
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,16 @@ bench: $(DEV_STAMP)
 
 eval: $(DEV_STAMP)
 	$(PY) -m bench --eval
+
+# The GoEmotions sentiment model triage ships (chalicelib/triage/goemotions.json), fitted again
+# from ../shared/data/goemotions; deterministic. scikit-learn is needed here only.
+TRAIN_STAMP := $(VENV)/.installed-train
+$(TRAIN_STAMP): requirements-train.txt $(DEV_STAMP)
+	$(PY) -m pip install --quiet -r requirements-train.txt
+	touch $@
+
+model: $(TRAIN_STAMP)
+	$(PY) -m bench.train_sentiment
 
 package: $(LOCAL_STAMP)
 	$(PY) -m infra.package --stage $${STAGE:-dev} --out build/package

@@ -83,6 +83,7 @@ RULES = {
     "thanks, with nothing asked": "thanks with nothing asked -> positive",
     "asks why something did not happen": "why ... not -> negative",
     "AFINN reads it": "AFINN clearly negative where VADER is unsure (-0.05..0.5) -> negative",
+    "the GoEmotions model reads it": "GoEmotions model sure (0.7) where VADER and AFINN are unsure -> its label",
 }
 
 
@@ -190,28 +191,41 @@ def general() -> list[Figure]:
     table = rule_table(corpora, ours)
     figures.append(Figure("sentiment_rules", len(table), "rules", 0, 0, "value >= 0", " | ".join(table)))
     figures.append(positive_line(corpora, ours))
+    figures.append(learned_sure(corpora, ours))
     return figures
 
 
-def positive_line(corpora: dict[str, list[tuple[str, str]]], ours: Callable[[str], tuple[str, str]]) -> Figure:
-    """The positive line, justified across the corpora: macro-F1 on each at a few lines, and the
-    mean over them (the line in force is the value; the best mean is the baseline)."""
+def _sweep(
+    corpora: dict[str, list[tuple[str, str]]],
+    ours: Callable[[str], tuple[str, str]],
+    attribute: str,
+    values: list[float],
+) -> tuple[float, dict[float, float], list[str]]:
+    """Macro-F1 on each corpus with sentiment.<attribute> set to each value in turn: the value in
+    force, the mean per value, and a line per value."""
     from chalicelib.triage import sentiment
 
-    kept = sentiment.POSITIVE_AT
+    kept = getattr(sentiment, attribute)
     lines, means = [], {}
     try:
-        for line in (0.05, 0.2, 0.35, 0.5, 0.6):
-            sentiment.POSITIVE_AT = line
+        for value in values:
+            setattr(sentiment, attribute, value)
             scores = []
             for rows in corpora.values():
                 gold = [g for _, g in rows]
                 predicted = ["neutral" if (p := ours(t)[0]) == "unscored" else p for t, _ in rows]
                 scores.append(macro_f1(gold, predicted)[0])
-            means[line] = sum(scores) / len(scores)
-            lines.append(f"{line}: " + ", ".join(f"{n} {v:.3f}" for n, v in zip(corpora, scores, strict=True)))
+            means[value] = sum(scores) / len(scores)
+            lines.append(f"{value}: " + ", ".join(f"{n} {v:.3f}" for n, v in zip(corpora, scores, strict=True)))
     finally:
-        sentiment.POSITIVE_AT = kept
+        setattr(sentiment, attribute, kept)
+    return kept, means, lines
+
+
+def positive_line(corpora: dict[str, list[tuple[str, str]]], ours: Callable[[str], tuple[str, str]]) -> Figure:
+    """The positive line, justified across the corpora: macro-F1 on each at a few lines, and the
+    mean over them (the line in force is the value; the best mean is the baseline)."""
+    kept, means, lines = _sweep(corpora, ours, "POSITIVE_AT", [0.05, 0.2, 0.35, 0.5, 0.6])
     best = max(means, key=means.__getitem__)
     return Figure(
         "sentiment_positive_line",
@@ -222,6 +236,23 @@ def positive_line(corpora: dict[str, list[tuple[str, str]]], ours: Callable[[str
         "ratio >= 0.98",
         f"the line for posts addressed to someone or sharing a link (the rest keep VADER's 0.05); mean macro-F1 "
         f"over {len(corpora)} corpora is best at {best} ({means[best]:.3f}); " + " | ".join(lines),
+    )
+
+
+def learned_sure(corpora: dict[str, list[tuple[str, str]]], ours: Callable[[str], tuple[str, str]]) -> Figure:
+    """How sure the GoEmotions model must be to decide where VADER and AFINN are unsure, across
+    the corpora (1.01: never, the model off)."""
+    kept, means, lines = _sweep(corpora, ours, "LEARNED_SURE", [0.5, 0.6, 0.7, 0.8, 0.9, 1.01])
+    best = max(means, key=means.__getitem__)
+    return Figure(
+        "sentiment_learned_sure",
+        kept,
+        "p",
+        best,
+        round(means[kept] / means[best], 3) if kept in means else 0.0,
+        "ratio >= 0.98",
+        f"mean macro-F1 over {len(corpora)} corpora is best at {best} ({means[best]:.3f}), "
+        f"{means.get(1.01, 0.0):.3f} without the model; " + " | ".join(lines),
     )
 
 

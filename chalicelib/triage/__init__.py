@@ -76,7 +76,7 @@ def triage_text(  # noqa: PLR0913 (keyword-only: what triage reads of a post bes
     words = set(tokens)
     lang = language.detect(text, lang_hint, words=words)
     if lang in {"en", "und"}:
-        feeling = sentiment.analyse(text, words=words, lowered=lowered)
+        feeling = sentiment.analyse(text, words=words, lowered=lowered, tokens=tokens)
     else:  # VADER reads English; other languages wait for the Comprehend backend or a person
         # Shown and routed as unscored, never as neutral: an angry post in Hebrew is not calm.
         feeling = sentiment.Sentiment(0.0, "unscored", f"unscored: language '{lang}' is not scored here")

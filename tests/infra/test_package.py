@@ -15,5 +15,12 @@ def test_the_package_holds_bytecode_and_only_what_lambda_needs(tmp_path: Path) -
     assert check_package(zip_path) == []
     names = set(zipfile.ZipFile(zip_path).namelist())
     assert {"app.py", "chalicelib/web/templates/report_form.html", "chalicelib/web/static/app.css"} <= names
+    # The sentiment model and lexicons ship inside the package, each with its licence.
+    assert {
+        "chalicelib/triage/goemotions.json",
+        "chalicelib/triage/goemotions-LICENSE.md",
+        "chalicelib/triage/afinn-en-165.txt",
+        "chalicelib/triage/afinn-LICENSE.md",
+    } <= names
     assert not any(n.startswith(("tests/", "infra/", "bench/")) for n in names)
     assert (tmp_path / "package" / "sam.json").exists()

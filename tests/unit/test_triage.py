@@ -313,6 +313,43 @@ def test_each_correction_to_vader_holds_on_real_posts_from_two_corpora(text: str
     assert reason in analyse(text).reason, analyse(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        # Where VADER and AFINN are unsure, the GoEmotions model decides when it is sure; people
+        # gave each of these the label it gives. [airline] Tweets.csv:
+        ("@united you are making me miss big snow in Montana. Not cool.", "negative"),
+        ("@SouthwestAir nice touch on the passbook integration!", "positive"),
+        # [s140] testdata.manual:
+        ("Goodby, Silverstein's new site... http://www.goodbysilverstein.com/ I enjoy it.", "positive"),
+        # [sanders] full-corpus.csv:
+        ("@iancollinsuk @apple I like what you did there...!", "positive"),
+        ("Like to get my hands on an ice cream sandwich #android #google", "neutral"),
+    ],
+)
+def test_the_goemotions_model_decides_where_the_lexicons_are_unsure(text: str, label: str) -> None:
+    feeling = analyse(text)
+    assert feeling.label == label and "GoEmotions model" in feeling.reason, feeling
+
+
+def test_the_goemotions_model_ships_small_credited_and_reads_negation() -> None:
+    from chalicelib.triage import goemotions
+
+    assert goemotions.MODEL_PATH.stat().st_size < 200_000  # weights only: no comment text ships
+    model = goemotions.model()
+    assert model.classes == ("negative", "neutral", "positive") and 1000 <= len(model.weights) <= 5000
+    licence = goemotions.MODEL_PATH.with_name("goemotions-LICENSE.md").read_text(encoding="utf-8")
+    assert "Demszky et al., 2020" in licence and "CC BY 4.0" in licence
+    # "not bad" is not "bad": the words after a negation are features of their own.
+    assert "~bad" in goemotions.features("the flight was not bad at all")
+    assert "bad" not in goemotions.features("the flight was not bad at all")
+    assert analyse("the flight was not bad at all").label != "negative"
+    # Courtesy in a request is not praise, to the model either.
+    assert analyse("@brand can you please help me change my seat? thanks!").label == "neutral"
+    probs = goemotions.probabilities(["i", "love", "it"])
+    assert abs(sum(probs.values()) - 1) < 1e-9 and max(probs, key=probs.__getitem__) == "positive"
+
+
 def test_emoji_carry_their_feeling() -> None:
     from chalicelib.triage.sentiment import analyse
 
