@@ -22,19 +22,27 @@ MODEL_PATH = Path(__file__).with_name("goemotions.json")
 
 class Model(NamedTuple):
     classes: tuple[str, ...]
-    bias: tuple[float, ...]
-    weights: dict[str, tuple[float, ...]]
+    bias: tuple[float, float, float]
+    words: dict[str, tuple[float, float, float]]  # a word -> its weight per class
+    pairs: dict[str, dict[str, tuple[float, float, float]]]  # first word -> second word -> weights
 
 
 _NEGATIONS = frozenset({"not", "no", "never", "nothing", "nobody", "none", "cannot", "without", "nor"})
+_CONTRACTED = frozenset(
+    {"don", "doesn", "didn", "isn", "wasn", "aren", "weren", "haven", "hasn", "won", "can", "couldn"}
+)
 NEGATED_WORDS = 3  # a negation's reach: "not bad at all" is not "bad"
 
 
-def features(lowered_or_tokens: str | list[str]) -> list[str]:
-    """A post's words (no handles) and its adjacent word pairs, as the model was trained on them:
-    triage's own tokens of the lower-cased text, the few words after a negation marked as negated
-    ("not bad": "bad" counts as "~bad", which the model learned apart)."""
-    tokens = tokenize(lowered_or_tokens.lower()) if isinstance(lowered_or_tokens, str) else lowered_or_tokens
+_NEGATION_FORMS = _NEGATIONS | {c + "nt" for c in _CONTRACTED}
+
+
+def _words(tokens: list[str], lowered: str | None = None) -> list[str]:
+    """The tokens the model reads: no handles, and the few words after a negation marked as
+    negated ("not bad": "bad" counts as "~bad", which the model learned apart). `lowered`, the
+    text, when the caller has it: most posts hold no negation and skip the marking."""
+    if lowered is not None and "n't" not in lowered and _NEGATION_FORMS.isdisjoint(tokens):
+        return [t for t in tokens if t[0] != "@"]
     words: list[str] = []
     reach = 0
     for t in tokens:
@@ -48,42 +56,58 @@ def features(lowered_or_tokens: str | list[str]) -> list[str]:
             reach -= 1
         else:
             words.append(t)
+    return words
+
+
+def features(lowered_or_tokens: str | list[str]) -> list[str]:
+    """A post's words and adjacent word pairs, as the model was trained on them: triage's own
+    tokens of the lower-cased text (see _words)."""
+    tokens = tokenize(lowered_or_tokens.lower()) if isinstance(lowered_or_tokens, str) else lowered_or_tokens
+    words = _words(tokens)
     return words + [f"{a} {b}" for a, b in pairwise(words)]
-
-
-_CONTRACTED = frozenset(
-    {"don", "doesn", "didn", "isn", "wasn", "aren", "weren", "haven", "hasn", "won", "can", "couldn"}
-)
 
 
 @lru_cache(maxsize=1)
 def model() -> Model:
     doc = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-    return Model(
-        tuple(doc["classes"]),
-        tuple(float(b) for b in doc["bias"]),
-        {feature: tuple(w) for feature, w in doc["weights"].items()},
-    )
+    words: dict[str, tuple[float, float, float]] = {}
+    pairs: dict[str, dict[str, tuple[float, float, float]]] = {}
+    for feature, (w0, w1, w2) in doc["weights"].items():
+        first, _, second = feature.partition(" ")
+        if second:
+            pairs.setdefault(first, {})[second] = (w0, w1, w2)
+        else:
+            words[feature] = (w0, w1, w2)
+    b0, b1, b2 = doc["bias"]
+    return Model(tuple(doc["classes"]), (b0, b1, b2), words, pairs)
 
 
-def probabilities(tokens: list[str]) -> dict[str, float]:
-    """Class -> probability for a post's tokens (its words read once each, as in training)."""
+def probabilities(tokens: list[str], *, lowered: str | None = None) -> dict[str, float]:
+    """Class -> probability for a post's tokens: each word and each pair counted once, as in
+    training; pairs are looked up word by word (no strings built for the many that are not kept)."""
     m = model()
-    scores = list(m.bias)
-    weights = m.weights
-    for feature in set(features(tokens)):
-        w = weights.get(feature)
+    s0, s1, s2 = m.bias
+    words = _words(tokens, lowered)
+    for word in set(words):
+        w = m.words.get(word)
         if w is not None:
-            for i, value in enumerate(w):
-                scores[i] += value
-    top = max(scores)
-    exps = [math.exp(s - top) for s in scores]
-    total = sum(exps)
-    return {c: e / total for c, e in zip(m.classes, exps, strict=True)}
+            s0, s1, s2 = s0 + w[0], s1 + w[1], s2 + w[2]
+    seen: set[tuple[str, str]] = set()
+    for first, second in pairwise(words):
+        following = m.pairs.get(first)
+        if following is not None:
+            w = following.get(second)
+            if w is not None and (first, second) not in seen:
+                seen.add((first, second))
+                s0, s1, s2 = s0 + w[0], s1 + w[1], s2 + w[2]
+    top = max(s0, s1, s2)
+    e0, e1, e2 = math.exp(s0 - top), math.exp(s1 - top), math.exp(s2 - top)
+    total = e0 + e1 + e2
+    return dict(zip(m.classes, (e0 / total, e1 / total, e2 / total), strict=True))
 
 
-def read(tokens: list[str], *, sure: float) -> tuple[str, float] | None:
+def read(tokens: list[str], *, sure: float, lowered: str | None = None) -> tuple[str, float] | None:
     """The model's label and its probability when it is at least `sure`, else None."""
-    probs = probabilities(tokens)
+    probs = probabilities(tokens, lowered=lowered)
     label = max(probs, key=probs.__getitem__)
     return (label, probs[label]) if probs[label] >= sure else None

@@ -334,10 +334,12 @@ def test_the_goemotions_model_decides_where_the_lexicons_are_unsure(text: str, l
 
 def test_the_goemotions_model_ships_small_credited_and_reads_negation() -> None:
     from chalicelib.triage import goemotions
+    from chalicelib.triage.tokens import tokenize
 
     assert goemotions.MODEL_PATH.stat().st_size < 200_000  # weights only: no comment text ships
     model = goemotions.model()
-    assert model.classes == ("negative", "neutral", "positive") and 1000 <= len(model.weights) <= 5000
+    assert model.classes == ("negative", "neutral", "positive")
+    assert 1000 <= len(model.words) + sum(len(p) for p in model.pairs.values()) <= 5000
     licence = goemotions.MODEL_PATH.with_name("goemotions-LICENSE.md").read_text(encoding="utf-8")
     assert "Demszky et al., 2020" in licence and "CC BY 4.0" in licence
     # "not bad" is not "bad": the words after a negation are features of their own.
@@ -347,6 +349,10 @@ def test_the_goemotions_model_ships_small_credited_and_reads_negation() -> None:
     # Courtesy in a request is not praise, to the model either.
     assert analyse("@brand can you please help me change my seat? thanks!").label == "neutral"
     probs = goemotions.probabilities(["i", "love", "it"])
+    # The negation-free shortcut reads a post as the full marking does.
+    for text in ("i don't love it", "i dont love it", "@brand i love it", "never again, not ever"):
+        tokens = tokenize(text)
+        assert goemotions.probabilities(tokens, lowered=text) == goemotions.probabilities(tokens)
     assert abs(sum(probs.values()) - 1) < 1e-9 and max(probs, key=probs.__getitem__) == "positive"
 
 
