@@ -25,6 +25,8 @@ class Model(NamedTuple):
     bias: tuple[float, float, float]
     words: dict[str, tuple[float, float, float]]  # a word -> its weight per class
     pairs: dict[str, dict[str, tuple[float, float, float]]]  # first word -> second word -> weights
+    known: frozenset[str]  # the words with a weight
+    openers: frozenset[str]  # the first words of the pairs with a weight
 
 
 _NEGATIONS = frozenset({"not", "no", "never", "nothing", "nobody", "none", "cannot", "without", "nor"})
@@ -79,7 +81,7 @@ def model() -> Model:
         else:
             words[feature] = (w0, w1, w2)
     b0, b1, b2 = doc["bias"]
-    return Model(tuple(doc["classes"]), (b0, b1, b2), words, pairs)
+    return Model(tuple(doc["classes"]), (b0, b1, b2), words, pairs, frozenset(words), frozenset(pairs))
 
 
 def probabilities(tokens: list[str], *, lowered: str | None = None) -> dict[str, float]:
@@ -88,18 +90,19 @@ def probabilities(tokens: list[str], *, lowered: str | None = None) -> dict[str,
     m = model()
     s0, s1, s2 = m.bias
     words = _words(tokens, lowered)
-    for word in set(words):
-        w = m.words.get(word)
-        if w is not None:
-            s0, s1, s2 = s0 + w[0], s1 + w[1], s2 + w[2]
-    seen: set[tuple[str, str]] = set()
-    for first, second in pairwise(words):
-        following = m.pairs.get(first)
-        if following is not None:
-            w = following.get(second)
-            if w is not None and (first, second) not in seen:
-                seen.add((first, second))
-                s0, s1, s2 = s0 + w[0], s1 + w[1], s2 + w[2]
+    present = set(words)
+    for word in m.known & present:  # the few of its words the model knows, found by set intersection
+        w = m.words[word]
+        s0, s1, s2 = s0 + w[0], s1 + w[1], s2 + w[2]
+    if not m.openers.isdisjoint(present):
+        seen: set[tuple[str, str]] = set()
+        for first, second in pairwise(words):
+            following = m.pairs.get(first)
+            if following is not None:
+                w2 = following.get(second)
+                if w2 is not None and (first, second) not in seen:
+                    seen.add((first, second))
+                    s0, s1, s2 = s0 + w2[0], s1 + w2[1], s2 + w2[2]
     top = max(s0, s1, s2)
     e0, e1, e2 = math.exp(s0 - top), math.exp(s1 - top), math.exp(s2 - top)
     total = e0 + e1 + e2
