@@ -178,6 +178,9 @@ REQUEST_PHRASES = (
     "do you",
 )
 _REQUEST_PHRASE = re.compile("|".join(map(re.escape, REQUEST_PHRASES)))  # one scan, not one per phrase
+# A phrase's last word and its forms ("no answers", "how does"): a post without any of them holds
+# none of the phrases, and most posts are spared the scan.
+_REQUEST_ENDS = frozenset(p.split()[-1] + end for p in REQUEST_PHRASES for end in ("", "s", "es"))
 PROBLEM_WORDS = NEGATIONS | {"nobody", "still", "again", "yet"}
 FAILURE_WORDS = frozenset(
     {
@@ -583,6 +586,7 @@ def problem_in(lowered: str, words: set[str] | frozenset[str]) -> str:
 
 
 _FAILURE_PHRASE = re.compile("|".join(map(re.escape, FAILURE_PHRASES)))
+_FAILURE_ENDS = frozenset(p.split()[-1] + end for p in FAILURE_PHRASES for end in ("", "s", "es", "rmation"))
 
 
 def failure_cue(lowered: str, words: frozenset[str] | set[str]) -> str:
@@ -592,6 +596,8 @@ def failure_cue(lowered: str, words: frozenset[str] | set[str]) -> str:
             hits = hits - {"wait"}  # "can't wait" is eagerness, not a queue
         if hits:
             return next(iter(hits))
+    if words.isdisjoint(_FAILURE_ENDS):
+        return ""
     phrase = _FAILURE_PHRASE.search(lowered)
     return phrase.group(0) if phrase else ""
 
@@ -664,7 +670,7 @@ def analyse(
         "?" in text
         or not words.isdisjoint(REQUEST_WORDS)
         or not words.isdisjoint(PROBLEM_WORDS)
-        or _REQUEST_PHRASE.search(lowered) is not None
+        or (not words.isdisjoint(_REQUEST_ENDS) and _REQUEST_PHRASE.search(lowered) is not None)
     )
     analyzer = _courtesy_free() if (failure or request) else _analyzer()
     compound = analyzer.compound(expand_hashtags(text))
