@@ -198,11 +198,15 @@ def general() -> list[Figure]:
 def _sweep(
     corpora: dict[str, list[tuple[str, str]]],
     ours: Callable[[str], tuple[str, str]],
+    *,
+    name: str,
     attribute: str,
     values: list[float],
-) -> tuple[float, dict[float, float], list[str]]:
-    """Macro-F1 on each corpus with sentiment.<attribute> set to each value in turn: the value in
-    force, the mean per value, and a line per value."""
+    unit: str,
+    what: str,
+) -> Figure:
+    """Macro-F1 on each corpus with sentiment.<attribute> set to each value in turn, and the mean
+    over them: the value in force is the figure's value, the best mean its baseline."""
     from chalicelib.triage import sentiment
 
     kept = getattr(sentiment, attribute)
@@ -219,40 +223,42 @@ def _sweep(
             lines.append(f"{value}: " + ", ".join(f"{n} {v:.3f}" for n, v in zip(corpora, scores, strict=True)))
     finally:
         setattr(sentiment, attribute, kept)
-    return kept, means, lines
-
-
-def positive_line(corpora: dict[str, list[tuple[str, str]]], ours: Callable[[str], tuple[str, str]]) -> Figure:
-    """The positive line, justified across the corpora: macro-F1 on each at a few lines, and the
-    mean over them (the line in force is the value; the best mean is the baseline)."""
-    kept, means, lines = _sweep(corpora, ours, "POSITIVE_AT", [0.05, 0.2, 0.35, 0.5, 0.6, 0.7])
     best = max(means, key=means.__getitem__)
     return Figure(
-        "sentiment_positive_line",
+        name,
         kept,
-        "line",
+        unit,
         best,
         round(means[kept] / means[best], 3) if kept in means else 0.0,
         "ratio >= 0.98",
-        f"the line for posts addressed to someone or sharing a link (the rest keep VADER's 0.05); mean macro-F1 "
-        f"over {len(corpora)} corpora is best at {best} ({means[best]:.3f}); " + " | ".join(lines),
+        f"{what}; mean macro-F1 over {len(corpora)} corpora is best at {best} ({means[best]:.3f}); "
+        + " | ".join(lines),
+    )
+
+
+def positive_line(corpora: dict[str, list[tuple[str, str]]], ours: Callable[[str], tuple[str, str]]) -> Figure:
+    """The positive line, justified across the corpora."""
+    return _sweep(
+        corpora,
+        ours,
+        name="sentiment_positive_line",
+        attribute="POSITIVE_AT",
+        values=[0.05, 0.2, 0.35, 0.5, 0.6, 0.7],
+        unit="line",
+        what="the line for posts addressed to someone or sharing a link (the rest keep VADER's 0.05)",
     )
 
 
 def learned_sure(corpora: dict[str, list[tuple[str, str]]], ours: Callable[[str], tuple[str, str]]) -> Figure:
-    """How sure the GoEmotions model must be to decide where VADER and AFINN are unsure, across
-    the corpora (1.01: never, the model off)."""
-    kept, means, lines = _sweep(corpora, ours, "LEARNED_SURE", [0.5, 0.6, 0.7, 0.8, 0.9, 1.01])
-    best = max(means, key=means.__getitem__)
-    return Figure(
-        "sentiment_learned_sure",
-        kept,
-        "p",
-        best,
-        round(means[kept] / means[best], 3) if kept in means else 0.0,
-        "ratio >= 0.98",
-        f"mean macro-F1 over {len(corpora)} corpora is best at {best} ({means[best]:.3f}), "
-        f"{means.get(1.01, 0.0):.3f} without the model; " + " | ".join(lines),
+    """How sure the GoEmotions model must be to decide where VADER and AFINN are unsure."""
+    return _sweep(
+        corpora,
+        ours,
+        name="sentiment_learned_sure",
+        attribute="LEARNED_SURE",
+        values=[0.5, 0.6, 0.7, 0.8, 0.9, 1.01],
+        unit="p",
+        what="how sure the GoEmotions model must be to decide (1.01: never, the model off)",
     )
 
 
