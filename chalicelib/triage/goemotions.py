@@ -3,7 +3,7 @@
 GoEmotions (Demszky et al., ACL 2020; Google Research; CC BY 4.0: goemotions-LICENSE.md beside
 this file) is 58k Reddit comments people labelled with emotions; `make model`
 (bench/train_sentiment.py) fits a logistic regression over their words and word pairs and keeps
-the 4,000 that weigh most (goemotions.json, about 150 KB). Reading a post is a dictionary lookup
+the 4,000 that weigh most (goemotions.json, 125 KB). Reading a post is a dictionary lookup
 per word and pair and a softmax: pure Python, nothing downloaded, the file read on first use."""
 
 from __future__ import annotations
