@@ -589,7 +589,7 @@ def problem_in(lowered: str, words: set[str] | frozenset[str]) -> str:
 
 
 _FAILURE_PHRASE = re.compile("|".join(map(re.escape, FAILURE_PHRASES)))
-_FAILURE_ENDS = frozenset(p.split()[-1] + end for p in FAILURE_PHRASES for end in ("", "s", "es", "rmation"))
+_FAILURE_ENDS = frozenset(p.split()[-1] + end for p in FAILURE_PHRASES for end in ("", "s", "es")) | {"information"}
 
 
 def failure_cue(lowered: str, words: frozenset[str] | set[str]) -> str:
