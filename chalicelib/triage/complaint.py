@@ -11,7 +11,7 @@ from chalicelib.triage.sentiment import STRONG_PRAISE_AT, Sentiment
 
 def complaint_of(*, feeling: Sentiment) -> str:
     """Why this is a complaint ("" when it is not): the problem its reading found (sentiment.py
-    reads the failure words and problem phrasing once, for both signals), or its negativity."""
+    reads problems.py's failure words and problem phrasing once, for both signals), or its negativity."""
     if feeling.label == "unscored" or feeling.score >= STRONG_PRAISE_AT:
         return ""  # not read, or praise strong enough to outweigh a problem told beside it
     if feeling.cue:

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Literal, NamedTuple, cast
 
-from chalicelib.triage import goemotions, vader
+from chalicelib.triage import afinn, goemotions, problems, vader
 from chalicelib.triage.tokens import tokenize
 
 Label = Literal["negative", "neutral", "positive", "unscored"]
@@ -185,69 +184,6 @@ _REQUEST_PHRASE = re.compile("|".join(map(re.escape, REQUEST_PHRASES)))  # one s
 # none of the phrases, and most posts are spared the scan.
 _REQUEST_ENDS = frozenset(p.split()[-1] + end for p in REQUEST_PHRASES for end in ("", "s", "es"))
 PROBLEM_WORDS = NEGATIONS | {"nobody", "still", "again", "yet"}
-FAILURE_WORDS = frozenset(
-    {
-        "delay",
-        "delayed",
-        "delays",
-        "late",
-        "cancel",
-        "cancelled",
-        "canceled",
-        "cancellation",
-        "cancels",
-        "strand",
-        "stranded",
-        "stuck",
-        "lost",
-        "missing",
-        "damaged",
-        "broken",
-        "rude",
-        "overbooked",
-        "bumped",
-        "refund",
-        "wait",
-        "waiting",
-        "waited",
-        "diverted",
-        "missed",
-        "ignored",
-        "unacceptable",
-        "worst",
-        "disappoint",
-        "disappointed",
-        "disappointing",
-        "overcharged",
-        "dirty",
-        "useless",
-        "incompetent",
-        "ridiculous",
-        "nobody",
-        "hrs",
-        "wasted",
-        "denied",
-        "wtf",
-        "zero",
-        "downgrade",
-        "downgraded",
-        "downgrading",
-    }
-)
-FAILURE_PHRASES = (
-    "on hold",
-    "no one",
-    "never again",
-    "hold time",
-    "for nothing",
-    "no info",
-    "no update",
-    "no answer",
-    "no response",
-    "no help",
-)
-
-
 # Emoji read as the word people mean by them (VADER scores the words; it reads most emoji as
 # their Unicode names, which carry no valence: a post of angry faces scored neutral). Only the
 # unambiguous ones: 😭 and 🔥 say opposite things in different posts and are left out.
@@ -471,190 +407,6 @@ def forget() -> None:
     segment.cache_clear()
 
 
-_CANT_WAIT = re.compile(r"\b(?:can'?t|cannot|couldn'?t|can not) wait\b")
-
-
-# How people report that something did not happen or does not work, politely or not (the
-# complaint signal's problems; written from the domain, plurals and synonyms included, beyond
-# airlines: what people tell any company whose service, shop, app, line or bank lets them down).
-# Each way comes with the words (as tokenize gives them) one of which it cannot match without:
-# a post's words pick the few ways worth trying (one regex of them all cost 7 us a post).
-_NOT_YET = r"(?:have ?n[o']?t|has ?n[o']?t|never|still (?:not|haven'?t|hasn'?t)|not yet|did ?n'?t|didnt"
-PROBLEM_WAYS: tuple[tuple[str, str], ...] = (
-    (
-        "received receive got gotten get heard arrived come shown",
-        _NOT_YET + r") (?:received|receive|got|gotten|get|heard|arrived|come|shown up)",
-    ),
-    (
-        "reply replies response answer refund one help update updates info information call callback email",
-        r"no (?:reply|replies|response|answer|refund|one|help|update|updates|info|information|call ?back|email)",
-    ),
-    (
-        "work working load loading connect let log login sign signin find get rebook refund answer respond",
-        r"(?:does ?n'?t|does not|is ?n'?t|won'?t|can'?t|cannot|couldn'?t|not) "
-        r"(?:work|working|load|loading|connect|let me|log ?in|sign ?in|find|get through|rebook|refund|answer|respond)",
-    ),
-    (
-        "refund refunds reimburse reimbursement disappeared charged double-charged overcharge overcharged overcharges "
-        "overcharging error errors glitch glitches glitchy glitching glitched outage",
-        r"refunds?|reimburse(?:ment)?|disappeared|charged twice|double[- ]charged|overcharg(?:e|ed|es|ing)|errors?"
-        r"|glitch(?:es|y|ing|ed)?|outage",
-    ),
-    ("down", r"down again|(?:is|are|was|were|been|went|goes|still) down"),
-    ("lost", r"lost (?:my|our)"),
-    ("where where's", r"where(?: is|'s) (?:my|our)"),
-    ("waiting", r"still waiting"),
-    ("hung", r"hung up"),
-    ("hold", r"on hold"),
-    ("complain complains complained complaining complaint complaints", r"complain(?:s|ed|ing|ts?)?"),
-    ("working works", r"(?:stopped|stops|quit|no longer) working|no longer works"),
-    (
-        "crashing freezing restarting rebooting dropping disconnecting failing logging charging",
-        r"keeps? (?:crashing|freezing|restarting|rebooting|dropping|disconnecting|failing|logging me out|charging me)",
-    ),
-    ("crash crashes crashed crashing froze freezes", r"crash(?:es|ed|ing)?(?! course)|froze|freezes"),
-    (
-        "issue issues problem problems trouble",
-        r"(?:having|has|have|had|getting|experiencing) (?:some |an |a |the same |major |serious )?"
-        r"(?:issues?|problems?|trouble)",
-    ),
-    (
-        "delivered shipped refunded fixed resolved responded replied called showed show credited",
-        _NOT_YET + r"|was ?n'?t|were ?n'?t) (?:been )?"
-        r"(?:delivered|shipped|refunded|fixed|resolved|responded|replied|called back|showed up|show up|credited)",
-    ),
-    ("wrong", r"wrong (?:order|item|items|size|colou?r|product|address|charge|amount|bill)"),
-    ("charged billed", r"(?:charged|billed) (?:me )?(?:twice|again|for something)"),
-    (
-        "signal service internet wifi wi-fi power connection dial",
-        r"no (?:signal|service|internet|wi-?fi|power|connection|dial tone)",
-    ),
-    ("unable", r"unable to"),
-    (
-        "access use open download update install reach login log load sync pay",
-        r"(?:can'?t|cannot|could ?n'?t|can not) "
-        r"(?:access|use|open|download|update|install|reach|login|log on|load|sync|pay)",
-    ),
-    (
-        "load open start turn sync update install play stream",
-        r"(?:won'?t|wont|does ?n'?t|does not|will not) (?:load|open|start|turn on|sync|update|install|play|stream)",
-    ),
-    ("fix", r"fix (?:this|it|your|the|my)"),
-    ("going wrong", r"what(?:'s| is) (?:going on|wrong) with"),
-    (
-        "waste rip ripoff ripped scam false money",
-        r"waste of (?:time|money)|rip ?off|ripped off|scam|false advertising|money back",
-    ),
-    (
-        "hours days weeks months",
-        r"(?:it'?s|its|it has|has) been (?:\d+|two|three|four|five|six|several|many) (?:hours|days|weeks|months)",
-    ),
-)
-PROBLEM = re.compile(r"\b(?:" + "|".join(way for _, way in PROBLEM_WAYS) + r")\b")  # all at once (tests)
-
-
-def _index_problem_ways() -> dict[str, tuple[tuple[int, re.Pattern[str]], ...]]:
-    """Word -> the ways (their place in PROBLEM_WAYS, compiled) that need it."""
-    index: dict[str, tuple[tuple[int, re.Pattern[str]], ...]] = {}
-    for order, (needs, way) in enumerate(PROBLEM_WAYS):
-        pattern = re.compile(r"\b(?:" + way + r")\b")
-        for word in needs.split():
-            index[word] = (*index.get(word, ()), (order, pattern))
-    return index
-
-
-_PROBLEM_BY_WORD = _index_problem_ways()
-_PROBLEM_WORDS = frozenset(_PROBLEM_BY_WORD)
-
-
-def problem_in(lowered: str, words: set[str] | frozenset[str]) -> str:
-    """The first problem the text reports ("" if none): PROBLEM's leftmost match, found by trying
-    only the ways the text's words allow."""
-    present = words & _PROBLEM_WORDS
-    if "#" in lowered:  # "#crash" is the word "crash" to a regex
-        present |= {w[1:] for w in words if w[0] == "#"} & _PROBLEM_WORDS
-    if not present:
-        return ""
-    best: tuple[int, int, str] | None = None
-    tried: set[int] = set()
-    for word in present:
-        for order, way in _PROBLEM_BY_WORD[word]:
-            if order in tried:
-                continue
-            tried.add(order)
-            found = way.search(lowered)
-            if found and (best is None or (found.start(), order) < best[:2]):
-                best = (found.start(), order, found.group(0))
-    return best[2] if best else ""
-
-
-_FAILURE_PHRASE = re.compile("|".join(map(re.escape, FAILURE_PHRASES)))
-_FAILURE_ENDS = frozenset(p.split()[-1] + end for p in FAILURE_PHRASES for end in ("", "s", "es")) | {"information"}
-
-
-def failure_cue(lowered: str, words: frozenset[str] | set[str]) -> str:
-    if not words.isdisjoint(FAILURE_WORDS):  # most posts name no failure: no set built for them
-        hits = words & FAILURE_WORDS
-        if "wait" in hits and _CANT_WAIT.search(lowered):
-            hits = hits - {"wait"}  # "can't wait" is eagerness, not a queue
-        if hits:
-            return next(iter(hits))
-    if words.isdisjoint(_FAILURE_ENDS):
-        return ""
-    phrase = _FAILURE_PHRASE.search(lowered)
-    return phrase.group(0) if phrase else ""
-
-
-def _read_afinn() -> tuple[dict[str, int], dict[str, tuple[tuple[re.Pattern[str], tuple[str, ...], int], ...]]]:
-    """AFINN's words, and its few phrases by their first word."""
-    words: dict[str, int] = {}
-    phrases: dict[str, list[tuple[re.Pattern[str], tuple[str, ...], int]]] = {}
-    for line in Path(__file__).with_name("afinn-en-165.txt").read_text(encoding="utf-8").splitlines():
-        term, _, value = line.rpartition("\t")
-        parts = tuple(term.split())
-        if len(parts) == 1:
-            words[term] = int(value)
-        elif parts:
-            pattern = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, parts)) + r"(?!\w)")
-            phrases.setdefault(parts[0], []).append((pattern, parts, int(value)))
-    return words, {first: tuple(found) for first, found in phrases.items()}
-
-
-_AFINN_WORDS, _AFINN_PHRASES = _read_afinn()
-_AFINN_TERMS = frozenset(_AFINN_WORDS)
-_AFINN_OPENERS = frozenset(_AFINN_PHRASES)
-_NEGATORS = frozenset({"not", "no", "never", "without", "nothing"})
-
-
-# The two words after a negation. Every negation but "without" starts with an n: one pattern that
-# starts with that letter lets the regex engine skip to each n (three times faster than one
-# alternation of them all, which tries every position).
-_NEGATED = re.compile(r"n(?:(?<=\bn)(?:ot|o|ever|othing)|'t)\s+(\w+)(?:\s+(\w+))?")
-_WITHOUT = re.compile(r"(?<!\w)without\s+(\w+)(?:\s+(\w+))?")
-
-
-def _negated(lowered: str) -> set[str]:
-    out = {w for m in _NEGATED.finditer(lowered) for w in m.groups() if w}
-    if "without" in lowered:
-        out.update(w for m in _WITHOUT.finditer(lowered) for w in m.groups() if w)
-    return out
-
-
-def afinn(lowered: str, words: set[str]) -> int:
-    """AFINN-165's sum over a text's distinct words; a phrase it lists ("fed up", "does not
-    work") counts instead of its words. AFINN knows no negation: a word a negation stands
-    before ("not bad", "no worries", "not a problem") counts nothing."""
-    found = words & _AFINN_TERMS
-    if found and ("n't" in lowered or not words.isdisjoint(_NEGATORS)):
-        found -= _negated(lowered)  # the next two words
-    total = sum(_AFINN_WORDS[w] for w in found)
-    for first in words & _AFINN_OPENERS:
-        for pattern, parts, value in _AFINN_PHRASES[first]:
-            if pattern.search(lowered):
-                total += value - sum(_AFINN_WORDS.get(p, 0) for p in set(parts) & words)
-    return total
-
-
 def analyse(
     text: str, *, words: set[str] | None = None, lowered: str | None = None, tokens: list[str] | None = None
 ) -> Sentiment:
@@ -668,7 +420,7 @@ def analyse(
     if words is None:
         tokens = tokenize(lowered)
         words = set(tokens)
-    failure = failure_cue(lowered, words)
+    failure = problems.failure_cue(lowered, words)
     request = (
         "?" in text
         or not words.isdisjoint(REQUEST_WORDS)
@@ -685,7 +437,7 @@ def analyse(
             f"negative: reports a service failure ('{failure}')",
             failure,
         )
-    problem = problem_in(lowered, words) if not failure and compound < STRONG_PRAISE_AT else ""
+    problem = problems.problem_in(lowered, words) if not failure and compound < STRONG_PRAISE_AT else ""
     if problem and compound > NEGATIVE_AT:
         # Something did not happen or does not work ("your site is down", "still haven't received
         # my refund"): a complaint, however politely put, without strong praise beside it.
@@ -708,7 +460,7 @@ def analyse(
             round(min(compound, NEGATIVE_AT), 3), "negative", "negative: asks why something did not happen", cue
         )
     if NEGATIVE_AT < compound < POSITIVE_AT:  # VADER unsure (neutral, or mildly positive)
-        second = afinn(lowered, words)
+        second = afinn.score(lowered, words)
         if second <= AFINN_NEGATIVE_AT:
             return Sentiment(
                 round(min(compound, NEGATIVE_AT), 3), "negative", f"negative: AFINN reads it {second:+d}", cue

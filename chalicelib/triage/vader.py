@@ -1,6 +1,7 @@
 """A faster VADER: vaderSentiment's SentimentIntensityAnalyzer with its steps and its quirks,
 scores equal to the original's (tests/unit holds them equal on examples and generated text).
-The domain's corrections live in sentiment.py; this module is only the engine."""
+The domain's corrections live in sentiment.py (and problems.py, afinn.py, goemotions.py); this
+module is only the engine."""
 
 from __future__ import annotations
 

@@ -431,7 +431,7 @@ def test_a_reported_problem_is_negative_however_calmly_put(text: str) -> None:
 
 def test_the_problem_ways_a_posts_words_pick_find_what_all_of_them_at_once_find() -> None:
     # The texts of this file's complaint tests, and near misses: the same first match or none.
-    from chalicelib.triage.sentiment import PROBLEM, problem_in
+    from chalicelib.triage.problems import PROBLEM, problem_in
     from chalicelib.triage.tokens import tokenize
 
     texts = [
@@ -499,7 +499,7 @@ def test_the_positive_line_is_higher_for_posts_addressed_to_someone_or_sharing_a
 
 
 def test_afinn_counts_a_phrase_instead_of_its_words() -> None:
-    from chalicelib.triage.sentiment import afinn
+    from chalicelib.triage.afinn import score as afinn
 
     assert afinn("i am fed up", {"i", "am", "fed", "up"}) == -3  # "fed up", listed as a phrase
     assert afinn("this does not work", {"this", "does", "not", "work"}) == -3
