@@ -13,7 +13,7 @@ from chalicelib.triage.complaint import complaint_of
 from chalicelib.triage.identity import cluster_key, sketch
 from chalicelib.triage.severity import Severity, Thresholds, assess
 from chalicelib.triage.taxonomy import Taxonomy, default_taxonomy
-from chalicelib.triage.tokens import tokenize
+from chalicelib.triage.tokens import tokenize, unescape
 
 FALLBACK_DEPARTMENT = "customer-care"
 DEFAULT_THRESHOLDS = Thresholds()
@@ -71,6 +71,7 @@ def triage_text(  # noqa: PLR0913 (keyword-only: what triage reads of a post bes
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> Triage:
     tax = taxonomy or default_taxonomy()
+    text = unescape(text)  # read as typed: "&lt;3" is a heart (most posts hold no "&" and pass untouched)
     lowered = text.lower()
     tokens = tokenize(lowered)  # one tokenisation for every step
     words = set(tokens)

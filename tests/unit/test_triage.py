@@ -510,3 +510,52 @@ def test_afinn_counts_a_phrase_instead_of_its_words() -> None:
     assert afinn("no worries", {"no", "worries"}) == -1  # "no" is -1 in AFINN itself; "worries" is negated
     assert afinn("it wasn't a problem", {"it", "wasn't", "a", "problem"}) == 0
     assert analyse("the flight was not bad at all").label != "negative"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A request with mild approval in it is not praise; people said neutral. [airline] Tweets.csv:
+        "@united please upload the March on-demand entertainment listing on your website! ✈️",
+        # [s140] testdata.manual:
+        "need suggestions for a good IR filter for my canon 40D ... got some? pls DM",
+        # [sanders] full-corpus.csv:
+        'dear @apple please invent "FaceTime Voicemails." sincerely, haendel balzora jr. #apple',
+    ],
+)
+def test_a_request_is_praise_only_when_strongly_put(text: str) -> None:
+    from chalicelib.triage.sentiment import REQUEST_POSITIVE_AT
+
+    feeling = analyse(text)
+    assert 0.05 < feeling.score < REQUEST_POSITIVE_AT and feeling.label == "neutral", feeling
+    assert feeling.reason.startswith("neutral: a request, not strong praise"), feeling
+    assert analyse("@united please keep it up, you are absolutely amazing, best crew ever!").label == "positive"
+
+
+def test_a_question_mark_in_a_link_is_not_a_question() -> None:
+    # The link's query asks nothing: VADER's reading stands. The same words asking are a request.
+    linked = analyse("I love my new Kindle http://www.amazon.com/gp/product/B00154JDAI?ref=x")
+    assert linked.label == "positive" and linked.reason == "positive: score +0.64", linked
+    asked = analyse("I love my new Kindle, do you? http://www.amazon.com/gp/product/B00154JDAI")
+    assert "score +0.64" not in asked.reason, asked  # held under the request line, then read again
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        # Posts read as their authors typed them, not as X escaped them: "&lt;3" is a heart.
+        ("Ahhh... back in a *real* text editing environment. I &lt;3 LaTeX.", "positive"),  # [s140]
+        # [airline]
+        ("@VirginAmerica I &lt;3 pretty graphics. so much better than minimal iconography. :D", "positive"),
+        ("&lt;3 u #microsoft!!!", "positive"),  # [sanders]
+    ],
+)
+def test_escaped_characters_are_read_as_typed(text: str, label: str) -> None:
+    from chalicelib.triage.tokens import unescape
+
+    assert triage_text(text, identity="x:1").sentiment_label == label
+    assert unescape("AT&amp;T &lt;3 &#39;hi&#39; &quot;x&quot; R&D") == "AT&T <3 'hi' \"x\" R&D"
+    assert unescape("&notice &lt") == "&notice &lt"  # only a whole reference, with its semicolon
+    # a copy escaped on one way in and not on another is one story
+    escaped, typed = "flight AA12 &amp; AA13 cancelled again &gt;:(", "flight AA12 & AA13 cancelled again >:("
+    assert triage_text(escaped, identity="x:1").sketch == triage_text(typed, identity="x:2").sketch
