@@ -63,7 +63,7 @@ class Alarm:
 
 
 MINUTE = timedelta(minutes=1)
-YOUNG = " across all mentions (a day of its own not yet seen)"
+YOUNG = " across all other mentions (a day of its own not yet seen)"
 
 
 class Series:
@@ -198,7 +198,8 @@ def detect(
     # Negativity: the window's negative share against the series' own share over its history,
     # once the series has a day of it. A series collected for less than a day while the rest
     # was (a brand newly watched, maybe in the middle of its crisis) has only the crisis as its
-    # history: its usual is then the population's share over the same span. When everything is
+    # history: its usual is then the share of everyone else's mentions over the same span (the
+    # population without the brand: its own crisis would pull the usual up). When everything is
     # new, nothing is compared with anything.
     usual = history
     day_before = (start - 2 * ESTABLISHED[0], start - ESTABLISHED[0])
@@ -207,8 +208,10 @@ def detect(
         and s.sum(max(since, day_before[0]), day_before[1]).total < MIN_ESTABLISHED_MENTIONS
         and population.sum(*day_before).total >= MIN_HISTORY_MENTIONS
     ):
-        usual = population.sum(history_start, start)
-    if current.total >= MIN_WINDOW_MENTIONS and usual.total:
+        # Everyone else's share: a young brand's own crisis is not part of its usual.
+        everyone = population.sum(history_start, start)
+        usual = Counts(everyone.total - history.total, everyone.negative - history.negative)
+    if current.total >= MIN_WINDOW_MENTIONS and usual.total > 0:
         base = usual.negative / usual.total
         share = current.negative / current.total
         spread = math.sqrt(max(base * (1 - base), 0.01) / current.total)

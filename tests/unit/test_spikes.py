@@ -102,12 +102,32 @@ def _young_brand_in_a_crisis() -> dict[datetime, Counts]:
     return {start + timedelta(minutes=m): Counts(4, 3 + (m % 3 == 0)) for m in range(0, 14 * 60, 2)}
 
 
+def _together(*parts: dict[datetime, Counts]) -> Series:
+    """All mentions: every brand's counts summed minute by minute, as ingest counts them."""
+    merged: dict[datetime, Counts] = {}
+    for part in parts:
+        for minute, c in part.items():
+            before = merged.get(minute, Counts(0, 0))
+            merged[minute] = Counts(before.total + c.total, before.negative + c.negative)
+    return Series.of_minutes(merged)
+
+
 def test_a_brand_newly_watched_in_the_middle_of_its_crisis_alarms_against_everyone_elses_share() -> None:
-    everyone = Series.of_minutes(_steady(days=3, per_hour=120, negative_share=0.5))
+    others = _steady(days=3, per_hour=120, negative_share=0.5)
     brand = _young_brand_in_a_crisis()
     assert detect(brand, key="brand new", now=NOW) == []  # its own history is the crisis
-    [alarm] = detect(brand, key="brand new", now=NOW, population=everyone)
-    assert alarm.kind == "negativity" and "across all mentions" in alarm.explanation
+    [alarm] = detect(brand, key="brand new", now=NOW, population=_together(others, brand))
+    assert alarm.kind == "negativity" and "across all other mentions" in alarm.explanation
+    assert round(alarm.expected, 2) == 0.5  # everyone else's share, not pulled up by its own crisis
+
+
+def test_a_young_brand_loud_in_its_crisis_is_not_its_own_usual_in_all_mentions() -> None:
+    # Twice everyone else's volume at 83% negative: with its own mentions in the usual, all
+    # mentions would read 72% negative and its crisis would be only 11 points above that.
+    others = _steady(days=3, per_hour=120, negative_share=0.5)
+    brand = {m: Counts(c.total * 2, c.negative * 2) for m, c in _young_brand_in_a_crisis().items()}
+    [alarm] = detect(brand, key="brand new", now=NOW, population=_together(others, brand))
+    assert alarm.kind == "negativity" and round(alarm.expected, 2) == 0.5
 
 
 def test_when_everything_is_new_a_young_brand_is_compared_with_nothing() -> None:
