@@ -149,6 +149,19 @@ PROBLEM_WAYS: tuple[tuple[str, str], ...] = (
         "hours days weeks months",
         r"(?:it'?s|its|it has|has) been (?:\d+|two|three|four|five|six|several|many) (?:hours|days|weeks|months)",
     ),
+    ("apart", r"(?:fell|falling|falls|fall|came|coming|comes) apart"),
+    (
+        "out",
+        r"(?:has|have|had) been out (?:since|for)"
+        r"|(?:power|internet|service|wi-?fi|signal|cable|network|electricity|water) "
+        r"(?:is|was|went|has been|keeps going) out",
+    ),
+    (
+        "reverse replace honor honour exchange accept fix cancel help",
+        r"(?:won'?t|will not|refused to|refuses to|refuse to) "
+        r"(?:reverse|replace|honou?r|exchange|accept|fix|cancel|help)",
+    ),
+    ("delivered", r"(?:says|said|shows|showed|marked|marked as) delivered"),
 )
 PROBLEM = re.compile(r"\b(?:" + "|".join(way for _, way in PROBLEM_WAYS) + r")\b")  # all at once (tests)
 

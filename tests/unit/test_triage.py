@@ -409,6 +409,19 @@ def test_a_complaint_is_a_reported_problem_politely_or_not() -> None:
         "#Skype often crashing: #microsoft, what are you doing?",
         "Overall I am a fan of the iPhone 4S; however, my Siri has issues connecting to the network @Apple",
         "I wonder if I tweet Bill Gates he'll fix my laptop... #Microsoft #vista #fml",
+        # ../shared/data/airline again: things falling apart, people refusing to help or honor.
+        "@AmericanAir the whole plane is the same. How old is this plane?  The seats leather is coming apart ay the "
+        "seams.",
+        "@united airlines claims to have a low fare guarantee, but they won't honor a lower fare that I found.",
+        "@usairways I will make sure to never use your incompetent airlines again. My luggage has been out for "
+        "delivery for 24 hours.",
+        # ../shared/data/sentiment140_test (testdata.manual), labelled negative by people:
+        "@KarrisFoxy If you're being harassed by calls about your car warranty, changing your number won't fix that.",
+        # Written for this test from the domain (no corpus of them here): the shop, the utility, the parcel.
+        "@Nike my shoes fell apart after a month",
+        "@Comcast internet has been out since this morning, any ETA?",
+        "@Walmart my online order says delivered but nothing is here",
+        "@Chase someone used my card and you won't reverse the charge",
     ],
 )
 def test_problems_any_company_hears_are_complaints(text: str) -> None:
