@@ -191,9 +191,8 @@ def general() -> list[Figure]:
             figures += _corpus_figures(name, rows, ours)
     table = rule_table(corpora, ours)
     figures.append(Figure("sentiment_rules", len(table), "rules", 0, 0, "value >= 0", " | ".join(table)))
-    figures.append(positive_line(corpora, ours))
-    figures.append(request_line(corpora, ours))
-    figures.append(learned_sure(corpora, ours))
+    for name, attribute, values, unit, what in SWEEPS:
+        figures.append(_sweep(corpora, ours, name=name, attribute=attribute, values=values, unit=unit, what=what))
     return figures
 
 
@@ -238,43 +237,31 @@ def _sweep(
     )
 
 
-def positive_line(corpora: dict[str, list[tuple[str, str]]], ours: Callable[[str], tuple[str, str]]) -> Figure:
-    """The positive line, justified across the corpora."""
-    return _sweep(
-        corpora,
-        ours,
-        name="sentiment_positive_line",
-        attribute="POSITIVE_AT",
-        values=[0.05, 0.2, 0.35, 0.5, 0.6, 0.7],
-        unit="line",
-        what="the line for posts addressed to someone or sharing a link (the rest keep VADER's 0.05)",
-    )
-
-
-def request_line(corpora: dict[str, list[tuple[str, str]]], ours: Callable[[str], tuple[str, str]]) -> Figure:
-    """The positive line for requests, justified across the corpora."""
-    return _sweep(
-        corpora,
-        ours,
-        name="sentiment_request_line",
-        attribute="REQUEST_POSITIVE_AT",
-        values=[0.6, 0.7, 0.8, 0.85, 0.9, 1.01],
-        unit="line",
-        what="the positive line for requests (a question, please, can you...; 0.6: as any post, 1.01: never by VADER)",
-    )
-
-
-def learned_sure(corpora: dict[str, list[tuple[str, str]]], ours: Callable[[str], tuple[str, str]]) -> Figure:
-    """How sure the GoEmotions model must be to decide where VADER and AFINN are unsure."""
-    return _sweep(
-        corpora,
-        ours,
-        name="sentiment_learned_sure",
-        attribute="LEARNED_SURE",
-        values=[0.5, 0.6, 0.7, 0.8, 0.9, 1.01],
-        unit="p",
-        what="how sure the GoEmotions model must be to decide (1.01: never, the model off)",
-    )
+# The swept figures: each a constant of sentiment.py justified across the corpora (name, the
+# constant, the values tried, unit, what it is).
+SWEEPS = (
+    (
+        "sentiment_positive_line",
+        "POSITIVE_AT",
+        [0.05, 0.2, 0.35, 0.5, 0.6, 0.7],
+        "line",
+        "the line for posts addressed to someone or sharing a link (the rest keep VADER's 0.05)",
+    ),
+    (
+        "sentiment_request_line",
+        "REQUEST_POSITIVE_AT",
+        [0.6, 0.7, 0.8, 0.85, 0.9, 1.01],
+        "line",
+        "the positive line for requests (a question, please, can you...; 0.6: as any post, 1.01: never by VADER)",
+    ),
+    (
+        "sentiment_learned_sure",
+        "LEARNED_SURE",
+        [0.5, 0.6, 0.7, 0.8, 0.9, 1.01],
+        "p",
+        "how sure the GoEmotions model must be to decide (1.01: never, the model off)",
+    ),
+)
 
 
 def complaints() -> list[Figure]:
