@@ -16,6 +16,7 @@ from chalicelib.observability import logger
 from chalicelib.records import Mention
 from chalicelib.settings import get_settings
 from chalicelib.triage.sentiment import label_for
+from chalicelib.triage.tokens import unescape
 
 # DetectSentiment's languages, English aside (VADER reads it); zh-TW posts are identified as zh.
 LANGUAGES = ("ar", "de", "es", "fr", "hi", "it", "ja", "ko", "pt", "zh")
@@ -36,7 +37,7 @@ def score_foreign(mentions: Sequence[Mention]) -> list[Mention]:
         sent += 1
         try:
             answer = aws.comprehend().detect_sentiment(
-                Text=m.text.encode()[:MAX_BYTES].decode(errors="ignore"), LanguageCode=m.lang
+                Text=unescape(m.text).encode()[:MAX_BYTES].decode(errors="ignore"), LanguageCode=m.lang
             )
         except (ClientError, BotoCoreError) as exc:
             logger.warning("comprehend failed", extra={"lang": m.lang, "error": type(exc).__name__})

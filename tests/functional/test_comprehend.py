@@ -45,3 +45,24 @@ def test_a_comprehend_outage_leaves_the_mention_unscored_and_stored(
     with Fault(aws.comprehend(), "DetectSentiment", lambda _: aws_error("ThrottlingException")):
         row = _post(harness)
     assert (row.sentiment_label, row.sentiment_score) == ("unscored", 0)
+
+
+def test_comprehend_reads_the_post_as_its_author_typed_it(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A way in that escaped the text for HTML: Comprehend is sent the characters, not the references.
+    from chalicelib import aws
+
+    on = dataclasses.replace(get_settings(), comprehend_languages=("es",))
+    monkeypatch.setattr(comprehend, "get_settings", lambda: on)
+    sent: list[str] = []
+
+    def keep(params: dict[str, str], **_: object) -> None:
+        sent.append(params["Text"])
+
+    events, event = aws.comprehend().meta.events, "provide-client-params.comprehend.DetectSentiment"
+    events.register(event, keep)
+    try:
+        body = envelope({**SPANISH, "text": "Vuelo cancelado &amp; maletas perdidas &gt;:( &#128545;"})
+        assert harness.client.http.post("/webhooks/generic", body=body, headers=signed_headers(body)).status_code == 202
+    finally:
+        events.unregister(event, keep)
+    assert sent == ["Vuelo cancelado & maletas perdidas >:( 😡"]
