@@ -5,7 +5,9 @@ Pure: it reads a series of counts in buckets of the width they were stored at (a
 series with no baseline yet never alarms: volume waits until two earlier days can be compared
 at the same time of day (the daily cycle), negativity until half a day of enough mentions. The
 day a listening tool starts collecting is not a crisis. A volume alarm is a sharp burst or an
-hour sustained. Planned events (a launch, a campaign) mark an alarm expected.
+hour sustained; a negativity alarm a half hour far above the usual share, one above it at two
+checks in a row, or a lesser lift held for two hours. Planned events (a launch, a campaign) mark
+an alarm expected.
 
 Measured through the production path (counters written as ingest writes them, read as the
 schedule reads them) by `make eval`: bench/eval_spikes.py."""
@@ -32,9 +34,19 @@ VOLUME_FACTOR = 2.5
 SHARP_FACTOR = 5.0  # this many times the usual in one half hour alarms at once
 MIN_SAME_TIME_DAYS = 2  # the daily cycle is known once this many earlier days can be compared
 VOLUME_SIGMAS = 4.0
+# Negativity, like volume, is sharp or sustained: a half hour far above the usual share alarms at
+# once; one merely above it must be so at the previous check too (one window of a few dozen
+# posts is above three sigmas somewhere most days); a lesser lift held for two hours alarms as
+# well (a surge that is negative through and through, not in one half hour).
 NEGATIVE_LIFT = 0.20
 NEGATIVE_FLOOR = 0.65
 NEGATIVE_SIGMAS = 3.0
+NEGATIVE_SHARP_SIGMAS = 4.0
+CHECK_EVERY = timedelta(minutes=10)  # the schedule's period (flows/alarms): the previous check's window
+SUSTAINED = timedelta(hours=2)
+SUSTAINED_LIFT = 0.12
+SUSTAINED_FLOOR = 0.60
+SUSTAINED_SIGMAS = 4.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +75,7 @@ class Alarm:
 
 
 MINUTE = timedelta(minutes=1)
-YOUNG = " across all other mentions (a day of its own not yet seen)"
+YOUNG = " across all other mentions, a day of its own not yet seen"
 
 
 class Series:
@@ -131,6 +143,22 @@ def warming_up(s: Series, *, now: datetime, window: timedelta = WINDOW) -> bool:
     """Whether a series does not know its daily cycle yet (fewer than two comparable days)."""
     since = s.first_before(now - window)
     return since is None or _expected(s, now=now, window=window, since=since)[1] < MIN_SAME_TIME_DAYS
+
+
+def _sigmas(counts: Counts, base: float, *, lift: float, floor: float) -> float:
+    """How many binomial standard deviations a span's negative share stands above the usual
+    `base`, or 0 when it is not `lift` above it and at least `floor` (or holds too few posts)."""
+    if counts.total < MIN_WINDOW_MENTIONS:
+        return 0.0
+    share = counts.negative / counts.total
+    if share < max(base + lift, floor):
+        return 0.0
+    return (share - base) / math.sqrt(max(base * (1 - base), 0.01) / counts.total)
+
+
+def _span(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    return f"{minutes} min" if minutes < 120 else f"{minutes / 60:.0f} h"
 
 
 def _per_hour(count: float, window: timedelta) -> float:
@@ -213,9 +241,22 @@ def detect(
         usual = Counts(everyone.total - history.total, everyone.negative - history.negative)
     if current.total >= MIN_WINDOW_MENTIONS and usual.total > 0:
         base = usual.negative / usual.total
-        share = current.negative / current.total
-        spread = math.sqrt(max(base * (1 - base), 0.01) / current.total)
-        if share >= max(base + NEGATIVE_LIFT, NEGATIVE_FLOOR) and (share - base) / spread >= NEGATIVE_SIGMAS:
+        half_hour = _sigmas(current, base, lift=NEGATIVE_LIFT, floor=NEGATIVE_FLOOR)
+        shape = ""
+        if half_hour >= NEGATIVE_SHARP_SIGMAS:
+            shape, counts, span = "at once", current, window
+        elif (
+            half_hour >= NEGATIVE_SIGMAS
+            and _sigmas(s.sum(start - CHECK_EVERY, now - CHECK_EVERY), base, lift=NEGATIVE_LIFT, floor=NEGATIVE_FLOOR)
+            >= NEGATIVE_SIGMAS
+        ):
+            shape, counts, span = "and at the check before", current, window
+        else:
+            longer = s.sum(max(since, now - SUSTAINED), now)
+            if _sigmas(longer, base, lift=SUSTAINED_LIFT, floor=SUSTAINED_FLOOR) >= SUSTAINED_SIGMAS:
+                shape, counts, span = "held", longer, min(SUSTAINED, now - since)
+        if shape:
+            share = counts.negative / counts.total
             alarms.append(
                 Alarm(
                     key,
@@ -223,8 +264,8 @@ def detect(
                     now,
                     share,
                     base,
-                    f"negative share {share:.0%} of {current.total} in {int(window.total_seconds() // 60)} min "
-                    f"against {base:.0%} usual{'' if usual is history else YOUNG}",
+                    f"negative share {share:.0%} of {counts.total:.0f} in {_span(span)} against {base:.0%} "
+                    f"usual{'' if usual is history else YOUNG} ({shape})",
                 )
             )
 

@@ -43,6 +43,33 @@ def test_a_negative_run_without_more_volume_alarms_as_negativity() -> None:
     assert alarm.kind == "negativity" and "93%" in alarm.explanation
 
 
+def _negative_spell(minutes: int, negative_every_ten: int) -> dict[datetime, Counts]:
+    """Everyone's usual 120 an hour at 50% negative for three days, then the last `minutes` at two
+    posts a minute, one negative plus one more in `negative_every_ten` minutes of every ten."""
+    series = {m: c for m, c in _steady(days=3, per_hour=120).items() if m < NOW - timedelta(minutes=minutes)}
+    for n in range(minutes):
+        series[NOW - timedelta(minutes=minutes - n)] = Counts(2, 1 + (n % 10 < negative_every_ten))
+    return series
+
+
+def test_one_half_hour_a_little_more_negative_is_not_yet_a_crisis() -> None:
+    # 75% of 60 against 50%: three sigmas, but not four, and the check before saw nothing like it.
+    assert detect(_negative_spell(30, 5), key="brand", now=NOW) == []
+
+
+def test_the_same_negativity_at_two_checks_in_a_row_alarms() -> None:
+    [alarm] = detect(_negative_spell(40, 5), key="brand", now=NOW)
+    assert alarm.kind == "negativity"
+    assert alarm.explanation == "negative share 75% of 60 in 30 min against 50% usual (and at the check before)"
+
+
+def test_a_lesser_negativity_held_for_two_hours_alarms() -> None:
+    # 65% in every half hour is under the half hour's line (+20 points); two hours of it is not chance.
+    assert detect(_negative_spell(120, 3), key="brand", now=NOW - timedelta(minutes=60)) == []
+    [alarm] = detect(_negative_spell(120, 3), key="brand", now=NOW)
+    assert alarm.kind == "negativity" and alarm.explanation.endswith("of 240 in 2 h against 50% usual (held)")
+
+
 def test_a_series_with_no_baseline_yet_never_alarms() -> None:
     young = {m: c for m, c in _steady().items() if m > NOW - timedelta(hours=8)}
     assert detect(_burst(young, 300, 290), key="brand", now=NOW) == []
