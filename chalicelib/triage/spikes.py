@@ -5,8 +5,8 @@ Pure: it reads a series of counts in buckets of the width they were stored at (a
 series with no baseline yet never alarms: volume waits until two earlier days can be compared
 at the same time of day (the daily cycle), negativity until half a day of enough mentions. The
 day a listening tool starts collecting is not a crisis. A volume alarm is a sharp burst or an
-hour sustained; a negativity alarm a half hour far above the usual share, one above it at two
-checks in a row, or a lesser lift held for two hours. Planned events (a launch, a campaign) mark
+hour sustained; a negativity alarm a half hour far above the usual share, one above it that was
+so ten minutes earlier too, or a lesser lift held for two hours. Planned events (a launch, a campaign) mark
 an alarm expected.
 
 Measured through the production path (counters written as ingest writes them, read as the
@@ -35,14 +35,15 @@ SHARP_FACTOR = 5.0  # this many times the usual in one half hour alarms at once
 MIN_SAME_TIME_DAYS = 2  # the daily cycle is known once this many earlier days can be compared
 VOLUME_SIGMAS = 4.0
 # Negativity, like volume, is sharp or sustained: a half hour far above the usual share alarms at
-# once; one merely above it must be so at the previous check too (one window of a few dozen
+# once; one merely above it must have been so ten minutes earlier too (one window of a few dozen
 # posts is above three sigmas somewhere most days); a lesser lift held for two hours alarms as
-# well (a surge that is negative through and through, not in one half hour).
+# well (a surge negative through and through, never 20 points up in one half hour). Properties of
+# the series, not of the schedule: checked every minute or every ten, the same moments alarm.
 NEGATIVE_LIFT = 0.20
 NEGATIVE_FLOOR = 0.65
 NEGATIVE_SIGMAS = 3.0
 NEGATIVE_SHARP_SIGMAS = 4.0
-CHECK_EVERY = timedelta(minutes=10)  # the schedule's period (flows/alarms): the previous check's window
+PERSISTS = timedelta(minutes=10)  # the half hour ending this much earlier must be as high
 SUSTAINED = timedelta(hours=2)
 SUSTAINED_LIFT = 0.12
 SUSTAINED_FLOOR = 0.60
@@ -247,10 +248,10 @@ def detect(
             shape, counts, span = "at once", current, window
         elif (
             half_hour >= NEGATIVE_SIGMAS
-            and _sigmas(s.sum(start - CHECK_EVERY, now - CHECK_EVERY), base, lift=NEGATIVE_LIFT, floor=NEGATIVE_FLOOR)
+            and _sigmas(s.sum(start - PERSISTS, now - PERSISTS), base, lift=NEGATIVE_LIFT, floor=NEGATIVE_FLOOR)
             >= NEGATIVE_SIGMAS
         ):
-            shape, counts, span = "and at the check before", current, window
+            shape, counts, span = "and ten minutes before", current, window
         else:
             longer = s.sum(max(since, now - SUSTAINED), now)
             if _sigmas(longer, base, lift=SUSTAINED_LIFT, floor=SUSTAINED_FLOOR) >= SUSTAINED_SIGMAS:

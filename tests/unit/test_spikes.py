@@ -53,14 +53,14 @@ def _negative_spell(minutes: int, negative_every_ten: int) -> dict[datetime, Cou
 
 
 def test_one_half_hour_a_little_more_negative_is_not_yet_a_crisis() -> None:
-    # 75% of 60 against 50%: three sigmas, but not four, and the check before saw nothing like it.
+    # 75% of 60 against 50%: three sigmas, but not four, and ten minutes earlier it was not.
     assert detect(_negative_spell(30, 5), key="brand", now=NOW) == []
 
 
-def test_the_same_negativity_at_two_checks_in_a_row_alarms() -> None:
+def test_the_same_negativity_ten_minutes_later_alarms() -> None:
     [alarm] = detect(_negative_spell(40, 5), key="brand", now=NOW)
     assert alarm.kind == "negativity"
-    assert alarm.explanation == "negative share 75% of 60 in 30 min against 50% usual (and at the check before)"
+    assert alarm.explanation == "negative share 75% of 60 in 30 min against 50% usual (and ten minutes before)"
 
 
 def test_a_lesser_negativity_held_for_two_hours_alarms() -> None:
