@@ -73,7 +73,9 @@ def facts_from(doc: Any) -> Facts:
     if not isinstance(doc, dict) or len({"mention", "story", "facts"} & set(doc)) != 1:
         raise InvalidPayload('one of "mention" (a mention as the generic source takes it), "story" (an id) or "facts"')
     if "story" in doc:
-        story = story_document(str(doc["story"])[:64])
+        if not isinstance(doc["story"], str) or not doc["story"].strip():
+            raise InvalidPayload("story: a story's id (as GET /api/stories lists them)")
+        story = story_document(doc["story"].strip()[:64])
         return Facts(
             text=story["title"],
             departments=tuple(story["departments"]),

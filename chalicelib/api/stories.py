@@ -58,6 +58,8 @@ def chart(buckets: dict[str, list[int]]) -> list[dict[str, Any]]:
 
 
 def story_document(cluster_id: str) -> dict[str, Any]:
+    if not cluster_id:  # DynamoDB refuses an empty key outright: there is no such story
+        raise NotFound("no story ''")
     try:
         row = ClusterModel.get(cluster_id[:64], consistent_read=True)
     except ClusterModel.DoesNotExist:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import boto3
+import pytest
 
 from chalicelib.settings import get_settings
 from tests.functional.conftest import Harness
@@ -92,6 +93,13 @@ def test_the_plan_tester_says_which_scenario_takes_a_mention_and_what_it_would_s
     calm = {"facts": {"text": "lovely flight today", "severity": "low"}}
     answer = json.loads(http.post("/api/plans/test", body=json.dumps(calm).encode(), headers=ADMIN).body)
     assert answer["would"] is None and all(not v["matches"] for v in answer["verdicts"])
+
+
+@pytest.mark.parametrize(("story", "status"), [("", 422), ("  ", 422), (7, 422), (None, 422), ("no-such-story", 404)])
+def test_the_plan_tester_refuses_a_story_it_cannot_look_up(harness: Harness, story: Any, status: int) -> None:
+    # The contract fuzz found {"story": ""} answering 500: DynamoDB refuses an empty key outright.
+    answer = harness.client.http.post("/api/plans/test", body=json.dumps({"story": story}).encode(), headers=ADMIN)
+    assert answer.status_code == status and answer.headers["Content-Type"] == "application/problem+json"
 
 
 def _links(address: str, lang: str = "en") -> list[str]:
