@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from chalicelib.triage.tokens import Phrases
+
 FAILURE_WORDS = frozenset(
     {
         "delay",
@@ -201,8 +203,7 @@ def problem_in(lowered: str, words: set[str] | frozenset[str]) -> str:
     return best[2] if best else ""
 
 
-_FAILURE_PHRASE = re.compile("|".join(map(re.escape, FAILURE_PHRASES)))
-_FAILURE_ENDS = frozenset(p.split()[-1] + end for p in FAILURE_PHRASES for end in ("", "s", "es")) | {"information"}
+_FAILURE_PHRASES = Phrases(FAILURE_PHRASES, also=("information",))
 
 
 def failure_cue(lowered: str, words: frozenset[str] | set[str]) -> str:
@@ -212,7 +213,4 @@ def failure_cue(lowered: str, words: frozenset[str] | set[str]) -> str:
             hits = hits - {"wait"}  # "can't wait" is eagerness, not a queue
         if hits:
             return next(iter(hits))
-    if words.isdisjoint(_FAILURE_ENDS):
-        return ""
-    phrase = _FAILURE_PHRASE.search(lowered)
-    return phrase.group(0) if phrase else ""
+    return _FAILURE_PHRASES.first(lowered, words)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any, Literal, NamedTuple, cast
 
 from chalicelib.triage import afinn, goemotions, problems, vader
-from chalicelib.triage.tokens import LINK, tokenize
+from chalicelib.triage.tokens import LINK, Phrases, tokenize
 
 Label = Literal["negative", "neutral", "positive", "unscored"]
 
@@ -184,10 +184,7 @@ REQUEST_PHRASES = (
     "is there",
     "do you",
 )
-_REQUEST_PHRASE = re.compile("|".join(map(re.escape, REQUEST_PHRASES)))  # one scan, not one per phrase
-# A phrase's last word and its forms ("no answers", "how does"): a post without any of them holds
-# none of the phrases, and most posts are spared the scan.
-_REQUEST_ENDS = frozenset(p.split()[-1] + end for p in REQUEST_PHRASES for end in ("", "s", "es"))
+_REQUEST_PHRASES = Phrases(REQUEST_PHRASES)  # one scan, not one per phrase
 PROBLEM_WORDS = NEGATIONS | {"nobody", "still", "again", "yet"}
 # Emoji read as the word people mean by them (VADER scores the words; it reads most emoji as
 # their Unicode names, which carry no valence: a post of angry faces scored neutral). Only the
@@ -429,7 +426,7 @@ def analyse(
     asks = (
         ("?" in text and ("http" not in lowered or "?" in LINK.sub(" ", text)))  # not a link's query
         or not words.isdisjoint(REQUEST_WORDS)
-        or (not words.isdisjoint(_REQUEST_ENDS) and _REQUEST_PHRASE.search(lowered) is not None)
+        or bool(_REQUEST_PHRASES.first(lowered, words))
     )
     request = asks or not words.isdisjoint(PROBLEM_WORDS)
     analyzer = _courtesy_free() if (failure or request) else _analyzer()

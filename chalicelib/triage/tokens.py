@@ -25,3 +25,23 @@ _ENTITY = re.compile(r"&(?:[a-z]{2,8}|#\d{1,7}|#x[0-9a-f]{1,6});", re.IGNORECASE
 def unescape(text: str) -> str:
     """The text as its author typed it, whatever way in escaped it for HTML on the way."""
     return _ENTITY.sub(lambda m: html.unescape(m.group(0)), text) if "&" in text else text
+
+
+class Phrases:
+    """Fixed phrases found by one scan of a lower-cased text, tried only when its words hold a
+    phrase's last word in one of its forms ("no answers", "how does"): most posts hold none and
+    are spared the scan. `also`: longer forms a phrase matches inside ("no info" in "no
+    information")."""
+
+    __slots__ = ("_ends", "_pattern")
+
+    def __init__(self, phrases: tuple[str, ...], *, also: tuple[str, ...] = ()) -> None:
+        self._pattern = re.compile("|".join(map(re.escape, phrases)))
+        self._ends = frozenset(p.split()[-1] + end for p in phrases for end in ("", "s", "es")) | frozenset(also)
+
+    def first(self, lowered: str, words: set[str] | frozenset[str]) -> str:
+        """The first phrase in the text ("" if none)."""
+        if words.isdisjoint(self._ends):
+            return ""
+        found = self._pattern.search(lowered)
+        return found.group(0) if found else ""
