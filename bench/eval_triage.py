@@ -61,6 +61,20 @@ def macro_recall(gold: list[str], predicted: list[str]) -> float:
     return sum(recalls) / len(recalls)
 
 
+def labels(ours: Callable[[str], tuple[str, str]], texts: list[str]) -> list[str]:
+    """Our labels, an unscored post counted as neutral (people gave every post one of three)."""
+    return ["neutral" if (p := ours(t)[0]) == "unscored" else p for t in texts]
+
+
+def vader_labels(texts: list[str]) -> list[str]:
+    """Plain VADER's labels at its own +-0.05 cut."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    plain = SentimentIntensityAnalyzer()
+    scores = [plain.polarity_scores(t)["compound"] for t in texts]
+    return ["positive" if s >= 0.05 else "negative" if s <= -0.05 else "neutral" for s in scores]
+
+
 def s140() -> list[tuple[str, str]]:
     if not S140.exists():
         return []
@@ -90,11 +104,8 @@ RULES = {
 
 def rule_table(corpora: dict[str, list[tuple[str, str]]], ours: Callable[[str], tuple[str, str]]) -> list[str]:
     """Each correction to VADER, per corpus: fired n times, people agreed with its label in a%."""
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
     from chalicelib.triage.sentiment import POSITIVE_AT, expand_hashtags
 
-    plain = SentimentIntensityAnalyzer()
     lines = []
     names = [
         *RULES.values(),
@@ -103,12 +114,12 @@ def rule_table(corpora: dict[str, list[tuple[str, str]]], ours: Callable[[str], 
     ]
     counts: dict[tuple[str, str], list[int]] = {}
     for corpus, rows in corpora.items():
-        for text, gold in rows:
+        for (text, gold), plain in zip(rows, vader_labels([t for t, _ in rows]), strict=True):
             label, reason = ours(text)
             fired = [name for key, name in RULES.items() if key in reason]
             if expand_hashtags(text) != text:
                 fired.append(names[-2])
-            if label == "neutral" and plain.polarity_scores(text)["compound"] >= 0.05:
+            if label == "neutral" and plain == "positive":
                 fired.append(names[-1])
             for name in fired:
                 cell = counts.setdefault((name, corpus), [0, 0])
@@ -129,18 +140,9 @@ TARGET_F1 = {"s140": "value >= 0.75", "sanders": "value >= 0.60"}
 
 
 def _corpus_figures(name: str, rows: list[tuple[str, str]], ours: Callable[[str], tuple[str, str]]) -> list[Figure]:
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    plain = SentimentIntensityAnalyzer()
-
-    def vader_label(text: str) -> str:
-        score = plain.polarity_scores(text)["compound"]
-        return "positive" if score >= 0.05 else "negative" if score <= -0.05 else "neutral"
-
     gold = [g for _, g in rows]
-    predicted = [ours(t)[0] for t, _ in rows]
-    predicted = ["neutral" if p == "unscored" else p for p in predicted]
-    baseline = [vader_label(t) for t, _ in rows]
+    predicted = labels(ours, [t for t, _ in rows])
+    baseline = vader_labels([t for t, _ in rows])
     f1, per = macro_f1(gold, predicted)
     vader_f1, _ = macro_f1(gold, baseline)
     recall, vader_recall = macro_recall(gold, predicted), macro_recall(gold, baseline)
@@ -218,7 +220,7 @@ def _sweep(
             scores = []
             for rows in corpora.values():
                 gold = [g for _, g in rows]
-                predicted = ["neutral" if (p := ours(t)[0]) == "unscored" else p for t, _ in rows]
+                predicted = labels(ours, [t for t, _ in rows])
                 scores.append(macro_f1(gold, predicted)[0])
             means[value] = sum(scores) / len(scores)
             lines.append(f"{value}: " + ", ".join(f"{n} {v:.3f}" for n, v in zip(corpora, scores, strict=True)))
@@ -351,22 +353,13 @@ def run() -> list[Figure]:
 
 
 def _airline() -> list[Figure]:
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
     from chalicelib.triage.taxonomy import default_taxonomy
 
     rows = airline.rows()
     texts = [undo_replacements(r["text"]) for r in rows]
     gold = [r["airline_sentiment"] for r in rows]
-    plain = SentimentIntensityAnalyzer()
-
-    def vader_label(text: str) -> str:
-        score = plain.polarity_scores(text)["compound"]
-        return "positive" if score >= 0.05 else "negative" if score <= -0.05 else "neutral"
-
-    ours = _ours()  # the whole pipeline, as the other corpora are read
-    ours_f1, ours_per = macro_f1(gold, [("neutral" if (p := ours(t)[0]) == "unscored" else p) for t in texts])
-    vader_f1, _ = macro_f1(gold, [vader_label(t) for t in texts])
+    ours_f1, ours_per = macro_f1(gold, labels(_ours(), texts))  # the whole pipeline, as the other corpora
+    vader_f1, _ = macro_f1(gold, vader_labels(texts))
 
     taxonomy = default_taxonomy()
     labelled = [
