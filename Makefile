@@ -7,7 +7,7 @@ LOCAL_STAMP := $(VENV)/.installed-local
 DEV_STAMP := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: run demo test unit functional e2e lint typecheck format bench eval model package clean browser synth deploy
+.PHONY: run demo test unit functional e2e lint typecheck format bench eval model package clean browser synth deploy native
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,15 @@ $(DEV_STAMP): requirements-dev.txt tests/oidc/package-lock.json tests/a11y/packa
 	npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error
 	touch $@
 
-run: $(LOCAL_STAMP)
+# Triage's per-mention modules compiled to C by mypyc (infra/native.py), rebuilt when a source
+# changes: every target below that runs the app runs what is deployed. Plain Python without a compiler.
+NATIVE := build/native.json
+$(NATIVE): $(wildcard chalicelib/triage/*.py) infra/native.py $(LOCAL_STAMP)
+	$(PY) -m infra.native
+
+native: $(NATIVE)
+
+run: $(LOCAL_STAMP) $(NATIVE)
 	$(PY) -m infra.local
 
 # With `make run` going in another terminal: a small made-up stream, a report and an email.
@@ -47,16 +55,16 @@ browser:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: lint typecheck browser synth
+test: lint typecheck browser synth $(NATIVE)
 	$(call pytest,tests)
 
-unit: $(DEV_STAMP)
+unit: $(DEV_STAMP) $(NATIVE)
 	$(call pytest,tests/unit)
 
-functional: $(DEV_STAMP)
+functional: $(DEV_STAMP) $(NATIVE)
 	$(call pytest,tests/functional)
 
-e2e: $(DEV_STAMP) browser
+e2e: $(DEV_STAMP) $(NATIVE) browser
 	$(call pytest,tests/e2e)
 
 lint: $(DEV_STAMP)
@@ -70,10 +78,10 @@ format: $(DEV_STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: $(DEV_STAMP)
+bench: $(DEV_STAMP) $(NATIVE)
 	$(PY) -m bench $(ONLY)
 
-eval: $(DEV_STAMP)
+eval: $(DEV_STAMP) $(NATIVE)
 	$(PY) -m bench --eval
 
 # The GoEmotions sentiment model triage ships (chalicelib/triage/goemotions.json), fitted again
@@ -86,7 +94,7 @@ $(TRAIN_STAMP): requirements-train.txt $(DEV_STAMP)
 model: $(TRAIN_STAMP)
 	$(PY) -m bench.train_sentiment
 
-package: $(LOCAL_STAMP)
+package: $(LOCAL_STAMP) $(NATIVE)
 	$(PY) -m infra.package --stage $${STAGE:-dev} --out build/package
 
 # AWS: the CDK app in infra/cdk (Python), its CLI from npm, installed here, pinned by the lock.
@@ -105,4 +113,4 @@ deploy: $(DEV_STAMP) $(CDK)
 	cd infra/cdk && $(CDK_ENV) node_modules/.bin/cdk deploy --require-approval broadening $(CDK_ARGS)
 
 clean:
-	rm -rf $(VENV) .local build .mypy_cache .ruff_cache .pytest_cache chalice.out infra/cdk/cdk.out infra/cdk/node_modules
+	rm -rf $(VENV) .local build chalicelib/triage/*.so .mypy_cache .ruff_cache .pytest_cache chalice.out infra/cdk/cdk.out infra/cdk/node_modules

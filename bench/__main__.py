@@ -26,6 +26,10 @@ def run_module(name: str) -> list[Figure]:
 
 
 def main(argv: list[str]) -> int:
+    from infra import native
+
+    if why := native.stale():  # a figure of yesterday's code is no figure
+        raise SystemExit(f"triage's compiled modules are stale ({'; '.join(why)}): run `make native`")
     prefix = "eval_" if "--eval" in argv else "bench_"
     only = {a for a in argv if not a.startswith("--")}
     figures: list[Figure] = []

@@ -1,10 +1,11 @@
-"""triage_ratio and triage_per_core: the whole pure pipeline (language, sentiment, taxonomy, risk,
-severity, MinHash sketch and cluster key) against VADER alone on the same 14,640 texts, same run, one
-core; triage_ratio_s140 and triage_per_core_s140 the same on Sentiment140's 498 hand-labelled test
-tweets (general posts, not to an airline), read 20 times over. Interleaved rounds; the best of
-each is taken (the machine is shared). Each round starts from a process that has read nothing:
-what triage remembers of words and links is dropped first, or the rounds after the first would
-read only words already seen."""
+"""triage_ratio and triage_per_core: the whole pipeline (language, sentiment, taxonomy, risk,
+severity, MinHash sketch and cluster key) against VADER alone on the same 14,640 texts, same run,
+one core, triage compiled by mypyc when it is built, as it is deployed (infra/native.py; the note
+says which); triage_ratio_s140 and triage_per_core_s140 the same on Sentiment140's 498
+hand-labelled test tweets (general posts, not to an airline), read 20 times over. Interleaved
+rounds; the best of each is taken (the machine is shared). Each round starts from a process that
+has read nothing: what triage remembers of words and links is dropped first, or the rounds after
+the first would read only words already seen."""
 
 from __future__ import annotations
 
@@ -55,6 +56,9 @@ def _measure(texts: list[str], identities: list[str], *, suffix: str, repeats: i
         pipeline_best = min(pipeline_best, time.perf_counter() - started)
     count = len(texts) * repeats
     per_second = count / pipeline_best
+    from infra import native
+
+    how = "compiled by mypyc" if native.built() else "plain Python"
     corpus = "Sentiment140 texts (498, 20 times)" if suffix else "airline texts"
     return [
         Figure(
@@ -64,7 +68,7 @@ def _measure(texts: list[str], identities: list[str], *, suffix: str, repeats: i
             round(vader_best, 3),
             round(pipeline_best / vader_best, 3),
             "<= 1.3",
-            f"{count} {corpus}; VADER alone {count / vader_best:.0f}/s",
+            f"{count} {corpus}, triage {how}; VADER alone {count / vader_best:.0f}/s",
         ),
         Figure(
             f"triage_per_core{suffix}",
@@ -73,6 +77,6 @@ def _measure(texts: list[str], identities: list[str], *, suffix: str, repeats: i
             20000.0,
             round(per_second / 20000, 3),
             ">= 1.0",
-            f"mentions triaged per second on one core ({corpus}); target 20,000",
+            f"mentions triaged per second on one core ({corpus}, {how}); target 20,000",
         ),
     ]

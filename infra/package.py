@@ -1,4 +1,5 @@
-"""Build the Lambda deployment package with `chalice package`, then add compiled bytecode.
+"""Build the Lambda deployment package with `chalice package` (triage's hot modules compiled first
+by mypyc: infra/native.py), then add compiled bytecode.
 
 Chalice ships sources only, so every cold start compiles the app and its dependencies on a
 read-only /var/task (2.0-2.6x slower imports, measured in bench/). We compile with
@@ -17,12 +18,15 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from infra import native
+
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN_PREFIXES = ("tests/", "infra/", "bench/", ".chalice/", ".local/")
 _CHALICE_CLI = "import sys; from chalice.cli import main; sys.argv[0] = 'chalice'; sys.exit(main())"
 
 
 def chalice_package(stage: str, out: Path) -> Path:
+    native.build()  # chalice copies chalicelib as it finds it: the extensions must be current
     if out.exists():
         shutil.rmtree(out)
     # chalice wants a region even to package; the package itself does not depend on it.
@@ -56,9 +60,11 @@ def add_bytecode(zip_path: Path) -> int:
 
 
 def check_package(zip_path: Path) -> list[str]:
-    """What is wrong with a package: test or infra files inside, or app modules without bytecode."""
+    """What is wrong with a package: test or infra files inside, app modules without bytecode, or
+    triage's compiled modules missing or not loadable on Lambda."""
     names = zipfile.ZipFile(zip_path).namelist()
     problems = [f"{n} should not be deployed" for n in names if n.startswith(FORBIDDEN_PREFIXES)]
+    problems += native.check(zip_path)
     tag = sys.implementation.cache_tag
     for name in names:
         if name.endswith(".py") and (name == "app.py" or name.startswith("chalicelib/")):

@@ -26,3 +26,14 @@ os.environ.update(
         "POWERTOOLS_LOG_LEVEL": "WARNING",
     }
 )
+
+
+def pytest_sessionstart(session: object) -> None:
+    """Tests run what is deployed: triage compiled by mypyc when it is built (make does), plain
+    Python when not; never an extension older than its source, which would test yesterday's rules."""
+    import pytest
+
+    from infra import native
+
+    if why := native.stale():
+        pytest.exit(f"triage's compiled modules are stale ({'; '.join(why)}): run `make native`", returncode=4)

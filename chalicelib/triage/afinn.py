@@ -5,14 +5,17 @@ VADER is unsure (sentiment.AFINN_NEGATIVE_AT says how negative is clearly negati
 from __future__ import annotations
 
 import re
+from importlib.resources import files
 from pathlib import Path
+
+_PACKAGE = Path(str(files("chalicelib.triage")))  # not __file__: compiled (infra/native.py) it names another folder
 
 
 def _read_afinn() -> tuple[dict[str, int], dict[str, tuple[tuple[re.Pattern[str], tuple[str, ...], int], ...]]]:
     """AFINN's words, and its few phrases by their first word."""
     words: dict[str, int] = {}
     phrases: dict[str, list[tuple[re.Pattern[str], tuple[str, ...], int]]] = {}
-    for line in Path(__file__).with_name("afinn-en-165.txt").read_text(encoding="utf-8").splitlines():
+    for line in _PACKAGE.joinpath("afinn-en-165.txt").read_text(encoding="utf-8").splitlines():
         term, _, value = line.rpartition("\t")
         parts = tuple(term.split())
         if len(parts) == 1:

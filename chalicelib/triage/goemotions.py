@@ -11,13 +11,16 @@ from __future__ import annotations
 import json
 import math
 from functools import lru_cache
+from importlib.resources import files
 from itertools import pairwise
 from pathlib import Path
 from typing import NamedTuple
 
 from chalicelib.triage.tokens import tokenize
 
-MODEL_PATH = Path(__file__).with_name("goemotions.json")
+MODEL_PATH = Path(
+    str(files("chalicelib.triage") / "goemotions.json")
+)  # not __file__: compiled (infra/native.py) it names another folder
 
 
 class Model(NamedTuple):

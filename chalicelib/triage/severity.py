@@ -19,7 +19,7 @@ class Thresholds:
 
     @classmethod
     def parse(cls, text: str) -> Thresholds:
-        medium, high, critical = (int(p) for p in text.split(","))
+        medium, high, critical = [int(p) for p in text.split(",")]
         return cls(medium, high, critical)
 
 

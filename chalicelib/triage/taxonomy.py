@@ -11,13 +11,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from chalicelib.errors import InvalidPayload
 from chalicelib.triage.tokens import tokenize
 
-DEFAULT_PATH = Path(__file__).with_name("taxonomy.json")
+DEFAULT_PATH = Path(
+    str(files("chalicelib.triage") / "taxonomy.json")
+)  # not __file__: compiled (infra/native.py) it names another folder
 RISK_TIERS = ("critical", "high", "watch")
 _RISK_KEYS = tuple((tier, f"risk:{tier}") for tier in RISK_TIERS)
 
