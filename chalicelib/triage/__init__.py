@@ -31,10 +31,11 @@ __all__ = [
 def forget() -> None:
     """Drop what this process remembers of the words, hashtags and links it has read, as a new
     process starts (a benchmark's rounds each start from here, or a replay would be flattered)."""
-    from chalicelib.triage import identity
+    from chalicelib.triage import identity, taxonomy
 
     sentiment.forget()
     identity.forget()
+    taxonomy.forget()
 
 
 def severity_thresholds() -> Thresholds:

@@ -8,7 +8,8 @@ import re
 from importlib.resources import files
 from pathlib import Path
 
-_PACKAGE = Path(str(files("chalicelib.triage")))  # not __file__: compiled (infra/native.py) it names another folder
+# Not __file__: compiled (infra/native.py), a module's __file__ names another folder.
+_PACKAGE = Path(str(files("chalicelib.triage")))
 
 
 def _read_afinn() -> tuple[dict[str, int], dict[str, tuple[tuple[re.Pattern[str], tuple[str, ...], int], ...]]]:

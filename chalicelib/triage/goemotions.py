@@ -18,9 +18,8 @@ from typing import NamedTuple
 
 from chalicelib.triage.tokens import tokenize
 
-MODEL_PATH = Path(
-    str(files("chalicelib.triage") / "goemotions.json")
-)  # not __file__: compiled (infra/native.py) it names another folder
+# Not __file__: compiled (infra/native.py), a module's __file__ names another folder.
+MODEL_PATH = Path(str(files("chalicelib.triage") / "goemotions.json"))
 
 
 class Model(NamedTuple):

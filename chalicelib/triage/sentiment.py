@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any, Literal, NamedTuple, cast
 
 from chalicelib.triage import afinn, goemotions, problems, vader
-from chalicelib.triage.tokens import LINK, Phrases, tokenize
+from chalicelib.triage.tokens import LINK, Phrases, spell, tokenize
 
 Label = Literal["negative", "neutral", "positive", "unscored"]
 
@@ -370,7 +370,8 @@ _COMMON = (
 
 
 @lru_cache(maxsize=1)
-def _vocabulary() -> frozenset[str]:
+def vocabulary() -> frozenset[str]:
+    """The words a hashtag is spelled out in: VADER's, AFINN's domain words and common ones."""
     words = {w for w in _analyzer().lexicon if w.isalpha() and len(w) > 1}
     return frozenset(words | set(_COMMON) | set(DOMAIN_LEXICON))
 
@@ -378,21 +379,7 @@ def _vocabulary() -> frozenset[str]:
 @lru_cache(maxsize=4096)
 def segment(tag: str) -> str:
     """'worstairlineever' -> 'worst airline ever' when known words cover all of it; else ''."""
-    vocabulary = _vocabulary()
-    n = len(tag)
-    best: list[list[str] | None] = [[]] + [None] * n  # fewest words spelling tag[:i]
-    for start in range(n):  # only from where known words reach: most of an unknown tag is not
-        prefix = best[start]
-        if prefix is None:
-            continue
-        for end in range(start + 1, min(n, start + 15) + 1):
-            piece = tag[start:end]
-            if piece in vocabulary and (end - start > 1 or piece in {"a", "i"}):
-                known = best[end]
-                if known is None or len(prefix) + 1 < len(known):
-                    best[end] = [*prefix, piece]
-    words = best[len(tag)]
-    return " ".join(words) if words and len(words) > 1 else ""
+    return " ".join(spell(tag, vocabulary()))
 
 
 def expand_hashtags(text: str) -> str:

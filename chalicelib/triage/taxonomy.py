@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from chalicelib.errors import InvalidPayload
-from chalicelib.triage.tokens import tokenize
+from chalicelib.triage import sentiment
+from chalicelib.triage.tokens import spell, tokenize
 
-DEFAULT_PATH = Path(
-    str(files("chalicelib.triage") / "taxonomy.json")
-)  # not __file__: compiled (infra/native.py) it names another folder
+# Not __file__: compiled (infra/native.py), a module's __file__ names another folder.
+DEFAULT_PATH = Path(str(files("chalicelib.triage") / "taxonomy.json"))
 RISK_TIERS = ("critical", "high", "watch")
 _RISK_KEYS = tuple((tier, f"risk:{tier}") for tier in RISK_TIERS)
 
@@ -43,6 +43,7 @@ class Taxonomy:
     single: frozenset[str]  # the one-word terms
     rank: Mapping[str, int]  # department -> its place in the priority order
     watched: frozenset[str] = frozenset()  # handles (no @, lower case) whose posts weigh more
+    vocabulary: frozenset[str] = frozenset()  # the words hashtags are spelled out in: the departments' own too
 
     def scan(self, text: str, *, tokens: list[str] | None = None, words: set[str] | None = None) -> dict[str, set[str]]:
         """Owner (department slug or risk:<tier>) -> the distinct terms of it found in the text
@@ -54,6 +55,11 @@ class Taxonomy:
         for word in present & self.single:  # the few words that are terms, not every word
             for owner in owners[word]:
                 found.setdefault(owner, set()).add(word)
+        if "#" in text:  # a tag names a topic too ("#delay", "#lostbag", "#HourDelay"); risks stay as listed
+            for word in hashtag_words(toks, self.vocabulary) & self.single:
+                for owner in owners[word]:
+                    if not owner.startswith("risk:"):
+                        found.setdefault(owner, set()).add(word)
         openers, prefixes = self.openers, self.prefixes
         if openers.isdisjoint(present):  # no phrase can start anywhere
             return found
@@ -99,6 +105,26 @@ class Taxonomy:
 
 
 _SPACES = re.compile(r"\s+")
+
+
+def hashtag_words(tokens: list[str], vocabulary: frozenset[str]) -> set[str]:
+    """The words of a text's hashtags: each tag without its sign, and spelled out when known
+    words cover all of it ("#lostbag": lost, bag; "#filthyplane": filthy, plane)."""
+    words: set[str] = set()
+    for token in tokens:
+        if token[0] == "#" and len(token) > 1:
+            words.update(_spelled(token[1:], vocabulary))
+    return words
+
+
+@lru_cache(maxsize=4096)
+def _spelled(tag: str, vocabulary: frozenset[str]) -> tuple[str, ...]:
+    return (tag, *spell(tag, vocabulary))
+
+
+def forget() -> None:
+    """Drop the remembered hashtag spellings."""
+    _spelled.cache_clear()
 
 
 def _first_at(term: str, tokens: list[str]) -> int:
@@ -168,6 +194,8 @@ def compile_taxonomy(doc: Any) -> Taxonomy:
         prefixes=frozenset(" ".join(t.split()[:n]) for t in owners if " " in t for n in range(2, len(t.split()))),
         single=frozenset(t for t in owners if t and " " not in t),
         rank={d: i for i, d in enumerate(priority)},
+        vocabulary=sentiment.vocabulary()
+        | frozenset(w for t in owners if not t.startswith("#") for w in t.split() if w.isalpha() and len(w) > 1),
     )
 
 

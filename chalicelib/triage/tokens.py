@@ -45,3 +45,22 @@ class Phrases:
             return ""
         found = self._pattern.search(lowered)
         return found.group(0) if found else ""
+
+
+def spell(tag: str, vocabulary: frozenset[str]) -> list[str]:
+    """A hashtag's words ("worstairlineever" -> worst, airline, ever): the fewest known words that
+    spell all of it, when that takes more than one; else none."""
+    n = len(tag)
+    best: list[list[str] | None] = [[]] + [None] * n  # fewest words spelling tag[:i]
+    for start in range(n):  # only from where known words reach: most of an unknown tag is not
+        prefix = best[start]
+        if prefix is None:
+            continue
+        for end in range(start + 1, min(n, start + 15) + 1):
+            piece = tag[start:end]
+            if piece in vocabulary and (end - start > 1 or piece in {"a", "i"}):
+                known = best[end]
+                if known is None or len(prefix) + 1 < len(known):
+                    best[end] = [*prefix, piece]
+    words = best[n]
+    return words if words and len(words) > 1 else []

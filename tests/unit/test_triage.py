@@ -18,7 +18,7 @@ from chalicelib.triage.identity import cluster_key, resemblance, sketch, sketch_
 from chalicelib.triage.language import detect
 from chalicelib.triage.sentiment import analyse
 from chalicelib.triage.severity import Thresholds, assess
-from chalicelib.triage.taxonomy import compile_taxonomy, default_taxonomy
+from chalicelib.triage.taxonomy import DepartmentHit, compile_taxonomy, default_taxonomy
 
 
 @pytest.mark.parametrize(
@@ -50,7 +50,11 @@ def test_departments_and_risks_match_whole_words_and_phrases() -> None:
     assert next(h.department for h in tax.departments("Lost my bag at baggage claim in DEN")) == "baggage"
     assert tax.departments("the baggagecart") == []
     assert tax.risks("I will SUE, and the news is here") == {"high": ("sue",), "watch": ("news",)}
-    assert tax.departments("#wifi is down") == []  # hashtags are matched only as listed
+    # A tag's words name a topic, spelled out as sentiment reads tags; risk terms only as written
+    # (#DieIn, a protest, is not a death).
+    assert tax.departments("#wifi is down") == [DepartmentHit("inflight", ("wifi",))]
+    assert [h.department for h in tax.departments("@united stuck in DEN #HourDelay")] == ["operations"]
+    assert tax.risks("#crash #DieIn") == {}
 
 
 # Airline tweets (../shared/data/airline, Tweets.csv; tweet ids noted), each labelled by people
@@ -67,6 +71,27 @@ def test_departments_and_risks_match_whole_words_and_phrases() -> None:
 )
 def test_the_department_named_first_leads_a_tie(text: str, department: str) -> None:
     assert default_taxonomy().departments(text)[0].department == department
+
+
+# Airline tweets people labelled with the department's reason, read through operations' and the
+# cabin's own words (a night's hotel, an engine, a cabin's state) and through their hashtags.
+@pytest.mark.parametrize(
+    ("text", "department"),
+    [
+        (
+            "@united hi yes need a free hotel stay in Honalulu due to 4 hour delayUA53",
+            "operations",
+        ),  # 569558713079443456
+        (
+            "@USAirways freaking out about the fact you are fixing the engine from Charlotte",
+            "operations",
+        ),  # 567846359631564800
+        ("@united Why have you never held a plane for me? #HourDelay", "operations"),  # 569703328940032000
+        ("@AmericanAir Mold on my flight?!? US3825 #filthyplane #hopeidonotgetsick", "inflight"),  # 570306715599695874
+    ],
+)
+def test_a_department_is_read_in_its_own_words_and_in_hashtags(text: str, department: str) -> None:
+    assert [h.department for h in default_taxonomy().departments(text)] == [department]
 
 
 def test_a_phrase_counts_its_words_against_single_words() -> None:
