@@ -84,16 +84,20 @@ def key_for(namespace: str, identity: str) -> str:
 
 _URL = re.compile(r"https?://[^\s<>\"')\]]+", re.IGNORECASE)
 SKETCH_SIZE = 4  # bottom-k MinHash: the k smallest gram hashes of a text
-_WORD_HASHES: dict[str, int] = {}  # token -> crc32 of its word, per process (bounded below)
+_WORD_HASHES: dict[str, tuple[int, int, int]] = {}  # token -> its word's hashes (bounded below)
 _WORD_HASHES_KEPT = 200_000
+_FIRST, _SECOND, _MASK = 0x9E3779B1, 0x85EBCA77, 0xFFFFFFFF  # a 3-gram's odd multipliers, 32 bits
 
 
-def _hash_word(token: str) -> int:
-    """A token's hash as a copy shares it: "#fail" and "fail" are one word."""
+def _hash_word(token: str) -> tuple[int, int, int]:
+    """A token's hash as a copy shares it ("#fail" and "fail" are one word), and that hash times
+    each 3-gram multiplier (32 bits): a gram's hash is then three XORs, in machine integers
+    where the product would overflow them (compiled: infra/native.py)."""
     if len(_WORD_HASHES) >= _WORD_HASHES_KEPT:
         _WORD_HASHES.clear()
-    value = _WORD_HASHES[token] = zlib.crc32((token[1:] if token[0] == "#" else token).encode())
-    return value
+    value = zlib.crc32((token[1:] if token[0] == "#" else token).encode())
+    hashes = _WORD_HASHES[token] = (value, (value * _FIRST) & _MASK, (value * _SECOND) & _MASK)
+    return hashes
 
 
 def sketch(text: str, *, tokens: list[str] | None = None) -> tuple[int, ...]:
@@ -102,18 +106,16 @@ def sketch(text: str, *, tokens: list[str] | None = None) -> tuple[int, ...]:
     copy-paste campaigns meet on at least one. The words are the text's tokens as a copy would
     share them: no "RT @author:" prefix, handles or links, hashtags as plain words. Each word is
     hashed once per process (crc32: stable across processes, so sketches stored by one Lambda
-    match another's) and a 3-gram's hash mixes its three words' hashes with odd multipliers."""
+    match another's) and a 3-gram's hash mixes its three words' hashes with odd multipliers:
+    (a * 0x9E3779B1 ^ b * 0x85EBCA77 ^ c) mod 2**32."""
     toks = tokenize(text.lower()) if tokens is None else tokens
-    hashes = [_WORD_HASHES[t] if t in _WORD_HASHES else _hash_word(t) for t in toks if t[0] != "@"]
+    words = [_WORD_HASHES[t] if t in _WORD_HASHES else _hash_word(t) for t in toks if t[0] != "@"]
     if len(toks) > 1 and toks[0] == "rt" and toks[1][0] == "@":
-        hashes = hashes[1:]
-    if len(hashes) >= 3:
-        grams = {
-            ((a * 0x9E3779B1) ^ (b * 0x85EBCA77) ^ c) & 0xFFFFFFFF
-            for a, b, c in zip(hashes, hashes[1:], hashes[2:], strict=False)
-        }
+        words = words[1:]
+    if len(words) >= 3:
+        grams = {a[1] ^ b[2] ^ c[0] for a, b, c in zip(words, words[1:], words[2:], strict=False)}
     else:
-        grams = set(hashes)
+        grams = {w[0] for w in words}
     # sorted()[:k] over a tweet's few dozen hashes is faster than heapq.nsmallest, same result.
     return tuple(sorted(grams)[:SKETCH_SIZE])
 
