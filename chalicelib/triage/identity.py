@@ -39,8 +39,11 @@ def normalize_platform(platform: str) -> str:
     return _PLATFORM_ALIASES.get(p, p)
 
 
-def canonical_url(url: str) -> str:
-    """Lowercase scheme and host, fold host aliases, drop tracking params, fragment, slashes."""
+_SLASHES = re.compile(r"/{2,}")
+
+
+def _canonical(url: str) -> tuple[str, str, str]:
+    """The canonical URL, with its host and path (post_identity reads them: not split twice)."""
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower()
     if host.startswith("www."):
@@ -48,15 +51,24 @@ def canonical_url(url: str) -> str:
     host = _HOST_ALIASES.get(host, host)
     path = parts.path or "/"
     if host == "youtube.com" and parts.hostname and parts.hostname.lower() == "youtu.be":
-        query = [("v", path.strip("/"))]
+        query = urlencode([("v", path.strip("/"))])
         path = "/watch"
+    elif parts.query:  # most shared links have none: nothing to parse
+        query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING_PARAMS.match(k)))
     else:
-        query = [(k, v) for k, v in parse_qsl(parts.query) if not _TRACKING_PARAMS.match(k)]
-    path = re.sub(r"/{2,}", "/", path).rstrip("/") or "/"
+        query = ""
+    if "//" in path:
+        path = _SLASHES.sub("/", path)
+    path = path.rstrip("/") or "/"
     if host in {"x.com", "facebook.com", "instagram.com", "reddit.com"}:
         path = path.lower()
     port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
-    return urlunsplit(("https", host + port, path, urlencode(sorted(query)), ""))
+    return urlunsplit(("https", host + port, path, query, "")), host, path
+
+
+def canonical_url(url: str) -> str:
+    """Lowercase scheme and host, fold host aliases, drop tracking params, fragment, slashes."""
+    return _canonical(url)[0]
 
 
 def post_identity(*, platform: str, external_id: str, url: str) -> str:
@@ -65,10 +77,9 @@ def post_identity(*, platform: str, external_id: str, url: str) -> str:
     if p and external_id.strip():
         return f"{p}:{external_id.strip()}"
     if url:
-        canon = canonical_url(url)
-        parts = urlsplit(canon)
+        canon, host, path = _canonical(url)
         # An X status URL names its post id, so URL-only copies join the id-bearing ones.
-        if parts.hostname == "x.com" and (m := _X_STATUS.match(parts.path)):
+        if host == "x.com" and (m := _X_STATUS.match(path)):
             return f"x:{m.group(1)}"
         return canon
     if external_id.strip():
