@@ -97,6 +97,7 @@ RULES = {
     "thanks, with nothing asked": "thanks with nothing asked -> positive",
     "asks why something did not happen": "why ... not -> negative",
     "a request, not strong praise": "a request under the request line (0.85) -> not positive",
+    "a shared link's mild negativity": "a link shared, VADER mildly negative (above -0.3) -> not negative",
     "AFINN reads it": "AFINN clearly negative where VADER is unsure (-0.05 to the positive line) -> negative",
     "the GoEmotions model reads it": "GoEmotions model sure (0.7) where VADER and AFINN are unsure -> its label",
 }
@@ -262,6 +263,13 @@ SWEEPS = (
         [0.5, 0.6, 0.7, 0.8, 0.9, 1.01],
         "p",
         "how sure the GoEmotions model must be to decide (1.01: never, the model off)",
+    ),
+    (
+        "sentiment_link_negative_line",
+        "LINK_NEGATIVE_AT",
+        [-0.05, -0.2, -0.3, -0.4, -0.5],
+        "line",
+        "the negative line for posts sharing a link (-0.05: as any post); above it AFINN and the model decide",
     ),
 )
 

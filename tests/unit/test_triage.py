@@ -557,6 +557,35 @@ def test_afinn_counts_a_phrase_instead_of_its_words() -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        # A link shared with its headline's mild negativity; people said neutral. [airline] 568391084210036736:
+        "@VirginAmerica CEO says #Southwest &amp; #jetblue have strayed from low cost model. http://t.co/96Sctomh29",
+        # [s140] testdata.manual:
+        "Time Warner CEO hints at online fees for magazines      (AP) - Read from Mountain View,United States. "
+        "Views 16209 http://bit.ly/UdFCH",
+        # [sanders] full-corpus.csv:
+        "@Apple Stores to close for one hour on October 19 to watch #SteveJobs #memorial http://t.co/fbjqb5RA "
+        "via @9to5mac #tech",
+    ],
+)
+def test_a_shared_headline_is_not_negative_unless_clearly_so(text: str) -> None:
+    from chalicelib.triage.sentiment import LINK_NEGATIVE_AT, NEGATIVE_AT
+
+    feeling = analyse(text)
+    assert LINK_NEGATIVE_AT < feeling.score <= NEGATIVE_AT and feeling.label == "neutral", feeling
+    assert feeling.reason.startswith("neutral: a shared link's mild negativity"), feeling
+    # Clearly negative, or the poster's own request or complaint, stays negative. [s140] both:
+    assert analyse("Damn you North Korea. http://bit.ly/KtMeQ").label == "negative"
+    assert (
+        analyse(
+            "North Korea, please cease this douchebaggery. China doesn't even like you anymore. http://bit.ly/NeHSl"
+        ).label
+        == "negative"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         # A request with mild approval in it is not praise; people said neutral. [airline] Tweets.csv:
         "@united please upload the March on-demand entertainment listing on your website! ✈️",
         # [s140] testdata.manual:
