@@ -120,13 +120,21 @@ def sketch(text: str, *, tokens: list[str] | None = None) -> tuple[int, ...]:
     match another's) and a 3-gram's hash mixes its three words' hashes with odd multipliers:
     (a * 0x9E3779B1 ^ b * 0x85EBCA77 ^ c) mod 2**32."""
     toks = tokenize(text.lower()) if tokens is None else tokens
-    words = [_WORD_HASHES[t] if t in _WORD_HASHES else _hash_word(t) for t in toks if t[0] != "@"]
-    if len(toks) > 1 and toks[0] == "rt" and toks[1][0] == "@":
-        words = words[1:]
+    known = _WORD_HASHES
+    words: list[tuple[int, int, int]] = []
+    for t in toks:
+        if not t.startswith("@"):
+            found = known.get(t)
+            words.append(found if found is not None else _hash_word(t))
+    if len(toks) > 1 and toks[0] == "rt" and toks[1].startswith("@"):
+        del words[0]
+    grams: set[int] = set()
     if len(words) >= 3:
-        grams = {a[1] ^ b[2] ^ c[0] for a, b, c in zip(words, words[1:], words[2:], strict=False)}
+        for i in range(len(words) - 2):
+            grams.add(words[i][1] ^ words[i + 1][2] ^ words[i + 2][0])
     else:
-        grams = {w[0] for w in words}
+        for w in words:
+            grams.add(w[0])
     # sorted()[:k] over a tweet's few dozen hashes is faster than heapq.nsmallest, same result.
     return tuple(sorted(grams)[:SKETCH_SIZE])
 
