@@ -28,8 +28,8 @@ def run_module(name: str) -> list[Figure]:
 def main(argv: list[str]) -> int:
     from infra import native
 
-    if why := native.stale():  # a figure of yesterday's code is no figure
-        raise SystemExit(f"triage's compiled modules are stale ({'; '.join(why)}): run `make native`")
+    if notice := native.stale_notice():  # a figure of yesterday's code is no figure
+        raise SystemExit(notice)
     prefix = "eval_" if "--eval" in argv else "bench_"
     only = {a for a in argv if not a.startswith("--")}
     figures: list[Figure] = []

@@ -53,7 +53,7 @@ from mypyc.build import mypycify
 from setuptools import setup
 
 temp, *paths = sys.argv[1:]
-sys.argv = [sys.argv[0], "--quiet", "build_ext", "--inplace", "--build-temp", temp]
+sys.argv = [sys.argv[0], "--quiet", "build_ext", "--inplace", "--build-temp", temp, "--build-lib", temp]
 setup(
     name="sharedwatch-native",
     packages=[],
@@ -105,6 +105,12 @@ def stale(root: Path = ROOT) -> list[str]:
     return why
 
 
+def stale_notice(root: Path = ROOT) -> str:
+    """What to tell someone about to test or measure a stale build ("" when it is not)."""
+    why = stale(root)
+    return f"triage's compiled modules are stale ({'; '.join(why)}): run `make native`" if why else ""
+
+
 def built(root: Path = ROOT) -> bool:
     """Whether the compiled modules are present and match their sources."""
     return bool(extensions(root)) and not stale(root)
@@ -132,7 +138,6 @@ def build(root: Path = ROOT, *, force: bool = False) -> list[Path]:
         paths = [str(path.relative_to(root)) for path in sources(root)]
         quiet = {**os.environ, "PYTHONWARNINGS": "ignore::FutureWarning"}  # wheel's note to setuptools
         subprocess.run([sys.executable, "-c", _BUILD, temp, *paths], cwd=root, env=quiet, check=True)
-    shutil.rmtree(root / "build" / "lib", ignore_errors=True)
     (root / RECORD).parent.mkdir(parents=True, exist_ok=True)
     record = {"python": _suffix(), "build": _how(), "sources": _digests(root)}
     (root / RECORD).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")

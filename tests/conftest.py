@@ -35,5 +35,5 @@ def pytest_sessionstart(session: object) -> None:
 
     from infra import native
 
-    if why := native.stale():
-        pytest.exit(f"triage's compiled modules are stale ({'; '.join(why)}): run `make native`", returncode=4)
+    if notice := native.stale_notice():
+        pytest.exit(notice, returncode=4)
