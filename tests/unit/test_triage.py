@@ -12,13 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.errors import InvalidPayload
 from chalicelib.triage import triage_text
 from chalicelib.triage.identity import cluster_key, resemblance, sketch, sketch_keys
-from chalicelib.triage.language import detect
 from chalicelib.triage.sentiment import analyse
 from chalicelib.triage.severity import Thresholds, assess
-from chalicelib.triage.taxonomy import DepartmentHit, compile_taxonomy, default_taxonomy
 
 
 @pytest.mark.parametrize(
@@ -43,70 +40,6 @@ def test_sentiment_reads_customer_service_language(text: str, label: str) -> Non
 def test_politeness_alone_is_not_praise() -> None:
     result = analyse("@brand could you please check my refund? Thanks in advance")
     assert result.label != "positive" and "courtesy" in result.reason
-
-
-def test_departments_and_risks_match_whole_words_and_phrases() -> None:
-    tax = default_taxonomy()
-    assert next(h.department for h in tax.departments("Lost my bag at baggage claim in DEN")) == "baggage"
-    assert tax.departments("the baggagecart") == []
-    assert tax.risks("I will SUE, and the news is here") == {"high": ("sue",), "watch": ("news",)}
-    # A tag's words name a topic, spelled out as sentiment reads tags; risk terms only as written
-    # (#DieIn, a protest, is not a death).
-    assert tax.departments("#wifi is down") == [DepartmentHit("inflight", ("wifi",))]
-    assert [h.department for h in tax.departments("@united stuck in DEN #HourDelay")] == ["operations"]
-    assert tax.risks("#crash #DieIn") == {}
-
-
-# Airline tweets (../shared/data/airline, Tweets.csv; tweet ids noted), each labelled by people
-# with the department's reason: the department named first leads when as many words match (the
-# priority order alone put each of these under the other department).
-@pytest.mark.parametrize(
-    ("text", "department"),
-    [
-        ("@united rep wouldn't rebook. Such a waste of time", "customer-care"),  # 569272664344428545
-        ("@VirginAmerica Your chat support is not working on your site", "customer-care"),  # 570035876845084672
-        ("@united not able to DM you my confirmation number", "customer-care"),  # 570217606025748480
-        ("@VirginAmerica Is it normal to receive no reply from Central Baggage", "customer-care"),  # 569477692166316033
-    ],
-)
-def test_the_department_named_first_leads_a_tie(text: str, department: str) -> None:
-    assert default_taxonomy().departments(text)[0].department == department
-
-
-# Airline tweets people labelled with the department's reason, read through operations' and the
-# cabin's own words (a night's hotel, an engine, a cabin's state) and through their hashtags.
-@pytest.mark.parametrize(
-    ("text", "department"),
-    [
-        (
-            "@united hi yes need a free hotel stay in Honalulu due to 4 hour delayUA53",
-            "operations",
-        ),  # 569558713079443456
-        (
-            "@USAirways freaking out about the fact you are fixing the engine from Charlotte",
-            "operations",
-        ),  # 567846359631564800
-        ("@united Why have you never held a plane for me? #HourDelay", "operations"),  # 569703328940032000
-        ("@AmericanAir Mold on my flight?!? US3825 #filthyplane #hopeidonotgetsick", "inflight"),  # 570306715599695874
-    ],
-)
-def test_a_department_is_read_in_its_own_words_and_in_hashtags(text: str, department: str) -> None:
-    assert [h.department for h in default_taxonomy().departments(text)] == [department]
-
-
-def test_a_phrase_counts_its_words_against_single_words() -> None:
-    # "customer service" (two words) says more than "delayed" (one): airline 569481897203494914.
-    hits = default_taxonomy().departments("@united What does delayed due to Customer Service mean for UA761?")
-    assert [h.department for h in hits] == ["customer-care", "operations"]
-
-
-def test_an_admin_taxonomy_is_validated_when_compiled() -> None:
-    with pytest.raises(InvalidPayload, match="departments"):
-        compile_taxonomy({"departments": {}})
-    custom = compile_taxonomy(
-        {"departments": {"loyalty": {"phrases": ["miles", "status match"], "hashtags": ["#ffstatus"]}}}
-    )
-    assert custom.departments("Need a status match #ffstatus")[0].terms == ("#ffstatus", "status match")
 
 
 def test_severity_explains_itself() -> None:
@@ -161,17 +94,6 @@ def test_a_sketch_is_the_same_in_every_release() -> None:
     # as the first release computed them (crc32 words, grams mixed by 0x9E3779B1 and 0x85EBCA77).
     text = "RT @ana: @brand #fail third cancelled flight this month, never again"
     assert [f"{h:08x}" for h in sketch(text)] == ["056cfb89", "6b9440ab", "766b63c2", "a31244aa"]
-
-
-def test_language_uses_the_platform_tag_then_guesses() -> None:
-    assert detect("anything", "en-GB") == "en"
-    assert detect("mi vuelo fue cancelado y no me dieron nada") == "es"
-    assert detect("Мой рейс отменили") == "ru"
-    assert detect("the flight was fine") == "en"
-    # English shares words with other lists ("a", "do", "um", "no"): a real tweet each, once misread.
-    assert detect("@united @scotthroth scott, need a good book suggestion?") == "en"
-    assert detect("@AmericanAir um. down south has snow too #ATL") == "en"
-    assert detect("@united Will definitely do so. Sending a DM now.") == "en"
 
 
 def test_a_complaint_without_a_topic_belongs_to_customer_care_and_praise_is_kudos() -> None:
@@ -246,66 +168,6 @@ def test_forget_leaves_nothing_remembered_of_words_or_links() -> None:
     forget()
     assert not vader._FORMS and not identity._WORD_HASHES
     assert identity._linked_story.cache_info().currsize == 0 and sentiment.segment.cache_info().currsize == 0
-
-
-@pytest.mark.parametrize(
-    ("text", "lang"),
-    [
-        ("¯\\_(ツ)_/¯ my flight got delayed again @brand", "en"),  # a kaomoji is not Japanese
-        ("Loved the 寿司 in the lounge today, thank you", "en"),  # a quoted word is not Chinese
-        ("Great service from the crew 😡🙏 شكرا", "en"),
-        ("フライトが遅れた、最悪です @brand", "ja"),
-        ("航班又延误了，太糟糕了 @brand", "zh"),
-        ("הטיסה התעכבה שוב, שירות גרוע @brand", "he"),
-        ("الرحلة تأخرت مرة أخرى، خدمة سيئة @brand", "ar"),
-    ],
-)
-def test_a_script_makes_the_language_only_when_it_carries_the_text(text: str, lang: str) -> None:
-    from chalicelib.triage import language
-
-    assert language.detect(text) == lang
-
-
-@pytest.mark.parametrize(
-    ("text", "lang"),
-    [
-        # [sanders] posts its annotators set aside as not English; the stopword guess read them as English
-        ("Kan @Samsung och @Apple sluta slåss om kunderna i rättssalen", "sv"),
-        ("@Apple erneut im Fadenkreuz - Umweltverschmutzung?", "de"),
-        ("Né @Apple, vai trabalhar no iPhone5", "pt"),
-        ("Resultado de ventas de @apple 4millones de #iPhone4s vendidos", "es"),
-        ("Lekkere garantie volgens #radar bij @apple. #Ned1", "nl"),
-        # [airline] short English the model alone misreads (Swedish, German): English stays English
-        ("@united where's my damn bag??", "en"),
-        ("@SouthwestAir IM NOT THO 😭😭💔💔", "en"),
-        ("@united UA1469. Just landed.", "en"),
-        # [s140] and a quoted foreign phrase
-        ("Loves twitter", "en"),
-        ("I ordered the 'croissant au beurre' at the lounge and loved it", "en"),
-        ("Mi vuelo fue cancelado otra vez, qué desastre", "es"),
-        ("😡😡😡", "und"),  # no words: the emoji carry the feeling (sentiment reads them)
-    ],
-)
-def test_the_language_model_reads_latin_languages_and_keeps_short_english(text: str, lang: str) -> None:
-    assert detect(text) == lang
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # [s140] plain English with one other language's stopword in it ("em", "die", "com")
-        "wish i could catch every mosquito in the world n burn em slowly",
-        "I was talking to this guy last night and he was telling me that he is a die hard Spurs fan",
-        "time warner really picks the worst time to not work. all i want to do is get to mtv.com so",
-    ],
-)
-def test_english_with_one_stray_foreign_stopword_is_read_without_the_model(text: str) -> None:
-    from chalicelib.triage import language
-
-    # The model's loader counts every call (a compiled module calls it directly: not patchable).
-    asked = language._model.cache_info()
-    assert language.detect(text) == "en"
-    assert language._model.cache_info() == asked, "the model was asked"
 
 
 # Examples from more than one corpus (short; the sets themselves stay outside the project):
