@@ -17,14 +17,16 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from pynamodb.exceptions import PutError
 from standardwebhooks.webhooks import Webhook
 
 from chalicelib import credentials
 from chalicelib.clock import utcnow
-from chalicelib.errors import DeliveryFailed, InvalidPayload, NotFound
+from chalicelib.errors import Conflict, DeliveryFailed, InvalidPayload, NotFound
 from chalicelib.intake.web_form import token_with_nonce
 from chalicelib.observability import logger
 from chalicelib.policy.drill_marks import mark, new_drill_id
@@ -45,6 +47,33 @@ def load(drill_id: str) -> dict[str, Any]:
 
 def _save(doc: dict[str, Any], *, now: datetime) -> None:
     ConfigModel(kind="drill", key=doc["id"], body=json.dumps(doc), updated_at=now).save()
+
+
+CHANGE_ATTEMPTS = 5
+
+
+def _change(drill_id: str, mutate: Callable[[dict[str, Any]], bool], *, now: datetime) -> dict[str, Any]:
+    """Read, change, write only if nobody wrote meanwhile (the schedule records the steps it sent
+    while the router records the incident the storm opened: a plain save of either lost the
+    other's, and a lost `sent` sends the storm again); again from a fresh read when somebody did.
+    `mutate` says whether it changed anything."""
+    for _ in range(CHANGE_ATTEMPTS):
+        try:
+            row = ConfigModel.get("drill", drill_id[:20])
+        except ConfigModel.DoesNotExist:
+            raise NotFound(f"no drill {drill_id[:20]!r}") from None
+        doc = dict(json.loads(row.body))
+        if not mutate(doc):
+            return doc
+        fresh = ConfigModel(kind="drill", key=doc["id"], body=json.dumps(doc), updated_at=now)
+        try:
+            fresh.save(condition=ConfigModel.body == row.body)
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            continue
+        return doc
+    raise Conflict(f"drill {drill_id[:20]!r} kept changing while being recorded; try again")
 
 
 def list_drills() -> list[dict[str, Any]]:
@@ -81,20 +110,26 @@ def start(*, scenario_id: str, pace: float, by: str, now: datetime) -> dict[str,
 
 
 def end(*, drill_id: str, now: datetime) -> dict[str, Any]:
-    doc = load(drill_id)
-    if doc["status"] == "running":
+    def ending(doc: dict[str, Any]) -> bool:
+        if doc["status"] != "running":
+            return False
         doc.update(status="ended", ended_at=now.isoformat())
-        _save(doc, now=now)
-    return doc
+        return True
+
+    return _change(drill_id, ending, now=now)
 
 
 def took_hold(drill_id: str, *, incident_id: str, at: datetime) -> None:
     """The drill's storm opened an incident and its plan took hold: the report follows it."""
-    doc = load(drill_id)
-    if incident_id not in doc["incidents"]:
+
+    def following(doc: dict[str, Any]) -> bool:
+        if incident_id in doc["incidents"]:
+            return False
         doc["incidents"] = [*doc["incidents"], incident_id]
         doc.setdefault("first_incident_at", at.isoformat())
-        _save(doc, now=at)
+        return True
+
+    _change(drill_id, following, now=at)
 
 
 def _post(path: str, body: bytes, headers: dict[str, str]) -> int:
@@ -177,9 +212,12 @@ def run_due(*, now: datetime) -> int:
             done.add(index)
             sent += 1
         if len(done) != len(doc["sent"]):
-            fresh = load(doc["id"])  # took_hold may have added an incident meanwhile
-            fresh["sent"] = sorted(done)
-            _save(fresh, now=now)
+
+            def recording(fresh: dict[str, Any], done: set[int] = done) -> bool:
+                fresh["sent"] = sorted(done | set(fresh["sent"]))
+                return True
+
+            _change(doc["id"], recording, now=now)  # took_hold may be adding an incident meanwhile
     return sent
 
 

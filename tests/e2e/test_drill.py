@@ -65,7 +65,11 @@ def test_a_drill_runs_the_plan_end_to_end(stack: RunningStack) -> None:
     def drill_report() -> dict[str, Any]:
         return dict(json.loads(lead.open(f"/api/drills/{drill_id}")[2]))
 
-    report = _until("the drill to follow its incident", lambda: (r := drill_report())["incidents"] and r)
+    # The schedule records the steps after sending them, so the incident can show first.
+    report = _until(
+        "the drill to follow its incident and record its storm",
+        lambda: (r := drill_report())["incidents"] and r["steps"]["sent"] == r["steps"]["total"] and r,
+    )
     assert report["steps"]["sent"] == report["steps"]["total"] == 5
     status, _, page = lead.open(f"/incidents/{incident_id}")
     assert status == 200 and "DRILL · The plan: Passenger safety" in page

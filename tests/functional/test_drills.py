@@ -121,3 +121,32 @@ def test_a_drill_needs_a_scenario_with_a_storm_and_a_sane_pace(harness: Harness)
     for doc in ({"scenario": "nope"}, {"scenario": "passenger-safety", "pace": 1000}, {"pace": 2}):
         answer = responder.api("POST", "/api/drills", doc)
         assert answer.status_code == 422, (doc, answer.body)
+
+
+def test_the_steps_sent_and_the_incident_opened_are_both_kept_when_they_are_recorded_at_once(
+    through_the_app: Harness,
+) -> None:
+    # The schedule records the steps it sent while the router records the incident the storm
+    # opened. Each writes only if nobody wrote since it read: a plain save lost the other's
+    # change, and a lost `sent` would send the storm again on the next run.
+    from chalicelib.flows import drills
+
+    h = through_the_app
+    responder = sign_in(h, "lead@example.com", "responder")
+    drill = json.loads(responder.api("POST", "/api/drills", {"scenario": "passenger-safety", "pace": 60}).body)
+    now = datetime.fromisoformat(drill["started_at"])
+    reads = []
+
+    def recording(doc: dict[str, Any]) -> bool:
+        reads.append(list(doc["incidents"]))
+        if len(reads) == 1:  # between this read and its write, the router records an incident
+            drills.took_hold(drill["id"], incident_id="i0123456789", at=now)
+        doc["sent"] = [0, 1]
+        return True
+
+    drills._change(drill["id"], recording, now=now)
+    stored = drills.load(drill["id"])
+    assert reads == [[], ["i0123456789"]]  # the first write was refused and the change made again
+    assert stored["sent"] == [0, 1] and stored["incidents"] == ["i0123456789"]
+    assert drills.run_due(now=now + timedelta(seconds=60)) == 3  # the two recorded are not sent again
+    assert drills.end(drill_id=drill["id"], now=now)["status"] == "ended"
