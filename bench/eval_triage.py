@@ -98,6 +98,7 @@ RULES = {
     "asks why something did not happen": "why ... not -> negative",
     "a request, not strong praise": "a request under the request line (0.85) -> not positive",
     "a shared link's mild negativity": "a link shared, VADER mildly negative (above -0.3) -> not negative",
+    "a headline shared": "a link shared under a title, VADER under 0.8 either way -> neutral",
     "AFINN reads it": "AFINN clearly negative where VADER is unsure (-0.05 to the positive line) -> negative",
     "the GoEmotions model reads it": "GoEmotions model sure (0.7) where VADER and AFINN are unsure -> its label",
 }
@@ -105,11 +106,12 @@ RULES = {
 
 def rule_table(corpora: dict[str, list[tuple[str, str]]], ours: Callable[[str], tuple[str, str]]) -> list[str]:
     """Each correction to VADER, per corpus: fired n times, people agreed with its label in a%."""
-    from chalicelib.triage.sentiment import POSITIVE_AT, expand_hashtags
+    from chalicelib.triage.sentiment import POSITIVE_AT, expand_hashtags, expresses_eagerness
 
     lines = []
     names = [
         *RULES.values(),
+        "can't wait (to, for, until) read as eagerness",
         "hashtag spelled out",
         f"positive line {POSITIVE_AT} addressed or linking (VADER positive, ours neutral)",
     ]
@@ -118,6 +120,8 @@ def rule_table(corpora: dict[str, list[tuple[str, str]]], ours: Callable[[str], 
         for (text, gold), plain in zip(rows, vader_labels([t for t, _ in rows]), strict=True):
             label, reason = ours(text)
             fired = [name for key, name in RULES.items() if key in reason]
+            if expresses_eagerness(text):
+                fired.append(names[-3])
             if expand_hashtags(text) != text:
                 fired.append(names[-2])
             if label == "neutral" and plain == "positive":
@@ -270,6 +274,13 @@ SWEEPS = (
         [-0.05, -0.2, -0.3, -0.4, -0.5],
         "line",
         "the negative line for posts sharing a link (-0.05: as any post); above it AFINN and the model decide",
+    ),
+    (
+        "sentiment_headline_line",
+        "HEADLINE_SURE",
+        [0.0, 0.6, 0.7, 0.8, 0.9, 1.01],
+        "line",
+        "how strongly VADER must read a shared title to keep its label (0: never neutral, 1.01: always)",
     ),
 )
 
