@@ -157,6 +157,19 @@ def test_a_young_brand_loud_in_its_crisis_is_not_its_own_usual_in_all_mentions()
     assert alarm.kind == "negativity" and round(alarm.expected, 2) == 0.5
 
 
+def test_a_young_brands_usual_is_everyone_elses_whole_history_not_only_its_own_few_hours() -> None:
+    # Another brand's crisis filled the fourteen hours since this one was first seen (US Airways'
+    # cancellations ran the night American's collection started): everyone else read 70% negative
+    # then, 50% over the three days before. The usual is the three days', as a brand's own is.
+    others = {
+        m: (Counts(c.total, c.total * 0.7) if m >= NOW - timedelta(hours=14) else c)
+        for m, c in _steady(days=3, per_hour=120, negative_share=0.5).items()
+    }
+    brand = _young_brand_in_a_crisis()
+    [alarm] = detect(brand, key="brand new", now=NOW, population=_together(others, brand))
+    assert alarm.kind == "negativity" and 0.5 < alarm.expected < 0.6, alarm
+
+
 def test_when_everything_is_new_a_young_brand_is_compared_with_nothing() -> None:
     young_everyone = {m: c for m, c in _steady(days=3, per_hour=120).items() if m > NOW - timedelta(hours=15)}
     brand = _young_brand_in_a_crisis()
