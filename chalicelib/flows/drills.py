@@ -38,15 +38,19 @@ MAX_PACE = 60.0
 SEND_TIMEOUT = 8.0
 
 
-def load(drill_id: str) -> dict[str, Any]:
+def _row(drill_id: str) -> ConfigModel:
     try:
-        return dict(json.loads(ConfigModel.get("drill", drill_id[:20]).body))
+        return ConfigModel.get("drill", drill_id[:20])
     except ConfigModel.DoesNotExist:
         raise NotFound(f"no drill {drill_id[:20]!r}") from None
 
 
-def _save(doc: dict[str, Any], *, now: datetime) -> None:
-    ConfigModel(kind="drill", key=doc["id"], body=json.dumps(doc), updated_at=now).save()
+def load(drill_id: str) -> dict[str, Any]:
+    return dict(json.loads(_row(drill_id).body))
+
+
+def _save(doc: dict[str, Any], *, now: datetime, condition: Any = None) -> None:
+    ConfigModel(kind="drill", key=doc["id"], body=json.dumps(doc), updated_at=now).save(condition=condition)
 
 
 CHANGE_ATTEMPTS = 5
@@ -58,16 +62,12 @@ def _change(drill_id: str, mutate: Callable[[dict[str, Any]], bool], *, now: dat
     other's, and a lost `sent` sends the storm again); again from a fresh read when somebody did.
     `mutate` says whether it changed anything."""
     for _ in range(CHANGE_ATTEMPTS):
-        try:
-            row = ConfigModel.get("drill", drill_id[:20])
-        except ConfigModel.DoesNotExist:
-            raise NotFound(f"no drill {drill_id[:20]!r}") from None
+        row = _row(drill_id)
         doc = dict(json.loads(row.body))
         if not mutate(doc):
             return doc
-        fresh = ConfigModel(kind="drill", key=doc["id"], body=json.dumps(doc), updated_at=now)
         try:
-            fresh.save(condition=ConfigModel.body == row.body)
+            _save(doc, now=now, condition=ConfigModel.body == row.body)
         except PutError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
