@@ -87,8 +87,13 @@ def triage_text(  # noqa: PLR0913 (keyword-only: what triage reads of a post bes
     departments = tuple([h.department for h in hits])
     terms = {h.department: h.terms for h in hits}
     if not departments and feeling.label == "negative":
-        departments = (FALLBACK_DEPARTMENT,)  # a complaint with no topic is customer care's to answer
-        terms = {FALLBACK_DEPARTMENT: ()}
+        # A complaint with no topic: the department its words imply ("still sitting here": the
+        # flight itself, operations'), else customer care's to answer.
+        implied = tax.implied_by(tokens)
+        if implied is None:
+            departments, terms = (FALLBACK_DEPARTMENT,), {FALLBACK_DEPARTMENT: ()}
+        else:
+            departments, terms = (implied.department,), {implied.department: implied.terms}
     risks = tax.risks(text, found)
     text_sketch = sketch(text, tokens=tokens)
     severity = assess(

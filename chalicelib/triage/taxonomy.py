@@ -1,7 +1,8 @@
 """Departments and risk terms, matched as whole words or phrases, compiled once per process.
 
-The taxonomy is data: per department, phrases, hashtags, handles and product names, plus a risk
-lexicon in three tiers. The default ships in taxonomy.json; admins store their own in the
+The taxonomy is data: per department, phrases, hashtags, handles and product names (and the
+words that only imply it, read when a complaint names no topic), plus a risk lexicon in three
+tiers. The default ships in taxonomy.json; admins store their own in the
 config table and `compile_taxonomy` builds the matcher from either."""
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Taxonomy:
     prefixes: frozenset[str]  # the phrases' first two words, first three words, ...
     single: frozenset[str]  # the one-word terms
     rank: Mapping[str, int]  # department -> its place in the priority order
+    implied: Mapping[str, str]  # word -> the department it implies when a complaint names no topic
     watched: frozenset[str] = frozenset()  # handles (no @, lower case) whose posts weigh more
     vocabulary: frozenset[str] = frozenset()  # the words hashtags are spelled out in: the departments' own too
 
@@ -98,6 +100,19 @@ class Taxonomy:
                 )
             )
         return hits
+
+    def implied_by(self, tokens: list[str]) -> DepartmentHit | None:
+        """The department a complaint that names no department's topic is still about, by the
+        words that imply one ("still sitting here, no flight until Monday": the flight itself,
+        operations'), the one implied first; None when nothing does."""
+        implied = self.implied
+        if not implied:
+            return None
+        for token in tokens:
+            department = implied.get(token)
+            if department is not None:
+                return DepartmentHit(department, tuple(sorted({t for t in tokens if implied.get(t) == department})))
+        return None
 
     def risks(self, text: str, found: Mapping[str, set[str]] | None = None) -> dict[str, tuple[str, ...]]:
         scanned = self.scan(text) if found is None else found
@@ -158,9 +173,12 @@ def compile_taxonomy(doc: Any) -> Taxonomy:
         raise InvalidPayload("a taxonomy is a JSON object: {departments, risk, priority, watched}")
     departments = doc.get("departments")
     if not isinstance(departments, dict) or not departments:
-        raise InvalidPayload("a taxonomy needs departments: {slug: {name, phrases, hashtags, handles, products}}")
+        raise InvalidPayload(
+            "a taxonomy needs departments: {slug: {name, phrases, hashtags, handles, products, implied}}"
+        )
     owners: dict[str, list[str]] = {}
     names: dict[str, str] = {}
+    implied: dict[str, str] = {}
     for slug, spec in departments.items():
         if not isinstance(spec, dict):
             raise InvalidPayload(f"departments.{slug}: an object")
@@ -170,6 +188,12 @@ def compile_taxonomy(doc: Any) -> Taxonomy:
             raise InvalidPayload(f"departments.{slug}: at least one phrase, hashtag, handle or product")
         for term in terms:
             owners.setdefault(_SPACES.sub(" ", term.strip().lower()), []).append(str(slug))
+        for given in _strings(spec.get("implied"), f"departments.{slug}.implied"):
+            word = given.strip().lower()
+            if not word or " " in word:
+                raise InvalidPayload(f"departments.{slug}.implied: single words ('{given}' is not one)")
+            if implied.setdefault(word, str(slug)) != slug:
+                raise InvalidPayload(f"departments.{slug}.implied: '{word}' already implies {implied[word]}")
         names[str(slug)] = str(spec.get("name") or slug)
     risk = doc.get("risk") or {}
     if not isinstance(risk, dict):
@@ -194,6 +218,7 @@ def compile_taxonomy(doc: Any) -> Taxonomy:
         prefixes=frozenset(" ".join(t.split()[:n]) for t in owners if " " in t for n in range(2, len(t.split()))),
         single=frozenset(t for t in owners if t and " " not in t),
         rank={d: i for i, d in enumerate(priority)},
+        implied=implied,
         vocabulary=sentiment.vocabulary()
         | frozenset(w for t in owners if not t.startswith("#") for w in t.split() if w.isalpha() and len(w) > 1),
     )

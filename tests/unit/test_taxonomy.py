@@ -1,10 +1,11 @@
-"""Departments and risk terms: the taxonomy's matching, its ranking, hashtags, an admin's own."""
+"""Departments and risk terms: the taxonomy's matching, its ranking, hashtags, implied words, an admin's own."""
 
 from __future__ import annotations
 
 import pytest
 
 from chalicelib.errors import InvalidPayload
+from chalicelib.triage import triage_text
 from chalicelib.triage.taxonomy import DepartmentHit, compile_taxonomy, default_taxonomy
 
 
@@ -70,3 +71,55 @@ def test_an_admin_taxonomy_is_validated_when_compiled() -> None:
         {"departments": {"loyalty": {"phrases": ["miles", "status match"], "hashtags": ["#ffstatus"]}}}
     )
     assert custom.departments("Need a status match #ffstatus")[0].terms == ("#ffstatus", "status match")
+
+
+# Airline tweets people labelled late or cancelled that name no department's topic: what they
+# say (the flight itself, being held, not getting home) is operations' to answer, not the
+# customer-care fallback's.
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        ("@USAirways 1917. Still sitting here. Feels badly handled.", ("sitting",)),  # 568460100970668032
+        ("@united no still trying to get home.", ("home",)),  # 569009316490911745
+        (
+            "@united you should change your name to United Incompetence. No flight until Monday, have to"
+            " take a 7 hour drive now to get to my flight!",
+            ("flight",),
+        ),  # 568984515298922496
+    ],
+)
+def test_a_complaint_naming_no_topic_goes_where_its_words_imply(text: str, terms: tuple[str, ...]) -> None:
+    tax = default_taxonomy()
+    assert tax.departments(text) == []
+    triaged = triage_text(text, identity="x:1")
+    assert triaged.sentiment_label == "negative"
+    assert triaged.departments == ("operations",)
+    assert triaged.department_terms == {"operations": terms}  # the console says why
+
+
+def test_implied_words_place_only_complaints() -> None:
+    # Praise of a flight names no department: nobody's kudos (airline 568450017649778688, trimmed).
+    praise = triage_text("@united Thanks for a great flight.", identity="x:1")
+    assert praise.sentiment_label == "positive" and praise.departments == () and not praise.kudos
+    # A named topic outranks an implied one, and a complaint implying nothing is customer care's.
+    assert triage_text("@united my flight was cancelled", identity="x:1").department_terms == {
+        "operations": ("cancelled",)
+    }
+    assert triage_text("@united this is awful", identity="x:1").departments == ("customer-care",)
+
+
+def test_implied_words_are_validated_single_words_with_one_department() -> None:
+    with pytest.raises(InvalidPayload, match=r"implied: single words"):
+        compile_taxonomy({"departments": {"ops": {"phrases": ["delay"], "implied": ["sitting here"]}}})
+    with pytest.raises(InvalidPayload, match=r"'flight' already implies ops"):
+        compile_taxonomy(
+            {
+                "departments": {
+                    "ops": {"phrases": ["delay"], "implied": ["flight"]},
+                    "cabin": {"phrases": ["seat"], "implied": ["Flight"]},
+                }
+            }
+        )
+    custom = compile_taxonomy({"departments": {"ops": {"phrases": ["delay"], "implied": [" Stuck "]}}})
+    assert custom.implied_by(["still", "stuck", "here"]) == DepartmentHit("ops", ("stuck",))
+    assert custom.implied_by(["fine"]) is None
