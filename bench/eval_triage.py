@@ -372,8 +372,8 @@ def run() -> list[Figure]:
 
 
 def _airline() -> list[Figure]:
+    from chalicelib.triage import FALLBACK_DEPARTMENT
     from chalicelib.triage.taxonomy import default_taxonomy
-    from chalicelib.triage.tokens import tokenize
 
     rows = airline.rows()
     texts = [undo_replacements(r["text"]) for r in rows]
@@ -389,9 +389,7 @@ def _airline() -> list[Figure]:
     ]
     predicted = []
     for _, text in labelled:  # as triage places a complaint: its topic, what it implies, else customer care
-        hits = taxonomy.departments(text)
-        implied = None if hits else taxonomy.implied_by(tokenize(text.lower()))
-        predicted.append(hits[0].department if hits else implied.department if implied else "customer-care")
+        predicted.append(taxonomy.complaint_departments(text, fallback=FALLBACK_DEPARTMENT)[0].department)
     pairs = Counter(zip((g for g, _ in labelled), predicted, strict=True))
     accuracy = sum(pairs[(d, d)] for d in set(REASON_TO_DEPARTMENT.values())) / len(labelled)
     report = []

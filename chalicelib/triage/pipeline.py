@@ -83,17 +83,12 @@ def triage_text(  # noqa: PLR0913 (keyword-only: what triage reads of a post bes
         feeling = sentiment.Sentiment(0.0, "unscored", f"unscored: language '{lang}' is not scored here")
     grievance = complaint_of(feeling=feeling)
     found = tax.scan(text, tokens=tokens, words=words)
-    hits = tax.departments(text, found, tokens=tokens)
+    if feeling.label == "negative":  # a complaint goes somewhere, named or not ("still sitting here": operations)
+        hits = tax.complaint_departments(text, found, tokens=tokens, fallback=FALLBACK_DEPARTMENT)
+    else:
+        hits = tax.departments(text, found, tokens=tokens)
     departments = tuple([h.department for h in hits])
     terms = {h.department: h.terms for h in hits}
-    if not departments and feeling.label == "negative":
-        # A complaint with no topic: the department its words imply ("still sitting here": the
-        # flight itself, operations'), else customer care's to answer.
-        implied = tax.implied_by(tokens)
-        if implied is None:
-            departments, terms = (FALLBACK_DEPARTMENT,), {FALLBACK_DEPARTMENT: ()}
-        else:
-            departments, terms = (implied.department,), {implied.department: implied.terms}
     risks = tax.risks(text, found)
     text_sketch = sketch(text, tokens=tokens)
     severity = assess(

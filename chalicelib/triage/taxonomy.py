@@ -101,6 +101,17 @@ class Taxonomy:
             )
         return hits
 
+    def complaint_departments(
+        self, text: str, found: Mapping[str, set[str]] | None = None, *, tokens: list[str] | None = None, fallback: str
+    ) -> list[DepartmentHit]:
+        """Where a complaint goes: the departments it names, else the one its words imply, else
+        `fallback` (customer care answers a complaint with no topic)."""
+        hits = self.departments(text, found, tokens=tokens)
+        if hits:
+            return hits
+        implied = self.implied_by(tokenize(text.lower()) if tokens is None else tokens)
+        return [implied if implied is not None else DepartmentHit(fallback, ())]
+
     def implied_by(self, tokens: list[str]) -> DepartmentHit | None:
         """The department a complaint that names no department's topic is still about, by the
         words that imply one ("still sitting here, no flight until Monday": the flight itself,
