@@ -7,7 +7,7 @@ LOCAL_STAMP := $(VENV)/.installed-local
 DEV_STAMP := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: run demo test unit functional e2e lint typecheck format bench eval model package clean browser synth deploy native
+.PHONY: run demo test check future unit functional e2e lint typecheck format bench bench-smoke eval model package clean browser synth deploy native faketime
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,26 @@ browser:
 
 test: lint typecheck browser synth $(NATIVE)
 	$(call pytest,tests)
+	$(MAKE) --no-print-directory future bench-smoke
+
+# The fast inner loop: lint, types and the unit and functional layers (no browsers, stack or synth).
+check: lint typecheck $(DEV_STAMP) $(NATIVE)
+	$(call pytest,tests/unit tests/functional)
+
+# A time bomb fails the day it is written, not the day it goes off: the unit and functional layers
+# again with the clock about fourteen months ahead, a minute before midnight (Debian's faketime,
+# installed as chromium is). FUTURE='2028-02-29 23:59:30' chooses the moment.
+FUTURE ?= $(shell date -u -d '+14 months' '+%Y-%m-%d 23:59:30')
+
+faketime:
+	@command -v faketime >/dev/null || { echo "installing Debian's faketime for the future-clock run"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; }
+
+future: faketime $(DEV_STAMP) $(NATIVE)
+	@echo "unit and functional tests with the clock at $(FUTURE) UTC"
+	@TZ=UTC faketime '$(FUTURE)' $(PY) -m pytest tests/unit tests/functional -q -p no:cacheprovider $(PYTEST_ARGS); \
+	rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 unit: $(DEV_STAMP) $(NATIVE)
 	$(call pytest,tests/unit)
@@ -80,6 +100,11 @@ format: $(DEV_STAMP)
 
 bench: $(DEV_STAMP) $(NATIVE)
 	$(PY) -m bench $(ONLY)
+
+# Every benchmark on small inputs, no figure asserted, results.json untouched: one that no longer
+# runs fails `make test`.
+bench-smoke: $(DEV_STAMP) $(NATIVE)
+	$(PY) -m bench --short $(ONLY)
 
 eval: $(DEV_STAMP) $(NATIVE)
 	$(PY) -m bench --eval

@@ -1,6 +1,7 @@
 """The wall's data, kept ready by the router so that a poll is one read: a snapshot document
 (the live stream, volume by minute and hour, today's department ledger, kudos, who spotted
-things first, active incidents) and a ledger per day for the digests.
+things first, active incidents, when each source last delivered) and a ledger per day for the
+digests.
 
 The router folds each stream batch in with one BatchGetItem and one TransactWriteItems
 (conditional on both versions; a conflict reads again). Folding is pure (`fold`)."""
@@ -121,12 +122,15 @@ def fold(snapshot: dict[str, Any], day: dict[str, Any], batch: Sequence[Seen], *
     spotted = list(snapshot.get("spotted", []))
     day.setdefault("departments", {})
     day.setdefault("spotted", [])
+    arrived: dict[str, str] = snapshot.setdefault("arrived", {})
     for seen in batch:
         s = seen.signal
         entry = stream_entry(seen)
         stream.append(entry)
         if s.drill:  # shown (as DRILL), never counted: not in the mood, the ledgers, kudos or spotted
             continue
+        if isinstance(s, Mention):  # when its source last reached us, whatever the post's own date
+            arrived[s.source] = max(arrived.get(s.source, ""), isoformat(s.received_at))
         sentiment = entry["sentiment"]
         minute = f"{now:%Y-%m-%dT%H:%M}"
         _bump(minutes, minute, sentiment, entry["score"], 3)
