@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from typing import Any, ParamSpec
+from typing import Any
 from urllib.parse import parse_qsl
 
 from chalice.app import Request, Response
@@ -26,7 +26,6 @@ from chalicelib.store import audit
 
 PROBLEM_TYPE = "application/problem+json"
 TYPE_BASE = "https://sharedwatch.dev/problems/"
-P = ParamSpec("P")
 
 
 def problem(*, status: int, title: str, detail: str, slug: str, extra: dict[str, Any] | None = None) -> Response:
@@ -82,7 +81,7 @@ def answer_problems(request: Request, get_response: Callable[[Request], Response
     return response
 
 
-def configuration_view(view: Callable[P, Response]) -> Callable[P, Response]:
+def configuration_view[**P](view: Callable[P, Response]) -> Callable[P, Response]:
     """Saving configuration (rules, policies, groups, windows): what does not validate is a 400
     that says which part is wrong, and nothing of it is stored."""
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
@@ -50,7 +50,6 @@ from chalicelib.triage.identity import key_for
 DUE = "open"
 ALL_STAFF = "all-staff"  # the group every employee's address is in: all-staff briefs go to it
 ATTEMPTS = 5
-T = TypeVar("T")
 
 
 # -- reading and changing a plan -----------------------------------------------------------------
@@ -112,7 +111,7 @@ def _write(row: PlanModel, doc: dict[str, Any]) -> bool:
     return True
 
 
-def change(incident_id: str, mutate: Callable[[dict[str, Any], PlanModel], T]) -> tuple[PlanModel, T]:
+def change[T](incident_id: str, mutate: Callable[[dict[str, Any], PlanModel], T]) -> tuple[PlanModel, T]:
     """Read, change a copy, write conditionally; again when someone else wrote meanwhile."""
     for _ in range(ATTEMPTS):
         row = load(incident_id)
