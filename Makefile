@@ -1,19 +1,39 @@
 # sharedwatch: `make run` starts the local stack, `make test` runs every check CI runs.
 SHELL := /bin/bash
-PYTHON ?= python3
+comma := ,
+# Python 3.13, what the functions run on Lambda (python3.13): python3.13 on PATH if it runs (a pyenv
+# shim may not), else the newest ~/.pyenv/versions/3.13.*. PYTHON=/path/to/python3.13 chooses one.
+PYTHON_VERSION := 3.13
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(shell for p in python$(PYTHON_VERSION) $$(ls -d $$HOME/.pyenv/versions/$(PYTHON_VERSION).*/bin/python$(PYTHON_VERSION) 2>/dev/null | sort -V -r); do \
+  $$p -c 'import sys; sys.exit(sys.version_info[:2] != ($(subst .,$(comma),$(PYTHON_VERSION))))' 2>/dev/null && { command -v $$p; break; }; done)
+endif
 VENV := .venv
 PY := $(VENV)/bin/python
 LOCAL_STAMP := $(VENV)/.installed-local
 DEV_STAMP := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: run demo test check future unit functional e2e lint typecheck format bench bench-smoke eval model package clean browser synth deploy native faketime
+.PHONY: run demo test check future unit functional e2e lint typecheck format bench bench-smoke eval model package clean browser synth deploy native faketime doctor smoke python
+
+GET_PYTHON := Python $(PYTHON_VERSION) is what Lambda runs here (python$(PYTHON_VERSION)). Get it with \
+  pyenv install $(PYTHON_VERSION) (https://github.com/pyenv/pyenv), apt-get install python$(PYTHON_VERSION) \
+  (Debian 13, Ubuntu 24.10+, or the deadsnakes PPA), brew install python@$(PYTHON_VERSION), or python.org; \
+  then run make again (or PYTHON=/path/to/python$(PYTHON_VERSION) make ...)
 
 $(PY):
+	@[ -n "$(PYTHON)" ] || { echo "sharedwatch: no Python $(PYTHON_VERSION) found on PATH or under ~/.pyenv. $(GET_PYTHON)" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != ($(subst .,$(comma),$(PYTHON_VERSION))))' || { \
+	  echo "sharedwatch: $(PYTHON) is Python $$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])'), not $(PYTHON_VERSION). $(GET_PYTHON)" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(LOCAL_STAMP): requirements.txt requirements-local.txt | $(PY)
+# A .venv made by another Python (3.11, before the move to 3.13) is refused with what to do.
+python: | $(PY)
+	@$(PY) -c 'import sys; sys.exit(sys.version_info[:2] != ($(subst .,$(comma),$(PYTHON_VERSION))))' || { \
+	  echo "sharedwatch: .venv is Python $$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])'); sharedwatch runs on $(PYTHON_VERSION): rm -rf .venv and run make again. $(GET_PYTHON)" >&2; exit 1; }
+
+$(LOCAL_STAMP): requirements.txt requirements-local.txt | $(PY) python
 	$(PY) -m pip install --quiet -r requirements-local.txt
 	touch $@
 
@@ -136,6 +156,16 @@ synth: $(DEV_STAMP) $(CDK)
 
 deploy: $(DEV_STAMP) $(CDK)
 	cd infra/cdk && $(CDK_ENV) node_modules/.bin/cdk deploy --require-approval broadening $(CDK_ARGS)
+
+# What would stop a message reaching a person on a stage (STAGE=local: the running `make run`),
+# each with its fix; exits 1 while anything blocks. Your AWS credentials, read-only calls.
+doctor: $(LOCAL_STAMP)
+	$(PY) -m infra.doctor --stage $(STAGE)
+
+# After a deploy: a signed mention through API Gateway, a report by the form, the notification
+# in the delivery log and in INBOX, each timed (docs/deploying.md). BASE_URL=... for the local stack.
+smoke: $(LOCAL_STAMP)
+	$(PY) -m infra.smoke --stage $(STAGE) $(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(INBOX),--inbox $(INBOX)) $(SMOKE_ARGS)
 
 clean:
 	rm -rf $(VENV) .local build chalicelib/triage/*.so .mypy_cache .ruff_cache .pytest_cache chalice.out infra/cdk/cdk.out infra/cdk/node_modules

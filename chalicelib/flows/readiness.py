@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from chalicelib import aws, oidc
 from chalicelib.errors import ConfigurationMissing
@@ -21,15 +22,22 @@ from chalicelib.sources import PULL_REGISTRY, REGISTRY
 from chalicelib.store.config import load_routing
 
 SECRETS = ("signing_key", "display_token", "oidc_client_secret")
-# A refusal, a failure on the way, or (moto in-process) a call the emulator does not implement.
-UNANSWERED = (ClientError, BotoCoreError, NotImplementedError)
+# A refusal, a failure on the way, an answer that is not the service's (moto server's 500 page for
+# a call it does not implement), or moto in-process raising for one.
+UNANSWERED = (ClientError, BotoCoreError, ResponseParserError, NotImplementedError)
 
 
 def _why(exc: Exception) -> str:
+    """One line: the service's error code and message, or what came back instead of an answer."""
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
-        return f"{error.get('Code', 'error')}: {str(error.get('Message', ''))[:160]}".rstrip(": ")
-    return f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}".rstrip(": ")
+        code, message = str(error.get("Code") or "error"), str(error.get("Message") or "")
+    else:
+        code, message = type(exc).__name__, str(exc)
+    first = message.strip().splitlines()[0] if message.strip() else ""
+    if first.startswith("<") or "invalid XML" in first:
+        first = "the endpoint's answer is not the service's (it may not implement this call)"
+    return f"{code}: {first[:160]}" if first else code
 
 
 def ask(call: Callable[..., Any], **kwargs: Any) -> Reading:

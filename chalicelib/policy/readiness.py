@@ -287,17 +287,15 @@ def sms_sandbox(facts: Facts) -> Finding:
         return Finding(
             check,
             BLOCKER,
-            f"SMS is in the sandbox: texts to {len(unverified)} member number(s) not verified there are not sent "
+            f"SMS is in the sandbox{'' if status is not None else ' (could not be ruled out)'}: texts to "
+            f"{len(unverified)} member number(s) not verified there are not sent "
             f"({_listed([masked(n) for n in unverified])})",
             seen,
             fix,
         )
+    where = "SMS is in the sandbox" if status is not None else "SMS may be in the sandbox (a new account is)"
     return Finding(
-        check,
-        WARNING,
-        "SMS is in the sandbox: only verified numbers get texts (no member has an unverified number yet)",
-        seen,
-        fix,
+        check, WARNING, f"{where}: only verified numbers get texts (no member has an unverified number yet)", seen, fix
     )
 
 
@@ -360,7 +358,7 @@ def origination(facts: Facts) -> Finding:
             seen,
             fix,
         )
-    return Finding(check, OK, "no member has a +1 number: no US origination identity is needed yet", seen, fix)
+    return Finding(check, OK, "no member has a +1 number: no US origination identity is needed yet", seen)
 
 
 # -- who hears ---------------------------------------------------------------------------------

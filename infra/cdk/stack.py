@@ -70,6 +70,17 @@ SCHEDULED = (
     "WeeklyDigests",
 )
 FUNCTIONS = (*STREAM_HANDLERS.values(), *SCHEDULED, "OnInboundEmail", "APIHandler")
+# The readiness check's account-wide reads: the Service Authorization Reference lists no
+# resource type for any of them.
+READINESS_ACCOUNT_READS = (
+    "ses:GetAccount",
+    "ses:DescribeActiveReceiptRuleSet",
+    "ses:GetSendQuota",
+    "sns:GetSMSSandboxAccountStatus",
+    "sns:ListSMSSandboxPhoneNumbers",
+    "sns:GetSMSAttributes",
+    "sns:ListOriginationNumbers",
+)
 
 
 class CompiledChalice(Chalice):  # type: ignore[misc]
@@ -301,6 +312,8 @@ class SharedwatchStack(cdk.Stack):
             "iam_role_arn": self.role.role_arn,
             "autogen_policy": False,
             "environment_variables": environment,
+            # x86_64: the compiled triage is built on the machine that packages (infra/native.py)
+            "lambda_architecture": native.RUNTIME.architecture,
             "lambda_memory_size": 512,
             "lambda_timeout": 60,
         }
@@ -421,6 +434,7 @@ class SharedwatchStack(cdk.Stack):
                 ],
             )
         )
+        self._readiness_grants(role)
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="Sentiment",
@@ -446,6 +460,45 @@ class SharedwatchStack(cdk.Stack):
         )
         return role
 
+    def _readiness_grants(self, role: iam.Role) -> None:
+        """What the readiness check reads (flows/readiness.py): read-only, each on what it names
+        where the action has a resource type to name."""
+        c = self.config
+        region, account, partition = self.region, self.account, self.partition
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadinessIdentities",
+                actions=["ses:GetEmailIdentity"],
+                resources=[
+                    f"arn:{partition}:ses:{region}:{account}:identity/{name}"
+                    for d in c.company_domains
+                    for name in (d, f"*@{d}")
+                ],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadinessAlarms",
+                actions=["cloudwatch:DescribeAlarms"],
+                resources=[f"arn:{partition}:cloudwatch:{region}:{account}:alarm:{c.prefix}*"],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadinessParameters",
+                actions=["ssm:GetParameters"],
+                resources=[f"arn:{partition}:ssm:{region}:{account}:parameter/sharedwatch/{c.stage}/*"],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadinessAccount",
+                # Account-wide reads with no resource type to name: IAM takes only "*" for them.
+                actions=list(READINESS_ACCOUNT_READS),
+                resources=["*"],
+            )
+        )
+
     # -- alarms -------------------------------------------------------------------------------
 
     def _alarms(self) -> None:
@@ -456,6 +509,8 @@ class SharedwatchStack(cdk.Stack):
                 alarm = cloudwatch.Alarm(
                     self,
                     f"{function}{metric}",
+                    # named under the stage's prefix, where the readiness check lists them
+                    alarm_name=f"{self.config.prefix}{function}-{metric}",
                     metric=cloudwatch.Metric(
                         namespace="AWS/Lambda",
                         metric_name=metric,
@@ -474,6 +529,7 @@ class SharedwatchStack(cdk.Stack):
             age = cloudwatch.Alarm(
                 self,
                 f"{function}IteratorAge",
+                alarm_name=f"{self.config.prefix}{function}-IteratorAge",
                 metric=cloudwatch.Metric(
                     namespace="AWS/Lambda",
                     metric_name="IteratorAge",
@@ -490,6 +546,7 @@ class SharedwatchStack(cdk.Stack):
         depth = cloudwatch.Alarm(
             self,
             "DeadLetterDepth",
+            alarm_name=f"{self.config.prefix}DeadLetterDepth",
             metric=self.dead_letters.metric_approximate_number_of_messages_visible(period=cdk.Duration.minutes(1)),
             threshold=1,
             evaluation_periods=1,

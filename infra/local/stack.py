@@ -297,6 +297,7 @@ class Stack:
             "signing_key": kept["signing_key"],
             "moto_endpoint": f"http://127.0.0.1:{self.moto_port}",
             "dark_site_url": f"http://127.0.0.1:{self.moto_port}/{settings.dark_site_bucket}/index.html",
+            "oidc_issuer": self.oidc[0] if self.oidc else "",  # for make doctor and make smoke
         }
         creds_path.write_text(json.dumps(credentials, indent=2) + "\n")
         creds_path.chmod(0o600)
