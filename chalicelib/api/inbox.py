@@ -76,7 +76,8 @@ def list_mentions() -> Response:
     return json_response(_search(_params()))
 
 
-def _deliveries(*item_ids: str) -> list[dict[str, Any]]:
+def item_deliveries(*item_ids: str) -> list[dict[str, Any]]:
+    """What the delivery log holds for these mentions, reports or incidents, oldest claim first."""
     out = []
     for item_id in item_ids:
         if item_id:
@@ -87,6 +88,7 @@ def _deliveries(*item_ids: str) -> list[dict[str, Any]]:
                         "subject": row.subject,
                         "status": row.status,
                         "claimed_at": isoformat(row.claimed_at),
+                        "sent_at": isoformat(row.sent_at) if row.sent_at else None,
                         "reasons": [str(r) for r in row.reasons or []],
                         "kind": row.item_kind,
                     }
@@ -142,7 +144,7 @@ def mention_document(mention_id: str) -> dict[str, Any]:
         },
         "corrections": list(row.corrections or []),
         "story": story,
-        "sent": _deliveries(row.mention_id, (story or {}).get("incident") or ""),
+        "sent": item_deliveries(row.mention_id, (story or {}).get("incident") or ""),
     }
 
 
