@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 
 GET_PYTHON := Python $(PYTHON_VERSION) is what Lambda runs here (python$(PYTHON_VERSION)). Get it with \
   pyenv install $(PYTHON_VERSION) (https://github.com/pyenv/pyenv), apt-get install python$(PYTHON_VERSION) \
-  (Debian 13, Ubuntu 24.10+, or the deadsnakes PPA), brew install python@$(PYTHON_VERSION), or python.org; \
+  (Debian 13, Ubuntu 25.04+, or the deadsnakes PPA), brew install python@$(PYTHON_VERSION), or python.org; \
   then run make again (or PYTHON=/path/to/python$(PYTHON_VERSION) make ...)
 
 $(PY):
