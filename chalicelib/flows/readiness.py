@@ -62,13 +62,12 @@ def ask_pages(client: Any, operation: str, key: str, **kwargs: Any) -> Reading:
 
 
 def _identities(senders: tuple[str, ...]) -> dict[str, Reading]:
-    """Each sender's address as an SES identity, and its domain when the address is not one."""
+    """Each sender's address and its domain as SES identities (either may make it a sender)."""
     found: dict[str, Reading] = {}
     for sender in senders:
-        found[sender] = ask(aws.sesv2().get_email_identity, EmailIdentity=sender)
-        domain = sender.rpartition("@")[2]
-        if not found[sender].read and domain not in found:
-            found[domain] = ask(aws.sesv2().get_email_identity, EmailIdentity=domain)
+        for name in (sender, sender.rpartition("@")[2]):
+            if name not in found:
+                found[name] = ask(aws.sesv2().get_email_identity, EmailIdentity=name)
     return found
 
 

@@ -45,8 +45,7 @@ class Facts:
     senders: tuple[str, ...]  # the addresses the app sends mail from
     ses_account: Reading = field(default_factory=Reading)  # SESv2 GetAccount
     ses_quota: Reading = field(default_factory=Reading)  # SES GetSendQuota, read when GetAccount is not
-    # SESv2 GetEmailIdentity by identity: each sender's address, and its domain when the address is
-    # not an identity of its own
+    # SESv2 GetEmailIdentity by identity: each sender's address and its domain
     identities: Mapping[str, Reading] = field(default_factory=dict)
     receipt_rules: Reading = field(default_factory=Reading)  # SES DescribeActiveReceiptRuleSet
     receipt_rule_set: str = ""  # the rule set the stack deploys for reports@
@@ -162,20 +161,16 @@ _SES_FIX = (
 
 
 def sender_identities(facts: Facts) -> list[Finding]:
-    """Each sender's identity: verified for sending (else SES refuses every message from it) and
-    signing with DKIM (else receivers may file it as spam)."""
+    """Each sender: SES sends from an address when the address or its domain is verified for
+    sending, and receivers trust it when the domain signs with DKIM."""
     findings = []
     for sender in facts.senders:
         domain = sender.rpartition("@")[2]
-        address, by_domain = facts.identities.get(sender), facts.identities.get(domain)
-        name, identity = (
-            (sender, address.response)
-            if address and address.read
-            else (domain, by_domain.response if by_domain else None)
-        )
+        readings = {n: facts.identities.get(n, Reading()) for n in (sender, domain)}
+        known = {n: r.response for n, r in readings.items() if r.response is not None}
         check = f"sender:{sender}"
-        if identity is None:
-            errors = "; ".join(f"{n}: {r.error}" for n, r in ((sender, address), (domain, by_domain)) if r and r.error)
+        if not known:
+            errors = "; ".join(f"{n}: {r.error}" for n, r in readings.items() if r.error)
             findings.append(
                 Finding(
                     check,
@@ -187,21 +182,25 @@ def sender_identities(facts: Facts) -> list[Finding]:
                 )
             )
             continue
-        dkim = identity.get("DkimAttributes") or {}
+        signer = known.get(domain) or known[sender]
+        dkim = signer.get("DkimAttributes") or {}
         status = str(dkim.get("Status", "NOT_STARTED"))
         seen = (
-            f"GetEmailIdentity {name}: VerifiedForSendingStatus {identity.get('VerifiedForSendingStatus')}, "
-            f"DKIM {status}{'' if dkim.get('SigningEnabled') else ' (signing off)'}"
+            "; ".join(
+                f"GetEmailIdentity {n}: VerifiedForSendingStatus {i.get('VerifiedForSendingStatus')}"
+                for n, i in known.items()
+            )
+            + f"; DKIM {status}{'' if dkim.get('SigningEnabled') else ' (signing off)'}"
         )
-        if not identity.get("VerifiedForSendingStatus"):
+        if not any(i.get("VerifiedForSendingStatus") for i in known.values()):
             findings.append(
                 Finding(
                     check,
                     BLOCKER,
                     f"the sender {sender} is not verified: SES refuses every message from it",
                     seen,
-                    f"publish the DNS records SES gives for {name} (`aws sesv2 get-email-identity --email-identity "
-                    f"{name}` lists the DKIM tokens: CNAME <token>._domainkey.{domain} → <token>.dkim.amazonses.com) "
+                    f"publish the DNS records SES gives for {domain} (`aws sesv2 get-email-identity --email-identity "
+                    f"{domain}` lists the DKIM tokens: CNAME <token>._domainkey.{domain} → <token>.dkim.amazonses.com) "
                     "and wait for verification",
                 )
             )

@@ -252,3 +252,14 @@ def test_alarms_without_an_action_are_found() -> None:
     )
     alarm = _by_check(assess(facts))["alarms"]
     assert alarm.level == WARNING and "1 alarm(s) have no action: a" in alarm.title
+
+
+def test_a_sender_is_verified_by_its_address_or_by_its_domain() -> None:
+    pending_address = {"IdentityType": "EMAIL_ADDRESS", "VerifiedForSendingStatus": False, "DkimAttributes": {}}
+    facts = ready_account()
+    domain_verified = {**facts.identities, "reports@example.com": Reading(response=pending_address)}
+    by = _by_check(assess(replace(facts, identities=domain_verified)))
+    assert by["sender:reports@example.com"].level == OK  # SES sends from any address of a verified domain
+    neither = {"reports@example.com": Reading(error="NotFoundException: no"), "example.com": Reading(error="x")}
+    sender = _by_check(assess(replace(facts, identities=neither)))["sender:reports@example.com"]
+    assert sender.level == BLOCKER and "neither the address nor example.com" in sender.title
