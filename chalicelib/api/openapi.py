@@ -298,7 +298,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "Scenario": {
         "type": "object",
-        "description": "A crisis scenario (see the README's 'Writing a scenario'); validated whole.",
+        "description": "A crisis scenario (see docs/crisis-plan.md, 'Writing a scenario'); validated whole.",
         "required": ["name", "triggers", "roles", "checklist", "statements", "approvals"],
         "properties": {
             "name": {"type": "string", "minLength": 1, "maxLength": 80},
@@ -433,7 +433,7 @@ _NEEDS = re.compile(r'(?:require|signed_in)\(\s*bp\.current_request,\s*"([a-z.]+
 
 
 def permission_of(view: Any) -> str:
-    """The permission a view asks for (what the README's route table lists), "display" for the
+    """The permission a view asks for (what docs/people.md's route table lists), "display" for the
     wall's data, or "" for a public route (webhooks check their own signatures; pages their links)."""
     source = inspect.getsource(view)
     if "require_display_token(" in source:

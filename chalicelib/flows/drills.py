@@ -87,7 +87,7 @@ def start(*, scenario_id: str, pace: float, by: str, now: datetime) -> dict[str,
     if scenario is None:
         problems.append(f"scenario: no scenario {scenario_id[:40]!r}")
     elif not scenario.storm:
-        problems.append(f"scenario: {scenario_id} has no storm to send (add one: see the README)")
+        problems.append(f"scenario: {scenario_id} has no storm to send (add one: see docs/crisis-plan.md)")
     if not 1 <= pace <= MAX_PACE:
         problems.append(f"pace: 1 (real time) to {MAX_PACE:.0f} (a minute of the plan in a second)")
     if problems or scenario is None:

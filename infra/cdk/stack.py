@@ -240,7 +240,7 @@ class SharedwatchStack(cdk.Stack):
 
     def _people(self) -> None:
         """The Cognito user pool employees sign in through: the company federates its own
-        provider into it (OIDC or SAML, README), and the app is its OpenID Connect client
+        provider into it (OIDC or SAML, docs/people.md), and the app is its OpenID Connect client
         (authorization code with PKCE; the client secret goes in the oidc_client_secret parameter)."""
         c = self.config
         removal = cdk.RemovalPolicy.RETAIN if c.production else cdk.RemovalPolicy.DESTROY
