@@ -15,6 +15,7 @@ from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
 from chalicelib.flows import drills
 from chalicelib.policy.access import Principal, allows
+from chalicelib.store import drills as records
 from chalicelib.store.config import load_scenarios
 from chalicelib.web import error_page, page
 
@@ -22,7 +23,7 @@ bp = Blueprint(__name__)
 
 
 def drill_report(drill_id: str) -> dict[str, Any]:
-    doc = drills.load(drill_id)
+    doc = records.load(drill_id)
     reviews = []
     for incident_id in doc["incidents"]:
         try:
@@ -61,7 +62,7 @@ def start_drill() -> Response:
 @bp.route("/api/drills", methods=["GET"])
 def list_drills() -> Response:
     require(bp.current_request, "incidents.read")
-    return json_response({"drills": [{k: v for k, v in d.items() if k != "steps"} for d in drills.list_drills()]})
+    return json_response({"drills": [{k: v for k, v in d.items() if k != "steps"} for d in records.list_all()]})
 
 
 @bp.route("/api/drills/{drill_id}", methods=["GET"])
@@ -73,8 +74,11 @@ def get_drill(drill_id: str) -> Response:
 
 @bp.route("/api/drills/{drill_id}/end", methods=["POST"])
 def end_drill(drill_id: str) -> Response:
-    require(bp.current_request, "incidents.act")
-    drills.end(drill_id=drill_id, now=utcnow())
+    """End the drill and everything it started: its storm, its incidents (resolved as
+    drill-ended), their plans' reminders and updates, their escalations. Ending it again
+    changes nothing."""
+    who = require(bp.current_request, "incidents.act")
+    drills.end(drill_id=drill_id, by=who.label, now=utcnow())
     return json_response(drill_report(drill_id))
 
 
@@ -83,7 +87,7 @@ def _list_page(who: Principal, *, done: str = "", problems: list[str] | None = N
         "drills.html",
         status=status,
         person=who.label,
-        drills=drills.list_drills(),
+        drills=records.list_all(),
         scenarios=[(s.id, s.name, len(s.storm)) for s in load_scenarios()],
         may_act=allows(who.role, "incidents.act"),
         csrf=csrf_token(who.session_id),

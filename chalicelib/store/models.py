@@ -398,6 +398,8 @@ class IncidentModel(Model):
     acknowledged_by = UnicodeAttribute(null=True)
     resolved_at = UTCDateTimeAttribute(null=True)
     resolved_by = UnicodeAttribute(null=True)
+    resolution = UnicodeAttribute(null=True)  # "drill-ended" when its drill's end resolved it
+    drill = UnicodeAttribute(null=True)  # the drill whose storm opened it
     reminders = NumberAttribute(default=0)
     context = UnicodeAttribute(default="")  # the first notice's text: follow-ups repeat it
     reopened = ListAttribute(of=UnicodeAttribute, default=list)  # ISO times it came back after resolving
