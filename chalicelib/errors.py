@@ -27,6 +27,14 @@ class NotFound(SharedwatchError):
     slug = "not-found"
 
 
+class InvalidPathParameter(SharedwatchError):
+    """A path parameter no route could mean (too long, a control character, a slash, `..`)."""
+
+    status = 400
+    title = "Invalid path parameter"
+    slug = "invalid-path-parameter"
+
+
 class UnknownSource(NotFound):
     title = "Unknown source"
     slug = "unknown-source"
@@ -54,6 +62,14 @@ class InvalidPayload(SharedwatchError):
     status = 422
     title = "Invalid payload"
     slug = "invalid-payload"
+
+
+class InvalidQuery(InvalidPayload):
+    """A query parameter (a filter, a limit) outside what it takes: 400, naming the allowed values."""
+
+    status = 400
+    title = "Invalid query"
+    slug = "invalid-query"
 
 
 class PayloadTooLarge(SharedwatchError):
