@@ -78,6 +78,12 @@ class PayloadTooLarge(SharedwatchError):
     slug = "payload-too-large"
 
 
+class HeaderTooLarge(SharedwatchError):
+    status = 431
+    title = "Request header fields too large"
+    slug = "header-too-large"
+
+
 class UnsupportedMediaType(SharedwatchError):
     status = 415
     title = "Unsupported media type"

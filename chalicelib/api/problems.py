@@ -17,6 +17,7 @@ from chalicelib import deadline
 from chalicelib.bodies import load_json
 from chalicelib.clock import utcnow
 from chalicelib.errors import (
+    HeaderTooLarge,
     InvalidConfiguration,
     InvalidPathParameter,
     InvalidPayload,
@@ -35,6 +36,7 @@ TYPE_BASE = "https://sharedwatch.dev/problems/"
 P = ParamSpec("P")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_PATH_PARAMETER = 256  # the longest id, slug, token or address a path carries (an address: 254)
+MAX_HEADER_CHARS = 8192  # any one header; API Gateway takes 10,240 bytes of headers in all
 
 
 def problem(*, status: int, title: str, detail: str, slug: str, extra: dict[str, Any] | None = None) -> Response:
@@ -90,6 +92,13 @@ def check_path_parameters(request: Request) -> None:
             raise found
 
 
+def check_header_lengths(request: Request) -> None:
+    """Every header is bounded before anything parses one (a signature, a timestamp, a cookie)."""
+    for name, value in request.headers.items():
+        if len(value) > MAX_HEADER_CHARS:
+            raise HeaderTooLarge(f"{name[:64]}: {len(value)} characters, at most {MAX_HEADER_CHARS}")
+
+
 def request_path(request: Request, *, keep_secret: bool = False) -> str:
     """The path asked for (Chalice gives the route's template and the parameters apart); with
     `keep_secret`, a link's token stays `{token}` (a path written down must not carry it)."""
@@ -139,13 +148,15 @@ def _audit_write(request: Request, response: Response, trail: audit.RequestTrail
 
 
 def answer_problems(request: Request, get_response: Callable[[Request], Response]) -> Response:
-    """HTTP middleware: every log line of a request carries its correlation id; path parameters
-    meet one rule before any route reads them; the exception hierarchy and Chalice's own errors
-    become problem responses (anything unexpected, which Chalice has logged with its traceback,
-    a 500 problem without internals); a write that succeeded is on the audit trail."""
+    """HTTP middleware: every log line of a request carries its correlation id; headers are
+    bounded and path parameters meet one rule before any route reads them; the exception
+    hierarchy and Chalice's own errors become problem responses (anything unexpected, which
+    Chalice has logged with its traceback, a 500 problem without internals); a write that
+    succeeded is on the audit trail."""
     logger.set_correlation_id(correlation_id(request))
     try:
         with deadline.budget(get_settings().request_budget_seconds), audit.request_scope() as trail:
+            check_header_lengths(request)
             check_path_parameters(request)
             response = get_response(request)
             _audit_write(request, response, trail)
