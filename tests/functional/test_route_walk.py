@@ -51,6 +51,13 @@ HOSTILE_HEADERS = {
     "if-none-match": 'W/"' + "9" * 5000 + '"',
     "x-request-id": "r" * 5000,
     "accept": "text/html;q=" + "9" * 5000,
+    "content-type": "multipart/form-data; boundary=" + "-" * 5000,
+}
+# The same again as someone else entirely: a cookie and a token that are nothing.
+STRANGER_HEADERS = {
+    **HOSTILE_HEADERS,
+    "cookie": "sw_session=" + "x" * 5000,
+    "authorization": "Bearer swt_" + "9" * 5000,
 }
 
 
@@ -124,7 +131,7 @@ def test_hostile_query_values_and_headers_never_answer_5xx_and_every_refusal_is_
     for method, route in _routes():
         url = _fill(route)
         attempts = [(f"{url}?{urlencode(dict.fromkeys(QUERY_NAMES, value))}", {}) for value in HOSTILE_VALUES]
-        attempts.append((url, HOSTILE_HEADERS))
+        attempts += [(url, HOSTILE_HEADERS), (url, STRANGER_HEADERS)]
         for target, headers in attempts:
             answer = walker.send(method, route, target, headers)
             kind = _content_type(answer)
