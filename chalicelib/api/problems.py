@@ -124,7 +124,9 @@ def _chalice_error(response: Response) -> Response | None:
             slug="internal",
         )
     slug = re.sub(r"(?<!^)(?=[A-Z])", "-", str(body["Code"]).removesuffix("Error")).lower()
-    answer = problem(status=status, title=HTTPStatus(status).phrase, detail=str(body["Message"]), slug=slug)
+    answer = problem(
+        status=status, title=HTTPStatus(status).phrase.capitalize(), detail=str(body["Message"]), slug=slug
+    )
     for name, value in response.headers.items():
         if name.lower() == "allow":  # a 405 says what is allowed
             answer.headers[name] = value
