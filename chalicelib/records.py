@@ -8,6 +8,10 @@ from typing import Any, Literal
 
 Urgency = Literal["low", "normal", "urgent"]
 URGENCIES: tuple[Urgency, ...] = ("low", "normal", "urgent")
+ReportStatus = Literal["received", "quarantined"]
+REPORT_STATUSES: tuple[ReportStatus, ...] = ("received", "quarantined")
+Channel = Literal["web", "email", "slack"]
+CHANNELS: tuple[Channel, ...] = ("web", "email", "slack")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +81,7 @@ class Mention:
 @dataclass(frozen=True, slots=True)
 class Report:
     report_id: str  # the tracking id the reporter sees
-    channel: Literal["web", "email", "slack"]
+    channel: Channel
     text: str
     received_at: datetime
     urls: tuple[str, ...] = ()
@@ -86,7 +90,7 @@ class Report:
     urgency: Urgency = "normal"
     reporter_email: str = ""  # empty when anonymous: no identity is kept anywhere
     subject: str = ""
-    status: Literal["received", "quarantined"] = "received"
+    status: ReportStatus = "received"
     quarantine_reason: str = ""
     drill: str = ""  # the drill that sent it (a marker only the app can sign)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.problems import json_response
+from chalicelib.api.problems import MAX_PATH_PARAMETER, json_response
 from chalicelib.bodies import MAX_DEPTH, MAX_NUMBER
 from chalicelib.policy.access import ROLES
 from chalicelib.policy.rules import CONDITIONS
@@ -24,6 +24,8 @@ _PARAM = re.compile(r"{([^}]+)}")
 
 SLUG = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$"}
 COUNT = {"type": "integer", "minimum": 0, "maximum": MAX_NUMBER}
+# What the middleware lets through to a route (api/problems.path_parameter_problem).
+PATH_PARAMETER = {"type": "string", "minLength": 1, "maxLength": MAX_PATH_PARAMETER}
 GROUPS = {"type": "array", "items": SLUG, "minItems": 1}
 STAMP = {"type": "string", "format": "date-time"}
 
@@ -470,7 +472,7 @@ def document(routes: dict[str, dict[str, Any]]) -> dict[str, Any]:
                 "summary": _summary(entry.view_function),
                 "tags": [entry.view_function.__module__.rsplit(".", 1)[-1]],
                 "parameters": [
-                    {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": 200}}
+                    {"name": name, "in": "path", "required": True, "schema": PATH_PARAMETER}
                     for name in _PARAM.findall(path)
                 ],
                 "responses": {

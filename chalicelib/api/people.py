@@ -9,6 +9,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import actor, check_csrf, csrf_token, require, signed_in
 from chalicelib.api.problems import json_response, read_form, read_json
+from chalicelib.bodies import whole_number
 from chalicelib.clock import parse_timestamp, utcnow
 from chalicelib.errors import InvalidPayload, SharedwatchError
 from chalicelib.flows import people
@@ -168,7 +169,7 @@ def account_tokens() -> Response:
             doc={
                 "name": form.get("name", ""),
                 "role": form.get("role", who.role),
-                "expires_in_days": int(days) if days.isdigit() else days,
+                "expires_in_days": whole_number(days, digits=3) or days,
             },
             now=utcnow(),
         )

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib import credentials
-from chalicelib.api.problems import from_error, media_type, raw_body
+from chalicelib.api.problems import from_error, media_type, raw_body, unaudited
 from chalicelib.clock import utcnow
 from chalicelib.errors import (
     Forbidden,
@@ -100,6 +100,7 @@ def report_form() -> Response:
 
 
 @bp.route("/report", methods=["POST"], content_types=["*/*"])
+@unaudited("a report coming in: kept as itself, with its channel (and no identity when anonymous)")
 def submit_report() -> Response:
     request = bp.current_request
     html = _wants_html(request)

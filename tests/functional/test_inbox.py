@@ -69,7 +69,7 @@ def test_the_inbox_lists_newest_first_and_filters_searches_and_pages(harness: Ha
     assert ids == [m["id"] for m in everything["mentions"]] and len(set(ids)) == len(POSTS)
 
     bad = harness.client.http.get("/api/mentions?sentiment=angry&limit=1000&since=yesterday", headers=ADMIN)
-    assert bad.status_code == 422 and len(json.loads(bad.body)["errors"]) == 3
+    assert bad.status_code == 400 and len(json.loads(bad.body)["errors"]) == 3
     assert harness.client.http.get("/api/mentions?cursor=bm90IGEgY3Vyc29y", headers=ADMIN).status_code == 422
 
 
