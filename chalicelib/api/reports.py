@@ -1,5 +1,6 @@
 """GET/POST /report: the employee report form (works without JavaScript) and its receipt;
-GET /report/{tracking_id}: what became of a report."""
+GET /report/{tracking_id}: what became of a report; GET/POST /report/confirm/{token}: the link in
+the receipt to a typed address, which makes the report that address's own."""
 
 from __future__ import annotations
 
