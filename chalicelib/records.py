@@ -12,6 +12,11 @@ ReportStatus = Literal["received", "quarantined"]
 REPORT_STATUSES: tuple[ReportStatus, ...] = ("received", "quarantined")
 Channel = Literal["web", "email", "slack"]
 CHANNELS: tuple[Channel, ...] = ("web", "email", "slack")
+# How a report's address was shown to be its sender's: then the report is theirs (it is in their
+# GET /api/me/reports). Empty: the address was typed by whoever filed it (anyone can type a
+# colleague's), so the report is nobody's own until the link mailed to that address is followed.
+Proof = Literal["", "signed in", "company mail", "confirmation link"]
+PROOFS: tuple[Proof, ...] = ("", "signed in", "company mail", "confirmation link")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +94,7 @@ class Report:
     department: str = ""
     urgency: Urgency = "normal"
     reporter_email: str = ""  # empty when anonymous: no identity is kept anywhere
+    reporter_proof: Proof = ""  # how reporter_email was shown to be the sender's ("": it was not)
     subject: str = ""
     status: ReportStatus = "received"
     quarantine_reason: str = ""
@@ -99,6 +105,11 @@ class Report:
     @property
     def anonymous(self) -> bool:
         return not self.reporter_email
+
+    @property
+    def owner(self) -> str:
+        """Whose own report this is ("" for nobody's: anonymous, or an address not shown to be the sender's)."""
+        return self.reporter_email if self.reporter_proof else ""
 
     def routing_fields(self) -> dict[str, Any]:
         return {

@@ -19,7 +19,7 @@ from chalicelib.clock import isoformat, utcnow
 from chalicelib.errors import InvalidPayload, InvalidQuery, NotFound, SharedwatchError
 from chalicelib.flows.corrections import correct, export
 from chalicelib.policy.access import allows
-from chalicelib.policy.search import FACETS, SENTIMENTS, SEVERITIES, parse_search, reporter_term
+from chalicelib.policy.search import FACETS, SENTIMENTS, SEVERITIES, owner_term, parse_search
 from chalicelib.records import CHANNELS
 from chalicelib.sources import REGISTRY
 from chalicelib.store.config import current_taxonomy
@@ -67,9 +67,11 @@ def list_reports() -> Response:
 
 @bp.route("/api/me/reports", methods=["GET"])
 def my_reports() -> Response:
-    """The reports you sent with your address (the form, mail or Slack), newest first."""
+    """Your own reports, newest first: those you filed signed in, mailed from your company
+    account (authenticated), or confirmed from the link sent to your address. A report someone
+    else filed with your address typed in is not yours until you confirm it."""
     who = require(bp.current_request, "self")
-    return json_response(_report_search(_params(), extra_terms=(reporter_term(who.id),)))
+    return json_response(_report_search(_params(), extra_terms=(owner_term(who.id),)))
 
 
 @bp.route("/api/mentions", methods=["GET"])

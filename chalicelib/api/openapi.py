@@ -425,6 +425,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "approve_statement": _json("StatementApproval"),
     "add_action_item": _json("ActionItem"),
     "approve_by_link": _form("CsrfForm"),
+    "confirm_report": _form("CsrfForm"),
     "start_drill": _json("DrillStart"),
     "put_target": _json("PullTarget"),
     "add_display_from_page": _form("DisplayForm"),

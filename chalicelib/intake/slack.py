@@ -77,6 +77,7 @@ def _report(*, team: str, channel: str, ts: str, user: str, text: str, received_
         received_at=received_at,
         urls=tuple(u for u in (*links, permalink) if u),
         urgency="urgent" if _URGENT.search(text) else "normal",
+        # A Slack user, not an address: nobody's own report (no Slack user is mapped to a person).
         reporter_email=f"slack:{team}/{user}" if user else "",
         subject=note,
     )

@@ -133,9 +133,10 @@ def inbox_keys(*, received_at: datetime, item_id: str) -> tuple[str, str]:
     return iso[:10], f"{iso}|{item_id}"
 
 
-def reporter_term(email: str) -> str:
-    """How a person's own reports are found without their address in the index."""
-    return "by:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:20]
+def owner_term(email: str) -> str:
+    """How a person's own reports are found without their address in the index. ("own:", not
+    the "by:" that once marked any typed address: reports stored then are nobody's own.)"""
+    return "own:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:20]
 
 
 def _joined(terms: list[str]) -> str:
@@ -143,11 +144,11 @@ def _joined(terms: list[str]) -> str:
     return " " + " ".join(dict.fromkeys(terms)) + " "
 
 
-def report_terms(fields: dict[str, Any], *, reporter: str, status: str) -> str:
+def report_terms(fields: dict[str, Any], *, owner: str, status: str) -> str:
     terms = _signal_terms({**fields, "sentiment": "unscored", "kind": "report"})
     terms += [f"urgency:{_slug(fields.get('urgency', 'normal'))}", f"status:{_slug(status)}"]
-    if reporter:
-        terms.append(reporter_term(reporter))
+    if owner:
+        terms.append(owner_term(owner))
     return _joined(terms)
 
 

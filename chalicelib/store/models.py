@@ -188,6 +188,8 @@ class ReportModel(Model):
     department = UnicodeAttribute(default="")
     urgency = UnicodeAttribute(default="normal")
     reporter_email = UnicodeAttribute(default="")
+    # How the address was shown to be the sender's (records.Proof); absent: it was not.
+    reporter_proof = UnicodeAttribute(null=True)
     subject = UnicodeAttribute(default="")
     status = UnicodeAttribute(default="received")
     quarantine_reason = UnicodeAttribute(default="")

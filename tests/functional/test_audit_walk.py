@@ -16,7 +16,7 @@ from urllib.parse import quote
 import app
 from chalicelib import credentials
 from chalicelib.clock import utcnow
-from chalicelib.policy import approval_links, tokens
+from chalicelib.policy import approval_links, report_links, tokens
 from chalicelib.store.models import AuditModel, DeliveryModel, IncidentModel, PlanModel, ReportModel
 from tests.functional.conftest import Harness
 from tests.functional.identity_support import sign_in, signin_link
@@ -191,6 +191,15 @@ def test_every_write_route_leaves_an_entry_saying_who_and_how(harness: Harness) 
     visitor = Browser(http)
     visitor.get(f"/ack/{ack}")
     walk.call("POST", "/ack/{token}", lambda: visitor.post_form(f"/ack/{ack}", {}))
+    typed = Browser(http)  # a report filed with an address typed in, confirmed from its receipt's link
+    typed.get("/report")
+    typed.post_form("/report", {"text": "A thread about our refund policy", "email": "omar@example.com"})
+    [confirmable] = [r for r in ReportModel.scan() if r.reporter_email == "omar@example.com"]
+    link = report_links.mint(
+        key=credentials.signing_key(), report_id=confirmable.report_id, email="omar@example.com", now=utcnow()
+    )
+    typed.get(f"/report/confirm/{link}")
+    walk.call("POST", "/report/confirm/{token}", lambda: typed.post_form(f"/report/confirm/{link}", {}))
     walk.call(
         "POST", "/api/incidents/{incident_id}/acknowledge", lambda: api("POST", f"/api/incidents/{iid}/acknowledge")
     )
