@@ -78,7 +78,9 @@ def _scim_base(request: Request) -> str:
 # The page --------------------------------------------------------------------------------------
 
 
-def _page(who: Principal, *, done: str = "", new_token: str = "", problems: list[str] | None = None, status: int = 200) -> Response:
+def _page(
+    who: Principal, *, done: str = "", new_token: str = "", problems: list[str] | None = None, status: int = 200
+) -> Response:
     return page(
         "directory.html",
         status=status,
@@ -118,9 +120,8 @@ def directory_from_page() -> Response:
             return _page(who, done=f"{gone['name']}'s provisioning token is revoked.")
         if "csv" in form:
             counts = directory.import_csv(text=form["csv"], actor=actor(request, who), now=now)
-            return _page(
-                who, done=f"Imported: {counts['created']} new, {counts['updated']} updated, {counts['unchanged']} unchanged."
-            )
+            done = f"Imported: {counts['created']} new, {counts['updated']} updated, {counts['unchanged']} unchanged."
+            return _page(who, done=done)
         token, made = directory.create_client(actor=actor(request, who), name=form.get("name", ""), now=now)
     except InvalidPayload as exc:
         errors = exc.extra.get("errors") or [exc.detail]

@@ -8,11 +8,13 @@ import email.policy
 import hashlib
 import hmac
 import re
+from dataclasses import replace
 from urllib.parse import parse_qsl
 
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib import credentials
+from chalicelib.api.auth import cookies, principal, session_cookie_name
 from chalicelib.api.problems import from_error, media_type, raw_body
 from chalicelib.clock import utcnow
 from chalicelib.errors import (
@@ -27,6 +29,7 @@ from chalicelib.errors import (
 )
 from chalicelib.flows.ingest import take_report
 from chalicelib.intake import screenshots, web_form
+from chalicelib.policy.access import Principal
 from chalicelib.policy.drill_marks import drill_of
 from chalicelib.policy.messages import story_lines
 from chalicelib.records import Report
@@ -67,14 +70,27 @@ def _form_fields(request: Request) -> dict[str, str]:
         raise MalformedBody(f"the form body could not be read: {exc}") from exc
 
 
+def _reporter(request: Request) -> Principal | None:
+    """The signed-in person sending the form (a browser session), or None: their address and
+    department go with the report without asking, unless they stay anonymous."""
+    who = principal(request) if cookies(request).get(session_cookie_name()) else None
+    return who if who is not None and who.via == "session" else None
+
+
 def _form_page(
-    form: web_form.FormInput, *, status: int = 200, problems: dict[str, str] | None = None, banner: str = ""
+    form: web_form.FormInput,
+    *,
+    status: int = 200,
+    problems: dict[str, str] | None = None,
+    banner: str = "",
+    reporter: Principal | None = None,
 ) -> Response:
     token = web_form.issue_token(key=credentials.signing_key(), now=utcnow())
     return page(
         "report_form.html",
         status=status,
         token=token,
+        reporter=reporter,
         form=form,
         problems=problems or {},
         banner=banner,
@@ -96,7 +112,7 @@ def _client_key(request: Request) -> str:
 
 @bp.route("/report", methods=["GET"])
 def report_form() -> Response:
-    return _form_page(web_form.FormInput())
+    return _form_page(web_form.FormInput(), reporter=_reporter(bp.current_request))
 
 
 @bp.route("/report", methods=["POST"], content_types=["*/*"])
@@ -114,6 +130,9 @@ def submit_report() -> Response:
                 "the Slack app or mail them to the reports address)"
             )
         form = web_form.FormInput.from_fields(_form_fields(request))
+        reporter = _reporter(request)
+        if reporter is not None and not form.anonymous:
+            form = replace(form, email=reporter.id, department=reporter.department or form.department)
     except SharedwatchError as exc:
         if html:
             return error_page(exc, back="report")
@@ -125,18 +144,18 @@ def submit_report() -> Response:
             "try again in a few minutes (what you typed is kept below)"
         )
         if html:
-            return _form_page(form, status=429, banner=limited.detail)
+            return _form_page(form, status=429, banner=limited.detail, reporter=reporter)
         raise limited
     try:
         nonce = web_form.check_token(form.token, key=credentials.signing_key(), now=now)
     except Forbidden as exc:
         if html:
-            return _form_page(form, status=403, banner=exc.detail)
+            return _form_page(form, status=403, banner=exc.detail, reporter=reporter)
         raise
     problems = web_form.validate(form)
     if problems:
         if html:
-            return _form_page(form, status=422, problems=problems)
+            return _form_page(form, status=422, problems=problems, reporter=reporter)
         return from_error(
             InvalidPayload("; ".join(f"{k}: {v}" for k, v in problems.items()), extra={"errors": problems})
         )

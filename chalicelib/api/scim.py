@@ -12,6 +12,7 @@ from urllib.parse import unquote
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib.api.auth import client_address
+from chalicelib.api.problems import raw_body
 from chalicelib.clock import utcnow
 from chalicelib.flows.directory import client_actor, client_for
 from chalicelib.settings import get_settings
@@ -33,8 +34,9 @@ def _base_url(request: Request) -> str:
 
 def _answer(request: Request, path: str) -> Response:
     """Provisioning token: sws_<id>_<secret>."""
-    from chalicelib.flows.scim import serve
     from scim2_server.requests import ScimRequest
+
+    from chalicelib.flows.scim import serve
 
     scheme, _, presented = (request.headers.get("authorization") or "").partition(" ")
     client = client_for(presented.strip(), now=utcnow()) if scheme.lower() == "bearer" else None
@@ -43,7 +45,7 @@ def _answer(request: Request, path: str) -> Response:
         if client
         else None
     )
-    body = request.raw_body or b""
+    body = raw_body(request)
     scim_request = ScimRequest(
         method=request.method,
         base_url=_base_url(request),

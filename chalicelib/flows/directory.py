@@ -151,7 +151,9 @@ def _summary(stored: Stored | None) -> dict[str, Any] | None:
     return summary(stored.doc) if stored is not None else None
 
 
-def change(*, before: Stored, fields: dict[str, Any], scim: dict[str, Any] | None, actor: Actor, now: datetime) -> Stored:
+def change(
+    *, before: Stored, fields: dict[str, Any], scim: dict[str, Any] | None, actor: Actor, now: datetime
+) -> Stored:
     """A person's directory fields replaced (SCIM PUT or PATCH, a CSV row, an admin's edit)."""
     person_id = str(before.doc["id"])
     key = person_key(fields, person_id)
@@ -167,9 +169,13 @@ def change(*, before: Stored, fields: dict[str, Any], scim: dict[str, Any] | Non
     new = Stored(key=key, doc=doc)
     new.rev = directory.save_person(new, before, replacing=there)
     deactivated = doc.get("disabled") and not before.doc.get("disabled")
-    action = "person.deactivate" if deactivated else "person.reactivate" if before.doc.get("disabled") and not doc.get(
-        "disabled"
-    ) else "person.update"
+    action = (
+        "person.deactivate"
+        if deactivated
+        else "person.reactivate"
+        if before.doc.get("disabled") and not doc.get("disabled")
+        else "person.update"
+    )
     record(actor=actor, action=action, target=key, now=now, before=summary(before.doc), after=summary(doc))
     if deactivated:
         end_access(before.key, actor=actor, now=now, why="deactivated")
@@ -229,9 +235,7 @@ def sync_feeds(group_ids: Iterable[str], *, names: Iterable[str] = ()) -> list[s
         if found is not None:
             wanted.add(str(found.doc.get("display_name") or "").lower())
     touched = [
-        slug
-        for slug, g in sorted(load_routing().groups.items())
-        if wanted & {n.lower() for n in g.directory_groups}
+        slug for slug, g in sorted(load_routing().groups.items()) if wanted & {n.lower() for n in g.directory_groups}
     ]
     for slug in touched:
         sync_feed(slug)
@@ -299,7 +303,9 @@ def import_csv(*, text: str, actor: Actor, now: datetime) -> dict[str, int]:
             before = None  # known by their address only (an admin's role): provision() extends them
         taken = directory.ids_by_user_name(row.person["user_name"])
         if taken and (before is None or taken[0] != before.doc.get("id")):
-            problems.append({"line": row.line, "email": row.person["email"], "problems": ["email: another person's userName"]})
+            problems.append(
+                {"line": row.line, "email": row.person["email"], "problems": ["email: another person's userName"]}
+            )
             continue
         plan.append((before, row.person))
     if problems:

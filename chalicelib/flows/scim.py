@@ -66,6 +66,17 @@ UserModel = User[EnterpriseUser]
 _KEYS = {"userName": "user", "externalId": "ext", "emails.value": "mail", "id": "id", "displayName": "name"}
 
 
+class DirectoryService(ScimService):
+    def patch_response(
+        self, base_url: str, resource: Resource[Any], response_parameters: ResponseParameters[Any]
+    ) -> ScimResponse:
+        """200 with the resource, never 204: Okta reads the user back from a PATCH's answer."""
+        from scim2_models import Context
+
+        published = self.publish(base_url, resource)
+        return self.resource_response(published, Context.RESOURCE_REPLACEMENT_RESPONSE, response_parameters)
+
+
 @functools.cache
 def service() -> ScimService:
     config = ServiceProviderConfig(
@@ -90,7 +101,7 @@ def service() -> ScimService:
         resource_types=[ResourceType.from_resource(UserModel), ResourceType.from_resource(Group)],
         config=config,
     )
-    return ScimService(provider)
+    return DirectoryService(provider)
 
 
 def serve(request: ScimRequest, *, actor: Actor | None) -> ScimResponse:
@@ -103,7 +114,9 @@ def serve(request: ScimRequest, *, actor: Actor | None) -> ScimResponse:
     try:
         operation = scim.match(request).operation
         if actor is None and operation is not Operation.service_provider_config:
-            raise UnauthorizedException(detail="send Authorization: Bearer <the provisioning token made in the console>")
+            raise UnauthorizedException(
+                detail="send Authorization: Bearer <the provisioning token made in the console>"
+            )
         response = ScimHandler(scim, DirectoryStorage(actor)).handle(request)
     except SCIMException as exc:
         response = scim.error_response(exc)
@@ -172,22 +185,31 @@ def _keyed(node: Any, scim_filter: Any) -> list[tuple[str, str]] | None:
         name = binding.urn.rsplit(":", 1)[-1] if binding is not None else ""
         return [(_KEYS[name], node.value)] if name in _KEYS else None
     if isinstance(node, ValuePath):
-        if str(node.attr_path.attr).lower() != "emails":
-            return None
-        terms = node.val_filter.terms if isinstance(node.val_filter, LogicalExpr) else (node.val_filter,)
-        if isinstance(node.val_filter, LogicalExpr) and node.val_filter.op != LogicalOperator.and_:
-            return None
-        for term in terms:
-            if isinstance(term, Comparison) and term.op == CompareOperator.eq and isinstance(term.value, str):
-                if str(term.attr_path.attr).lower() == "value":
-                    return [("mail", term.value)]
-        return None
+        return _keyed_emails(node)
     if isinstance(node, LogicalExpr):
         found = [_keyed(term, scim_filter) for term in node.terms]
         if node.op == LogicalOperator.and_:
             return next((f for f in found if f is not None), None)
         if all(f is not None for f in found):
             return [pair for f in found for pair in cast(list[tuple[str, str]], f)]
+    return None
+
+
+def _keyed_emails(node: ValuePath) -> list[tuple[str, str]] | None:
+    """`emails[value eq "..."]` (and `emails[type eq "work" and value eq "..."]`)."""
+    inner = node.val_filter
+    if str(node.attr_path.attr).lower() != "emails":
+        return None
+    if isinstance(inner, LogicalExpr) and inner.op != LogicalOperator.and_:
+        return None
+    for term in inner.terms if isinstance(inner, LogicalExpr) else (inner,):
+        if (
+            isinstance(term, Comparison)
+            and term.op == CompareOperator.eq
+            and isinstance(term.value, str)
+            and str(term.attr_path.attr).lower() == "value"
+        ):
+            return [("mail", term.value)]
     return None
 
 
@@ -282,7 +304,7 @@ class DirectoryStorage(ScimStorage):
                 stop = len(ids) if search_request.count is None else start + search_request.count
                 page = [user_of(s) for s in directory.people_by_ids(ids[start:stop])]
                 return SearchPage(len(ids), page)
-            candidates = self._candidates(resource_type.name, scim_filter)
+            candidates = self._candidates(str(resource_type.name), scim_filter)
             matched = [r for r in candidates if scim_filter is None or scim_filter.match(r)]
             found += matched
             total += len(matched)
@@ -312,7 +334,9 @@ class DirectoryStorage(ScimStorage):
                 made = flows.provision(fields=fields, scim=body, actor=self.actor, now=now, source=self._source())
                 return user_of(made)
             members = self._members(resource)
-            saved = flows.save_group(before=None, doc=self._group_doc(resource), members=members, actor=self.actor, now=now)
+            saved = flows.save_group(
+                before=None, doc=self._group_doc(resource), members=members, actor=self.actor, now=now
+            )
             return group_of(saved)
         except Taken as exc:
             raise _conflict(exc) from None
@@ -413,4 +437,3 @@ class DirectoryStorage(ScimStorage):
         if missing:
             raise InvalidValueException(detail=f"no such member: {', '.join(missing[:5])}")
         return wanted
-

@@ -175,7 +175,9 @@ def save_person(new: Stored, before: Stored | None, *, replacing: Stored | None 
     user, ext, mail = index_keys(new.doc)
     row = _row(new, rev=rev)
     if before is not None and before.key == new.key:
-        items.append(("save", row, IdentityModel.rev == before.rev if before.rev else IdentityModel.rev.does_not_exist()))
+        items.append(
+            ("save", row, IdentityModel.rev == before.rev if before.rev else IdentityModel.rev.does_not_exist())
+        )
     else:
         at_new = IdentityModel.rev.does_not_exist() if replacing is not None else IdentityModel.sk.does_not_exist()
         unique.append(len(items))  # another person already lives at this address
@@ -367,4 +369,3 @@ def record_fed(slug: str, email: str, arn: str) -> None:
 
 def forget_fed(slug: str, email: str) -> None:
     IdentityModel(f"feed|{slug}", email).delete()
-
