@@ -106,7 +106,7 @@ def directory_from_page() -> Response:
     """The page's forms: a new provisioning client (name), revoke one (revoke=<id>), or import
     people (csv: the file's text)."""
     request = bp.current_request
-    who = signed_in(request, "people", back="/admin/directory")
+    who = signed_in(bp.current_request, "people", back="/admin/directory")
     if isinstance(who, Response):
         return who
     if len(raw_body(request)) > MAX_CSV_BYTES * 3:
