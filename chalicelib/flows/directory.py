@@ -9,6 +9,7 @@ SCIM client (or person) that made it."""
 from __future__ import annotations
 
 import hmac
+import json
 import re
 import secrets
 import uuid
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import aws
-from chalicelib.clock import isoformat
+from chalicelib.clock import isoformat, parse_timestamp
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.observability import logger
 from chalicelib.policy.directory import merge, parse_csv, person_key, summary
@@ -98,7 +99,7 @@ def client_for(presented: str, *, now: datetime) -> dict[str, Any] | None:
     if doc.get("revoked_at"):
         return None
     last = doc.get("last_used_at")
-    if not last or now - datetime.fromisoformat(str(last)) >= TOUCH_EVERY:
+    if not last or now - parse_timestamp(str(last)) >= TOUCH_EVERY:
         directory.amend_client(str(doc["id"]), last_used_at=isoformat(now))
     return doc
 
@@ -270,7 +271,7 @@ def sync_feed(slug: str) -> dict[str, int]:
                 TopicArn=arn,
                 Protocol="email",
                 Endpoint=email,
-                Attributes={"FilterPolicy": _json(member_filter(zone))},
+                Attributes={"FilterPolicy": json.dumps(member_filter(zone))},
                 ReturnSubscriptionArn=True,
             )
             directory.record_fed(slug, email, str(made["SubscriptionArn"]))
@@ -280,12 +281,6 @@ def sync_feed(slug: str) -> dict[str, int]:
             sns.unsubscribe(SubscriptionArn=have[email])
         directory.forget_fed(slug, email)
     return {"added": len(set(wanted) - set(have)), "removed": len(gone)}
-
-
-def _json(value: Any) -> str:
-    import json
-
-    return json.dumps(value)
 
 
 # CSV import -------------------------------------------------------------------------------------

@@ -41,7 +41,9 @@ def list_people() -> list[dict[str, Any]]:
 def put_person(doc: dict[str, Any]) -> dict[str, Any] | None:
     """Save a person; the previous record (for the audit trail), or None when new."""
     before = get_person(doc["email"])
-    IdentityModel(PEOPLE, doc["email"], doc=doc).save()
+    # On the department index while active (a directory person's row is written by store/directory.py).
+    department = str(doc.get("department") or "") if not doc.get("disabled") else ""
+    IdentityModel(PEOPLE, doc["email"], doc=doc, dept=department or None).save()
     return before
 
 
