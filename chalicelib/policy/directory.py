@@ -25,7 +25,7 @@ ENTERPRISE_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 CHANNELS = ("email", "sms")  # chat joins later (issue 33, item 2)
 MAX_EMAILS = 10
-MAX_CSV_ROWS = 20_000
+MAX_CSV_ROWS = 10_000
 CSV_COLUMNS = (
     "email",
     "name",

@@ -152,6 +152,42 @@ def people_by_ids(ids: Sequence[str]) -> list[Stored]:
     return [s for x, s in found if s is not None and s.doc.get("id") == x]
 
 
+def people_at(keys: Sequence[str]) -> dict[str, Stored]:
+    """The rows at these keys that exist (BatchGetItem, a hundred a call)."""
+    found: dict[str, Stored] = {}
+    for i in range(0, len(keys), 100):
+        for row in IdentityModel.batch_get([(PEOPLE, k) for k in keys[i : i + 100]], consistent_read=True):
+            found[row.sk] = Stored(key=row.sk, doc=dict(row.doc), rev=int(row.rev or 0))
+    return found
+
+
+def ids_by_user_names(user_names: Sequence[str]) -> dict[str, str]:
+    """userName (lowered) -> the id that holds it, for those taken."""
+    found: dict[str, str] = {}
+    wanted = list(dict.fromkeys(n.lower() for n in user_names))
+    for i in range(0, len(wanted), 100):
+        for row in IdentityModel.batch_get([(_user_pk(n), "-") for n in wanted[i : i + 100]], consistent_read=True):
+            found[row.pk.removeprefix(f"{DIRECTORY}|user|")] = str(row.doc["id"])
+    return found
+
+
+def put_new_people(people: Sequence[Stored]) -> None:
+    """New people and their keys in BatchWriteItems (25 items a call): an import checked them all
+    first (no address or userName taken), where a transaction each would take minutes."""
+    with IdentityModel.batch_write() as batch:
+        for stored in people:
+            person_id = str(stored.doc["id"])
+            batch.save(_row(stored, rev=1))
+            batch.save(IdentityModel(DIRECTORY, person_id, doc={"key": stored.key}))
+            user, ext, mail = index_keys(stored.doc)
+            if user:
+                batch.save(IdentityModel(_user_pk(user), "-", doc={"id": person_id}))
+            for value in ext:
+                batch.save(IdentityModel(f"{DIRECTORY}|ext|{value}", person_id, doc={}))
+            for value in mail:
+                batch.save(IdentityModel(f"{DIRECTORY}|mail|{value}", person_id, doc={}))
+
+
 def in_department(slug: str) -> list[dict[str, Any]]:
     """The active people of a department (the sparse index: one Query)."""
     return [dict(row.doc) for row in IdentityModel.department_index.query(slug[:63])]

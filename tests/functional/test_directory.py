@@ -264,7 +264,9 @@ dev@example.com,Dev Rao,customer care,,Asia/Kolkata,,
 """
 
 
-def test_a_csv_import_is_whole_or_nothing(harness: Harness) -> None:
+def test_a_csv_import_is_whole_or_nothing(harness: Harness, scim: Scim) -> None:
+    lead = b'{"role": "lead", "department": "baggage"}'
+    assert harness.client.http.put("/api/people/cleo@example.com", body=lead, headers=ADMIN).status_code == 201
     bad = CSV_GOOD + "not-an-address,X,,,,,\neve@example.com,Eve,,12345,Mars/Olympus,,sms\n"
     refused = harness.client.http.post(
         "/api/directory/import", body=bad.encode(), headers={**ADMIN, "content-type": "text/csv"}
@@ -273,12 +275,15 @@ def test_a_csv_import_is_whole_or_nothing(harness: Harness) -> None:
     errors = json.loads(refused.body)["errors"]
     assert [e["line"] for e in errors] == [4, 5]
     assert any("timezone" in p for p in errors[1]["problems"]) and any("phone" in p for p in errors[1]["problems"])
-    assert "cleo@example.com" not in people(harness)
+    assert "id" not in people(harness)["cleo@example.com"]  # nothing was written
     done = harness.client.http.post(
         "/api/directory/import", body=CSV_GOOD.encode(), headers={**ADMIN, "content-type": "text/csv"}
     )
     assert done.status_code == 200 and json.loads(done.body) == {"created": 2, "updated": 0, "unchanged": 0}
     cleo, dev = people(harness)["cleo@example.com"], people(harness)["dev@example.com"]
+    assert cleo["role"] == "lead"  # the record an admin made, extended
+    found = scim.call("GET", "/Users?filter=userName%20eq%20%22Cleo@example.com%22").doc["Resources"]
+    assert [u["id"] for u in found] == [cleo["id"]] and found[0]["phoneNumbers"][0]["value"] == "+447700900111"
     assert (cleo["department"], cleo["phone"], cleo["channels"]) == ("baggage", "+447700900111", ["email", "sms"])
     assert dev["department"] == "customer-care" and dev["timezone"] == "Asia/Kolkata"
     again = harness.client.http.post(
