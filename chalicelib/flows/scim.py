@@ -244,6 +244,14 @@ def _group_ids(pairs: list[tuple[str, str]]) -> list[str] | None:
     return list(ids)
 
 
+def _wants_members(request: SearchRequest[Any]) -> bool:
+    """Whether a search needs groups' members: Entra ID asks for groups without them
+    (`excludedAttributes=members`), and a big group's members are many reads."""
+    excluded = {str(a).rsplit(":", 1)[-1].lower() for a in request.excluded_attributes or []}
+    filtered = request.filter is not None and "members" in str(request.filter).lower()
+    return "members" not in excluded or filtered
+
+
 def _page(found: list[Resource[Any]], request: SearchRequest[Any], total: int | None = None) -> SearchPage:
     start = request.start_index_0 or 0
     stop = None if request.count is None else start + request.count
@@ -304,21 +312,22 @@ class DirectoryStorage(ScimStorage):
                 stop = len(ids) if search_request.count is None else start + search_request.count
                 page = [user_of(s) for s in directory.people_by_ids(ids[start:stop])]
                 return SearchPage(len(ids), page)
-            candidates = self._candidates(str(resource_type.name), scim_filter)
+            candidates = self._candidates(str(resource_type.name), scim_filter, _wants_members(search_request))
             matched = [r for r in candidates if scim_filter is None or scim_filter.match(r)]
             found += matched
             total += len(matched)
         return _page(found, search_request, total)
 
-    def _candidates(self, name: str, scim_filter: Any) -> list[Resource[Any]]:
+    def _candidates(self, name: str, scim_filter: Any, with_members: bool = True) -> list[Resource[Any]]:
         pairs = _keyed(scim_filter.ast, scim_filter) if scim_filter is not None else None
         if name == "User":
             ids = _user_ids(pairs) if pairs is not None else directory.all_ids()
             return [user_of(s) for s in directory.people_by_ids(ids)]
         group_ids = _group_ids(pairs) if pairs is not None else None
         if group_ids is None:
-            return [group_of(g) for g in sorted(directory.groups(), key=lambda g: g.key)]
-        return [group_of(g) for g in (directory.group(i) for i in group_ids) if g is not None]
+            return [group_of(g, with_members=with_members) for g in sorted(directory.groups(), key=lambda g: g.key)]
+        found = (directory.group(i) for i in group_ids)
+        return [group_of(g, with_members=with_members) for g in found if g is not None]
 
     # Writes --------------------------------------------------------------------------------------
 

@@ -250,6 +250,8 @@ def test_a_directory_group_feeds_a_stakeholder_group(harness: Harness, scim: Sci
         return {m["endpoint"]: m["timezone"] for m in listed["member_list"] if m["protocol"] == "email"}
 
     assert fed() == {"ana@example.com": "Europe/Madrid", "bo@example.com": "UTC"}
+    entra = scim.call("GET", "/Groups?filter=displayName%20eq%20%22crisis%20responders%22&excludedAttributes=members")
+    assert [g["id"] for g in entra.doc["Resources"]] == [group.doc["id"]] and "members" not in entra.doc["Resources"][0]
     off = {"schemas": [PATCH], "Operations": [{"op": "replace", "path": "active", "value": False}]}
     assert scim.call("PATCH", f"/Users/{bo['id']}", off).status_code == 200
     assert fed() == {"ana@example.com": "Europe/Madrid"}
