@@ -248,6 +248,13 @@ def _csv_person(row: Mapping[str, str], departments: Mapping[str, str]) -> tuple
 def parse_csv(text: str, *, departments: Mapping[str, str]) -> tuple[list[CsvRow], list[dict[str, Any]]]:
     """(the people, the problems by line): a file is imported whole or not at all, so every bad
     row is listed at once. The first line names the columns (any order; `email` is required)."""
+    try:
+        return _parse_csv(text, departments)
+    except csv.Error as exc:  # a NUL byte, a field past the csv module's limit, a broken quote
+        return [], [{"line": 0, "problems": [f"not a CSV file: {exc}"[:200]]}]
+
+
+def _parse_csv(text: str, departments: Mapping[str, str]) -> tuple[list[CsvRow], list[dict[str, Any]]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), restkey="_extra")
     header = [str(h or "").strip().lower() for h in reader.fieldnames or []]
     if "email" not in header:

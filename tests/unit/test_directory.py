@@ -84,3 +84,8 @@ def test_a_csv_file_lists_every_bad_row_by_its_line() -> None:
     assert problems[2]["problems"] == ["email: already on line 2"]
     assert parse_csv("name\nAna\n", departments={})[1][0]["problems"][0].startswith("the first line names")
     assert "unknown columns: salary" in parse_csv("email,salary\n", departments={})[1][0]["problems"][0]
+
+
+def test_what_is_not_a_csv_file_is_one_problem_not_a_crash() -> None:
+    rows, problems = parse_csv("email\n" + "x" * 200_000 + "\n", departments={})  # past the csv module's limit
+    assert rows == [] and problems[0]["problems"][0].startswith("not a CSV file")
