@@ -53,7 +53,7 @@ from scim2_server.storage import ScimStorage, SearchPage
 from scim2_server.utils import parametrize
 
 from chalicelib.clock import isoformat, parse_timestamp, utcnow
-from chalicelib.errors import PreconditionFailed
+from chalicelib.errors import PreconditionFailed, SharedwatchError
 from chalicelib.flows import directory as flows
 from chalicelib.observability import logger
 from chalicelib.policy.directory import from_scim, scim_of
@@ -105,9 +105,11 @@ def service() -> ScimService:
 
 
 def serve(request: ScimRequest, *, actor: Actor | None) -> ScimResponse:
-    """One SCIM request, as the provisioning client `actor` (None: not authenticated, which
-    only the ServiceProviderConfig and the discovery documents accept... and a 401 otherwise)."""
-    from scim2_models import SCIMException, UnauthorizedException
+    """One SCIM request, as the provisioning client `actor` (None: not authenticated, and only
+    the ServiceProviderConfig answers then, RFC 7643 §5). Every failure is a SCIM error."""
+    from http import HTTPStatus
+
+    from scim2_models import Error, SCIMException, UnauthorizedException
     from scim2_server.routing import Operation
 
     scim = service()
@@ -120,6 +122,10 @@ def serve(request: ScimRequest, *, actor: Actor | None) -> ScimResponse:
         response = ScimHandler(scim, DirectoryStorage(actor)).handle(request)
     except SCIMException as exc:
         response = scim.error_response(exc)
+    except SharedwatchError as exc:  # the store is slow or down (503), out of time: the provider retries
+        response = ScimResponse(HTTPStatus(exc.status), Error(status=exc.status, detail=exc.detail).model_dump())
+        if exc.status in (429, 503):
+            response.headers["Retry-After"] = str(exc.extra.get("retry_after", 30))
     except Exception:
         logger.exception("SCIM request failed")
         response = scim.error_response(RuntimeError("internal"))

@@ -336,3 +336,18 @@ def test_a_signed_in_report_carries_its_reporters_department(harness: Harness, s
     assert anonymous.status_code == 201
     kept = {r.text: r for r in ReportModel.scan()}["Another one"]
     assert (kept.department, kept.reporter_email) == ("", "")  # anonymity keeps nothing of theirs
+
+
+def test_a_store_that_is_down_is_a_scim_503_the_provider_retries(scim: Scim, monkeypatch: Any) -> None:
+    from chalicelib.errors import StoreUnavailable
+    from chalicelib.store import directory
+
+    made = scim.user("retry@example.com")
+
+    def down(person_id: str) -> None:  # a throttled table cannot be caused on moto
+        raise StoreUnavailable("DynamoDB is throttling")
+
+    monkeypatch.setattr(directory, "person_by_id", down)
+    answer = scim.call("GET", f"/Users/{made['id']}")
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "30"
+    assert answer.headers["Content-Type"].startswith(SCIM) and answer.doc["status"] == "503"
