@@ -49,6 +49,21 @@ def run_module(name: str, *, short: bool) -> list[Figure]:
     return figures
 
 
+def _row(f: Figure) -> str:
+    return (
+        f"{f.name:<36}{f.value:>10.3f} {f.unit:<3}{f.baseline:>10.3f} {f.unit:<3}{f.ratio:>9.3f}  "
+        f"{f.target:<13} {'yes' if f.met else 'NO'}"
+    )
+
+
+def _record(figures: list[Figure]) -> None:
+    """Into bench/results.json, keeping the figures this run did not measure."""
+    path = HERE / "results.json"
+    results = json.loads(path.read_text()) if path.exists() else {}
+    results.update({f.name: f.as_json() for f in figures})
+    path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+
+
 def main(argv: list[str]) -> int:
     from infra import native
 
@@ -66,27 +81,26 @@ def main(argv: list[str]) -> int:
         print(f"running {path.stem}{' (short)' if short else ''} ...", flush=True)
         begun = time.monotonic()
         try:
-            figures.extend(run_module(path.stem, short=short))
+            measured = run_module(path.stem, short=short)
         except Failed as failure:
             failed.append(str(failure))  # the rest still run: one broken benchmark hides no other
+            measured = []
+        figures.extend(measured)
+        for f in measured:  # as they come: a long run stopped part-way still shows what it measured
+            print(f"  {_row(f)}", flush=True)
+        if measured and not short:
+            _record(measured)
         print(f"  {time.monotonic() - begun:.1f} s", flush=True)
     print(f"\n{'figure':<36}{'value':>12}{'baseline':>14}{'ratio':>9}  {'target':<13} met")
     for f in figures:
-        print(
-            f"{f.name:<36}{f.value:>10.3f} {f.unit:<3}{f.baseline:>10.3f} {f.unit:<3}{f.ratio:>9.3f}  "
-            f"{f.target:<13} {'yes' if f.met else 'NO'}"
-        )
+        print(_row(f))
         if f.note:
             print(f"  {f.note}")
     print(f"\n{len(figures)} figures in {time.monotonic() - started:.0f} s")
     if short:
         print("short run: small inputs, so the figures mean nothing; targets not asserted, results not written")
     elif figures:
-        results_path = HERE / "results.json"
-        results = json.loads(results_path.read_text()) if results_path.exists() else {}
-        results.update({f.name: f.as_json() for f in figures})
-        results_path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
-        print(f"written to {results_path}")
+        print(f"written to {HERE / 'results.json'}")
     for failure in failed:
         print(f"FAILED: {failure}", file=sys.stderr)
     if failed:
