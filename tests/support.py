@@ -31,6 +31,12 @@ def frozen_at(moment: datetime | str, *, tick: bool = True) -> time_machine.trav
     return time_machine.travel(moment, tick=tick)
 
 
+def fresh(mention: dict[str, Any], **ago: float) -> dict[str, Any]:
+    """The mention as if posted a minute (or `ago`) before now: the local stack's pages and
+    windows (the wall's hour, the stories of the last days) read the clock, not the test's date."""
+    return {**mention, "published_at": recent(**(ago or {"minutes": 1}))}
+
+
 def recent(**ago: float) -> str:
     """An ISO time that far before now (`recent(minutes=5)`), for a post that must be recent."""
     return (datetime.now(UTC) - timedelta(**ago)).isoformat().replace("+00:00", "Z")

@@ -17,6 +17,7 @@ from chalicelib.notify.gate import send
 from chalicelib.notify.receipts import tell_reporter
 from chalicelib.observability import logger
 from chalicelib.policy.config import RoutingConfig
+from chalicelib.policy.drills import DRILL_ENDED, ENDED_NOTE
 from chalicelib.policy.escalation import State, due_steps, next_action_at
 from chalicelib.policy.messages import IncidentFacts, render_in_hand
 from chalicelib.policy.plan import IncidentChange, IncidentView, Links, Outgoing, notice
@@ -69,6 +70,7 @@ def open_many(openings: Sequence[Opening], *, now: datetime) -> dict[str, Incide
             opened_at=now,
             severity=o.severity,
             timeline=[timeline_entry("opened", now, reason=o.reason)],
+            drill=o.drill or None,
         )
         try:
             row.save(condition=IncidentModel.incident_id.does_not_exist())
@@ -196,6 +198,40 @@ def resolve(
     tell_reporters(row, event="resolved", who=config.group_name(group), at=now, note=note)
     show_on_wall(row, config, now)
     return row, True
+
+
+def end_with_drill(*, incident_id: str, by: str, now: datetime) -> bool:
+    """A drill's incident resolved because its drill ended: its escalation clock stops with it
+    (`due` removed), the timeline says so, and nobody is told (the groups and reporters would
+    only hear about an exercise that is over; held notices about it are then superseded).
+    Unlike a responder's resolve it records no acknowledgement, so the drill's report still
+    says nobody acknowledged. Once: False when it was resolved already (or is not there)."""
+    try:
+        row = load(incident_id)
+    except NotFound:
+        return False
+    if row.status == "resolved":
+        return False
+    entry = timeline_entry("resolved", now, by=by[:120], via=DRILL_ENDED, note=ENDED_NOTE)
+    try:
+        row.update(
+            actions=[
+                IncidentModel.status.set("resolved"),
+                IncidentModel.resolved_at.set(now),
+                IncidentModel.resolved_by.set(by[:120]),
+                IncidentModel.resolution.set(DRILL_ENDED),
+                IncidentModel.due.remove(),
+                IncidentModel.next_action_at.remove(),
+                IncidentModel.timeline.set(IncidentModel.timeline.append([entry])),
+            ],
+            condition=IncidentModel.status != "resolved",
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    show_on_wall(row, load_routing(), now)
+    return True
 
 
 def tell_groups(row: IncidentModel, *, event: str, who: str, config: RoutingConfig, now: datetime) -> list[str]:
@@ -376,6 +412,8 @@ def incident_document(row: IncidentModel) -> dict[str, Any]:
         "acknowledged_at": row.acknowledged_at.isoformat() if row.acknowledged_at else None,
         "acknowledged_by": row.acknowledged_by,
         "resolved_at": row.resolved_at.isoformat() if row.resolved_at else None,
+        "resolution": row.resolution,
+        "drill": row.drill,
         "next_action_at": row.next_action_at.isoformat() if row.next_action_at else None,
         "timeline": [json.loads(str(entry)) for entry in row.timeline or []],
     }

@@ -1,6 +1,6 @@
 """Who may do what: roles, the permissions each holds, and the principal a request acts as.
 Pure: the API resolves the principal (session, personal token, display token, break-glass) and
-asks `allows`; the README's route table is this table, and a test walks every route by role."""
+asks `allows`; docs/people.md's route table is this table, and a test walks every route by role."""
 
 from __future__ import annotations
 

@@ -132,7 +132,9 @@ def first_admin(email: str) -> None:
         )
 
 
-def app_environment(*, port: int, moto_port: int, state: Path, config_cache_seconds: float = 30) -> dict[str, str]:
+def app_environment(
+    *, port: int, moto_port: int, state: Path, config_cache_seconds: float = 30, outbound_allow: str = ""
+) -> dict[str, str]:
     return {
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
         "AWS_ACCESS_KEY_ID": "local",
@@ -149,13 +151,16 @@ def app_environment(*, port: int, moto_port: int, state: Path, config_cache_seco
         "SHAREDWATCH_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "SHAREDWATCH_LOCAL_OUTBOX": str(state / "outbox.jsonl"),
         "SHAREDWATCH_CONFIG_CACHE_SECONDS": str(config_cache_seconds),
+        # Pull targets on this machine (a feed you serve to try the poller) are refused unless
+        # listed: --outbound-allow 127.0.0.1:8080. Empty, as on AWS, unless asked.
+        "SHAREDWATCH_OUTBOUND_ALLOW": outbound_allow,
         "POWERTOOLS_METRICS_NAMESPACE": "sharedwatch",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"),
     }
 
 
 class Stack:
-    def __init__(
+    def __init__(  # noqa: PLR0913 (keyword-only, one per option of the command)
         self,
         *,
         port: int,
@@ -166,6 +171,7 @@ class Stack:
         schedule_every: float | None = None,
         config_cache_seconds: float = 30,
         oidc: tuple[str, str, str] | None = None,
+        outbound_allow: str = "",
     ) -> None:
         self.port, self.smtp_port, self.moto_port = port, smtp_port, moto_port
         self.state = state
@@ -173,6 +179,7 @@ class Stack:
         self.schedule_every = schedule_every
         self.config_cache_seconds = config_cache_seconds
         self.oidc = oidc  # (issuer, client id, client secret) of a company provider, if any
+        self.outbound_allow = outbound_allow
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.services: list[Any] = []
 
@@ -196,7 +203,11 @@ class Stack:
         self.state.mkdir(parents=True, exist_ok=True)
         (self.state / "outbox.jsonl").write_text("")
         app_env = app_environment(
-            port=self.port, moto_port=self.moto_port, state=self.state, config_cache_seconds=self.config_cache_seconds
+            port=self.port,
+            moto_port=self.moto_port,
+            state=self.state,
+            config_cache_seconds=self.config_cache_seconds,
+            outbound_allow=self.outbound_allow,
         )
         if self.oidc:
             app_env |= {"SHAREDWATCH_OIDC_ISSUER": self.oidc[0], "SHAREDWATCH_OIDC_CLIENT_ID": self.oidc[1]}
@@ -349,7 +360,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--oidc-issuer", default=os.environ.get("OIDC_ISSUER", ""), help="a company OIDC provider")
     parser.add_argument("--oidc-client-id", default=os.environ.get("OIDC_CLIENT_ID", ""))
     parser.add_argument("--oidc-client-secret", default=os.environ.get("OIDC_CLIENT_SECRET", ""))
+    parser.add_argument(
+        "--outbound-allow",
+        default=os.environ.get("OUTBOUND_ALLOW", ""),
+        metavar="ADDRESS[:PORT],...",
+        help="non-public addresses pull targets may be fetched from (a feed served on this machine: 127.0.0.1:8080)",
+    )
     args = parser.parse_args(argv)
+    from chalicelib.settings import parse_outbound_allow  # (reads no environment)
+
+    try:
+        parse_outbound_allow(args.outbound_allow)
+    except ValueError as exc:
+        parser.error(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     for noisy in ("botocore", "mail.log", "pynamodb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -362,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
         schedule_every=args.schedule_every,
         config_cache_seconds=args.config_cache_seconds,
         oidc=(args.oidc_issuer, args.oidc_client_id, args.oidc_client_secret) if args.oidc_issuer else None,
+        outbound_allow=args.outbound_allow,
     )
     stopping = False
 

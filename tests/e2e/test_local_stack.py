@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from infra.local.launcher import RunningStack, StackDidNotStart, launch
-from tests.support import MENTION, envelope, signed_headers
+from tests.support import MENTION, envelope, fresh, signed_headers
 
 
 def _request(
@@ -60,7 +60,7 @@ def test_credentials_file_has_everything_a_user_needs(stack: RunningStack) -> No
 
 
 def test_a_signed_mention_reaches_the_outbox_within_2_seconds_and_only_once(stack: RunningStack) -> None:
-    data = {**MENTION, "id": "e2e-1", "url": "", "text": "Flight delayed four hours, @brand"}
+    data = {**fresh(MENTION), "id": "e2e-1", "url": "", "text": "Flight delayed four hours, @brand"}
     started = time.monotonic()
     status, answer = _post_mention(stack, data, msg_id="msg_e2e_1")
     assert status == 202, answer

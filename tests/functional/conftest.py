@@ -62,6 +62,23 @@ class Harness:
                 self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
 
 
+def allow_outbound(monkeypatch: pytest.MonkeyPatch, *entries: str) -> None:
+    """The exception the local stack makes for its own feed servers, made for one test the same
+    way: SHAREDWATCH_OUTBOUND_ALLOW, read by Settings (the fetcher reads it afresh)."""
+    from chalicelib import http
+    from chalicelib.settings import load_settings
+
+    monkeypatch.setenv("SHAREDWATCH_OUTBOUND_ALLOW", ",".join(entries))
+    monkeypatch.setattr(http, "get_settings", load_settings)
+
+
+def served_at(url: str) -> str:
+    """A local server's address and port, as an allowance: "127.0.0.1:8080"."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).netloc
+
+
 @pytest.fixture
 def harness() -> Iterator[Harness]:
     with mock_aws():
