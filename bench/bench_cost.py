@@ -62,7 +62,7 @@ from bench.cost import (
     sms_parts,
     tally,
 )
-from bench.harness import ROOT, Figure
+from bench.harness import ROOT, SHORT, Figure
 from infra.local.launcher import launch
 
 OBSERVER = "cost-observer"  # the access key of this benchmark's own requests: not counted
@@ -480,7 +480,8 @@ def run() -> list[Figure]:
             local = replay_local(minutes, Path(tmp))
             handlers = time_handlers(minutes, Path(tmp))
         results[volume] = price_day(p, local, handlers, prices)
-    write_docs(results, prices["region"])
+    if not SHORT:  # a smoke run's figures are not the docs' figures
+        write_docs(results, prices["region"])
     big, small = results[max(SCALES)], results[min(SCALES)]
     inputs = {
         "prices": str(Path("infra/prices.json")),

@@ -41,11 +41,11 @@ import boto3
 
 from bench import airline
 from bench.bench_airline_ingest import _post
-from bench.harness import Figure, clean_env
+from bench.harness import Figure, clean_env, scaled
 from infra.local.launcher import launch
 
 RATE = 100  # mentions a second
-SECONDS = 30  # sustained for
+SECONDS = scaled(30, 3)  # sustained for
 DELIVERY = 20  # mentions a request: a request every DELIVERY / RATE seconds
 PATIENCE = 180.0  # seconds after the load for the last mention to be published
 PROBES_A_SECOND = 2

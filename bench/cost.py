@@ -16,12 +16,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.harness import ROOT
+from bench.harness import ROOT, scaled
 
 PRICES = ROOT / "infra" / "prices.json"
 
 SCALES = (10_000, 1_000_000)  # mentions a day
-SAMPLE = 2_000  # mentions replayed at each scale, at the real mix; the day is scaled from it
+SAMPLE = scaled(2_000, 100)  # mentions replayed at each scale, at the real mix; the day is scaled from it
 DELIVERY_CAP = 500  # the most the generic source takes in one request (sources/generic.py)
 # A listening tool pushes what it found each minute: at 10k a day that is a handful of
 # mentions a request, at 1M a day about 700 (two requests).

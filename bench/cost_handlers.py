@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.cost import COST_RULES, Tally
-from bench.harness import in_process_environment
+from bench.harness import in_process_environment, scaled
 
-SCHEDULE_ROUNDS = 3  # times each every-minute schedule is run and timed
+SCHEDULE_ROUNDS = scaled(3, 1)  # times each every-minute schedule is run and timed
 STORAGE_OVERHEAD = 100  # bytes DynamoDB adds to each item it stores, in a table and in an index
 
 
