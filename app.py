@@ -31,6 +31,7 @@ from chalicelib.api import (
     stories,
     triage,
     wall,
+    webapp,
     webhooks,
 )
 from chalicelib.api.problems import answer_problems
@@ -39,6 +40,8 @@ from chalicelib.observability import inject_lambda_context
 from chalicelib.settings import get_settings
 
 app = Chalice(app_name="sharedwatch")
+# A phone's share (POST /report/share) carries a screenshot: multipart bodies pass as bytes.
+app.api.binary_types.append("multipart/form-data")
 
 
 @app.middleware("all")
@@ -75,6 +78,7 @@ for blueprint in (
     signin.bp,
     people.bp,
     wall.bp,
+    webapp.bp,
     slack.bp,
     stream.bp,
     schedule.bp,
