@@ -11,6 +11,7 @@ import email.policy
 import hashlib
 import hmac
 import re
+from dataclasses import replace
 from urllib.parse import parse_qsl
 
 from chalice.app import Blueprint, Request, Response
@@ -114,6 +115,7 @@ def _form_page(
     shared_key: str = "",
     note: str = "",
     action: str = "",
+    reporter: Principal | None = None,
 ) -> Response:
     token = web_form.issue_token(key=credentials.signing_key(), now=utcnow())
     who = _person(bp.current_request)
@@ -121,6 +123,7 @@ def _form_page(
         "report_form.html",
         status=status,
         token=token,
+        reporter=reporter,
         form=form,
         problems=problems or {},
         banner=banner,
@@ -128,7 +131,6 @@ def _form_page(
         action=action,
         platforms=web_form.PLATFORMS,
         person=who.id if who else "",
-        person_department=who.department if who else "",
         session_csrf=csrf_token(who.session_id) if who else "",
         shared_key=shared_key if who else "",
     )
@@ -150,9 +152,8 @@ def _client_key(request: Request) -> str:
 def report_form() -> Response:
     """The form; `?url=...&text=...` pre-fill it (the bookmarklet opens it so); signed in, it
     knows the reporter and their department."""
-    who = _person(bp.current_request)
     query = {k: str(v) for k, v in (bp.current_request.query_params or {}).items()}
-    return _form_page(web_form.prefilled(query, email=who.id if who else "", department=who.department if who else ""))
+    return _form_page(web_form.prefilled(query), reporter=_person(bp.current_request))
 
 
 @bp.route("/report/share", methods=["POST"], content_types=["*/*"])
@@ -177,8 +178,6 @@ def share_target() -> Response:
         title=fields.get("title", ""),
         text=fields.get("text", ""),
         url=fields.get("url", ""),
-        email=who.id if who else "",
-        department=who.department if who else "",
     )
     image = files.get(SHARED_IMAGE, b"")
     shared_key, note = "", ""
@@ -190,7 +189,7 @@ def share_target() -> Response:
             note = "The screenshot you shared is attached: it is sent with the report."
         except SharedwatchError as exc:
             note = f"The screenshot was not attached: {exc.detail}."
-    return _form_page(form, shared_key=shared_key, note=note, action="../report")
+    return _form_page(form, shared_key=shared_key, note=note, action="../report", reporter=who)
 
 
 @bp.route("/report", methods=["POST"], content_types=["*/*"])
@@ -210,46 +209,47 @@ def submit_report() -> Response:
             )
         fields = _form_fields(request)
         form = web_form.FormInput.from_fields(fields)
+        reporter = _person(request)
+        # Signed in, and sending the form shown to them (their session's CSRF token in it): their
+        # address and department go with the report, and it is theirs at once.
+        if reporter is not None and not form.anonymous and _signed_in_as(request, form):
+            form = replace(form, email=reporter.id, department=reporter.department or form.department)
     except SharedwatchError as exc:
         if html:
             return error_page(exc, back="report")
         raise
     now = utcnow()
+    shared_key = fields.get("shared", "")[:80]  # a screenshot shared to the app, kept across a retry
     if not take_allowance(_client_key(request), limit=RATE_LIMIT, window_minutes=RATE_WINDOW_MINUTES, now=now):
         limited = TooManyRequests(
             f"at most {RATE_LIMIT} reports in {RATE_WINDOW_MINUTES} minutes from one place; "
             "try again in a few minutes (what you typed is kept below)"
         )
         if html:
-            return _form_page(form, status=429, banner=limited.detail, shared_key=fields.get("shared", "")[:80])
+            return _form_page(form, status=429, banner=limited.detail, reporter=reporter, shared_key=shared_key)
         raise limited
     try:
         nonce = web_form.check_token(form.token, key=credentials.signing_key(), now=now)
     except Forbidden as exc:
         if html:
-            return _form_page(form, status=403, banner=exc.detail, shared_key=fields.get("shared", "")[:80])
+            return _form_page(form, status=403, banner=exc.detail, reporter=reporter, shared_key=shared_key)
         raise
     problems = web_form.validate(form)
     if problems:
         if html:
-            return _form_page(form, status=422, problems=problems, shared_key=fields.get("shared", "")[:80])
+            return _form_page(form, status=422, problems=problems, reporter=reporter, shared_key=shared_key)
         return from_error(
             InvalidPayload("; ".join(f"{k}: {v}" for k, v in problems.items()), extra={"errors": problems})
         )
     drill = drill_of(form.drill, key=credentials.signing_key()) if form.drill else ""
-    who, signed_in_as = _person(request), _signed_in_as(request, form)
+    signed_in_as = _signed_in_as(request, form)
     report = web_form.to_report(
-        form,
-        tracking_id=web_form.tracking_id_for(nonce),
-        received_at=now,
-        drill=drill,
-        signed_in_as=signed_in_as,
-        person_department=who.department if who and signed_in_as else "",
+        form, tracking_id=web_form.tracking_id_for(nonce), received_at=now, drill=drill, signed_in_as=signed_in_as
     )
-    # A bot that filled the honeypot sees what a person would (a 201 receipt); nothing is stored.
     report = triaged(report)
+    # A bot that filled the honeypot sees what a person would (a 201 receipt); nothing is stored.
     new = True if web_form.is_bot(form) else take_report(report)
-    attached = _attach_shared(fields.get("shared", ""), owner=signed_in_as, report_id=report.report_id) if new else 0
+    attached = _attach_shared(shared_key, owner=signed_in_as, report_id=report.report_id) if new else 0
     upload = screenshots.upload_form(report.report_id)
     return page(
         "report_receipt.html",

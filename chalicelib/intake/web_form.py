@@ -100,25 +100,22 @@ class FormInput:
 PREFILL_URL_LIMIT = 2000
 
 
-def prefilled(query: Mapping[str, str], *, email: str = "", department: str = "") -> FormInput:
+def prefilled(query: Mapping[str, str]) -> FormInput:
     """The form as `/report?url=...&text=...` opens it (the bookmarklet, a shared link): what it
     brings is shown to be checked and sent, never sent by itself; validated when sent."""
     return FormInput(
-        text=query.get("text", "")[:TEXT_LIMIT],
-        url=" ".join(query.get("url", "")[:PREFILL_URL_LIMIT].split()),
-        email=email,
-        department=department,
+        text=query.get("text", "")[:TEXT_LIMIT], url=" ".join(query.get("url", "")[:PREFILL_URL_LIMIT].split())
     )
 
 
-def shared(*, title: str, text: str, url: str, email: str = "", department: str = "") -> FormInput:
+def shared(*, title: str, text: str, url: str) -> FormInput:
     """The form a Web Share Target opens: Android sends the page's title, and its link in `url`
     or (often) inside `text`; the links go to the links field, the words to the text."""
     found = _URL.findall(text)
     links = [u for u in [*url.split(), *found] if _URL.fullmatch(u)]
     words = re.sub(r"[ \t]+", " ", _URL.sub(" ", text)) if found else text
     body = "\n".join(part for part in (" ".join(title.split()), words.strip()) if part)
-    return prefilled({"text": body, "url": " ".join(dict.fromkeys(links))}, email=email, department=department)
+    return prefilled({"text": body, "url": " ".join(dict.fromkeys(links))})
 
 
 def validate(form: FormInput) -> dict[str, str]:
@@ -146,17 +143,10 @@ def validate(form: FormInput) -> dict[str, str]:
 
 
 def to_report(
-    form: FormInput,
-    *,
-    tracking_id: str,
-    received_at: datetime,
-    drill: str = "",
-    signed_in_as: str = "",
-    person_department: str = "",
+    form: FormInput, *, tracking_id: str, received_at: datetime, drill: str = "", signed_in_as: str = ""
 ) -> Report:
     """The report a form files. Its address is the sender's own only when they are signed in as
-    it (`signed_in_as`, from the session the form was sent with): a typed address is anyone's.
-    A signed-in reporter's department is the one on their person record when it has one."""
+    it (`signed_in_as`, from the session the form was sent with): a typed address is anyone's."""
     problems = validate(form)
     if problems:
         raise InvalidPayload("; ".join(f"{k}: {v}" for k, v in problems.items()), extra={"errors": problems})
@@ -169,7 +159,7 @@ def to_report(
         received_at=received_at,
         urls=tuple(dict.fromkeys(form.url.split() + _URL.findall(text))),
         platform=normalize_platform(form.platform),
-        department=(person_department if signed_in_as else "") or form.department.strip(),
+        department=form.department.strip(),
         urgency=form.urgency,  # type: ignore[arg-type]  # validated above
         reporter_email=email,
         reporter_proof="signed in" if email and email == signed_in_as.strip().lower() else "",
