@@ -54,8 +54,9 @@ def test_the_texts_triage_raises_a_reports_severity_and_adds_departments() -> No
 
 
 def test_a_query_pre_fills_within_the_forms_limits() -> None:
-    form = prefilled({"text": "x" * 9000, "url": " https://a.example/1 \n https://b.example/2 "}, email="a@b.c")
-    assert len(form.text) == 5000 and form.url == "https://a.example/1 https://b.example/2" and form.email == "a@b.c"
+    form = prefilled({"text": "x" * 9000, "url": " https://a.example/1 \n https://b.example/2 ", "email": "a@b.c"})
+    assert len(form.text) == 5000 and form.url == "https://a.example/1 https://b.example/2"
+    assert (form.email, form.urgency) == ("", "normal")  # only the text and the links come from a link
 
 
 def test_a_share_moves_the_link_android_puts_in_the_text_to_the_links() -> None:
