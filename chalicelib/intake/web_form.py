@@ -97,6 +97,27 @@ class FormInput:
         )
 
 
+PREFILL_URL_LIMIT = 2000
+
+
+def prefilled(query: Mapping[str, str]) -> FormInput:
+    """The form as `/report?url=...&text=...` opens it (the bookmarklet, a shared link): what it
+    brings is shown to be checked and sent, never sent by itself; validated when sent."""
+    return FormInput(
+        text=query.get("text", "")[:TEXT_LIMIT], url=" ".join(query.get("url", "")[:PREFILL_URL_LIMIT].split())
+    )
+
+
+def shared(*, title: str, text: str, url: str) -> FormInput:
+    """The form a Web Share Target opens: Android sends the page's title, and its link in `url`
+    or (often) inside `text`; the links go to the links field, the words to the text."""
+    found = _URL.findall(text)
+    links = [u for u in [*url.split(), *found] if _URL.fullmatch(u)]
+    words = re.sub(r"[ \t]+", " ", _URL.sub(" ", text)) if found else text
+    body = "\n".join(part for part in (" ".join(title.split()), words.strip()) if part)
+    return prefilled({"text": body, "url": " ".join(dict.fromkeys(links))})
+
+
 def validate(form: FormInput) -> dict[str, str]:
     """Problems by field name; empty when the report can be stored."""
     problems: dict[str, str] = {}

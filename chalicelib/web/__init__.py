@@ -58,11 +58,12 @@ def page(
     """Render a page; `form_origins` are other places its forms may post to (S3, for uploads);
     `live` lets it load /console/console.js (our own origin only) to say when it has changed."""
     css, css_hash = _stylesheet()
-    html = _environment().get_template(template).render(stylesheet=css, live=live, **context)
+    html = _environment().get_template(template).render(stylesheet=css, live=live, installable=True, **context)
     targets = " ".join(("'self'", *form_origins))
     script = "script-src 'self'; connect-src 'self'; " if live else ""
     csp = (
-        f"default-src 'none'; {script}style-src {css_hash}; img-src 'self' data:; form-action {targets}; "
+        f"default-src 'none'; {script}style-src {css_hash}; img-src 'self' data:; manifest-src 'self'; "
+        f"form-action {targets}; "
         "base-uri 'none'; frame-ancestors 'none'"
     )
     return Response(
@@ -85,3 +86,7 @@ def static_file(name: str) -> str:
 def error_page(exc: SharedwatchError, *, back: str = "") -> Response:
     """The page a refused form or link shows: the error's own status, title and detail."""
     return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back=back)
+
+
+def static_bytes(name: str) -> bytes:
+    return (_HERE / "static" / name).read_bytes()
