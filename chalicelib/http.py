@@ -38,3 +38,31 @@ def fetch(url: str, *, headers: Mapping[str, str] | None = None, timeout: float 
         return Fetched(status=exc.code, headers={k.lower(): v for k, v in (exc.headers or {}).items()}, body=b"")
     except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
         return Fetched(status=0, headers={}, error=f"{type(exc).__name__}: {exc}"[:300])
+
+
+def send(
+    method: str,
+    url: str,
+    *,
+    body: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = TIMEOUT_SECONDS,
+) -> Fetched:
+    """Any method with a body (the chat platforms' REST APIs): the answer's status, headers and
+    body, error statuses included (a 429's Retry-After is in the headers)."""
+    if not url.lower().startswith(("http://", "https://")):
+        return Fetched(status=0, headers={}, error=f"not an http(s) URL: {url[:80]}")
+    request = urllib.request.Request(  # noqa: S310  (scheme checked above)
+        url, data=body, method=method, headers={"User-Agent": USER_AGENT, **(headers or {})}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            data = response.read(MAX_BYTES)
+            return Fetched(
+                status=response.status, headers={k.lower(): v for k, v in response.headers.items()}, body=data
+            )
+    except urllib.error.HTTPError as exc:
+        data = exc.read(64 * 1024) if exc.fp is not None else b""
+        return Fetched(status=exc.code, headers={k.lower(): v for k, v in (exc.headers or {}).items()}, body=data)
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+        return Fetched(status=0, headers={}, error=f"{type(exc).__name__}: {exc}"[:300])

@@ -13,6 +13,7 @@ from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib import credentials
 from chalicelib.errors import InvalidPayload, NotFound
+from chalicelib.flows.cards import update_cards
 from chalicelib.notify.gate import send
 from chalicelib.notify.receipts import tell_reporter
 from chalicelib.observability import logger
@@ -163,6 +164,7 @@ def acknowledge(*, incident_id: str, group: str, by: str, via: str, now: datetim
     tell_groups(row, event="acknowledged", who=who, config=config, now=now)
     tell_reporters(row, event="acknowledged", who=config.group_name(group), at=now)
     show_on_wall(row, config, now)
+    update_cards(row, event=f"acknowledged:round-{len(row.reopened or [])}", config=config, now=now)
     return row, True
 
 
@@ -197,6 +199,7 @@ def resolve(
     tell_groups(row, event="resolved", who=who, config=config, now=now)
     tell_reporters(row, event="resolved", who=config.group_name(group), at=now, note=note)
     show_on_wall(row, config, now)
+    update_cards(row, event=f"resolved:round-{len(row.reopened or [])}", config=config, now=now)
     return row, True
 
 
@@ -272,6 +275,7 @@ def add_note(*, incident_id: str, by: str, via: str, note: str, now: datetime) -
             )
         ]
     )
+    update_cards(row, event=f"remark:{len(row.timeline or [])}", config=load_routing(), now=now)
     return load(incident_id)
 
 
