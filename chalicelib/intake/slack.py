@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -67,7 +68,8 @@ def _report(*, team: str, channel: str, ts: str, user: str, text: str, received_
         received_at=received_at,
         urls=tuple(u for u in (*links, permalink) if u),
         urgency="urgent" if _URGENT.search(text) else "normal",
-        reporter_email=f"slack:{team}/{user}" if user else "",
+        # Where to answer them: an ephemeral receipt in this channel, a DM with the outcome.
+        reporter_email=f"slack:{team}/{user}/{channel}" if user else "",
         subject=note,
     )
 
@@ -117,4 +119,17 @@ def parse_shortcut(body: bytes, *, received_at: datetime) -> Report | None:
         text=str(message.get("text") or ""),
         received_at=received_at,
         note="flagged a Slack message",
+    )
+
+
+def command_report(*, team: str, user: str, channel: str, text: str, key: str, received_at: datetime) -> Report:
+    """A report typed into `/sharedwatch report ...` or the report modal: one per command (the
+    trigger or view id), so Slack's retry of the same request stores one."""
+    report = _report(
+        team=team, channel="", ts="", user=user, text=text[:3000], received_at=received_at, note="reported in Slack"
+    )
+    return replace(
+        report,
+        report_id="s" + key_for("report-slack-command", f"{team}:{user}:{key or text}")[:15],
+        reporter_email=f"slack:{team}/{user}/{channel}",
     )

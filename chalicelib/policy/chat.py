@@ -109,6 +109,11 @@ def slack_escape(text: str, cap: int = TEXT_CAP) -> str:
     return _cut(text, cap).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def slack_text(text: str, cap: int = 3000) -> str:
+    """Longer Slack text with its lines kept, escaped the same way."""
+    return str(text)[:cap].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 _MARKDOWN = re.compile(r"([\\`*_\[\]()#+\-.!~>|])")
 
 

@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pynamodb.exceptions import PutError
+
 from chalicelib import credentials
 from chalicelib.clock import isoformat
 from chalicelib.errors import ConfigurationMissing
+from chalicelib.store import identity
 from chalicelib.store.models import IdentityModel
 
 INSTALLS = "chat-install"
@@ -43,3 +46,17 @@ def slack_token(team: str) -> str:
 def slack_installs() -> list[dict[str, Any]]:
     """Every install, without its sealed token."""
     return [{k: v for k, v in dict(row.doc).items() if k != "token"} for row in IdentityModel.query(INSTALLS)]
+
+
+def first_use(key: str, *, expires_at: datetime) -> bool:
+    """True the first time `key` is seen (a conditional put), False after: a replayed signed
+    request, a redelivered activity."""
+    try:
+        IdentityModel(f"replay|{identity.digest(key)}", "-", expires_at=expires_at).save(
+            condition=IdentityModel.pk.does_not_exist()
+        )
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

@@ -1,0 +1,89 @@
+"""POST /teams/messages: the Teams bot's messaging endpoint (Azure Bot Service). Every activity's
+JWT is verified first (`teams_auth.py`); a card's Action.Execute (an `adaptiveCard/action`
+invoke) acts as the person the Teams user is and answers with the card as it now stands (its
+`refresh` verb answers the same without acting). The bot speaks the documented REST contract
+itself; docs/chat.md says why not botbuilder."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.api.problems import json_response, raw_body
+from chalicelib.bodies import load_json
+from chalicelib.clock import utcnow
+from chalicelib.errors import InvalidPayload, PayloadTooLarge
+from chalicelib.flows import chat
+from chalicelib.flows.cards import facts_of
+from chalicelib.notify import platforms
+from chalicelib.policy.chat import parse_action, teams_card
+from chalicelib.settings import get_settings
+from chalicelib.store.config import load_routing
+from chalicelib.store.models import IncidentModel
+from chalicelib.teams_auth import verify
+
+bp = Blueprint(__name__)
+
+CARD = "application/vnd.microsoft.card.adaptive"
+MESSAGE = "application/vnd.microsoft.activity.message"
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _activity() -> dict[str, Any]:
+    request = bp.current_request
+    body = raw_body(request)
+    if len(body) > get_settings().max_body_bytes:
+        raise PayloadTooLarge(f"body is {len(body)} bytes, at most {get_settings().max_body_bytes}")
+    app_id, _ = platforms.teams_app()
+    # The token is checked before the body is trusted for anything but where it claims to be from.
+    activity = load_json(body)
+    if not isinstance(activity, dict):
+        raise InvalidPayload("expected a Bot Framework activity (a JSON object)")
+    verify(
+        request.headers.get("authorization") or "",
+        app_id=app_id,
+        channel_id=str(activity.get("channelId") or ""),
+        service_url=str(activity.get("serviceUrl") or ""),
+    )
+    return activity
+
+
+def _invoke(status: int, kind: str, value: Any) -> Response:
+    return json_response({"statusCode": status, "type": kind, "value": value})
+
+
+@bp.route("/teams/messages", methods=["POST"], content_types=["*/*"])
+def messages() -> Response:
+    activity = _activity()
+    if activity.get("type") != "invoke" or activity.get("name") != "adaptiveCard/action":
+        return json_response({})  # conversation updates, installs, messages: nothing to do yet
+    action = _object(_object(activity.get("value")).get("action"))
+    verb = str(action.get("verb") or "")
+    incident_id = str(_object(action.get("data")).get("incident") or "")[:40]
+    if not incident_id:
+        raise InvalidPayload("value.action.data.incident: the card's incident")
+    done, answer = True, ""
+    if verb != "refresh":
+        pressed = parse_action(verb)
+        if pressed is None:
+            raise InvalidPayload(
+                f"value.action.verb: one of acknowledge, mine, not-ours, false-alarm, refresh (not {verb[:40]!r})"
+            )
+        sender = _object(activity.get("from"))
+        user = chat.teams_user(
+            str(_object(activity.get("conversation")).get("id") or ""),
+            str(sender.get("id") or ""),
+            str(sender.get("aadObjectId") or ""),
+        )
+        done, answer = chat.press(user=user, incident_id=incident_id, action=pressed, now=utcnow())
+    try:
+        row = IncidentModel.get(incident_id, consistent_read=True)
+    except IncidentModel.DoesNotExist:
+        return _invoke(200, MESSAGE, "That incident is not there any more.")
+    if not done:
+        return _invoke(200, MESSAGE, answer)  # a refusal: the person sees why, the card is unchanged
+    return _invoke(200, CARD, teams_card(facts_of(row, load_routing())))
