@@ -50,8 +50,9 @@ def person_of(user: ChatUser) -> Person | str:
     """The person the chat user is, by verified email; else what to tell them."""
     if not user.email or not user.verified:
         return (
-            f"sharedwatch acts only as a person it knows, by a verified email address, and {user.platform} gave none "
-            f"for you. Sign in once at {signin_hint()} and ask an admin to add you."
+            "sharedwatch acts only as a person it knows, by a verified email address, and "
+            f"{user.platform.capitalize()} gave none for you. "
+            f"Sign in once at {signin_hint()} and ask an admin to add you."
         )
     doc = identity.get_person(user.email.strip().lower())
     if doc is None:
@@ -92,7 +93,8 @@ def teams_user(conversation: str, member_id: str, aad_object_id: str) -> ChatUse
         logger.warning("Teams member not read", extra={"error": exc.reason})
         return ChatUser("teams", member_id, "", False)
     email = str(member.get("email") or member.get("userPrincipalName") or "")
-    verified = bool(aad_object_id) and member.get("aadObjectId") == aad_object_id and member.get("userRole") != "guest"
+    object_id = member.get("aadObjectId") or member.get("objectId")  # the REST answer says objectId
+    verified = bool(aad_object_id) and object_id == aad_object_id and member.get("userRole") != "guest"
     return ChatUser("teams", member_id, email, verified, str(member.get("name") or ""))
 
 
@@ -125,12 +127,11 @@ def press(*, user: ChatUser, incident_id: str, action: Action, now: datetime) ->
         incidents.add_note(incident_id=incident_id, by=who.label, via=via, note=note, now=now)
         record(actor=actor, action="incident.note", target=incident_id, now=now, after={"note": note})
         return True, "Noted on the incident: not yours. Its owner still has it."
-    row, changed = incidents.resolve(
-        incident_id=incident_id, group=group, by=who.label, via=via, now=now, note="false alarm"
-    )
+    note = "false alarm" if action == "false-alarm" else ""
+    row, changed = incidents.resolve(incident_id=incident_id, group=group, by=who.label, via=via, now=now, note=note)
     if changed:
-        _audit(actor, "incident.resolve", incident_id, before.status, row.status, now, note="false alarm")
-        return True, "Resolved as a false alarm."
+        _audit(actor, "incident.resolve", incident_id, before.status, row.status, now, note=note)
+        return True, "Resolved as a false alarm." if note else "Resolved: the groups told about it hear so."
     return True, _already(row)
 
 

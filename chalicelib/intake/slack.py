@@ -25,6 +25,7 @@ TOLERANCE_SECONDS = 300
 SHORTCUT_CALLBACK = "report_to_sharedwatch"
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
 _LINK = re.compile(r"<(https?://[^|>]+)(?:\|[^>]*)?>")
+_BARE_LINK = re.compile(r"(?<![<|])\bhttps?://[^\s<>|]{1,2000}")
 _URGENT = re.compile(r"\b(urgent|asap|crisis|emergency)\b", re.IGNORECASE)
 
 
@@ -128,8 +129,10 @@ def command_report(*, team: str, user: str, channel: str, text: str, key: str, r
     report = _report(
         team=team, channel="", ts="", user=user, text=text[:3000], received_at=received_at, note="reported in Slack"
     )
+    bare = tuple(u.rstrip(".,;)") for u in _BARE_LINK.findall(text))  # Slack sends typed links unescaped
     return replace(
         report,
+        urls=tuple(dict.fromkeys((*report.urls, *bare)))[:10],
         report_id="s" + key_for("report-slack-command", f"{team}:{user}:{key or text}")[:15],
         reporter_email=f"slack:{team}/{user}/{channel}",
     )

@@ -154,7 +154,9 @@ def _connector(method: str, path: str, activity: dict[str, Any] | None = None) -
     answer = http.send(method, url, body=body, headers=headers)
     if answer.status == 401:
         forget_teams_token()  # the next attempt fetches a new one
-    return _json(answer, f"Teams {method} {path.split('/')[3] if path.count('/') >= 3 else path}")
+    return _json(
+        answer, f"Teams {method} {path.rsplit('/', 2)[-2] if path.endswith('activities') is False else 'activities'}"
+    )
 
 
 def card_activity(card: dict[str, Any], *, text: str = "") -> dict[str, Any]:

@@ -15,13 +15,24 @@ from chalicelib.triage.identity import key_for
 
 Platform = Literal["slack", "teams", "teams-webhook"]
 PLATFORMS: tuple[Platform, ...] = ("slack", "teams", "teams-webhook")
-Action = Literal["acknowledge", "mine", "not-ours", "false-alarm"]
+Action = Literal["acknowledge", "resolve", "mine", "not-ours", "false-alarm"]
 ACTIONS: dict[Action, str] = {
     "acknowledge": "Acknowledge",
+    "resolve": "Resolve",
     "mine": "Mine",
     "not-ours": "Not ours",
     "false-alarm": "False alarm",
 }
+
+
+def buttons_for(status: str) -> list[tuple[Action, str]]:
+    """Acknowledge while open, Resolve once acknowledged, none once resolved."""
+    if status == "resolved":
+        return []
+    skip = "resolve" if status == "open" else "acknowledge"
+    return [(a, label) for a, label in ACTIONS.items() if a != skip]
+
+
 ACTION_PREFIX = "sw:"  # Slack action_id "sw:acknowledge"; Teams verb "acknowledge"
 TEXT_CAP = 300
 
@@ -114,7 +125,7 @@ def slack_text(text: str, cap: int = 3000) -> str:
     return str(text)[:cap].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-_MARKDOWN = re.compile(r"([\\`*_\[\]()#+\-.!~>|])")
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>#~|])")  # emphasis, links, headings, HTML-ish, tables
 
 
 def teams_escape(text: str, cap: int = TEXT_CAP) -> str:
@@ -169,7 +180,7 @@ def slack_card(f: CardFacts) -> tuple[str, list[dict[str, Any]]]:
                         "value": f.incident_id,
                         **({"style": "primary"} if action == "acknowledge" else {}),
                     }
-                    for action, label in ACTIONS.items()
+                    for action, label in buttons_for(f.status)
                 ],
             }
         )
@@ -205,7 +216,7 @@ def teams_card(f: CardFacts, *, buttons: bool = True) -> dict[str, Any]:
     if buttons and f.status != "resolved":
         actions = [
             {"type": "Action.Execute", "title": label, "verb": action, "data": {"incident": f.incident_id}}
-            for action, label in ACTIONS.items()
+            for action, label in buttons_for(f.status)
         ]
     actions.append({"type": "Action.OpenUrl", "title": "Open in sharedwatch", "url": f.url})
     card: dict[str, Any] = {
