@@ -55,6 +55,8 @@ class Loopback:
     lock: threading.Lock = field(default_factory=threading.Lock)
     private_key: Any = None
     kid: str = "sharedwatch-test-key"
+    teams_app_id: str = TEAMS_APP_ID  # the bot registration the loopback's login knows
+    teams_app_password: str = TEAMS_APP_PASSWORD
 
     # -- what the tests read --------------------------------------------------------------------
 
@@ -77,7 +79,7 @@ class Loopback:
     def bot_token(
         self,
         *,
-        audience: str = TEAMS_APP_ID,
+        audience: str = "",
         issuer: str = "https://api.botframework.com",
         expires_in: int = 3600,
         service_url: str = "",
@@ -88,7 +90,7 @@ class Loopback:
         now = int(time.time())
         claims = {
             "iss": issuer,
-            "aud": audience,
+            "aud": audience or self.teams_app_id,
             "iat": now - 10,
             "nbf": now - 10,
             "exp": now + expires_in,
@@ -342,7 +344,7 @@ class _Handler(BaseHTTPRequestHandler):
         problems = []
         if body.get("grant_type") != "client_credentials":
             problems.append("grant_type: client_credentials")
-        if body.get("client_id") != TEAMS_APP_ID or body.get("client_secret") != TEAMS_APP_PASSWORD:
+        if body.get("client_id") != self.loop.teams_app_id or body.get("client_secret") != self.loop.teams_app_password:
             problems.append("client_id and client_secret: the bot's")
         if body.get("scope") != "https://api.botframework.com/.default":
             problems.append("scope: https://api.botframework.com/.default")

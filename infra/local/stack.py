@@ -20,6 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from base64 import b64encode
 from pathlib import Path
 from typing import Any
@@ -43,8 +44,25 @@ SOURCE_SECRETS: dict[str, Any] = {
     "x": lambda: secrets.token_urlsafe(38),
     "websub": lambda: secrets.token_urlsafe(24),
     "meltwater": lambda: secrets.token_hex(16),
-    "slack": lambda: secrets.token_hex(16),  # the Slack app's signing secret
+    # The Slack app's signing secret, and its OAuth client (the install from /slack/install).
+    "slack": lambda: {
+        "secret": secrets.token_hex(16),
+        "client_id": f"local.{secrets.randbelow(10**12)}",
+        "client_secret": secrets.token_hex(16),
+    },
+    # The Azure Bot's app id and client secret (the Teams bot).
+    "teams": lambda: {"app_id": str(uuid.uuid4()), "app_password": secrets.token_urlsafe(24)},
 }
+
+
+def chat_environment(base: str) -> dict[str, str]:
+    """Slack's and Bot Framework's APIs served from `base` (a loopback fake, for tests and demos)."""
+    return {
+        "SHAREDWATCH_SLACK_API_URL": f"{base}/api/",
+        "SHAREDWATCH_TEAMS_SERVICE_URL": f"{base}/teams/",
+        "SHAREDWATCH_TEAMS_LOGIN_URL": f"{base}/botframework.com/oauth2/v2.0/token",
+        "SHAREDWATCH_TEAMS_OPENID_URL": f"{base}/v1/.well-known/openidconfiguration",
+    }
 
 
 def parameter_value(value: str | dict[str, str]) -> str:
@@ -103,7 +121,9 @@ def load_or_create_secrets(path: Path) -> dict[str, Any]:
             old = json.loads(path.read_text())
         except json.JSONDecodeError:
             old = {}
-    sources = old.get("sources") if isinstance(old.get("sources"), dict) else {}
+    sources = dict(old.get("sources")) if isinstance(old.get("sources"), dict) else {}
+    if isinstance(sources.get("slack"), str):  # kept from before the install: the signing secret alone
+        sources["slack"] = {**SOURCE_SECRETS["slack"](), "secret": sources["slack"]}
     return {
         "admin_token": old.get("admin_token") or secrets.token_urlsafe(24),
         "display_token": old.get("display_token") or secrets.token_urlsafe(24),
@@ -173,6 +193,7 @@ class Stack:
         self.schedule_every = schedule_every
         self.config_cache_seconds = config_cache_seconds
         self.oidc = oidc  # (issuer, client id, client secret) of a company provider, if any
+        self.chat_base = ""  # Slack's and Teams' APIs from here instead (a loopback fake): --chat-base
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.services: list[Any] = []
 
@@ -200,6 +221,8 @@ class Stack:
         )
         if self.oidc:
             app_env |= {"SHAREDWATCH_OIDC_ISSUER": self.oidc[0], "SHAREDWATCH_OIDC_CLIENT_ID": self.oidc[1]}
+        if self.chat_base:
+            app_env |= chat_environment(self.chat_base)
         env = {**os.environ, **app_env}
         env.pop("AWS_PROFILE", None)
         moto = self._spawn(
@@ -348,6 +371,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--oidc-issuer", default=os.environ.get("OIDC_ISSUER", ""), help="a company OIDC provider")
     parser.add_argument("--oidc-client-id", default=os.environ.get("OIDC_CLIENT_ID", ""))
     parser.add_argument("--oidc-client-secret", default=os.environ.get("OIDC_CLIENT_SECRET", ""))
+    parser.add_argument(
+        "--chat-base", default="", metavar="URL", help="serve Slack's and Teams' APIs from here (a loopback fake)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     for noisy in ("botocore", "mail.log", "pynamodb"):
@@ -362,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
         config_cache_seconds=args.config_cache_seconds,
         oidc=(args.oidc_issuer, args.oidc_client_id, args.oidc_client_secret) if args.oidc_issuer else None,
     )
+    stack.chat_base = args.chat_base
     stopping = False
 
     def _terminate(signum: int, frame: Any) -> None:
