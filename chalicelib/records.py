@@ -77,7 +77,7 @@ class Mention:
 @dataclass(frozen=True, slots=True)
 class Report:
     report_id: str  # the tracking id the reporter sees
-    channel: Literal["web", "email", "slack"]
+    channel: Literal["web", "email", "slack", "teams"]
     text: str
     received_at: datetime
     urls: tuple[str, ...] = ()

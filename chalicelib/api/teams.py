@@ -13,10 +13,13 @@ from chalice.app import Blueprint, Response
 from chalicelib.api.problems import json_response, raw_body
 from chalicelib.bodies import load_json
 from chalicelib.clock import utcnow
-from chalicelib.errors import InvalidPayload, PayloadTooLarge
+from chalicelib.errors import ConfigurationMissing, InvalidPayload, PayloadTooLarge
 from chalicelib.flows import chat
 from chalicelib.flows.cards import facts_of
+from chalicelib.flows.ingest import take_report
+from chalicelib.intake import teams
 from chalicelib.notify import platforms
+from chalicelib.notify.receipts import is_company_address
 from chalicelib.policy.chat import parse_action, teams_card
 from chalicelib.settings import get_settings
 from chalicelib.store.config import load_routing
@@ -38,7 +41,10 @@ def _activity() -> dict[str, Any]:
     body = raw_body(request)
     if len(body) > get_settings().max_body_bytes:
         raise PayloadTooLarge(f"body is {len(body)} bytes, at most {get_settings().max_body_bytes}")
-    app_id, _ = platforms.teams_app()
+    try:
+        app_id, _ = platforms.teams_app()
+    except platforms.ChatFailed as exc:
+        raise ConfigurationMissing(exc.reason) from None
     # The token is checked before the body is trusted for anything but where it claims to be from.
     activity = load_json(body)
     if not isinstance(activity, dict):
@@ -59,6 +65,8 @@ def _invoke(status: int, kind: str, value: Any) -> Response:
 @bp.route("/teams/messages", methods=["POST"], content_types=["*/*"])
 def messages() -> Response:
     activity = _activity()
+    if activity.get("type") == "invoke" and activity.get("name") == "composeExtension/submitAction":
+        return _report(activity)
     if activity.get("type") != "invoke" or activity.get("name") != "adaptiveCard/action":
         return json_response({})  # conversation updates, installs, messages: nothing to do yet
     action = _object(_object(activity.get("value")).get("action"))
@@ -87,3 +95,22 @@ def messages() -> Response:
     if not done:
         return _invoke(200, MESSAGE, answer)  # a refusal: the person sees why, the card is unchanged
     return _invoke(200, CARD, teams_card(facts_of(row, load_routing())))
+
+
+def _report(activity: dict[str, Any]) -> Response:
+    """ "Report to sharedwatch" on a message: stored as a report; the reporter's verified company
+    address (from the tenant's directory) gets the receipt and the outcome by mail, as a mail
+    reporter does. The dialog says so."""
+    sender = _object(activity.get("from"))
+    conversation = str(_object(activity.get("conversation")).get("id") or "")
+    user = chat.teams_user(conversation, str(sender.get("id") or ""), str(sender.get("aadObjectId") or ""))
+    email = user.email.strip().lower() if user.verified and is_company_address(user.email) else ""
+    report = teams.parse_message_action(
+        activity.get("value"), conversation=conversation, reporter_email=email, received_at=utcnow()
+    )
+    if report is None:
+        raise InvalidPayload(f"value.commandId: {teams.COMMAND}")
+    take_report(report)
+    follow = "The receipt and what becomes of it come by email." if email else "Follow it on its status page."
+    text = f"Thank you: reported to sharedwatch (tracking id {report.report_id}). {follow}"
+    return json_response({"task": {"type": "message", "value": text}})

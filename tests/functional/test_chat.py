@@ -432,3 +432,54 @@ def test_a_workflows_webhook_gets_the_card_without_buttons(chat: Chat) -> None:
     card = posted.body["attachments"][0]["content"]
     assert [a["type"] for a in card["actions"]] == ["Action.OpenUrl"] and "refresh" not in card
     assert chat_delivery.deliver("d-webhook-1", platform="teams-webhook", where=url, doc=doc, item_id="i1") == "skipped"
+
+
+def test_report_to_sharedwatch_on_a_teams_message_is_a_report_mailed_to_its_reporter(chat: Chat) -> None:
+    from chalicelib.store.models import ReportModel
+
+    c = chat
+    activity = {
+        "type": "invoke",
+        "name": "composeExtension/submitAction",
+        "id": "f:report-1",
+        "channelId": "msteams",
+        "serviceUrl": c.loop.teams_service_url,
+        "from": {"id": PRIYA_TEAMS, "aadObjectId": f"aad-{PRIYA_TEAMS}", "name": "Priya"},
+        "conversation": {"id": "19:general@thread.tacv2"},
+        "value": {
+            "commandId": "reportToSharedwatch",
+            "commandContext": "message",
+            "data": {"note": "urgent, this is spreading"},
+            "messagePayload": {
+                "id": "1630002151000",
+                "body": {
+                    "contentType": "html",
+                    "content": f'<p>Look at this <a href="{CRISIS["url"]}">post</a> &amp; the replies</p>'
+                    "<script>alert(1)</script>",
+                },
+                "linkToMessage": "https://teams.microsoft.com/l/message/19:general@thread.tacv2/1630002151000",
+            },
+        },
+    }
+    body = json.dumps(activity).encode()
+    headers = {"content-type": "application/json", "authorization": f"Bearer {c.loop.bot_token()}"}
+    for _ in range(2):  # reported twice: one report
+        answer = c.h.client.http.post("/teams/messages", body=body, headers=headers)
+        assert answer.status_code == 200
+    task = json.loads(answer.body)["task"]
+    assert task["type"] == "message" and "tracking id" in task["value"] and "by email" in task["value"]
+    [report] = ReportModel.scan()
+    assert report.channel == "teams" and report.reporter_email == "priya@example.com"
+    assert report.text.startswith("urgent, this is spreading") and "<script>" not in report.text
+    assert CRISIS["url"] in report.urls and report.urgency == "urgent"
+    forged = {**headers, "authorization": f"Bearer {c.loop.bot_token(audience='another-bot')}"}
+    other = json.dumps({**activity, "value": {**activity["value"], "messagePayload": {"id": "2", "body": {}}}})
+    assert c.h.client.http.post("/teams/messages", body=other.encode(), headers=forged).status_code == 401
+    assert len(list(ReportModel.scan())) == 1
+
+
+def test_a_teams_bot_that_is_not_configured_answers_503_not_500(harness: Harness) -> None:
+    answer = harness.client.http.post(
+        "/teams/messages", body=b"{}", headers={"content-type": "application/json", "authorization": "Bearer x"}
+    )
+    assert answer.status_code == 503
