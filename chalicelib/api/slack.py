@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets as random
+import secrets
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -110,7 +110,7 @@ def _press(payload: dict[str, Any]) -> Response:
     _, answer = chat.press(user=chat.slack_user(team, user_id), incident_id=incident_id, action=action, now=utcnow())
     if channel:
         chat_delivery.deliver(
-            key_for("delivery", f"slack-answer:{payload.get('trigger_id') or random.token_hex(8)}"),
+            key_for("delivery", f"slack-answer:{payload.get('trigger_id') or secrets.token_hex(8)}"),
             platform="slack",
             where=f"{team}/{channel}",
             doc={"op": "ephemeral", "user": user_id, "text": slack_text(answer)},
