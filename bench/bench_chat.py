@@ -18,7 +18,7 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from bench.harness import Figure, in_process_environment
 
@@ -29,7 +29,11 @@ def run() -> list[Figure]:
     from tests.chat_loopback import BOT_TOKEN, TEAMS_APP_ID, TEAMS_APP_PASSWORD, running
 
     with running() as loop:
-        in_process_environment(SHAREDWATCH_PUBLIC_BASE_URL="https://sharedwatch.example.com", **loop.settings_env())
+        in_process_environment(
+            SHAREDWATCH_PUBLIC_BASE_URL="https://sharedwatch.example.com",
+            SHAREDWATCH_OUTBOUND_ALLOW=urlsplit(loop.base).netloc,  # the fake, allowed as itself
+            **loop.settings_env(),
+        )
         from moto import mock_aws
 
         with mock_aws():

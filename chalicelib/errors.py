@@ -27,6 +27,14 @@ class NotFound(SharedwatchError):
     slug = "not-found"
 
 
+class InvalidPathParameter(SharedwatchError):
+    """A path parameter no route could mean (too long, a control character, a slash, `..`)."""
+
+    status = 400
+    title = "Invalid path parameter"
+    slug = "invalid-path-parameter"
+
+
 class UnknownSource(NotFound):
     title = "Unknown source"
     slug = "unknown-source"
@@ -56,10 +64,24 @@ class InvalidPayload(SharedwatchError):
     slug = "invalid-payload"
 
 
+class InvalidQuery(InvalidPayload):
+    """A query parameter (a filter, a limit) outside what it takes: 400, naming the allowed values."""
+
+    status = 400
+    title = "Invalid query"
+    slug = "invalid-query"
+
+
 class PayloadTooLarge(SharedwatchError):
     status = 413
     title = "Payload too large"
     slug = "payload-too-large"
+
+
+class HeaderTooLarge(SharedwatchError):
+    status = 431
+    title = "Request header fields too large"
+    slug = "header-too-large"
 
 
 class UnsupportedMediaType(SharedwatchError):
@@ -99,6 +121,14 @@ class Conflict(SharedwatchError):
     status = 409
     title = "Conflict"
     slug = "conflict"
+
+
+class PreconditionFailed(SharedwatchError):
+    """A conditional write found the record changed since it was read (If-Match, a version)."""
+
+    status = 412
+    title = "Changed meanwhile"
+    slug = "precondition-failed"
 
 
 class MethodNotAllowed(SharedwatchError):

@@ -8,6 +8,15 @@ from typing import Any, Literal
 
 Urgency = Literal["low", "normal", "urgent"]
 URGENCIES: tuple[Urgency, ...] = ("low", "normal", "urgent")
+ReportStatus = Literal["received", "quarantined"]
+REPORT_STATUSES: tuple[ReportStatus, ...] = ("received", "quarantined")
+Channel = Literal["web", "email", "slack", "teams"]
+CHANNELS: tuple[Channel, ...] = ("web", "email", "slack", "teams")
+# How a report's address was shown to be its sender's: then the report is theirs (it is in their
+# GET /api/me/reports). Empty: the address was typed by whoever filed it (anyone can type a
+# colleague's), so the report is nobody's own until the link mailed to that address is followed.
+Proof = Literal["", "signed in", "company mail", "confirmation link"]
+PROOFS: tuple[Proof, ...] = ("", "signed in", "company mail", "confirmation link")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +86,7 @@ class Mention:
 @dataclass(frozen=True, slots=True)
 class Report:
     report_id: str  # the tracking id the reporter sees
-    channel: Literal["web", "email", "slack", "teams"]
+    channel: Channel
     text: str
     received_at: datetime
     urls: tuple[str, ...] = ()
@@ -85,8 +94,9 @@ class Report:
     department: str = ""
     urgency: Urgency = "normal"
     reporter_email: str = ""  # empty when anonymous: no identity is kept anywhere
+    reporter_proof: Proof = ""  # how reporter_email was shown to be the sender's ("": it was not)
     subject: str = ""
-    status: Literal["received", "quarantined"] = "received"
+    status: ReportStatus = "received"
     quarantine_reason: str = ""
     drill: str = ""  # the drill that sent it (a marker only the app can sign)
 
@@ -95,6 +105,11 @@ class Report:
     @property
     def anonymous(self) -> bool:
         return not self.reporter_email
+
+    @property
+    def owner(self) -> str:
+        """Whose own report this is ("" for nobody's: anonymous, or an address not shown to be the sender's)."""
+        return self.reporter_email if self.reporter_proof else ""
 
     def routing_fields(self) -> dict[str, Any]:
         return {

@@ -16,6 +16,7 @@ from typing import Any
 from chalice.app import Request, Response
 
 from chalicelib import credentials
+from chalicelib.api.problems import request_path
 from chalicelib.clock import utcnow
 from chalicelib.errors import Forbidden, Unauthorized
 from chalicelib.flows.people import actor_of, token_principal
@@ -138,7 +139,9 @@ def signed_in(request: Request, permission: Permission, *, back: str = "") -> Pr
     found = principal(request)
     if found is None or found.via != "session":
         return Response(
-            body="", status_code=303, headers={"Location": "/signin?next=" + quote(back or _path(request), safe="")}
+            body="",
+            status_code=303,
+            headers={"Location": "/signin?next=" + quote(back or request_path(request), safe="")},
         )
     if not allows(found.role, permission):
         return page(
@@ -151,16 +154,6 @@ def signed_in(request: Request, permission: Permission, *, back: str = "") -> Pr
     if request.method not in SAFE_METHODS:
         act_as(actor(request, found))  # (each page's form checks its own CSRF token)
     return found
-
-
-def _path(request: Request) -> str:
-    """The path asked for (Chalice gives the route's template and the parameters apart)."""
-    from urllib.parse import quote
-
-    path = str(request.path)
-    for name, value in (request.uri_params or {}).items():
-        path = path.replace("{" + name + "}", quote(str(value), safe=""))
-    return path
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import check_csrf, csrf_token, require, signed_in
+from chalicelib.api.auth import audit, check_csrf, csrf_token, require, signed_in
 from chalicelib.api.plans import review_of
 from chalicelib.api.problems import json_response, read_form, read_json
 from chalicelib.clock import utcnow
@@ -48,7 +48,16 @@ def _pace(value: Any) -> float:
 def start_as(who: Principal, doc: Any) -> dict[str, Any]:
     if not isinstance(doc, dict) or not isinstance(doc.get("scenario"), str):
         raise InvalidPayload('{"scenario": "<id>", "pace": 1}: the scenario whose storm to send')
-    return drills.start(scenario_id=doc["scenario"][:63], pace=_pace(doc.get("pace")), by=who.label, now=utcnow())
+    pace = _pace(doc.get("pace"))
+    started = drills.start(scenario_id=doc["scenario"][:63], pace=pace, by=who.label, now=utcnow())
+    audit(
+        bp.current_request,
+        who,
+        action="drill.start",
+        target=started["id"],
+        after={"scenario": started["scenario"], "pace": pace},
+    )
+    return started
 
 
 @bp.route("/api/drills", methods=["POST"])

@@ -1,5 +1,6 @@
 """GET/POST /report: the employee report form (works without JavaScript) and its receipt;
-GET /report/{tracking_id}: what became of a report."""
+GET /report/{tracking_id}: what became of a report; GET/POST /report/confirm/{token}: the link in
+the receipt to a typed address, which makes the report that address's own."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import email.policy
 import hashlib
 import hmac
 import re
+from dataclasses import replace
 from urllib.parse import parse_qsl
 
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib import credentials
-from chalicelib.api.problems import from_error, media_type, raw_body
+from chalicelib.api.auth import browser_binding, check_csrf, client_address, csrf_token, principal
+from chalicelib.api.problems import from_error, media_type, raw_body, read_form, unaudited
 from chalicelib.clock import utcnow
 from chalicelib.errors import (
     Forbidden,
@@ -25,8 +28,11 @@ from chalicelib.errors import (
     TooManyRequests,
     UnsupportedMediaType,
 )
+from chalicelib.flows import reports
 from chalicelib.flows.ingest import take_report
 from chalicelib.intake import screenshots, web_form
+from chalicelib.notify.receipts import is_company_address
+from chalicelib.policy.access import Principal
 from chalicelib.policy.drill_marks import drill_of
 from chalicelib.policy.messages import story_lines
 from chalicelib.records import Report
@@ -67,18 +73,46 @@ def _form_fields(request: Request) -> dict[str, str]:
         raise MalformedBody(f"the form body could not be read: {exc}") from exc
 
 
+def _person(request: Request) -> Principal | None:
+    """Who is signed in, in this browser (a bearer token files no report as anyone's own)."""
+    who = principal(request)
+    return who if who is not None and who.via == "session" else None
+
+
+def _signed_in_as(request: Request, form: web_form.FormInput) -> str:
+    """The address a report is filed as its sender's own: the signed-in person's, when the form
+    they send is the one shown to them (their session's CSRF token in it); else nobody's."""
+    who = _person(request)
+    if who is None:
+        return ""
+    try:
+        check_csrf(form.session_csrf, who.session_id)
+    except Forbidden:
+        return ""  # a form opened before signing in, or sent from elsewhere: the address is typed
+    return who.id
+
+
 def _form_page(
-    form: web_form.FormInput, *, status: int = 200, problems: dict[str, str] | None = None, banner: str = ""
+    form: web_form.FormInput,
+    *,
+    status: int = 200,
+    problems: dict[str, str] | None = None,
+    banner: str = "",
+    reporter: Principal | None = None,
 ) -> Response:
     token = web_form.issue_token(key=credentials.signing_key(), now=utcnow())
+    who = _person(bp.current_request)
     return page(
         "report_form.html",
         status=status,
         token=token,
+        reporter=reporter,
         form=form,
         problems=problems or {},
         banner=banner,
         platforms=web_form.PLATFORMS,
+        person=who.id if who else "",
+        session_csrf=csrf_token(who.session_id) if who else "",
     )
 
 
@@ -96,10 +130,11 @@ def _client_key(request: Request) -> str:
 
 @bp.route("/report", methods=["GET"])
 def report_form() -> Response:
-    return _form_page(web_form.FormInput())
+    return _form_page(web_form.FormInput(), reporter=_person(bp.current_request))
 
 
 @bp.route("/report", methods=["POST"], content_types=["*/*"])
+@unaudited("a report coming in: kept as itself, with its channel (and no identity when anonymous)")
 def submit_report() -> Response:
     request = bp.current_request
     html = _wants_html(request)
@@ -114,6 +149,11 @@ def submit_report() -> Response:
                 "the Slack app or mail them to the reports address)"
             )
         form = web_form.FormInput.from_fields(_form_fields(request))
+        reporter = _person(request)
+        # Signed in, and sending the form shown to them (their session's CSRF token in it): their
+        # address and department go with the report, and it is theirs at once.
+        if reporter is not None and not form.anonymous and _signed_in_as(request, form):
+            form = replace(form, email=reporter.id, department=reporter.department or form.department)
     except SharedwatchError as exc:
         if html:
             return error_page(exc, back="report")
@@ -125,23 +165,29 @@ def submit_report() -> Response:
             "try again in a few minutes (what you typed is kept below)"
         )
         if html:
-            return _form_page(form, status=429, banner=limited.detail)
+            return _form_page(form, status=429, banner=limited.detail, reporter=reporter)
         raise limited
     try:
         nonce = web_form.check_token(form.token, key=credentials.signing_key(), now=now)
     except Forbidden as exc:
         if html:
-            return _form_page(form, status=403, banner=exc.detail)
+            return _form_page(form, status=403, banner=exc.detail, reporter=reporter)
         raise
     problems = web_form.validate(form)
     if problems:
         if html:
-            return _form_page(form, status=422, problems=problems)
+            return _form_page(form, status=422, problems=problems, reporter=reporter)
         return from_error(
             InvalidPayload("; ".join(f"{k}: {v}" for k, v in problems.items()), extra={"errors": problems})
         )
     drill = drill_of(form.drill, key=credentials.signing_key()) if form.drill else ""
-    report = web_form.to_report(form, tracking_id=web_form.tracking_id_for(nonce), received_at=now, drill=drill)
+    report = web_form.to_report(
+        form,
+        tracking_id=web_form.tracking_id_for(nonce),
+        received_at=now,
+        drill=drill,
+        signed_in_as=_signed_in_as(request, form),
+    )
     # A bot that filled the honeypot sees what a person would (a 201 receipt); nothing is stored.
     new = True if web_form.is_bot(form) else take_report(report)
     upload = screenshots.upload_form(report.report_id)
@@ -150,10 +196,60 @@ def submit_report() -> Response:
         status=201 if new else 200,
         report=report,
         created=new,
+        confirm_by_mail=bool(report.reporter_email and not report.owner and is_company_address(report.reporter_email)),
         upload=upload,
         form_origins=(upload.origin,),
         max_mb=get_settings().max_screenshot_bytes // (1024 * 1024),
     )
+
+
+def _refused(exc: SharedwatchError) -> Response:
+    if _wants_html(bp.current_request):
+        return error_page(exc)
+    raise exc
+
+
+def _confirm_page(report: Report, *, done: str = "") -> Response:
+    binding, new_cookie = browser_binding(bp.current_request)
+    response = page(
+        "report_confirm.html",
+        report=report,
+        received=report.received_at.strftime("%Y-%m-%d %H:%M UTC"),
+        csrf=csrf_token(binding),
+        done=done,
+    )
+    if new_cookie:
+        response.headers["Set-Cookie"] = new_cookie
+    return response
+
+
+@bp.route("/report/confirm/{token}", methods=["GET"])
+def show_confirmation(token: str) -> Response:
+    """The link in a receipt sent to a typed address: shows the report and a button (mail
+    scanners and link previews open links; a GET never confirms)."""
+    try:
+        return _confirm_page(reports.pending(token, now=utcnow()))
+    except SharedwatchError as exc:
+        return _refused(exc)
+
+
+@bp.route("/report/confirm/{token}", methods=["POST"], content_types=["*/*"])
+def confirm_report(token: str) -> Response:
+    """The address's owner says they sent it: from now on it is in their GET /api/me/reports."""
+    request = bp.current_request
+    try:
+        reports.pending(token, now=utcnow())  # a link that is not ours is refused before the form is read
+        check_csrf(read_form(request, fields=4).get("csrf", ""), browser_binding(request)[0])
+        report, changed = reports.confirm(
+            token=token,
+            source_ip=client_address(request),
+            user_agent=request.headers.get("user-agent") or "",
+            now=utcnow(),
+        )
+    except SharedwatchError as exc:
+        return _refused(exc)
+    done = "Confirmed: it is in your reports now." if changed else "It was already in your reports."
+    return _confirm_page(report, done=done)
 
 
 def _report_row(tracking_id: str) -> ReportModel | None:

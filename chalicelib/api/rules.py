@@ -9,7 +9,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import require
-from chalicelib.api.problems import configuration_view, json_response, read_json
+from chalicelib.api.problems import configuration_view, json_response, read_json, unaudited
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.flows import configuration
@@ -100,6 +100,7 @@ def delete_window(window_id: str) -> Response:
 
 
 @bp.route("/api/rules/test", methods=["POST"], content_types=["*/*"])
+@unaudited("a dry run: nothing is stored or sent")
 def test_rules() -> Response:
     """{"mention": {...generic data shape...}} or {"report": {text, urgency, department, ...}}:
     the triage it gets, every rule's verdict with reasons, and where it would go."""

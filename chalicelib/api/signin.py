@@ -9,6 +9,7 @@ from urllib.parse import quote
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import (
+    actor,
     browser_binding,
     check_csrf,
     cleared_session_cookie,
@@ -19,12 +20,13 @@ from chalicelib.api.auth import (
     session_cookie,
     session_cookie_name,
 )
-from chalicelib.api.problems import read_form
+from chalicelib.api.problems import read_form, unaudited
 from chalicelib.clock import utcnow
 from chalicelib.errors import SharedwatchError
 from chalicelib.flows import signin
 from chalicelib.settings import get_settings
-from chalicelib.store import identity
+from chalicelib.store import audit, identity
+from chalicelib.store.audit import Actor
 from chalicelib.web import error_page, page
 
 bp = Blueprint(__name__)
@@ -69,7 +71,12 @@ def _signin_page(*, next_path: str, status: int = 200, sent: bool = False, email
 
 
 def _signed_in(email: str, name: str, via: str, next_path: str) -> Response:
+    request = bp.current_request
     session_id = signin.start_session(email=email, name=name, via=via, now=utcnow())
+    who = Actor(
+        id=email, via=via, source_ip=client_address(request), user_agent=request.headers.get("user-agent") or ""
+    )
+    audit.record(actor=who, action="session.start", target=email, now=utcnow())
     response = Response(body="", status_code=303, headers={"Location": signin.safe_next(next_path)})
     return _with_cookies(response, session_cookie(session_id))
 
@@ -81,6 +88,7 @@ def signin_page() -> Response:
 
 
 @bp.route("/signin", methods=["POST"], content_types=["*/*"])
+@unaudited("nobody is signed in yet: attempts are counted, and signing in with the link is audited")
 def ask_for_link() -> Response:
     request = bp.current_request
     binding, cookie = browser_binding(request)
@@ -156,6 +164,9 @@ def sign_out() -> Response:
         check_csrf(_form().get("csrf", ""), session_id)
     except SharedwatchError as exc:
         return _error(exc)
+    who = principal(request)
     identity.end_session(session_id)
+    if who is not None:
+        audit.record(actor=actor(request, who), action="session.end", target=who.id, now=utcnow())
     response = Response(body="", status_code=303, headers={"Location": "/signin?next=" + quote("/me")})
     return _with_cookies(response, cleared_session_cookie())

@@ -16,7 +16,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import credentials
 from chalicelib.api.auth import audit, signed_in
-from chalicelib.api.problems import json_response, raw_body
+from chalicelib.api.problems import json_response, raw_body, unaudited
 from chalicelib.bodies import load_json
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, MalformedBody, PayloadTooLarge, VerificationFailed
@@ -25,6 +25,7 @@ from chalicelib.flows.ingest import take_report
 from chalicelib.intake import slack
 from chalicelib.notify import chat as chat_delivery
 from chalicelib.notify import platforms
+from chalicelib.observability import emit_counts, logger
 from chalicelib.policy.access import Principal
 from chalicelib.policy.chat import parse_action, slack_text
 from chalicelib.settings import get_settings
@@ -32,6 +33,10 @@ from chalicelib.store.chat import first_use, save_slack_install
 from chalicelib.triage.identity import key_for
 
 bp = Blueprint(__name__)
+SIGNALS = "a report coming in: kept as itself, with its channel and Slack message"
+# A button press is on the trail as the person it acts as (flows/incidents.py writes the entry).
+INTERACTIONS = f"{SIGNALS}; a card's button press is audited as the person it acts as"
+COMMANDS = f"{SIGNALS}; `open` and the report form read and change nothing"
 
 REPORT_VIEW = "sw_report"
 BOT_SCOPES = "chat:write,commands,users:read,users:read.email,app_mentions:read,im:write"
@@ -41,10 +46,10 @@ REPLAY_WINDOW = timedelta(minutes=10)  # longer than the five minutes a timestam
 def _verified_body() -> bytes:
     request = bp.current_request
     body = raw_body(request)
-    if len(body) > get_settings().max_body_bytes:
-        raise PayloadTooLarge(f"body is {len(body)} bytes, at most {get_settings().max_body_bytes}")
     signing = credentials.source_secrets("slack").get("secret", [])
     slack.verify({k.lower(): v for k, v in request.headers.items()}, body, secrets=signing, now=utcnow())
+    if len(body) > get_settings().max_body_bytes:
+        raise PayloadTooLarge(f"body is {len(body)} bytes, at most {get_settings().max_body_bytes}")
     return body
 
 
@@ -64,8 +69,16 @@ def _form(body: bytes) -> dict[str, str]:
 
 
 @bp.route("/slack/events", methods=["POST"], content_types=["*/*"])
+@unaudited(SIGNALS)
 def events() -> Response:
-    challenge, report = slack.parse_event(_verified_body(), received_at=utcnow())
+    try:
+        challenge, report = slack.parse_event(_verified_body(), received_at=utcnow())
+    except PayloadTooLarge as exc:
+        # Slack retries every answer but a 200, for hours: an event that can never be stored is
+        # acknowledged and set aside (logged and counted, nothing stored), not refused forever.
+        logger.warning("slack event set aside", extra={"reason": exc.detail})
+        emit_counts({"ReportsSetAside": 1}, dimensions={"channel": "slack"})
+        return json_response({"ok": True, "set_aside": exc.detail})
     if challenge:
         return json_response({"challenge": challenge})
     if report is not None:
@@ -74,6 +87,7 @@ def events() -> Response:
 
 
 @bp.route("/slack/interactivity", methods=["POST"], content_types=["*/*"])
+@unaudited(INTERACTIONS)
 def interactivity() -> Response:
     body = _verified_body()
     payload = load_json(_form(body).get("payload", "") or "null")
@@ -156,6 +170,7 @@ def _report_view(channel: str) -> dict[str, Any]:
 
 
 @bp.route("/slack/commands", methods=["POST"], content_types=["*/*"])
+@unaudited(COMMANDS)
 def commands() -> Response:
     """`/sharedwatch report <what you saw>`, `/sharedwatch open`, or `/sharedwatch` alone (the
     report form). Answers are ephemeral: only the person who asked sees them."""

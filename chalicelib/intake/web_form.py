@@ -78,6 +78,7 @@ class FormInput:
     honeypot: str = ""
     token: str = ""
     drill: str = ""  # a drill's signed mark: only the drill runner sends one
+    session_csrf: str = ""  # the form was shown to a signed-in person: their session's CSRF token
 
     @classmethod
     def from_fields(cls, fields: Mapping[str, str]) -> FormInput:
@@ -92,6 +93,7 @@ class FormInput:
             honeypot=fields.get(HONEYPOT, ""),
             token=fields.get("csrf", ""),
             drill=fields.get("drill", "")[:40],
+            session_csrf=fields.get("session_csrf", "")[:64],
         )
 
 
@@ -119,11 +121,16 @@ def validate(form: FormInput) -> dict[str, str]:
     return problems
 
 
-def to_report(form: FormInput, *, tracking_id: str, received_at: datetime, drill: str = "") -> Report:
+def to_report(
+    form: FormInput, *, tracking_id: str, received_at: datetime, drill: str = "", signed_in_as: str = ""
+) -> Report:
+    """The report a form files. Its address is the sender's own only when they are signed in as
+    it (`signed_in_as`, from the session the form was sent with): a typed address is anyone's."""
     problems = validate(form)
     if problems:
         raise InvalidPayload("; ".join(f"{k}: {v}" for k, v in problems.items()), extra={"errors": problems})
     text = form.text.strip()
+    email = "" if form.anonymous else form.email.strip().lower()
     return Report(
         report_id=tracking_id,
         channel="web",
@@ -133,7 +140,8 @@ def to_report(form: FormInput, *, tracking_id: str, received_at: datetime, drill
         platform=normalize_platform(form.platform),
         department=form.department.strip(),
         urgency=form.urgency,  # type: ignore[arg-type]  # validated above
-        reporter_email="" if form.anonymous else form.email.strip().lower(),
+        reporter_email=email,
+        reporter_proof="signed in" if email and email == signed_in_as.strip().lower() else "",
         drill=drill,
     )
 

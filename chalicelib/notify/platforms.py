@@ -1,8 +1,9 @@
 """The chat platforms' APIs, and nothing else: Slack's Web API through the official `slack_sdk`
 (imported on first use: most requests never post to chat), Microsoft Teams' Bot Connector REST
-API and Workflows webhooks through the standard library (`chalicelib/http.py`). Every base URL is
-read from Settings. A failure is a ChatFailed carrying the platform's Retry-After, if any; the
-delivery log (`notify/chat.py`) decides what to do with it.
+API and Workflows webhooks directly. Every request, slack_sdk's included, goes through the one
+guarded outbound client (`chalicelib/http.py`: public addresses only unless Settings allow one,
+pinned, capped). Every base URL is read from Settings. A failure is a ChatFailed carrying the
+platform's Retry-After, if any; the delivery log (`notify/chat.py`) decides what to do with it.
 
 Why not Microsoft's botbuilder packages: botbuilder-core pulls in aiohttp, msrest and msal and
 adds several hundred milliseconds to a cold `import app` (docs/chat.md has the figure), for a
@@ -10,6 +11,7 @@ contract of four REST calls and one JWT check that Microsoft documents."""
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Mapping
@@ -42,10 +44,41 @@ def _retry_after(headers: Mapping[str, Any] | None) -> float:
 _SLACK_PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "account_inactive"}
 
 
-def slack_client(token: str) -> Any:
+@functools.cache
+def _guarded_web_client() -> Any:
+    """slack_sdk's WebClient with its transport swapped for `http.send`: the SDK still builds
+    the requests and reads the answers (its errors, its 429 handling), but the connection is the
+    guarded client's. It overrides the one method where the SDK opens the URL (slack_sdk 3.47),
+    raising what urlopen would so the SDK's own error paths run unchanged."""
+    import email.message
+    import io
+    import urllib.error
+    import urllib.request
+
     from slack_sdk import WebClient
 
-    return WebClient(token=token, base_url=get_settings().slack_api_url, timeout=10)
+    class GuardedWebClient(WebClient):
+        def _perform_urllib_http_request_internal(self, url: str, req: urllib.request.Request) -> dict[str, Any]:
+            data = req.data if isinstance(req.data, bytes) else None
+            sent = {k: str(v) for k, v in req.header_items()}
+            answer = http.send(req.get_method(), url, body=data, headers=sent, timeout=float(self.timeout))
+            if answer.error.startswith("refused: "):
+                raise ChatFailed(f"Slack: {answer.error}", permanent=True)  # retrying cannot change it
+            if answer.error:
+                raise urllib.error.URLError(answer.error)
+            headers = email.message.Message()
+            for name, value in answer.headers.items():
+                headers[name] = value
+            if answer.status >= 400:
+                raise urllib.error.HTTPError(url, answer.status, "", headers, io.BytesIO(answer.body))
+            charset = headers.get_content_charset() or "utf-8"
+            return {"status": answer.status, "headers": headers, "body": answer.body.decode(charset, "replace")}
+
+    return GuardedWebClient
+
+
+def slack_client(token: str) -> Any:
+    return _guarded_web_client()(token=token, base_url=get_settings().slack_api_url, timeout=10)
 
 
 def slack_call(team: str, method: str, **kwargs: Any) -> dict[str, Any]:
@@ -133,8 +166,8 @@ def forget_teams_token() -> None:
 
 
 def _json(answer: http.Fetched, what: str) -> dict[str, Any]:
-    if answer.error:
-        raise ChatFailed(f"{what}: {answer.error}")
+    if answer.error:  # a refusal by the outbound policy is configuration: retrying cannot change it
+        raise ChatFailed(f"{what}: {answer.error}", permanent=answer.error.startswith("refused: "))
     if answer.status == 429:
         raise ChatFailed(f"{what}: 429", retry_after=_retry_after(answer.headers) or 1.0)
     if not 200 <= answer.status < 300:
@@ -199,7 +232,7 @@ def teams_webhook(url: str, activity: dict[str, Any]) -> None:
     only, no id comes back, so nothing can be updated or threaded."""
     answer = http.send("POST", url, body=json.dumps(activity).encode(), headers={"Content-Type": "application/json"})
     if answer.error:
-        raise ChatFailed(f"Teams webhook: {answer.error}")
+        raise ChatFailed(f"Teams webhook: {answer.error}", permanent=answer.error.startswith("refused: "))
     if answer.status == 429:
         raise ChatFailed("Teams webhook: 429", retry_after=_retry_after(answer.headers) or 1.0)
     if not 200 <= answer.status < 300:

@@ -3,9 +3,12 @@ report went, whether others saw the same, the link to follow it) and later the o
 
 from __future__ import annotations
 
+from chalicelib import credentials
+from chalicelib.clock import utcnow
 from chalicelib.errors import DeliveryFailed
 from chalicelib.notify.mail import send_mail
 from chalicelib.observability import logger
+from chalicelib.policy import report_links
 from chalicelib.records import Report
 from chalicelib.settings import get_settings
 from chalicelib.triage.identity import key_for
@@ -74,8 +77,31 @@ def tell_reporter(*, report_id: str, email: str, text: str, event: str, subject:
         return False
 
 
+def confirmation_url(report: Report) -> str:
+    """The link that makes a report its address's own, for the receipt mailed to that address."""
+    token = report_links.mint(
+        key=credentials.signing_key(), report_id=report.report_id, email=report.reporter_email, now=utcnow()
+    )
+    return f"{get_settings().public_base_url}/report/confirm/{token}"
+
+
+def confirmation_lines(report: Report) -> list[str]:
+    """What a receipt adds when the address was typed, not shown to be the sender's."""
+    if report.owner or not is_company_address(report.reporter_email):
+        return []  # already theirs; or anonymous, or an address that is never mailed
+    days = report_links.LIFETIME.days
+    return [
+        "",
+        "Did you send this report? Anyone can type an address into the report form, so it is not "
+        f"in your list of reports until you confirm it here (the link works for {days} days):",
+        confirmation_url(report),
+        "If you did not send it, ignore this email: it will not be shown as yours.",
+    ]
+
+
 def send_receipt(report: Report, lines: list[str]) -> bool:
-    """The receipt at once: where it went, the reporter's place in the story, the tracking id."""
+    """The receipt at once: where it went, the reporter's place in the story, the tracking id;
+    for an address that was typed, the link that makes the report its owner's."""
     if not report.reporter_email:
         return False
     if report.reporter_email.startswith("slack:"):
@@ -104,5 +130,6 @@ def send_receipt(report: Report, lines: list[str]) -> bool:
             *lines,
             "",
             f"Tracking id: {report.report_id}",
+            *confirmation_lines(report),
         ],
     )

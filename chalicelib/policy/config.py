@@ -34,6 +34,9 @@ class Group:
     slack_channel: str = ""
     teams_channel: str = ""
     teams_webhook: str = ""
+    # The directory's groups (SCIM displayName) whose active members this group's people are
+    # fed from (flows/directory.py keeps the group's email subscriptions in step).
+    directory_groups: tuple[str, ...] = ()
 
     @property
     def chats(self) -> tuple[tuple[str, str], ...]:
@@ -65,6 +68,7 @@ class Group:
             "slack_channel": self.slack_channel,
             "teams_channel": self.teams_channel,
             "teams_webhook": self.teams_webhook,
+            "directory_groups": list(self.directory_groups),
         }
 
 
@@ -87,6 +91,9 @@ def parse_group(doc: Any, *, slug: str, zones: tuple[str, ...] = ()) -> Group:
     if not isinstance(doc.get("link_actions", True), bool):
         problems.append("link_actions: true or false")
     problems += _chat_problems(doc)
+    fed_from = doc.get("directory_groups") or []
+    if not isinstance(fed_from, list) or not all(isinstance(g, str) and 0 < len(g) <= 200 for g in fed_from):
+        problems.append("directory_groups: a list of the directory's group names")
     if problems:
         raise InvalidPayload(f"invalid group {slug!r}: {'; '.join(problems)}", extra={"errors": problems})
     return Group(
@@ -102,6 +109,7 @@ def parse_group(doc: Any, *, slug: str, zones: tuple[str, ...] = ()) -> Group:
         slack_channel=str(doc.get("slack_channel") or ""),
         teams_channel=str(doc.get("teams_channel") or ""),
         teams_webhook=str(doc.get("teams_webhook") or ""),
+        directory_groups=tuple(dict.fromkeys(str(g).strip() for g in fed_from if str(g).strip())),
     )
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, cast
 
 from chalicelib.policy.search import inbox_keys, mention_terms, report_terms
-from chalicelib.records import Author, Mention, Report, Urgency
+from chalicelib.records import PROOFS, Author, Mention, Proof, Report, Urgency
 from chalicelib.store.models import MentionModel, ReportModel
 
 
@@ -156,6 +156,7 @@ def report_to_model(r: Report, *, retention_days: int) -> ReportModel:
         department=r.department,
         urgency=r.urgency,
         reporter_email=r.reporter_email,
+        reporter_proof=r.reporter_proof or None,
         subject=r.subject,
         status=r.status,
         quarantine_reason=r.quarantine_reason,
@@ -164,8 +165,13 @@ def report_to_model(r: Report, *, retention_days: int) -> ReportModel:
         expires_at=r.received_at + timedelta(days=retention_days),
         inbox_day=inbox_day,
         inbox_key=inbox_key,
-        terms=report_terms(r.routing_fields(), reporter=r.reporter_email, status=r.status),
+        terms=report_terms(r.routing_fields(), owner=r.owner, status=r.status),
     )
+
+
+def proof_of(value: str | None) -> Proof:
+    """A stored proof, or none for a value this version does not know."""
+    return next((p for p in PROOFS if p == value), "")
 
 
 def report_from_model(row: ReportModel) -> Report:
@@ -179,6 +185,7 @@ def report_from_model(row: ReportModel) -> Report:
         department=row.department,
         urgency=cast(Urgency, row.urgency),
         reporter_email=row.reporter_email,
+        reporter_proof=proof_of(row.reporter_proof),
         subject=row.subject,
         status=cast(Literal["received", "quarantined"], row.status),
         quarantine_reason=row.quarantine_reason,

@@ -51,6 +51,7 @@ from aws_cdk import (
 from chalice.cdk import Chalice
 from constructs import Construct
 
+from chalicelib.api.problems import TYPE_BASE
 from chalicelib.comprehend import LANGUAGES as COMPREHEND_LANGUAGES
 from chalicelib.store.schema import Key, TableDef, table_definitions
 from infra import native
@@ -70,6 +71,33 @@ SCHEDULED = (
     "WeeklyDigests",
 )
 FUNCTIONS = (*STREAM_HANDLERS.values(), *SCHEDULED, "OnInboundEmail", "APIHandler")
+# API Gateway's own answers (no route at a path, throttling, a body over its limit, a Lambda that
+# failed) as problem+json, like every error the app answers: type, status, title. A path no
+# route has is a 404 (API Gateway's default is 403 "Missing Authentication Token"); the local
+# stack answers the same (infra/local/server.py). Every type is named, so each status is known.
+GATEWAY_RESPONSES: dict[str, tuple[int, str, str]] = {
+    "MISSING_AUTHENTICATION_TOKEN": (404, "not-found", "Not found"),
+    "RESOURCE_NOT_FOUND": (404, "not-found", "Not found"),
+    "UNSUPPORTED_MEDIA_TYPE": (415, "unsupported-media-type", "Unsupported media type"),
+    "REQUEST_TOO_LARGE": (413, "payload-too-large", "Payload too large"),
+    "BAD_REQUEST_BODY": (400, "bad-request", "Bad request"),
+    "BAD_REQUEST_PARAMETERS": (400, "bad-request", "Bad request"),
+    "UNAUTHORIZED": (401, "unauthorized", "Unauthorized"),
+    "ACCESS_DENIED": (403, "forbidden", "Forbidden"),
+    "INVALID_API_KEY": (403, "forbidden", "Forbidden"),
+    "INVALID_SIGNATURE": (403, "forbidden", "Forbidden"),
+    "EXPIRED_TOKEN": (403, "forbidden", "Forbidden"),
+    "WAF_FILTERED": (403, "forbidden", "Forbidden"),
+    "THROTTLED": (429, "too-many-requests", "Too many requests"),
+    "QUOTA_EXCEEDED": (429, "too-many-requests", "Too many requests"),
+    "DEFAULT_4XX": (400, "bad-request", "Bad request"),
+    "INTEGRATION_FAILURE": (502, "internal", "Internal error"),
+    "INTEGRATION_TIMEOUT": (504, "out-of-time", "Service temporarily slow"),
+    "API_CONFIGURATION_ERROR": (500, "internal", "Internal error"),
+    "AUTHORIZER_CONFIGURATION_ERROR": (500, "internal", "Internal error"),
+    "AUTHORIZER_FAILURE": (500, "internal", "Internal error"),
+    "DEFAULT_5XX": (500, "internal", "Internal error"),
+}
 
 
 class CompiledChalice(Chalice):  # type: ignore[misc]
@@ -162,6 +190,7 @@ class SharedwatchStack(cdk.Stack):
         self._people()
         self.app = CompiledChalice(self, "App", source_dir=str(ROOT), stage_config=self._stage_config())
         self._wire_events()
+        self._gateway_responses()
         self._alarms()
         cdk.CfnOutput(self, "ParameterPath", value=f"/sharedwatch/{config.stage}/")
         cdk.CfnOutput(self, "UploadsBucket", value=self.uploads_bucket.bucket_name)
@@ -354,6 +383,31 @@ class SharedwatchStack(cdk.Stack):
                     "MetricsEnabled": True,
                 }
             ],
+        )
+
+    def _gateway_responses(self) -> None:
+        """API Gateway's own errors as problems, in the API's definition (so a change deploys)."""
+        responses: dict[str, Any] = {}
+        for kind, (status, slug, title) in GATEWAY_RESPONSES.items():
+            detail = (
+                '"no route at this path: the routes are listed at /openapi.json"'
+                if status == 404
+                else "$context.error.messageString"  # a JSON string already
+            )
+            body = (
+                f'{{"type": "{TYPE_BASE}{slug}", "title": "{title}", "status": {status}, '
+                f'"detail": {detail}, "request_id": "$context.requestId"}}'
+            )
+            headers = {"Content-Type": "'application/problem+json'", "Cache-Control": "'no-store'"}
+            if status in (429, 504):
+                headers["Retry-After"] = "'1'" if status == 429 else "'30'"
+            responses[kind] = {
+                "statusCode": str(status),
+                "responseParameters": {f"gatewayresponse.header.{k}": v for k, v in headers.items()},
+                "responseTemplates": {"application/json": body},
+            }
+        self.app.get_resource("RestAPI").add_property_override(
+            "DefinitionBody.x-amazon-apigateway-gateway-responses", responses
         )
 
     # -- least privilege ----------------------------------------------------------------------

@@ -152,7 +152,9 @@ def first_admin(email: str) -> None:
         )
 
 
-def app_environment(*, port: int, moto_port: int, state: Path, config_cache_seconds: float = 30) -> dict[str, str]:
+def app_environment(
+    *, port: int, moto_port: int, state: Path, config_cache_seconds: float = 30, outbound_allow: str = ""
+) -> dict[str, str]:
     return {
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
         "AWS_ACCESS_KEY_ID": "local",
@@ -169,13 +171,16 @@ def app_environment(*, port: int, moto_port: int, state: Path, config_cache_seco
         "SHAREDWATCH_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "SHAREDWATCH_LOCAL_OUTBOX": str(state / "outbox.jsonl"),
         "SHAREDWATCH_CONFIG_CACHE_SECONDS": str(config_cache_seconds),
+        # Pull targets on this machine (a feed you serve to try the poller) are refused unless
+        # listed: --outbound-allow 127.0.0.1:8080. Empty, as on AWS, unless asked.
+        "SHAREDWATCH_OUTBOUND_ALLOW": outbound_allow,
         "POWERTOOLS_METRICS_NAMESPACE": "sharedwatch",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"),
     }
 
 
 class Stack:
-    def __init__(
+    def __init__(  # noqa: PLR0913 (keyword-only, one per option of the command)
         self,
         *,
         port: int,
@@ -186,6 +191,7 @@ class Stack:
         schedule_every: float | None = None,
         config_cache_seconds: float = 30,
         oidc: tuple[str, str, str] | None = None,
+        outbound_allow: str = "",
     ) -> None:
         self.port, self.smtp_port, self.moto_port = port, smtp_port, moto_port
         self.state = state
@@ -193,6 +199,7 @@ class Stack:
         self.schedule_every = schedule_every
         self.config_cache_seconds = config_cache_seconds
         self.oidc = oidc  # (issuer, client id, client secret) of a company provider, if any
+        self.outbound_allow = outbound_allow
         self.chat_base = ""  # Slack's and Teams' APIs from here instead (a loopback fake): --chat-base
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.services: list[Any] = []
@@ -217,7 +224,11 @@ class Stack:
         self.state.mkdir(parents=True, exist_ok=True)
         (self.state / "outbox.jsonl").write_text("")
         app_env = app_environment(
-            port=self.port, moto_port=self.moto_port, state=self.state, config_cache_seconds=self.config_cache_seconds
+            port=self.port,
+            moto_port=self.moto_port,
+            state=self.state,
+            config_cache_seconds=self.config_cache_seconds,
+            outbound_allow=self.outbound_allow,
         )
         if self.oidc:
             app_env |= {"SHAREDWATCH_OIDC_ISSUER": self.oidc[0], "SHAREDWATCH_OIDC_CLIENT_ID": self.oidc[1]}
@@ -372,9 +383,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--oidc-client-id", default=os.environ.get("OIDC_CLIENT_ID", ""))
     parser.add_argument("--oidc-client-secret", default=os.environ.get("OIDC_CLIENT_SECRET", ""))
     parser.add_argument(
-        "--chat-base", default="", metavar="URL", help="serve Slack's and Teams' APIs from here (a loopback fake)"
+        "--outbound-allow",
+        default=os.environ.get("OUTBOUND_ALLOW", ""),
+        metavar="ADDRESS[:PORT],...",
+        help="non-public addresses the server may fetch from (a feed or chat fake on this machine: 127.0.0.1:8080)",
+    )
+    parser.add_argument(
+        "--chat-base",
+        default="",
+        metavar="URL",
+        help="serve Slack's and Teams' APIs from here (a loopback fake; list it in --outbound-allow too)",
     )
     args = parser.parse_args(argv)
+    from chalicelib.policy.outbound import url_refusal  # (reads no environment)
+    from chalicelib.settings import parse_outbound_allow
+
+    try:
+        allowed = parse_outbound_allow(args.outbound_allow)
+    except ValueError as exc:
+        parser.error(str(exc))
+    # The chat fake is reached through the same guarded client as anything else: allowed
+    # explicitly, never by --chat-base alone.
+    refused = url_refusal(args.chat_base, allowed=allowed) if args.chat_base else ""
+    if refused:
+        parser.error(f"--chat-base {args.chat_base}: {refused}; list it in --outbound-allow")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     for noisy in ("botocore", "mail.log", "pynamodb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -387,6 +419,7 @@ def main(argv: list[str] | None = None) -> int:
         schedule_every=args.schedule_every,
         config_cache_seconds=args.config_cache_seconds,
         oidc=(args.oidc_issuer, args.oidc_client_id, args.oidc_client_secret) if args.oidc_issuer else None,
+        outbound_allow=args.outbound_allow,
     )
     stack.chat_base = args.chat_base
     stopping = False

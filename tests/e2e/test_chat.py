@@ -36,7 +36,10 @@ def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningStac
         stack = launch(
             state,
             port=free_port(),
-            extra_args=("--schedule-every", "3", "--config-cache-seconds", "0", "--chat-base", loop.base),
+            extra_args=(
+                *("--schedule-every", "3", "--config-cache-seconds", "0", "--chat-base", loop.base),
+                *("--outbound-allow", urlsplit(loop.base).netloc),  # the fake, allowed as itself
+            ),
         )
         try:
             teams = stack.credentials["sources"]["teams"]

@@ -20,7 +20,7 @@ import pytest
 
 from chalicelib.store.models import AuditModel, DeliveryModel, IdentityModel, IncidentModel
 from tests.chat_loopback import BOT_TOKEN, TEAMS_APP_ID, TEAMS_APP_PASSWORD, Loopback, running
-from tests.functional.conftest import Harness
+from tests.functional.conftest import Harness, allow_outbound, served_at
 from tests.functional.identity_support import make_person, sign_in, token_for
 from tests.support import CRISIS, envelope, signed_headers
 
@@ -46,6 +46,8 @@ def chat(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> Iterator[Chat]:
     with running() as loop:
         for key, value in loop.settings_env().items():
             monkeypatch.setenv(key, value)
+        # The fake is on loopback: allowed through the outbound rule's own exception, no other way.
+        allow_outbound(monkeypatch, served_at(loop.base))
         get_settings.cache_clear()
         platforms.forget_teams_token()
         teams_auth.forget_keys()
@@ -478,7 +480,35 @@ def test_report_to_sharedwatch_on_a_teams_message_is_a_report_mailed_to_its_repo
     assert len(list(ReportModel.scan())) == 1
 
 
+def test_every_chat_request_goes_through_the_outbound_rule_and_an_unlisted_loopback_is_refused(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.notify import platforms
+
+    allow_outbound(monkeypatch)  # the fake's allowance taken away: it is a loopback address again
+    platforms.forget_teams_token()
+    calls = len(chat.loop.calls)
+    attempts = {
+        "slack_sdk": lambda: platforms.slack_call(TEAM, "chat_postMessage", channel=CHANNEL, text="x"),
+        "Bot Connector": lambda: platforms.teams_post(CONVERSATION, {"type": "message", "text": "x"}),
+        "Workflows": lambda: platforms.teams_webhook(f"{chat.loop.base}/workflows/abc", {"type": "message"}),
+    }
+    for what, attempt in attempts.items():
+        with pytest.raises(platforms.ChatFailed) as refused:
+            attempt()
+        assert "refused" in refused.value.reason and "loopback" in refused.value.reason, what
+        assert refused.value.permanent, what  # configuration, not an outage: not retried 8 times
+    assert len(chat.loop.calls) == calls  # nothing reached the fake
+
+
 def test_a_teams_bot_that_is_not_configured_answers_503_not_500(harness: Harness) -> None:
+    from chalicelib import credentials
+    from chalicelib.settings import get_settings
+
+    boto3.client("ssm", region_name=get_settings().region).delete_parameter(
+        Name=get_settings().parameter_name("sources/teams")  # the harness configures a bot
+    )
+    credentials.clear_cache()
     answer = harness.client.http.post(
         "/teams/messages", body=b"{}", headers={"content-type": "application/json", "authorization": "Bearer x"}
     )

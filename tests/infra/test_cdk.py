@@ -289,3 +289,25 @@ def test_other_languages_are_scored_by_comprehend_on_aws(doc: dict[str, Any]) ->
         for s in policy["Properties"]["PolicyDocument"]["Statement"]
     ]
     assert any(s["Action"] == "comprehend:DetectSentiment" for s in statements)
+
+
+def test_api_gateways_own_errors_are_problems_and_a_path_no_route_has_is_a_404(doc: dict[str, Any]) -> None:
+    [api] = _resources(doc, "AWS::Serverless::Api").values()
+    responses = api["Properties"]["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
+    assert {"MISSING_AUTHENTICATION_TOKEN", "UNSUPPORTED_MEDIA_TYPE", "THROTTLED", "DEFAULT_4XX", "DEFAULT_5XX"} <= set(
+        responses
+    )
+    assert responses["MISSING_AUTHENTICATION_TOKEN"]["statusCode"] == "404"
+    for kind, answer in responses.items():
+        headers = answer["responseParameters"]
+        assert headers["gatewayresponse.header.Content-Type"] == "'application/problem+json'", kind
+        # What API Gateway substitutes: the error's message as a JSON string, the request id.
+        template = answer["responseTemplates"]["application/json"]
+        body = json.loads(
+            template.replace("$context.error.messageString", '"Missing Authentication Token"').replace(
+                "$context.requestId", "req-1"
+            )
+        )
+        assert body["type"].startswith("https://sharedwatch.dev/problems/") and body["title"] and body["detail"], kind
+        assert body["status"] == int(answer["statusCode"]), kind
+    assert "Authentication Token" not in json.dumps(responses["MISSING_AUTHENTICATION_TOKEN"])
