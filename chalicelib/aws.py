@@ -62,10 +62,16 @@ def comprehend() -> Any:
     return _client("comprehend")
 
 
+@lru_cache(maxsize=1)
+def kms() -> Any:
+    return _client("kms")
+
+
 def reset_clients() -> None:
     """For tests that swap the AWS backend under a process."""
     dynamodb.cache_clear()
     sns.cache_clear()
     comprehend.cache_clear()
     ses.cache_clear()
+    kms.cache_clear()
     s3.cache_clear()

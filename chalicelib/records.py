@@ -10,8 +10,8 @@ Urgency = Literal["low", "normal", "urgent"]
 URGENCIES: tuple[Urgency, ...] = ("low", "normal", "urgent")
 ReportStatus = Literal["received", "quarantined"]
 REPORT_STATUSES: tuple[ReportStatus, ...] = ("received", "quarantined")
-Channel = Literal["web", "email", "slack"]
-CHANNELS: tuple[Channel, ...] = ("web", "email", "slack")
+Channel = Literal["web", "email", "slack", "teams"]
+CHANNELS: tuple[Channel, ...] = ("web", "email", "slack", "teams")
 # How a report's address was shown to be its sender's: then the report is theirs (it is in their
 # GET /api/me/reports). Empty: the address was typed by whoever filed it (anyone can type a
 # colleague's), so the report is nobody's own until the link mailed to that address is followed.

@@ -13,9 +13,11 @@ from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib import credentials
 from chalicelib.errors import InvalidPayload, NotFound
+from chalicelib.flows.cards import post_cards, update_cards
 from chalicelib.notify.gate import send
 from chalicelib.notify.receipts import tell_reporter
 from chalicelib.observability import logger
+from chalicelib.policy.chat import chat_steps
 from chalicelib.policy.config import RoutingConfig
 from chalicelib.policy.drills import DRILL_ENDED, ENDED_NOTE
 from chalicelib.policy.escalation import State, due_steps, next_action_at
@@ -163,6 +165,7 @@ def acknowledge(*, incident_id: str, group: str, by: str, via: str, now: datetim
     tell_groups(row, event="acknowledged", who=who, config=config, now=now)
     tell_reporters(row, event="acknowledged", who=config.group_name(group), at=now)
     show_on_wall(row, config, now)
+    update_cards(row, event=f"acknowledged:round-{len(row.reopened or [])}", config=config, now=now)
     return row, True
 
 
@@ -197,6 +200,7 @@ def resolve(
     tell_groups(row, event="resolved", who=who, config=config, now=now)
     tell_reporters(row, event="resolved", who=config.group_name(group), at=now, note=note)
     show_on_wall(row, config, now)
+    update_cards(row, event=f"resolved:round-{len(row.reopened or [])}", config=config, now=now)
     return row, True
 
 
@@ -272,6 +276,7 @@ def add_note(*, incident_id: str, by: str, via: str, note: str, now: datetime) -
             )
         ]
     )
+    update_cards(row, event=f"remark:{len(row.timeline or [])}", config=load_routing(), now=now)
     return load(incident_id)
 
 
@@ -392,6 +397,10 @@ def escalate_due(*, now: datetime, limit: int = 100) -> int:
             actions.append(IncidentModel.timeline.set(IncidentModel.timeline.append(entries)))
         row.update(actions=actions)
         show_on_wall(row, config, now)
+        # A group the incident escalated to gets its card in its chat channels (once per channel).
+        escalated = [g for s in steps if s.kind == "escalate" for g in s.groups]
+        if escalated:
+            post_cards(chat_steps({row.incident_id: escalated}, config), config=config)
         done += len(steps)
         logger.info("escalated", extra={"incident": row.incident_id, "steps": len(steps), "outcomes": len(outcomes)})
     return done

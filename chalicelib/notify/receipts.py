@@ -21,10 +21,44 @@ def is_company_address(email: str) -> bool:
     return bool(at) and domain.lower() in {d.lower() for d in get_settings().company_domains}
 
 
+def slack_reporter(address: str) -> tuple[str, str, str] | None:
+    """(workspace, user, channel) of a Slack reporter's address "slack:T/U/C", else None."""
+    if not address.startswith("slack:"):
+        return None
+    parts = address.removeprefix("slack:").split("/")
+    return (parts[0], parts[1], parts[2] if len(parts) > 2 else "") if len(parts) >= 2 and all(parts[:2]) else None
+
+
+def tell_slack_reporter(*, report_id: str, address: str, event: str, lines: list[str], ephemeral: bool) -> bool:
+    """The receipt as a message only the reporter sees, where they reported; the outcome as a
+    direct message. Once per report and event (the delivery log), like the mail."""
+    from chalicelib.notify import chat
+    from chalicelib.policy.chat import slack_text
+
+    found = slack_reporter(address)
+    if found is None:
+        return False
+    team, user, channel = found
+    status_url = f"{get_settings().public_base_url}/report/{report_id}"
+    text = slack_text("\n".join([*lines, "", f"Follow it here: {status_url}"]))
+    op = "ephemeral" if ephemeral and channel else "dm"
+    outcome = chat.deliver(
+        key_for("delivery", f"reporter:{report_id}:{event}:slack"),
+        platform="slack",
+        where=f"{team}/{channel}",
+        doc={"op": op, "user": user, "text": text},
+        item_id=report_id,
+    )
+    return outcome == "sent"
+
+
 def tell_reporter(*, report_id: str, email: str, text: str, event: str, subject: str, lines: list[str]) -> bool:
     """One email to the employee behind a report, once per report and event (the delivery log),
     and only to a company address. A mail outage is logged and never fails what called it
-    (routing, an acknowledgement): the status page carries the same news."""
+    (routing, an acknowledgement): the status page carries the same news. A Slack reporter
+    hears it in Slack."""
+    if email.startswith("slack:"):
+        return tell_slack_reporter(report_id=report_id, address=email, event=event, lines=lines, ephemeral=False)
     if not is_company_address(email):
         logger.info("reporter not mailed: not a company address", extra={"report": report_id, "event": event})
         return False
@@ -70,6 +104,20 @@ def send_receipt(report: Report, lines: list[str]) -> bool:
     for an address that was typed, the link that makes the report its owner's."""
     if not report.reporter_email:
         return False
+    if report.reporter_email.startswith("slack:"):
+        return tell_slack_reporter(
+            report_id=report.report_id,
+            address=report.reporter_email,
+            event="received",
+            lines=[
+                "Thank you: your report reached the team that handles it.",
+                "",
+                *lines,
+                "",
+                f"Tracking id: {report.report_id}",
+            ],
+            ephemeral=True,
+        )
     return tell_reporter(
         report_id=report.report_id,
         email=report.reporter_email,

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from chalicelib.policy import tokens
+from chalicelib.policy.chat import ChatStep, chat_steps
 from chalicelib.policy.config import RoutingConfig
 from chalicelib.policy.drills import from_ended_drill
 from chalicelib.policy.escalation import State, StoryNow, jumps, next_action_at
@@ -139,6 +140,7 @@ class Plan:
     outcomes: list[ReportOutcome] = field(default_factory=list)
     receipts: list[Receipt] = field(default_factory=list)
     shown: list[Shown] = field(default_factory=list)
+    chat: list[ChatStep] = field(default_factory=list)  # incident cards for groups' chat channels
     counts: dict[str, int] = field(default_factory=lambda: {"folded": 0, "quarantined": 0, "drill_ended": 0})
 
     def add(self, n: Notification, tags: list[tuple[str, str]], *, grace_from: datetime | None = None) -> None:
@@ -386,6 +388,10 @@ def plan_batch(
                 plan.add(render(signal, r, story=stories.stories.get(item_id(signal))), [(cluster, tag)])
     for change in plan.incidents.values():
         _schedule(change, config, now)
+    told: dict[str, set[str]] = {}
+    for incident_id, group, _ in plan.timeline.values():
+        told.setdefault(incident_id, set()).add(group)
+    plan.chat = chat_steps(told, config)
     return plan
 
 

@@ -183,7 +183,7 @@ def proof_of(value: str | None) -> Proof:
 def report_from_model(row: ReportModel) -> Report:
     return Report(
         report_id=row.report_id,
-        channel=cast(Literal["web", "email", "slack"], row.channel),
+        channel=cast(Literal["web", "email", "slack", "teams"], row.channel),
         text=row.text,
         received_at=row.received_at,
         urls=tuple(str(u) for u in row.urls or ()),

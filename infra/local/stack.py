@@ -20,6 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from base64 import b64encode
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,25 @@ SOURCE_SECRETS: dict[str, Any] = {
     "x": lambda: secrets.token_urlsafe(38),
     "websub": lambda: secrets.token_urlsafe(24),
     "meltwater": lambda: secrets.token_hex(16),
-    "slack": lambda: secrets.token_hex(16),  # the Slack app's signing secret
+    # The Slack app's signing secret, and its OAuth client (the install from /slack/install).
+    "slack": lambda: {
+        "secret": secrets.token_hex(16),
+        "client_id": f"local.{secrets.randbelow(10**12)}",
+        "client_secret": secrets.token_hex(16),
+    },
+    # The Azure Bot's app id and client secret (the Teams bot).
+    "teams": lambda: {"app_id": str(uuid.uuid4()), "app_password": secrets.token_urlsafe(24)},
 }
+
+
+def chat_environment(base: str) -> dict[str, str]:
+    """Slack's and Bot Framework's APIs served from `base` (a loopback fake, for tests and demos)."""
+    return {
+        "SHAREDWATCH_SLACK_API_URL": f"{base}/api/",
+        "SHAREDWATCH_TEAMS_SERVICE_URL": f"{base}/teams/",
+        "SHAREDWATCH_TEAMS_LOGIN_URL": f"{base}/botframework.com/oauth2/v2.0/token",
+        "SHAREDWATCH_TEAMS_OPENID_URL": f"{base}/v1/.well-known/openidconfiguration",
+    }
 
 
 def parameter_value(value: str | dict[str, str]) -> str:
@@ -105,7 +123,9 @@ def load_or_create_secrets(path: Path) -> dict[str, Any]:
             old = json.loads(path.read_text())
         except json.JSONDecodeError:
             old = {}
-    sources = old.get("sources") if isinstance(old.get("sources"), dict) else {}
+    sources = dict(old.get("sources")) if isinstance(old.get("sources"), dict) else {}
+    if isinstance(sources.get("slack"), str):  # kept from before the install: the signing secret alone
+        sources["slack"] = {**SOURCE_SECRETS["slack"](), "secret": sources["slack"]}
     return {
         "admin_token": old.get("admin_token") or secrets.token_urlsafe(24),
         "display_token": old.get("display_token") or secrets.token_urlsafe(24),
@@ -182,6 +202,7 @@ class Stack:
         self.config_cache_seconds = config_cache_seconds
         self.oidc = oidc  # (issuer, client id, client secret) of a company provider, if any
         self.outbound_allow = outbound_allow
+        self.chat_base = ""  # Slack's and Teams' APIs from here instead (a loopback fake): --chat-base
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.services: list[Any] = []
 
@@ -213,6 +234,8 @@ class Stack:
         )
         if self.oidc:
             app_env |= {"SHAREDWATCH_OIDC_ISSUER": self.oidc[0], "SHAREDWATCH_OIDC_CLIENT_ID": self.oidc[1]}
+        if self.chat_base:
+            app_env |= chat_environment(self.chat_base)
         env = {**os.environ, **app_env}
         env.pop("AWS_PROFILE", None)
         moto = self._spawn(
@@ -372,15 +395,27 @@ def main(argv: list[str] | None = None) -> int:
         "--outbound-allow",
         default=os.environ.get("OUTBOUND_ALLOW", ""),
         metavar="ADDRESS[:PORT],...",
-        help="non-public addresses pull targets may be fetched from (a feed served on this machine: 127.0.0.1:8080)",
+        help="non-public addresses the server may fetch from (a feed or chat fake on this machine: 127.0.0.1:8080)",
+    )
+    parser.add_argument(
+        "--chat-base",
+        default="",
+        metavar="URL",
+        help="serve Slack's and Teams' APIs from here (a loopback fake; list it in --outbound-allow too)",
     )
     args = parser.parse_args(argv)
-    from chalicelib.settings import parse_outbound_allow  # (reads no environment)
+    from chalicelib.policy.outbound import url_refusal  # (reads no environment)
+    from chalicelib.settings import parse_outbound_allow
 
     try:
-        parse_outbound_allow(args.outbound_allow)
+        allowed = parse_outbound_allow(args.outbound_allow)
     except ValueError as exc:
         parser.error(str(exc))
+    # The chat fake is reached through the same guarded client as anything else: allowed
+    # explicitly, never by --chat-base alone.
+    refused = url_refusal(args.chat_base, allowed=allowed) if args.chat_base else ""
+    if refused:
+        parser.error(f"--chat-base {args.chat_base}: {refused}; list it in --outbound-allow")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if args.ledger:  # read by moto's server, which inherits this environment
         os.environ[LEDGER_ENV] = str(args.ledger.resolve())
@@ -397,6 +432,7 @@ def main(argv: list[str] | None = None) -> int:
         oidc=(args.oidc_issuer, args.oidc_client_id, args.oidc_client_secret) if args.oidc_issuer else None,
         outbound_allow=args.outbound_allow,
     )
+    stack.chat_base = args.chat_base
     stopping = False
 
     def _terminate(signum: int, frame: Any) -> None:

@@ -22,6 +22,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "credentials",
                 "http",
                 "oidc",
+                "teams_auth",
                 "comprehend",
                 "store",
                 "notify",
