@@ -99,6 +99,7 @@ class Report:
     status: ReportStatus = "received"
     quarantine_reason: str = ""
     drill: str = ""  # the drill that sent it (a marker only the app can sign)
+    language: str = ""  # the reporter's language when they filed it: their receipts and outcomes are in it
 
     kind: Literal["report"] = "report"
 

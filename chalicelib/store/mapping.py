@@ -161,6 +161,7 @@ def report_to_model(r: Report, *, retention_days: int) -> ReportModel:
         status=r.status,
         quarantine_reason=r.quarantine_reason,
         drill=r.drill or None,
+        language=r.language or None,
         received_at=r.received_at,
         expires_at=r.received_at + timedelta(days=retention_days),
         inbox_day=inbox_day,
@@ -190,6 +191,7 @@ def report_from_model(row: ReportModel) -> Report:
         status=cast(Literal["received", "quarantined"], row.status),
         quarantine_reason=row.quarantine_reason,
         drill=row.drill or "",
+        language=row.language or "",
     )
 
 
