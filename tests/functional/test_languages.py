@@ -9,9 +9,11 @@ import re
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from chalicelib.api.auth import session_cookie_name
 from chalicelib.clock import utcnow
 from chalicelib.flows import signin
 from chalicelib.store.models import ReportModel
@@ -55,7 +57,10 @@ def test_a_signed_in_person_reads_in_the_language_and_zone_of_their_identity_pro
     profile = signin.profile_claims({"locale": "es-MX", "zoneinfo": "America/Mexico_City"})
     assert profile == {"locale": "es", "zoneinfo": "America/Mexico_City"}
     session = signin.start_session(email="lia@example.com", name="Lía", via="single sign-on", now=now, profile=profile)
-    cookie = {"cookie": f"sw_session={session}", "accept-language": "de-DE"}  # the profile wins over the browser
+    cookie = {
+        "cookie": f"{session_cookie_name()}={session}",
+        "accept-language": "de-DE",
+    }  # the profile wins over the browser
     form = _page(harness, "/report", **cookie)
     assert '<html lang="es" dir="ltr">' in form.body.decode(), form.body.decode()[:300]
     sent = harness.client.http.post(
@@ -67,7 +72,7 @@ def test_a_signed_in_person_reads_in_the_language_and_zone_of_their_identity_pro
     [row] = ReportModel.scan()
     status = _page(harness, f"/report/{row.report_id}", **cookie).body.decode()
     # Received, as Babel writes it for Spanish, in Mexico City's zone (the hour differs from UTC's).
-    local = row.received_at.astimezone(__import__("zoneinfo").ZoneInfo("America/Mexico_City"))
+    local = row.received_at.astimezone(ZoneInfo("America/Mexico_City"))
     assert f"{local.hour}:{local.minute:02d}" in status and "UTC" not in status
 
 
