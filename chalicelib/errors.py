@@ -131,6 +131,14 @@ class Conflict(SharedwatchError):
     slug = "conflict"
 
 
+class PreconditionFailed(SharedwatchError):
+    """A conditional write found the record changed since it was read (If-Match, a version)."""
+
+    status = 412
+    title = "Changed meanwhile"
+    slug = "precondition-failed"
+
+
 class MethodNotAllowed(SharedwatchError):
     status = 405
     title = "Method not allowed"

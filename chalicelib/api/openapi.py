@@ -121,6 +121,7 @@ SCHEMAS: dict[str, Any] = {
             "grace_minutes": {"type": "integer", "minimum": 0, "maximum": 120},
             "max_per_hour": {"type": "integer", "minimum": 0, "maximum": 10000},
             "quiet_hours": {"type": "string", "pattern": "^([0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9])?$"},
+            "directory_groups": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 200}},
         },
     },
     "Member": {
@@ -223,6 +224,25 @@ SCHEMAS: dict[str, Any] = {
     },
     "AckForm": {"type": "object", "properties": {"csrf": {"type": "string"}}},
     "CsrfForm": {"type": "object", "properties": {"csrf": {"type": "string", "description": "the page's CSRF token"}}},
+    "ProvisioningClient": {
+        "type": "object",
+        "required": ["name"],
+        "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 80}},
+    },
+    "DirectoryForm": {
+        "type": "object",
+        "properties": {
+            "csrf": {"type": "string"},
+            "name": {"type": "string", "description": "a new provisioning client"},
+            "revoke": {"type": "string", "description": "a provisioning client's id"},
+            "csv": {"type": "string", "description": "people to import, as CSV"},
+        },
+    },
+    "ScimMessage": {
+        "type": "object",
+        "description": "a SCIM resource, PatchOp or SearchRequest (RFC 7643/7644); errors are SCIM Error messages",
+        "properties": {"schemas": {"type": "array", "items": {"type": "string"}}},
+    },
     "SigninForm": {
         "type": "object",
         "properties": {"csrf": {"type": "string"}, "email": {"type": "string"}, "next": {"type": "string"}},
@@ -384,6 +404,10 @@ def _form(schema: str) -> dict[str, Any]:
     }
 
 
+def _scim() -> dict[str, Any]:
+    return {"content": {"application/scim+json": {"schema": {"$ref": "#/components/schemas/ScimMessage"}}}}
+
+
 # The request body of each view that takes one, by the view's name.
 BODIES: dict[str, dict[str, Any]] = {
     "receive": _json("MentionDelivery"),
@@ -431,6 +455,15 @@ BODIES: dict[str, dict[str, Any]] = {
     "add_display_from_page": _form("DisplayForm"),
     "revoke_display_from_page": _form("CsrfForm"),
     "start_from_page": _form("DrillForm"),
+    "create_client": _json("ProvisioningClient"),
+    "import_people": {
+        "required": True,
+        "content": {"text/csv": {"schema": {"type": "string", "description": "a header line, then a person a line"}}},
+    },
+    "directory_from_page": _form("DirectoryForm"),
+    "scim_root": _scim(),
+    "scim_endpoint": _scim(),
+    "scim_resource": _scim(),
 }
 _NEEDS = re.compile(r'(?:require|signed_in)\(\s*bp\.current_request,\s*"([a-z.]+)"|_admin_json\("([a-z.]+)"\)')
 

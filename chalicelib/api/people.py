@@ -41,7 +41,11 @@ def me() -> Response:
 @bp.route("/api/people", methods=["GET"])
 def list_people() -> Response:
     require(bp.current_request, "people")
-    return json_response({"people": sorted(identity.list_people(), key=lambda p: p["email"]), "roles": list(ROLES)})
+    # The provider's own document stays out of the listing (SCIM reads it back at /scim/v2).
+    listed = [{k: v for k, v in p.items() if k != "scim"} for p in identity.list_people()]
+    return json_response(
+        {"people": sorted(listed, key=lambda p: str(p.get("email") or p.get("id"))), "roles": list(ROLES)}
+    )
 
 
 @bp.route("/api/people/{email}", methods=["PUT"], content_types=["*/*"])

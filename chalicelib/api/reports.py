@@ -9,6 +9,7 @@ import email.policy
 import hashlib
 import hmac
 import re
+from dataclasses import replace
 from urllib.parse import parse_qsl
 
 from chalice.app import Blueprint, Request, Response
@@ -93,7 +94,12 @@ def _signed_in_as(request: Request, form: web_form.FormInput) -> str:
 
 
 def _form_page(
-    form: web_form.FormInput, *, status: int = 200, problems: dict[str, str] | None = None, banner: str = ""
+    form: web_form.FormInput,
+    *,
+    status: int = 200,
+    problems: dict[str, str] | None = None,
+    banner: str = "",
+    reporter: Principal | None = None,
 ) -> Response:
     token = web_form.issue_token(key=credentials.signing_key(), now=utcnow())
     who = _person(bp.current_request)
@@ -105,6 +111,7 @@ def _form_page(
         platform_names={p: reader.gettext(name) for p, name in web_form.PLATFORM_NAMES.items()},
         urgencies={u: reader.gettext(name) for u, name in web_form.URGENCY_NAMES.items()},
         token=token,
+        reporter=reporter,
         form=form,
         problems=problems or {},
         banner=banner,
@@ -128,8 +135,7 @@ def _client_key(request: Request) -> str:
 
 @bp.route("/report", methods=["GET"])
 def report_form() -> Response:
-    who = _person(bp.current_request)
-    return _form_page(web_form.FormInput(email=who.id if who else ""))
+    return _form_page(web_form.FormInput(), reporter=_person(bp.current_request))
 
 
 @bp.route("/report", methods=["POST"], content_types=["*/*"])
@@ -159,6 +165,11 @@ def submit_report() -> Response:
                 )
             ).for_reader(reader)
         form = web_form.FormInput.from_fields(_form_fields(request))
+        reporter = _person(request)
+        # Signed in, and sending the form shown to them (their session's CSRF token in it): their
+        # address and department go with the report, and it is theirs at once.
+        if reporter is not None and not form.anonymous and _signed_in_as(request, form):
+            form = replace(form, email=reporter.id, department=reporter.department or form.department)
     except SharedwatchError as exc:
         if html:
             return error_page(exc, back="report", reader=reader)
@@ -174,18 +185,18 @@ def submit_report() -> Response:
             )
         ).for_reader(reader)
         if html:
-            return _form_page(form, status=429, banner=limited.detail)
+            return _form_page(form, status=429, banner=limited.detail, reporter=reporter)
         raise limited
     try:
         nonce = web_form.check_token(form.token, key=credentials.signing_key(), now=now, reader=reader)
     except Forbidden as exc:
         if html:
-            return _form_page(form, status=403, banner=exc.detail)
+            return _form_page(form, status=403, banner=exc.detail, reporter=reporter)
         raise
     problems = web_form.validate(form, reader=reader)
     if problems:
         if html:
-            return _form_page(form, status=422, problems=problems)
+            return _form_page(form, status=422, problems=problems, reporter=reporter)
         invalid = InvalidPayload("; ".join(f"{k}: {v}" for k, v in problems.items()), extra={"errors": problems})
         return from_error(invalid.for_reader(reader))
     drill = drill_of(form.drill, key=credentials.signing_key()) if form.drill else ""

@@ -26,6 +26,9 @@ class Group:
     # Whether the acknowledge link in this group's messages acts without signing in (recording the
     # group and the channel), or asks the person to sign in first.
     link_actions: bool = True
+    # The directory's groups (SCIM displayName) whose active members this group's people are
+    # fed from (flows/directory.py keeps the group's email subscriptions in step).
+    directory_groups: tuple[str, ...] = ()
 
     @property
     def quiet(self) -> QuietHours | None:
@@ -41,6 +44,7 @@ class Group:
             "quiet_hours": self.quiet_hours,
             "zones": list(self.zones),
             "link_actions": self.link_actions,
+            "directory_groups": list(self.directory_groups),
         }
 
 
@@ -62,6 +66,9 @@ def parse_group(doc: Any, *, slug: str, zones: tuple[str, ...] = ()) -> Group:
         problems.append(exc.detail)
     if not isinstance(doc.get("link_actions", True), bool):
         problems.append("link_actions: true or false")
+    fed_from = doc.get("directory_groups") or []
+    if not isinstance(fed_from, list) or not all(isinstance(g, str) and 0 < len(g) <= 200 for g in fed_from):
+        problems.append("directory_groups: a list of the directory's group names")
     if problems:
         raise InvalidPayload(f"invalid group {slug!r}: {'; '.join(problems)}", extra={"errors": problems})
     return Group(
@@ -73,6 +80,7 @@ def parse_group(doc: Any, *, slug: str, zones: tuple[str, ...] = ()) -> Group:
         quiet_hours=str(doc.get("quiet_hours") or ""),
         zones=tuple(doc.get("zones") or zones),
         link_actions=doc.get("link_actions", True) is not False,
+        directory_groups=tuple(dict.fromkeys(str(g).strip() for g in fed_from if str(g).strip())),
     )
 
 

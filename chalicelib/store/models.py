@@ -412,10 +412,25 @@ class IncidentModel(Model):
     due_index = DueIncidentIndex()
 
 
+class DepartmentIndex(GlobalSecondaryIndex["IdentityModel"]):
+    """Who is in a department: sparse, only the rows of active people with a department carry
+    `dept` (the department's slug), so a department page is one Query."""
+
+    class Meta:
+        index_name = "department"
+        projection = AllProjection()
+
+    dept = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
 class IdentityModel(Model):
-    """People and what proves who they are: `person|<address>` (role, department), `session|`,
-    `link|` (sign-in links), `oidc|` (a sign-in in flight), `token|` (personal API tokens), `rate|`
-    (attempt counters). Secrets are keyed by their SHA-256, never stored as given."""
+    """People and what proves who they are: `people` (one row per person, keyed by address: role,
+    department and the directory's record), `directory|` (the directory's keys: id, userName,
+    externalId, emails; groups and their members; provisioning clients), `creds|<address>` (a
+    person's sessions, to end them at once), `session|`, `link|` (sign-in links), `oidc|` (a
+    sign-in in flight), `tokens` (personal API tokens), `rate|` (attempt counters). Secrets are
+    keyed by their SHA-256, never stored as given."""
 
     class Meta(_Meta):
         table_name = _settings.table_name("identity")
@@ -425,6 +440,9 @@ class IdentityModel(Model):
     doc = JSONAttribute(default=dict)
     uses = NumberAttribute(null=True)  # rate counters and single-use marks: ADDed atomically
     expires_at = TTLAttribute(null=True)
+    rev = NumberAttribute(null=True)  # a directory row's version: writes are conditional on it (ETags)
+    dept = UnicodeAttribute(null=True)
+    department_index = DepartmentIndex()
 
 
 class AuditModel(Model):

@@ -16,9 +16,16 @@ from tests.functional.identity_support import sign_in, token_for
 from tests.support import Browser
 
 TABLE = Path(__file__).resolve().parents[2] / "docs" / "people.md"
-ROW = re.compile(r"^\| `(GET|POST|PUT|DELETE) (/[^`]*)` \| ([a-z. ]+) \|(.*)\|$")
+ROW = re.compile(r"^\| `(GET|POST|PUT|PATCH|DELETE) (/[^`]*)` \| ([a-z. ]+) \|(.*)\|$")
 WHO = ("anyone", "everyone", "lead", "responder", "admin")
-NOT_A_PERMISSION = {"public", "source signature", "signed link", "provider answer", "local stack only"}
+NOT_A_PERMISSION = {
+    "public",
+    "source signature",
+    "signed link",
+    "provider answer",
+    "local stack only",
+    "provisioning token",
+}
 
 
 def table() -> list[tuple[str, str, str, dict[str, str]]]:

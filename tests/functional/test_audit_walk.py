@@ -37,6 +37,22 @@ UNAUDITED = {
     ("POST", "/admin/rules/test"),
 }
 
+SCIM_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+SCIM_PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+SCIM_SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+# SCIM's routes take every method at every depth (the library answers); these are not writes:
+# (method, route, a path, the status SCIM answers).
+SCIM_NOT_WRITES = [
+    ("POST", "/scim/v2", "/scim/v2", 405),
+    ("PUT", "/scim/v2", "/scim/v2", 405),
+    ("PATCH", "/scim/v2", "/scim/v2", 405),
+    ("DELETE", "/scim/v2", "/scim/v2", 405),
+    ("PUT", "/scim/v2/{endpoint}", "/scim/v2/Users", 405),
+    ("PATCH", "/scim/v2/{endpoint}", "/scim/v2/Users", 405),
+    ("DELETE", "/scim/v2/{endpoint}", "/scim/v2/Users", 405),
+    ("POST", "/scim/v2/{endpoint}/{resource_id}", "/scim/v2/Users/.search", 200),
+]
+
 
 @dataclass
 class Walk:
@@ -318,6 +334,52 @@ def test_every_write_route_leaves_an_entry_saying_who_and_how(harness: Harness) 
     )
     root.get("/departments/airport")
     walk.call("POST", "/departments/{slug}/follow", lambda: root.post_form("/departments/airport/follow", {}))
+
+    # The directory: a provisioning client, SCIM's writes as that client (audited as it), a CSV import.
+    client = walk.call(
+        "POST", "/api/directory/clients", lambda: api("POST", "/api/directory/clients", {"name": "Walk IdP"})
+    )
+    provider = json.loads(client.body)
+
+    def scim(method: str, path: str, doc: Any = None) -> Any:
+        headers = {"authorization": f"Bearer {provider['token']}", "content-type": "application/scim+json"}
+        body = json.dumps(doc).encode() if doc is not None else b""
+        return http.request(method=method, path=path, headers=headers, body=body)
+
+    user = {"schemas": [SCIM_USER], "userName": "walker@example.com", "active": True}
+    created = walk.call("POST", "/scim/v2/{endpoint}", lambda: scim("POST", "/scim/v2/Users", user))
+    uid = json.loads(created.body)["id"]
+    walk.call(
+        "PUT",
+        "/scim/v2/{endpoint}/{resource_id}",
+        lambda: scim("PUT", f"/scim/v2/Users/{uid}", {**user, "displayName": "Wally Walker"}),
+    )
+    patch = {"schemas": [SCIM_PATCH], "Operations": [{"op": "replace", "path": "active", "value": False}]}
+    walk.call("PATCH", "/scim/v2/{endpoint}/{resource_id}", lambda: scim("PATCH", f"/scim/v2/Users/{uid}", patch))
+    walk.call("DELETE", "/scim/v2/{endpoint}/{resource_id}", lambda: scim("DELETE", f"/scim/v2/Users/{uid}"))
+    # What SCIM itself refuses at the other depths writes nothing, and a search is a read.
+    for method, route, path, status in SCIM_NOT_WRITES:
+        before = AuditModel.count()
+        answer = scim(method, path, {"schemas": [SCIM_SEARCH]} if status == 200 else None)
+        walk.walked.add((method, route))
+        if answer.status_code != status or AuditModel.count() != before:
+            walk.wrong.append(f"{method} {path}: {answer.status_code} (expected {status}, and no entry)")
+    walk.call(
+        "POST",
+        "/api/directory/import",
+        lambda: h.client.http.post(
+            "/api/directory/import",
+            body=b"email,department\ncsv@example.com,baggage\n",
+            headers={"authorization": f"Bearer {json.loads(made.body)['token']}", "content-type": "text/csv"},
+        ),
+    )
+    root.get("/admin/directory")
+    walk.call("POST", "/admin/directory", lambda: root.post_form("/admin/directory", {"name": "Page IdP"}))
+    walk.call(
+        "DELETE",
+        "/api/directory/clients/{client_id}",
+        lambda: api("DELETE", f"/api/directory/clients/{provider['id']}"),
+    )
 
     # Signing in with a mailed link, and out.
     sam = Browser(http)

@@ -100,6 +100,12 @@ def _content_type(answer: Any) -> str:
     return str(answer.headers.get("Content-Type") or answer.headers.get("content-type") or "")
 
 
+def _scim_error(answer: Any) -> None:
+    doc = json.loads(answer.body)
+    assert doc["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"], doc
+    assert str(doc["status"]) == str(answer.status_code), doc
+
+
 def test_every_path_parameter_that_cannot_name_anything_is_a_4xx_problem_on_every_route(harness: Harness) -> None:
     walker = Walker(harness)
     wrong: list[str] = []
@@ -139,7 +145,10 @@ def test_hostile_query_values_and_headers_never_answer_5xx_and_every_refusal_is_
                 wrong.append(f"{method} {target[:120]}: {answer.status_code} {answer.body[:200]!r}")
             elif answer.status_code >= 400 and kind != "application/problem+json":
                 # A page may say what is wrong on a page of its own; the API and the doors never.
-                if _is_api(route) or not kind.startswith("text/html"):
+                # SCIM answers in its own error schema (RFC 7644 §3.12), which providers parse.
+                if route.startswith("/scim/v2") and kind == "application/scim+json":
+                    _scim_error(answer)
+                elif _is_api(route) or not kind.startswith("text/html"):
                     wrong.append(f"{method} {target[:120]}: {answer.status_code} as {kind or 'no content type'}")
             elif answer.status_code >= 400:
                 _problem(answer)
