@@ -7,7 +7,7 @@ LOCAL_STAMP := $(VENV)/.installed-local
 DEV_STAMP := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: run demo test check future unit functional e2e lint typecheck format bench bench-smoke eval model package clean browser synth deploy native faketime catalogues extract
+.PHONY: run demo test check future unit functional e2e lint typecheck format bench bench-smoke cost eval model package clean browser synth deploy native faketime catalogues extract
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -118,6 +118,11 @@ bench: $(DEV_STAMP) $(NATIVE)
 # runs fails `make test`.
 bench-smoke: $(DEV_STAMP) $(NATIVE)
 	$(PY) -m bench --short $(ONLY)
+
+# What a day of mentions costs on AWS, counted request by request on the local stack and priced
+# from infra/prices.json (bench/bench_cost.py): bench/results.json and docs/cost.md's table.
+cost: $(DEV_STAMP) $(NATIVE)
+	$(PY) -m bench cost
 
 eval: $(DEV_STAMP) $(NATIVE)
 	$(PY) -m bench --eval

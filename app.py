@@ -33,6 +33,7 @@ from chalicelib.api import (
     stories,
     triage,
     wall,
+    webapp,
     webhooks,
 )
 from chalicelib.api.problems import answer_problems
@@ -41,6 +42,8 @@ from chalicelib.observability import inject_lambda_context
 from chalicelib.settings import get_settings
 
 app = Chalice(app_name="sharedwatch")
+# A phone's share (POST /report/share) carries a screenshot: multipart bodies pass as bytes.
+app.api.binary_types.append("multipart/form-data")
 
 
 @app.middleware("all")
@@ -79,6 +82,7 @@ for blueprint in (
     directory.bp,
     scim.bp,
     wall.bp,
+    webapp.bp,
     slack.bp,
     stream.bp,
     schedule.bp,

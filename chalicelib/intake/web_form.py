@@ -117,6 +117,27 @@ class FormInput:
         )
 
 
+PREFILL_URL_LIMIT = 2000
+
+
+def prefilled(query: Mapping[str, str]) -> FormInput:
+    """The form as `/report?url=...&text=...` opens it (the bookmarklet, a shared link): what it
+    brings is shown to be checked and sent, never sent by itself; validated when sent."""
+    return FormInput(
+        text=query.get("text", "")[:TEXT_LIMIT], url=" ".join(query.get("url", "")[:PREFILL_URL_LIMIT].split())
+    )
+
+
+def shared(*, title: str, text: str, url: str) -> FormInput:
+    """The form a Web Share Target opens: Android sends the page's title, and its link in `url`
+    or (often) inside `text`; the links go to the links field, the words to the text."""
+    found = _URL.findall(text)
+    links = [u for u in [*url.split(), *found] if _URL.fullmatch(u)]
+    words = re.sub(r"[ \t]+", " ", _URL.sub(" ", text)) if found else text
+    body = "\n".join(part for part in (" ".join(title.split()), words.strip()) if part)
+    return prefilled({"text": body, "url": " ".join(dict.fromkeys(links))})
+
+
 def validate(form: FormInput, *, reader: Reader = ENGLISH) -> dict[str, str]:
     """Problems by field name, in the reader's language; empty when the report can be stored."""
     problems: dict[str, str] = {}
@@ -180,3 +201,47 @@ def to_report(
 
 def is_bot(form: FormInput) -> bool:
     return bool(form.honeypot.strip())
+
+
+SENTIMENT_NAMES = {
+    "negative": N_("negative"),
+    "neutral": N_("neutral"),
+    "positive": N_("positive"),
+    "unscored": N_("unscored"),
+}
+SEVERITY_NAMES = {"low": N_("low"), "medium": N_("medium"), "high": N_("high"), "critical": N_("critical")}
+# The reasons chalicelib.triage.severity gives a report's text (it has no author, reach or
+# engagement); any other is shown as it comes.
+_REASON_NAMES = {"negative": N_("negative"), "strongly negative": N_("strongly negative")}
+_REASON_TERM = re.compile(r"^risk term '(?P<term>.*)'$")
+_REASON_PRESS = re.compile(r"^press interest \('(?P<term>.*)'\)$")
+
+
+def _reason(reason: str, *, reader: Reader) -> str:
+    if reason in _REASON_NAMES:
+        return reader.gettext(_REASON_NAMES[reason])
+    if found := _REASON_TERM.match(reason):
+        return reader.gettext("risk term '%(term)s'", term=found["term"])
+    if found := _REASON_PRESS.match(reason):
+        return reader.gettext("press interest ('%(term)s')", term=found["term"])
+    return reason
+
+
+def first_reading(report: Report, *, reader: Reader = ENGLISH) -> str:
+    """The triage of a report's own text as its receipt and status page say it, in the reader's
+    language; "" for a report stored before reports were triaged."""
+    if not report.severity:
+        return ""
+    label = report.sentiment_label or "unscored"
+    reading = reader.gettext(
+        "%(sentiment)s, severity %(severity)s",
+        sentiment=reader.gettext(SENTIMENT_NAMES.get(label, label)),
+        severity=reader.gettext(SEVERITY_NAMES.get(report.severity, report.severity)),
+    )
+    if report.severity_reasons:
+        reasons = reader.list([_reason(r, reader=reader) for r in report.severity_reasons])
+        reading = reader.gettext("%(reading)s (%(reasons)s)", reading=reading, reasons=reasons)
+    if report.departments:
+        about = reader.list(list(report.departments))
+        reading = reader.gettext("%(reading)s; about %(departments)s", reading=reading, departments=about)
+    return reading

@@ -162,6 +162,12 @@ def report_to_model(r: Report, *, retention_days: int) -> ReportModel:
         quarantine_reason=r.quarantine_reason,
         drill=r.drill or None,
         language=r.language or None,
+        sentiment=r.sentiment_label or None,
+        sentiment_score=r.sentiment_score if r.sentiment_label else None,
+        text_departments=list(r.departments) or None,
+        risk_terms=list(r.risk_terms) or None,
+        severity=r.severity or None,
+        severity_reasons=list(r.severity_reasons) or None,
         received_at=r.received_at,
         expires_at=r.received_at + timedelta(days=retention_days),
         inbox_day=inbox_day,
@@ -192,6 +198,12 @@ def report_from_model(row: ReportModel) -> Report:
         quarantine_reason=row.quarantine_reason,
         drill=row.drill or "",
         language=row.language or "",
+        sentiment_label=row.sentiment or "",
+        sentiment_score=float(row.sentiment_score or 0.0),
+        departments=tuple(str(d) for d in row.text_departments or ()),
+        risk_terms=tuple(str(t) for t in row.risk_terms or ()),
+        severity=row.severity or "",
+        severity_reasons=tuple(str(r) for r in row.severity_reasons or ()),
     )
 
 

@@ -206,6 +206,13 @@ class ReportModel(Model):
     outcome = UnicodeAttribute(null=True)
     outcome_at = UTCDateTimeAttribute(null=True)
     screenshots = ListAttribute(of=UnicodeAttribute, null=True)  # S3 keys in the uploads bucket
+    # Triage of the report's own text (absent on reports stored before it was triaged).
+    sentiment = UnicodeAttribute(null=True)
+    sentiment_score = NumberAttribute(null=True)
+    text_departments = ListAttribute(of=UnicodeAttribute, null=True)
+    risk_terms = ListAttribute(of=UnicodeAttribute, null=True)
+    severity = UnicodeAttribute(null=True)
+    severity_reasons = ListAttribute(of=UnicodeAttribute, null=True)
     cluster_index = ReportClusterIndex()
     inbox_day = UnicodeAttribute(null=True)
     inbox_key = UnicodeAttribute(null=True)

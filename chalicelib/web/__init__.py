@@ -96,12 +96,21 @@ def page(
     html = (
         _environment(reader.language)
         .get_template(template)
-        .render(stylesheet=css, live=live, reader=reader, lang=reader.language, dir=reader.direction, **context)
+        .render(
+            stylesheet=css,
+            live=live,
+            installable=True,
+            reader=reader,
+            lang=reader.language,
+            dir=reader.direction,
+            **context,
+        )
     )
     targets = " ".join(("'self'", *form_origins))
     script = "script-src 'self'; connect-src 'self'; " if live else ""
     csp = (
-        f"default-src 'none'; {script}style-src {css_hash}; img-src 'self' data:; form-action {targets}; "
+        f"default-src 'none'; {script}style-src {css_hash}; img-src 'self' data:; manifest-src 'self'; "
+        f"form-action {targets}; "
         "base-uri 'none'; frame-ancestors 'none'"
     )
     return Response(
@@ -128,3 +137,7 @@ def error_page(exc: SharedwatchError, *, back: str = "", reader: Reader = ENGLIS
     return page(
         "error.html", status=exc.status, title=reader.gettext(exc.title), detail=exc.detail, back=back, reader=reader
     )
+
+
+def static_bytes(name: str) -> bytes:
+    return (_HERE / "static" / name).read_bytes()

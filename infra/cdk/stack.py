@@ -170,7 +170,11 @@ class SharedwatchStack(cdk.Stack):
             encryption=s3.BucketEncryption.S3_MANAGED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
-            lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(365))],
+            lifecycle_rules=[
+                s3.LifecycleRule(expiration=cdk.Duration.days(365)),
+                # A screenshot shared to the app waits here until its report is sent (or a day).
+                s3.LifecycleRule(prefix="shared/", expiration=cdk.Duration.days(1)),
+            ],
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         self._dark_site()

@@ -24,6 +24,8 @@ from base64 import b64encode
 from pathlib import Path
 from typing import Any
 
+from infra.local.ledger import LEDGER_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 COMPANY_DOMAIN = "example.com"
@@ -356,6 +358,13 @@ def main(argv: list[str] | None = None) -> int:
         default=30,
         help="how long each process keeps the rules and groups it read (0: read them every time)",
     )
+    parser.add_argument(
+        "--ledger",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="moto writes what AWS would bill for each request it answers to FILE (infra/local/ledger.py)",
+    )
     parser.add_argument("--oidc-issuer", default=os.environ.get("OIDC_ISSUER", ""), help="a company OIDC provider")
     parser.add_argument("--oidc-client-id", default=os.environ.get("OIDC_CLIENT_ID", ""))
     parser.add_argument("--oidc-client-secret", default=os.environ.get("OIDC_CLIENT_SECRET", ""))
@@ -373,6 +382,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.ledger:  # read by moto's server, which inherits this environment
+        os.environ[LEDGER_ENV] = str(args.ledger.resolve())
     for noisy in ("botocore", "mail.log", "pynamodb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     stack = Stack(

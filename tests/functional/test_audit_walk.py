@@ -28,6 +28,7 @@ from tests.support import CRISIS, Browser, envelope, signed_headers
 UNAUDITED = {
     ("POST", "/webhooks/{source}"),
     ("POST", "/report"),
+    ("POST", "/report/share"),
     ("POST", "/slack/events"),
     ("POST", "/slack/interactivity"),
     ("POST", "/signin"),

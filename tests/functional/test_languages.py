@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from html import unescape
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -115,6 +116,27 @@ def test_a_report_filed_in_spanish_gets_its_receipt_in_spanish(harness: Harness)
     assert "Lo que nos contó: Un tuit sobre nuestras maletas" in receipt.body
     assert "(el enlace funciona durante 7 días)" in receipt.body  # the plural form for 7
     assert "Thank you" not in receipt.body
+
+
+def test_an_anonymous_urgent_report_in_german_says_its_routing_and_first_reading_in_german(harness: Harness) -> None:
+    german = {"accept-language": "de-DE"}
+    form = _page(harness, "/report", **german).body.decode()
+    assert "Ohne Anmeldung wird „dringend“ vermerkt" in unescape(form)
+    text = "Furchtbar: our staff lost my bags again and the lawyer says we will sue"
+    fields = {**_hidden(form), "text": text, "urgency": "urgent", "anonymous": "1"}
+    sent = harness.client.http.post(
+        "/report",
+        body=urlencode(fields).encode(),
+        headers={**HTML, **german, "content-type": "application/x-www-form-urlencoded"},
+    )
+    receipt = unescape(sent.body.decode())
+    [row] = ReportModel.scan()
+    assert sent.status_code == 201 and row.severity and row.severity_reasons
+    assert "Sie haben sie als dringend markiert" in receipt and "routed as normal" not in receipt
+    assert "Unsere erste Einschätzung: " in receipt and "Schweregrad" in receipt and "severity" not in receipt
+    status = unescape(_page(harness, f"/report/{row.report_id}", **german).body.decode())
+    assert "(weitergeleitet als normal: ohne Anmeldung gesendet)" in status
+    assert "Erste Einschätzung" in status and "Risikobegriff „" in status
 
 
 def test_the_public_forms_problems_are_in_the_senders_language(harness: Harness) -> None:
