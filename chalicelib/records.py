@@ -99,6 +99,7 @@ class Report:
     status: ReportStatus = "received"
     quarantine_reason: str = ""
     drill: str = ""  # the drill that sent it (a marker only the app can sign)
+    language: str = ""  # the reporter's language when they filed it: their receipts and outcomes are in it
     # Triage of the report's own text, as a mention's (chalicelib.triage.triage_report).
     sentiment_label: str = ""
     sentiment_score: float = 0.0

@@ -18,7 +18,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from infra import native
+from chalicelib.i18n import LANGUAGES
+from infra import catalogues, native
 
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN_PREFIXES = ("tests/", "infra/", "bench/", ".chalice/", ".local/")
@@ -27,6 +28,7 @@ _CHALICE_CLI = "import sys; from chalice.cli import main; sys.argv[0] = 'chalice
 
 def chalice_package(stage: str, out: Path) -> Path:
     native.build()  # chalice copies chalicelib as it finds it: the extensions must be current
+    catalogues.compile_all()  # and the message catalogues compiled from their .po files
     if out.exists():
         shutil.rmtree(out)
     # chalice wants a region even to package; the package itself does not depend on it.
@@ -65,6 +67,15 @@ def check_package(zip_path: Path) -> list[str]:
     names = zipfile.ZipFile(zip_path).namelist()
     problems = [f"{n} should not be deployed" for n in names if n.startswith(FORBIDDEN_PREFIXES)]
     problems += native.check(zip_path)
+    problems += [
+        f"{path} is missing: the language cannot be shown"
+        for language in LANGUAGES[1:]
+        for path in (
+            f"chalicelib/locale/{language}/LC_MESSAGES/messages.mo",
+            f"chalicelib/locale/{language}/LC_MESSAGES/wall.json",
+        )
+        if path not in names
+    ]
     tag = sys.implementation.cache_tag
     for name in names:
         if name.endswith(".py") and (name == "app.py" or name.startswith("chalicelib/")):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from chalicelib import credentials
 from chalicelib.clock import utcnow
 from chalicelib.errors import DeliveryFailed
+from chalicelib.i18n import ENGLISH, Reader
 from chalicelib.notify.mail import send_mail
 from chalicelib.observability import logger
 from chalicelib.policy import report_links
@@ -52,18 +53,34 @@ def tell_slack_reporter(*, report_id: str, address: str, event: str, lines: list
     return outcome == "sent"
 
 
-def tell_reporter(*, report_id: str, email: str, text: str, event: str, subject: str, lines: list[str]) -> bool:
-    """One email to the employee behind a report, once per report and event (the delivery log),
-    and only to a company address. A mail outage is logged and never fails what called it
-    (routing, an acknowledgement): the status page carries the same news. A Slack reporter
-    hears it in Slack."""
+def tell_reporter(
+    *,
+    report_id: str,
+    email: str,
+    text: str,
+    event: str,
+    subject: str,
+    lines: list[str],
+    reader: Reader = ENGLISH,
+) -> bool:
+    """One email to the employee behind a report, in their language, once per report and event
+    (the delivery log), and only to a company address. A mail outage is logged and never fails
+    what called it (routing, an acknowledgement): the status page carries the same news. A Slack
+    reporter hears it in Slack."""
     if email.startswith("slack:"):
         return tell_slack_reporter(report_id=report_id, address=email, event=event, lines=lines, ephemeral=False)
     if not is_company_address(email):
         logger.info("reporter not mailed: not a company address", extra={"report": report_id, "event": event})
         return False
     status_url = f"{get_settings().public_base_url}/report/{report_id}"
-    body = "\n".join([*lines, "", f"What you reported: {text[:500]}", f"Follow it here: {status_url}"])
+    body = "\n".join(
+        [
+            *lines,
+            "",
+            reader.gettext("What you reported: %(text)s", text=text[:500]),
+            reader.gettext("Follow it here: %(url)s", url=status_url),
+        ]
+    )
     try:
         return send_mail(
             delivery_id=key_for("delivery", f"reporter:{report_id}:{event}"),
@@ -85,17 +102,21 @@ def confirmation_url(report: Report) -> str:
     return f"{get_settings().public_base_url}/report/confirm/{token}"
 
 
-def confirmation_lines(report: Report) -> list[str]:
+def confirmation_lines(report: Report, *, reader: Reader = ENGLISH) -> list[str]:
     """What a receipt adds when the address was typed, not shown to be the sender's."""
     if report.owner or not is_company_address(report.reporter_email):
         return []  # already theirs; or anonymous, or an address that is never mailed
-    days = report_links.LIFETIME.days
     return [
         "",
-        "Did you send this report? Anyone can type an address into the report form, so it is not "
-        f"in your list of reports until you confirm it here (the link works for {days} days):",
+        reader.ngettext(
+            "Did you send this report? Anyone can type an address into the report form, so it is not in your "
+            "list of reports until you confirm it here (the link works for %(num)s day):",
+            "Did you send this report? Anyone can type an address into the report form, so it is not in your "
+            "list of reports until you confirm it here (the link works for %(num)s days):",
+            report_links.LIFETIME.days,
+        ),
         confirmation_url(report),
-        "If you did not send it, ignore this email: it will not be shown as yours.",
+        reader.gettext("If you did not send it, ignore this email: it will not be shown as yours."),
     ]
 
 
@@ -104,17 +125,18 @@ def send_receipt(report: Report, lines: list[str]) -> bool:
     for an address that was typed, the link that makes the report its owner's."""
     if not report.reporter_email:
         return False
+    reader = Reader.of(report.language)
     if report.reporter_email.startswith("slack:"):
         return tell_slack_reporter(
             report_id=report.report_id,
             address=report.reporter_email,
             event="received",
             lines=[
-                "Thank you: your report reached the team that handles it.",
+                reader.gettext("Thank you: your report reached the team that handles it."),
                 "",
                 *lines,
                 "",
-                f"Tracking id: {report.report_id}",
+                reader.gettext("Tracking id: %(id)s", id=report.report_id),
             ],
             ephemeral=True,
         )
@@ -123,13 +145,14 @@ def send_receipt(report: Report, lines: list[str]) -> bool:
         email=report.reporter_email,
         text=report.text,
         event="received",
-        subject=f"We got your report {report.report_id}",
+        subject=reader.gettext("We got your report %(id)s", id=report.report_id),
         lines=[
-            "Thank you: your report reached the team that handles it.",
+            reader.gettext("Thank you: your report reached the team that handles it."),
             "",
             *lines,
             "",
-            f"Tracking id: {report.report_id}",
-            *confirmation_lines(report),
+            reader.gettext("Tracking id: %(id)s", id=report.report_id),
+            *confirmation_lines(report, reader=reader),
         ],
+        reader=reader,
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from chalicelib.i18n import Reader
 from chalicelib.policy import tokens
 from chalicelib.policy.chat import ChatStep, chat_steps
 from chalicelib.policy.config import RoutingConfig
@@ -306,6 +307,7 @@ def _report(plan: Plan, report: Report, story: Story | None, decision: Decision,
             routed_to=list(names),
             position=story.position if story else 0,
             lead_minutes=story.lead_minutes if story else None,
+            reader=Reader.of(report.language),
         )
         plan.receipts.append(Receipt(report, tuple(lines)))
 

@@ -196,6 +196,7 @@ class ReportModel(Model):
     received_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute(null=True)
     drill = UnicodeAttribute(null=True)  # the drill that sent it
+    language = UnicodeAttribute(null=True)  # the reporter's, at filing: their mails are in it
     # Filled in by the router: the story it joined and who was told, for the reporter's page.
     cluster_id = UnicodeAttribute(null=True)
     position = NumberAttribute(null=True)  # the reporter was the Nth employee to report it
