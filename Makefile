@@ -14,7 +14,7 @@ LOCAL_STAMP := $(VENV)/.installed-local
 DEV_STAMP := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: run demo test check future unit functional e2e lint typecheck format bench bench-smoke eval model package clean browser synth deploy native faketime doctor smoke python
+.PHONY: run demo test check future unit functional e2e lint typecheck format bench bench-smoke cost eval model package clean browser synth deploy native faketime catalogues extract doctor smoke python
 
 GET_PYTHON := Python $(PYTHON_VERSION) is what Lambda runs here (python$(PYTHON_VERSION)). Get it with \
   pyenv install $(PYTHON_VERSION) (https://github.com/pyenv/pyenv), apt-get install python$(PYTHON_VERSION) \
@@ -53,7 +53,20 @@ $(NATIVE): $(wildcard chalicelib/triage/*.py) infra/native.py $(LOCAL_STAMP)
 
 native: $(NATIVE)
 
-run: $(LOCAL_STAMP) $(NATIVE)
+# The message catalogues (chalicelib/locale/<lang>/LC_MESSAGES/messages.po, written by
+# translators) compiled to .mo files and the wall's JSON; `make extract` updates the .po files
+# from the code and templates (babel.cfg), new messages empty until translated.
+PO_FILES := $(wildcard chalicelib/locale/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+$(MO_FILES) &: $(PO_FILES) infra/catalogues.py $(LOCAL_STAMP)
+	$(PY) -m infra.catalogues --force
+
+catalogues: $(MO_FILES)
+
+extract: $(DEV_STAMP)
+	$(PY) -m infra.catalogues --extract
+
+run: $(LOCAL_STAMP) $(NATIVE) $(MO_FILES)
 	$(PY) -m infra.local
 
 # With `make run` going in another terminal: a small made-up stream, a report and an email.
@@ -75,12 +88,12 @@ browser:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: lint typecheck browser synth $(NATIVE)
+test: lint typecheck browser synth $(NATIVE) $(MO_FILES)
 	$(call pytest,tests)
 	$(MAKE) --no-print-directory future bench-smoke
 
 # The fast inner loop: lint, types and the unit and functional layers (no browsers, stack or synth).
-check: lint typecheck $(DEV_STAMP) $(NATIVE)
+check: lint typecheck $(DEV_STAMP) $(NATIVE) $(MO_FILES)
 	$(call pytest,tests/unit tests/functional)
 
 # A time bomb fails the day it is written, not the day it goes off: the unit and functional layers
@@ -93,18 +106,18 @@ faketime:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; }
 
-future: faketime $(DEV_STAMP) $(NATIVE)
+future: faketime $(DEV_STAMP) $(NATIVE) $(MO_FILES)
 	@echo "unit and functional tests with the clock at $(FUTURE) UTC"
 	@TZ=UTC faketime '$(FUTURE)' $(PY) -m pytest tests/unit tests/functional -q -p no:cacheprovider $(PYTEST_ARGS); \
 	rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
-unit: $(DEV_STAMP) $(NATIVE)
+unit: $(DEV_STAMP) $(NATIVE) $(MO_FILES)
 	$(call pytest,tests/unit)
 
-functional: $(DEV_STAMP) $(NATIVE)
+functional: $(DEV_STAMP) $(NATIVE) $(MO_FILES)
 	$(call pytest,tests/functional)
 
-e2e: $(DEV_STAMP) $(NATIVE) browser
+e2e: $(DEV_STAMP) $(NATIVE) browser $(MO_FILES)
 	$(call pytest,tests/e2e)
 
 lint: $(DEV_STAMP)
@@ -126,6 +139,11 @@ bench: $(DEV_STAMP) $(NATIVE)
 bench-smoke: $(DEV_STAMP) $(NATIVE)
 	$(PY) -m bench --short $(ONLY)
 
+# What a day of mentions costs on AWS, counted request by request on the local stack and priced
+# from infra/prices.json (bench/bench_cost.py): bench/results.json and docs/cost.md's table.
+cost: $(DEV_STAMP) $(NATIVE)
+	$(PY) -m bench cost
+
 eval: $(DEV_STAMP) $(NATIVE)
 	$(PY) -m bench --eval
 
@@ -139,7 +157,7 @@ $(TRAIN_STAMP): requirements-train.txt $(DEV_STAMP)
 model: $(TRAIN_STAMP)
 	$(PY) -m bench.train_sentiment
 
-package: $(LOCAL_STAMP) $(NATIVE)
+package: $(LOCAL_STAMP) $(NATIVE) $(MO_FILES)
 	$(PY) -m infra.package --stage $${STAGE:-dev} --out build/package
 
 # AWS: the CDK app in infra/cdk (Python), its CLI from npm, installed here, pinned by the lock.
@@ -168,4 +186,4 @@ smoke: $(LOCAL_STAMP)
 	$(PY) -m infra.smoke --stage $(STAGE) $(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(INBOX),--inbox $(INBOX)) $(SMOKE_ARGS)
 
 clean:
-	rm -rf $(VENV) .local build chalicelib/triage/*.so .mypy_cache .ruff_cache .pytest_cache chalice.out infra/cdk/cdk.out infra/cdk/node_modules
+	rm -rf $(VENV) .local build chalicelib/triage/*.so chalicelib/locale/*/LC_MESSAGES/*.mo chalicelib/locale/*/LC_MESSAGES/wall.json .mypy_cache .ruff_cache .pytest_cache chalice.out infra/cdk/cdk.out infra/cdk/node_modules

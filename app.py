@@ -32,8 +32,10 @@ from chalicelib.api import (
     slack,
     sources,
     stories,
+    teams,
     triage,
     wall,
+    webapp,
     webhooks,
 )
 from chalicelib.api.problems import answer_problems
@@ -42,6 +44,8 @@ from chalicelib.observability import inject_lambda_context
 from chalicelib.settings import get_settings
 
 app = Chalice(app_name="sharedwatch")
+# A phone's share (POST /report/share) carries a screenshot: multipart bodies pass as bytes.
+app.api.binary_types.append("multipart/form-data")
 
 
 @app.middleware("all")
@@ -81,7 +85,9 @@ for blueprint in (
     directory.bp,
     scim.bp,
     wall.bp,
+    webapp.bp,
     slack.bp,
+    teams.bp,
     stream.bp,
     schedule.bp,
     inbound_email.bp,

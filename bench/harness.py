@@ -6,7 +6,7 @@ import os
 import statistics
 import subprocess
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +39,13 @@ class Figure:
     ratio: float
     target: str
     note: str = ""
+    inputs: dict[str, Any] = field(default_factory=dict)  # what the figure was worked out from
 
     def as_json(self) -> dict[str, Any]:
         doc = asdict(self)
         doc.pop("name")
+        if not doc["inputs"]:
+            doc.pop("inputs")
         return doc
 
     @property

@@ -62,6 +62,11 @@ def comprehend() -> Any:
     return _client("comprehend")
 
 
+@lru_cache(maxsize=1)
+def kms() -> Any:
+    return _client("kms")
+
+
 # The readiness checks' (flows/readiness.py): asked on the admin page and by `make doctor`.
 @lru_cache(maxsize=1)
 def sesv2() -> Any:
@@ -84,6 +89,7 @@ def reset_clients() -> None:
     sns.cache_clear()
     comprehend.cache_clear()
     ses.cache_clear()
+    kms.cache_clear()
     s3.cache_clear()
     sesv2.cache_clear()
     cloudwatch.cache_clear()

@@ -6,13 +6,15 @@ from typing import Any
 
 from chalice.app import ChaliceUnhandledError
 
+from chalicelib.i18n import N_, Reader
+
 
 class SharedwatchError(ChaliceUnhandledError):
     # ChaliceUnhandledError: Chalice lets it reach the middleware in app.py, which answers it as
     # problem+json; any other exception Chalice turns into its own 500, which the middleware rewrites.
 
     status = 400
-    title = "Bad request"
+    title = N_("Bad request")
     slug = "bad-request"
 
     def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
@@ -20,10 +22,16 @@ class SharedwatchError(ChaliceUnhandledError):
         self.detail = detail
         self.extra = extra or {}
 
+    def for_reader(self, reader: Reader) -> SharedwatchError:
+        """This error with its title in the reader's language (its detail is written in it
+        where it is raised); the problem+json and the error page read `title`."""
+        self.title = reader.gettext(type(self).title)
+        return self
+
 
 class NotFound(SharedwatchError):
     status = 404
-    title = "Not found"
+    title = N_("Not found")
     slug = "not-found"
 
 
@@ -48,19 +56,19 @@ class VerificationFailed(SharedwatchError):
 
 class Forbidden(SharedwatchError):
     status = 403
-    title = "Forbidden"
+    title = N_("Forbidden")
     slug = "forbidden"
 
 
 class MalformedBody(SharedwatchError):
     status = 400
-    title = "Malformed body"
+    title = N_("Malformed body")
     slug = "malformed-body"
 
 
 class InvalidPayload(SharedwatchError):
     status = 422
-    title = "Invalid payload"
+    title = N_("Invalid payload")
     slug = "invalid-payload"
 
 
@@ -74,7 +82,7 @@ class InvalidQuery(InvalidPayload):
 
 class PayloadTooLarge(SharedwatchError):
     status = 413
-    title = "Payload too large"
+    title = N_("Payload too large")
     slug = "payload-too-large"
 
 
@@ -86,7 +94,7 @@ class HeaderTooLarge(SharedwatchError):
 
 class UnsupportedMediaType(SharedwatchError):
     status = 415
-    title = "Unsupported media type"
+    title = N_("Unsupported media type")
     slug = "unsupported-media-type"
 
 
@@ -139,7 +147,7 @@ class MethodNotAllowed(SharedwatchError):
 
 class TooManyRequests(SharedwatchError):
     status = 429
-    title = "Too many requests"
+    title = N_("Too many requests")
     slug = "too-many-requests"
 
 
@@ -153,13 +161,13 @@ class ConfigurationMissing(SharedwatchError):
 
 class Unauthorized(SharedwatchError):
     status = 401
-    title = "Unauthorized"
+    title = N_("Unauthorized")
     slug = "unauthorized"
 
 
 class LinkExpired(SharedwatchError):
     status = 410
-    title = "Link expired"
+    title = N_("Link expired")
     slug = "link-expired"
 
 

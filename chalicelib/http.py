@@ -1,13 +1,13 @@
 """The one outbound HTTP client: every request the server makes to a URL someone configured
-(pull targets now; chat and enrichment when they come) is a `fetch` here, and goes only where
-it may (policy/outbound.py decides):
+(pull targets, the chat platforms' APIs, Teams' OpenID keys) is a `fetch` (GET) or a `send` (any
+method with a body) here, and goes only where it may (policy/outbound.py decides):
 
 - http(s) only, no credentials in the URL, no cloud metadata names;
 - the name is resolved here, every address it resolves to is checked, and the connection goes
   to the checked address (TLS still verifies the name), so a DNS answer that changes between
   the check and the connection (a rebind) is never used;
-- each redirect is checked the same way (at most MAX_REDIRECTS), and credentials are not
-  carried to another origin;
+- each redirect of a fetch is checked the same way (at most MAX_REDIRECTS), and credentials are
+  not carried to another origin; a send follows none (its 3xx is the answer);
 - the whole fetch (resolution, connection, headers, body) ends by its deadline, and a body
   larger than the cap is not read past it.
 
@@ -138,13 +138,15 @@ def _remaining(deadline: float, what: str, timeout: float) -> float:
     return left
 
 
-def _open(dest: Destination, headers: Mapping[str, str], *, deadline: float, timeout: float) -> _Pinned:
+def _open(
+    dest: Destination, method: str, body: bytes | None, headers: Mapping[str, str], *, deadline: float, timeout: float
+) -> _Pinned:
     """A connection to the first of the destination's addresses that answers, request sent."""
     failure: Exception | None = None
     for address in dest.addresses:
         conn = _Pinned(dest, address, timeout=_remaining(deadline, "connecting", timeout))
         try:
-            conn.request("GET", dest.target, headers=dict(headers))
+            conn.request(method, dest.target, body=body, headers=dict(headers))
             return conn
         except (OSError, http.client.HTTPException) as exc:
             conn.close()
@@ -178,8 +180,43 @@ def fetch(
     max_bytes: int = MAX_BYTES,
     max_redirects: int = MAX_REDIRECTS,
 ) -> Fetched:
-    """GET a URL someone configured, within `timeout` seconds in all and `max_bytes` of body.
-    Never raises for the network or the policy: `error` says why there is no answer."""
+    """GET a URL someone configured, within `timeout` seconds in all and `max_bytes` of body
+    (read for a 2xx only). Never raises for the network or the policy: `error` says why there
+    is no answer."""
+    return _exchange(
+        "GET", url, body=None, headers=headers, timeout=timeout, max_bytes=max_bytes, max_redirects=max_redirects
+    )
+
+
+def send(
+    method: str,
+    url: str,
+    *,
+    body: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = TIMEOUT_SECONDS,
+    max_bytes: int = MAX_BYTES,
+) -> Fetched:
+    """Any method with a body (the chat platforms' APIs), checked and pinned like a fetch: the
+    answer's status, headers and body, error statuses included (a 429's Retry-After is in the
+    headers, a 4xx's body says why). No redirect is followed: a body is never re-sent elsewhere."""
+    return _exchange(
+        method, url, body=body, headers=headers, timeout=timeout, max_bytes=max_bytes, max_redirects=0, follow=False
+    )
+
+
+def _exchange(
+    method: str,
+    url: str,
+    *,
+    body: bytes | None,
+    headers: Mapping[str, str] | None,
+    timeout: float,
+    max_bytes: int,
+    max_redirects: int,
+    follow: bool = True,
+) -> Fetched:
+    # A send (follow=False) reads the body of any answer and takes a 3xx as the answer.
     deadline = time.monotonic() + timeout
     sent = {"User-Agent": USER_AGENT, **(headers or {})}
     first: tuple[str, str, int] | None = None
@@ -203,20 +240,20 @@ def fetch(
             first = first or origin
             if origin != first:
                 sent = {k: v for k, v in sent.items() if k.lower() not in _ORIGIN_ONLY}
-            conn, response = _open(dest, sent, deadline=deadline, timeout=timeout), None
+            conn, response = _open(dest, method, body, sent, deadline=deadline, timeout=timeout), None
             try:
                 conn.until(deadline, "waiting for the answer", timeout)
                 response = conn.getresponse()
                 answered = {k.lower(): v for k, v in response.getheaders()}
-                if response.status in REDIRECTS and answered.get("location"):
+                if follow and response.status in REDIRECTS and answered.get("location"):
                     if hop == max_redirects:
                         raise _Stop(f"more than {max_redirects} redirects")
                     url = urljoin(url, answered["location"])  # checked as the first was, next hop
                     continue
-                body = b""
-                if 200 <= response.status < 300:
-                    body = _read(conn, response, deadline=deadline, timeout=timeout, cap=max_bytes)
-                return Fetched(status=response.status, headers=answered, body=body)
+                data = b""
+                if not follow or 200 <= response.status < 300:
+                    data = _read(conn, response, deadline=deadline, timeout=timeout, cap=max_bytes)
+                return Fetched(status=response.status, headers=answered, body=data)
             finally:
                 if response is not None:
                     response.close()  # a response that reads to the close holds the socket

@@ -10,8 +10,8 @@ Urgency = Literal["low", "normal", "urgent"]
 URGENCIES: tuple[Urgency, ...] = ("low", "normal", "urgent")
 ReportStatus = Literal["received", "quarantined"]
 REPORT_STATUSES: tuple[ReportStatus, ...] = ("received", "quarantined")
-Channel = Literal["web", "email", "slack"]
-CHANNELS: tuple[Channel, ...] = ("web", "email", "slack")
+Channel = Literal["web", "email", "slack", "teams"]
+CHANNELS: tuple[Channel, ...] = ("web", "email", "slack", "teams")
 # How a report's address was shown to be its sender's: then the report is theirs (it is in their
 # GET /api/me/reports). Empty: the address was typed by whoever filed it (anyone can type a
 # colleague's), so the report is nobody's own until the link mailed to that address is followed.
@@ -99,8 +99,28 @@ class Report:
     status: ReportStatus = "received"
     quarantine_reason: str = ""
     drill: str = ""  # the drill that sent it (a marker only the app can sign)
+    language: str = ""  # the reporter's language when they filed it: their receipts and outcomes are in it
+    # Triage of the report's own text, as a mention's (chalicelib.triage.triage_report).
+    sentiment_label: str = ""
+    sentiment_score: float = 0.0
+    departments: tuple[str, ...] = ()  # what the text is about (`department` is the reporter's)
+    risk_terms: tuple[str, ...] = ()
+    severity: str = ""
+    severity_reasons: tuple[str, ...] = ()
 
     kind: Literal["report"] = "report"
+
+    @property
+    def urgency_counts(self) -> bool:
+        """Whether "urgent" may page anyone: a public form can be sent by anybody, so from the web
+        only a signed-in reporter's (or the app's own drill's) urgency routes; mail and Slack
+        reach us authenticated (unauthenticated mail is quarantined)."""
+        return self.channel != "web" or self.reporter_proof == "signed in" or bool(self.drill)
+
+    @property
+    def routed_urgency(self) -> Urgency:
+        """The urgency routing reads: as recorded, except an "urgent" that does not count (normal)."""
+        return "normal" if self.urgency == "urgent" and not self.urgency_counts else self.urgency
 
     @property
     def anonymous(self) -> bool:
@@ -112,21 +132,34 @@ class Report:
         return self.reporter_email if self.reporter_proof else ""
 
     def routing_fields(self) -> dict[str, Any]:
+        urgency = self.routed_urgency
+        # An urgent report is as severe as a high mention until triage of its story says more;
+        # its text's own triage may say more already.
+        by_urgency = "high" if urgency == "urgent" else "medium" if urgency == "normal" else "low"
+        departments = tuple(dict.fromkeys(d for d in (self.department, *self.departments) if d))
         return {
             "kind": self.kind,
             "source": self.channel,
             "channel": self.channel,
             "platform": self.platform,
             "text": self.text,
-            "department": self.department,
-            "departments": (self.department,) if self.department else (),
-            "urgency": self.urgency,
-            # An urgent report is as severe as a high mention until triage of its story says more.
-            "severity": "high" if self.urgency == "urgent" else "medium" if self.urgency == "normal" else "low",
+            "department": departments[0] if departments else "",
+            "departments": departments,
+            "urgency": urgency,
+            "sentiment": self.sentiment_label,
+            "sentiment_score": self.sentiment_score,
+            "risk": bool(self.risk_terms),
+            "severity": _more_severe(by_urgency, self.severity or "low"),
         }
 
 
 Signal = Mention | Report
+_LEVELS = ("low", "medium", "high", "critical")
+
+
+def _more_severe(level: str, other: str) -> str:
+    rank = {name: i for i, name in enumerate(_LEVELS)}
+    return level if rank.get(level, 0) >= rank.get(other, 0) else other
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,6 +84,14 @@ class Settings:
     oidc_issuer: str
     oidc_client_id: str
     oidc_label: str
+    # Chat: where the platforms' APIs are (read here so tests and the local stack point them at a
+    # loopback server), and the KMS key that seals Slack bot tokens (empty: a local key).
+    slack_api_url: str
+    teams_service_url: str  # the Bot Connector's service URL for proactive messages
+    teams_login_url: str  # the client-credentials token endpoint
+    teams_openid_url: str  # Bot Framework's OpenID metadata (the JWKS of incoming activities)
+    teams_issuer: str
+    chat_kms_key_id: str
     # Where outbound fetches (pull targets) may go although the address is not public: empty, so
     # nothing but public addresses, unless the local stack or a test lists its own feed server.
     outbound_allow: tuple[OutboundAllowance, ...] = ()
@@ -150,6 +158,16 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         oidc_issuer=e.get("SHAREDWATCH_OIDC_ISSUER", "").rstrip("/"),
         oidc_client_id=e.get("SHAREDWATCH_OIDC_CLIENT_ID", ""),
         oidc_label=e.get("SHAREDWATCH_OIDC_LABEL", "your company account"),
+        slack_api_url=e.get("SHAREDWATCH_SLACK_API_URL", "https://slack.com/api/"),
+        teams_service_url=e.get("SHAREDWATCH_TEAMS_SERVICE_URL", "https://smba.trafficmanager.net/teams/"),
+        teams_login_url=e.get(
+            "SHAREDWATCH_TEAMS_LOGIN_URL", "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"
+        ),
+        teams_openid_url=e.get(
+            "SHAREDWATCH_TEAMS_OPENID_URL", "https://login.botframework.com/v1/.well-known/openidconfiguration"
+        ),
+        teams_issuer=e.get("SHAREDWATCH_TEAMS_ISSUER", "https://api.botframework.com"),
+        chat_kms_key_id=e.get("SHAREDWATCH_CHAT_KMS_KEY_ID", ""),
         local_outbox_path=e.get("SHAREDWATCH_LOCAL_OUTBOX", ""),
         severity_thresholds=e.get("SHAREDWATCH_SEVERITY_THRESHOLDS", "2,4,6"),
         comprehend_languages=tuple(

@@ -19,7 +19,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from infra import native
+from chalicelib.i18n import LANGUAGES
+from infra import catalogues, native
 
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN_PREFIXES = ("tests/", "infra/", "bench/", ".chalice/", ".local/")
@@ -36,6 +37,7 @@ def chalice_package(stage: str, out: Path) -> Path:
     if wrong:
         raise WrongPython(wrong)
     native.build()  # chalice copies chalicelib as it finds it: the extensions must be current
+    catalogues.compile_all()  # and the message catalogues compiled from their .po files
     if out.exists():
         shutil.rmtree(out)
     # chalice wants a region even to package; the package itself does not depend on it.
@@ -88,6 +90,15 @@ def check_package(zip_path: Path) -> list[str]:
     wanted = f"{native.RUNTIME.name}/{native.RUNTIME.architecture}"
     if sam.exists():
         problems += [f"{name} runs {have}, not {wanted}" for name, have in runtimes(sam).items() if have != wanted]
+    problems += [
+        f"{path} is missing: the language cannot be shown"
+        for language in LANGUAGES[1:]
+        for path in (
+            f"chalicelib/locale/{language}/LC_MESSAGES/messages.mo",
+            f"chalicelib/locale/{language}/LC_MESSAGES/wall.json",
+        )
+        if path not in names
+    ]
     tag = sys.implementation.cache_tag
     for name in names:
         if name.endswith(".py") and (name == "app.py" or name.startswith("chalicelib/")):

@@ -21,6 +21,7 @@ from chalicelib.clock import utcnow
 from chalicelib.errors import Forbidden, Unauthorized
 from chalicelib.flows.people import actor_of, token_principal
 from chalicelib.flows.signin import Cookie, session_principal
+from chalicelib.i18n import Reader, negotiate
 from chalicelib.observability import logger
 from chalicelib.policy.access import Permission, Principal, allows
 from chalicelib.settings import get_settings
@@ -110,6 +111,19 @@ def _resolve(request: Request) -> Principal | None:
         return None
     session = cookies(request).get(session_cookie_name(), "")
     return session_principal(session, now=now) if session else None
+
+
+def reader_for(request: Request) -> Reader:
+    """Whose language and zone a page or answer is in: a signed-in person's own (their choice,
+    else their identity provider's claims), else what the browser's Accept-Language prefers (in
+    UTC: an anonymous visitor's zone is unknown). `?lang=` chooses for a shared link."""
+    who = principal(request)
+    query: dict[str, str] = dict(request.query_params or {})
+    chosen = query.get("lang", "")[:12]
+    if who is not None and who.language:
+        return Reader.of(chosen or who.language, who.zone)
+    header = request.headers.get("accept-language") or ""
+    return Reader.of(chosen or negotiate(header), who.zone if who else "")
 
 
 def require(request: Request, permission: Permission) -> Principal:

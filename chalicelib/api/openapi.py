@@ -220,6 +220,17 @@ SCHEMAS: dict[str, Any] = {
             "email": {"type": "string"},
             "anonymous": {"type": "string"},
             "token": {"type": "string", "description": "the form's own CSRF token"},
+            "shared": {"type": "string", "description": "a screenshot shared to the app (POST /report/share)"},
+        },
+    },
+    "ShareForm": {
+        "type": "object",
+        "description": "what a phone's share menu sends (the manifest's share_target)",
+        "properties": {
+            "title": {"type": "string"},
+            "text": {"type": "string"},
+            "url": {"type": "string"},
+            "screenshot": {"type": "string", "format": "binary", "description": "an image (PNG, JPEG, GIF, WebP)"},
         },
     },
     "AckForm": {"type": "object", "properties": {"csrf": {"type": "string"}}},
@@ -426,6 +437,10 @@ BODIES: dict[str, dict[str, Any]] = {
     "acknowledge_incident": _json("IncidentAction"),
     "resolve_incident": _json("IncidentAction"),
     "submit_report": _form("ReportForm"),
+    "share_target": {
+        "required": True,
+        "content": {"multipart/form-data": {"schema": {"$ref": "#/components/schemas/ShareForm"}}},
+    },
     "act": _form("AckForm"),
     "act_on_incident": _form("IncidentForm"),
     "ask_for_link": _form("SigninForm"),

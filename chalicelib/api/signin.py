@@ -17,6 +17,7 @@ from chalicelib.api.auth import (
     cookies,
     csrf_token,
     principal,
+    reader_for,
     session_cookie,
     session_cookie_name,
 )
@@ -44,7 +45,7 @@ def _with_cookies(response: Response, *values: str | None) -> Response:
 
 
 def _error(exc: SharedwatchError, *, cookie: str | None = None) -> Response:
-    response = error_page(exc)
+    response = error_page(exc, reader=reader_for(bp.current_request))
     if "retry_after" in exc.extra:
         response.headers["Retry-After"] = str(exc.extra["retry_after"])
     return _with_cookies(response, cookie)
@@ -56,6 +57,7 @@ def _signin_page(*, next_path: str, status: int = 200, sent: bool = False, email
     who = principal(bp.current_request)
     response = page(
         "signin.html",
+        reader=reader_for(bp.current_request),
         status=status,
         csrf=csrf_token(binding),
         next_path=next_path,
@@ -70,9 +72,9 @@ def _signin_page(*, next_path: str, status: int = 200, sent: bool = False, email
     return _with_cookies(response, cookie)
 
 
-def _signed_in(email: str, name: str, via: str, next_path: str) -> Response:
+def _signed_in(email: str, name: str, via: str, next_path: str, *, profile: dict[str, str] | None = None) -> Response:
     request = bp.current_request
-    session_id = signin.start_session(email=email, name=name, via=via, now=utcnow())
+    session_id = signin.start_session(email=email, name=name, via=via, now=utcnow(), profile=profile)
     who = Actor(
         id=email, via=via, source_ip=client_address(request), user_agent=request.headers.get("user-agent") or ""
     )
@@ -108,7 +110,9 @@ def ask_for_link() -> Response:
 @bp.route("/signin/link/{token}", methods=["GET"])
 def open_link(token: str) -> Response:
     binding, cookie = browser_binding(bp.current_request)
-    return _with_cookies(page("signin_link.html", csrf=csrf_token(binding)), cookie)
+    return _with_cookies(
+        page("signin_link.html", csrf=csrf_token(binding), reader=reader_for(bp.current_request)), cookie
+    )
 
 
 @bp.route("/signin/link/{token}", methods=["POST"], content_types=["*/*"])
@@ -144,7 +148,7 @@ def finish_sso() -> Response:
     try:
         if query.get("error"):
             raise signin.SignInRefused(f"the identity provider said: {query.get('error', '')[:80]}")
-        email, name, next_path = signin.finish_sso(
+        email, name, next_path, profile = signin.finish_sso(
             state=query.get("state", ""),
             code=query.get("code", ""),
             binding=binding,
@@ -153,7 +157,7 @@ def finish_sso() -> Response:
         )
     except SharedwatchError as exc:
         return _error(exc)
-    return _signed_in(email, name, "single sign-on", next_path)
+    return _signed_in(email, name, "single sign-on", next_path, profile=profile)
 
 
 @bp.route("/signout", methods=["POST"], content_types=["*/*"])

@@ -13,9 +13,12 @@ from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib import credentials
 from chalicelib.errors import InvalidPayload, NotFound
+from chalicelib.flows.cards import post_cards, update_cards
+from chalicelib.i18n import Reader
 from chalicelib.notify.gate import send
 from chalicelib.notify.receipts import tell_reporter
 from chalicelib.observability import logger
+from chalicelib.policy.chat import chat_steps
 from chalicelib.policy.config import RoutingConfig
 from chalicelib.policy.drills import DRILL_ENDED, ENDED_NOTE
 from chalicelib.policy.escalation import State, due_steps, next_action_at
@@ -163,6 +166,7 @@ def acknowledge(*, incident_id: str, group: str, by: str, via: str, now: datetim
     tell_groups(row, event="acknowledged", who=who, config=config, now=now)
     tell_reporters(row, event="acknowledged", who=config.group_name(group), at=now)
     show_on_wall(row, config, now)
+    update_cards(row, event=f"acknowledged:round-{len(row.reopened or [])}", config=config, now=now)
     return row, True
 
 
@@ -197,6 +201,7 @@ def resolve(
     tell_groups(row, event="resolved", who=who, config=config, now=now)
     tell_reporters(row, event="resolved", who=config.group_name(group), at=now, note=note)
     show_on_wall(row, config, now)
+    update_cards(row, event=f"resolved:round-{len(row.reopened or [])}", config=config, now=now)
     return row, True
 
 
@@ -272,6 +277,7 @@ def add_note(*, incident_id: str, by: str, via: str, note: str, now: datetime) -
             )
         ]
     )
+    update_cards(row, event=f"remark:{len(row.timeline or [])}", config=load_routing(), now=now)
     return load(incident_id)
 
 
@@ -312,26 +318,42 @@ def show_on_wall(row: IncidentModel, config: RoutingConfig, now: datetime) -> No
         logger.exception("wall not updated", extra={"incident": row.incident_id})
 
 
+def reporter_outcome(*, event: str, who: str, at: datetime, note: str, reader: Reader) -> str:
+    """What became of a reported story, as one sentence in the reporter's language."""
+    when = reader.when(at)
+    if event == "acknowledged":
+        return reader.gettext("%(who)s acknowledged it on %(when)s and is on it.", who=who, when=when)
+    if note:
+        return reader.gettext(
+            "%(who)s resolved it on %(when)s. %(note)s Thank you for reporting it.", who=who, when=when, note=note
+        )
+    return reader.gettext("%(who)s resolved it on %(when)s. Thank you for reporting it.", who=who, when=when)
+
+
 def tell_reporters(row: IncidentModel, *, event: str, who: str, at: datetime, note: str = "") -> int:
     """Each employee who reported the story hears the outcome on their status page, and by
-    email unless they stayed anonymous. Once per report and event (the delivery log)."""
-    when = at.strftime("%Y-%m-%d %H:%M UTC")
-    if event == "acknowledged":
-        outcome = f"{who} acknowledged it on {when} and is on it."
-    else:
-        outcome = f"{who} resolved it on {when}.{f' {note}' if note else ''} Thank you for reporting it."
+    email unless they stayed anonymous. Once per report and event (the delivery log), each in
+    the language its reporter filed it in (times in UTC: an anonymous filer's zone is unknown)."""
     told = 0
     for report in ReportModel.cluster_index.query(row.cluster_id):
+        reader = Reader.of(report.language or "")
+        outcome = reporter_outcome(event=event, who=who, at=at, note=note, reader=reader)
         report.update(actions=[ReportModel.outcome.set(outcome[:600]), ReportModel.outcome_at.set(at)])
         if not report.reporter_email:
             continue
+        subject = (
+            reader.gettext("Your report %(id)s was acknowledged", id=report.report_id)
+            if event == "acknowledged"
+            else reader.gettext("Your report %(id)s was resolved", id=report.report_id)
+        )
         if tell_reporter(
             report_id=report.report_id,
             email=report.reporter_email,
             text=report.text,
             event=event,
-            subject=f"Your report {report.report_id} was {event}",
-            lines=["Thank you for your report. Here is what became of it:", "", outcome],
+            subject=subject,
+            lines=[reader.gettext("Thank you for your report. Here is what became of it:"), "", outcome],
+            reader=reader,
         ):
             told += 1
     if told:
@@ -392,6 +414,10 @@ def escalate_due(*, now: datetime, limit: int = 100) -> int:
             actions.append(IncidentModel.timeline.set(IncidentModel.timeline.append(entries)))
         row.update(actions=actions)
         show_on_wall(row, config, now)
+        # A group the incident escalated to gets its card in its chat channels (once per channel).
+        escalated = [g for s in steps if s.kind == "escalate" for g in s.groups]
+        if escalated:
+            post_cards(chat_steps({row.incident_id: escalated}, config), config=config)
         done += len(steps)
         logger.info("escalated", extra={"incident": row.incident_id, "steps": len(steps), "outcomes": len(outcomes)})
     return done

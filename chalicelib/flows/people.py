@@ -13,6 +13,8 @@ from typing import Any
 from chalicelib.clock import isoformat, parse_timestamp
 from chalicelib.errors import Forbidden, InvalidPayload, NotFound
 from chalicelib.flows import directory
+from chalicelib.i18n import LANGUAGES
+from chalicelib.i18n import zone as zone_named
 from chalicelib.policy.access import ROLES, Principal, Role, can_grant, parse_role, rank
 from chalicelib.policy.directory import ENTERPRISE_SCHEMA
 from chalicelib.store import directory as directory_store
@@ -52,7 +54,13 @@ def validate_person(email: str, doc: Any) -> dict[str, Any]:
         problems.append("department: a lead leads a department: name it")
     if not isinstance(doc.get("disabled", False), bool):
         problems.append("disabled: true or false")
-    unknown = sorted(set(doc) - {"role", "name", "department", "disabled"})
+    # Their language and zone (the directory's, or their own): every page and mail they read.
+    language, zone = doc.get("language", ""), doc.get("zone", "")
+    if language not in ("", *LANGUAGES):
+        problems.append(f"language: one of {', '.join(LANGUAGES)}")
+    if not isinstance(zone, str) or (zone and zone_named(zone) is None):
+        problems.append("zone: an IANA time zone such as Europe/Madrid")
+    unknown = sorted(set(doc) - {"role", "name", "department", "disabled", "language", "zone"})
     if unknown:
         problems.append(f"unknown fields: {', '.join(unknown)}")
     if problems:
@@ -63,6 +71,8 @@ def validate_person(email: str, doc: Any) -> dict[str, Any]:
         "name": " ".join(str(name).split()),
         "department": department,
         "disabled": bool(doc.get("disabled", False)),
+        **({"language": language} if language else {}),
+        **({"zone": zone} if zone else {}),
     }
 
 

@@ -23,7 +23,7 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.clock import utcnow
 from chalicelib.errors import DeliveryFailed
-from chalicelib.flows import drills, incidents, plans
+from chalicelib.flows import cards, drills, incidents, plans
 from chalicelib.flows.alarms import check_spikes
 from chalicelib.notify.gate import send
 from chalicelib.notify.receipts import send_receipt
@@ -190,6 +190,10 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
     candidates = {o.incident_id: rows[o.incident_id] for o in plan.stories.openings if o.incident_id in rows}
     candidates |= {r.incident_id: r for r in changed if "severity" in plan.incidents[r.incident_id].fields}
     plans.start_for(list(candidates.values()), plan.stories.signals, plan.stories.stories, now=now)
+    # Cards in the groups' chat channels, after the plan (the card names its next task). A chat
+    # outage is logged and retried from the delivery log; it never fails the batch.
+    if plan.chat:
+        cards.post_cards(plan.chat, config=config)
     for receipt in plan.receipts:
         send_receipt(receipt.report, list(receipt.lines))
     counts = {"sent": 0, "skipped": 0, "held": 0, **plan.counts}

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -27,6 +28,7 @@ TEXT_LIMIT = 40_000  # Slack's own limit for a message's text: a longer one is n
 SHORTCUT_CALLBACK = "report_to_sharedwatch"
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
 _LINK = re.compile(r"<(https?://[^|>]+)(?:\|[^>]*)?>")
+_BARE_LINK = re.compile(r"(?<![<|])\bhttps?://[^\s<>|]{1,2000}")
 _URGENT = re.compile(r"\b(urgent|asap|crisis|emergency)\b", re.IGNORECASE)
 
 
@@ -77,8 +79,10 @@ def _report(*, team: str, channel: str, ts: str, user: str, text: str, received_
         received_at=received_at,
         urls=tuple(u for u in (*links, permalink) if u),
         urgency="urgent" if _URGENT.search(text) else "normal",
-        # A Slack user, not an address: nobody's own report (no Slack user is mapped to a person).
-        reporter_email=f"slack:{team}/{user}" if user else "",
+        # Where to answer them: an ephemeral receipt in this channel, a DM with the outcome. A Slack
+        # user, not an address: the report is nobody's own (a chat user acts as a person only
+        # through a verified address, never by filing).
+        reporter_email=f"slack:{team}/{user}/{channel}" if user else "",
         subject=note,
     )
 
@@ -128,4 +132,19 @@ def parse_shortcut(body: bytes, *, received_at: datetime) -> Report | None:
         text=str(message.get("text") or ""),
         received_at=received_at,
         note="flagged a Slack message",
+    )
+
+
+def command_report(*, team: str, user: str, channel: str, text: str, key: str, received_at: datetime) -> Report:
+    """A report typed into `/sharedwatch report ...` or the report modal: one per command (the
+    trigger or view id), so Slack's retry of the same request stores one."""
+    report = _report(
+        team=team, channel="", ts="", user=user, text=text[:3000], received_at=received_at, note="reported in Slack"
+    )
+    bare = tuple(u.rstrip(".,;)") for u in _BARE_LINK.findall(text))  # Slack sends typed links unescaped
+    return replace(
+        report,
+        urls=tuple(dict.fromkeys((*report.urls, *bare)))[:10],
+        report_id="s" + key_for("report-slack-command", f"{team}:{user}:{key or text}")[:15],
+        reporter_email=f"slack:{team}/{user}/{channel}",
     )

@@ -41,6 +41,9 @@ class Principal:
     department: str = ""
     token_id: str = ""
     session_id: str = ""
+    # The identity provider's `locale` and `zoneinfo` claims at sign-in (chalicelib/i18n.py).
+    language: str = ""
+    zone: str = ""
 
     @property
     def label(self) -> str:

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from chalicelib.i18n import Reader
 from chalicelib.policy import tokens
+from chalicelib.policy.chat import ChatStep, chat_steps
 from chalicelib.policy.config import RoutingConfig
 from chalicelib.policy.drills import from_ended_drill
 from chalicelib.policy.escalation import State, StoryNow, jumps, next_action_at
@@ -139,6 +141,7 @@ class Plan:
     outcomes: list[ReportOutcome] = field(default_factory=list)
     receipts: list[Receipt] = field(default_factory=list)
     shown: list[Shown] = field(default_factory=list)
+    chat: list[ChatStep] = field(default_factory=list)  # incident cards for groups' chat channels
     counts: dict[str, int] = field(default_factory=lambda: {"folded": 0, "quarantined": 0, "drill_ended": 0})
 
     def add(self, n: Notification, tags: list[tuple[str, str]], *, grace_from: datetime | None = None) -> None:
@@ -304,6 +307,7 @@ def _report(plan: Plan, report: Report, story: Story | None, decision: Decision,
             routed_to=list(names),
             position=story.position if story else 0,
             lead_minutes=story.lead_minutes if story else None,
+            reader=Reader.of(report.language),
         )
         plan.receipts.append(Receipt(report, tuple(lines)))
 
@@ -386,6 +390,10 @@ def plan_batch(
                 plan.add(render(signal, r, story=stories.stories.get(item_id(signal))), [(cluster, tag)])
     for change in plan.incidents.values():
         _schedule(change, config, now)
+    told: dict[str, set[str]] = {}
+    for incident_id, group, _ in plan.timeline.values():
+        told.setdefault(incident_id, set()).add(group)
+    plan.chat = chat_steps(told, config)
     return plan
 
 

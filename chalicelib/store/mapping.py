@@ -161,6 +161,13 @@ def report_to_model(r: Report, *, retention_days: int) -> ReportModel:
         status=r.status,
         quarantine_reason=r.quarantine_reason,
         drill=r.drill or None,
+        language=r.language or None,
+        sentiment=r.sentiment_label or None,
+        sentiment_score=r.sentiment_score if r.sentiment_label else None,
+        text_departments=list(r.departments) or None,
+        risk_terms=list(r.risk_terms) or None,
+        severity=r.severity or None,
+        severity_reasons=list(r.severity_reasons) or None,
         received_at=r.received_at,
         expires_at=r.received_at + timedelta(days=retention_days),
         inbox_day=inbox_day,
@@ -177,7 +184,7 @@ def proof_of(value: str | None) -> Proof:
 def report_from_model(row: ReportModel) -> Report:
     return Report(
         report_id=row.report_id,
-        channel=cast(Literal["web", "email", "slack"], row.channel),
+        channel=cast(Literal["web", "email", "slack", "teams"], row.channel),
         text=row.text,
         received_at=row.received_at,
         urls=tuple(str(u) for u in row.urls or ()),
@@ -190,6 +197,13 @@ def report_from_model(row: ReportModel) -> Report:
         status=cast(Literal["received", "quarantined"], row.status),
         quarantine_reason=row.quarantine_reason,
         drill=row.drill or "",
+        language=row.language or "",
+        sentiment_label=row.sentiment or "",
+        sentiment_score=float(row.sentiment_score or 0.0),
+        departments=tuple(str(d) for d in row.text_departments or ()),
+        risk_terms=tuple(str(t) for t in row.risk_terms or ()),
+        severity=row.severity or "",
+        severity_reasons=tuple(str(r) for r in row.severity_reasons or ()),
     )
 
 

@@ -196,6 +196,7 @@ class ReportModel(Model):
     received_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute(null=True)
     drill = UnicodeAttribute(null=True)  # the drill that sent it
+    language = UnicodeAttribute(null=True)  # the reporter's, at filing: their mails are in it
     # Filled in by the router: the story it joined and who was told, for the reporter's page.
     cluster_id = UnicodeAttribute(null=True)
     position = NumberAttribute(null=True)  # the reporter was the Nth employee to report it
@@ -205,6 +206,13 @@ class ReportModel(Model):
     outcome = UnicodeAttribute(null=True)
     outcome_at = UTCDateTimeAttribute(null=True)
     screenshots = ListAttribute(of=UnicodeAttribute, null=True)  # S3 keys in the uploads bucket
+    # Triage of the report's own text (absent on reports stored before it was triaged).
+    sentiment = UnicodeAttribute(null=True)
+    sentiment_score = NumberAttribute(null=True)
+    text_departments = ListAttribute(of=UnicodeAttribute, null=True)
+    risk_terms = ListAttribute(of=UnicodeAttribute, null=True)
+    severity = UnicodeAttribute(null=True)
+    severity_reasons = ListAttribute(of=UnicodeAttribute, null=True)
     cluster_index = ReportClusterIndex()
     inbox_day = UnicodeAttribute(null=True)
     inbox_key = UnicodeAttribute(null=True)

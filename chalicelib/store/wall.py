@@ -72,6 +72,7 @@ def stream_entry(seen: Seen) -> dict[str, Any]:
             "cluster": seen.cluster_id,
             **({"drill": True} if s.drill else {}),
         }
+    fields = s.routing_fields()
     return {
         "key": f"{isoformat(s.received_at)}|{s.report_id}",
         "kind": "report",
@@ -84,11 +85,11 @@ def stream_entry(seen: Seen) -> dict[str, Any]:
         "url": s.urls[0] if s.urls else "",
         "sentiment": "",
         "score": 0.0,
-        "departments": [s.department] if s.department else [],
-        "severity": "high" if s.urgency == "urgent" else "medium",
+        "departments": list(fields["departments"]),
+        "severity": fields["severity"],
         "kudos": False,
         "cluster": seen.cluster_id,
-        "urgency": s.urgency,
+        "urgency": fields["urgency"],  # as routed: an anonymous "urgent" is not shown as one
         **({"drill": True} if s.drill else {}),
     }
 

@@ -181,7 +181,11 @@ class SharedwatchStack(cdk.Stack):
             encryption=s3.BucketEncryption.S3_MANAGED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
-            lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(365))],
+            lifecycle_rules=[
+                s3.LifecycleRule(expiration=cdk.Duration.days(365)),
+                # A screenshot shared to the app waits here until its report is sent (or a day).
+                s3.LifecycleRule(prefix="shared/", expiration=cdk.Duration.days(1)),
+            ],
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         self._dark_site()
@@ -195,6 +199,8 @@ class SharedwatchStack(cdk.Stack):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
         )
+        # Seals the Slack bot tokens each workspace install stores (docs/chat.md).
+        self.chat_key = kms.Key(self, "ChatTokenKey", enable_key_rotation=True, removal_policy=removal)
         self.role = self._role(key)
         self._people()
         self.app = CompiledChalice(self, "App", source_dir=str(ROOT), stage_config=self._stage_config())
@@ -331,6 +337,7 @@ class SharedwatchStack(cdk.Stack):
             "SHAREDWATCH_OIDC_ISSUER": f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool.user_pool_id}",
             "SHAREDWATCH_OIDC_CLIENT_ID": self.user_pool_client.user_pool_client_id,
             "SHAREDWATCH_COMPREHEND_LANGUAGES": ",".join(COMPREHEND_LANGUAGES),
+            "SHAREDWATCH_CHAT_KMS_KEY_ID": self.chat_key.key_arn,
             "POWERTOOLS_SERVICE_NAME": "sharedwatch",
             "POWERTOOLS_METRICS_NAMESPACE": "sharedwatch",
             "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -502,6 +509,7 @@ class SharedwatchStack(cdk.Stack):
         self.dark_site_bucket.grant_put(role)
         self.inbound_bucket.grant_read(role)
         key.grant_decrypt(role)
+        self.chat_key.grant_encrypt_decrypt(role)
         self.dead_letters.grant_send_messages(role)
         role.add_to_policy(
             iam.PolicyStatement(

@@ -20,9 +20,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from base64 import b64encode
 from pathlib import Path
 from typing import Any
+
+from infra.local.ledger import LEDGER_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -43,8 +46,25 @@ SOURCE_SECRETS: dict[str, Any] = {
     "x": lambda: secrets.token_urlsafe(38),
     "websub": lambda: secrets.token_urlsafe(24),
     "meltwater": lambda: secrets.token_hex(16),
-    "slack": lambda: secrets.token_hex(16),  # the Slack app's signing secret
+    # The Slack app's signing secret, and its OAuth client (the install from /slack/install).
+    "slack": lambda: {
+        "secret": secrets.token_hex(16),
+        "client_id": f"local.{secrets.randbelow(10**12)}",
+        "client_secret": secrets.token_hex(16),
+    },
+    # The Azure Bot's app id and client secret (the Teams bot).
+    "teams": lambda: {"app_id": str(uuid.uuid4()), "app_password": secrets.token_urlsafe(24)},
 }
+
+
+def chat_environment(base: str) -> dict[str, str]:
+    """Slack's and Bot Framework's APIs served from `base` (a loopback fake, for tests and demos)."""
+    return {
+        "SHAREDWATCH_SLACK_API_URL": f"{base}/api/",
+        "SHAREDWATCH_TEAMS_SERVICE_URL": f"{base}/teams/",
+        "SHAREDWATCH_TEAMS_LOGIN_URL": f"{base}/botframework.com/oauth2/v2.0/token",
+        "SHAREDWATCH_TEAMS_OPENID_URL": f"{base}/v1/.well-known/openidconfiguration",
+    }
 
 
 def parameter_value(value: str | dict[str, str]) -> str:
@@ -103,7 +123,9 @@ def load_or_create_secrets(path: Path) -> dict[str, Any]:
             old = json.loads(path.read_text())
         except json.JSONDecodeError:
             old = {}
-    sources = old.get("sources") if isinstance(old.get("sources"), dict) else {}
+    sources = dict(old.get("sources")) if isinstance(old.get("sources"), dict) else {}
+    if isinstance(sources.get("slack"), str):  # kept from before the install: the signing secret alone
+        sources["slack"] = {**SOURCE_SECRETS["slack"](), "secret": sources["slack"]}
     return {
         "admin_token": old.get("admin_token") or secrets.token_urlsafe(24),
         "display_token": old.get("display_token") or secrets.token_urlsafe(24),
@@ -180,6 +202,7 @@ class Stack:
         self.config_cache_seconds = config_cache_seconds
         self.oidc = oidc  # (issuer, client id, client secret) of a company provider, if any
         self.outbound_allow = outbound_allow
+        self.chat_base = ""  # Slack's and Teams' APIs from here instead (a loopback fake): --chat-base
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.services: list[Any] = []
 
@@ -211,6 +234,8 @@ class Stack:
         )
         if self.oidc:
             app_env |= {"SHAREDWATCH_OIDC_ISSUER": self.oidc[0], "SHAREDWATCH_OIDC_CLIENT_ID": self.oidc[1]}
+        if self.chat_base:
+            app_env |= chat_environment(self.chat_base)
         env = {**os.environ, **app_env}
         env.pop("AWS_PROFILE", None)
         moto = self._spawn(
@@ -357,6 +382,13 @@ def main(argv: list[str] | None = None) -> int:
         default=30,
         help="how long each process keeps the rules and groups it read (0: read them every time)",
     )
+    parser.add_argument(
+        "--ledger",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="moto writes what AWS would bill for each request it answers to FILE (infra/local/ledger.py)",
+    )
     parser.add_argument("--oidc-issuer", default=os.environ.get("OIDC_ISSUER", ""), help="a company OIDC provider")
     parser.add_argument("--oidc-client-id", default=os.environ.get("OIDC_CLIENT_ID", ""))
     parser.add_argument("--oidc-client-secret", default=os.environ.get("OIDC_CLIENT_SECRET", ""))
@@ -364,16 +396,30 @@ def main(argv: list[str] | None = None) -> int:
         "--outbound-allow",
         default=os.environ.get("OUTBOUND_ALLOW", ""),
         metavar="ADDRESS[:PORT],...",
-        help="non-public addresses pull targets may be fetched from (a feed served on this machine: 127.0.0.1:8080)",
+        help="non-public addresses the server may fetch from (a feed or chat fake on this machine: 127.0.0.1:8080)",
+    )
+    parser.add_argument(
+        "--chat-base",
+        default="",
+        metavar="URL",
+        help="serve Slack's and Teams' APIs from here (a loopback fake; list it in --outbound-allow too)",
     )
     args = parser.parse_args(argv)
-    from chalicelib.settings import parse_outbound_allow  # (reads no environment)
+    from chalicelib.policy.outbound import url_refusal  # (reads no environment)
+    from chalicelib.settings import parse_outbound_allow
 
     try:
-        parse_outbound_allow(args.outbound_allow)
+        allowed = parse_outbound_allow(args.outbound_allow)
     except ValueError as exc:
         parser.error(str(exc))
+    # The chat fake is reached through the same guarded client as anything else: allowed
+    # explicitly, never by --chat-base alone.
+    refused = url_refusal(args.chat_base, allowed=allowed) if args.chat_base else ""
+    if refused:
+        parser.error(f"--chat-base {args.chat_base}: {refused}; list it in --outbound-allow")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.ledger:  # read by moto's server, which inherits this environment
+        os.environ[LEDGER_ENV] = str(args.ledger.resolve())
     for noisy in ("botocore", "mail.log", "pynamodb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     stack = Stack(
@@ -387,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
         oidc=(args.oidc_issuer, args.oidc_client_id, args.oidc_client_secret) if args.oidc_issuer else None,
         outbound_allow=args.outbound_allow,
     )
+    stack.chat_base = args.chat_base
     stopping = False
 
     def _terminate(signum: int, frame: Any) -> None:

@@ -22,6 +22,8 @@ SOURCE_SECRETS = {
     "meltwater": "e2d264b524240b9572ebc2fc7eebd980",
     "mentioncom": "mention-token",
     "slack": "slack-signing-secret",
+    # A Teams bot, so its door verifies (and refuses) what comes in rather than answer 503.
+    "teams": {"app_id": "00000000-0000-4000-8000-00000000b07a", "app_password": "teams-app-password"},
 }
 SOURCE_PARAMETERS = {
     f"sources/{slug}": value if isinstance(value, str) else json.dumps(value) for slug, value in SOURCE_SECRETS.items()
