@@ -127,8 +127,11 @@ class _Pinned(http.client.HTTPConnection):
 
     def until(self, deadline: float, what: str, timeout: float) -> None:
         """The next read waits at most until the deadline."""
-        if self.raw is not None:
-            self.raw.settimeout(_remaining(deadline, what, timeout))
+        left = _remaining(deadline, what, timeout)
+        # Python 3.13 closes the socket once a response with a length has been read in (3.11
+        # kept it open while the response's file did): what is left is read from the buffer.
+        if self.raw is not None and self.raw.fileno() != -1:
+            self.raw.settimeout(left)
 
 
 def _remaining(deadline: float, what: str, timeout: float) -> float:

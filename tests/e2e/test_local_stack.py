@@ -109,8 +109,10 @@ def test_the_report_form_round_trip_over_http(stack: RunningStack) -> None:
     assert tracking
     status, _, status_page = _request(f"{base}/report/{tracking.group(1)}", headers={"accept": "text/html"})
     assert status == 200 and "Customer filmed our gate agent" in status_page.decode()
-    entries = _wait_for(stack, lambda es: sum("e2e form" in e.get("email", "") for e in es) >= 2)
-    assert sorted(e["group"] for e in entries if "e2e form" in e.get("email", "")) == ["crisis-team", "social-team"]
+    entries = _wait_for(stack, lambda es: sum("e2e form" in e.get("email", "") for e in es) >= 1)
+    # "urgent" from an anonymous form is kept, but routed as normal: it cannot page the crisis team
+    # (the same batch would have told both groups at once).
+    assert sorted(e["group"] for e in entries if "e2e form" in e.get("email", "")) == ["social-team"]
 
 
 def test_mail_to_the_reports_address_is_routed_and_spoofs_are_not(stack: RunningStack) -> None:
