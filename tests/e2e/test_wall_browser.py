@@ -5,7 +5,6 @@ screenshots (the README shows them)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -77,9 +76,8 @@ def test_mentions_appear_within_a_poll_and_hostile_text_runs_nothing(stack: Runn
     # A javascript: link as the post's URL never gets in at all.
     refused = {**fresh(MENTION), "id": "hostile-url", "url": "javascript:alert(1)", "text": "see link"}
     assert _post_mention(stack, refused)[0] == 422
-    started = time.monotonic()
-    page.locator("#stream li .text", has_text="pwned-link").wait_for(timeout=15_000)
-    assert time.monotonic() - started < POLL_SECONDS + 3  # the router's second plus one poll
+    # It appears by itself (the page polls); how fast is bench_latency's figure, not asserted here.
+    page.locator("#stream li .text", has_text="pwned-link").wait_for(timeout=20_000)
     texts = page.eval_on_selector_all("#stream li .text", "nodes => nodes.map(n => n.textContent)")
     assert any("<script>" in t for t in texts)  # shown as text, exactly as written
     assert page.title() == "sharedwatch · the wall" and page.dialogs == []  # type: ignore[attr-defined]
