@@ -16,7 +16,7 @@ from chalicelib.api.problems import read_form
 from chalicelib.bodies import whole_number
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
-from chalicelib.flows import plans, reviews, statements
+from chalicelib.flows import plans, reach, reviews, statements
 from chalicelib.flows.incidents import incident_document, load
 from chalicelib.policy.access import Principal, allows
 from chalicelib.store.config import load_routing
@@ -64,6 +64,8 @@ def _render(
         problems=problems or [],
         groups=sorted((g.slug, g.name) for g in config.groups.values()),
         timeline=doc["timeline"][-40:],
+        reach=reach.incident_reach(incident_id),  # one Query, whatever the number of people
+        departments={slug: d.name for slug, d in config.departments.items()},
     )
 
 

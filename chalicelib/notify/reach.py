@@ -26,7 +26,7 @@ from pynamodb.exceptions import PutError
 from chalicelib import aws, credentials
 from chalicelib.clock import isoformat, utcnow
 from chalicelib.errors import DeliveryFailed
-from chalicelib.i18n import Reader, format_when
+from chalicelib.i18n import N_, Reader, format_when
 from chalicelib.notify.delivery import HELD, PENDING, _expiry, _reason, _record_failure
 from chalicelib.observability import logger
 from chalicelib.policy import read_links
@@ -45,7 +45,7 @@ _HTML = (
     '<p><a href="{{read_url}}" style="display:inline-block;padding:12px 20px;background:#0b5394;color:#fff;'
     'text-decoration:none;border-radius:6px">{{read_label}}</a></p>'
 )
-_SUBJECTS = {"brief": "All-staff brief", "update": "Stakeholder update", "statement": "Statement"}
+_SUBJECTS = {"brief": N_("All-staff brief"), "update": N_("Stakeholder update"), "statement": N_("Statement")}
 
 
 def is_people(row: DeliveryModel) -> bool:
@@ -318,7 +318,7 @@ def _remind(row: DeliveryModel) -> bool:
     m = json.loads(row.message)
     readers = store.readers(str(m["message_id"]))
     reminder = {**m, "reminder": True}
-    sent = ok = 0
+    people: set[str] = set()
     for original in DeliveryModel.item_index.query(str(m["message_id"])):
         if original.item_kind != "people":
             continue
@@ -332,9 +332,9 @@ def _remind(row: DeliveryModel) -> bool:
         claimed = claim_batch(reminder, batch, group=row.group, now=utcnow())
         if claimed is None:
             continue
-        sent += len(left)
-        ok += publish(claimed)
-    store.set_reminded(str(m["incident_id"]), str(m["message_id"]), sent)
+        people |= {r.person_id for r in left}
+        publish(claimed)  # a failed batch stays claimed: retry_stale sends it
+    store.set_reminded(str(m["incident_id"]), str(m["message_id"]), len(people))
     row.update(
         actions=[
             DeliveryModel.status.set("sent"),
@@ -344,5 +344,5 @@ def _remind(row: DeliveryModel) -> bool:
             DeliveryModel.pending_at.remove(),
         ]
     )
-    logger.info("reminded", extra={"message": m["message_id"], "people": sent})
+    logger.info("reminded", extra={"message": m["message_id"], "people": len(people)})
     return True
