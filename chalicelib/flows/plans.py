@@ -585,7 +585,9 @@ def _run_one(row: PlanModel, *, now: datetime) -> int:
                 drill=bool(row.drill),
             )
             reminder = doc["scenario"].get("read_reminder_minutes")
-            reach_people(group=x.group, message=update, now=now, reminder_minutes=reminder)
+            reach_people(
+                group=x.group, message=update, now=now, reminder_minutes=reminder, pace=float(doc.get("pace", 1))
+            )
         updates[x.key] = now.isoformat()
         entries.append(timeline_entry("stakeholders updated", now, note=x.group or x.person, reason=f"update {n}"))
     if outgoing:

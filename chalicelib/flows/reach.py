@@ -36,7 +36,9 @@ def message_id(kind: str, identity: str) -> str:
     return key_for("message", f"{kind}:{identity}")
 
 
-def reach_people(*, group: str, message: Message, now: datetime, reminder_minutes: int | None = None) -> dict[str, int]:
+def reach_people(
+    *, group: str, message: Message, now: datetime, reminder_minutes: int | None = None, pace: float = 1.0
+) -> dict[str, int]:
     """Send a message to the group's people: batches claimed and sent through the delivery log,
     the message's read counts opened, its reminder held. Idempotent by message id: a repeat
     after a failure sends what was not sent. DeliveryFailed when a batch failed (it is retried
@@ -76,7 +78,7 @@ def reach_people(*, group: str, message: Message, now: datetime, reminder_minute
             failed += 1
     if reminder_minutes is None:
         reminder_minutes = get_settings().reach_reminder_minutes
-    due = reminder_at(sent_at=now, minutes=reminder_minutes)
+    due = reminder_at(sent_at=now, minutes=reminder_minutes, pace=pace)
     if due is not None:
         send.hold_reminder(m, until=due, group=group)
     logger.info("people reached", extra={"message": message.message_id, "people": len(people), "batches": len(cut)})

@@ -229,7 +229,7 @@ def tell_all_staff(
         drill=drill,
     )
     reminder = doc["scenario"].get("read_reminder_minutes")
-    reach_people(group=ALL_STAFF, message=message, now=now, reminder_minutes=reminder)
+    reach_people(group=ALL_STAFF, message=message, now=now, reminder_minutes=reminder, pace=float(doc.get("pace", 1)))
     return outcomes.get(n.delivery_id, "skipped")
 
 

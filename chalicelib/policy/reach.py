@@ -209,10 +209,11 @@ def read_minute(*, sent_at: datetime, now: datetime) -> int:
     return max(0, int((now - sent_at).total_seconds() // 60))
 
 
-def reminder_at(*, sent_at: datetime, minutes: int | None) -> datetime | None:
-    """When non-readers are reminded: the plan's delay, else the default; 0 means never."""
+def reminder_at(*, sent_at: datetime, minutes: int | None, pace: float = 1.0) -> datetime | None:
+    """When non-readers are reminded: the plan's delay, else the default; 0 means never. A
+    drill's plan runs at its pace (60: a minute in a second), its reminder too."""
     delay = DEFAULT_REMINDER_MINUTES if minutes is None else minutes
-    return sent_at + timedelta(minutes=delay) if delay > 0 else None
+    return sent_at + timedelta(minutes=delay / max(pace, 1.0)) if delay > 0 else None
 
 
 def not_read(people: Iterable[Recipient], readers: frozenset[str]) -> list[Recipient]:

@@ -159,3 +159,8 @@ def test_a_read_link_signed_with_another_key_is_not_ours_and_a_late_one_has_expi
 def test_a_recipient_survives_its_trip_through_a_delivery_row() -> None:
     [r] = recipients([_person(1, phone="+447700900123", channels=["sms"], timezone="Europe/Paris", name="P")])
     assert Recipient.of(r.short()) == r
+
+
+def test_a_drill_at_pace_sixty_reminds_a_minute_of_delay_in_a_second() -> None:
+    assert reminder_at(sent_at=NOW, minutes=30, pace=60) == NOW + timedelta(seconds=30)
+    assert reminder_at(sent_at=NOW, minutes=30, pace=0.5) == NOW + timedelta(minutes=30)  # never slower than planned
