@@ -47,11 +47,13 @@ def reach_people(
     only: frozenset[str] | None = None
     if group != ALL_STAFF:
         chosen = config.groups.get(group)
-        if chosen is None or not chosen.people:
+        if chosen is None:
             return {"people": 0, "batches": 0}
         only = frozenset(chosen.people)
-    people = recipients(store.people(), suppressed=store.suppressed(), only=only)
-    if not people:
+    wanted = only is None or bool(only)  # a group that names no people reads none
+    people = recipients(store.people(), suppressed=store.suppressed(), only=only) if wanted else []
+    chats = config.groups[group].chats if group in config.groups else ()
+    if not people and not chats:
         return {"people": 0, "batches": 0}
     m: dict[str, Any] = {
         "incident_id": message.incident_id,
@@ -64,6 +66,10 @@ def reach_people(
         "sent_at": now.isoformat(),
         "group": group,
     }
+    if chats:  # and the group's announcements channel: a chat outage never holds up the mail
+        send.announce(m, chats=chats, group=group)
+    if not people:
+        return {"people": 0, "batches": 0}
     store.open_message(
         incident_id=message.incident_id,
         message_id=message.message_id,

@@ -346,3 +346,38 @@ def _remind(row: DeliveryModel) -> bool:
     )
     logger.info("reminded", extra={"message": m["message_id"], "people": len(people)})
     return True
+
+
+# The group's chat channel ------------------------------------------------------------------------
+
+
+def announce(m: Mapping[str, Any], *, chats: Sequence[tuple[str, str]], group: str) -> int:
+    """The message, in English and without anyone's read link, to the group's announcements
+    channels (Slack, Teams, a Teams Workflows webhook): a chat row of the delivery log each,
+    once per message and channel. How many were posted now."""
+    from chalicelib.notify import chat
+
+    reader = Reader.of("en")
+    title, text = subject(m, reader), body(m, reader)
+    line = "Confirm you have read it with the link in your email."
+    card = {
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": [
+            {"type": "TextBlock", "text": title, "weight": "Bolder", "wrap": True},
+            {"type": "TextBlock", "text": text[:3000], "wrap": True},
+            {"type": "TextBlock", "text": line, "isSubtle": True, "wrap": True},
+        ],
+    }
+    posted = 0
+    for platform, where in chats:
+        outcome = chat.deliver(
+            key_for("delivery", f"announce:{m['message_id']}:{platform}:{where}"),
+            platform=platform,
+            where=where,
+            doc={"op": "announce", "text": f"*{title}*\n\n{text[:3000]}\n\n_{line}_", "card": card},
+            item_id=str(m["incident_id"]),
+            group=group,
+        )
+        posted += outcome == "sent"
+    return posted
