@@ -154,6 +154,17 @@ class SharedwatchStack(cdk.Stack):
 
         self.alarm_topic = sns.Topic(self, "AlarmTopic", topic_name=f"{config.prefix}alarms")
         self.inbound_topic = sns.Topic(self, "InboundEmailTopic", topic_name=f"{config.prefix}inbound-email")
+        # Mail to people goes through this configuration set: its bounces and complaints reach the
+        # ses-events handler, which suppresses the address (docs/reach.md).
+        self.ses_events_topic = sns.Topic(self, "SesEventsTopic", topic_name=f"{config.prefix}ses-events")
+        self.reach_configuration_set = ses.ConfigurationSet(
+            self, "ReachConfigurationSet", configuration_set_name=f"{config.prefix}reach"
+        )
+        self.reach_configuration_set.add_event_destination(
+            "BouncesAndComplaints",
+            destination=ses.EventDestination.sns_topic(self.ses_events_topic),
+            events=[ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT],
+        )
         if config.alarm_email:
             sns.Subscription(
                 self,
@@ -338,6 +349,7 @@ class SharedwatchStack(cdk.Stack):
             "SHAREDWATCH_OIDC_CLIENT_ID": self.user_pool_client.user_pool_client_id,
             "SHAREDWATCH_COMPREHEND_LANGUAGES": ",".join(COMPREHEND_LANGUAGES),
             "SHAREDWATCH_CHAT_KMS_KEY_ID": self.chat_key.key_arn,
+            "SHAREDWATCH_SES_CONFIGURATION_SET": f"{c.prefix}reach",
             "POWERTOOLS_SERVICE_NAME": "sharedwatch",
             "POWERTOOLS_METRICS_NAMESPACE": "sharedwatch",
             "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -493,6 +505,26 @@ class SharedwatchStack(cdk.Stack):
                 resources=[
                     f"arn:{self.partition}:ses:{self.region}:{self.account}:identity/{d}" for d in c.company_domains
                 ],
+            )
+        )
+        ses_arn = f"arn:{self.partition}:ses:{self.region}:{self.account}"
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="PeopleMail",
+                actions=["ses:SendBulkTemplatedEmail", "ses:CreateTemplate"],
+                resources=[
+                    *(f"{ses_arn}:identity/{d}" for d in c.company_domains),
+                    f"{ses_arn}:configuration-set/{c.prefix}reach",
+                    f"{ses_arn}:template/{c.prefix}reach-*",
+                ],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="PeopleSms",
+                # SMS to a phone number: the number has no ARN, so IAM takes only "*" for it.
+                actions=["sns:Publish"],
+                resources=["*"],
             )
         )
         self._readiness_grants(role)
