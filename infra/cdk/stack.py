@@ -70,7 +70,7 @@ SCHEDULED = (
     "DailyDigests",
     "WeeklyDigests",
 )
-FUNCTIONS = (*STREAM_HANDLERS.values(), *SCHEDULED, "OnInboundEmail", "APIHandler")
+FUNCTIONS = (*STREAM_HANDLERS.values(), *SCHEDULED, "OnInboundEmail", "OnSesEvent", "APIHandler")
 # The readiness check's account-wide reads: the Service Authorization Reference lists no
 # resource type for any of them.
 READINESS_ACCOUNT_READS = (
@@ -381,7 +381,7 @@ class SharedwatchStack(cdk.Stack):
                 f"{events}.DestinationConfig",
                 {"OnFailure": {"Type": "SQS", "Destination": self.dead_letters.queue_arn}},
             )
-        for function in (*SCHEDULED, "OnInboundEmail"):
+        for function in (*SCHEDULED, "OnInboundEmail", "OnSesEvent"):
             self.app.get_resource(function).add_property_override(
                 "EventInvokeConfig",
                 {
@@ -389,16 +389,19 @@ class SharedwatchStack(cdk.Stack):
                     "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": self.dead_letters.queue_arn}},
                 },
             )
-        self.app.get_resource("OnInboundEmail").add_property_override(
-            "Events.OnInboundEmailSnsSubscription.Properties.RedrivePolicy",
-            {"deadLetterTargetArn": self.dead_letters.queue_arn},
-        )
+        for function in ("OnInboundEmail", "OnSesEvent"):
+            self.app.get_resource(function).add_property_override(
+                f"Events.{function}SnsSubscription.Properties.RedrivePolicy",
+                {"deadLetterTargetArn": self.dead_letters.queue_arn},
+            )
         self.dead_letters.add_to_resource_policy(
             iam.PolicyStatement(
                 principals=[iam.ServicePrincipal("sns.amazonaws.com")],
                 actions=["sqs:SendMessage"],
                 resources=[self.dead_letters.queue_arn],
-                conditions={"ArnEquals": {"aws:SourceArn": self.inbound_topic.topic_arn}},
+                conditions={
+                    "ArnEquals": {"aws:SourceArn": [self.inbound_topic.topic_arn, self.ses_events_topic.topic_arn]}
+                },
             )
         )
         self.app.get_resource("RestAPI").add_property_override(
@@ -498,20 +501,11 @@ class SharedwatchStack(cdk.Stack):
                 ],
             )
         )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="ReporterMail",
-                actions=["ses:SendEmail"],
-                resources=[
-                    f"arn:{self.partition}:ses:{self.region}:{self.account}:identity/{d}" for d in c.company_domains
-                ],
-            )
-        )
         ses_arn = f"arn:{self.partition}:ses:{self.region}:{self.account}"
         role.add_to_policy(
             iam.PolicyStatement(
-                sid="PeopleMail",
-                actions=["ses:SendBulkTemplatedEmail", "ses:CreateTemplate"],
+                sid="Mail",  # reporters' receipts one by one; briefs to people in bulk, templated
+                actions=["ses:SendEmail", "ses:SendBulkTemplatedEmail", "ses:CreateTemplate"],
                 resources=[
                     *(f"{ses_arn}:identity/{d}" for d in c.company_domains),
                     f"{ses_arn}:configuration-set/{c.prefix}reach",
