@@ -40,6 +40,8 @@ def _render(
     current = f"{row.severity}-{int(row.level or 0)}"
     stale = bool(at) and (row.status != "open" or at != current)
     config = load_routing()
+    read_by = reach.incident_reach(incident_id)  # one Query, whatever the number of people
+    reads = sum(r.read for r in read_by)
     try:
         plan: dict[str, Any] | None = plan_document(plans.load(incident_id))
     except NotFound:
@@ -53,7 +55,7 @@ def _render(
         now=utcnow().isoformat(),
         status=status,
         live=True,
-        version=f"{row.status}:{len(doc['timeline'])}",
+        version=f"{row.status}:{len(doc['timeline'])}" + (f":{reads}" if reads else ""),
         incident=doc,
         owner=config.group_name(row.owner) if row.owner else "",
         person=who.label,
@@ -64,7 +66,7 @@ def _render(
         problems=problems or [],
         groups=sorted((g.slug, g.name) for g in config.groups.values()),
         timeline=doc["timeline"][-40:],
-        reach=reach.incident_reach(incident_id),  # one Query, whatever the number of people
+        reach=read_by,
         departments={slug: d.name for slug, d in config.departments.items()},
     )
 

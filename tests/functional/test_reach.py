@@ -146,6 +146,7 @@ def test_a_brief_reaches_each_person_in_their_language_and_their_reads_are_count
 
     page = responder.get(f"/incidents/{incident_id}").body.decode()
     assert "2 of 4 read (50%)" in page
+    assert json.loads(responder.api("GET", f"/api/incidents/{incident_id}").body)["reads"] == 2  # the page's live check
     rows = dict(re.findall(r'<th scope="row">([^<]+)</th><td>\d+</td><td>\d+</td><td>(\d+)%</td>', page))
     assert rows == {"Baggage": "100", "Operations": "0"}
 
