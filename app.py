@@ -24,6 +24,7 @@ from chalicelib.api import (
     openapi,
     people,
     plans,
+    reach,
     readiness,
     reports,
     rules,
@@ -39,7 +40,7 @@ from chalicelib.api import (
     webhooks,
 )
 from chalicelib.api.problems import answer_problems
-from chalicelib.handlers import inbound_email, schedule, stream
+from chalicelib.handlers import inbound_email, schedule, ses_events, stream
 from chalicelib.observability import inject_lambda_context
 from chalicelib.settings import get_settings
 
@@ -83,6 +84,7 @@ for blueprint in (
     signin.bp,
     people.bp,
     directory.bp,
+    reach.bp,
     scim.bp,
     wall.bp,
     webapp.bp,
@@ -91,6 +93,7 @@ for blueprint in (
     stream.bp,
     schedule.bp,
     inbound_email.bp,
+    ses_events.bp,
     openapi.bp,
 ):
     app.register_blueprint(blueprint)

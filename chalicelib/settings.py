@@ -92,6 +92,11 @@ class Settings:
     teams_openid_url: str  # Bot Framework's OpenID metadata (the JWKS of incoming activities)
     teams_issuer: str
     chat_kms_key_id: str
+    # Reaching people: the SES configuration set whose bounce and complaint events (through the
+    # `ses-events` topic) suppress an address, and the minutes before non-readers are reminded
+    # once when the plan says nothing (0: never).
+    ses_configuration_set: str
+    reach_reminder_minutes: int
     # Where outbound fetches (pull targets) may go although the address is not public: empty, so
     # nothing but public addresses, unless the local stack or a test lists its own feed server.
     outbound_allow: tuple[OutboundAllowance, ...] = ()
@@ -168,6 +173,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ),
         teams_issuer=e.get("SHAREDWATCH_TEAMS_ISSUER", "https://api.botframework.com"),
         chat_kms_key_id=e.get("SHAREDWATCH_CHAT_KMS_KEY_ID", ""),
+        ses_configuration_set=e.get("SHAREDWATCH_SES_CONFIGURATION_SET", f"{prefix}reach"),
+        reach_reminder_minutes=int(e.get("SHAREDWATCH_REACH_REMINDER_MINUTES", "60")),
         local_outbox_path=e.get("SHAREDWATCH_LOCAL_OUTBOX", ""),
         severity_thresholds=e.get("SHAREDWATCH_SEVERITY_THRESHOLDS", "2,4,6"),
         comprehend_languages=tuple(

@@ -16,7 +16,7 @@ from chalicelib.api.problems import read_form
 from chalicelib.bodies import whole_number
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
-from chalicelib.flows import plans, reviews, statements
+from chalicelib.flows import plans, reach, reviews, statements
 from chalicelib.flows.incidents import incident_document, load
 from chalicelib.policy.access import Principal, allows
 from chalicelib.store.config import load_routing
@@ -40,6 +40,8 @@ def _render(
     current = f"{row.severity}-{int(row.level or 0)}"
     stale = bool(at) and (row.status != "open" or at != current)
     config = load_routing()
+    read_by = reach.incident_reach(incident_id)  # one Query, whatever the number of people
+    reads = sum(r.read for r in read_by)
     try:
         plan: dict[str, Any] | None = plan_document(plans.load(incident_id))
     except NotFound:
@@ -53,7 +55,7 @@ def _render(
         now=utcnow().isoformat(),
         status=status,
         live=True,
-        version=f"{row.status}:{len(doc['timeline'])}",
+        version=f"{row.status}:{len(doc['timeline'])}" + (f":{reads}" if reads else ""),
         incident=doc,
         owner=config.group_name(row.owner) if row.owner else "",
         person=who.label,
@@ -64,6 +66,8 @@ def _render(
         problems=problems or [],
         groups=sorted((g.slug, g.name) for g in config.groups.values()),
         timeline=doc["timeline"][-40:],
+        reach=read_by,
+        departments={slug: d.name for slug, d in config.departments.items()},
     )
 
 

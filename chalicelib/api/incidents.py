@@ -9,6 +9,7 @@ from chalicelib.api.auth import audit, require
 from chalicelib.api.problems import json_response, read_json
 from chalicelib.clock import isoformat, utcnow
 from chalicelib.errors import InvalidPayload, InvalidQuery, NotFound
+from chalicelib.flows import reach
 from chalicelib.flows.incidents import acknowledge, add_note, assign, incident_document, link_report, load, resolve
 from chalicelib.notify.delivery import retry_dead
 from chalicelib.policy.access import Principal
@@ -38,7 +39,10 @@ def list_incidents() -> Response:
 @bp.route("/api/incidents/{incident_id}", methods=["GET"])
 def get_incident(incident_id: str) -> Response:
     require(bp.current_request, "incidents.read")
-    return json_response(incident_document(load(incident_id)))
+    doc = incident_document(load(incident_id))
+    # How many of the people it reached have read what it sent them (the page watches it live).
+    doc["reads"] = sum(r.read for r in reach.incident_reach(incident_id))
+    return json_response(doc)
 
 
 def _body() -> tuple[str, str]:

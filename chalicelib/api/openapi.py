@@ -122,6 +122,11 @@ SCHEMAS: dict[str, Any] = {
             "max_per_hour": {"type": "integer", "minimum": 0, "maximum": 10000},
             "quiet_hours": {"type": "string", "pattern": "^([0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9])?$"},
             "directory_groups": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 200}},
+            "people": {
+                "type": "array",
+                "maxItems": 2000,
+                "items": {"type": "string", "format": "email", "maxLength": 254},
+            },
         },
     },
     "Member": {
@@ -345,6 +350,7 @@ SCHEMAS: dict[str, Any] = {
             "statements": {"type": "object"},
             "approvals": {"type": "array", "items": {"type": "string"}},
             "brief": {"type": "object"},
+            "read_reminder_minutes": {"type": "integer", "minimum": 0, "maximum": 10080},
         },
     },
     "PlanTest": {

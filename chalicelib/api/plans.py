@@ -16,7 +16,7 @@ from chalicelib.api.problems import configuration_view, json_response, read_form
 from chalicelib.api.stories import story_document
 from chalicelib.clock import utcnow
 from chalicelib.errors import Forbidden, InvalidPayload, NotFound, SharedwatchError
-from chalicelib.flows import plans, reviews, statements
+from chalicelib.flows import plans, reach, reviews, statements
 from chalicelib.flows.configuration import put_scenario
 from chalicelib.flows.incidents import load as load_incident
 from chalicelib.policy import approval_links
@@ -387,7 +387,7 @@ def review_of(incident_id: str) -> dict[str, Any]:
         }
         for d in DeliveryModel.item_index.query(incident.incident_id, limit=200)
     ]
-    return reviews.review(incident, plan, story=story, told=told)
+    return reviews.review(incident, plan, story=story, told=told, reach=reach.reach_summary(incident_id))
 
 
 @bp.route("/api/incidents/{incident_id}/review", methods=["GET"])

@@ -226,6 +226,15 @@ def report(doc: dict[str, Any], reviews: list[dict[str, Any]]) -> dict[str, Any]
         return present[0] if present else None
 
     tasks = [t for r in reviews for t in r["checklist"]["tasks"]]
+    read = [m for r in reviews for m in r.get("reach", [])]
+    briefs = sorted((m for m in read if m["kind"] == "brief"), key=lambda m: str(m["sent_at"]))
+
+    def read_after(key: str) -> float | None:
+        """From the drill's start to the first brief being read by this share of its people."""
+        if not briefs or briefs[0][key] is None:
+            return None
+        return round(float(after(briefs[0]["sent_at"]) or 0) + float(briefs[0][key]), 1)
+
     approved = [e["at"] for r in reviews for e in r["timeline"] if e.get("event") == "statement ready"]
     return {
         "drill": {
@@ -239,7 +248,10 @@ def report(doc: dict[str, Any], reviews: list[dict[str, Any]]) -> dict[str, Any]
             "to_acknowledge": after(first([r["incident"]["acknowledged_at"] for r in reviews])),
             "to_approved_statement": after(first(approved)),
             "to_all_staff_brief": after(first([s["at"] for r in reviews for s in r["statements"]])),
+            "to_50_percent_read": read_after("minutes_to_50"),
+            "to_80_percent_read": read_after("minutes_to_80"),
         },
+        "reach": read,
         "checklist": {
             "total": len(tasks),
             "done": sum(1 for t in tasks if t["status"] == "done"),

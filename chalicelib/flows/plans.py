@@ -20,6 +20,7 @@ from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib import credentials
 from chalicelib.errors import Conflict, DeliveryFailed, NotFound
+from chalicelib.flows.reach import message_id, reach_people
 from chalicelib.notify.gate import send
 from chalicelib.notify.mail import send_mail
 from chalicelib.observability import logger
@@ -27,6 +28,7 @@ from chalicelib.policy import approval_links
 from chalicelib.policy.drills import ENDED_NOTE, closing_plan
 from chalicelib.policy.drills import running as drill_running
 from chalicelib.policy.plan import Outgoing
+from chalicelib.policy.reach import Message
 from chalicelib.policy.scenarios import (
     Facts,
     Scenario,
@@ -572,6 +574,19 @@ def _run_one(row: PlanModel, *, now: datetime) -> int:
                         incident_id=incident.incident_id,
                     )
                 )
+            )
+            update = Message(  # and to the people the group holds, each with a read link
+                incident_id=incident.incident_id,
+                message_id=message_id("update", f"{incident.incident_id}:{x.key}:{n}"),
+                kind="update",
+                title=f"{incident.title} ({n})",
+                sections=(("", text),),
+                sms=f"sharedwatch update {n}: {incident.status}, {incident.severity}: {incident.title}",
+                drill=bool(row.drill),
+            )
+            reminder = doc["scenario"].get("read_reminder_minutes")
+            reach_people(
+                group=x.group, message=update, now=now, reminder_minutes=reminder, pace=float(doc.get("pace", 1))
             )
         updates[x.key] = now.isoformat()
         entries.append(timeline_entry("stakeholders updated", now, note=x.group or x.person, reason=f"update {n}"))

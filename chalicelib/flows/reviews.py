@@ -66,10 +66,16 @@ def _minutes(start: datetime | None, end: datetime | None) -> float | None:
 
 
 def review(
-    incident: IncidentModel, plan: PlanModel | None, *, story: Mapping[str, Any], told: Sequence[Mapping[str, Any]]
+    incident: IncidentModel,
+    plan: PlanModel | None,
+    *,
+    story: Mapping[str, Any],
+    told: Sequence[Mapping[str, Any]],
+    reach: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The post-incident review, read from the timeline, the plan, the story and the delivery
-    log: pure, so the page and the JSON say the same."""
+    """The post-incident review, read from the timeline, the plan, the story, the delivery log
+    and what people read (each message's minutes to 50% and 80% read): pure, so the page and the
+    JSON say the same."""
     timeline = [json.loads(str(e)) for e in incident.timeline or []]
     opened = incident.opened_at
     doc = plan.doc if plan else {}
@@ -115,6 +121,7 @@ def review(
         },
         "statements": doc.get("published", []),
         "told": list(told),
+        "reach": list(reach),
         "story": dict(story),
         "actions": doc.get("actions", []),
         "timeline": timeline,

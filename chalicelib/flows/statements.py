@@ -16,9 +16,12 @@ from typing import Any
 from chalicelib import aws
 from chalicelib.errors import Conflict, DeliveryFailed, InvalidPayload, NotFound
 from chalicelib.flows.plans import ALL_STAFF, ask_approvers, change, load, note_on_timeline
+from chalicelib.flows.reach import message_id, reach_people
+from chalicelib.i18n import N_
 from chalicelib.notify.gate import send
 from chalicelib.observability import logger
 from chalicelib.policy.plan import Outgoing
+from chalicelib.policy.reach import Message
 from chalicelib.policy.scenarios import TEXT_LIMIT
 from chalicelib.policy.stories import timeline_entry
 from chalicelib.records import Notification
@@ -206,6 +209,27 @@ def tell_all_staff(
     outcomes, failures = send([Outgoing(n)], config=load_routing(), now=now)
     if failures:
         raise DeliveryFailed(f"the all-staff brief was not sent ({failures[0][:200]}); publish again")
+    # And to every active person of the directory, each in their language with a read link.
+    press = brief.get("press") or "the incident lead"
+    sections = (
+        (N_("What happened"), incident.title[:300]),
+        (N_("Our statement (approved)"), text),
+        *([(N_("What to say"), brief["say"])] if brief.get("say") else []),
+        *([(N_("What not to say"), brief["avoid"])] if brief.get("avoid") else []),
+        (N_("Press and media questions go to (do not answer them yourself)"), press),
+        (N_("Spotted something about this online? Report it"), f"{get_settings().public_base_url}/report"),
+    )
+    message = Message(
+        incident_id=incident.incident_id,
+        message_id=message_id("brief", f"{incident.incident_id}:{lang}:{revision}"),
+        kind="brief",
+        title=incident.title,
+        sections=sections,
+        sms=f"sharedwatch brief: {text}",
+        drill=drill,
+    )
+    reminder = doc["scenario"].get("read_reminder_minutes")
+    reach_people(group=ALL_STAFF, message=message, now=now, reminder_minutes=reminder, pace=float(doc.get("pace", 1)))
     return outcomes.get(n.delivery_id, "skipped")
 
 

@@ -139,6 +139,8 @@ def _card(card_id: str) -> tuple[dict[str, Any], str]:
 def _carry_out(doc: dict[str, Any]) -> str:
     """One step on its platform; what the platform calls the message (for later updates)."""
     platform, where, op = str(doc["platform"]), str(doc["where"]), str(doc["op"])
+    if op == "announce" and platform != "teams-webhook":
+        return _announce(platform, where, doc)
     if platform == "slack":
         team, _, channel = where.partition("/")
         if op == "card":
@@ -179,3 +181,12 @@ def _carry_out(doc: dict[str, Any]) -> str:
         platforms.teams_webhook(where, platforms.card_activity(card, text=doc.get("text", "")))
         return ""
     raise ChatFailed(f"unknown chat step {platform}/{op}", permanent=True)
+
+
+def _announce(platform: str, where: str, doc: dict[str, Any]) -> str:
+    """A brief or stakeholder update posted to a channel as a message of its own (no buttons)."""
+    if platform == "slack":
+        team, _, channel = where.partition("/")
+        answer = platforms.slack_call(team, "chat_postMessage", channel=channel, text=doc["text"])
+        return f"{answer.get('channel') or channel}|{answer.get('ts')}"
+    return platforms.teams_post(where, platforms.card_activity(doc["card"], text=doc.get("text", "")))

@@ -104,6 +104,17 @@ def publish(row: DeliveryModel) -> None:
         if not chat.publish(row):
             raise DeliveryFailed(f"chat delivery {row.delivery_id} failed: {row.last_error}")
         return
+    if row.topic_arn in ("people", "people-reminder"):  # mail and SMS to people: batches by SES
+        from chalicelib.notify import reach
+
+        try:
+            done = reach.publish(row)
+        except Exception as exc:  # the row stays claimed, counted, and is retried
+            _record_failure(row, _reason(exc))
+            raise DeliveryFailed(f"delivery to people {row.delivery_id} failed: {_reason(exc)}") from exc
+        if not done:
+            raise DeliveryFailed(f"delivery to people {row.delivery_id} failed: {row.last_error}")
+        return
     try:
         answer = aws.sns().publish(
             TopicArn=row.topic_arn,

@@ -37,6 +37,10 @@ class Group:
     # The directory's groups (SCIM displayName) whose active members this group's people are
     # fed from (flows/directory.py keeps the group's email subscriptions in step).
     directory_groups: tuple[str, ...] = ()
+    # People of the directory this group reaches by person (mail through SES, SMS for those who
+    # chose it), by address: briefs and updates carry each one a read link. The all-staff group
+    # reaches every active person without naming them.
+    people: tuple[str, ...] = ()
 
     @property
     def chats(self) -> tuple[tuple[str, str], ...]:
@@ -69,6 +73,7 @@ class Group:
             "teams_channel": self.teams_channel,
             "teams_webhook": self.teams_webhook,
             "directory_groups": list(self.directory_groups),
+            "people": list(self.people),
         }
 
 
@@ -94,6 +99,9 @@ def parse_group(doc: Any, *, slug: str, zones: tuple[str, ...] = ()) -> Group:
     fed_from = doc.get("directory_groups") or []
     if not isinstance(fed_from, list) or not all(isinstance(g, str) and 0 < len(g) <= 200 for g in fed_from):
         problems.append("directory_groups: a list of the directory's group names")
+    people = doc.get("people") or []
+    if not isinstance(people, list) or len(people) > MAX_GROUP_PEOPLE or not all(_is_address(p) for p in people):
+        problems.append(f"people: a list of at most {MAX_GROUP_PEOPLE} email addresses of the directory's people")
     if problems:
         raise InvalidPayload(f"invalid group {slug!r}: {'; '.join(problems)}", extra={"errors": problems})
     return Group(
@@ -110,7 +118,15 @@ def parse_group(doc: Any, *, slug: str, zones: tuple[str, ...] = ()) -> Group:
         teams_channel=str(doc.get("teams_channel") or ""),
         teams_webhook=str(doc.get("teams_webhook") or ""),
         directory_groups=tuple(dict.fromkeys(str(g).strip() for g in fed_from if str(g).strip())),
+        people=tuple(dict.fromkeys(str(p).strip().lower() for p in people)),
     )
+
+
+MAX_GROUP_PEOPLE = 2000
+
+
+def _is_address(value: Any) -> bool:
+    return isinstance(value, str) and 3 <= len(value) <= 254 and "@" in value and not any(c.isspace() for c in value)
 
 
 _SLACK_ID = re.compile(r"^[A-Z0-9]{2,20}$")

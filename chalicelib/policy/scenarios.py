@@ -37,7 +37,8 @@ EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
 PLACEHOLDERS = frozenset({"title", "company", "opened", "severity", "scenario", "incident"})
 _TRIGGERS = {"terms", "departments", "complaint", "severity_at_least", "spike", "reach_at_least", "authors"}
 _KEYS = {"name", "order", "scope", "triggers", "levels", "roles", "stakeholders", "checklist"}
-_KEYS |= {"statements", "approvals", "brief", "version", "id", "storm"}
+_KEYS |= {"statements", "approvals", "brief", "version", "id", "storm", "read_reminder_minutes"}
+MAX_READ_REMINDER_MINUTES = 7 * 24 * 60
 MAX_STORM = 100
 TEXT_LIMIT = 4000  # a holding statement, per language
 BACKUP_AFTER = timedelta(minutes=15)  # an overdue task's backup hears this long after its owner
@@ -96,6 +97,9 @@ class Scenario:
     brief: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     version: int = 0
     storm: tuple[Mapping[str, Any], ...] = ()  # a drill's scripted timeline of mentions and reports
+    # Minutes after a brief or update reached people before those who have not read it are
+    # reminded, once; None: the default (SHAREDWATCH_REACH_REMINDER_MINUTES); 0: never.
+    read_reminder_minutes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,6 +400,12 @@ def parse_scenario(doc: Any, *, key: str) -> Scenario:
         errors.append("approvals: each role once")
     brief = _brief(doc.get("brief"), errors)
     storm = _storm(doc.get("storm"), errors)
+    remind = doc.get("read_reminder_minutes")
+    if remind is not None and (
+        isinstance(remind, bool) or not isinstance(remind, int) or not 0 <= remind <= MAX_READ_REMINDER_MINUTES
+    ):
+        errors.append(f"read_reminder_minutes: 0 (never) to {MAX_READ_REMINDER_MINUTES}")
+        remind = None
     if errors:
         raise InvalidPayload(f"invalid scenario: {'; '.join(errors[:5])}", extra={"errors": errors})
     return Scenario(
@@ -414,6 +424,7 @@ def parse_scenario(doc: Any, *, key: str) -> Scenario:
         brief=brief,
         version=int(doc.get("version") or 0) if isinstance(doc.get("version"), int) else 0,
         storm=tuple(storm),
+        read_reminder_minutes=remind,
     )
 
 
@@ -451,6 +462,8 @@ def scenario_document(s: Scenario) -> dict[str, Any]:
         doc["brief"] = {k: dict(v) for k, v in s.brief.items()}
     if s.storm:
         doc["storm"] = [dict(step) for step in s.storm]
+    if s.read_reminder_minutes is not None:
+        doc["read_reminder_minutes"] = s.read_reminder_minutes
     return doc
 
 

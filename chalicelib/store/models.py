@@ -527,4 +527,4 @@ TTL_ATTRIBUTES: dict[str, str] = {
     AuditModel.Meta.table_name: "expires_at",
 }
 STREAM_TABLES: tuple[type[Model], ...] = (MentionModel, ReportModel)
-TOPIC_SUFFIXES: tuple[str, ...] = ("inbound-email",)
+TOPIC_SUFFIXES: tuple[str, ...] = ("inbound-email", "ses-events")

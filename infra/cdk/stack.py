@@ -70,7 +70,7 @@ SCHEDULED = (
     "DailyDigests",
     "WeeklyDigests",
 )
-FUNCTIONS = (*STREAM_HANDLERS.values(), *SCHEDULED, "OnInboundEmail", "APIHandler")
+FUNCTIONS = (*STREAM_HANDLERS.values(), *SCHEDULED, "OnInboundEmail", "OnSesEvent", "APIHandler")
 # The readiness check's account-wide reads: the Service Authorization Reference lists no
 # resource type for any of them.
 READINESS_ACCOUNT_READS = (
@@ -154,6 +154,17 @@ class SharedwatchStack(cdk.Stack):
 
         self.alarm_topic = sns.Topic(self, "AlarmTopic", topic_name=f"{config.prefix}alarms")
         self.inbound_topic = sns.Topic(self, "InboundEmailTopic", topic_name=f"{config.prefix}inbound-email")
+        # Mail to people goes through this configuration set: its bounces and complaints reach the
+        # ses-events handler, which suppresses the address (docs/reach.md).
+        self.ses_events_topic = sns.Topic(self, "SesEventsTopic", topic_name=f"{config.prefix}ses-events")
+        self.reach_configuration_set = ses.ConfigurationSet(
+            self, "ReachConfigurationSet", configuration_set_name=f"{config.prefix}reach"
+        )
+        self.reach_configuration_set.add_event_destination(
+            "BouncesAndComplaints",
+            destination=ses.EventDestination.sns_topic(self.ses_events_topic),
+            events=[ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT],
+        )
         if config.alarm_email:
             sns.Subscription(
                 self,
@@ -338,6 +349,7 @@ class SharedwatchStack(cdk.Stack):
             "SHAREDWATCH_OIDC_CLIENT_ID": self.user_pool_client.user_pool_client_id,
             "SHAREDWATCH_COMPREHEND_LANGUAGES": ",".join(COMPREHEND_LANGUAGES),
             "SHAREDWATCH_CHAT_KMS_KEY_ID": self.chat_key.key_arn,
+            "SHAREDWATCH_SES_CONFIGURATION_SET": f"{c.prefix}reach",
             "POWERTOOLS_SERVICE_NAME": "sharedwatch",
             "POWERTOOLS_METRICS_NAMESPACE": "sharedwatch",
             "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -369,7 +381,7 @@ class SharedwatchStack(cdk.Stack):
                 f"{events}.DestinationConfig",
                 {"OnFailure": {"Type": "SQS", "Destination": self.dead_letters.queue_arn}},
             )
-        for function in (*SCHEDULED, "OnInboundEmail"):
+        for function in (*SCHEDULED, "OnInboundEmail", "OnSesEvent"):
             self.app.get_resource(function).add_property_override(
                 "EventInvokeConfig",
                 {
@@ -377,16 +389,19 @@ class SharedwatchStack(cdk.Stack):
                     "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": self.dead_letters.queue_arn}},
                 },
             )
-        self.app.get_resource("OnInboundEmail").add_property_override(
-            "Events.OnInboundEmailSnsSubscription.Properties.RedrivePolicy",
-            {"deadLetterTargetArn": self.dead_letters.queue_arn},
-        )
+        for function in ("OnInboundEmail", "OnSesEvent"):
+            self.app.get_resource(function).add_property_override(
+                f"Events.{function}SnsSubscription.Properties.RedrivePolicy",
+                {"deadLetterTargetArn": self.dead_letters.queue_arn},
+            )
         self.dead_letters.add_to_resource_policy(
             iam.PolicyStatement(
                 principals=[iam.ServicePrincipal("sns.amazonaws.com")],
                 actions=["sqs:SendMessage"],
                 resources=[self.dead_letters.queue_arn],
-                conditions={"ArnEquals": {"aws:SourceArn": self.inbound_topic.topic_arn}},
+                conditions={
+                    "ArnEquals": {"aws:SourceArn": [self.inbound_topic.topic_arn, self.ses_events_topic.topic_arn]}
+                },
             )
         )
         self.app.get_resource("RestAPI").add_property_override(
@@ -486,13 +501,24 @@ class SharedwatchStack(cdk.Stack):
                 ],
             )
         )
+        ses_arn = f"arn:{self.partition}:ses:{self.region}:{self.account}"
         role.add_to_policy(
             iam.PolicyStatement(
-                sid="ReporterMail",
-                actions=["ses:SendEmail"],
+                sid="Mail",  # reporters' receipts one by one; briefs to people in bulk, templated
+                actions=["ses:SendEmail", "ses:SendBulkTemplatedEmail", "ses:CreateTemplate"],
                 resources=[
-                    f"arn:{self.partition}:ses:{self.region}:{self.account}:identity/{d}" for d in c.company_domains
+                    *(f"{ses_arn}:identity/{d}" for d in c.company_domains),
+                    f"{ses_arn}:configuration-set/{c.prefix}reach",
+                    f"{ses_arn}:template/{c.prefix}reach-*",
                 ],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="PeopleSms",
+                # SMS to a phone number: the number has no ARN, so IAM takes only "*" for it.
+                actions=["sns:Publish"],
+                resources=["*"],
             )
         )
         self._readiness_grants(role)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import boto3
 
@@ -45,4 +46,24 @@ def create_resources(settings: Settings, *, parameters: dict[str, str]) -> None:
     ses = boto3.client("ses", region_name=settings.region)
     for domain in settings.company_domains:
         ses.verify_domain_identity(Domain=domain)
+    configuration_set(ses, settings)
     demo.seed()
+
+
+def configuration_set(ses: object, settings: Settings) -> None:
+    """Mail to people goes through a configuration set whose bounces and complaints reach the
+    `ses-events` topic (flows/reach.suppress), as infra/cdk makes it on AWS."""
+    client: Any = ses
+    try:
+        client.create_configuration_set(ConfigurationSet={"Name": settings.ses_configuration_set})
+    except client.exceptions.ConfigurationSetAlreadyExistsException:
+        return
+    client.create_configuration_set_event_destination(
+        ConfigurationSetName=settings.ses_configuration_set,
+        EventDestination={
+            "Name": "bounces-and-complaints",
+            "Enabled": True,
+            "MatchingEventTypes": ["bounce", "complaint"],
+            "SNSDestination": {"TopicARN": settings.topic_arn("ses-events")},
+        },
+    )

@@ -436,6 +436,23 @@ def test_a_workflows_webhook_gets_the_card_without_buttons(chat: Chat) -> None:
     assert chat_delivery.deliver("d-webhook-1", platform="teams-webhook", where=url, doc=doc, item_id="i1") == "skipped"
 
 
+def test_an_all_staff_brief_is_also_posted_once_to_the_groups_announcements_channels(chat: Chat) -> None:
+    from chalicelib.clock import utcnow
+    from chalicelib.flows.reach import reach_people
+    from chalicelib.policy.reach import Message
+
+    message = Message("i" + "d" * 15, "s" * 24, "brief", "Gate 4 outage", (("What happened", "Down."),), "Down.", True)
+    for _ in range(2):  # published again: nothing posted twice
+        reach_people(group="all-staff", message=message, now=utcnow())
+    posts = [c for c in chat.loop.of("chat.postMessage") if c.body.get("channel") == CHANNEL]
+    assert len(posts) == 1 and "blocks" not in posts[0].body
+    assert "DRILL: All-staff brief: Gate 4 outage" in posts[0].body["text"] and "/read/" not in posts[0].body["text"]
+    [teams] = chat.loop.of("teams.post")
+    assert "Gate 4 outage" in json.dumps(teams.body)
+    rows = [r for r in DeliveryModel.scan() if r.item_kind == "chat" and r.subject == "announce"]
+    assert len(rows) == 2 and all(r.status == "sent" for r in rows)
+
+
 def test_report_to_sharedwatch_on_a_teams_message_is_a_report_mailed_to_its_reporter(chat: Chat) -> None:
     from chalicelib.store.models import ReportModel
 

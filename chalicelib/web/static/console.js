@@ -10,7 +10,7 @@
   var banner = document.getElementById("live");
   function versionOf(doc) {
     if (doc.mentions) return doc.mentions.length ? doc.mentions[0].id : "";
-    if (doc.timeline) return doc.status + ":" + doc.timeline.length;
+    if (doc.timeline) return doc.status + ":" + doc.timeline.length + (doc.reads ? ":" + doc.reads : "");
     return "";
   }
   function check() {
