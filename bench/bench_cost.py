@@ -150,12 +150,15 @@ def _use_cost_rules(base: str, token: str) -> None:
 
 def _told(client: Any, prefix: str, ids: list[str]) -> dict[str, set[str]]:
     """Mention id -> the groups its story was told to."""
+    from chalicelib.policy.stories import alias_key
+
     clusters: dict[str, str] = {}
     for i in range(0, len(ids), 100):
-        keys = [{"key": {"S": f"member:{m}"}} for m in ids[i : i + 100]]
+        keys = [{"key": {"S": alias_key(m)}} for m in ids[i : i + 100]]  # a mention's alias, marked once counted
         answer = client.batch_get_item(RequestItems={f"{prefix}cluster-index": {"Keys": keys}})
         for it in answer["Responses"][f"{prefix}cluster-index"]:
-            clusters[it["key"]["S"].removeprefix("member:")] = it["cluster_id"]["S"]
+            if it.get("member", {}).get("BOOL"):
+                clusters[it["key"]["S"].removeprefix("p:")] = it["cluster_id"]["S"]
     told: dict[str, set[str]] = {}
     unique = sorted(set(clusters.values()))
     for i in range(0, len(unique), 100):

@@ -5,7 +5,7 @@ webhook and routed from the DynamoDB Stream by the app's own handler, in batches
 Requests are counted at botocore (every client: the app's, PynamoDB's) while the handler runs.
 moto's transactions keep only the items they touch, as the local stack's do
 (`infra/local/moto_server.py`): plain moto deep-copies every table a transaction touches, once per
-item, and the router saves what it told in transactions, so that time would measure moto.
+item, and a correction moves the wall in one, so that time would measure moto.
 
 - sns_calls_per_notified_mention: SNS calls / mentions that reached at least one group.
 - ddb_requests_per_stream_record: DynamoDB requests / stream records handled.

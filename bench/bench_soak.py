@@ -92,14 +92,17 @@ def _expected_groups(base: str, admin: str, mentions: list[dict[str, Any]]) -> d
 
 def _untold(client: Any, prefix: str, expected: dict[str, set[str]]) -> int:
     """Stored mentions a group their rules name never heard about (through their story)."""
-    keys = {f"member:{mention_id}": groups for mention_id, groups in expected.items()}
+    from chalicelib.policy.stories import alias_key
+
+    keys = {alias_key(mention_id): groups for mention_id, groups in expected.items()}  # marked once counted
     clusters: dict[str, str] = {}
     ordered = sorted(keys)
     for i in range(0, len(ordered), 100):
         answer = client.batch_get_item(
             RequestItems={f"{prefix}cluster-index": {"Keys": [{"key": {"S": k}} for k in ordered[i : i + 100]]}}
         )
-        clusters.update({it["key"]["S"]: it["cluster_id"]["S"] for it in answer["Responses"][f"{prefix}cluster-index"]})
+        found = answer["Responses"][f"{prefix}cluster-index"]
+        clusters.update({it["key"]["S"]: it["cluster_id"]["S"] for it in found if it.get("member", {}).get("BOOL")})
     told: dict[str, set[str]] = {}
     unique = sorted(set(clusters.values()))
     for i in range(0, len(unique), 100):

@@ -20,6 +20,7 @@ from chalicelib.errors import InvalidPayload, InvalidQuery, NotFound, Sharedwatc
 from chalicelib.flows.corrections import correct, export
 from chalicelib.policy.access import allows
 from chalicelib.policy.search import FACETS, SENTIMENTS, SEVERITIES, owner_term, parse_search
+from chalicelib.policy.stories import alias_key
 from chalicelib.records import CHANNELS
 from chalicelib.sources import REGISTRY
 from chalicelib.store.config import current_taxonomy
@@ -109,7 +110,7 @@ def mention_document(mention_id: str) -> dict[str, Any]:
         raise NotFound(f"no mention {mention_id[:40]!r}") from None
     story: dict[str, Any] | None = None
     try:
-        cluster_id = ClusterIndexModel.get(f"member:{row.mention_id}").cluster_id
+        cluster_id = ClusterIndexModel.get(alias_key(row.mention_id, row.drill or "")).cluster_id
         cluster = ClusterModel.get(cluster_id)
         story = {
             "id": cluster.cluster_id,

@@ -2,8 +2,8 @@
 (the story index, the stories, their incidents, what their groups were told), asks
 `policy/plan.py` for the plan, and carries it out in a fixed order:
 
-1. incidents the batch opens, then the stories and the index (a "member:<id>" key per counted
-   signal, so a redelivered record is not counted twice);
+1. incidents the batch opens, then the stories and the index (each counted signal's membership
+   key, so a redelivered record is not counted twice);
 2. the reporters' status pages;
 3. claims and publishes through the noise gate (`notify/gate.py`, the delivery log);
 4. what was told (notices) and the incidents' changes, written once the outcomes are known;
@@ -35,7 +35,7 @@ from chalicelib.policy.stories import item_id, memberships, velocity_raiser, wan
 from chalicelib.records import Mention, Signal
 from chalicelib.settings import get_settings
 from chalicelib.store import stories, wall
-from chalicelib.store.batch import batch_get, batch_update
+from chalicelib.store.batch import batch_get, update_each
 from chalicelib.store.config import current_taxonomy, load_routing
 from chalicelib.store.counters import add_counts, bucket_for
 from chalicelib.store.models import IncidentModel, NoticeModel, ReportModel
@@ -79,7 +79,7 @@ def write_stories(plan: Plan, *, now: datetime) -> dict[str, IncidentModel]:
     conflicts = set(stories.write_rows(plan.stories.rows))
     if conflicts:
         written = {c for c in plan.stories.members if c not in conflicts}
-        counted = {k: e for k, e in plan.stories.index.items() if k.startswith("member:") and e.cluster_id in written}
+        counted = {k: e for k, e in plan.stories.index.items() if e.member and e.cluster_id in written}
         stories.write_index(counted, now=now)
         # Planned again, these members find their keys and are no longer new: count them now.
         add_counts(counted_mentions(plan, written))
@@ -105,12 +105,16 @@ def record_outcomes(outcomes: Iterable[ReportOutcome]) -> None:
         ReportModel(report_id=o.report_id).update(actions=actions)
 
 
-def save_told(told: Mapping[str, frozenset[str]], now: datetime) -> None:
+def save_told(
+    told: Mapping[str, frozenset[str]], now: datetime, *, before: Mapping[str, frozenset[str]] | None = None
+) -> None:
     """Add what each story's groups were told to what is stored: another worker routing the same
     story at once (another shard's batch) may have told other groups meanwhile, and a blind put
-    would erase them."""
+    would erase them. A story whose groups were all told before (`before`, as read) is not
+    written again."""
     expires = {"N": str(int((now + NOTICE_TTL).timestamp()))}
-    batch_update(
+    new = {c: tags - (before or {}).get(c, frozenset()) for c, tags in told.items()}
+    update_each(
         [
             {
                 "TableName": NoticeModel.Meta.table_name,
@@ -118,7 +122,8 @@ def save_told(told: Mapping[str, frozenset[str]], now: datetime) -> None:
                 "UpdateExpression": "ADD told :told SET expires_at = :expires",
                 "ExpressionAttributeValues": {":told": {"SS": sorted(tags)}, ":expires": expires},
             }
-            for c, tags in sorted(told.items())
+            for c, tags in sorted(new.items())
+            if tags
         ]
     )
 
@@ -181,7 +186,7 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
     record_outcomes(plan.outcomes)
     outcomes, failures = send(plan.outgoing, config=config, now=now)
     settled = settle(plan, outcomes, told=read.told, now=now)
-    save_told(settled.told, now)
+    save_told(settled.told, now, before=read.told)
     changed = incidents.apply_changes(plan.incidents, rows)
     show_on_wall(plan, changed, config, now)
     # A drill follows the incidents its storm opened; one that ended meanwhile stops them here.

@@ -311,7 +311,7 @@ def hold_in_digest(
             ":group": {"S": n.group},
             ":topic": {"S": topic_arn},
             ":subject": {"S": f"[sharedwatch] Digest for {group_name}"},
-            ":message": {"S": json.dumps({"group_name": group_name, "why": why})},
+            ":message": {"B": DeliveryModel.message.serialize(json.dumps({"group_name": group_name, "why": why}))},
             ":held": {"S": HELD},
             ":zero": {"N": "0"},
             ":now": {"S": _stamp(now)},

@@ -6,6 +6,7 @@ module decides, and the router writes what it decided (`flows/router.py`)."""
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -14,7 +15,7 @@ from typing import Any
 from chalicelib.policy.drills import realm_key
 from chalicelib.records import Mention, Report, Signal
 from chalicelib.triage import triage_for
-from chalicelib.triage.identity import key_for, post_identity, resemblance, sketch, sketch_keys
+from chalicelib.triage.identity import SKETCH_SIZE, key_for, post_identity, resemblance, sketch, sketch_keys
 from chalicelib.triage.severity import Thresholds, at_least, higher
 from chalicelib.triage.taxonomy import Taxonomy
 
@@ -28,6 +29,11 @@ INCIDENT_SEVERITY = "high"
 # that merely collides on one 32-bit hash shares one value at most (a tenth of a campaign's
 # copies share 3 or 4).
 JOIN_RESEMBLANCE = 0.5
+# Only a sketch's smallest values are index keys: two sketches that resemble each other enough
+# share at least 2 of the 4 smallest values of their union, and at most 2 values of that union lie
+# below the smallest shared one, so it is among the 3 smallest of each. A fourth key would find no
+# story more and would cost every new post one more write (and read) unit.
+INDEXED_SKETCH_VALUES = SKETCH_SIZE - math.ceil(JOIN_RESEMBLANCE * SKETCH_SIZE) + 1
 MAX_INFLUENCERS = 20
 MAX_DEPARTMENTS = 10
 
@@ -84,10 +90,12 @@ class Story:
 @dataclass(frozen=True, slots=True)
 class IndexEntry:
     """Where an index key points: its story, and for a sketch key ("m:...") the sketch of the
-    text that claimed it, so a text that only collides with it on one hash does not join."""
+    text that claimed it, so a text that only collides with it on one hash does not join.
+    `member`: the key is its signal's membership key (`membership_key`): that signal is counted."""
 
     cluster_id: str
     sketch: tuple[int, ...] = ()
+    member: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +128,19 @@ def member_key(sid: str) -> str:
     return f"member:{sid}"
 
 
+def alias_key(mention_id: str, drill: str = "") -> str:
+    """A post's own alias in the index ("p:<mention id>", in its drill's space)."""
+    return realm_key("p:" + mention_id, drill)
+
+
+def membership_key(signal: Signal) -> str:
+    """The key that says a signal was counted into its story, so a redelivered record is not
+    counted twice: a mention's own alias, marked `member` (one item, one write unit, where a key
+    of its own would take two; an alias a quote claimed before the post arrived is not marked,
+    and the post marks it when it joins that story, as it must); a report's "member:<id>"."""
+    return alias_key(signal.mention_id, signal.drill) if isinstance(signal, Mention) else member_key(signal.report_id)
+
+
 def text_sketch(signal: Signal) -> tuple[int, ...]:
     return sketch(signal.text) if isinstance(signal, Mention) and signal.text else ()
 
@@ -129,10 +150,10 @@ def lookup_keys(signal: Signal, own: tuple[int, ...] | None = None) -> list[str]
     signal looks only in its drill's own space: it never joins a real story or another drill's."""
     keys: list[str] = []
     if isinstance(signal, Mention):
-        keys.append("p:" + signal.mention_id)
+        keys.append(alias_key(signal.mention_id))
         if signal.cluster_key.startswith("p:"):
             keys.append(signal.cluster_key)  # it quotes or links a post: that post's story
-        keys.extend(sketch_keys(text_sketch(signal) if own is None else own))
+        keys.extend(sketch_keys((text_sketch(signal) if own is None else own)[:INDEXED_SKETCH_VALUES]))
     else:
         for url in signal.urls:
             try:
@@ -152,7 +173,7 @@ def incident_id_for(cluster_id: str) -> str:
 
 def wanted_keys(signals: Sequence[Signal]) -> list[str]:
     """Every index key the batch needs read: each signal's lookup keys and its membership key."""
-    return sorted({k for s in signals for k in lookup_keys(s)} | {member_key(item_id(s)) for s in signals})
+    return sorted({k for s in signals for k in lookup_keys(s)} | {membership_key(s) for s in signals})
 
 
 def joins(key: str, entry: IndexEntry, own: tuple[int, ...]) -> bool:
@@ -165,10 +186,11 @@ def claim(
     signal: Signal, cluster_id: str, own: tuple[int, ...], claimed: dict[str, IndexEntry]
 ) -> dict[str, IndexEntry]:
     """The index entries a signal adds for its story: its membership key, and each of its keys
-    no story owns yet (a key another story owns is never re-pointed)."""
-    added = {member_key(item_id(signal)): IndexEntry(cluster_id)}
+    no story owns yet (a key another story owns is never re-pointed; a mention's alias that a
+    quote claimed points at the story the mention joins, so marking it re-points nothing)."""
+    added = {membership_key(signal): IndexEntry(cluster_id, member=True)}
     for k in lookup_keys(signal, own):
-        if k not in claimed:
+        if k not in claimed and k not in added:
             added[k] = IndexEntry(cluster_id, own if k.startswith("m:") else ())
     claimed.update(added)
     return added
@@ -186,8 +208,9 @@ def memberships(
     added: dict[str, IndexEntry] = {}
     for signal in signals:
         sid = item_id(signal)
-        if member_key(sid) in index:
-            counted[sid] = index[member_key(sid)].cluster_id
+        marked = index.get(membership_key(signal))
+        if marked is not None and marked.member:
+            counted[sid] = marked.cluster_id
             continue
         own = text_sketch(signal)
         keys = lookup_keys(signal, own)

@@ -1,16 +1,16 @@
 """BatchGetItem and BatchWriteItem in their chunks, with what botocore does not retry:
 UnprocessedKeys and UnprocessedItems come back as a success, so they are resent here with
 backoff, and StoreUnavailable is raised when DynamoDB keeps returning them. Updates that must
-merge with what another writer stored meanwhile (never overwrite it) go as TransactWriteItems,
-a hundred to a call, tried again when they met another transaction."""
+merge with what another writer stored meanwhile (never overwrite it) go as single UpdateItem
+requests, several in flight at once (a transaction bills each item twice)."""
 
 from __future__ import annotations
 
+import contextvars
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-
-from botocore.exceptions import ClientError
 
 from chalicelib import aws
 from chalicelib.errors import StoreUnavailable
@@ -18,8 +18,7 @@ from chalicelib.retry import MAX_ATTEMPTS, sleep_backoff
 
 GET_CHUNK = 100
 WRITE_CHUNK = 25
-UPDATE_CHUNK = 100
-RETRIED = {"TransactionConflict", "None"}  # "None": an item the cancellation did not concern
+UPDATE_WORKERS = 8  # UpdateItem requests in flight at once
 
 
 def batch_get(
@@ -71,22 +70,21 @@ def batch_put(table: str, items: Sequence[dict[str, Any]], *, sleep: Callable[[f
             raise StoreUnavailable("DynamoDB kept returning unprocessed items; retry the delivery")
 
 
-def batch_update(updates: Sequence[dict[str, Any]], *, sleep: Callable[[float], None] | None = None) -> None:
-    """Apply UpdateItem requests (TableName, Key, UpdateExpression, ...), one TransactWriteItems
-    call per 100: each item changed in place, atomically, so an `ADD` to a set keeps what another
-    writer added. A call cancelled only because another transaction held an item is tried again."""
-    pause = sleep or time.sleep
+def update_each(updates: Sequence[dict[str, Any]], *, workers: int = UPDATE_WORKERS) -> None:
+    """Apply UpdateItem requests (TableName, Key, UpdateExpression, ...), a few at once. Each is
+    atomic on its item, so an `ADD` to a set keeps what another writer added meanwhile; a
+    transaction would add nothing to that and bill every item twice."""
+    if len(updates) <= 1 or workers <= 1:
+        for update in updates:
+            aws.dynamodb().update_item(**update)
+        return
     client = aws.dynamodb()
-    for i in range(0, len(updates), UPDATE_CHUNK):
-        chunk = [{"Update": u} for u in updates[i : i + UPDATE_CHUNK]]
-        for attempt in range(MAX_ATTEMPTS):
-            try:
-                client.transact_write_items(TransactItems=chunk)  # type: ignore[arg-type]
-                break
-            except ClientError as exc:
-                reasons = {r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])}
-                if exc.response["Error"].get("Code") != "TransactionCanceledException" or not reasons <= RETRIED:
-                    raise
-                sleep_backoff(attempt, pause)
-        else:
-            raise StoreUnavailable("DynamoDB kept cancelling the update for conflicts; retry")
+
+    def apply(request: dict[str, Any], context: contextvars.Context) -> None:
+        context.run(lambda: client.update_item(**request))
+
+    with ThreadPoolExecutor(max_workers=min(workers, len(updates)), thread_name_prefix="update") as pool:
+        # Each call in a copy of this context: the request's deadline (chalicelib/deadline.py) holds there too.
+        futures = [pool.submit(apply, u, contextvars.copy_context()) for u in updates]
+        for future in futures:
+            future.result()  # the first failure is raised, after every update was tried

@@ -3,9 +3,12 @@ the local stack and infra/ both create tables from `TABLES`."""
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 from pynamodb.attributes import (
+    Attribute,
+    BinaryAttribute,
     BooleanAttribute,
     JSONAttribute,
     ListAttribute,
@@ -16,6 +19,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.connection.base import Connection
+from pynamodb.constants import BINARY
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
@@ -46,6 +50,19 @@ def _within_budget(self: Connection, request: Any, **kwargs: Any) -> None:
 
 
 Connection._before_send = _within_budget  # type: ignore[method-assign]
+
+
+class CompressedTextAttribute(Attribute[str]):
+    """Text stored zlib-compressed (binary): each KB an item holds is a write unit on every write
+    and on every index that projects it, and a notification's text repeats itself."""
+
+    attr_type = BINARY
+
+    def serialize(self, value: str) -> bytes:
+        return zlib.compress(value.encode(), 6)
+
+    def deserialize(self, value: bytes) -> str:
+        return zlib.decompress(value).decode()
 
 
 # What an inbox row shows, copied into the index so a page of results is one Query.
@@ -233,7 +250,7 @@ class DeliveryModel(Model):
     group = UnicodeAttribute()
     topic_arn = UnicodeAttribute()
     subject = UnicodeAttribute()
-    message = UnicodeAttribute()  # the MessageStructure=json document, kept for retries
+    message = CompressedTextAttribute()  # the MessageStructure=json document, kept for retries
     reasons = ListAttribute(of=UnicodeAttribute, default=list)
     status = UnicodeAttribute()  # claimed | held | sent | dead | superseded
     attempts = NumberAttribute(default=0)
@@ -275,7 +292,8 @@ class WallModel(Model):
 
     id = UnicodeAttribute(hash_key=True)
     version = NumberAttribute(default=0)
-    doc = UnicodeAttribute(default="{}")  # JSON
+    doc = UnicodeAttribute(null=True)  # JSON, as written before documents were compressed
+    docz = BinaryAttribute(null=True, legacy_encoding=False)  # the JSON, zlib-compressed (store/wall.py)
     expires_at = TTLAttribute(null=True)
 
 
@@ -349,7 +367,8 @@ class ClusterModel(Model):
 
 
 class ClusterIndexModel(Model):
-    """How a new signal finds its story: sketch values ("m:..."), post aliases ("p:...")."""
+    """How a new signal finds its story: sketch values ("m:..."), post aliases ("p:..."), and
+    whether a signal was counted (a mention's alias marked `member`, a report's "member:<id>")."""
 
     class Meta(_Meta):
         table_name = _settings.table_name("cluster-index")
@@ -357,6 +376,7 @@ class ClusterIndexModel(Model):
     key = UnicodeAttribute(hash_key=True)
     cluster_id = UnicodeAttribute()
     sketch = UnicodeAttribute(null=True)  # for "m:" keys: the claiming text's sketch, hex, comma-separated
+    member = BooleanAttribute(null=True)  # on a post's alias: that post is counted (policy/stories.py)
     expires_at = TTLAttribute(null=True)
 
 

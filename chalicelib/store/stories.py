@@ -1,5 +1,6 @@
-"""Stories in DynamoDB: the cluster index (sketch values "m:...", post aliases "p:...", and a
-"member:<id>" key per counted signal) and the clusters table. What to write is decided in
+"""Stories in DynamoDB: the cluster index (sketch values "m:...", post aliases "p:...", a
+mention's alias marked `member` once it is counted and a "member:<id>" key per counted report)
+and the clusters table. What to write is decided in
 `policy/stories.py`; this module reads and writes it in batches.
 
 Requests per stream batch: one BatchGetItem per 100 index keys, one per 100 stories, one
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, fields
 from datetime import datetime, timedelta
+from typing import Any
 
 from pynamodb.exceptions import PutError
 
@@ -63,7 +65,11 @@ def _sketch(text: str) -> tuple[int, ...]:
 def read_index(keys: Sequence[str]) -> dict[str, IndexEntry]:
     found = batch_get(ClusterIndexModel.Meta.table_name, "key", list(keys), consistent=True)
     return {
-        k: IndexEntry(item["cluster_id"]["S"], _sketch(item.get("sketch", {}).get("S", "")))
+        k: IndexEntry(
+            item["cluster_id"]["S"],
+            _sketch(item.get("sketch", {}).get("S", "")),
+            member=bool(item.get("member", {}).get("BOOL")) or k.startswith("member:"),
+        )
         for k, item in found.items()
     }
 
@@ -98,8 +104,14 @@ def write_index(entries: Mapping[str, IndexEntry], *, now: datetime) -> None:
     expires = {"N": str(int((now + INDEX_KEPT).timestamp()))}
     items = []
     for key, entry in entries.items():
-        item = {"key": {"S": key}, "cluster_id": {"S": entry.cluster_id}, "expires_at": expires}
+        item: dict[str, dict[str, Any]] = {
+            "key": {"S": key},
+            "cluster_id": {"S": entry.cluster_id},
+            "expires_at": expires,
+        }
         if entry.sketch:
             item["sketch"] = {"S": ",".join(f"{h:x}" for h in entry.sketch)}
+        if entry.member:
+            item["member"] = {"BOOL": True}
         items.append(item)
     batch_put(ClusterIndexModel.Meta.table_name, items)

@@ -3,12 +3,15 @@
 things first, active incidents, when each source last delivered) and a ledger per day for the
 digests.
 
-The router folds each stream batch in with one BatchGetItem and one TransactWriteItems
-(conditional on both versions; a conflict reads again). Folding is pure (`fold`)."""
+The router folds each stream batch in with one read and one write of each document, each write
+conditional on the version read (a conflict reads again); a change that must move both at once
+(a correction) writes them in one transaction. Folding is pure (`fold`). A document is stored
+zlib-compressed: the snapshot's JSON is tens of KB, and each KB written is a write unit."""
 
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +33,7 @@ BEST_SIZE = 3
 HOURS_KEPT = 24 * 8  # a week of history: "the usual for this hour"
 DAY_KEPT = timedelta(days=400)
 INCIDENT_KEPT = timedelta(hours=1)  # a resolved incident stays on the wall this long
+CONFLICTS = ("TransactionCanceledException", "ConditionalCheckFailedException")  # another writer came first
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,19 +235,24 @@ def fold_day_incidents(day: dict[str, Any], entries: Sequence[dict[str, Any]]) -
 # -- persistence -------------------------------------------------------------------------------
 
 
+def _doc(item: dict[str, Any]) -> dict[str, Any]:
+    """A stored document: compressed ("docz"), or as JSON text (written before it was compressed)."""
+    if "docz" in item:
+        return dict(json.loads(zlib.decompress(item["docz"]["B"])))
+    return dict(json.loads(item.get("doc", {}).get("S", "{}")))
+
+
 def _load(keys: Sequence[str]) -> dict[str, tuple[int, dict[str, Any]]]:
     rows = batch_get(WallModel.Meta.table_name, "id", list(keys), consistent=True)
-    return {
-        k: (int(v.get("version", {}).get("N", "0")), json.loads(v.get("doc", {}).get("S", "{}")))
-        for k, v in rows.items()
-    }
+    return {k: (int(v.get("version", {}).get("N", "0")), _doc(v)) for k, v in rows.items()}
 
 
 def _put(key: str, version: int, doc: dict[str, Any], *, expires: datetime | None) -> dict[str, Any]:
+    text = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
     item: dict[str, Any] = {
         "id": {"S": key},
         "version": {"N": str(version + 1)},
-        "doc": {"S": json.dumps(doc, separators=(",", ":"), ensure_ascii=False)},
+        "docz": {"B": zlib.compress(text.encode(), 6)},
     }
     if expires is not None:
         item["expires_at"] = {"N": str(int(expires.timestamp()))}
@@ -261,8 +270,9 @@ def _change(
     expires: Sequence[datetime | None],
     attempts: int,
 ) -> bool:
-    """Read the documents, change them, write them back in one transaction conditional on the
-    versions read; again when another writer came first. False when it kept conflicting."""
+    """Read the documents, change them, write them back conditional on the versions read (one
+    document: a conditional put; several: one transaction, which bills twice); again when another
+    writer came first. False when it kept conflicting."""
     for _ in range(attempts):
         found = _load(keys)
         read = [found.get(k, (0, {})) for k in keys]
@@ -272,10 +282,13 @@ def _change(
             _put(k, version, doc, expires=e) for k, (version, _), doc, e in zip(keys, read, docs, expires, strict=True)
         ]
         try:
-            aws.dynamodb().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+            if len(items) == 1:
+                aws.dynamodb().put_item(**items[0]["Put"])
+            else:
+                aws.dynamodb().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
             return True
         except ClientError as exc:
-            if exc.response["Error"].get("Code") != "TransactionCanceledException":
+            if exc.response["Error"].get("Code") not in CONFLICTS:
                 raise
     return False
 
@@ -283,21 +296,28 @@ def _change(
 def update(
     *, batch: Sequence[Seen] = (), incidents: Sequence[dict[str, Any]] = (), now: datetime, attempts: int = 4
 ) -> bool:
-    """Fold signals and incident changes into the snapshot and today's ledger: one read and one
-    transactional write (both conditional on the versions read). False when it kept conflicting;
-    the wall misses a beat rather than the router failing its batch."""
+    """Fold signals and incident changes into the snapshot, then into today's ledger: each one
+    read and one write conditional on the version read (a day's ledger folds from the batch
+    alone, never from the snapshot, so each document takes the batch once whichever write
+    conflicts; a transaction of both would bill twice). False when one kept conflicting; the
+    wall misses a beat rather than the router failing its batch."""
     if not batch and not incidents:
         return True
 
-    def mutate(docs: list[dict[str, Any]]) -> None:
-        snapshot, day = docs
+    def mutate_snapshot(docs: list[dict[str, Any]]) -> None:
         if batch:
-            fold(snapshot, day, batch, now=now)
+            fold(docs[0], {}, batch, now=now)
         if incidents:
-            fold_incidents(snapshot, incidents, now=now)
-            fold_day_incidents(day, incidents)
+            fold_incidents(docs[0], incidents, now=now)
 
-    done = _change([SNAPSHOT, day_key(now)], mutate, expires=(None, now + DAY_KEPT), attempts=attempts)
+    def mutate_day(docs: list[dict[str, Any]]) -> None:
+        if batch:
+            fold({}, docs[0], batch, now=now)
+        if incidents:
+            fold_day_incidents(docs[0], incidents)
+
+    done = _change([SNAPSHOT], mutate_snapshot, expires=(None,), attempts=attempts)
+    done = _change([day_key(now)], mutate_day, expires=(now + DAY_KEPT,), attempts=attempts) and done
     if not done:
         logger.warning("wall update kept conflicting", extra={"signals": len(batch), "incidents": len(incidents)})
     return done
@@ -328,7 +348,7 @@ def read_snapshot() -> tuple[int, dict[str, Any]]:
     item = answer.get("Item")
     if not item:
         return 0, {}
-    return int(item["version"]["N"]), json.loads(item["doc"]["S"])
+    return int(item["version"]["N"]), _doc(item)
 
 
 def read_days(days: Sequence[datetime]) -> dict[str, dict[str, Any]]:

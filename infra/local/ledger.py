@@ -17,8 +17,9 @@ bills a table in on-demand mode:
 - in a transaction (TransactWriteItems, TransactGetItems) the table's units are doubled.
 
 Item sizes are moto's (`Item.size()`): attribute names and strings in UTF-8 bytes, as DynamoDB
-counts them; numbers by their digits and lists and maps without DynamoDB's few bytes of
-overhead, which the app's items, nearly all strings, barely have.
+counts them, binary values by their bytes (moto would count their base64 text); numbers by
+their digits and lists and maps without DynamoDB's few bytes of overhead, which the app's
+items, nearly all strings, barely have.
 
 Other services are recorded by what their bills count: SNS publishes in 64 KB chunks of payload
 (PublishBatch's ten messages share them), SES recipients, Comprehend units (100 characters, at
@@ -27,6 +28,7 @@ ledger cannot read is written with the error, and moto answers it as before."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import inspect
 import json
@@ -88,12 +90,34 @@ def comprehend_units(text: str) -> int:
 # -- DynamoDB ---------------------------------------------------------------------------------
 
 
+def _value_size(value: Any) -> int:
+    """A value's size as DynamoDB bills it: moto's, but a binary value (moto holds its base64
+    text) by the bytes it decodes to."""
+    if value.type == "B":
+        return _binary_size(value.value)
+    if value.type == "BS":
+        return sum(_binary_size(v) for v in value.value)
+    if value.type == "L":
+        return sum(_value_size(v) for v in value.value)
+    if value.type == "M":
+        return sum(len(k.encode()) + _value_size(v) for k, v in value.value.items())
+    return int(value.size())
+
+
+def _binary_size(value: str | bytes) -> int:
+    return len(value) if isinstance(value, bytes) else len(base64.b64decode(value))
+
+
+def _size(item: Any) -> int:
+    return sum(len(name.encode()) + _value_size(value) for name, value in item.attrs.items())
+
+
 class _Snapshot:
     """An item as it stood (its size and what each global index holds of it), taken before a
     write changes it in place."""
 
     def __init__(self, table: Any, item: Any) -> None:
-        self.size = item.size() if item is not None else 0
+        self.size = _size(item) if item is not None else 0
         self.indexes: dict[str, tuple[tuple[Any, ...], str, int] | None] = {}
         for index in getattr(table, "global_indexes", None) or []:
             self.indexes[index.name] = _in_index(index, item)
@@ -109,7 +133,7 @@ def _in_index(index: Any, item: Any) -> tuple[tuple[Any, ...], str, int] | None:
     projected = index.project(item)
     key = tuple(json.dumps(item.attrs[name].to_json(), sort_keys=True, default=str) for name in names)
     body = json.dumps(projected.to_json(), sort_keys=True, default=str)
-    return key, body, projected.size()
+    return key, body, _size(projected)
 
 
 def _index_writes(before: _Snapshot, after: _Snapshot) -> float:
@@ -198,19 +222,19 @@ def _dynamodb(handler: Any, action: str, body: dict[str, Any], answer: Callable[
     consistent = bool(body.get("ConsistentRead"))
     if action == "GetItem":
         item = _item(_table(backend, body.get("TableName", "")), body.get("Key", {}))
-        _add(units, body.get("TableName", ""), read=read_units(item.size() if item else 0, consistent=consistent))
+        _add(units, body.get("TableName", ""), read=read_units(_size(item) if item else 0, consistent=consistent))
     elif action == "BatchGetItem":
         for name, spec in (body.get("RequestItems") or {}).items():
             table = _table(backend, name)
             for key in spec.get("Keys", []):
                 item = _item(table, key)
-                size = item.size() if item else 0
+                size = _size(item) if item else 0
                 _add(units, name, read=read_units(size, consistent=bool(spec.get("ConsistentRead"))))
     elif action == "TransactGetItems":
         for entry in body.get("TransactItems") or []:
             op = entry.get("Get", {})
             item = _item(_table(backend, op.get("TableName", "")), op.get("Key", {}))
-            size = item.size() if item else 0
+            size = _size(item) if item else 0
             _add(units, op.get("TableName", ""), read=read_units(size, consistent=True, transaction=True))
     elif action in ("Query", "Scan"):
         consistent = consistent and not body.get("IndexName")
@@ -231,7 +255,7 @@ def _read_before_filter(original: Callable[..., Any], filter_name: str, projecti
         bound.arguments[filter_name] = None
         bound.arguments[projection_name] = None
         results, scanned, last_key = original(*bound.args, **bound.kwargs)
-        _reading.size = getattr(_reading, "size", 0) + sum(r.size() for r in results)
+        _reading.size = getattr(_reading, "size", 0) + sum(_size(r) for r in results)
         if condition is not None:
             results = [item for item in results if condition.expr(item)]
         if projection:

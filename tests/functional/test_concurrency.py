@@ -100,9 +100,7 @@ def test_what_another_worker_told_a_story_meanwhile_is_kept(harness: Harness) ->
     assert set(NoticeModel.get("s:0badcafe", consistent_read=True).told) == {"operations|high", "social-team|low"}
 
 
-def test_a_told_save_that_met_another_transaction_is_tried_again(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_told_save_that_was_throttled_is_tried_again(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     import json
 
     from botocore.awsrequest import AWSResponse
@@ -112,17 +110,35 @@ def test_a_told_save_that_met_another_transaction_is_tried_again(
     from chalicelib.store.models import NoticeModel
     from tests.support import Fault, _Raw
 
-    def conflict(_: Any) -> AWSResponse:
+    def throttled(_: Any) -> AWSResponse:
         body = {
-            "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
-            "message": "Transaction cancelled [TransactionConflict]",
-            "CancellationReasons": [{"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}],
+            "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+            "message": "Rate of requests exceeds the allowed throughput",
         }
-        headers = {"x-amzn-errortype": "TransactionCanceledException", "content-type": "application/x-amz-json-1.0"}
+        headers = {
+            "x-amzn-errortype": "ProvisionedThroughputExceededException",
+            "content-type": "application/x-amz-json-1.0",
+        }
         return AWSResponse("https://fault.local", 400, headers, _Raw(json.dumps(body).encode()))
 
     monkeypatch.setattr("time.sleep", lambda _: None)
-    with Fault(aws.dynamodb(), "TransactWriteItems", conflict, times=2) as fault:
+    with Fault(aws.dynamodb(), "UpdateItem", throttled, times=2) as fault:
         save_told({"s:feedface": frozenset({"operations|high"})}, utcnow())
     assert fault.calls == 2
     assert set(NoticeModel.get("s:feedface", consistent_read=True).told) == {"operations|high"}
+
+
+def test_stories_told_nothing_new_are_not_written_again_and_the_others_all_are(harness: Harness) -> None:
+    """Every notice write is a write unit: a story whose groups had all been told (as read
+    before the batch) costs none, and each of many stories told something new is saved."""
+    from chalicelib.flows.router import save_told
+    from chalicelib.store.models import NoticeModel
+
+    now = utcnow()
+    save_told({"s:old": frozenset({"operations|high"})}, now)
+    NoticeModel(cluster_id="s:old", told={"planted|low"}).save()  # what a rewrite would erase
+    told = {f"s:{n:04d}": frozenset({"social-team|low"}) for n in range(30)}
+    save_told({**told, "s:old": frozenset({"operations|high"})}, now, before={"s:old": frozenset({"operations|high"})})
+    assert set(NoticeModel.get("s:old", consistent_read=True).told) == {"planted|low"}
+    stored = {n.cluster_id: set(n.told) for n in NoticeModel.batch_get(list(told))}
+    assert stored == {c: {"social-team|low"} for c in told}

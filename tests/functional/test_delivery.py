@@ -130,3 +130,22 @@ def test_the_schedule_runner_fires_the_apps_scheduled_handlers(harness: Harness)
     for name in runner.expressions:
         runner.fire(name)
     assert runner.fired == dict.fromkeys(runner.expressions, 1)
+
+
+def test_a_delivery_keeps_its_message_compressed_and_publishes_it_whole(harness: Harness) -> None:
+    """The message (its email three times over: default, email, and inside the structured
+    variant) is most of a delivery row, and each KB is a write unit on the table and on both
+    of its indexes: it is stored compressed, and what is published is the same document."""
+    import zlib
+
+    assert _post(harness, envelope()).status_code == 202
+    harness.pump.pump_once()
+    sent = {d["group"]: d for d in harness.deliveries()}
+    for row in DeliveryModel.scan():
+        raw = aws.dynamodb().get_item(
+            TableName=DeliveryModel.Meta.table_name, Key={"delivery_id": {"S": row.delivery_id}}
+        )
+        stored = raw["Item"]["message"]["B"]
+        assert json.loads(zlib.decompress(stored)) == json.loads(row.message)
+        assert len(stored) < len(row.message.encode()) / 2
+        assert json.loads(json.loads(row.message)["sqs"])["email"] == sent[row.group]["email"]

@@ -224,3 +224,16 @@ def test_the_local_stacks_moto_writes_a_ledger_when_told(tmp_path: Path) -> None
     entries = [json.loads(line) for line in path.read_text().splitlines()]
     assert [(e["key"], e["action"]) for e in entries] == [("someone", "CreateTable"), ("someone", "PutItem")]
     assert entries[-1]["units"] == {"t": [0.0, 3.0, 0.0]}
+
+
+def test_a_binary_value_pays_for_its_bytes_not_their_base64_text(aws: Any) -> None:
+    client, entries = aws
+    # "k" + "a" and "body" + 1018 bytes: 1,024 bytes, a unit; their base64 text would be two.
+    client.put_item(TableName="t", Item={"k": {"S": "a"}, "body": {"B": b"\x00" * 1018}})
+    assert _units(entries) == [0.0, 1.0, 0.0]
+    client.put_item(TableName="t", Item={"k": {"S": "a"}, "body": {"B": b"\x00" * 1019}})
+    assert _units(entries) == [0.0, 2.0, 0.0]
+    client.put_item(TableName="t", Item={"k": {"S": "a"}, "body": {"M": {"b": {"B": b"\x00" * 1013}}}})
+    assert _units(entries) == [0.0, 2.0, 0.0]  # the item before was the larger
+    client.put_item(TableName="t", Item={"k": {"S": "b"}, "body": {"M": {"b": {"B": b"\x00" * 1013}}}})
+    assert _units(entries) == [0.0, 1.0, 0.0]

@@ -176,3 +176,58 @@ def test_a_departments_wall_shows_its_own_part_and_a_scoped_screen_cannot_leave_
         "/api/displays", body=json.dumps({"name": "x", "department": "nope", "lobby": "yes"}).encode(), headers=ADMIN
     )
     assert wrong.status_code == 422 and len(json.loads(wrong.body)["errors"]) == 2
+
+
+def test_the_wall_is_stored_compressed_and_a_snapshot_stored_as_text_before_is_still_read(harness: Harness) -> None:
+    """Each KB of the snapshot is a write unit on every stream batch: it is stored compressed.
+    A snapshot written as JSON text (before compression) still reads, and is folded into."""
+    from chalicelib.clock import utcnow
+    from chalicelib.store import wall
+    from chalicelib.store.models import WallModel
+
+    table = WallModel.Meta.table_name
+    legacy = {"stream": [{"key": "2020-01-01T00:00:00Z|old", "id": "old", "text": "kept"}], "updated_at": "x"}
+    aws.dynamodb().put_item(
+        TableName=table, Item={"id": {"S": "wall"}, "version": {"N": "3"}, "doc": {"S": json.dumps(legacy)}}
+    )
+    assert wall.read_snapshot() == (3, legacy)
+    _post(harness, batch_envelope([MENTION]))
+    harness.pump.pump_once()
+    version, doc = wall.read_snapshot()
+    assert version == 4 and [e["id"] for e in doc["stream"]][-1] == "old" and len(doc["stream"]) == 2
+    item = aws.dynamodb().get_item(TableName=table, Key={"id": {"S": "wall"}})["Item"]
+    assert "docz" in item and "doc" not in item
+    day = aws.dynamodb().get_item(TableName=table, Key={"id": {"S": wall.day_key(utcnow())}})["Item"]
+    assert len(item["docz"]["B"]) < len(json.dumps(doc)) and "docz" in day
+
+
+def test_a_batch_folds_once_into_the_snapshot_and_the_day_when_one_write_meets_another_writer(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The snapshot and the day's ledger are written apart: a conflict on the day's write reads
+    and folds the day again, and never folds the batch into the snapshot twice."""
+    from chalicelib.clock import utcnow
+    from chalicelib.records import Author, Mention
+    from chalicelib.store import wall
+
+    now = utcnow()
+    m = Mention(
+        mention_id="m1", identity="x:1", source="generic", platform="x", external_id="1", url="",
+        text="The crew were lovely", published_at=now,
+        received_at=now, author=Author(handle="fan"), sentiment_label="positive", departments=("inflight",),
+    )  # fmt: skip
+    real_put = aws.dynamodb().put_item
+    raced = {"n": 0}
+
+    def race_the_day(**kwargs: Any) -> Any:
+        if kwargs["Item"]["id"]["S"].startswith("day|") and not raced["n"]:
+            raced["n"] += 1
+            wall._change([wall.day_key(now)], lambda docs: docs[0].update(other=1), expires=(None,), attempts=1)
+        return real_put(**kwargs)
+
+    monkeypatch.setattr(aws.dynamodb(), "put_item", race_the_day)
+    assert wall.update(batch=[wall.Seen(m)], now=now)
+    snapshot = wall.read_snapshot()[1]
+    day = wall.read_days([now])[wall.day_key(now)]
+    assert raced["n"] == 1 and day["other"] == 1 and day["departments"]["inflight"]["n"] == 1
+    assert sum(row[0] for row in snapshot["minutes"].values()) == 1

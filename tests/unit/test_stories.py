@@ -4,11 +4,12 @@ index grows (a shared 32-bit sketch value alone is not enough)."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
-from chalicelib.policy.stories import IndexEntry, memberships, text_sketch
-from chalicelib.records import Mention
+from chalicelib.policy.stories import INDEXED_SKETCH_VALUES, JOIN_RESEMBLANCE, IndexEntry, memberships, text_sketch
+from chalicelib.records import Mention, Report
 from chalicelib.triage.identity import resemblance, sketch_keys
-from tests.support import make_mention
+from tests.support import NOW, make_mention
 
 
 def mention(n: int, text: str) -> Mention:
@@ -64,3 +65,59 @@ def test_a_story_from_another_batch_is_joined_only_when_similar() -> None:
     joining, _, added = memberships([unrelated], collided)
     assert joining[unrelated.mention_id] != "c-other"
     assert sketch_keys(text_sketch(unrelated))[0] not in added  # the stranger keeps its key
+
+
+def test_any_two_texts_similar_enough_to_join_share_one_of_their_indexed_sketch_values() -> None:
+    """Only the smallest sketch values are indexed (a write unit each for every new post): any
+    pair that would join must still meet on one of them, and dropping one more would lose pairs."""
+    rng = random.Random(20261207)
+    joinable = 0
+    for _ in range(100_000):
+        pool = rng.sample(range(40), rng.randint(2, 12))  # small values: pairs share many of them
+        a = tuple(sorted(rng.sample(pool, min(len(pool), rng.randint(1, 4)))))
+        b = tuple(sorted(rng.sample(pool, min(len(pool), rng.randint(1, 4)))))
+        if resemblance(a, b) < JOIN_RESEMBLANCE:
+            continue
+        joinable += 1
+        assert set(a[:INDEXED_SKETCH_VALUES]) & set(b[:INDEXED_SKETCH_VALUES]), (a, b)
+    assert joinable > 10_000
+    assert INDEXED_SKETCH_VALUES == 3
+    # With one value fewer, a pair that joins would not meet: (1, 2, 3, 4) and (3, 4, 5, 6).
+    a, b = (1, 2, 3, 4), (3, 4, 5, 6)
+    assert resemblance(a, b) >= JOIN_RESEMBLANCE and not set(a[:2]) & set(b[:2])
+
+
+def test_a_new_post_indexes_its_alias_marked_counted_and_three_sketch_values() -> None:
+    """Each index key is a write unit for every new post: its alias doubles as its membership."""
+    signal = mention(1, "The crew at gate 12 were wonderful with my elderly mother today, thank you")
+    _, _, added = memberships([signal], {})
+    assert sorted(k for k in added if k.startswith("m:")) == sorted(
+        sketch_keys(text_sketch(signal)[:INDEXED_SKETCH_VALUES])
+    )
+    assert len(added) == 4 and added["p:" + signal.mention_id].member
+    assert not [k for k in added if k.startswith("member:")]
+
+
+def test_a_post_a_quote_indexed_first_joins_that_story_and_is_counted_once() -> None:
+    """A quote can claim a post's alias before the post arrives: the post is not counted yet, it
+    joins the quote's story and marks its alias; redelivered, it finds the mark and is not counted."""
+    post = mention(1, "Our bags were left on the tarmac in the rain for an hour")
+    quote = replace(mention(2, "Look at this, unbelievable"), cluster_key="p:" + post.mention_id)
+    joining, counted, first = memberships([quote], {})
+    alias = "p:" + post.mention_id
+    assert not first[alias].member and not counted
+    joining_post, counted, second = memberships([post], first)
+    assert joining_post[post.mention_id] == joining[quote.mention_id] and not counted
+    assert second[alias] == IndexEntry(joining[quote.mention_id], member=True)
+    again, counted, third = memberships([post], {**first, **second})
+    assert not again and counted == {post.mention_id: joining[quote.mention_id]} and not third
+
+
+def test_a_report_is_counted_once_by_its_own_membership_key() -> None:
+    report = Report(
+        report_id="rep-1", channel="web", text="seen this?", received_at=NOW, urls=("https://x.com/someone/status/1",)
+    )
+    joining, _, added = memberships([report], {})
+    assert added["member:rep-1"].member
+    again, counted, _ = memberships([report], added)
+    assert not again and counted == {"rep-1": joining["rep-1"]}
