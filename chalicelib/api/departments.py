@@ -17,10 +17,11 @@ from chalicelib.clock import utcnow
 from chalicelib.errors import NotFound, SharedwatchError
 from chalicelib.flows.digests import department_week
 from chalicelib.flows.statements import briefs
+from chalicelib.policy import cases as case_policy
 from chalicelib.policy.config import Department
 from chalicelib.policy.noise import follower_filter
 from chalicelib.settings import get_settings
-from chalicelib.store import directory
+from chalicelib.store import cases, directory
 from chalicelib.store.audit import record
 from chalicelib.store.config import load_routing
 from chalicelib.web import error_page, page
@@ -108,6 +109,8 @@ def _render(person: str, email: str, session_id: str, slug: str, *, done: str = 
         following=bool(_following(slug, email)) if "@" in email else False,
         csrf=csrf_token(session_id),
         done=done,
+        cases=case_policy.for_department(cases.approved(), slug),  # one Query
+        case_peak=case_policy.peak,
     )
 
 

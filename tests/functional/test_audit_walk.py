@@ -302,6 +302,15 @@ def test_every_write_route_leaves_an_entry_saying_who_and_how(harness: Harness) 
         "/api/incidents/{incident_id}/resolve",
         lambda: api("POST", f"/api/incidents/{iid}/resolve", {"note": "done"}),
     )
+    # Its case card, saved from the API and approved from its page by a lead.
+    walk.call("PUT", "/api/cases/{incident_id}", lambda: api("PUT", f"/api/cases/{iid}", {"title": "What we learnt"}))
+    lead = sign_in(h, "lead-walker@example.com", "lead", department="inflight")
+    lead.get(f"/learn/cases/{iid}")
+    walk.call(
+        "POST",
+        "/learn/cases/{incident_id}",
+        lambda: lead.post_form(f"/learn/cases/{iid}", {"rev": "1", "action": "approve"}),
+    )
 
     # Deliveries that died, retried from the API and the page.
     dead = [row for row in DeliveryModel.scan() if ":sns:" in row.topic_arn][:2]
