@@ -15,6 +15,7 @@ from chalice.app import Blueprint, Response
 from chalicelib.api.problems import MAX_PATH_PARAMETER, json_response
 from chalicelib.bodies import MAX_DEPTH, MAX_NUMBER
 from chalicelib.policy.access import ROLES
+from chalicelib.policy.cases import FIELDS as CASE_FIELDS
 from chalicelib.policy.rules import CONDITIONS
 from chalicelib.settings import get_settings
 from chalicelib.sources.base import HANDLE_CAP, ID_CAP, NAME_CAP, TEXT_CAP_CHARS, URL_CAP
@@ -382,6 +383,27 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "properties": {"csrf": {"type": "string"}, "scenario": {"type": "string"}, "pace": {"type": "string"}},
     },
+    "CaseCard": {
+        "type": "object",
+        "properties": {
+            **{k: {"type": "string", "maxLength": n} for k, n in CASE_FIELDS.items()},
+            "approve": {"type": "boolean"},
+            "redact": {"type": "boolean"},
+            "rev": {"type": "integer", "minimum": 0},
+        },
+        "additionalProperties": False,
+    },
+    "CaseForm": {
+        "type": "object",
+        "required": ["rev"],
+        "properties": {
+            "csrf": {"type": "string"},
+            "rev": {"type": "string", "pattern": "^[0-9]{1,6}$"},
+            **{k: {"type": "string", "maxLength": n} for k, n in CASE_FIELDS.items()},
+            "keep_names": {"type": "string", "enum": ["yes"]},
+            "action": {"type": "string", "enum": ["save", "approve", "withdraw"]},
+        },
+    },
     "ActionItem": {
         "type": "object",
         "required": ["text", "owner"],
@@ -463,6 +485,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "put_statement": _json("StatementEdit"),
     "approve_statement": _json("StatementApproval"),
     "add_action_item": _json("ActionItem"),
+    "put_case": _json("CaseCard"),
+    "case_form": _form("CaseForm"),
     "approve_by_link": _form("CsrfForm"),
     "confirm_report": _form("CsrfForm"),
     "start_drill": _json("DrillStart"),

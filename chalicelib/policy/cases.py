@@ -126,8 +126,8 @@ def draft(review: Mapping[str, Any], *, reporters: Sequence[Mapping[str, Any]], 
         "title": clean(incident.get("title") or story.get("title") or "", FIELDS["title"]),
         "posted": clean(story.get("title") or incident.get("title") or "", FIELDS["posted"]),
         "spread": _cut(
-            f"{copies} posts joined ({negative} negative), reaching about {reach} followers; "
-            f"at most {peak} in ten minutes.",
+            f"{copies} {'post' if copies == 1 else 'posts'} joined ({negative} negative), reaching about {reach} "
+            f"followers; at most {peak} in ten minutes.",
             FIELDS["spread"],
         ),
         "spotted": clean(spotted, FIELDS["spotted"]),
