@@ -18,10 +18,11 @@ from chalicelib.errors import NotFound, SharedwatchError
 from chalicelib.flows.digests import department_week
 from chalicelib.flows.statements import briefs
 from chalicelib.policy import cases as case_policy
+from chalicelib.policy import spotit as spotit_policy
 from chalicelib.policy.config import Department
 from chalicelib.policy.noise import follower_filter
 from chalicelib.settings import get_settings
-from chalicelib.store import cases, directory
+from chalicelib.store import cases, directory, spotit
 from chalicelib.store.audit import record
 from chalicelib.store.config import load_routing
 from chalicelib.web import error_page, page
@@ -99,9 +100,12 @@ def _render(person: str, email: str, session_id: str, slug: str, *, done: str = 
     except NotFound as exc:
         return page("error.html", status=404, title=exc.title, detail=exc.detail, back="")
     peak = max([d["mentions"] for d in week["days"]] + [1])
+    people = _people(department)
+    practice = spotit_policy.aggregate(spotit.department_counts(slug, f"{utcnow():%Y-%m}"), staff=len(people["people"]))
     return page(
         "department.html",
-        people=_people(department),
+        people=people,
+        practice=practice,
         briefs=[b for b in briefs() if b["at"] >= (utcnow() - BRIEF_SHOWN).isoformat()],
         person=person,
         w=week,

@@ -393,6 +393,15 @@ SCHEMAS: dict[str, Any] = {
         },
         "additionalProperties": False,
     },
+    "SpotItForm": {
+        "type": "object",
+        "required": ["items"],
+        "properties": {"csrf": {"type": "string"}, "items": {"type": "string", "description": "the round's item ids"}},
+        "patternProperties": {
+            "^a_[0-9a-f]{12}$": {"type": "string", "enum": ["nothing", "report", "urgent"]},
+            "^d_[0-9a-f]{12}$": {"type": "string", "description": "a department's slug, or empty"},
+        },
+    },
     "CaseForm": {
         "type": "object",
         "required": ["rev"],
@@ -487,6 +496,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "add_action_item": _json("ActionItem"),
     "put_case": _json("CaseCard"),
     "case_form": _form("CaseForm"),
+    "spot_it_round": _form("SpotItForm"),
+    "refresh_pool": _form("CsrfForm"),
     "approve_by_link": _form("CsrfForm"),
     "confirm_report": _form("CsrfForm"),
     "start_drill": _json("DrillStart"),

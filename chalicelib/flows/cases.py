@@ -10,6 +10,7 @@ from typing import Any
 
 from chalicelib.clock import isoformat
 from chalicelib.errors import Conflict, InvalidPayload
+from chalicelib.flows.spotit import refresh_pool
 from chalicelib.policy import cases
 from chalicelib.store import cases as stored
 from chalicelib.store import identity, wall
@@ -82,4 +83,5 @@ def change(
     saved = stored.save(after, previous=before, now=now)
     if "approved" in (saved.get("status"), (before or {}).get("status")):
         wall.set_cases(cases.wall_cards(stored.list_all()))
+        refresh_pool(now=now)  # an approved card is a spot-it item
     return before, saved

@@ -92,3 +92,42 @@ def test_a_resolved_incident_becomes_a_card_on_learn_the_department_page_and_the
     wall.screenshot(path=str(SCREENSHOTS / "wall-calm-case.png"))
     wall.context.close()
     assert {k: v for k, v in violations.items() if v} == {}
+
+
+def test_a_person_plays_a_spot_it_round_without_javascript_and_the_page_passes_axe(
+    stack: RunningStack, browser: Any
+) -> None:
+    base = stack.credentials["base_url"]
+    resolved = [i for i in _api(stack, "GET", "/api/incidents")["incidents"] if i["status"] == "resolved"]
+    incident_id = str(resolved[0]["id"]) if resolved else _resolved_incident(stack)
+    _api(stack, "PUT", f"/api/cases/{incident_id}", {"approve": True})  # an approved card draws the items
+    make_person(stack, "sam@example.com", "everyone", name="Sam", department="inflight")
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    page = context.new_page()
+    sign_in_browser(stack, page, "sam@example.com")
+    page.goto(base + "/learn")
+    page.get_by_role("link", name="Practise: Spot it").click()
+    page.wait_for_url(re.compile(r"/learn/spot-it$"))
+    posts = page.locator("fieldset")
+    assert 1 <= posts.count() <= 5
+    for n in range(posts.count()):
+        posts.nth(n).get_by_label("Report it as urgent").check()
+        posts.nth(n).get_by_label("Which department should hear of it?").select_option("inflight")
+    page.get_by_role("button", name="Check my answers").click()
+    page.wait_for_load_state()
+    main = page.inner_text("main")
+    assert re.search(r"This round: \d of \d right", main) and "Why:" in main
+    assert "It became an incident" in main and "Your results so far: 1 rounds" in main
+    page.screenshot(path=str(SCREENSHOTS / "spot-it.png"), full_page=True)
+    context.close()
+
+    checked = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    page = checked.new_page()
+    sign_in_browser(stack, page, "sam@example.com")
+    page.goto(base + "/learn/spot-it")
+    violations = {"spot-it": _axe(page)}
+    page.goto(base + "/departments/inflight")
+    assert "Players: 1 · rounds: 1." in page.inner_text("main")
+    checked.close()
+    assert {k: v for k, v in violations.items() if v} == {}

@@ -38,6 +38,7 @@ UNAUDITED = {
     ("POST", "/api/rules/test"),
     ("POST", "/api/plans/test"),
     ("POST", "/admin/rules/test"),
+    ("POST", "/learn/spot-it"),
 }
 
 SCIM_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -311,6 +312,8 @@ def test_every_write_route_leaves_an_entry_saying_who_and_how(harness: Harness) 
         "/learn/cases/{incident_id}",
         lambda: lead.post_form(f"/learn/cases/{iid}", {"rev": "1", "action": "approve"}),
     )
+    lead.get("/learn/spot-it")
+    walk.call("POST", "/learn/spot-it/pool", lambda: lead.post_form("/learn/spot-it/pool", {}))
 
     # Deliveries that died, retried from the API and the page.
     dead = [row for row in DeliveryModel.scan() if ":sns:" in row.topic_arn][:2]
