@@ -393,6 +393,28 @@ SCHEMAS: dict[str, Any] = {
         },
         "additionalProperties": False,
     },
+    "SocialPolicy": {
+        "type": "object",
+        "required": ["title", "text"],
+        "properties": {
+            "title": {"type": "string", "minLength": 1, "maxLength": 120},
+            "text": {"type": "string", "minLength": 1, "maxLength": 20000},
+            "version": {"type": "integer", "minimum": 0, "description": "the version you edited, 0 for the first"},
+        },
+    },
+    "SocialPolicyForm": {
+        "type": "object",
+        "properties": {
+            "csrf": {"type": "string"},
+            "title": {"type": "string"},
+            "text": {"type": "string"},
+            "version": {"type": "string"},
+        },
+    },
+    "AcknowledgeForm": {
+        "type": "object",
+        "properties": {"csrf": {"type": "string"}, "version": {"type": "string", "pattern": "^[0-9]{1,6}$"}},
+    },
     "SpotItForm": {
         "type": "object",
         "required": ["items"],
@@ -498,6 +520,9 @@ BODIES: dict[str, dict[str, Any]] = {
     "case_form": _form("CaseForm"),
     "spot_it_round": _form("SpotItForm"),
     "refresh_pool": _form("CsrfForm"),
+    "put_social_policy": _json("SocialPolicy"),
+    "save_policy_from_page": _form("SocialPolicyForm"),
+    "acknowledge_policy_from_page": _form("AcknowledgeForm"),
     "approve_by_link": _form("CsrfForm"),
     "confirm_report": _form("CsrfForm"),
     "start_drill": _json("DrillStart"),

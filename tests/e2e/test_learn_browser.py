@@ -94,7 +94,7 @@ def test_a_resolved_incident_becomes_a_card_on_learn_the_department_page_and_the
     assert {k: v for k, v in violations.items() if v} == {}
 
 
-def test_a_person_plays_a_spot_it_round_without_javascript_and_the_page_passes_axe(
+def test_a_person_plays_spot_it_without_javascript_and_acknowledges_the_policy_and_both_pass_axe(
     stack: RunningStack, browser: Any
 ) -> None:
     base = stack.credentials["base_url"]
@@ -127,6 +127,15 @@ def test_a_person_plays_a_spot_it_round_without_javascript_and_the_page_passes_a
     sign_in_browser(stack, page, "sam@example.com")
     page.goto(base + "/learn/spot-it")
     violations = {"spot-it": _axe(page)}
+    # Onboarding: the policy an admin published, acknowledged beside the three ways to report.
+    _api(stack, "PUT", "/api/policy", {"title": "Our social media policy", "text": "Speak for yourself.", "version": 0})
+    page.goto(base + "/policy")
+    assert page.get_by_role("link", name="The report form").is_visible()
+    page.get_by_role("button", name="I have read it and will follow it").click()
+    page.wait_for_load_state()
+    assert "you acknowledged version 1" in page.inner_text("main")
+    violations["policy"] = _axe(page)
+    page.screenshot(path=str(SCREENSHOTS / "policy.png"), full_page=True)
     page.goto(base + "/departments/inflight")
     assert "Players: 1 · rounds: 1." in page.inner_text("main")
     checked.close()

@@ -314,6 +314,17 @@ def test_every_write_route_leaves_an_entry_saying_who_and_how(harness: Harness) 
     )
     lead.get("/learn/spot-it")
     walk.call("POST", "/learn/spot-it/pool", lambda: lead.post_form("/learn/spot-it/pool", {}))
+    # The social media policy: a version from the API, the next from the page, acknowledged.
+    first = {"title": "Social media", "text": "Be kind.", "version": 0}
+    walk.call("PUT", "/api/policy", lambda: api("PUT", "/api/policy", first))
+    root.get("/policy")
+    walk.call(
+        "POST",
+        "/policy",
+        lambda: root.post_form("/policy", {"title": "Social media", "text": "Be kind. Report.", "version": "1"}),
+    )
+    root.get("/policy")
+    walk.call("POST", "/policy/acknowledge", lambda: root.post_form("/policy/acknowledge", {"version": "2"}))
 
     # Deliveries that died, retried from the API and the page.
     dead = [row for row in DeliveryModel.scan() if ":sns:" in row.topic_arn][:2]
