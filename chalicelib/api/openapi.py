@@ -411,6 +411,10 @@ SCHEMAS: dict[str, Any] = {
             "version": {"type": "string"},
         },
     },
+    "RecognitionForm": {
+        "type": "object",
+        "properties": {"csrf": {"type": "string"}, "by_name": {"type": "string", "enum": ["yes"]}},
+    },
     "AcknowledgeForm": {
         "type": "object",
         "properties": {"csrf": {"type": "string"}, "version": {"type": "string", "pattern": "^[0-9]{1,6}$"}},
@@ -523,6 +527,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "put_social_policy": _json("SocialPolicy"),
     "save_policy_from_page": _form("SocialPolicyForm"),
     "acknowledge_policy_from_page": _form("AcknowledgeForm"),
+    "recognition_choice": _form("RecognitionForm"),
     "approve_by_link": _form("CsrfForm"),
     "confirm_report": _form("CsrfForm"),
     "start_drill": _json("DrillStart"),
