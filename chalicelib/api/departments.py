@@ -17,10 +17,12 @@ from chalicelib.clock import utcnow
 from chalicelib.errors import NotFound, SharedwatchError
 from chalicelib.flows.digests import department_week
 from chalicelib.flows.statements import briefs
+from chalicelib.policy import cases as case_policy
+from chalicelib.policy import spotit as spotit_policy
 from chalicelib.policy.config import Department
 from chalicelib.policy.noise import follower_filter
 from chalicelib.settings import get_settings
-from chalicelib.store import directory
+from chalicelib.store import cases, directory, spotit
 from chalicelib.store.audit import record
 from chalicelib.store.config import load_routing
 from chalicelib.web import error_page, page
@@ -98,9 +100,12 @@ def _render(person: str, email: str, session_id: str, slug: str, *, done: str = 
     except NotFound as exc:
         return page("error.html", status=404, title=exc.title, detail=exc.detail, back="")
     peak = max([d["mentions"] for d in week["days"]] + [1])
+    people = _people(department)
+    practice = spotit_policy.aggregate(spotit.department_counts(slug, f"{utcnow():%Y-%m}"), staff=len(people["people"]))
     return page(
         "department.html",
-        people=_people(department),
+        people=people,
+        practice=practice,
         briefs=[b for b in briefs() if b["at"] >= (utcnow() - BRIEF_SHOWN).isoformat()],
         person=person,
         w=week,
@@ -108,6 +113,8 @@ def _render(person: str, email: str, session_id: str, slug: str, *, done: str = 
         following=bool(_following(slug, email)) if "@" in email else False,
         csrf=csrf_token(session_id),
         done=done,
+        cases=case_policy.for_department(cases.approved(), slug),  # one Query
+        case_peak=case_policy.peak,
     )
 
 

@@ -15,6 +15,7 @@ from chalice.app import Blueprint, Response
 from chalicelib.api.problems import MAX_PATH_PARAMETER, json_response
 from chalicelib.bodies import MAX_DEPTH, MAX_NUMBER
 from chalicelib.policy.access import ROLES
+from chalicelib.policy.cases import FIELDS as CASE_FIELDS
 from chalicelib.policy.rules import CONDITIONS
 from chalicelib.settings import get_settings
 from chalicelib.sources.base import HANDLE_CAP, ID_CAP, NAME_CAP, TEXT_CAP_CHARS, URL_CAP
@@ -388,6 +389,62 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "properties": {"csrf": {"type": "string"}, "scenario": {"type": "string"}, "pace": {"type": "string"}},
     },
+    "CaseCard": {
+        "type": "object",
+        "properties": {
+            **{k: {"type": "string", "maxLength": n} for k, n in CASE_FIELDS.items()},
+            "approve": {"type": "boolean"},
+            "redact": {"type": "boolean"},
+            "rev": {"type": "integer", "minimum": 0},
+        },
+        "additionalProperties": False,
+    },
+    "SocialPolicy": {
+        "type": "object",
+        "required": ["title", "text"],
+        "properties": {
+            "title": {"type": "string", "minLength": 1, "maxLength": 120},
+            "text": {"type": "string", "minLength": 1, "maxLength": 20000},
+            "version": {"type": "integer", "minimum": 0, "description": "the version you edited, 0 for the first"},
+        },
+    },
+    "SocialPolicyForm": {
+        "type": "object",
+        "properties": {
+            "csrf": {"type": "string"},
+            "title": {"type": "string"},
+            "text": {"type": "string"},
+            "version": {"type": "string"},
+        },
+    },
+    "RecognitionForm": {
+        "type": "object",
+        "properties": {"csrf": {"type": "string"}, "by_name": {"type": "string", "enum": ["yes"]}},
+    },
+    "AcknowledgeForm": {
+        "type": "object",
+        "properties": {"csrf": {"type": "string"}, "version": {"type": "string", "pattern": "^[0-9]{1,6}$"}},
+    },
+    "SpotItForm": {
+        "type": "object",
+        "required": ["items"],
+        "properties": {"csrf": {"type": "string"}, "items": {"type": "string", "description": "the round's item ids"}},
+        "patternProperties": {
+            "^a_[0-9a-f]{12}$": {"type": "string", "enum": ["nothing", "report", "urgent"]},
+            "^d_[0-9a-f]{12}$": {"type": "string", "description": "a department's slug, or empty"},
+        },
+    },
+    "CaseForm": {
+        "type": "object",
+        "required": ["rev"],
+        "properties": {
+            "csrf": {"type": "string"},
+            "rev": {"type": "string", "pattern": "^[0-9]{1,6}$"},
+            **{k: {"type": "string", "maxLength": n} for k, n in CASE_FIELDS.items()},
+            "keep_names": {"type": "string", "enum": ["yes"]},
+            "action": {"type": "string", "enum": ["save", "approve", "withdraw"]},
+        },
+    },
     "ActionItem": {
         "type": "object",
         "required": ["text", "owner"],
@@ -469,6 +526,14 @@ BODIES: dict[str, dict[str, Any]] = {
     "put_statement": _json("StatementEdit"),
     "approve_statement": _json("StatementApproval"),
     "add_action_item": _json("ActionItem"),
+    "put_case": _json("CaseCard"),
+    "case_form": _form("CaseForm"),
+    "spot_it_round": _form("SpotItForm"),
+    "refresh_pool": _form("CsrfForm"),
+    "put_social_policy": _json("SocialPolicy"),
+    "save_policy_from_page": _form("SocialPolicyForm"),
+    "acknowledge_policy_from_page": _form("AcknowledgeForm"),
+    "recognition_choice": _form("RecognitionForm"),
     "approve_by_link": _form("CsrfForm"),
     "confirm_report": _form("CsrfForm"),
     "start_drill": _json("DrillStart"),

@@ -12,7 +12,7 @@ from chalicelib.api.problems import json_response, read_form, read_json
 from chalicelib.bodies import whole_number
 from chalicelib.clock import parse_timestamp, utcnow
 from chalicelib.errors import InvalidPayload, SharedwatchError
-from chalicelib.flows import people
+from chalicelib.flows import people, recognition
 from chalicelib.flows.signin import normalise_address
 from chalicelib.policy.access import PERMISSIONS, ROLES, Principal, allows
 from chalicelib.store import audit, identity
@@ -140,7 +140,9 @@ def account_page() -> Response:
     return who if isinstance(who, Response) else _account(who)
 
 
-def _account(who: Principal, *, new_token: str = "", status: int = 200, problems: list[str] | None = None) -> Response:
+def _account(
+    who: Principal, *, new_token: str = "", status: int = 200, problems: list[str] | None = None, done: str = ""
+) -> Response:
     return page(
         "me.html",
         status=status,
@@ -150,6 +152,10 @@ def _account(who: Principal, *, new_token: str = "", status: int = 200, problems
         csrf=csrf_token(who.session_id),
         new_token=new_token,
         problems=problems or [],
+        # What their own reports led to, and whether they are thanked by name (docs/training.md).
+        outcomes=recognition.my_outcomes(who.id, now=utcnow()),
+        by_name=recognition.by_name(who.id),
+        done=done,
     )
 
 

@@ -247,6 +247,11 @@ def view(
         "kudos": [safe(k) for k in kudos],
         "spotted": [safe(s) for s in spotted],
         "alarms": [{k: a.get(k) for k in ("key", "kind", "at", "explanation")} for a in alarms[:5]],
+        # Approved case cards (redacted), rotated while nothing is open; a lobby shows none:
+        # what we learnt from our incidents is for staff.
+        "cases": []
+        if lobby
+        else [c for c in doc.get("cases", []) if not department or department in (c.get("departments") or [])],
         "incidents": [_incident_view(i, now=now, lobby=lobby) for i in incidents],
         "crisis": None
         if crisis is None

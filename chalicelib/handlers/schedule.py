@@ -7,7 +7,7 @@ from __future__ import annotations
 from chalice.app import Blueprint, CloudWatchEvent, Cron, Rate
 
 from chalicelib.clock import utcnow
-from chalicelib.flows import drills
+from chalicelib.flows import drills, onboarding, recognition
 from chalicelib.flows.alarms import check_spikes
 from chalicelib.flows.digests import send_digests
 from chalicelib.flows.incidents import escalate_due
@@ -77,3 +77,16 @@ def daily_digests(event: CloudWatchEvent) -> None:
 @bp.schedule(Cron(0, 8, "?", "*", "MON", "*"))
 def weekly_digests(event: CloudWatchEvent) -> None:
     logger.info("weekly digests", extra={"sent": send_digests("weekly", now=utcnow())})
+
+
+@bp.schedule(Cron(0, 9, "*", "*", "?", "*"))
+def policy_reminders(event: CloudWatchEvent) -> None:
+    # Daily; each person owing the current policy an acknowledgement hears once a week (the
+    # delivery id names the week), so a rerun or a retried invocation sends nothing twice.
+    logger.info("policy reminders", extra={"sent": onboarding.remind(now=utcnow())})
+
+
+@bp.schedule(Cron(0, 8, 1, "*", "?", "*"))
+def monthly_team_notes(event: CloudWatchEvent) -> None:
+    # The month before: each department's reports, good catches and minutes ahead of the tools.
+    logger.info("monthly team notes", extra={"sent": recognition.send_team_notes(now=utcnow())})

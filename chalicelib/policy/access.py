@@ -17,15 +17,23 @@ Permission = Literal[
     "config.read",  # groups, members, rules, departments, taxonomy, planned events, displays
     "config.write",  # change any of them
     "people",  # people, their roles, every token, the audit trail
+    "cases",  # edit and approve the case cards drawn from our own incidents (docs/training.md)
 ]
 
-PERMISSIONS: tuple[Permission, ...] = ("incidents.read", "incidents.act", "config.read", "config.write", "people")
+PERMISSIONS: tuple[Permission, ...] = (
+    "incidents.read",
+    "incidents.act",
+    "config.read",
+    "config.write",
+    "people",
+    "cases",
+)
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
     "everyone": frozenset({"self"}),
-    "lead": frozenset({"self", "incidents.read", "config.read"}),
+    "lead": frozenset({"self", "incidents.read", "config.read", "cases"}),
     "responder": frozenset({"self", "incidents.read", "incidents.act", "config.read"}),
-    "admin": frozenset({"self", "incidents.read", "incidents.act", "config.read", "config.write", "people"}),
+    "admin": frozenset({"self", "incidents.read", "incidents.act", "config.read", "config.write", "people", "cases"}),
 }
 
 

@@ -368,6 +368,16 @@ def set_statement(incident_ids: Sequence[str], statement: dict[str, Any], *, now
     return _change([SNAPSHOT], mutate, expires=(None,), attempts=attempts)
 
 
+def set_cases(cards: Sequence[dict[str, Any]], *, attempts: int = 4) -> bool:
+    """The approved case cards a calm wall rotates (policy/cases.wall_cards): kept in the snapshot,
+    so a poll still reads one item."""
+
+    def mutate(docs: list[dict[str, Any]]) -> None:
+        docs[0]["cases"] = list(cards)
+
+    return _change([SNAPSHOT], mutate, expires=(None,), attempts=attempts)
+
+
 def correct(before: Mention, after: Mention, *, now: datetime, attempts: int = 4) -> bool:
     """A person corrected a mention's triage: its line on the wall says so, and the ledger of the
     day it arrived counts it where it now belongs (its old department and feeling uncounted)."""

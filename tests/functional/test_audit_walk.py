@@ -40,6 +40,7 @@ UNAUDITED = {
     ("POST", "/api/plans/test"),
     ("POST", "/admin/rules/test"),
     ("POST", "/read/{token}"),  # a person's read of a brief, kept as itself (tests/functional/test_reach.py)
+    ("POST", "/learn/spot-it"),
 }
 
 SCIM_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -135,6 +136,8 @@ def test_every_write_route_leaves_an_entry_saying_who_and_how(harness: Harness) 
     walk.call("DELETE", "/api/people/{email}", lambda: api("DELETE", "/api/people/pat@example.com"))
     root.get("/me")
     walk.call("POST", "/me/tokens", lambda: root.post_form("/me/tokens", {"name": "page", "role": "lead", "days": "7"}))
+    root.get("/me")
+    walk.call("POST", "/me/recognition", lambda: root.post_form("/me/recognition", {"by_name": "yes"}))
 
     # Configuration, each kind once through the API (and a save that changes nothing is a write too).
     walk.call("PUT", "/api/groups/{slug}", lambda: api("PUT", "/api/groups/walkers", {"name": "Walkers"}))
@@ -304,6 +307,28 @@ def test_every_write_route_leaves_an_entry_saying_who_and_how(harness: Harness) 
         "/api/incidents/{incident_id}/resolve",
         lambda: api("POST", f"/api/incidents/{iid}/resolve", {"note": "done"}),
     )
+    # Its case card, saved from the API and approved from its page by a lead.
+    walk.call("PUT", "/api/cases/{incident_id}", lambda: api("PUT", f"/api/cases/{iid}", {"title": "What we learnt"}))
+    lead = sign_in(h, "lead-walker@example.com", "lead", department="inflight")
+    lead.get(f"/learn/cases/{iid}")
+    walk.call(
+        "POST",
+        "/learn/cases/{incident_id}",
+        lambda: lead.post_form(f"/learn/cases/{iid}", {"rev": "1", "action": "approve"}),
+    )
+    lead.get("/learn/spot-it")
+    walk.call("POST", "/learn/spot-it/pool", lambda: lead.post_form("/learn/spot-it/pool", {}))
+    # The social media policy: a version from the API, the next from the page, acknowledged.
+    first = {"title": "Social media", "text": "Be kind.", "version": 0}
+    walk.call("PUT", "/api/policy", lambda: api("PUT", "/api/policy", first))
+    root.get("/policy")
+    walk.call(
+        "POST",
+        "/policy",
+        lambda: root.post_form("/policy", {"title": "Social media", "text": "Be kind. Report.", "version": "1"}),
+    )
+    root.get("/policy")
+    walk.call("POST", "/policy/acknowledge", lambda: root.post_form("/policy/acknowledge", {"version": "2"}))
 
     # Deliveries that died, retried from the API and the page.
     dead = [row for row in DeliveryModel.scan() if ":sns:" in row.topic_arn][:2]

@@ -126,6 +126,8 @@ def test_the_schedule_runner_fires_the_apps_scheduled_handlers(harness: Harness)
         "detect_spikes",
         "daily_digests",
         "weekly_digests",
+        "policy_reminders",
+        "monthly_team_notes",
     }
     for name in runner.expressions:
         runner.fire(name)

@@ -49,6 +49,11 @@
   var incidentsAt = 0;
   var incidents = [];
   var alarms = [];
+  // Approved case cards (redacted on the server), one at a time while nothing is open.
+  var cases = [];
+  var caseShown = 0;
+  var caseAt = 0;
+  var CASE_SECONDS = 20;
 
   function $(id) { return document.getElementById(id); }
   function el(tag, cls, text) {
@@ -250,6 +255,21 @@
       ? _("DRILL · Our statement: %(text)s", { text: c.statement.text }) : _("Our statement: %(text)s", { text: c.statement.text });
   }
 
+  function renderCase() {
+    var box = $("case");
+    var open = incidents.some(function (i) { return i.status !== "resolved"; });
+    box.hidden = open || !cases.length;
+    if (box.hidden) return;
+    if (Date.now() - caseAt >= CASE_SECONDS * 1000) {
+      caseShown = caseAt ? (caseShown + 1) % cases.length : 0;
+      caseAt = Date.now();
+    }
+    var c = cases[caseShown % cases.length];
+    $("case-title").textContent = c.title;
+    $("case-spotted").textContent = _("Spotted: %(text)s", { text: c.spotted || "–" });
+    $("case-helped").textContent = _("What helped: %(text)s", { text: c.helped || "–" });
+  }
+
   function render(data) {
     var fresh = data.stream || [];
     if (data.full) stream = fresh.slice();
@@ -269,6 +289,8 @@
     renderIncidents();
     renderKudos(data.kudos || [], data.spotted || []);
     renderCrisis(data.crisis);
+    cases = data.cases || [];
+    renderCase();
   }
 
   function tick() {
@@ -286,6 +308,7 @@
       age.className = "age" + (stale ? " stale" : "");
     }
     if (incidents.length) renderIncidents();
+    if (cases.length) renderCase();
   }
 
   function problem(text) {

@@ -1,0 +1,116 @@
+"""The social media policy (docs/training.md): `/policy`, read and acknowledged by every
+signed-in person (with the three ways to report beside it), edited by admins as a new version;
+the same as JSON at `/api/policy`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.api.auth import audit, check_csrf, csrf_token, reader_for, require, signed_in
+from chalicelib.api.problems import json_response, read_form, read_json
+from chalicelib.bodies import whole_number
+from chalicelib.clock import utcnow
+from chalicelib.errors import InvalidPayload, SharedwatchError
+from chalicelib.flows import onboarding
+from chalicelib.policy.access import Principal, allows
+from chalicelib.settings import get_settings
+from chalicelib.store import onboarding as stored
+from chalicelib.web import error_page, page
+
+bp = Blueprint(__name__)
+
+
+def _render(
+    who: Principal, *, done: str = "", problems: list[str] | None = None, status: int = 200, draft: Any = None
+) -> Response:
+    policy = stored.current()
+    return page(
+        "policy.html",
+        reader=reader_for(bp.current_request),
+        status=status,
+        person=who.label,
+        policy=policy,
+        paragraphs=[p.strip() for p in str((policy or {}).get("text", "")).split("\n\n") if p.strip()],
+        ack=stored.acknowledgement(who.id),
+        may_edit=allows(who.role, "config.write"),
+        draft=draft or policy or {},
+        reports_address=get_settings().reports_address,
+        csrf=csrf_token(who.session_id),
+        done=done,
+        problems=problems or [],
+    )
+
+
+@bp.route("/policy", methods=["GET"])
+def policy_page() -> Response:
+    who = signed_in(bp.current_request, "self")
+    if isinstance(who, Response):
+        return who
+    return _render(who)
+
+
+@bp.route("/policy/acknowledge", methods=["POST"], content_types=["*/*"])
+def acknowledge_policy_from_page() -> Response:
+    """ "I have read it": names the version the page showed."""
+    request = bp.current_request
+    who = signed_in(bp.current_request, "self", back="/policy")
+    if isinstance(who, Response):
+        return who
+    reader = reader_for(request)
+    try:
+        form = read_form(request, fields=3)
+        check_csrf(form.get("csrf", ""), who.session_id)
+        version = whole_number(form.get("version", ""), digits=6)
+        if version is None:
+            raise InvalidPayload("version: the version you read", extra={"errors": ["version: a whole number"]})
+        policy = onboarding.acknowledge(who.id, version=version, now=utcnow())
+        audit(request, who, action="policy.acknowledge", target=f"v{version}")
+        done = reader.gettext("Thank you: you acknowledged version %(version)s.") % {"version": policy["version"]}
+        return _render(who, done=done)
+    except SharedwatchError as exc:
+        return error_page(exc, reader=reader)
+
+
+@bp.route("/policy", methods=["POST"], content_types=["*/*"])
+def save_policy_from_page() -> Response:
+    """An admin saves the policy's words as its next version."""
+    request = bp.current_request
+    who = signed_in(bp.current_request, "config.write", back="/policy")
+    if isinstance(who, Response):
+        return who
+    reader = reader_for(request)
+    form: dict[str, str] = {}
+    try:
+        form = read_form(request, fields=4)
+        check_csrf(form.get("csrf", ""), who.session_id)
+        edited = whole_number(form.get("version", ""), digits=6)
+        doc = {"title": form.get("title", ""), "text": form.get("text", ""), "version": edited}
+        before, after = onboarding.save(doc, by=who.label, now=utcnow())
+        audit(request, who, action="policy.save", target=f"v{after['version']}", before=before, after=after)
+        done = reader.gettext("Saved as version %(version)s: everyone is asked to read it.") % {
+            "version": after["version"]
+        }
+        return _render(who, done=done)
+    except InvalidPayload as exc:
+        draft = {"title": form.get("title", ""), "text": form.get("text", "")}
+        return _render(who, problems=list(exc.extra.get("errors") or [exc.detail]), status=422, draft=draft)
+    except SharedwatchError as exc:
+        return error_page(exc, reader=reader)
+
+
+@bp.route("/api/policy", methods=["GET"])
+def get_social_policy() -> Response:
+    """The current version (null before the first) and whether you acknowledged it."""
+    who = require(bp.current_request, "self")
+    return json_response({"policy": stored.current(), "acknowledged": stored.acknowledgement(who.id)})
+
+
+@bp.route("/api/policy", methods=["PUT"], content_types=["*/*"])
+def put_social_policy() -> Response:
+    """`{"title", "text", "version"}` (`version`: the one you edited, 0 for the first)."""
+    who = require(bp.current_request, "config.write")
+    before, after = onboarding.save(read_json(bp.current_request), by=who.label, now=utcnow())
+    audit(bp.current_request, who, action="policy.save", target=f"v{after['version']}", before=before, after=after)
+    return json_response(after)
