@@ -15,7 +15,8 @@ import urllib.request
 from typing import Any
 
 from infra.local.launcher import RunningStack
-from tests.e2e.people import HttpBrowser, count_mail, mailed_link, make_person, outbox, sign_in
+from tests.e2e.people import HttpBrowser, count_mail, mailed_link, make_person, outbox, sign_in, sign_in_browser
+from tests.e2e.test_console_browser import _axe
 from tests.scim_support import check_server, http_app
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -113,7 +114,21 @@ def _reach_mails(stack: RunningStack, to: str) -> list[dict[str, Any]]:
     return [e for e in outbox(stack) if e.get("group") == "people" and e.get("to") == to]
 
 
-def test_a_brief_reaches_the_directory_two_confirm_the_third_is_reminded_once(stack: RunningStack) -> None:
+def _axe_read_pages(stack: RunningStack, browser: Any, link: str, incident_id: str) -> None:
+    """The read page and the incident's read rates pass axe (the read page shows; it does not record)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(link)
+    assert "I've read it" in page.inner_text("main") and _axe(page) == []
+    sign_in_browser(stack, page, "lead.reach@example.com")
+    page.goto(f"{stack.credentials['base_url']}/incidents/{incident_id}")
+    assert "Read rate by department" in page.inner_text("main") and _axe(page) == []
+    context.close()
+
+
+def test_a_brief_reaches_the_directory_two_confirm_the_third_is_reminded_once(
+    stack: RunningStack, browser: Any
+) -> None:
     base, admin = stack.credentials["base_url"], stack.credentials["admin_token"]
     scim = _provisioning_token(stack, "Entra ID")
     people = {
@@ -178,6 +193,11 @@ def test_a_brief_reaches_the_directory_two_confirm_the_third_is_reminded_once(st
     status, _, page = lead.open(f"/incidents/{incident_id}")
     rates = dict(re.findall(r'<th scope="row">([^<]+)</th><td>\d+</td><td>\d+</td><td>(\d+)%</td>', page))
     assert rates["ramp-e2e"] == "50" and rates["cargo-e2e"] == "100", rates
+
+    _axe_read_pages(stack, browser, links["ramp.two@example.com"], incident_id)
+    status, _, page = lead.open(f"/incidents/{incident_id}")
+    again = dict(re.findall(r'<th scope="row">([^<]+)</th><td>\d+</td><td>\d+</td><td>(\d+)%</td>', page))
+    assert again == rates  # the read page's GET recorded nothing
 
     reminded = _until(
         "the reminder", lambda: [m for m in _reach_mails(stack, "ramp.two@example.com") if "Reminder" in m["subject"]]
