@@ -492,20 +492,43 @@ def run_due(*, now: datetime, limit: int = 100) -> int:
 
 def _run_one(row: PlanModel, *, now: datetime) -> int:
     incident = IncidentModel.get(row.incident_id, consistent_read=True)
-    doc = row.doc
     if incident.status == "resolved":
-
-        def closing(d: dict[str, Any], _: PlanModel) -> bool:
-            if d.get("closed_at"):  # closed meanwhile (a drill's end): its entry is there already
-                return False
-            d["closed_at"] = now.isoformat()
-            return True
-
-        _, closed = change(row.incident_id, closing)
-        if closed:
-            note_on_timeline(row.incident_id, [timeline_entry("plan closed", now, note="the incident is resolved")])
+        _close(row, now=now)
         return 0
-    config = load_routing()
+    reminders, reminded = _remind_overdue(row.doc, incident, now=now)
+    updates, updated = _update_stakeholders(row, incident, now=now)
+
+    def mutate(d: dict[str, Any], _: PlanModel) -> None:
+        for task_id, who in reminders:
+            task = next(t for t in d["tasks"] if t["id"] == task_id)
+            task["reminded"] = max(task["reminded"], 1 if who == "owner" else 2)
+        for key, at in updates.items():
+            state = d["updates"].setdefault(key, {})
+            state.update(last=at, count=int(state.get("count", 0)) + 1)
+
+    change(row.incident_id, mutate)
+    note_on_timeline(row.incident_id, reminded + updated)
+    return len(reminders) + len(updates)
+
+
+def _close(row: PlanModel, *, now: datetime) -> None:
+    """A resolved incident's plan stops, noted once on its timeline."""
+
+    def closing(d: dict[str, Any], _: PlanModel) -> bool:
+        if d.get("closed_at"):  # closed meanwhile (a drill's end): its entry is there already
+            return False
+        d["closed_at"] = now.isoformat()
+        return True
+
+    _, closed = change(row.incident_id, closing)
+    if closed:
+        note_on_timeline(row.incident_id, [timeline_entry("plan closed", now, note="the incident is resolved")])
+
+
+def _remind_overdue(
+    doc: dict[str, Any], incident: IncidentModel, *, now: datetime
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Mail each overdue task's owner (then its backup): (task id, who) reminded, and the timeline's entries."""
     reminders: list[tuple[str, str]] = []
     entries: list[str] = []
     for t in doc["tasks"]:
@@ -539,7 +562,15 @@ def _run_one(row: PlanModel, *, now: datetime) -> int:
         )
         reminders.append((t["id"], who))
         entries.append(timeline_entry("task overdue", now, note=t["id"], by=to, reason=f"reminded the {who}"))
+    return reminders, entries
+
+
+def _update_stakeholders(row: PlanModel, incident: IncidentModel, *, now: datetime) -> tuple[dict[str, str], list[str]]:
+    """Send the stakeholder updates that are due: stakeholder key -> when, and the timeline's entries.
+    Raises DeliveryFailed when a group's update did not go out (the plan stays due: sent again, once)."""
+    doc = row.doc
     updates: dict[str, str] = {}
+    entries: list[str] = []
     outgoing: list[Outgoing] = []
     opened = datetime.fromisoformat(doc["opened_at"])
     for x in parse_scenario(doc["scenario"], key=row.scenario).stakeholders:
@@ -576,18 +607,7 @@ def _run_one(row: PlanModel, *, now: datetime) -> int:
         updates[x.key] = now.isoformat()
         entries.append(timeline_entry("stakeholders updated", now, note=x.group or x.person, reason=f"update {n}"))
     if outgoing:
-        _, failures = send(outgoing, config=config, now=now)
+        _, failures = send(outgoing, config=load_routing(), now=now)
         if failures:
             raise DeliveryFailed(f"updates not delivered: {failures[0][:200]}")  # stays due: sent again, once
-
-    def mutate(d: dict[str, Any], _: PlanModel) -> None:
-        for task_id, who in reminders:
-            task = next(t for t in d["tasks"] if t["id"] == task_id)
-            task["reminded"] = max(task["reminded"], 1 if who == "owner" else 2)
-        for key, at in updates.items():
-            state = d["updates"].setdefault(key, {})
-            state.update(last=at, count=int(state.get("count", 0)) + 1)
-
-    change(row.incident_id, mutate)
-    note_on_timeline(row.incident_id, entries)
-    return len(reminders) + len(updates)
+    return updates, entries

@@ -428,7 +428,7 @@ def forget() -> None:
     segment.cache_clear()
 
 
-def analyse(
+def analyse(  # noqa: C901 (one ladder of cues, each returning, read top to bottom; per mention)
     text: str, *, words: set[str] | None = None, lowered: str | None = None, tokens: list[str] | None = None
 ) -> Sentiment:
     """One VADER pass, with the analyzer chosen by cheap cues read first (`tokens` and `words`:
