@@ -20,12 +20,19 @@ from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib import credentials
 from chalicelib.errors import Conflict, DeliveryFailed, NotFound
+from chalicelib.flows.incidents import DUE
 from chalicelib.notify.gate import send
 from chalicelib.notify.mail import send_mail
 from chalicelib.observability import logger
 from chalicelib.policy import approval_links
 from chalicelib.policy.drills import ENDED_NOTE, closing_plan
 from chalicelib.policy.drills import running as drill_running
+from chalicelib.policy.messages import (
+    plan_approval_subject,
+    plan_overdue_subject,
+    plan_role_subject,
+    plan_update_subject,
+)
 from chalicelib.policy.plan import Outgoing
 from chalicelib.policy.scenarios import (
     Facts,
@@ -42,14 +49,12 @@ from chalicelib.policy.scenarios import (
     update_due,
 )
 from chalicelib.policy.stories import timeline_entry
-from chalicelib.records import Mention, Notification, Signal
+from chalicelib.records import Mention, Notification, Signal, delivery_key
 from chalicelib.settings import get_settings
 from chalicelib.store import drills
 from chalicelib.store.config import load_routing, load_scenarios
 from chalicelib.store.models import IncidentModel, PlanModel
-from chalicelib.triage.identity import key_for
 
-DUE = "open"
 ALL_STAFF = "all-staff"  # the group every employee's address is in: all-staff briefs go to it
 ATTEMPTS = 5
 
@@ -391,9 +396,9 @@ def brief_roles(doc: Mapping[str, Any], *, now: datetime) -> int:
         ]
         if _mail(
             doc,
-            delivery_id=key_for("delivery", f"plan-role:{incident_id}:{role}"),
+            delivery_id=delivery_key(f"plan-role:{incident_id}:{role}"),
             to=holder["person"],
-            subject=f"[sharedwatch] You are {role} for {doc['scenario']['name']}",
+            subject=plan_role_subject(role, doc["scenario"]["name"]),
             body="\n".join(lines),
         ):
             told += 1
@@ -429,9 +434,9 @@ def ask_approvers(doc: Mapping[str, Any], *, now: datetime) -> int:
             )
             if _mail(
                 doc,
-                delivery_id=key_for("delivery", f"approve:{incident_id}:{lang}:{st['revision']}:{role}"),
+                delivery_id=delivery_key(f"approve:{incident_id}:{lang}:{st['revision']}:{role}"),
                 to=roles[role]["person"],
-                subject=f"[sharedwatch] Approve the holding statement for {incident_id} ({lang})",
+                subject=plan_approval_subject(incident_id, lang),
                 body=body,
             ):
                 asked += 1
@@ -555,9 +560,9 @@ def _remind_overdue(
         )
         _mail(
             doc,
-            delivery_id=key_for("delivery", f"task:{incident.incident_id}:{t['id']}:{who}"),
+            delivery_id=delivery_key(f"task:{incident.incident_id}:{t['id']}:{who}"),
             to=to,
-            subject=f"[sharedwatch] Overdue: {t['task']}",
+            subject=plan_overdue_subject(t["task"]),
             body=body,
         )
         reminders.append((t["id"], who))
@@ -580,9 +585,9 @@ def _update_stakeholders(row: PlanModel, incident: IncidentModel, *, now: dateti
         if not update_due(x, severity=incident.severity, last=last, opened_at=opened, now=now, pace=pace):
             continue
         n = int(state.get("count", 0)) + 1
-        delivery = key_for("delivery", f"update:{incident.incident_id}:{x.key}:{n}")
+        delivery = delivery_key(f"update:{incident.incident_id}:{x.key}:{n}")
         text = _update_text(doc, incident, zone=x.zone, now=now)
-        subject = f"[sharedwatch] {'DRILL: ' if row.drill else ''}Update {n}: {incident.title}"[:99]
+        subject = plan_update_subject(n, incident.title, drill=bool(row.drill))
         if x.person:
             send_mail(
                 delivery_id=delivery, to=x.person, subject=subject, body=text, item_id=incident.incident_id, kind="plan"

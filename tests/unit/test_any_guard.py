@@ -47,7 +47,7 @@ RATCHET: dict[str, int] = {
     "chalicelib/flows/cards.py": 2,
     "chalicelib/flows/configuration.py": 24,
     "chalicelib/flows/corrections.py": 7,
-    "chalicelib/flows/digests.py": 5,
+    "chalicelib/flows/digests.py": 1,
     "chalicelib/flows/directory.py": 17,
     "chalicelib/flows/drills.py": 10,
     "chalicelib/flows/incidents.py": 5,
@@ -75,6 +75,7 @@ RATCHET: dict[str, int] = {
     "chalicelib/policy/noise.py": 2,
     "chalicelib/policy/plan.py": 2,
     "chalicelib/policy/readiness.py": 4,
+    "chalicelib/policy/messages.py": 4,  # the wall's day documents a department digest reads
     "chalicelib/policy/rules.py": 16,
     "chalicelib/policy/scenarios.py": 23,
     "chalicelib/policy/search.py": 3,
