@@ -92,9 +92,11 @@ test: lint typecheck browser synth $(NATIVE) $(MO_FILES)
 	$(call pytest,tests)
 	$(MAKE) --no-print-directory future bench-smoke
 
-# The fast inner loop: lint, types and the unit and functional layers (no browsers, stack or synth).
+# The fast inner loop: lint, types and the unit and functional layers (no browsers, stack or synth),
+# without the tests marked slow (the route walks, property and compliance runs: `make test` runs them;
+# PYTEST_ARGS='-m slow' runs only them).
 check: lint typecheck $(DEV_STAMP) $(NATIVE) $(MO_FILES)
-	$(call pytest,tests/unit tests/functional)
+	$(call pytest,tests/unit tests/functional -m "not slow")
 
 # A time bomb fails the day it is written, not the day it goes off: the unit and functional layers
 # again with the clock about fourteen months ahead, a minute before midnight (Debian's faketime,
