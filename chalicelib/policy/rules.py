@@ -155,7 +155,7 @@ def _keywords(_: str, expected: Any, fields: Fields) -> tuple[bool, str]:
     return True, f"text mentions {', '.join(repr(h) for h in hits)}"
 
 
-def _department(_: str, expected: Any, fields: Fields) -> tuple[bool, str]:
+def _department(_: str, expected: object, fields: Fields) -> tuple[bool, str]:
     have = [str(d).lower() for d in fields.get("departments") or ()]
     wanted = _as_list(expected)
     shared = [d for d in have if d in wanted]
@@ -171,7 +171,7 @@ def _severity(_: str, expected: Any, fields: Fields) -> tuple[bool, str]:
     return True, f"severity {level}"
 
 
-def _flag(name: str, expected: Any, fields: Fields) -> tuple[bool, str]:
+def _flag(name: str, expected: object, fields: Fields) -> tuple[bool, str]:
     if bool(fields.get(name)) != expected:
         return False, f"{name} is {bool(fields.get(name))}"
     said = {"kudos": "kudos", "risk": "risk terms present", "complaint": "a complaint"}[name]
@@ -194,7 +194,7 @@ def _reach(_: str, expected: Any, fields: Fields) -> tuple[bool, str]:
     return True, f"reach {reach} >= {expected}"
 
 
-def _field(name: str, expected: Any, fields: Fields) -> tuple[bool, str]:
+def _field(name: str, expected: object, fields: Fields) -> tuple[bool, str]:
     actual = str(fields.get(_ALIASES.get(name, name), "")).lower()
     allowed = list(_SPIKES) if name == "spike" and expected is True else _as_list(expected)
     if actual not in allowed:

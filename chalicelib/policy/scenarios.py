@@ -160,7 +160,7 @@ def _triggers(doc: Any, errors: list[str]) -> dict[str, Any]:
     return _trigger_lists(doc, errors) | _trigger_thresholds(doc, errors)
 
 
-def _trigger_lists(doc: dict[str, Any], errors: list[str]) -> dict[str, Any]:
+def _trigger_lists(doc: dict[str, object], errors: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in ("terms", "departments", "authors"):
         if name in doc:
@@ -173,7 +173,7 @@ def _trigger_lists(doc: dict[str, Any], errors: list[str]) -> dict[str, Any]:
     return out
 
 
-def _trigger_thresholds(doc: dict[str, Any], errors: list[str]) -> dict[str, Any]:
+def _trigger_thresholds(doc: dict[str, object], errors: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "complaint" in doc:
         if not isinstance(doc["complaint"], bool):
