@@ -14,7 +14,7 @@ LOCAL_STAMP := $(VENV)/.installed-local
 DEV_STAMP := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: run demo test check future unit functional e2e lint typecheck format bench bench-smoke cost eval model package clean browser synth deploy native faketime catalogues extract doctor smoke python
+.PHONY: run demo test check future unit functional e2e lint typecheck format bench bench-smoke cost eval docs model package clean browser synth deploy native faketime catalogues extract doctor smoke python
 
 GET_PYTHON := Python $(PYTHON_VERSION) is what Lambda runs here (python$(PYTHON_VERSION)). Get it with \
   pyenv install $(PYTHON_VERSION) (https://github.com/pyenv/pyenv), apt-get install python$(PYTHON_VERSION) \
@@ -92,9 +92,11 @@ test: lint typecheck browser synth $(NATIVE) $(MO_FILES)
 	$(call pytest,tests)
 	$(MAKE) --no-print-directory future bench-smoke
 
-# The fast inner loop: lint, types and the unit and functional layers (no browsers, stack or synth).
+# The fast inner loop: lint, types and the unit and functional layers (no browsers, stack or synth),
+# without the tests marked slow (the route walks, property and compliance runs: `make test` runs them;
+# PYTEST_ARGS='-m slow' runs only them).
 check: lint typecheck $(DEV_STAMP) $(NATIVE) $(MO_FILES)
-	$(call pytest,tests/unit tests/functional)
+	$(call pytest,tests/unit tests/functional -m "not slow")
 
 # A time bomb fails the day it is written, not the day it goes off: the unit and functional layers
 # again with the clock about fourteen months ahead, a minute before midnight (Debian's faketime,
@@ -131,8 +133,10 @@ format: $(DEV_STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
+# Each writes bench/results.json, then the docs' tables generated from it (bench/docs.py), even
+# when a target was missed: the docs say what was measured.
 bench: $(DEV_STAMP) $(NATIVE)
-	$(PY) -m bench $(ONLY)
+	$(PY) -m bench $(ONLY); rc=$$?; $(PY) -m bench.docs; exit $$rc
 
 # Every benchmark on small inputs, no figure asserted, results.json untouched: one that no longer
 # runs fails `make test`.
@@ -145,7 +149,11 @@ cost: $(DEV_STAMP) $(NATIVE)
 	$(PY) -m bench cost
 
 eval: $(DEV_STAMP) $(NATIVE)
-	$(PY) -m bench --eval
+	$(PY) -m bench --eval $(ONLY); rc=$$?; $(PY) -m bench.docs; exit $$rc
+
+# The docs' tables of figures (between <!-- bench.docs NAME: begin/end --> markers) from bench/results.json.
+docs: $(LOCAL_STAMP)
+	$(PY) -m bench.docs
 
 # The GoEmotions sentiment model triage ships (chalicelib/triage/goemotions.json), fitted again
 # from ../shared/data/goemotions; deterministic. scikit-learn is needed here only.

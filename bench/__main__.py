@@ -72,16 +72,30 @@ def main(argv: list[str]) -> int:
     short = "--short" in argv
     prefix = "eval_" if "--eval" in argv else "bench_"
     only = {a for a in argv if not a.startswith("--")}
+    started = time.monotonic()
+    chosen = [
+        p.stem
+        for p in sorted(HERE.glob(f"{prefix}*.py"))
+        if not only or p.stem in only or p.stem.removeprefix(prefix) in only
+    ]
+    figures, failed = _run_all(chosen, short=short)
+    _summarise(figures, short=short, seconds=time.monotonic() - started)
+    for failure in failed:
+        print(f"FAILED: {failure}", file=sys.stderr)
+    if failed:
+        return 1
+    return 0 if short or all(f.met for f in figures) else 1
+
+
+def _run_all(stems: list[str], *, short: bool) -> tuple[list[Figure], list[str]]:
+    """Each benchmark in turn: the figures measured, and the failures (the rest still run)."""
     figures: list[Figure] = []
     failed: list[str] = []
-    started = time.monotonic()
-    for path in sorted(HERE.glob(f"{prefix}*.py")):
-        if only and path.stem not in only and path.stem.removeprefix(prefix) not in only:
-            continue
-        print(f"running {path.stem}{' (short)' if short else ''} ...", flush=True)
+    for stem in stems:
+        print(f"running {stem}{' (short)' if short else ''} ...", flush=True)
         begun = time.monotonic()
         try:
-            measured = run_module(path.stem, short=short)
+            measured = run_module(stem, short=short)
         except Failed as failure:
             failed.append(str(failure))  # the rest still run: one broken benchmark hides no other
             measured = []
@@ -91,21 +105,20 @@ def main(argv: list[str]) -> int:
         if measured and not short:
             _record(measured)
         print(f"  {time.monotonic() - begun:.1f} s", flush=True)
+    return figures, failed
+
+
+def _summarise(figures: list[Figure], *, short: bool, seconds: float) -> None:
     print(f"\n{'figure':<36}{'value':>12}{'baseline':>14}{'ratio':>9}  {'target':<13} met")
     for f in figures:
         print(_row(f))
         if f.note:
             print(f"  {f.note}")
-    print(f"\n{len(figures)} figures in {time.monotonic() - started:.0f} s")
+    print(f"\n{len(figures)} figures in {seconds:.0f} s")
     if short:
         print("short run: small inputs, so the figures mean nothing; targets not asserted, results not written")
     elif figures:
         print(f"written to {HERE / 'results.json'}")
-    for failure in failed:
-        print(f"FAILED: {failure}", file=sys.stderr)
-    if failed:
-        return 1
-    return 0 if short or all(f.met for f in figures) else 1
 
 
 if __name__ == "__main__":

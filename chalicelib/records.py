@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -160,6 +162,14 @@ _LEVELS = ("low", "medium", "high", "critical")
 def _more_severe(level: str, other: str) -> str:
     rank = {name: i for i, name in enumerate(_LEVELS)}
     return level if rank.get(level, 0) >= rank.get(other, 0) else other
+
+
+def delivery_key(what: str) -> str:
+    """A delivery's id in the delivery log (store/models.DeliveryModel): the same message to the
+    same audience always gets the same id, so it is claimed and sent once. The hash is
+    triage.identity.key_for's in the "delivery" namespace, which made every id stored so far."""
+    digest = hashlib.sha256(f"delivery\x00{what}".encode()).digest()
+    return base64.b32encode(digest[:15]).decode().lower()
 
 
 @dataclass(frozen=True, slots=True)

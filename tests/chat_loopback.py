@@ -298,22 +298,7 @@ class _Handler(BaseHTTPRequestHandler):
     # -- Slack ------------------------------------------------------------------------------------
 
     def _slack(self, method: str, body: dict[str, Any]) -> None:
-        problems: list[str] = []
-        auth = self.headers.get("Authorization", "")
-        if method == "oauth.v2.access":
-            if not (auth.startswith("Basic ") or body.get("client_id")):
-                problems.append("oauth.v2.access: client credentials (HTTP Basic or client_id/client_secret)")
-        elif auth != f"Bearer {BOT_TOKEN}":
-            problems.append("Authorization: Bearer <the workspace's bot token>")
-        for name in _SLACK_REQUIRED.get(method, ()):
-            if not body.get(name):
-                problems.append(f"{method}: {name} is required")
-        if method in ("chat.postMessage", "chat.update", "chat.postEphemeral") and not (
-            body.get("text") or body.get("blocks")
-        ):
-            problems.append(f"{method}: text or blocks is required")
-        if body.get("blocks") is not None:
-            _check_blocks(body["blocks"], problems)
+        problems = self._slack_problems(method, body)
         injected = self._record(method, body)
         if self._refuse(problems):
             return
@@ -337,6 +322,26 @@ class _Handler(BaseHTTPRequestHandler):
             if not email:
                 return self._answer(200, {"ok": False, "error": "user_not_found"})
         self._answer(200, answer)
+
+    def _slack_problems(self, method: str, body: dict[str, Any]) -> list[str]:
+        """What Slack's Web API would refuse in this call, as Slack documents it."""
+        problems: list[str] = []
+        auth = self.headers.get("Authorization", "")
+        if method == "oauth.v2.access":
+            if not (auth.startswith("Basic ") or body.get("client_id")):
+                problems.append("oauth.v2.access: client credentials (HTTP Basic or client_id/client_secret)")
+        elif auth != f"Bearer {BOT_TOKEN}":
+            problems.append("Authorization: Bearer <the workspace's bot token>")
+        for name in _SLACK_REQUIRED.get(method, ()):
+            if not body.get(name):
+                problems.append(f"{method}: {name} is required")
+        if method in ("chat.postMessage", "chat.update", "chat.postEphemeral") and not (
+            body.get("text") or body.get("blocks")
+        ):
+            problems.append(f"{method}: text or blocks is required")
+        if body.get("blocks") is not None:
+            _check_blocks(body["blocks"], problems)
+        return problems
 
     # -- Teams --------------------------------------------------------------------------------------
 

@@ -11,8 +11,9 @@ from datetime import timedelta
 from chalice.app import Blueprint, Response
 
 from chalicelib import aws
-from chalicelib.api.auth import actor, check_csrf, csrf_token, require, signed_in
+from chalicelib.api.auth import actor, check_csrf, csrf_token, signed_in
 from chalicelib.api.problems import json_response, read_form
+from chalicelib.api.routes import caller, needs
 from chalicelib.clock import utcnow
 from chalicelib.errors import NotFound, SharedwatchError
 from chalicelib.flows.digests import department_week
@@ -39,16 +40,16 @@ def _department(slug: str) -> Department:
 
 
 @bp.route("/api/departments/{slug}/week", methods=["GET"])
+@needs("self")
 def department_json(slug: str) -> Response:
     """The department's page as data: this week against the one before."""
-    require(bp.current_request, "self")
     return json_response(department_week(_department(slug), now=utcnow()))
 
 
 @bp.route("/api/departments/{slug}/people", methods=["GET"])
+@needs("self")
 def department_people(slug: str) -> Response:
     """Who is in the department (the directory's active people) and who follows it."""
-    require(bp.current_request, "self")
     return json_response(_people(_department(slug)))
 
 
@@ -77,19 +78,17 @@ def _following(slug: str, email: str) -> str:
 
 
 @bp.route("/departments", methods=["GET"])
+@needs("self", page=True)
 def departments_page() -> Response:
-    who = signed_in(bp.current_request, "self")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     departments = sorted(load_routing().departments.values(), key=lambda d: d.name)
     return page("departments.html", person=who.label, departments=departments)
 
 
 @bp.route("/departments/{slug}", methods=["GET"])
+@needs("self", page=True)
 def department_page(slug: str) -> Response:
-    who = signed_in(bp.current_request, "self")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     return _render(who.label, who.id, who.session_id, slug)
 
 

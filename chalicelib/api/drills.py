@@ -8,9 +8,10 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import audit, check_csrf, csrf_token, require, signed_in
+from chalicelib.api.auth import audit, check_csrf, csrf_token, signed_in
 from chalicelib.api.plans import review_of
 from chalicelib.api.problems import json_response, read_form, read_json
+from chalicelib.api.routes import caller, needs
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
 from chalicelib.flows import drills
@@ -61,32 +62,34 @@ def start_as(who: Principal, doc: Any) -> dict[str, Any]:
 
 
 @bp.route("/api/drills", methods=["POST"])
+@needs("incidents.act")
 def start_drill() -> Response:
     """Start a drill: the schedule sends the scenario's storm through the webhooks, at `pace`
     (1 real time; up to 60, a minute of the plan in a second, for a rehearsal)."""
-    who = require(bp.current_request, "incidents.act")
+    who = caller()
     return json_response(start_as(who, read_json(bp.current_request)), status=201)
 
 
 @bp.route("/api/drills", methods=["GET"])
+@needs("incidents.read")
 def list_drills() -> Response:
-    require(bp.current_request, "incidents.read")
     return json_response({"drills": [{k: v for k, v in d.items() if k != "steps"} for d in records.list_all()]})
 
 
 @bp.route("/api/drills/{drill_id}", methods=["GET"])
+@needs("incidents.read")
 def get_drill(drill_id: str) -> Response:
     """The drill's report, as it stands (and once it has ended)."""
-    require(bp.current_request, "incidents.read")
     return json_response(drill_report(drill_id))
 
 
 @bp.route("/api/drills/{drill_id}/end", methods=["POST"])
+@needs("incidents.act")
 def end_drill(drill_id: str) -> Response:
     """End the drill and everything it started: its storm, its incidents (resolved as
     drill-ended), their plans' reminders and updates, their escalations. Ending it again
     changes nothing."""
-    who = require(bp.current_request, "incidents.act")
+    who = caller()
     drills.end(drill_id=drill_id, by=who.label, now=utcnow())
     return json_response(drill_report(drill_id))
 

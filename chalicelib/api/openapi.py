@@ -13,6 +13,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.problems import MAX_PATH_PARAMETER, json_response
+from chalicelib.api.routes import needs_of
 from chalicelib.bodies import MAX_DEPTH, MAX_NUMBER
 from chalicelib.policy.access import ROLES
 from chalicelib.policy.cases import FIELDS as CASE_FIELDS
@@ -485,18 +486,10 @@ def _scim() -> dict[str, Any]:
 # The request body of each view that takes one, by the view's name.
 BODIES: dict[str, dict[str, Any]] = {
     "receive": _json("MentionDelivery"),
-    "put_rule": _json("Rule"),
     "put_group": _json("Group"),
     "add_member": _json("Member"),
-    "put_policy": _json("Policy"),
-    "put_window": _json("Window"),
-    "put_planned_event": _json("PlannedEvent"),
     "put_department": _json("Department"),
-    "put_default_route": _json("DefaultRoute"),
     "add_display": _json("Display"),
-    "test_rules": _json("RuleTest"),
-    "triage": _json("TriageRequest"),
-    "put_taxonomy": _json("Taxonomy"),
     "acknowledge_incident": _json("IncidentAction"),
     "resolve_incident": _json("IncidentAction"),
     "submit_report": _form("ReportForm"),
@@ -537,7 +530,6 @@ BODIES: dict[str, dict[str, Any]] = {
     "approve_by_link": _form("CsrfForm"),
     "confirm_report": _form("CsrfForm"),
     "start_drill": _json("DrillStart"),
-    "put_target": _json("PullTarget"),
     "add_display_from_page": _form("DisplayForm"),
     "revoke_display_from_page": _form("CsrfForm"),
     "start_from_page": _form("DrillForm"),
@@ -556,7 +548,11 @@ _NEEDS = re.compile(r'(?:require|signed_in)\(\s*bp\.current_request,\s*"([a-z.]+
 
 def permission_of(view: Any) -> str:
     """The permission a view asks for (what docs/people.md's route table lists), "display" for the
-    wall's data, or "" for a public route (webhooks check their own signatures; pages their links)."""
+    wall's data, or "" for a public route (webhooks check their own signatures; pages their links).
+    A declared route (api/routes.needs) says it; for one not yet declared, its source is read."""
+    declared = needs_of(view)
+    if declared is not None:
+        return declared.permission
     source = inspect.getsource(view)
     if "require_display_token(" in source:
         return "display"
@@ -604,7 +600,10 @@ def document(routes: dict[str, dict[str, Any]]) -> dict[str, Any]:
                     "503": {"description": "a dependency is slow or down: retry after Retry-After"},
                 },
             }
-            if entry.view_name in BODIES:
+            declared = needs_of(entry.view_function)
+            if declared is not None and declared.body:
+                operation["requestBody"] = _json(declared.body)
+            elif entry.view_name in BODIES:
                 operation["requestBody"] = BODIES[entry.view_name]
             permission = permission_of(entry.view_function)
             if permission:

@@ -7,11 +7,12 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable
+from contextvars import ContextVar
 from http import HTTPStatus
 from typing import Any, ParamSpec
 from urllib.parse import parse_qsl, quote, unquote
 
-from chalice.app import Request, Response
+from chalice.app import ChaliceUnhandledError, Request, Response
 
 from chalicelib import deadline
 from chalicelib.bodies import load_json
@@ -34,6 +35,27 @@ from chalicelib.store import audit
 PROBLEM_TYPE = "application/problem+json"
 TYPE_BASE = "https://sharedwatch.dev/problems/"
 P = ParamSpec("P")
+_REQUEST: ContextVar[Request | None] = ContextVar("sharedwatch_request", default=None)
+
+
+class PageRefused(ChaliceUnhandledError):
+    """A page's visitor is not signed in, or not allowed (api/routes.py): the middleware answers
+    `response`, the way to sign in and back or a page saying why. ChaliceUnhandledError: Chalice
+    lets it reach the middleware."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(f"page refused ({response.status_code})")
+        self.response = response
+
+
+def current_request() -> Request:
+    """The request the middleware is answering (for declared routes' checks, api/routes.py)."""
+    found = _REQUEST.get()
+    if found is None:
+        raise RuntimeError("no request: current_request() outside the HTTP middleware")
+    return found
+
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_PATH_PARAMETER = 256  # the longest id, slug, token or address a path carries (an address: 254)
 MAX_HEADER_CHARS = 8192  # any one header; API Gateway takes 10,240 bytes of headers in all
@@ -156,12 +178,15 @@ def answer_problems(request: Request, get_response: Callable[[Request], Response
     Chalice has logged with its traceback, a 500 problem without internals); a write that
     succeeded is on the audit trail."""
     logger.set_correlation_id(correlation_id(request))
+    _REQUEST.set(request)
     try:
         with deadline.budget(get_settings().request_budget_seconds), audit.request_scope() as trail:
             check_header_lengths(request)
             check_path_parameters(request)
             response = get_response(request)
             _audit_write(request, response, trail)
+    except PageRefused as refused:
+        return refused.response
     except SharedwatchError as exc:
         if exc.status >= 500:
             logger.warning("request failed", extra={"problem": exc.slug, "detail": exc.detail})

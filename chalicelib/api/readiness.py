@@ -8,8 +8,8 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import require, signed_in
 from chalicelib.api.problems import json_response
+from chalicelib.api.routes import caller, needs
 from chalicelib.flows import readiness
 from chalicelib.policy.readiness import BLOCKER, ready
 from chalicelib.web import page
@@ -29,14 +29,13 @@ def readiness_document() -> dict[str, Any]:
 
 
 @bp.route("/api/readiness", methods=["GET"])
+@needs("config.read")
 def get_readiness() -> Response:
-    require(bp.current_request, "config.read")
     return json_response(readiness_document())
 
 
 @bp.route("/admin/readiness", methods=["GET"])
+@needs("config.read", page=True)
 def readiness_page() -> Response:
-    who = signed_in(bp.current_request, "config.read")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     return page("readiness.html", person=who.label, r=readiness_document())

@@ -8,12 +8,11 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import require
 from chalicelib.api.problems import configuration_view, json_response, read_json, unaudited
+from chalicelib.api.routes import needs
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.flows import configuration
-from chalicelib.policy.access import Permission
 from chalicelib.policy.config import RoutingConfig
 from chalicelib.policy.escalation import policy_document
 from chalicelib.policy.plan import routing_fields
@@ -30,9 +29,8 @@ from chalicelib.triage import severity_thresholds, triage_mention, triage_report
 bp = Blueprint(__name__)
 
 
-def _admin_json(permission: Permission = "config.write") -> Any:
-    require(bp.current_request, permission)
-    return read_json(bp.current_request)
+def _body() -> Any:
+    return read_json(bp.current_request)  # after the declared check: a refusal reads no body
 
 
 def _routing_document(config: RoutingConfig) -> dict[str, Any]:
@@ -54,57 +52,62 @@ def _routing_document(config: RoutingConfig) -> dict[str, Any]:
 
 
 @bp.route("/api/rules", methods=["GET"])
+@needs("config.read")
 def list_rules() -> Response:
-    require(bp.current_request, "config.read")
     return json_response(_routing_document(load_routing()))
 
 
 @bp.route("/api/rules/{rule_id}", methods=["PUT"], content_types=["*/*"])
+@needs("config.write", body="Rule")
 @configuration_view
 def put_rule(rule_id: str) -> Response:
-    return json_response(configuration.put_rule(rule_id, _admin_json()))
+    return json_response(configuration.put_rule(rule_id, _body()))
 
 
 @bp.route("/api/rules/{rule_id}", methods=["DELETE"])
+@needs("config.write")
 def delete_rule(rule_id: str) -> Response:
-    require(bp.current_request, "config.write")
     if not delete_config("rule", rule_id):
         raise NotFound(f"no rule {rule_id[:63]!r}")
     return Response(body="", status_code=204)
 
 
 @bp.route("/api/default-route", methods=["PUT"], content_types=["*/*"])
+@needs("config.write", body="DefaultRoute")
 @configuration_view
 def put_default_route() -> Response:
-    return json_response(configuration.put_default_route("", _admin_json()))
+    return json_response(configuration.put_default_route("", _body()))
 
 
 @bp.route("/api/policies/{policy_id}", methods=["PUT"], content_types=["*/*"])
+@needs("config.write", body="Policy")
 @configuration_view
 def put_policy(policy_id: str) -> Response:
-    return json_response(configuration.put_policy(policy_id, _admin_json()))
+    return json_response(configuration.put_policy(policy_id, _body()))
 
 
 @bp.route("/api/maintenance/{window_id}", methods=["PUT"], content_types=["*/*"])
+@needs("config.write", body="Window")
 @configuration_view
 def put_window(window_id: str) -> Response:
-    return json_response(configuration.put_window(window_id, _admin_json()))
+    return json_response(configuration.put_window(window_id, _body()))
 
 
 @bp.route("/api/maintenance/{window_id}", methods=["DELETE"])
+@needs("config.write")
 def delete_window(window_id: str) -> Response:
-    require(bp.current_request, "config.write")
     if not delete_config("maintenance", window_id):
         raise NotFound(f"no maintenance window {window_id[:63]!r}")
     return Response(body="", status_code=204)
 
 
 @bp.route("/api/rules/test", methods=["POST"], content_types=["*/*"])
+@needs("config.read", body="RuleTest")
 @unaudited("a dry run: nothing is stored or sent")
 def test_rules() -> Response:
     """{"mention": {...generic data shape...}} or {"report": {text, urgency, department, ...}}:
     the triage it gets, every rule's verdict with reasons, and where it would go."""
-    doc = _admin_json("config.read")
+    doc = _body()
     if not isinstance(doc, dict):
         raise InvalidPayload('send {"mention": {...}} or {"report": {...}}')
     config = load_routing()

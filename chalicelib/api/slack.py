@@ -28,9 +28,9 @@ from chalicelib.notify import platforms
 from chalicelib.observability import emit_counts, logger
 from chalicelib.policy.access import Principal
 from chalicelib.policy.chat import parse_action, slack_text
+from chalicelib.records import delivery_key
 from chalicelib.settings import get_settings
 from chalicelib.store.chat import first_use, save_slack_install
-from chalicelib.triage.identity import key_for
 
 bp = Blueprint(__name__)
 SIGNALS = "a report coming in: kept as itself, with its channel and Slack message"
@@ -124,7 +124,7 @@ def _press(payload: dict[str, Any]) -> Response:
     _, answer = chat.press(user=chat.slack_user(team, user_id), incident_id=incident_id, action=action, now=utcnow())
     if channel:
         chat_delivery.deliver(
-            key_for("delivery", f"slack-answer:{payload.get('trigger_id') or secrets.token_hex(8)}"),
+            delivery_key(f"slack-answer:{payload.get('trigger_id') or secrets.token_hex(8)}"),
             platform="slack",
             where=f"{team}/{channel}",
             doc={"op": "ephemeral", "user": user_id, "text": slack_text(answer)},

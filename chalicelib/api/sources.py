@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import audit, require, signed_in
+from chalicelib.api.auth import audit
 from chalicelib.api.problems import configuration_view, json_response, read_json
+from chalicelib.api.routes import caller, needs
 from chalicelib.clock import utcnow
 from chalicelib.errors import NotFound
 from chalicelib.flows.sources import delete_pull_target, overview, put_pull_target
@@ -18,32 +19,32 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/api/sources", methods=["GET"])
+@needs("config.read")
 def list_sources() -> Response:
-    require(bp.current_request, "config.read")
     return json_response(overview(now=utcnow()))
 
 
 @bp.route("/api/pull-targets/{target_id}", methods=["PUT"], content_types=["*/*"])
+@needs("config.write", body="PullTarget")
 @configuration_view
 def put_target(target_id: str) -> Response:
     """`{"source": "rss", "url": ..., "interval_minutes": 15, "brand": ...}`: polled from the next minute."""
-    who = require(bp.current_request, "config.write")
+    who = caller()
     saved = put_pull_target(target_id[:63], read_json(bp.current_request))
     audit(bp.current_request, who, action="config.pull.save", target=saved["id"], after=saved)
     return json_response(saved)
 
 
 @bp.route("/api/pull-targets/{target_id}", methods=["DELETE"])
+@needs("config.write")
 def delete_target(target_id: str) -> Response:
-    require(bp.current_request, "config.write")
     if not delete_pull_target(target_id[:63]):
         raise NotFound(f"no pull target {target_id[:40]!r}")
     return Response(body="", status_code=204)
 
 
 @bp.route("/sources", methods=["GET"])
+@needs("config.read", page=True)
 def sources_page() -> Response:
-    who = signed_in(bp.current_request, "config.read")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     return page("sources.html", person=who.label, o=overview(now=utcnow()), may_write=allows(who.role, "config.write"))

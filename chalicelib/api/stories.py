@@ -9,8 +9,9 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import require, signed_in
+from chalicelib.api.auth import signed_in
 from chalicelib.api.problems import json_response
+from chalicelib.api.routes import needs
 from chalicelib.clock import isoformat, utcnow
 from chalicelib.errors import NotFound
 from chalicelib.store.models import ClusterModel, ReportModel
@@ -96,15 +97,15 @@ def story_document(cluster_id: str) -> dict[str, Any]:
 
 
 @bp.route("/api/stories", methods=["GET"])
+@needs("incidents.read")
 def list_stories() -> Response:
     """Stories told more than once (or reported, or an incident) active today and yesterday."""
-    require(bp.current_request, "incidents.read")
     return json_response({"stories": recent_stories()})
 
 
 @bp.route("/api/stories/{cluster_id}", methods=["GET"])
+@needs("incidents.read")
 def get_story(cluster_id: str) -> Response:
-    require(bp.current_request, "incidents.read")
     return json_response(story_document(cluster_id))
 
 

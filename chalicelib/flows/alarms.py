@@ -12,8 +12,9 @@ from chalicelib.clock import isoformat, utcnow
 from chalicelib.notify.delivery import deliver
 from chalicelib.observability import logger
 from chalicelib.policy.config import RoutingConfig
+from chalicelib.policy.messages import spike_alarm_subject
 from chalicelib.policy.rules import decide
-from chalicelib.records import Notification
+from chalicelib.records import Notification, delivery_key
 from chalicelib.settings import get_settings
 from chalicelib.store import wall
 from chalicelib.store.config import load_routing, planned_events
@@ -121,9 +122,9 @@ def notify(alarm: Alarm, *, config: RoutingConfig | None = None) -> dict[str, st
             ]
         )
         notification = Notification(
-            delivery_id=key_for("delivery", f"alarm:{alarm.key}:{alarm.kind}:{hour}:{route.group}"),
+            delivery_id=delivery_key(f"alarm:{alarm.key}:{alarm.kind}:{hour}:{route.group}"),
             group=route.group,
-            subject=f"[sharedwatch] {what}: {alarm.key}"[:99],
+            subject=spike_alarm_subject(what, alarm.key),
             email=email,
             sms=f"sharedwatch {what.lower()}: {alarm.key}: {alarm.explanation}"[:160],
             reasons=(f"spike detector: {alarm.explanation}", *route.reasons),

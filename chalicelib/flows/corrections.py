@@ -19,13 +19,12 @@ from chalicelib.policy.messages import render
 from chalicelib.policy.plan import Outgoing
 from chalicelib.policy.rules import Route, decide
 from chalicelib.policy.search import SENTIMENTS
-from chalicelib.records import Mention
+from chalicelib.records import Mention, delivery_key
 from chalicelib.store import wall
 from chalicelib.store.audit import Actor, record
 from chalicelib.store.config import load_routing
 from chalicelib.store.mapping import mention_from_model, mention_to_model
 from chalicelib.store.models import MentionModel
-from chalicelib.triage.identity import key_for
 
 FIELDS = ("sentiment", "departments", "kudos")
 
@@ -95,7 +94,7 @@ def correct(*, mention_id: str, doc: Any, actor: Actor, departments: set[str], n
             continue
         reasons = (f"corrected by {actor.id}: {name} is {value} ({why})", *route.reasons)
         notification = render(after, Route(group=route.group, reasons=reasons))
-        delivery_id = key_for("delivery", f"correction:{mention_id}:{route.group}:{n}")
+        delivery_id = delivery_key(f"correction:{mention_id}:{route.group}:{n}")
         outgoing.append(Outgoing(replace(notification, delivery_id=delivery_id)))
     outcomes, _ = send(outgoing, config=config, now=now) if outgoing else ({}, [])
     correction["told"] = sorted(o.notification.group for o in outgoing if outcomes.get(o.notification.delivery_id))

@@ -5,33 +5,19 @@ they ended, and who spotted things first. A quiet period says so in one line."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from chalicelib.notify.delivery import deliver
 from chalicelib.policy.config import Department
-from chalicelib.policy.messages import ascii_subject
+from chalicelib.policy.messages import digest_totals, digest_trend, render_department_digest
 from chalicelib.policy.noise import ALL, follower_audience
-from chalicelib.records import Notification
+from chalicelib.records import Notification, delivery_key
 from chalicelib.settings import get_settings
 from chalicelib.store import wall
 from chalicelib.store.config import load_routing
-from chalicelib.triage.identity import key_for
 
 Period = Literal["daily", "weekly"]
-
-
-@dataclass(frozen=True, slots=True)
-class Totals:
-    n: int = 0
-    positive: int = 0
-    negative: int = 0
-    reports: int = 0
-
-    @property
-    def negative_share(self) -> float | None:
-        return self.negative / self.n if self.n else None
 
 
 def period_days(period: Period, now: datetime) -> tuple[list[datetime], list[datetime]]:
@@ -41,82 +27,6 @@ def period_days(period: Period, now: datetime) -> tuple[list[datetime], list[dat
     days = [end - timedelta(days=d) for d in range(length, 0, -1)]
     before = [end - timedelta(days=d) for d in range(2 * length, length, -1)]
     return days, before
-
-
-def _totals(docs: list[dict[str, Any]], slug: str) -> Totals:
-    depts = [d.get("departments", {}).get(slug, {}) for d in docs]
-    return Totals(
-        n=sum(int(d.get("n", 0)) for d in depts),
-        positive=sum(int(d.get("positive", 0)) for d in depts),
-        negative=sum(int(d.get("negative", 0)) for d in depts),
-        reports=sum(int(d.get("reports", 0)) for d in depts),
-    )
-
-
-def _trend(now: Totals, before: Totals) -> str:
-    if not before.n:
-        return "no earlier period to compare with"
-    change = (now.n - before.n) / before.n
-    volume = f"{abs(change):.0%} {'more' if change >= 0 else 'fewer'} mentions than the period before"
-    if now.negative_share is None or before.negative_share is None:
-        return volume
-    delta = now.negative_share - before.negative_share
-    mood = "more negative" if delta > 0.05 else "less negative" if delta < -0.05 else "about as negative"
-    return f"{volume}, {mood} ({now.negative_share:.0%} against {before.negative_share:.0%})"
-
-
-def _quote(item: dict[str, Any]) -> str:
-    who = f"@{item['author']}" if item.get("author") else "someone"
-    link = f"\n      {item['url']}" if item.get("url") else ""
-    return f"  - {who} on {item.get('platform') or 'social'}: {item['text']}{link}"
-
-
-def render_digest(
-    department: Department, period: Period, *, days: list[dict[str, Any]], before: list[dict[str, Any]], label: str
-) -> tuple[str, str] | None:
-    """(subject, email) for one department; None when there is nothing at all to say."""
-    totals, earlier = _totals(days, department.slug), _totals(before, department.slug)
-    owned = [i for d in days for i in d.get("incidents", []) if i.get("owner_slug") == department.group]
-    spotted = [s for d in days for s in d.get("spotted", []) if s.get("department") == department.slug]
-    what = "day" if period == "daily" else "week"
-    subject = f"[sharedwatch] {department.name}: your {what} on social media ({label})"
-    if not totals.n and not totals.reports and not owned:
-        return subject, f"A quiet {what} for {department.name}: nothing on social media mentioned you ({label})."
-    best = sorted(
-        (b for d in days for b in d.get("departments", {}).get(department.slug, {}).get("best", [])),
-        key=lambda b: -b.get("rank", 0),
-    )[:3]
-    worst = sorted(
-        (w for d in days for w in d.get("departments", {}).get(department.slug, {}).get("worst", [])),
-        key=lambda w: w.get("rank", 0),
-    )[:3]
-    lines = [
-        f"{department.name}, {label}: {totals.n} mentions ({totals.positive} praise, {totals.negative} complaints)"
-        f"{f' and {totals.reports} employee reports' if totals.reports else ''}.",
-        f"Trend: {_trend(totals, earlier)}.",
-        "",
-    ]
-    if best:
-        lines += ["The pat on the back:", *[_quote(b) for b in best], ""]
-    if worst:
-        lines += ["What hurt most:", *[_quote(w) for w in worst], ""]
-    if owned:
-        lines.append("Incidents you owned:")
-        for i in {i["id"]: i for i in owned}.values():
-            ended = (
-                f"resolved {i['resolved_at'][:16].replace('T', ' ')}"
-                if i.get("status") == "resolved"
-                else f"still {i.get('status')}"
-            )
-            lines.append(f"  - {i['title']} ({i['severity']}): {ended}")
-        lines.append("")
-    if spotted:
-        lines.append("Spotted first by your people:")
-        lines += [f"  - {s['minutes']} min before the listening tools: {s['text']}" for s in spotted[:5]]
-        lines.append("")
-    base = get_settings().public_base_url
-    lines.append(f"Your department's page, with the whole week: {base}/departments/{department.slug}")
-    return subject, "\n".join(lines).rstrip()
 
 
 def department_week(department: Department, *, now: datetime) -> dict[str, Any]:
@@ -129,7 +39,7 @@ def department_week(department: Department, *, now: datetime) -> dict[str, Any]:
     docs = wall.read_days([*days, *before])
     this = [docs.get(wall.day_key(d), {}) for d in days]
     earlier = [docs.get(wall.day_key(d), {}) for d in before]
-    totals = _totals(this, department.slug)
+    totals = digest_totals(this, department.slug)
     mine = [doc.get("departments", {}).get(department.slug, {}) for doc in this]
     owned = {i["id"]: i for doc in this for i in doc.get("incidents", []) if i.get("owner_slug") == department.group}
     return {
@@ -140,7 +50,7 @@ def department_week(department: Department, *, now: datetime) -> dict[str, Any]:
             "complaints": totals.negative,
             "reports": totals.reports,
         },
-        "trend": _trend(totals, _totals(earlier, department.slug)),
+        "trend": digest_trend(totals, digest_totals(earlier, department.slug)),
         "days": [
             {
                 "day": f"{d:%Y-%m-%d}",
@@ -169,15 +79,14 @@ def send_digests(period: Period, *, now: datetime) -> dict[str, str]:
     for department in sorted(config.departments.values(), key=lambda d: d.slug):
         if department.group not in config.groups:
             continue
-        rendered = render_digest(department, period, days=in_period, before=earlier, label=label)
-        if rendered is None:
-            continue
-        subject, email = rendered
+        subject, email = render_department_digest(
+            department, period, days=in_period, before=earlier, label=label, base_url=get_settings().public_base_url
+        )
         first_line = email.splitlines()[0]
         notification = Notification(
-            delivery_id=key_for("delivery", f"digest:{period}:{department.slug}:{label}"),
+            delivery_id=delivery_key(f"digest:{period}:{department.slug}:{label}"),
             group=department.group,
-            subject=ascii_subject(subject),
+            subject=subject,
             email=email,
             sms=first_line[:160],
             reasons=(f"{period} digest for {department.name}",),

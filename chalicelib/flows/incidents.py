@@ -31,6 +31,8 @@ from chalicelib.store.batch import batch_get
 from chalicelib.store.config import load_routing
 from chalicelib.store.models import IncidentModel, ReportModel
 
+# The one partition of the sparse due indexes (store/models.py: incidents' and crisis plans'): a row
+# holding it is due for the schedule's next look at its time. (Beside those indexes once store/ is free.)
 DUE = "open"
 
 

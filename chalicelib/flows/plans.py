@@ -20,6 +20,7 @@ from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib import credentials
 from chalicelib.errors import Conflict, DeliveryFailed, NotFound
+from chalicelib.flows.incidents import DUE
 from chalicelib.flows.reach import message_id, reach_people
 from chalicelib.notify.gate import send
 from chalicelib.notify.mail import send_mail
@@ -27,6 +28,12 @@ from chalicelib.observability import logger
 from chalicelib.policy import approval_links
 from chalicelib.policy.drills import ENDED_NOTE, closing_plan
 from chalicelib.policy.drills import running as drill_running
+from chalicelib.policy.messages import (
+    plan_approval_subject,
+    plan_overdue_subject,
+    plan_role_subject,
+    plan_update_subject,
+)
 from chalicelib.policy.plan import Outgoing
 from chalicelib.policy.reach import Message
 from chalicelib.policy.scenarios import (
@@ -44,14 +51,12 @@ from chalicelib.policy.scenarios import (
     update_due,
 )
 from chalicelib.policy.stories import timeline_entry
-from chalicelib.records import Mention, Notification, Signal
+from chalicelib.records import Mention, Notification, Signal, delivery_key
 from chalicelib.settings import get_settings
 from chalicelib.store import drills
 from chalicelib.store.config import load_routing, load_scenarios
 from chalicelib.store.models import IncidentModel, PlanModel
-from chalicelib.triage.identity import key_for
 
-DUE = "open"
 ALL_STAFF = "all-staff"  # the group every employee's address is in: all-staff briefs go to it
 ATTEMPTS = 5
 
@@ -393,9 +398,9 @@ def brief_roles(doc: Mapping[str, Any], *, now: datetime) -> int:
         ]
         if _mail(
             doc,
-            delivery_id=key_for("delivery", f"plan-role:{incident_id}:{role}"),
+            delivery_id=delivery_key(f"plan-role:{incident_id}:{role}"),
             to=holder["person"],
-            subject=f"[sharedwatch] You are {role} for {doc['scenario']['name']}",
+            subject=plan_role_subject(role, doc["scenario"]["name"]),
             body="\n".join(lines),
         ):
             told += 1
@@ -431,9 +436,9 @@ def ask_approvers(doc: Mapping[str, Any], *, now: datetime) -> int:
             )
             if _mail(
                 doc,
-                delivery_id=key_for("delivery", f"approve:{incident_id}:{lang}:{st['revision']}:{role}"),
+                delivery_id=delivery_key(f"approve:{incident_id}:{lang}:{st['revision']}:{role}"),
                 to=roles[role]["person"],
-                subject=f"[sharedwatch] Approve the holding statement for {incident_id} ({lang})",
+                subject=plan_approval_subject(incident_id, lang),
                 body=body,
             ):
                 asked += 1
@@ -494,20 +499,43 @@ def run_due(*, now: datetime, limit: int = 100) -> int:
 
 def _run_one(row: PlanModel, *, now: datetime) -> int:
     incident = IncidentModel.get(row.incident_id, consistent_read=True)
-    doc = row.doc
     if incident.status == "resolved":
-
-        def closing(d: dict[str, Any], _: PlanModel) -> bool:
-            if d.get("closed_at"):  # closed meanwhile (a drill's end): its entry is there already
-                return False
-            d["closed_at"] = now.isoformat()
-            return True
-
-        _, closed = change(row.incident_id, closing)
-        if closed:
-            note_on_timeline(row.incident_id, [timeline_entry("plan closed", now, note="the incident is resolved")])
+        _close(row, now=now)
         return 0
-    config = load_routing()
+    reminders, reminded = _remind_overdue(row.doc, incident, now=now)
+    updates, updated = _update_stakeholders(row, incident, now=now)
+
+    def mutate(d: dict[str, Any], _: PlanModel) -> None:
+        for task_id, who in reminders:
+            task = next(t for t in d["tasks"] if t["id"] == task_id)
+            task["reminded"] = max(task["reminded"], 1 if who == "owner" else 2)
+        for key, at in updates.items():
+            state = d["updates"].setdefault(key, {})
+            state.update(last=at, count=int(state.get("count", 0)) + 1)
+
+    change(row.incident_id, mutate)
+    note_on_timeline(row.incident_id, reminded + updated)
+    return len(reminders) + len(updates)
+
+
+def _close(row: PlanModel, *, now: datetime) -> None:
+    """A resolved incident's plan stops, noted once on its timeline."""
+
+    def closing(d: dict[str, Any], _: PlanModel) -> bool:
+        if d.get("closed_at"):  # closed meanwhile (a drill's end): its entry is there already
+            return False
+        d["closed_at"] = now.isoformat()
+        return True
+
+    _, closed = change(row.incident_id, closing)
+    if closed:
+        note_on_timeline(row.incident_id, [timeline_entry("plan closed", now, note="the incident is resolved")])
+
+
+def _remind_overdue(
+    doc: dict[str, Any], incident: IncidentModel, *, now: datetime
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Mail each overdue task's owner (then its backup): (task id, who) reminded, and the timeline's entries."""
     reminders: list[tuple[str, str]] = []
     entries: list[str] = []
     for t in doc["tasks"]:
@@ -534,14 +562,22 @@ def _run_one(row: PlanModel, *, now: datetime) -> int:
         )
         _mail(
             doc,
-            delivery_id=key_for("delivery", f"task:{incident.incident_id}:{t['id']}:{who}"),
+            delivery_id=delivery_key(f"task:{incident.incident_id}:{t['id']}:{who}"),
             to=to,
-            subject=f"[sharedwatch] Overdue: {t['task']}",
+            subject=plan_overdue_subject(t["task"]),
             body=body,
         )
         reminders.append((t["id"], who))
         entries.append(timeline_entry("task overdue", now, note=t["id"], by=to, reason=f"reminded the {who}"))
+    return reminders, entries
+
+
+def _update_stakeholders(row: PlanModel, incident: IncidentModel, *, now: datetime) -> tuple[dict[str, str], list[str]]:
+    """Send the stakeholder updates that are due: stakeholder key -> when, and the timeline's entries.
+    Raises DeliveryFailed when a group's update did not go out (the plan stays due: sent again, once)."""
+    doc = row.doc
     updates: dict[str, str] = {}
+    entries: list[str] = []
     outgoing: list[Outgoing] = []
     opened = datetime.fromisoformat(doc["opened_at"])
     for x in parse_scenario(doc["scenario"], key=row.scenario).stakeholders:
@@ -551,9 +587,9 @@ def _run_one(row: PlanModel, *, now: datetime) -> int:
         if not update_due(x, severity=incident.severity, last=last, opened_at=opened, now=now, pace=pace):
             continue
         n = int(state.get("count", 0)) + 1
-        delivery = key_for("delivery", f"update:{incident.incident_id}:{x.key}:{n}")
+        delivery = delivery_key(f"update:{incident.incident_id}:{x.key}:{n}")
         text = _update_text(doc, incident, zone=x.zone, now=now)
-        subject = f"[sharedwatch] {'DRILL: ' if row.drill else ''}Update {n}: {incident.title}"[:99]
+        subject = plan_update_subject(n, incident.title, drill=bool(row.drill))
         if x.person:
             send_mail(
                 delivery_id=delivery, to=x.person, subject=subject, body=text, item_id=incident.incident_id, kind="plan"
@@ -591,18 +627,7 @@ def _run_one(row: PlanModel, *, now: datetime) -> int:
         updates[x.key] = now.isoformat()
         entries.append(timeline_entry("stakeholders updated", now, note=x.group or x.person, reason=f"update {n}"))
     if outgoing:
-        _, failures = send(outgoing, config=config, now=now)
+        _, failures = send(outgoing, config=load_routing(), now=now)
         if failures:
             raise DeliveryFailed(f"updates not delivered: {failures[0][:200]}")  # stays due: sent again, once
-
-    def mutate(d: dict[str, Any], _: PlanModel) -> None:
-        for task_id, who in reminders:
-            task = next(t for t in d["tasks"] if t["id"] == task_id)
-            task["reminded"] = max(task["reminded"], 1 if who == "owner" else 2)
-        for key, at in updates.items():
-            state = d["updates"].setdefault(key, {})
-            state.update(last=at, count=int(state.get("count", 0)) + 1)
-
-    change(row.incident_id, mutate)
-    note_on_timeline(row.incident_id, entries)
-    return len(reminders) + len(updates)
+    return updates, entries

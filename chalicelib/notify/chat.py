@@ -141,46 +141,55 @@ def _carry_out(doc: dict[str, Any]) -> str:
     platform, where, op = str(doc["platform"]), str(doc["where"]), str(doc["op"])
     if op == "announce" and platform != "teams-webhook":
         return _announce(platform, where, doc)
+    done: str | None = None
     if platform == "slack":
-        team, _, channel = where.partition("/")
-        if op == "card":
-            answer = platforms.slack_call(
-                team, "chat_postMessage", channel=channel, text=doc["text"], blocks=doc["blocks"]
-            )
-            return f"{answer.get('channel') or channel}|{answer.get('ts')}"
-        if op == "update":
-            card, posted = _card(str(doc["card"]))
-            channel_id, _, ts = posted.partition("|")
-            platforms.slack_call(
-                team, "chat_update", channel=channel_id, ts=ts, text=card["text"], blocks=card["blocks"]
-            )
-            if doc.get("line"):
-                platforms.slack_call(team, "chat_postMessage", channel=channel_id, thread_ts=ts, text=doc["line"])
-            return posted
-        if op == "ephemeral":
-            platforms.slack_call(team, "chat_postEphemeral", channel=channel, user=doc["user"], text=doc["text"])
-            return ""
-        if op == "dm":  # a user id as the channel: the app's direct messages with them
-            answer = platforms.slack_call(team, "chat_postMessage", channel=doc["user"], text=doc["text"])
-            return f"{answer.get('channel')}|{answer.get('ts')}"
-    if platform == "teams":
-        if op == "card":
-            return platforms.teams_post(where, platforms.card_activity(doc["card"], text=doc.get("text", "")))
-        if op == "update":
-            card, activity_id = _card(str(doc["card"]))
-            platforms.teams_update(where, activity_id, platforms.card_activity(card["card"], text=card.get("text", "")))
-            if doc.get("line"):
-                platforms.teams_reply(where, activity_id, doc["line"])
-            return activity_id
-    if platform == "teams-webhook":  # broadcast only: each change is a new post
+        done = _carry_out_slack(where, op, doc)
+    elif platform == "teams":
+        done = _carry_out_teams(where, op, doc)
+    elif platform == "teams-webhook":  # broadcast only: each change is a new post
         card = doc.get("card") or {
             "type": "AdaptiveCard",
             "version": "1.4",
             "body": [{"type": "TextBlock", "text": doc.get("line", "")}],
         }
         platforms.teams_webhook(where, platforms.card_activity(card, text=doc.get("text", "")))
+        done = ""
+    if done is None:
+        raise ChatFailed(f"unknown chat step {platform}/{op}", permanent=True)
+    return done
+
+
+def _carry_out_slack(where: str, op: str, doc: dict[str, Any]) -> str | None:
+    team, _, channel = where.partition("/")
+    if op == "card":
+        answer = platforms.slack_call(team, "chat_postMessage", channel=channel, text=doc["text"], blocks=doc["blocks"])
+        return f"{answer.get('channel') or channel}|{answer.get('ts')}"
+    if op == "update":
+        card, posted = _card(str(doc["card"]))
+        channel_id, _, ts = posted.partition("|")
+        platforms.slack_call(team, "chat_update", channel=channel_id, ts=ts, text=card["text"], blocks=card["blocks"])
+        if doc.get("line"):
+            platforms.slack_call(team, "chat_postMessage", channel=channel_id, thread_ts=ts, text=doc["line"])
+        return posted
+    if op == "ephemeral":
+        platforms.slack_call(team, "chat_postEphemeral", channel=channel, user=doc["user"], text=doc["text"])
         return ""
-    raise ChatFailed(f"unknown chat step {platform}/{op}", permanent=True)
+    if op == "dm":  # a user id as the channel: the app's direct messages with them
+        answer = platforms.slack_call(team, "chat_postMessage", channel=doc["user"], text=doc["text"])
+        return f"{answer.get('channel')}|{answer.get('ts')}"
+    return None
+
+
+def _carry_out_teams(where: str, op: str, doc: dict[str, Any]) -> str | None:
+    if op == "card":
+        return platforms.teams_post(where, platforms.card_activity(doc["card"], text=doc.get("text", "")))
+    if op == "update":
+        card, activity_id = _card(str(doc["card"]))
+        platforms.teams_update(where, activity_id, platforms.card_activity(card["card"], text=card.get("text", "")))
+        if doc.get("line"):
+            platforms.teams_reply(where, activity_id, doc["line"])
+        return activity_id
+    return None
 
 
 def _announce(platform: str, where: str, doc: dict[str, Any]) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from chalicelib.policy.config import RoutingConfig
-from chalicelib.triage.identity import key_for
+from chalicelib.records import delivery_key
 
 Platform = Literal["slack", "teams", "teams-webhook"]
 PLATFORMS: tuple[Platform, ...] = ("slack", "teams", "teams-webhook")
@@ -53,12 +53,12 @@ class ChatStep:
 
 def card_delivery_id(incident_id: str, platform: str, where: str) -> str:
     """The card's delivery row: one card per incident and channel, however often it is planned."""
-    return key_for("delivery", f"chat-card:{incident_id}:{platform}:{where}")
+    return delivery_key(f"chat-card:{incident_id}:{platform}:{where}")
 
 
 def update_delivery_id(incident_id: str, platform: str, where: str, event: str) -> str:
     """One update in place (and one threaded line) per incident, channel and event."""
-    return key_for("delivery", f"chat-update:{incident_id}:{platform}:{where}:{event}")
+    return delivery_key(f"chat-update:{incident_id}:{platform}:{where}:{event}")
 
 
 def chat_steps(told: Mapping[str, Iterable[str]], config: RoutingConfig) -> list[ChatStep]:

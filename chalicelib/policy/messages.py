@@ -1,5 +1,11 @@
 """Render one notification per (signal, group): a full email variant, an SMS of at most 160
-characters, and a JSON variant for queue subscribers (archives, the local outbox)."""
+characters, and a JSON variant for queue subscribers (archives, the local outbox). Digests too:
+`render_digest` (notifications held back and sent together) and `render_department_digest`
+(a department's day or week).
+
+Every `[sharedwatch]` subject is built here, but two: notify/delivery.hold_in_digest writes a
+placeholder subject on a held digest's row (render_digest gives the one sent), and
+flows/statements.py's all-staff brief (issue 32: to move here once that module's rework lands)."""
 
 from __future__ import annotations
 
@@ -7,16 +13,16 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 from chalicelib.clock import isoformat
 from chalicelib.i18n import ENGLISH, Reader
 from chalicelib.policy.rules import Route
-from chalicelib.records import Mention, Notification, Report, Signal
-from chalicelib.triage.identity import key_for
+from chalicelib.records import Mention, Notification, Report, Signal, delivery_key
 from chalicelib.triage.severity import LEVELS
 
 if TYPE_CHECKING:
+    from chalicelib.policy.config import Department
     from chalicelib.policy.stories import Story
 
 SMS_LIMIT = 160
@@ -51,7 +57,7 @@ def _reach(n: int) -> str:
 
 def delivery_id_for(signal: Signal, group: str, level: int = 0) -> str:
     item_id = signal.mention_id if isinstance(signal, Mention) else signal.report_id
-    return key_for("delivery", f"{signal.kind}:{item_id}:{group}:{level}")
+    return delivery_key(f"{signal.kind}:{item_id}:{group}:{level}")
 
 
 def _mention_email(m: Mention, reasons: tuple[str, ...]) -> tuple[str, str]:
@@ -203,7 +209,7 @@ def render_bundle(group: str, group_name: str, items: list[tuple[Signal, Route]]
     top = max(severities, key=LEVELS.index) if severities else "low"
     latest = _clip(_one_line(signals[0].text), 60)
     bundle = Notification(
-        delivery_id=key_for("delivery", f"bundle:{group}:{','.join(ids)}"),
+        delivery_id=delivery_key(f"bundle:{group}:{','.join(ids)}"),
         group=group,
         subject=ascii_subject(f"[sharedwatch] {n} new for {group_name}{f': {summary}' if summary else ''}"),
         email="\n".join(line for line in lines if line != ""),
@@ -266,7 +272,7 @@ def render_incident(
     tail = f" Ack: {sms_ack_url or ack_url}"
     sms = head + _clip(_one_line(title), max(SMS_LIMIT - len(head) - len(tail), 0)) + tail
     return Notification(
-        delivery_id=key_for("delivery", f"incident:{incident_id}:{group}:{tag}"),
+        delivery_id=delivery_key(f"incident:{incident_id}:{group}:{tag}"),
         group=group,
         subject=ascii_subject(subject),
         email=email,
@@ -295,7 +301,7 @@ def render_in_hand(facts: IncidentFacts, *, group: str, who: str, event: str, ta
     )
     head = f"sharedwatch: {verb} ({who}): "
     return Notification(
-        delivery_id=key_for("delivery", f"incident:{facts.incident_id}:{group}:{event}:{tag}"),
+        delivery_id=delivery_key(f"incident:{facts.incident_id}:{group}:{event}:{tag}"),
         group=group,
         subject=ascii_subject(subject),
         email=email,
@@ -318,6 +324,122 @@ def render_digest(group_name: str, lines: list[str], why: str) -> tuple[str, str
         f"sharedwatch digest for {group_name}: {n} held ({why}). Latest: {lines[-1] if lines else ''}", SMS_LIMIT
     )
     return subject, email, sms
+
+
+@dataclass(frozen=True, slots=True)
+class DigestTotals:
+    """A department's counts over some days of the wall's day documents."""
+
+    n: int = 0
+    positive: int = 0
+    negative: int = 0
+    reports: int = 0
+
+    @property
+    def negative_share(self) -> float | None:
+        return self.negative / self.n if self.n else None
+
+
+def digest_totals(docs: list[dict[str, Any]], slug: str) -> DigestTotals:
+    depts = [d.get("departments", {}).get(slug, {}) for d in docs]
+    return DigestTotals(
+        n=sum(int(d.get("n", 0)) for d in depts),
+        positive=sum(int(d.get("positive", 0)) for d in depts),
+        negative=sum(int(d.get("negative", 0)) for d in depts),
+        reports=sum(int(d.get("reports", 0)) for d in depts),
+    )
+
+
+def digest_trend(now: DigestTotals, before: DigestTotals) -> str:
+    if not before.n:
+        return "no earlier period to compare with"
+    change = (now.n - before.n) / before.n
+    volume = f"{abs(change):.0%} {'more' if change >= 0 else 'fewer'} mentions than the period before"
+    if now.negative_share is None or before.negative_share is None:
+        return volume
+    delta = now.negative_share - before.negative_share
+    mood = "more negative" if delta > 0.05 else "less negative" if delta < -0.05 else "about as negative"
+    return f"{volume}, {mood} ({now.negative_share:.0%} against {before.negative_share:.0%})"
+
+
+def _digest_quote(item: dict[str, Any]) -> str:
+    who = f"@{item['author']}" if item.get("author") else "someone"
+    link = f"\n      {item['url']}" if item.get("url") else ""
+    return f"  - {who} on {item.get('platform') or 'social'}: {item['text']}{link}"
+
+
+def render_department_digest(
+    department: Department,
+    period: Literal["daily", "weekly"],
+    *,
+    days: list[dict[str, Any]],
+    before: list[dict[str, Any]],
+    label: str,
+    base_url: str,
+) -> tuple[str, str]:
+    """(subject, email) of a department's daily or weekly digest, from the wall's day documents
+    of the period and of the period before (the trend). Held notifications' digest: render_digest."""
+    totals, earlier = digest_totals(days, department.slug), digest_totals(before, department.slug)
+    owned = [i for d in days for i in d.get("incidents", []) if i.get("owner_slug") == department.group]
+    spotted = [s for d in days for s in d.get("spotted", []) if s.get("department") == department.slug]
+    what = "day" if period == "daily" else "week"
+    subject = ascii_subject(f"[sharedwatch] {department.name}: your {what} on social media ({label})")
+    if not totals.n and not totals.reports and not owned:
+        return subject, f"A quiet {what} for {department.name}: nothing on social media mentioned you ({label})."
+    best = sorted(
+        (b for d in days for b in d.get("departments", {}).get(department.slug, {}).get("best", [])),
+        key=lambda b: -b.get("rank", 0),
+    )[:3]
+    worst = sorted(
+        (w for d in days for w in d.get("departments", {}).get(department.slug, {}).get("worst", [])),
+        key=lambda w: w.get("rank", 0),
+    )[:3]
+    lines = [
+        f"{department.name}, {label}: {totals.n} mentions ({totals.positive} praise, {totals.negative} complaints)"
+        f"{f' and {totals.reports} employee reports' if totals.reports else ''}.",
+        f"Trend: {digest_trend(totals, earlier)}.",
+        "",
+    ]
+    if best:
+        lines += ["The pat on the back:", *[_digest_quote(b) for b in best], ""]
+    if worst:
+        lines += ["What hurt most:", *[_digest_quote(w) for w in worst], ""]
+    if owned:
+        lines.append("Incidents you owned:")
+        for i in {i["id"]: i for i in owned}.values():
+            ended = (
+                f"resolved {i['resolved_at'][:16].replace('T', ' ')}"
+                if i.get("status") == "resolved"
+                else f"still {i.get('status')}"
+            )
+            lines.append(f"  - {i['title']} ({i['severity']}): {ended}")
+        lines.append("")
+    if spotted:
+        lines.append("Spotted first by your people:")
+        lines += [f"  - {s['minutes']} min before the listening tools: {s['text']}" for s in spotted[:5]]
+        lines.append("")
+    lines.append(f"Your department's page, with the whole week: {base_url}/departments/{department.slug}")
+    return subject, "\n".join(lines).rstrip()
+
+
+def spike_alarm_subject(what: str, key: str) -> str:
+    return f"[sharedwatch] {what}: {key}"[:99]
+
+
+def plan_role_subject(role: str, scenario: str) -> str:
+    return f"[sharedwatch] You are {role} for {scenario}"
+
+
+def plan_approval_subject(incident_id: str, lang: str) -> str:
+    return f"[sharedwatch] Approve the holding statement for {incident_id} ({lang})"
+
+
+def plan_overdue_subject(task: str) -> str:
+    return f"[sharedwatch] Overdue: {task}"
+
+
+def plan_update_subject(n: int, title: str, *, drill: bool) -> str:
+    return f"[sharedwatch] {'DRILL: ' if drill else ''}Update {n}: {title}"[:99]
 
 
 def sns_message(n: Notification) -> str:

@@ -327,7 +327,7 @@ def routable(signals: Sequence[Signal], *, ended: frozenset[str] = frozenset()) 
     return kept
 
 
-def plan_batch(
+def plan_batch(  # noqa: C901 (the batch's stages in order, read top to bottom; issue 32 item 2 reshapes them)
     signals: Sequence[Signal],
     *,
     read: BatchRead,

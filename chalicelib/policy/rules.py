@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -28,6 +28,9 @@ _CONDITIONS = _EQUALS | {
 }
 CONDITIONS = frozenset(_CONDITIONS)  # what a rule may test, for the API's contract
 _ALIASES = {"language": "lang"}
+
+# A signal's fields as routing reads them (Signal.fields()): JSON values from the store's edge.
+Fields = Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,51 +143,85 @@ def parse_rule(doc: Any) -> Rule:
     )
 
 
-def explain(rule: Rule, fields: Mapping[str, Any]) -> tuple[bool, list[str]]:
+# Each condition's check: (whether it holds, why or why not), in words a rule's author reads.
+_Check = Callable[[str, Any, Fields], tuple[bool, str]]
+
+
+def _keywords(_: str, expected: Any, fields: Fields) -> tuple[bool, str]:
+    text = str(fields.get("text", "")).lower()
+    hits = [k for k in expected if _keyword_pattern(k).search(text)]
+    if not hits:
+        return False, f"text has none of {', '.join(expected)}"
+    return True, f"text mentions {', '.join(repr(h) for h in hits)}"
+
+
+def _department(_: str, expected: object, fields: Fields) -> tuple[bool, str]:
+    have = [str(d).lower() for d in fields.get("departments") or ()]
+    wanted = _as_list(expected)
+    shared = [d for d in have if d in wanted]
+    if not shared:
+        return False, f"departments {', '.join(have) or 'none'}, not {' or '.join(wanted)}"
+    return True, f"department {shared[0]}"
+
+
+def _severity(_: str, expected: Any, fields: Fields) -> tuple[bool, str]:
+    level = str(fields.get("severity") or "low")
+    if not at_least(level, expected):
+        return False, f"severity {level} < {expected}"
+    return True, f"severity {level}"
+
+
+def _flag(name: str, expected: object, fields: Fields) -> tuple[bool, str]:
+    if bool(fields.get(name)) != expected:
+        return False, f"{name} is {bool(fields.get(name))}"
+    said = {"kudos": "kudos", "risk": "risk terms present", "complaint": "a complaint"}[name]
+    return True, said if expected else f"no {name}"
+
+
+def _sentiment(_: str, expected: Any, fields: Fields) -> tuple[bool, str]:
+    score = float(fields.get("sentiment_score", 0.0) or 0.0)
+    unscored = fields.get("sentiment") == "unscored"  # its 0 is "not read", not "neutral"
+    if fields.get("kind") != "mention" or unscored or score > expected:
+        why = "sentiment unscored (a language not scored here)"
+        return False, why if unscored else f"sentiment score {score:+.2f} > {expected:+.2f}"
+    return True, f"sentiment score {score:+.2f} <= {expected:+.2f}"
+
+
+def _reach(_: str, expected: Any, fields: Fields) -> tuple[bool, str]:
+    reach = int(fields.get("reach", 0) or 0)
+    if reach < expected:
+        return False, f"reach {reach} < {expected}"
+    return True, f"reach {reach} >= {expected}"
+
+
+def _field(name: str, expected: object, fields: Fields) -> tuple[bool, str]:
+    actual = str(fields.get(_ALIASES.get(name, name), "")).lower()
+    allowed = list(_SPIKES) if name == "spike" and expected is True else _as_list(expected)
+    if actual not in allowed:
+        return False, f"{name} is {actual or 'empty'!r}, not {' or '.join(allowed)}"
+    return True, f"{name} is {actual}"
+
+
+_CHECKS: dict[str, _Check] = {
+    "keywords": _keywords,
+    "department": _department,
+    "severity_at_least": _severity,
+    "kudos": _flag,
+    "risk": _flag,
+    "complaint": _flag,
+    "sentiment_at_most": _sentiment,
+    "reach_at_least": _reach,
+}
+
+
+def explain(rule: Rule, fields: Fields) -> tuple[bool, list[str]]:
     """Whether the rule matches, and why (or why not) condition by condition."""
     reasons: list[str] = []
     for name, expected in rule.when.items():
-        if name == "keywords":
-            text = str(fields.get("text", "")).lower()
-            hits = [k for k in expected if _keyword_pattern(k).search(text)]
-            if not hits:
-                return False, [f"text has none of {', '.join(expected)}"]
-            reasons.append(f"text mentions {', '.join(repr(h) for h in hits)}")
-        elif name == "department":
-            have = [str(d).lower() for d in fields.get("departments") or ()]
-            wanted = _as_list(expected)
-            shared = [d for d in have if d in wanted]
-            if not shared:
-                return False, [f"departments {', '.join(have) or 'none'}, not {' or '.join(wanted)}"]
-            reasons.append(f"department {shared[0]}")
-        elif name == "severity_at_least":
-            level = str(fields.get("severity") or "low")
-            if not at_least(level, expected):
-                return False, [f"severity {level} < {expected}"]
-            reasons.append(f"severity {level}")
-        elif name in {"kudos", "risk", "complaint"}:
-            if bool(fields.get(name)) != expected:
-                return False, [f"{name} is {bool(fields.get(name))}"]
-            said = {"kudos": "kudos", "risk": "risk terms present", "complaint": "a complaint"}[name]
-            reasons.append(said if expected else f"no {name}")
-        elif name == "sentiment_at_most":
-            score = float(fields.get("sentiment_score", 0.0) or 0.0)
-            unscored = fields.get("sentiment") == "unscored"  # its 0 is "not read", not "neutral"
-            if fields.get("kind") != "mention" or unscored or score > expected:
-                why = "sentiment unscored (a language not scored here)"
-                return False, [why if unscored else f"sentiment score {score:+.2f} > {expected:+.2f}"]
-            reasons.append(f"sentiment score {score:+.2f} <= {expected:+.2f}")
-        elif name == "reach_at_least":
-            reach = int(fields.get("reach", 0) or 0)
-            if reach < expected:
-                return False, [f"reach {reach} < {expected}"]
-            reasons.append(f"reach {reach} >= {expected}")
-        else:
-            actual = str(fields.get(_ALIASES.get(name, name), "")).lower()
-            allowed = list(_SPIKES) if name == "spike" and expected is True else _as_list(expected)
-            if actual not in allowed:
-                return False, [f"{name} is {actual or 'empty'!r}, not {' or '.join(allowed)}"]
-            reasons.append(f"{name} is {actual}")
+        holds, why = _CHECKS.get(name, _field)(name, expected, fields)
+        if not holds:
+            return False, [why]
+        reasons.append(why)
     return True, reasons or ["matches everything"]
 
 
@@ -207,7 +244,7 @@ class Decision:
     default_route: bool
 
 
-def decide(fields: Mapping[str, Any], rules: Sequence[Rule], default_groups: Sequence[str]) -> Decision:
+def decide(fields: Fields, rules: Sequence[Rule], default_groups: Sequence[str]) -> Decision:
     """Every rule in order with why it matched or not; the groups to notify with the reasons
     that brought each in; the owner and escalation policy the first rule naming them sets."""
     reasons: dict[str, list[str]] = {}
@@ -236,7 +273,7 @@ def decide(fields: Mapping[str, Any], rules: Sequence[Rule], default_groups: Seq
     return Decision(routes, owner, escalation, tuple(verdicts), default_route)
 
 
-def route(fields: Mapping[str, Any], rules: Sequence[Rule], default_groups: Sequence[str]) -> list[Route]:
+def route(fields: Fields, rules: Sequence[Rule], default_groups: Sequence[str]) -> list[Route]:
     """The groups to notify, each with the reasons that brought it in, in rule order."""
     return list(decide(fields, rules, default_groups).routes)
 

@@ -159,9 +159,13 @@ def _triggers(doc: Any, errors: list[str]) -> dict[str, Any]:
     if not isinstance(doc, dict) or not doc:
         errors.append("triggers: an object with at least one of " + ", ".join(sorted(_TRIGGERS)))
         return {}
-    out: dict[str, Any] = {}
     for name in sorted(set(doc) - _TRIGGERS):
         errors.append(f"triggers.{name[:40]}: unknown (one of {', '.join(sorted(_TRIGGERS))})")
+    return _trigger_lists(doc, errors) | _trigger_thresholds(doc, errors)
+
+
+def _trigger_lists(doc: dict[str, object], errors: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for name in ("terms", "departments", "authors"):
         if name in doc:
             out[name] = [v.lstrip("@") for v in _strings(doc[name], f"triggers.{name}", errors)]
@@ -170,6 +174,11 @@ def _triggers(doc: Any, errors: list[str]) -> dict[str, Any]:
         if any(s not in ("volume", "negativity") for s in spikes):
             errors.append('triggers.spike: a list of "volume" and "negativity"')
         out["spike"] = list(spikes)
+    return out
+
+
+def _trigger_thresholds(doc: dict[str, object], errors: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     if "complaint" in doc:
         if not isinstance(doc["complaint"], bool):
             errors.append("triggers.complaint: true or false")
@@ -359,6 +368,28 @@ def _storm(doc: Any, errors: list[str]) -> list[dict[str, Any]]:
     return steps
 
 
+def _scope(doc: object, errors: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    scope = doc or {}
+    if not isinstance(scope, dict) or set(scope) - {"regions", "brands"}:
+        errors.append("scope: an object with regions and brands (lists)")
+        scope = {}
+    return _strings(scope.get("regions"), "scope.regions", errors), _strings(
+        scope.get("brands"), "scope.brands", errors
+    )
+
+
+def _approvals(doc: object, roles: dict[str, Holder], errors: list[str]) -> tuple[str, ...]:
+    approvals = _strings(doc, "approvals", errors, limit=5)
+    if not approvals:
+        errors.append("approvals: the roles that must approve a holding statement, at least one")
+    for role in approvals:
+        if not isinstance(role, str) or role not in roles:  # a list or an object is not a role
+            errors.append(f"approvals: {role} is not one of the scenario's roles")
+    if len(set(approvals)) != len(approvals):
+        errors.append("approvals: each role once")
+    return approvals
+
+
 def parse_scenario(doc: Any, *, key: str) -> Scenario:
     """The scenario a document describes; InvalidPayload listing every wrong part otherwise."""
     if not isinstance(doc, dict):
@@ -375,12 +406,7 @@ def parse_scenario(doc: Any, *, key: str) -> Scenario:
     if isinstance(order, bool) or not isinstance(order, int) or not 0 <= order <= 10_000:
         errors.append("order: 0 to 10000 (lower is tried first)")
         order = 100
-    scope = doc.get("scope") or {}
-    if not isinstance(scope, dict) or set(scope) - {"regions", "brands"}:
-        errors.append("scope: an object with regions and brands (lists)")
-        scope = {}
-    regions = _strings(scope.get("regions"), "scope.regions", errors)
-    brands = _strings(scope.get("brands"), "scope.brands", errors)
+    regions, brands = _scope(doc.get("scope"), errors)
     triggers = _triggers(doc.get("triggers"), errors)
     levels = doc.get("levels") or {}
     if not isinstance(levels, dict) or any(k not in LEVELS or not isinstance(v, str) for k, v in levels.items()):
@@ -390,14 +416,7 @@ def parse_scenario(doc: Any, *, key: str) -> Scenario:
     stakeholders = _stakeholders(doc.get("stakeholders"), errors)
     checklist = _checklist(doc.get("checklist"), roles, errors)
     statements = _statements(doc.get("statements"), errors)
-    approvals = _strings(doc.get("approvals"), "approvals", errors, limit=5)
-    if not approvals:
-        errors.append("approvals: the roles that must approve a holding statement, at least one")
-    for role in approvals:
-        if not isinstance(role, str) or role not in roles:  # a list or an object is not a role
-            errors.append(f"approvals: {role} is not one of the scenario's roles")
-    if len(set(approvals)) != len(approvals):
-        errors.append("approvals: each role once")
+    approvals = _approvals(doc.get("approvals"), roles, errors)
     brief = _brief(doc.get("brief"), errors)
     storm = _storm(doc.get("storm"), errors)
     remind = doc.get("read_reminder_minutes")

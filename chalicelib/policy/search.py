@@ -197,6 +197,25 @@ def _facet_problem(name: str, value: str, allowed: Sequence[str]) -> str | None:
     return None
 
 
+def _window(params: dict[str, str], *, now: datetime, problems: list[str]) -> tuple[datetime, datetime]:
+    """`since` and `until`: the last 7 days by default, a week before `until` when only it is given."""
+    until, since = now, now - DEFAULT_RANGE
+    try:
+        if params.get("until"):
+            until = parse_timestamp(params["until"])
+        if params.get("since"):
+            since = parse_timestamp(params["since"])
+        elif params.get("until"):
+            since = until - DEFAULT_RANGE
+    except (ValueError, InvalidPayload):
+        problems.append("since/until: ISO 8601 times, e.g. 2026-11-30T09:00:00Z")
+    if since > until:
+        problems.append("since: before until")
+    elif until - since > MAX_RANGE:
+        problems.append(f"since/until: at most {MAX_RANGE.days} days apart (page with the cursor for more)")
+    return since, until
+
+
 def parse_search(params: dict[str, str], *, now: datetime, sources: Sequence[str] = ()) -> Search:
     """A search from query parameters: `q` (words), `since`/`until` (ISO times; default the
     last 7 days, at most 31), each facet by name (the enumerated ones, and `source` when the
@@ -215,20 +234,7 @@ def parse_search(params: dict[str, str], *, now: datetime, sources: Sequence[str
             problems.append(problem)
         elif value:
             terms.append(f"{short}:{value}")
-    until, since = now, now - DEFAULT_RANGE
-    try:
-        if params.get("until"):
-            until = parse_timestamp(params["until"])
-        if params.get("since"):
-            since = parse_timestamp(params["since"])
-        elif params.get("until"):
-            since = until - DEFAULT_RANGE
-    except (ValueError, InvalidPayload):
-        problems.append("since/until: ISO 8601 times, e.g. 2026-11-30T09:00:00Z")
-    if since > until:
-        problems.append("since: before until")
-    elif until - since > MAX_RANGE:
-        problems.append(f"since/until: at most {MAX_RANGE.days} days apart (page with the cursor for more)")
+    since, until = _window(params, now=now, problems=problems)
     limit = whole_number(params.get("limit", "50"), digits=3) or 0
     if not 1 <= limit <= 100:
         problems.append("limit: 1 to 100")

@@ -307,6 +307,42 @@ def _drill(value: Any, path: str, errors: list[str]) -> str:
     return drill
 
 
+def _published(value: object, path: str, received_at: datetime, errors: list[str]) -> datetime:
+    published_raw = _str(value, path, errors)
+    if not published_raw:
+        errors.append(f"{path}: required (ISO 8601)")
+        return received_at
+    try:
+        return parse_timestamp(published_raw)
+    except ValueError:
+        errors.append(f"{path}: not an ISO 8601 timestamp: {published_raw[:40]!r}")
+        return received_at
+
+
+def _author(value: object, path: str, errors: list[str]) -> Author:
+    author_raw = value or {}
+    if not isinstance(author_raw, dict):
+        errors.append(f"{path}: expected an object")
+        author_raw = {}
+    return Author(
+        handle=_capped(author_raw.get("handle"), f"{path}.handle", HANDLE_CAP, errors).lstrip("@"),
+        name=_capped(author_raw.get("name"), f"{path}.name", NAME_CAP, errors),
+        followers=_int(author_raw.get("followers"), f"{path}.followers", errors),
+        verified=bool(author_raw.get("verified", False)),
+    )
+
+
+def _engagement(value: object, path: str, errors: list[str]) -> dict[str, int]:
+    engagement_raw = value or {}
+    if not isinstance(engagement_raw, dict):
+        errors.append(f"{path}: expected an object")
+        return {}
+    if len(engagement_raw) > ENGAGEMENT_KINDS_CAP:
+        errors.append(f"{path}: at most {ENGAGEMENT_KINDS_CAP} kinds")
+        return {}
+    return {str(name)[:32]: _int(v, f"{path}.{name}", errors) for name, v in engagement_raw.items()}
+
+
 def mention_from_fields(
     item: Any,
     *,
@@ -334,34 +370,9 @@ def mention_from_fields(
         errors.append(f"{path}.id: at most {ID_CAP} characters")
     if not external_id and not url:
         errors.append(f"{path}: one of id or url is required")
-    published_raw = _str(item.get("published_at"), f"{path}.published_at", errors)
-    published_at = received_at
-    if not published_raw:
-        errors.append(f"{path}.published_at: required (ISO 8601)")
-    else:
-        try:
-            published_at = parse_timestamp(published_raw)
-        except ValueError:
-            errors.append(f"{path}.published_at: not an ISO 8601 timestamp: {published_raw[:40]!r}")
-    author_raw = item.get("author") or {}
-    if not isinstance(author_raw, dict):
-        errors.append(f"{path}.author: expected an object")
-        author_raw = {}
-    author = Author(
-        handle=_capped(author_raw.get("handle"), f"{path}.author.handle", HANDLE_CAP, errors).lstrip("@"),
-        name=_capped(author_raw.get("name"), f"{path}.author.name", NAME_CAP, errors),
-        followers=_int(author_raw.get("followers"), f"{path}.author.followers", errors),
-        verified=bool(author_raw.get("verified", False)),
-    )
-    engagement_raw = item.get("engagement") or {}
-    engagement: dict[str, int] = {}
-    if isinstance(engagement_raw, dict) and len(engagement_raw) > ENGAGEMENT_KINDS_CAP:
-        errors.append(f"{path}.engagement: at most {ENGAGEMENT_KINDS_CAP} kinds")
-    elif isinstance(engagement_raw, dict):
-        for name, value in engagement_raw.items():
-            engagement[str(name)[:32]] = _int(value, f"{path}.engagement.{name}", errors)
-    else:
-        errors.append(f"{path}.engagement: expected an object")
+    published_at = _published(item.get("published_at"), f"{path}.published_at", received_at, errors)
+    author = _author(item.get("author"), f"{path}.author", errors)
+    engagement = _engagement(item.get("engagement"), f"{path}.engagement", errors)
     drill = _drill(item.get("drill"), f"{path}.drill", errors)
     if len(errors) > before:
         return None

@@ -20,13 +20,15 @@ from chalicelib.triage.tokens import LINK, Phrases, spell, tokenize
 
 Label = Literal["negative", "neutral", "positive", "unscored"]
 
+# The lines below were each chosen by a `make eval` sweep (the figure named beside each); what
+# they measured, and how often people agreed with each correction, is written once, in
+# docs/triage.md's tables generated from bench/results.json (`python -m bench.docs`).
+
 # "Clearly positive" for a post addressed to someone (an @handle in it) or sharing a link: courtesy
 # and mild approval inflate posts to a company ("@brand great, can you check my refund") and
 # promotional copy the links people share. A post that only speaks for its author keeps VADER's
-# own line. Below the line AFINN and the GoEmotions model have their say. `make eval` sweeps it
-# over three corpora (sentiment_positive_line): 0.6 is where general tweets (Sentiment140) score
-# best, in macro-F1 and in macro recall; the mean macro recall over the three is level from 0.5
-# to 0.6 and falls beyond, while mean macro-F1 still rises (airline tweets prefer a higher line).
+# own line. Below the line AFINN and the GoEmotions model have their say (sentiment_positive_line:
+# where general tweets, Sentiment140, score best).
 POSITIVE_AT = 0.60
 PLAIN_POSITIVE_AT = 0.05
 NEGATIVE_AT = -0.05
@@ -34,15 +36,12 @@ NEGATIVE_AT = -0.05
 # ("Google earnings fall short", "RT @verge: Microsoft cuts ..."), news rather than the poster's
 # feeling, as promotional copy inflates the positives. Between this line and NEGATIVE_AT VADER
 # is unsure, as it is under the positive line: AFINN and the GoEmotions model have their say,
-# else the post is neutral. `make eval` sweeps it (sentiment_link_negative_line): from -0.05 (any
-# post) to -0.3 macro-F1 rose on all three corpora (Sentiment140 most) and falls beyond -0.4.
+# else the post is neutral (sentiment_link_negative_line).
 LINK_NEGATIVE_AT = -0.30
 # A shared link under its page's title ("Microsoft Giving Away Free Windows Phones http://...",
 # "Some iPhone 4S Users Complain of Yellow Tint to Screen http://..."): the publisher's words,
 # not the poster's feeling, so neutral unless VADER reads it strongly either way. A title is most
-# of a post's longer words capitalised (HEADLINE_TITLED), not shouted. `make eval` sweeps the line
-# (sentiment_headline_line): from 0 (off) to 0.8 Sentiment140 and Sanders rose 0.005 each,
-# airline level; people agreed with it 100%, 71% and 80% (airline, Sentiment140, Sanders).
+# of a post's longer words capitalised (HEADLINE_TITLED), not shouted (sentiment_headline_line).
 HEADLINE_SURE = 0.8
 HEADLINE_TITLED = 0.7
 HEADLINE_WORDS = 4
@@ -53,20 +52,16 @@ _HANDLE = re.compile(r"(?<!\w)@\w+")
 # A second opinion where VADER is unsure: AFINN-165 (Finn Årup Nielsen, ODbL 1.0;
 # afinn-en-165.txt and afinn-LICENSE.md beside this file), a lexicon rated by one person on -5..+5
 # from tweets. Clearly negative by it (a sum of -2 or less: one "bad", "waste" or "fed up") makes
-# a post VADER reads neutral or mildly positive (under POSITIVE_AT) negative. `make eval` (the
-# rule table) measured both directions on three corpora: people agreed with its negatives 85% of
-# the time on airline tweets, 62% on Sentiment140, 42% on Sanders, and macro-F1 and recall rose on
-# all three; they agreed with its positives 19% and 24% on airline and Sanders, so it does not make
-# posts positive. A negated word counts nothing.
+# a post VADER reads neutral or mildly positive (under POSITIVE_AT) negative. People mostly agreed
+# with its negatives and mostly did not with its positives (the rule table in docs/triage.md), so
+# it never makes a post positive. A negated word counts nothing.
 AFINN_NEGATIVE_AT = -2
 # Where VADER is still unsure after AFINN, a model learned from people decides when it is this
-# sure (goemotions.py: GoEmotions, CC BY 4.0). `make eval` (the rule table) says how often people
-# agreed on each corpus; 0.6-0.8 measured within 0.002 of each other in mean macro-F1.
+# sure (goemotions.py: GoEmotions, CC BY 4.0; sentiment_learned_sure, the rule table).
 LEARNED_SURE = 0.70
 # A request ("can you...", "please...", a question) is praise only when strongly put: "@brand great
 # app, can you add dark mode?" asks for something, and people rate most such posts neutral. With
-# the courtesy words already discounted, `make eval` (sentiment_request_line) measured macro-F1
-# rising on all three corpora from 0.6 to 0.8 and level from 0.85.
+# the courtesy words already discounted (sentiment_request_line).
 REQUEST_POSITIVE_AT = 0.85
 STRONG_PRAISE_AT = 0.60  # praise that outweighs a reported failure ("delayed, but the crew was amazing")
 
@@ -428,7 +423,7 @@ def forget() -> None:
     segment.cache_clear()
 
 
-def analyse(
+def analyse(  # noqa: C901 (one ladder of cues, each returning, read top to bottom; per mention)
     text: str, *, words: set[str] | None = None, lowered: str | None = None, tokens: list[str] | None = None
 ) -> Sentiment:
     """One VADER pass, with the analyzer chosen by cheap cues read first (`tokens` and `words`:

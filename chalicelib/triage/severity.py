@@ -37,6 +37,14 @@ def _compact(n: int) -> str:
     return f"{n / 1_000_000:.1f}M" if n >= 1_000_000 else f"{n / 1000:.0f}k" if n >= 1000 else str(n)
 
 
+def _step(value: int, steps: tuple[tuple[int, int], ...]) -> int:
+    """The points of the first (highest) step `value` reaches; 0 below them all."""
+    for limit, add in steps:
+        if value >= limit:
+            return add
+    return 0
+
+
 def assess(
     *,
     sentiment_label: str,
@@ -53,17 +61,13 @@ def assess(
     if sentiment_label == "negative":
         points += 2 if sentiment_score <= -0.6 else 1
         reasons.append("strongly negative" if sentiment_score <= -0.6 else "negative")
-    for limit, add in ((1_000_000, 3), (100_000, 2), (10_000, 1)) if reach >= 10_000 else ():
-        if reach >= limit:
-            points += add
-            reasons.append(f"reach {_compact(reach)}")
-            break
+    if add := _step(reach, ((1_000_000, 3), (100_000, 2), (10_000, 1))):
+        points += add
+        reasons.append(f"reach {_compact(reach)}")
     total = sum(engagement.values()) if engagement else 0
-    for limit, add in ((1000, 2), (100, 1)) if total >= 100 else ():
-        if total >= limit:
-            points += add
-            reasons.append(f"engagement {_compact(total)}")
-            break
+    if add := _step(total, ((1000, 2), (100, 1))):
+        points += add
+        reasons.append(f"engagement {_compact(total)}")
     if risks.get("critical"):
         points += 4
         reasons.append(f"risk term '{risks['critical'][0]}'")
@@ -76,11 +80,9 @@ def assess(
     if watched_author:
         points += 2
         reasons.append("watched author")
-    for limit, add in ((100, 3), (20, 2), (5, 1)) if similar_recent >= 5 else ():
-        if similar_recent >= limit:
-            points += add
-            reasons.append(f"{similar_recent} similar recently")
-            break
+    if add := _step(similar_recent, ((100, 3), (20, 2), (5, 1))):
+        points += add
+        reasons.append(f"{similar_recent} similar recently")
     if sentiment_label == "positive":
         points = min(points, thresholds.medium - 1)  # praise is never an alarm, however loud
     level: Level = "low"

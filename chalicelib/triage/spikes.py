@@ -12,8 +12,8 @@ collecting is not a crisis. A volume alarm is a sharp burst or an hour sustained
 alarm a half hour far above the usual share, one above it that was so ten minutes earlier too,
 or a lesser lift held for two hours. Planned events (a launch, a campaign) mark an alarm expected.
 
-Measured through the production path (counters written as ingest writes them, read as the
-schedule reads them) by `make eval`: bench/eval_spikes.py."""
+Measured through the production path (counters written as the router writes them from the
+stream, read as the schedule reads them) by `make eval`: bench/eval_spikes.py."""
 
 from __future__ import annotations
 

@@ -47,7 +47,9 @@ class Taxonomy:
     watched: frozenset[str] = frozenset()  # handles (no @, lower case) whose posts weigh more
     vocabulary: frozenset[str] = frozenset()  # the words hashtags are spelled out in: the departments' own too
 
-    def scan(self, text: str, *, tokens: list[str] | None = None, words: set[str] | None = None) -> dict[str, set[str]]:
+    def scan(  # noqa: C901 (per mention, a loop over tokens: inlined, not split, for speed)
+        self, text: str, *, tokens: list[str] | None = None, words: set[str] | None = None
+    ) -> dict[str, set[str]]:
         """Owner (department slug or risk:<tier>) -> the distinct terms of it found in the text
         (`words`: the tokens' set, when the caller has it)."""
         toks = tokenize(text.lower()) if tokens is None else tokens
@@ -179,6 +181,24 @@ def _strings(value: Any, path: str) -> list[str]:
     return value
 
 
+def _add_department(slug: str, spec: Any, *, owners: dict[str, list[str]], implied: dict[str, str]) -> None:
+    """One department's terms into `owners` and its implied words into `implied`."""
+    if not isinstance(spec, dict):
+        raise InvalidPayload(f"departments.{slug}: an object")
+    kinds = ("phrases", "hashtags", "handles", "products")
+    terms = [t for key in kinds for t in _strings(spec.get(key), f"departments.{slug}.{key}")]
+    if not terms:
+        raise InvalidPayload(f"departments.{slug}: at least one phrase, hashtag, handle or product")
+    for term in terms:
+        owners.setdefault(_SPACES.sub(" ", term.strip().lower()), []).append(slug)
+    for given in _strings(spec.get("implied"), f"departments.{slug}.implied"):
+        word = given.strip().lower()
+        if not word or " " in word:
+            raise InvalidPayload(f"departments.{slug}.implied: single words ('{given}' is not one)")
+        if implied.setdefault(word, slug) != slug:
+            raise InvalidPayload(f"departments.{slug}.implied: '{word}' already implies {implied[word]}")
+
+
 def compile_taxonomy(doc: Any) -> Taxonomy:
     if not isinstance(doc, Mapping):
         raise InvalidPayload("a taxonomy is a JSON object: {departments, risk, priority, watched}")
@@ -191,20 +211,7 @@ def compile_taxonomy(doc: Any) -> Taxonomy:
     names: dict[str, str] = {}
     implied: dict[str, str] = {}
     for slug, spec in departments.items():
-        if not isinstance(spec, dict):
-            raise InvalidPayload(f"departments.{slug}: an object")
-        kinds = ("phrases", "hashtags", "handles", "products")
-        terms = [t for key in kinds for t in _strings(spec.get(key), f"departments.{slug}.{key}")]
-        if not terms:
-            raise InvalidPayload(f"departments.{slug}: at least one phrase, hashtag, handle or product")
-        for term in terms:
-            owners.setdefault(_SPACES.sub(" ", term.strip().lower()), []).append(str(slug))
-        for given in _strings(spec.get("implied"), f"departments.{slug}.implied"):
-            word = given.strip().lower()
-            if not word or " " in word:
-                raise InvalidPayload(f"departments.{slug}.implied: single words ('{given}' is not one)")
-            if implied.setdefault(word, str(slug)) != slug:
-                raise InvalidPayload(f"departments.{slug}.implied: '{word}' already implies {implied[word]}")
+        _add_department(str(slug), spec, owners=owners, implied=implied)
         names[str(slug)] = str(spec.get("name") or slug)
     risk = doc.get("risk") or {}
     if not isinstance(risk, dict):

@@ -112,7 +112,7 @@ class Valences:
             changes.append(form[2])
         return low, upper, changes
 
-    def valences(self, low: list[str], upper: list[bool], changes: list[bool]) -> list[float]:  # noqa: PLR0912 (the hot loop)
+    def valences(self, low: list[str], upper: list[bool], changes: list[bool]) -> list[float]:  # noqa: C901, PLR0912 (the hot loop: calls cost per token)
         caps = 0
         for u in upper:
             if u:

@@ -141,54 +141,57 @@ class _CopyUnlessTransacting:
         return getattr(copy, name)
 
 
+def _kept(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Any, Any, Any]]:
+    """(table, hash, range, a copy of the item or None) for each item the transaction names."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    out = []
+    for entry in transact_items:
+        _, op = next(iter(entry.items()))
+        table = backend.tables.get(op.get("TableName", ""))
+        key = op.get("Key") or op.get("Item") or {}
+        if table is None or table.hash_key_attr not in key:
+            continue  # moto refuses it before anything is written
+        hash_value = DynamoType(key[table.hash_key_attr])
+        range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None
+        if table.range_key_attr and range_value is None:
+            continue  # moto refuses a key without its range part before anything is written
+        current = table.get_item(hash_value, range_value)
+        out.append((table, hash_value, range_value, copy.deepcopy(current)))
+    return out
+
+
+def _put_back(table: Any, hash_value: Any, range_value: Any, item: Any) -> None:
+    if range_value is None:
+        if item is None:
+            table.items.pop(hash_value, None)
+        else:
+            table.items[hash_value] = item
+    elif item is None:
+        table.items.get(hash_value, {}).pop(range_value, None)
+    else:
+        table.items[hash_value][range_value] = item
+
+
 def transactions_keep_only_their_items() -> None:
     """A transaction keeps copies of the items it touches and puts them back (and truncates the
     stream) if it fails, instead of moto's deep copy of every touched table, once per item."""
     import moto.dynamodb.models as backend_module
     from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.dynamo_type import DynamoType
 
     state = threading.local()
     backend_module.copy = _CopyUnlessTransacting(state)  # type: ignore[assignment,attr-defined]
     transact = DynamoDBBackend.transact_write_items
 
-    def kept(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Any, Any, Any]]:
-        """(table, hash, range, a copy of the item or None) for each item the transaction names."""
-        out = []
-        for entry in transact_items:
-            _, op = next(iter(entry.items()))
-            table = backend.tables.get(op.get("TableName", ""))
-            key = op.get("Key") or op.get("Item") or {}
-            if table is None or table.hash_key_attr not in key:
-                continue  # moto refuses it before anything is written
-            hash_value = DynamoType(key[table.hash_key_attr])
-            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None
-            if table.range_key_attr and range_value is None:
-                continue  # moto refuses a key without its range part before anything is written
-            current = table.get_item(hash_value, range_value)
-            out.append((table, hash_value, range_value, copy.deepcopy(current)))
-        return out
-
-    def put_back(table: Any, hash_value: Any, range_value: Any, item: Any) -> None:
-        if range_value is None:
-            if item is None:
-                table.items.pop(hash_value, None)
-            else:
-                table.items[hash_value] = item
-        elif item is None:
-            table.items.get(hash_value, {}).pop(range_value, None)
-        else:
-            table.items[hash_value][range_value] = item
-
     def atomic(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
-        saved = kept(backend, transact_items)
+        saved = _kept(backend, transact_items)
         shards = {id(t): (t.stream_shard, len(t.stream_shard.items)) for t, *_ in saved if t.stream_shard}
         state.transacting = True
         try:
             transact(backend, transact_items)
         except Exception:
             for table, hash_value, range_value, item in reversed(saved):
-                put_back(table, hash_value, range_value, item)
+                _put_back(table, hash_value, range_value, item)
             for shard, length in shards.values():
                 del shard.items[length:]  # the stream records of writes that did not happen
             raise

@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import app
 from chalicelib.api.openapi import permission_of
 from chalicelib.store.models import AuditModel
@@ -75,6 +77,7 @@ def _refused(answer: Any, path: str) -> bool:
     return to_signin or answer.status_code == 403
 
 
+@pytest.mark.slow  # make test runs it; make check leaves it (docs/testing.md)
 def test_every_route_as_every_role_gets_exactly_the_table(harness: Harness) -> None:
     roles = WHO[1:]
     tokens = {role: token_for(harness, f"{role}@example.com", role) for role in roles}

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from chalicelib.flows.alarms import check_spikes
 from chalicelib.records import Author, Mention
 from chalicelib.store.counters import add_counts
@@ -152,6 +154,7 @@ def test_a_usual_a_source_replayed_is_named_in_the_alarm(harness: Harness) -> No
     assert "usual at this time of day on 2 earlier days from the source's replay" in alarm.explanation
 
 
+@pytest.mark.slow  # make test runs it; make check leaves it (docs/testing.md)
 def test_the_evaluations_counter_store_answers_as_dynamodb_does(harness: Harness) -> None:
     """bench/counter_store.py replays a week in seconds; the same replay through moto (the
     DynamoDB the tests use) raises the same alarms at the same minutes."""

@@ -13,6 +13,8 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
+import pytest
+
 import app
 from chalicelib import credentials
 from chalicelib.clock import utcnow
@@ -114,6 +116,7 @@ def _file_report(h: Harness) -> str:
     return str(report.report_id)
 
 
+@pytest.mark.slow  # make test runs it; make check leaves it (docs/testing.md)
 def test_every_write_route_leaves_an_entry_saying_who_and_how(harness: Harness) -> None:  # noqa: PLR0915 (one walk)
     h = harness
     http = h.client.http

@@ -58,6 +58,7 @@ def _race(delivery: Delivery) -> list[IngestResult]:
     return answers
 
 
+@pytest.mark.slow  # make test runs it; make check leaves it (docs/testing.md)
 def test_sixteen_concurrent_redeliveries_are_counted_once(harness: Harness) -> None:
     published = isoformat(utcnow() - timedelta(minutes=1))
     items = [

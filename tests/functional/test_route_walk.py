@@ -11,6 +11,8 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
+
 import app
 from chalicelib.api.problems import MAX_PATH_PARAMETER
 from chalicelib.policy.search import FACETS
@@ -131,6 +133,7 @@ def test_every_path_parameter_that_cannot_name_anything_is_a_4xx_problem_on_ever
     assert not wrong, "\n".join(wrong)
 
 
+@pytest.mark.slow  # make test runs it; make check leaves it (docs/testing.md)
 def test_hostile_query_values_and_headers_never_answer_5xx_and_every_refusal_is_a_problem(harness: Harness) -> None:
     walker = Walker(harness)
     wrong: list[str] = []

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.functional.conftest import Harness
 from tests.functional.identity_support import ADMIN
 from tests.scim_support import chalice_app, check_server
@@ -17,6 +19,7 @@ def provisioning_token(h: Harness, name: str = "Okta") -> str:
     return str(json.loads(made.body)["token"])
 
 
+@pytest.mark.slow  # make test runs it; make check leaves it (docs/testing.md)
 def test_every_check_scim2_tester_makes_passes(harness: Harness) -> None:
     from scim2_tester import Status
 

@@ -9,6 +9,7 @@ import hmac
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -116,6 +117,7 @@ HEADER_NAMES = st.sampled_from(
 )
 
 
+@pytest.mark.slow  # make test runs it; make check leaves it (docs/testing.md)
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     slug=st.sampled_from([*SLUGS, "unknown"]),

@@ -43,3 +43,13 @@ def test_key_for_is_deterministic_and_namespaced() -> None:
     assert key_for("mention", "x:1") != key_for("delivery", "x:1")
     assert key_for("mention", "x:1") != key_for("mention", "x:2")
     assert len(key_for("mention", "x:1")) == 24
+
+
+def test_a_delivery_key_is_the_id_every_stored_delivery_already_has() -> None:
+    from chalicelib.records import delivery_key
+
+    # Delivery ids were key_for("delivery", ...) before they had a name of their own: the same
+    # message must keep its id across the move, or a retry after a deploy would send it twice.
+    for what in ("mention:abc:crisis-team:0", "digest:daily:baggage:2026-12-01", "ü:1"):
+        assert delivery_key(what) == key_for("delivery", what)
+    assert delivery_key("a") != delivery_key("b")

@@ -130,7 +130,7 @@ def _young_brand_in_a_crisis() -> dict[datetime, Counts]:
 
 
 def _together(*parts: dict[datetime, Counts]) -> Series:
-    """All mentions: every brand's counts summed minute by minute, as ingest counts them."""
+    """All mentions: every brand's counts summed minute by minute, as the router counts them."""
     merged: dict[datetime, Counts] = {}
     for part in parts:
         for minute, c in part.items():
