@@ -18,7 +18,7 @@ from chalicelib.errors import NotFound, SharedwatchError
 from chalicelib.flows.digests import department_week
 from chalicelib.flows.statements import briefs
 from chalicelib.policy.config import Department
-from chalicelib.policy.noise import follower_filter
+from chalicelib.policy.noise import follower_filter, is_follower_of, recipient_zone
 from chalicelib.settings import get_settings
 from chalicelib.store import directory
 from chalicelib.store.audit import record
@@ -69,7 +69,9 @@ def _following(slug: str, email: str) -> str:
         for sub in page_["Subscriptions"]:
             if sub["Protocol"] == "email" and sub["Endpoint"] == email and sub["SubscriptionArn"].startswith("arn:"):
                 attributes = sns.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])["Attributes"]
-                if json.loads(attributes.get("FilterPolicy") or "{}") == follower_filter(slug):
+                audience = json.loads(attributes.get("FilterPolicy") or "{}").get("audience")
+                # Theirs in whichever zone (or none: a follow from before follows had zones).
+                if isinstance(audience, list) and len(audience) == 1 and is_follower_of(slug, audience[0]):
                     return str(sub["SubscriptionArn"])
     return ""
 
@@ -125,24 +127,30 @@ def follow(slug: str) -> Response:
         if department.group not in load_routing().groups:
             raise NotFound(f"{department.name}'s group does not exist any more: nobody can follow it now")
         existing = _following(slug, who.id)
+        zone = recipient_zone(who.zone, get_settings().zone)
         if form.get("stop"):
             if existing:
                 aws.sns().unsubscribe(SubscriptionArn=existing)
             done = f"You no longer follow {department.name}."
         else:
-            if not existing:
+            policy = json.dumps(follower_filter(slug, zone))
+            if existing:  # following again moves their digests to their zone now (no new confirmation)
+                aws.sns().set_subscription_attributes(
+                    SubscriptionArn=existing, AttributeName="FilterPolicy", AttributeValue=policy
+                )
+            else:
                 aws.sns().subscribe(
                     TopicArn=get_settings().group_topic_arn(department.group),
                     Protocol="email",
                     Endpoint=who.id,
-                    Attributes={"FilterPolicy": json.dumps(follower_filter(slug))},
+                    Attributes={"FilterPolicy": policy},
                     ReturnSubscriptionArn=True,
                 )
             done = f"You follow {department.name}: its digests come to {who.id} (confirm the first email)."
         if form.get("stop"):
             directory.unfollow(slug, who.id)
         else:
-            directory.follow(slug, who.id, at=utcnow().isoformat())
+            directory.follow(slug, who.id, at=utcnow().isoformat(), zone=zone)
         record(
             actor=actor(request, who),
             action="department.unfollow" if form.get("stop") else "department.follow",
