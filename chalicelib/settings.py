@@ -72,6 +72,9 @@ class Settings:
     # The crisis plan: the company's name in statements, and the public dark site's bucket.
     company_name: str
     dark_site_bucket: str
+    # Amazon Translate for mentions in a language their reader does not read: characters a day
+    # (TranslateText bills by the character); 0: off.
+    translate_daily_characters: int
     # The company's time zone: digests and quiet hours for a recipient whose own zone and whose
     # group's are unknown.
     zone: str
@@ -182,6 +185,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         company_name=e.get("SHAREDWATCH_COMPANY_NAME", "Example Air"),
         dark_site_bucket=e.get("SHAREDWATCH_DARK_SITE_BUCKET", f"{prefix}dark-site"),
         zone=e.get("SHAREDWATCH_ZONE", "UTC").strip() or "UTC",
+        translate_daily_characters=int(e.get("SHAREDWATCH_TRANSLATE_DAILY_CHARACTERS", "0")),
         outbound_allow=parse_outbound_allow(e.get("SHAREDWATCH_OUTBOUND_ALLOW", "")),
     )
 
