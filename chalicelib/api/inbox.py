@@ -216,6 +216,7 @@ def inbox_page() -> Response:
     older = "/inbox?" + urlencode({**filters, "cursor": found["cursor"]}) if found["cursor"] else ""
     return page(
         "inbox.html",
+        reader=reader_for(bp.current_request),
         live=True,
         live_url="/api/mentions?" + urlencode({**filters, "limit": "1"}),
         newest=found["mentions"][0]["id"] if found["mentions"] and not params.get("cursor") else "",
@@ -272,6 +273,7 @@ def _mention_page(person: str, session_id: str, may_act: bool, mention_id: str, 
         )
     return page(
         "mention.html",
+        reader=reader_for(bp.current_request),
         status=int(extra.pop("status", 200)),
         person=person,
         m=doc,

@@ -28,15 +28,6 @@ from chalicelib.triage.tokens import unescape
 Status = Literal["translated", "not-needed", "off", "offered", "capped", "failed"]
 MAX_PER_BATCH = 10  # a stream batch's notifications translate at most this many mentions
 
-NOTES: dict[Status, str] = {
-    "translated": "Machine translation by Amazon Translate; the original is above.",
-    "not-needed": "",
-    "off": "",
-    "offered": "",
-    "capped": "Today's translation allowance is spent: the original is shown as it is.",
-    "failed": "Amazon Translate could not translate this: the original is shown as it is.",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class Translation:
@@ -44,10 +35,6 @@ class Translation:
     target: str = ""
     source: str = ""
     text: str = ""
-
-    @property
-    def note(self) -> str:
-        return NOTES[self.status]
 
 
 def translation_for(*, mention_id: str, text: str, lang: str, reader: str, now: datetime, ask: bool) -> Translation:
