@@ -26,6 +26,7 @@ from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import Conflict, PreconditionFailed, StoreUnavailable
+from chalicelib.i18n import N_
 from chalicelib.policy.directory import index_keys
 from chalicelib.store.identity import PEOPLE
 from chalicelib.store.models import IdentityModel
@@ -36,7 +37,7 @@ CLIENTS = "directory|clients"
 
 
 class Taken(Conflict):
-    title = "Already taken"
+    title = N_("Already taken")
     slug = "taken"
 
 

@@ -225,3 +225,17 @@ def test_the_console_reads_in_a_responders_language_with_times_in_their_zone(
     assert Reader.of(language, "UTC").when(mention.received_at) not in page and local.utcoffset()
     page = unescape(reader.get(f"/incidents/{incident.incident_id}").body.decode())
     assert f'dir="{direction}"' in page and "Signed in as" not in page and CRISIS["text"][:30] in page
+
+
+def test_an_api_problem_is_titled_in_the_language_its_client_asks_for_and_english_otherwise(harness: Harness) -> None:
+    admin = {"authorization": "Bearer admin-test-token"}
+    plain = harness.client.http.get("/api/incidents/i-nothing-here", headers=admin)
+    assert plain.status_code == 404 and json.loads(plain.body)["title"] == "Not found"
+    assert "Content-Language" not in plain.headers
+    for header, language, title in (("de-CH, en;q=0.5", "de", "Nicht gefunden"), ("ar", "ar", "غير موجود")):
+        asked = harness.client.http.get("/api/incidents/i-nothing-here", headers={**admin, "accept-language": header})
+        doc = json.loads(asked.body)
+        assert asked.status_code == 404 and doc["title"] == title and doc["type"].endswith("not-found")
+        assert asked.headers["Content-Language"] == language and asked.headers["Vary"] == "Accept-Language"
+    english = harness.client.http.get("/api/incidents/i-nothing-here", headers={**admin, "accept-language": "en-US"})
+    assert json.loads(english.body)["title"] == "Not found"
