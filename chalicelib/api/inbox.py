@@ -289,7 +289,7 @@ def translate_from_page(mention_id: str) -> Response:
     """The mention in the reader's language, beside the original (Amazon Translate, where the
     deployment allows it): cached on the mention, so the next reader of that language pays nothing."""
     request = bp.current_request
-    who = signed_in(request, "incidents.read", back=f"/mentions/{mention_id}")
+    who = signed_in(bp.current_request, "incidents.read", back=f"/mentions/{mention_id}")
     if isinstance(who, Response):
         return who
     form = read_form(request, fields=2)
