@@ -11,7 +11,7 @@ from datetime import timedelta
 from chalice.app import Blueprint, Response
 
 from chalicelib import aws
-from chalicelib.api.auth import actor, check_csrf, csrf_token, require, signed_in
+from chalicelib.api.auth import actor, check_csrf, csrf_token, reader_for, require, signed_in
 from chalicelib.api.problems import json_response, read_form
 from chalicelib.clock import utcnow
 from chalicelib.errors import NotFound, SharedwatchError
@@ -82,7 +82,7 @@ def departments_page() -> Response:
     if isinstance(who, Response):
         return who
     departments = sorted(load_routing().departments.values(), key=lambda d: d.name)
-    return page("departments.html", person=who.label, departments=departments)
+    return page("departments.html", reader=reader_for(bp.current_request), person=who.label, departments=departments)
 
 
 @bp.route("/departments/{slug}", methods=["GET"])
@@ -102,6 +102,7 @@ def _render(person: str, email: str, session_id: str, slug: str, *, done: str = 
     peak = max([d["mentions"] for d in week["days"]] + [1])
     return page(
         "department.html",
+        reader=reader_for(bp.current_request),
         people=_people(department),
         briefs=[b for b in briefs() if b["at"] >= (utcnow() - BRIEF_SHOWN).isoformat()],
         person=person,

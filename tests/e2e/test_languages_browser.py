@@ -135,7 +135,8 @@ def test_the_console_reads_in_each_responders_own_language(
     with_incident: RunningStack, browser: Any, language: str
 ) -> None:
     """A responder whose directory entry says their language and zone: the inbox, a mention, the
-    incidents and an incident in it, Arabic right to left, axe on each."""
+    incidents and an incident in it, their account and a department's page, Arabic right to
+    left, axe on each."""
     import re
 
     from tests.e2e.people import make_person, sign_in_browser
@@ -177,5 +178,9 @@ def test_the_console_reads_in_each_responders_own_language(
     page.wait_for_url(re.compile(r"/incidents/i"))
     assert page.locator("html").get_attribute("dir") == ("rtl" if language == "ar" else "ltr")
     violations["incident"] = _axe(page)
-    assert violations == {"inbox": [], "mention": [], "incidents": [], "incident": []}
+    for path in ("/me", "/departments/inflight"):
+        page.goto(base + path)
+        assert page.locator("html").get_attribute("lang") == language
+        violations[path] = _axe(page)
+    assert len(violations) == 6 and {where: found for where, found in violations.items() if found} == {}
     context.close()

@@ -225,6 +225,9 @@ def test_the_console_reads_in_a_responders_language_with_times_in_their_zone(
     assert Reader.of(language, "UTC").when(mention.received_at) not in page and local.utcoffset()
     page = unescape(reader.get(f"/incidents/{incident.incident_id}").body.decode())
     assert f'dir="{direction}"' in page and "Signed in as" not in page and CRISIS["text"][:30] in page
+    for path in ("/me", "/departments", "/departments/inflight"):
+        page = unescape(reader.get(path).body.decode())
+        assert f'<html lang="{language}" dir="{direction}">' in page and "Signed in as" not in page, path
 
 
 def test_an_api_problem_is_titled_in_the_language_its_client_asks_for_and_english_otherwise(harness: Harness) -> None:
