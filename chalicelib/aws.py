@@ -63,6 +63,11 @@ def comprehend() -> Any:
 
 
 @lru_cache(maxsize=1)
+def translate() -> Any:
+    return _client("translate")
+
+
+@lru_cache(maxsize=1)
 def kms() -> Any:
     return _client("kms")
 

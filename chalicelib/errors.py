@@ -39,18 +39,18 @@ class InvalidPathParameter(SharedwatchError):
     """A path parameter no route could mean (too long, a control character, a slash, `..`)."""
 
     status = 400
-    title = "Invalid path parameter"
+    title = N_("Invalid path parameter")
     slug = "invalid-path-parameter"
 
 
 class UnknownSource(NotFound):
-    title = "Unknown source"
+    title = N_("Unknown source")
     slug = "unknown-source"
 
 
 class VerificationFailed(SharedwatchError):
     status = 401
-    title = "Signature verification failed"
+    title = N_("Signature verification failed")
     slug = "verification-failed"
 
 
@@ -76,7 +76,7 @@ class InvalidQuery(InvalidPayload):
     """A query parameter (a filter, a limit) outside what it takes: 400, naming the allowed values."""
 
     status = 400
-    title = "Invalid query"
+    title = N_("Invalid query")
     slug = "invalid-query"
 
 
@@ -88,7 +88,7 @@ class PayloadTooLarge(SharedwatchError):
 
 class HeaderTooLarge(SharedwatchError):
     status = 431
-    title = "Request header fields too large"
+    title = N_("Request header fields too large")
     slug = "header-too-large"
 
 
@@ -102,7 +102,7 @@ class StoreUnavailable(SharedwatchError):
     """DynamoDB kept throttling or failing after retries: the sender should retry later."""
 
     status = 503
-    title = "Storage temporarily unavailable"
+    title = N_("Storage temporarily unavailable")
     slug = "store-unavailable"
 
 
@@ -111,7 +111,7 @@ class OutOfTime(SharedwatchError):
     answered as done; what was written is found again by the retry's deterministic keys)."""
 
     status = 503
-    title = "Service temporarily slow"
+    title = N_("Service temporarily slow")
     slug = "out-of-time"
 
 
@@ -119,7 +119,7 @@ class DeliveryFailed(SharedwatchError):
     """SNS refused a publish after retries; the stream record will be redelivered."""
 
     status = 503
-    title = "Notification delivery failed"
+    title = N_("Notification delivery failed")
     slug = "delivery-failed"
 
 
@@ -127,7 +127,7 @@ class Conflict(SharedwatchError):
     """What was asked no longer fits what is stored (edited meanwhile, not yet approved)."""
 
     status = 409
-    title = "Conflict"
+    title = N_("Conflict")
     slug = "conflict"
 
 
@@ -135,13 +135,13 @@ class PreconditionFailed(SharedwatchError):
     """A conditional write found the record changed since it was read (If-Match, a version)."""
 
     status = 412
-    title = "Changed meanwhile"
+    title = N_("Changed meanwhile")
     slug = "precondition-failed"
 
 
 class MethodNotAllowed(SharedwatchError):
     status = 405
-    title = "Method not allowed"
+    title = N_("Method not allowed")
     slug = "method-not-allowed"
 
 
@@ -155,7 +155,7 @@ class ConfigurationMissing(SharedwatchError):
     """A deployment is missing configuration it needs (a parameter, a table)."""
 
     status = 503
-    title = "Service not configured"
+    title = N_("Service not configured")
     slug = "not-configured"
 
 
@@ -175,5 +175,5 @@ class InvalidConfiguration(SharedwatchError):
     """A rule, policy, group or window that cannot be saved: 400, saying which part is wrong."""
 
     status = 400
-    title = "Invalid configuration"
+    title = N_("Invalid configuration")
     slug = "invalid-configuration"

@@ -72,6 +72,12 @@ class Settings:
     # The crisis plan: the company's name in statements, and the public dark site's bucket.
     company_name: str
     dark_site_bucket: str
+    # Amazon Translate for mentions in a language their reader does not read: characters a day
+    # (TranslateText bills by the character); 0: off.
+    translate_daily_characters: int
+    # The company's time zone: digests and quiet hours for a recipient whose own zone and whose
+    # group's are unknown.
+    zone: str
     # An HTTP request's time for AWS calls: no new attempt starts after it (API Gateway gives up
     # at 29 s; the sender must get our 503 with Retry-After, not the gateway's timeout).
     request_budget_seconds: float
@@ -185,6 +191,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         max_screenshot_bytes=int(e.get("SHAREDWATCH_MAX_SCREENSHOT_BYTES", str(5 * 1024 * 1024))),
         company_name=e.get("SHAREDWATCH_COMPANY_NAME", "Example Air"),
         dark_site_bucket=e.get("SHAREDWATCH_DARK_SITE_BUCKET", f"{prefix}dark-site"),
+        zone=e.get("SHAREDWATCH_ZONE", "UTC").strip() or "UTC",
+        translate_daily_characters=int(e.get("SHAREDWATCH_TRANSLATE_DAILY_CHARACTERS", "0")),
         outbound_allow=parse_outbound_allow(e.get("SHAREDWATCH_OUTBOUND_ALLOW", "")),
     )
 

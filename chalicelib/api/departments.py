@@ -11,7 +11,7 @@ from datetime import timedelta
 from chalice.app import Blueprint, Response
 
 from chalicelib import aws
-from chalicelib.api.auth import actor, check_csrf, csrf_token, signed_in
+from chalicelib.api.auth import actor, check_csrf, csrf_token, reader_for, signed_in
 from chalicelib.api.problems import json_response, read_form
 from chalicelib.api.routes import caller, needs
 from chalicelib.clock import utcnow
@@ -21,7 +21,7 @@ from chalicelib.flows.statements import briefs
 from chalicelib.policy import cases as case_policy
 from chalicelib.policy import spotit as spotit_policy
 from chalicelib.policy.config import Department
-from chalicelib.policy.noise import follower_filter
+from chalicelib.policy.noise import follower_filter, is_follower_of, recipient_zone
 from chalicelib.settings import get_settings
 from chalicelib.store import cases, directory, spotit
 from chalicelib.store.audit import record
@@ -72,7 +72,9 @@ def _following(slug: str, email: str) -> str:
         for sub in page_["Subscriptions"]:
             if sub["Protocol"] == "email" and sub["Endpoint"] == email and sub["SubscriptionArn"].startswith("arn:"):
                 attributes = sns.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])["Attributes"]
-                if json.loads(attributes.get("FilterPolicy") or "{}") == follower_filter(slug):
+                audience = json.loads(attributes.get("FilterPolicy") or "{}").get("audience")
+                # Theirs in whichever zone (or none: a follow from before follows had zones).
+                if isinstance(audience, list) and len(audience) == 1 and is_follower_of(slug, audience[0]):
                     return str(sub["SubscriptionArn"])
     return ""
 
@@ -82,7 +84,7 @@ def _following(slug: str, email: str) -> str:
 def departments_page() -> Response:
     who = caller()
     departments = sorted(load_routing().departments.values(), key=lambda d: d.name)
-    return page("departments.html", person=who.label, departments=departments)
+    return page("departments.html", reader=reader_for(bp.current_request), person=who.label, departments=departments)
 
 
 @bp.route("/departments/{slug}", methods=["GET"])
@@ -103,6 +105,7 @@ def _render(person: str, email: str, session_id: str, slug: str, *, done: str = 
     practice = spotit_policy.aggregate(spotit.department_counts(slug, f"{utcnow():%Y-%m}"), staff=len(people["people"]))
     return page(
         "department.html",
+        reader=reader_for(bp.current_request),
         people=people,
         practice=practice,
         briefs=[b for b in briefs() if b["at"] >= (utcnow() - BRIEF_SHOWN).isoformat()],
@@ -131,24 +134,30 @@ def follow(slug: str) -> Response:
         if department.group not in load_routing().groups:
             raise NotFound(f"{department.name}'s group does not exist any more: nobody can follow it now")
         existing = _following(slug, who.id)
+        zone = recipient_zone(who.zone, get_settings().zone)
         if form.get("stop"):
             if existing:
                 aws.sns().unsubscribe(SubscriptionArn=existing)
             done = f"You no longer follow {department.name}."
         else:
-            if not existing:
+            policy = json.dumps(follower_filter(slug, zone))
+            if existing:  # following again moves their digests to their zone now (no new confirmation)
+                aws.sns().set_subscription_attributes(
+                    SubscriptionArn=existing, AttributeName="FilterPolicy", AttributeValue=policy
+                )
+            else:
                 aws.sns().subscribe(
                     TopicArn=get_settings().group_topic_arn(department.group),
                     Protocol="email",
                     Endpoint=who.id,
-                    Attributes={"FilterPolicy": json.dumps(follower_filter(slug))},
+                    Attributes={"FilterPolicy": policy},
                     ReturnSubscriptionArn=True,
                 )
             done = f"You follow {department.name}: its digests come to {who.id} (confirm the first email)."
         if form.get("stop"):
             directory.unfollow(slug, who.id)
         else:
-            directory.follow(slug, who.id, at=utcnow().isoformat())
+            directory.follow(slug, who.id, at=utcnow().isoformat(), zone=zone)
         record(
             actor=actor(request, who),
             action="department.unfollow" if form.get("stop") else "department.follow",

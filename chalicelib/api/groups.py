@@ -17,7 +17,7 @@ from chalicelib.api.problems import configuration_view, json_response, read_json
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.flows import configuration
 from chalicelib.policy.config import Group
-from chalicelib.policy.noise import check_zone, member_filter
+from chalicelib.policy.noise import check_zone, member_filter, recipient_zone
 from chalicelib.settings import get_settings
 from chalicelib.store.config import load_routing, save_group
 
@@ -116,7 +116,8 @@ def add_member(slug: str) -> Response:
         problems.append("endpoint: a phone number in E.164 form, e.g. +447700900123")
     elif protocol not in ("email", "sms"):
         problems.append("protocol: email or sms")
-    zone = str(doc.get("timezone") or "UTC")
+    # Without one, the group's zone, else the company's: their digests and quiet hours follow it.
+    zone = str(doc.get("timezone") or recipient_zone(group.zone, get_settings().zone))
     try:
         check_zone(zone)
     except InvalidPayload as exc:

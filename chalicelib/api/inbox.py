@@ -12,17 +12,19 @@ from urllib.parse import urlencode
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import actor, check_csrf, csrf_token, require, signed_in
-from chalicelib.api.problems import json_response, read_form_pairs, read_json
+from chalicelib.api.auth import actor, check_csrf, csrf_token, reader_for, require, signed_in
+from chalicelib.api.problems import json_response, read_form, read_form_pairs, read_json
 from chalicelib.bodies import whole_number
 from chalicelib.clock import isoformat, utcnow
 from chalicelib.errors import InvalidPayload, InvalidQuery, NotFound, SharedwatchError
 from chalicelib.flows.corrections import correct, export
+from chalicelib.flows.translations import translation_for
 from chalicelib.policy.access import allows
 from chalicelib.policy.search import FACETS, SENTIMENTS, SEVERITIES, owner_term, parse_search
 from chalicelib.policy.stories import alias_key
 from chalicelib.records import CHANNELS
 from chalicelib.sources import REGISTRY
+from chalicelib.store.audit import record
 from chalicelib.store.config import current_taxonomy
 from chalicelib.store.models import ClusterIndexModel, ClusterModel, DeliveryModel, MentionModel
 from chalicelib.store.search import search_mentions, search_reports
@@ -215,6 +217,7 @@ def inbox_page() -> Response:
     older = "/inbox?" + urlencode({**filters, "cursor": found["cursor"]}) if found["cursor"] else ""
     return page(
         "inbox.html",
+        reader=reader_for(bp.current_request),
         live=True,
         live_url="/api/mentions?" + urlencode({**filters, "limit": "1"}),
         newest=found["mentions"][0]["id"] if found["mentions"] and not params.get("cursor") else "",
@@ -260,8 +263,18 @@ def _mention_page(person: str, session_id: str, may_act: bool, mention_id: str, 
         doc = mention_document(mention_id)
     except NotFound as exc:
         return page("error.html", status=404, title=exc.title, detail=exc.detail, back="")
+    if "translation" not in extra:  # what is cached for this reader, or an offer to translate
+        extra["translation"] = translation_for(
+            mention_id=doc["id"],
+            text=doc["text"],
+            lang=doc["lang"],
+            reader=reader_for(bp.current_request).language,
+            now=utcnow(),
+            ask=False,
+        )
     return page(
         "mention.html",
+        reader=reader_for(bp.current_request),
         status=int(extra.pop("status", 200)),
         person=person,
         m=doc,
@@ -270,6 +283,39 @@ def _mention_page(person: str, session_id: str, may_act: bool, mention_id: str, 
         departments=sorted(_departments()),
         **extra,
     )
+
+
+@bp.route("/mentions/{mention_id}/translate", methods=["POST"], content_types=["*/*"])
+def translate_from_page(mention_id: str) -> Response:
+    """The mention in the reader's language, beside the original (Amazon Translate, where the
+    deployment allows it): cached on the mention, so the next reader of that language pays nothing."""
+    request = bp.current_request
+    who = signed_in(bp.current_request, "incidents.read", back=f"/mentions/{mention_id}")
+    if isinstance(who, Response):
+        return who
+    form = read_form(request, fields=2)
+    try:
+        check_csrf(str(form.get("csrf", "")), who.session_id)
+        doc = mention_document(mention_id)
+    except SharedwatchError as exc:
+        return error_page(exc, back=f"/mentions/{mention_id[:64]}")
+    now = utcnow()
+    done = translation_for(
+        mention_id=doc["id"],
+        text=doc["text"],
+        lang=doc["lang"],
+        reader=reader_for(request).language,
+        now=now,
+        ask=True,
+    )
+    record(
+        actor=actor(request, who),
+        action="mention.translate",
+        target=doc["id"],
+        now=now,
+        after={"language": done.target, "outcome": done.status},
+    )
+    return _mention_page(who.label, who.session_id, allows(who.role, "incidents.act"), mention_id, translation=done)
 
 
 @bp.route("/mentions/{mention_id}/correct", methods=["POST"], content_types=["*/*"])

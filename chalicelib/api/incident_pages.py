@@ -9,7 +9,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import check_csrf, csrf_token, signed_in
+from chalicelib.api.auth import check_csrf, csrf_token, reader_for, signed_in
 from chalicelib.api.incidents import assign_as, link_as, note_as, set_status
 from chalicelib.api.plans import approve_as, complete_as, edit_as, plan_document, publish_as
 from chalicelib.api.problems import read_form
@@ -48,6 +48,7 @@ def _render(
         plan = None
     return page(
         "incident.html",
+        reader=reader_for(bp.current_request),
         plan=plan,
         my_roles=statements.roles_of({"scenario": {"roles": plan["roles"], "approvals": plan["approvals"]}}, who.id)
         if plan
@@ -81,7 +82,7 @@ def incidents_page() -> Response:
     rows = sorted(IncidentModel.scan(), key=lambda r: (order.get(r.status, 3), -r.opened_at.timestamp()))[:200]
     config = load_routing()
     incidents = [{**incident_document(r), "owner_name": config.group_name(r.owner) if r.owner else ""} for r in rows]
-    return page("incidents.html", person=who.label, incidents=incidents)
+    return page("incidents.html", reader=reader_for(bp.current_request), person=who.label, incidents=incidents)
 
 
 @bp.route("/incidents/{incident_id}", methods=["GET"])

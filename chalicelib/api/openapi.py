@@ -123,6 +123,7 @@ SCHEMAS: dict[str, Any] = {
             "grace_minutes": {"type": "integer", "minimum": 0, "maximum": 120},
             "max_per_hour": {"type": "integer", "minimum": 0, "maximum": 10000},
             "quiet_hours": {"type": "string", "pattern": "^([0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9])?$"},
+            "zone": {"type": "string", "description": "IANA zone of members who name none; empty: the company's"},
             "directory_groups": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 200}},
             "people": {
                 "type": "array",

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import actor, check_csrf, csrf_token, require, signed_in
+from chalicelib.api.auth import actor, check_csrf, csrf_token, reader_for, require, signed_in
 from chalicelib.api.problems import json_response, read_form, read_json
 from chalicelib.bodies import whole_number
 from chalicelib.clock import parse_timestamp, utcnow
@@ -145,6 +145,7 @@ def _account(
 ) -> Response:
     return page(
         "me.html",
+        reader=reader_for(bp.current_request),
         status=status,
         me=_me(who),
         tokens=people.list_tokens(viewer=who, everyone=False, now=utcnow()),

@@ -28,6 +28,7 @@ from chalicelib.errors import (
     SharedwatchError,
     UnsupportedMediaType,
 )
+from chalicelib.i18n import Reader, negotiate
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 from chalicelib.store import audit
@@ -190,8 +191,22 @@ def answer_problems(request: Request, get_response: Callable[[Request], Response
     except SharedwatchError as exc:
         if exc.status >= 500:
             logger.warning("request failed", extra={"problem": exc.slug, "detail": exc.detail})
-        return from_error(exc)
+        return _in_their_language(request, exc)
     return _chalice_error(response) or response
+
+
+def _in_their_language(request: Request, exc: SharedwatchError) -> Response:
+    """A problem's title in the language the client's Accept-Language asks for (a person's
+    browser); English for a client that asks for none. Details are written where they are
+    raised (the public form's in its reader's language; the API's in English)."""
+    header = request.headers.get("accept-language") or ""
+    if not header:
+        return from_error(exc)
+    reader = Reader.of(negotiate(header))
+    answer = from_error(exc.for_reader(reader) if reader.language != "en" else exc)
+    answer.headers["Content-Language"] = reader.language
+    answer.headers["Vary"] = "Accept-Language"
+    return answer
 
 
 def unaudited(why: str) -> Callable[[Callable[P, Response]], Callable[P, Response]]:

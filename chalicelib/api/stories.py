@@ -9,7 +9,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import signed_in
+from chalicelib.api.auth import reader_for, signed_in
 from chalicelib.api.problems import json_response
 from chalicelib.api.routes import needs
 from chalicelib.clock import isoformat, utcnow
@@ -114,7 +114,7 @@ def stories_page() -> Response:
     who = signed_in(bp.current_request, "incidents.read")
     if isinstance(who, Response):
         return who
-    return page("stories.html", person=who.label, stories=recent_stories())
+    return page("stories.html", reader=reader_for(bp.current_request), person=who.label, stories=recent_stories())
 
 
 @bp.route("/stories/{cluster_id}", methods=["GET"])
@@ -127,4 +127,4 @@ def story_page(cluster_id: str) -> Response:
     except NotFound as exc:
         return page("error.html", status=404, title=exc.title, detail=exc.detail, back="")
     peak = max([p["joined"] for p in doc["chart"]] + [1])
-    return page("story.html", person=who.label, s=doc, peak=peak)
+    return page("story.html", reader=reader_for(bp.current_request), person=who.label, s=doc, peak=peak)

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from chalicelib.notify.delivery import deliver
-from chalicelib.policy.config import Department
+from chalicelib.policy.config import Department, Group
 from chalicelib.policy.messages import digest_totals, digest_trend, render_department_digest
-from chalicelib.policy.noise import ALL, follower_audience
+from chalicelib.policy.noise import DueDigest, digest_audiences, digests_due, person_zone, recipient_zone
 from chalicelib.records import Notification, delivery_key
 from chalicelib.settings import get_settings
-from chalicelib.store import wall
+from chalicelib.store import directory, wall
 from chalicelib.store.config import load_routing
 
 Period = Literal["daily", "weekly"]
@@ -67,36 +67,61 @@ def department_week(department: Department, *, now: datetime) -> dict[str, Any]:
     }
 
 
+def _recipients(department: Department, group: Group) -> dict[str, tuple[str, ...]]:
+    """Zone -> audience values for this department's digest (see noise.digest_audiences): the
+    members' zones the group keeps, the fed people's own (the directory's), the followers'."""
+    fallback = recipient_zone(group.zone, get_settings().zone)
+    fed = list(directory.fed(group.slug))
+    fed_zones = [person_zone(p.doc, fallback) for p in directory.people_at(fed).values()] if fed else []
+    return digest_audiences(
+        department.slug,
+        member_zones=sorted({*group.zones, *fed_zones}),
+        follower_zones=sorted(set(directory.follower_zones(department.slug).values())),
+        fallback=fallback,
+    )
+
+
 def send_digests(period: Period, *, now: datetime) -> dict[str, str]:
-    """One digest per department to its group, once per period (the delivery log)."""
+    """Each department's digest to its group's members and followers at 08:00 in each one's
+    zone: called every quarter of an hour, it sends to the zones where it is that hour now,
+    once per zone and local day (the delivery log). "<department>@<zone>" -> the outcome."""
     config = load_routing()
+    due: list[tuple[Department, DueDigest, tuple[str, ...]]] = []
+    for department in sorted(config.departments.values(), key=lambda d: d.slug):
+        group = config.groups.get(department.group)
+        if group is None:
+            continue
+        audiences = _recipients(department, group)
+        for when in digests_due(list(audiences), now=now, period=period):
+            due.append((department, when, audiences[when.zone]))
+    if not due:
+        return {}
+    # The wall's ledgers are UTC days: a digest reports the last whole ones, wherever it is read.
     days, before = period_days(period, now)
     docs = wall.read_days([*days, *before])
     in_period = [docs.get(wall.day_key(d), {}) for d in days]
     earlier = [docs.get(wall.day_key(d), {}) for d in before]
     label = f"{days[0]:%Y-%m-%d}" if period == "daily" else f"{days[0]:%Y-%m-%d} to {days[-1]:%Y-%m-%d}"
     outcomes: dict[str, str] = {}
-    for department in sorted(config.departments.values(), key=lambda d: d.slug):
-        if department.group not in config.groups:
-            continue
-        subject, email = render_department_digest(
-            department, period, days=in_period, before=earlier, label=label, base_url=get_settings().public_base_url
-        )
-        first_line = email.splitlines()[0]
+    rendered: dict[str, tuple[str, str]] = {}
+    base_url = get_settings().public_base_url
+    for department, when, audience in due:
+        if department.slug not in rendered:
+            rendered[department.slug] = render_department_digest(
+                department, period, days=in_period, before=earlier, label=label, base_url=base_url
+            )
+        subject, email = rendered[department.slug]
         notification = Notification(
-            delivery_id=delivery_key(f"digest:{period}:{department.slug}:{label}"),
+            delivery_id=delivery_key(f"digest:{period}:{department.slug}:{when.key}"),
             group=department.group,
             subject=subject,
             email=email,
-            sms=first_line[:160],
-            reasons=(f"{period} digest for {department.name}",),
+            sms=email.splitlines()[0][:160],
+            reasons=(f"{period} digest for {department.name}, 08:00 in {when.zone}",),
             item_kind="digest",
-            item_id=f"{period}:{department.slug}:{label}",
+            item_id=f"{period}:{department.slug}:{label}:{when.zone}",
         )
-        # The group's members, and whoever follows the department (a digest-only subscription).
-        outcomes[department.slug] = deliver(
-            notification,
-            topic_arn=get_settings().group_topic_arn(department.group),
-            audience=(ALL, follower_audience(department.slug)),
+        outcomes[f"{department.slug}@{when.zone}"] = deliver(
+            notification, topic_arn=get_settings().group_topic_arn(department.group), audience=audience
         )
     return outcomes

@@ -22,7 +22,7 @@ from chalicelib.clock import isoformat, parse_timestamp
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.observability import logger
 from chalicelib.policy.directory import merge, parse_csv, person_key, summary
-from chalicelib.policy.noise import member_filter
+from chalicelib.policy.noise import member_filter, person_zone
 from chalicelib.settings import get_settings
 from chalicelib.store import directory, identity
 from chalicelib.store.audit import Actor, record
@@ -263,7 +263,9 @@ def sync_feed(slug: str) -> dict[str, int]:
     unsubscribe those the feed added who are no longer in it; what it did."""
     sns = aws.sns()
     arn = get_settings().group_topic_arn(slug)
-    wanted = {str(p["email"]): str(p.get("timezone") or "UTC") for p in fed_people(slug)}
+    group = load_routing().groups.get(slug)
+    fallback = (group.zone if group else "", get_settings().zone)
+    wanted = {str(p["email"]): person_zone(p, *fallback) for p in fed_people(slug)}
     have = directory.fed(slug)
     for email, zone in wanted.items():
         if email not in have:

@@ -25,6 +25,7 @@ from chalicelib.clock import utcnow
 from chalicelib.errors import DeliveryFailed
 from chalicelib.flows import cards, drills, incidents, plans
 from chalicelib.flows.alarms import check_spikes
+from chalicelib.flows.translations import translate_notifications
 from chalicelib.notify.gate import send
 from chalicelib.notify.receipts import send_receipt
 from chalicelib.observability import emit_counts, logger
@@ -184,7 +185,9 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
     plan, read, rows = plan_and_write(batch, config=config, now=now)
     count_new(plan)
     record_outcomes(plan.outcomes)
-    outcomes, failures = send(plan.outgoing, config=config, now=now)
+    # A foreign mention's notice carries its translation beside it (where translation is on).
+    outgoing = translate_notifications(plan.outgoing, [s for s in batch if isinstance(s, Mention)], now=now)
+    outcomes, failures = send(outgoing, config=config, now=now)
     settled = settle(plan, outcomes, told=read.told, now=now)
     save_told(settled.told, now, before=read.told)
     changed = incidents.apply_changes(plan.incidents, rows)

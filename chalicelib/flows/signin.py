@@ -15,7 +15,7 @@ from typing import Any
 from chalicelib import credentials, oidc
 from chalicelib.clock import isoformat, parse_timestamp
 from chalicelib.errors import NotFound, SharedwatchError, TooManyRequests, Unauthorized
-from chalicelib.i18n import supported
+from chalicelib.i18n import N_, supported
 from chalicelib.i18n import zone as zone_named
 from chalicelib.notify.mail import send_mail
 from chalicelib.observability import logger
@@ -33,7 +33,7 @@ TOUCH_EVERY = timedelta(minutes=1)
 
 
 class SignInRefused(Unauthorized):
-    title = "Sign-in refused"
+    title = N_("Sign-in refused")
     slug = "sign-in-refused"
 
 

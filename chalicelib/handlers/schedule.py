@@ -1,6 +1,6 @@
 """Scheduled work, each minute: publish deliveries claimed but never sent and those held until
 now, escalate incidents nobody acknowledged, poll the pull sources that are due, and look for
-spikes."""
+spikes; each quarter of an hour, the department digests due at 08:00 somewhere."""
 
 from __future__ import annotations
 
@@ -69,14 +69,20 @@ def detect_spikes(event: CloudWatchEvent) -> None:
         logger.info("spikes", extra={"alarms": [a.explanation for a in alarms]})
 
 
-@bp.schedule(Cron(0, 8, "*", "*", "?", "*"))
+# Digests go at 08:00 in each recipient's zone: every quarter of an hour (zones are whole, half
+# or three-quarter hours off UTC), each call sends to the zones where it is that hour now.
+@bp.schedule(Cron("0/15", "*", "*", "*", "?", "*"))
 def daily_digests(event: CloudWatchEvent) -> None:
-    logger.info("daily digests", extra={"sent": send_digests("daily", now=utcnow())})
+    sent = send_digests("daily", now=utcnow())
+    if sent:
+        logger.info("daily digests", extra={"sent": sent})
 
 
-@bp.schedule(Cron(0, 8, "?", "*", "MON", "*"))
+@bp.schedule(Cron("0/15", "*", "*", "*", "?", "*"))
 def weekly_digests(event: CloudWatchEvent) -> None:
-    logger.info("weekly digests", extra={"sent": send_digests("weekly", now=utcnow())})
+    sent = send_digests("weekly", now=utcnow())
+    if sent:
+        logger.info("weekly digests", extra={"sent": sent})
 
 
 @bp.schedule(Cron(0, 9, "*", "*", "?", "*"))

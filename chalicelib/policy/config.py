@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.errors import InvalidPayload
 from chalicelib.policy.escalation import Policy
-from chalicelib.policy.noise import MaintenanceWindow, QuietHours, parse_quiet_hours
+from chalicelib.policy.noise import MaintenanceWindow, QuietHours, check_zone, parse_quiet_hours
 from chalicelib.policy.rules import Rule
 
 DEFAULT_POLICY_KEY = "default"
@@ -24,6 +24,7 @@ class Group:
     max_per_hour: int = 0  # notifications an hour before the rest wait for a digest; 0: no limit
     quiet_hours: str = ""  # "22:00-07:00" in each member's time zone; critical still goes out
     zones: tuple[str, ...] = ()  # the members' time zones (kept by the members API)
+    zone: str = ""  # the zone of a member who names none ("": the company's)
     # Whether the acknowledge link in this group's messages acts without signing in (recording the
     # group and the channel), or asks the person to sign in first.
     link_actions: bool = True
@@ -67,6 +68,7 @@ class Group:
             "max_per_hour": self.max_per_hour,
             "quiet_hours": self.quiet_hours,
             "zones": list(self.zones),
+            "zone": self.zone,
             "link_actions": self.link_actions,
             "slack_team": self.slack_team,
             "slack_channel": self.slack_channel,
@@ -93,15 +95,13 @@ def parse_group(doc: Any, *, slug: str, zones: tuple[str, ...] = ()) -> Group:
         parse_quiet_hours(doc.get("quiet_hours"))
     except InvalidPayload as exc:
         problems.append(exc.detail)
+    problems += _zone_problems(doc.get("zone") or "")
     if not isinstance(doc.get("link_actions", True), bool):
         problems.append("link_actions: true or false")
     problems += _chat_problems(doc)
+    problems += _people_problems(doc)
     fed_from = doc.get("directory_groups") or []
-    if not isinstance(fed_from, list) or not all(isinstance(g, str) and 0 < len(g) <= 200 for g in fed_from):
-        problems.append("directory_groups: a list of the directory's group names")
     people = doc.get("people") or []
-    if not isinstance(people, list) or len(people) > MAX_GROUP_PEOPLE or not all(_is_address(p) for p in people):
-        problems.append(f"people: a list of at most {MAX_GROUP_PEOPLE} email addresses of the directory's people")
     if problems:
         raise InvalidPayload(f"invalid group {slug!r}: {'; '.join(problems)}", extra={"errors": problems})
     return Group(
@@ -112,6 +112,7 @@ def parse_group(doc: Any, *, slug: str, zones: tuple[str, ...] = ()) -> Group:
         max_per_hour=int(doc.get("max_per_hour", 0)),
         quiet_hours=str(doc.get("quiet_hours") or ""),
         zones=tuple(doc.get("zones") or zones),
+        zone=str(doc.get("zone") or ""),
         link_actions=doc.get("link_actions", True) is not False,
         slack_team=str(doc.get("slack_team") or ""),
         slack_channel=str(doc.get("slack_channel") or ""),
@@ -123,6 +124,29 @@ def parse_group(doc: Any, *, slug: str, zones: tuple[str, ...] = ()) -> Group:
 
 
 MAX_GROUP_PEOPLE = 2000
+
+
+def _zone_problems(zone: object) -> list[str]:
+    if not isinstance(zone, str):
+        return ["zone: an IANA time zone such as Asia/Tokyo, or empty for the company's"]
+    try:
+        if zone:
+            check_zone(zone)
+    except InvalidPayload as exc:
+        return [exc.detail]
+    return []
+
+
+def _people_problems(doc: dict[str, Any]) -> list[str]:
+    """Who the group holds besides its subscriptions: the directory's groups and people."""
+    problems = []
+    fed_from = doc.get("directory_groups") or []
+    if not isinstance(fed_from, list) or not all(isinstance(g, str) and 0 < len(g) <= 200 for g in fed_from):
+        problems.append("directory_groups: a list of the directory's group names")
+    people = doc.get("people") or []
+    if not isinstance(people, list) or len(people) > MAX_GROUP_PEOPLE or not all(_is_address(p) for p in people):
+        problems.append(f"people: a list of at most {MAX_GROUP_PEOPLE} email addresses of the directory's people")
+    return problems
 
 
 def _is_address(value: Any) -> bool:

@@ -1,14 +1,15 @@
 """Noise control, decided purely: quiet hours in each member's time zone (a digest instead,
-except critical), maintenance windows, and flapping incidents that should not page again."""
+except critical), maintenance windows, flapping incidents that should not page again, and which
+recipients' department digests are due now (08:00 in each one's own zone)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from chalicelib.clock import parse_span
@@ -17,6 +18,10 @@ from chalicelib.errors import InvalidPayload
 ALL = "all"
 FLAP_WINDOW = timedelta(hours=1)
 FLAP_LIMIT = 2  # reopened this often within the window: stop paging, note it on the timeline
+DIGEST_AT = time(8, 0)  # department digests arrive at this local time, in each recipient's zone
+# The schedule looks every quarter of an hour (zones are whole, half or three-quarter hours off
+# UTC), so each zone has four chances inside this hour; the delivery key makes them one send.
+DIGEST_WINDOW = timedelta(hours=1)
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -111,14 +116,63 @@ def member_filter(zone: str) -> dict[str, list[str]]:
     return {"audience": [ALL, f"tz:{zone}"]}
 
 
-def follower_audience(department: str) -> str:
-    """The audience value a department's digests carry for the people who follow it."""
-    return f"follow:{department}"
+def follower_audience(department: str, zone: str = "") -> str:
+    """The audience value a department's digests carry for the people who follow it from `zone`
+    (without one: followers who subscribed before followers had zones)."""
+    return f"follow:{department}" + (f"@{zone}" if zone else "")
 
 
-def follower_filter(department: str) -> dict[str, list[str]]:
-    """A follower's subscription: that department's digests, nothing else."""
-    return {"audience": [follower_audience(department)]}
+def follower_filter(department: str, zone: str = "") -> dict[str, list[str]]:
+    """A follower's subscription: that department's digests at 08:00 in their zone, nothing else."""
+    return {"audience": [follower_audience(department, zone)]}
+
+
+def is_follower_of(department: str, audience: object) -> bool:
+    """Whether a subscription's audience value is a follow of this department (in any zone)."""
+    return isinstance(audience, str) and (
+        audience == follower_audience(department) or audience.startswith(follower_audience(department) + "@")
+    )
+
+
+def recipient_zone(*candidates: object) -> str:
+    """The first of these that names an IANA zone (the person's own, then the group's, then the
+    company's), else UTC: a name that came from a profile or a provider is never an error here."""
+    for candidate in candidates:
+        name = str(candidate or "").strip()
+        if name == "UTC" or (name and name in _zones()):
+            return name
+    return "UTC"
+
+
+def person_zone(person: dict[str, Any], *fallback: str) -> str:
+    """A person's zone: their own choice (`zone`), the directory's (`timezone`), then `fallback`."""
+    return recipient_zone(person.get("zone"), person.get("timezone"), *fallback)
+
+
+@dataclass(frozen=True, slots=True)
+class DueDigest:
+    zone: str
+    day: date  # the recipient's local date: with the zone, what makes the send once a day
+
+    @property
+    def key(self) -> str:
+        return f"{self.zone}:{self.day.isoformat()}"
+
+
+def digests_due(
+    zones: Sequence[str], *, now: datetime, period: Literal["daily", "weekly"], at: time = DIGEST_AT
+) -> list[DueDigest]:
+    """The zones whose recipients' digest is due at `now`: it is between `at` and an hour later
+    there (weekly: on their Monday). Called again within that hour it answers the same day, so a
+    digest keyed by zone and day goes once however often the schedule looks."""
+    due = []
+    for name in sorted(set(zones)):
+        place = _zone(name)
+        local = now.astimezone(place)
+        start = datetime.combine(local.date(), at, tzinfo=place).astimezone(UTC)
+        if start <= now.astimezone(UTC) < start + DIGEST_WINDOW and (period == "daily" or local.weekday() == 0):
+            due.append(DueDigest(name, local.date()))
+    return due
 
 
 def parse_window(doc: Any) -> MaintenanceWindow:
@@ -140,3 +194,20 @@ def active_window(windows: Sequence[MaintenanceWindow], group: str, now: datetim
 
 def is_flapping(reopened: Sequence[datetime], now: datetime) -> bool:
     return sum(1 for at in reopened if now - at <= FLAP_WINDOW) >= FLAP_LIMIT
+
+
+def digest_audiences(
+    department: str, *, member_zones: Sequence[str], follower_zones: Sequence[str], fallback: str
+) -> dict[str, tuple[str, ...]]:
+    """Zone -> the audience values a department's digest carries when it is 08:00 there: the
+    group's members in that zone, its followers in that zone. Members of a group that knows none
+    of their zones, and followers from before follows had zones (""), hear it at 08:00 in
+    `fallback` (the group's zone, else the company's)."""
+    found: dict[str, list[str]] = {}
+    for zone in member_zones or ():
+        found.setdefault(zone, []).append(f"tz:{zone}")
+    if not member_zones:
+        found.setdefault(fallback, []).append(ALL)
+    for zone in follower_zones:
+        found.setdefault(zone or fallback, []).append(follower_audience(department, zone))
+    return {zone: tuple(dict.fromkeys(values)) for zone, values in sorted(found.items())}

@@ -133,6 +133,32 @@ def read_history(now: datetime, *, days: int = 8, recent: timedelta = timedelta(
     return history
 
 
+def take_characters(key: str, *, amount: int, limit: int, day: str) -> bool:
+    """`amount` from a daily allowance of `limit` (Amazon Translate's characters): one conditional
+    UpdateItem, so two requests at once cannot both take the last of it. False once it would
+    go past the limit; the item expires two days on."""
+    if amount > limit:
+        return False
+    expires = datetime.fromisoformat(day).replace(tzinfo=UTC) + timedelta(days=2)
+    try:
+        aws.dynamodb().update_item(
+            TableName=CounterModel.Meta.table_name,
+            Key={"bucket": {"S": f"cap|{key}|{day}"}},
+            UpdateExpression="ADD n :amount SET expires_at = if_not_exists(expires_at, :ttl)",
+            ConditionExpression="attribute_not_exists(n) OR n <= :room",
+            ExpressionAttributeValues={
+                ":amount": {"N": str(amount)},
+                ":room": {"N": str(limit - amount)},
+                ":ttl": {"N": str(int(expires.timestamp()))},
+            },
+        )
+    except ClientError as exc:
+        if exc.response["Error"].get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
 def take_allowance(client_key: str, *, limit: int, window_minutes: int, now: datetime) -> bool:
     """One request from a client's allowance for the current window: False once it is spent.
     A single conditional UpdateItem; the item expires with the window."""

@@ -26,6 +26,7 @@ from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import Conflict, PreconditionFailed, StoreUnavailable
+from chalicelib.i18n import N_
 from chalicelib.policy.directory import index_keys
 from chalicelib.store.identity import PEOPLE
 from chalicelib.store.models import IdentityModel
@@ -36,7 +37,7 @@ CLIENTS = "directory|clients"
 
 
 class Taken(Conflict):
-    title = "Already taken"
+    title = N_("Already taken")
     slug = "taken"
 
 
@@ -382,8 +383,9 @@ def amend_client(client_id: str, **fields: Any) -> None:
 # Followers and feeds ---------------------------------------------------------------------------
 
 
-def follow(slug: str, email: str, *, at: str) -> None:
-    IdentityModel(f"follows|{slug}", email, doc={"at": at}).save()
+def follow(slug: str, email: str, *, at: str, zone: str = "") -> None:
+    """`zone`: the one their subscription's filter names (their digests come at 08:00 there)."""
+    IdentityModel(f"follows|{slug}", email, doc={"at": at, **({"zone": zone} if zone else {})}).save()
 
 
 def unfollow(slug: str, email: str) -> None:
@@ -392,6 +394,11 @@ def unfollow(slug: str, email: str) -> None:
 
 def followers(slug: str) -> list[str]:
     return _query_sks(f"follows|{slug}")
+
+
+def follower_zones(slug: str) -> dict[str, str]:
+    """Address -> the zone their follow subscription names ("": one made before follows had zones)."""
+    return {row.sk: str(row.doc.get("zone") or "") for row in IdentityModel.query(f"follows|{slug}")}
 
 
 def fed(slug: str) -> dict[str, str]:

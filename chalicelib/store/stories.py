@@ -17,6 +17,7 @@ from typing import Any
 from pynamodb.exceptions import PutError
 
 from chalicelib.errors import SharedwatchError
+from chalicelib.i18n import N_
 from chalicelib.policy.stories import IndexEntry, StoryRow
 from chalicelib.store.batch import batch_get, batch_put
 from chalicelib.store.models import ClusterIndexModel, ClusterModel
@@ -28,7 +29,7 @@ class StoryConflict(SharedwatchError):
     """Another worker changed a story between our read and our write: read again and replan."""
 
     status = 409
-    title = "Story changed meanwhile"
+    title = N_("Story changed meanwhile")
     slug = "story-conflict"
 
 

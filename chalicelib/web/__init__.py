@@ -16,9 +16,30 @@ from typing import Any
 from chalice.app import Response
 
 from chalicelib.errors import SharedwatchError
-from chalicelib.i18n import ENGLISH, Reader
+from chalicelib.i18n import ENGLISH, N_, Reader
 
 _HERE = Path(__file__).parent
+# The values pages show as words (statuses, severities, sentiments): the `word` filter shows
+# them in the reader's language, and anything else (data) exactly as it is.
+WORDS = frozenset(
+    {
+        N_("open"),
+        N_("acknowledged"),
+        N_("resolved"),
+        N_("low"),
+        N_("medium"),
+        N_("high"),
+        N_("critical"),
+        N_("positive"),
+        N_("neutral"),
+        N_("negative"),
+        N_("unscored"),
+        N_("draft"),
+        N_("approved"),
+        N_("published"),
+        N_("done"),
+    }
+)
 
 
 @lru_cache(maxsize=1)
@@ -46,11 +67,18 @@ def _environment(language: str = "en") -> Any:
     )
     environment.filters["when"] = pass_context(lambda context, value: when(value, reader=context.get("reader")))
     environment.filters["number"] = pass_context(lambda context, value: _reader(context.get("reader")).number(value))
+    environment.filters["word"] = pass_context(lambda context, value: word(value, reader=context.get("reader")))
     return environment
 
 
 def _reader(value: object) -> Reader:
     return value if isinstance(value, Reader) else ENGLISH
+
+
+def word(value: object, *, reader: object = None) -> str:
+    """A status, severity or sentiment in the reader's language; any other value as it is."""
+    text = str(value or "")
+    return _reader(reader).gettext(text) if text in WORDS else text
 
 
 def when(value: object, *, reader: object = None) -> str:

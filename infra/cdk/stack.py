@@ -57,6 +57,8 @@ from chalicelib.store.schema import Key, TableDef, table_definitions
 from infra import native
 from infra.package import add_bytecode
 
+TRANSLATE_DAILY_CHARACTERS = 100_000  # foreign mentions translated a day, in characters
+
 ROOT = Path(__file__).resolve().parents[2]
 STREAM_HANDLERS = {"mentions": "OnMentionStored", "reports": "OnReportStored"}
 SCHEDULED = (
@@ -348,6 +350,9 @@ class SharedwatchStack(cdk.Stack):
             "SHAREDWATCH_OIDC_ISSUER": f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool.user_pool_id}",
             "SHAREDWATCH_OIDC_CLIENT_ID": self.user_pool_client.user_pool_client_id,
             "SHAREDWATCH_COMPREHEND_LANGUAGES": ",".join(COMPREHEND_LANGUAGES),
+            # Foreign mentions translated on demand, at most this many characters a day
+            # (TranslateText bills by the character: about $1.50 a day at most).
+            "SHAREDWATCH_TRANSLATE_DAILY_CHARACTERS": str(TRANSLATE_DAILY_CHARACTERS),
             "SHAREDWATCH_CHAT_KMS_KEY_ID": self.chat_key.key_arn,
             "SHAREDWATCH_SES_CONFIGURATION_SET": f"{c.prefix}reach",
             "POWERTOOLS_SERVICE_NAME": "sharedwatch",
@@ -527,6 +532,15 @@ class SharedwatchStack(cdk.Stack):
                 sid="Sentiment",
                 # DetectSentiment has no resource type to name: IAM takes only "*" for it.
                 actions=["comprehend:DetectSentiment"],
+                resources=["*"],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="Translation",
+                # TranslateText names a resource only for a custom terminology (none is used):
+                # without one IAM takes only "*".
+                actions=["translate:TranslateText"],
                 resources=["*"],
             )
         )

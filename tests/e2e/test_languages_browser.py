@@ -110,3 +110,77 @@ def test_screenshots_of_the_german_and_arabic_walls(with_mentions: RunningStack,
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"wall-{language}.png"))
     page.context.close()
+
+
+# The console's inbox heading and the incidents list's, per language.
+CONSOLE = {
+    "en": ("Inbox", "Incidents"),
+    "es": ("Bandeja de entrada", "Incidentes"),
+    "de": ("Eingang", "Vorfälle"),
+    "ar": ("صندوق الوارد", "الحوادث"),
+}
+ZONES = {"en": "Europe/London", "es": "America/Mexico_City", "de": "Europe/Berlin", "ar": "Asia/Riyadh"}
+
+
+@pytest.fixture(scope="module")
+def with_incident(with_mentions: RunningStack) -> RunningStack:
+    from tests.support import CRISIS
+
+    assert _post_mention(with_mentions, {**fresh(CRISIS), "id": "i18n-crisis"})[0] == 202
+    return with_mentions
+
+
+@pytest.mark.parametrize("language", list(CONSOLE))
+def test_the_console_reads_in_each_responders_own_language(
+    with_incident: RunningStack, browser: Any, language: str
+) -> None:
+    """A responder whose directory entry says their language and zone: the inbox, a mention, the
+    incidents and an incident in it, their account and a department's page, Arabic right to
+    left, axe on each."""
+    import re
+
+    from tests.e2e.people import make_person, sign_in_browser
+
+    stack, email = with_incident, f"console-{language}@example.com"
+    make_person(stack, email, "responder", language=language, zone=ZONES[language])
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US", bypass_csp=True)
+    page = context.new_page()
+    sign_in_browser(stack, page, email)  # the sign-in pages follow the browser (English here)
+    base = stack.credentials["base_url"]
+    inbox, incidents = CONSOLE[language]
+    violations: dict[str, list[str]] = {}
+
+    page.goto(base + "/inbox")
+    assert page.locator("html").get_attribute("lang") == language
+    assert page.locator("html").get_attribute("dir") == ("rtl" if language == "ar" else "ltr")
+    assert page.locator("h1").inner_text() == inbox
+    # A mention's time starts its line: at the right edge in Arabic, the left in the others.
+    button, main = page.locator("ol.inbox p.meta time").first.bounding_box(), page.locator("main").bounding_box()
+    assert button is not None and main is not None
+    from_left = button["x"] - main["x"]
+    from_right = main["x"] + main["width"] - (button["x"] + button["width"])
+    assert (from_right < from_left) if language == "ar" else (from_left < from_right), (from_left, from_right)
+    violations["inbox"] = _axe(page)
+
+    page.locator("ol.inbox a").first.click()
+    page.wait_for_url(re.compile(r"/mentions/"))
+    violations["mention"] = _axe(page)
+
+    page.goto(base + "/incidents")
+    assert page.locator("h1").inner_text() == incidents
+    for _ in range(20):  # the router opens it within a second or two
+        if page.locator('a[href^="/incidents/i"]').count():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    violations["incidents"] = _axe(page)
+    page.locator('a[href^="/incidents/i"]').first.click()
+    page.wait_for_url(re.compile(r"/incidents/i"))
+    assert page.locator("html").get_attribute("dir") == ("rtl" if language == "ar" else "ltr")
+    violations["incident"] = _axe(page)
+    for path in ("/me", "/departments/inflight"):
+        page.goto(base + path)
+        assert page.locator("html").get_attribute("lang") == language
+        violations[path] = _axe(page)
+    assert len(violations) == 6 and {where: found for where, found in violations.items() if found} == {}
+    context.close()

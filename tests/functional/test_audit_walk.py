@@ -365,6 +365,12 @@ def test_every_write_route_leaves_an_entry_saying_who_and_how(harness: Harness) 
         "/mentions/{mention_id}/correct",
         lambda: root.post_form(f"/mentions/{mention_id}/correct", {"field": "kudos", "value": "no", "why": "walk"}),
     )
+    root.get(f"/mentions/{mention_id}")
+    walk.call(  # translation is off here: asking is still recorded (it may cost money where it is on)
+        "POST",
+        "/mentions/{mention_id}/translate",
+        lambda: root.post_form(f"/mentions/{mention_id}/translate", {}),
+    )
     root.get("/departments/airport")
     walk.call("POST", "/departments/{slug}/follow", lambda: root.post_form("/departments/airport/follow", {}))
 

@@ -191,3 +191,54 @@ def test_an_outcome_reaches_a_reporter_in_their_language_with_the_time_in_it(har
     german = reporter_outcome(event="resolved", who="Social-Team", at=at, note="", reader=Reader.of("de"))
     assert german.startswith("Social-Team hat es am ") and german.endswith("gelöst. Danke für Ihre Meldung.")
     assert at.strftime("%d.%m.%Y") in german
+
+
+@pytest.mark.parametrize(
+    ("language", "zone", "inbox", "incidents", "direction"),
+    [
+        ("es", "America/Mexico_City", "Bandeja de entrada", "Incidentes, primero los abiertos", "ltr"),
+        ("de", "Europe/Berlin", "Eingang", "Vorfälle, offene zuerst", "ltr"),
+        ("ar", "Asia/Riyadh", "صندوق الوارد", "الحوادث، المفتوحة أولاً", "rtl"),
+    ],
+)
+def test_the_console_reads_in_a_responders_language_with_times_in_their_zone(
+    harness: Harness, language: str, zone: str, inbox: str, incidents: str, direction: str
+) -> None:
+    from chalicelib.i18n import Reader
+    from chalicelib.store.models import IncidentModel, MentionModel
+    from tests.support import CRISIS, envelope, fresh, signed_headers
+
+    body = envelope(fresh(CRISIS))
+    assert harness.client.http.post("/webhooks/generic", body=body, headers=signed_headers(body)).status_code == 202
+    harness.pump.pump_once()
+    [mention] = MentionModel.scan()
+    [incident] = IncidentModel.scan()
+    reader = sign_in(harness, f"{language}@example.com", "responder", language=language, zone=zone)
+    local = mention.received_at.astimezone(ZoneInfo(zone))
+    for path, heading in (("/inbox", inbox), ("/incidents", incidents)):
+        page = unescape(reader.get(path).body.decode())
+        assert f'<html lang="{language}" dir="{direction}">' in page, page[:200]
+        assert heading in page
+    page = unescape(reader.get(f"/mentions/{mention.mention_id}").body.decode())
+    # Received, as Babel writes it in their language, in their zone (whose hour is not UTC's).
+    assert Reader.of(language, zone).when(mention.received_at) in page
+    assert Reader.of(language, "UTC").when(mention.received_at) not in page and local.utcoffset()
+    page = unescape(reader.get(f"/incidents/{incident.incident_id}").body.decode())
+    assert f'dir="{direction}"' in page and "Signed in as" not in page and CRISIS["text"][:30] in page
+    for path in ("/me", "/departments", "/departments/inflight"):
+        page = unescape(reader.get(path).body.decode())
+        assert f'<html lang="{language}" dir="{direction}">' in page and "Signed in as" not in page, path
+
+
+def test_an_api_problem_is_titled_in_the_language_its_client_asks_for_and_english_otherwise(harness: Harness) -> None:
+    admin = {"authorization": "Bearer admin-test-token"}
+    plain = harness.client.http.get("/api/incidents/i-nothing-here", headers=admin)
+    assert plain.status_code == 404 and json.loads(plain.body)["title"] == "Not found"
+    assert "Content-Language" not in plain.headers
+    for header, language, title in (("de-CH, en;q=0.5", "de", "Nicht gefunden"), ("ar", "ar", "غير موجود")):
+        asked = harness.client.http.get("/api/incidents/i-nothing-here", headers={**admin, "accept-language": header})
+        doc = json.loads(asked.body)
+        assert asked.status_code == 404 and doc["title"] == title and doc["type"].endswith("not-found")
+        assert asked.headers["Content-Language"] == language and asked.headers["Vary"] == "Accept-Language"
+    english = harness.client.http.get("/api/incidents/i-nothing-here", headers={**admin, "accept-language": "en-US"})
+    assert json.loads(english.body)["title"] == "Not found"

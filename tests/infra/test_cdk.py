@@ -159,7 +159,7 @@ def test_every_function_has_error_and_throttle_alarms_and_the_streams_an_age_ala
 
 
 # Actions the Service Authorization Reference lists with no resource type: "*" is all IAM takes.
-NO_RESOURCE_TYPE = ("comprehend:DetectSentiment", *READINESS_ACCOUNT_READS)
+NO_RESOURCE_TYPE = ("comprehend:DetectSentiment", "translate:TranslateText", *READINESS_ACCOUNT_READS)
 
 
 def test_every_grant_names_its_resources(doc: dict[str, Any]) -> None:
@@ -307,6 +307,20 @@ def test_other_languages_are_scored_by_comprehend_on_aws(doc: dict[str, Any]) ->
         for s in policy["Properties"]["PolicyDocument"]["Statement"]
     ]
     assert any(s["Action"] == "comprehend:DetectSentiment" for s in statements)
+
+
+def test_foreign_mentions_are_translated_on_aws_within_a_daily_allowance(doc: dict[str, Any]) -> None:
+    functions = _resources(doc, "AWS::Serverless::Function").values()
+    env = [f["Properties"].get("Environment", {}).get("Variables", {}) for f in functions]
+    assert env and all(int(e.get("SHAREDWATCH_TRANSLATE_DAILY_CHARACTERS", "0")) > 0 for e in env)
+    statements = [  # a policy past IAM's size limit overflows into managed ones
+        s
+        for kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+        for policy in _resources(doc, kind).values()
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    actions = [a for s in statements for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])]
+    assert "translate:TranslateText" in actions
 
 
 def test_every_function_runs_python_3_13_on_x86_64(doc: dict[str, Any]) -> None:

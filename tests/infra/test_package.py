@@ -24,6 +24,8 @@ def test_the_package_holds_bytecode_and_only_what_lambda_needs(tmp_path: Path) -
         "chalicelib/triage/afinn-LICENSE.md",
     } <= names
     assert not any(n.startswith(("tests/", "infra/", "bench/")) for n in names)
+    # zoneinfo's database, whatever the runtime's system has: digests go at each recipient's 08:00.
+    assert {"tzdata/zoneinfo/Asia/Tokyo", "tzdata/zoneinfo/America/New_York"} <= names
     sam = tmp_path / "package" / "sam.json"
     assert set(runtimes(sam).values()) == {"python3.13/x86_64"}
     # a template naming another runtime (a package built with another Python) is refused
