@@ -187,21 +187,36 @@ REQUESTS_AND_VERDICTS: tuple[tuple[str, str, str, int], ...] = (
 _REQUESTS_AND_VERDICTS = Ways(REQUESTS_AND_VERDICTS)
 
 # Praise that is sarcasm when the post also reports a problem ("Great job! 3 outages in 3 months").
-_SARCASM = re.compile(
-    r"\b(?:thanks|thank you|thank u|thx|ty)(?: so much| a lot)?(?: @\w+)? (?:for|4)\b"
-    r"|\b(?:great|good|nice|awesome|brilliant|fantastic|wonderful) (?:job|work|service)\b"
-    r"|#(?:great|thanks|thank|awesome|not\b|sarcasm)|\bsarcasm\b|\b(?:love|loving) (?:how|that|it when|when)\b"
-    r"|\bgotta love\b|\bhappy \w+ anniversary\b|\bway to go\b|\bwell done\b"
+_SARCASM = Ways(
+    (
+        (
+            "sarcasm",
+            "thanks thank thx ty | for 4",
+            r"(?:thanks|thank you|thank u|thx|ty)(?: so much| a lot)?(?: @\w+)? (?:for|4)",
+            0,
+        ),
+        (
+            "sarcasm",
+            "job work service | great good nice awesome brilliant fantastic wonderful",
+            r"(?:great|good|nice|awesome|brilliant|fantastic|wonderful) (?:job|work|service)",
+            1,
+        ),
+        ("sarcasm", "love loving | how that when", r"(?:love|loving) (?:how|that|it when|when)", 0),
+        ("sarcasm", "gotta | love", r"gotta love", 0),
+        ("sarcasm", "anniversary | happy", r"happy \w+ anniversary", 2),
+        ("sarcasm", "go | way", r"way to go", 2),
+        ("sarcasm", "done | well", r"well done", 1),
+        ("sarcasm", "sarcasm", r"sarcasm", 0),
+    )
 )
-_SARCASM_WORDS = word_set(
-    "thanks thank thx ty great good nice awesome brilliant fantastic wonderful sarcasm love loving gotta happy way well"
-)
+_SARCASM_TAGS = ("#great", "#thank", "#awesome")  # and "#not", "#sarcasm"
 # "Thanks for ruining my morning": thanks for the harm done (a clearly negative word among the
 # next few, VADER's lexicon at -1.5 or below, or nothing at all).
 _THANKS_FOR = re.compile(
-    r"\b(?:thanks|thank you|thank u|thx|ty)(?: so much| a lot)?(?: @\w+)? (?:for|4) ((?:\S+ ?){0,6})"
+    r"(?:thanks|thank you|thank u|thx|ty)(?: so much| a lot)?(?: @\w+)? (?:for|4) ((?:\S+ ?){0,6})"
 )
 _THANKS = frozenset({"thanks", "thank", "thx", "ty"})
+_FOR = frozenset({"for", "4"})
 HARM_AT = -1.5
 
 # The customer's own things and the service relationship: negativity about these is a complaint.
@@ -263,22 +278,34 @@ def complaint_of(
     return ""
 
 
-def _sarcastic(lowered: str, words: set[str] | frozenset[str]) -> bool:
-    if words.isdisjoint(_SARCASM_WORDS) and "#" not in lowered:
-        return False
-    return _SARCASM.search(lowered) is not None
+def _sarcastic(lowered: str, forms: set[str]) -> bool:
+    """Whether praise in the text reads as sarcasm ("great job!", "thanks for...", #not)."""
+    if "#" in lowered:
+        for word in forms:
+            if word.startswith(_SARCASM_TAGS) or word in ("#not", "#sarcasm"):
+                return True
+    return bool(_SARCASM.first(lowered, forms)[1])
 
 
 def _thanks_for_harm(lowered: str, words: set[str] | frozenset[str]) -> str:
-    if words.isdisjoint(_THANKS):
+    """The thanks for a harm done in the text ("" if none), matched where a thanks starts (a search
+    of the whole text cost more than the rest of the complaint's reading)."""
+    if words.isdisjoint(_THANKS) or words.isdisjoint(_FOR):
         return ""
-    found = _THANKS_FOR.search(lowered)
-    if found is None:
-        return ""
-    following = [w.strip(".,!?;:\"'()") for w in found.group(1).split()]
-    if "nothing" in following or any(lexicon_valence(w) <= HARM_AT for w in following):
-        return found.group(0).strip()
+    for word in ("thank", "thx", "ty"):
+        at = lowered.find(word)
+        while at >= 0:
+            found = _THANKS_FOR.match(lowered, at) if at == 0 or not _is_word(lowered[at - 1]) else None
+            if found is not None:
+                following = [w.strip(".,!?;:\"'()") for w in found.group(1).split()]
+                if "nothing" in following or any(lexicon_valence(w) <= HARM_AT for w in following):
+                    return found.group(0).strip()
+            at = lowered.find(word, at + 1)
     return ""
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _customer_thing(lowered: str, words: set[str] | frozenset[str], tokens: list[str]) -> str:

@@ -119,10 +119,14 @@ class Ways:
         present = read & self._needs
         if not present:
             return "", ""
-        orders: set[int] = set()
-        for word in present:
-            orders.update(self._by_word[word])
-        for order in sorted(orders):
+        if len(present) == 1:  # most often: its ways are in order already
+            orders = self._by_word[next(iter(present))]
+        else:
+            merged: set[int] = set()
+            for word in present:
+                merged.update(self._by_word[word])
+            orders = tuple(sorted(merged))
+        for order in orders:
             label, _, anchors, also, reach = self._ways[order]
             if not _has_each(read, also):
                 continue
