@@ -13,6 +13,7 @@ from chalicelib.api import (
     admin,
     admin_pages,
     departments,
+    directory,
     drills,
     groups,
     health,
@@ -23,14 +24,18 @@ from chalicelib.api import (
     openapi,
     people,
     plans,
+    readiness,
     reports,
     rules,
+    scim,
     signin,
     slack,
     sources,
     stories,
+    teams,
     triage,
     wall,
+    webapp,
     webhooks,
 )
 from chalicelib.api.problems import answer_problems
@@ -39,6 +44,8 @@ from chalicelib.observability import inject_lambda_context
 from chalicelib.settings import get_settings
 
 app = Chalice(app_name="sharedwatch")
+# A phone's share (POST /report/share) carries a screenshot: multipart bodies pass as bytes.
+app.api.binary_types.append("multipart/form-data")
 
 
 @app.middleware("all")
@@ -71,11 +78,16 @@ for blueprint in (
     plans.bp,
     drills.bp,
     sources.bp,
+    readiness.bp,
     ack.bp,
     signin.bp,
     people.bp,
+    directory.bp,
+    scim.bp,
     wall.bp,
+    webapp.bp,
     slack.bp,
+    teams.bp,
     stream.bp,
     schedule.bp,
     inbound_email.bp,

@@ -12,10 +12,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from bench.harness import ROOT, Figure, clean_env, interleaved_medians
+from bench.harness import ROOT, Figure, clean_env, interleaved_medians, scaled
 from infra.package import add_bytecode, chalice_package
 
-RUNS = 9
+RUNS = scaled(9, 2)
 
 
 def _site_packages() -> str:

@@ -20,10 +20,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Figure, in_process_environment
+from bench.harness import Figure, in_process_environment, scaled
 
-BURST = 500
-CAMPAIGN = 200
+BURST = scaled(500, 100)
+CAMPAIGN = scaled(200, 50)
 
 
 def _mentions() -> list[dict[str, Any]]:

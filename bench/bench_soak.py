@@ -24,7 +24,7 @@ from typing import Any
 import boto3
 
 from bench.bench_airline_ingest import _post
-from bench.harness import Figure
+from bench.harness import Figure, scaled
 from infra.local.launcher import launch
 
 BATCH = 100
@@ -165,9 +165,10 @@ def soak(*, seconds: int, rate: int, patience: float = 900) -> Soak:
 
 
 def run() -> list[Figure]:
-    seconds = min(int(os.environ.get("SOAK_SECONDS", "60")), 120)
-    rate = min(int(os.environ.get("SOAK_RATE", "600")), 2000)
-    result = soak(seconds=seconds, rate=rate)
+    seconds = min(int(os.environ.get("SOAK_SECONDS") or scaled(60, 5)), 120)
+    rate = min(int(os.environ.get("SOAK_RATE") or scaled(600, 200)), 2000)
+    # A router that never catches up fails the short run in a minute, not fifteen.
+    result = soak(seconds=seconds, rate=rate, patience=scaled(900, 60))
     total, load, caught_up = result.stored, result.load_seconds, result.catch_up_seconds
     return [
         Figure(

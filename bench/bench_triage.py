@@ -12,9 +12,10 @@ from __future__ import annotations
 import time
 
 from bench import airline
-from bench.harness import Figure
+from bench.harness import Figure, scaled
 
-ROUNDS = 7  # the best of each: the machine is shared, interference only ever adds time
+NEEDS = (airline.TWEETS,)
+ROUNDS = scaled(7, 1)  # the best of each: the machine is shared, interference only ever adds time
 
 
 def run() -> list[Figure]:
@@ -30,7 +31,7 @@ def run() -> list[Figure]:
     return figures
 
 
-S140_REPEATS = 20  # 498 tweets are too few to time alone: read 20 times, each a first reading
+S140_REPEATS = scaled(20, 2)  # 498 tweets are too few to time alone: read 20 times, each a first reading
 
 
 def _measure(texts: list[str], identities: list[str], *, suffix: str, repeats: int = 1) -> list[Figure]:
@@ -59,7 +60,7 @@ def _measure(texts: list[str], identities: list[str], *, suffix: str, repeats: i
     from infra import native
 
     how = "compiled by mypyc" if native.built() else "plain Python"
-    corpus = "Sentiment140 texts (498, 20 times)" if suffix else "airline texts"
+    corpus = f"Sentiment140 texts ({len(texts)}, {repeats} times)" if suffix else "airline texts"
     return [
         Figure(
             f"triage_ratio{suffix}",

@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.harness import Figure, in_process_environment
+from bench.harness import Figure, in_process_environment, scaled
 
-STORED = 100_000
+STORED = scaled(100_000, 600)
 SCREENS = 10
 POLL_SECONDS = 5
 

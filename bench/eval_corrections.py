@@ -13,6 +13,9 @@ from pathlib import Path
 
 from bench.harness import Figure
 
+# Nothing to score without an export: the runner then expects no figure (a name, not a file).
+NEEDS = (Path(os.environ.get("SHAREDWATCH_CORRECTIONS") or "$SHAREDWATCH_CORRECTIONS"),)
+
 
 def run() -> list[Figure]:
     path = os.environ.get("SHAREDWATCH_CORRECTIONS", "")

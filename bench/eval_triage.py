@@ -18,10 +18,11 @@ from collections import Counter
 from collections.abc import Callable
 
 from bench import airline
-from bench.harness import DATA_DIR, Figure
+from bench.harness import DATA_DIR, Figure, sliced
 
 S140 = DATA_DIR / "sentiment140_test" / "testdata.manual.2009.06.14.csv"
 SANDERS = DATA_DIR / "sanders" / "full-corpus.csv"
+NEEDS = (airline.TWEETS,)
 
 CLASSES = ("negative", "neutral", "positive")
 REASON_TO_DEPARTMENT = {
@@ -91,7 +92,9 @@ def sanders() -> list[tuple[str, str]]:
     if not SANDERS.exists():
         return []
     with SANDERS.open(newline="", encoding="utf-8") as handle:
-        return [(r["TweetText"], r["Sentiment"]) for r in csv.DictReader(handle) if r["Sentiment"] in CLASSES]
+        return sliced(
+            [(r["TweetText"], r["Sentiment"]) for r in csv.DictReader(handle) if r["Sentiment"] in CLASSES], 1_000
+        )
 
 
 RULES = {
@@ -433,7 +436,7 @@ def languages() -> list[Figure]:
     if not SANDERS.exists():
         return []
     with SANDERS.open(newline="", encoding="utf-8") as handle:
-        rows = [(r["TweetText"], r["Sentiment"] == "irrelevant") for r in csv.DictReader(handle)]
+        rows = sliced([(r["TweetText"], r["Sentiment"] == "irrelevant") for r in csv.DictReader(handle)], 1_500)
     words = [{w.lower() for w in language._WORD.findall(text)} for text, _ in rows]
     ours = [language.detect(text, words=w) for (text, _), w in zip(rows, words, strict=True)]
     guess = [

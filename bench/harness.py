@@ -6,7 +6,7 @@ import os
 import statistics
 import subprocess
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,20 @@ ROOT = Path(__file__).resolve().parents[1]
 # The development data sets live outside the repository (their licences keep them out of it):
 # ../shared/data beside the checkout, or wherever SHAREDWATCH_DATA_DIR says.
 DATA_DIR = Path(os.environ.get("SHAREDWATCH_DATA_DIR") or ROOT.parent / "shared" / "data")
+# `python -m bench --short` (CI's smoke run) sets this for each benchmark's interpreter: small
+# inputs, so that a benchmark that no longer runs fails the submission; its figures mean nothing.
+# Read once, here: in_process_environment() clears SHAREDWATCH_* before the app is imported.
+SHORT = os.environ.get("SHAREDWATCH_BENCH_SHORT") == "1"
+
+
+def scaled(full: int, short: int) -> int:
+    """An input size: `full` for the figures, `short` for the smoke run."""
+    return short if SHORT else full
+
+
+def sliced[T](items: list[T], short: int) -> list[T]:
+    """All of a data set for the figures, its first `short` for the smoke run."""
+    return items[:short] if SHORT else items
 
 
 @dataclass(frozen=True)
@@ -25,10 +39,13 @@ class Figure:
     ratio: float
     target: str
     note: str = ""
+    inputs: dict[str, Any] = field(default_factory=dict)  # what the figure was worked out from
 
     def as_json(self) -> dict[str, Any]:
         doc = asdict(self)
         doc.pop("name")
+        if not doc["inputs"]:
+            doc.pop("inputs")
         return doc
 
     @property

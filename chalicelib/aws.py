@@ -62,10 +62,35 @@ def comprehend() -> Any:
     return _client("comprehend")
 
 
+@lru_cache(maxsize=1)
+def kms() -> Any:
+    return _client("kms")
+
+
+# The readiness checks' (flows/readiness.py): asked on the admin page and by `make doctor`.
+@lru_cache(maxsize=1)
+def sesv2() -> Any:
+    return _client("sesv2")
+
+
+@lru_cache(maxsize=1)
+def cloudwatch() -> Any:
+    return _client("cloudwatch")
+
+
+@lru_cache(maxsize=1)
+def ssm() -> Any:
+    return _client("ssm")
+
+
 def reset_clients() -> None:
     """For tests that swap the AWS backend under a process."""
     dynamodb.cache_clear()
     sns.cache_clear()
     comprehend.cache_clear()
     ses.cache_clear()
+    kms.cache_clear()
     s3.cache_clear()
+    sesv2.cache_clear()
+    cloudwatch.cache_clear()
+    ssm.cache_clear()

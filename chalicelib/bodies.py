@@ -89,11 +89,21 @@ def load_json(body: bytes | str) -> Any:
     return doc
 
 
+def whole_number(text: str, *, digits: int) -> int | None:
+    """A non-negative whole number written in at most `digits` ASCII digits (a query value, a
+    form field), else None. str.isdigit() lets in 5,000 digits (int() then raises) and
+    superscripts such as '²' (which int() refuses)."""
+    text = text.strip()
+    if not text or len(text) > digits or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
+
 def count(value: Any) -> int:
     """A non-negative count from a payload (followers, likes; digits in a string too), capped:
     0 when absent or not a count."""
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= MAX_INT_DIGITS:
-        value = int(value)
+    if isinstance(value, str):
+        value = whole_number(value, digits=MAX_INT_DIGITS)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return 0
     return max(0, min(int(value), MAX_NUMBER))

@@ -101,3 +101,52 @@ def clear_cache() -> None:
     from aws_lambda_powertools.utilities import parameters
 
     parameters.clear_caches()  # type: ignore[no-untyped-call]
+
+
+# -- sealed secrets (chat bot tokens) ----------------------------------------------------------
+
+_SEAL_CONTEXT = {"sharedwatch": "chat-token"}
+
+
+def _local_seal_key() -> bytes:
+    """The local stack's key: derived from the app's signing key, which never leaves the stack."""
+    import hashlib
+
+    return hashlib.sha256(b"sharedwatch-chat-token-key|" + signing_key()).digest()
+
+
+def seal(plaintext: str) -> str:
+    """A secret to store: KMS-encrypted on AWS ("kms:" + base64), AES-GCM under the local key
+    elsewhere ("local:" + base64 of nonce and ciphertext)."""
+    import base64
+
+    key_id = get_settings().chat_kms_key_id
+    if key_id:
+        from chalicelib import aws
+
+        blob = aws.kms().encrypt(KeyId=key_id, Plaintext=plaintext.encode(), EncryptionContext=_SEAL_CONTEXT)
+        return "kms:" + base64.b64encode(blob["CiphertextBlob"]).decode()
+    import os
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = os.urandom(12)
+    sealed = AESGCM(_local_seal_key()).encrypt(nonce, plaintext.encode(), b"chat-token")
+    return "local:" + base64.b64encode(nonce + sealed).decode()
+
+
+def unseal(stored: str) -> str:
+    import base64
+
+    kind, _, data = stored.partition(":")
+    raw = base64.b64decode(data)
+    if kind == "kms":
+        from chalicelib import aws
+
+        answer = aws.kms().decrypt(CiphertextBlob=raw, EncryptionContext=_SEAL_CONTEXT)
+        return bytes(answer["Plaintext"]).decode()
+    if kind != "local":
+        raise ConfigurationMissing("a sealed secret of an unknown kind")
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(_local_seal_key()).decrypt(raw[:12], raw[12:], b"chat-token").decode()

@@ -6,13 +6,15 @@ from typing import Any
 
 from chalice.app import ChaliceUnhandledError
 
+from chalicelib.i18n import N_, Reader
+
 
 class SharedwatchError(ChaliceUnhandledError):
     # ChaliceUnhandledError: Chalice lets it reach the middleware in app.py, which answers it as
     # problem+json; any other exception Chalice turns into its own 500, which the middleware rewrites.
 
     status = 400
-    title = "Bad request"
+    title = N_("Bad request")
     slug = "bad-request"
 
     def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
@@ -20,11 +22,25 @@ class SharedwatchError(ChaliceUnhandledError):
         self.detail = detail
         self.extra = extra or {}
 
+    def for_reader(self, reader: Reader) -> SharedwatchError:
+        """This error with its title in the reader's language (its detail is written in it
+        where it is raised); the problem+json and the error page read `title`."""
+        self.title = reader.gettext(type(self).title)
+        return self
+
 
 class NotFound(SharedwatchError):
     status = 404
-    title = "Not found"
+    title = N_("Not found")
     slug = "not-found"
+
+
+class InvalidPathParameter(SharedwatchError):
+    """A path parameter no route could mean (too long, a control character, a slash, `..`)."""
+
+    status = 400
+    title = "Invalid path parameter"
+    slug = "invalid-path-parameter"
 
 
 class UnknownSource(NotFound):
@@ -40,31 +56,45 @@ class VerificationFailed(SharedwatchError):
 
 class Forbidden(SharedwatchError):
     status = 403
-    title = "Forbidden"
+    title = N_("Forbidden")
     slug = "forbidden"
 
 
 class MalformedBody(SharedwatchError):
     status = 400
-    title = "Malformed body"
+    title = N_("Malformed body")
     slug = "malformed-body"
 
 
 class InvalidPayload(SharedwatchError):
     status = 422
-    title = "Invalid payload"
+    title = N_("Invalid payload")
     slug = "invalid-payload"
+
+
+class InvalidQuery(InvalidPayload):
+    """A query parameter (a filter, a limit) outside what it takes: 400, naming the allowed values."""
+
+    status = 400
+    title = "Invalid query"
+    slug = "invalid-query"
 
 
 class PayloadTooLarge(SharedwatchError):
     status = 413
-    title = "Payload too large"
+    title = N_("Payload too large")
     slug = "payload-too-large"
+
+
+class HeaderTooLarge(SharedwatchError):
+    status = 431
+    title = "Request header fields too large"
+    slug = "header-too-large"
 
 
 class UnsupportedMediaType(SharedwatchError):
     status = 415
-    title = "Unsupported media type"
+    title = N_("Unsupported media type")
     slug = "unsupported-media-type"
 
 
@@ -101,6 +131,14 @@ class Conflict(SharedwatchError):
     slug = "conflict"
 
 
+class PreconditionFailed(SharedwatchError):
+    """A conditional write found the record changed since it was read (If-Match, a version)."""
+
+    status = 412
+    title = "Changed meanwhile"
+    slug = "precondition-failed"
+
+
 class MethodNotAllowed(SharedwatchError):
     status = 405
     title = "Method not allowed"
@@ -109,7 +147,7 @@ class MethodNotAllowed(SharedwatchError):
 
 class TooManyRequests(SharedwatchError):
     status = 429
-    title = "Too many requests"
+    title = N_("Too many requests")
     slug = "too-many-requests"
 
 
@@ -123,13 +161,13 @@ class ConfigurationMissing(SharedwatchError):
 
 class Unauthorized(SharedwatchError):
     status = 401
-    title = "Unauthorized"
+    title = N_("Unauthorized")
     slug = "unauthorized"
 
 
 class LinkExpired(SharedwatchError):
     status = 410
-    title = "Link expired"
+    title = N_("Link expired")
     slug = "link-expired"
 
 

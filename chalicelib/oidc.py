@@ -51,12 +51,17 @@ def _get_json(url: str) -> dict[str, Any]:
     return doc
 
 
+def discovery_document(issuer: str) -> dict[str, Any]:
+    """The issuer's discovery document as it answers now (ConfigurationMissing when it does not)."""
+    return _get_json(f"{issuer}/.well-known/openid-configuration")
+
+
 def discover(issuer: str) -> Provider:
     """The provider's endpoints from its discovery document (cached an hour per process)."""
     cached = _discovered.get(issuer)
     if cached and time.monotonic() - cached[0] < DISCOVERY_SECONDS:
         return cached[1]
-    doc = _get_json(f"{issuer}/.well-known/openid-configuration")
+    doc = discovery_document(issuer)
     if doc.get("issuer") != issuer:
         raise ConfigurationMissing("the discovery document names another issuer")
     try:

@@ -8,6 +8,15 @@ from typing import Any, Literal
 
 Urgency = Literal["low", "normal", "urgent"]
 URGENCIES: tuple[Urgency, ...] = ("low", "normal", "urgent")
+ReportStatus = Literal["received", "quarantined"]
+REPORT_STATUSES: tuple[ReportStatus, ...] = ("received", "quarantined")
+Channel = Literal["web", "email", "slack", "teams"]
+CHANNELS: tuple[Channel, ...] = ("web", "email", "slack", "teams")
+# How a report's address was shown to be its sender's: then the report is theirs (it is in their
+# GET /api/me/reports). Empty: the address was typed by whoever filed it (anyone can type a
+# colleague's), so the report is nobody's own until the link mailed to that address is followed.
+Proof = Literal["", "signed in", "company mail", "confirmation link"]
+PROOFS: tuple[Proof, ...] = ("", "signed in", "company mail", "confirmation link")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +86,7 @@ class Mention:
 @dataclass(frozen=True, slots=True)
 class Report:
     report_id: str  # the tracking id the reporter sees
-    channel: Literal["web", "email", "slack"]
+    channel: Channel
     text: str
     received_at: datetime
     urls: tuple[str, ...] = ()
@@ -85,33 +94,72 @@ class Report:
     department: str = ""
     urgency: Urgency = "normal"
     reporter_email: str = ""  # empty when anonymous: no identity is kept anywhere
+    reporter_proof: Proof = ""  # how reporter_email was shown to be the sender's ("": it was not)
     subject: str = ""
-    status: Literal["received", "quarantined"] = "received"
+    status: ReportStatus = "received"
     quarantine_reason: str = ""
     drill: str = ""  # the drill that sent it (a marker only the app can sign)
+    language: str = ""  # the reporter's language when they filed it: their receipts and outcomes are in it
+    # Triage of the report's own text, as a mention's (chalicelib.triage.triage_report).
+    sentiment_label: str = ""
+    sentiment_score: float = 0.0
+    departments: tuple[str, ...] = ()  # what the text is about (`department` is the reporter's)
+    risk_terms: tuple[str, ...] = ()
+    severity: str = ""
+    severity_reasons: tuple[str, ...] = ()
 
     kind: Literal["report"] = "report"
+
+    @property
+    def urgency_counts(self) -> bool:
+        """Whether "urgent" may page anyone: a public form can be sent by anybody, so from the web
+        only a signed-in reporter's (or the app's own drill's) urgency routes; mail and Slack
+        reach us authenticated (unauthenticated mail is quarantined)."""
+        return self.channel != "web" or self.reporter_proof == "signed in" or bool(self.drill)
+
+    @property
+    def routed_urgency(self) -> Urgency:
+        """The urgency routing reads: as recorded, except an "urgent" that does not count (normal)."""
+        return "normal" if self.urgency == "urgent" and not self.urgency_counts else self.urgency
 
     @property
     def anonymous(self) -> bool:
         return not self.reporter_email
 
+    @property
+    def owner(self) -> str:
+        """Whose own report this is ("" for nobody's: anonymous, or an address not shown to be the sender's)."""
+        return self.reporter_email if self.reporter_proof else ""
+
     def routing_fields(self) -> dict[str, Any]:
+        urgency = self.routed_urgency
+        # An urgent report is as severe as a high mention until triage of its story says more;
+        # its text's own triage may say more already.
+        by_urgency = "high" if urgency == "urgent" else "medium" if urgency == "normal" else "low"
+        departments = tuple(dict.fromkeys(d for d in (self.department, *self.departments) if d))
         return {
             "kind": self.kind,
             "source": self.channel,
             "channel": self.channel,
             "platform": self.platform,
             "text": self.text,
-            "department": self.department,
-            "departments": (self.department,) if self.department else (),
-            "urgency": self.urgency,
-            # An urgent report is as severe as a high mention until triage of its story says more.
-            "severity": "high" if self.urgency == "urgent" else "medium" if self.urgency == "normal" else "low",
+            "department": departments[0] if departments else "",
+            "departments": departments,
+            "urgency": urgency,
+            "sentiment": self.sentiment_label,
+            "sentiment_score": self.sentiment_score,
+            "risk": bool(self.risk_terms),
+            "severity": _more_severe(by_urgency, self.severity or "low"),
         }
 
 
 Signal = Mention | Report
+_LEVELS = ("low", "medium", "high", "critical")
+
+
+def _more_severe(level: str, other: str) -> str:
+    rank = {name: i for i, name in enumerate(_LEVELS)}
+    return level if rank.get(level, 0) >= rank.get(other, 0) else other
 
 
 @dataclass(frozen=True, slots=True)

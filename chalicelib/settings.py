@@ -2,11 +2,49 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from functools import lru_cache
 
 LOCAL_STAGE = "local"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundAllowance:
+    """An address range (and port, or any) the server may fetch from although it is not public:
+    a feed on 127.0.0.1 for the local stack and the tests. Never set on AWS."""
+
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network
+    port: int | None = None
+
+    def permits(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address, port: int) -> bool:
+        return address.version == self.network.version and address in self.network and self.port in (None, port)
+
+
+def parse_outbound_allow(text: str) -> tuple[OutboundAllowance, ...]:
+    """`127.0.0.1:8080, 10.0.0.0/8, [::1]:8080, ::1`: an address or CIDR, optionally a port
+    (bracket an IPv6 one to give a port). ValueError names the entry that is not one."""
+    found = []
+    for entry in (e.strip() for e in text.split(",")):
+        if not entry:
+            continue
+        host, port = entry, ""
+        if entry.startswith("["):
+            host, _, rest = entry[1:].partition("]")
+            if rest and not rest.startswith(":"):
+                raise ValueError(f"SHAREDWATCH_OUTBOUND_ALLOW: {entry!r} is not [address]:port")
+            port = rest[1:]
+        elif entry.count(":") == 1:
+            host, port = entry.split(":")
+        try:
+            network = ipaddress.ip_network(host, strict=True)
+        except ValueError as exc:
+            raise ValueError(f"SHAREDWATCH_OUTBOUND_ALLOW: {entry!r} is not an address or CIDR ({exc})") from None
+        if port and not (port.isdigit() and 1 <= int(port) <= 65535):
+            raise ValueError(f"SHAREDWATCH_OUTBOUND_ALLOW: {entry!r} has no port 1-65535")
+        found.append(OutboundAllowance(network, int(port) if port else None))
+    return tuple(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +84,17 @@ class Settings:
     oidc_issuer: str
     oidc_client_id: str
     oidc_label: str
+    # Chat: where the platforms' APIs are (read here so tests and the local stack point them at a
+    # loopback server), and the KMS key that seals Slack bot tokens (empty: a local key).
+    slack_api_url: str
+    teams_service_url: str  # the Bot Connector's service URL for proactive messages
+    teams_login_url: str  # the client-credentials token endpoint
+    teams_openid_url: str  # Bot Framework's OpenID metadata (the JWKS of incoming activities)
+    teams_issuer: str
+    chat_kms_key_id: str
+    # Where outbound fetches (pull targets) may go although the address is not public: empty, so
+    # nothing but public addresses, unless the local stack or a test lists its own feed server.
+    outbound_allow: tuple[OutboundAllowance, ...] = ()
 
     @property
     def secure_cookies(self) -> bool:
@@ -109,6 +158,16 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         oidc_issuer=e.get("SHAREDWATCH_OIDC_ISSUER", "").rstrip("/"),
         oidc_client_id=e.get("SHAREDWATCH_OIDC_CLIENT_ID", ""),
         oidc_label=e.get("SHAREDWATCH_OIDC_LABEL", "your company account"),
+        slack_api_url=e.get("SHAREDWATCH_SLACK_API_URL", "https://slack.com/api/"),
+        teams_service_url=e.get("SHAREDWATCH_TEAMS_SERVICE_URL", "https://smba.trafficmanager.net/teams/"),
+        teams_login_url=e.get(
+            "SHAREDWATCH_TEAMS_LOGIN_URL", "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"
+        ),
+        teams_openid_url=e.get(
+            "SHAREDWATCH_TEAMS_OPENID_URL", "https://login.botframework.com/v1/.well-known/openidconfiguration"
+        ),
+        teams_issuer=e.get("SHAREDWATCH_TEAMS_ISSUER", "https://api.botframework.com"),
+        chat_kms_key_id=e.get("SHAREDWATCH_CHAT_KMS_KEY_ID", ""),
         local_outbox_path=e.get("SHAREDWATCH_LOCAL_OUTBOX", ""),
         severity_thresholds=e.get("SHAREDWATCH_SEVERITY_THRESHOLDS", "2,4,6"),
         comprehend_languages=tuple(
@@ -119,6 +178,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         max_screenshot_bytes=int(e.get("SHAREDWATCH_MAX_SCREENSHOT_BYTES", str(5 * 1024 * 1024))),
         company_name=e.get("SHAREDWATCH_COMPANY_NAME", "Example Air"),
         dark_site_bucket=e.get("SHAREDWATCH_DARK_SITE_BUCKET", f"{prefix}dark-site"),
+        outbound_allow=parse_outbound_allow(e.get("SHAREDWATCH_OUTBOUND_ALLOW", "")),
     )
 
 

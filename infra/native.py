@@ -7,8 +7,11 @@ first. `make` builds them before every target that runs the app (test, bench, ev
 A record of the sources they were built from (build/native.json) tells a stale build apart:
 an extension older than its source would run yesterday's rules.
 
-The package runs on Lambda's python3.11 x86_64 (Amazon Linux 2, glibc 2.26): `check` refuses an
-extension for another Python or machine, or needing a newer glibc than manylinux2014's 2.17."""
+The package runs on Lambda's python3.13 on x86_64 (Amazon Linux 2023, glibc 2.34): `check` refuses
+an extension for another Python or machine, or one needing a newer glibc than the runtime has.
+x86_64, not arm64 (Graviton, cheaper per GB-second): the extensions are compiled on the machine
+that packages, and that is an x86_64 machine here; arm64 needs them compiled on an arm64 machine
+(docs/deploying.md)."""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ import sys
 import sysconfig
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +50,34 @@ MODULES = (
     "valence",
 )
 RECORD = "build/native.json"
-GLIBC_AT_MOST = (2, 17)  # manylinux2014: older than Lambda's Amazon Linux 2 (2.26)
+
+
+@dataclass(frozen=True)
+class LambdaRuntime:
+    """What the functions run on, and so what the compiled modules must load on."""
+
+    name: str  # Lambda's runtime identifier
+    python: tuple[int, int]
+    architecture: str  # Lambda's name for it
+    machine: str  # the extension's platform tag and ELF machine
+    glibc: tuple[int, int]  # the runtime's C library: no extension may need a newer symbol
+    system: str
+
+    @property
+    def suffix(self) -> str:
+        return f".cpython-{self.python[0]}{self.python[1]}-{self.machine}-linux-gnu.so"
+
+
+# Amazon Linux 2023 ships glibc 2.34 (python3.12 and later); python3.11 ran on Amazon Linux 2 (2.26).
+RUNTIME = LambdaRuntime(
+    name="python3.13",
+    python=(3, 13),
+    architecture="x86_64",
+    machine="x86_64",
+    glibc=(2, 34),
+    system="Amazon Linux 2023",
+)
+_ELF_MACHINES = {0x3E: "x86_64", 0xB7: "aarch64"}  # e_machine, from the System V ABI
 _BUILD = """
 import sys
 from mypyc.build import mypycify
@@ -154,19 +185,49 @@ def glibc_needed(path: Path) -> tuple[int, ...]:
     return max(versions, default=())
 
 
-def check(zip_path: Path) -> list[str]:
-    """What is wrong with a package's compiled modules: one missing, or one that Lambda's
-    python3.11 on x86_64 could not load."""
-    suffix = ".cpython-311-x86_64-linux-gnu.so"
+def elf_machine(head: bytes) -> str:
+    """The machine an ELF shared object is for, from its header (e_machine, little-endian)."""
+    if head[:4] != b"\x7fELF" or len(head) < 20:
+        return "not ELF"
+    code = int.from_bytes(head[18:20], "little")
+    return _ELF_MACHINES.get(code, f"machine {code:#x}")
+
+
+def running_python_problem(runtime: LambdaRuntime = RUNTIME) -> str:
+    """Why this interpreter cannot build the package ("" when it can): the compiled modules and
+    the dependencies chalice picks are for the Python that packages."""
+    have = sys.version_info[:2]
+    if have == runtime.python:
+        return ""
+    want = ".".join(map(str, runtime.python))
+    return (
+        f"this is Python {have[0]}.{have[1]}; the functions run on Lambda's {runtime.name}, so the package is built "
+        f"with Python {want} (`make` finds python{want} on PATH or under ~/.pyenv; README: Python {want})"
+    )
+
+
+def check(zip_path: Path, runtime: LambdaRuntime = RUNTIME) -> list[str]:
+    """What is wrong with a package's compiled modules: one missing, for another Python or
+    machine, or needing a newer glibc than the runtime's system has."""
+    where = f"Lambda runs {runtime.name} on {runtime.architecture}"
     with zipfile.ZipFile(zip_path) as archive:
         names = set(archive.namelist())
-        wanted = [f"{PACKAGE}/{module}{part}{suffix}" for module in MODULES for part in ("", "__mypyc")]
-        problems = [f"{name} is missing (Lambda runs python3.11 on x86_64)" for name in wanted if name not in names]
+        wanted = [f"{PACKAGE}/{module}{part}{runtime.suffix}" for module in MODULES for part in ("", "__mypyc")]
+        problems = [f"{name} is missing ({where})" for name in wanted if name not in names]
         with tempfile.TemporaryDirectory() as temp:
             for name in sorted(n for n in names if n.endswith(".so") and n.startswith("chalicelib/")):
-                needed = glibc_needed(Path(archive.extract(name, temp)))
-                if needed > GLIBC_AT_MOST:
-                    problems.append(f"{name} needs glibc {'.'.join(map(str, needed))} (manylinux2014: 2.17)")
+                if not name.endswith(runtime.suffix):
+                    problems.append(f"{name} is not for {runtime.name} on {runtime.architecture} ({where})")
+                    continue
+                path = Path(archive.extract(name, temp))
+                machine = elf_machine(path.read_bytes()[:20])
+                if machine != runtime.machine:
+                    problems.append(f"{name} is built for {machine} ({where})")
+                    continue  # this machine's objdump may not read another's symbols
+                needed = glibc_needed(path)
+                if needed > runtime.glibc:
+                    have = ".".join(map(str, runtime.glibc))
+                    problems.append(f"{name} needs glibc {'.'.join(map(str, needed))} ({runtime.system} has {have})")
     return problems
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import json
 import os
 import py_compile
 import shutil
@@ -18,15 +19,25 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from infra import native
+from chalicelib.i18n import LANGUAGES
+from infra import catalogues, native
 
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN_PREFIXES = ("tests/", "infra/", "bench/", ".chalice/", ".local/")
 _CHALICE_CLI = "import sys; from chalice.cli import main; sys.argv[0] = 'chalice'; sys.exit(main())"
 
 
+class WrongPython(RuntimeError):
+    """The package would be built for another Python than the functions run."""
+
+
 def chalice_package(stage: str, out: Path) -> Path:
+    # chalice names the runtime after the Python that packages, and picks dependency wheels for it.
+    wrong = native.running_python_problem()
+    if wrong:
+        raise WrongPython(wrong)
     native.build()  # chalice copies chalicelib as it finds it: the extensions must be current
+    catalogues.compile_all()  # and the message catalogues compiled from their .po files
     if out.exists():
         shutil.rmtree(out)
     # chalice wants a region even to package; the package itself does not depend on it.
@@ -59,12 +70,35 @@ def add_bytecode(zip_path: Path) -> int:
     return added
 
 
+def runtimes(sam_path: Path) -> dict[str, str]:
+    """Each function's runtime and architecture in chalice's template ("python3.13/x86_64")."""
+    resources = json.loads(sam_path.read_text())["Resources"]
+    return {
+        name: f"{r['Properties'].get('Runtime', '')}/{','.join(r['Properties'].get('Architectures', ['x86_64']))}"
+        for name, r in resources.items()
+        if r["Type"] == "AWS::Serverless::Function"
+    }
+
+
 def check_package(zip_path: Path) -> list[str]:
-    """What is wrong with a package: test or infra files inside, app modules without bytecode, or
-    triage's compiled modules missing or not loadable on Lambda."""
+    """What is wrong with a package: test or infra files inside, app modules without bytecode,
+    triage's compiled modules missing or not loadable on Lambda, a function on another runtime."""
     names = zipfile.ZipFile(zip_path).namelist()
     problems = [f"{n} should not be deployed" for n in names if n.startswith(FORBIDDEN_PREFIXES)]
     problems += native.check(zip_path)
+    sam = zip_path.parent / "sam.json"
+    wanted = f"{native.RUNTIME.name}/{native.RUNTIME.architecture}"
+    if sam.exists():
+        problems += [f"{name} runs {have}, not {wanted}" for name, have in runtimes(sam).items() if have != wanted]
+    problems += [
+        f"{path} is missing: the language cannot be shown"
+        for language in LANGUAGES[1:]
+        for path in (
+            f"chalicelib/locale/{language}/LC_MESSAGES/messages.mo",
+            f"chalicelib/locale/{language}/LC_MESSAGES/wall.json",
+        )
+        if path not in names
+    ]
     tag = sys.implementation.cache_tag
     for name in names:
         if name.endswith(".py") and (name == "app.py" or name.startswith("chalicelib/")):
@@ -80,7 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", default="dev")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "package")
     args = parser.parse_args(argv)
-    zip_path = chalice_package(args.stage, args.out)
+    try:
+        zip_path = chalice_package(args.stage, args.out)
+    except WrongPython as exc:
+        print(f"package: {exc}", file=sys.stderr)
+        return 1
     added = add_bytecode(zip_path)
     problems = check_package(zip_path)
     for problem in problems:

@@ -37,3 +37,7 @@ def pytest_sessionstart(session: object) -> None:
 
     if notice := native.stale_notice():
         pytest.exit(notice, returncode=4)
+    # The message catalogues likewise: compiled from their .po files (cheap, a few milliseconds).
+    from infra import catalogues
+
+    catalogues.compile_all()

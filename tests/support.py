@@ -10,13 +10,37 @@ import json
 import re
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import time_machine
 from botocore.awsrequest import AWSResponse
 from standardwebhooks.webhooks import Webhook
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # the official test vector's secret
+
+# When the shared test mention was published and delivered: its real dates, kept as they are.
+# A test about that moment's history freezes the clock there (`frozen_at`); a test that needs a
+# post to be recent builds its times from the clock (`recent`). Neither trusts a date to stay recent.
+MENTION_DELIVERED = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+def frozen_at(moment: datetime | str, *, tick: bool = True) -> time_machine.travel:
+    """The clock at `moment` for everything in the process (the app, compiled triage, moto),
+    moving on from there unless `tick=False`: the one way a test pins the date."""
+    return time_machine.travel(moment, tick=tick)
+
+
+def fresh(mention: dict[str, Any], **ago: float) -> dict[str, Any]:
+    """The mention as if posted a minute (or `ago`) before now: the local stack's pages and
+    windows (the wall's hour, the stories of the last days) read the clock, not the test's date."""
+    return {**mention, "published_at": recent(**(ago or {"minutes": 1}))}
+
+
+def recent(**ago: float) -> str:
+    """An ISO time that far before now (`recent(minutes=5)`), for a post that must be recent."""
+    return (datetime.now(UTC) - timedelta(**ago)).isoformat().replace("+00:00", "Z")
+
 
 MENTION: dict[str, Any] = {
     "id": "1893021",

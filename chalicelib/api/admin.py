@@ -9,6 +9,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import require
+from chalicelib.api.inbox import item_deliveries
 from chalicelib.api.problems import json_response, read_json
 from chalicelib.errors import NotFound
 from chalicelib.flows import configuration
@@ -79,5 +80,6 @@ def get_report(report_id: str) -> Response:
             "routed_to": [str(g) for g in row.routed_to or []],
             "outcome": row.outcome,
             "screenshots": [view_url(str(key)) for key in row.screenshots or []],
+            "sent": item_deliveries(report.report_id),
         }
     )

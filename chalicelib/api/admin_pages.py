@@ -16,9 +16,9 @@ from chalicelib import credentials
 from chalicelib.api.auth import audit, check_csrf, csrf_token, signed_in
 from chalicelib.api.groups import _members
 from chalicelib.api.incidents import _delivery
-from chalicelib.api.problems import read_form
+from chalicelib.api.problems import read_form, unaudited
 from chalicelib.api.wall import revoke_screen, save_screen
-from chalicelib.bodies import load_json
+from chalicelib.bodies import load_json, whole_number
 from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
 from chalicelib.flows.configuration import KINDS, SLUG
 from chalicelib.flows.polling import load_targets
@@ -189,6 +189,7 @@ def save_from_page(kind: str) -> Response:
 
 
 @bp.route("/admin/rules/test", methods=["POST"], content_types=["*/*"])
+@unaudited("a dry run: nothing is stored or sent")
 def test_from_page() -> Response:
     """The rule tester beside the rules: paste a post's words, see every rule's verdict and why."""
     who = signed_in(bp.current_request, "config.read")
@@ -203,7 +204,7 @@ def test_from_page() -> Response:
     from chalicelib.records import Author, Mention
 
     text = form.get("text", "").strip()[:2000] or "(empty)"
-    followers = int(form["followers"]) if form.get("followers", "").isdigit() else 0
+    followers = whole_number(form.get("followers", ""), digits=15) or 0
     now = utcnow()
     mention = Mention(
         mention_id="test",

@@ -16,10 +16,12 @@ from typing import Any
 from chalice.app import Request, Response
 
 from chalicelib import credentials
+from chalicelib.api.problems import request_path
 from chalicelib.clock import utcnow
 from chalicelib.errors import Forbidden, Unauthorized
 from chalicelib.flows.people import actor_of, token_principal
 from chalicelib.flows.signin import Cookie, session_principal
+from chalicelib.i18n import Reader, negotiate
 from chalicelib.observability import logger
 from chalicelib.policy.access import Permission, Principal, allows
 from chalicelib.settings import get_settings
@@ -111,6 +113,19 @@ def _resolve(request: Request) -> Principal | None:
     return session_principal(session, now=now) if session else None
 
 
+def reader_for(request: Request) -> Reader:
+    """Whose language and zone a page or answer is in: a signed-in person's own (their choice,
+    else their identity provider's claims), else what the browser's Accept-Language prefers (in
+    UTC: an anonymous visitor's zone is unknown). `?lang=` chooses for a shared link."""
+    who = principal(request)
+    query: dict[str, str] = dict(request.query_params or {})
+    chosen = query.get("lang", "")[:12]
+    if who is not None and who.language:
+        return Reader.of(chosen or who.language, who.zone)
+    header = request.headers.get("accept-language") or ""
+    return Reader.of(chosen or negotiate(header), who.zone if who else "")
+
+
 def require(request: Request, permission: Permission) -> Principal:
     """The principal, when it holds `permission`: else 401 (nobody) or 403 (not allowed)."""
     found = principal(request)
@@ -138,7 +153,9 @@ def signed_in(request: Request, permission: Permission, *, back: str = "") -> Pr
     found = principal(request)
     if found is None or found.via != "session":
         return Response(
-            body="", status_code=303, headers={"Location": "/signin?next=" + quote(back or _path(request), safe="")}
+            body="",
+            status_code=303,
+            headers={"Location": "/signin?next=" + quote(back or request_path(request), safe="")},
         )
     if not allows(found.role, permission):
         return page(
@@ -151,16 +168,6 @@ def signed_in(request: Request, permission: Permission, *, back: str = "") -> Pr
     if request.method not in SAFE_METHODS:
         act_as(actor(request, found))  # (each page's form checks its own CSRF token)
     return found
-
-
-def _path(request: Request) -> str:
-    """The path asked for (Chalice gives the route's template and the parameters apart)."""
-    from urllib.parse import quote
-
-    path = str(request.path)
-    for name, value in (request.uri_params or {}).items():
-        path = path.replace("{" + name + "}", quote(str(value), safe=""))
-    return path
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """Every department's page, for every employee: how their work landed this week and the trend,
 praise and complaints with examples, incidents it owned and how they ended, who spotted things
-first; and following a department (its digest by email)."""
+first; who is in it (the directory) and who follows it; and following a department (its digest
+by email)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from chalicelib.flows.statements import briefs
 from chalicelib.policy.config import Department
 from chalicelib.policy.noise import follower_filter
 from chalicelib.settings import get_settings
+from chalicelib.store import directory
 from chalicelib.store.audit import record
 from chalicelib.store.config import load_routing
 from chalicelib.web import error_page, page
@@ -39,6 +41,21 @@ def department_json(slug: str) -> Response:
     """The department's page as data: this week against the one before."""
     require(bp.current_request, "self")
     return json_response(department_week(_department(slug), now=utcnow()))
+
+
+@bp.route("/api/departments/{slug}/people", methods=["GET"])
+def department_people(slug: str) -> Response:
+    """Who is in the department (the directory's active people) and who follows it."""
+    require(bp.current_request, "self")
+    return json_response(_people(_department(slug)))
+
+
+def _people(department: Department) -> dict[str, list[dict[str, str]]]:
+    members = sorted(directory.in_department(department.slug), key=lambda p: str(p.get("name") or p["email"]).lower())
+    return {
+        "people": [{"name": str(p.get("name") or ""), "email": str(p.get("email") or "")} for p in members],
+        "followers": [{"email": e} for e in directory.followers(department.slug)],
+    }
 
 
 def _following(slug: str, email: str) -> str:
@@ -76,12 +93,14 @@ def department_page(slug: str) -> Response:
 
 def _render(person: str, email: str, session_id: str, slug: str, *, done: str = "") -> Response:
     try:
-        week = department_week(_department(slug), now=utcnow())
+        department = _department(slug)
+        week = department_week(department, now=utcnow())
     except NotFound as exc:
         return page("error.html", status=404, title=exc.title, detail=exc.detail, back="")
     peak = max([d["mentions"] for d in week["days"]] + [1])
     return page(
         "department.html",
+        people=_people(department),
         briefs=[b for b in briefs() if b["at"] >= (utcnow() - BRIEF_SHOWN).isoformat()],
         person=person,
         w=week,
@@ -120,6 +139,10 @@ def follow(slug: str) -> Response:
                     ReturnSubscriptionArn=True,
                 )
             done = f"You follow {department.name}: its digests come to {who.id} (confirm the first email)."
+        if form.get("stop"):
+            directory.unfollow(slug, who.id)
+        else:
+            directory.follow(slug, who.id, at=utcnow().isoformat())
         record(
             actor=actor(request, who),
             action="department.unfollow" if form.get("stop") else "department.follow",

@@ -8,13 +8,14 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import check_csrf, csrf_token, require, signed_in
+from chalicelib.api.auth import audit, check_csrf, csrf_token, require, signed_in
 from chalicelib.api.plans import review_of
 from chalicelib.api.problems import json_response, read_form, read_json
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
 from chalicelib.flows import drills
 from chalicelib.policy.access import Principal, allows
+from chalicelib.store import drills as records
 from chalicelib.store.config import load_scenarios
 from chalicelib.web import error_page, page
 
@@ -22,7 +23,7 @@ bp = Blueprint(__name__)
 
 
 def drill_report(drill_id: str) -> dict[str, Any]:
-    doc = drills.load(drill_id)
+    doc = records.load(drill_id)
     reviews = []
     for incident_id in doc["incidents"]:
         try:
@@ -47,7 +48,16 @@ def _pace(value: Any) -> float:
 def start_as(who: Principal, doc: Any) -> dict[str, Any]:
     if not isinstance(doc, dict) or not isinstance(doc.get("scenario"), str):
         raise InvalidPayload('{"scenario": "<id>", "pace": 1}: the scenario whose storm to send')
-    return drills.start(scenario_id=doc["scenario"][:63], pace=_pace(doc.get("pace")), by=who.label, now=utcnow())
+    pace = _pace(doc.get("pace"))
+    started = drills.start(scenario_id=doc["scenario"][:63], pace=pace, by=who.label, now=utcnow())
+    audit(
+        bp.current_request,
+        who,
+        action="drill.start",
+        target=started["id"],
+        after={"scenario": started["scenario"], "pace": pace},
+    )
+    return started
 
 
 @bp.route("/api/drills", methods=["POST"])
@@ -61,7 +71,7 @@ def start_drill() -> Response:
 @bp.route("/api/drills", methods=["GET"])
 def list_drills() -> Response:
     require(bp.current_request, "incidents.read")
-    return json_response({"drills": [{k: v for k, v in d.items() if k != "steps"} for d in drills.list_drills()]})
+    return json_response({"drills": [{k: v for k, v in d.items() if k != "steps"} for d in records.list_all()]})
 
 
 @bp.route("/api/drills/{drill_id}", methods=["GET"])
@@ -73,8 +83,11 @@ def get_drill(drill_id: str) -> Response:
 
 @bp.route("/api/drills/{drill_id}/end", methods=["POST"])
 def end_drill(drill_id: str) -> Response:
-    require(bp.current_request, "incidents.act")
-    drills.end(drill_id=drill_id, now=utcnow())
+    """End the drill and everything it started: its storm, its incidents (resolved as
+    drill-ended), their plans' reminders and updates, their escalations. Ending it again
+    changes nothing."""
+    who = require(bp.current_request, "incidents.act")
+    drills.end(drill_id=drill_id, by=who.label, now=utcnow())
     return json_response(drill_report(drill_id))
 
 
@@ -83,7 +96,7 @@ def _list_page(who: Principal, *, done: str = "", problems: list[str] | None = N
         "drills.html",
         status=status,
         person=who.label,
-        drills=drills.list_drills(),
+        drills=records.list_all(),
         scenarios=[(s.id, s.name, len(s.storm)) for s in load_scenarios()],
         may_act=allows(who.role, "incidents.act"),
         csrf=csrf_token(who.session_id),

@@ -14,11 +14,14 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import actor, check_csrf, csrf_token, require, signed_in
 from chalicelib.api.problems import json_response, read_form_pairs, read_json
+from chalicelib.bodies import whole_number
 from chalicelib.clock import isoformat, utcnow
-from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
+from chalicelib.errors import InvalidPayload, InvalidQuery, NotFound, SharedwatchError
 from chalicelib.flows.corrections import correct, export
 from chalicelib.policy.access import allows
-from chalicelib.policy.search import FACETS, SENTIMENTS, SEVERITIES, parse_search, reporter_term
+from chalicelib.policy.search import FACETS, SENTIMENTS, SEVERITIES, owner_term, parse_search
+from chalicelib.records import CHANNELS
+from chalicelib.sources import REGISTRY
 from chalicelib.store.config import current_taxonomy
 from chalicelib.store.models import ClusterIndexModel, ClusterModel, DeliveryModel, MentionModel
 from chalicelib.store.search import search_mentions, search_reports
@@ -32,7 +35,8 @@ def _params() -> dict[str, str]:
 
 
 def _search(params: dict[str, str]) -> dict[str, Any]:
-    found = search_mentions(parse_search(params, now=utcnow()), cursor=params.get("cursor", "")[:600])
+    search = parse_search(params, now=utcnow(), sources=sorted(REGISTRY))
+    found = search_mentions(search, cursor=params.get("cursor", "")[:600])
     return {
         "mentions": found.items,
         "cursor": found.cursor or None,
@@ -43,7 +47,7 @@ def _search(params: dict[str, str]) -> dict[str, Any]:
 
 
 def _report_search(params: dict[str, str], *, extra_terms: tuple[str, ...] = ()) -> dict[str, Any]:
-    search = parse_search(params, now=utcnow())
+    search = parse_search(params, now=utcnow(), sources=CHANNELS)  # a report's source is its channel
     search = replace(search, terms=(*search.terms, *extra_terms))
     found = search_reports(search, cursor=params.get("cursor", "")[:600])
     return {
@@ -63,9 +67,11 @@ def list_reports() -> Response:
 
 @bp.route("/api/me/reports", methods=["GET"])
 def my_reports() -> Response:
-    """The reports you sent with your address (the form, mail or Slack), newest first."""
+    """Your own reports, newest first: those you filed signed in, mailed from your company
+    account (authenticated), or confirmed from the link sent to your address. A report someone
+    else filed with your address typed in is not yours until you confirm it."""
     who = require(bp.current_request, "self")
-    return json_response(_report_search(_params(), extra_terms=(reporter_term(who.id),)))
+    return json_response(_report_search(_params(), extra_terms=(owner_term(who.id),)))
 
 
 @bp.route("/api/mentions", methods=["GET"])
@@ -76,7 +82,8 @@ def list_mentions() -> Response:
     return json_response(_search(_params()))
 
 
-def _deliveries(*item_ids: str) -> list[dict[str, Any]]:
+def item_deliveries(*item_ids: str) -> list[dict[str, Any]]:
+    """What the delivery log holds for these mentions, reports or incidents, oldest claim first."""
     out = []
     for item_id in item_ids:
         if item_id:
@@ -87,6 +94,7 @@ def _deliveries(*item_ids: str) -> list[dict[str, Any]]:
                         "subject": row.subject,
                         "status": row.status,
                         "claimed_at": isoformat(row.claimed_at),
+                        "sent_at": isoformat(row.sent_at) if row.sent_at else None,
                         "reasons": [str(r) for r in row.reasons or []],
                         "kind": row.item_kind,
                     }
@@ -142,7 +150,7 @@ def mention_document(mention_id: str) -> dict[str, Any]:
         },
         "corrections": list(row.corrections or []),
         "story": story,
-        "sent": _deliveries(row.mention_id, (story or {}).get("incident") or ""),
+        "sent": item_deliveries(row.mention_id, (story or {}).get("incident") or ""),
     }
 
 
@@ -177,11 +185,11 @@ def export_corrections() -> Response:
     """Every correction people made (`?days=30`, at most 366) with the text it was made on, oldest
     first, as JSON lines a `make eval` reads back as labels (SHAREDWATCH_CORRECTIONS=file)."""
     require(bp.current_request, "config.read")
-    raw = dict(bp.current_request.query_params or {}).get("days", "30")
-    if not raw.isdigit() or not 1 <= int(raw) <= 366:
-        raise InvalidPayload("days: 1 to 366")
+    days = whole_number(dict(bp.current_request.query_params or {}).get("days", "30"), digits=3)
+    if days is None or not 1 <= days <= 366:
+        raise InvalidQuery("days: 1 to 366")
     now = utcnow()
-    rows = export(since=now - timedelta(days=int(raw)), until=now)
+    rows = export(since=now - timedelta(days=days), until=now)
     return Response(
         body="".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
         status_code=200,

@@ -13,6 +13,7 @@ from chalicelib.api.auth import check_csrf, csrf_token, signed_in
 from chalicelib.api.incidents import assign_as, link_as, note_as, set_status
 from chalicelib.api.plans import approve_as, complete_as, edit_as, plan_document, publish_as
 from chalicelib.api.problems import read_form
+from chalicelib.bodies import whole_number
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
 from chalicelib.flows import plans, reviews, statements
@@ -146,9 +147,10 @@ def _link(who: Principal, incident_id: str, form: dict[str, str]) -> str:
 
 
 def _number(value: str, what: str) -> int:
-    if not value.isdigit() or len(value) > 6:
+    number = whole_number(value, digits=6)
+    if number is None:
         raise InvalidPayload(f"{what}: a whole number")
-    return int(value)
+    return number
 
 
 def _task(who: Principal, incident_id: str, form: dict[str, str]) -> str:

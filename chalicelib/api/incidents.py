@@ -8,7 +8,7 @@ from chalice.app import Blueprint, Request, Response
 from chalicelib.api.auth import audit, require
 from chalicelib.api.problems import json_response, read_json
 from chalicelib.clock import isoformat, utcnow
-from chalicelib.errors import InvalidPayload, NotFound
+from chalicelib.errors import InvalidPayload, InvalidQuery, NotFound
 from chalicelib.flows.incidents import acknowledge, add_note, assign, incident_document, link_report, load, resolve
 from chalicelib.notify.delivery import retry_dead
 from chalicelib.policy.access import Principal
@@ -29,7 +29,7 @@ def list_incidents() -> Response:
     require(bp.current_request, "incidents.read")
     wanted = _query().get("status", "")
     if wanted and wanted not in _STATUSES:
-        raise InvalidPayload(f"status: one of {', '.join(sorted(_STATUSES))}")
+        raise InvalidQuery(f"status: one of {', '.join(sorted(_STATUSES))}")
     rows = [r for r in IncidentModel.scan() if not wanted or r.status == wanted]
     rows.sort(key=lambda r: r.opened_at, reverse=True)
     return json_response({"incidents": [incident_document(r) for r in rows[:200]]})
@@ -165,7 +165,7 @@ def list_deliveries() -> Response:
     require(bp.current_request, "incidents.read")
     status = _query().get("status", "dead")
     if status not in ("dead", "held", "claimed"):
-        raise InvalidPayload("status: dead, held or claimed")
+        raise InvalidQuery("status: one of dead, held, claimed")
     if status == "dead":
         rows = list(DeliveryModel.scan(DeliveryModel.status == "dead", limit=1000))
     else:

@@ -12,7 +12,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.problems import json_response
+from chalicelib.api.problems import MAX_PATH_PARAMETER, json_response
 from chalicelib.bodies import MAX_DEPTH, MAX_NUMBER
 from chalicelib.policy.access import ROLES
 from chalicelib.policy.rules import CONDITIONS
@@ -24,6 +24,8 @@ _PARAM = re.compile(r"{([^}]+)}")
 
 SLUG = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$"}
 COUNT = {"type": "integer", "minimum": 0, "maximum": MAX_NUMBER}
+# What the middleware lets through to a route (api/problems.path_parameter_problem).
+PATH_PARAMETER = {"type": "string", "minLength": 1, "maxLength": MAX_PATH_PARAMETER}
 GROUPS = {"type": "array", "items": SLUG, "minItems": 1}
 STAMP = {"type": "string", "format": "date-time"}
 
@@ -119,6 +121,7 @@ SCHEMAS: dict[str, Any] = {
             "grace_minutes": {"type": "integer", "minimum": 0, "maximum": 120},
             "max_per_hour": {"type": "integer", "minimum": 0, "maximum": 10000},
             "quiet_hours": {"type": "string", "pattern": "^([0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9])?$"},
+            "directory_groups": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 200}},
         },
     },
     "Member": {
@@ -217,10 +220,40 @@ SCHEMAS: dict[str, Any] = {
             "email": {"type": "string"},
             "anonymous": {"type": "string"},
             "token": {"type": "string", "description": "the form's own CSRF token"},
+            "shared": {"type": "string", "description": "a screenshot shared to the app (POST /report/share)"},
+        },
+    },
+    "ShareForm": {
+        "type": "object",
+        "description": "what a phone's share menu sends (the manifest's share_target)",
+        "properties": {
+            "title": {"type": "string"},
+            "text": {"type": "string"},
+            "url": {"type": "string"},
+            "screenshot": {"type": "string", "format": "binary", "description": "an image (PNG, JPEG, GIF, WebP)"},
         },
     },
     "AckForm": {"type": "object", "properties": {"csrf": {"type": "string"}}},
     "CsrfForm": {"type": "object", "properties": {"csrf": {"type": "string", "description": "the page's CSRF token"}}},
+    "ProvisioningClient": {
+        "type": "object",
+        "required": ["name"],
+        "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 80}},
+    },
+    "DirectoryForm": {
+        "type": "object",
+        "properties": {
+            "csrf": {"type": "string"},
+            "name": {"type": "string", "description": "a new provisioning client"},
+            "revoke": {"type": "string", "description": "a provisioning client's id"},
+            "csv": {"type": "string", "description": "people to import, as CSV"},
+        },
+    },
+    "ScimMessage": {
+        "type": "object",
+        "description": "a SCIM resource, PatchOp or SearchRequest (RFC 7643/7644); errors are SCIM Error messages",
+        "properties": {"schemas": {"type": "array", "items": {"type": "string"}}},
+    },
     "SigninForm": {
         "type": "object",
         "properties": {"csrf": {"type": "string"}, "email": {"type": "string"}, "next": {"type": "string"}},
@@ -298,7 +331,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "Scenario": {
         "type": "object",
-        "description": "A crisis scenario (see the README's 'Writing a scenario'); validated whole.",
+        "description": "A crisis scenario (see docs/crisis-plan.md, 'Writing a scenario'); validated whole.",
         "required": ["name", "triggers", "roles", "checklist", "statements", "approvals"],
         "properties": {
             "name": {"type": "string", "minLength": 1, "maxLength": 80},
@@ -382,6 +415,10 @@ def _form(schema: str) -> dict[str, Any]:
     }
 
 
+def _scim() -> dict[str, Any]:
+    return {"content": {"application/scim+json": {"schema": {"$ref": "#/components/schemas/ScimMessage"}}}}
+
+
 # The request body of each view that takes one, by the view's name.
 BODIES: dict[str, dict[str, Any]] = {
     "receive": _json("MentionDelivery"),
@@ -400,6 +437,10 @@ BODIES: dict[str, dict[str, Any]] = {
     "acknowledge_incident": _json("IncidentAction"),
     "resolve_incident": _json("IncidentAction"),
     "submit_report": _form("ReportForm"),
+    "share_target": {
+        "required": True,
+        "content": {"multipart/form-data": {"schema": {"$ref": "#/components/schemas/ShareForm"}}},
+    },
     "act": _form("AckForm"),
     "act_on_incident": _form("IncidentForm"),
     "ask_for_link": _form("SigninForm"),
@@ -423,17 +464,27 @@ BODIES: dict[str, dict[str, Any]] = {
     "approve_statement": _json("StatementApproval"),
     "add_action_item": _json("ActionItem"),
     "approve_by_link": _form("CsrfForm"),
+    "confirm_report": _form("CsrfForm"),
     "start_drill": _json("DrillStart"),
     "put_target": _json("PullTarget"),
     "add_display_from_page": _form("DisplayForm"),
     "revoke_display_from_page": _form("CsrfForm"),
     "start_from_page": _form("DrillForm"),
+    "create_client": _json("ProvisioningClient"),
+    "import_people": {
+        "required": True,
+        "content": {"text/csv": {"schema": {"type": "string", "description": "a header line, then a person a line"}}},
+    },
+    "directory_from_page": _form("DirectoryForm"),
+    "scim_root": _scim(),
+    "scim_endpoint": _scim(),
+    "scim_resource": _scim(),
 }
 _NEEDS = re.compile(r'(?:require|signed_in)\(\s*bp\.current_request,\s*"([a-z.]+)"|_admin_json\("([a-z.]+)"\)')
 
 
 def permission_of(view: Any) -> str:
-    """The permission a view asks for (what the README's route table lists), "display" for the
+    """The permission a view asks for (what docs/people.md's route table lists), "display" for the
     wall's data, or "" for a public route (webhooks check their own signatures; pages their links)."""
     source = inspect.getsource(view)
     if "require_display_token(" in source:
@@ -470,7 +521,7 @@ def document(routes: dict[str, dict[str, Any]]) -> dict[str, Any]:
                 "summary": _summary(entry.view_function),
                 "tags": [entry.view_function.__module__.rsplit(".", 1)[-1]],
                 "parameters": [
-                    {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": 200}}
+                    {"name": name, "in": "path", "required": True, "schema": PATH_PARAMETER}
                     for name in _PARAM.findall(path)
                 ],
                 "responses": {

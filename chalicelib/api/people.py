@@ -9,6 +9,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import actor, check_csrf, csrf_token, require, signed_in
 from chalicelib.api.problems import json_response, read_form, read_json
+from chalicelib.bodies import whole_number
 from chalicelib.clock import parse_timestamp, utcnow
 from chalicelib.errors import InvalidPayload, SharedwatchError
 from chalicelib.flows import people
@@ -40,7 +41,11 @@ def me() -> Response:
 @bp.route("/api/people", methods=["GET"])
 def list_people() -> Response:
     require(bp.current_request, "people")
-    return json_response({"people": sorted(identity.list_people(), key=lambda p: p["email"]), "roles": list(ROLES)})
+    # The provider's own document stays out of the listing (SCIM reads it back at /scim/v2).
+    listed = [{k: v for k, v in p.items() if k != "scim"} for p in identity.list_people()]
+    return json_response(
+        {"people": sorted(listed, key=lambda p: str(p.get("email") or p.get("id"))), "roles": list(ROLES)}
+    )
 
 
 @bp.route("/api/people/{email}", methods=["PUT"], content_types=["*/*"])
@@ -168,7 +173,7 @@ def account_tokens() -> Response:
             doc={
                 "name": form.get("name", ""),
                 "role": form.get("role", who.role),
-                "expires_in_days": int(days) if days.isdigit() else days,
+                "expires_in_days": whole_number(days, digits=3) or days,
             },
             now=utcnow(),
         )

@@ -10,9 +10,9 @@ from typing import Any
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib import credentials
-from chalicelib.api.auth import audit, require, signed_in
+from chalicelib.api.auth import audit, client_address, require, signed_in
 from chalicelib.api.incidents import via_of
-from chalicelib.api.problems import configuration_view, json_response, read_form, read_json
+from chalicelib.api.problems import configuration_view, json_response, read_form, read_json, unaudited
 from chalicelib.api.stories import story_document
 from chalicelib.clock import utcnow
 from chalicelib.errors import Forbidden, InvalidPayload, NotFound, SharedwatchError
@@ -24,6 +24,7 @@ from chalicelib.policy.access import Principal
 from chalicelib.policy.scenarios import Facts, fill, scenario_document, tasks_for, verdict
 from chalicelib.settings import get_settings
 from chalicelib.sources.base import mention_from_fields
+from chalicelib.store.audit import Actor, act_as, record
 from chalicelib.store.config import current_taxonomy, delete_config, load_scenarios, scenario_versions
 from chalicelib.store.models import DeliveryModel, PlanModel
 from chalicelib.triage import severity_thresholds, triage_mention
@@ -138,6 +139,7 @@ def facts_from(doc: Any) -> Facts:
 
 
 @bp.route("/api/plans/test", methods=["POST"])
+@unaudited("a dry run: nothing is stored or sent")
 def test_plans() -> Response:
     """Which scenario would take this mention or story, every scenario's verdict and why, and
     everything the plan would set in motion (tasks with owners and due times, who hears how
@@ -456,6 +458,14 @@ def approve_by_link(token: str) -> Response:
         grant = _grant(token)
         row = plans.load(grant.incident_id)
         holder = row.doc["scenario"]["roles"].get(grant.role, {})
+        # The link was mailed to the role's holder: on the audit trail as them, by that link.
+        actor = Actor(
+            id=holder.get("person") or f"role:{grant.role}",
+            via="email link",
+            source_ip=client_address(bp.current_request),
+            user_agent=bp.current_request.headers.get("user-agent") or "",
+        )
+        act_as(actor)
         _, done = statements.approve(
             incident_id=grant.incident_id,
             lang=grant.lang,
@@ -465,6 +475,14 @@ def approve_by_link(token: str) -> Response:
             via="email link",
             now=utcnow(),
         )
+        if done:
+            record(
+                actor=actor,
+                action="plan.statement.approve",
+                target=f"{grant.incident_id}/{grant.lang}",
+                now=utcnow(),
+                after={"revision": grant.revision, "role": grant.role},
+            )
         return _approval_page(token, grant, done="Approved: thank you." if done else "It was already approved.")
     except SharedwatchError as exc:
         return error_page(exc)

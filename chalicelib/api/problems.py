@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import functools
 import json
+import re
+import unicodedata
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any, ParamSpec
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote, unquote
 
 from chalice.app import Request, Response
 
 from chalicelib import deadline
 from chalicelib.bodies import load_json
+from chalicelib.clock import utcnow
 from chalicelib.errors import (
+    HeaderTooLarge,
     InvalidConfiguration,
+    InvalidPathParameter,
     InvalidPayload,
     MalformedBody,
+    NotFound,
     PayloadTooLarge,
     SharedwatchError,
     UnsupportedMediaType,
@@ -27,6 +34,9 @@ from chalicelib.store import audit
 PROBLEM_TYPE = "application/problem+json"
 TYPE_BASE = "https://sharedwatch.dev/problems/"
 P = ParamSpec("P")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_PATH_PARAMETER = 256  # the longest id, slug, token or address a path carries (an address: 254)
+MAX_HEADER_CHARS = 8192  # any one header; API Gateway takes 10,240 bytes of headers in all
 
 
 def problem(*, status: int, title: str, detail: str, slug: str, extra: dict[str, Any] | None = None) -> Response:
@@ -55,34 +65,128 @@ def correlation_id(request: Request) -> str | None:
     )
 
 
-def _is_chalice_500(response: Response) -> bool:
+def path_parameter_problem(name: str, value: str) -> SharedwatchError | None:
+    """The one rule every path parameter meets before a route reads it. Empty is 404 (API
+    Gateway matches no route there either); too long, a control character (NUL), a slash or
+    `..`, as sent or percent-decoded, is 400. Empty keys once reached DynamoDB, which refused
+    them: a 500."""
+    if not value:
+        return NotFound(f"{name}: empty (nothing is found at an empty path segment)")
+    if len(value) > MAX_PATH_PARAMETER:
+        return InvalidPathParameter(f"{name}: {len(value)} characters, at most {MAX_PATH_PARAMETER}")
+    forms = [value]
+    while len(forms) < 4 and (decoded := unquote(forms[-1], errors="replace")) != forms[-1]:
+        forms.append(decoded)  # %252e%252e is `..` twice decoded
+    for text in forms:
+        if any(unicodedata.category(c) == "Cc" for c in text):
+            return InvalidPathParameter(f"{name}: holds a control character")
+        if "/" in text or "\\" in text or ".." in text:
+            return InvalidPathParameter(f"{name}: holds a slash or '..' (a path parameter is a name, not a path)")
+    return None
+
+
+def check_path_parameters(request: Request) -> None:
+    for name, value in (request.uri_params or {}).items():
+        found = path_parameter_problem(name, str(value))
+        if found is not None:
+            raise found
+
+
+def check_header_lengths(request: Request) -> None:
+    """Every header is bounded before anything parses one (a signature, a timestamp, a cookie)."""
+    for name, value in request.headers.items():
+        if len(value) > MAX_HEADER_CHARS:
+            raise HeaderTooLarge(f"{name[:64]}: {len(value)} characters, at most {MAX_HEADER_CHARS}")
+
+
+def request_path(request: Request, *, keep_secret: bool = False) -> str:
+    """The path asked for (Chalice gives the route's template and the parameters apart); with
+    `keep_secret`, a link's token stays `{token}` (a path written down must not carry it)."""
+    path = str(request.path)
+    for name, value in (request.uri_params or {}).items():
+        if not (keep_secret and name == "token"):
+            path = path.replace("{" + name + "}", quote(str(value), safe=""))
+    return path
+
+
+def _chalice_error(response: Response) -> Response | None:
+    """Chalice's own error answers ({"Code": ..., "Message": ...}: 415, 405, its 500) as
+    problems; its 500 without internals."""
     body = response.body
-    return response.status_code == 500 and isinstance(body, dict) and body.get("Code") == "InternalServerError"
-
-
-def answer_problems(request: Request, get_response: Callable[[Request], Response]) -> Response:
-    """HTTP middleware: every log line of a request carries its correlation id; the exception
-    hierarchy becomes problem responses; anything unexpected (Chalice has logged it with its
-    traceback) is a 500 problem without internals."""
-    logger.set_correlation_id(correlation_id(request))
-    try:
-        with deadline.budget(get_settings().request_budget_seconds), audit.request_scope():
-            response = get_response(request)
-    except SharedwatchError as exc:
-        if exc.status >= 500:
-            logger.warning("request failed", extra={"problem": exc.slug, "detail": exc.detail})
-        return from_error(exc)
-    if _is_chalice_500(response):
+    if response.status_code < 400 or not isinstance(body, dict) or set(body) != {"Code", "Message"}:
+        return None
+    status = response.status_code
+    if status >= 500:
         return problem(
             status=500,
             title="Internal error",
             detail="the request could not be completed; it has been logged",
             slug="internal",
         )
-    return response
+    slug = re.sub(r"(?<!^)(?=[A-Z])", "-", str(body["Code"]).removesuffix("Error")).lower()
+    answer = problem(
+        status=status, title=HTTPStatus(status).phrase.capitalize(), detail=str(body["Message"]), slug=slug
+    )
+    for name, value in response.headers.items():
+        if name.lower() == "allow":  # a 405 says what is allowed
+            answer.headers[name] = value
+    return answer
 
 
-def configuration_view(view: Callable[P, Response]) -> Callable[P, Response]:
+def _audit_write(request: Request, response: Response, trail: audit.RequestTrail) -> None:
+    """A write that succeeded, by someone the request authorised, is on the audit trail: when
+    its route wrote no entry of its own, this writes one (what: the route; target: the path)."""
+    if request.method in SAFE_METHODS or response.status_code >= 400 or trail.actor is None:
+        return
+    if trail.recorded or trail.unaudited:
+        return
+    audit.record(
+        actor=trail.actor,
+        action=f"{request.method} {request.path}",
+        target=request_path(request, keep_secret=True),
+        now=utcnow(),
+        after={"status": response.status_code},
+    )
+
+
+def answer_problems(request: Request, get_response: Callable[[Request], Response]) -> Response:
+    """HTTP middleware: every log line of a request carries its correlation id; headers are
+    bounded and path parameters meet one rule before any route reads them; the exception
+    hierarchy and Chalice's own errors become problem responses (anything unexpected, which
+    Chalice has logged with its traceback, a 500 problem without internals); a write that
+    succeeded is on the audit trail."""
+    logger.set_correlation_id(correlation_id(request))
+    try:
+        with deadline.budget(get_settings().request_budget_seconds), audit.request_scope() as trail:
+            check_header_lengths(request)
+            check_path_parameters(request)
+            response = get_response(request)
+            _audit_write(request, response, trail)
+    except SharedwatchError as exc:
+        if exc.status >= 500:
+            logger.warning("request failed", extra={"problem": exc.slug, "detail": exc.detail})
+        return from_error(exc)
+    return _chalice_error(response) or response
+
+
+def unaudited(why: str) -> Callable[[Callable[P, Response]], Callable[P, Response]]:
+    """Declares a write route that leaves no audit entry, and why (signals coming in, kept as
+    themselves with their source; dry runs, which change nothing). Every other write that
+    succeeds is on the trail (tests/functional/test_audit_walk.py walks them all)."""
+
+    def declare(view: Callable[P, Response]) -> Callable[P, Response]:
+        @functools.wraps(view)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
+            audit.set_aside(why)
+            return view(*args, **kwargs)
+
+        wrapper.unaudited = why  # type: ignore[attr-defined]
+        return wrapper
+
+    return declare
+
+
+def configuration_view[**P](view: Callable[P, Response]) -> Callable[P, Response]:
     """Saving configuration (rules, policies, groups, windows): what does not validate is a 400
     that says which part is wrong, and nothing of it is stored."""
 
@@ -128,8 +232,11 @@ def read_form_pairs(request: Request, *, fields: int) -> list[tuple[str, str]]:
     """A page's form (urlencoded), or the problem that says why not (media type, too many fields)."""
     if media_type(request) != "application/x-www-form-urlencoded":
         raise UnsupportedMediaType("post the page's form (application/x-www-form-urlencoded)")
+    body, limit = raw_body(request), get_settings().max_body_bytes
+    if len(body) > limit:
+        raise PayloadTooLarge(f"the form is {len(body)} bytes, at most {limit}")
     try:
-        return parse_qsl(raw_body(request).decode("utf-8", "replace"), max_num_fields=fields)
+        return parse_qsl(body.decode("utf-8", "replace"), max_num_fields=fields)
     except ValueError:
         raise MalformedBody("the form has more fields than this page sends") from None
 

@@ -9,7 +9,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import require
-from chalicelib.api.problems import configuration_view, json_response, read_json
+from chalicelib.api.problems import configuration_view, json_response, read_json, unaudited
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.flows import configuration
@@ -25,7 +25,7 @@ from chalicelib.store.config import (
     delete_config,
     load_routing,
 )
-from chalicelib.triage import severity_thresholds, triage_mention
+from chalicelib.triage import severity_thresholds, triage_mention, triage_report
 
 bp = Blueprint(__name__)
 
@@ -100,6 +100,7 @@ def delete_window(window_id: str) -> Response:
 
 
 @bp.route("/api/rules/test", methods=["POST"], content_types=["*/*"])
+@unaudited("a dry run: nothing is stored or sent")
 def test_rules() -> Response:
     """{"mention": {...generic data shape...}} or {"report": {text, urgency, department, ...}}:
     the triage it gets, every rule's verdict with reasons, and where it would go."""
@@ -112,16 +113,31 @@ def test_rules() -> Response:
         urgency = item.get("urgency", "normal")
         if urgency not in ("low", "normal", "urgent"):
             raise InvalidPayload("report.urgency: low, normal or urgent")
-        signal: Any = Report(
-            report_id="test",
-            channel="web",
-            text=str(item.get("text", "")),
-            received_at=utcnow(),
-            department=str(item.get("department", "")),
-            urgency=urgency,
-            platform=str(item.get("platform", "")),
+        # As a signed-in employee files it, unless `"signed_in": false` (a public form's "urgent" pages nobody).
+        signed_in = item.get("signed_in", True) is not False
+        taxonomy, _ = current_taxonomy()
+        signal: Any = triage_report(
+            Report(
+                report_id="test",
+                channel="web",
+                text=str(item.get("text", "")),
+                received_at=utcnow(),
+                department=str(item.get("department", "")),
+                urgency=urgency,
+                platform=str(item.get("platform", "")),
+                reporter_email="dry-run@sharedwatch.invalid" if signed_in else "",
+                reporter_proof="signed in" if signed_in else "",
+            ),
+            taxonomy=taxonomy,
+            thresholds=severity_thresholds(),
         )
-        triage: dict[str, Any] = {}
+        triage: dict[str, Any] = {
+            "sentiment": signal.sentiment_label,
+            "departments": list(signal.departments),
+            "severity": signal.severity,
+            "severity_reasons": list(signal.severity_reasons),
+            "urgency_routed": signal.routed_urgency,
+        }
     elif "mention" in doc:
         errors: list[str] = []
         mention = mention_from_fields(

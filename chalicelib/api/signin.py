@@ -9,6 +9,7 @@ from urllib.parse import quote
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import (
+    actor,
     browser_binding,
     check_csrf,
     cleared_session_cookie,
@@ -16,15 +17,17 @@ from chalicelib.api.auth import (
     cookies,
     csrf_token,
     principal,
+    reader_for,
     session_cookie,
     session_cookie_name,
 )
-from chalicelib.api.problems import read_form
+from chalicelib.api.problems import read_form, unaudited
 from chalicelib.clock import utcnow
 from chalicelib.errors import SharedwatchError
 from chalicelib.flows import signin
 from chalicelib.settings import get_settings
-from chalicelib.store import identity
+from chalicelib.store import audit, identity
+from chalicelib.store.audit import Actor
 from chalicelib.web import error_page, page
 
 bp = Blueprint(__name__)
@@ -42,7 +45,7 @@ def _with_cookies(response: Response, *values: str | None) -> Response:
 
 
 def _error(exc: SharedwatchError, *, cookie: str | None = None) -> Response:
-    response = error_page(exc)
+    response = error_page(exc, reader=reader_for(bp.current_request))
     if "retry_after" in exc.extra:
         response.headers["Retry-After"] = str(exc.extra["retry_after"])
     return _with_cookies(response, cookie)
@@ -54,6 +57,7 @@ def _signin_page(*, next_path: str, status: int = 200, sent: bool = False, email
     who = principal(bp.current_request)
     response = page(
         "signin.html",
+        reader=reader_for(bp.current_request),
         status=status,
         csrf=csrf_token(binding),
         next_path=next_path,
@@ -68,8 +72,13 @@ def _signin_page(*, next_path: str, status: int = 200, sent: bool = False, email
     return _with_cookies(response, cookie)
 
 
-def _signed_in(email: str, name: str, via: str, next_path: str) -> Response:
-    session_id = signin.start_session(email=email, name=name, via=via, now=utcnow())
+def _signed_in(email: str, name: str, via: str, next_path: str, *, profile: dict[str, str] | None = None) -> Response:
+    request = bp.current_request
+    session_id = signin.start_session(email=email, name=name, via=via, now=utcnow(), profile=profile)
+    who = Actor(
+        id=email, via=via, source_ip=client_address(request), user_agent=request.headers.get("user-agent") or ""
+    )
+    audit.record(actor=who, action="session.start", target=email, now=utcnow())
     response = Response(body="", status_code=303, headers={"Location": signin.safe_next(next_path)})
     return _with_cookies(response, session_cookie(session_id))
 
@@ -81,6 +90,7 @@ def signin_page() -> Response:
 
 
 @bp.route("/signin", methods=["POST"], content_types=["*/*"])
+@unaudited("nobody is signed in yet: attempts are counted, and signing in with the link is audited")
 def ask_for_link() -> Response:
     request = bp.current_request
     binding, cookie = browser_binding(request)
@@ -100,7 +110,9 @@ def ask_for_link() -> Response:
 @bp.route("/signin/link/{token}", methods=["GET"])
 def open_link(token: str) -> Response:
     binding, cookie = browser_binding(bp.current_request)
-    return _with_cookies(page("signin_link.html", csrf=csrf_token(binding)), cookie)
+    return _with_cookies(
+        page("signin_link.html", csrf=csrf_token(binding), reader=reader_for(bp.current_request)), cookie
+    )
 
 
 @bp.route("/signin/link/{token}", methods=["POST"], content_types=["*/*"])
@@ -136,7 +148,7 @@ def finish_sso() -> Response:
     try:
         if query.get("error"):
             raise signin.SignInRefused(f"the identity provider said: {query.get('error', '')[:80]}")
-        email, name, next_path = signin.finish_sso(
+        email, name, next_path, profile = signin.finish_sso(
             state=query.get("state", ""),
             code=query.get("code", ""),
             binding=binding,
@@ -145,7 +157,7 @@ def finish_sso() -> Response:
         )
     except SharedwatchError as exc:
         return _error(exc)
-    return _signed_in(email, name, "single sign-on", next_path)
+    return _signed_in(email, name, "single sign-on", next_path, profile=profile)
 
 
 @bp.route("/signout", methods=["POST"], content_types=["*/*"])
@@ -156,6 +168,9 @@ def sign_out() -> Response:
         check_csrf(_form().get("csrf", ""), session_id)
     except SharedwatchError as exc:
         return _error(exc)
+    who = principal(request)
     identity.end_session(session_id)
+    if who is not None:
+        audit.record(actor=actor(request, who), action="session.end", target=who.id, now=utcnow())
     response = Response(body="", status_code=303, headers={"Location": "/signin?next=" + quote("/me")})
     return _with_cookies(response, cleared_session_cookie())

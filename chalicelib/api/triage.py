@@ -6,7 +6,7 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import require
-from chalicelib.api.problems import json_response, read_json
+from chalicelib.api.problems import json_response, read_json, unaudited
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload
 from chalicelib.sources.base import mention_from_fields, require_valid
@@ -18,6 +18,7 @@ MAX_MENTIONS = 500
 
 
 @bp.route("/api/triage", methods=["POST"], content_types=["*/*"])
+@unaudited("a dry run: nothing is stored or sent")
 def triage() -> Response:
     require(bp.current_request, "config.read")
     doc = read_json(bp.current_request)

@@ -22,6 +22,7 @@ from chalicelib.api.auth import Screen, audit, require, require_display_token
 from chalicelib.api.problems import json_response, read_json
 from chalicelib.clock import isoformat, parse_timestamp, utcnow
 from chalicelib.errors import InvalidPayload, NotFound
+from chalicelib.i18n import LANGUAGES, wall_catalogue
 from chalicelib.policy.access import Principal
 from chalicelib.settings import get_settings
 from chalicelib.store import wall
@@ -77,11 +78,27 @@ def wall_page() -> Response:
     )
 
 
+@lru_cache(maxsize=len(LANGUAGES))
+def _wall_messages(language: str) -> str:
+    return wall_catalogue(language)
+
+
 @bp.route("/wall/{asset}", methods=["GET"])
 def wall_asset(asset: str) -> Response:
     kinds = {"wall.js": "text/javascript; charset=utf-8", "wall.css": "text/css; charset=utf-8"}
+    catalogues = {f"messages.{language}.json": language for language in LANGUAGES if language != "en"}
+    if asset in catalogues:  # the screen's strings in its language, built from the .po catalogues
+        return Response(
+            body=_wall_messages(catalogues[asset]),
+            status_code=200,
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "max-age=300",
+            },
+        )
     if asset not in kinds:
-        raise NotFound(f"no wall asset {asset[:40]!r}: the wall has wall.js and wall.css")
+        raise NotFound(f"no wall asset {asset[:40]!r}: the wall has wall.js, wall.css and messages.<lang>.json")
     return Response(
         body=_static(asset),
         status_code=200,

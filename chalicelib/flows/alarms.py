@@ -48,10 +48,23 @@ def find_alarms(*, now: datetime, planned: Sequence[PlannedEvent] | None = None)
         series[label] = Series(
             (at, width, Counts(c, negatives.get((at, width), 0))) for at, width, c in history.get(total_dim, [])
         )
-        # A brand newly watched has everyone else's share to go by; a department is a slice by
-        # topic, negative by nature (complaints without a topic are customer care's): its own only.
-        population = series.get("all mentions") if label.startswith("brand ") else None
-        alarms.extend(detect(series[label], key=label, now=moment, planned=planned, population=population))
+        # A brand newly watched has everyone else to go by (its share of their volume, their
+        # negative share), and what a source replayed of its past is named when it is the usual;
+        # a department is a slice by topic, negative by nature (complaints without a topic are
+        # customer care's): its own only.
+        brand = label.startswith("brand ")
+        population = series.get("all mentions") if brand else None
+        replayed = Series((at, width, Counts(c)) for at, width, c in history.get(f"{total_dim}|replayed", []))
+        alarms.extend(
+            detect(
+                series[label],
+                key=label,
+                now=moment,
+                planned=planned,
+                population=population,
+                replayed=replayed if brand else None,
+            )
+        )
     window = (moment - WINDOW, moment)
     new = sum(s.sum(*window).total for k, s in series.items() if k.startswith("brand ") and warming_up(s, now=moment))
     everything = series["all mentions"].sum(*window).total if "all mentions" in series else 0.0

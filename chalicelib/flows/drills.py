@@ -7,7 +7,13 @@ dark site). The drill measures how the team did and ends in a report.
 
 Sending is idempotent: a step's mention has a fixed identity (its URL) and a step's report a
 fixed tracking id, so a step sent twice (a schedule run that died before recording it) is
-stored once."""
+stored once.
+
+Each drill is its own exercise: its storm finds its stories only among its own (its id is on
+every story-index key, `policy/drills.realm_key`), so two drills of one scenario open two
+incidents with two plans, and neither ever joins a real story or a real plan. Ending a drill
+ends everything it started, at once and idempotently: its incidents resolved as drill-ended,
+their plans closed, what was held about them superseded, and its storm's stragglers unrouted."""
 
 from __future__ import annotations
 
@@ -17,67 +23,28 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import PutError
 from standardwebhooks.webhooks import Webhook
 
 from chalicelib import credentials
 from chalicelib.clock import utcnow
-from chalicelib.errors import Conflict, DeliveryFailed, InvalidPayload, NotFound
+from chalicelib.errors import DeliveryFailed, InvalidPayload, NotFound
+from chalicelib.flows import incidents, plans
 from chalicelib.intake.web_form import token_with_nonce
+from chalicelib.notify.delivery import supersede_pending
 from chalicelib.observability import logger
 from chalicelib.policy.drill_marks import mark, new_drill_id
+from chalicelib.policy.drills import RUNNING, ended_drills, ending, running
+from chalicelib.policy.stories import Opening
 from chalicelib.settings import get_settings
+from chalicelib.store import drills as records
 from chalicelib.store.config import load_scenarios
-from chalicelib.store.models import ConfigModel
 
 MAX_PACE = 60.0
 SEND_TIMEOUT = 8.0
-
-
-def _row(drill_id: str) -> ConfigModel:
-    try:
-        return ConfigModel.get("drill", drill_id[:20])
-    except ConfigModel.DoesNotExist:
-        raise NotFound(f"no drill {drill_id[:20]!r}") from None
-
-
-def load(drill_id: str) -> dict[str, Any]:
-    return dict(json.loads(_row(drill_id).body))
-
-
-def _save(doc: dict[str, Any], *, now: datetime, condition: Any = None) -> None:
-    ConfigModel(kind="drill", key=doc["id"], body=json.dumps(doc), updated_at=now).save(condition=condition)
-
-
-CHANGE_ATTEMPTS = 5
-
-
-def _change(drill_id: str, mutate: Callable[[dict[str, Any]], bool], *, now: datetime) -> dict[str, Any]:
-    """Read, change, write only if nobody wrote meanwhile (the schedule records the steps it sent
-    while the router records the incident the storm opened: a plain save of either lost the
-    other's, and a lost `sent` sends the storm again); again from a fresh read when somebody did.
-    `mutate` says whether it changed anything."""
-    for _ in range(CHANGE_ATTEMPTS):
-        row = _row(drill_id)
-        doc = dict(json.loads(row.body))
-        if not mutate(doc):
-            return doc
-        try:
-            _save(doc, now=now, condition=ConfigModel.body == row.body)
-        except PutError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
-            continue
-        return doc
-    raise Conflict(f"drill {drill_id[:20]!r} kept changing while being recorded; try again")
-
-
-def list_drills() -> list[dict[str, Any]]:
-    return sorted((json.loads(r.body) for r in ConfigModel.query("drill")), key=lambda d: d["started_at"], reverse=True)
 
 
 def start(*, scenario_id: str, pace: float, by: str, now: datetime) -> dict[str, Any]:
@@ -87,7 +54,7 @@ def start(*, scenario_id: str, pace: float, by: str, now: datetime) -> dict[str,
     if scenario is None:
         problems.append(f"scenario: no scenario {scenario_id[:40]!r}")
     elif not scenario.storm:
-        problems.append(f"scenario: {scenario_id} has no storm to send (add one: see the README)")
+        problems.append(f"scenario: {scenario_id} has no storm to send (add one: see docs/crisis-plan.md)")
     if not 1 <= pace <= MAX_PACE:
         problems.append(f"pace: 1 (real time) to {MAX_PACE:.0f} (a minute of the plan in a second)")
     if problems or scenario is None:
@@ -100,36 +67,61 @@ def start(*, scenario_id: str, pace: float, by: str, now: datetime) -> dict[str,
         "pace": pace,
         "started_at": now.isoformat(),
         "started_by": by[:120],
-        "status": "running",
+        "status": RUNNING,
         "steps": [dict(step) for step in scenario.storm],
         "sent": [],
         "incidents": [],
     }
-    _save(doc, now=now)
+    records.save(doc, now=now)
     return doc
 
 
-def end(*, drill_id: str, now: datetime) -> dict[str, Any]:
-    def ending(doc: dict[str, Any]) -> bool:
-        if doc["status"] != "running":
-            return False
-        doc.update(status="ended", ended_at=now.isoformat())
-        return True
+def end(*, drill_id: str, by: str, now: datetime) -> dict[str, Any]:
+    """End the drill and everything it started, at once: its storm stops, and each of its
+    incidents is resolved as drill-ended with its plan closed and what was held about it
+    superseded, so the schedule sends nothing more about it. Idempotent: ending an ended drill
+    finishes what an interrupted end left undone and adds nothing twice."""
+    doc = records.change(drill_id, lambda d: ending(d, by=by, now=now), now=now)
+    stop_incidents(doc["incidents"], by=str(doc.get("ended_by") or by), now=now)
+    return doc
 
-    return _change(drill_id, ending, now=now)
+
+def stop_incidents(incident_ids: Iterable[str], *, by: str, now: datetime) -> int:
+    """Resolve each as drill-ended (first: the plan's schedule reads the incident and stops on a
+    resolved one), close its plan, supersede what waits to be sent about it. Returns how many
+    incidents this call resolved."""
+    stopped = 0
+    for incident_id in incident_ids:
+        stopped += incidents.end_with_drill(incident_id=incident_id, by=by, now=now)
+        plans.close_for_drill(incident_id, now=now)
+        superseded = supersede_pending(incident_id)
+        if superseded:
+            logger.info("held notices superseded", extra={"incident": incident_id, "count": superseded})
+    return stopped
 
 
-def took_hold(drill_id: str, *, incident_id: str, at: datetime) -> None:
-    """The drill's storm opened an incident and its plan took hold: the report follows it."""
+def follow_openings(openings: Iterable[Opening], *, now: datetime) -> list[str]:
+    """The router's hook: every incident a drill's storm opened is followed by its drill (its
+    report measures it, its end resolves it). One the drill had already ended by then (the end
+    read the drill's incidents before this one was added) is stopped here. Returns those."""
+    stopped = []
+    for o in openings:
+        if not o.drill:
+            continue
+        try:
+            doc = records.follow(o.drill, incident_id=o.incident_id, at=now)
+        except NotFound:  # a drill whose record is gone: nothing follows or ends it
+            doc = {"status": "", "ended_by": "the drill's record is gone"}
+        if not running(doc):
+            stop_incidents([o.incident_id], by=str(doc.get("ended_by") or "the drill's end"), now=now)
+            stopped.append(o.incident_id)
+    return stopped
 
-    def following(doc: dict[str, Any]) -> bool:
-        if incident_id in doc["incidents"]:
-            return False
-        doc["incidents"] = [*doc["incidents"], incident_id]
-        doc.setdefault("first_incident_at", at.isoformat())
-        return True
 
-    _change(drill_id, following, now=at)
+def ended_among(drill_ids: Iterable[str]) -> frozenset[str]:
+    """Which of these drills (a stream batch's) have ended: their signals are not routed."""
+    wanted = list(drill_ids)
+    return ended_drills(records.statuses(wanted)) if wanted else frozenset()
 
 
 def _post(path: str, body: bytes, headers: dict[str, str]) -> int:
@@ -194,8 +186,8 @@ def run_due(*, now: datetime) -> int:
     """Send every running drill's steps that are due (at its pace); the steps sent are recorded
     after they are sent. Returns how many were sent."""
     sent = 0
-    for doc in list_drills():
-        if doc["status"] != "running":
+    for doc in records.list_all():
+        if not running(doc):
             continue
         started = datetime.fromisoformat(doc["started_at"])
         done = set(doc["sent"])
@@ -217,7 +209,7 @@ def run_due(*, now: datetime) -> int:
                 fresh["sent"] = sorted(done | set(fresh["sent"]))
                 return True
 
-            _change(doc["id"], recording, now=now)  # took_hold may be adding an incident meanwhile
+            records.change(doc["id"], recording, now=now)  # the router may be adding an incident meanwhile
     return sent
 
 

@@ -13,10 +13,14 @@ from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib import credentials
 from chalicelib.errors import InvalidPayload, NotFound
+from chalicelib.flows.cards import post_cards, update_cards
+from chalicelib.i18n import Reader
 from chalicelib.notify.gate import send
 from chalicelib.notify.receipts import tell_reporter
 from chalicelib.observability import logger
+from chalicelib.policy.chat import chat_steps
 from chalicelib.policy.config import RoutingConfig
+from chalicelib.policy.drills import DRILL_ENDED, ENDED_NOTE
 from chalicelib.policy.escalation import State, due_steps, next_action_at
 from chalicelib.policy.messages import IncidentFacts, render_in_hand
 from chalicelib.policy.plan import IncidentChange, IncidentView, Links, Outgoing, notice
@@ -69,6 +73,7 @@ def open_many(openings: Sequence[Opening], *, now: datetime) -> dict[str, Incide
             opened_at=now,
             severity=o.severity,
             timeline=[timeline_entry("opened", now, reason=o.reason)],
+            drill=o.drill or None,
         )
         try:
             row.save(condition=IncidentModel.incident_id.does_not_exist())
@@ -161,6 +166,7 @@ def acknowledge(*, incident_id: str, group: str, by: str, via: str, now: datetim
     tell_groups(row, event="acknowledged", who=who, config=config, now=now)
     tell_reporters(row, event="acknowledged", who=config.group_name(group), at=now)
     show_on_wall(row, config, now)
+    update_cards(row, event=f"acknowledged:round-{len(row.reopened or [])}", config=config, now=now)
     return row, True
 
 
@@ -195,7 +201,42 @@ def resolve(
     tell_groups(row, event="resolved", who=who, config=config, now=now)
     tell_reporters(row, event="resolved", who=config.group_name(group), at=now, note=note)
     show_on_wall(row, config, now)
+    update_cards(row, event=f"resolved:round-{len(row.reopened or [])}", config=config, now=now)
     return row, True
+
+
+def end_with_drill(*, incident_id: str, by: str, now: datetime) -> bool:
+    """A drill's incident resolved because its drill ended: its escalation clock stops with it
+    (`due` removed), the timeline says so, and nobody is told (the groups and reporters would
+    only hear about an exercise that is over; held notices about it are then superseded).
+    Unlike a responder's resolve it records no acknowledgement, so the drill's report still
+    says nobody acknowledged. Once: False when it was resolved already (or is not there)."""
+    try:
+        row = load(incident_id)
+    except NotFound:
+        return False
+    if row.status == "resolved":
+        return False
+    entry = timeline_entry("resolved", now, by=by[:120], via=DRILL_ENDED, note=ENDED_NOTE)
+    try:
+        row.update(
+            actions=[
+                IncidentModel.status.set("resolved"),
+                IncidentModel.resolved_at.set(now),
+                IncidentModel.resolved_by.set(by[:120]),
+                IncidentModel.resolution.set(DRILL_ENDED),
+                IncidentModel.due.remove(),
+                IncidentModel.next_action_at.remove(),
+                IncidentModel.timeline.set(IncidentModel.timeline.append([entry])),
+            ],
+            condition=IncidentModel.status != "resolved",
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    show_on_wall(row, load_routing(), now)
+    return True
 
 
 def tell_groups(row: IncidentModel, *, event: str, who: str, config: RoutingConfig, now: datetime) -> list[str]:
@@ -236,6 +277,7 @@ def add_note(*, incident_id: str, by: str, via: str, note: str, now: datetime) -
             )
         ]
     )
+    update_cards(row, event=f"remark:{len(row.timeline or [])}", config=load_routing(), now=now)
     return load(incident_id)
 
 
@@ -276,26 +318,42 @@ def show_on_wall(row: IncidentModel, config: RoutingConfig, now: datetime) -> No
         logger.exception("wall not updated", extra={"incident": row.incident_id})
 
 
+def reporter_outcome(*, event: str, who: str, at: datetime, note: str, reader: Reader) -> str:
+    """What became of a reported story, as one sentence in the reporter's language."""
+    when = reader.when(at)
+    if event == "acknowledged":
+        return reader.gettext("%(who)s acknowledged it on %(when)s and is on it.", who=who, when=when)
+    if note:
+        return reader.gettext(
+            "%(who)s resolved it on %(when)s. %(note)s Thank you for reporting it.", who=who, when=when, note=note
+        )
+    return reader.gettext("%(who)s resolved it on %(when)s. Thank you for reporting it.", who=who, when=when)
+
+
 def tell_reporters(row: IncidentModel, *, event: str, who: str, at: datetime, note: str = "") -> int:
     """Each employee who reported the story hears the outcome on their status page, and by
-    email unless they stayed anonymous. Once per report and event (the delivery log)."""
-    when = at.strftime("%Y-%m-%d %H:%M UTC")
-    if event == "acknowledged":
-        outcome = f"{who} acknowledged it on {when} and is on it."
-    else:
-        outcome = f"{who} resolved it on {when}.{f' {note}' if note else ''} Thank you for reporting it."
+    email unless they stayed anonymous. Once per report and event (the delivery log), each in
+    the language its reporter filed it in (times in UTC: an anonymous filer's zone is unknown)."""
     told = 0
     for report in ReportModel.cluster_index.query(row.cluster_id):
+        reader = Reader.of(report.language or "")
+        outcome = reporter_outcome(event=event, who=who, at=at, note=note, reader=reader)
         report.update(actions=[ReportModel.outcome.set(outcome[:600]), ReportModel.outcome_at.set(at)])
         if not report.reporter_email:
             continue
+        subject = (
+            reader.gettext("Your report %(id)s was acknowledged", id=report.report_id)
+            if event == "acknowledged"
+            else reader.gettext("Your report %(id)s was resolved", id=report.report_id)
+        )
         if tell_reporter(
             report_id=report.report_id,
             email=report.reporter_email,
             text=report.text,
             event=event,
-            subject=f"Your report {report.report_id} was {event}",
-            lines=["Thank you for your report. Here is what became of it:", "", outcome],
+            subject=subject,
+            lines=[reader.gettext("Thank you for your report. Here is what became of it:"), "", outcome],
+            reader=reader,
         ):
             told += 1
     if told:
@@ -356,6 +414,10 @@ def escalate_due(*, now: datetime, limit: int = 100) -> int:
             actions.append(IncidentModel.timeline.set(IncidentModel.timeline.append(entries)))
         row.update(actions=actions)
         show_on_wall(row, config, now)
+        # A group the incident escalated to gets its card in its chat channels (once per channel).
+        escalated = [g for s in steps if s.kind == "escalate" for g in s.groups]
+        if escalated:
+            post_cards(chat_steps({row.incident_id: escalated}, config), config=config)
         done += len(steps)
         logger.info("escalated", extra={"incident": row.incident_id, "steps": len(steps), "outcomes": len(outcomes)})
     return done
@@ -376,6 +438,8 @@ def incident_document(row: IncidentModel) -> dict[str, Any]:
         "acknowledged_at": row.acknowledged_at.isoformat() if row.acknowledged_at else None,
         "acknowledged_by": row.acknowledged_by,
         "resolved_at": row.resolved_at.isoformat() if row.resolved_at else None,
+        "resolution": row.resolution,
+        "drill": row.drill,
         "next_action_at": row.next_action_at.isoformat() if row.next_action_at else None,
         "timeline": [json.loads(str(entry)) for entry in row.timeline or []],
     }

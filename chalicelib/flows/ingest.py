@@ -12,7 +12,7 @@ from chalicelib.observability import emit_counts, logger
 from chalicelib.records import IngestResult, Mention, Report
 from chalicelib.store.config import current_taxonomy
 from chalicelib.store.ingest import ingest_mentions, store_report
-from chalicelib.triage import severity_thresholds, triage_mentions
+from chalicelib.triage import severity_thresholds, triage_mentions, triage_report
 
 
 def ingest(mentions: Sequence[Mention], *, source: str, way: str) -> IngestResult:
@@ -39,8 +39,15 @@ def ingest(mentions: Sequence[Mention], *, source: str, way: str) -> IngestResul
 
 
 def take_report(report: Report) -> bool:
-    """Store an employee's report once (False: this tracking id was stored before)."""
-    stored = store_report(report)
+    """Triage an employee's report's text and store it once (False: this tracking id was stored
+    before)."""
+    stored = store_report(report if report.severity else triaged(report))
     emit_counts({"ReportsReceived": 1, "ReportsStored": int(stored)}, dimensions={"channel": report.channel})
     logger.info("report taken", extra={"channel": report.channel, "stored": stored, "status": report.status})
     return stored
+
+
+def triaged(report: Report) -> Report:
+    """The report with its own text triaged as a mention's is, with the current taxonomy."""
+    taxonomy, _ = current_taxonomy()
+    return triage_report(report, taxonomy=taxonomy, thresholds=severity_thresholds())

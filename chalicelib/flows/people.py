@@ -12,7 +12,12 @@ from typing import Any
 
 from chalicelib.clock import isoformat, parse_timestamp
 from chalicelib.errors import Forbidden, InvalidPayload, NotFound
+from chalicelib.flows import directory
+from chalicelib.i18n import LANGUAGES
+from chalicelib.i18n import zone as zone_named
 from chalicelib.policy.access import ROLES, Principal, Role, can_grant, parse_role, rank
+from chalicelib.policy.directory import ENTERPRISE_SCHEMA
+from chalicelib.store import directory as directory_store
 from chalicelib.store import identity
 from chalicelib.store.audit import Actor, record
 
@@ -49,7 +54,13 @@ def validate_person(email: str, doc: Any) -> dict[str, Any]:
         problems.append("department: a lead leads a department: name it")
     if not isinstance(doc.get("disabled", False), bool):
         problems.append("disabled: true or false")
-    unknown = sorted(set(doc) - {"role", "name", "department", "disabled"})
+    # Their language and zone (the directory's, or their own): every page and mail they read.
+    language, zone = doc.get("language", ""), doc.get("zone", "")
+    if language not in ("", *LANGUAGES):
+        problems.append(f"language: one of {', '.join(LANGUAGES)}")
+    if not isinstance(zone, str) or (zone and zone_named(zone) is None):
+        problems.append("zone: an IANA time zone such as Europe/Madrid")
+    unknown = sorted(set(doc) - {"role", "name", "department", "disabled", "language", "zone"})
     if unknown:
         problems.append(f"unknown fields: {', '.join(unknown)}")
     if problems:
@@ -60,21 +71,57 @@ def validate_person(email: str, doc: Any) -> dict[str, Any]:
         "name": " ".join(str(name).split()),
         "department": department,
         "disabled": bool(doc.get("disabled", False)),
+        **({"language": language} if language else {}),
+        **({"zone": zone} if zone else {}),
     }
 
 
 def save_person(*, by: Principal, actor: Actor, email: str, doc: Any, now: datetime) -> dict[str, Any]:
+    """An admin's edit of a person: role, name, department, disabled. A person in the directory
+    keeps their directory record (the same record, its version and keys); disabling anyone ends
+    their sessions and tokens at once."""
     person = validate_person(email, doc)
+    stored = directory_store.person_at(email)
+    if stored is not None and stored.doc.get("id"):
+        fields = {**person, "updated_by": by.id}
+        if person["department"] != stored.doc.get("department"):
+            fields["department_name"] = ""
+        scim = _scim_edited(stored.doc, person)
+        directory.change(before=stored, fields=fields, scim=scim, actor=actor, now=now)
+        return person
     before = identity.put_person({**person, "updated_at": isoformat(now), "updated_by": by.id})
     record(actor=actor, action="person.save", target=email, now=now, before=before, after=person)
+    if person["disabled"] and not (before or {}).get("disabled"):
+        directory.end_access(email, actor=actor, now=now, why="disabled by an admin")
     return person
 
 
+def _scim_edited(doc: dict[str, Any], person: dict[str, Any]) -> dict[str, Any] | None:
+    """The provider's document with an admin's name and department in it (what it reads back)."""
+    scim = doc.get("scim")
+    if not isinstance(scim, dict):
+        return None
+    edited = dict(scim)
+    if person["name"] != doc.get("name"):
+        edited["displayName"] = person["name"]
+    if person["department"] != doc.get("department"):
+        enterprise = dict(edited.get(ENTERPRISE_SCHEMA) or {})
+        enterprise["department"] = person["department"]
+        edited[ENTERPRISE_SCHEMA] = enterprise
+    return edited
+
+
 def remove_person(*, actor: Actor, email: str, now: datetime) -> None:
+    """Forget a person (a directory person leaves the directory): their sessions and tokens end."""
+    stored = directory_store.person_at(email)
+    if stored is not None and stored.doc.get("id"):
+        directory.remove(before=stored, actor=actor, now=now)
+        return
     before = identity.delete_person(email)
     if before is None:
         raise NotFound(f"no person {email[:80]!r}")
     record(actor=actor, action="person.delete", target=email, now=now, before=before)
+    directory.end_access(email, actor=actor, now=now, why="removed by an admin")
 
 
 # Tokens ---------------------------------------------------------------------------------------

@@ -14,17 +14,18 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib import credentials
 from chalicelib.errors import Conflict, DeliveryFailed, NotFound
-from chalicelib.flows import drills
 from chalicelib.notify.gate import send
 from chalicelib.notify.mail import send_mail
 from chalicelib.observability import logger
 from chalicelib.policy import approval_links
+from chalicelib.policy.drills import ENDED_NOTE, closing_plan
+from chalicelib.policy.drills import running as drill_running
 from chalicelib.policy.plan import Outgoing
 from chalicelib.policy.scenarios import (
     Facts,
@@ -43,6 +44,7 @@ from chalicelib.policy.scenarios import (
 from chalicelib.policy.stories import timeline_entry
 from chalicelib.records import Mention, Notification, Signal
 from chalicelib.settings import get_settings
+from chalicelib.store import drills
 from chalicelib.store.config import load_routing, load_scenarios
 from chalicelib.store.models import IncidentModel, PlanModel
 from chalicelib.triage.identity import key_for
@@ -50,7 +52,6 @@ from chalicelib.triage.identity import key_for
 DUE = "open"
 ALL_STAFF = "all-staff"  # the group every employee's address is in: all-staff briefs go to it
 ATTEMPTS = 5
-T = TypeVar("T")
 
 
 # -- reading and changing a plan -----------------------------------------------------------------
@@ -112,7 +113,7 @@ def _write(row: PlanModel, doc: dict[str, Any]) -> bool:
     return True
 
 
-def change(incident_id: str, mutate: Callable[[dict[str, Any], PlanModel], T]) -> tuple[PlanModel, T]:
+def change[T](incident_id: str, mutate: Callable[[dict[str, Any], PlanModel], T]) -> tuple[PlanModel, T]:
     """Read, change a copy, write conditionally; again when someone else wrote meanwhile."""
     for _ in range(ATTEMPTS):
         row = load(incident_id)
@@ -169,10 +170,13 @@ def take_hold(
     drill: str = "",
 ) -> PlanModel | None:
     """Start the matching scenario's plan for an incident, once (None when none matches). A
-    drill's incident takes the drill's own scenario, at the drill's pace."""
+    drill's incident takes the drill's own scenario, at the drill's pace; a drill that has
+    ended starts nothing."""
     pace = 1.0
     if drill:
         drill_doc = drills.load(drill)
+        if not drill_running(drill_doc):
+            return None
         pace = float(drill_doc.get("pace", 1))
         scenarios = [s for s in (load_scenarios() if scenarios is None else scenarios) if s.id == drill_doc["scenario"]]
     found = match(load_scenarios() if scenarios is None else scenarios, facts)
@@ -234,7 +238,7 @@ def take_hold(
         ],
     )
     if drill:
-        drills.took_hold(drill, incident_id=incident_id, at=now)
+        drills.follow(drill, incident_id=incident_id, at=now)
     try:
         brief_roles(doc, now=now)
         ask_approvers(doc, now=now)
@@ -309,11 +313,26 @@ def start_for(
 
 def running_plan(scenario_id: str, *, drill: str = "") -> PlanModel | None:
     """The plan of this scenario already under way (one crisis, one plan: a second story about
-    it joins the first plan rather than starting another, with its tasks and its mail)."""
+    it joins the first plan rather than starting another, with its tasks and its mail). A
+    drill's plans and the real ones never meet: a real incident joins only a real plan, a
+    drill's incident only its own drill's."""
     for row in PlanModel.due_index.query(DUE):
         if row.scenario == scenario_id and (row.drill or "") == drill and not row.doc.get("closed_at"):
             return row
     return None
+
+
+def close_for_drill(incident_id: str, *, now: datetime) -> bool:
+    """The plan of a drill's incident closed because the drill ended: it leaves the schedule's
+    queue at once (no reminder, no update), and its timeline says so, once. False when there is
+    no plan (the incident joined another's, or none matched) or it was closed already."""
+    try:
+        _, closed = change(incident_id, lambda doc, _: closing_plan(doc, now=now))
+    except NotFound:
+        return False
+    if closed:
+        note_on_timeline(incident_id, [timeline_entry("plan closed", now, note=ENDED_NOTE)])
+    return closed
 
 
 def join_plan(row: PlanModel, *, incident_id: str, now: datetime) -> PlanModel:
@@ -475,8 +494,16 @@ def _run_one(row: PlanModel, *, now: datetime) -> int:
     incident = IncidentModel.get(row.incident_id, consistent_read=True)
     doc = row.doc
     if incident.status == "resolved":
-        change(row.incident_id, lambda d, _: d.update(closed_at=now.isoformat()))
-        note_on_timeline(row.incident_id, [timeline_entry("plan closed", now, note="the incident is resolved")])
+
+        def closing(d: dict[str, Any], _: PlanModel) -> bool:
+            if d.get("closed_at"):  # closed meanwhile (a drill's end): its entry is there already
+                return False
+            d["closed_at"] = now.isoformat()
+            return True
+
+        _, closed = change(row.incident_id, closing)
+        if closed:
+            note_on_timeline(row.incident_id, [timeline_entry("plan closed", now, note="the incident is resolved")])
         return 0
     config = load_routing()
     reminders: list[tuple[str, str]] = []

@@ -13,7 +13,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib import credentials
+from chalicelib import credentials, http
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, StoreUnavailable
 from chalicelib.flows.ingest import ingest
@@ -72,8 +72,14 @@ def parse_target(doc: Any) -> PullTarget:
 
 
 def save_target(doc: dict[str, Any]) -> PullTarget:
-    """Validate, then store the target as parsed (capped), never the document as sent."""
+    """Validate, then store the target as parsed (capped), never the document as sent. A URL the
+    fetcher would refuse (an internal address, by name or once resolved) is refused here too, so
+    the person typing it hears why at once; the fetcher checks again at every poll."""
     target = parse_target(doc)
+    refused = http.refusal(target.url) if target.url else ""
+    if refused:
+        problem = f"url: {refused}"
+        raise InvalidPayload(f"invalid pull target: {problem}", extra={"errors": [problem]})
     stored = {
         "id": target.id,
         "source": target.source,

@@ -23,12 +23,13 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.clock import utcnow
 from chalicelib.errors import DeliveryFailed
-from chalicelib.flows import incidents, plans
+from chalicelib.flows import cards, drills, incidents, plans
 from chalicelib.flows.alarms import check_spikes
 from chalicelib.notify.gate import send
 from chalicelib.notify.receipts import send_receipt
 from chalicelib.observability import emit_counts, logger
 from chalicelib.policy.config import RoutingConfig
+from chalicelib.policy.drills import drills_of
 from chalicelib.policy.plan import BatchRead, Plan, ReportOutcome, plan_batch, routable, settle
 from chalicelib.policy.stories import item_id, memberships, velocity_raiser, wanted_keys
 from chalicelib.records import Mention, Signal
@@ -50,8 +51,10 @@ ATTEMPTS = 4  # reads and plans of one batch when other workers keep moving its 
 
 
 def read_batch(signals: Sequence[Signal]) -> tuple[BatchRead, dict[str, IncidentModel]]:
-    """Everything the planner needs, in four batched reads: index, stories, incidents, notices."""
-    signals = routable(signals)
+    """Everything the planner needs, in four batched reads: index, stories, incidents, notices
+    (and a fifth for a batch that carries a drill's signals: whether the drill has ended)."""
+    ended = drills.ended_among(drills_of(signals))
+    signals = routable(signals, ended=ended)
     index = stories.read_index(wanted_keys(signals))
     joining, counted, _ = memberships(signals, index)
     rows = stories.read_rows({*joining.values(), *counted.values()})
@@ -63,6 +66,7 @@ def read_batch(signals: Sequence[Signal]) -> tuple[BatchRead, dict[str, Incident
         rows=rows,
         incidents={k: incidents.view_of(v) for k, v in incident_rows.items()},
         told={k: frozenset(v.get("told", {}).get("SS", [])) for k, v in told.items()},
+        ended_drills=ended,
     )
     return read, incident_rows
 
@@ -180,10 +184,16 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
     save_told(settled.told, now)
     changed = incidents.apply_changes(plan.incidents, rows)
     show_on_wall(plan, changed, config, now)
+    # A drill follows the incidents its storm opened; one that ended meanwhile stops them here.
+    drills.follow_openings(plan.stories.openings, now=now)
     # The crisis plan takes hold of an incident this batch opened or made more severe.
     candidates = {o.incident_id: rows[o.incident_id] for o in plan.stories.openings if o.incident_id in rows}
     candidates |= {r.incident_id: r for r in changed if "severity" in plan.incidents[r.incident_id].fields}
     plans.start_for(list(candidates.values()), plan.stories.signals, plan.stories.stories, now=now)
+    # Cards in the groups' chat channels, after the plan (the card names its next task). A chat
+    # outage is logged and retried from the delivery log; it never fails the batch.
+    if plan.chat:
+        cards.post_cards(plan.chat, config=config)
     for receipt in plan.receipts:
         send_receipt(receipt.report, list(receipt.lines))
     counts = {"sent": 0, "skipped": 0, "held": 0, **plan.counts}

@@ -15,6 +15,8 @@ from typing import Any
 from chalicelib import credentials, oidc
 from chalicelib.clock import isoformat, parse_timestamp
 from chalicelib.errors import NotFound, SharedwatchError, TooManyRequests, Unauthorized
+from chalicelib.i18n import supported
+from chalicelib.i18n import zone as zone_named
 from chalicelib.notify.mail import send_mail
 from chalicelib.observability import logger
 from chalicelib.policy.access import Principal, parse_role
@@ -159,8 +161,10 @@ def begin_sso(*, binding: str, next_path: str, now: datetime) -> str:
     )
 
 
-def finish_sso(*, state: str, code: str, binding: str, client: str, now: datetime) -> tuple[str, str, str]:
-    """(address, name, where to go next) once the provider's answer checks out."""
+def finish_sso(
+    *, state: str, code: str, binding: str, client: str, now: datetime
+) -> tuple[str, str, str, dict[str, str]]:
+    """(address, name, where to go next, language and zone) once the provider's answer checks out."""
     _check_failures(client, now)
     settings = get_settings()
     flow = identity.take_flow(state, now=now) if state and len(state) <= 64 else None
@@ -184,18 +188,36 @@ def finish_sso(*, state: str, code: str, binding: str, client: str, now: datetim
     email = normalise_address(str(claims.get("email", "")))
     if claims.get("email_verified") is False or not is_company_address(email):
         raise _fail(client, now, SignInRefused("the provider did not vouch for a company address"))
-    return email, str(claims.get("name", ""))[:120], str(flow["next"])
+    return email, str(claims.get("name", ""))[:120], str(flow["next"]), profile_claims(claims)
+
+
+def profile_claims(claims: dict[str, Any]) -> dict[str, str]:
+    """The reader's language and zone from OpenID Connect's standard `locale` (a BCP 47 tag)
+    and `zoneinfo` (an IANA zone) claims; anything else is dropped."""
+    locale, zone = str(claims.get("locale", ""))[:35], str(claims.get("zoneinfo", ""))[:64]
+    shipped = supported(locale)
+    return {
+        "locale": shipped if locale.replace("_", "-").split("-")[0].lower() == shipped else "",
+        "zoneinfo": zone if zone_named(zone) is not None else "",
+    }
 
 
 # Sessions -------------------------------------------------------------------------------------
 
 
-def start_session(*, email: str, name: str, via: str, now: datetime) -> str:
+def start_session(*, email: str, name: str, via: str, now: datetime, profile: dict[str, str] | None = None) -> str:
     settings = get_settings()
     session_id = secrets.token_urlsafe(32)
     identity.create_session(
         session_id=session_id,
-        doc={"email": email, "name": name, "via": via, "created_at": isoformat(now), "seen_at": isoformat(now)},
+        doc={
+            "email": email,
+            "name": name,
+            "via": via,
+            "created_at": isoformat(now),
+            "seen_at": isoformat(now),
+            **(profile or {}),
+        },
         expires_at=now + timedelta(hours=settings.session_hours),
     )
     logger.info("signed in", extra={"via": via})
@@ -235,6 +257,8 @@ def session_principal(session_id: str, *, now: datetime) -> Principal | None:
         via="session",
         department=str(who.get("department", "")),
         session_id=session_id,
+        language=str(who.get("language") or doc.get("locale") or ""),
+        zone=str(who.get("zone") or doc.get("zoneinfo") or ""),
     )
 
 

@@ -2,7 +2,8 @@
 configured or not, when it last delivered, how many deliveries it refused lately and why not,
 and the pull targets with their cursors and back-off. Refusals are counted per source and hour
 (one UpdateItem for a refused delivery; none for an accepted one: when a source last delivered
-is read from the mention counters the router already keeps)."""
+is when its newest new mention arrived, whatever the post's own date, folded into the wall's
+snapshot by the write the router already makes per stream batch)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from chalicelib import aws, credentials
 from chalicelib.flows.polling import load_targets, read_cursor, save_target
 from chalicelib.settings import get_settings
 from chalicelib.sources import PULL_REGISTRY, REGISTRY
+from chalicelib.store import wall
 from chalicelib.store.config import delete_config
-from chalicelib.store.counters import read_buckets, read_history
+from chalicelib.store.counters import read_buckets
 from chalicelib.store.models import CounterModel
 
 REFUSALS_KEPT = timedelta(days=2)
@@ -42,21 +44,10 @@ def count_refusal(slug: str, *, reason: str, now: datetime) -> None:
     )
 
 
-def _last_delivery(now: datetime) -> dict[str, str]:
-    """Source -> when its newest counted mention arrived (minute or hour), over eight days."""
-    last: dict[str, str] = {}
-    for dimension, buckets in read_history(now).items():
-        parts = dimension.split("|")
-        if len(parts) == 3 and parts[1] == "source" and buckets:
-            at, width, _ = max(buckets)
-            last[parts[2]] = (at + width).isoformat()
-    return last
-
-
 def overview(*, now: datetime) -> dict[str, Any]:
     hours = [now - timedelta(hours=h) for h in range(24)]
     refusals = read_buckets(_refusal_bucket(slug, h) for slug in REGISTRY for h in hours)
-    last = _last_delivery(now)
+    last: dict[str, str] = wall.read_snapshot()[1].get("arrived", {})
     base = get_settings().public_base_url
     sources = []
     for slug, adapter in sorted(REGISTRY.items()):

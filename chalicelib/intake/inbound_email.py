@@ -45,6 +45,15 @@ def quarantine_reason(receipt: dict[str, Any], sender: str, allowed_domains: Seq
     return ""
 
 
+def sender_authenticated(receipt: dict[str, Any], sender: str, envelope: str) -> bool:
+    """Whether the mail shows that its From address sent it, so the report is that person's own:
+    DMARC passed (the From domain is the one SPF or DKIM authenticated) and the From address is
+    the envelope sender SPF checked. Within the company domain, the company's own mail system
+    (which signs it) keeps one employee from sending as another. Otherwise the receipt asks the
+    address to confirm, as it does for the web form."""
+    return _verdict(receipt, "dmarcVerdict") == "PASS" and bool(sender) and sender == envelope.strip().lower()
+
+
 def _charset(name: str | None) -> str:
     label = (name or "utf-8").lower()
     # Mail labelled GB2312 routinely carries GBK/GB18030 characters.
@@ -106,6 +115,7 @@ def parse_notification(
     subject = decode_header_value(str(message.get("Subject", "")))
     text = body_text(message)[:TEXT_LIMIT] or subject or "(empty message)"
     reason = quarantine_reason(receipt, sender, allowed_domains)
+    owned = not reason and sender_authenticated(receipt, sender, str(mail.get("source", "")))
     return Report(
         report_id="e" + key_for("report-email", str(mail["messageId"]))[:15],
         channel="email",
@@ -114,6 +124,7 @@ def parse_notification(
         urls=tuple(dict.fromkeys(_URL.findall(text)))[:20],
         urgency="urgent" if _URGENT.search(subject) else "normal",
         reporter_email=sender,
+        reporter_proof="company mail" if owned else "",
         subject=subject[:300],
         status="quarantined" if reason else "received",
         quarantine_reason=reason,

@@ -5,6 +5,7 @@ before it is attached, and anything else is deleted."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -98,3 +99,51 @@ def view_url(key: str) -> str:
         "get_object", Params={"Bucket": get_settings().uploads_bucket, "Key": key}, ExpiresIn=7 * 24 * 3600
     )
     return url
+
+
+SHARED_PREFIX = "shared/"
+
+
+def _owner_tag(owner: str) -> str:
+    # S3 metadata is ASCII: the person as a digest (an address may not be).
+    return hashlib.sha256(owner.strip().lower().encode()).hexdigest()[:32]
+
+
+def keep_shared(*, owner: str, body: bytes) -> str:
+    """Keep an image shared to the app (Web Share Target) until its report is sent: under an
+    unguessable key, tagged with the signed-in person it is for. Refused when it is not an image
+    or too large; the key goes into the pre-filled form."""
+    settings = get_settings()
+    if len(body) > settings.max_screenshot_bytes:
+        raise InvalidPayload(f"a screenshot is at most {settings.max_screenshot_bytes // (1024 * 1024)} MB")
+    kind = image_type(body[:16])
+    if kind is None:
+        raise InvalidPayload("only images (PNG, JPEG, GIF, WebP) can be attached")
+    key = SHARED_PREFIX + secrets.token_urlsafe(18)
+    aws.s3().put_object(
+        Bucket=settings.uploads_bucket, Key=key, Body=body, ContentType=kind, Metadata={"owner": _owner_tag(owner)}
+    )
+    return key
+
+
+def attach_shared(*, key: str, owner: str, report_id: str) -> str:
+    """Move a shared image to its report's screenshots: only the person it was shared by can
+    attach it (the key came back in their form). The report's key, or "" when it is not theirs
+    or is gone."""
+    settings = get_settings()
+    name = key.removeprefix(SHARED_PREFIX)
+    if not key.startswith(SHARED_PREFIX) or not name or "/" in name or len(name) > 40 or not owner:
+        return ""
+    s3 = aws.s3()
+    try:
+        head = s3.head_object(Bucket=settings.uploads_bucket, Key=key)
+    except s3.exceptions.ClientError:
+        return ""
+    if head.get("Metadata", {}).get("owner") != _owner_tag(owner):
+        return ""
+    target = prefix_for(report_id) + secrets.token_urlsafe(12)
+    s3.copy_object(
+        Bucket=settings.uploads_bucket, Key=target, CopySource={"Bucket": settings.uploads_bucket, "Key": key}
+    )
+    s3.delete_object(Bucket=settings.uploads_bucket, Key=key)
+    return target

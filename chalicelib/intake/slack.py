@@ -11,19 +11,24 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
 from chalicelib.bodies import load_json
-from chalicelib.errors import InvalidPayload, MalformedBody, VerificationFailed
+from chalicelib.errors import InvalidPayload, MalformedBody, PayloadTooLarge, VerificationFailed
 from chalicelib.records import Report
 from chalicelib.triage.identity import key_for
 
 TOLERANCE_SECONDS = 300
+MAX_TIMESTAMP_DIGITS = 12
+MAX_SIGNATURE_CHARS = 100
+TEXT_LIMIT = 40_000  # Slack's own limit for a message's text: a longer one is not a Slack message
 SHORTCUT_CALLBACK = "report_to_sharedwatch"
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
 _LINK = re.compile(r"<(https?://[^|>]+)(?:\|[^>]*)?>")
+_BARE_LINK = re.compile(r"(?<![<|])\bhttps?://[^\s<>|]{1,2000}")
 _URGENT = re.compile(r"\b(urgent|asap|crisis|emergency)\b", re.IGNORECASE)
 
 
@@ -32,7 +37,12 @@ def verify(headers: Mapping[str, str], body: bytes, *, secrets: Sequence[str], n
     signature = headers.get("x-slack-signature", "")
     if not timestamp or not signature:
         raise VerificationFailed("missing header: x-slack-request-timestamp and x-slack-signature are required")
-    if not timestamp.isdigit() or abs(now.timestamp() - int(timestamp)) > TOLERANCE_SECONDS:
+    # Lengths first: int() of 5,000 digits raised ValueError (a 500) before the signature was read.
+    if len(timestamp) > MAX_TIMESTAMP_DIGITS or not (timestamp.isascii() and timestamp.isdigit()):
+        raise VerificationFailed(f"x-slack-request-timestamp: Unix seconds, at most {MAX_TIMESTAMP_DIGITS} digits")
+    if len(signature) > MAX_SIGNATURE_CHARS:
+        raise VerificationFailed(f"x-slack-signature: at most {MAX_SIGNATURE_CHARS} characters (v0= and 64 hex)")
+    if abs(now.timestamp() - int(timestamp)) > TOLERANCE_SECONDS:
         raise VerificationFailed("x-slack-request-timestamp is more than five minutes off: a replay is refused")
     base = b"v0:" + timestamp.encode() + b":" + body
     for secret in secrets:
@@ -57,6 +67,8 @@ def _permalink(channel: str, ts: str) -> str:
 
 
 def _report(*, team: str, channel: str, ts: str, user: str, text: str, received_at: datetime, note: str) -> Report:
+    if len(text) > TEXT_LIMIT:
+        raise PayloadTooLarge(f"the message's text is {len(text)} characters, at most {TEXT_LIMIT} (Slack's own limit)")
     cleaned, links = _clean(text)
     permalink = _permalink(channel, ts)
     return Report(
@@ -67,7 +79,10 @@ def _report(*, team: str, channel: str, ts: str, user: str, text: str, received_
         received_at=received_at,
         urls=tuple(u for u in (*links, permalink) if u),
         urgency="urgent" if _URGENT.search(text) else "normal",
-        reporter_email=f"slack:{team}/{user}" if user else "",
+        # Where to answer them: an ephemeral receipt in this channel, a DM with the outcome. A Slack
+        # user, not an address: the report is nobody's own (a chat user acts as a person only
+        # through a verified address, never by filing).
+        reporter_email=f"slack:{team}/{user}/{channel}" if user else "",
         subject=note,
     )
 
@@ -117,4 +132,19 @@ def parse_shortcut(body: bytes, *, received_at: datetime) -> Report | None:
         text=str(message.get("text") or ""),
         received_at=received_at,
         note="flagged a Slack message",
+    )
+
+
+def command_report(*, team: str, user: str, channel: str, text: str, key: str, received_at: datetime) -> Report:
+    """A report typed into `/sharedwatch report ...` or the report modal: one per command (the
+    trigger or view id), so Slack's retry of the same request stores one."""
+    report = _report(
+        team=team, channel="", ts="", user=user, text=text[:3000], received_at=received_at, note="reported in Slack"
+    )
+    bare = tuple(u.rstrip(".,;)") for u in _BARE_LINK.findall(text))  # Slack sends typed links unescaped
+    return replace(
+        report,
+        urls=tuple(dict.fromkeys((*report.urls, *bare)))[:10],
+        report_id="s" + key_for("report-slack-command", f"{team}:{user}:{key or text}")[:15],
+        reporter_email=f"slack:{team}/{user}/{channel}",
     )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 from pynamodb.constants import DATETIME_FORMAT
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib import aws
 from chalicelib.clock import utcnow
@@ -98,6 +98,12 @@ def _reason(exc: Exception) -> str:
 
 def publish(row: DeliveryModel) -> None:
     """Publish a claimed row and mark it sent; on failure record the error and raise."""
+    if row.topic_arn.startswith("chat:"):  # a chat post or update: the same log, its own platform
+        from chalicelib.notify import chat
+
+        if not chat.publish(row):
+            raise DeliveryFailed(f"chat delivery {row.delivery_id} failed: {row.last_error}")
+        return
     try:
         answer = aws.sns().publish(
             TopicArn=row.topic_arn,
@@ -349,6 +355,29 @@ def flush_held(*, now: datetime | None = None, limit: int = 100) -> tuple[int, i
         except DeliveryFailed:
             continue  # claimed now: retry_stale takes it from here
     return sent, superseded
+
+
+def supersede_pending(item_id: str) -> int:
+    """Everything still waiting to go out about one item (held for a grace period, or claimed
+    and not yet published) is superseded: neither the held flush nor the stale retry sends it.
+    For a drill's incident when the drill ends. Returns how many rows it stopped."""
+    stopped = 0
+    for row in DeliveryModel.item_index.query(item_id, filter_condition=DeliveryModel.pending.exists()):
+        try:
+            row.update(
+                actions=[
+                    DeliveryModel.status.set("superseded"),
+                    DeliveryModel.pending.remove(),
+                    DeliveryModel.pending_at.remove(),
+                ],
+                condition=DeliveryModel.pending.exists(),  # a publish that won the race stays sent
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            continue
+        stopped += 1
+    return stopped
 
 
 def _handled(incident_id: str) -> bool:

@@ -1,6 +1,6 @@
 """Who may do what: roles, the permissions each holds, and the principal a request acts as.
 Pure: the API resolves the principal (session, personal token, display token, break-glass) and
-asks `allows`; the README's route table is this table, and a test walks every route by role."""
+asks `allows`; docs/people.md's route table is this table, and a test walks every route by role."""
 
 from __future__ import annotations
 
@@ -41,6 +41,9 @@ class Principal:
     department: str = ""
     token_id: str = ""
     session_id: str = ""
+    # The identity provider's `locale` and `zoneinfo` claims at sign-in (chalicelib/i18n.py).
+    language: str = ""
+    zone: str = ""
 
     @property
     def label(self) -> str:

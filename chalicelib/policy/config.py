@@ -3,6 +3,7 @@ and maintenance windows, validated purely (`store/config.py` reads and writes th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,28 @@ class Group:
     # Whether the acknowledge link in this group's messages acts without signing in (recording the
     # group and the channel), or asks the person to sign in first.
     link_actions: bool = True
+    # Chat, beside email and SMS: a Slack channel (in the workspace that installed the app), a
+    # Teams channel the bot is in (its conversation id), and a Teams Workflows webhook for tenants
+    # that allow no bots (broadcast only: no buttons, no updates in place).
+    slack_team: str = ""
+    slack_channel: str = ""
+    teams_channel: str = ""
+    teams_webhook: str = ""
+    # The directory's groups (SCIM displayName) whose active members this group's people are
+    # fed from (flows/directory.py keeps the group's email subscriptions in step).
+    directory_groups: tuple[str, ...] = ()
+
+    @property
+    def chats(self) -> tuple[tuple[str, str], ...]:
+        """(platform, where) for each chat channel this group names."""
+        found = []
+        if self.slack_channel:
+            found.append(("slack", f"{self.slack_team}/{self.slack_channel}"))
+        if self.teams_channel:
+            found.append(("teams", self.teams_channel))
+        if self.teams_webhook:
+            found.append(("teams-webhook", self.teams_webhook))
+        return tuple(found)
 
     @property
     def quiet(self) -> QuietHours | None:
@@ -41,6 +64,11 @@ class Group:
             "quiet_hours": self.quiet_hours,
             "zones": list(self.zones),
             "link_actions": self.link_actions,
+            "slack_team": self.slack_team,
+            "slack_channel": self.slack_channel,
+            "teams_channel": self.teams_channel,
+            "teams_webhook": self.teams_webhook,
+            "directory_groups": list(self.directory_groups),
         }
 
 
@@ -62,6 +90,10 @@ def parse_group(doc: Any, *, slug: str, zones: tuple[str, ...] = ()) -> Group:
         problems.append(exc.detail)
     if not isinstance(doc.get("link_actions", True), bool):
         problems.append("link_actions: true or false")
+    problems += _chat_problems(doc)
+    fed_from = doc.get("directory_groups") or []
+    if not isinstance(fed_from, list) or not all(isinstance(g, str) and 0 < len(g) <= 200 for g in fed_from):
+        problems.append("directory_groups: a list of the directory's group names")
     if problems:
         raise InvalidPayload(f"invalid group {slug!r}: {'; '.join(problems)}", extra={"errors": problems})
     return Group(
@@ -73,7 +105,34 @@ def parse_group(doc: Any, *, slug: str, zones: tuple[str, ...] = ()) -> Group:
         quiet_hours=str(doc.get("quiet_hours") or ""),
         zones=tuple(doc.get("zones") or zones),
         link_actions=doc.get("link_actions", True) is not False,
+        slack_team=str(doc.get("slack_team") or ""),
+        slack_channel=str(doc.get("slack_channel") or ""),
+        teams_channel=str(doc.get("teams_channel") or ""),
+        teams_webhook=str(doc.get("teams_webhook") or ""),
+        directory_groups=tuple(dict.fromkeys(str(g).strip() for g in fed_from if str(g).strip())),
     )
+
+
+_SLACK_ID = re.compile(r"^[A-Z0-9]{2,20}$")
+_TEAMS_CONVERSATION = re.compile(r"^[0-9]{1,2}:[A-Za-z0-9_@.:;=-]{1,200}$")
+
+
+def _chat_problems(doc: dict[str, Any]) -> list[str]:
+    """Chat fields are ids, never free text: they end up in API paths and request bodies."""
+    problems = []
+    team, channel = doc.get("slack_team") or "", doc.get("slack_channel") or ""
+    for name, value in (("slack_team", team), ("slack_channel", channel)):
+        if value and (not isinstance(value, str) or not _SLACK_ID.match(value)):
+            problems.append(f"{name}: a Slack id such as T0123ABCD or C0123ABCD")
+    if bool(team) != bool(channel):
+        problems.append("slack_team and slack_channel: both or neither (the workspace that installed the app)")
+    conversation = doc.get("teams_channel") or ""
+    if conversation and (not isinstance(conversation, str) or not _TEAMS_CONVERSATION.match(conversation)):
+        problems.append("teams_channel: a Teams conversation id such as 19:abc@thread.tacv2")
+    hook = doc.get("teams_webhook") or ""
+    if hook and (not isinstance(hook, str) or not hook.startswith("https://") or len(hook) > 1000):
+        problems.append("teams_webhook: the https URL of a Teams Workflows webhook")
+    return problems
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from chalicelib.clock import isoformat
+from chalicelib.i18n import ENGLISH, Reader
 from chalicelib.policy.rules import Route
 from chalicelib.records import Mention, Notification, Report, Signal
 from chalicelib.triage.identity import key_for
@@ -342,27 +343,43 @@ def sns_message(n: Notification) -> str:
     )
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def story_lines(*, outcome: str, routed_to: list[str], position: int, lead_minutes: float | None) -> list[str]:
-    """The loop back to the reporter: what became of it, who has it, what it was part of."""
+def story_lines(
+    *, outcome: str, routed_to: list[str], position: int, lead_minutes: float | None, reader: Reader = ENGLISH
+) -> list[str]:
+    """The loop back to the reporter, in their language: what became of it, who has it, what it
+    was part of. Whole sentences with named placeholders, never fragments joined."""
     lines = [outcome] if outcome else []
     if routed_to:
-        lines.append(f"{' and '.join(routed_to)} {'have' if len(routed_to) > 1 else 'has'} it.")
-    if position:
         lines.append(
-            "You were the first employee to report this."
-            if position == 1
-            else f"You are the {_ordinal(position)} employee to report this: thank you for making sure."
+            reader.ngettext("%(groups)s has it.", "%(groups)s have it.", len(routed_to), groups=reader.list(routed_to))
+        )
+    if position == 1:
+        lines.append(reader.gettext("You were the first employee to report this."))
+    elif position:
+        lines.append(
+            reader.ngettext(
+                "You are employee number %(num)s to report this: thank you for making sure.",
+                "You are employee number %(num)s to report this: thank you for making sure.",
+                position,
+            )
         )
     if lead_minutes is not None:
         if lead_minutes >= 1:
-            lines.append(f"You spotted it {lead_minutes:.0f} minutes before any listening tool did.")
-        elif lead_minutes <= -1:
+            minutes = round(lead_minutes)
             lines.append(
-                f"A listening tool had it {-lead_minutes:.0f} minutes earlier; your report adds what you know."
+                reader.ngettext(
+                    "You spotted it %(num)s minute before any listening tool did.",
+                    "You spotted it %(num)s minutes before any listening tool did.",
+                    minutes,
+                )
+            )
+        elif lead_minutes <= -1:
+            minutes = round(-lead_minutes)
+            lines.append(
+                reader.ngettext(
+                    "A listening tool had it %(num)s minute earlier; your report adds what you know.",
+                    "A listening tool had it %(num)s minutes earlier; your report adds what you know.",
+                    minutes,
+                )
             )
     return lines

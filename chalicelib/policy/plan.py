@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from chalicelib.i18n import Reader
 from chalicelib.policy import tokens
+from chalicelib.policy.chat import ChatStep, chat_steps
 from chalicelib.policy.config import RoutingConfig
+from chalicelib.policy.drills import from_ended_drill
 from chalicelib.policy.escalation import State, StoryNow, jumps, next_action_at
 from chalicelib.policy.messages import IncidentFacts, render, render_bundle, render_incident, story_lines
 from chalicelib.policy.noise import is_flapping
@@ -125,6 +128,7 @@ class BatchRead:
     rows: Mapping[str, StoryRow]  # the stories those keys point at
     incidents: Mapping[str, IncidentView]  # the incidents of those stories
     told: Mapping[str, frozenset[str]]  # cluster id -> "group|level" tags told before
+    ended_drills: frozenset[str] = frozenset()  # drills of the batch that have ended: not routed
 
 
 @dataclass(slots=True)
@@ -137,7 +141,8 @@ class Plan:
     outcomes: list[ReportOutcome] = field(default_factory=list)
     receipts: list[Receipt] = field(default_factory=list)
     shown: list[Shown] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=lambda: {"folded": 0, "quarantined": 0})
+    chat: list[ChatStep] = field(default_factory=list)  # incident cards for groups' chat channels
+    counts: dict[str, int] = field(default_factory=lambda: {"folded": 0, "quarantined": 0, "drill_ended": 0})
 
     def add(self, n: Notification, tags: list[tuple[str, str]], *, grace_from: datetime | None = None) -> None:
         self.outgoing.append(Outgoing(n, grace_from))
@@ -302,16 +307,20 @@ def _report(plan: Plan, report: Report, story: Story | None, decision: Decision,
             routed_to=list(names),
             position=story.position if story else 0,
             lead_minutes=story.lead_minutes if story else None,
+            reader=Reader.of(report.language),
         )
         plan.receipts.append(Receipt(report, tuple(lines)))
 
 
-def routable(signals: Sequence[Signal]) -> list[Signal]:
-    """Each signal once (racing writers can leave two INSERT records of one item), and never a
-    quarantined report: admins review quarantine."""
+def routable(signals: Sequence[Signal], *, ended: frozenset[str] = frozenset()) -> list[Signal]:
+    """Each signal once (racing writers can leave two INSERT records of one item), never a
+    quarantined report (admins review quarantine), and nothing of a drill that has ended (its
+    storm's last steps can still be in flight: routed, they would reopen its incident)."""
     seen: set[str] = set()
     kept = []
     for s in signals:
+        if from_ended_drill(s, ended):
+            continue
         if item_id(s) not in seen and not (isinstance(s, Report) and s.status == "quarantined"):
             seen.add(item_id(s))
             kept.append(s)
@@ -329,10 +338,11 @@ def plan_batch(
 ) -> Plan:
     """Decide everything a stream batch sets in motion; nothing is read or written here."""
     frame = Frame(config, links, now)
-    routed = routable(signals)
+    routed = routable(signals, ended=read.ended_drills)
     stories = plan_stories(routed, index=read.index, rows=read.rows, now=now, raise_severity=raise_severity)
     plan = Plan(stories)
     plan.counts["quarantined"] = sum(1 for s in signals if isinstance(s, Report) and s.status == "quarantined")
+    plan.counts["drill_ended"] = sum(1 for s in signals if from_ended_drill(s, read.ended_drills))
     incidents = dict(read.incidents)
     for opening in stories.openings:
         incidents.setdefault(
@@ -380,6 +390,10 @@ def plan_batch(
                 plan.add(render(signal, r, story=stories.stories.get(item_id(signal))), [(cluster, tag)])
     for change in plan.incidents.values():
         _schedule(change, config, now)
+    told: dict[str, set[str]] = {}
+    for incident_id, group, _ in plan.timeline.values():
+        told.setdefault(incident_id, set()).add(group)
+    plan.chat = chat_steps(told, config)
     return plan
 
 

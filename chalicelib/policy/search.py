@@ -9,12 +9,15 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.bodies import whole_number
 from chalicelib.clock import parse_timestamp
-from chalicelib.errors import InvalidPayload
+from chalicelib.errors import InvalidPayload, InvalidQuery
+from chalicelib.records import REPORT_STATUSES, URGENCIES
 
 MAX_WORDS = 60  # distinct words kept per mention: enough for any post, bounded for any hostile one
 MAX_QUERY_WORDS = 8
@@ -97,6 +100,18 @@ FACETS: dict[str, str] = {
 }
 SENTIMENTS = ("positive", "neutral", "negative", "unscored")
 SEVERITIES = ("low", "medium", "high", "critical")
+KINDS = ("mention", "report")
+# The facets whose values are a fixed set: anything else is a 400 that lists the set, at once (a
+# value nothing holds once read every day of the range, until the request's time ran out).
+ENUMERATED: dict[str, tuple[str, ...]] = {
+    "sentiment": SENTIMENTS,
+    "severity": SEVERITIES,
+    "complaint": ("yes", "no"),
+    "kudos": ("yes", "no"),
+    "kind": KINDS,
+    "urgency": URGENCIES,
+    "status": REPORT_STATUSES,
+}
 
 
 def words(text: str) -> list[str]:
@@ -118,9 +133,10 @@ def inbox_keys(*, received_at: datetime, item_id: str) -> tuple[str, str]:
     return iso[:10], f"{iso}|{item_id}"
 
 
-def reporter_term(email: str) -> str:
-    """How a person's own reports are found without their address in the index."""
-    return "by:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:20]
+def owner_term(email: str) -> str:
+    """How a person's own reports are found without their address in the index. ("own:", not
+    the "by:" that once marked any typed address: reports stored then are nobody's own.)"""
+    return "own:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:20]
 
 
 def _joined(terms: list[str]) -> str:
@@ -128,11 +144,11 @@ def _joined(terms: list[str]) -> str:
     return " " + " ".join(dict.fromkeys(terms)) + " "
 
 
-def report_terms(fields: dict[str, Any], *, reporter: str, status: str) -> str:
+def report_terms(fields: dict[str, Any], *, owner: str, status: str) -> str:
     terms = _signal_terms({**fields, "sentiment": "unscored", "kind": "report"})
     terms += [f"urgency:{_slug(fields.get('urgency', 'normal'))}", f"status:{_slug(status)}"]
-    if reporter:
-        terms.append(reporter_term(reporter))
+    if owner:
+        terms.append(owner_term(owner))
     return _joined(terms)
 
 
@@ -173,21 +189,18 @@ class Search:
         return all(f" {t} " in stored_terms for t in self.terms)
 
 
-def _facet_problem(name: str, value: str) -> str | None:
+def _facet_problem(name: str, value: str, allowed: Sequence[str]) -> str | None:
+    if allowed and value not in allowed:
+        return f"{name}: one of {', '.join(allowed)}"
     if not _VALUE.match(value):
         return f"{name}: a slug (letters, digits, dashes)"
-    if name == "sentiment" and value not in SENTIMENTS:
-        return f"sentiment: one of {', '.join(SENTIMENTS)}"
-    if name == "severity" and value not in SEVERITIES:
-        return f"severity: one of {', '.join(SEVERITIES)}"
-    if name in ("complaint", "kudos") and value not in ("yes", "no"):
-        return f"{name}: yes or no"
     return None
 
 
-def parse_search(params: dict[str, str], *, now: datetime) -> Search:
+def parse_search(params: dict[str, str], *, now: datetime, sources: Sequence[str] = ()) -> Search:
     """A search from query parameters: `q` (words), `since`/`until` (ISO times; default the
-    last 7 days, at most 31), each facet by name, `limit` (1-100). A 400 lists every wrong part."""
+    last 7 days, at most 31), each facet by name (the enumerated ones, and `source` when the
+    caller names the `sources`, one of their values), `limit` (1-100). A 400 lists every wrong part."""
     problems: list[str] = []
     terms: list[str] = []
     query_words = words(params.get("q", ""))
@@ -196,7 +209,8 @@ def parse_search(params: dict[str, str], *, now: datetime) -> Search:
     terms += [f"w:{w}" for w in query_words[:MAX_QUERY_WORDS]]
     for name, short in FACETS.items():
         value = params.get(name, "").strip().lower()
-        problem = _facet_problem(name, value) if value else None
+        allowed = tuple(sources) if name == "source" else ENUMERATED.get(name, ())
+        problem = _facet_problem(name, value, allowed) if value else None
         if problem:
             problems.append(problem)
         elif value:
@@ -215,10 +229,9 @@ def parse_search(params: dict[str, str], *, now: datetime) -> Search:
         problems.append("since: before until")
     elif until - since > MAX_RANGE:
         problems.append(f"since/until: at most {MAX_RANGE.days} days apart (page with the cursor for more)")
-    limit_text = params.get("limit", "50")
-    limit = int(limit_text) if limit_text.isdigit() else 0
+    limit = whole_number(params.get("limit", "50"), digits=3) or 0
     if not 1 <= limit <= 100:
         problems.append("limit: 1 to 100")
     if problems:
-        raise InvalidPayload("invalid search: " + "; ".join(problems), extra={"errors": problems})
+        raise InvalidQuery("invalid search: " + "; ".join(problems), extra={"errors": problems})
     return Search(since=since, until=min(until, now), terms=tuple(dict.fromkeys(terms)), limit=limit)

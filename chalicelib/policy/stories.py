@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.policy.drills import realm_key
 from chalicelib.records import Mention, Report, Signal
 from chalicelib.triage import triage_for
 from chalicelib.triage.identity import key_for, post_identity, resemblance, sketch, sketch_keys
@@ -98,6 +99,7 @@ class Opening:
     title: str
     severity: str
     reason: str
+    drill: str = ""  # the drill whose storm opened it ("" for a real incident)
 
 
 @dataclass(slots=True)
@@ -123,20 +125,21 @@ def text_sketch(signal: Signal) -> tuple[int, ...]:
 
 
 def lookup_keys(signal: Signal, own: tuple[int, ...] | None = None) -> list[str]:
-    """Where a signal's story may already be indexed; its own alias comes first."""
+    """Where a signal's story may already be indexed; its own alias comes first. A drill's
+    signal looks only in its drill's own space: it never joins a real story or another drill's."""
+    keys: list[str] = []
     if isinstance(signal, Mention):
-        keys = ["p:" + signal.mention_id]
+        keys.append("p:" + signal.mention_id)
         if signal.cluster_key.startswith("p:"):
             keys.append(signal.cluster_key)  # it quotes or links a post: that post's story
         keys.extend(sketch_keys(text_sketch(signal) if own is None else own))
-        return keys
-    keys = []
-    for url in signal.urls:
-        try:
-            keys.append("p:" + key_for("mention", post_identity(platform="", external_id="", url=url)))
-        except ValueError:
-            continue
-    return keys
+    else:
+        for url in signal.urls:
+            try:
+                keys.append("p:" + key_for("mention", post_identity(platform="", external_id="", url=url)))
+            except ValueError:
+                continue
+    return [realm_key(k, signal.drill) for k in keys]
 
 
 def timeline_entry(event: str, at: datetime, **details: Any) -> str:
@@ -306,7 +309,8 @@ def fold(
             else f"{row.window_count} joined in {int(VELOCITY_WINDOW.total_seconds() // 60)} min"
         )
         row.incident_id = incident_id_for(row.cluster_id)
-        opening = Opening(row.incident_id, row.cluster_id, row.title, row.severity, reason)
+        drill = next((s.drill for s in members if s.drill), "")  # a drill's story holds only its signals
+        opening = Opening(row.incident_id, row.cluster_id, row.title, row.severity, reason, drill)
     row.version += 1
     return row, routed, positions, opening
 

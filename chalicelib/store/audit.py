@@ -1,5 +1,7 @@
 """The audit trail: every change to configuration, people, roles, tokens, displays and incidents,
-with who, when, from where, and the record before and after. Kept a year (TTL)."""
+with who, when, from where, and the record before and after. Kept a year (TTL). A write request
+that succeeds and wrote no entry of its own gets one from the HTTP middleware (api/problems.py),
+so no write route escapes the trail by forgetting it."""
 
 from __future__ import annotations
 
@@ -29,26 +31,47 @@ class Actor:
     user_agent: str = ""
 
 
-_acting: ContextVar[Actor | None] = ContextVar("sharedwatch_actor", default=None)
+@dataclass(slots=True)
+class RequestTrail:
+    """What one request has put on the trail: its actor once authorised, whether an entry was
+    written, and why not when its route is declared unaudited (api/problems.unaudited)."""
+
+    actor: Actor | None = None
+    recorded: bool = False
+    unaudited: str = ""
+
+
+_request: ContextVar[RequestTrail | None] = ContextVar("sharedwatch_audit", default=None)
 
 
 @contextmanager
-def request_scope() -> Iterator[None]:
-    """One request's actor: set when the request is authorised, gone when it ends (a warm Lambda
+def request_scope() -> Iterator[RequestTrail]:
+    """One request's trail: set when the request is authorised, gone when it ends (a warm Lambda
     or a server thread never carries one request's actor into the next)."""
-    token = _acting.set(None)
+    trail = RequestTrail()
+    token = _request.set(trail)
     try:
-        yield
+        yield trail
     finally:
-        _acting.reset(token)
+        _request.reset(token)
 
 
 def act_as(actor: Actor) -> None:
-    _acting.set(actor)
+    trail = _request.get()
+    if trail is not None:
+        trail.actor = actor
 
 
 def current_actor() -> Actor | None:
-    return _acting.get()
+    trail = _request.get()
+    return trail.actor if trail is not None else None
+
+
+def set_aside(why: str) -> None:
+    """This request's route leaves no entry, for the reason its declaration gives."""
+    trail = _request.get()
+    if trail is not None:
+        trail.unaudited = why
 
 
 def record(*, actor: Actor, action: str, target: str, now: datetime, before: Any = None, after: Any = None) -> None:
@@ -65,6 +88,9 @@ def record(*, actor: Actor, action: str, target: str, now: datetime, before: Any
         after=after,
         expires_at=now + KEEP,
     ).save()
+    trail = _request.get()
+    if trail is not None:
+        trail.recorded = True
 
 
 def _months(since: datetime, until: datetime) -> list[str]:

@@ -3,8 +3,11 @@
 Recent mentions (published within two hours of arrival) count in minute buckets, which is what
 a live detector compares; older ones (backfills, replays, redeliveries) count in hour buckets,
 which is all a time-of-day baseline needs, and keeps a historical batch to a few writes instead
-of one per minute it spans. A timestamp from the future counts at its arrival. Mentions older
-than the counters' retention are not counted at all: TTL would delete the count at once."""
+of one per minute it spans. A brand's mentions counted late are counted again as replayed
+(`n|brand|<brand>|replayed`): a brand newly watched whose source backfilled its past has a
+usual from its first minute, and its alarms say what that usual rests on. A timestamp from
+the future counts at its arrival. Mentions older than the counters' retention are not counted
+at all: TTL would delete the count at once."""
 
 from __future__ import annotations
 
@@ -73,6 +76,8 @@ def tally(mentions: Iterable[Mention]) -> dict[str, Counter[str]]:
             counts = buckets.setdefault(key, Counter())
             for dimension in _dimensions(m):
                 counts[dimension] += 1
+        if bucket.startswith("h|") and m.brand:
+            buckets[bucket][f"n|brand|{series_label(m.brand)}|replayed"] += 1
     return buckets
 
 

@@ -41,7 +41,9 @@ def list_people() -> list[dict[str, Any]]:
 def put_person(doc: dict[str, Any]) -> dict[str, Any] | None:
     """Save a person; the previous record (for the audit trail), or None when new."""
     before = get_person(doc["email"])
-    IdentityModel(PEOPLE, doc["email"], doc=doc).save()
+    # On the department index while active (a directory person's row is written by store/directory.py).
+    department = str(doc.get("department") or "") if not doc.get("disabled") else ""
+    IdentityModel(PEOPLE, doc["email"], doc=doc, dept=department or None).save()
     return before
 
 
@@ -56,9 +58,22 @@ def delete_person(email: str) -> dict[str, Any] | None:
 
 
 def create_session(*, session_id: str, doc: dict[str, Any], expires_at: datetime) -> None:
+    # The person's list of sessions first: a session is never out of reach of ending it at once.
+    IdentityModel(f"creds|{doc['email']}", f"session|{digest(session_id)}", doc={}, expires_at=expires_at).save()
     IdentityModel(f"session|{digest(session_id)}", doc=doc, expires_at=expires_at).save(
         condition=IdentityModel.pk.does_not_exist()
     )
+
+
+def end_sessions_of(email: str) -> int:
+    """End every session of a person (deactivated, deleted, renamed): how many there were."""
+    ended = 0
+    for row in IdentityModel.query(f"creds|{email}", consistent_read=True):
+        if row.sk.startswith("session|"):
+            IdentityModel(row.sk, "-").delete()
+            row.delete()
+            ended += 1
+    return ended
 
 
 def load_session(session_id: str) -> dict[str, Any] | None:
@@ -145,6 +160,17 @@ def list_tokens() -> list[dict[str, Any]]:
 
 def update_token(token_id: str, **fields: Any) -> None:
     _amend(TOKENS, token_id, **fields)
+
+
+def revoke_tokens_of(email: str, *, at: str) -> int:
+    """Revoke every live personal token of a person: how many. (Tokens are a few per person who
+    automates something; one partition holds them all.)"""
+    revoked = 0
+    for doc in list_tokens():
+        if doc.get("owner") == email and not doc.get("revoked_at"):
+            update_token(str(doc["id"]), revoked_at=at)
+            revoked += 1
+    return revoked
 
 
 def _amend(pk: str, sk: str, **fields: Any) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, cast
 
 from chalicelib.policy.search import inbox_keys, mention_terms, report_terms
-from chalicelib.records import Author, Mention, Report, Urgency
+from chalicelib.records import PROOFS, Author, Mention, Proof, Report, Urgency
 from chalicelib.store.models import MentionModel, ReportModel
 
 
@@ -156,22 +156,35 @@ def report_to_model(r: Report, *, retention_days: int) -> ReportModel:
         department=r.department,
         urgency=r.urgency,
         reporter_email=r.reporter_email,
+        reporter_proof=r.reporter_proof or None,
         subject=r.subject,
         status=r.status,
         quarantine_reason=r.quarantine_reason,
         drill=r.drill or None,
+        language=r.language or None,
+        sentiment=r.sentiment_label or None,
+        sentiment_score=r.sentiment_score if r.sentiment_label else None,
+        text_departments=list(r.departments) or None,
+        risk_terms=list(r.risk_terms) or None,
+        severity=r.severity or None,
+        severity_reasons=list(r.severity_reasons) or None,
         received_at=r.received_at,
         expires_at=r.received_at + timedelta(days=retention_days),
         inbox_day=inbox_day,
         inbox_key=inbox_key,
-        terms=report_terms(r.routing_fields(), reporter=r.reporter_email, status=r.status),
+        terms=report_terms(r.routing_fields(), owner=r.owner, status=r.status),
     )
+
+
+def proof_of(value: str | None) -> Proof:
+    """A stored proof, or none for a value this version does not know."""
+    return next((p for p in PROOFS if p == value), "")
 
 
 def report_from_model(row: ReportModel) -> Report:
     return Report(
         report_id=row.report_id,
-        channel=cast(Literal["web", "email", "slack"], row.channel),
+        channel=cast(Literal["web", "email", "slack", "teams"], row.channel),
         text=row.text,
         received_at=row.received_at,
         urls=tuple(str(u) for u in row.urls or ()),
@@ -179,10 +192,18 @@ def report_from_model(row: ReportModel) -> Report:
         department=row.department,
         urgency=cast(Urgency, row.urgency),
         reporter_email=row.reporter_email,
+        reporter_proof=proof_of(row.reporter_proof),
         subject=row.subject,
         status=cast(Literal["received", "quarantined"], row.status),
         quarantine_reason=row.quarantine_reason,
         drill=row.drill or "",
+        language=row.language or "",
+        sentiment_label=row.sentiment or "",
+        sentiment_score=float(row.sentiment_score or 0.0),
+        departments=tuple(str(d) for d in row.text_departments or ()),
+        risk_terms=tuple(str(t) for t in row.risk_terms or ()),
+        severity=row.severity or "",
+        severity_reasons=tuple(str(r) for r in row.severity_reasons or ()),
     )
 
 

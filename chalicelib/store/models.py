@@ -188,12 +188,15 @@ class ReportModel(Model):
     department = UnicodeAttribute(default="")
     urgency = UnicodeAttribute(default="normal")
     reporter_email = UnicodeAttribute(default="")
+    # How the address was shown to be the sender's (records.Proof); absent: it was not.
+    reporter_proof = UnicodeAttribute(null=True)
     subject = UnicodeAttribute(default="")
     status = UnicodeAttribute(default="received")
     quarantine_reason = UnicodeAttribute(default="")
     received_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute(null=True)
     drill = UnicodeAttribute(null=True)  # the drill that sent it
+    language = UnicodeAttribute(null=True)  # the reporter's, at filing: their mails are in it
     # Filled in by the router: the story it joined and who was told, for the reporter's page.
     cluster_id = UnicodeAttribute(null=True)
     position = NumberAttribute(null=True)  # the reporter was the Nth employee to report it
@@ -203,6 +206,13 @@ class ReportModel(Model):
     outcome = UnicodeAttribute(null=True)
     outcome_at = UTCDateTimeAttribute(null=True)
     screenshots = ListAttribute(of=UnicodeAttribute, null=True)  # S3 keys in the uploads bucket
+    # Triage of the report's own text (absent on reports stored before it was triaged).
+    sentiment = UnicodeAttribute(null=True)
+    sentiment_score = NumberAttribute(null=True)
+    text_departments = ListAttribute(of=UnicodeAttribute, null=True)
+    risk_terms = ListAttribute(of=UnicodeAttribute, null=True)
+    severity = UnicodeAttribute(null=True)
+    severity_reasons = ListAttribute(of=UnicodeAttribute, null=True)
     cluster_index = ReportClusterIndex()
     inbox_day = UnicodeAttribute(null=True)
     inbox_key = UnicodeAttribute(null=True)
@@ -398,6 +408,8 @@ class IncidentModel(Model):
     acknowledged_by = UnicodeAttribute(null=True)
     resolved_at = UTCDateTimeAttribute(null=True)
     resolved_by = UnicodeAttribute(null=True)
+    resolution = UnicodeAttribute(null=True)  # "drill-ended" when its drill's end resolved it
+    drill = UnicodeAttribute(null=True)  # the drill whose storm opened it
     reminders = NumberAttribute(default=0)
     context = UnicodeAttribute(default="")  # the first notice's text: follow-ups repeat it
     reopened = ListAttribute(of=UnicodeAttribute, default=list)  # ISO times it came back after resolving
@@ -407,10 +419,25 @@ class IncidentModel(Model):
     due_index = DueIncidentIndex()
 
 
+class DepartmentIndex(GlobalSecondaryIndex["IdentityModel"]):
+    """Who is in a department: sparse, only the rows of active people with a department carry
+    `dept` (the department's slug), so a department page is one Query."""
+
+    class Meta:
+        index_name = "department"
+        projection = AllProjection()
+
+    dept = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
 class IdentityModel(Model):
-    """People and what proves who they are: `person|<address>` (role, department), `session|`,
-    `link|` (sign-in links), `oidc|` (a sign-in in flight), `token|` (personal API tokens), `rate|`
-    (attempt counters). Secrets are keyed by their SHA-256, never stored as given."""
+    """People and what proves who they are: `people` (one row per person, keyed by address: role,
+    department and the directory's record), `directory|` (the directory's keys: id, userName,
+    externalId, emails; groups and their members; provisioning clients), `creds|<address>` (a
+    person's sessions, to end them at once), `session|`, `link|` (sign-in links), `oidc|` (a
+    sign-in in flight), `tokens` (personal API tokens), `rate|` (attempt counters). Secrets are
+    keyed by their SHA-256, never stored as given."""
 
     class Meta(_Meta):
         table_name = _settings.table_name("identity")
@@ -420,6 +447,9 @@ class IdentityModel(Model):
     doc = JSONAttribute(default=dict)
     uses = NumberAttribute(null=True)  # rate counters and single-use marks: ADDed atomically
     expires_at = TTLAttribute(null=True)
+    rev = NumberAttribute(null=True)  # a directory row's version: writes are conditional on it (ETags)
+    dept = UnicodeAttribute(null=True)
+    department_index = DepartmentIndex()
 
 
 class AuditModel(Model):

@@ -1,6 +1,7 @@
 """The wall's data, kept ready by the router so that a poll is one read: a snapshot document
 (the live stream, volume by minute and hour, today's department ledger, kudos, who spotted
-things first, active incidents) and a ledger per day for the digests.
+things first, active incidents, when each source last delivered) and a ledger per day for the
+digests.
 
 The router folds each stream batch in with one BatchGetItem and one TransactWriteItems
 (conditional on both versions; a conflict reads again). Folding is pure (`fold`)."""
@@ -71,6 +72,7 @@ def stream_entry(seen: Seen) -> dict[str, Any]:
             "cluster": seen.cluster_id,
             **({"drill": True} if s.drill else {}),
         }
+    fields = s.routing_fields()
     return {
         "key": f"{isoformat(s.received_at)}|{s.report_id}",
         "kind": "report",
@@ -83,11 +85,11 @@ def stream_entry(seen: Seen) -> dict[str, Any]:
         "url": s.urls[0] if s.urls else "",
         "sentiment": "",
         "score": 0.0,
-        "departments": [s.department] if s.department else [],
-        "severity": "high" if s.urgency == "urgent" else "medium",
+        "departments": list(fields["departments"]),
+        "severity": fields["severity"],
         "kudos": False,
         "cluster": seen.cluster_id,
-        "urgency": s.urgency,
+        "urgency": fields["urgency"],  # as routed: an anonymous "urgent" is not shown as one
         **({"drill": True} if s.drill else {}),
     }
 
@@ -121,12 +123,15 @@ def fold(snapshot: dict[str, Any], day: dict[str, Any], batch: Sequence[Seen], *
     spotted = list(snapshot.get("spotted", []))
     day.setdefault("departments", {})
     day.setdefault("spotted", [])
+    arrived: dict[str, str] = snapshot.setdefault("arrived", {})
     for seen in batch:
         s = seen.signal
         entry = stream_entry(seen)
         stream.append(entry)
         if s.drill:  # shown (as DRILL), never counted: not in the mood, the ledgers, kudos or spotted
             continue
+        if isinstance(s, Mention):  # when its source last reached us, whatever the post's own date
+            arrived[s.source] = max(arrived.get(s.source, ""), isoformat(s.received_at))
         sentiment = entry["sentiment"]
         minute = f"{now:%Y-%m-%dT%H:%M}"
         _bump(minutes, minute, sentiment, entry["score"], 3)

@@ -3,6 +3,9 @@ sentiment, departments, risk terms, severity with its reasons, and the cluster k
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from chalicelib.records import Report
 from chalicelib.triage import sentiment
 from chalicelib.triage.pipeline import (
     DEFAULT_THRESHOLDS,
@@ -14,6 +17,7 @@ from chalicelib.triage.pipeline import (
     triage_text,
 )
 from chalicelib.triage.severity import Thresholds
+from chalicelib.triage.taxonomy import Taxonomy
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
@@ -24,6 +28,7 @@ __all__ = [
     "triage_for",
     "triage_mention",
     "triage_mentions",
+    "triage_report",
     "triage_text",
 ]
 
@@ -42,3 +47,26 @@ def severity_thresholds() -> Thresholds:
     from chalicelib.settings import get_settings
 
     return Thresholds.parse(get_settings().severity_thresholds)
+
+
+def triage_report(
+    report: Report, *, taxonomy: Taxonomy | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> Report:
+    """The report with its own text triaged as a mention's is (sentiment, departments, risk terms,
+    severity with its reasons); it has no author, reach or engagement, so those add nothing."""
+    t = triage_text(
+        report.text,
+        identity=f"report:{report.report_id}",
+        urls=report.urls,
+        taxonomy=taxonomy,
+        thresholds=thresholds,
+    )
+    return replace(
+        report,
+        sentiment_label=t.sentiment_label,
+        sentiment_score=t.sentiment_score,
+        departments=t.departments,
+        risk_terms=tuple(term for terms in t.risks.values() for term in terms),
+        severity=t.severity.level,
+        severity_reasons=t.severity.reasons,
+    )

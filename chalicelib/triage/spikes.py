@@ -1,13 +1,16 @@
 """The crisis detector: the last window of a series (a brand, a department) against a baseline
 that knows the time of day, for volume AND for negative share, with its reasons in words.
 
-Pure: it reads a series of counts in buckets of the width they were stored at (a Series). A
-series with no baseline yet never alarms: volume waits until two earlier days can be compared
-at the same time of day (the daily cycle), negativity until half a day of enough mentions. The
-day a listening tool starts collecting is not a crisis. A volume alarm is a sharp burst or an
-hour sustained; a negativity alarm a half hour far above the usual share, one above it that was
-so ten minutes earlier too, or a lesser lift held for two hours. Planned events (a launch, a campaign) mark
-an alarm expected.
+Pure: it reads a series of counts in buckets of the width they were stored at (a Series).
+Volume is compared with the same time of day once two earlier days can be (the daily cycle;
+a source's replay of the days before a brand was watched counts, and the alarm says so).
+Before that a brand (a part of all mentions) is not blind: its share of everyone else's volume
+now, or, while everyone else has said too little, the busiest half hour it has had (far above
+everything so far, by more than everyone else rose). Other series, and negativity, wait for a
+baseline (negativity half a day of enough mentions). The moment a listening tool starts
+collecting is not a crisis. A volume alarm is a sharp burst or an hour sustained; a negativity
+alarm a half hour far above the usual share, one above it that was so ten minutes earlier too,
+or a lesser lift held for two hours. Planned events (a launch, a campaign) mark an alarm expected.
 
 Measured through the production path (counters written as ingest writes them, read as the
 schedule reads them) by `make eval`: bench/eval_spikes.py."""
@@ -51,6 +54,20 @@ SUSTAINED_FLOOR = 0.60
 # in 4,300 tests, 0.02 times a series-week; the lift and floor, not the sigmas, keep real but
 # ordinary shifts out. At 4.0 American's documented surge (66% of 175 against 51%) was missed.
 SUSTAINED_SIGMAS = 3.5
+# A brand newly watched (no two comparable days yet) has two other grounds for a volume alarm.
+# Its share of all mentions: everyone else's volume now carries the daily cycle it has not seen,
+# once everyone else has said SHARE_MIN_OTHERS since it was first seen and still says enough in
+# the half hour (never below SHARE_FLOOR of its own average). Before that (the whole account is
+# new), the busiest half hour it has had: RECORD_FACTOR above it is far above everything so far,
+# unless everyone else rose as much at the same moment (a collection starting, the morning).
+# Neither in its first hour (a collection that starts mid-burst has no usual); a silence of
+# RUN_GAP starts anew (American's stray tweets days before its collection are not a usual).
+YOUNG_AFTER = timedelta(hours=1)
+RUN_GAP = timedelta(hours=12)
+SHARE_MIN_OTHERS = 50
+RECORD_FACTOR = 3.0
+SHARE_FLOOR = 0.5
+PEAK_STEP = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +126,16 @@ class Series:
         """When the series first had anything, looking only before `end`."""
         return self._starts[0] if self._starts and self._starts[0] < end else None
 
+    def run_start(self, end: datetime, *, gap: timedelta) -> datetime | None:
+        """When the series' current run began, looking only before `end`: its first bucket after
+        the last silence of at least `gap` (a collection that started, or started again)."""
+        i = bisect_left(self._starts, end) - 1
+        if i < 0:
+            return None
+        while i > 0 and self._starts[i] - self._ends[i - 1] < gap:
+            i -= 1
+        return self._starts[i]
+
     def sum(self, start: datetime, end: datetime) -> Counts:
         if end <= start or not self._starts:
             return Counts(0, 0)
@@ -127,17 +154,25 @@ class Series:
         return Counts(total, negative)
 
 
-def _expected(s: Series, *, now: datetime, window: timedelta, since: datetime) -> tuple[float, int]:
-    """The usual count for the window ending at `now`, and on how many earlier days it rests."""
+def _same_time_days(s: Series, *, now: datetime, window: timedelta, since: datetime) -> list[int]:
+    """The earlier days (1 = yesterday) whose same window can be compared: the series was
+    collecting then, and the day before it held enough to say something about the usual."""
     start = now - window
-    same_time = [
-        s.sum(start - timedelta(days=d), now - timedelta(days=d)).total
+    return [
+        d
         for d in range(1, HISTORY_DAYS + 1)
         if start - timedelta(days=d) >= since
         and s.sum(now - timedelta(days=d + 1), now - timedelta(days=d)).total >= MIN_HISTORY_MENTIONS
     ]
-    if not same_time:
+
+
+def _expected(s: Series, *, now: datetime, window: timedelta, since: datetime) -> tuple[float, int]:
+    """The usual count for the window ending at `now`, and on how many earlier days it rests."""
+    start = now - window
+    days = _same_time_days(s, now=now, window=window, since=since)
+    if not days:
         return 0.0, 0
+    same_time = [s.sum(start - timedelta(days=d), now - timedelta(days=d)).total for d in days]
     recent_start = max(since, start - timedelta(hours=24))
     recent = s.sum(recent_start, start).total * (window / (start - recent_start)) if start > recent_start else 0.0
     return max(sum(same_time) / len(same_time), 0.3 * recent), len(same_time)
@@ -147,6 +182,131 @@ def warming_up(s: Series, *, now: datetime, window: timedelta = WINDOW) -> bool:
     """Whether a series does not know its daily cycle yet (fewer than two comparable days)."""
     since = s.first_before(now - window)
     return since is None or _expected(s, now=now, window=window, since=since)[1] < MIN_SAME_TIME_DAYS
+
+
+def _replayed_days(s: Series, replayed: Series, *, now: datetime, window: timedelta, since: datetime) -> int:
+    """How many of the days compared rest mostly on mentions a source replayed (a backfill)."""
+    start = now - window
+    spans = [
+        (start - timedelta(days=d), now - timedelta(days=d))
+        for d in _same_time_days(s, now=now, window=window, since=since)
+    ]
+    return sum(1 for a, b in spans if replayed.sum(a, b).total * 2 >= s.sum(a, b).total > 0)
+
+
+def _age(span: timedelta) -> str:
+    hours = span.total_seconds() / 3600
+    return f"{hours:.0f} h" if hours >= 1.5 else f"{span.total_seconds() / 60:.0f} min"
+
+
+def _percent(share: float) -> str:
+    return f"{share:.0%}" if share >= 0.01 or share == 0 else "under 1%"
+
+
+def _others(population: Series, s: Series, start: datetime, end: datetime) -> float:
+    """Everyone else's mentions: the population without this series (never below nothing)."""
+    return max(population.sum(start, end).total - s.sum(start, end).total, 0.0)
+
+
+def _busiest(s: Series, population: Series | None, *, start: datetime, end: datetime, window: timedelta) -> float:
+    """The busiest `window` between `start` and `end` (checked every PEAK_STEP): of the series
+    itself, or, given its population, of everyone else."""
+    busiest, at = 0.0, start + window
+    while at <= end:
+        count = s.sum(at - window, at).total if population is None else _others(population, s, at - window, at)
+        busiest = max(busiest, count)
+        at += PEAK_STEP
+    return busiest
+
+
+@dataclass(frozen=True, slots=True)
+class _Share:
+    expected: float
+    ratio: float
+    sigmas: float  # how far its share of the window stands above its usual share, in binomial sigmas
+    words: str  # what the expectation rests on, said in the alarm
+
+
+def _by_share(s: Series, population: Series, *, end: datetime, window: timedelta, since: datetime) -> _Share | None:
+    """The window ending at `end` from the series' share of all mentions since `since`: its
+    daily cycle is everyone else's, heard now. None while everyone else has said too little,
+    or says too little now (everyone else falling silent is not this series' spike); never
+    below half its own average since `since` (nor is everyone else quieter than usual)."""
+    start = end - window
+    if start <= since:
+        return None
+    own = s.sum(since, start).total
+    others = _others(population, s, since, start)
+    others_now = _others(population, s, start, end)
+    if others < SHARE_MIN_OTHERS or others_now < MIN_WINDOW_MENTIONS:
+        return None
+    share = own / (own + others)
+    by_share = own * others_now / others
+    floor = SHARE_FLOOR * own * (window / (start - since))
+    current = s.sum(start, end).total
+    p = min(max(share, 0.01), 0.99)
+    sigmas = (current / (current + others_now) - share) / math.sqrt(p * (1 - p) / (current + others_now))
+    age = _age(start - since)
+    words = (
+        f"from its share of all mentions ({_percent(share)}) in the {age} it has been seen"
+        if by_share >= floor
+        else f"(half its average in the {age} it has been seen; its share of all mentions ({_percent(share)}) now: "
+        f"{_per_hour(by_share, window):.0f}/h)"
+    )
+    expected = max(by_share, floor)
+    return _Share(expected, current / max(expected, 1.0), sigmas, words)
+
+
+def _young_volume(
+    s: Series, population: Series, *, key: str, now: datetime, window: timedelta, since: datetime
+) -> Alarm | None:
+    """A volume alarm for a series too young to know its daily cycle (a brand newly watched):
+    against its share of everyone else's volume now, or, while everyone else has said too
+    little for a share, against the busiest half hour it has had, by more than everyone else
+    rose against theirs (an account's collection start, or its morning, lifts everyone)."""
+    start = now - window
+    run = s.run_start(now, gap=RUN_GAP)  # the run the window is part of: a start is not a burst
+    if run is None:
+        return None
+    run = max(run, since, now - timedelta(days=HISTORY_DAYS))
+    current = s.sum(start, now).total
+    if start - run < YOUNG_AFTER or current < MIN_WINDOW_MENTIONS:
+        return None  # a collection that starts mid-burst has no usual
+    shared = _by_share(s, population, end=now, window=window, since=run)
+    if shared is not None:
+        if shared.ratio < VOLUME_FACTOR or shared.sigmas < VOLUME_SIGMAS:
+            return None
+        before = _by_share(s, population, end=start, window=window, since=run)
+        if shared.ratio < SHARP_FACTOR and (before is None or before.ratio < VOLUME_FACTOR):
+            return None
+        shape = "at once" if shared.ratio >= SHARP_FACTOR else "for an hour"
+        return Alarm(
+            key,
+            "volume",
+            now,
+            current,
+            shared.expected,
+            f"volume {_per_hour(current, window):.0f}/h against {_per_hour(shared.expected, window):.0f}/h "
+            f"{shared.words} ({shared.ratio:.1f}x {shape})",
+        )
+    busiest = _busiest(s, None, start=run, end=start, window=window)
+    ratio = current / max(busiest, 1.0)
+    others_busiest = _busiest(s, population, start=run, end=start, window=window)
+    others_now = _others(population, s, start, now)
+    others_ratio = max(others_now / max(others_busiest, 1.0), 1.0)
+    if ratio < RECORD_FACTOR * others_ratio or current - busiest < VOLUME_SIGMAS * math.sqrt(max(busiest, 1.0)):
+        return None
+    everyone = f", everyone else at {others_now / max(others_busiest, 1.0):.1f}x theirs" if others_busiest else ""
+    return Alarm(
+        key,
+        "volume",
+        now,
+        current,
+        busiest,
+        f"volume {_per_hour(current, window):.0f}/h, {ratio:.1f}x the busiest half hour in the {_age(start - run)} "
+        f"it has been seen ({_per_hour(busiest, window):.0f}/h){everyone}: far above everything so far, "
+        "its daily cycle not yet known",
+    )
 
 
 def _sigmas(counts: Counts, base: float, *, lift: float, floor: float) -> float:
@@ -178,10 +338,12 @@ def detect(
     planned: Sequence[PlannedEvent] = (),
     first_seen: datetime | None = None,
     population: Series | None = None,
+    replayed: Series | None = None,
 ) -> list[Alarm]:
     """Alarms for the window ending at `now` (UTC): a Series, or minute -> counts. `population`
-    is the series this one is part of (all mentions): its negative share is the usual of a series
-    too young to have one of its own."""
+    is the series this one is part of (all mentions): its share of it, and its negative share,
+    are the usual of a series too young to have one of its own. `replayed` is the part of the
+    series' history a source replayed late (a backfill), named in the alarm when it is the usual."""
     s = series if isinstance(series, Series) else Series.of_minutes(series)
     start = now - window
     earliest = s.first_before(start)
@@ -191,19 +353,25 @@ def detect(
     history_start = max(since, now - timedelta(days=HISTORY_DAYS))
     history = s.sum(history_start, start)
     established = s.sum(max(since, start - ESTABLISHED[0]), start - ESTABLISHED[1])
-    if start - since < WARM_UP or history.total < MIN_HISTORY_MENTIONS or established.total < MIN_ESTABLISHED_MENTIONS:
-        return []  # no baseline yet
+    baseline = not (
+        start - since < WARM_UP or history.total < MIN_HISTORY_MENTIONS or established.total < MIN_ESTABLISHED_MENTIONS
+    )
     current = s.sum(start, now)
     alarms: list[Alarm] = []
 
     # Volume: against the same time of day on earlier days when the series was really collecting
     # (a day with next to nothing in it says nothing about the usual), floored by the recent
-    # level. Until two such days exist the daily cycle is unknown and nothing alarms: against a
-    # 24-hour mean every afternoon is a spike, and a collection that starts mid-burst has no usual.
+    # level; those days may be a source's replay of the days before it was watched. Until two
+    # such days exist the daily cycle is unknown: against a 24-hour mean every afternoon is a
+    # spike, and a collection that starts mid-burst has no usual. A part of all mentions (a
+    # brand) then has its share of everyone else's volume, or the busiest half hour it has had.
     expected, days = _expected(s, now=now, window=window, since=since)
     current_ratio = current.total / max(expected, 1.0)
-    if (
-        days >= MIN_SAME_TIME_DAYS
+    if days < MIN_SAME_TIME_DAYS:
+        young = _young_volume(s, population, key=key, now=now, window=window, since=since) if population else None
+        alarms.extend([young] if young else [])
+    elif (
+        baseline
         and current.total >= MIN_WINDOW_MENTIONS
         and current_ratio >= VOLUME_FACTOR
         and current.total - expected >= VOLUME_SIGMAS * math.sqrt(max(expected, 1.0))
@@ -215,6 +383,14 @@ def detect(
         sustained = before >= VOLUME_FACTOR * max(expected_before, 1.0)
         if current_ratio >= SHARP_FACTOR or sustained:
             shape = "at once" if current_ratio >= SHARP_FACTOR else "for an hour"
+            backfilled = _replayed_days(s, replayed, now=now, window=window, since=since) if replayed else 0
+            source = (
+                ""
+                if not backfilled
+                else " from the source's replay"
+                if backfilled == days
+                else f" ({backfilled} from the source's replay)"
+            )
             alarms.append(
                 Alarm(
                     key,
@@ -223,7 +399,7 @@ def detect(
                     current.total,
                     expected,
                     f"volume {_per_hour(current.total, window):.0f}/h against {_per_hour(expected, window):.0f}/h "
-                    f"usual at this time of day on {days} earlier days ({current_ratio:.1f}x {shape})",
+                    f"usual at this time of day on {days} earlier days{source} ({current_ratio:.1f}x {shape})",
                 )
             )
 
@@ -248,7 +424,7 @@ def detect(
             max(population.first_before(start) or start, now - timedelta(days=HISTORY_DAYS)), start
         )
         usual = Counts(everyone.total - history.total, everyone.negative - history.negative)
-    if current.total >= MIN_WINDOW_MENTIONS and usual.total > 0:
+    if baseline and current.total >= MIN_WINDOW_MENTIONS and usual.total > 0:
         base = usual.negative / usual.total
         half_hour = _sigmas(current, base, lift=NEGATIVE_LIFT, floor=NEGATIVE_FLOOR)
         shape = ""

@@ -1,10 +1,14 @@
 """Server-rendered pages: Jinja2 with autoescaping everywhere, one inline stylesheet allowed by
-its hash under a strict Content-Security-Policy (no script at all on these pages)."""
+its hash under a strict Content-Security-Policy (no script at all on these pages). Each page is
+rendered for a reader (chalicelib/i18n.py): Jinja2's i18n extension with that reader's
+catalogue (newstyle gettext: placeholders are filled and escaped by name), their language and
+direction on <html>, and times in their zone."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -12,6 +16,7 @@ from typing import Any
 from chalice.app import Response
 
 from chalicelib.errors import SharedwatchError
+from chalicelib.i18n import ENGLISH, Reader
 
 _HERE = Path(__file__).parent
 
@@ -23,46 +28,89 @@ def _stylesheet() -> tuple[str, str]:
     return css, f"'sha256-{digest}'"
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Any:
+@lru_cache(maxsize=8)
+def _environment(language: str = "en") -> Any:
     # Jinja2 is imported on first render: most invocations (webhooks, streams) never render.
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
+    # One environment per language: gettext is installed on an environment, not per render.
+    from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
     environment = Environment(
         loader=FileSystemLoader(str(_HERE / "templates")),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    environment.filters["when"] = when
+    environment.install_gettext_translations(  # type: ignore[attr-defined]  # added by the i18n extension
+        Reader.of(language).translator, newstyle=True
+    )
+    environment.filters["when"] = pass_context(lambda context, value: when(value, reader=context.get("reader")))
+    environment.filters["number"] = pass_context(lambda context, value: _reader(context.get("reader")).number(value))
     return environment
 
 
-def when(value: object) -> str:
-    """An ISO time as people read it: "2026-11-30 10:34 UTC" (anything else as it is)."""
+def _reader(value: object) -> Reader:
+    return value if isinstance(value, Reader) else ENGLISH
+
+
+def when(value: object, *, reader: object = None) -> str:
+    """A time as its reader reads it (an ISO string or a datetime): English in UTC reads
+    "2026-11-30 10:34 UTC"; anything that is not a time is shown as it is."""
+    from chalicelib.clock import parse_timestamp
+
+    if isinstance(value, datetime):
+        return _reader(reader).when(value)
     text = str(value or "")
     if len(text) >= 16 and text[10] == "T":
-        return f"{text[:10]} {text[11:16]} UTC"
+        try:
+            return _reader(reader).when(parse_timestamp(text))
+        except ValueError:
+            return f"{text[:10]} {text[11:16]} UTC"
     return text
 
 
-def render(template: str, **context: Any) -> str:
+def render(template: str, *, reader: Reader = ENGLISH, **context: Any) -> str:
     """A template as text (the dark site's page, written to S3): its own stylesheet inline."""
     css, _ = _stylesheet()
-    return str(_environment().get_template(template).render(stylesheet=css, live=False, **context))
+    environment = _environment(reader.language)
+    return str(
+        environment.get_template(template).render(
+            stylesheet=css, live=False, reader=reader, lang=reader.language, dir=reader.direction, **context
+        )
+    )
 
 
 def page(
-    template: str, *, status: int = 200, form_origins: tuple[str, ...] = (), live: bool = False, **context: Any
+    template: str,
+    *,
+    status: int = 200,
+    form_origins: tuple[str, ...] = (),
+    live: bool = False,
+    reader: Reader = ENGLISH,
+    **context: Any,
 ) -> Response:
-    """Render a page; `form_origins` are other places its forms may post to (S3, for uploads);
-    `live` lets it load /console/console.js (our own origin only) to say when it has changed."""
+    """Render a page for its reader; `form_origins` are other places its forms may post to (S3,
+    for uploads); `live` lets it load /console/console.js (our own origin only) to say when it
+    has changed."""
     css, css_hash = _stylesheet()
-    html = _environment().get_template(template).render(stylesheet=css, live=live, **context)
+    html = (
+        _environment(reader.language)
+        .get_template(template)
+        .render(
+            stylesheet=css,
+            live=live,
+            installable=True,
+            reader=reader,
+            lang=reader.language,
+            dir=reader.direction,
+            **context,
+        )
+    )
     targets = " ".join(("'self'", *form_origins))
     script = "script-src 'self'; connect-src 'self'; " if live else ""
     csp = (
-        f"default-src 'none'; {script}style-src {css_hash}; img-src 'self' data:; form-action {targets}; "
+        f"default-src 'none'; {script}style-src {css_hash}; img-src 'self' data:; manifest-src 'self'; "
+        f"form-action {targets}; "
         "base-uri 'none'; frame-ancestors 'none'"
     )
     return Response(
@@ -70,6 +118,7 @@ def page(
         status_code=status,
         headers={
             "Content-Type": "text/html; charset=utf-8",
+            "Content-Language": reader.language,
             "Content-Security-Policy": csp,
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
@@ -82,6 +131,13 @@ def static_file(name: str) -> str:
     return (_HERE / "static" / name).read_text(encoding="utf-8")
 
 
-def error_page(exc: SharedwatchError, *, back: str = "") -> Response:
-    """The page a refused form or link shows: the error's own status, title and detail."""
-    return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back=back)
+def error_page(exc: SharedwatchError, *, back: str = "", reader: Reader = ENGLISH) -> Response:
+    """The page a refused form or link shows: the error's own status, title and detail (in the
+    reader's language where the error was raised in it: chalicelib/errors.py's titles are)."""
+    return page(
+        "error.html", status=exc.status, title=reader.gettext(exc.title), detail=exc.detail, back=back, reader=reader
+    )
+
+
+def static_bytes(name: str) -> bytes:
+    return (_HERE / "static" / name).read_bytes()

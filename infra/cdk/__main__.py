@@ -24,6 +24,13 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     os.chdir(ROOT)  # chalice packages the project from here and writes chalice.out/ here
 
+    from infra import native
+
+    # chalice names each function's runtime after the Python that packages it
+    if wrong := native.running_python_problem():
+        print(f"infra.cdk: {wrong}", file=sys.stderr)
+        return 1
+
     import aws_cdk as cdk
 
     from infra.cdk.stack import SharedwatchStack, StageConfig

@@ -51,6 +51,7 @@ from aws_cdk import (
 from chalice.cdk import Chalice
 from constructs import Construct
 
+from chalicelib.api.problems import TYPE_BASE
 from chalicelib.comprehend import LANGUAGES as COMPREHEND_LANGUAGES
 from chalicelib.store.schema import Key, TableDef, table_definitions
 from infra import native
@@ -70,6 +71,44 @@ SCHEDULED = (
     "WeeklyDigests",
 )
 FUNCTIONS = (*STREAM_HANDLERS.values(), *SCHEDULED, "OnInboundEmail", "APIHandler")
+# The readiness check's account-wide reads: the Service Authorization Reference lists no
+# resource type for any of them.
+READINESS_ACCOUNT_READS = (
+    "ses:GetAccount",
+    "ses:DescribeActiveReceiptRuleSet",
+    "ses:GetSendQuota",
+    "sns:GetSMSSandboxAccountStatus",
+    "sns:ListSMSSandboxPhoneNumbers",
+    "sns:GetSMSAttributes",
+    "sns:ListOriginationNumbers",
+)
+# API Gateway's own answers (no route at a path, throttling, a body over its limit, a Lambda that
+# failed) as problem+json, like every error the app answers: type, status, title. A path no
+# route has is a 404 (API Gateway's default is 403 "Missing Authentication Token"); the local
+# stack answers the same (infra/local/server.py). Every type is named, so each status is known.
+GATEWAY_RESPONSES: dict[str, tuple[int, str, str]] = {
+    "MISSING_AUTHENTICATION_TOKEN": (404, "not-found", "Not found"),
+    "RESOURCE_NOT_FOUND": (404, "not-found", "Not found"),
+    "UNSUPPORTED_MEDIA_TYPE": (415, "unsupported-media-type", "Unsupported media type"),
+    "REQUEST_TOO_LARGE": (413, "payload-too-large", "Payload too large"),
+    "BAD_REQUEST_BODY": (400, "bad-request", "Bad request"),
+    "BAD_REQUEST_PARAMETERS": (400, "bad-request", "Bad request"),
+    "UNAUTHORIZED": (401, "unauthorized", "Unauthorized"),
+    "ACCESS_DENIED": (403, "forbidden", "Forbidden"),
+    "INVALID_API_KEY": (403, "forbidden", "Forbidden"),
+    "INVALID_SIGNATURE": (403, "forbidden", "Forbidden"),
+    "EXPIRED_TOKEN": (403, "forbidden", "Forbidden"),
+    "WAF_FILTERED": (403, "forbidden", "Forbidden"),
+    "THROTTLED": (429, "too-many-requests", "Too many requests"),
+    "QUOTA_EXCEEDED": (429, "too-many-requests", "Too many requests"),
+    "DEFAULT_4XX": (400, "bad-request", "Bad request"),
+    "INTEGRATION_FAILURE": (502, "internal", "Internal error"),
+    "INTEGRATION_TIMEOUT": (504, "out-of-time", "Service temporarily slow"),
+    "API_CONFIGURATION_ERROR": (500, "internal", "Internal error"),
+    "AUTHORIZER_CONFIGURATION_ERROR": (500, "internal", "Internal error"),
+    "AUTHORIZER_FAILURE": (500, "internal", "Internal error"),
+    "DEFAULT_5XX": (500, "internal", "Internal error"),
+}
 
 
 class CompiledChalice(Chalice):  # type: ignore[misc]
@@ -142,7 +181,11 @@ class SharedwatchStack(cdk.Stack):
             encryption=s3.BucketEncryption.S3_MANAGED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
-            lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(365))],
+            lifecycle_rules=[
+                s3.LifecycleRule(expiration=cdk.Duration.days(365)),
+                # A screenshot shared to the app waits here until its report is sent (or a day).
+                s3.LifecycleRule(prefix="shared/", expiration=cdk.Duration.days(1)),
+            ],
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         self._dark_site()
@@ -156,10 +199,13 @@ class SharedwatchStack(cdk.Stack):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
         )
+        # Seals the Slack bot tokens each workspace install stores (docs/chat.md).
+        self.chat_key = kms.Key(self, "ChatTokenKey", enable_key_rotation=True, removal_policy=removal)
         self.role = self._role(key)
         self._people()
         self.app = CompiledChalice(self, "App", source_dir=str(ROOT), stage_config=self._stage_config())
         self._wire_events()
+        self._gateway_responses()
         self._alarms()
         cdk.CfnOutput(self, "ParameterPath", value=f"/sharedwatch/{config.stage}/")
         cdk.CfnOutput(self, "UploadsBucket", value=self.uploads_bucket.bucket_name)
@@ -240,7 +286,7 @@ class SharedwatchStack(cdk.Stack):
 
     def _people(self) -> None:
         """The Cognito user pool employees sign in through: the company federates its own
-        provider into it (OIDC or SAML, README), and the app is its OpenID Connect client
+        provider into it (OIDC or SAML, docs/people.md), and the app is its OpenID Connect client
         (authorization code with PKCE; the client secret goes in the oidc_client_secret parameter)."""
         c = self.config
         removal = cdk.RemovalPolicy.RETAIN if c.production else cdk.RemovalPolicy.DESTROY
@@ -291,6 +337,7 @@ class SharedwatchStack(cdk.Stack):
             "SHAREDWATCH_OIDC_ISSUER": f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool.user_pool_id}",
             "SHAREDWATCH_OIDC_CLIENT_ID": self.user_pool_client.user_pool_client_id,
             "SHAREDWATCH_COMPREHEND_LANGUAGES": ",".join(COMPREHEND_LANGUAGES),
+            "SHAREDWATCH_CHAT_KMS_KEY_ID": self.chat_key.key_arn,
             "POWERTOOLS_SERVICE_NAME": "sharedwatch",
             "POWERTOOLS_METRICS_NAMESPACE": "sharedwatch",
             "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -301,6 +348,8 @@ class SharedwatchStack(cdk.Stack):
             "iam_role_arn": self.role.role_arn,
             "autogen_policy": False,
             "environment_variables": environment,
+            # x86_64: the compiled triage is built on the machine that packages (infra/native.py)
+            "lambda_architecture": native.RUNTIME.architecture,
             "lambda_memory_size": 512,
             "lambda_timeout": 60,
         }
@@ -351,6 +400,31 @@ class SharedwatchStack(cdk.Stack):
                     "MetricsEnabled": True,
                 }
             ],
+        )
+
+    def _gateway_responses(self) -> None:
+        """API Gateway's own errors as problems, in the API's definition (so a change deploys)."""
+        responses: dict[str, Any] = {}
+        for kind, (status, slug, title) in GATEWAY_RESPONSES.items():
+            detail = (
+                '"no route at this path: the routes are listed at /openapi.json"'
+                if status == 404
+                else "$context.error.messageString"  # a JSON string already
+            )
+            body = (
+                f'{{"type": "{TYPE_BASE}{slug}", "title": "{title}", "status": {status}, '
+                f'"detail": {detail}, "request_id": "$context.requestId"}}'
+            )
+            headers = {"Content-Type": "'application/problem+json'", "Cache-Control": "'no-store'"}
+            if status in (429, 504):
+                headers["Retry-After"] = "'1'" if status == 429 else "'30'"
+            responses[kind] = {
+                "statusCode": str(status),
+                "responseParameters": {f"gatewayresponse.header.{k}": v for k, v in headers.items()},
+                "responseTemplates": {"application/json": body},
+            }
+        self.app.get_resource("RestAPI").add_property_override(
+            "DefinitionBody.x-amazon-apigateway-gateway-responses", responses
         )
 
     # -- least privilege ----------------------------------------------------------------------
@@ -421,6 +495,7 @@ class SharedwatchStack(cdk.Stack):
                 ],
             )
         )
+        self._readiness_grants(role)
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="Sentiment",
@@ -434,6 +509,7 @@ class SharedwatchStack(cdk.Stack):
         self.dark_site_bucket.grant_put(role)
         self.inbound_bucket.grant_read(role)
         key.grant_decrypt(role)
+        self.chat_key.grant_encrypt_decrypt(role)
         self.dead_letters.grant_send_messages(role)
         role.add_to_policy(
             iam.PolicyStatement(
@@ -446,6 +522,45 @@ class SharedwatchStack(cdk.Stack):
         )
         return role
 
+    def _readiness_grants(self, role: iam.Role) -> None:
+        """What the readiness check reads (flows/readiness.py): read-only, each on what it names
+        where the action has a resource type to name."""
+        c = self.config
+        region, account, partition = self.region, self.account, self.partition
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadinessIdentities",
+                actions=["ses:GetEmailIdentity"],
+                resources=[
+                    f"arn:{partition}:ses:{region}:{account}:identity/{name}"
+                    for d in c.company_domains
+                    for name in (d, f"*@{d}")
+                ],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadinessAlarms",
+                actions=["cloudwatch:DescribeAlarms"],
+                resources=[f"arn:{partition}:cloudwatch:{region}:{account}:alarm:{c.prefix}*"],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadinessParameters",
+                actions=["ssm:GetParameters"],
+                resources=[f"arn:{partition}:ssm:{region}:{account}:parameter/sharedwatch/{c.stage}/*"],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadinessAccount",
+                # Account-wide reads with no resource type to name: IAM takes only "*" for them.
+                actions=list(READINESS_ACCOUNT_READS),
+                resources=["*"],
+            )
+        )
+
     # -- alarms -------------------------------------------------------------------------------
 
     def _alarms(self) -> None:
@@ -456,6 +571,8 @@ class SharedwatchStack(cdk.Stack):
                 alarm = cloudwatch.Alarm(
                     self,
                     f"{function}{metric}",
+                    # named under the stage's prefix, where the readiness check lists them
+                    alarm_name=f"{self.config.prefix}{function}-{metric}",
                     metric=cloudwatch.Metric(
                         namespace="AWS/Lambda",
                         metric_name=metric,
@@ -474,6 +591,7 @@ class SharedwatchStack(cdk.Stack):
             age = cloudwatch.Alarm(
                 self,
                 f"{function}IteratorAge",
+                alarm_name=f"{self.config.prefix}{function}-IteratorAge",
                 metric=cloudwatch.Metric(
                     namespace="AWS/Lambda",
                     metric_name="IteratorAge",
@@ -490,6 +608,7 @@ class SharedwatchStack(cdk.Stack):
         depth = cloudwatch.Alarm(
             self,
             "DeadLetterDepth",
+            alarm_name=f"{self.config.prefix}DeadLetterDepth",
             metric=self.dead_letters.metric_approximate_number_of_messages_visible(period=cdk.Duration.minutes(1)),
             threshold=1,
             evaluation_periods=1,

@@ -37,7 +37,7 @@ class RunningStack:
         mark = len(self.output)
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
-        code = self.proc.wait(timeout=30)
+        code = self.proc.wait(timeout=90)  # a loaded machine: the pump finishes its batch first
         if self.drain is not None:
             self.drain.join(timeout=10)
         return code, "".join(self.output[mark:])

@@ -20,7 +20,9 @@ DynamoDB's behaviour: the items, conditions, streams and errors are moto's own, 
 - DynamoDB's and its stream's data answers (the items, as moto already shaped them for the
   wire) are written with `json.dumps`; errors and every other action keep moto's serializer.
 
-`python -m infra.local.moto_server -H 127.0.0.1 -p PORT` runs it as `python -m moto.server` would.
+`python -m infra.local.moto_server -H 127.0.0.1 -p PORT` runs it as `python -m moto.server` would;
+with SHAREDWATCH_LEDGER=FILE it also writes what AWS would bill for each request it answers
+(`infra/local/ledger.py`, for `make cost`).
 The functional tests use plain moto; the e2e tests run through this one."""
 
 from __future__ import annotations
@@ -28,10 +30,14 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import os
 import sys
 import threading
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+
+from infra.local import ledger
 
 DATA_ACTIONS = frozenset(
     {
@@ -193,6 +199,10 @@ def transactions_keep_only_their_items() -> None:
 
 
 def main() -> None:
+    # The cost benchmark's ledger (infra/local/ledger.py), installed first so that each DynamoDB
+    # request is recorded inside the lock, where the items it reads stand still.
+    if ledger_path := os.environ.get(ledger.LEDGER_ENV):
+        ledger.install(ledger.file_sink(Path(ledger_path)))
     install()
     from moto.server import main as serve
 

@@ -11,12 +11,18 @@
   an answer without a status line. API Gateway refuses chunked request bodies too: here such a
   request (or an unreadable Content-Length) gets a 411/400 problem and its connection is closed.
 
+- A path no route matches was answered as API Gateway answers it by default, 403 {"message":
+  "Missing Authentication Token"}: here it is a 404 problem, as the stack's gateway responses
+  make it on AWS (infra/cdk/stack.py). Chalice's other errors (415, 405) reach the app's
+  middleware, which answers them as problems.
+
 Applied in the `chalice local` process before the CLI starts (infra/local/stack.py)."""
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
 BACKLOG = 256
@@ -39,9 +45,40 @@ def harden() -> None:
 
     for method in ("GET", "PUT", "POST", "HEAD", "DELETE", "PATCH", "OPTIONS"):
         setattr(local.ChaliceRequestHandler, f"do_{method}", framed)
+    local.LocalGateway.handle_request = unknown_routes_as_problems(local.LocalGateway.handle_request)  # type: ignore[method-assign]
     state = threading.local()
     for name in ("current_request", "lambda_context"):
         setattr(chalice_app.Chalice, name, _per_thread(state, name))
+
+
+# What chalice's LocalGateway answers when no route matches (with and without an Authorization header).
+_NO_ROUTE = (b"Missing Authentication Token", b"Authorization header requires")
+
+
+def unknown_routes_as_problems(handle: Callable[..., Any]) -> Callable[..., Any]:
+    """LocalGateway.handle_request, answering a path no route matches with a 404 problem."""
+    from chalice import local
+
+    from chalicelib.api.problems import problem
+
+    class NoRoute(local.LocalGatewayException):
+        CODE = 404
+
+    def routed(gateway: Any, method: str, path: str, headers: Any, body: bytes | None) -> Any:
+        try:
+            return handle(gateway, method, path, headers, body)
+        except local.ForbiddenError as exc:
+            if not any(marker in (exc.body or b"") for marker in _NO_ROUTE):
+                raise
+            answer = problem(
+                status=404,
+                title="Not found",
+                detail=f"no route at {method} {path.split('?', 1)[0][:200]}: the routes are listed at /openapi.json",
+                slug="not-found",
+            )
+            raise NoRoute(dict(answer.headers), str(answer.body).encode()) from None
+
+    return routed
 
 
 def _refuse(handler: Any, status: int, slug: str, detail: str) -> None:

@@ -20,9 +20,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from base64 import b64encode
 from pathlib import Path
 from typing import Any
+
+from infra.local.ledger import LEDGER_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -43,8 +46,25 @@ SOURCE_SECRETS: dict[str, Any] = {
     "x": lambda: secrets.token_urlsafe(38),
     "websub": lambda: secrets.token_urlsafe(24),
     "meltwater": lambda: secrets.token_hex(16),
-    "slack": lambda: secrets.token_hex(16),  # the Slack app's signing secret
+    # The Slack app's signing secret, and its OAuth client (the install from /slack/install).
+    "slack": lambda: {
+        "secret": secrets.token_hex(16),
+        "client_id": f"local.{secrets.randbelow(10**12)}",
+        "client_secret": secrets.token_hex(16),
+    },
+    # The Azure Bot's app id and client secret (the Teams bot).
+    "teams": lambda: {"app_id": str(uuid.uuid4()), "app_password": secrets.token_urlsafe(24)},
 }
+
+
+def chat_environment(base: str) -> dict[str, str]:
+    """Slack's and Bot Framework's APIs served from `base` (a loopback fake, for tests and demos)."""
+    return {
+        "SHAREDWATCH_SLACK_API_URL": f"{base}/api/",
+        "SHAREDWATCH_TEAMS_SERVICE_URL": f"{base}/teams/",
+        "SHAREDWATCH_TEAMS_LOGIN_URL": f"{base}/botframework.com/oauth2/v2.0/token",
+        "SHAREDWATCH_TEAMS_OPENID_URL": f"{base}/v1/.well-known/openidconfiguration",
+    }
 
 
 def parameter_value(value: str | dict[str, str]) -> str:
@@ -103,7 +123,9 @@ def load_or_create_secrets(path: Path) -> dict[str, Any]:
             old = json.loads(path.read_text())
         except json.JSONDecodeError:
             old = {}
-    sources = old.get("sources") if isinstance(old.get("sources"), dict) else {}
+    sources = dict(old.get("sources")) if isinstance(old.get("sources"), dict) else {}
+    if isinstance(sources.get("slack"), str):  # kept from before the install: the signing secret alone
+        sources["slack"] = {**SOURCE_SECRETS["slack"](), "secret": sources["slack"]}
     return {
         "admin_token": old.get("admin_token") or secrets.token_urlsafe(24),
         "display_token": old.get("display_token") or secrets.token_urlsafe(24),
@@ -132,7 +154,9 @@ def first_admin(email: str) -> None:
         )
 
 
-def app_environment(*, port: int, moto_port: int, state: Path, config_cache_seconds: float = 30) -> dict[str, str]:
+def app_environment(
+    *, port: int, moto_port: int, state: Path, config_cache_seconds: float = 30, outbound_allow: str = ""
+) -> dict[str, str]:
     return {
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
         "AWS_ACCESS_KEY_ID": "local",
@@ -149,13 +173,16 @@ def app_environment(*, port: int, moto_port: int, state: Path, config_cache_seco
         "SHAREDWATCH_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "SHAREDWATCH_LOCAL_OUTBOX": str(state / "outbox.jsonl"),
         "SHAREDWATCH_CONFIG_CACHE_SECONDS": str(config_cache_seconds),
+        # Pull targets on this machine (a feed you serve to try the poller) are refused unless
+        # listed: --outbound-allow 127.0.0.1:8080. Empty, as on AWS, unless asked.
+        "SHAREDWATCH_OUTBOUND_ALLOW": outbound_allow,
         "POWERTOOLS_METRICS_NAMESPACE": "sharedwatch",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"),
     }
 
 
 class Stack:
-    def __init__(
+    def __init__(  # noqa: PLR0913 (keyword-only, one per option of the command)
         self,
         *,
         port: int,
@@ -166,6 +193,7 @@ class Stack:
         schedule_every: float | None = None,
         config_cache_seconds: float = 30,
         oidc: tuple[str, str, str] | None = None,
+        outbound_allow: str = "",
     ) -> None:
         self.port, self.smtp_port, self.moto_port = port, smtp_port, moto_port
         self.state = state
@@ -173,6 +201,8 @@ class Stack:
         self.schedule_every = schedule_every
         self.config_cache_seconds = config_cache_seconds
         self.oidc = oidc  # (issuer, client id, client secret) of a company provider, if any
+        self.outbound_allow = outbound_allow
+        self.chat_base = ""  # Slack's and Teams' APIs from here instead (a loopback fake): --chat-base
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.services: list[Any] = []
 
@@ -196,10 +226,16 @@ class Stack:
         self.state.mkdir(parents=True, exist_ok=True)
         (self.state / "outbox.jsonl").write_text("")
         app_env = app_environment(
-            port=self.port, moto_port=self.moto_port, state=self.state, config_cache_seconds=self.config_cache_seconds
+            port=self.port,
+            moto_port=self.moto_port,
+            state=self.state,
+            config_cache_seconds=self.config_cache_seconds,
+            outbound_allow=self.outbound_allow,
         )
         if self.oidc:
             app_env |= {"SHAREDWATCH_OIDC_ISSUER": self.oidc[0], "SHAREDWATCH_OIDC_CLIENT_ID": self.oidc[1]}
+        if self.chat_base:
+            app_env |= chat_environment(self.chat_base)
         env = {**os.environ, **app_env}
         env.pop("AWS_PROFILE", None)
         moto = self._spawn(
@@ -297,6 +333,7 @@ class Stack:
             "signing_key": kept["signing_key"],
             "moto_endpoint": f"http://127.0.0.1:{self.moto_port}",
             "dark_site_url": f"http://127.0.0.1:{self.moto_port}/{settings.dark_site_bucket}/index.html",
+            "oidc_issuer": self.oidc[0] if self.oidc else "",  # for make doctor and make smoke
         }
         creds_path.write_text(json.dumps(credentials, indent=2) + "\n")
         creds_path.chmod(0o600)
@@ -345,11 +382,44 @@ def main(argv: list[str] | None = None) -> int:
         default=30,
         help="how long each process keeps the rules and groups it read (0: read them every time)",
     )
+    parser.add_argument(
+        "--ledger",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="moto writes what AWS would bill for each request it answers to FILE (infra/local/ledger.py)",
+    )
     parser.add_argument("--oidc-issuer", default=os.environ.get("OIDC_ISSUER", ""), help="a company OIDC provider")
     parser.add_argument("--oidc-client-id", default=os.environ.get("OIDC_CLIENT_ID", ""))
     parser.add_argument("--oidc-client-secret", default=os.environ.get("OIDC_CLIENT_SECRET", ""))
+    parser.add_argument(
+        "--outbound-allow",
+        default=os.environ.get("OUTBOUND_ALLOW", ""),
+        metavar="ADDRESS[:PORT],...",
+        help="non-public addresses the server may fetch from (a feed or chat fake on this machine: 127.0.0.1:8080)",
+    )
+    parser.add_argument(
+        "--chat-base",
+        default="",
+        metavar="URL",
+        help="serve Slack's and Teams' APIs from here (a loopback fake; list it in --outbound-allow too)",
+    )
     args = parser.parse_args(argv)
+    from chalicelib.policy.outbound import url_refusal  # (reads no environment)
+    from chalicelib.settings import parse_outbound_allow
+
+    try:
+        allowed = parse_outbound_allow(args.outbound_allow)
+    except ValueError as exc:
+        parser.error(str(exc))
+    # The chat fake is reached through the same guarded client as anything else: allowed
+    # explicitly, never by --chat-base alone.
+    refused = url_refusal(args.chat_base, allowed=allowed) if args.chat_base else ""
+    if refused:
+        parser.error(f"--chat-base {args.chat_base}: {refused}; list it in --outbound-allow")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.ledger:  # read by moto's server, which inherits this environment
+        os.environ[LEDGER_ENV] = str(args.ledger.resolve())
     for noisy in ("botocore", "mail.log", "pynamodb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     stack = Stack(
@@ -361,7 +431,9 @@ def main(argv: list[str] | None = None) -> int:
         schedule_every=args.schedule_every,
         config_cache_seconds=args.config_cache_seconds,
         oidc=(args.oidc_issuer, args.oidc_client_id, args.oidc_client_secret) if args.oidc_issuer else None,
+        outbound_allow=args.outbound_allow,
     )
+    stack.chat_base = args.chat_base
     stopping = False
 
     def _terminate(signum: int, frame: Any) -> None:

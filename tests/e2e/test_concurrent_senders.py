@@ -11,7 +11,7 @@ import urllib.request
 from typing import Any
 
 from infra.local.launcher import RunningStack
-from tests.support import MENTION, envelope, signed_headers
+from tests.support import MENTION, envelope, fresh, signed_headers
 
 SENDERS = 64
 
@@ -21,7 +21,7 @@ def test_sixty_four_concurrent_senders_are_all_answered_each_about_its_own_deliv
     answers: dict[int, Any] = {}
 
     def send(n: int) -> None:
-        data = {**MENTION, "id": f"burst-{n}", "url": "", "text": f"burst post number {n} about the lounge"}
+        data = {**fresh(MENTION), "id": f"burst-{n}", "url": "", "text": f"burst post number {n} about the lounge"}
         body = envelope(data)
         headers = signed_headers(body, secret=stack.credentials["sources"]["generic"])
         request = urllib.request.Request(

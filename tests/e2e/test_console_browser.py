@@ -17,7 +17,7 @@ from infra.local.launcher import RunningStack
 from tests.e2e.conftest import running_stack
 from tests.e2e.people import count_mail, mailed_link, make_person, outbox, sign_in_browser
 from tests.e2e.test_local_stack import _post_mention
-from tests.support import MENTION
+from tests.support import MENTION, fresh
 
 AXE = Path(__file__).resolve().parents[1] / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "infra" / "local" / "screenshots"
@@ -64,7 +64,7 @@ def test_a_responder_works_the_inbox_and_every_page_passes_axe(stack: RunningSta
     ]
     for n, (text, who) in enumerate(posts):
         mention = {
-            **MENTION,
+            **fresh(MENTION),
             "id": f"console-{n}",
             "url": f"https://x.com/{who}/status/{n}",
             "text": text,
@@ -145,14 +145,14 @@ def test_the_inbox_says_when_new_mentions_arrive_under_its_strict_policy(stack: 
     sign_in_browser(stack, page, "rin@example.com")
     page.goto(base + "/inbox")
     assert page.locator("#live").is_hidden()
-    fresh = {
-        **MENTION,
+    live = {
+        **fresh(MENTION),
         "id": "console-live",
         "url": "https://x.com/live/status/9",
         "text": "Is the app down? cannot check in",
         "author": {"handle": "live"},
     }
-    assert _post_mention(stack, fresh)[0] == 202
+    assert _post_mention(stack, live)[0] == 202
     page.locator("#live a", has_text="New mentions").wait_for(timeout=25_000)  # one 15 s poll, and the router's second
     assert broken == []
     context.close()
@@ -196,7 +196,7 @@ def test_the_crisis_plan_in_use_statement_edited_approved_by_two_roles_and_publi
     make_person(stack, "press-office@example.com", "responder", name="Press office")
     make_person(stack, "counsel@example.com", "responder", name="Counsel")
     mention = {
-        **MENTION,
+        **fresh(MENTION),
         "id": "plan-1",
         "url": "https://x.com/plan/status/1",
         "text": "The crew left my disabled mother alone at the gate and she was injured. We are filing a lawsuit.",

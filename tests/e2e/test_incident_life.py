@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from infra.local.launcher import RunningStack
 from tests.e2e.people import HttpBrowser, make_person, sign_in
 from tests.e2e.test_local_stack import _outbox, _post_mention, _request
-from tests.support import MENTION
+from tests.support import MENTION, fresh
 
 POST_URL = "https://x.com/rosa/status/5550001"
 
@@ -65,7 +65,7 @@ def test_an_incident_from_first_notice_to_resolution(stack: RunningStack) -> Non
     tracking = _report(stack, "A customer says our baggage team broke her wheelchair", "lena@example.com")
 
     mention = {
-        **MENTION,
+        **fresh(MENTION),
         "id": "5550001",
         "url": POST_URL,
         "text": "Your baggage handlers destroyed my wheelchair. Disgusting. Filing a lawsuit.",

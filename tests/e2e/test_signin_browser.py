@@ -14,7 +14,7 @@ from typing import Any
 from infra.local.launcher import RunningStack
 from tests.e2e.people import count_mail, mailed_link, make_person, outbox
 from tests.e2e.test_local_stack import _post_mention
-from tests.support import MENTION
+from tests.support import MENTION, fresh
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "infra" / "local" / "screenshots"
 
@@ -73,7 +73,7 @@ def test_people_sign_in_with_the_company_provider_and_act_as_their_role(stack: R
     make_person(stack, "ana@example.com", "responder", name="Ana")
     make_person(stack, "lee@example.com", "lead", department="inflight")
     crisis = {
-        **MENTION,
+        **fresh(MENTION),
         "id": "sso-crisis",
         "url": "https://x.com/critic/status/4242",
         "text": "The crew refused to help my disabled father off the plane. Disgusting. Lawyer is next.",
@@ -137,7 +137,7 @@ def test_a_lobby_screen_shows_no_code_and_its_token_gets_no_handles(stack: Runni
     with urllib.request.urlopen(request, timeout=10) as answer:
         token = json.loads(answer.read())["token"]
     crisis = {
-        **MENTION,
+        **fresh(MENTION),
         "id": "lobby-crisis",
         "url": "https://x.com/loud/status/777",
         "text": "Passengers stranded for 6 hours, a child fainted, lawsuit coming @brand",

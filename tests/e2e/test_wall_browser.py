@@ -15,7 +15,7 @@ import pytest
 from infra.local.launcher import RunningStack
 from tests.e2e.conftest import running_stack
 from tests.e2e.test_local_stack import _post_mention
-from tests.support import MENTION
+from tests.support import MENTION, fresh
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "infra" / "local" / "screenshots"
 POLL_SECONDS = 2
@@ -58,7 +58,7 @@ def test_mentions_appear_within_a_poll_and_hostile_text_runs_nothing(stack: Runn
     page.on("pageerror", lambda e: errors.append(str(e)))
     for n, (text, handle, followers) in enumerate(STREAM):
         data = {
-            **MENTION,
+            **fresh(MENTION),
             "id": f"wall-{n}",
             "url": "",
             "text": text,
@@ -67,7 +67,7 @@ def test_mentions_appear_within_a_poll_and_hostile_text_runs_nothing(stack: Runn
         assert _post_mention(stack, data)[0] == 202
     for n, text in enumerate(HOSTILE):
         hostile = {
-            **MENTION,
+            **fresh(MENTION),
             "id": f"hostile-{n}",
             "url": "",
             "text": text,
@@ -75,7 +75,7 @@ def test_mentions_appear_within_a_poll_and_hostile_text_runs_nothing(stack: Runn
         }
         assert _post_mention(stack, hostile)[0] == 202
     # A javascript: link as the post's URL never gets in at all.
-    refused = {**MENTION, "id": "hostile-url", "url": "javascript:alert(1)", "text": "see link"}
+    refused = {**fresh(MENTION), "id": "hostile-url", "url": "javascript:alert(1)", "text": "see link"}
     assert _post_mention(stack, refused)[0] == 422
     started = time.monotonic()
     page.locator("#stream li .text", has_text="pwned-link").wait_for(timeout=15_000)
@@ -93,7 +93,7 @@ def test_mentions_appear_within_a_poll_and_hostile_text_runs_nothing(stack: Runn
 def test_a_crisis_takes_over_the_screen_and_the_lobby_sees_no_names(stack: RunningStack, browser: Any) -> None:
     page = _wall(stack, browser)
     crisis = {
-        **MENTION,
+        **fresh(MENTION),
         "id": "wall-crisis",
         "url": "https://x.com/reporter/status/991",
         "text": "Passengers stuck on a plane for 5 hours with no water, a child fainted. Lawsuit coming. @brand",
@@ -121,7 +121,7 @@ def test_the_wall_says_its_data_is_old_when_the_network_drops_and_recovers_by_it
     page.route("**/api/wall*", lambda route: route.abort())  # the network drops
     page.locator("#age", has_text="offline").wait_for(timeout=30_000)
     assert page.eval_on_selector("#age", "n => n.classList.contains('stale')")
-    late = {**MENTION, "id": "wall-late", "url": "", "text": "Arrived while the wall was offline"}
+    late = {**fresh(MENTION), "id": "wall-late", "url": "", "text": "Arrived while the wall was offline"}
     assert _post_mention(stack, late)[0] == 202
     page.unroute("**/api/wall*")
     page.locator("#stream .text", has_text="while the wall was offline").wait_for(timeout=40_000)
@@ -145,10 +145,10 @@ def test_any_text_stays_inside_its_panel_and_names_cannot_be_flipped(stack: Runn
     word = "A" * 5000
     link = "https://news.example/" + "very-long-path-" * 120
     posts = [
-        {**MENTION, "id": "long-word", "url": "", "text": f"{word} cancelled", "author": {"handle": "h" * 100}},
-        {**MENTION, "id": "bidi", "url": "", "text": "who is this", "author": {"handle": "\u202enimda"}},
+        {**fresh(MENTION), "id": "long-word", "url": "", "text": f"{word} cancelled", "author": {"handle": "h" * 100}},
+        {**fresh(MENTION), "id": "bidi", "url": "", "text": "who is this", "author": {"handle": "\u202enimda"}},
         {
-            **MENTION,
+            **fresh(MENTION),
             "id": "long-crisis",
             "url": "",
             "text": f"Crew injured, passengers hurt, lawsuit and recall: {link} {word}",

@@ -22,6 +22,8 @@ SOURCE_SECRETS = {
     "meltwater": "e2d264b524240b9572ebc2fc7eebd980",
     "mentioncom": "mention-token",
     "slack": "slack-signing-secret",
+    # A Teams bot, so its door verifies (and refuses) what comes in rather than answer 503.
+    "teams": {"app_id": "00000000-0000-4000-8000-00000000b07a", "app_password": "teams-app-password"},
 }
 SOURCE_PARAMETERS = {
     f"sources/{slug}": value if isinstance(value, str) else json.dumps(value) for slug, value in SOURCE_SECRETS.items()
@@ -60,6 +62,23 @@ class Harness:
                 envelope = json.loads(m["Body"])
                 out.append({"topic": envelope["TopicArn"].rsplit(":", 1)[-1], **json.loads(envelope["Message"])})
                 self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
+
+
+def allow_outbound(monkeypatch: pytest.MonkeyPatch, *entries: str) -> None:
+    """The exception the local stack makes for its own feed servers, made for one test the same
+    way: SHAREDWATCH_OUTBOUND_ALLOW, read by Settings (the fetcher reads it afresh)."""
+    from chalicelib import http
+    from chalicelib.settings import load_settings
+
+    monkeypatch.setenv("SHAREDWATCH_OUTBOUND_ALLOW", ",".join(entries))
+    monkeypatch.setattr(http, "get_settings", load_settings)
+
+
+def served_at(url: str) -> str:
+    """A local server's address and port, as an allowance: "127.0.0.1:8080"."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).netloc
 
 
 @pytest.fixture

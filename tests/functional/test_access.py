@@ -1,4 +1,4 @@
-"""The README's route table is the contract: every route, as nobody and as each role, gets
+"""docs/people.md's route table is the contract: every route, as nobody and as each role, gets
 exactly what the table says; a refusal is a 401/403 (or, for a page, the way to sign in) and
 changes nothing."""
 
@@ -15,15 +15,22 @@ from tests.functional.conftest import Harness
 from tests.functional.identity_support import sign_in, token_for
 from tests.support import Browser
 
-README = Path(__file__).resolve().parents[2] / "README.md"
-ROW = re.compile(r"^\| `(GET|POST|PUT|DELETE) (/[^`]*)` \| ([a-z. ]+) \|(.*)\|$")
+TABLE = Path(__file__).resolve().parents[2] / "docs" / "people.md"
+ROW = re.compile(r"^\| `(GET|POST|PUT|PATCH|DELETE) (/[^`]*)` \| ([a-z. ]+) \|(.*)\|$")
 WHO = ("anyone", "everyone", "lead", "responder", "admin")
-NOT_A_PERMISSION = {"public", "source signature", "signed link", "provider answer", "local stack only"}
+NOT_A_PERMISSION = {
+    "public",
+    "source signature",
+    "signed link",
+    "provider answer",
+    "local stack only",
+    "provisioning token",
+}
 
 
 def table() -> list[tuple[str, str, str, dict[str, str]]]:
     rows = []
-    for line in README.read_text(encoding="utf-8").splitlines():
+    for line in TABLE.read_text(encoding="utf-8").splitlines():
         found = ROW.match(line)
         if found:
             method, path, needs, cells = found.groups()
@@ -36,7 +43,7 @@ def test_the_table_names_every_route_and_the_permission_it_checks() -> None:
     rows = table()
     listed = {(m, p) for m, p, _, _ in rows}
     registered = {(m, p) for p, methods in app.app.routes.items() for m in methods}
-    assert registered <= listed, f"routes missing from the README table: {sorted(registered - listed)}"
+    assert registered <= listed, f"routes missing from the table in docs/people.md: {sorted(registered - listed)}"
     assert {x for x in listed - registered} <= {("GET", "/local/outbox")}
     for method, path, needs, _ in rows:
         if (method, path) in registered:

@@ -128,6 +128,30 @@ def test_a_brand_newly_watched_is_not_a_spike_in_the_aggregate_series(harness: H
     assert not [a for a in alarms if a.kind == "volume"], [a.explanation for a in alarms]
 
 
+def _live(i: int, at: datetime, brand: str) -> Mention:
+    """A mention counted as it happened (seconds behind), not replayed."""
+    return replace(_mention(i, at), brand=brand, identity=f"x:{brand}:{i}", received_at=at + timedelta(seconds=20))
+
+
+def test_a_brand_newly_watched_alarms_on_its_burst_against_its_share_of_everyone_else(harness: Harness) -> None:
+    add_counts(_history())  # Brand Air's three days, replayed by its source
+    add_counts([_live(40_000 + i, NOW - timedelta(hours=3) + timedelta(minutes=i), "Brand Air") for i in range(180)])
+    # New Brand, watched for six hours: twelve an hour, then 80 in the last half hour.
+    add_counts([_live(50_000 + i, NOW - timedelta(hours=6) + timedelta(minutes=5 * i), "New Brand") for i in range(66)])
+    add_counts([_live(60_000 + i, NOW - timedelta(minutes=1 + i % 25), "New Brand") for i in range(80)])
+    alarms = {(a.key, a.kind): a for a in check_spikes(now=NOW)}
+    young = alarms[("brand new-brand", "volume")]
+    assert "from its share of all mentions" in young.explanation and "6 h it has been seen" in young.explanation
+    assert any("Volume spike: brand new-brand" in d["subject"] for d in harness.deliveries())
+
+
+def test_a_usual_a_source_replayed_is_named_in_the_alarm(harness: Harness) -> None:
+    add_counts(_history())  # watched since three hours ago; the three days before replayed by the source
+    add_counts([_live(70_000 + i, NOW - timedelta(minutes=1 + i % 25), "Brand Air") for i in range(80)])
+    [alarm] = [a for a in check_spikes(now=NOW) if (a.key, a.kind) == ("brand brand-air", "volume")]
+    assert "usual at this time of day on 2 earlier days from the source's replay" in alarm.explanation
+
+
 def test_the_evaluations_counter_store_answers_as_dynamodb_does(harness: Harness) -> None:
     """bench/counter_store.py replays a week in seconds; the same replay through moto (the
     DynamoDB the tests use) raises the same alarms at the same minutes."""

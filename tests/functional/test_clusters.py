@@ -98,7 +98,7 @@ def test_the_reporter_sees_where_their_report_went_and_who_spotted_it_first(harn
     first, second = sorted(ReportModel.scan(), key=lambda r: r.position or 0)
     assert (first.position, second.position) == (1, 2)
     page = harness.client.http.get(f"/report/{second.report_id}", headers={"accept": "text/html"}).body.decode()
-    assert "You are the 2nd employee to report this" in page
+    assert "You are employee number 2 to report this" in page
     assert "Social team has it." in page
     _post(harness, envelope())  # the listening tool delivers the post itself, published 09:59
     harness.pump.pump_once()

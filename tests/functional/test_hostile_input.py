@@ -15,9 +15,10 @@ import pytest
 
 from chalicelib import aws
 from chalicelib.settings import get_settings
-from chalicelib.store.models import DeliveryModel, MentionModel
+from chalicelib.store.models import DeliveryModel, MentionModel, ReportModel
 from tests.conftest import FIXTURES
 from tests.functional.conftest import SOURCE_SECRETS, Harness
+from tests.functional.identity_support import ADMIN
 from tests.support import MENTION, Fault, aws_error, batch_envelope, envelope, signed_headers
 
 SOURCES = FIXTURES / "sources"
@@ -198,3 +199,136 @@ def test_receipts_go_only_to_company_addresses(harness: Harness) -> None:
     assert not tell_reporter(email="victim@elsewhere.example", **outside)  # type: ignore[arg-type]
     assert not tell_reporter(email=f"victim@{domain}.elsewhere.example", **outside)  # type: ignore[arg-type]
     assert tell_reporter(email=f"sam@{domain.upper()}", **outside)  # type: ignore[arg-type]
+
+
+# Issue 31: input that answered 500 or 503 where a 4xx (or, for Slack, an acknowledgement) belongs.
+
+SLACK_MENTION = FIXTURES / "slack_event_callback_app_mention.json"
+
+
+def _slack_signed(body: bytes) -> dict[str, str]:
+    ts = str(int(time.time()))
+    digest = hmac.new(SOURCE_SECRETS["slack"].encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()  # type: ignore[union-attr]
+    return {"content-type": "application/json", "x-slack-request-timestamp": ts, "x-slack-signature": "v0=" + digest}
+
+
+def test_a_slack_timestamp_of_thousands_of_digits_is_a_401_not_a_500(harness: Harness) -> None:
+    body = SLACK_MENTION.read_bytes()
+    for timestamp in ("9" * 5000, "1" * 13, "１７００００００００"):  # too long; too long; not ASCII digits
+        headers = {**_slack_signed(body), "x-slack-request-timestamp": timestamp}
+        _refused(harness.client.http.post("/slack/events", body=body, headers=headers), 401, "timestamp")
+    assert list(ReportModel.scan()) == []
+
+
+def test_a_header_longer_than_any_door_reads_is_a_431_before_it_is_parsed(harness: Harness) -> None:
+    body = envelope()
+    headers = {**signed_headers(body), "webhook-signature": "v1," + "A" * 10_000}
+    _refused(harness.client.http.post("/webhooks/generic", body=body, headers=headers), 431, "webhook-signature")
+
+
+def test_a_slack_mention_too_large_to_store_is_acknowledged_and_set_aside(
+    harness: Harness, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    doc = json.loads(SLACK_MENTION.read_bytes())
+    doc["event"]["text"] = "<@U0LAN0Z89> " + "a" * 900_000
+    body = json.dumps(doc).encode()
+    for _ in range(2):  # Slack would retry anything but a 200, for hours
+        answer = harness.client.http.post("/slack/events", body=body, headers=_slack_signed(body))
+        assert answer.status_code == 200 and "at most 40000" in json.loads(answer.body)["set_aside"]
+    assert list(ReportModel.scan()) == []  # nothing stored, not half of it
+    assert "slack event set aside" in caplog.text and "ReportsSetAside" in capsys.readouterr().out  # and counted
+    # A message at Slack's own limit is a report like any other.
+    doc["event"]["text"], doc["event"]["ts"] = "a" * 40_000, "1700000000.000200"
+    body = json.dumps(doc).encode()
+    assert harness.client.http.post("/slack/events", body=body, headers=_slack_signed(body)).status_code == 200
+    assert len(list(ReportModel.scan())) == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/incidents//plan"),
+        ("GET", "/api/incidents//review"),
+        ("GET", "/incidents//review"),
+        ("POST", "/api/deliveries//retry"),
+        ("POST", "/admin/deliveries//retry"),
+        ("POST", "/api/drills//end"),
+        ("POST", "/api/incidents//acknowledge"),
+        ("PUT", "/api/incidents//statements/en"),
+    ],
+)
+def test_an_empty_path_parameter_is_a_404_problem_not_a_500(harness: Harness, method: str, path: str) -> None:
+    answer = harness.client.http.request(
+        method=method, path=path, headers=ADMIN, body=b"{}" if method != "GET" else b""
+    )
+    doc = _refused(answer, 404, "empty")
+    assert doc["type"].endswith("/not-found")
+
+
+@pytest.mark.parametrize(
+    ("segment", "why"),
+    [("%00", "control character"), ("..", "'..'"), ("%2e%2e%2fetc", "slash"), ("x" * 300, "at most 256")],
+)
+def test_a_path_parameter_that_cannot_be_an_id_is_a_400_naming_it(harness: Harness, segment: str, why: str) -> None:
+    answer = harness.client.http.get(f"/api/incidents/{segment}/plan", headers=ADMIN)
+    assert _refused(answer, 400, "incident_id", why)["type"].endswith("/invalid-path-parameter")
+
+
+def test_a_filter_value_not_of_its_kind_is_a_400_listing_its_values_before_any_query(harness: Harness) -> None:
+    client = aws.dynamodb()
+    queries: list[str] = []
+
+    def count(**kwargs: Any) -> None:
+        queries.append("Query")
+
+    client.meta.events.register("before-call.dynamodb.Query", count)
+    try:
+        answer = harness.client.http.get("/api/mentions?kind=report&urgency=apocalyptic", headers=ADMIN)
+        doc = _refused(answer, 400, "urgency: one of low, normal, urgent")
+        assert doc["errors"] == ["urgency: one of low, normal, urgent"]
+        for query, listed in (
+            ("kind=story", "kind: one of mention, report"),
+            ("status=lost", "status: one of received, quarantined"),
+            ("source=carrier-pigeon", "source: one of generic,"),
+        ):
+            _refused(harness.client.http.get(f"/api/mentions?{query}", headers=ADMIN), 400, listed)
+        _refused(harness.client.http.get("/api/reports?source=generic", headers=ADMIN), 400, "one of web, email, slack")
+        assert queries == []  # refused at once: nothing was read
+        assert harness.client.http.get("/api/reports?source=slack&urgency=urgent", headers=ADMIN).status_code == 200
+        assert queries  # (the counter counts)
+    finally:
+        client.meta.events.unregister("before-call.dynamodb.Query", count)
+
+
+def test_chalices_own_refusals_are_problems(harness: Harness) -> None:
+    http = harness.client.http
+    wrong_type = http.post("/api/drills", body=b"scenario=x", headers={**ADMIN, "content-type": "text/plain"})
+    assert _refused(wrong_type, 415, "text/plain")["type"].endswith("/unsupported-media-type")
+    wrong_method = http.request(method="PATCH", path="/api/drills", headers=ADMIN, body=b"{}")
+    assert _refused(wrong_method, 405, "PATCH")["type"].endswith("/method-not-allowed")
+    assert set(wrong_method.headers["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+
+
+def test_a_path_no_route_has_is_a_404_problem_on_the_local_stack(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalice.local import LocalGateway
+
+    from infra.local.server import unknown_routes_as_problems
+
+    # What `make run` applies to chalice local (API Gateway's gateway responses do it on AWS).
+    monkeypatch.setattr(LocalGateway, "handle_request", unknown_routes_as_problems(LocalGateway.handle_request))
+    for path in ("/favicon.ico", "/robots.txt", "/api/nothing-here", "/api/incidents/i1/nothing"):
+        for headers in ({}, ADMIN):
+            doc = _refused(harness.client.http.get(path, headers=headers), 404, "no route at GET")
+            assert doc["type"].endswith("/not-found") and "Authentication Token" not in json.dumps(doc)
+    assert harness.client.http.get("/health").status_code == 200  # routes are still routes
+
+
+def test_a_form_over_the_body_limit_is_a_413_problem(harness: Harness) -> None:
+    from tests.functional.identity_support import sign_in
+
+    browser = sign_in(harness, "lee@example.com", "responder")
+    limit = get_settings().max_body_bytes
+    answer = browser.post_form("/drills", {"scenario": "x" * (limit + 1)})
+    _refused(answer, 413, f"at most {limit}")

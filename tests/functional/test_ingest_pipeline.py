@@ -18,7 +18,7 @@ from chalicelib.flows.polling import poll_due, save_target
 from chalicelib.settings import get_settings
 from chalicelib.store.models import MentionModel
 from tests.conftest import FIXTURES
-from tests.functional.conftest import Harness
+from tests.functional.conftest import Harness, allow_outbound, served_at
 
 FEED = (FIXTURES / "sources" / "rss" / "review_site.xml").read_bytes()
 # What says how a post arrived rather than what it is: who delivered it, when, and the payload.
@@ -39,10 +39,12 @@ class Feed(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def feed_url() -> Iterator[str]:
+def feed_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Feed)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
+    url = f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
+    allow_outbound(monkeypatch, served_at(url))  # loopback is refused but for this one server
+    yield url
     server.shutdown()
 
 

@@ -40,6 +40,10 @@ def test_rules_test_says_which_rules_match_and_why(harness: Harness) -> None:
     assert doc["triage"]["sentiment"] == "negative" and doc["escalation"] == "default"
     report = _call(harness, "post", "/api/rules/test", {"report": {"text": "a fire at gate 4", "urgency": "urgent"}})
     assert {n["group"] for n in report.json_body["notify"]} == {"crisis-team", "social-team"}
+    public = {"report": {"text": "a fire at gate 4", "urgency": "urgent", "signed_in": False}}
+    answer = _call(harness, "post", "/api/rules/test", public).json_body
+    assert "crisis-team" not in {n["group"] for n in answer["notify"]}
+    assert answer["triage"]["urgency_routed"] == "normal"
 
 
 def test_a_bad_rule_is_refused_saying_which_condition_is_wrong_and_nothing_is_stored(harness: Harness) -> None:

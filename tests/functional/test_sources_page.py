@@ -5,15 +5,17 @@ configuration page validates them) with their cursors and back-off."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
+from chalicelib.clock import isoformat, utcnow
 from tests.functional.conftest import Harness
 from tests.functional.identity_support import ADMIN, sign_in
-from tests.support import MENTION, envelope, signed_headers
+from tests.support import MENTION, batch_envelope, envelope, recent, signed_headers
 
 
 def test_the_sources_page_says_what_each_source_delivered_and_refused(harness: Harness) -> None:
     http = harness.client.http
-    body = envelope(MENTION)
+    body = envelope({**MENTION, "published_at": isoformat(utcnow())})  # delivered lately, on any date
     assert http.post("/webhooks/generic", body=body, headers=signed_headers(body)).status_code == 202
     harness.pump.pump_once()
     forged = http.post("/webhooks/generic", body=body, headers=signed_headers(body, secret="whsec_" + "A" * 32))
@@ -50,3 +52,24 @@ def test_a_pull_target_of_the_wrong_shapes_is_refused_whole_never_a_5xx(harness:
         answer = harness.client.http.put("/api/pull-targets/ok", body=json.dumps(body).encode(), headers=ADMIN)
         assert answer.status_code == 400, (body, answer.body[:200])
     assert json.loads(harness.client.http.get("/api/sources", headers=ADMIN).body)["pull_targets"] == []
+
+
+def test_a_source_that_delivers_last_months_posts_delivered_just_now(harness: Harness) -> None:
+    # A vendor's replay, a feed's first poll, a backfill: old posts, arriving now. The sources page
+    # says when the source last reached us, not when its newest post was written.
+    http = harness.client.http
+    old = [
+        {**MENTION, "id": f"old-{n}", "url": f"https://x.com/ana/status/old-{n}", "published_at": recent(days=d)}
+        for n, d in enumerate((31, 35, 40))
+    ]
+    before = datetime.now(UTC)
+    body = batch_envelope(old)
+    assert http.post("/webhooks/generic", body=body, headers=signed_headers(body)).status_code == 202
+    harness.pump.pump_once()
+    sources = json.loads(http.get("/api/sources", headers=ADMIN).body)["sources"]
+    generic = next(s for s in sources if s["slug"] == "generic")
+    delivered = datetime.fromisoformat(generic["last_delivery"].replace("Z", "+00:00"))
+    assert before - timedelta(seconds=1) <= delivered <= datetime.now(UTC)
+    assert next(s for s in sources if s["slug"] == "x")["last_delivery"] is None  # never delivered
+    page = sign_in(harness, "lee@example.com", "lead", department="inflight").get("/sources").body.decode()
+    assert "never" in page and f"{delivered:%Y-%m-%d %H:%M} UTC" in page

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from infra.cdk.stack import FUNCTIONS, SCHEDULED, STREAM_HANDLERS
+from infra import native
+from infra.cdk.stack import FUNCTIONS, READINESS_ACCOUNT_READS, SCHEDULED, STREAM_HANDLERS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -145,7 +146,7 @@ def test_every_function_has_error_and_throttle_alarms_and_the_streams_an_age_ala
 
 
 # Actions the Service Authorization Reference lists with no resource type: "*" is all IAM takes.
-NO_RESOURCE_TYPE = ("comprehend:DetectSentiment",)
+NO_RESOURCE_TYPE = ("comprehend:DetectSentiment", *READINESS_ACCOUNT_READS)
 
 
 def test_every_grant_names_its_resources(doc: dict[str, Any]) -> None:
@@ -161,7 +162,8 @@ def test_every_grant_names_its_resources(doc: dict[str, Any]) -> None:
     assert statements
     for statement in statements:
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-        if statement["Action"] in NO_RESOURCE_TYPE:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if set(actions) <= set(NO_RESOURCE_TYPE):
             continue
         assert "*" not in resources, statement
     text = json.dumps(statements)
@@ -289,3 +291,73 @@ def test_other_languages_are_scored_by_comprehend_on_aws(doc: dict[str, Any]) ->
         for s in policy["Properties"]["PolicyDocument"]["Statement"]
     ]
     assert any(s["Action"] == "comprehend:DetectSentiment" for s in statements)
+
+
+def test_every_function_runs_python_3_13_on_x86_64(doc: dict[str, Any]) -> None:
+    functions = _resources(doc, "AWS::Serverless::Function")
+    assert sorted(functions) == sorted(FUNCTIONS)
+    for name, function in functions.items():
+        p = function["Properties"]
+        assert (p["Runtime"], p["Architectures"]) == ("python3.13", ["x86_64"]), name
+    assert native.RUNTIME.name == "python3.13"
+
+
+def test_the_code_asset_carries_triage_compiled_for_python_3_13_on_x86_64(synthesized: Path) -> None:
+    [asset] = list(synthesized.glob("asset.*.zip"))
+    if not native.built():
+        pytest.skip("triage is not compiled here (no C compiler): the asset carries plain Python")
+    assert native.check(asset) == []
+    assert any(n.endswith(".cpython-313-x86_64-linux-gnu.so") for n in zipfile.ZipFile(asset).namelist())
+
+
+def test_the_readiness_check_may_read_what_it_asks_and_the_api_url_is_an_output(doc: dict[str, Any]) -> None:
+    statements = [
+        s
+        for kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")  # a long role policy overflows into these
+        for policy in _resources(doc, kind).values()
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    actions = {a for s in statements for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
+    assert {
+        "ses:GetEmailIdentity",
+        "cloudwatch:DescribeAlarms",
+        "ssm:GetParameters",
+        "sns:ListSubscriptionsByTopic",
+        *READINESS_ACCOUNT_READS,
+    } <= actions
+    names = [a["Properties"]["AlarmName"] for a in _resources(doc, "AWS::CloudWatch::Alarm").values()]
+    assert names and all(n.startswith("sharedwatch-dev-") for n in names)  # where the check lists them
+    assert "EndpointURL" in doc["Outputs"]  # make smoke finds the API here
+
+
+def test_synthesizing_on_another_python_is_refused_with_how_to_get_3_13() -> None:
+    found = sorted(Path.home().glob(".pyenv/versions/3.11.*/bin/python3.11"))
+    if not found:
+        pytest.skip("no Python 3.11 here to try")
+    other = str(found[-1])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SHAREDWATCH_", "CDK_", "PYTHON"))}
+    done = subprocess.run([other, "-m", "infra.cdk"], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert "this is Python 3.11" in done.stderr and "Lambda's python3.13" in done.stderr, done.stderr
+
+
+def test_api_gateways_own_errors_are_problems_and_a_path_no_route_has_is_a_404(doc: dict[str, Any]) -> None:
+    [api] = _resources(doc, "AWS::Serverless::Api").values()
+    responses = api["Properties"]["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
+    assert {"MISSING_AUTHENTICATION_TOKEN", "UNSUPPORTED_MEDIA_TYPE", "THROTTLED", "DEFAULT_4XX", "DEFAULT_5XX"} <= set(
+        responses
+    )
+    assert responses["MISSING_AUTHENTICATION_TOKEN"]["statusCode"] == "404"
+    for kind, answer in responses.items():
+        headers = answer["responseParameters"]
+        assert headers["gatewayresponse.header.Content-Type"] == "'application/problem+json'", kind
+        # What API Gateway substitutes: the error's message as a JSON string, the request id.
+        template = answer["responseTemplates"]["application/json"]
+        body = json.loads(
+            template.replace("$context.error.messageString", '"Missing Authentication Token"').replace(
+                "$context.requestId", "req-1"
+            )
+        )
+        assert body["type"].startswith("https://sharedwatch.dev/problems/") and body["title"] and body["detail"], kind
+        assert body["status"] == int(answer["statusCode"]), kind
+    assert "Authentication Token" not in json.dumps(responses["MISSING_AUTHENTICATION_TOKEN"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ def _tree(tmp_path: Path) -> Path:
     folder.mkdir(parents=True)
     for source in native.sources():
         shutil.copy(source, folder / source.name)
-    (folder / "tokens.cpython-311-x86_64-linux-gnu.so").write_bytes(b"\x7fELF")
+    (folder / f"tokens{native.RUNTIME.suffix}").write_bytes(b"\x7fELF")
     record = {"python": native._suffix(), "build": native._how(), "sources": native._digests(tmp_path)}
     (tmp_path / native.RECORD).parent.mkdir()
     (tmp_path / native.RECORD).write_text(json.dumps(record))
@@ -52,3 +54,53 @@ def test_the_tests_run_the_compiled_modules_that_are_deployed() -> None:
 
     assert native.built()
     assert all(Path(m.__file__ or "").suffix == ".so" for m in (pipeline, sentiment, valence))
+
+
+built_here = pytest.mark.skipif(not native.built(), reason="not built here (make native)")
+
+
+def _package(tmp_path: Path, rename: dict[str, str] | None = None, patch: bytes = b"") -> Path:
+    """A zip holding this build's extensions as a package would, optionally renamed or with the
+    ELF machine field patched (a build for another Python or machine)."""
+    zip_path = tmp_path / "deployment.zip"
+    with zipfile.ZipFile(zip_path, "w") as archive:
+        for path in native.extensions():
+            name = f"{native.PACKAGE}/{path.name}"
+            for old, new in (rename or {}).items():
+                name = name.replace(old, new)
+            data = path.read_bytes()
+            archive.writestr(name, data[:18] + patch + data[18 + len(patch) :])
+    return zip_path
+
+
+@built_here
+def test_this_build_loads_on_lambdas_python_3_13_on_x86_64(tmp_path: Path) -> None:
+    assert native.RUNTIME.name == "python3.13" and native.RUNTIME.suffix == ".cpython-313-x86_64-linux-gnu.so"
+    assert native.check(_package(tmp_path)) == []
+
+
+@built_here
+def test_extensions_for_another_python_are_refused(tmp_path: Path) -> None:
+    problems = native.check(_package(tmp_path, rename={"cpython-313": "cpython-311"}))
+    assert any("pipeline.cpython-313-x86_64-linux-gnu.so is missing" in p for p in problems)
+    assert any("cpython-311" in p and "is not for python3.13 on x86_64" in p for p in problems)
+
+
+@built_here
+def test_an_extension_built_for_arm64_is_refused_on_x86_64(tmp_path: Path) -> None:
+    problems = native.check(_package(tmp_path, patch=(0xB7).to_bytes(2, "little")))
+    assert problems and all("is built for aarch64" in p for p in problems)
+
+
+@built_here
+def test_an_extension_needing_a_newer_glibc_than_the_runtime_is_refused(tmp_path: Path) -> None:
+    older = replace(native.RUNTIME, glibc=(2, 2), system="an older system")
+    problems = native.check(_package(tmp_path), runtime=older)
+    assert problems and all("needs glibc 2." in p and "(an older system has 2.2)" in p for p in problems)
+
+
+def test_packaging_refuses_another_python_than_the_runtimes() -> None:
+    other = replace(native.RUNTIME, name="python3.11", python=(3, 11))
+    assert native.running_python_problem() == ""  # the tests run on the runtime's Python
+    said = native.running_python_problem(other)
+    assert "Lambda's python3.11" in said and "Python 3.11" in said

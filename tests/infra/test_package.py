@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
-from infra.package import add_bytecode, chalice_package, check_package
+from infra.package import add_bytecode, chalice_package, check_package, runtimes
 
 
 def test_the_package_holds_bytecode_and_only_what_lambda_needs(tmp_path: Path) -> None:
@@ -23,4 +24,10 @@ def test_the_package_holds_bytecode_and_only_what_lambda_needs(tmp_path: Path) -
         "chalicelib/triage/afinn-LICENSE.md",
     } <= names
     assert not any(n.startswith(("tests/", "infra/", "bench/")) for n in names)
-    assert (tmp_path / "package" / "sam.json").exists()
+    sam = tmp_path / "package" / "sam.json"
+    assert set(runtimes(sam).values()) == {"python3.13/x86_64"}
+    # a template naming another runtime (a package built with another Python) is refused
+    template = json.loads(sam.read_text())
+    template["Resources"]["APIHandler"]["Properties"]["Runtime"] = "python3.11"
+    sam.write_text(json.dumps(template))
+    assert check_package(zip_path) == ["APIHandler runs python3.11/x86_64, not python3.13/x86_64"]

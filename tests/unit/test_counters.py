@@ -64,3 +64,11 @@ def test_an_hours_count_counts_for_the_part_of_it_inside_a_window() -> None:
         [(hour, timedelta(hours=1), Counts(60)), (hour + timedelta(hours=1), timedelta(minutes=1), Counts(5))]
     )
     assert mixed.sum(hour + timedelta(minutes=50), hour + timedelta(minutes=61)).total == 15
+
+
+def test_a_brands_mentions_counted_late_are_also_counted_as_replayed() -> None:
+    # A source's replay of the days before a brand was watched: the detector names it as the usual.
+    counts = tally([_mention(NOW - timedelta(days=3)), _mention(NOW - timedelta(seconds=30))])
+    assert counts["h|2026-11-21T10"]["n|brand|brand-air|replayed"] == 1
+    assert "n|brand|brand-air|replayed" not in counts["h|2026-11-24T10"]  # counted live, in its hour too
+    assert "n|brand|brand-air|replayed" not in counts["m|2026-11-24T10:29"]

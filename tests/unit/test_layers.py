@@ -11,7 +11,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # Lowest first. A module may import from its own layer and the ones below it.
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("core", frozenset({"records", "errors", "clock", "settings", "retry", "bodies", "deadline", "scenarios"})),
+    (
+        "core",
+        frozenset({"records", "errors", "clock", "settings", "retry", "bodies", "deadline", "scenarios", "i18n"}),
+    ),
     ("pure decisions", frozenset({"triage", "policy"})),
     (
         "adapters",
@@ -22,6 +25,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "credentials",
                 "http",
                 "oidc",
+                "teams_auth",
                 "comprehend",
                 "store",
                 "notify",

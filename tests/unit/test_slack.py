@@ -38,7 +38,7 @@ def test_an_app_mention_becomes_a_report_pointing_at_the_message() -> None:
     assert report is not None and report.channel == "slack"
     assert report.text.startswith("Flagged in Slack without a note")
     assert report.urls == ("https://slack.com/archives/C111/p1610241741000200",)
-    assert report.reporter_email == "slack:T111/U222"
+    assert report.reporter_email == "slack:T111/U222/C111"
 
 
 def test_a_message_shortcut_reports_the_flagged_message_once() -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from chalicelib.triage.spikes import Counts, PlannedEvent, Series, detect
+from chalicelib.triage.spikes import Alarm, Counts, PlannedEvent, Series, detect
 
 NOW = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
 
@@ -181,3 +181,98 @@ def test_a_brand_with_a_day_of_its_own_keeps_its_own_usual_however_negative() ->
     everyone = Series.of_minutes(_steady(days=3, per_hour=120, negative_share=0.4))
     gloomy = _steady(days=3, per_hour=24, negative_share=0.75)
     assert detect(_burst(gloomy, 12, 9), key="brand gloomy", now=NOW, population=everyone) == []
+
+
+# A brand newly watched: no two days to compare yet, but not blind.
+
+
+def _level(
+    hours: float, per_five_minutes: int, *, until: datetime = NOW - timedelta(minutes=30)
+) -> dict[datetime, Counts]:
+    """`per_five_minutes` mentions every five minutes for the `hours` before `until`."""
+    start = until - timedelta(hours=hours)
+    return {start + timedelta(minutes=m): Counts(per_five_minutes) for m in range(0, int(hours * 60), 5)}
+
+
+def _volume(alarms: list[Alarm]) -> list[Alarm]:
+    return [a for a in alarms if a.kind == "volume"]
+
+
+def test_a_brand_watched_for_hours_alarms_on_a_burst_against_its_share_of_everyone_else() -> None:
+    brand = _burst(_level(6, 2), 80, 0)  # 24 an hour for six hours, then 80 in half an hour
+    others = _level(6.5, 10, until=NOW)  # everyone else: 120 an hour, still now
+    assert detect(brand, key="brand new", now=NOW) == []  # on its own it has no daily cycle to go by
+    [alarm] = detect(brand, key="brand new", now=NOW, population=_together(others, brand))
+    assert alarm.kind == "volume" and round(alarm.expected) == 12  # a sixth of everyone's 72 in the half hour
+    assert alarm.explanation == (
+        "volume 160/h against 24/h from its share of all mentions (17%) in the 6 h it has been seen (6.7x at once)"
+    )
+
+
+def test_a_young_brand_rising_with_everyone_else_is_not_a_spike() -> None:
+    # Its morning: everyone five times as loud at once, its share of all mentions unchanged.
+    brand = _burst(_level(6, 2), 60, 0)
+    others = _burst(_level(6, 10), 300, 0)
+    assert _volume(detect(brand, key="brand new", now=NOW, population=_together(others, brand))) == []
+
+
+def test_everyone_else_falling_silent_is_not_a_young_brands_spike() -> None:
+    # Another brand's collection stopped an hour ago; this one doubled as its day began. By
+    # share it would be infinitely above everyone else's silence; by its own record it is not.
+    others = _level(5, 10, until=NOW - timedelta(hours=1))
+    doubled = _level(6, 2, until=NOW - timedelta(hours=1)) | _level(1, 4, until=NOW)
+    assert _volume(detect(doubled, key="brand new", now=NOW, population=_together(others, doubled))) == []
+    burst = _burst(_level(6, 2), 80, 0)
+    [alarm] = detect(burst, key="brand new", now=NOW, population=_together(others, burst))
+    assert "6.7x the busiest half hour in the 6 h it has been seen (24/h)" in alarm.explanation
+
+
+def test_in_a_new_account_a_burst_far_above_everything_seen_so_far_alarms() -> None:
+    # The account started watching two hours ago and has heard of the brand six times; then 40 in
+    # half an hour. Nothing is there to share with: the plain record says it.
+    quiet = {NOW - timedelta(minutes=150 - 20 * i): Counts(1) for i in range(6)}
+    brand = _burst(quiet, 40, 0)
+    assert detect(brand, key="brand new", now=NOW) == []
+    [alarm] = detect(brand, key="brand new", now=NOW, population=Series.of_minutes(brand))
+    assert alarm.kind == "volume" and alarm.expected == 2
+    assert alarm.explanation == (
+        "volume 80/h, 20.0x the busiest half hour in the 2 h it has been seen (4/h): far above everything so far, "
+        "its daily cycle not yet known"
+    )
+
+
+def test_a_new_account_hearing_everyone_at_once_has_no_spike_but_one_brand_alone_has() -> None:
+    # The listening tool's collection (or the morning) lifts every brand at once: no brand stands out.
+    quiet = {NOW - timedelta(minutes=150 - 20 * i): Counts(1) for i in range(6)}
+    brand, others = _burst(quiet, 40, 0), _burst(quiet, 120, 0)
+    assert _volume(detect(brand, key="brand new", now=NOW, population=_together(others, brand))) == []
+    [alarm] = detect(brand, key="brand new", now=NOW, population=_together(quiet, brand))
+    assert "everyone else at 0.0x theirs" in alarm.explanation
+
+
+def test_a_collection_starting_in_the_middle_of_a_burst_is_not_a_spike() -> None:
+    # First heard 40 minutes ago, loud from the start; a stray mention the day before does not make
+    # the silence in between a usual (a silence of twelve hours starts anew).
+    everyone_else = _steady(days=3, per_hour=120)
+    start = {NOW - timedelta(minutes=40 - m): Counts(3) for m in range(40)}
+    for brand in (start, start | {NOW - timedelta(hours=20): Counts(1)}):
+        assert detect(brand, key="brand new", now=NOW, population=_together(everyone_else, brand)) == []
+
+
+def test_a_usual_from_a_sources_replay_is_named_in_the_alarm() -> None:
+    # Watched from three hours ago, the source replayed the days before: a usual from the first hour.
+    steady = _steady(days=3, per_hour=24)
+    replayed = {m: c for m, c in steady.items() if m < NOW - timedelta(hours=3)}
+    [alarm] = detect(_burst(steady, 80, 0), key="brand", now=NOW, replayed=Series.of_minutes(replayed))
+    assert "usual at this time of day on 2 earlier days from the source's replay (" in alarm.explanation
+    older = {m: c for m, c in steady.items() if m < NOW - timedelta(hours=36)}
+    [alarm] = detect(_burst(steady, 80, 0), key="brand", now=NOW, replayed=Series.of_minutes(older))
+    assert "on 2 earlier days (1 from the source's replay) (" in alarm.explanation
+
+
+def test_a_series_run_starts_after_its_last_long_silence() -> None:
+    series = Series.of_minutes({NOW - timedelta(hours=h): Counts(1) for h in (30, 10, 6, 1)})
+    assert series.run_start(NOW, gap=timedelta(hours=12)) == NOW - timedelta(hours=10)
+    assert series.run_start(NOW - timedelta(hours=8), gap=timedelta(hours=12)) == NOW - timedelta(hours=10)
+    assert series.run_start(NOW, gap=timedelta(hours=4)) == NOW - timedelta(hours=1)
+    assert series.run_start(NOW - timedelta(hours=40), gap=timedelta(hours=12)) is None

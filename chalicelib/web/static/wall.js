@@ -1,6 +1,9 @@
 // The office wall. Untrusted text (every mention, every report) is only ever set with
 // textContent; nothing here builds HTML from strings. Runs for weeks: it backs off when the
 // network or the backend drops, says how old its data is, and reloads itself once a day.
+// Its language is the screen's (#lang=de, as lobby mode is chosen; else the browser's): its
+// strings come from wall/messages.<lang>.json (built from the .po catalogues, our own origin),
+// dates and numbers from the browser's Intl for that language.
 (function () {
   "use strict";
 
@@ -12,6 +15,29 @@
   // screen token shows its scope whatever the address says.
   var scope = { department: params.get("department") || "", brand: params.get("brand") || "" };
   var interval = Math.max(2, Number(params.get("interval")) || 5) * 1000;
+  var LANGUAGES = ["en", "es", "de", "ar"];
+  var lang = (function () {
+    var asked = [params.get("lang") || ""].concat(navigator.languages || [navigator.language || ""]);
+    for (var i = 0; i < asked.length; i++) {
+      var base = String(asked[i]).toLowerCase().split(/[-_]/)[0];
+      if (LANGUAGES.indexOf(base) >= 0) return base;
+    }
+    return "en";
+  })();
+  var messages = {};
+  // A message in the screen's language, its %(name)s placeholders filled (never HTML).
+  function _(msgid, values) {
+    var text = Object.prototype.hasOwnProperty.call(messages, msgid) ? messages[msgid] : msgid;
+    return text.replace(/%\((\w+)\)s/g, function (all, name) { return values && name in values ? String(values[name]) : all; });
+  }
+  function label(word) {
+    var words = {
+      negative: _("negative"), positive: _("positive"), neutral: _("neutral"), unscored: _("unscored"),
+      low: _("low"), medium: _("medium"), high: _("high"), critical: _("critical"),
+      open: _("open"), acknowledged: _("acknowledged"), resolved: _("resolved")
+    };
+    return Object.prototype.hasOwnProperty.call(words, word) ? words[word] : word;
+  }
   var SVG = "http://www.w3.org/2000/svg";
 
   var etag = null;
@@ -32,14 +58,16 @@
     return node;
   }
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
-  function pct(x) { return x === null || x === undefined ? "–" : Math.round(x * 100) + "%"; }
+  var percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0 });
+  var relative = new Intl.RelativeTimeFormat(lang, { style: "short", numeric: "always" });
+  function pct(x) { return x === null || x === undefined ? "–" : percent.format(x); }
   function ago(iso) {
     var s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
     if (isNaN(s)) return "";
-    if (s < 60) return s + " s ago";
-    if (s < 3600) return Math.round(s / 60) + " min ago";
-    if (s < 86400) return Math.round(s / 3600) + " h ago";
-    return Math.round(s / 86400) + " d ago";
+    if (s < 60) return relative.format(-s, "second");
+    if (s < 3600) return relative.format(-Math.round(s / 60), "minute");
+    if (s < 86400) return relative.format(-Math.round(s / 3600), "hour");
+    return relative.format(-Math.round(s / 86400), "day");
   }
   function host(url) {
     try {
@@ -55,13 +83,13 @@
   function item(entry, fresh) {
     var li = el("li", [entry.kind === "report" ? "report" : entry.sentiment, fresh ? "new" : ""].join(" "));
     var meta = el("div", "meta");
-    if (entry.drill) meta.appendChild(el("span", "chip drill", "DRILL"));
-    if (entry.kind === "report") meta.appendChild(el("span", "chip", "employee report"));
-    else if (entry.sentiment) meta.appendChild(el("span", "chip " + entry.sentiment, entry.sentiment));
-    if (entry.severity === "high" || entry.severity === "critical") meta.appendChild(el("span", "chip " + entry.severity, entry.severity));
-    if (entry.kudos) meta.appendChild(el("span", "chip positive", "kudos"));
-    if (entry.complaint) meta.appendChild(el("span", "chip complaint", "complaint"));
-    if (entry.corrected) meta.appendChild(el("span", "chip corrected", "corrected by a person"));
+    if (entry.drill) meta.appendChild(el("span", "chip drill", _("DRILL")));
+    if (entry.kind === "report") meta.appendChild(el("span", "chip", _("employee report")));
+    else if (entry.sentiment) meta.appendChild(el("span", "chip " + entry.sentiment, label(entry.sentiment)));
+    if (entry.severity === "high" || entry.severity === "critical") meta.appendChild(el("span", "chip " + entry.severity, label(entry.severity)));
+    if (entry.kudos) meta.appendChild(el("span", "chip positive", _("kudos")));
+    if (entry.complaint) meta.appendChild(el("span", "chip complaint", _("complaint")));
+    if (entry.corrected) meta.appendChild(el("span", "chip corrected", _("corrected by a person")));
     (entry.departments || []).forEach(function (d) { meta.appendChild(el("span", "dept", d)); });
     if (entry.author) meta.appendChild(el("span", "author", "@" + entry.author));
     if (entry.platform) meta.appendChild(el("span", "platform", entry.platform));
@@ -79,7 +107,7 @@
     var freshKeys = {};
     fresh.forEach(function (e) { freshKeys[e.key] = true; });
     stream.slice(0, 30).forEach(function (e) { list.appendChild(item(e, freshKeys[e.key] && lastOk > 0)); });
-    if (!stream.length) list.appendChild(el("li", "empty", "Nothing yet today. Mentions appear here as they arrive."));
+    if (!stream.length) list.appendChild(el("li", "empty", _("Nothing yet today. Mentions appear here as they arrive.")));
   }
 
   function bars(container, series, labelEvery) {
@@ -139,7 +167,7 @@
     });
     if (!rows.length) {
       var tr = el("tr");
-      var td = el("td", "empty", "A quiet day so far.");
+      var td = el("td", "empty", _("A quiet day so far."));
       td.colSpan = 3;
       tr.appendChild(td);
       body.appendChild(tr);
@@ -153,17 +181,19 @@
     incidents.slice(0, 4).forEach(function (i) {
       var li = el("li", i.severity + " " + i.status);
       var info = el("div");
-      info.appendChild(el("div", "meta", i.severity + " · " + i.status + (i.owner ? " · owner " + i.owner : "")));
+      info.appendChild(el("div", "meta", i.owner
+        ? _("%(severity)s · %(status)s · owner %(owner)s", { severity: label(i.severity), status: label(i.status), owner: i.owner })
+        : _("%(severity)s · %(status)s", { severity: label(i.severity), status: label(i.status) })));
       info.appendChild(el("div", "text", i.title));
       if (i.status === "open" && typeof i.escalates_in === "number") {
-        info.appendChild(el("div", "countdown", "escalates in " + duration(Math.max(0, i.escalates_in - elapsed))));
+        info.appendChild(el("div", "countdown", _("escalates in %(time)s", { time: duration(Math.max(0, i.escalates_in - elapsed)) })));
       } else if (i.status === "acknowledged") {
-        info.appendChild(el("div", "meta", "acknowledged" + (i.acknowledged_by ? " by " + i.acknowledged_by : "")));
+        info.appendChild(el("div", "meta", i.acknowledged_by ? _("acknowledged by %(person)s", { person: i.acknowledged_by }) : _("acknowledged")));
       }
       li.appendChild(info);
       if (i.qr && i.qr.indexOf("data:image/svg+xml") === 0) {
         var img = el("img");
-        img.alt = "Scan to acknowledge or join";
+        img.alt = _("Scan to acknowledge or join");
         img.src = i.qr;
         li.appendChild(img);
       }
@@ -172,12 +202,13 @@
     alarms.slice(0, 2).forEach(function (a) {
       var li = el("li", "alarm");
       var info = el("div");
-      info.appendChild(el("div", "meta", (a.kind === "volume" ? "volume spike" : "negativity spike") + " · " + ago(a.at)));
+      info.appendChild(el("div", "meta", a.kind === "volume"
+        ? _("volume spike · %(ago)s", { ago: ago(a.at) }) : _("negativity spike · %(ago)s", { ago: ago(a.at) })));
       info.appendChild(el("div", "text", a.key + ": " + a.explanation));
       li.appendChild(info);
       list.appendChild(li);
     });
-    if (!incidents.length && !alarms.length) list.appendChild(el("li", "empty", "No open incidents."));
+    if (!incidents.length && !alarms.length) list.appendChild(el("li", "empty", _("No open incidents.")));
   }
 
   function renderKudos(kudos, spotted) {
@@ -185,18 +216,20 @@
     clear(list);
     kudos.slice(0, 5).forEach(function (k) {
       var li = el("li");
-      li.appendChild(el("span", "credit", (k.departments && k.departments.length ? k.departments.join(", ") : "the team") + ": "));
+      li.appendChild(el("span", "credit", k.departments && k.departments.length
+        ? _("%(departments)s: ", { departments: new Intl.ListFormat(lang).format(k.departments) }) : _("the team: ")));
       li.appendChild(document.createTextNode(k.text));
       list.appendChild(li);
     });
-    if (!kudos.length) list.appendChild(el("li", "empty", "Praise shows up here, credited to the team that earned it."));
+    if (!kudos.length) list.appendChild(el("li", "empty", _("Praise shows up here, credited to the team that earned it.")));
     var first = $("spotted");
     clear(first);
     spotted.slice(0, 4).forEach(function (s) {
-      var who = s.department ? "Someone in " + s.department : "An employee";
-      first.appendChild(el("li", "", who + " spotted it " + s.minutes + " min before the listening tools: " + s.text));
+      first.appendChild(el("li", "", s.department
+        ? _("Someone in %(department)s spotted it %(minutes)s min before the listening tools: %(text)s", { department: s.department, minutes: s.minutes, text: s.text })
+        : _("An employee spotted it %(minutes)s min before the listening tools: %(text)s", { minutes: s.minutes, text: s.text })));
     });
-    if (!spotted.length) first.appendChild(el("li", "empty", "Employees who spot an issue first are thanked here."));
+    if (!spotted.length) first.appendChild(el("li", "empty", _("Employees who spot an issue first are thanked here.")));
   }
 
   function renderCrisis(c) {
@@ -205,13 +238,16 @@
     banner.hidden = !c;
     if (!c) return;
     $("crisis-title").textContent = c.title;
-    $("crisis-meta").textContent = c.severity + " · " + c.status + (c.owner ? " · owner " + c.owner : "") + " · opened " + ago(c.opened_at);
+    $("crisis-meta").textContent = c.owner
+      ? _("%(severity)s · %(status)s · owner %(owner)s · opened %(ago)s", { severity: label(c.severity), status: label(c.status), owner: c.owner, ago: ago(c.opened_at) })
+      : _("%(severity)s · %(status)s · opened %(ago)s", { severity: label(c.severity), status: label(c.status), ago: ago(c.opened_at) });
     var story = $("crisis-story");
     clear(story);
     (c.story || []).slice(0, 5).forEach(function (e) { story.appendChild(el("li", "", (e.author ? "@" + e.author + ": " : "") + e.text)); });
     var line = $("crisis-statement");
     line.hidden = !c.statement;
-    line.textContent = c.statement ? (c.statement.drill ? "DRILL · " : "") + "Our statement: " + c.statement.text : "";
+    line.textContent = !c.statement ? "" : c.statement.drill
+      ? _("DRILL · Our statement: %(text)s", { text: c.statement.text }) : _("Our statement: %(text)s", { text: c.statement.text });
   }
 
   function render(data) {
@@ -224,7 +260,7 @@
     alarms = data.alarms || [];
     incidentsAt = Date.now();
     var scoped = data.scope ? (data.scope.name || data.scope.department || data.scope.brand) : "";
-    $("mode").textContent = [scoped, data.lobby ? "lobby" : ""].filter(Boolean).join(" · ");
+    $("mode").textContent = scoped && data.lobby ? _("%(scope)s · lobby", { scope: scoped }) : data.lobby ? _("lobby") : scoped;
     renderStream(fresh);
     renderGauge(data.gauge);
     bars($("chart-hours"), data.hours || [], 3);
@@ -237,14 +273,16 @@
 
   function tick() {
     var now = new Date();
-    $("clock").textContent = now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    $("clock").textContent = now.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
     var age = $("age");
     if (!lastOk) {
-      age.textContent = failures ? "cannot reach sharedwatch, retrying…" : "connecting…";
+      age.textContent = failures ? _("cannot reach sharedwatch, retrying…") : _("connecting…");
     } else {
       var stale = Date.now() - lastOk > Math.max(15000, interval * 3);
-      age.textContent = (stale ? "offline: showing data from " : "data ") + ago(new Date(lastOk).toISOString()) +
-        (dataUpdated ? " · last mention " + ago(dataUpdated) : "");
+      var values = { ago: ago(new Date(lastOk).toISOString()), last: dataUpdated ? ago(dataUpdated) : "" };
+      age.textContent = stale
+        ? (dataUpdated ? _("offline: showing data from %(ago)s · last mention %(last)s", values) : _("offline: showing data from %(ago)s", values))
+        : (dataUpdated ? _("data %(ago)s · last mention %(last)s", values) : _("data %(ago)s", values));
       age.className = "age" + (stale ? " stale" : "");
     }
     if (incidents.length) renderIncidents();
@@ -269,7 +307,7 @@
     fetch(url, { headers: headers, signal: controller.signal, cache: "no-store" })
       .then(function (response) {
         if (response.status === 304) return null;
-        if (response.status === 401) { problem("This screen's display token is not valid (it may have been revoked)."); throw new Error("401"); }
+        if (response.status === 401) { problem(_("This screen's display token is not valid (it may have been revoked).")); throw new Error("401"); }
         if (!response.ok) throw new Error("HTTP " + response.status);
         etag = response.headers.get("ETag");
         return response.json();
@@ -289,10 +327,29 @@
       .finally(function () { clearTimeout(timer); tick(); });
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    if (!token) { problem("Open this page as /wall#token=<display token>."); return; }
+  // The page's own words (data-i18n) and direction, once the screen's catalogue is in.
+  function localise() {
+    document.documentElement.lang = lang;
+    document.documentElement.dir = lang === "ar" ? "rtl" : "ltr";
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (node) {
+      node.textContent = _(node.getAttribute("data-i18n"));
+    });
+  }
+
+  function start() {
+    localise();
+    if (!token) { problem(_("Open this page as /wall#token=<display token>.")); return; }
     setInterval(tick, 1000);
     setTimeout(function () { location.reload(); }, 24 * 3600 * 1000);
     poll();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (lang === "en") { start(); return; }
+    fetch("wall/messages." + lang + ".json", { cache: "no-cache" })
+      .then(function (response) { return response.ok ? response.json() : {}; })
+      .then(function (catalogue) { messages = catalogue.messages || {}; })
+      .catch(function () { messages = {}; })  // English beats a blank screen
+      .finally(start);
   });
 })();

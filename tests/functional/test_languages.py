@@ -1,0 +1,193 @@
+"""Whose language: an anonymous visitor's from Accept-Language, a signed-in person's from their
+profile (their identity provider's claims, or the directory), and a reporter's mails in the
+language they filed in; the public form's problem+json in the sender's language."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from html import unescape
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from chalicelib.api.auth import session_cookie_name
+from chalicelib.clock import utcnow
+from chalicelib.flows import signin
+from chalicelib.store.models import ReportModel
+from tests.functional.conftest import Harness
+from tests.functional.identity_support import sign_in
+
+HTML = {"accept": "text/html"}
+
+
+def _page(h: Harness, path: str, **headers: str) -> Any:
+    return h.client.http.get(path, headers={**HTML, **headers})
+
+
+def _hidden(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+
+
+@pytest.mark.parametrize(
+    ("header", "lang", "direction", "heading"),
+    [
+        ("de-CH, fr;q=0.9, en;q=0.5", "de", "ltr", "Melden Sie, was Sie gesehen haben"),
+        ("pt-BR, es-MX;q=0.8, en;q=0.7", "es", "ltr", "Informe de algo que ha visto"),
+        ("ar-EG", "ar", "rtl", "أبلغ عن شيء رأيته"),
+        ("fr, pt;q=0.9", "en", "ltr", "Report something you saw"),
+        ("de;q=0, es;q=0.2", "es", "ltr", "Informe de algo que ha visto"),
+    ],
+)
+def test_an_anonymous_visitor_reads_the_form_in_the_language_their_browser_prefers(
+    harness: Harness, header: str, lang: str, direction: str, heading: str
+) -> None:
+    page = _page(harness, "/report", **{"accept-language": header})
+    html = page.body.decode()
+    assert page.status_code == 200
+    assert f'<html lang="{lang}" dir="{direction}">' in html
+    assert f"<h1>{heading}</h1>" in html
+    assert page.headers["Content-Language"] == lang
+
+
+def test_a_signed_in_person_reads_in_the_language_and_zone_of_their_identity_provider_claims(harness: Harness) -> None:
+    now = utcnow()
+    profile = signin.profile_claims({"locale": "es-MX", "zoneinfo": "America/Mexico_City"})
+    assert profile == {"locale": "es", "zoneinfo": "America/Mexico_City"}
+    session = signin.start_session(email="lia@example.com", name="Lía", via="single sign-on", now=now, profile=profile)
+    cookie = {
+        "cookie": f"{session_cookie_name()}={session}",
+        "accept-language": "de-DE",
+    }  # the profile wins over the browser
+    form = _page(harness, "/report", **cookie)
+    assert '<html lang="es" dir="ltr">' in form.body.decode(), form.body.decode()[:300]
+    sent = harness.client.http.post(
+        "/report",
+        body=urlencode({**_hidden(form.body.decode()), "text": "Un vídeo sobre nuestro equipaje perdido"}).encode(),
+        headers={**cookie, **HTML, "content-type": "application/x-www-form-urlencoded"},
+    )
+    assert sent.status_code == 201 and "Gracias: ya está en camino" in sent.body.decode()
+    [row] = ReportModel.scan()
+    status = _page(harness, f"/report/{row.report_id}", **cookie).body.decode()
+    # Received, as Babel writes it for Spanish, in Mexico City's zone (the hour differs from UTC's).
+    local = row.received_at.astimezone(ZoneInfo("America/Mexico_City"))
+    assert f"{local.hour}:{local.minute:02d}" in status and "UTC" not in status
+
+
+def test_the_directorys_language_and_zone_are_a_persons_own(harness: Harness) -> None:
+    browser = sign_in(harness, "ute@example.com", "everyone", language="de", zone="Europe/Berlin")
+    page = browser.get("/report")
+    assert '<html lang="de" dir="ltr">' in page.body.decode()
+    refused = harness.client.http.put(
+        "/api/people/ute@example.com",
+        body=json.dumps({"role": "everyone", "language": "tlh", "zone": "Mars/Olympus"}).encode(),
+        headers={"authorization": "Bearer admin-test-token", "content-type": "application/json"},
+    )
+    assert refused.status_code == 422
+    assert "language: one of en, es, de, ar" in refused.body.decode() and "zone:" in refused.body.decode()
+
+
+def _ses() -> list[Any]:
+    from moto.backends import get_backend
+
+    return list(get_backend("ses")["123456789012"]["us-east-1"].sent_messages)
+
+
+def test_a_report_filed_in_spanish_gets_its_receipt_in_spanish(harness: Harness) -> None:
+    spanish = {"accept-language": "es-ES,es;q=0.9"}
+    form = _page(harness, "/report", **spanish)
+    fields = {**_hidden(form.body.decode()), "text": "Un tuit sobre nuestras maletas", "email": "ana@example.com"}
+    sent = harness.client.http.post(
+        "/report",
+        body=urlencode(fields).encode(),
+        headers={**HTML, **spanish, "content-type": "application/x-www-form-urlencoded"},
+    )
+    assert sent.status_code == 201
+    [row] = ReportModel.scan()
+    assert row.language == "es"
+    harness.pump.pump_once()
+    [receipt] = [m for m in _ses() if "ana@example.com" in m.destinations["ToAddresses"]]
+    assert receipt.subject == f"Hemos recibido su aviso {row.report_id}"
+    assert "Gracias: su aviso llegó al equipo que se ocupa de ello." in receipt.body
+    assert f"Código de seguimiento: {row.report_id}" in receipt.body
+    assert "Lo que nos contó: Un tuit sobre nuestras maletas" in receipt.body
+    assert "(el enlace funciona durante 7 días)" in receipt.body  # the plural form for 7
+    assert "Thank you" not in receipt.body
+
+
+def test_an_anonymous_urgent_report_in_german_says_its_routing_and_first_reading_in_german(harness: Harness) -> None:
+    german = {"accept-language": "de-DE"}
+    form = _page(harness, "/report", **german).body.decode()
+    assert "Ohne Anmeldung wird „dringend“ vermerkt" in unescape(form)
+    text = "Furchtbar: our staff lost my bags again and the lawyer says we will sue"
+    fields = {**_hidden(form), "text": text, "urgency": "urgent", "anonymous": "1"}
+    sent = harness.client.http.post(
+        "/report",
+        body=urlencode(fields).encode(),
+        headers={**HTML, **german, "content-type": "application/x-www-form-urlencoded"},
+    )
+    receipt = unescape(sent.body.decode())
+    [row] = ReportModel.scan()
+    assert sent.status_code == 201 and row.severity and row.severity_reasons
+    assert "Sie haben sie als dringend markiert" in receipt and "routed as normal" not in receipt
+    assert "Unsere erste Einschätzung: " in receipt and "Schweregrad" in receipt and "severity" not in receipt
+    status = unescape(_page(harness, f"/report/{row.report_id}", **german).body.decode())
+    assert "(weitergeleitet als normal: ohne Anmeldung gesendet)" in status
+    assert "Erste Einschätzung" in status and "Risikobegriff „" in status
+
+
+def test_the_public_forms_problems_are_in_the_senders_language(harness: Harness) -> None:
+    german = {"accept-language": "de", "accept": "application/json"}
+    form = _page(harness, "/report", **{"accept-language": "de"})
+    fields = {**_hidden(form.body.decode()), "text": "", "url": "ftp://nope", "urgency": "sofort"}
+    answer = harness.client.http.post(
+        "/report",
+        body=urlencode(fields).encode(),
+        headers={**german, "content-type": "application/x-www-form-urlencoded"},
+    )
+    problem = json.loads(answer.body)
+    assert answer.status_code == 422 and problem["title"] == "Ungültige Daten"
+    assert problem["errors"] == {
+        "text": "Sagen Sie uns, was Sie gesehen haben.",
+        "url": "Links müssen mit http:// oder https:// beginnen (bis zu 10, durch Leerzeichen getrennt).",
+        "urgency": "Wählen Sie niedrig, normal oder dringend.",
+    }
+    wrong_type = harness.client.http.post(
+        "/report",
+        body=b"{}",
+        headers={"accept-language": "ar", "accept": "application/json", "content-type": "application/json"},
+    )
+    assert wrong_type.status_code == 415 and json.loads(wrong_type.body)["title"] == "نوع محتوى غير مدعوم"
+    forged = harness.client.http.post(
+        "/report",
+        body=urlencode({**fields, "csrf": "forged.token", "text": "x", "url": "", "urgency": "low"}).encode(),
+        headers={
+            "accept-language": "es",
+            "accept": "application/json",
+            "content-type": "application/x-www-form-urlencoded",
+        },
+    )
+    assert forged.status_code == 403 and json.loads(forged.body)["title"] == "Prohibido"
+    assert "recargue el formulario" in json.loads(forged.body)["detail"]
+
+
+def test_the_wall_is_served_its_strings_per_language_from_our_origin(harness: Harness) -> None:
+    german = harness.client.http.get("/wall/messages.de.json")
+    assert german.status_code == 200 and german.headers["Content-Type"].startswith("application/json")
+    messages = json.loads(german.body)["messages"]
+    assert messages["Incidents"] == "Vorfälle" and messages["No open incidents."] == "Keine offenen Vorfälle."
+    assert "Report something you saw" not in messages  # the form's strings stay with the form
+    assert harness.client.http.get("/wall/messages.fr.json").status_code == 404
+
+
+def test_an_outcome_reaches_a_reporter_in_their_language_with_the_time_in_it(harness: Harness) -> None:
+    from chalicelib.flows.incidents import reporter_outcome
+    from chalicelib.i18n import Reader
+
+    at = utcnow() - timedelta(hours=1)
+    german = reporter_outcome(event="resolved", who="Social-Team", at=at, note="", reader=Reader.of("de"))
+    assert german.startswith("Social-Team hat es am ") and german.endswith("gelöst. Danke für Ihre Meldung.")
+    assert at.strftime("%d.%m.%Y") in german
