@@ -4,7 +4,8 @@ whatever the company sells: something did not arrive or happen, does not work, c
 refused them, took too long, or they were treated badly; they ask for a fix, a refund or an
 answer; they thank the company for the harm done (sarcasm); they judge the service. Negativity
 alone is not one ("you're an idiot" is negative and no complaint): it counts only about
-something the customer has or was served ("my order", "the staff"). A problem told beside
+something the customer has or was served ("my order", "the staff") or about something not done
+(a negation: "you can't even move a bag"). A problem told beside
 strong praise is not one ("delayed, but the crew was amazing"), unless the praise is sarcasm.
 
 Written from the language of service encounters, not from any industry's nouns or labelled
@@ -275,6 +276,34 @@ def complaint_of(
         about = _customer_thing(lowered, forms, tokens)
         if about:
             return f"negative about what they have or were served ('{about}')"
+        denied = _negation(tokens)
+        if denied:
+            return f"negative about what was not done ('{denied}')"
+    return ""
+
+
+# Negations (Preotiuc-Pietro et al. 2019: among the strongest cues of a complaint to a company):
+# a negative post that says something was not done ("you can't move a bag", "they don't care").
+# Not "no", most often an interjection in a reply ("no way", "no, I meant..."); "no reply", "no
+# refund" are problems.py's.
+NEGATIONS = word_set(
+    "not never cannot cant wont dont doesnt didnt isnt arent wasnt werent havent hasnt hadnt couldnt wouldnt "
+    "shouldnt aint"
+)
+
+
+# What a negation says of the poster's own mind, not of the service ("I can't believe it", "don't
+# know", "not sure", "can't wait").
+MIND = word_set("believe know think mind wait imagine remember understand sure forget blame decide")
+
+
+def _negation(tokens: list[str]) -> str:
+    """The first negation in the text ("" if none): "not", "never", any "n't", not said of the
+    poster's own mind."""
+    last = len(tokens) - 1
+    for at, token in enumerate(tokens):
+        if (token in NEGATIONS or token.endswith("n't")) and (at == last or tokens[at + 1] not in MIND):
+            return token
     return ""
 
 

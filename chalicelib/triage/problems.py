@@ -391,7 +391,15 @@ PROBLEMS: tuple[tuple[str, str, str, int], ...] = (
         0,
     ),
     ("asks for a refund", "refund refunds reimburse reimbursement money", r"refunds?|reimburse(?:ment)?|money back", 0),
-    ("got the wrong thing", "wrong", r"wrong (?:order|item|items|size|colou?r|product|address|charge|amount|bill)", 0),
+    # Given the wrong thing by the company, whatever it is ("sent me the wrong size"; not "I put the
+    # wrong address", the customer's own slip).
+    (
+        "got the wrong thing",
+        "wrong | sent send sending gave given delivered shipped received receive got brought charged billed",
+        r"(?:sent|send|sending|gave|given|delivered|shipped|received?|got|brought|charged|billed) (?:me |us )?"
+        r"(?:the |a |an )?wrong",
+        3,
+    ),
     # It was refused them.
     (
         "was refused",

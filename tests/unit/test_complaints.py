@@ -93,6 +93,19 @@ def test_negativity_everyday_words_and_praise_are_not_complaints(text: str) -> N
     assert not complaint(text), complaint(text)
 
 
+def test_negativity_about_what_was_not_done_is_a_complaint() -> None:
+    # A negative post that says something was not done, whoever the company is.
+    assert situation("@appco awful night, you people never listen") == "negative about what was not done"
+    # Not a negation of the poster's own mind, and not a calm one.
+    assert not complaint("@friend that is so sad, I can't believe it")
+    assert not complaint("@friend I don't know, maybe next week?")
+
+
+def test_the_wrong_thing_counts_when_the_company_gave_it() -> None:
+    assert situation("@shopco you sent me the wrong size, twice") == "got the wrong thing"
+    assert situation("@shopco I put the wrong address on my order, can you help?") != "got the wrong thing"
+
+
 def test_negativity_counts_about_what_the_customer_has_or_was_served() -> None:
     # No problem named, but negative about their own thing or the service relationship.
     assert situation("@shopco my new sofa is an absolute disgrace") == "negative about what they have or were served"
