@@ -101,7 +101,6 @@ RULES = {
     "reports a service failure": "failure word or phrase -> negative",
     "reports a problem": "problem reported (down, not working, never received) -> negative",
     "thanks, with nothing asked": "thanks with nothing asked -> positive",
-    "asks why something did not happen": "why ... not, asked of someone (not told of, not 'why not') -> negative",
     "a request, not strong praise": "a request under the request line (0.85) -> not positive",
     "a shared link's mild negativity": "a link shared, VADER mildly negative (above -0.3) -> not negative",
     "a headline shared": "a link shared under a title, VADER under 0.8 either way -> neutral",
@@ -112,13 +111,12 @@ RULES = {
 
 def rule_table(corpora: dict[str, list[tuple[str, str]]], ours: Callable[[str], tuple[str, str]]) -> list[str]:
     """Each correction to VADER, per corpus: fired n times, people agreed with its label in a%."""
-    from chalicelib.triage.sentiment import POSITIVE_AT, as_timetable, expand_hashtags, expresses_eagerness
+    from chalicelib.triage.sentiment import POSITIVE_AT, expand_hashtags, expresses_eagerness
 
     lines = []
     names = [
         *RULES.values(),
         "can't wait (to, for, until) read as eagerness",
-        "opening hours read as times, not a wait",
         "hashtag spelled out",
         f"positive line {POSITIVE_AT} addressed or linking (VADER positive, ours neutral)",
     ]
@@ -128,8 +126,6 @@ def rule_table(corpora: dict[str, list[tuple[str, str]]], ours: Callable[[str], 
             label, reason = ours(text)
             fired = [name for key, name in RULES.items() if key in reason]
             if expresses_eagerness(text):
-                fired.append(names[-4])
-            if as_timetable(text) != text:
                 fired.append(names[-3])
             if expand_hashtags(text) != text:
                 fired.append(names[-2])

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import re
 
-from chalicelib.triage.sentiment import STRONG_PRAISE_AT, Sentiment, lexicon_valence
+from chalicelib.triage.sentiment import NEGATIONS as NEGATION_WORDS
+from chalicelib.triage.sentiment import STRONG_PRAISE_AT, Sentiment, asks_why, lexicon_valence
 from chalicelib.triage.tokens import Ways, word_set
 
 _BAD = (
@@ -266,7 +267,7 @@ def complaint_of(
     praised = feeling.label == "positive" and feeling.score >= STRONG_PRAISE_AT  # (a request's courtesy is not)
     told = not praised or _sarcastic(lowered, forms)  # strong praise outweighs the rest, unless it is sarcasm
     if not said and told:
-        kind, said = _REQUESTS_AND_VERDICTS.first(lowered, forms)
+        kind, said = _asked(lowered, forms)
     if said and told:
         return f"{kind} ('{said}')"
     thanked = _thanks_for_harm(lowered, forms)
@@ -305,6 +306,16 @@ def _negation(tokens: list[str]) -> str:
         if (token in NEGATIONS or token.endswith("n't")) and (at == last or tokens[at + 1] not in MIND):
             return token
     return ""
+
+
+def _asked(lowered: str, forms: set[str]) -> tuple[str, str]:
+    """What the customer asks for or their verdict; else a why asked of someone of what did not
+    happen ("why can't I log in?", "why doesn't the app sync?": a complaint put as a question, not
+    a feeling: people rated such posts to a brand neutral as often as negative)."""
+    kind, said = _REQUESTS_AND_VERDICTS.first(lowered, forms)
+    if said or "why" not in forms or forms.isdisjoint(NEGATION_WORDS) or not asks_why(lowered):
+        return kind, said
+    return "asks why something did not happen", "why"
 
 
 def _sarcastic(lowered: str, forms: set[str]) -> bool:

@@ -45,7 +45,6 @@ FAILURE_WORDS = frozenset(
         "incompetent",
         "ridiculous",
         "nobody",
-        "hrs",
         "wasted",
         "denied",
         "wtf",

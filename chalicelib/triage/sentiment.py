@@ -97,9 +97,8 @@ DOMAIN_LEXICON: dict[str, float] = {
     "waiting": -1.0,
     "waited": -1.2,
     "wait": -0.8,
-    "hrs": -0.6,
-    "hours": -0.6,
-    "hour": -0.4,
+    # Not "hours", "hour", "hrs": opening hours, "24 hours", "an hour ago" are everyday; a wait of
+    # hours is problems.py's ("waited 3 hours", "2 hrs late").
     "tarmac": -0.8,
     "diverted": -1.2,
     "misconnect": -1.6,
@@ -310,40 +309,6 @@ _EAGER = re.compile(
 )
 
 
-# Opening hours are not a wait: "hours" weighs negative here (DOMAIN_LEXICON: "3 hours on the
-# tarmac"), so "what are your opening hours?" read as a complaint. Said of a timetable, the word is
-# read as "times" (VADER gives that none).
-_TIMETABLE_BEFORE = (
-    r"(?:\b(?:opening|business|store|shop|office|open|operating|trading|working|holiday|normal|regular|visiting"
-    r"|extended|weekend|christmas|summer|winter|new|service|support) |\bopen (?:24|twenty-four) "
-    r"|\b(?:what|which) (?:are|r) (?:your|the) |\byour )"
-)
-_HOURS_OF = r"(?:hours?|hrs) of (?:operation|business|opening)\b"
-_OPENING_HOURS = re.compile(
-    _TIMETABLE_BEFORE + r"(?:hours?|hrs)\b|\b" + _HOURS_OF, re.IGNORECASE
-)  # (to rewrite a text that holds them: see opening_hours)
-_BEFORE_HOURS = re.compile(_TIMETABLE_BEFORE + r"\Z")  # what precedes "hours" in a timetable
-_HOURS_AFTER = re.compile(_HOURS_OF)
-_HOURS_WORD = re.compile(r"\b(?:hours?|hrs)\b", re.IGNORECASE)
-
-
-def opening_hours(lowered: str) -> bool:
-    """Whether the lower-cased text speaks of a timetable's hours (see _TIMETABLE_BEFORE): looked
-    up where "hour" or "hrs" is, not searched for end to end."""
-    for word in ("hour", "hrs"):
-        at = lowered.find(word)
-        while at >= 0:
-            if _BEFORE_HOURS.search(lowered, max(0, at - 24), at) or _HOURS_AFTER.match(lowered, at):
-                return True
-            at = lowered.find(word, at + 1)
-    return False
-
-
-def as_timetable(text: str) -> str:
-    """The text with the hours of a timetable read as times (see opening_hours)."""
-    return _OPENING_HOURS.sub(lambda m: _HOURS_WORD.sub("times", m.group(0)), text)
-
-
 # "Why" asked of someone, not told of ("explain why...", "no wonder why...", "I know why...") and
 # not a suggestion ("why not send a card?"): on Sanders' brand tweets the rule agreed with people
 # 26% of the time before, mostly on those.
@@ -369,7 +334,6 @@ def expresses_eagerness(text: str) -> bool:
     return _EAGER.search(text) is not None
 
 
-_HOURS = frozenset({"hours", "hour", "hrs"})
 _QUESTION_ONLY = re.compile(r"^[^.!]*\?\s*(\S+\s*)?$")
 
 
@@ -495,11 +459,9 @@ def _problem_said(lowered: str, words: set[str], reported: tuple[str, str] | Non
 
 def _reread(text: str, lowered: str, words: set[str]) -> str:
     """The text as meant where a phrase says otherwise than its words: "can't wait to" is
-    eagerness, opening hours are times."""
+    eagerness. (Hours weigh nothing: "what are your opening hours?" needs no rereading.)"""
     if "wait" in words and expresses_eagerness(lowered):
         text = _EAGER.sub("excited ", text)
-    if not words.isdisjoint(_HOURS) and opening_hours(lowered):
-        text = as_timetable(text)
     return text
 
 
@@ -575,11 +537,6 @@ def analyse(
     mild_request = asks and label == "positive" and compound < line
     if mild_request:
         label = "neutral"  # a request mildly put: AFINN and the model below have their say
-    if NEGATIVE_AT < compound < line and "why" in words and not words.isdisjoint(NEGATIONS) and asks_why(lowered):
-        # "why can't I rebook online?", "why isn't anyone at the desk?": a complaint put as a question.
-        return Sentiment(
-            round(min(compound, NEGATIVE_AT), 3), "negative", "negative: asks why something did not happen", cue
-        )
     if floor < compound < line:  # VADER unsure (neutral, mildly positive, a headline's mildly negative)
         second = afinn.score(lowered, words)
         if second <= AFINN_NEGATIVE_AT:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from chalicelib.triage import triage_text
 from chalicelib.triage.complaint import REQUESTS_AND_VERDICTS, complaint_of
 from chalicelib.triage.problems import PROBLEMS, SITUATIONS, failure_cue, problem_of
-from chalicelib.triage.sentiment import analyse, asks_why, opening_hours
+from chalicelib.triage.sentiment import analyse, asks_why
 from chalicelib.triage.taxonomy import compile_taxonomy
 from chalicelib.triage.tokens import Ways, tokenize, word_forms
 
@@ -101,6 +101,14 @@ def test_negativity_about_what_was_not_done_is_a_complaint() -> None:
     assert not complaint("@friend I don't know, maybe next week?")
 
 
+def test_why_not_asked_of_a_company_is_a_complaint_not_a_feeling() -> None:
+    # "Why ... not" asked of someone: a complaint put as a question; its sentiment is VADER's own.
+    assert situation("@bankco why can't i transfer money in the app?") == "asks why something did not happen"
+    assert situation("@phoneco why doesn't the calendar sync with my laptop") == "asks why something did not happen"
+    assert not complaint("can anyone explain why the update is not out")
+    assert "why" not in analyse("@phoneco why doesn't the calendar sync with my laptop").reason
+
+
 def test_the_wrong_thing_counts_when_the_company_gave_it() -> None:
     assert situation("@shopco you sent me the wrong size, twice") == "got the wrong thing"
     assert situation("@shopco I put the wrong address on my order, can you help?") != "got the wrong thing"
@@ -153,12 +161,11 @@ def test_words_with_everyday_meanings_fail_only_in_the_phrases_that_make_them_a_
     assert failed("my suitcase was lost on the way home")
 
 
-def test_opening_hours_are_times_and_waiting_hours_a_wait() -> None:
-    assert opening_hours("what are your opening hours on sunday?")
-    assert opening_hours("are you open 24 hours?")
-    assert opening_hours("your hours of operation please")
-    assert not opening_hours("on hold for 3 hours now")
+def test_hours_weigh_nothing_and_waiting_hours_are_a_wait() -> None:
     assert analyse("@bankly what are your opening hours on sunday?").label != "negative"
+    assert analyse("@gym are you open 24 hours?").label != "negative"
+    assert analyse("@bankly your hours of operation please").label != "negative"
+    assert analyse("@friend see you in an hour").label != "negative"
     assert analyse("@bankly on hold for 3 hours now").label == "negative"
 
 
