@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 
 from bench import airline
-from bench.harness import DATA_DIR, Figure, scaled
+from bench.harness import DATA_DIR, ROOT, SHORT, Figure, scaled, write_block
 
 NEEDS = (airline.TWEETS,)
 ROUNDS = scaled(7, 1)  # the best of each: the machine is shared, interference only ever adds time
@@ -113,7 +113,26 @@ def run() -> list[Figure]:
             + ", ".join(f"{f.name.removeprefix('triage_per_core_')} {f.value:.0f}" for f in figures[1::2]),
         ),
     ]
+    if not SHORT:  # a smoke run's figures are not the docs' figures
+        write_block(ROOT / "docs" / "triage.md", "make bench triage", render(figures))
     return figures
+
+
+def render(figures: list[Figure]) -> list[str]:
+    """docs/triage.md's generated part: triage's time against VADER's and mentions a second on one
+    core, per corpus, the worst first."""
+    by_name = {f.name: f for f in figures}
+    rows = [
+        "| corpus (`make bench ONLY=triage`, CPU time) | triage / VADER alone | mentions a second, one core |",
+        "|---|---:|---:|",
+    ]
+    for suffix, name, _ in CORPORA:
+        ratio, speed = by_name.get(f"triage_ratio{suffix}"), by_name.get(f"triage_per_core{suffix}")
+        if ratio is not None and speed is not None:
+            rows.append(f"| {name} | {ratio.ratio:.2f}x | {speed.value:,.0f} |")
+    worst, fewest = by_name["triage_ratio"], by_name["triage_per_core"]
+    rows.append(f"| **the worst (headline)** | **{worst.ratio:.2f}x** | **{fewest.value:,.0f}** |")
+    return rows
 
 
 def _figures(suffix: str, pipeline: float, vader: float, per_second: float, note: str) -> list[Figure]:

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from bench import airline
-from bench.harness import DATA_DIR, Figure, sliced
+from bench.harness import DATA_DIR, ROOT, SHORT, Figure, sliced, write_block
 
 S140 = DATA_DIR / "sentiment140_test" / "testdata.manual.2009.06.14.csv"
 SANDERS = DATA_DIR / "sanders" / "full-corpus.csv"
@@ -470,7 +470,43 @@ def languages() -> list[Figure]:
 def run() -> list[Figure]:
     if not airline.available():
         return []
-    return _airline() + general() + complaints() + languages()
+    figures = _airline() + general() + complaints() + languages()
+    if not SHORT:  # a smoke run's figures are not the docs' figures
+        write_block(ROOT / "docs" / "triage.md", "make eval", render({f.name: f for f in figures}))
+    return figures
+
+
+def render(by_name: dict[str, Figure]) -> list[str]:
+    """docs/triage.md's generated part: sentiment on the three development sets and the complaint
+    signal per industry, each beside plain VADER."""
+
+    def cell(name: str) -> str:
+        f = by_name.get(name)
+        if f is None:
+            return "not measured"
+        return f"{f.value:.3f} ({f.baseline:.3f})"
+
+    rows = [
+        "| sentiment (`make eval`), ours (plain VADER) | airline | Sentiment140 | Sanders |",
+        "|---|---|---|---|",
+        f"| macro-F1 | {cell('sentiment_macro_f1')} | {cell('sentiment_macro_f1_s140')} "
+        f"| {cell('sentiment_macro_f1_sanders')} |",
+        f"| macro recall | not measured | {cell('sentiment_macro_recall_s140')} "
+        f"| {cell('sentiment_macro_recall_sanders')} |",
+        f"| department accuracy (airline reasons) | {cell('department_accuracy').split(' ')[0]} | | |",
+        "",
+        "| complaints found, F1 (`make eval`), ours (plain VADER's negativity) | F1 |",
+        "|---|---|",
+        f"| airline tweets (people labelled sentiment: a negative tweet with a reason) | {cell('complaint_f1')} |",
+        *(f"| {i} (development split) | {cell(f'complaint_f1_dev_{i}')} |" for i in INDUSTRIES),
+        f"| all four and the random replies | {cell('complaint_f1_dev')} |",
+        f"| random replies called a complaint (rate; none is one) | {cell('complaint_false_rate_dev_random')} |",
+    ]
+    rules = by_name.get("complaint_rules")
+    if rules is not None:
+        rows += ["", "Each reason of a complaint, where it fired and how often people agreed:", ""]
+        rows += [f"- {line.strip()}" for line in rules.note.split(" | ")]
+    return rows
 
 
 def _airline() -> list[Figure]:

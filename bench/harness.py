@@ -30,6 +30,17 @@ def sliced[T](items: list[T], short: int) -> list[T]:
     return items[:short] if SHORT else items
 
 
+def write_block(doc: Path, name: str, lines: list[str]) -> None:
+    """Replace a document's generated part, between `<!-- {name}: begin -->` and `<!-- {name}:
+    end -->` (the figures a command measures are written by it, never copied by hand)."""
+    begin, end = f"<!-- {name}: begin -->", f"<!-- {name}: end -->"
+    head, found, rest = doc.read_text().partition(begin)
+    if not found:
+        raise ValueError(f"{doc} has no {begin}")
+    _, _, tail = rest.partition(end)
+    doc.write_text("\n".join([head + begin, "", *lines, "", end]) + tail)
+
+
 @dataclass(frozen=True)
 class Figure:
     name: str
