@@ -407,6 +407,8 @@ _COMMON = (
     "bag",
     "bags",
     "time",
+    "hour",  # weighs nothing now (DOMAIN_LEXICON), still a word hashtags are spelled in ("#HourDelay")
+    "hours",
     "day",
     "happy",
     "sad",
