@@ -49,7 +49,6 @@ def sentiment(results: Results) -> str:
         "| macro recall, ours (plain VADER) | "
         + " | ".join(_with_baseline(results, recall[c]) if c in recall else "not recorded" for c, _ in CORPORA)
         + " |",
-        f"| complaints found, F1 (negativity alone) | {_with_baseline(results, 'complaint_f1')} | | |",
         f"| department accuracy (airline reasons) | {_value(results, 'department_accuracy')} | | |",
     ]
     return "\n".join(rows)
@@ -95,10 +94,61 @@ def figures(results: Results) -> str:
     return "\n".join(rows)
 
 
+INDUSTRIES = ("apparel", "electronics", "services", "transport")
+
+
+def complaints(results: Results) -> str:
+    """The complaint signal per industry of the development split, on the airline set and on the
+    random replies, each beside plain VADER's negativity; then each reason's agreement."""
+    rows = [
+        "| complaints found, F1 (`make eval`), ours (plain VADER's negativity) | F1 |",
+        "|---|---|",
+        "| airline tweets (people labelled sentiment: a negative tweet with a reason) | "
+        f"{_with_baseline(results, 'complaint_f1')} |",
+        *(f"| {i} (development split) | {_with_baseline(results, f'complaint_f1_dev_{i}')} |" for i in INDUSTRIES),
+        f"| all four and the random replies | {_with_baseline(results, 'complaint_f1_dev')} |",
+        "| random replies called a complaint (rate; none is one) | "
+        f"{_with_baseline(results, 'complaint_false_rate_dev_random')} |",
+    ]
+    rules = results.get("complaint_rules")
+    if rules:
+        rows += ["", "Each reason of a complaint, where it fired and how often people agreed:", ""]
+        rows += [f"- {line.strip()}" for line in str(rules.get("note", "")).split(" | ")]
+    return "\n".join(rows)
+
+
+TRIAGE_CORPORA = (
+    ("_airline", "airline tweets"),
+    ("_s140", "Sentiment140 test tweets"),
+    ("_sanders", "Sanders brand tweets (all, other languages too)"),
+    ("_goemotions", "GoEmotions test comments (Reddit)"),
+    ("_complaints", "complaints development split (four industries, random replies)"),
+)
+
+
+def triage_speed(results: Results) -> str:
+    """Triage's time against VADER alone's and mentions a second on one core, per corpus; the
+    worst corpus is the headline."""
+    rows = [
+        "| corpus (`make bench ONLY=triage`, CPU time) | triage / VADER alone | mentions a second, one core |",
+        "|---|---:|---:|",
+    ]
+    for suffix, name in TRIAGE_CORPORA:
+        ratio, speed = results.get(f"triage_ratio{suffix}"), results.get(f"triage_per_core{suffix}")
+        if ratio and speed:
+            rows.append(f"| {name} | {ratio['ratio']:.2f}x | {speed['value']:,.0f} |")
+    worst, fewest = results.get("triage_ratio"), results.get("triage_per_core")
+    if worst and fewest:
+        rows.append(f"| **the worst (headline)** | **{worst['ratio']:.2f}x** | **{fewest['value']:,.0f}** |")
+    return "\n".join(rows)
+
+
 # Block name -> what renders it. A doc holds a block by writing its two markers.
 TABLES: dict[str, Callable[[Results], str]] = {
     "sentiment": sentiment,
     "sentiment-rules": sentiment_rules,
+    "complaints": complaints,
+    "triage-speed": triage_speed,
     "figures": figures,
 }
 

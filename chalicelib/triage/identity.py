@@ -42,8 +42,20 @@ def normalize_platform(platform: str) -> str:
 _SLASHES = re.compile(r"/{2,}")
 
 
+# A link that is canonical as it stands but for its scheme and a trailing slash (most shared links:
+# a shortener's): lower-case host, no port, query, fragment or doubled slash, no host to fold.
+_PLAIN_URL = re.compile(r"https?://([a-z0-9-]+(?:\.[a-z0-9-]+)+)(/[\w\-.~%/]*)?", re.ASCII)
+_CASED_PATHS = frozenset({"x.com", "facebook.com", "instagram.com", "reddit.com"})
+
+
 def _canonical(url: str) -> tuple[str, str, str]:
     """The canonical URL, with its host and path (post_identity reads them: not split twice)."""
+    plain = _PLAIN_URL.fullmatch(url)
+    if plain is not None:
+        host, path = plain.group(1), plain.group(2) or "/"
+        if not host.startswith("www.") and host not in _HOST_ALIASES and host not in _CASED_PATHS and "//" not in path:
+            path = path.rstrip("/") or "/"
+            return "https://" + host + path, host, path
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower()
     if host.startswith("www."):
@@ -60,7 +72,7 @@ def _canonical(url: str) -> tuple[str, str, str]:
     if "//" in path:
         path = _SLASHES.sub("/", path)
     path = path.rstrip("/") or "/"
-    if host in {"x.com", "facebook.com", "instagram.com", "reddit.com"}:
+    if host in _CASED_PATHS:
         path = path.lower()
     port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
     return urlunsplit(("https", host + port, path, query, "")), host, path
@@ -118,25 +130,50 @@ def sketch(text: str, *, tokens: list[str] | None = None) -> tuple[int, ...]:
     share them: no "RT @author:" prefix, handles or links, hashtags as plain words. Each word is
     hashed once per process (crc32: stable across processes, so sketches stored by one Lambda
     match another's) and a 3-gram's hash mixes its three words' hashes with odd multipliers:
-    (a * 0x9E3779B1 ^ b * 0x85EBCA77 ^ c) mod 2**32."""
+    (a * 0x9E3779B1 ^ b * 0x85EBCA77 ^ c) mod 2**32. One pass, the k smallest kept as they come
+    (no list of words, set of grams or sort: a fifth of VADER's time before)."""
     toks = tokenize(text.lower()) if tokens is None else tokens
     known = _WORD_HASHES
-    words: list[tuple[int, int, int]] = []
+    skip = 1 if len(toks) > 1 and toks[0] == "rt" and toks[1].startswith("@") else 0
+    before = last = _NO_WORD  # the two words before this one
+    count = 0
+    smallest: list[int] = []
     for t in toks:
-        if not t.startswith("@"):
-            found = known.get(t)
-            words.append(found if found is not None else _hash_word(t))
-    if len(toks) > 1 and toks[0] == "rt" and toks[1].startswith("@"):
-        del words[0]
-    grams: set[int] = set()
-    if len(words) >= 3:
-        for i in range(len(words) - 2):
-            grams.add(words[i][1] ^ words[i + 1][2] ^ words[i + 2][0])
-    else:
-        for w in words:
-            grams.add(w[0])
-    # sorted()[:k] over a tweet's few dozen hashes is faster than heapq.nsmallest, same result.
-    return tuple(sorted(grams)[:SKETCH_SIZE])
+        if t[0] == "@":
+            continue
+        if skip:
+            skip = 0
+            continue
+        found = known.get(t)
+        word = found if found is not None else _hash_word(t)
+        if count >= 2:
+            _keep(smallest, before[1] ^ last[2] ^ word[0])
+        before, last = last, word
+        count += 1
+    if count == 1:
+        return (last[0],)
+    if count == 2:
+        return tuple(sorted({before[0], last[0]}))
+    return tuple(smallest)
+
+
+_NO_WORD = (0, 0, 0)
+
+
+def _keep(smallest: list[int], gram: int) -> None:
+    """Keep `gram` among the SKETCH_SIZE smallest distinct values, in order."""
+    if len(smallest) == SKETCH_SIZE and gram >= smallest[-1]:
+        return
+    at = 0
+    for value in smallest:
+        if value == gram:
+            return
+        if value > gram:
+            break
+        at += 1
+    smallest.insert(at, gram)
+    if len(smallest) > SKETCH_SIZE:
+        smallest.pop()
 
 
 def resemblance(a: tuple[int, ...], b: tuple[int, ...]) -> float:

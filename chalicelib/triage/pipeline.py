@@ -8,12 +8,12 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from chalicelib.records import Mention
-from chalicelib.triage import language, sentiment
+from chalicelib.triage import language, problems, sentiment
 from chalicelib.triage.complaint import complaint_of
 from chalicelib.triage.identity import cluster_key, sketch
 from chalicelib.triage.severity import Severity, Thresholds, assess
 from chalicelib.triage.taxonomy import Taxonomy, default_taxonomy
-from chalicelib.triage.tokens import tokenize, unescape
+from chalicelib.triage.tokens import tokenize, unescape, word_forms
 
 FALLBACK_DEPARTMENT = "customer-care"
 DEFAULT_THRESHOLDS = Thresholds()
@@ -77,11 +77,14 @@ def triage_text(  # noqa: PLR0913 (keyword-only: what triage reads of a post bes
     words = set(tokens)
     lang = language.detect(text, lang_hint, words=words)
     if lang in {"en", "und"}:
-        feeling = sentiment.analyse(text, words=words, lowered=lowered, tokens=tokens)
+        forms = word_forms(lowered, words)
+        reported = problems.problem_of(lowered, forms)  # read once, for sentiment and the complaint
+        feeling = sentiment.analyse(text, words=words, lowered=lowered, tokens=tokens, reported=reported)
     else:  # VADER reads English; other languages wait for the Comprehend backend or a person
         # Shown and routed as unscored, never as neutral: an angry post in Hebrew is not calm.
+        forms, reported = words, ("", "")
         feeling = sentiment.Sentiment(0.0, "unscored", f"unscored: language '{lang}' is not scored here")
-    grievance = complaint_of(feeling=feeling)
+    grievance = complaint_of(feeling=feeling, problem=reported, lowered=lowered, forms=forms, tokens=tokens)
     found = tax.scan(text, tokens=tokens, words=words)
     if feeling.label == "negative":  # a complaint goes somewhere, named or not ("still sitting here": operations)
         hits = tax.complaint_departments(text, found, tokens=tokens, fallback=FALLBACK_DEPARTMENT)

@@ -11,6 +11,11 @@ TOKEN = re.compile(r"[#@]?\w++(?:[-']\w++)*+")  # possessive: nothing to give ba
 LINK = re.compile(r"https?://\S+")
 
 
+def word_set(words: str) -> frozenset[str]:
+    """A set of words written out as one string, separated by spaces (long lists stay readable)."""
+    return frozenset(words.split())
+
+
 def tokenize(lowered: str) -> list[str]:
     """The words of an already lower-cased text."""
     return TOKEN.findall(LINK.sub(" ", lowered) if "http" in lowered else lowered)
@@ -64,3 +69,119 @@ def spell(tag: str, vocabulary: frozenset[str]) -> list[str]:
                     best[end] = [*prefix, piece]
     words = best[n]
     return words if words and len(words) > 1 else []
+
+
+def word_forms(lowered: str, words: set[str]) -> set[str]:
+    """The text's words with the words inside its hashtags and hyphenations ("#crash",
+    "dm-still": crash, dm, still), as Ways reads them; `words` itself when there are none."""
+    if "#" not in lowered and "-" not in lowered:
+        return words
+    forms = set(words)
+    for word in words:
+        if word[0] == "#":
+            forms.add(word[1:])
+        if "-" in word:
+            forms.update(word.split("-"))
+    return forms
+
+
+class Ways:
+    """Regular expressions over a lower-cased text, each tried only where the text's words allow
+    it. A way is (a label, the words it cannot match without, its pattern, its reach): the
+    pattern starts a word or a handle and ends a word; the words are written as
+    tokenize gives them, in groups separated by "|", and a way needs one word of each group
+    ("delivered shipped | not never": a delivery and a negation); the reach is the most words a
+    match can start before a word of its first group. Most posts hold none of the words and are
+    spared every pattern. The rest are not searched end to end (a search tries each alternative at
+    each character: a few µs a post): a way is matched only where a word starts, from its reach
+    before each place a word of its first group appears, which finds what a search finds."""
+
+    __slots__ = ("_by_word", "_compiled", "_needs", "_read", "_ways")
+
+    def __init__(self, ways: tuple[tuple[str, str, str, int], ...]) -> None:
+        self._ways: list[tuple[str, str, frozenset[str], tuple[frozenset[str], ...], int]] = []
+        self._compiled: list[re.Pattern[str] | None] = []  # each compiled when first tried (cold starts)
+        by_word: dict[str, list[int]] = {}
+        for order, (label, needs, pattern, reach) in enumerate(ways):
+            groups = [frozenset(group.split()) for group in needs.split("|")]
+            self._ways.append((label, pattern, groups[0], tuple(groups[1:]), reach))
+            self._compiled.append(None)
+            for word in groups[0]:
+                by_word.setdefault(word, []).append(order)
+        self._by_word = {word: tuple(orders) for word, orders in by_word.items()}
+        self._needs = frozenset(by_word)
+        self._read = self._needs.union(*(group for way in self._ways for group in way[3]))  # every word it reads
+
+    def first(self, lowered: str, forms: set[str]) -> tuple[str, str]:
+        """The label and the words of the first way, in the order given, found in the text; ("",
+        "") when none is. `forms`: the text's words as word_forms gives them."""
+        read = forms & self._read  # the few words that matter, looked up once
+        present = read & self._needs
+        if not present:
+            return "", ""
+        if len(present) == 1:  # most often: its ways are in order already
+            orders = self._by_word[next(iter(present))]
+        else:
+            merged: set[int] = set()
+            for word in present:
+                merged.update(self._by_word[word])
+            orders = tuple(sorted(merged))
+        for order in orders:
+            label, _, anchors, also, reach = self._ways[order]
+            if not _has_each(read, also):
+                continue
+            pattern = self._pattern(order)
+            for anchor in present:
+                if anchor in anchors:
+                    at = lowered.find(anchor)
+                    while at >= 0:
+                        found = _match_from(pattern, lowered, _words_back(lowered, at, reach), at)
+                        if found is not None:
+                            return label, found.group(0)
+                        at = lowered.find(anchor, at + 1)
+        return "", ""
+
+    def _pattern(self, order: int) -> re.Pattern[str]:
+        """The way's pattern, compiled when first tried (a cold start compiles none it does not try)."""
+        pattern = self._compiled[order]
+        if pattern is None:
+            pattern = re.compile(r"(?:\b|(?=@))(?:" + self._ways[order][1] + r")\b")
+            self._compiled[order] = pattern
+        return pattern
+
+
+def _has_each(forms: set[str], groups: tuple[frozenset[str], ...]) -> bool:
+    """Whether the words hold one of each group."""
+    for group in groups:  # noqa: SIM110 (a loop: mypyc builds no generator for it)
+        if forms.isdisjoint(group):
+            return False
+    return True
+
+
+def _words_back(lowered: str, at: int, reach: int) -> int:
+    """Where the word `reach` words before `at` starts (0 if the text starts first)."""
+    start = at
+    for _ in range(reach):  # back a word: to the start of the one before the space before `start`
+        space = lowered.rfind(" ", 0, start)
+        if space < 0:
+            return 0
+        start = lowered.rfind(" ", 0, space) + 1
+    return start
+
+
+def _match_from(pattern: re.Pattern[str], lowered: str, start: int, at: int) -> re.Match[str] | None:
+    """The pattern's first match starting where a word or a handle starts, from `start` up to `at`."""
+    word_before = start > 0 and _is_word(lowered[start - 1])
+    for position in range(start, at + 1):
+        char = lowered[position]
+        word = _is_word(char)
+        if (word and not word_before) or char == "@":  # where a word or a handle starts
+            found = pattern.match(lowered, position)
+            if found is not None:
+                return found
+        word_before = word
+    return None
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"

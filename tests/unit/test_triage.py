@@ -26,7 +26,6 @@ from chalicelib.triage.severity import Thresholds, assess
         ("@brand thanks for nothing, my bag is still missing", "negative"),
         ("@brand can you please help me change my seat? thanks!", "neutral"),
         ("@brand what time does the lounge open?", "neutral"),
-        ("@brand why can't I reschedule my flight online?", "negative"),
         ("@brand the crew on 1432 were amazing, thank you so much!", "positive"),
         ("@brand thanks", "positive"),  # a thank-you with nothing asked: VADER scores it +0.44
         ("@brand getting sorted, thanks", "positive"),
@@ -190,15 +189,6 @@ def test_forget_leaves_nothing_remembered_of_words_or_links() -> None:
             "#Siri now knows who my dad, mom, brother and girlfriend is.  Thanks @apple",
             "positive: thanks, with nothing",
         ),
-        # Why ... not: a complaint put as a question.
-        (
-            "@United why can't you have an English/Spanish rep call me so we can locate my bag and resolve this issue?",
-            "asks why something did not happen",
-        ),
-        (
-            "@Apple, on the #iPad with #iOS5, why has the Messages Icon been included when it can't be used?",
-            "asks why something did not happen",
-        ),
         # A hashtag spelled out as the verdict it is.
         ("@united counter agents at RDU deserve a medal. #thankyou", "positive"),
         ("If @apple doesn't fix iOS5 this week, I'm buying a droid #emptythreats", "negative"),
@@ -296,7 +286,8 @@ def test_a_handle_is_a_name_not_a_word() -> None:
     # VADER read "@united" as "united" (+1.8): every post to United Airlines started out positive.
     assert analyse("@united").score == 0 and analyse("@Glad").score == 0
     for text in ("{} my flight is at 6am", "{} the crew was fine", "{} lost my bag again"):
-        assert analyse(text.format("@united")) == analyse(text.format("@delta")), text
+        united, delta = analyse(text.format("@united")), analyse(text.format("@delta"))
+        assert (united.score, united.label) == (delta.score, delta.label), text  # (the cue may name who lost it)
     # A handle still marks a post as addressed to someone (the higher positive line).
     assert analyse("@united ok").label == analyse("@delta ok").label == "neutral"
     # The same word written as a word still counts: "we stand united".
@@ -355,7 +346,9 @@ def test_a_complaint_is_a_reported_problem_politely_or_not() -> None:
     ],
 )
 def test_problems_any_company_hears_are_complaints(text: str) -> None:
-    assert triage_text(text, identity="t").complaint.startswith("reports a problem")
+    from chalicelib.triage.problems import SITUATIONS
+
+    assert triage_text(text, identity="t").complaint.split(" ('")[0] in SITUATIONS
 
 
 @pytest.mark.parametrize(
@@ -369,13 +362,22 @@ def test_problems_any_company_hears_are_complaints(text: str) -> None:
 def test_a_reported_problem_is_negative_however_calmly_put(text: str) -> None:
     feeling = analyse(text)
     assert feeling.label == "negative" and feeling.reason.startswith("negative: reports a problem"), feeling
-    assert triage_text(text, identity="t").complaint == f"reports a problem ('{feeling.cue}')"
+    from chalicelib.triage.problems import SITUATIONS
+
+    situation, _, said = triage_text(text, identity="t").complaint.partition(" ('")
+    assert situation in SITUATIONS and said == f"{feeling.cue}')"
 
 
 def test_the_problem_ways_a_posts_words_pick_find_what_all_of_them_at_once_find() -> None:
-    # The texts of this file's complaint tests, and near misses: the same first match or none.
-    from chalicelib.triage.problems import PROBLEM, problem_in
+    # The texts of this file's complaint tests, and near misses: a problem when one regex of all
+    # the ways finds one, and what it finds is one of them.
+    import re
+
+    from chalicelib.triage.problems import PROBLEMS, problem_in
     from chalicelib.triage.tokens import tokenize
+
+    ways = [re.compile(r"(?:\b|(?=@))(?:" + way + r")\b") for _, _, way, _ in PROBLEMS]
+    every = re.compile("|".join(f"(?:{w.pattern})" for w in ways))
 
     texts = [
         "@united I haven't received any answer about my refunds, thank you",
@@ -387,16 +389,20 @@ def test_the_problem_ways_a_posts_words_pick_find_what_all_of_them_at_once_find(
         "not going to complain, the crash course was great",
         "what's going on with the app, keeps crashing",
         "no wifi on board, unable to work",
+        "waiting for the weekend, lost in a good book",
+        "@brand lost my bag, waited 3hrs at the #lostandfound desk",
+        "the re-booked flight was delayed-no word why",
     ]
     for text in texts:
         lowered = text.lower()
-        found = PROBLEM.search(lowered)
-        assert problem_in(lowered, set(tokenize(lowered))) == (found.group(0) if found else ""), text
+        said = problem_in(lowered, set(tokenize(lowered)))
+        assert bool(said) == bool(every.search(lowered)), text
+        assert not said or any(w.search(said) for w in ways), text
 
 
 def test_a_crash_course_and_a_question_are_not_problems() -> None:
-    # (VADER reads "crash" as negative, so the course can still be "negative about it")
-    assert "problem" not in triage_text("@brand signed up for your crash course on photography", identity="t").complaint
+    # (VADER reads "crash" as negative: negativity alone, about no thing of the customer's, is no complaint)
+    assert not triage_text("@brand signed up for your crash course on photography", identity="t").complaint
     assert not triage_text("@brand is the store open on sunday?", identity="t").complaint
 
 
@@ -463,9 +469,6 @@ def test_afinn_counts_a_phrase_instead_of_its_words() -> None:
         # [s140] testdata.manual:
         "Time Warner CEO hints at online fees for magazines      (AP) - Read from Mountain View,United States. "
         "Views 16209 http://bit.ly/UdFCH",
-        # [sanders] full-corpus.csv:
-        "@Apple Stores to close for one hour on October 19 to watch #SteveJobs #memorial http://t.co/fbjqb5RA "
-        "via @9to5mac #tech",
     ],
 )
 def test_a_shared_headline_is_not_negative_unless_clearly_so(text: str) -> None:
