@@ -71,6 +71,8 @@ SCHEDULED = (
     "DetectSpikes",
     "DailyDigests",
     "WeeklyDigests",
+    "PolicyReminders",
+    "MonthlyTeamNotes",
 )
 FUNCTIONS = (*STREAM_HANDLERS.values(), *SCHEDULED, "OnInboundEmail", "OnSesEvent", "APIHandler")
 # The readiness check's account-wide reads: the Service Authorization Reference lists no
