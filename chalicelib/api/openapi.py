@@ -13,7 +13,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.problems import MAX_PATH_PARAMETER, json_response
-from chalicelib.api.routes import needs_of
+from chalicelib.api.routes import Needs, needs_of
 from chalicelib.bodies import MAX_DEPTH, MAX_NUMBER
 from chalicelib.policy.access import ROLES
 from chalicelib.policy.cases import FIELDS as CASE_FIELDS
@@ -456,6 +456,7 @@ SCHEMAS: dict[str, Any] = {
             "due": {"type": "string", "format": "date"},
         },
     },
+    "PeopleCsv": {"type": "string", "description": "a header line, then a person a line"},
     "TokenRequest": {
         "type": "object",
         "required": ["name"],
@@ -478,6 +479,12 @@ def _form(schema: str) -> dict[str, Any]:
         "required": True,
         "content": {"application/x-www-form-urlencoded": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
     }
+
+
+def _body(declared: Needs) -> dict[str, Any]:
+    """A declared route's request body: its schema in its media type."""
+    schema = {"$ref": f"#/components/schemas/{declared.body}"}
+    return {"required": declared.body_required, "content": {declared.media: {"schema": schema}}}
 
 
 def _scim() -> dict[str, Any]:
@@ -553,7 +560,7 @@ def permission_of(view: Any) -> str:
     A declared route (api/routes.needs) says it; for one not yet declared, its source is read."""
     declared = needs_of(view)
     if declared is not None:
-        return declared.permission
+        return declared.label if declared.kind in ("role", "display token") else ""
     source = inspect.getsource(view)
     if "require_display_token(" in source:
         return "display"
@@ -603,13 +610,16 @@ def document(routes: dict[str, dict[str, Any]]) -> dict[str, Any]:
             }
             declared = needs_of(entry.view_function)
             if declared is not None and declared.body:
-                operation["requestBody"] = _json(declared.body)
+                operation["requestBody"] = _body(declared)
             elif entry.view_name in BODIES:
                 operation["requestBody"] = BODIES[entry.view_name]
             permission = permission_of(entry.view_function)
             if permission:
                 operation["security"] = _security(permission)
                 operation["x-permission"] = permission
+            if declared is not None and declared.why:
+                # What opens a route no role opens (a signed link, a source's signature...), and why.
+                operation["x-access"] = {"by": declared.kind, "why": declared.why}
             paths.setdefault(path, {})[method.lower()] = operation
     return {
         "openapi": "3.1.0",

@@ -18,8 +18,9 @@ from typing import Any
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib import credentials
-from chalicelib.api.auth import Screen, audit, require, require_display_token
+from chalicelib.api.auth import Screen, audit, require_display_token
 from chalicelib.api.problems import json_response, read_json
+from chalicelib.api.routes import caller, needs
 from chalicelib.clock import isoformat, parse_timestamp, utcnow
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.i18n import LANGUAGES, wall_catalogue
@@ -304,8 +305,8 @@ def wall_data() -> Response:
 
 
 @bp.route("/api/displays", methods=["GET"])
+@needs("config.read")
 def list_displays() -> Response:
-    require(bp.current_request, "config.read")
     screens = credentials.display_screens()
     return json_response(
         {
@@ -319,9 +320,10 @@ def list_displays() -> Response:
 
 
 @bp.route("/api/displays", methods=["POST"], content_types=["*/*"])
+@needs("config.write", body="Display")
 def add_display() -> Response:
     """A screen (a new token, shown once): `{"name", "lobby", "department" or "brand"}`."""
-    who = require(bp.current_request, "config.write")
+    who = caller()
     return json_response(save_screen(bp.current_request, who, read_json(bp.current_request)), status=201)
 
 
@@ -368,7 +370,8 @@ def screen_spec(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.route("/api/displays/{name}", methods=["DELETE"])
+@needs("config.write")
 def revoke_display(name: str) -> Response:
-    who = require(bp.current_request, "config.write")
+    who = caller()
     revoke_screen(bp.current_request, who, name)
     return Response(body="", status_code=204)
