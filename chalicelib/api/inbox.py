@@ -14,7 +14,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import actor, check_csrf, csrf_token, reader_for
 from chalicelib.api.problems import json_response, read_form, read_form_pairs, read_json
-from chalicelib.api.routes import caller, needs
+from chalicelib.api.routes import caller, needs, public
 from chalicelib.bodies import whole_number
 from chalicelib.clock import isoformat, utcnow
 from chalicelib.errors import InvalidPayload, InvalidQuery, NotFound, SharedwatchError
@@ -237,6 +237,7 @@ def inbox_page() -> Response:
 
 
 @bp.route("/console/{asset}", methods=["GET"])
+@public("the console's static script and styles")
 def console_asset(asset: str) -> Response:
     """The console's one script (see web/static/console.js)."""
     if asset != "console.js":

@@ -13,7 +13,7 @@ from chalicelib import credentials
 from chalicelib.api.auth import audit, client_address
 from chalicelib.api.incidents import via_of
 from chalicelib.api.problems import configuration_view, json_response, read_form, read_json, unaudited
-from chalicelib.api.routes import caller, needs
+from chalicelib.api.routes import caller, needs, signed
 from chalicelib.api.stories import story_document
 from chalicelib.clock import utcnow
 from chalicelib.errors import Forbidden, InvalidPayload, NotFound, SharedwatchError
@@ -446,6 +446,7 @@ def _approval_page(token: str, grant: approval_links.Approval, *, done: str = ""
 
 
 @bp.route("/approve/{token}", methods=["GET"])
+@signed("signed link", "a statement's approval link, mailed to its approver")
 def approval_link(token: str) -> Response:
     """Shows the statement and a button: a GET (a mail scanner) approves nothing."""
     try:
@@ -457,6 +458,7 @@ def approval_link(token: str) -> Response:
 @bp.route(
     "/approve/{token}", methods=["POST"], content_types=["application/x-www-form-urlencoded", "multipart/form-data"]
 )
+@signed("signed link", "a statement's approval link, mailed to its approver", form="CsrfForm")
 def approve_by_link(token: str) -> Response:
     """Approves for the role the link was sent to, for the revision it was minted for only."""
     read_form(bp.current_request, fields=2)

@@ -17,7 +17,7 @@ from chalice.app import Blueprint, Response
 from chalicelib import credentials
 from chalicelib.api.auth import audit
 from chalicelib.api.problems import json_response, raw_body, unaudited
-from chalicelib.api.routes import caller, needs
+from chalicelib.api.routes import caller, needs, signed
 from chalicelib.bodies import load_json
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, MalformedBody, PayloadTooLarge, VerificationFailed
@@ -70,6 +70,7 @@ def _form(body: bytes) -> dict[str, str]:
 
 
 @bp.route("/slack/events", methods=["POST"], content_types=["*/*"])
+@signed("source signature", "Slack signs each request with the app's signing secret")
 @unaudited(SIGNALS)
 def events() -> Response:
     try:
@@ -88,6 +89,7 @@ def events() -> Response:
 
 
 @bp.route("/slack/interactivity", methods=["POST"], content_types=["*/*"])
+@signed("source signature", "Slack signs each request with the app's signing secret")
 @unaudited(INTERACTIONS)
 def interactivity() -> Response:
     body = _verified_body()
@@ -171,6 +173,7 @@ def _report_view(channel: str) -> dict[str, Any]:
 
 
 @bp.route("/slack/commands", methods=["POST"], content_types=["*/*"])
+@signed("source signature", "Slack signs each request with the app's signing secret")
 @unaudited(COMMANDS)
 def commands() -> Response:
     """`/sharedwatch report <what you saw>`, `/sharedwatch open`, or `/sharedwatch` alone (the

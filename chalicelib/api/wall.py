@@ -20,7 +20,7 @@ from chalice.app import Blueprint, Request, Response
 from chalicelib import credentials
 from chalicelib.api.auth import Screen, audit, require_display_token
 from chalicelib.api.problems import json_response, read_json
-from chalicelib.api.routes import caller, needs
+from chalicelib.api.routes import caller, needs, public, signed
 from chalicelib.clock import isoformat, parse_timestamp, utcnow
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.i18n import LANGUAGES, wall_catalogue
@@ -65,6 +65,7 @@ def _static(name: str) -> str:
 
 
 @bp.route("/wall", methods=["GET"])
+@public("the wall's page; its data needs a display token or a sign-in")
 def wall_page() -> Response:
     return Response(
         body=_static("wall.html"),
@@ -85,6 +86,7 @@ def _wall_messages(language: str) -> str:
 
 
 @bp.route("/wall/{asset}", methods=["GET"])
+@public("the wall's static script and styles")
 def wall_asset(asset: str) -> Response:
     kinds = {"wall.js": "text/javascript; charset=utf-8", "wall.css": "text/css; charset=utf-8"}
     catalogues = {f"messages.{language}.json": language for language in LANGUAGES if language != "en"}
@@ -266,6 +268,7 @@ def view(
 
 
 @bp.route("/api/wall", methods=["GET"])
+@signed("display token", "a wall screen's display token, or anyone signed in")
 def wall_data() -> Response:
     request = bp.current_request
     screen = require_display_token(request) or Screen()
