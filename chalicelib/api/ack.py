@@ -11,6 +11,7 @@ from chalice.app import Blueprint, Response
 from chalicelib import credentials
 from chalicelib.api.auth import actor, browser_binding, check_csrf, client_address, csrf_token, principal
 from chalicelib.api.problems import read_form
+from chalicelib.api.routes import signed
 from chalicelib.clock import utcnow
 from chalicelib.errors import SharedwatchError
 from chalicelib.flows.incidents import acknowledge, incident_document, load
@@ -54,6 +55,7 @@ def _show(grant: tokens.Grant, *, done: str = "") -> Response:
 
 
 @bp.route("/ack/{token}", methods=["GET"])
+@signed("signed link", "an alert's acknowledge link")
 def show(token: str) -> Response:
     try:
         return _show(_grant(token))
@@ -62,6 +64,7 @@ def show(token: str) -> Response:
 
 
 @bp.route("/ack/{token}", methods=["POST"], content_types=["*/*"])
+@signed("signed link", "an alert's acknowledge link", form="AckForm")
 def act(token: str) -> Response:
     # Every content type is let in so that a wrong one gets a problem answer, not Chalice's own.
     request = bp.current_request

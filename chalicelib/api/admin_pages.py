@@ -13,10 +13,11 @@ from urllib.parse import urlencode
 from chalice.app import Blueprint, Response
 
 from chalicelib import credentials
-from chalicelib.api.auth import audit, check_csrf, csrf_token, signed_in
+from chalicelib.api.auth import audit, check_csrf, csrf_token
 from chalicelib.api.groups import _members
 from chalicelib.api.incidents import _delivery
 from chalicelib.api.problems import read_form, unaudited
+from chalicelib.api.routes import caller, needs
 from chalicelib.api.wall import revoke_screen, save_screen
 from chalicelib.bodies import load_json, whole_number
 from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
@@ -120,10 +121,9 @@ def _overview(who: Principal, *, done: str = "", tester: dict[str, Any] | None =
 
 
 @bp.route("/admin", methods=["GET"])
+@needs("config.read", page=True)
 def admin_page() -> Response:
-    who = signed_in(bp.current_request, "config.read")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     saved = dict(bp.current_request.query_params or {}).get("saved", "")[:120]
     return _overview(who, done=f"Saved {saved}." if saved else "")
 
@@ -146,30 +146,31 @@ def _editor(
     )
 
 
-def _known_kind(kind: str, who: Principal | Response) -> Principal | Response:
-    """The signed-in editor, or the page to answer instead (sign in, not for your role, unknown kind)."""
-    if not isinstance(who, Response) and kind not in KINDS:
-        return page(
-            "error.html", status=404, title="Not found", detail=f"nothing to edit called {kind[:40]!r}", back=""
-        )
-    return who
+def _unknown_kind(kind: str) -> Response | None:
+    """The page to answer for a kind there is nothing to edit called (after sign-in: a visitor
+    not signed in learns nothing of which kinds exist)."""
+    if kind in KINDS:
+        return None
+    return page("error.html", status=404, title="Not found", detail=f"nothing to edit called {kind[:40]!r}", back="")
 
 
 @bp.route("/admin/edit/{kind}", methods=["GET"])
+@needs("config.write", page=True)
 def edit_page(kind: str) -> Response:
-    who = _known_kind(kind, signed_in(bp.current_request, "config.write"))
-    if isinstance(who, Response):
-        return who
+    who = caller()
+    if unknown := _unknown_kind(kind):
+        return unknown
     key = dict(bp.current_request.query_params or {}).get("key", "")[:63]
     current = dict(_documents()[kind]).get(key if KINDS[kind].keyed else "")
     return _editor(who, kind, key, json.dumps(current, indent=2, ensure_ascii=False) if current is not None else "{\n}")
 
 
 @bp.route("/admin/edit/{kind}", methods=["POST"], content_types=["*/*"])
+@needs("config.write", form="ConfigForm", page=True)
 def save_from_page(kind: str) -> Response:
-    who = _known_kind(kind, signed_in(bp.current_request, "config.write"))
-    if isinstance(who, Response):
-        return who
+    who = caller()
+    if unknown := _unknown_kind(kind):
+        return unknown
     form = _form()
     key, text = form.get("key", "").strip(), form.get("doc", "")
     try:
@@ -189,12 +190,11 @@ def save_from_page(kind: str) -> Response:
 
 
 @bp.route("/admin/rules/test", methods=["POST"], content_types=["*/*"])
+@needs("config.read", form="TesterForm", page=True)
 @unaudited("a dry run: nothing is stored or sent")
 def test_from_page() -> Response:
     """The rule tester beside the rules: paste a post's words, see every rule's verdict and why."""
-    who = signed_in(bp.current_request, "config.read")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     form = _form()
     try:
         check_csrf(form.get("csrf", ""), who.session_id)
@@ -240,11 +240,10 @@ def test_from_page() -> Response:
 
 
 @bp.route("/admin/displays", methods=["POST"], content_types=["*/*"])
+@needs("config.write", form="DisplayForm", back="/admin#displays")
 def add_display_from_page() -> Response:
     """A new screen from the configuration page; its address (with its token) is shown once."""
-    who = signed_in(bp.current_request, "config.write", back="/admin#displays")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     form = _form()
     try:
         check_csrf(form.get("csrf", ""), who.session_id)
@@ -264,10 +263,9 @@ def add_display_from_page() -> Response:
 
 
 @bp.route("/admin/displays/{name}/revoke", methods=["POST"], content_types=["*/*"])
+@needs("config.write", form="CsrfForm", back="/admin#displays")
 def revoke_display_from_page(name: str) -> Response:
-    who = signed_in(bp.current_request, "config.write", back="/admin#displays")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     form = _form()
     try:
         check_csrf(form.get("csrf", ""), who.session_id)
@@ -278,10 +276,9 @@ def revoke_display_from_page(name: str) -> Response:
 
 
 @bp.route("/admin/deliveries/{delivery_id}/retry", methods=["POST"], content_types=["*/*"])
+@needs("incidents.act", form="CsrfForm", page=True)
 def retry_from_page(delivery_id: str) -> Response:
-    who = signed_in(bp.current_request, "incidents.act")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     form = _form()
     try:
         check_csrf(form.get("csrf", ""), who.session_id)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Request, Response
 
-from chalicelib.api.auth import actor, check_csrf, csrf_token, require, signed_in
+from chalicelib.api.auth import actor, check_csrf, csrf_token
 from chalicelib.api.problems import json_response, media_type, raw_body, read_form, read_json
+from chalicelib.api.routes import caller, needs
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, PayloadTooLarge, SharedwatchError, UnsupportedMediaType
 from chalicelib.flows import directory
@@ -22,16 +23,17 @@ CSV_TYPES = {"text/csv", "application/csv", "text/plain"}
 
 
 @bp.route("/api/directory/clients", methods=["GET"])
+@needs("people")
 def list_clients() -> Response:
     """The provisioning clients (SCIM), newest first; never their tokens."""
-    require(bp.current_request, "people")
     return json_response({"clients": directory.list_clients(), "scim_base": _scim_base(bp.current_request)})
 
 
 @bp.route("/api/directory/clients", methods=["POST"], content_types=["*/*"])
+@needs("people", body="ProvisioningClient")
 def create_client() -> Response:
     """{"name": "Okta"}: a provisioning client; its bearer token is in this answer only."""
-    who = require(bp.current_request, "people")
+    who = caller()
     doc = read_json(bp.current_request)
     if not isinstance(doc, dict):
         raise InvalidPayload("a JSON object: name")
@@ -44,19 +46,21 @@ def create_client() -> Response:
 
 
 @bp.route("/api/directory/clients/{client_id}", methods=["DELETE"])
+@needs("people")
 def revoke_client(client_id: str) -> Response:
     """Revoke a provisioning client: its token stops working at once."""
-    who = require(bp.current_request, "people")
+    who = caller()
     return json_response(
         directory.revoke_client(actor=actor(bp.current_request, who), client_id=client_id, now=utcnow())
     )
 
 
 @bp.route("/api/directory/import", methods=["POST"], content_types=["*/*"])
+@needs("people", body="PeopleCsv", media="text/csv")
 def import_people() -> Response:
     """A CSV file of people (text/csv; the first line names the columns), imported whole or not
     at all: a 422 lists every bad row."""
-    who = require(bp.current_request, "people")
+    who = caller()
     request = bp.current_request
     body = raw_body(request)
     if len(body) > MAX_CSV_BYTES:
@@ -96,19 +100,18 @@ def _page(
 
 
 @bp.route("/admin/directory", methods=["GET"])
+@needs("people", page=True)
 def directory_page() -> Response:
-    who = signed_in(bp.current_request, "people")
-    return who if isinstance(who, Response) else _page(who)
+    return _page(caller())
 
 
 @bp.route("/admin/directory", methods=["POST"], content_types=["*/*"])
+@needs("people", form="DirectoryForm", back="/admin/directory")
 def directory_from_page() -> Response:
     """The page's forms: a new provisioning client (name), revoke one (revoke=<id>), or import
     people (csv: the file's text)."""
     request = bp.current_request
-    who = signed_in(bp.current_request, "people", back="/admin/directory")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     if len(raw_body(request)) > MAX_CSV_BYTES * 3:
         return error_page(PayloadTooLarge(f"at most {MAX_CSV_BYTES} bytes of CSV"))
     form = read_form(request, fields=6)

@@ -12,8 +12,9 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib import aws
-from chalicelib.api.auth import audit, require
+from chalicelib.api.auth import audit
 from chalicelib.api.problems import configuration_view, json_response, read_json
+from chalicelib.api.routes import caller, needs
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.flows import configuration
 from chalicelib.policy.config import Group
@@ -76,8 +77,8 @@ def _summary(group: Group, members: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @bp.route("/api/groups", methods=["GET"])
+@needs("config.read")
 def list_groups() -> Response:
-    require(bp.current_request, "config.read")
     groups = load_routing().groups
     return json_response(
         {"groups": [_summary(g, _members(g.slug)) for g in sorted(groups.values(), key=lambda g: g.slug)]}
@@ -85,25 +86,26 @@ def list_groups() -> Response:
 
 
 @bp.route("/api/groups/{slug}", methods=["PUT"], content_types=["*/*"])
+@needs("config.write", body="Group")
 @configuration_view
 def put_group(slug: str) -> Response:
-    require(bp.current_request, "config.write")
     existed = slug in load_routing().groups
     configuration.put_group(slug, read_json(bp.current_request))
     return json_response(_summary(_group(slug), _members(slug)), status=200 if existed else 201)
 
 
 @bp.route("/api/groups/{slug}/members", methods=["GET"])
+@needs("config.read")
 def list_members(slug: str) -> Response:
-    require(bp.current_request, "config.read")
     group = _group(slug)
     members = _members(slug)
     return json_response({**_summary(group, members), "member_list": members})
 
 
 @bp.route("/api/groups/{slug}/members", methods=["POST"], content_types=["*/*"])
+@needs("config.write", body="Member")
 def add_member(slug: str) -> Response:
-    who = require(bp.current_request, "config.write")
+    who = caller()
     group = _group(slug)
     doc = read_json(bp.current_request)
     if not isinstance(doc, dict):
@@ -151,8 +153,9 @@ def add_member(slug: str) -> Response:
 
 
 @bp.route("/api/groups/{slug}/members/{member_id}", methods=["DELETE"])
+@needs("config.write")
 def remove_member(slug: str, member_id: str) -> Response:
-    who = require(bp.current_request, "config.write")
+    who = caller()
     group = _group(slug)
     arn = f"{get_settings().group_topic_arn(slug)}:{member_id}"
     member = next((m for m in _members(slug) if m["id"] == member_id), None)
@@ -166,9 +169,9 @@ def remove_member(slug: str, member_id: str) -> Response:
 
 
 @bp.route("/api/departments", methods=["GET"])
+@needs("config.read")
 def list_departments() -> Response:
     """Departments and the group that hears about them (and gets their digests)."""
-    require(bp.current_request, "config.read")
     config = load_routing()
     return json_response(
         {
@@ -181,7 +184,7 @@ def list_departments() -> Response:
 
 
 @bp.route("/api/departments/{slug}", methods=["PUT"], content_types=["*/*"])
+@needs("config.write", body="Department")
 @configuration_view
 def put_department(slug: str) -> Response:
-    require(bp.current_request, "config.write")
     return json_response(configuration.put_department(slug, read_json(bp.current_request)))

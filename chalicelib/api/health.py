@@ -7,6 +7,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import aws
 from chalicelib.api.problems import json_response
+from chalicelib.api.routes import public
 from chalicelib.clock import isoformat, utcnow
 from chalicelib.settings import get_settings
 from chalicelib.store.models import MentionModel
@@ -15,6 +16,7 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/health", methods=["GET"])
+@public("a load balancer's and monitor's probe")
 def health() -> Response:
     checks: dict[str, str] = {}
     try:

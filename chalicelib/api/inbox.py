@@ -12,8 +12,9 @@ from urllib.parse import urlencode
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import actor, check_csrf, csrf_token, reader_for, require, signed_in
+from chalicelib.api.auth import actor, check_csrf, csrf_token, reader_for
 from chalicelib.api.problems import json_response, read_form, read_form_pairs, read_json
+from chalicelib.api.routes import caller, needs, public
 from chalicelib.bodies import whole_number
 from chalicelib.clock import isoformat, utcnow
 from chalicelib.errors import InvalidPayload, InvalidQuery, NotFound, SharedwatchError
@@ -62,26 +63,27 @@ def _report_search(params: dict[str, str], *, extra_terms: tuple[str, ...] = ())
 
 
 @bp.route("/api/reports", methods=["GET"])
+@needs("incidents.read")
 def list_reports() -> Response:
     """Employee reports newest first, with the inbox's filters (and `urgency`, `status`)."""
-    require(bp.current_request, "incidents.read")
     return json_response(_report_search(_params()))
 
 
 @bp.route("/api/me/reports", methods=["GET"])
+@needs("self")
 def my_reports() -> Response:
     """Your own reports, newest first: those you filed signed in, mailed from your company
     account (authenticated), or confirmed from the link sent to your address. A report someone
     else filed with your address typed in is not yours until you confirm it."""
-    who = require(bp.current_request, "self")
+    who = caller()
     return json_response(_report_search(_params(), extra_terms=(owner_term(who.id),)))
 
 
 @bp.route("/api/mentions", methods=["GET"])
+@needs("incidents.read")
 def list_mentions() -> Response:
     """Newest first. `q` (words), `since`/`until`, `source`, `platform`, `sentiment`, `complaint`,
     `department`, `severity`, `kind`, `language`, `brand`, `kudos`, `limit`, `cursor`."""
-    require(bp.current_request, "incidents.read")
     return json_response(_search(_params()))
 
 
@@ -158,8 +160,8 @@ def mention_document(mention_id: str) -> dict[str, Any]:
 
 
 @bp.route("/api/mentions/{mention_id}", methods=["GET"])
+@needs("incidents.read")
 def get_mention(mention_id: str) -> Response:
-    require(bp.current_request, "incidents.read")
     return json_response(mention_document(mention_id))
 
 
@@ -169,10 +171,11 @@ def _departments() -> set[str]:
 
 
 @bp.route("/api/mentions/{mention_id}/corrections", methods=["POST"], content_types=["*/*"])
+@needs("incidents.act", body="Correction")
 def correct_mention(mention_id: str) -> Response:
     """{"field": "departments", "value": ["baggage"], "why": "not us: that is baggage"}:
     sentiment, departments or kudos; groups the corrected mention now reaches are told once."""
-    who = require(bp.current_request, "incidents.act")
+    who = caller()
     done = correct(
         mention_id=mention_id[:64],
         doc=read_json(bp.current_request),
@@ -184,10 +187,10 @@ def correct_mention(mention_id: str) -> Response:
 
 
 @bp.route("/api/corrections", methods=["GET"])
+@needs("config.read")
 def export_corrections() -> Response:
     """Every correction people made (`?days=30`, at most 366) with the text it was made on, oldest
     first, as JSON lines a `make eval` reads back as labels (SHAREDWATCH_CORRECTIONS=file)."""
-    require(bp.current_request, "config.read")
     days = whole_number(dict(bp.current_request.query_params or {}).get("days", "30"), digits=3)
     if days is None or not 1 <= days <= 366:
         raise InvalidQuery("days: 1 to 366")
@@ -204,10 +207,9 @@ def export_corrections() -> Response:
 
 
 @bp.route("/inbox", methods=["GET"])
+@needs("incidents.read", page=True)
 def inbox_page() -> Response:
-    who = signed_in(bp.current_request, "incidents.read")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     params = _params()
     filters = {k: v for k, v in params.items() if k in (*FACETS, "q", "since", "until") and v}
     try:
@@ -235,6 +237,7 @@ def inbox_page() -> Response:
 
 
 @bp.route("/console/{asset}", methods=["GET"])
+@public("the console's static script and styles")
 def console_asset(asset: str) -> Response:
     """The console's one script (see web/static/console.js)."""
     if asset != "console.js":
@@ -251,10 +254,9 @@ def console_asset(asset: str) -> Response:
 
 
 @bp.route("/mentions/{mention_id}", methods=["GET"])
+@needs("incidents.read", page=True)
 def mention_page(mention_id: str) -> Response:
-    who = signed_in(bp.current_request, "incidents.read")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     return _mention_page(who.label, who.session_id, allows(who.role, "incidents.act"), mention_id)
 
 
@@ -286,13 +288,12 @@ def _mention_page(person: str, session_id: str, may_act: bool, mention_id: str, 
 
 
 @bp.route("/mentions/{mention_id}/translate", methods=["POST"], content_types=["*/*"])
+@needs("incidents.read", back="/mentions/{mention_id}")
 def translate_from_page(mention_id: str) -> Response:
     """The mention in the reader's language, beside the original (Amazon Translate, where the
     deployment allows it): cached on the mention, so the next reader of that language pays nothing."""
     request = bp.current_request
-    who = signed_in(bp.current_request, "incidents.read", back=f"/mentions/{mention_id}")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     form = read_form(request, fields=2)
     try:
         check_csrf(str(form.get("csrf", "")), who.session_id)
@@ -319,11 +320,10 @@ def translate_from_page(mention_id: str) -> Response:
 
 
 @bp.route("/mentions/{mention_id}/correct", methods=["POST"], content_types=["*/*"])
+@needs("incidents.act", form="CorrectionForm", back="/mentions/{mention_id}")
 def correct_from_page(mention_id: str) -> Response:
     request = bp.current_request
-    who = signed_in(bp.current_request, "incidents.act", back=f"/mentions/{mention_id}")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     form = read_form_pairs(request, fields=40)
     fields: dict[str, list[str]] = {}
     for key, entry in form:

@@ -9,10 +9,11 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import check_csrf, csrf_token, reader_for, signed_in
+from chalicelib.api.auth import check_csrf, csrf_token, reader_for
 from chalicelib.api.incidents import assign_as, link_as, note_as, set_status
 from chalicelib.api.plans import approve_as, complete_as, edit_as, plan_document, publish_as
 from chalicelib.api.problems import read_form
+from chalicelib.api.routes import caller, needs
 from chalicelib.bodies import whole_number
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
@@ -73,11 +74,10 @@ def _render(
 
 
 @bp.route("/incidents", methods=["GET"])
+@needs("incidents.read", page=True)
 def incidents_page() -> Response:
     """Open first, then acknowledged, then resolved; newest first within each."""
-    who = signed_in(bp.current_request, "incidents.read")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     order = {"open": 0, "acknowledged": 1, "resolved": 2}
     rows = sorted(IncidentModel.scan(), key=lambda r: (order.get(r.status, 3), -r.opened_at.timestamp()))[:200]
     config = load_routing()
@@ -86,15 +86,11 @@ def incidents_page() -> Response:
 
 
 @bp.route("/incidents/{incident_id}", methods=["GET"])
+@needs("incidents.read", back="/incidents/{incident_id}", keep=("at",))
 def incident_page(incident_id: str) -> Response:
-    request = bp.current_request
-    query: dict[str, str] = dict(request.query_params or {})
+    who = caller()
+    query: dict[str, str] = dict(bp.current_request.query_params or {})
     at = query.get("at", "")[:40]
-    who = signed_in(
-        bp.current_request, "incidents.read", back=f"/incidents/{incident_id}" + (f"?at={at}" if at else "")
-    )
-    if isinstance(who, Response):
-        return who
     try:
         return _render(who, incident_id, at=at)
     except NotFound as exc:
@@ -102,12 +98,11 @@ def incident_page(incident_id: str) -> Response:
 
 
 @bp.route("/incidents/{incident_id}/{action}", methods=["POST"], content_types=["*/*"])
+@needs("incidents.act", form="IncidentForm", back="/incidents/{incident_id}")
 def act_on_incident(incident_id: str, action: str) -> Response:
     """The incident page's forms: acknowledge, resolve, note, assign (an owner group), link (a report)."""
     request = bp.current_request
-    who = signed_in(bp.current_request, "incidents.act", back=f"/incidents/{incident_id}")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     form = read_form(request, fields=5)
     try:
         check_csrf(form.get("csrf", ""), who.session_id)

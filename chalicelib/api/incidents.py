@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Request, Response
 
-from chalicelib.api.auth import audit, require
+from chalicelib.api.auth import audit
 from chalicelib.api.problems import json_response, read_json
+from chalicelib.api.routes import caller, needs
 from chalicelib.clock import isoformat, utcnow
 from chalicelib.errors import InvalidPayload, InvalidQuery, NotFound
 from chalicelib.flows import reach
@@ -26,8 +27,8 @@ _STATUSES = {"open", "acknowledged", "resolved"}
 
 
 @bp.route("/api/incidents", methods=["GET"])
+@needs("incidents.read")
 def list_incidents() -> Response:
-    require(bp.current_request, "incidents.read")
     wanted = _query().get("status", "")
     if wanted and wanted not in _STATUSES:
         raise InvalidQuery(f"status: one of {', '.join(sorted(_STATUSES))}")
@@ -37,8 +38,8 @@ def list_incidents() -> Response:
 
 
 @bp.route("/api/incidents/{incident_id}", methods=["GET"])
+@needs("incidents.read")
 def get_incident(incident_id: str) -> Response:
-    require(bp.current_request, "incidents.read")
     doc = incident_document(load(incident_id))
     # How many of the people it reached have read what it sent them (the page watches it live).
     doc["reads"] = sum(r.read for r in reach.incident_reach(incident_id))
@@ -99,18 +100,20 @@ def link_as(request: Request, who: Principal, incident_id: str, report_id: str) 
 
 
 @bp.route("/api/incidents/{incident_id}/acknowledge", methods=["POST"], content_types=["*/*"])
+@needs("incidents.act", body="IncidentAction")
 def acknowledge_incident(incident_id: str) -> Response:
     """Acknowledged as the person the session or token belongs to (the timeline and the audit
     trail name them); `group` says on whose behalf (default: the incident's owner)."""
-    who = require(bp.current_request, "incidents.act")
+    who = caller()
     group, _ = _body()
     row, changed = set_status(bp.current_request, who, incident_id, "acknowledge", group=group)
     return json_response({**incident_document(row), "changed": changed})
 
 
 @bp.route("/api/incidents/{incident_id}/resolve", methods=["POST"], content_types=["*/*"])
+@needs("incidents.act", body="IncidentAction")
 def resolve_incident(incident_id: str) -> Response:
-    who = require(bp.current_request, "incidents.act")
+    who = caller()
     group, note = _body()
     row, changed = set_status(bp.current_request, who, incident_id, "resolve", group=group, note=note)
     return json_response({**incident_document(row), "changed": changed})
@@ -125,25 +128,28 @@ def _field(name: str, what: str) -> str:
 
 
 @bp.route("/api/incidents/{incident_id}/notes", methods=["POST"], content_types=["*/*"])
+@needs("incidents.act", body="IncidentNote")
 def note_incident(incident_id: str) -> Response:
     """{"note": "..."}: on the incident's timeline, with who wrote it."""
-    who = require(bp.current_request, "incidents.act")
+    who = caller()
     row = note_as(bp.current_request, who, incident_id, _field("note", "what to put on the timeline"))
     return json_response(incident_document(row), status=201)
 
 
 @bp.route("/api/incidents/{incident_id}/assign", methods=["POST"], content_types=["*/*"])
+@needs("incidents.act", body="IncidentOwner")
 def assign_incident(incident_id: str) -> Response:
     """{"owner": "<group>"}: the group that owns it from now on."""
-    who = require(bp.current_request, "incidents.act")
+    who = caller()
     row = assign_as(bp.current_request, who, incident_id, _field("owner", "a group's slug"))
     return json_response(incident_document(row))
 
 
 @bp.route("/api/incidents/{incident_id}/reports", methods=["POST"], content_types=["*/*"])
+@needs("incidents.act", body="IncidentReport")
 def link_incident_report(incident_id: str) -> Response:
     """{"report_id": "..."}: an employee's report joins the incident (its reporter hears the outcome)."""
-    who = require(bp.current_request, "incidents.act")
+    who = caller()
     row = link_as(bp.current_request, who, incident_id, _field("report_id", "a report's tracking id"))
     return json_response(incident_document(row))
 
@@ -164,9 +170,9 @@ def _delivery(row: DeliveryModel) -> dict[str, object]:
 
 
 @bp.route("/api/deliveries", methods=["GET"])
+@needs("incidents.read")
 def list_deliveries() -> Response:
     """The dead-letter view: `?status=dead` (default), `held` or `claimed`."""
-    require(bp.current_request, "incidents.read")
     status = _query().get("status", "dead")
     if status not in ("dead", "held", "claimed"):
         raise InvalidQuery("status: one of dead, held, claimed")
@@ -178,8 +184,9 @@ def list_deliveries() -> Response:
 
 
 @bp.route("/api/deliveries/{delivery_id}/retry", methods=["POST"], content_types=["*/*"])
+@needs("incidents.act")
 def retry_delivery(delivery_id: str) -> Response:
-    who = require(bp.current_request, "incidents.act")
+    who = caller()
     try:
         row = retry_dead(delivery_id)
     except DeliveryModel.DoesNotExist:

@@ -9,9 +9,10 @@ from typing import Any
 
 from chalice.app import Blueprint, Request, Response
 
-from chalicelib.api.auth import audit, check_csrf, csrf_token, reader_for, require, signed_in
+from chalicelib.api.auth import audit, check_csrf, csrf_token, reader_for
 from chalicelib.api.plans import review_of
 from chalicelib.api.problems import json_response, read_form, read_json
+from chalicelib.api.routes import caller, needs
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, SharedwatchError
 from chalicelib.flows import cases
@@ -38,12 +39,11 @@ def _change(request: Request, who: Principal, incident_id: str, changes: dict[st
 
 
 @bp.route("/learn", methods=["GET"])
+@needs("self", page=True)
 def learn_page() -> Response:
     """Every approved card, newest first; `?department=` keeps one department's."""
     request = bp.current_request
-    who = signed_in(bp.current_request, "self")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     department = str(dict(request.query_params or {}).get("department", ""))[:63]
     every = stored.approved()
     shown = card_policy.for_department(every, department)
@@ -81,11 +81,10 @@ def _case_page(
 
 
 @bp.route("/learn/cases/{incident_id}", methods=["GET"])
+@needs("incidents.read", page=True)
 def case_page(incident_id: str) -> Response:
     """A resolved incident's card: its draft (nothing stored) or as saved; a lead edits it here."""
-    who = signed_in(bp.current_request, "incidents.read")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     try:
         return _case_page(who, incident_id)
     except SharedwatchError as exc:
@@ -93,12 +92,11 @@ def case_page(incident_id: str) -> Response:
 
 
 @bp.route("/learn/cases/{incident_id}", methods=["POST"], content_types=["*/*"])
+@needs("cases", form="CaseForm", back="/learn/cases/{incident_id}")
 def case_form(incident_id: str) -> Response:
     """The card's form: save the words, approve, or withdraw (back to a draft)."""
     request = bp.current_request
-    who = signed_in(bp.current_request, "cases", back=f"/learn/cases/{incident_id}")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     reader = reader_for(request)
     try:
         form = read_form(request, fields=12)
@@ -132,26 +130,27 @@ def case_form(incident_id: str) -> Response:
 
 
 @bp.route("/api/cases", methods=["GET"])
+@needs("self")
 def list_cases() -> Response:
     """The approved cards, newest first."""
-    require(bp.current_request, "self")
     return json_response({"cases": stored.approved()})
 
 
 @bp.route("/api/cases/{incident_id}", methods=["GET"])
+@needs("incidents.read")
 def get_case(incident_id: str) -> Response:
     """A resolved incident's card: as saved, else its draft (`status` says which; nothing stored)."""
-    require(bp.current_request, "incidents.read")
     review, cluster = _review(incident_id)
     return json_response(cases.current(review, cluster_id=cluster, now=utcnow()))
 
 
 @bp.route("/api/cases/{incident_id}", methods=["PUT"], content_types=["*/*"])
+@needs("cases", body="CaseCard")
 def put_case(incident_id: str) -> Response:
     """`{"title", "posted", "spread", "spotted", "did", "helped", "approve": true|false,
     "redact": true|false, "rev"}`: any of them; leads and admins."""
     request = bp.current_request
-    who = require(bp.current_request, "cases")
+    who = caller()
     doc = read_json(request)
     if not isinstance(doc, dict):
         raise InvalidPayload("the body is a JSON object: the card's fields to change")

@@ -8,8 +8,9 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import audit, check_csrf, csrf_token, reader_for, require, signed_in
+from chalicelib.api.auth import audit, check_csrf, csrf_token, reader_for
 from chalicelib.api.problems import json_response, read_form, read_json
+from chalicelib.api.routes import caller, needs
 from chalicelib.bodies import whole_number
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, SharedwatchError
@@ -44,20 +45,18 @@ def _render(
 
 
 @bp.route("/policy", methods=["GET"])
+@needs("self", page=True)
 def policy_page() -> Response:
-    who = signed_in(bp.current_request, "self")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     return _render(who)
 
 
 @bp.route("/policy/acknowledge", methods=["POST"], content_types=["*/*"])
+@needs("self", form="AcknowledgeForm", back="/policy")
 def acknowledge_policy_from_page() -> Response:
     """ "I have read it": names the version the page showed."""
     request = bp.current_request
-    who = signed_in(bp.current_request, "self", back="/policy")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     reader = reader_for(request)
     try:
         form = read_form(request, fields=3)
@@ -74,12 +73,11 @@ def acknowledge_policy_from_page() -> Response:
 
 
 @bp.route("/policy", methods=["POST"], content_types=["*/*"])
+@needs("config.write", form="SocialPolicyForm", back="/policy")
 def save_policy_from_page() -> Response:
     """An admin saves the policy's words as its next version."""
     request = bp.current_request
-    who = signed_in(bp.current_request, "config.write", back="/policy")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     reader = reader_for(request)
     form: dict[str, str] = {}
     try:
@@ -101,16 +99,18 @@ def save_policy_from_page() -> Response:
 
 
 @bp.route("/api/policy", methods=["GET"])
+@needs("self")
 def get_social_policy() -> Response:
     """The current version (null before the first) and whether you acknowledged it."""
-    who = require(bp.current_request, "self")
+    who = caller()
     return json_response({"policy": stored.current(), "acknowledged": stored.acknowledgement(who.id)})
 
 
 @bp.route("/api/policy", methods=["PUT"], content_types=["*/*"])
+@needs("config.write", body="SocialPolicy")
 def put_social_policy() -> Response:
     """`{"title", "text", "version"}` (`version`: the one you edited, 0 for the first)."""
-    who = require(bp.current_request, "config.write")
+    who = caller()
     before, after = onboarding.save(read_json(bp.current_request), by=who.label, now=utcnow())
     audit(bp.current_request, who, action="policy.save", target=f"v{after['version']}", before=before, after=after)
     return json_response(after)

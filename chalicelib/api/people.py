@@ -7,8 +7,9 @@ from datetime import timedelta
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import actor, check_csrf, csrf_token, reader_for, require, signed_in
+from chalicelib.api.auth import actor, check_csrf, csrf_token, reader_for
 from chalicelib.api.problems import json_response, read_form, read_json
+from chalicelib.api.routes import caller, needs
 from chalicelib.bodies import whole_number
 from chalicelib.clock import parse_timestamp, utcnow
 from chalicelib.errors import InvalidPayload, SharedwatchError
@@ -34,13 +35,14 @@ def _me(who: Principal) -> dict[str, object]:
 
 
 @bp.route("/api/me", methods=["GET"])
+@needs("self")
 def me() -> Response:
-    return json_response(_me(require(bp.current_request, "self")))
+    return json_response(_me(caller()))
 
 
 @bp.route("/api/people", methods=["GET"])
+@needs("people")
 def list_people() -> Response:
-    require(bp.current_request, "people")
     # The provider's own document stays out of the listing (SCIM reads it back at /scim/v2).
     listed = [{k: v for k, v in p.items() if k != "scim"} for p in identity.list_people()]
     return json_response(
@@ -49,9 +51,10 @@ def list_people() -> Response:
 
 
 @bp.route("/api/people/{email}", methods=["PUT"], content_types=["*/*"])
+@needs("people", body="Person")
 def put_person(email: str) -> Response:
     """{"role": "responder", "name": "...", "department": "...", "disabled": false}."""
-    who = require(bp.current_request, "people")
+    who = caller()
     address = normalise_address(email)
     existed = identity.get_person(address) is not None
     saved = people.save_person(
@@ -61,16 +64,18 @@ def put_person(email: str) -> Response:
 
 
 @bp.route("/api/people/{email}", methods=["DELETE"])
+@needs("people")
 def delete_person(email: str) -> Response:
-    who = require(bp.current_request, "people")
+    who = caller()
     people.remove_person(actor=actor(bp.current_request, who), email=normalise_address(email), now=utcnow())
     return Response(body="", status_code=204)
 
 
 @bp.route("/api/tokens", methods=["GET"])
+@needs("self")
 def list_tokens() -> Response:
     """Your tokens; `?all=1` every token (admins)."""
-    who = require(bp.current_request, "self")
+    who = caller()
     query: dict[str, str] = dict(bp.current_request.query_params or {})
     everyone = query.get("all") in ("1", "true")
     return json_response({"tokens": people.list_tokens(viewer=who, everyone=everyone, now=utcnow())})
@@ -85,10 +90,11 @@ def _require_person(who: Principal) -> None:
 
 
 @bp.route("/api/tokens", methods=["POST"], content_types=["*/*"])
+@needs("self", body="TokenRequest")
 def create_token() -> Response:
     """{"name": "deploy bot", "role": "responder", "expires_in_days": 90}: the token is in this
     answer only; it is stored as its hash."""
-    who = require(bp.current_request, "self")
+    who = caller()
     _require_person(who)
     token, doc = people.create_token(
         owner=who, actor=actor(bp.current_request, who), doc=read_json(bp.current_request), now=utcnow()
@@ -97,18 +103,19 @@ def create_token() -> Response:
 
 
 @bp.route("/api/tokens/{token_id}", methods=["DELETE"])
+@needs("self")
 def revoke_token(token_id: str) -> Response:
-    who = require(bp.current_request, "self")
+    who = caller()
     return json_response(
         people.revoke_token(viewer=who, actor=actor(bp.current_request, who), token_id=token_id, now=utcnow())
     )
 
 
 @bp.route("/api/audit", methods=["GET"])
+@needs("people")
 def read_audit() -> Response:
     """Newest first: `?since=&until=` (ISO times; default the last 30 days), `actor=`,
     `action=` (a prefix: `config.` or `incident.`), `target=`, `limit=` (1-500), `cursor=`."""
-    require(bp.current_request, "people")
     query = dict(bp.current_request.query_params or {})
     now = utcnow()
     try:
@@ -135,9 +142,9 @@ def read_audit() -> Response:
 
 
 @bp.route("/me", methods=["GET"])
+@needs("self", page=True)
 def account_page() -> Response:
-    who = signed_in(bp.current_request, "self")
-    return who if isinstance(who, Response) else _account(who)
+    return _account(caller())
 
 
 def _account(
@@ -161,12 +168,11 @@ def _account(
 
 
 @bp.route("/me/tokens", methods=["POST"], content_types=["*/*"])
+@needs("self", form="TokenForm", back="/me")
 def account_tokens() -> Response:
     """The account page's token forms: create (name, role, days) or revoke (revoke=<id>)."""
     request = bp.current_request
-    who = signed_in(bp.current_request, "self", back="/me")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     form = read_form(request, fields=6)
     try:
         check_csrf(form.get("csrf", ""), who.session_id)

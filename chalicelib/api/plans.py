@@ -10,9 +10,10 @@ from typing import Any
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib import credentials
-from chalicelib.api.auth import audit, client_address, require, signed_in
+from chalicelib.api.auth import audit, client_address
 from chalicelib.api.incidents import via_of
 from chalicelib.api.problems import configuration_view, json_response, read_form, read_json, unaudited
+from chalicelib.api.routes import caller, needs, signed
 from chalicelib.api.stories import story_document
 from chalicelib.clock import utcnow
 from chalicelib.errors import Forbidden, InvalidPayload, NotFound, SharedwatchError
@@ -38,14 +39,14 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/api/plans", methods=["GET"])
+@needs("config.read")
 def list_plans() -> Response:
-    require(bp.current_request, "config.read")
     return json_response({"scenarios": [scenario_document(s) for s in load_scenarios()]})
 
 
 @bp.route("/api/plans/{scenario_id}", methods=["GET"])
+@needs("config.read")
 def get_plan(scenario_id: str) -> Response:
-    require(bp.current_request, "config.read")
     versions = scenario_versions(scenario_id[:63])
     if not versions:
         raise NotFound(f"no scenario {scenario_id[:40]!r}")
@@ -53,16 +54,16 @@ def get_plan(scenario_id: str) -> Response:
 
 
 @bp.route("/api/plans/{scenario_id}", methods=["PUT"])
+@needs("config.write", body="Scenario")
 @configuration_view
 def put_plan(scenario_id: str) -> Response:
     """Validated whole (a 400 lists each wrong part); saved as the next version."""
-    require(bp.current_request, "config.write")
     return json_response(put_scenario(scenario_id, read_json(bp.current_request)))
 
 
 @bp.route("/api/plans/{scenario_id}", methods=["DELETE"])
+@needs("config.write")
 def delete_plan(scenario_id: str) -> Response:
-    require(bp.current_request, "config.write")
     if not delete_config("scenario", scenario_id[:63]):
         raise NotFound(f"no scenario {scenario_id[:40]!r}")
     return Response(body="", status_code=204)
@@ -139,12 +140,12 @@ def facts_from(doc: Any) -> Facts:
 
 
 @bp.route("/api/plans/test", methods=["POST"])
+@needs("config.read", body="PlanTest")
 @unaudited("a dry run: nothing is stored or sent")
 def test_plans() -> Response:
     """Which scenario would take this mention or story, every scenario's verdict and why, and
     everything the plan would set in motion (tasks with owners and due times, who hears how
     often, the drafted statements and who approves them). Nothing is stored or sent."""
-    require(bp.current_request, "config.read")
     facts = facts_from(read_json(bp.current_request))
     now = utcnow()
     verdicts, taken = [], None
@@ -219,8 +220,8 @@ def plan_document(row: PlanModel) -> dict[str, Any]:
 
 
 @bp.route("/api/incidents/{incident_id}/plan", methods=["GET"])
+@needs("incidents.read")
 def get_incident_plan(incident_id: str) -> Response:
-    require(bp.current_request, "incidents.read")
     return json_response(plan_document(plans.load(incident_id)))
 
 
@@ -296,16 +297,18 @@ def publish_as(request: Request, who: Principal, incident_id: str, lang: str) ->
 
 
 @bp.route("/api/incidents/{incident_id}/tasks/{task_id}", methods=["POST"])
+@needs("incidents.act")
 def finish_task(incident_id: str, task_id: str) -> Response:
     """Mark a checklist task done (once; a second call changes nothing)."""
-    who = require(bp.current_request, "incidents.act")
+    who = caller()
     return json_response(plan_document(complete_as(bp.current_request, who, incident_id, task_id)))
 
 
 @bp.route("/api/incidents/{incident_id}/statements/{lang}", methods=["PUT"])
+@needs("incidents.act", body="StatementEdit")
 def put_statement(incident_id: str, lang: str) -> Response:
     """A new revision: `{"text": ..., "revision": <the one you read>}`; approvals start over."""
-    who = require(bp.current_request, "incidents.act")
+    who = caller()
     doc = _object(bp.current_request)
     text = doc.get("text")
     if not isinstance(text, str):
@@ -315,9 +318,10 @@ def put_statement(incident_id: str, lang: str) -> Response:
 
 
 @bp.route("/api/incidents/{incident_id}/statements/{lang}/approve", methods=["POST"])
+@needs("incidents.act", body="StatementApproval")
 def approve_statement(incident_id: str, lang: str) -> Response:
     """`{"revision": n, "role": "legal"}` as a person the scenario names for that role."""
-    who = require(bp.current_request, "incidents.act")
+    who = caller()
     doc = _object(bp.current_request)
     done = approve_as(
         bp.current_request, who, incident_id, lang, _revision(doc.get("revision")), str(doc.get("role", ""))[:63]
@@ -326,17 +330,19 @@ def approve_statement(incident_id: str, lang: str) -> Response:
 
 
 @bp.route("/api/incidents/{incident_id}/statements/{lang}/publish", methods=["POST"])
+@needs("incidents.act")
 def publish_statement(incident_id: str, lang: str) -> Response:
     """The approved statement to every employee, the wall and the dark site, in one step."""
-    who = require(bp.current_request, "incidents.act")
+    who = caller()
     done = publish_as(bp.current_request, who, incident_id, lang)
     return json_response({"published": done, "plan": plan_document(plans.load(incident_id))})
 
 
 @bp.route("/api/incidents/{incident_id}/actions", methods=["POST"])
+@needs("incidents.act", body="ActionItem")
 def add_action_item(incident_id: str) -> Response:
     """A review's action item: `{"text", "owner" (email), "due" (YYYY-MM-DD)}`."""
-    who = require(bp.current_request, "incidents.act")
+    who = caller()
     doc = _object(bp.current_request)
     row = reviews.add_action(
         incident_id=incident_id,
@@ -357,8 +363,9 @@ def add_action_item(incident_id: str) -> Response:
 
 
 @bp.route("/api/incidents/{incident_id}/actions/{action_id}", methods=["POST"])
+@needs("incidents.act")
 def finish_action_item(incident_id: str, action_id: str) -> Response:
-    who = require(bp.current_request, "incidents.act")
+    who = caller()
     row = reviews.finish_action(incident_id=incident_id, action_id=action_id[:20], by=who.label, now=utcnow())
     audit(bp.current_request, who, action="plan.action.done", target=f"{incident_id}/{action_id[:20]}")
     return json_response(plan_document(row))
@@ -391,17 +398,16 @@ def review_of(incident_id: str) -> dict[str, Any]:
 
 
 @bp.route("/api/incidents/{incident_id}/review", methods=["GET"])
+@needs("incidents.read")
 def get_review(incident_id: str) -> Response:
-    require(bp.current_request, "incidents.read")
     return json_response(review_of(incident_id))
 
 
 @bp.route("/incidents/{incident_id}/review", methods=["GET"])
+@needs("incidents.read", page=True)
 def review_page(incident_id: str) -> Response:
     """Printable (the browser prints it to PDF): no script, print styles in the sheet."""
-    who = signed_in(bp.current_request, "incidents.read")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     try:
         r = review_of(incident_id)
     except NotFound as exc:
@@ -440,6 +446,7 @@ def _approval_page(token: str, grant: approval_links.Approval, *, done: str = ""
 
 
 @bp.route("/approve/{token}", methods=["GET"])
+@signed("signed link", "a statement's approval link, mailed to its approver")
 def approval_link(token: str) -> Response:
     """Shows the statement and a button: a GET (a mail scanner) approves nothing."""
     try:
@@ -451,6 +458,7 @@ def approval_link(token: str) -> Response:
 @bp.route(
     "/approve/{token}", methods=["POST"], content_types=["application/x-www-form-urlencoded", "multipart/form-data"]
 )
+@signed("signed link", "a statement's approval link, mailed to its approver", form="CsrfForm")
 def approve_by_link(token: str) -> Response:
     """Approves for the role the link was sent to, for the revision it was minted for only."""
     read_form(bp.current_request, fields=2)

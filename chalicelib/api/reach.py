@@ -10,6 +10,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import browser_binding, check_csrf, csrf_token, reader_for
 from chalicelib.api.problems import read_form, unaudited
+from chalicelib.api.routes import signed
 from chalicelib.clock import utcnow
 from chalicelib.errors import SharedwatchError
 from chalicelib.flows import reach
@@ -42,6 +43,7 @@ def _page(message: dict[str, object], *, done: str = "") -> Response:
 
 
 @bp.route("/read/{token}", methods=["GET"])
+@signed("signed link", "a crisis message's read-confirmation link")
 def show_read(token: str) -> Response:
     """The message a read link is for, and the button. Nothing is recorded."""
     try:
@@ -52,6 +54,7 @@ def show_read(token: str) -> Response:
 
 
 @bp.route("/read/{token}", methods=["POST"], content_types=["*/*"])
+@signed("signed link", "a crisis message's read-confirmation link")
 @unaudited("a read is kept as itself: the person's read of the message, once, with its time")
 def confirm_read(token: str) -> Response:
     """The person says they read it: counted once, whatever the number of taps."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import audit, check_csrf, reader_for, signed_in
+from chalicelib.api.auth import audit, check_csrf, reader_for
 from chalicelib.api.people import _account
 from chalicelib.api.problems import read_form
+from chalicelib.api.routes import caller, needs
 from chalicelib.clock import utcnow
 from chalicelib.errors import SharedwatchError
 from chalicelib.flows import recognition
@@ -16,12 +17,11 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/me/recognition", methods=["POST"], content_types=["*/*"])
+@needs("self", form="RecognitionForm", back="/me")
 def recognition_choice() -> Response:
     """`by_name=yes` to be named in the team's monthly note for a good catch; absent, the team is."""
     request = bp.current_request
-    who = signed_in(bp.current_request, "self", back="/me")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     reader = reader_for(request)
     try:
         form = read_form(request, fields=3)

@@ -19,6 +19,7 @@ from chalice.app import Blueprint, Request, Response
 from chalicelib import credentials
 from chalicelib.api.auth import browser_binding, check_csrf, client_address, csrf_token, principal, reader_for
 from chalicelib.api.problems import from_error, media_type, raw_body, read_form, unaudited
+from chalicelib.api.routes import public, signed
 from chalicelib.clock import utcnow
 from chalicelib.errors import (
     Forbidden,
@@ -155,6 +156,7 @@ def _client_key(request: Request) -> str:
 
 
 @bp.route("/report", methods=["GET"])
+@public("anyone may report a post")
 def report_form() -> Response:
     """The form; `?url=...&text=...` pre-fill it (the bookmarklet opens it so); signed in, it
     knows the reporter and their department."""
@@ -163,6 +165,7 @@ def report_form() -> Response:
 
 
 @bp.route("/report/share", methods=["POST"], content_types=["*/*"])
+@public("a phone's share menu reports a post", body="ShareForm", media="multipart/form-data")
 @unaudited("opens a pre-filled form; a shared image is kept for the signed-in person until they send it")
 def share_target() -> Response:
     """The Web Share Target the manifest registers: "Share -> sharedwatch" on a phone posts the
@@ -210,6 +213,7 @@ def share_target() -> Response:
 
 
 @bp.route("/report", methods=["POST"], content_types=["*/*"])
+@public("anyone may report a post", form="ReportForm")
 @unaudited("a report coming in: kept as itself, with its channel (and no identity when anonymous)")
 def submit_report() -> Response:
     request = bp.current_request
@@ -341,6 +345,7 @@ def _confirm_page(report: Report, *, done: str = "") -> Response:
 
 
 @bp.route("/report/confirm/{token}", methods=["GET"])
+@signed("signed link", "the link mailed to confirm a report is yours")
 def show_confirmation(token: str) -> Response:
     """The link in a receipt sent to a typed address: shows the report and a button (mail
     scanners and link previews open links; a GET never confirms)."""
@@ -351,6 +356,7 @@ def show_confirmation(token: str) -> Response:
 
 
 @bp.route("/report/confirm/{token}", methods=["POST"], content_types=["*/*"])
+@signed("signed link", "the link mailed to confirm a report is yours", form="CsrfForm")
 def confirm_report(token: str) -> Response:
     """The address's owner says they sent it: from now on it is in their GET /api/me/reports."""
     request = bp.current_request
@@ -429,12 +435,14 @@ def _missing(tracking_id: str) -> Response:
 
 
 @bp.route("/report/{tracking_id}", methods=["GET"])
+@public("a report's status, by its unguessable tracking id")
 def report_status(tracking_id: str) -> Response:
     row = _report_row(tracking_id)
     return _missing(tracking_id) if row is None else _status_page(row)
 
 
 @bp.route("/report/{tracking_id}/screenshot", methods=["GET"])
+@public("a report's screenshot upload status, by its unguessable tracking id")
 def screenshot_uploaded(tracking_id: str) -> Response:
     """Where S3 sends the browser after a screenshot upload: check it, then attach it."""
     row = _report_row(tracking_id)

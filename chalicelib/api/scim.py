@@ -13,6 +13,7 @@ from chalice.app import Blueprint, Request, Response
 
 from chalicelib.api.auth import client_address
 from chalicelib.api.problems import raw_body
+from chalicelib.api.routes import signed
 from chalicelib.clock import utcnow
 from chalicelib.flows.directory import client_actor, client_for
 from chalicelib.settings import get_settings
@@ -60,18 +61,39 @@ def _answer(request: Request, path: str) -> Response:
 
 
 @bp.route(PREFIX, methods=METHODS, content_types=["*/*"])
+@signed(
+    "provisioning token",
+    "an identity provider's SCIM client",
+    body="ScimMessage",
+    media="application/scim+json",
+    body_required=False,
+)
 def scim_root() -> Response:
     """SCIM: the service root (a search with POST /.search lives one level down)."""
     return _answer(bp.current_request, "/")
 
 
 @bp.route(PREFIX + "/{endpoint}", methods=METHODS, content_types=["*/*"])
+@signed(
+    "provisioning token",
+    "an identity provider's SCIM client",
+    body="ScimMessage",
+    media="application/scim+json",
+    body_required=False,
+)
 def scim_endpoint(endpoint: str) -> Response:
     """SCIM: Users, Groups, ServiceProviderConfig, Schemas, ResourceTypes, .search."""
     return _answer(bp.current_request, "/" + unquote(endpoint))
 
 
 @bp.route(PREFIX + "/{endpoint}/{resource_id}", methods=METHODS, content_types=["*/*"])
+@signed(
+    "provisioning token",
+    "an identity provider's SCIM client",
+    body="ScimMessage",
+    media="application/scim+json",
+    body_required=False,
+)
 def scim_resource(endpoint: str, resource_id: str) -> Response:
     """SCIM: one user, group, schema or resource type (and Users/.search, Groups/.search)."""
     return _answer(bp.current_request, f"/{unquote(endpoint)}/{unquote(resource_id)}")

@@ -22,6 +22,7 @@ from chalicelib.api.auth import (
     session_cookie_name,
 )
 from chalicelib.api.problems import read_form, unaudited
+from chalicelib.api.routes import public, signed
 from chalicelib.clock import utcnow
 from chalicelib.errors import SharedwatchError
 from chalicelib.flows import signin
@@ -84,12 +85,14 @@ def _signed_in(email: str, name: str, via: str, next_path: str, *, profile: dict
 
 
 @bp.route("/signin", methods=["GET"])
+@public("the way to sign in")
 def signin_page() -> Response:
     query: dict[str, str] = dict(bp.current_request.query_params or {})
     return _signin_page(next_path=signin.safe_next(query.get("next", "/me")))
 
 
 @bp.route("/signin", methods=["POST"], content_types=["*/*"])
+@public("the way to sign in", form="SigninForm")
 @unaudited("nobody is signed in yet: attempts are counted, and signing in with the link is audited")
 def ask_for_link() -> Response:
     request = bp.current_request
@@ -108,6 +111,7 @@ def ask_for_link() -> Response:
 
 
 @bp.route("/signin/link/{token}", methods=["GET"])
+@signed("signed link", "a mailed sign-in link, bound to the browser that asked")
 def open_link(token: str) -> Response:
     binding, cookie = browser_binding(bp.current_request)
     return _with_cookies(
@@ -116,6 +120,7 @@ def open_link(token: str) -> Response:
 
 
 @bp.route("/signin/link/{token}", methods=["POST"], content_types=["*/*"])
+@signed("signed link", "a mailed sign-in link, bound to the browser that asked", form="CsrfForm")
 def use_link(token: str) -> Response:
     request = bp.current_request
     binding, cookie = browser_binding(request)
@@ -130,6 +135,7 @@ def use_link(token: str) -> Response:
 
 
 @bp.route("/signin/sso", methods=["GET"])
+@public("the way to sign in")
 def start_sso() -> Response:
     binding, cookie = browser_binding(bp.current_request)
     query: dict[str, str] = dict(bp.current_request.query_params or {})
@@ -141,6 +147,7 @@ def start_sso() -> Response:
 
 
 @bp.route("/signin/oidc/callback", methods=["GET"])
+@signed("provider answer", "the identity provider's answer, bound to the browser that asked")
 def finish_sso() -> Response:
     request = bp.current_request
     binding, _ = browser_binding(request)
@@ -161,6 +168,7 @@ def finish_sso() -> Response:
 
 
 @bp.route("/signout", methods=["POST"], content_types=["*/*"])
+@public("signing out (the form's CSRF token is the browser's)", form="CsrfForm")
 def sign_out() -> Response:
     request = bp.current_request
     session_id = cookies(request).get(session_cookie_name(), "")

@@ -15,8 +15,9 @@ from urllib.parse import parse_qs, urlencode
 from chalice.app import Blueprint, Response
 
 from chalicelib import credentials
-from chalicelib.api.auth import audit, signed_in
+from chalicelib.api.auth import audit
 from chalicelib.api.problems import json_response, raw_body, unaudited
+from chalicelib.api.routes import caller, needs, signed
 from chalicelib.bodies import load_json
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, MalformedBody, PayloadTooLarge, VerificationFailed
@@ -69,6 +70,7 @@ def _form(body: bytes) -> dict[str, str]:
 
 
 @bp.route("/slack/events", methods=["POST"], content_types=["*/*"])
+@signed("source signature", "Slack signs each request with the app's signing secret")
 @unaudited(SIGNALS)
 def events() -> Response:
     try:
@@ -87,6 +89,7 @@ def events() -> Response:
 
 
 @bp.route("/slack/interactivity", methods=["POST"], content_types=["*/*"])
+@signed("source signature", "Slack signs each request with the app's signing secret")
 @unaudited(INTERACTIONS)
 def interactivity() -> Response:
     body = _verified_body()
@@ -170,6 +173,7 @@ def _report_view(channel: str) -> dict[str, Any]:
 
 
 @bp.route("/slack/commands", methods=["POST"], content_types=["*/*"])
+@signed("source signature", "Slack signs each request with the app's signing secret")
 @unaudited(COMMANDS)
 def commands() -> Response:
     """`/sharedwatch report <what you saw>`, `/sharedwatch open`, or `/sharedwatch` alone (the
@@ -213,10 +217,9 @@ def _redirect_uri() -> str:
 
 
 @bp.route("/slack/install", methods=["GET"])
+@needs("config.write", page=True)
 def install() -> Response:
-    who = signed_in(bp.current_request, "config.write")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     client_id = credentials.source_secrets("slack").get("client_id", [""])[0]
     if not client_id:
         raise InvalidPayload("the Slack app's client_id is not configured (the sources/slack parameter)")
@@ -227,10 +230,9 @@ def install() -> Response:
 
 
 @bp.route("/slack/oauth/callback", methods=["GET"])
+@needs("config.write", page=True)
 def oauth_callback() -> Response:
-    who = signed_in(bp.current_request, "config.write")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     query = dict(bp.current_request.query_params or {})
     if not hmac.compare_digest(str(query.get("state", "")), _state(who)):
         raise InvalidPayload("state: this install was not started from your session; start it again at /slack/install")

@@ -9,8 +9,9 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import audit, check_csrf, csrf_token, reader_for, signed_in
+from chalicelib.api.auth import audit, check_csrf, csrf_token, reader_for
 from chalicelib.api.problems import read_form, unaudited
+from chalicelib.api.routes import caller, needs
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, SharedwatchError
 from chalicelib.flows import spotit
@@ -55,11 +56,10 @@ def _render(
 
 
 @bp.route("/learn/spot-it", methods=["GET"])
+@needs("self", page=True)
 def spot_it_page() -> Response:
     """A round of five, and the person's own results so far: one BatchGetItem."""
-    who = signed_in(bp.current_request, "self")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     try:
         pool, mine = stored.pool_and_results(spotit.player(who.id))
         return _render(who, pool=pool, mine=mine)
@@ -68,14 +68,13 @@ def spot_it_page() -> Response:
 
 
 @bp.route("/learn/spot-it", methods=["POST"], content_types=["*/*"])
+@needs("self", form="SpotItForm", back="/learn/spot-it")
 @unaudited("a practice round's result is its player's own: counted, never attributed to them")
 def spot_it_round() -> Response:
     """The round's answers: each item's `a_<id>` (nothing, report, urgent) and `d_<id>` (a
     department), and `items` (the round's item ids, as the page listed them)."""
     request = bp.current_request
-    who = signed_in(bp.current_request, "self", back="/learn/spot-it")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     try:
         form = read_form(request, fields=3 + 2 * practice.ROUND)
         check_csrf(form.get("csrf", ""), who.session_id)
@@ -108,12 +107,11 @@ def spot_it_round() -> Response:
 
 
 @bp.route("/learn/spot-it/pool", methods=["POST"], content_types=["*/*"])
+@needs("cases", form="CsrfForm", back="/learn/spot-it")
 def refresh_pool() -> Response:
     """A lead draws the items again from approved cards, corrections and praise."""
     request = bp.current_request
-    who = signed_in(bp.current_request, "cases", back="/learn/spot-it")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     try:
         form = read_form(request, fields=2)
         check_csrf(form.get("csrf", ""), who.session_id)

@@ -9,9 +9,9 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import reader_for, signed_in
+from chalicelib.api.auth import reader_for
 from chalicelib.api.problems import json_response
-from chalicelib.api.routes import needs
+from chalicelib.api.routes import caller, needs
 from chalicelib.clock import isoformat, utcnow
 from chalicelib.errors import NotFound
 from chalicelib.store.models import ClusterModel, ReportModel
@@ -110,18 +110,16 @@ def get_story(cluster_id: str) -> Response:
 
 
 @bp.route("/stories", methods=["GET"])
+@needs("incidents.read", page=True)
 def stories_page() -> Response:
-    who = signed_in(bp.current_request, "incidents.read")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     return page("stories.html", reader=reader_for(bp.current_request), person=who.label, stories=recent_stories())
 
 
 @bp.route("/stories/{cluster_id}", methods=["GET"])
+@needs("incidents.read", page=True)
 def story_page(cluster_id: str) -> Response:
-    who = signed_in(bp.current_request, "incidents.read")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     try:
         doc = story_document(cluster_id)
     except NotFound as exc:

@@ -11,6 +11,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.problems import json_response, raw_body, unaudited
+from chalicelib.api.routes import signed
 from chalicelib.bodies import load_json
 from chalicelib.clock import utcnow
 from chalicelib.errors import ConfigurationMissing, InvalidPayload, PayloadTooLarge
@@ -66,6 +67,7 @@ def _invoke(status: int, kind: str, value: Any) -> Response:
 
 
 @bp.route("/teams/messages", methods=["POST"], content_types=["*/*"])
+@signed("source signature", "Bot Framework tokens signed by Microsoft")
 @unaudited(DOOR)
 def messages() -> Response:
     activity = _activity()

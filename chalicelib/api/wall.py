@@ -18,8 +18,9 @@ from typing import Any
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib import credentials
-from chalicelib.api.auth import Screen, audit, require, require_display_token
+from chalicelib.api.auth import Screen, audit, require_display_token
 from chalicelib.api.problems import json_response, read_json
+from chalicelib.api.routes import caller, needs, public, signed
 from chalicelib.clock import isoformat, parse_timestamp, utcnow
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.i18n import LANGUAGES, wall_catalogue
@@ -64,6 +65,7 @@ def _static(name: str) -> str:
 
 
 @bp.route("/wall", methods=["GET"])
+@public("the wall's page; its data needs a display token or a sign-in")
 def wall_page() -> Response:
     return Response(
         body=_static("wall.html"),
@@ -84,6 +86,7 @@ def _wall_messages(language: str) -> str:
 
 
 @bp.route("/wall/{asset}", methods=["GET"])
+@public("the wall's static script and styles")
 def wall_asset(asset: str) -> Response:
     kinds = {"wall.js": "text/javascript; charset=utf-8", "wall.css": "text/css; charset=utf-8"}
     catalogues = {f"messages.{language}.json": language for language in LANGUAGES if language != "en"}
@@ -265,6 +268,7 @@ def view(
 
 
 @bp.route("/api/wall", methods=["GET"])
+@signed("display token", "a wall screen's display token, or anyone signed in")
 def wall_data() -> Response:
     request = bp.current_request
     screen = require_display_token(request) or Screen()
@@ -304,8 +308,8 @@ def wall_data() -> Response:
 
 
 @bp.route("/api/displays", methods=["GET"])
+@needs("config.read")
 def list_displays() -> Response:
-    require(bp.current_request, "config.read")
     screens = credentials.display_screens()
     return json_response(
         {
@@ -319,9 +323,10 @@ def list_displays() -> Response:
 
 
 @bp.route("/api/displays", methods=["POST"], content_types=["*/*"])
+@needs("config.write", body="Display")
 def add_display() -> Response:
     """A screen (a new token, shown once): `{"name", "lobby", "department" or "brand"}`."""
-    who = require(bp.current_request, "config.write")
+    who = caller()
     return json_response(save_screen(bp.current_request, who, read_json(bp.current_request)), status=201)
 
 
@@ -368,7 +373,8 @@ def screen_spec(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.route("/api/displays/{name}", methods=["DELETE"])
+@needs("config.write")
 def revoke_display(name: str) -> Response:
-    who = require(bp.current_request, "config.write")
+    who = caller()
     revoke_screen(bp.current_request, who, name)
     return Response(body="", status_code=204)

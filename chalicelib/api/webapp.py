@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.api.routes import public
 from chalicelib.errors import NotFound
 from chalicelib.settings import get_settings
 from chalicelib.web import page, static_bytes
@@ -50,6 +51,7 @@ def manifest() -> dict[str, object]:
 
 
 @bp.route("/manifest.webmanifest", methods=["GET"])
+@public("the installable app's manifest")
 def web_manifest() -> Response:
     return Response(
         body=json.dumps(manifest()),
@@ -64,6 +66,7 @@ def _icon(name: str) -> bytes:
 
 
 @bp.route("/icons/{name}", methods=["GET"])
+@public("the app's icons")
 def icon(name: str) -> Response:
     if name not in ICONS:
         raise NotFound(f"no icon {name[:40]!r}: the icons are {', '.join(ICONS)}")
@@ -86,6 +89,7 @@ def bookmarklet(base_url: str) -> str:
 
 
 @bp.route("/how-to-report", methods=["GET"])
+@public("how anyone reports a post")
 def how_to_report() -> Response:
     settings = get_settings()
     # The bookmark runs on another site's page, so it names our origin in full.

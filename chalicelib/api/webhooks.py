@@ -8,6 +8,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import credentials
 from chalicelib.api.problems import json_response, media_type, raw_body, unaudited
+from chalicelib.api.routes import signed
 from chalicelib.clock import utcnow
 from chalicelib.errors import PayloadTooLarge, SharedwatchError, UnsupportedMediaType, VerificationFailed
 from chalicelib.flows.ingest import ingest
@@ -21,6 +22,7 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/webhooks/{source}", methods=["POST"], content_types=["*/*"])
+@signed("source signature", "each source signs its deliveries (Standard Webhooks, or its own)", body="MentionDelivery")
 @unaudited("mentions coming in: each is kept as itself, with its source and delivery id")
 def receive(source: str) -> Response:
     adapter = get_source(source)
@@ -74,6 +76,7 @@ def _receive(source: str, adapter: Any) -> Response:
 
 
 @bp.route("/webhooks/{source}", methods=["GET"])
+@signed("source signature", "a source's subscription handshake, answered with its secret")
 def handshake(source: str) -> Response:
     adapter = get_source(source)
     query = dict(bp.current_request.query_params or {})
