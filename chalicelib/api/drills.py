@@ -15,6 +15,7 @@ from chalicelib.api.routes import caller, needs
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
 from chalicelib.flows import drills
+from chalicelib.policy import watch
 from chalicelib.policy.access import Principal, allows
 from chalicelib.store import drills as records
 from chalicelib.store.config import load_scenarios
@@ -31,7 +32,15 @@ def drill_report(drill_id: str) -> dict[str, Any]:
             reviews.append(review_of(incident_id))
         except NotFound:
             continue
-    return drills.report(doc, reviews)
+    measured = drills.report(doc, reviews)
+    if doc.get("kind") == watch.KIND:  # a watchfulness exercise: its post and its departments' measures
+        measured["watch"] = {
+            "post": doc["post"],
+            "label": watch.DRILL,
+            "links": doc["links"],
+            "departments": drills.watch_measure(doc),
+        }
+    return measured
 
 
 def _pace(value: Any) -> float:
@@ -68,6 +77,28 @@ def start_drill() -> Response:
     (1 real time; up to 60, a minute of the plan in a second, for a rehearsal)."""
     who = caller()
     return json_response(start_as(who, read_json(bp.current_request)), status=201)
+
+
+@bp.route("/api/drills/watch", methods=["POST"])
+@needs("incidents.act")
+def start_watch() -> Response:
+    """Start a watchfulness exercise for departments: `{"departments": ["<slug>"], "text": "..."}`
+    (no text: the template's). Its post, marked DRILL, shows on their pages and walls with a link
+    to the report form carrying the drill's mark; end it as any drill (POST .../end)."""
+    who = caller()
+    doc = read_json(bp.current_request)
+    if not isinstance(doc, dict) or not isinstance(doc.get("departments"), list):
+        raise InvalidPayload('{"departments": ["<slug>"], "text": "..."}: the departments to exercise')
+    text = doc.get("text") if isinstance(doc.get("text"), str) else ""
+    started = drills.start_watch(departments=doc["departments"][:50], text=str(text), by=who.label, now=utcnow())
+    audit(
+        bp.current_request,
+        who,
+        action="drill.start",
+        target=started["id"],
+        after={"kind": watch.KIND, "departments": started["departments"]},
+    )
+    return json_response(drill_report(started["id"]), status=201)
 
 
 @bp.route("/api/drills", methods=["GET"])

@@ -273,6 +273,14 @@ def submit_report() -> Response:
         invalid = InvalidPayload("; ".join(f"{k}: {v}" for k, v in problems.items()), extra={"errors": problems})
         return from_error(invalid.for_reader(reader))
     drill = drill_of(form.drill, key=credentials.signing_key()) if form.drill else ""
+    if form.drill and not drill:
+        # A mark we did not sign: refused, not filed as real (the sender meant it as a drill's).
+        forged = InvalidPayload(
+            reader.gettext("drill: this drill mark is not one of ours; open the exercise's link again")
+        ).for_reader(reader)
+        if html:
+            return _form_page(replace(form, drill=""), status=422, banner=forged.detail, reporter=reporter)
+        raise forged
     signed_in_as = _signed_in_as(request, form)
     report = web_form.to_report(
         form,
