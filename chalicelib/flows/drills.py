@@ -36,8 +36,8 @@ from chalicelib.flows import incidents, plans
 from chalicelib.intake.web_form import token_with_nonce
 from chalicelib.notify.delivery import supersede_pending
 from chalicelib.observability import logger
-from chalicelib.policy.drill_marks import mark, new_drill_id
 from chalicelib.policy import watch
+from chalicelib.policy.drill_marks import mark, new_drill_id
 from chalicelib.policy.drills import RUNNING, ended_drills, ending, running
 from chalicelib.policy.stories import Opening
 from chalicelib.settings import get_settings
