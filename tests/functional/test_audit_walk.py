@@ -204,6 +204,7 @@ def test_every_write_route_leaves_an_entry_saying_who_and_how(harness: Harness) 
     )
     drill_id = json.loads(started.body)["id"]
     walk.call("POST", "/api/drills/{drill_id}/end", lambda: api("POST", f"/api/drills/{drill_id}/end"))
+    walk.call("POST", "/api/drills/watch", lambda: api("POST", "/api/drills/watch", {"departments": ["inflight"]}))
     root.get("/drills")
     walk.call("POST", "/drills", lambda: root.post_form("/drills", {"scenario": "passenger-safety", "pace": "60"}))
 
