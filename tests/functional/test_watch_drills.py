@@ -82,6 +82,8 @@ def test_a_watchfulness_drill_is_shown_reported_measured_never_counted_and_ended
     assert measured["minutes_to_first_report"] is not None and measured["minutes_to_first_report"] >= 0
     page = ana.get("/departments/inflight").body.decode()
     assert "Report rate: 50% (2 of 4 people)." in page and "First report after" in page
+    report_page = lead.get(f"/drills/{drill_id}").body.decode()
+    assert "DRILL · watchfulness practice" in report_page and "<td>50%</td>" in report_page
 
     # Never counted as real: not in the department's week, the wall's ledgers, spotted or kudos.
     week = json.loads(ana.api("GET", "/api/departments/inflight/week").body)
