@@ -80,11 +80,12 @@ def start_drill() -> Response:
 
 
 @bp.route("/api/drills/watch", methods=["POST"])
-@needs("incidents.act")
+@needs("cases")
 def start_watch() -> Response:
-    """Start a watchfulness exercise for departments: `{"departments": ["<slug>"], "text": "..."}`
-    (no text: the template's). Its post, marked DRILL, shows on their pages and walls with a link
-    to the report form carrying the drill's mark; end it as any drill (POST .../end)."""
+    """Start a watchfulness exercise for departments (leads and admins: it is training, like the
+    case cards): `{"departments": ["<slug>"], "text": "..."}` (no text: the template's). Its post,
+    marked DRILL, shows on their pages and walls with a link to the report form carrying the
+    drill's mark; end it with POST /api/drills/watch/{id}/end (or as any drill)."""
     who = caller()
     doc = read_json(bp.current_request)
     if not isinstance(doc, dict) or not isinstance(doc.get("departments"), list):
@@ -99,6 +100,19 @@ def start_watch() -> Response:
         after={"kind": watch.KIND, "departments": started["departments"]},
     )
     return json_response(drill_report(started["id"]), status=201)
+
+
+@bp.route("/api/drills/watch/{drill_id}/end", methods=["POST"])
+@needs("cases")
+def end_watch(drill_id: str) -> Response:
+    """End a watchfulness exercise: its post leaves the pages and walls; the measures stay. Only
+    an exercise: a storm drill is ended by a responder (POST /api/drills/{id}/end)."""
+    who = caller()
+    if records.load(drill_id).get("kind") != watch.KIND:
+        raise NotFound(f"no watchfulness exercise {drill_id[:20]!r} (a storm drill ends at /api/drills/{{id}}/end)")
+    drills.end(drill_id=drill_id, by=who.label, now=utcnow())
+    audit(bp.current_request, who, action="drill.end", target=drill_id, after={"kind": watch.KIND})
+    return json_response(drill_report(drill_id))
 
 
 @bp.route("/api/drills", methods=["GET"])

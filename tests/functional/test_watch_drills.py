@@ -48,7 +48,7 @@ def _wall(h: Harness, department: str) -> dict[str, Any]:
 
 def test_a_watchfulness_drill_is_shown_reported_measured_never_counted_and_ended(harness: Harness) -> None:
     h = harness
-    lead = sign_in(h, "lead@example.com", "responder")
+    lead = sign_in(h, "lead@example.com", "lead", department="baggage")
     ana = sign_in(h, "ana@example.com", "everyone", name="Ana", department="inflight")
     for other in ("cara@example.com", "dan@example.com", "eve@example.com"):
         make_person(h, other, "everyone", department="inflight")
@@ -91,12 +91,24 @@ def test_a_watchfulness_drill_is_shown_reported_measured_never_counted_and_ended
     wall = _wall(h, "inflight")
     assert wall["ledger"] == [] and wall["spotted"] == [] and all(e.get("drill") for e in wall["stream"])
 
-    ended = lead.api("POST", f"/api/drills/{drill_id}/end")
+    assert ana.api("POST", f"/api/drills/watch/{drill_id}/end").status_code == 403  # staff cannot end it
+    ended = lead.api("POST", f"/api/drills/watch/{drill_id}/end")
     assert ended.status_code == 200 and json.loads(ended.body)["drill"]["status"] == "ended"
     page = ana.get("/departments/inflight").body.decode()
     assert "Watchfulness practice (ended)" in page and html.escape(link) not in page
     assert "Report rate: 50% (2 of 4 people)." in page  # the measure stays
     assert _wall(h, "inflight")["exercises"] == []
+    again = lead.api("POST", f"/api/drills/watch/{drill_id}/end")  # ending twice changes nothing
+    assert again.status_code == 200 and json.loads(again.body)["watch"]["departments"]["inflight"]["reporters"] == 2
+
+
+def test_a_lead_cannot_end_a_storm_drill_through_the_exercise_route(harness: Harness) -> None:
+    responder = sign_in(harness, "resp@example.com", "responder")
+    storm = json.loads(responder.api("POST", "/api/drills", {"scenario": "passenger-safety", "pace": 60}).body)
+    lead = sign_in(harness, "lead@example.com", "lead", department="baggage")
+    refused = lead.api("POST", f"/api/drills/watch/{storm['id']}/end")
+    assert refused.status_code == 404 and _type(refused).startswith("application/problem+json")
+    assert json.loads(responder.api("GET", f"/api/drills/{storm['id']}").body)["drill"]["status"] == "running"
 
 
 def test_a_forged_drill_mark_on_the_form_is_refused_and_nothing_is_filed(harness: Harness) -> None:
@@ -119,8 +131,8 @@ def test_a_forged_drill_mark_on_the_form_is_refused_and_nothing_is_filed(harness
     assert list(ReportModel.scan()) == []
 
 
-def test_an_exercise_needs_real_departments_and_a_responder(harness: Harness) -> None:
-    lead = sign_in(harness, "lead@example.com", "responder")
+def test_an_exercise_needs_real_departments_and_a_lead(harness: Harness) -> None:
+    lead = sign_in(harness, "lead@example.com", "lead", department="baggage")
     for doc in (
         {"departments": ["nope"]},
         {"departments": []},
