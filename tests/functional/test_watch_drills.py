@@ -81,7 +81,7 @@ def test_a_watchfulness_drill_is_shown_reported_measured_never_counted_and_ended
     assert measured["reporters"] == 2 and measured["staff"] == 4 and measured["rate"] == 0.5
     assert measured["minutes_to_first_report"] is not None and measured["minutes_to_first_report"] >= 0
     page = ana.get("/departments/inflight").body.decode()
-    assert "Report rate: 50% (2 of 4 people)." in page and "First report after" in page
+    assert "Report rate: 50% (2 of 4 people). First report after" in page
     report_page = lead.get(f"/drills/{drill_id}").body.decode()
     assert "DRILL · watchfulness practice" in report_page and "<td>50%</td>" in report_page
 
