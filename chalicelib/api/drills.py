@@ -5,12 +5,13 @@ statement and to the all-staff brief, and how much of the checklist was done."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import audit, check_csrf, csrf_token, signed_in
 from chalicelib.api.plans import review_of
-from chalicelib.api.problems import json_response, read_form, read_json
+from chalicelib.api.problems import json_response, raw_body, read_form, read_json
 from chalicelib.api.routes import caller, needs
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
@@ -18,7 +19,7 @@ from chalicelib.flows import drills
 from chalicelib.policy import watch
 from chalicelib.policy.access import Principal, allows
 from chalicelib.store import drills as records
-from chalicelib.store.config import load_scenarios
+from chalicelib.store.config import load_routing, load_scenarios
 from chalicelib.web import error_page, page
 
 bp = Blueprint(__name__)
@@ -147,6 +148,9 @@ def _list_page(who: Principal, *, done: str = "", problems: list[str] | None = N
         drills=records.list_all(),
         scenarios=[(s.id, s.name, len(s.storm)) for s in load_scenarios()],
         may_act=allows(who.role, "incidents.act"),
+        may_exercise=allows(who.role, "cases"),
+        departments=sorted((d.slug, d.name) for d in load_routing().departments.values()),
+        post_template=watch.TEMPLATE,
         csrf=csrf_token(who.session_id),
         done=done,
         problems=problems or [],
@@ -175,6 +179,42 @@ def start_from_page() -> Response:
     except SharedwatchError as exc:
         return error_page(exc)
     return _list_page(who, done=f"Drill {doc['id']} started: its storm begins within a minute.", status=201)
+
+
+@bp.route("/drills/watch", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@needs("cases", page=True)
+def start_watch_from_page() -> Response:
+    """The /drills page's form: a watchfulness exercise for the departments ticked."""
+    who = caller()
+    fields = _form_pairs()
+    try:
+        check_csrf(next((v for k, v in fields if k == "csrf"), ""), who.session_id)
+        text = next((v for k, v in fields if k == "text"), "")
+        started = drills.start_watch(
+            departments=[v for k, v in fields if k == "department"][:50], text=text, by=who.label, now=utcnow()
+        )
+    except InvalidPayload as exc:
+        return _list_page(who, problems=list(exc.extra.get("errors") or [exc.detail]), status=422)
+    except SharedwatchError as exc:
+        return error_page(exc)
+    audit(
+        bp.current_request,
+        who,
+        action="drill.start",
+        target=started["id"],
+        after={"kind": watch.KIND, "departments": started["departments"]},
+    )
+    return _list_page(
+        who, done=f"Exercise {started['id']} started: its post is on the departments' pages and walls.", status=201
+    )
+
+
+def _form_pairs() -> list[tuple[str, str]]:
+    """The form's fields, a name repeated for each ticked box (at most 60 fields)."""
+    try:
+        return parse_qsl(raw_body(bp.current_request).decode("utf-8"), max_num_fields=60)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidPayload("the form could not be read") from exc
 
 
 @bp.route("/drills/{drill_id}", methods=["GET"])

@@ -144,3 +144,20 @@ def test_an_exercise_needs_real_departments_and_a_lead(harness: Harness) -> None
         assert _type(answer).startswith("application/problem+json")
     staff = sign_in(harness, "ana@example.com", "everyone", department="inflight")
     assert staff.api("POST", "/api/drills/watch", {"departments": ["inflight"]}).status_code == 403
+
+
+def test_a_lead_starts_an_exercise_from_the_drills_page(harness: Harness) -> None:
+    lead = sign_in(harness, "lead@example.com", "lead", department="baggage")
+    assert "A watchfulness exercise" in lead.get("/drills").body.decode()
+    started = lead.post_form("/drills/watch", {"department": "inflight", "text": "  <b>not markup</b> "})
+    assert started.status_code == 201 and "its post is on the departments" in started.body.decode()
+    ana = sign_in(harness, "ana@example.com", "everyone", department="inflight")
+    page = ana.get("/departments/inflight").body.decode()
+    assert "DRILL · practice: &lt;b&gt;not markup&lt;/b&gt;" in page and "<b>not markup" not in page
+    lead.get("/drills")
+    refused = lead.post_form("/drills/watch", {"department": "nowhere"})
+    assert refused.status_code == 422 and "no department" in refused.body.decode()
+    forged = lead.post_form("/drills/watch", {"department": "inflight"}, csrf=False)
+    assert forged.status_code == 403
+    ana.get("/departments/inflight")
+    assert ana.post_form("/drills/watch", {"department": "inflight"}).status_code == 403
