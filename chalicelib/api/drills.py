@@ -81,7 +81,7 @@ def start_drill() -> Response:
 
 
 @bp.route("/api/drills/watch", methods=["POST"])
-@needs("cases")
+@needs("cases", body="WatchStart")
 def start_watch() -> Response:
     """Start a watchfulness exercise for departments (leads and admins: it is training, like the
     case cards): `{"departments": ["<slug>"], "text": "..."}` (no text: the template's). Its post,

@@ -391,6 +391,22 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "properties": {"csrf": {"type": "string"}, "scenario": {"type": "string"}, "pace": {"type": "string"}},
     },
+    "WatchStart": {
+        "type": "object",
+        "required": ["departments"],
+        "properties": {
+            "departments": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 20},
+            "text": {"type": "string", "maxLength": 500},
+        },
+    },
+    "WatchForm": {
+        "type": "object",
+        "properties": {
+            "csrf": {"type": "string"},
+            "department": {"type": "array", "items": {"type": "string"}},
+            "text": {"type": "string", "maxLength": 500},
+        },
+    },
     "CaseCard": {
         "type": "object",
         "properties": {
@@ -534,6 +550,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "add_display_from_page": _form("DisplayForm"),
     "revoke_display_from_page": _form("CsrfForm"),
     "start_from_page": _form("DrillForm"),
+    "start_watch_from_page": _form("WatchForm"),
     "create_client": _json("ProvisioningClient"),
     "import_people": {
         "required": True,
