@@ -38,7 +38,7 @@ from chalicelib.notify.delivery import supersede_pending
 from chalicelib.observability import logger
 from chalicelib.policy import watch
 from chalicelib.policy.drill_marks import mark, new_drill_id
-from chalicelib.policy.drills import RUNNING, ended_drills, ending, running
+from chalicelib.policy.drills import RUNNING, ending, running
 from chalicelib.policy.stories import Opening
 from chalicelib.settings import get_settings
 from chalicelib.store import directory, wall
@@ -211,9 +211,10 @@ def follow_openings(openings: Iterable[Opening], *, now: datetime) -> list[str]:
 
 
 def ended_among(drill_ids: Iterable[str]) -> frozenset[str]:
-    """Which of these drills (a stream batch's) have ended: their signals are not routed."""
+    """Which of these drills (a stream batch's) have ended, or are watchfulness exercises: their
+    signals are stored, never routed."""
     wanted = list(drill_ids)
-    return ended_drills(records.statuses(wanted)) if wanted else frozenset()
+    return watch.unrouted(records.states(wanted)) if wanted else frozenset()
 
 
 def _post(path: str, body: bytes, headers: dict[str, str]) -> int:

@@ -16,6 +16,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from chalicelib.policy.drills import RUNNING
+
 KIND = "watch"  # a drill record's `kind` for a watchfulness exercise (a storm drill has none)
 DRILL = "DRILL"
 TEXT_LIMIT = 500
@@ -88,6 +90,14 @@ def department_of(report_department: str, departments: Mapping[str, str]) -> str
         if wanted in (slug.lower(), name.strip().lower()):
             return slug
     return ""
+
+
+def unrouted(states: Mapping[str, tuple[str, str]]) -> frozenset[str]:
+    """The drills among those read (id -> (status, kind)) whose signals are stored but not
+    routed: one that is no longer running (or has no record), and every watchfulness exercise:
+    its reports are counted for the exercise, and a department's fifty reports of the practice
+    post would otherwise page the team fifty times."""
+    return frozenset(d for d, (status, kind) in states.items() if status != RUNNING or kind == KIND)
 
 
 def measure(

@@ -76,6 +76,8 @@ def test_a_watchfulness_drill_is_shown_reported_measured_never_counted_and_ended
     h.pump.pump_once()
     rows = list(ReportModel.scan())
     assert len(rows) == 2 and all(r.drill == drill_id for r in rows)
+    # Stored, never routed: the practice post pages nobody, however many report it.
+    assert [d for d in h.deliveries() if "Employee report" in str(d.get("subject"))] == []
 
     measured = json.loads(lead.api("GET", f"/api/drills/{drill_id}").body)["watch"]["departments"]["inflight"]
     assert measured["reporters"] == 2 and measured["staff"] == 4 and measured["rate"] == 0.5

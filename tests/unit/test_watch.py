@@ -62,3 +62,8 @@ def test_a_report_counts_for_the_department_it_names_by_slug_or_name() -> None:
     assert watch.department_of(" operations ", names) == "ops"
     assert watch.department_of("SALES", names) == "sales"
     assert watch.department_of("legal", names) == ""
+
+
+def test_an_exercises_reports_are_never_routed_and_a_running_storm_drills_are() -> None:
+    states = {"dwatch": ("running", "watch"), "dstorm": ("running", ""), "dold": ("ended", ""), "dgone": ("", "")}
+    assert watch.unrouted(states) == {"dwatch", "dold", "dgone"}
