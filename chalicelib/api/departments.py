@@ -17,6 +17,7 @@ from chalicelib.api.routes import caller, needs
 from chalicelib.clock import utcnow
 from chalicelib.errors import NotFound, SharedwatchError
 from chalicelib.flows.digests import department_week
+from chalicelib.flows.drills import exercises_for
 from chalicelib.flows.statements import briefs
 from chalicelib.policy import cases as case_policy
 from chalicelib.policy import spotit as spotit_policy
@@ -117,6 +118,7 @@ def _render(person: str, email: str, session_id: str, slug: str, *, done: str = 
         done=done,
         cases=case_policy.for_department(cases.approved(), slug),  # one Query
         case_peak=case_policy.peak,
+        exercises=exercises_for(department.slug),
     )
 
 

@@ -5,19 +5,21 @@ statement and to the all-staff brief, and how much of the checklist was done."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import audit, check_csrf, csrf_token, signed_in
 from chalicelib.api.plans import review_of
-from chalicelib.api.problems import json_response, read_form, read_json
+from chalicelib.api.problems import json_response, raw_body, read_form, read_json
 from chalicelib.api.routes import caller, needs
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
 from chalicelib.flows import drills
+from chalicelib.policy import watch
 from chalicelib.policy.access import Principal, allows
 from chalicelib.store import drills as records
-from chalicelib.store.config import load_scenarios
+from chalicelib.store.config import load_routing, load_scenarios
 from chalicelib.web import error_page, page
 
 bp = Blueprint(__name__)
@@ -31,7 +33,15 @@ def drill_report(drill_id: str) -> dict[str, Any]:
             reviews.append(review_of(incident_id))
         except NotFound:
             continue
-    return drills.report(doc, reviews)
+    measured = drills.report(doc, reviews)
+    if doc.get("kind") == watch.KIND:  # a watchfulness exercise: its post and its departments' measures
+        measured["watch"] = {
+            "post": doc["post"],
+            "label": watch.DRILL,
+            "links": doc["links"],
+            "departments": drills.watch_measure(doc),
+        }
+    return measured
 
 
 def _pace(value: Any) -> float:
@@ -70,6 +80,42 @@ def start_drill() -> Response:
     return json_response(start_as(who, read_json(bp.current_request)), status=201)
 
 
+@bp.route("/api/drills/watch", methods=["POST"])
+@needs("cases", body="WatchStart")
+def start_watch() -> Response:
+    """Start a watchfulness exercise for departments (leads and admins: it is training, like the
+    case cards): `{"departments": ["<slug>"], "text": "..."}` (no text: the template's). Its post,
+    marked DRILL, shows on their pages and walls with a link to the report form carrying the
+    drill's mark; end it with POST /api/drills/watch/{id}/end (or as any drill)."""
+    who = caller()
+    doc = read_json(bp.current_request)
+    if not isinstance(doc, dict) or not isinstance(doc.get("departments"), list):
+        raise InvalidPayload('{"departments": ["<slug>"], "text": "..."}: the departments to exercise')
+    text = doc.get("text") if isinstance(doc.get("text"), str) else ""
+    started = drills.start_watch(departments=doc["departments"][:50], text=str(text), by=who.label, now=utcnow())
+    audit(
+        bp.current_request,
+        who,
+        action="drill.start",
+        target=started["id"],
+        after={"kind": watch.KIND, "departments": started["departments"]},
+    )
+    return json_response(drill_report(started["id"]), status=201)
+
+
+@bp.route("/api/drills/watch/{drill_id}/end", methods=["POST"])
+@needs("cases")
+def end_watch(drill_id: str) -> Response:
+    """End a watchfulness exercise: its post leaves the pages and walls; the measures stay. Only
+    an exercise: a storm drill is ended by a responder (POST /api/drills/{id}/end)."""
+    who = caller()
+    if records.load(drill_id).get("kind") != watch.KIND:
+        raise NotFound(f"no watchfulness exercise {drill_id[:20]!r} (a storm drill ends at /api/drills/{{id}}/end)")
+    drills.end(drill_id=drill_id, by=who.label, now=utcnow())
+    audit(bp.current_request, who, action="drill.end", target=drill_id, after={"kind": watch.KIND})
+    return json_response(drill_report(drill_id))
+
+
 @bp.route("/api/drills", methods=["GET"])
 @needs("incidents.read")
 def list_drills() -> Response:
@@ -102,6 +148,9 @@ def _list_page(who: Principal, *, done: str = "", problems: list[str] | None = N
         drills=records.list_all(),
         scenarios=[(s.id, s.name, len(s.storm)) for s in load_scenarios()],
         may_act=allows(who.role, "incidents.act"),
+        may_exercise=allows(who.role, "cases"),
+        departments=sorted((d.slug, d.name) for d in load_routing().departments.values()),
+        post_template=watch.TEMPLATE,
         csrf=csrf_token(who.session_id),
         done=done,
         problems=problems or [],
@@ -130,6 +179,42 @@ def start_from_page() -> Response:
     except SharedwatchError as exc:
         return error_page(exc)
     return _list_page(who, done=f"Drill {doc['id']} started: its storm begins within a minute.", status=201)
+
+
+@bp.route("/drills/watch", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@needs("cases", page=True)
+def start_watch_from_page() -> Response:
+    """The /drills page's form: a watchfulness exercise for the departments ticked."""
+    who = caller()
+    fields = _form_pairs()
+    try:
+        check_csrf(next((v for k, v in fields if k == "csrf"), ""), who.session_id)
+        text = next((v for k, v in fields if k == "text"), "")
+        started = drills.start_watch(
+            departments=[v for k, v in fields if k == "department"][:50], text=text, by=who.label, now=utcnow()
+        )
+    except InvalidPayload as exc:
+        return _list_page(who, problems=list(exc.extra.get("errors") or [exc.detail]), status=422)
+    except SharedwatchError as exc:
+        return error_page(exc)
+    audit(
+        bp.current_request,
+        who,
+        action="drill.start",
+        target=started["id"],
+        after={"kind": watch.KIND, "departments": started["departments"]},
+    )
+    return _list_page(
+        who, done=f"Exercise {started['id']} started: its post is on the departments' pages and walls.", status=201
+    )
+
+
+def _form_pairs() -> list[tuple[str, str]]:
+    """The form's fields, a name repeated for each ticked box (at most 60 fields)."""
+    try:
+        return parse_qsl(raw_body(bp.current_request).decode("utf-8"), max_num_fields=60)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidPayload("the form could not be read") from exc
 
 
 @bp.route("/drills/{drill_id}", methods=["GET"])

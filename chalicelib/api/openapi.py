@@ -391,6 +391,22 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "properties": {"csrf": {"type": "string"}, "scenario": {"type": "string"}, "pace": {"type": "string"}},
     },
+    "WatchStart": {
+        "type": "object",
+        "required": ["departments"],
+        "properties": {
+            "departments": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 20},
+            "text": {"type": "string", "maxLength": 500},
+        },
+    },
+    "WatchForm": {
+        "type": "object",
+        "properties": {
+            "csrf": {"type": "string"},
+            "department": {"type": "array", "items": {"type": "string"}},
+            "text": {"type": "string", "maxLength": 500},
+        },
+    },
     "CaseCard": {
         "type": "object",
         "properties": {
@@ -486,6 +502,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "follow": _undeclared("application/x-www-form-urlencoded", "FollowForm"),
     "start_from_page": _undeclared("application/x-www-form-urlencoded", "DrillForm"),
     "start_drill": _undeclared("application/json", "DrillStart"),
+    "start_watch_from_page": _undeclared("application/x-www-form-urlencoded", "WatchForm"),
 }
 # Only for the routes not yet declared (the drills' and departments' pages, being extended beside
 # this change); it goes when they declare.

@@ -33,6 +33,7 @@ from chalicelib.errors import (
 )
 from chalicelib.flows import reports
 from chalicelib.flows.ingest import take_report, triaged
+from chalicelib.i18n import Reader
 from chalicelib.intake import screenshots, web_form
 from chalicelib.notify.receipts import is_company_address
 from chalicelib.policy.access import Principal
@@ -143,6 +144,19 @@ def _form_page(
     )
 
 
+def _drill_of(form: web_form.FormInput, *, reader: Reader) -> str:
+    """The drill a form's mark ties the report to ("" without one); a mark we did not sign is
+    refused, never filed as a real report (its sender meant it as a drill's)."""
+    if not form.drill:
+        return ""
+    drill = drill_of(form.drill, key=credentials.signing_key())
+    if not drill:
+        raise InvalidPayload(
+            reader.gettext("drill: this drill mark is not one of ours; open the exercise's link again")
+        ).for_reader(reader)
+    return drill
+
+
 RATE_LIMIT = 10
 RATE_WINDOW_MINUTES = 10
 
@@ -241,6 +255,7 @@ def submit_report() -> Response:
             ).for_reader(reader)
         fields = _form_fields(request)
         form = web_form.FormInput.from_fields(fields)
+        drill = _drill_of(form, reader=reader)
         reporter = _person(request)
         # Signed in, and sending the form shown to them (their session's CSRF token in it): their
         # address and department go with the report, and it is theirs at once.
@@ -276,7 +291,6 @@ def submit_report() -> Response:
             return _form_page(form, status=422, problems=problems, reporter=reporter, shared_key=shared_key)
         invalid = InvalidPayload("; ".join(f"{k}: {v}" for k, v in problems.items()), extra={"errors": problems})
         return from_error(invalid.for_reader(reader))
-    drill = drill_of(form.drill, key=credentials.signing_key()) if form.drill else ""
     signed_in_as = _signed_in_as(request, form)
     report = web_form.to_report(
         form,

@@ -226,4 +226,8 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    # Run as a script this file is `__main__`, a second copy whose Needs the routes never used:
+    # the package's own module reads their declarations.
+    from chalicelib.api import routes as declared_routes
+
+    raise SystemExit(declared_routes.main(sys.argv[1:]))

@@ -255,6 +255,10 @@ def view(
         "cases": []
         if lobby
         else [c for c in doc.get("cases", []) if not department or department in (c.get("departments") or [])],
+        # Running watchfulness exercises (each marked DRILL): for staff, never a lobby.
+        "exercises": []
+        if lobby
+        else [e for e in doc.get("exercises", []) if not department or department in (e.get("departments") or [])],
         "incidents": [_incident_view(i, now=now, lobby=lobby) for i in incidents],
         "crisis": None
         if crisis is None

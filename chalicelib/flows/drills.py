@@ -36,12 +36,15 @@ from chalicelib.flows import incidents, plans
 from chalicelib.intake.web_form import token_with_nonce
 from chalicelib.notify.delivery import supersede_pending
 from chalicelib.observability import logger
+from chalicelib.policy import watch
 from chalicelib.policy.drill_marks import mark, new_drill_id
-from chalicelib.policy.drills import RUNNING, ended_drills, ending, running
+from chalicelib.policy.drills import RUNNING, ending, running
 from chalicelib.policy.stories import Opening
 from chalicelib.settings import get_settings
+from chalicelib.store import directory, wall
 from chalicelib.store import drills as records
-from chalicelib.store.config import load_scenarios
+from chalicelib.store.config import load_routing, load_scenarios
+from chalicelib.store.models import ReportModel
 
 MAX_PACE = 60.0
 SEND_TIMEOUT = 8.0
@@ -83,7 +86,96 @@ def end(*, drill_id: str, by: str, now: datetime) -> dict[str, Any]:
     finishes what an interrupted end left undone and adds nothing twice."""
     doc = records.change(drill_id, lambda d: ending(d, by=by, now=now), now=now)
     stop_incidents(doc["incidents"], by=str(doc.get("ended_by") or by), now=now)
+    if doc.get("kind") == watch.KIND:
+        show_exercises()  # its post leaves the walls (the department pages read the record)
     return doc
+
+
+def start_watch(*, departments: list[Any], text: str, by: str, now: datetime) -> dict[str, Any]:
+    """A watchfulness exercise: its post (marked DRILL, announced as a practice) appears on each
+    department's page and wall at once, with a link to the report form carrying the drill's mark."""
+    routing = load_routing()
+    chosen, problems = watch.departments_of(departments, routing.departments)
+    post, text_problems = watch.post_text(text)
+    problems += text_problems
+    if problems:
+        raise InvalidPayload("cannot start the exercise: " + "; ".join(problems), extra={"errors": problems})
+    drill_id = new_drill_id()
+    signed = mark(key=credentials.signing_key(), drill_id=drill_id)
+    doc = {
+        "id": drill_id,
+        "kind": watch.KIND,
+        "scenario": "",
+        "name": "Watchfulness exercise",
+        "version": 0,
+        "pace": 1.0,
+        "started_at": now.isoformat(),
+        "started_by": by[:120],
+        "status": RUNNING,
+        "steps": [],
+        "sent": [],
+        "incidents": [],
+        "post": post,
+        "departments": chosen,
+        "links": {d: watch.report_link(mark=signed, department=d, text=post) for d in chosen},
+    }
+    records.save(doc, now=now)
+    show_exercises()
+    return doc
+
+
+def exercises_running() -> list[dict[str, Any]]:
+    return [d for d in records.list_all() if d.get("kind") == watch.KIND and running(d)]
+
+
+def show_exercises() -> bool:
+    """The walls show the running exercises' posts (each for its departments); none once ended."""
+    posts = [
+        {
+            "drill": d["id"],
+            "text": watch.labelled(str(d["post"])),
+            "departments": list(d["departments"]),
+            "started_at": d["started_at"],
+        }
+        for d in exercises_running()
+    ]
+    return wall.set_exercises(posts)
+
+
+EXERCISES_SHOWN = 3
+
+
+def exercises_for(department: str) -> list[dict[str, Any]]:
+    """A department page's exercises (the latest few that named it): the post with its link
+    while running, and this department's report rate and minutes to the first report."""
+    shown = [d for d in records.list_all() if d.get("kind") == watch.KIND and department in d["departments"]]
+    return [
+        {
+            "id": d["id"],
+            "running": running(d),
+            "started_at": d["started_at"],
+            "ended_at": d.get("ended_at"),
+            "text": watch.labelled(str(d["post"])),
+            "link": d["links"].get(department, ""),
+            "measure": watch_measure(d)[department],
+        }
+        for d in shown[:EXERCISES_SHOWN]
+    ]
+
+
+def watch_measure(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per department of the exercise: report rate (reporters / staff in the directory) and
+    minutes to the first report, from the reports that carry the exercise's mark."""
+    routing = load_routing().departments
+    names = {d: routing[d].name if d in routing else d for d in doc["departments"]}
+    rows = ReportModel.scan(filter_condition=ReportModel.drill == doc["id"])  # a drill's report: rare, small
+    reported = []
+    for row in rows:
+        department = watch.department_of(str(row.department or ""), names)
+        if department and watch.belongs(str(row.drill or ""), doc["id"]):
+            reported.append(watch.Reported(department, str(row.reporter_email or row.report_id), row.received_at))
+    staff = {d: len(directory.in_department(d)) for d in doc["departments"]}
+    return watch.measure(started_at=datetime.fromisoformat(doc["started_at"]), reports=reported, staff=staff)
 
 
 def stop_incidents(incident_ids: Iterable[str], *, by: str, now: datetime) -> int:
@@ -119,9 +211,10 @@ def follow_openings(openings: Iterable[Opening], *, now: datetime) -> list[str]:
 
 
 def ended_among(drill_ids: Iterable[str]) -> frozenset[str]:
-    """Which of these drills (a stream batch's) have ended: their signals are not routed."""
+    """Which of these drills (a stream batch's) have ended, or are watchfulness exercises: their
+    signals are stored, never routed."""
     wanted = list(drill_ids)
-    return ended_drills(records.statuses(wanted)) if wanted else frozenset()
+    return watch.unrouted(records.states(wanted)) if wanted else frozenset()
 
 
 def _post(path: str, body: bytes, headers: dict[str, str]) -> int:

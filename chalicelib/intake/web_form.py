@@ -97,7 +97,7 @@ class FormInput:
     anonymous: bool = False
     honeypot: str = ""
     token: str = ""
-    drill: str = ""  # a drill's signed mark: only the drill runner sends one
+    drill: str = ""  # a drill's signed mark: the drill runner's, or a watchfulness exercise's link
     session_csrf: str = ""  # the form was shown to a signed-in person: their session's CSRF token
 
     @classmethod
@@ -124,7 +124,10 @@ def prefilled(query: Mapping[str, str]) -> FormInput:
     """The form as `/report?url=...&text=...` opens it (the bookmarklet, a shared link): what it
     brings is shown to be checked and sent, never sent by itself; validated when sent."""
     return FormInput(
-        text=query.get("text", "")[:TEXT_LIMIT], url=" ".join(query.get("url", "")[:PREFILL_URL_LIMIT].split())
+        text=query.get("text", "")[:TEXT_LIMIT],
+        url=" ".join(query.get("url", "")[:PREFILL_URL_LIMIT].split()),
+        department=query.get("department", "")[:64],
+        drill=query.get("drill", "")[:40],  # a watchfulness exercise's link; checked when sent
     )
 
 

@@ -63,11 +63,18 @@ def list_all() -> list[dict[str, Any]]:
 
 def statuses(drill_ids: Iterable[str]) -> dict[str, str]:
     """Drill id -> its status, in one BatchGetItem ("" for a drill with no record)."""
+    return {d: status for d, (status, _) in states(drill_ids).items()}
+
+
+def states(drill_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Drill id -> (its status, its kind: "" for a storm drill), in one BatchGetItem (("", "")
+    for a drill with no record)."""
     wanted = sorted({d[:ID_LENGTH] for d in drill_ids if d})
-    found = {
-        r.key: str(json.loads(r.body).get("status", "")) for r in ConfigModel.batch_get([(KIND, d) for d in wanted])
-    }
-    return {d: found.get(d, "") for d in wanted}
+    found = {}
+    for r in ConfigModel.batch_get([(KIND, d) for d in wanted]):
+        doc = json.loads(r.body)
+        found[r.key] = (str(doc.get("status", "")), str(doc.get("kind", "")))
+    return {d: found.get(d, ("", "")) for d in wanted}
 
 
 def follow(drill_id: str, *, incident_id: str, at: datetime) -> dict[str, Any]:

@@ -378,6 +378,16 @@ def set_cases(cards: Sequence[dict[str, Any]], *, attempts: int = 4) -> bool:
     return _change([SNAPSHOT], mutate, expires=(None,), attempts=attempts)
 
 
+def set_exercises(posts: Sequence[dict[str, Any]], *, attempts: int = 4) -> bool:
+    """The running watchfulness exercises' posts (marked DRILL) the walls of their departments
+    show; ending an exercise sets them again without it."""
+
+    def mutate(docs: list[dict[str, Any]]) -> None:
+        docs[0]["exercises"] = [{**p, "text": _text(str(p["text"]), 600)} for p in posts]
+
+    return _change([SNAPSHOT], mutate, expires=(None,), attempts=attempts)
+
+
 def correct(before: Mention, after: Mention, *, now: datetime, attempts: int = 4) -> bool:
     """A person corrected a mention's triage: its line on the wall says so, and the ledger of the
     day it arrived counts it where it now belongs (its old department and feeling uncounted)."""

@@ -204,8 +204,14 @@ def test_every_write_route_leaves_an_entry_saying_who_and_how(harness: Harness) 
     )
     drill_id = json.loads(started.body)["id"]
     walk.call("POST", "/api/drills/{drill_id}/end", lambda: api("POST", f"/api/drills/{drill_id}/end"))
+    exercise = walk.call(
+        "POST", "/api/drills/watch", lambda: api("POST", "/api/drills/watch", {"departments": ["inflight"]})
+    )
+    exercise_id = json.loads(exercise.body)["drill"]["id"]
+    walk.call("POST", "/api/drills/watch/{drill_id}/end", lambda: api("POST", f"/api/drills/watch/{exercise_id}/end"))
     root.get("/drills")
     walk.call("POST", "/drills", lambda: root.post_form("/drills", {"scenario": "passenger-safety", "pace": "60"}))
+    walk.call("POST", "/drills/watch", lambda: root.post_form("/drills/watch", {"department": "inflight"}))
 
     # An incident with its crisis plan, and everything done to it.
     incident = _open_crisis(h)

@@ -270,6 +270,13 @@
     $("case-helped").textContent = _("What helped: %(text)s", { text: c.helped || "–" });
   }
 
+  // A running watchfulness exercise's post (its text already says DRILL): staff report it on the form.
+  function renderExercise(exercises) {
+    var box = $("exercise");
+    box.hidden = !exercises.length;
+    $("exercise-text").textContent = exercises.length ? exercises[0].text : "";
+  }
+
   function render(data) {
     var fresh = data.stream || [];
     if (data.full) stream = fresh.slice();
@@ -291,6 +298,7 @@
     renderCrisis(data.crisis);
     cases = data.cases || [];
     renderCase();
+    renderExercise(data.exercises || []);
   }
 
   function tick() {
