@@ -38,6 +38,10 @@ WORDS = frozenset(
         N_("approved"),
         N_("published"),
         N_("done"),
+        # What reached people (the incident page's read rates).
+        N_("brief"),
+        N_("update"),
+        N_("statement"),
     }
 )
 

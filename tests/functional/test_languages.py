@@ -90,6 +90,44 @@ def test_the_directorys_language_and_zone_are_a_persons_own(harness: Harness) ->
     assert "language: one of en, es, de, ar" in refused.body.decode() and "zone:" in refused.body.decode()
 
 
+def test_a_person_chooses_their_own_language_and_zone_and_it_wins_over_their_providers(harness: Harness) -> None:
+    from chalicelib.store.models import AuditModel, MentionModel
+    from tests.support import CRISIS, envelope, fresh, signed_headers
+
+    body = envelope(fresh(CRISIS))
+    assert harness.client.http.post("/webhooks/generic", body=body, headers=signed_headers(body)).status_code == 202
+    harness.pump.pump_once()
+    [mention] = MentionModel.scan()
+    # The directory says Spanish in Madrid; the person chooses German in Berlin.
+    browser = sign_in(harness, "kai@example.com", "responder", language="es", zone="Europe/Madrid")
+    assert '<html lang="es"' in browser.get("/me").body.decode()
+    chosen = browser.post_form("/me/reading", {"language": "de", "zone": "Europe/Berlin"})
+    assert chosen.status_code == 303 and chosen.headers["Location"] == "/me"
+    account = unescape(browser.get("/me").body.decode())
+    assert '<html lang="de" dir="ltr">' in account and "<option selected>Europe/Berlin</option>" in account
+    inbox = unescape(browser.get("/inbox").body.decode())
+    assert '<html lang="de" dir="ltr">' in inbox
+    from chalicelib.i18n import Reader
+
+    assert Reader.of("de", "Europe/Berlin").when(mention.received_at) in inbox
+    assert Reader.of("es", "Europe/Madrid").when(mention.received_at) not in inbox
+    [entry] = [row for row in AuditModel.scan() if row.action == "person.reading"]
+    assert entry.actor == "kai@example.com"
+    # A later session carries the choice too.
+    again = sign_in(harness, "kai@example.com")
+    assert '<html lang="de"' in again.get("/me").body.decode()
+
+    # A zone that is not one is refused, in the person's language, and nothing changes.
+    refused = again.post_form("/me/reading", {"language": "ar", "zone": "Mars/Olympus"})
+    text = unescape(refused.body.decode())
+    assert refused.status_code == 400 and '<html lang="de"' in text and "Zeitzone" in text, text[:400]
+    assert '<html lang="de"' in again.get("/inbox").body.decode()
+    assert len([row for row in AuditModel.scan() if row.action == "person.reading"]) == 1
+    # Nor without the page's CSRF token.
+    forged = again.post_form("/me/reading", {"language": "ar", "zone": "UTC"}, csrf=False)
+    assert forged.status_code >= 400 and '<html lang="de"' in again.get("/inbox").body.decode()
+
+
 def _ses() -> list[Any]:
     from moto.backends import get_backend
 
