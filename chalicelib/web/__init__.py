@@ -36,6 +36,8 @@ def read_for_request(source: Callable[[], Reader] | None) -> None:
 def _request_reader() -> Reader:
     source = _REQUEST_READER.get()
     return source() if source is not None else ENGLISH
+
+
 # The values pages show as words (statuses, severities, sentiments): the `word` filter shows
 # them in the reader's language, and anything else (data) exactly as it is.
 WORDS = frozenset(
