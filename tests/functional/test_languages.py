@@ -141,6 +141,8 @@ def test_the_admin_sources_drills_review_and_approval_pages_read_in_a_persons_la
         ("/admin", "<h1>Konfiguration</h1>"),
         ("/sources", "<h2>Abrufziele</h2>"),
         ("/drills", "<h1>Übungen</h1>"),
+        ("/admin/directory", "<h1>Das Verzeichnis: die Menschen Ihres Unternehmens</h1>"),
+        ("/admin/readiness", "<h1>Werden Nachrichten die Menschen erreichen?</h1>"),
         (f"/incidents/{incident.incident_id}/review", "Nachbetrachtung des Vorfalls: "),
     ):
         page = unescape(admin.get(path).body.decode())
