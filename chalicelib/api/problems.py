@@ -183,6 +183,13 @@ def answer_problems(request: Request, get_response: Callable[[Request], Response
     _REQUEST.set(request)
     read_for_request(functools.partial(_reader_of, request))
     try:
+        return _answer(request, get_response)
+    finally:
+        read_for_request(None)  # a page rendered after this request never reads its reader
+
+
+def _answer(request: Request, get_response: Callable[[Request], Response]) -> Response:
+    try:
         with deadline.budget(get_settings().request_budget_seconds), audit.request_scope() as trail:
             check_header_lengths(request)
             check_path_parameters(request)
