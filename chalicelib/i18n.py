@@ -14,12 +14,14 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 DEFAULT = "en"
 # English first: the source language, which needs no catalogue.
 LANGUAGES: tuple[str, ...] = ("en", "es", "de", "ar")
 RIGHT_TO_LEFT = frozenset({"ar"})
+# Each language by its own name, as a person looking for theirs reads it.
+LANGUAGE_NAMES: dict[str, str] = {"en": "English", "es": "Español", "de": "Deutsch", "ar": "العربية"}
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
 _TAG = re.compile(r"^[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*$")
@@ -109,6 +111,12 @@ def zone(name: str) -> ZoneInfo | None:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return None
+
+
+@lru_cache(maxsize=1)
+def zones() -> tuple[str, ...]:
+    """Every zone a person may choose, sorted (the zone database's, read once: it lists a directory)."""
+    return tuple(sorted(set(available_timezones()) | {"UTC"}))
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from chalicelib.clock import parse_timestamp, utcnow
 from chalicelib.errors import InvalidPayload, SharedwatchError
 from chalicelib.flows import people, recognition
 from chalicelib.flows.signin import normalise_address
+from chalicelib.i18n import LANGUAGE_NAMES, zones
 from chalicelib.policy.access import PERMISSIONS, ROLES, Principal, allows
 from chalicelib.store import audit, identity
 from chalicelib.web import error_page, page
@@ -164,6 +165,10 @@ def _account(
         outcomes=recognition.my_outcomes(who.id, now=utcnow()),
         by_name=recognition.by_name(who.id),
         done=done,
+        # Their own language and zone (/me/reading), and what they may choose from.
+        reading=identity.get_choice(who.id) if who.via == "session" else {},
+        languages=LANGUAGE_NAMES,
+        zones=zones(),
     )
 
 

@@ -32,6 +32,7 @@ from chalicelib.i18n import Reader, negotiate
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 from chalicelib.store import audit
+from chalicelib.web import read_for_request
 
 PROBLEM_TYPE = "application/problem+json"
 TYPE_BASE = "https://sharedwatch.dev/problems/"
@@ -180,6 +181,14 @@ def answer_problems(request: Request, get_response: Callable[[Request], Response
     succeeded is on the audit trail."""
     logger.set_correlation_id(correlation_id(request))
     _REQUEST.set(request)
+    read_for_request(functools.partial(_reader_of, request))
+    try:
+        return _answer(request, get_response)
+    finally:
+        read_for_request(None)  # a page rendered after this request never reads its reader
+
+
+def _answer(request: Request, get_response: Callable[[Request], Response]) -> Response:
     try:
         with deadline.budget(get_settings().request_budget_seconds), audit.request_scope() as trail:
             check_header_lengths(request)
@@ -193,6 +202,13 @@ def answer_problems(request: Request, get_response: Callable[[Request], Response
             logger.warning("request failed", extra={"problem": exc.slug, "detail": exc.detail})
         return _in_their_language(request, exc)
     return _chalice_error(response) or response
+
+
+def _reader_of(request: Request) -> Reader:
+    """The reader of a page this request renders (asked only when one is)."""
+    from chalicelib.api.auth import reader_for  # (auth reads this module)
+
+    return reader_for(request)
 
 
 def _in_their_language(request: Request, exc: SharedwatchError) -> Response:

@@ -228,6 +228,6 @@ def main(argv: list[str]) -> int:
 if __name__ == "__main__":
     # Run as a script this file is `__main__`, a second copy whose Needs the routes never used:
     # the package's own module reads their declarations.
-    from chalicelib.api import routes as declared_routes
+    import importlib
 
-    raise SystemExit(declared_routes.main(sys.argv[1:]))
+    raise SystemExit(importlib.import_module("chalicelib.api.routes").main(sys.argv[1:]))

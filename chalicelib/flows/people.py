@@ -13,7 +13,7 @@ from typing import Any
 from chalicelib.clock import isoformat, parse_timestamp
 from chalicelib.errors import Forbidden, InvalidPayload, NotFound
 from chalicelib.flows import directory
-from chalicelib.i18n import LANGUAGES
+from chalicelib.i18n import LANGUAGES, N_, zones
 from chalicelib.i18n import zone as zone_named
 from chalicelib.policy.access import ROLES, Principal, Role, can_grant, parse_role, rank
 from chalicelib.policy.directory import ENTERPRISE_SCHEMA
@@ -122,6 +122,23 @@ def remove_person(*, actor: Actor, email: str, now: datetime) -> None:
         raise NotFound(f"no person {email[:80]!r}")
     record(actor=actor, action="person.delete", target=email, now=now, before=before)
     directory.end_access(email, actor=actor, now=now, why="removed by an admin")
+
+
+def choose_reading(*, who: Principal, actor: Actor, language: str, zone: str, now: datetime) -> dict[str, str]:
+    """A person's own language and zone (their account page): a shipped language and a zone of
+    the zone database, or empty for "as the directory or my identity provider says". It wins
+    over both from the next page on, on every session they have open."""
+    problems = []
+    if language not in ("", *LANGUAGES):
+        problems.append(N_("Language: choose one of the languages listed."))
+    if zone and zone not in zones():
+        problems.append(N_("Time zone: choose a zone from the list, such as Europe/Madrid."))
+    if problems:
+        raise InvalidPayload(" ".join(problems), extra={"errors": problems})
+    chosen = {"language": language, "zone": zone}
+    before = identity.save_choice(who.id, language=language, zone=zone)
+    record(actor=actor, action="person.reading", target=who.id, now=now, before=before, after=chosen)
+    return chosen
 
 
 # Tokens ---------------------------------------------------------------------------------------

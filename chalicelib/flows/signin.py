@@ -217,6 +217,8 @@ def start_session(*, email: str, name: str, via: str, now: datetime, profile: di
             "created_at": isoformat(now),
             "seen_at": isoformat(now),
             **(profile or {}),
+            # Their own choice on /me, read once here rather than on every request.
+            **{f"chosen_{k}": v for k, v in identity.get_choice(email).items()},
         },
         expires_at=now + timedelta(hours=settings.session_hours),
     )
@@ -257,8 +259,9 @@ def session_principal(session_id: str, *, now: datetime) -> Principal | None:
         via="session",
         department=str(who.get("department", "")),
         session_id=session_id,
-        language=str(who.get("language") or doc.get("locale") or ""),
-        zone=str(who.get("zone") or doc.get("zoneinfo") or ""),
+        # Their own choice (/me), else the directory's, else the identity provider's claims.
+        language=str(doc.get("chosen_language") or who.get("language") or doc.get("locale") or ""),
+        zone=str(doc.get("chosen_zone") or who.get("zone") or doc.get("zoneinfo") or ""),
     )
 
 

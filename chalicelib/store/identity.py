@@ -91,6 +91,29 @@ def end_session(session_id: str) -> None:
     IdentityModel(f"session|{digest(session_id)}", "-").delete()
 
 
+# A person's own choice of language and zone (on /me) ------------------------------------------
+
+
+def get_choice(email: str) -> dict[str, str]:
+    """The language and zone a person chose for themselves ({} when they have not)."""
+    try:
+        doc = IdentityModel.get(f"choice|{email}", "-").doc
+    except IdentityModel.DoesNotExist:
+        return {}
+    return {k: str(doc[k]) for k in ("language", "zone") if doc.get(k)}
+
+
+def save_choice(email: str, *, language: str, zone: str) -> dict[str, str]:
+    """Keep a person's choice and put it on each of their open sessions (what every request
+    reads, so the choice costs no extra read per page); the choice before it is returned."""
+    before = get_choice(email)
+    IdentityModel(f"choice|{email}", "-", doc={"language": language, "zone": zone}).save()
+    for row in IdentityModel.query(f"creds|{email}", consistent_read=True):
+        if row.sk.startswith("session|"):
+            _amend(row.sk, "-", chosen_language=language, chosen_zone=zone)
+    return before
+
+
 # Sign-in links and sign-ins in flight ---------------------------------------------------------
 
 

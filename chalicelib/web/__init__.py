@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +21,23 @@ from chalicelib.errors import SharedwatchError
 from chalicelib.i18n import ENGLISH, N_, Reader
 
 _HERE = Path(__file__).parent
+# Who reads the page the request being answered renders, when its route does not say: the HTTP
+# middleware sets how to find out (asked only when a page is rendered, so an API call or a
+# webhook resolves nobody's language).
+_REQUEST_READER: ContextVar[Callable[[], Reader] | None] = ContextVar("sharedwatch_reader", default=None)
+
+
+def read_for_request(source: Callable[[], Reader] | None) -> None:
+    """How this request's pages find their reader (the middleware: the signed-in person's
+    language and zone, else the browser's Accept-Language)."""
+    _REQUEST_READER.set(source)
+
+
+def _request_reader() -> Reader:
+    source = _REQUEST_READER.get()
+    return source() if source is not None else ENGLISH
+
+
 # The values pages show as words (statuses, severities, sentiments): the `word` filter shows
 # them in the reader's language, and anything else (data) exactly as it is.
 WORDS = frozenset(
@@ -38,6 +57,13 @@ WORDS = frozenset(
         N_("approved"),
         N_("published"),
         N_("done"),
+        # What reached people (the incident page's read rates).
+        N_("brief"),
+        N_("update"),
+        N_("statement"),
+        # A drill's state.
+        N_("running"),
+        N_("ended"),
     }
 )
 
@@ -114,12 +140,13 @@ def page(
     status: int = 200,
     form_origins: tuple[str, ...] = (),
     live: bool = False,
-    reader: Reader = ENGLISH,
+    reader: Reader | None = None,
     **context: Any,
 ) -> Response:
-    """Render a page for its reader; `form_origins` are other places its forms may post to (S3,
-    for uploads); `live` lets it load /console/console.js (our own origin only) to say when it
-    has changed."""
+    """Render a page for its reader (by default the request's: read_for_request);
+    `form_origins` are other places its forms may post to (S3, for uploads); `live` lets it
+    load /console/console.js (our own origin only) to say when it has changed."""
+    reader = reader or _request_reader()
     css, css_hash = _stylesheet()
     html = (
         _environment(reader.language)
@@ -159,9 +186,10 @@ def static_file(name: str) -> str:
     return (_HERE / "static" / name).read_text(encoding="utf-8")
 
 
-def error_page(exc: SharedwatchError, *, back: str = "", reader: Reader = ENGLISH) -> Response:
+def error_page(exc: SharedwatchError, *, back: str = "", reader: Reader | None = None) -> Response:
     """The page a refused form or link shows: the error's own status, title and detail (in the
     reader's language where the error was raised in it: chalicelib/errors.py's titles are)."""
+    reader = reader or _request_reader()
     return page(
         "error.html", status=exc.status, title=reader.gettext(exc.title), detail=exc.detail, back=back, reader=reader
     )

@@ -141,6 +141,7 @@ def test_every_write_route_leaves_an_entry_saying_who_and_how(harness: Harness) 
     walk.call("POST", "/me/tokens", lambda: root.post_form("/me/tokens", {"name": "page", "role": "lead", "days": "7"}))
     root.get("/me")
     walk.call("POST", "/me/recognition", lambda: root.post_form("/me/recognition", {"by_name": "yes"}))
+    walk.call("POST", "/me/reading", lambda: root.post_form("/me/reading", {"language": "", "zone": "Asia/Tokyo"}))
 
     # Configuration, each kind once through the API (and a save that changes nothing is a write too).
     walk.call("PUT", "/api/groups/{slug}", lambda: api("PUT", "/api/groups/walkers", {"name": "Walkers"}))

@@ -17,6 +17,7 @@ import pytest
 from chalicelib.api.auth import session_cookie_name
 from chalicelib.clock import utcnow
 from chalicelib.flows import signin
+from chalicelib.i18n import Reader
 from chalicelib.store.models import ReportModel
 from tests.functional.conftest import Harness
 from tests.functional.identity_support import sign_in
@@ -88,6 +89,85 @@ def test_the_directorys_language_and_zone_are_a_persons_own(harness: Harness) ->
     )
     assert refused.status_code == 422
     assert "language: one of en, es, de, ar" in refused.body.decode() and "zone:" in refused.body.decode()
+
+
+def test_a_person_chooses_their_own_language_and_zone_and_it_wins_over_their_providers(harness: Harness) -> None:
+    from chalicelib.store.models import AuditModel, MentionModel
+    from tests.support import CRISIS, envelope, fresh, signed_headers
+
+    body = envelope(fresh(CRISIS))
+    assert harness.client.http.post("/webhooks/generic", body=body, headers=signed_headers(body)).status_code == 202
+    harness.pump.pump_once()
+    [mention] = MentionModel.scan()
+    # The directory says Spanish in Madrid; the person chooses German in Berlin.
+    browser = sign_in(harness, "kai@example.com", "responder", language="es", zone="Europe/Madrid")
+    assert '<html lang="es"' in browser.get("/me").body.decode()
+    chosen = browser.post_form("/me/reading", {"language": "de", "zone": "Europe/Berlin"})
+    assert chosen.status_code == 303 and chosen.headers["Location"] == "/me"
+    account = unescape(browser.get("/me").body.decode())
+    assert '<html lang="de" dir="ltr">' in account and "<option selected>Europe/Berlin</option>" in account
+    inbox = unescape(browser.get("/inbox").body.decode())
+    assert '<html lang="de" dir="ltr">' in inbox
+    assert Reader.of("de", "Europe/Berlin").when(mention.received_at) in inbox
+    assert Reader.of("es", "Europe/Madrid").when(mention.received_at) not in inbox
+    [entry] = [row for row in AuditModel.scan() if row.action == "person.reading"]
+    assert entry.actor == "kai@example.com"
+    # A later session carries the choice too.
+    again = sign_in(harness, "kai@example.com")
+    assert '<html lang="de"' in again.get("/me").body.decode()
+
+    # A zone that is not one is refused, in the person's language, and nothing changes.
+    refused = again.post_form("/me/reading", {"language": "ar", "zone": "Mars/Olympus"})
+    text = unescape(refused.body.decode())
+    assert refused.status_code == 400 and '<html lang="de"' in text and "Zeitzone" in text, text[:400]
+    assert '<html lang="de"' in again.get("/inbox").body.decode()
+    assert len([row for row in AuditModel.scan() if row.action == "person.reading"]) == 1
+    # Nor without the page's CSRF token.
+    forged = again.post_form("/me/reading", {"language": "ar", "zone": "UTC"}, csrf=False)
+    assert forged.status_code >= 400 and '<html lang="de"' in again.get("/inbox").body.decode()
+
+
+def test_the_admin_sources_drills_review_and_approval_pages_read_in_a_persons_language(harness: Harness) -> None:
+    from chalicelib.store.models import IncidentModel
+    from tests.functional.identity_support import mail_to
+    from tests.support import CRISIS, envelope, fresh, signed_headers
+
+    body = envelope(fresh(CRISIS))
+    assert harness.client.http.post("/webhooks/generic", body=body, headers=signed_headers(body)).status_code == 202
+    harness.pump.pump_once()
+    [incident] = IncidentModel.scan()
+    admin = sign_in(harness, "greta@example.com", "admin", language="de", zone="Europe/Berlin")
+    for path, heading in (
+        ("/admin", "<h1>Konfiguration</h1>"),
+        ("/sources", "<h2>Abrufziele</h2>"),
+        ("/drills", "<h1>Übungen</h1>"),
+        ("/admin/directory", "<h1>Das Verzeichnis: die Menschen Ihres Unternehmens</h1>"),
+        ("/admin/readiness", "<h1>Werden Nachrichten die Menschen erreichen?</h1>"),
+        (f"/incidents/{incident.incident_id}/review", "Nachbetrachtung des Vorfalls: "),
+    ):
+        page = unescape(admin.get(path).body.decode())
+        assert '<html lang="de" dir="ltr">' in page and heading in page, (path, page[:300])
+        assert "Signed in as" not in page and "Angemeldet als" in page, path
+    review = unescape(admin.get(f"/incidents/{incident.incident_id}/review").body.decode())
+    assert Reader.of("de", "Europe/Berlin").when(incident.opened_at) in review
+    # An approver's link, opened by a browser that prefers Arabic: the page is Arabic, right to left.
+    [link, *_] = [m for mail in mail_to("press-office@example.com") for m in re.findall(r"/approve/\S+", mail.body)]
+    approval = unescape(_page(harness, link, **{"accept-language": "ar"}).body.decode())
+    assert '<html lang="ar" dir="rtl">' in approval and "اعتمد البيان المبدئي" in approval
+
+
+def test_the_dark_sites_frame_is_written_in_the_language_it_is_rendered_for() -> None:
+    from datetime import UTC, datetime
+
+    from chalicelib.web import render
+
+    at = datetime(2026, 3, 1, 9, 30, tzinfo=UTC).isoformat()
+    update = {"lang": "de", "title": "Verspätungen", "at": at, "revision": 2, "text": "Wir wissen davon."}
+    html = render("dark_site.html", reader=Reader.of("de"), company="Acme", updates=[update], drill=True)
+    assert '<html lang="de" dir="ltr">' in html and "Acme: was wir wissen und was wir tun" in html
+    assert "<strong>ÜBUNG.</strong>" in html and "Erklärung 2" in html and "Updated" not in html
+    english = render("dark_site.html", company="Acme", updates=[update], drill=False)
+    assert "Acme: what we know and what we are doing" in english and "Updated" in english
 
 
 def _ses() -> list[Any]:
@@ -185,7 +265,6 @@ def test_the_wall_is_served_its_strings_per_language_from_our_origin(harness: Ha
 
 def test_an_outcome_reaches_a_reporter_in_their_language_with_the_time_in_it(harness: Harness) -> None:
     from chalicelib.flows.incidents import reporter_outcome
-    from chalicelib.i18n import Reader
 
     at = utcnow() - timedelta(hours=1)
     german = reporter_outcome(event="resolved", who="Social-Team", at=at, note="", reader=Reader.of("de"))
@@ -204,7 +283,6 @@ def test_an_outcome_reaches_a_reporter_in_their_language_with_the_time_in_it(har
 def test_the_console_reads_in_a_responders_language_with_times_in_their_zone(
     harness: Harness, language: str, zone: str, inbox: str, incidents: str, direction: str
 ) -> None:
-    from chalicelib.i18n import Reader
     from chalicelib.store.models import IncidentModel, MentionModel
     from tests.support import CRISIS, envelope, fresh, signed_headers
 
