@@ -34,11 +34,12 @@ __all__ = [
 
 
 def forget() -> None:
-    """Drop what this process remembers of the words, hashtags and links it has read, as a new
-    process starts (a benchmark's rounds each start from here, or a replay would be flattered)."""
-    from chalicelib.triage import identity, taxonomy
+    """Drop what this process remembers of the words, hashtags, links and language answers it has
+    read, as a new process starts (a benchmark's rounds each start from here, or a replay would be flattered)."""
+    from chalicelib.triage import identity, language, taxonomy
 
     sentiment.forget()
+    language.forget()
     identity.forget()
     taxonomy.forget()
 
