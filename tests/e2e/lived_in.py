@@ -11,8 +11,12 @@ Every time is built from today's clock, so the week is the last seven days on an
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from tests.support import frozen_at
+
+if TYPE_CHECKING:  # the store reads the stack's settings when imported: only in the seeding process
+    from chalicelib.records import Mention
 
 DEPARTMENT = "airport"
 PRAISE = (
@@ -39,7 +43,7 @@ def day_moments(now: datetime) -> list[datetime]:
     return [*past, max(midnight, now - timedelta(minutes=5))]
 
 
-def _mention(n: int, text: str, at: datetime, followers: int) -> object:
+def _mention(n: int, text: str, at: datetime, followers: int) -> Mention:
     from chalicelib.records import Author, Mention
     from chalicelib.triage import triage_mention
     from chalicelib.triage.identity import key_for
@@ -76,8 +80,8 @@ def seed(now: datetime) -> int:
             batch = []
             for text in texts:
                 mention = _mention(n, text, utcnow(), followers=40 + 997 * n % 9000)
-                assert DEPARTMENT in mention.departments, (text, mention.departments)  # type: ignore[attr-defined]
-                batch.append(wall.Seen(mention))  # type: ignore[arg-type]
+                assert DEPARTMENT in mention.departments, (text, mention.departments)
+                batch.append(wall.Seen(mention))
                 n += 1
             assert wall.update(batch=batch, now=utcnow())
     return n
