@@ -5,6 +5,8 @@ or critical violations) and by its own CSP (no violation), on a phone-sized scre
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -13,7 +15,9 @@ from typing import Any
 
 import pytest
 
-from infra.local.launcher import RunningStack
+from infra.local.launcher import RunningStack, clean_environment
+from infra.local.stack import app_environment
+from tests.e2e import lived_in
 from tests.e2e.conftest import running_stack
 from tests.e2e.people import count_mail, mailed_link, make_person, outbox, sign_in_browser
 from tests.e2e.test_local_stack import _post_mention
@@ -41,6 +45,30 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     yield from running_stack(tmp_path_factory.mktemp("console-stack"))
 
 
+def _live_a_week(stack: RunningStack) -> None:
+    """The airport's last seven days of praise and complaints (tests/e2e/lived_in.py, run in the
+    stack's environment), three of its people in the directory: the department page's
+    screenshot shows a working week, not zeros."""
+    base, moto = stack.credentials["base_url"], stack.credentials["moto_endpoint"]
+    env = app_environment(port=int(base.rsplit(":", 1)[1]), moto_port=int(moto.rsplit(":", 1)[1]), state=stack.state)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.e2e.lived_in"],
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**clean_environment(), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    for email, name in (
+        ("ines@example.com", "Ines Duarte"),
+        ("tomas@example.com", "Tomás Reyes"),
+        ("mei@example.com", "Mei Lin"),
+    ):
+        make_person(stack, email, "everyone", name=name, department=lived_in.DEPARTMENT)
+
+
 @pytest.fixture(scope="module")
 def signed_in(stack: RunningStack, browser: Any) -> Any:
     make_person(stack, "rin@example.com", "responder", name="Rin")
@@ -62,6 +90,7 @@ def test_a_responder_works_the_inbox_and_every_page_passes_axe(stack: RunningSta
         (HOSTILE, "hostile"),
         ("The crew refused to help my disabled son, we are calling a lawyer. Disgusting.", "viral"),
     ]
+    _live_a_week(stack)
     for n, (text, who) in enumerate(posts):
         mention = {
             **fresh(MENTION),
@@ -113,6 +142,12 @@ def test_a_responder_works_the_inbox_and_every_page_passes_axe(stack: RunningSta
     page.goto(base + "/departments")
     violations["departments"] = _axe(page)
     page.locator("ul.plain a").first.click()
+    page.get_by_role("button", name=re.compile("^Follow")).click()
+    assert "You follow" in page.inner_text("p.banner")
+    for seeded in (lived_in.PRAISE[0], "Mei Lin"):  # the page fetches its week and its people
+        page.locator("main", has_text=seeded).wait_for(timeout=15_000)
+    week = page.inner_text("main")
+    assert any(c in week for c in lived_in.COMPLAINTS), week
     violations["department"] = _axe(page)
     page.screenshot(path=str(SCREENSHOTS / "department.png"), full_page=True)
     for path in ("/me", "/report", "/admin", "/sources", "/drills"):
