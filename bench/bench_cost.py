@@ -72,7 +72,13 @@ DOCS = ROOT / "docs" / "cost.md"
 BEGIN, END = "<!-- make cost: begin -->", "<!-- make cost: end -->"
 PARAMETER_REFRESHES = 24 * 12  # a day of powertools' five-minute parameter cache
 # The digests look every quarter of an hour for the zones where it is 08:00 (each recipient's).
-RUNS_A_DAY = {"rate(1 minute)": 1440.0, "cron(0/15 * * * ? *)": 96.0}
+# Each schedule expression the app uses -> its runs a day (a new schedule must say its own here).
+RUNS_A_DAY = {
+    "rate(1 minute)": 1440.0,
+    "cron(0/15 * * * ? *)": 96.0,
+    "cron(0 9 * * ? *)": 1.0,  # the policy reminders
+    "cron(0 8 1 * ? *)": 12 / 365,  # the monthly team notes
+}
 
 
 def _sample(size: int) -> list[dict[str, Any]]:
