@@ -11,7 +11,7 @@ from datetime import timedelta
 from chalice.app import Blueprint, Response
 
 from chalicelib import aws
-from chalicelib.api.auth import actor, check_csrf, csrf_token, reader_for, signed_in
+from chalicelib.api.auth import actor, check_csrf, csrf_token, reader_for
 from chalicelib.api.problems import json_response, read_form
 from chalicelib.api.routes import caller, needs
 from chalicelib.clock import utcnow
@@ -123,12 +123,11 @@ def _render(person: str, email: str, session_id: str, slug: str, *, done: str = 
 
 
 @bp.route("/departments/{slug}/follow", methods=["POST"], content_types=["*/*"])
+@needs("self", form="FollowForm", back="/departments/{slug}")
 def follow(slug: str) -> Response:
     """Follow (or, with `stop`, stop following) a department: its digests by email."""
     request = bp.current_request
-    who = signed_in(bp.current_request, "self", back=f"/departments/{slug}")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     form = read_form(request, fields=4)
     try:
         check_csrf(str(form.get("csrf", "")), who.session_id)

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import audit, check_csrf, csrf_token, signed_in
+from chalicelib.api.auth import audit, check_csrf, csrf_token
 from chalicelib.api.plans import review_of
 from chalicelib.api.problems import json_response, raw_body, read_form, read_json
 from chalicelib.api.routes import caller, needs
@@ -158,18 +158,16 @@ def _list_page(who: Principal, *, done: str = "", problems: list[str] | None = N
 
 
 @bp.route("/drills", methods=["GET"])
+@needs("incidents.read", page=True)
 def drills_page() -> Response:
-    who = signed_in(bp.current_request, "incidents.read")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     return _list_page(who)
 
 
 @bp.route("/drills", methods=["POST"], content_types=["application/x-www-form-urlencoded", "multipart/form-data"])
+@needs("incidents.act", form="DrillForm", back="/drills")
 def start_from_page() -> Response:
-    who = signed_in(bp.current_request, "incidents.act", back="/drills")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     form = read_form(bp.current_request, fields=3)
     try:
         check_csrf(form.get("csrf", ""), who.session_id)
@@ -218,10 +216,9 @@ def _form_pairs() -> list[tuple[str, str]]:
 
 
 @bp.route("/drills/{drill_id}", methods=["GET"])
+@needs("incidents.read", page=True)
 def drill_page(drill_id: str) -> Response:
-    who = signed_in(bp.current_request, "incidents.read")
-    if isinstance(who, Response):
-        return who
+    who = caller()
     try:
         r = drill_report(drill_id)
     except NotFound as exc:

@@ -13,11 +13,9 @@ from chalicelib.api.routes import ATTRIBUTE, PEOPLE, Needs, access_table, needs_
 from tests.functional.conftest import Harness
 from tests.functional.identity_support import token_for
 
-# Routes still checking in their bodies (signed_in): the drills' pages and following a department,
-# being extended in a parallel branch. The list may shrink, never grow: a new route declares what
-# it needs. (124 when @needs came, 142 with the routes written beside it; routes no role opens
-# declare with @public / @signed.)
-UNDECLARED_AT_MOST = {"POST /departments/{slug}/follow", "GET /drills", "POST /drills", "GET /drills/{drill_id}"}
+# Every route declares what it needs (@needs, or @public / @signed for routes no role opens);
+# there were 124 without when @needs came.
+UNDECLARED_AT_MOST: set[str] = set()
 
 
 def _undeclared() -> list[str]:
@@ -29,7 +27,7 @@ def _undeclared() -> list[str]:
     )
 
 
-def test_routes_not_yet_declared_never_grow() -> None:
+def test_every_route_declares_what_it_needs() -> None:
     grown = set(_undeclared()) - UNDECLARED_AT_MOST
     assert not grown, f"routes declaring nothing (@needs, @public or @signed): {sorted(grown)}"
 
