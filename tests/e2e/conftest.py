@@ -3,8 +3,10 @@ runs), on free ports, driven over HTTP and SMTP."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,18 @@ import pytest
 from infra.local.launcher import RunningStack, launch
 from infra.local.stack import free_port
 from tests.oidc import provider
+
+
+def admin_api(stack: RunningStack, method: str, path: str, doc: Any = None) -> Any:
+    """A JSON call to the stack's API as its first admin (the personal token in its credentials)."""
+    request = urllib.request.Request(
+        stack.credentials["base_url"] + path,
+        data=json.dumps(doc).encode() if doc is not None else None,
+        headers={"authorization": f"Bearer {stack.credentials['admin_token']}", "content-type": "application/json"},
+        method=method,
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())
 
 
 def running_stack(state: Path) -> Iterator[RunningStack]:

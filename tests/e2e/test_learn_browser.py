@@ -5,17 +5,15 @@ critical violation on the new pages; the wall keeps its strict CSP (script from 
 
 from __future__ import annotations
 
-import json
 import re
 import time
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from infra.local.launcher import RunningStack
-from tests.e2e.conftest import running_stack
+from tests.e2e.conftest import admin_api, running_stack
 from tests.e2e.people import make_person, sign_in_browser
 from tests.e2e.test_console_browser import SCREENSHOTS, _axe
 from tests.e2e.test_local_stack import _post_mention
@@ -28,26 +26,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     yield from running_stack(tmp_path_factory.mktemp("learn-stack"))
 
 
-def _api(stack: RunningStack, method: str, path: str, doc: Any = None) -> Any:
-    request = urllib.request.Request(
-        stack.credentials["base_url"] + path,
-        data=json.dumps(doc).encode() if doc is not None else None,
-        headers={"authorization": f"Bearer {stack.credentials['admin_token']}", "content-type": "application/json"},
-        method=method,
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return json.loads(answer.read())
-
-
 def _resolved_incident(stack: RunningStack) -> str:
     crisis = {**fresh(CRISIS), "id": "learn-crisis", "url": "https://x.com/dana/status/7101"}
     assert _post_mention(stack, crisis)[0] == 202
     deadline = time.monotonic() + 30
-    while not (incidents := _api(stack, "GET", "/api/incidents")["incidents"]):
+    while not (incidents := admin_api(stack, "GET", "/api/incidents")["incidents"]):
         assert time.monotonic() < deadline, "the crisis opened no incident"
         time.sleep(0.3)
     incident_id = str(incidents[0]["id"])
-    _api(stack, "POST", f"/api/incidents/{incident_id}/resolve", {"note": "answered and apologised"})
+    admin_api(stack, "POST", f"/api/incidents/{incident_id}/resolve", {"note": "answered and apologised"})
     return incident_id
 
 
@@ -98,9 +85,9 @@ def test_a_person_plays_spot_it_without_javascript_and_acknowledges_the_policy_a
     stack: RunningStack, browser: Any
 ) -> None:
     base = stack.credentials["base_url"]
-    resolved = [i for i in _api(stack, "GET", "/api/incidents")["incidents"] if i["status"] == "resolved"]
+    resolved = [i for i in admin_api(stack, "GET", "/api/incidents")["incidents"] if i["status"] == "resolved"]
     incident_id = str(resolved[0]["id"]) if resolved else _resolved_incident(stack)
-    _api(stack, "PUT", f"/api/cases/{incident_id}", {"approve": True})  # an approved card draws the items
+    admin_api(stack, "PUT", f"/api/cases/{incident_id}", {"approve": True})  # an approved card draws the items
     make_person(stack, "sam@example.com", "everyone", name="Sam", department="inflight")
 
     context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
@@ -128,7 +115,9 @@ def test_a_person_plays_spot_it_without_javascript_and_acknowledges_the_policy_a
     page.goto(base + "/learn/spot-it")
     violations = {"spot-it": _axe(page)}
     # Onboarding: the policy an admin published, acknowledged beside the three ways to report.
-    _api(stack, "PUT", "/api/policy", {"title": "Our social media policy", "text": "Speak for yourself.", "version": 0})
+    admin_api(
+        stack, "PUT", "/api/policy", {"title": "Our social media policy", "text": "Speak for yourself.", "version": 0}
+    )
     page.goto(base + "/policy")
     assert page.get_by_role("link", name="The report form").is_visible()
     page.get_by_role("button", name="I have read it and will follow it").click()

@@ -6,16 +6,14 @@ finds no serious or critical violation on the department page or the form."""
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from infra.local.launcher import RunningStack
-from tests.e2e.conftest import running_stack
+from tests.e2e.conftest import admin_api, running_stack
 from tests.e2e.people import make_person, sign_in_browser
 from tests.e2e.test_console_browser import SCREENSHOTS, _axe
 
@@ -26,17 +24,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     yield from running_stack(tmp_path_factory.mktemp("watch-stack"))
 
 
-def _api(stack: RunningStack, method: str, path: str, doc: Any = None) -> Any:
-    request = urllib.request.Request(
-        stack.credentials["base_url"] + path,
-        data=json.dumps(doc).encode() if doc is not None else None,
-        headers={"authorization": f"Bearer {stack.credentials['admin_token']}", "content-type": "application/json"},
-        method=method,
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return json.loads(answer.read())
-
-
 def test_a_watchfulness_drill_is_reported_from_the_department_page_and_measured(
     stack: RunningStack, browser: Any
 ) -> None:
@@ -44,7 +31,7 @@ def test_a_watchfulness_drill_is_reported_from_the_department_page_and_measured(
     make_person(stack, "sam@example.com", "everyone", name="Sam", department="inflight")
     make_person(stack, "kim@example.com", "everyone", name="Kim", department="inflight")
     post = "Your crew just ignored a passenger in a wheelchair at gate 12. Filming it next time."
-    drill_id = _api(stack, "POST", "/api/drills/watch", {"departments": ["inflight"], "text": post})["drill"]["id"]
+    drill_id = admin_api(stack, "POST", "/api/drills/watch", {"departments": ["inflight"], "text": post})["drill"]["id"]
 
     wall = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
     wall.goto(f"{base}/wall#token={stack.credentials['display_token']}&interval=2")
@@ -69,12 +56,12 @@ def test_a_watchfulness_drill_is_reported_from_the_department_page_and_measured(
     page.get_by_role("button", name="Send report").click()
     page.wait_for_load_state()
 
-    measured = _api(stack, "GET", f"/api/drills/{drill_id}")["watch"]["departments"]["inflight"]
+    measured = admin_api(stack, "GET", f"/api/drills/{drill_id}")["watch"]["departments"]["inflight"]
     assert measured["reporters"] == 1 and measured["staff"] == 2 and measured["rate"] == 0.5
     page.goto(f"{base}/departments/inflight")
     assert "Report rate: 50% (1 of 2 people)." in page.inner_text("main")
 
-    _api(stack, "POST", f"/api/drills/watch/{drill_id}/end")
+    admin_api(stack, "POST", f"/api/drills/watch/{drill_id}/end")
     page.goto(f"{base}/departments/inflight")
     assert "Watchfulness practice (ended)" in page.inner_text("main")
     assert page.get_by_role("link", name="Report it").count() == 0
