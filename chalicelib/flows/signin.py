@@ -5,6 +5,7 @@ answer says whether an address is known."""
 
 from __future__ import annotations
 
+import base64
 import hmac
 import re
 import secrets
@@ -207,7 +208,9 @@ def profile_claims(claims: dict[str, Any]) -> dict[str, str]:
 
 def start_session(*, email: str, name: str, via: str, now: datetime, profile: dict[str, str] | None = None) -> str:
     settings = get_settings()
-    session_id = secrets.token_urlsafe(32)
+    # The secret, then whose session it is: a page reads the session and the person in one
+    # request. The whole value is what the stored digest is of, so the name cannot be swapped.
+    session_id = f"{secrets.token_urlsafe(32)}.{_encode(email)}"
     identity.create_session(
         session_id=session_id,
         doc={
@@ -226,18 +229,34 @@ def start_session(*, email: str, name: str, via: str, now: datetime, profile: di
     return session_id
 
 
-def person(email: str, *, name: str = "") -> dict[str, Any]:
-    """Who an address is: their record, or an employee with the everyone role."""
-    found = identity.get_person(email)
-    return found or {"email": email, "name": name, "role": "everyone", "department": ""}
+def _encode(email: str) -> str:
+    return base64.urlsafe_b64encode(email.encode()).decode().rstrip("=")
+
+
+def _decode(named: str) -> str | None:
+    try:
+        return base64.urlsafe_b64decode(named + "=" * (-len(named) % 4)).decode()
+    except ValueError:  # binascii.Error and UnicodeDecodeError both are
+        return None
+
+
+def _session_and_person(session_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    secret, dot, named = session_id.partition(".")
+    if not dot:
+        # A session started before cookies named their person (until its hours are out): two reads.
+        doc = identity.load_session(session_id) if 20 <= len(session_id) <= 64 else None
+        return doc, (identity.get_person(str(doc["email"])) if doc else None)
+    email = _decode(named)
+    if not 40 <= len(secret) <= 64 or not email or len(email) > 254:
+        return None, None
+    doc, who = identity.load_session_and_person(session_id, email)
+    return (doc, who) if doc is not None and doc.get("email") == email else (None, None)
 
 
 def session_principal(session_id: str, *, now: datetime) -> Principal | None:
     """The person a session cookie belongs to, while it is within both lifetimes; their role is
-    read now, so a role taken away stops working at once."""
-    if not 20 <= len(session_id) <= 64:
-        return None
-    doc = identity.load_session(session_id)
+    read now (with the session, one request), so a role taken away stops working at once."""
+    doc, found = _session_and_person(session_id) if len(session_id) <= 400 else (None, None)
     if doc is None:
         return None
     settings = get_settings()
@@ -249,7 +268,8 @@ def session_principal(session_id: str, *, now: datetime) -> Principal | None:
         return None
     if now - seen >= TOUCH_EVERY:
         identity.touch_session(session_id, at=now)
-    who = person(doc["email"], name=doc.get("name", ""))
+    # No record: an employee with the everyone role.
+    who = found or {"email": doc["email"], "name": doc.get("name", ""), "role": "everyone", "department": ""}
     if who.get("disabled"):
         return None
     return Principal(

@@ -83,6 +83,15 @@ def load_session(session_id: str) -> dict[str, Any] | None:
         return None
 
 
+def load_session_and_person(session_id: str, email: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """A session and the person it names, in one BatchGetItem (the cookie names the person, so
+    both keys are known before either is read; the person is read now, so a role taken away or
+    a deactivation counts at once)."""
+    session_pk = f"session|{digest(session_id)}"
+    rows = {(row.pk, row.sk): dict(row.doc) for row in IdentityModel.batch_get([(session_pk, "-"), (PEOPLE, email)])}
+    return rows.get((session_pk, "-")), rows.get((PEOPLE, email))
+
+
 def touch_session(session_id: str, *, at: datetime) -> None:
     _amend(f"session|{digest(session_id)}", "-", seen_at=isoformat(at))
 

@@ -104,6 +104,48 @@ def test_a_session_ends_idle_too_long_or_too_old_and_at_sign_out(harness: Harnes
     assert browser.api("GET", "/api/me").status_code == 401
 
 
+def test_a_session_cookie_names_its_person_who_cannot_be_swapped_and_whose_role_counts_at_once(
+    harness: Harness,
+) -> None:
+    import base64
+
+    from chalicelib.store import identity
+
+    browser = sign_in(harness, "ana@example.com", "responder")
+    secret, _, named = browser.session.partition(".")
+    assert base64.urlsafe_b64decode(named + "=" * (-len(named) % 4)) == b"ana@example.com"
+    assert browser.api("GET", "/api/incidents").status_code == 200
+    # The same secret naming another person is no session (the stored digest is of the whole value).
+    make_person(harness, "admin.ann@example.com", "admin")
+    other = base64.urlsafe_b64encode(b"admin.ann@example.com").decode().rstrip("=")
+    forged = Browser(harness.client.http)
+    forged.jar = {**browser.jar, next(k for k in browser.jar if k.endswith("sw_session")): f"{secret}.{other}"}
+    assert forged.api("GET", "/api/me").status_code == 401
+    assert forged.api("GET", "/api/me").status_code == 401
+    for bad in (f"{secret}.!!", f"{secret}.", f".{named}", f"{secret}.{named}" + "A" * 400):
+        forged.jar[next(k for k in forged.jar if k.endswith("sw_session"))] = bad
+        assert forged.api("GET", "/api/me").status_code == 401, bad
+    # The role is read with the session: taken away, it stops working on the next request.
+    make_person(harness, "ana@example.com", "everyone")
+    assert browser.api("GET", "/api/incidents").status_code == 403
+    # A session started before cookies named their person still works until its hours are out.
+    now = datetime.now(UTC)
+    identity.create_session(
+        session_id="o" * 43,
+        doc={
+            "email": "ana@example.com",
+            "name": "Ana",
+            "via": "link",
+            "created_at": now.isoformat(),
+            "seen_at": now.isoformat(),
+        },
+        expires_at=now + timedelta(hours=1),
+    )
+    forged.jar[next(k for k in forged.jar if k.endswith("sw_session"))] = "o" * 43
+    me = forged.api("GET", "/api/me")
+    assert me.status_code == 200 and json.loads(me.body)["id"] == "ana@example.com"
+
+
 def test_a_cookie_write_without_the_pages_csrf_token_is_refused(harness: Harness) -> None:
     browser = sign_in(harness, "admin@example.com", "admin")
     group = json.dumps({"name": "PR"}).encode()
