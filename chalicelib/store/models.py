@@ -192,6 +192,18 @@ class ReportInboxIndex(GlobalSecondaryIndex["ReportModel"]):
     inbox_key = UnicodeAttribute(range_key=True)
 
 
+class ReportDrillIndex(GlobalSecondaryIndex["ReportModel"]):
+    """The reports a drill or a watchfulness exercise sent or drew, oldest first (sparse: only
+    those carry `drill`), for its measure: a keyed Query, not a Scan of every report."""
+
+    class Meta:
+        index_name = "drill"
+        projection = IncludeProjection(["department", "reporter_email"])
+
+    drill = UnicodeAttribute(hash_key=True)
+    received_at = UTCDateTimeAttribute(range_key=True)
+
+
 class ReportModel(Model):
     class Meta(_Meta):
         table_name = _settings.table_name("reports")
@@ -235,6 +247,7 @@ class ReportModel(Model):
     inbox_key = UnicodeAttribute(null=True)
     terms = UnicodeAttribute(null=True)
     inbox = ReportInboxIndex()
+    drill_index = ReportDrillIndex()
 
 
 class DeliveryModel(Model):

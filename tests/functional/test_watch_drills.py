@@ -11,10 +11,13 @@ import json
 import re
 from typing import Any
 
+import pytest
+
 from chalicelib.api import wall as wall_api
 from chalicelib.store.models import ReportModel
 from tests.functional.conftest import Harness
 from tests.functional.identity_support import make_person, sign_in
+from tests.functional.test_case_cards import _counting
 from tests.support import Browser
 
 DISPLAY = {"authorization": "Bearer display-test-token"}
@@ -46,7 +49,9 @@ def _wall(h: Harness, department: str) -> dict[str, Any]:
     return dict(json.loads(h.client.http.get(f"/api/wall?department={department}", headers=DISPLAY).body))
 
 
-def test_a_watchfulness_drill_is_shown_reported_measured_never_counted_and_ended(harness: Harness) -> None:
+def test_a_watchfulness_drill_is_shown_reported_measured_never_counted_and_ended(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     h = harness
     lead = sign_in(h, "lead@example.com", "lead", department="baggage")
     ana = sign_in(h, "ana@example.com", "everyone", name="Ana", department="inflight")
@@ -79,7 +84,10 @@ def test_a_watchfulness_drill_is_shown_reported_measured_never_counted_and_ended
     # Stored, never routed: the practice post pages nobody, however many report it.
     assert [d for d in h.deliveries() if "Employee report" in str(d.get("subject"))] == []
 
+    made = _counting(monkeypatch)
     measured = json.loads(lead.api("GET", f"/api/drills/{drill_id}").body)["watch"]["departments"]["inflight"]
+    on_reports = [op for op, table in made if table.endswith("-reports")]
+    assert on_reports == ["Query"], made  # the exercise's reports by the drill index, never a Scan
     assert measured["reporters"] == 2 and measured["staff"] == 4 and measured["rate"] == 0.5
     assert measured["minutes_to_first_report"] is not None and measured["minutes_to_first_report"] >= 0
     page = ana.get("/departments/inflight").body.decode()
