@@ -15,11 +15,13 @@ from chalicelib.api.auth import actor, check_csrf, csrf_token, reader_for
 from chalicelib.api.problems import json_response, read_form
 from chalicelib.api.routes import caller, needs
 from chalicelib.clock import utcnow
-from chalicelib.errors import NotFound, SharedwatchError
+from chalicelib.errors import InvalidQuery, NotFound, SharedwatchError
+from chalicelib.flows import measures
 from chalicelib.flows.digests import department_week
 from chalicelib.flows.drills import exercises_for
 from chalicelib.flows.statements import briefs
 from chalicelib.policy import cases as case_policy
+from chalicelib.policy import measures as measure_policy
 from chalicelib.policy import spotit as spotit_policy
 from chalicelib.policy.config import Department
 from chalicelib.policy.noise import follower_filter, is_follower_of, recipient_zone
@@ -45,6 +47,21 @@ def _department(slug: str) -> Department:
 def department_json(slug: str) -> Response:
     """The department's page as data: this week against the one before."""
     return json_response(department_week(_department(slug), now=utcnow()))
+
+
+@bp.route("/api/measures", methods=["GET"])
+@needs("config.read")
+def watchfulness_measures() -> Response:
+    """How watchful each department is in a month (`month=YYYY-MM`, default this month so far;
+    `department=` one): reports per 100 staff, the median minutes from a story's first post to
+    its first employee report, and stories spotted before the listening tools. Drill reports
+    never count; no person is named."""
+    query: dict[str, str] = dict(bp.current_request.query_params or {})
+    wanted = [_department(query["department"][:63]).slug] if query.get("department") else []
+    try:
+        return json_response(measures.measure(query.get("month", "")[:20], now=utcnow(), departments=wanted))
+    except ValueError as exc:
+        raise InvalidQuery(str(exc)) from None
 
 
 @bp.route("/api/departments/{slug}/people", methods=["GET"])
@@ -119,6 +136,9 @@ def _render(person: str, email: str, session_id: str, slug: str, *, done: str = 
         cases=case_policy.for_department(cases.approved(), slug),  # one Query
         case_peak=case_policy.peak,
         exercises=exercises_for(department.slug),
+        # Last month's measures, kept by the monthly note's run (one GetItem; None before it ran).
+        measured=measures.kept(measure_policy.month_before(utcnow()), department.slug),
+        measured_month=measure_policy.month_before(utcnow()),
     )
 
 

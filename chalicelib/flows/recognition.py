@@ -9,7 +9,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.flows import measures
 from chalicelib.notify.delivery import deliver
+from chalicelib.policy import measures as measure_policy
 from chalicelib.policy import recognition
 from chalicelib.policy.messages import ascii_subject
 from chalicelib.policy.noise import ALL, follower_audience
@@ -85,19 +87,21 @@ def send_team_notes(*, now: datetime) -> dict[str, str]:
     first = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     start = (first - timedelta(days=1)).replace(day=1)
     month = f"{start:%B %Y}"
-    reports = [
-        dict(r.attribute_values)
-        for r in ReportModel.scan(ReportModel.received_at.between(start, first - timedelta(microseconds=1)))
-    ]
+    label = f"{start:%Y-%m}"
+    reports = measures.reports_between(start, first)
     named = _named()
     config = load_routing()
+    # The month's measures, kept for the department pages (written again by a rerun: the same).
+    measured = measures.month(reports, departments=sorted(config.departments))
+    measures.keep(label, measured, now=now)
     outcomes: dict[str, str] = {}
     for department in sorted(config.departments.values(), key=lambda d: d.slug):
         if department.group not in config.groups:
             continue
         note = recognition.team_note(reports, department=department.slug, named=named)
         subject, text = recognition.render_note(note, department_name=department.name, month=month)
-        label = f"{start:%Y-%m}"
+        if note["reports"]:  # a quiet month stays one line
+            text = "\n".join([text, *measure_policy.month_lines(measured[department.slug])])
         notification = Notification(
             delivery_id=key_for("delivery", f"team-note:{department.slug}:{label}"),
             group=department.group,
