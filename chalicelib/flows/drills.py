@@ -34,8 +34,10 @@ from chalicelib.clock import utcnow
 from chalicelib.errors import DeliveryFailed, InvalidPayload, NotFound
 from chalicelib.flows import incidents, plans
 from chalicelib.intake.web_form import token_with_nonce
+from chalicelib.notify import chat
 from chalicelib.notify.delivery import supersede_pending
 from chalicelib.observability import logger
+from chalicelib.policy import chat as chat_policy
 from chalicelib.policy import watch
 from chalicelib.policy.drill_marks import mark, new_drill_id
 from chalicelib.policy.drills import RUNNING, ending, running
@@ -44,7 +46,8 @@ from chalicelib.settings import get_settings
 from chalicelib.store import directory, wall
 from chalicelib.store import drills as records
 from chalicelib.store.config import load_routing, load_scenarios
-from chalicelib.store.models import ReportModel
+from chalicelib.store.models import DeliveryModel, ReportModel
+from chalicelib.triage.identity import key_for
 
 MAX_PACE = 60.0
 SEND_TIMEOUT = 8.0
@@ -88,6 +91,7 @@ def end(*, drill_id: str, by: str, now: datetime) -> dict[str, Any]:
     stop_incidents(doc["incidents"], by=str(doc.get("ended_by") or by), now=now)
     if doc.get("kind") == watch.KIND:
         show_exercises()  # its post leaves the walls (the department pages read the record)
+        close_in_chats(doc)
     return doc
 
 
@@ -121,7 +125,68 @@ def start_watch(*, departments: list[Any], text: str, by: str, now: datetime) ->
     }
     records.save(doc, now=now)
     show_exercises()
+    post_in_chats(doc)
     return doc
+
+
+def _exercise_channels(doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(department, group, platform, where) for each chat channel of each exercise department's
+    group (issue 34's announcements channels)."""
+    routing = load_routing()
+    found = []
+    for slug in doc["departments"]:
+        department = routing.departments.get(slug)
+        group = routing.groups.get(department.group) if department else None
+        if department is not None and group is not None:
+            found += [(slug, group.slug, platform, where) for platform, where in group.chats]
+    return found
+
+
+def _post_id(doc: dict[str, Any], department: str, platform: str, where: str) -> str:
+    return key_for("delivery", f"exercise:{doc['id']}:{department}:{platform}:{where}")
+
+
+def post_in_chats(doc: dict[str, Any]) -> int:
+    """The exercise post in each department's chat channels, once each (a chat row of the delivery
+    log: a chat outage is retried and never holds up the start). How many went now."""
+    base = get_settings().public_base_url
+    posted = 0
+    for department, group, platform, where in _exercise_channels(doc):
+        name = load_routing().departments[department].name
+        message = chat_policy.exercise_post(post=str(doc["post"]), url=base + doc["links"][department], department=name)
+        outcome = chat.deliver(
+            _post_id(doc, department, platform, where),
+            platform=platform,
+            where=where,
+            doc={"op": "announce", **message},
+            item_id=str(doc["id"]),
+            group=group,
+        )
+        posted += outcome == "sent"
+    return posted
+
+
+def close_in_chats(doc: dict[str, Any]) -> int:
+    """Each chat post of the exercise closed: edited to say the drill ended, its link gone (or, in
+    a channel that cannot edit, a message saying so). Once each; only posts that were made."""
+    closed = 0
+    for department, group, platform, where in _exercise_channels(doc):
+        post = _post_id(doc, department, platform, where)
+        try:
+            DeliveryModel.get(post)
+        except DeliveryModel.DoesNotExist:
+            continue  # a channel named after the start: nothing was posted there
+        message = chat_policy.exercise_closed(department=load_routing().departments[department].name)
+        outcome = chat.deliver(
+            key_for("delivery", f"exercise-end:{doc['id']}:{department}:{platform}:{where}"),
+            platform=platform,
+            where=where,
+            doc={"op": "close", "post": post, **message},
+            item_id=str(doc["id"]),
+            group=group,
+        )
+        closed += outcome == "sent"
+    return closed
 
 
 def exercises_running() -> list[dict[str, Any]]:

@@ -139,6 +139,8 @@ def _card(card_id: str) -> tuple[dict[str, Any], str]:
 def _carry_out(doc: dict[str, Any]) -> str:
     """One step on its platform; what the platform calls the message (for later updates)."""
     platform, where, op = str(doc["platform"]), str(doc["where"]), str(doc["op"])
+    if op == "close":
+        return _close(platform, where, doc)
     if op == "announce" and platform != "teams-webhook":
         return _announce(platform, where, doc)
     done: str | None = None
@@ -199,3 +201,22 @@ def _announce(platform: str, where: str, doc: dict[str, Any]) -> str:
         answer = platforms.slack_call(team, "chat_postMessage", channel=channel, text=doc["text"])
         return f"{answer.get('channel') or channel}|{answer.get('ts')}"
     return platforms.teams_post(where, platforms.card_activity(doc["card"], text=doc.get("text", "")))
+
+
+def _close(platform: str, where: str, doc: dict[str, Any]) -> str:
+    """A message of ours closed (a watchfulness exercise's post when the drill ends): edited in
+    place where the platform can (Slack, a Teams bot), a message of its own where it cannot (a
+    Workflows webhook only posts). Waits, like an update, until the post itself is out."""
+    if platform == "teams-webhook":
+        platforms.teams_webhook(where, platforms.card_activity(doc["card"], text=doc.get("text", "")))
+        return ""
+    _, posted = _card(str(doc["post"]))
+    if platform == "slack":
+        team, _, _ = where.partition("/")
+        channel_id, _, ts = posted.partition("|")
+        platforms.slack_call(team, "chat_update", channel=channel_id, ts=ts, text=doc["text"])
+        return posted
+    if platform == "teams":
+        platforms.teams_update(where, posted, platforms.card_activity(doc["card"], text=doc.get("text", "")))
+        return posted
+    raise ChatFailed(f"unknown chat platform {platform}", permanent=True)

@@ -247,3 +247,37 @@ def parse_action(name: str) -> Action | None:
         if bare == action:
             return action
     return None
+
+
+# A watchfulness exercise's post in a department's channels (docs/training.md) -------------------
+
+
+def exercise_post(*, post: str, url: str, department: str) -> dict[str, Any]:
+    """The exercise post as a channel message: marked DRILL · practice, with its "Report it" link
+    (the report form, pre-filled, carrying the drill's signed mark). Slack text and a Teams card."""
+    head = f"DRILL · practice for {_cut(department, 80)}: would you report this?"
+    note = "A practice, not a real post: report it as you would a real one. It never counts as real."
+    text = f"*{slack_escape(head, 200)}*\n>{slack_text(post, 600)}\n<{url}|Report it> · _{note}_"
+    card = {
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": [
+            {"type": "TextBlock", "text": head, "weight": "Bolder", "wrap": True},
+            {"type": "TextBlock", "text": _cut(post, 600), "wrap": True},
+            {"type": "TextBlock", "text": note, "isSubtle": True, "wrap": True},
+        ],
+        "actions": [{"type": "Action.OpenUrl", "title": "Report it", "url": url}],
+    }
+    return {"text": text, "card": card}
+
+
+def exercise_closed(*, department: str) -> dict[str, Any]:
+    """What the post becomes when the drill ends (edited in place where the platform allows; a
+    message of its own in a Workflows channel): ended, the link gone."""
+    line = f"DRILL ended: the watchfulness practice for {_cut(department, 80)} is over. Thank you for taking part."
+    card = {
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": [{"type": "TextBlock", "text": line, "weight": "Bolder", "wrap": True}],
+    }
+    return {"text": f"_{slack_escape(line, 300)}_", "card": card}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -22,7 +23,7 @@ from chalicelib.store.models import AuditModel, DeliveryModel, IdentityModel, In
 from tests.chat_loopback import BOT_TOKEN, TEAMS_APP_ID, TEAMS_APP_PASSWORD, Loopback, running
 from tests.functional.conftest import Harness, allow_outbound, served_at
 from tests.functional.identity_support import make_person, sign_in, token_for
-from tests.support import CRISIS, envelope, signed_headers
+from tests.support import CRISIS, Browser, envelope, signed_headers
 
 SLACK_SECRET = "slack-signing-secret"
 TEAM, CHANNEL, CONVERSATION = "T0SHARED", "C0CARDS", "19:cards@thread.tacv2"
@@ -451,6 +452,58 @@ def test_an_all_staff_brief_is_also_posted_once_to_the_groups_announcements_chan
     assert "Gate 4 outage" in json.dumps(teams.body)
     rows = [r for r in DeliveryModel.scan() if r.item_kind == "chat" and r.subject == "announce"]
     assert len(rows) == 2 and all(r.status == "sent" for r in rows)
+
+
+def test_a_watchfulness_exercise_is_posted_to_its_departments_channels_and_closed_when_it_ends(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.flows import drills
+    from chalicelib.notify import chat as chat_delivery
+    from chalicelib.policy.chat import exercise_closed
+    from chalicelib.settings import get_settings
+
+    # The site's address, for the exercise's flow only (on the test stack it has none, and the
+    # whole app's settings off-local would change its cookies).
+    site = replace(get_settings(), public_base_url="https://sw.example.com")
+    monkeypatch.setattr(drills, "get_settings", lambda: site)
+    lead = sign_in(chat.h, "lead@example.com", "lead", department="inflight")
+    post = "Crew on 212 ignored a passenger & laughed <b>#neveragain</b>"
+    started = lead.api("POST", "/api/drills/watch", {"departments": ["inflight"], "text": post})
+    assert started.status_code == 201, started.body
+    drill_id = json.loads(started.body)["drill"]["id"]
+
+    [slack] = [c for c in chat.loop.of("chat.postMessage") if c.body.get("channel") == CHANNEL]
+    text = str(slack.body["text"])
+    assert text.startswith("*DRILL · practice for ") and "&amp; laughed &lt;b&gt;" in text  # escaped
+    link = re.search(r"<(https://sw\.example\.com/report\?[^|>]+)\|Report it>", text)
+    assert link and "drill=" in link.group(1) and "department=inflight" in link.group(1), text
+    [teams] = chat.loop.of("teams.post")
+    card = teams.body["attachments"][0]["content"]
+    assert card["body"][0]["text"].startswith("DRILL · practice") and card["actions"][0]["title"] == "Report it"
+    assert card["actions"][0]["url"] == link.group(1).replace("&amp;", "&")
+    # Its link is the exercise's: a report through it is the drill's.
+    form = (
+        Browser(chat.h.client.http)
+        .get(link.group(1).replace("&amp;", "&").removeprefix("https://sw.example.com"))
+        .body.decode()
+    )
+    assert "DRILL: this is a watchfulness practice" in form
+
+    for _ in range(2):  # ended twice: closed once
+        assert lead.api("POST", f"/api/drills/watch/{drill_id}/end").status_code == 200
+    [edited] = chat.loop.of("chat.update")
+    [posted] = [r for r in DeliveryModel.scan() if r.subject == "announce" and r.topic_arn.startswith("chat:slack")]
+    assert edited.body["ts"] == posted.message_id.partition("|")[2] and "DRILL ended" in edited.body["text"]
+    assert "Report it" not in edited.body["text"]
+    [updated] = chat.loop.of("teams.update")
+    assert "DRILL ended" in json.dumps(updated.body) and "Report it" not in json.dumps(updated.body)
+    assert len(chat.loop.of("chat.postMessage")) == 1 and len(chat.loop.of("teams.post")) == 1
+    # A Workflows channel cannot edit what it posted: the end is a message of its own there.
+    closed = {"op": "close", "post": "-", **exercise_closed(department="In-flight")}
+    hook = f"{chat.loop.base}/workflows/inflight"
+    assert chat_delivery.deliver("d-close-1", platform="teams-webhook", where=hook, doc=closed, item_id="x") == "sent"
+    [said] = chat.loop.of("teams.webhook")
+    assert "DRILL ended: the watchfulness practice for In-flight is over." in json.dumps(said.body)
 
 
 def test_report_to_sharedwatch_on_a_teams_message_is_a_report_mailed_to_its_reporter(chat: Chat) -> None:
