@@ -70,6 +70,7 @@ def test_a_resolved_incident_becomes_a_card_on_learn_the_department_page_and_the
     page.goto(f"{base}/departments/{departments[0]}")
     assert "A refused passenger, answered within the hour" in page.inner_text("#cases ~ article")
     violations["department"] = _axe(page)
+    page.locator("#cases ~ article").first.screenshot(path=str(SCREENSHOTS / "department-case.png"))
     context.close()
 
     wall = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()

@@ -59,7 +59,12 @@ def test_a_watchfulness_drill_is_reported_from_the_department_page_and_measured(
     measured = admin_api(stack, "GET", f"/api/drills/{drill_id}")["watch"]["departments"]["inflight"]
     assert measured["reporters"] == 1 and measured["staff"] == 2 and measured["rate"] == 0.5
     page.goto(f"{base}/departments/inflight")
-    assert "Report rate: 50% (1 of 2 people)." in page.inner_text("main")
+    assert re.search(
+        r"Report rate: 50% \(1 of 2 people\)\. First report after [\d.]+ minutes\.", page.inner_text("main")
+    )
+    # The month's measures never count a drill's report as real.
+    month = admin_api(stack, "GET", "/api/measures?department=inflight")["departments"]["inflight"]
+    assert month["reports"] == 0 and month["staff"] == 2 and month["reports_per_100_staff"] == 0.0
 
     admin_api(stack, "POST", f"/api/drills/watch/{drill_id}/end")
     page.goto(f"{base}/departments/inflight")
