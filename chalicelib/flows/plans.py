@@ -26,6 +26,7 @@ from chalicelib.notify.gate import send
 from chalicelib.notify.mail import send_mail
 from chalicelib.observability import logger
 from chalicelib.policy import approval_links
+from chalicelib.policy.batch import Outgoing
 from chalicelib.policy.drills import ENDED_NOTE, closing_plan
 from chalicelib.policy.drills import running as drill_running
 from chalicelib.policy.messages import (
@@ -34,7 +35,6 @@ from chalicelib.policy.messages import (
     plan_role_subject,
     plan_update_subject,
 )
-from chalicelib.policy.plan import Outgoing
 from chalicelib.policy.reach import Message
 from chalicelib.policy.scenarios import (
     Facts,

@@ -1,6 +1,6 @@
 """The router behind the DynamoDB Stream, as read → plan → act. It reads what a batch needs
 (the story index, the stories, their incidents, what their groups were told), asks
-`policy/plan.py` for the plan, and carries it out in a fixed order:
+`policy/batch.py` for the plan, and carries it out in a fixed order:
 
 1. incidents the batch opens, then the stories and the index (each counted signal's membership
    key, so a redelivered record is not counted twice);
@@ -29,9 +29,9 @@ from chalicelib.flows.translations import translate_notifications
 from chalicelib.notify.gate import send
 from chalicelib.notify.receipts import send_receipt
 from chalicelib.observability import emit_counts, logger
+from chalicelib.policy.batch import BatchPlan, BatchRead, ReportOutcome, plan_batch, routable, settle
 from chalicelib.policy.config import RoutingConfig
 from chalicelib.policy.drills import drills_of
-from chalicelib.policy.plan import BatchRead, Plan, ReportOutcome, plan_batch, routable, settle
 from chalicelib.policy.stories import item_id, memberships, velocity_raiser, wanted_keys
 from chalicelib.records import Mention, Signal
 from chalicelib.settings import get_settings
@@ -72,7 +72,7 @@ def read_batch(signals: Sequence[Signal]) -> tuple[BatchRead, dict[str, Incident
     return read, incident_rows
 
 
-def write_stories(plan: Plan, *, now: datetime) -> dict[str, IncidentModel]:
+def write_stories(plan: BatchPlan, *, now: datetime) -> dict[str, IncidentModel]:
     """The incidents opened first (a story never points at a missing incident), then the
     stories, then the index. On a conflict the stories that were written get their members'
     keys (they are counted) and StoryConflict makes the batch be read and planned again."""
@@ -89,7 +89,7 @@ def write_stories(plan: Plan, *, now: datetime) -> dict[str, IncidentModel]:
     return opened
 
 
-def counted_mentions(plan: Plan, clusters: Iterable[str]) -> list[Mention]:
+def counted_mentions(plan: BatchPlan, clusters: Iterable[str]) -> list[Mention]:
     """The mentions this plan counts into the given stories for the first time."""
     ids = {i for c in clusters for i in plan.stories.members.get(c, ())}
     return [s for s in plan.stories.signals if isinstance(s, Mention) and s.mention_id in ids]
@@ -129,7 +129,7 @@ def save_told(
     )
 
 
-def show_on_wall(plan: Plan, changed: Sequence[IncidentModel], config: RoutingConfig, now: datetime) -> None:
+def show_on_wall(plan: BatchPlan, changed: Sequence[IncidentModel], config: RoutingConfig, now: datetime) -> None:
     """New signals and changed incidents onto the wall. The wall is a view: when it cannot be
     written the batch is not failed for it (notifications matter more)."""
     seen = [wall.Seen(s.signal, cluster_id=s.cluster_id, lead_minutes=s.lead_minutes) for s in plan.shown]
@@ -142,7 +142,7 @@ def show_on_wall(plan: Plan, changed: Sequence[IncidentModel], config: RoutingCo
 
 def plan_and_write(
     signals: Sequence[Signal], *, config: RoutingConfig, now: datetime
-) -> tuple[Plan, BatchRead, dict[str, IncidentModel]]:
+) -> tuple[BatchPlan, BatchRead, dict[str, IncidentModel]]:
     taxonomy, _ = current_taxonomy()
     raise_severity = velocity_raiser(taxonomy, severity_thresholds())
     for attempt in range(ATTEMPTS):
@@ -161,7 +161,7 @@ def plan_and_write(
     raise AssertionError("unreachable")
 
 
-def count_new(plan: Plan) -> None:
+def count_new(plan: BatchPlan) -> None:
     """The per-minute counters, from the mentions this batch counted into their stories: each
     mention once, however many senders raced to store it or however often the stream
     redelivers it. A live burst runs the spike detector at once, not at the next minute."""

@@ -20,7 +20,7 @@ from chalicelib.flows.reach import message_id, reach_people
 from chalicelib.i18n import N_
 from chalicelib.notify.gate import send
 from chalicelib.observability import logger
-from chalicelib.policy.plan import Outgoing
+from chalicelib.policy.batch import Outgoing
 from chalicelib.policy.reach import Message
 from chalicelib.policy.scenarios import TEXT_LIMIT
 from chalicelib.policy.stories import timeline_entry

@@ -8,13 +8,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from chalicelib.policy.batch import BatchRead, plan_batch
 from chalicelib.policy.drills import closing_plan, ended_drills, ending, following, realm_key
-from chalicelib.policy.plan import BatchRead, plan_batch
 from chalicelib.policy.stories import IndexEntry, memberships
 from chalicelib.records import Mention, Signal
 from chalicelib.triage.identity import key_for
 from tests.support import NOW, make_mention
-from tests.unit.test_plan import CONFIG, EMPTY, LINKS, RAISE
+from tests.unit.test_batch import CONFIG, EMPTY, LINKS, RAISE
 
 STORM = "DRILL: the crew refused to help my disabled son board and left him in the jet bridge. We are filing a lawsuit."
 FIRST, SECOND = "d0123456789", "dabcdefabcd"
