@@ -1,6 +1,10 @@
 """The crisis plan's routes: scenarios (versioned, validated whole, tested against a mention or
 a story), an incident's plan (tasks, holding statements and their approval and publication),
-approval links for approvers, and the post-incident review as JSON and as a printable page."""
+approval links for approvers, and the post-incident review as JSON and as a printable page.
+
+Thin: each route reads and validates its request and calls a flow. The dry run
+(`POST /api/plans/test`) calls the same pure `policy/crisis_run.start` a real incident's plan
+takes hold by; what a signed-in person does to a plan is `flows/plan_actions.py`."""
 
 from __future__ import annotations
 

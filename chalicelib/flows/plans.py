@@ -272,7 +272,7 @@ def running_plan(scenario_id: str, *, drill: str = "") -> PlanModel | None:
     drill's plans and the real ones never meet: a real incident joins only a real plan, a
     drill's incident only its own drill's."""
     for row in PlanModel.due_index.query(DUE):
-        if row.scenario == scenario_id and (row.drill or "") == drill and not row.doc.get("closed_at"):
+        if row.scenario == scenario_id and (row.drill or "") == drill and state_of(row).closed_at is None:
             return row
     return None
 
