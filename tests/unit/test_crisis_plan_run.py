@@ -214,3 +214,67 @@ def test_the_state_crosses_the_stores_edge_unchanged() -> None:
     assert PlanState.from_item(item).to_item() == item
     assert item["tasks"][0]["done_at"] == at(5).isoformat() and "done_at" not in item["tasks"][1]
     assert item["updates"]["group:executives"] == {"last": at(31).isoformat(), "count": 1}
+
+
+def test_a_plan_stored_before_the_records_reads_and_writes_back_the_same() -> None:
+    """A document as the plan wrote it before its state was typed (keys written by hand here)."""
+    from chalicelib.policy.scenarios import scenario_document
+
+    item = {
+        "incident_id": "i0123456789abcde",
+        "scenario": scenario_document(SAFETY),
+        "reasons": ["mentions lawsuit", "severity critical"],
+        "title": "Crew refused to help",
+        "severity": "critical",
+        "opened_at": T0.isoformat(),
+        "started_at": at(1).isoformat(),
+        "lang": "en",
+        "tasks": [
+            {
+                "id": "confirm-facts",
+                "task": "Confirm",
+                "role": "lead",
+                "owner": "crisis-lead@example.com",
+                "backup": "deputy-lead@example.com",
+                "due_at": at(15).isoformat(),
+                "status": "done",
+                "reminded": 1,
+                "done_by": "Ana",
+                "done_at": at(20).isoformat(),
+                "via": "signed in",
+            }
+        ],
+        "updates": {"group:executives": {"last": at(30).isoformat(), "count": 1}},
+        "statements": {
+            "en": {
+                "text": "We are aware.",
+                "revision": 2,
+                "approvals": {"legal": {"by": "Lee", "via": "email link", "at": at(40).isoformat()}},
+                "state": "draft",
+                "history": [
+                    {"revision": 1, "text": "Draft", "by": "the plan", "at": at(1).isoformat()},
+                    {"revision": 2, "text": "We are aware.", "by": "Pat", "at": at(35).isoformat()},
+                ],
+                "approved": [],
+            }
+        },
+        "actions": [
+            {
+                "id": "a1b2c3d4",
+                "text": "Train the station",
+                "owner": "ops@example.com",
+                "due": "",
+                "status": "open",
+                "by": "Ana",
+                "at": at(50).isoformat(),
+            }
+        ],
+        "published": [],
+        "pace": 1.0,
+        "drill": "",
+        "joined": ["i1111111111aaaaa"],
+    }
+    state = PlanState.from_item(item)
+    assert state.to_item() == item
+    assert state.task("confirm-facts").done_at == at(20)  # type: ignore[union-attr]
+    assert state.roles_of("DEPUTY-COUNSEL@example.com") == ["legal"] and state.roles_of("") == []
