@@ -18,8 +18,9 @@ safe to run again when the stream redelivers the batch:
    so it plans no change twice);
 7. wall: the wall, a view written whole;
 8. drills: a drill follows the incidents its storm opened (a conditional append);
-9. crisis plans: the crisis plan takes hold of an incident the batch opened or made more
-   severe (`flows/plans.start_for`: a put conditional on the incident having no plan);
+9. crisis plans: the crisis plan takes hold of each incident the batch plan names
+   (`BatchPlan.crisis`: opened or made more severe) that has none (`flows/plans.start_for`: a
+   put conditional on the incident having no plan);
 10. chat cards: the cards, each a row of the delivery log (deterministic id);
 11. receipts: the reporters' receipts by mail (deterministic delivery ids).
 
@@ -250,9 +251,8 @@ def _drills(b: Batch) -> None:
 
 def _crisis_plans(b: Batch) -> None:
     """The crisis plan takes hold of an incident this batch opened or made more severe."""
-    opened = {o.incident_id: b.rows[o.incident_id] for o in b.plan.stories.openings if o.incident_id in b.rows}
-    raised = {r.incident_id: r for r in b.changed if "severity" in b.plan.incidents[r.incident_id].fields}
-    plans.start_for(list((opened | raised).values()), b.plan.stories.signals, b.plan.stories.stories, now=b.now)
+    rows = [b.rows[i] for i in b.plan.crisis if i in b.rows]  # as the incidents stage changed them
+    plans.start_for(rows, b.plan.stories.signals, b.plan.stories.stories, now=b.now)
 
 
 def _chat_cards(b: Batch) -> None:

@@ -145,6 +145,7 @@ class BatchPlan:
     receipts: list[Receipt] = field(default_factory=list)
     shown: list[Shown] = field(default_factory=list)
     chat: list[ChatStep] = field(default_factory=list)  # incident cards for groups' chat channels
+    crisis: list[str] = field(default_factory=list)  # incidents opened or raised: a crisis plan may take hold
     counts: dict[str, int] = field(default_factory=lambda: {"folded": 0, "quarantined": 0, "drill_ended": 0})
 
     def add(self, n: Notification, tags: list[tuple[str, str]], *, grace_from: datetime | None = None) -> None:
@@ -397,6 +398,10 @@ def plan_batch(  # noqa: C901 (the batch's stages in order, read top to bottom; 
     for incident_id, group, _ in plan.timeline.values():
         told.setdefault(incident_id, set()).add(group)
     plan.chat = chat_steps(told, config)
+    # The crisis plan's step: the incidents this batch opens, then those it makes more severe
+    # (the router's "crisis plans" stage starts the plan of each that has none yet).
+    raised = [i for i, c in plan.incidents.items() if "severity" in c.fields]
+    plan.crisis = list(dict.fromkeys([*(o.incident_id for o in stories.openings), *raised]))
     return plan
 
 

@@ -119,6 +119,7 @@ def test_a_severe_mention_opens_an_incident_noticed_with_acknowledge_links() -> 
     settled = settle(p, outcomes, told={}, now=NOW)  # type: ignore[arg-type]
     assert change.notified == {"crisis-team"}
     assert settled.told[opening.cluster_id] == {"crisis-team|incident"}
+    assert p.crisis == [opening.incident_id]  # a step: the router's crisis-plans stage starts its plan
 
 
 def test_velocity_raises_severity_into_the_story_and_opens_the_incident() -> None:
