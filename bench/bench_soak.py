@@ -72,7 +72,7 @@ def _expected_groups(base: str, admin: str, mentions: list[dict[str, Any]]) -> d
     import urllib.request
 
     from chalicelib.clock import utcnow
-    from chalicelib.policy.plan import routing_fields
+    from chalicelib.policy.batch import routing_fields
     from chalicelib.policy.rules import decide, parse_rule
     from chalicelib.sources.base import mention_from_fields
     from chalicelib.triage import triage_mention

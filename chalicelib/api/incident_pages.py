@@ -11,14 +11,15 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import check_csrf, csrf_token, reader_for
 from chalicelib.api.incidents import assign_as, link_as, note_as, set_status
-from chalicelib.api.plans import approve_as, complete_as, edit_as, plan_document, publish_as
+from chalicelib.api.plans import doer
 from chalicelib.api.problems import read_form
 from chalicelib.api.routes import caller, needs
 from chalicelib.bodies import whole_number
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
-from chalicelib.flows import plans, reach, reviews, statements
+from chalicelib.flows import plans, reach, reviews
 from chalicelib.flows.incidents import incident_document, load
+from chalicelib.flows.plan_actions import approve_as, complete_as, edit_as, plan_document, publish_as
 from chalicelib.policy.access import Principal, allows
 from chalicelib.store.config import load_routing
 from chalicelib.store.models import IncidentModel
@@ -44,16 +45,16 @@ def _render(
     read_by = reach.incident_reach(incident_id)  # one Query, whatever the number of people
     reads = sum(r.read for r in read_by)
     try:
-        plan: dict[str, Any] | None = plan_document(plans.load(incident_id))
+        row_of_plan = plans.load(incident_id)
+        plan: dict[str, Any] | None = plan_document(row_of_plan)
+        my_roles = plans.state_of(row_of_plan).roles_of(who.id)
     except NotFound:
-        plan = None
+        plan, my_roles = None, []
     return page(
         "incident.html",
         reader=reader_for(bp.current_request),
         plan=plan,
-        my_roles=statements.roles_of({"scenario": {"roles": plan["roles"], "approvals": plan["approvals"]}}, who.id)
-        if plan
-        else [],
+        my_roles=my_roles,
         now=utcnow().isoformat(),
         status=status,
         live=True,
@@ -154,25 +155,27 @@ def _number(value: str, what: str) -> int:
 
 
 def _task(who: Principal, incident_id: str, form: dict[str, str]) -> str:
-    complete_as(bp.current_request, who, incident_id, form.get("task", ""))
+    complete_as(doer(bp.current_request, who), incident_id=incident_id, task_id=form.get("task", ""))
     return "Marked done: it is on the timeline."
 
 
 def _statement(who: Principal, incident_id: str, form: dict[str, str]) -> str:
     revision = _number(form.get("revision", ""), "revision")
-    edit_as(bp.current_request, who, incident_id, form.get("lang", ""), form.get("text", ""), revision)
+    text, lang = form.get("text", ""), form.get("lang", "")
+    edit_as(doer(bp.current_request, who), incident_id=incident_id, lang=lang, text=text, revision=revision)
     return "Saved as a new revision: its approvers have each been sent a link."
 
 
 def _approve(who: Principal, incident_id: str, form: dict[str, str]) -> str:
     revision = _number(form.get("revision", ""), "revision")
     lang = form.get("lang", "")
-    done = approve_as(bp.current_request, who, incident_id, lang, revision, form.get("role", ""))
+    role = form.get("role", "")
+    done = approve_as(doer(bp.current_request, who), incident_id=incident_id, lang=lang, revision=revision, role=role)
     return "Approved." if done else "You had approved it already."
 
 
 def _publish(who: Principal, incident_id: str, form: dict[str, str]) -> str:
-    done = publish_as(bp.current_request, who, incident_id, form.get("lang", ""))
+    done = publish_as(doer(bp.current_request, who), incident_id=incident_id, lang=form.get("lang", ""))
     return "Published: every employee, the wall and the dark site have it." if done else "It was published already."
 
 

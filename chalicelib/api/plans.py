@@ -1,28 +1,35 @@
 """The crisis plan's routes: scenarios (versioned, validated whole, tested against a mention or
 a story), an incident's plan (tasks, holding statements and their approval and publication),
-approval links for approvers, and the post-incident review as JSON and as a printable page."""
+approval links for approvers, and the post-incident review as JSON and as a printable page.
+
+Thin: each route reads and validates its request and calls a flow. The dry run
+(`POST /api/plans/test`) calls the same pure `policy/crisis_run.start` a real incident's plan
+takes hold by; what a signed-in person does to a plan is `flows/plan_actions.py`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib import credentials
-from chalicelib.api.auth import audit, client_address
+from chalicelib.api.auth import actor, audit, client_address
 from chalicelib.api.incidents import via_of
 from chalicelib.api.problems import configuration_view, json_response, read_form, read_json, unaudited
 from chalicelib.api.routes import caller, needs, signed
 from chalicelib.api.stories import story_document
 from chalicelib.clock import utcnow
-from chalicelib.errors import Forbidden, InvalidPayload, NotFound, SharedwatchError
+from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
 from chalicelib.flows import plans, reach, reviews, statements
 from chalicelib.flows.configuration import put_scenario
 from chalicelib.flows.incidents import load as load_incident
+from chalicelib.flows.plan_actions import Doer, approve_as, complete_as, edit_as, plan_document, publish_as
 from chalicelib.policy import approval_links
 from chalicelib.policy.access import Principal
-from chalicelib.policy.scenarios import Facts, fill, scenario_document, tasks_for, verdict
+from chalicelib.policy.crisis_run import IncidentNow, describe, start
+from chalicelib.policy.scenarios import Facts, match, scenario_document, verdict
 from chalicelib.settings import get_settings
 from chalicelib.sources.base import mention_from_fields
 from chalicelib.store.audit import Actor, act_as, record
@@ -148,75 +155,21 @@ def test_plans() -> Response:
     often, the drafted statements and who approves them). Nothing is stored or sent."""
     facts = facts_from(read_json(bp.current_request))
     now = utcnow()
-    verdicts, taken = [], None
-    for s in load_scenarios():
+    scenarios = load_scenarios()
+    verdicts = []
+    for s in scenarios:
         ok, reasons = verdict(s, facts)
         verdicts.append({"scenario": s.id, "name": s.name, "order": s.order, "matches": ok, "reasons": reasons})
-        if ok and taken is None:
-            taken = s
-    would: dict[str, Any] | None = None
-    if taken is not None:
-        values = {
-            "title": facts.text[:120],
-            "company": get_settings().company_name,
-            "opened": now.strftime("%d %B %Y, %H:%M UTC"),
-            "severity": facts.severity,
-            "scenario": taken.name,
-            "incident": "(the incident)",
-        }
-        would = {
-            "scenario": taken.id,
-            "version": taken.version,
-            "tasks": [
-                {
-                    "id": t.id,
-                    "task": t.task,
-                    "role": t.role,
-                    "owner": t.owner,
-                    "backup": t.backup,
-                    "due_in_minutes": int((t.due_at - now).total_seconds() // 60),
-                }
-                for t in tasks_for(taken, opened_at=now)
-            ],
-            "stakeholders": [
-                {
-                    "who": x.group or x.person,
-                    "channel": "group (email and SMS)" if x.group else "email",
-                    "every_minutes": x.every_minutes,
-                    "while": list(x.during) or "any severity",
-                }
-                for x in taken.stakeholders
-            ],
-            "statements": {lang: fill(t, values) for lang, t in taken.statements.items()},
-            "approvals": list(taken.approvals),
-        }
+    found = match(scenarios, facts)
+    would: Mapping[str, object] | None = None
+    if found is not None:  # the same start a real incident's plan takes
+        incident = IncidentNow("(the incident)", facts.text[:120], "open", facts.severity, now)
+        run = start(found, incident=incident, lang=facts.lang, company=get_settings().company_name, now=now)
+        would = describe(run, now=now)
     return json_response({"facts": asdict(facts), "verdicts": verdicts, "would": would})
 
 
 # -- an incident's plan --------------------------------------------------------------------------
-
-
-def plan_document(row: PlanModel) -> dict[str, Any]:
-    doc = row.doc
-    return {
-        "incident_id": row.incident_id,
-        "scenario": {"id": row.scenario, "name": doc["scenario"]["name"], "version": doc["scenario"]["version"]},
-        "drill": row.drill,
-        "reasons": doc["reasons"],
-        "roles": doc["scenario"]["roles"],
-        "tasks": doc["tasks"],
-        "stakeholders": doc["scenario"].get("stakeholders", []),
-        "updates": doc["updates"],
-        "statements": {
-            lang: {k: st[k] for k in ("text", "revision", "state", "approvals", "approved", "history")}
-            for lang, st in doc["statements"].items()
-        },
-        "approvals": doc["scenario"]["approvals"],
-        "published": doc["published"],
-        "actions": doc["actions"],
-        "next_at": row.next_at.isoformat() if row.next_at else None,
-        "closed_at": doc.get("closed_at"),
-    }
 
 
 @bp.route("/api/incidents/{incident_id}/plan", methods=["GET"])
@@ -238,62 +191,9 @@ def _revision(value: Any) -> int:
     return value
 
 
-def complete_as(request: Request, who: Principal, incident_id: str, task_id: str) -> PlanModel:
-    row = plans.complete_task(
-        incident_id=incident_id, task_id=task_id[:63], by=who.label, via=via_of(who), now=utcnow()
-    )
-    audit(request, who, action="plan.task.done", target=f"{incident_id}/{task_id[:63]}")
-    return row
-
-
-def edit_as(request: Request, who: Principal, incident_id: str, lang: str, text: str, revision: int) -> PlanModel:
-    row = statements.edit_statement(
-        incident_id=incident_id,
-        lang=lang[:20],
-        text=text,
-        revision=revision,
-        by=who.label,
-        via=via_of(who),
-        now=utcnow(),
-    )
-    audit(request, who, action="plan.statement.edit", target=f"{incident_id}/{lang[:20]}", after={"text": text[:4000]})
-    return row
-
-
-def approve_as(request: Request, who: Principal, incident_id: str, lang: str, revision: int, role: str) -> bool:
-    """A signed-in approver approves for a role they hold in this plan (or its backup)."""
-    row = plans.load(incident_id)
-    held = statements.roles_of(row.doc, who.id)
-    if not held:
-        raise Forbidden("only the people the scenario names as approvers (or their backups) approve its statements")
-    role = role or held[0]
-    if role not in held:
-        raise Forbidden(f"you hold {', '.join(held)} in this plan, not {role[:40]}")
-    _, done = statements.approve(
-        incident_id=incident_id,
-        lang=lang[:20],
-        revision=revision,
-        role=role,
-        by=who.label,
-        via=via_of(who),
-        now=utcnow(),
-    )
-    if done:
-        audit(
-            request,
-            who,
-            action="plan.statement.approve",
-            target=f"{incident_id}/{lang[:20]}",
-            after={"revision": revision, "role": role},
-        )
-    return done
-
-
-def publish_as(request: Request, who: Principal, incident_id: str, lang: str) -> bool:
-    _, done = statements.publish(incident_id=incident_id, lang=lang[:20], by=who.label, via=via_of(who), now=utcnow())
-    if done:
-        audit(request, who, action="plan.statement.publish", target=f"{incident_id}/{lang[:20]}")
-    return done
+def doer(request: Request, who: Principal) -> Doer:
+    """The signed-in person as the plan's flows record them."""
+    return Doer(label=who.label, via=via_of(who), actor=actor(request, who))
 
 
 @bp.route("/api/incidents/{incident_id}/tasks/{task_id}", methods=["POST"])
@@ -301,7 +201,8 @@ def publish_as(request: Request, who: Principal, incident_id: str, lang: str) ->
 def finish_task(incident_id: str, task_id: str) -> Response:
     """Mark a checklist task done (once; a second call changes nothing)."""
     who = caller()
-    return json_response(plan_document(complete_as(bp.current_request, who, incident_id, task_id)))
+    row = complete_as(doer(bp.current_request, who), incident_id=incident_id, task_id=task_id)
+    return json_response(plan_document(row))
 
 
 @bp.route("/api/incidents/{incident_id}/statements/{lang}", methods=["PUT"])
@@ -313,7 +214,8 @@ def put_statement(incident_id: str, lang: str) -> Response:
     text = doc.get("text")
     if not isinstance(text, str):
         raise InvalidPayload("text: the statement")
-    row = edit_as(bp.current_request, who, incident_id, lang, text, _revision(doc.get("revision")))
+    by = doer(bp.current_request, who)
+    row = edit_as(by, incident_id=incident_id, lang=lang, text=text, revision=_revision(doc.get("revision")))
     return json_response(plan_document(row))
 
 
@@ -323,9 +225,8 @@ def approve_statement(incident_id: str, lang: str) -> Response:
     """`{"revision": n, "role": "legal"}` as a person the scenario names for that role."""
     who = caller()
     doc = _object(bp.current_request)
-    done = approve_as(
-        bp.current_request, who, incident_id, lang, _revision(doc.get("revision")), str(doc.get("role", ""))[:63]
-    )
+    revision, role = _revision(doc.get("revision")), str(doc.get("role", ""))[:63]
+    done = approve_as(doer(bp.current_request, who), incident_id=incident_id, lang=lang, revision=revision, role=role)
     return json_response({"approved": done, "plan": plan_document(plans.load(incident_id))})
 
 
@@ -334,7 +235,7 @@ def approve_statement(incident_id: str, lang: str) -> Response:
 def publish_statement(incident_id: str, lang: str) -> Response:
     """The approved statement to every employee, the wall and the dark site, in one step."""
     who = caller()
-    done = publish_as(bp.current_request, who, incident_id, lang)
+    done = publish_as(doer(bp.current_request, who), incident_id=incident_id, lang=lang)
     return json_response({"published": done, "plan": plan_document(plans.load(incident_id))})
 
 
@@ -425,21 +326,22 @@ def _grant(token: str) -> approval_links.Approval:
 
 def _approval_page(token: str, grant: approval_links.Approval, *, done: str = "", status: int = 200) -> Response:
     row = plans.load(grant.incident_id)
-    st = row.doc["statements"].get(grant.lang)
+    state = plans.state_of(row)
+    st = state.statements.get(grant.lang)
     if st is None:
         raise NotFound("this statement no longer exists")
-    current = st["revision"] == grant.revision
-    holder = row.doc["scenario"]["roles"].get(grant.role, {})
+    current = st.revision == grant.revision
+    holder = state.scenario.roles.get(grant.role)
     return page(
         "approve.html",
         status=status,
         token=token,
         grant=grant,
-        statement=st,
+        statement=st.to_item(),
         current=current,
-        approved=grant.role in st["approvals"] and current,
-        holder=holder.get("person", ""),
-        title=row.doc["title"],
+        approved=grant.role in st.approvals and current,
+        holder=holder.person if holder else "",
+        title=state.title,
         drill=bool(row.drill),
         done=done,
     )
@@ -464,28 +366,28 @@ def approve_by_link(token: str) -> Response:
     read_form(bp.current_request, fields=2)
     try:
         grant = _grant(token)
-        row = plans.load(grant.incident_id)
-        holder = row.doc["scenario"]["roles"].get(grant.role, {})
+        holder = plans.state_of(plans.load(grant.incident_id)).scenario.roles.get(grant.role)
+        person = holder.person if holder else ""
         # The link was mailed to the role's holder: on the audit trail as them, by that link.
-        actor = Actor(
-            id=holder.get("person") or f"role:{grant.role}",
+        by_link = Actor(
+            id=person or f"role:{grant.role}",
             via="email link",
             source_ip=client_address(bp.current_request),
             user_agent=bp.current_request.headers.get("user-agent") or "",
         )
-        act_as(actor)
+        act_as(by_link)
         _, done = statements.approve(
             incident_id=grant.incident_id,
             lang=grant.lang,
             revision=grant.revision,
             role=grant.role,
-            by=holder.get("person", grant.role),
+            by=person or grant.role,
             via="email link",
             now=utcnow(),
         )
         if done:
             record(
-                actor=actor,
+                actor=by_link,
                 action="plan.statement.approve",
                 target=f"{grant.incident_id}/{grant.lang}",
                 now=utcnow(),

@@ -13,9 +13,9 @@ from chalicelib.api.routes import needs
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.flows import configuration
+from chalicelib.policy.batch import routing_fields
 from chalicelib.policy.config import RoutingConfig
 from chalicelib.policy.escalation import policy_document
-from chalicelib.policy.plan import routing_fields
 from chalicelib.policy.rules import decide, rule_document
 from chalicelib.records import Report
 from chalicelib.sources.base import as_object, mention_from_fields

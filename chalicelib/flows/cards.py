@@ -16,6 +16,7 @@ from chalicelib.notify import chat
 from chalicelib.observability import logger
 from chalicelib.policy.chat import CardFacts, ChatStep, slack_card, teams_card, thread_line, update_delivery_id
 from chalicelib.policy.config import RoutingConfig
+from chalicelib.policy.crisis import OPEN, PlanState
 from chalicelib.settings import get_settings
 from chalicelib.store.models import ClusterModel, DeliveryModel, IncidentModel, PlanModel
 
@@ -37,11 +38,10 @@ def facts_of(row: IncidentModel, config: RoutingConfig) -> CardFacts:
         pass
     next_task = ""
     try:
-        doc = PlanModel.get(row.incident_id).doc or {}
-        open_tasks = sorted(
-            (t for t in doc.get("tasks", []) if t.get("status") == "open"), key=lambda t: str(t.get("due_at"))
-        )
-        next_task = str(open_tasks[0]["task"]) if open_tasks else ""
+        plan = PlanModel.get(row.incident_id)
+        tasks = PlanState.from_item(plan.doc, scenario_key=plan.scenario).tasks if plan.doc else ()
+        open_tasks = sorted((t for t in tasks if t.status == OPEN), key=lambda t: t.due_at)
+        next_task = open_tasks[0].task if open_tasks else ""
     except PlanModel.DoesNotExist:
         pass
     via = resolution = ""

@@ -15,8 +15,8 @@ from chalicelib.clock import isoformat
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.notify.gate import send
 from chalicelib.observability import logger
+from chalicelib.policy.batch import Outgoing
 from chalicelib.policy.messages import render
-from chalicelib.policy.plan import Outgoing
 from chalicelib.policy.rules import Route, decide
 from chalicelib.policy.search import SENTIMENTS
 from chalicelib.records import Mention, delivery_key

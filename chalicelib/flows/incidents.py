@@ -18,12 +18,12 @@ from chalicelib.i18n import Reader
 from chalicelib.notify.gate import send
 from chalicelib.notify.receipts import tell_reporter
 from chalicelib.observability import logger
+from chalicelib.policy.batch import IncidentChange, IncidentView, Links, Outgoing, notice
 from chalicelib.policy.chat import chat_steps
 from chalicelib.policy.config import RoutingConfig
 from chalicelib.policy.drills import DRILL_ENDED, ENDED_NOTE
 from chalicelib.policy.escalation import State, due_steps, next_action_at
 from chalicelib.policy.messages import IncidentFacts, render_in_hand
-from chalicelib.policy.plan import IncidentChange, IncidentView, Links, Outgoing, notice
 from chalicelib.policy.stories import Opening, timeline_entry
 from chalicelib.settings import get_settings
 from chalicelib.store import wall

@@ -1,22 +1,26 @@
-"""The crisis plan at work. When an incident matches a scenario the plan takes hold: its tasks
-are created with owners and due times, the stakeholders' updates are scheduled at their
-cadence, the holding statements are drafted and their approvers asked. The schedule reminds an
-overdue task's owner and then its backup, and sends each update when it is due. What becomes
-of the statements lives in flows/statements.py, the review in flows/reviews.py; both change
-the plan through `change` here.
+"""The crisis plan at work, as read → decide → act. When an incident matches a scenario the
+plan takes hold (`policy/crisis_run.start`): its tasks are created with owners and due times,
+the stakeholders' updates are scheduled at their cadence, the holding statements are drafted
+and their approvers asked. The schedule reads each plan that is due, asks
+`policy/crisis_run.due_now` what is due (reminders to an overdue task's owner, then its
+backup; each update at its cadence; closing when the incident is resolved), carries the steps
+out and writes the next state. What becomes of the statements lives in flows/statements.py,
+the review in flows/reviews.py; both change the plan through `change` here.
 
-Side effects first, then the record: every mail and notification has a deterministic delivery
-id (the delivery log sends it once), so a run that dies between the two repeats the send
-harmlessly and writes the record the next time."""
+The plan is stored as one document (`PlanModel.doc`, read and written as a typed
+`policy/crisis.PlanState`), changed only by writes conditional on its revision. Side effects
+first, then the record: every mail and notification has a deterministic delivery id (the
+delivery log sends it once), so a run that dies between the two repeats the send harmlessly
+and writes the record the next time."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib import credentials
 from chalicelib.errors import Conflict, DeliveryFailed, NotFound
@@ -26,7 +30,31 @@ from chalicelib.notify.gate import send
 from chalicelib.notify.mail import send_mail
 from chalicelib.observability import logger
 from chalicelib.policy import approval_links
-from chalicelib.policy.drills import ENDED_NOTE, closing_plan
+from chalicelib.policy.batch import Outgoing
+from chalicelib.policy.crisis import PlanState
+from chalicelib.policy.crisis_run import (
+    AskApproval,
+    BriefRole,
+    Close,
+    IncidentNow,
+    Remind,
+    Run,
+    Step,
+    Update,
+    after,
+    approval_text,
+    approvals_to_ask,
+    brief_text,
+    closing,
+    completing,
+    due_now,
+    joining,
+    next_at,
+    reminder_text,
+    start,
+    update_text,
+)
+from chalicelib.policy.drills import ENDED_NOTE
 from chalicelib.policy.drills import running as drill_running
 from chalicelib.policy.messages import (
     plan_approval_subject,
@@ -34,22 +62,8 @@ from chalicelib.policy.messages import (
     plan_role_subject,
     plan_update_subject,
 )
-from chalicelib.policy.plan import Outgoing
 from chalicelib.policy.reach import Message
-from chalicelib.policy.scenarios import (
-    Facts,
-    Scenario,
-    fill,
-    language_for,
-    local_time,
-    match,
-    next_reminder_at,
-    parse_scenario,
-    reminder_due,
-    scenario_document,
-    tasks_for,
-    update_due,
-)
+from chalicelib.policy.scenarios import Facts, Scenario, match
 from chalicelib.policy.stories import timeline_entry
 from chalicelib.records import Mention, Notification, Signal, delivery_key
 from chalicelib.settings import get_settings
@@ -71,43 +85,15 @@ def load(incident_id: str) -> PlanModel:
         raise NotFound(f"incident {incident_id[:40]!r} has no crisis plan") from None
 
 
-def scenario_of(row: PlanModel) -> Scenario:
-    """The scenario as it was when the incident started (its version is kept on the plan)."""
-    return parse_scenario(row.doc["scenario"], key=row.scenario)
+def state_of(row: PlanModel) -> PlanState:
+    """The stored plan as its typed record (the scenario as it was when the incident started)."""
+    return PlanState.from_item(row.doc, scenario_key=row.scenario)
 
 
-def _parse(at: str | None) -> datetime | None:
-    return datetime.fromisoformat(at) if at else None
-
-
-def next_at(doc: Mapping[str, Any]) -> datetime | None:
-    """When the schedule must next look at this plan: the first task reminder or update due."""
-    if doc.get("closed_at"):
-        return None
-    pace = float(doc.get("pace", 1))
-    times: list[datetime] = []
-    for t in doc["tasks"]:
-        if t["status"] == "open":
-            when = next_reminder_at(
-                due_at=datetime.fromisoformat(t["due_at"]),
-                reminded=t["reminded"],
-                has_backup=bool(t["backup"]),
-                pace=pace,
-            )
-            if when:
-                times.append(when)
-    opened = datetime.fromisoformat(doc["opened_at"])
-    for x in doc["scenario"].get("stakeholders", []):
-        key = f"group:{x['group']}" if x.get("group") else f"person:{x['person']}"
-        last = _parse(doc["updates"].get(key, {}).get("last"))
-        times.append((last or opened) + timedelta(minutes=x["every_minutes"] / pace))
-    return min(times) if times else None
-
-
-def _write(row: PlanModel, doc: dict[str, Any]) -> bool:
-    """Store the changed document if nobody changed it meanwhile; False when somebody did."""
-    when = next_at(doc)
-    actions: list[Any] = [PlanModel.doc.set(doc), PlanModel.rev.set(int(row.rev) + 1)]
+def _write(row: PlanModel, state: PlanState) -> bool:
+    """Store the changed plan if nobody changed it meanwhile; False when somebody did."""
+    when = next_at(state)
+    actions: list[Action] = [PlanModel.doc.set(state.to_item()), PlanModel.rev.set(int(row.rev) + 1)]
     actions += [PlanModel.due.set(DUE), PlanModel.next_at.set(when)] if when else [PlanModel.due.remove()]
     if not when:
         actions.append(PlanModel.next_at.remove())
@@ -120,13 +106,13 @@ def _write(row: PlanModel, doc: dict[str, Any]) -> bool:
     return True
 
 
-def change[T](incident_id: str, mutate: Callable[[dict[str, Any], PlanModel], T]) -> tuple[PlanModel, T]:
-    """Read, change a copy, write conditionally; again when someone else wrote meanwhile."""
+def change[T](incident_id: str, decide: Callable[[PlanState], tuple[PlanState, T]]) -> tuple[PlanModel, T]:
+    """Read, decide the next state, write it conditionally; again when someone else wrote meanwhile."""
     for _ in range(ATTEMPTS):
         row = load(incident_id)
-        doc = copy.deepcopy(row.doc)
-        result = mutate(doc, row)
-        if doc == row.doc or _write(row, doc):
+        state = state_of(row)
+        new, result = decide(state)
+        if new == state or _write(row, new):
             return load(incident_id), result
     raise Conflict("the plan kept changing while this was saved; try again")
 
@@ -141,28 +127,12 @@ def note_on_timeline(incident_id: str, entries: Sequence[str]) -> None:
 # -- the plan takes hold -----------------------------------------------------------------------
 
 
-def _statement(text: str, *, by: str, at: datetime) -> dict[str, Any]:
-    return {
-        "text": text,
-        "revision": 1,
-        "approvals": {},
-        "state": "draft",
-        "history": [{"revision": 1, "text": text, "by": by, "at": at.isoformat()}],
-        "approved": [],
-    }
-
-
-def values_of(doc: Mapping[str, Any], incident: Mapping[str, Any] | None = None) -> dict[str, str]:
-    """What a statement template may say: the incident's facts, nothing else."""
-    opened = datetime.fromisoformat(doc["opened_at"])
-    return {
-        "title": str((incident or {}).get("title") or doc.get("title", ""))[:200],
-        "company": get_settings().company_name,
-        "opened": opened.strftime("%d %B %Y, %H:%M UTC"),
-        "severity": str(doc.get("severity", "")),
-        "scenario": str(doc["scenario"]["name"]),
-        "incident": str(doc["incident_id"]),
-    }
+def _drill_scenarios(drill: str, scenarios: Sequence[Scenario]) -> tuple[list[Scenario], float] | None:
+    """A drill's incident takes the drill's own scenario at the drill's pace; None once it ended."""
+    drill_doc = drills.load(drill)
+    if not drill_running(drill_doc):
+        return None
+    return [s for s in scenarios if s.id == drill_doc["scenario"]], float(drill_doc.get("pace", 1))
 
 
 def take_hold(
@@ -179,76 +149,52 @@ def take_hold(
     """Start the matching scenario's plan for an incident, once (None when none matches). A
     drill's incident takes the drill's own scenario, at the drill's pace; a drill that has
     ended starts nothing."""
-    pace = 1.0
+    pace, candidates = 1.0, list(load_scenarios() if scenarios is None else scenarios)
     if drill:
-        drill_doc = drills.load(drill)
-        if not drill_running(drill_doc):
+        found_drill = _drill_scenarios(drill, candidates)
+        if found_drill is None:
             return None
-        pace = float(drill_doc.get("pace", 1))
-        scenarios = [s for s in (load_scenarios() if scenarios is None else scenarios) if s.id == drill_doc["scenario"]]
-    found = match(load_scenarios() if scenarios is None else scenarios, facts)
+        candidates, pace = found_drill
+    found = match(candidates, facts)
     if found is None:
         return None
-    s = found.scenario
-    running = running_plan(s.id, drill=drill)
+    running = running_plan(found.scenario.id, drill=drill)
     if running is not None and running.incident_id != incident_id:
         return join_plan(running, incident_id=incident_id, now=now)
-    tasks = [
-        {
-            "id": t.id,
-            "task": t.task,
-            "role": t.role,
-            "owner": t.owner,
-            "backup": t.backup,
-            "due_at": t.due_at.isoformat(),
-            "status": "open",
-            "reminded": 0,
-        }
-        for t in tasks_for(s, opened_at=opened_at, pace=pace)
-    ]
-    doc: dict[str, Any] = {
-        "incident_id": incident_id,
-        "scenario": scenario_document(s),
-        "reasons": list(found.reasons),
-        "title": title[:200],
-        "severity": severity,
-        "opened_at": opened_at.isoformat(),
-        "started_at": now.isoformat(),
-        "lang": language_for(s, facts.lang or "en"),
-        "tasks": tasks,
-        "updates": {},
-        "statements": {},
-        "actions": [],
-        "published": [],
-        "pace": pace,
-        "drill": drill,
-    }
-    values = values_of(doc)
-    doc["statements"] = {lang: _statement(fill(t, values), by="the plan", at=now) for lang, t in s.statements.items()}
-    row = PlanModel(incident_id=incident_id, scenario=s.id, doc=doc, rev=1, drill=drill or None)
-    when = next_at(doc)
+    run = start(
+        found,
+        incident=IncidentNow(incident_id, title, "open", severity, opened_at),
+        lang=facts.lang,
+        company=get_settings().company_name,
+        now=now,
+        pace=pace,
+        drill=drill,
+    )
+    row = PlanModel(
+        incident_id=incident_id, scenario=found.scenario.id, doc=run.state.to_item(), rev=1, drill=drill or None
+    )
+    when = next_at(run.state)
     if when:
         row.due, row.next_at = DUE, when
     try:
-        row.save(condition=PlanModel.incident_id.does_not_exist())
+        row.save(condition=PlanModel.incident_id.does_not_exist())  # once, however many batches race
     except PutError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return load(incident_id)
         raise
+    s = found.scenario
+    reason = "; ".join(found.reasons)[:300]
     note_on_timeline(
         incident_id,
         [
-            timeline_entry(
-                "plan started", now, scenario=s.name, version=s.version, reason="; ".join(found.reasons)[:300]
-            ),
-            timeline_entry("statements drafted", now, note=", ".join(sorted(doc["statements"]))),
+            timeline_entry("plan started", now, scenario=s.name, version=s.version, reason=reason),
+            timeline_entry("statements drafted", now, note=", ".join(sorted(run.state.statements))),
         ],
     )
     if drill:
         drills.follow(drill, incident_id=incident_id, at=now)
     try:
-        brief_roles(doc, now=now)
-        ask_approvers(doc, now=now)
+        carry_out(run.state, run.steps, now=now)
     except Exception:  # the plan stands; the schedule's reminders and the page carry it
         logger.exception("plan's people not told", extra={"incident": incident_id})
     return row
@@ -280,8 +226,10 @@ def facts_for(signals: Sequence[Signal], *, severity: str, reach: int) -> Facts:
 def start_for(
     changed: Sequence[IncidentModel], signals: Sequence[Signal], stories: Mapping[str, Any], *, now: datetime
 ) -> int:
-    """The router's hook: every incident a batch opened or made more severe, and that has no plan
-    yet, is matched against the scenarios. One BatchGet finds which already have one."""
+    """The router's crisis-plan stage: every incident a batch opened or made more severe, and
+    that has no plan yet, is matched against the scenarios. One BatchGet finds which already
+    have one; the conditional put in `take_hold` starts each plan once however often the batch
+    is redelivered."""
     from chalicelib.policy.stories import item_id
     from chalicelib.store.batch import batch_get
 
@@ -324,7 +272,7 @@ def running_plan(scenario_id: str, *, drill: str = "") -> PlanModel | None:
     drill's plans and the real ones never meet: a real incident joins only a real plan, a
     drill's incident only its own drill's."""
     for row in PlanModel.due_index.query(DUE):
-        if row.scenario == scenario_id and (row.drill or "") == drill and not row.doc.get("closed_at"):
+        if row.scenario == scenario_id and (row.drill or "") == drill and state_of(row).closed_at is None:
             return row
     return None
 
@@ -334,7 +282,7 @@ def close_for_drill(incident_id: str, *, now: datetime) -> bool:
     queue at once (no reminder, no update), and its timeline says so, once. False when there is
     no plan (the incident joined another's, or none matched) or it was closed already."""
     try:
-        _, closed = change(incident_id, lambda doc, _: closing_plan(doc, now=now))
+        _, closed = change(incident_id, lambda s: closing(s, now=now, because=ENDED_NOTE))
     except NotFound:
         return False
     if closed:
@@ -344,27 +292,23 @@ def close_for_drill(incident_id: str, *, now: datetime) -> bool:
 
 def join_plan(row: PlanModel, *, incident_id: str, now: datetime) -> PlanModel:
     """Another incident about the same crisis: it is part of the running plan."""
-
-    def mutate(doc: dict[str, Any], _: PlanModel) -> bool:
-        if incident_id in doc.setdefault("joined", []):
-            return False
-        doc["joined"] = [*doc["joined"], incident_id][-50:]
-        return True
-
-    joined, added = change(row.incident_id, mutate)
+    joined, added = change(row.incident_id, lambda s: joining(s, incident_id))
     if added:
-        note = f"part of the {row.doc['scenario']['name']} plan of incident {row.incident_id}"
+        note = f"part of the {state_of(joined).scenario.name} plan of incident {row.incident_id}"
         note_on_timeline(incident_id, [timeline_entry("plan joined", now, note=note)])
         note_on_timeline(row.incident_id, [timeline_entry("incident joined the plan", now, note=incident_id)])
     return joined
 
 
-def _mail(doc: Mapping[str, Any], *, delivery_id: str, to: str, subject: str, body: str) -> bool:
+# -- acting: the steps a decision returned -----------------------------------------------------
+
+
+def _mail(state: PlanState, *, delivery_id: str, to: str, subject: str, body: str) -> bool:
     """A plan's mail to one person, once (the delivery log); a drill's says so first."""
-    if doc.get("drill"):
+    if state.drill:
         subject, body = f"[DRILL] {subject}", f"DRILL: this is an exercise.\n\n{body}"
     return send_mail(
-        delivery_id=delivery_id, to=to, subject=subject[:99], body=body, item_id=str(doc["incident_id"]), kind="plan"
+        delivery_id=delivery_id, to=to, subject=subject[:99], body=body, item_id=state.incident_id, kind="plan"
     )
 
 
@@ -372,117 +316,130 @@ def _page(incident_id: str) -> str:
     return f"{get_settings().public_base_url}/incidents/{incident_id}"
 
 
-def brief_roles(doc: Mapping[str, Any], *, now: datetime) -> int:
-    """Each role holder hears, once, what they hold and what is theirs to do by when."""
-    told = 0
-    incident_id = doc["incident_id"]
-    for role, holder in doc["scenario"]["roles"].items():
-        mine = [t for t in doc["tasks"] if t["role"] == role]
-        lines = [
-            f"The {doc['scenario']['name']} plan has started for incident {incident_id}: {doc['title']}",
-            "",
-            f"You are the {role} (backup: {holder.get('backup') or 'none'}).",
-            *(
-                [
-                    "Your tasks:",
-                    *[
-                        f"  - {t['task']} (by {local_time(datetime.fromisoformat(t['due_at']), holder['zone'])})"
-                        for t in mine
-                    ],
-                ]
-                if mine
-                else []
-            ),
-            "",
-            f"The incident: {_page(incident_id)}",
-        ]
-        if _mail(
-            doc,
-            delivery_id=delivery_key(f"plan-role:{incident_id}:{role}"),
-            to=holder["person"],
-            subject=plan_role_subject(role, doc["scenario"]["name"]),
-            body="\n".join(lines),
-        ):
-            told += 1
-    return told
+def _brief(state: PlanState, step: BriefRole) -> bool:
+    return _mail(
+        state,
+        delivery_id=delivery_key(f"plan-role:{state.incident_id}:{step.role}"),
+        to=step.to,
+        subject=plan_role_subject(step.role, state.scenario.name),
+        body=brief_text(state, step, page=_page(state.incident_id)),
+    )
 
 
-def ask_approvers(doc: Mapping[str, Any], *, now: datetime) -> int:
-    """Every approver of every statement's current revision gets their own link, once."""
-    asked = 0
-    incident_id = doc["incident_id"]
-    key = credentials.signing_key()
-    roles = doc["scenario"]["roles"]
-    for lang, st in doc["statements"].items():
-        if st["state"] != "draft":
-            continue
-        for role in doc["scenario"]["approvals"]:
-            if role in st["approvals"]:
-                continue
-            token = approval_links.mint(
-                key=key, incident_id=incident_id, lang=lang, revision=st["revision"], role=role, now=now
-            )
-            body = "\n".join(
-                [
-                    f"A holding statement ({lang}, revision {st['revision']}) for incident {incident_id} needs your "
-                    f"approval as {role}:",
-                    "",
-                    st["text"],
-                    "",
-                    f"Approve it: {get_settings().public_base_url}/approve/{token}",
-                    f"Or open the incident: {_page(incident_id)}",
-                    "Any edit voids earlier approvals and this link.",
-                ]
-            )
-            if _mail(
-                doc,
-                delivery_id=delivery_key(f"approve:{incident_id}:{lang}:{st['revision']}:{role}"),
-                to=roles[role]["person"],
-                subject=plan_approval_subject(incident_id, lang),
-                body=body,
-            ):
-                asked += 1
-    return asked
+def _ask(state: PlanState, step: AskApproval, *, now: datetime) -> bool:
+    incident_id = state.incident_id
+    token = approval_links.mint(
+        key=credentials.signing_key(),
+        incident_id=incident_id,
+        lang=step.lang,
+        revision=step.revision,
+        role=step.role,
+        now=now,
+    )
+    link = f"{get_settings().public_base_url}/approve/{token}"
+    return _mail(
+        state,
+        delivery_id=delivery_key(f"approve:{incident_id}:{step.lang}:{step.revision}:{step.role}"),
+        to=step.to,
+        subject=plan_approval_subject(incident_id, step.lang),
+        body=approval_text(state, step, link=link, page=_page(incident_id)),
+    )
+
+
+def _remind(state: PlanState, step: Remind, incident: IncidentModel, *, now: datetime) -> str:
+    page = _page(incident.incident_id)
+    _mail(
+        state,
+        delivery_id=delivery_key(f"task:{incident.incident_id}:{step.task.id}:{step.who}"),
+        to=step.to,
+        subject=plan_overdue_subject(step.task.task),
+        body=reminder_text(step, incident_id=incident.incident_id, title=incident.title, page=page),
+    )
+    return timeline_entry("task overdue", now, note=step.task.id, by=step.to, reason=f"reminded the {step.who}")
+
+
+def _update(state: PlanState, step: Update, incident: IncidentModel, *, now: datetime) -> Outgoing | None:
+    """A stakeholder's update: a person's by mail now; a group's to its people (each with a read
+    link) now, and its SNS notification returned to go out with the others."""
+    x, n, iid = step.stakeholder, step.n, incident.incident_id
+    delivery = delivery_key(f"update:{iid}:{x.key}:{n}")
+    facts = IncidentNow(iid, incident.title, incident.status, incident.severity, incident.opened_at)
+    text = update_text(state, facts, zone=x.zone, now=now, page=_page(iid))
+    subject = plan_update_subject(n, incident.title, drill=bool(state.drill))
+    sms = f"sharedwatch update {n}: {incident.status}, {incident.severity}: {incident.title}"
+    if x.person:
+        send_mail(delivery_id=delivery, to=x.person, subject=subject, body=text, item_id=iid, kind="plan")
+        return None
+    update = Message(
+        incident_id=iid,
+        message_id=message_id("update", f"{iid}:{x.key}:{n}"),
+        kind="update",
+        title=f"{incident.title} ({n})",
+        sections=(("", text),),
+        sms=sms,
+        drill=bool(state.drill),
+    )
+    reminder = state.scenario.read_reminder_minutes
+    reach_people(group=x.group, message=update, now=now, reminder_minutes=reminder, pace=state.pace)
+    return Outgoing(
+        Notification(
+            delivery_id=delivery,
+            group=x.group,
+            subject=subject,
+            email=text,
+            sms=sms[:160],
+            reasons=(f"the crisis plan: every {x.every_minutes} minutes",),
+            item_kind="update",
+            item_id=iid,
+            severity=incident.severity,
+            incident_id=iid,
+        )
+    )
+
+
+def carry_out(
+    state: PlanState, steps: Sequence[Step], *, now: datetime, incident: IncidentModel | None = None
+) -> list[str]:
+    """Send what the steps say, in order; the timeline's entries for them. Raises DeliveryFailed
+    when a group's update did not go out (the plan stays due: it is sent again, once)."""
+    entries: list[str] = []
+    outgoing: list[Outgoing] = []
+    for step in steps:
+        if isinstance(step, BriefRole):
+            _brief(state, step)
+        elif isinstance(step, AskApproval):
+            _ask(state, step, now=now)
+        elif isinstance(step, Remind) and incident is not None:
+            entries.append(_remind(state, step, incident, now=now))
+        elif isinstance(step, Update) and incident is not None:
+            notice = _update(state, step, incident, now=now)
+            outgoing += [notice] if notice else []
+            who = step.stakeholder.group or step.stakeholder.person
+            entries.append(timeline_entry("stakeholders updated", now, note=who, reason=f"update {step.n}"))
+    if outgoing:
+        _, failures = send(outgoing, config=load_routing(), now=now)
+        if failures:
+            raise DeliveryFailed(f"updates not delivered: {failures[0][:200]}")  # stays due: sent again, once
+    return entries
+
+
+def ask_approvers(state: PlanState, *, now: datetime) -> int:
+    """Every approver of every draft statement's current revision gets their own link, once."""
+    asks = approvals_to_ask(state)
+    return sum(1 for step in asks if _ask(state, step, now=now))
 
 
 # -- tasks ---------------------------------------------------------------------------------------
 
 
 def complete_task(*, incident_id: str, task_id: str, by: str, via: str, now: datetime) -> PlanModel:
-    def mutate(doc: dict[str, Any], row: PlanModel) -> bool:
-        task = next((t for t in doc["tasks"] if t["id"] == task_id), None)
-        if task is None:
-            raise NotFound(f"no task {task_id[:40]!r} in this plan")
-        if task["status"] == "done":
-            return False
-        task.update(status="done", done_by=by[:120], done_at=now.isoformat(), via=via)
-        return True
-
-    row, done = change(incident_id, mutate)
+    row, done = change(incident_id, lambda s: completing(s, task_id, by=by, via=via, now=now))
     if done:
         note_on_timeline(incident_id, [timeline_entry("task done", now, by=by, via=via, note=task_id)])
     return row
 
 
 # -- the schedule: reminders and stakeholder updates -------------------------------------------
-
-
-def _update_text(doc: Mapping[str, Any], incident: IncidentModel, *, zone: str, now: datetime) -> str:
-    done = sum(1 for t in doc["tasks"] if t["status"] == "done")
-    overdue = [t for t in doc["tasks"] if t["status"] == "open" and datetime.fromisoformat(t["due_at"]) <= now]
-    latest = doc["published"][-1]["text"] if doc["published"] else ""
-    return "\n".join(
-        [
-            f"Update as of {local_time(now, zone)} on incident {incident.incident_id}: {incident.title[:300]}",
-            "",
-            f"Status: {incident.status}, severity {incident.severity}; opened {local_time(incident.opened_at, zone)}.",
-            f"Checklist: {done} of {len(doc['tasks'])} done"
-            + (f"; overdue: {', '.join(t['task'][:60] for t in overdue)}" if overdue else "."),
-            *(["", "Our published statement:", latest] if latest else ["", "No statement published yet."]),
-            "",
-            f"The incident: {_page(incident.incident_id)}",
-        ]
-    )
 
 
 def run_due(*, now: datetime, limit: int = 100) -> int:
@@ -498,136 +455,16 @@ def run_due(*, now: datetime, limit: int = 100) -> int:
 
 
 def _run_one(row: PlanModel, *, now: datetime) -> int:
+    """Read the plan and its incident, decide what is due, carry it out, write the next state."""
     incident = IncidentModel.get(row.incident_id, consistent_read=True)
-    if incident.status == "resolved":
-        _close(row, now=now)
+    run: Run = due_now(state_of(row), status=incident.status, severity=incident.severity, now=now)
+    if any(isinstance(s, Close) for s in run.steps):
+        _, closed = change(row.incident_id, lambda s: closing(s, now=now, because=""))
+        if closed:  # closed meanwhile (a drill's end): its entry is there already
+            note_on_timeline(row.incident_id, [timeline_entry("plan closed", now, note="the incident is resolved")])
         return 0
-    reminders, reminded = _remind_overdue(row.doc, incident, now=now)
-    updates, updated = _update_stakeholders(row, incident, now=now)
-
-    def mutate(d: dict[str, Any], _: PlanModel) -> None:
-        for task_id, who in reminders:
-            task = next(t for t in d["tasks"] if t["id"] == task_id)
-            task["reminded"] = max(task["reminded"], 1 if who == "owner" else 2)
-        for key, at in updates.items():
-            state = d["updates"].setdefault(key, {})
-            state.update(last=at, count=int(state.get("count", 0)) + 1)
-
-    change(row.incident_id, mutate)
-    note_on_timeline(row.incident_id, reminded + updated)
-    return len(reminders) + len(updates)
-
-
-def _close(row: PlanModel, *, now: datetime) -> None:
-    """A resolved incident's plan stops, noted once on its timeline."""
-
-    def closing(d: dict[str, Any], _: PlanModel) -> bool:
-        if d.get("closed_at"):  # closed meanwhile (a drill's end): its entry is there already
-            return False
-        d["closed_at"] = now.isoformat()
-        return True
-
-    _, closed = change(row.incident_id, closing)
-    if closed:
-        note_on_timeline(row.incident_id, [timeline_entry("plan closed", now, note="the incident is resolved")])
-
-
-def _remind_overdue(
-    doc: dict[str, Any], incident: IncidentModel, *, now: datetime
-) -> tuple[list[tuple[str, str]], list[str]]:
-    """Mail each overdue task's owner (then its backup): (task id, who) reminded, and the timeline's entries."""
-    reminders: list[tuple[str, str]] = []
-    entries: list[str] = []
-    for t in doc["tasks"]:
-        if t["status"] != "open":
-            continue
-        who = reminder_due(
-            due_at=datetime.fromisoformat(t["due_at"]),
-            reminded=t["reminded"],
-            has_backup=bool(t["backup"]),
-            now=now,
-            pace=float(doc.get("pace", 1)),
-        )
-        if not who:
-            continue
-        to = t["owner"] if who == "owner" else t["backup"]
-        zone = doc["scenario"]["roles"][t["role"]].get("zone", "UTC")
-        body = "\n".join(
-            [
-                f"Overdue since {local_time(datetime.fromisoformat(t['due_at']), zone)}: {t['task']}",
-                f"Incident {incident.incident_id}: {incident.title[:300]}",
-                "" if who == "owner" else f"You are the {t['role']}'s backup: {t['owner']} has not marked it done.",
-                f"Mark it done: {_page(incident.incident_id)}",
-            ]
-        )
-        _mail(
-            doc,
-            delivery_id=delivery_key(f"task:{incident.incident_id}:{t['id']}:{who}"),
-            to=to,
-            subject=plan_overdue_subject(t["task"]),
-            body=body,
-        )
-        reminders.append((t["id"], who))
-        entries.append(timeline_entry("task overdue", now, note=t["id"], by=to, reason=f"reminded the {who}"))
-    return reminders, entries
-
-
-def _update_stakeholders(row: PlanModel, incident: IncidentModel, *, now: datetime) -> tuple[dict[str, str], list[str]]:
-    """Send the stakeholder updates that are due: stakeholder key -> when, and the timeline's entries.
-    Raises DeliveryFailed when a group's update did not go out (the plan stays due: sent again, once)."""
-    doc = row.doc
-    updates: dict[str, str] = {}
-    entries: list[str] = []
-    outgoing: list[Outgoing] = []
-    opened = datetime.fromisoformat(doc["opened_at"])
-    for x in parse_scenario(doc["scenario"], key=row.scenario).stakeholders:
-        state = doc["updates"].get(x.key, {})
-        last = _parse(state.get("last"))
-        pace = float(doc.get("pace", 1))
-        if not update_due(x, severity=incident.severity, last=last, opened_at=opened, now=now, pace=pace):
-            continue
-        n = int(state.get("count", 0)) + 1
-        delivery = delivery_key(f"update:{incident.incident_id}:{x.key}:{n}")
-        text = _update_text(doc, incident, zone=x.zone, now=now)
-        subject = plan_update_subject(n, incident.title, drill=bool(row.drill))
-        if x.person:
-            send_mail(
-                delivery_id=delivery, to=x.person, subject=subject, body=text, item_id=incident.incident_id, kind="plan"
-            )
-        else:
-            outgoing.append(
-                Outgoing(
-                    Notification(
-                        delivery_id=delivery,
-                        group=x.group,
-                        subject=subject,
-                        email=text,
-                        sms=f"sharedwatch update {n}: {incident.status}, {incident.severity}: {incident.title}"[:160],
-                        reasons=(f"the crisis plan: every {x.every_minutes} minutes",),
-                        item_kind="update",
-                        item_id=incident.incident_id,
-                        severity=incident.severity,
-                        incident_id=incident.incident_id,
-                    )
-                )
-            )
-            update = Message(  # and to the people the group holds, each with a read link
-                incident_id=incident.incident_id,
-                message_id=message_id("update", f"{incident.incident_id}:{x.key}:{n}"),
-                kind="update",
-                title=f"{incident.title} ({n})",
-                sections=(("", text),),
-                sms=f"sharedwatch update {n}: {incident.status}, {incident.severity}: {incident.title}",
-                drill=bool(row.drill),
-            )
-            reminder = doc["scenario"].get("read_reminder_minutes")
-            reach_people(
-                group=x.group, message=update, now=now, reminder_minutes=reminder, pace=float(doc.get("pace", 1))
-            )
-        updates[x.key] = now.isoformat()
-        entries.append(timeline_entry("stakeholders updated", now, note=x.group or x.person, reason=f"update {n}"))
-    if outgoing:
-        _, failures = send(outgoing, config=load_routing(), now=now)
-        if failures:
-            raise DeliveryFailed(f"updates not delivered: {failures[0][:200]}")  # stays due: sent again, once
-    return updates, entries
+    entries = carry_out(state_of(row), run.steps, now=now, incident=incident)
+    # Applied to the plan as it is when written: a responder may have changed it meanwhile.
+    change(row.incident_id, lambda s: (after(s, run.steps, now=now), None))
+    note_on_timeline(row.incident_id, entries)
+    return len(run.steps)

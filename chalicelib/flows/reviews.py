@@ -10,8 +10,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from chalicelib.errors import InvalidPayload, NotFound
-from chalicelib.flows.plans import change
+from chalicelib.errors import InvalidPayload
+from chalicelib.flows.plans import change, state_of
+from chalicelib.policy.crisis import ActionItem
+from chalicelib.policy.crisis_run import adding_action, finishing_action
 from chalicelib.policy.scenarios import EMAIL
 from chalicelib.store.models import IncidentModel, PlanModel
 
@@ -32,33 +34,12 @@ def add_action(*, incident_id: str, text: str, owner: str, due: str, by: str, no
     if problems:
         raise InvalidPayload("invalid action item: " + "; ".join(problems), extra={"errors": problems})
 
-    def mutate(doc: dict[str, Any], _: PlanModel) -> None:
-        if len(doc["actions"]) >= 50:
-            raise InvalidPayload("a review holds at most 50 action items")
-        doc["actions"].append(
-            {
-                "id": secrets.token_hex(4),
-                "text": text,
-                "owner": owner.lower(),
-                "due": due_on,
-                "status": "open",
-                "by": by,
-                "at": now.isoformat(),
-            }
-        )
-
-    return change(incident_id, mutate)[0]
+    item = ActionItem(id=secrets.token_hex(4), text=text, owner=owner.lower(), due=due_on, by=by, at=now)
+    return change(incident_id, lambda s: adding_action(s, item))[0]
 
 
 def finish_action(*, incident_id: str, action_id: str, by: str, now: datetime) -> PlanModel:
-    def mutate(doc: dict[str, Any], _: PlanModel) -> None:
-        item = next((a for a in doc["actions"] if a["id"] == action_id), None)
-        if item is None:
-            raise NotFound(f"no action item {action_id[:20]!r}")
-        if item["status"] != "done":
-            item.update(status="done", done_by=by[:120], done_at=now.isoformat())
-
-    return change(incident_id, mutate)[0]
+    return change(incident_id, lambda s: finishing_action(s, action_id, by=by, now=now))[0]
 
 
 def _minutes(start: datetime | None, end: datetime | None) -> float | None:
@@ -78,12 +59,10 @@ def review(
     JSON say the same."""
     timeline = [json.loads(str(e)) for e in incident.timeline or []]
     opened = incident.opened_at
-    doc = plan.doc if plan else {}
-    approved = [
-        datetime.fromisoformat(a["at"]) for st in doc.get("statements", {}).values() for a in st.get("approved", [])
-    ]
-    published = [datetime.fromisoformat(p["at"]) for p in doc.get("published", [])]
-    tasks = doc.get("tasks", [])
+    state = state_of(plan) if plan else None
+    approved = [a.at for st in state.statements.values() for a in st.approved] if state else []
+    published = [p.at for p in state.published] if state else []
+    tasks = [t.to_item() for t in state.tasks] if state else []
     done = [t for t in tasks if t["status"] == "done"]
     on_time = [t for t in done if t["done_at"] <= t["due_at"]]
     return {
@@ -98,8 +77,8 @@ def review(
             "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
         },
         "drill": bool(plan and plan.drill),
-        "scenario": {"id": plan.scenario, "name": doc["scenario"]["name"], "version": doc["scenario"]["version"]}
-        if plan
+        "scenario": {"id": plan.scenario, "name": state.scenario.name, "version": state.scenario.version}
+        if plan and state
         else None,
         "minutes": {
             "to_acknowledge": _minutes(opened, incident.acknowledged_at),
@@ -119,10 +98,10 @@ def review(
                 for t in tasks
             ],
         },
-        "statements": doc.get("published", []),
+        "statements": [p.to_item() for p in state.published] if state else [],
         "told": list(told),
         "reach": list(reach),
         "story": dict(story),
-        "actions": doc.get("actions", []),
+        "actions": [a.to_item() for a in state.actions] if state else [],
         "timeline": timeline,
     }

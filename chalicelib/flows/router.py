@@ -1,13 +1,28 @@
-"""The router behind the DynamoDB Stream, as read → plan → act. It reads what a batch needs
-(the story index, the stories, their incidents, what their groups were told), asks
-`policy/plan.py` for the plan, and carries it out in a fixed order:
+"""The router behind the DynamoDB Stream, as read → plan → act: one executor per batch. It
+reads what a batch needs (the story index, the stories, their incidents, what their groups
+were told), asks `policy/batch.py` for the batch plan (`BatchPlan`), writes the incidents the
+batch opens, then the stories and the index (each counted signal's membership key, so a
+redelivered record is not counted twice), and then runs STAGES in this order. Each stage is
+safe to run again when the stream redelivers the batch:
 
-1. incidents the batch opens, then the stories and the index (each counted signal's membership
-   key, so a redelivered record is not counted twice);
-2. the reporters' status pages;
-3. claims and publishes through the noise gate (`notify/gate.py`, the delivery log);
-4. what was told (notices) and the incidents' changes, written once the outcomes are known;
-5. the wall, then the reporters' receipts by mail.
+1. counts: the per-minute counters, from the mentions counted into their stories for the
+   first time (a redelivered mention finds its membership key: not counted again);
+2. spike alarms: a live burst runs the spike detector at once (`flows/alarms.check_spikes`);
+   an alarm's delivery id is its series, kind, hour and group, and the delivery log's
+   conditional claim sends it once;
+3. reporters' pages: each report's outcome (plain sets: the same values again);
+4. notices: claims and publishes through the noise gate (`notify/gate.py`); deterministic
+   delivery ids and conditional claims send each once;
+5. told: what each story's groups were told (an ADD to a set), once the outcomes are known;
+6. incidents: the incidents' changes (a redelivered batch is planned from what was stored,
+   so it plans no change twice);
+7. wall: the wall, a view written whole;
+8. drills: a drill follows the incidents its storm opened (a conditional append);
+9. crisis plans: the crisis plan takes hold of each incident the batch plan names
+   (`BatchPlan.crisis`: opened or made more severe) that has none (`flows/plans.start_for`: a
+   put conditional on the incident having no plan);
+10. chat cards: the cards, each a row of the delivery log (deterministic id);
+11. receipts: the reporters' receipts by mail (deterministic delivery ids).
 
 A story another worker changed between the read and the write is read and planned again.
 Failed publishes do not stop the others; they are raised at the end so the batch is
@@ -16,7 +31,8 @@ redelivered and the delivery log skips what was sent."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pynamodb.expressions.update import Action
@@ -29,9 +45,9 @@ from chalicelib.flows.translations import translate_notifications
 from chalicelib.notify.gate import send
 from chalicelib.notify.receipts import send_receipt
 from chalicelib.observability import emit_counts, logger
+from chalicelib.policy.batch import BatchPlan, BatchRead, Outcome, ReportOutcome, plan_batch, routable, settle
 from chalicelib.policy.config import RoutingConfig
 from chalicelib.policy.drills import drills_of
-from chalicelib.policy.plan import BatchRead, Plan, ReportOutcome, plan_batch, routable, settle
 from chalicelib.policy.stories import item_id, memberships, velocity_raiser, wanted_keys
 from chalicelib.records import Mention, Signal
 from chalicelib.settings import get_settings
@@ -72,7 +88,7 @@ def read_batch(signals: Sequence[Signal]) -> tuple[BatchRead, dict[str, Incident
     return read, incident_rows
 
 
-def write_stories(plan: Plan, *, now: datetime) -> dict[str, IncidentModel]:
+def write_stories(plan: BatchPlan, *, now: datetime) -> dict[str, IncidentModel]:
     """The incidents opened first (a story never points at a missing incident), then the
     stories, then the index. On a conflict the stories that were written get their members'
     keys (they are counted) and StoryConflict makes the batch be read and planned again."""
@@ -89,7 +105,7 @@ def write_stories(plan: Plan, *, now: datetime) -> dict[str, IncidentModel]:
     return opened
 
 
-def counted_mentions(plan: Plan, clusters: Iterable[str]) -> list[Mention]:
+def counted_mentions(plan: BatchPlan, clusters: Iterable[str]) -> list[Mention]:
     """The mentions this plan counts into the given stories for the first time."""
     ids = {i for c in clusters for i in plan.stories.members.get(c, ())}
     return [s for s in plan.stories.signals if isinstance(s, Mention) and s.mention_id in ids]
@@ -129,7 +145,7 @@ def save_told(
     )
 
 
-def show_on_wall(plan: Plan, changed: Sequence[IncidentModel], config: RoutingConfig, now: datetime) -> None:
+def show_on_wall(plan: BatchPlan, changed: Sequence[IncidentModel], config: RoutingConfig, now: datetime) -> None:
     """New signals and changed incidents onto the wall. The wall is a view: when it cannot be
     written the batch is not failed for it (notifications matter more)."""
     seen = [wall.Seen(s.signal, cluster_id=s.cluster_id, lead_minutes=s.lead_minutes) for s in plan.shown]
@@ -142,7 +158,7 @@ def show_on_wall(plan: Plan, changed: Sequence[IncidentModel], config: RoutingCo
 
 def plan_and_write(
     signals: Sequence[Signal], *, config: RoutingConfig, now: datetime
-) -> tuple[Plan, BatchRead, dict[str, IncidentModel]]:
+) -> tuple[BatchPlan, BatchRead, dict[str, IncidentModel]]:
     taxonomy, _ = current_taxonomy()
     raise_severity = velocity_raiser(taxonomy, severity_thresholds())
     for attempt in range(ATTEMPTS):
@@ -161,15 +177,41 @@ def plan_and_write(
     raise AssertionError("unreachable")
 
 
-def count_new(plan: Plan) -> None:
+def count_new(plan: BatchPlan) -> int:
     """The per-minute counters, from the mentions this batch counted into their stories: each
     mention once, however many senders raced to store it or however often the stream
-    redelivers it. A live burst runs the spike detector at once, not at the next minute."""
+    redelivers it. Returns how many of them are recent (in the live minute buckets)."""
     new = counted_mentions(plan, plan.stories.members)
     add_counts(new)
-    recent = sum(1 for m in new if bucket_for(m.published_at, received_at=m.received_at).startswith("m|"))
+    return sum(1 for m in new if bucket_for(m.published_at, received_at=m.received_at).startswith("m|"))
+
+
+@dataclass(slots=True)
+class Batch:
+    """One stream batch as its stages carry it: what was read, planned and written first, and
+    what each stage leaves for the next (the publishes' outcomes, the incidents changed)."""
+
+    signals: list[Signal]
+    config: RoutingConfig
+    now: datetime
+    plan: BatchPlan
+    read: BatchRead
+    rows: dict[str, IncidentModel]
+    recent: int = 0
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    changed: list[IncidentModel] = field(default_factory=list)
+
+
+def _count(b: Batch) -> None:
+    b.recent = count_new(b.plan)
+
+
+def _spike_alarms(b: Batch) -> None:
+    """A live burst runs the spike detector at once, not at the schedule's next minute; at most
+    every INLINE_SPIKE_EVERY seconds per process (during a burst every batch qualifies)."""
     global _last_inline_check
-    if recent >= INLINE_SPIKE_CHECK and time.monotonic() - _last_inline_check >= INLINE_SPIKE_EVERY:
+    if b.recent >= INLINE_SPIKE_CHECK and time.monotonic() - _last_inline_check >= INLINE_SPIKE_EVERY:
         _last_inline_check = time.monotonic()
         try:
             check_spikes()
@@ -177,37 +219,85 @@ def count_new(plan: Plan) -> None:
             logger.exception("inline spike check failed")
 
 
+def _reporters(b: Batch) -> None:
+    record_outcomes(b.plan.outcomes)
+
+
+def _publish(b: Batch) -> None:
+    # A foreign mention's notice carries its translation beside it (where translation is on).
+    mentions = [s for s in b.signals if isinstance(s, Mention)]
+    outgoing = translate_notifications(b.plan.outgoing, mentions, now=b.now)
+    outcomes, b.failures = send(outgoing, config=b.config, now=b.now)
+    b.outcomes = dict(outcomes)
+
+
+def _told(b: Batch) -> None:
+    settled = settle(b.plan, b.outcomes, told=b.read.told, now=b.now)
+    save_told(settled.told, b.now, before=b.read.told)
+
+
+def _incidents(b: Batch) -> None:
+    b.changed = incidents.apply_changes(b.plan.incidents, b.rows)
+
+
+def _wall(b: Batch) -> None:
+    show_on_wall(b.plan, b.changed, b.config, b.now)
+
+
+def _drills(b: Batch) -> None:
+    # A drill follows the incidents its storm opened; one that ended meanwhile stops them here.
+    drills.follow_openings(b.plan.stories.openings, now=b.now)
+
+
+def _crisis_plans(b: Batch) -> None:
+    """The crisis plan takes hold of an incident this batch opened or made more severe."""
+    rows = [b.rows[i] for i in b.plan.crisis if i in b.rows]  # as the incidents stage changed them
+    plans.start_for(rows, b.plan.stories.signals, b.plan.stories.stories, now=b.now)
+
+
+def _chat_cards(b: Batch) -> None:
+    # After the crisis plan (the card names its next task). A chat outage is logged and retried
+    # from the delivery log; it never fails the batch.
+    if b.plan.chat:
+        cards.post_cards(b.plan.chat, config=b.config)
+
+
+def _receipts(b: Batch) -> None:
+    for receipt in b.plan.receipts:
+        send_receipt(receipt.report, list(receipt.lines))
+
+
+# The act stages, in the order they run (the module's docstring and docs/architecture.md name
+# them in this order; tests/unit/test_router_stages.py holds all three to it).
+STAGES: tuple[tuple[str, Callable[[Batch], None]], ...] = (
+    ("counts", _count),
+    ("spike alarms", _spike_alarms),
+    ("reporters' pages", _reporters),
+    ("notices", _publish),
+    ("told", _told),
+    ("incidents", _incidents),
+    ("wall", _wall),
+    ("drills", _drills),
+    ("crisis plans", _crisis_plans),
+    ("chat cards", _chat_cards),
+    ("receipts", _receipts),
+)
+
+
 def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
-    """Notify every group each signal routes to, once per story and level."""
+    """Notify every group each signal routes to, once per story and level: read, plan and write
+    the stories, then each of STAGES in order."""
     batch = list(signals)
     config = load_routing()
     now = utcnow()
     plan, read, rows = plan_and_write(batch, config=config, now=now)
-    count_new(plan)
-    record_outcomes(plan.outcomes)
-    # A foreign mention's notice carries its translation beside it (where translation is on).
-    outgoing = translate_notifications(plan.outgoing, [s for s in batch if isinstance(s, Mention)], now=now)
-    outcomes, failures = send(outgoing, config=config, now=now)
-    settled = settle(plan, outcomes, told=read.told, now=now)
-    save_told(settled.told, now, before=read.told)
-    changed = incidents.apply_changes(plan.incidents, rows)
-    show_on_wall(plan, changed, config, now)
-    # A drill follows the incidents its storm opened; one that ended meanwhile stops them here.
-    drills.follow_openings(plan.stories.openings, now=now)
-    # The crisis plan takes hold of an incident this batch opened or made more severe.
-    candidates = {o.incident_id: rows[o.incident_id] for o in plan.stories.openings if o.incident_id in rows}
-    candidates |= {r.incident_id: r for r in changed if "severity" in plan.incidents[r.incident_id].fields}
-    plans.start_for(list(candidates.values()), plan.stories.signals, plan.stories.stories, now=now)
-    # Cards in the groups' chat channels, after the plan (the card names its next task). A chat
-    # outage is logged and retried from the delivery log; it never fails the batch.
-    if plan.chat:
-        cards.post_cards(plan.chat, config=config)
-    for receipt in plan.receipts:
-        send_receipt(receipt.report, list(receipt.lines))
+    b = Batch(signals=batch, config=config, now=now, plan=plan, read=read, rows=rows)
+    for _, stage in STAGES:
+        stage(b)
     counts = {"sent": 0, "skipped": 0, "held": 0, **plan.counts}
-    for outcome in outcomes.values():
+    for outcome in b.outcomes.values():
         counts[outcome] += 1
-    counts["failed"] = len(plan.outgoing) - len(outcomes)
+    counts["failed"] = len(plan.outgoing) - len(b.outcomes)
     logger.info("dispatched", extra=counts)
     emit_counts(
         {
@@ -219,6 +309,6 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
         },
         dimensions={"stage": get_settings().stage},
     )
-    if failures:
-        raise DeliveryFailed(f"{len(failures)} deliveries failed: {'; '.join(failures[:5])}")
+    if b.failures:
+        raise DeliveryFailed(f"{len(b.failures)} deliveries failed: {'; '.join(b.failures[:5])}")
     return counts

@@ -7,20 +7,22 @@ three are done."""
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from chalicelib import aws
-from chalicelib.errors import Conflict, DeliveryFailed, InvalidPayload, NotFound
-from chalicelib.flows.plans import ALL_STAFF, ask_approvers, change, load, note_on_timeline
+from chalicelib.errors import DeliveryFailed, InvalidPayload
+from chalicelib.flows.plans import ALL_STAFF, ask_approvers, change, load, note_on_timeline, state_of
 from chalicelib.flows.reach import message_id, reach_people
 from chalicelib.i18n import N_
 from chalicelib.notify.gate import send
 from chalicelib.observability import logger
-from chalicelib.policy.plan import Outgoing
+from chalicelib.policy.batch import Outgoing
+from chalicelib.policy.crisis import APPROVED, PlanState
+from chalicelib.policy.crisis_run import approving, editing, publishable, publishing
 from chalicelib.policy.reach import Message
 from chalicelib.policy.scenarios import TEXT_LIMIT
 from chalicelib.policy.stories import timeline_entry
@@ -33,13 +35,6 @@ from chalicelib.triage.identity import key_for
 from chalicelib.web import render
 
 
-def _statement_of(doc: dict[str, Any], lang: str) -> dict[str, Any]:
-    st: dict[str, Any] | None = doc["statements"].get(lang)
-    if st is None:
-        raise NotFound(f"no holding statement in {lang[:20]!r} (this plan has {', '.join(sorted(doc['statements']))})")
-    return st
-
-
 def edit_statement(
     *, incident_id: str, lang: str, text: str, revision: int, by: str, via: str, now: datetime
 ) -> PlanModel:
@@ -48,35 +43,16 @@ def edit_statement(
     text = text.strip()
     if not 0 < len(text) <= TEXT_LIMIT:
         raise InvalidPayload(f"text: the statement, 1 to {TEXT_LIMIT} characters")
-
-    def mutate(doc: dict[str, Any], row: PlanModel) -> int:
-        st = _statement_of(doc, lang)
-        if revision != st["revision"]:
-            raise Conflict(f"revision {st['revision']} is current (you edited {revision}): read it and edit again")
-        if text == st["text"]:
-            return 0
-        st.update(text=text, revision=st["revision"] + 1, approvals={}, state="draft")
-        st["history"] = [*st["history"], {"revision": st["revision"], "text": text, "by": by, "at": now.isoformat()}][
-            -20:
-        ]
-        return int(st["revision"])
-
-    row, new = change(incident_id, mutate)
+    row, new = change(incident_id, lambda s: editing(s, lang, text=text, revision=revision, by=by, now=now))
     if new:
         note_on_timeline(
             incident_id, [timeline_entry("statement edited", now, by=by, via=via, note=f"{lang} revision {new}")]
         )
         try:
-            ask_approvers(row.doc, now=now)
+            ask_approvers(state_of(row), now=now)
         except Exception:
             logger.exception("approvers not asked", extra={"incident": incident_id})
     return row
-
-
-def roles_of(doc: Mapping[str, Any], email: str) -> list[str]:
-    """The approving roles a person holds in this plan (as its holder or its backup)."""
-    roles = doc["scenario"]["roles"]
-    return [r for r in doc["scenario"]["approvals"] if email.lower() in (roles[r]["person"], roles[r].get("backup"))]
 
 
 def approve(
@@ -84,33 +60,14 @@ def approve(
 ) -> tuple[PlanModel, bool]:
     """One role's approval of one revision; when every role has approved, the text is frozen as
     an approved version. (row, whether this call approved it)."""
-
-    def mutate(doc: dict[str, Any], row: PlanModel) -> bool:
-        st = _statement_of(doc, lang)
-        if role not in doc["scenario"]["approvals"]:
-            raise InvalidPayload(f"role: one of the approving roles ({', '.join(doc['scenario']['approvals'])})")
-        if revision != st["revision"]:
-            raise Conflict(
-                f"revision {revision} was edited since (revision {st['revision']} is current): read it again"
-            )
-        if role in st["approvals"]:
-            return False
-        st["approvals"][role] = {"by": by[:120], "via": via, "at": now.isoformat()}
-        if all(r in st["approvals"] for r in doc["scenario"]["approvals"]):
-            st["state"] = "approved"
-            st["approved"] = [
-                *st["approved"],
-                {"revision": st["revision"], "text": st["text"], "at": now.isoformat(), "approvals": st["approvals"]},
-            ][-20:]
-        return True
-
-    row, done = change(incident_id, mutate)
+    decide = partial(approving, lang=lang, revision=revision, role=role, by=by, via=via, now=now)
+    row, done = change(incident_id, decide)
     if done:
-        st = row.doc["statements"][lang]
+        st = state_of(row).statements[lang]
         entries = [
             timeline_entry("statement approved", now, by=by, via=via, note=f"{lang} revision {revision} as {role}")
         ]
-        if st["state"] == "approved":
+        if st.state == APPROVED:
             entries.append(timeline_entry("statement ready", now, note=f"{lang} revision {revision}: every approver"))
         note_on_timeline(incident_id, entries)
     return row, done
@@ -121,17 +78,15 @@ def publish(*, incident_id: str, lang: str, by: str, via: str, now: datetime) ->
     the wall and the public dark site. Each part is idempotent, so a failed publish is simply
     published again; the plan records it once all three are done."""
     row = load(incident_id)
-    st = _statement_of(copy.deepcopy(row.doc), lang)
-    if st["state"] == "published":
+    state = state_of(row)
+    st = publishable(state, lang)
+    if st is None:
         return row, False
-    if st["state"] != "approved":
-        missing = [r for r in row.doc["scenario"]["approvals"] if r not in st["approvals"]]
-        raise Conflict(f"not approved yet: waiting for {', '.join(missing)}")
-    text, revision = st["text"], st["revision"]
+    text, revision = st.text, st.revision
     incident = IncidentModel.get(incident_id)
-    brief = row.doc["scenario"].get("brief", {}).get(lang) or row.doc["scenario"].get("brief", {}).get("en") or {}
+    brief = state.scenario.brief.get(lang) or state.scenario.brief.get("en") or {}
     drill = bool(row.drill)
-    tell_all_staff(row.doc, incident, lang=lang, revision=revision, text=text, brief=brief, now=now, drill=drill)
+    tell_all_staff(state, incident, lang=lang, revision=revision, text=text, brief=brief, now=now, drill=drill)
     entry = {
         "incident_id": incident_id,
         "title": incident.title[:200],
@@ -146,21 +101,9 @@ def publish(*, incident_id: str, lang: str, by: str, via: str, now: datetime) ->
     }
     save_brief(entry)
     line = {"text": text[:600], "lang": lang, "at": now.isoformat(), "drill": drill}
-    wall.set_statement([incident_id, *row.doc.get("joined", [])], line, now=now)
+    wall.set_statement([incident_id, *state.joined], line, now=now)
     publish_dark_site(entry, drill=drill)  # a drill's goes to its own DRILL page, never the public one
-
-    def mutate(doc: dict[str, Any], _: PlanModel) -> bool:
-        current = doc["statements"][lang]
-        if current["revision"] != revision or current["state"] != "approved":
-            return False
-        current["state"] = "published"
-        doc["published"] = [
-            *doc["published"],
-            {"lang": lang, "revision": revision, "text": text, "at": now.isoformat()},
-        ]
-        return True
-
-    row, done = change(incident_id, mutate)
+    row, done = change(incident_id, lambda s: publishing(s, lang, revision=revision, text=text, now=now))
     if done:
         told = "every employee, the wall and the dark site" + (" (its DRILL page)" if drill else "")
         note_on_timeline(
@@ -171,7 +114,7 @@ def publish(*, incident_id: str, lang: str, by: str, via: str, now: datetime) ->
 
 
 def tell_all_staff(
-    doc: Mapping[str, Any],
+    state: PlanState,
     incident: IncidentModel,
     *,
     lang: str,
@@ -228,8 +171,8 @@ def tell_all_staff(
         sms=f"sharedwatch brief: {text}",
         drill=drill,
     )
-    reminder = doc["scenario"].get("read_reminder_minutes")
-    reach_people(group=ALL_STAFF, message=message, now=now, reminder_minutes=reminder, pace=float(doc.get("pace", 1)))
+    reminder = state.scenario.read_reminder_minutes
+    reach_people(group=ALL_STAFF, message=message, now=now, reminder_minutes=reminder, pace=state.pace)
     return outcomes.get(n.delivery_id, "skipped")
 
 

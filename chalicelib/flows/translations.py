@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib import aws
 from chalicelib.clock import isoformat
 from chalicelib.observability import logger
-from chalicelib.policy.plan import Outgoing
+from chalicelib.policy.batch import Outgoing
 from chalicelib.policy.translation import GROUPS_LANGUAGE, MAX_CHARACTERS, base, needs_translation, with_translation
 from chalicelib.records import Mention
 from chalicelib.settings import get_settings

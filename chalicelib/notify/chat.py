@@ -22,7 +22,7 @@ from chalicelib.notify import platforms
 from chalicelib.notify.delivery import MAX_ATTEMPTS, PENDING, STALE_AFTER, _expiry, _record_failure
 from chalicelib.notify.platforms import ChatFailed
 from chalicelib.observability import logger
-from chalicelib.policy.plan import Outcome
+from chalicelib.policy.batch import Outcome
 from chalicelib.store.models import DeliveryModel
 
 CHAT = "chat:"  # topic_arn prefix of a chat delivery row: "chat:slack:T0123/C0123"

@@ -21,9 +21,9 @@ from chalicelib import aws
 from chalicelib.clock import utcnow
 from chalicelib.errors import DeliveryFailed
 from chalicelib.observability import logger
+from chalicelib.policy.batch import Outcome
 from chalicelib.policy.messages import render_digest, sns_message
 from chalicelib.policy.noise import ALL
-from chalicelib.policy.plan import Outcome
 from chalicelib.records import Notification
 from chalicelib.store.models import DeliveryModel, IncidentModel
 from chalicelib.triage.identity import key_for

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from chalicelib.notify.delivery import deliver_many, hold_in_digest, hold_one
+from chalicelib.policy.batch import Outcome, Outgoing
 from chalicelib.policy.config import Group, RoutingConfig
 from chalicelib.policy.noise import ALL, active_window, audience
-from chalicelib.policy.plan import Outcome, Outgoing
 from chalicelib.records import Notification
 from chalicelib.settings import get_settings
 from chalicelib.store.counters import take_allowance

@@ -50,16 +50,6 @@ def following(doc: dict[str, Any], *, incident_id: str, at: datetime) -> bool:
     return True
 
 
-def closing_plan(doc: dict[str, Any], *, now: datetime) -> bool:
-    """A drill's crisis plan closed when the drill ends: no task reminder, no stakeholder update
-    is due any more (`flows/plans.next_at` reads `closed_at`); the tasks not done stay not done,
-    as the drill's report counts them. False when it was closed already."""
-    if doc.get("closed_at"):
-        return False
-    doc.update(closed_at=now.isoformat(), closed_because=ENDED_NOTE)
-    return True
-
-
 def ended_drills(statuses: Mapping[str, str]) -> frozenset[str]:
     """The drills among those read (drill id -> status) that are no longer running; a drill
     with no record (deleted, or never ours) counts as ended: nothing of it is routed."""

@@ -1,6 +1,7 @@
 """The crisis plan as data: scenarios (a kind of crisis, its social triggers, its people, who
 must hear and how often, its timed checklist and its holding statements), validated whole,
-matched purely against a story's facts, and turned into what an incident sets in motion.
+matched purely against a story's facts. What a matching scenario sets in motion for an
+incident, and the plan's clock, are `policy/crisis_run.py`; the plan's state, `policy/crisis.py`.
 
 A scenario document:
 
@@ -24,7 +25,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -41,7 +41,6 @@ _KEYS |= {"statements", "approvals", "brief", "version", "id", "storm", "read_re
 MAX_READ_REMINDER_MINUTES = 7 * 24 * 60
 MAX_STORM = 100
 TEXT_LIMIT = 4000  # a holding statement, per language
-BACKUP_AFTER = timedelta(minutes=15)  # an overdue task's backup hears this long after its owner
 MIN_CADENCE = 5
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -554,75 +553,3 @@ def language_for(s: Scenario, lang: str) -> str:
     """The statement language for a story in `lang`: its own when the scenario has it."""
     base = lang.split("-", maxsplit=1)[0].lower()
     return lang if lang in s.statements else base if base in s.statements else next(iter(s.statements))
-
-
-@dataclass(frozen=True, slots=True)
-class Task:
-    id: str
-    task: str
-    role: str
-    owner: str
-    backup: str
-    due_at: datetime
-
-
-def tasks_for(s: Scenario, *, opened_at: datetime, pace: float = 1.0) -> list[Task]:
-    """The checklist as tasks; a drill may run at a faster pace (60: a minute of the plan passes
-    in a second), real incidents at 1."""
-    return [
-        Task(
-            step.id,
-            step.task,
-            step.role,
-            s.roles[step.role].person,
-            s.roles[step.role].backup,
-            opened_at + timedelta(minutes=step.within_minutes / pace),
-        )
-        for step in s.checklist
-    ]
-
-
-def reminder_due(*, due_at: datetime, reminded: int, has_backup: bool, now: datetime, pace: float = 1.0) -> str:
-    """Whom an open task's reminder goes to now: "owner" at its due time, "backup" a quarter
-    hour later; "" when nothing is due."""
-    if reminded == 0 and now >= due_at:
-        return "owner"
-    if reminded == 1 and has_backup and now >= due_at + BACKUP_AFTER / pace:
-        return "backup"
-    return ""
-
-
-def next_reminder_at(*, due_at: datetime, reminded: int, has_backup: bool, pace: float = 1.0) -> datetime | None:
-    if reminded == 0:
-        return due_at
-    if reminded == 1 and has_backup:
-        return due_at + BACKUP_AFTER / pace
-    return None
-
-
-def cadence(x: Stakeholder, *, pace: float = 1.0) -> timedelta:
-    return timedelta(minutes=x.every_minutes / pace)
-
-
-def update_due(
-    x: Stakeholder, *, severity: str, last: datetime | None, opened_at: datetime, now: datetime, pace: float = 1.0
-) -> bool:
-    """A stakeholder's update is due: at its cadence from the incident's start, while the
-    incident is at a severity it covers."""
-    if x.during and severity not in x.during:
-        return False
-    if x.hours and severity != "critical" and not within_hours(x.hours, x.zone, now):
-        return False
-    return now >= (last or opened_at) + cadence(x, pace=pace)
-
-
-def within_hours(hours: str, zone: str, now: datetime) -> bool:
-    """Whether it is within these local hours where the person is ("22:00-06:00" spans midnight)."""
-    start, _, end = hours.partition("-")
-    local = now.astimezone(ZoneInfo(zone)).strftime("%H:%M")
-    return start <= local < end if start <= end else (local >= start or local < end)
-
-
-def local_time(at: datetime, zone: str) -> str:
-    """A time as a person reads it: in their own zone, with the zone named."""
-    return at.astimezone(ZoneInfo(zone)).strftime("%H:%M %Z, %d %b").replace(" 0", " ")

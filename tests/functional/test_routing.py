@@ -228,7 +228,7 @@ def test_a_story_whose_reach_doubles_jumps_to_the_executives(harness: Harness) -
 
 def test_what_waits_goes_out_when_due(harness: Harness) -> None:
     from chalicelib.notify.gate import send
-    from chalicelib.policy.plan import Outgoing
+    from chalicelib.policy.batch import Outgoing
     from chalicelib.records import Notification
 
     _api(harness, "put", "/api/groups/customer-care", {"name": "Customer care", "grace_minutes": 5, "max_per_hour": 1})
@@ -274,8 +274,8 @@ def test_what_waits_goes_out_when_due(harness: Harness) -> None:
 
 def test_members_in_quiet_hours_get_a_digest_instead(harness: Harness) -> None:
     from chalicelib.notify.gate import send
+    from chalicelib.policy.batch import Outgoing
     from chalicelib.policy.noise import member_filter
-    from chalicelib.policy.plan import Outgoing
     from chalicelib.records import Notification
 
     for endpoint, zone in (("+33612345678", "Europe/Paris"), ("+12125550100", "America/New_York")):

@@ -8,13 +8,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from chalicelib.policy.drills import closing_plan, ended_drills, ending, following, realm_key
-from chalicelib.policy.plan import BatchRead, plan_batch
+from chalicelib.policy.batch import BatchRead, plan_batch
+from chalicelib.policy.drills import ended_drills, ending, following, realm_key
 from chalicelib.policy.stories import IndexEntry, memberships
 from chalicelib.records import Mention, Signal
 from chalicelib.triage.identity import key_for
 from tests.support import NOW, make_mention
-from tests.unit.test_plan import CONFIG, EMPTY, LINKS, RAISE
+from tests.unit.test_batch import CONFIG, EMPTY, LINKS, RAISE
 
 STORM = "DRILL: the crew refused to help my disabled son board and left him in the jet bridge. We are filing a lawsuit."
 FIRST, SECOND = "d0123456789", "dabcdefabcd"
@@ -85,7 +85,7 @@ def test_a_drill_with_no_record_counts_as_ended_and_only_running_ones_go_on() ->
     assert ended_drills({FIRST: "running", SECOND: "ended", "dffffffffff": ""}) == {SECOND, "dffffffffff"}
 
 
-def test_ending_a_drill_and_closing_its_plan_happen_once() -> None:
+def test_ending_a_drill_and_following_its_incidents_happen_once() -> None:
     doc = {"id": FIRST, "status": "running", "incidents": []}
     assert ending(doc, by="lead@example.com", now=NOW)
     assert doc["status"] == "ended" and doc["ended_at"] == NOW.isoformat() and doc["ended_by"] == "lead@example.com"
@@ -95,8 +95,4 @@ def test_ending_a_drill_and_closing_its_plan_happen_once() -> None:
     incident = "i" + key_for("incident", "c1")[:15]
     assert following(doc, incident_id=incident, at=NOW) and not following(doc, incident_id=incident, at=NOW)
     assert doc["incidents"] == [incident] and doc["first_incident_at"] == NOW.isoformat()
-
-    plan = {"tasks": [{"id": "confirm-facts", "status": "open"}], "closed_at": None}
-    assert closing_plan(plan, now=NOW) and plan["closed_at"] == NOW.isoformat()
-    assert plan["tasks"][0]["status"] == "open"  # not done stays not done: the report counts it so
-    assert not closing_plan(plan, now=NOW + timedelta(minutes=5)) and plan["closed_at"] == NOW.isoformat()
+    # Closing its plan: tests/unit/test_crisis_plan_run.py (a drill's end closes its plan once).

@@ -82,7 +82,7 @@ def test_imports_never_climb_back_up(path: Path) -> None:
 
 
 def test_the_router_goes_down_from_the_stream_to_sns() -> None:
-    # handlers/stream -> flows/router -> policy/plan (decides) and notify/gate -> notify/delivery -> SNS
+    # handlers/stream -> flows/router -> policy/batch (decides) and notify/gate -> notify/delivery -> SNS
     assert RANK["handlers"] > RANK["flows"] > RANK["notify"] > RANK["policy"]
     targets = {room_of(t) for _, t in imports(ROOT / "chalicelib" / "flows" / "router.py")}
     assert "api" not in targets and "handlers" not in targets

@@ -10,17 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.errors import InvalidPayload
-from chalicelib.policy.scenarios import (
-    Facts,
-    Stakeholder,
-    fill,
-    match,
-    parse_scenario,
-    placeholders,
-    reminder_due,
-    tasks_for,
-    update_due,
-)
+from chalicelib.policy.crisis_run import reminder_due, tasks_for, update_due
+from chalicelib.policy.scenarios import Facts, Stakeholder, fill, match, parse_scenario, placeholders
 from chalicelib.scenarios import shipped
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)

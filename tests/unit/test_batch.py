@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from chalicelib.policy.batch import BatchPlan, BatchRead, IncidentView, Links, plan_batch, settle
 from chalicelib.policy.config import Group, RoutingConfig
 from chalicelib.policy.escalation import parse_policy
-from chalicelib.policy.plan import BatchRead, IncidentView, Links, Plan, plan_batch, settle
 from chalicelib.policy.rules import parse_rule
 from chalicelib.policy.stories import IndexEntry, StoryRow, item_id, member_key, velocity_raiser
 from chalicelib.records import Mention, Report, Signal
@@ -48,11 +48,11 @@ def mention(n: int, text: str, *, followers: int = 120) -> Mention:
     return make_mention(n, text, followers=followers)
 
 
-def plan(signals: list[Signal], read: BatchRead = EMPTY) -> Plan:
+def plan(signals: list[Signal], read: BatchRead = EMPTY) -> BatchPlan:
     return plan_batch(signals, read=read, config=CONFIG, links=LINKS, now=NOW, raise_severity=RAISE)
 
 
-def groups_told(p: Plan) -> list[str]:
+def groups_told(p: BatchPlan) -> list[str]:
     return sorted(o.notification.group for o in p.outgoing)
 
 
@@ -119,6 +119,7 @@ def test_a_severe_mention_opens_an_incident_noticed_with_acknowledge_links() -> 
     settled = settle(p, outcomes, told={}, now=NOW)  # type: ignore[arg-type]
     assert change.notified == {"crisis-team"}
     assert settled.told[opening.cluster_id] == {"crisis-team|incident"}
+    assert p.crisis == [opening.incident_id]  # a step: the router's crisis-plans stage starts its plan
 
 
 def test_velocity_raises_severity_into_the_story_and_opens_the_incident() -> None:

@@ -1,4 +1,4 @@
-"""The router's plan for one stream batch, made purely from the batch and what was read for
+"""The router's batch plan (`BatchPlan`) for one stream batch, made purely from the batch and what was read for
 it: the stories it joins, the incidents it opens and changes, every notification (bundled,
 folded, once per story, group and level), the reporters' outcomes and receipts, and what the
 wall shows. `flows/router.py` reads, calls `plan_batch`, carries the plan out, then calls
@@ -6,7 +6,10 @@ wall shows. `flows/router.py` reads, calls `plan_batch`, carries the plan out, t
 
 Once per story per group per level: a story (a post, its reposts and copies) is told to a
 group once ("story"), its first employee report once more ("report"), and an incident once
-per escalation level. Several new stories for one group in one batch go out as one bundle."""
+per escalation level. Several new stories for one group in one batch go out as one bundle.
+
+Named "batch" to keep it apart from the crisis plan (`policy/crisis.py`, `flows/plans.py`),
+the user-facing plan a scenario sets in motion."""
 
 from __future__ import annotations
 
@@ -132,7 +135,7 @@ class BatchRead:
 
 
 @dataclass(slots=True)
-class Plan:
+class BatchPlan:
     stories: StoriesPlan
     outgoing: list[Outgoing] = field(default_factory=list)
     tags: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # delivery id -> (cluster, tag)
@@ -142,6 +145,7 @@ class Plan:
     receipts: list[Receipt] = field(default_factory=list)
     shown: list[Shown] = field(default_factory=list)
     chat: list[ChatStep] = field(default_factory=list)  # incident cards for groups' chat channels
+    crisis: list[str] = field(default_factory=list)  # incidents opened or raised: a crisis plan may take hold
     counts: dict[str, int] = field(default_factory=lambda: {"folded": 0, "quarantined": 0, "drill_ended": 0})
 
     def add(self, n: Notification, tags: list[tuple[str, str]], *, grace_from: datetime | None = None) -> None:
@@ -209,7 +213,7 @@ def _reopen_tag(change: IncidentChange, *, signal: Signal, story: Story, now: da
 
 
 def _incident_notices(
-    plan: Plan,
+    plan: BatchPlan,
     change: IncidentChange,
     *,
     signal: Signal,
@@ -290,7 +294,7 @@ def _schedule(change: IncidentChange, config: RoutingConfig, now: datetime) -> N
     change.next_action_at = next_action_at(policy, state) if policy else None
 
 
-def _report(plan: Plan, report: Report, story: Story | None, decision: Decision, config: RoutingConfig) -> None:
+def _report(plan: BatchPlan, report: Report, story: Story | None, decision: Decision, config: RoutingConfig) -> None:
     names = tuple(config.group_name(r.group) for r in decision.routes)
     plan.outcomes.append(
         ReportOutcome(
@@ -335,12 +339,12 @@ def plan_batch(  # noqa: C901 (the batch's stages in order, read top to bottom; 
     links: Links,
     now: datetime,
     raise_severity: RaiseSeverity,
-) -> Plan:
+) -> BatchPlan:
     """Decide everything a stream batch sets in motion; nothing is read or written here."""
     frame = Frame(config, links, now)
     routed = routable(signals, ended=read.ended_drills)
     stories = plan_stories(routed, index=read.index, rows=read.rows, now=now, raise_severity=raise_severity)
-    plan = Plan(stories)
+    plan = BatchPlan(stories)
     plan.counts["quarantined"] = sum(1 for s in signals if isinstance(s, Report) and s.status == "quarantined")
     plan.counts["drill_ended"] = sum(1 for s in signals if from_ended_drill(s, read.ended_drills))
     incidents = dict(read.incidents)
@@ -394,6 +398,10 @@ def plan_batch(  # noqa: C901 (the batch's stages in order, read top to bottom; 
     for incident_id, group, _ in plan.timeline.values():
         told.setdefault(incident_id, set()).add(group)
     plan.chat = chat_steps(told, config)
+    # The crisis plan's step: the incidents this batch opens, then those it makes more severe
+    # (the router's "crisis plans" stage starts the plan of each that has none yet).
+    raised = [i for i, c in plan.incidents.items() if "severity" in c.fields]
+    plan.crisis = list(dict.fromkeys([*(o.incident_id for o in stories.openings), *raised]))
     return plan
 
 
@@ -403,7 +411,7 @@ class Settled:
 
 
 def settle(
-    plan: Plan, outcomes: Mapping[str, Outcome], *, told: Mapping[str, frozenset[str]], now: datetime
+    plan: BatchPlan, outcomes: Mapping[str, Outcome], *, told: Mapping[str, frozenset[str]], now: datetime
 ) -> Settled:
     """What to remember once the plan's notifications went out: the tags told for each story,
     and on each incident's timeline which groups were notified or held (failed ones are not:

@@ -1,0 +1,82 @@
+"""One executor per stream batch: after the stories are written, the router runs its stages in
+one order (the spike alarms and the crisis plans among them, not beside them), and its
+docstring and docs/architecture.md name the same stages in the same order. No AWS is called:
+each stage's work is replaced by a recorder."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from chalicelib.flows import router
+from tests.unit.test_batch import CONFIG, EMPTY, mention, plan
+
+ROOT = Path(__file__).resolve().parents[2]
+ORDER = [
+    "counts",
+    "spike alarms",
+    "reporters' pages",
+    "notices",
+    "told",
+    "incidents",
+    "wall",
+    "drills",
+    "crisis plans",
+    "chat cards",
+    "receipts",
+]
+
+
+def test_the_stages_run_in_their_order_spike_alarms_and_crisis_plans_among_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ran: list[str] = []
+
+    def recorder(name: str, answer: Any = None) -> Any:
+        def record(*_: Any, **__: Any) -> Any:
+            ran.append(name)
+            return answer
+
+        return record
+
+    batch_plan = plan([mention(1, "The crew refused to help my son board and we are filing a lawsuit")])
+    batch_plan.chat = [SimpleNamespace()]  # type: ignore[list-item]
+    batch_plan.receipts = [SimpleNamespace(report=None, lines=())]  # type: ignore[list-item]
+    monkeypatch.setattr(router, "load_routing", lambda: CONFIG)
+    monkeypatch.setattr(router, "plan_and_write", lambda *_, **__: (batch_plan, EMPTY, {}))
+    monkeypatch.setattr(router, "add_counts", recorder("counts"))
+    monkeypatch.setattr(router, "INLINE_SPIKE_CHECK", 0)
+    monkeypatch.setattr(router, "_last_inline_check", float("-inf"))
+    monkeypatch.setattr(router, "check_spikes", recorder("spike alarms", []))
+    monkeypatch.setattr(router, "record_outcomes", recorder("reporters' pages"))
+    monkeypatch.setattr(router, "translate_notifications", lambda outgoing, *_, **__: list(outgoing))
+    monkeypatch.setattr(router, "send", recorder("notices", ({}, [])))
+    monkeypatch.setattr(router, "save_told", recorder("told"))
+    monkeypatch.setattr(router.incidents, "apply_changes", recorder("incidents", []))
+    monkeypatch.setattr(router, "show_on_wall", recorder("wall"))
+    monkeypatch.setattr(router.drills, "follow_openings", recorder("drills", []))
+    monkeypatch.setattr(router.plans, "start_for", recorder("crisis plans", 0))
+    monkeypatch.setattr(router.cards, "post_cards", recorder("chat cards", {}))
+    monkeypatch.setattr(router, "send_receipt", recorder("receipts", True))
+    monkeypatch.setattr(router, "emit_counts", lambda *_, **__: None)
+
+    router.dispatch([])
+
+    assert ran == ORDER
+    assert [name for name, _ in router.STAGES] == ORDER
+
+
+def _named_in_order(text: str) -> list[str]:
+    """The stages a numbered list names, in its order ("1. counts: ...")."""
+    return re.findall(r"^\s*\d+\. ([a-z' ]+):", text, flags=re.MULTILINE)
+
+
+def test_the_docstring_and_the_architecture_document_name_the_same_stages_in_order() -> None:
+    assert _named_in_order(router.__doc__ or "") == ORDER
+    doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    section = doc.split("## The router: read, plan, act", 1)[1].split("\n## ", 1)[0]
+    assert _named_in_order(section) == ORDER
