@@ -303,10 +303,21 @@ def identify(text: str, words: list[str] | None = None) -> tuple[str, float]:
     if not words:
         return "und", 0.0
     line = " ".join(words)
-    # map over str methods: counted in C, not a generator per character
-    if not line.islower() and sum(map(str.isupper, line)) > 0.5 * sum(map(str.isalpha, line)):
+    if not line.islower() and _shouting(line):
         line = line.lower()  # SHOUTING reads as German or Japanese to it
     return _predict(line)
+
+
+_CAPITALS = bytes(range(ord("A"), ord("Z") + 1))
+
+
+def _shouting(line: str) -> bool:
+    """Whether most of a line's letters are capitals (the line: words of letters, one space apart)."""
+    if line.isascii():  # its letters are A-Z and a-z: counted by C's byte loops, not per character
+        capitals = len(line) - len(line.encode().translate(None, _CAPITALS))
+        return capitals > 0.5 * (len(line) - line.count(" "))
+    # map over str methods: counted in C, not a generator per character
+    return sum(map(str.isupper, line)) > 0.5 * sum(map(str.isalpha, line))
 
 
 def _stopword_guess(words: set[str], ascii_only: bool) -> str:
