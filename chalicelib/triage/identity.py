@@ -162,7 +162,9 @@ def sketch(text: str, *, tokens: list[str] | None = None) -> tuple[int, ...]:
         found = known.get(t)
         word = found if found is not None else _hash_word(t)
         if count >= 2:
-            _keep(smallest, before[1] ^ last[2] ^ word[0])
+            gram = before[1] ^ last[2] ^ word[0]
+            if len(smallest) < SKETCH_SIZE or gram < smallest[-1]:  # most grams of a longer text are not
+                _keep(smallest, gram)
         before, last = last, word
         count += 1
     if count == 1:
