@@ -3,8 +3,8 @@ so a change made for speed can show it changed nothing: write them before and af
 
     PYTHONHASHSEED=0 python -m bench.triage_outputs before.jsonl   # then again after; cmp them
 
-PYTHONHASHSEED is fixed because a few complaint reasons name the first of several matching
-words from a set, whose order follows the process's string hashes."""
+PYTHONHASHSEED is fixed so that two runs differ only by the change: no output should follow the
+process's string hashes (a reason once named whichever of its words a set gave first: 87 posts)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     if os.environ.get("PYTHONHASHSEED") in (None, "random"):
-        print("set PYTHONHASHSEED (e.g. 0): complaint reasons follow string hashes", file=sys.stderr)
+        print("set PYTHONHASHSEED (e.g. 0): two runs should differ only by the change", file=sys.stderr)
         return 2
     print(f"{write(argv[0])} posts triaged into {argv[0]}")
     return 0

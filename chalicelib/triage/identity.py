@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import heapq
 import re
@@ -102,7 +101,23 @@ def post_identity(*, platform: str, external_id: str, url: str) -> str:
 def key_for(namespace: str, identity: str) -> str:
     """A short deterministic key: the same identity always gives the same key."""
     digest = hashlib.sha256(f"{namespace}\x00{identity}".encode()).digest()
-    return base64.b32encode(digest[:15]).decode().lower()
+    # base32 of the first 15 bytes (24 letters, no padding), lower case, as base64.b32encode
+    # spells it: five bytes at a time, two letters a lookup (its own Python loop was most of the call)
+    pairs = _BASE32_PAIRS
+    letters: list[str] = []
+    for at in (0, 5, 10):
+        chunk = int.from_bytes(digest[at : at + 5])
+        letters += (
+            pairs[chunk >> 30],
+            pairs[(chunk >> 20) & 0x3FF],
+            pairs[(chunk >> 10) & 0x3FF],
+            pairs[chunk & 0x3FF],
+        )
+    return "".join(letters)
+
+
+_BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
+_BASE32_PAIRS = [a + b for a in _BASE32 for b in _BASE32]
 
 
 _URL = re.compile(r"https?://[^\s<>\"')\]]+", re.IGNORECASE)
@@ -147,7 +162,9 @@ def sketch(text: str, *, tokens: list[str] | None = None) -> tuple[int, ...]:
         found = known.get(t)
         word = found if found is not None else _hash_word(t)
         if count >= 2:
-            _keep(smallest, before[1] ^ last[2] ^ word[0])
+            gram = before[1] ^ last[2] ^ word[0]
+            if len(smallest) < SKETCH_SIZE or gram < smallest[-1]:  # most grams of a longer text are not
+                _keep(smallest, gram)
         before, last = last, word
         count += 1
     if count == 1:

@@ -289,11 +289,26 @@ def _predict(line: str) -> tuple[str, float]:
 def content_words(text: str) -> list[str]:
     """The words that carry a text: no handles, hashtags, links, retweet marker or quoted span."""
     for quote in _QUOTES:
-        if quote in text:
+        if quote in text and _opens_quote(text, quote):
             return _WORD.findall(_NOISE.sub(" ", text))
     if "@" in text or "#" in text or "http" in text or "www." in text or "RT" in text:
         text = _NAMES_AND_LINKS.sub(" ", text)
     return _WORD.findall(text)
+
+
+def _opens_quote(text: str, quote: str) -> bool:
+    """Whether the mark stands anywhere a quoted span can open: first, or after a character that
+    is not a word's (_NOISE's look behind). An apostrophe inside words ("don't") opens none, and
+    without an opening the cheaper pattern drops the same spans."""
+    at = text.find(quote)
+    while at >= 0:
+        if at == 0:
+            return True
+        before = text[at - 1]
+        if not (before.isalnum() or before == "_"):
+            return True
+        at = text.find(quote, at + 1)
+    return False
 
 
 def identify(text: str, words: list[str] | None = None) -> tuple[str, float]:
@@ -303,10 +318,21 @@ def identify(text: str, words: list[str] | None = None) -> tuple[str, float]:
     if not words:
         return "und", 0.0
     line = " ".join(words)
-    # map over str methods: counted in C, not a generator per character
-    if not line.islower() and sum(map(str.isupper, line)) > 0.5 * sum(map(str.isalpha, line)):
+    if not line.islower() and _shouting(line):
         line = line.lower()  # SHOUTING reads as German or Japanese to it
     return _predict(line)
+
+
+_CAPITALS = bytes(range(ord("A"), ord("Z") + 1))
+
+
+def _shouting(line: str) -> bool:
+    """Whether most of a line's letters are capitals (the line: words of letters, one space apart)."""
+    if line.isascii():  # its letters are A-Z and a-z: counted by C's byte loops, not per character
+        capitals = len(line) - len(line.encode().translate(None, _CAPITALS))
+        return capitals > 0.5 * (len(line) - line.count(" "))
+    # map over str methods: counted in C, not a generator per character
+    return sum(map(str.isupper, line)) > 0.5 * sum(map(str.isalpha, line))
 
 
 def _stopword_guess(words: set[str], ascii_only: bool) -> str:

@@ -572,7 +572,11 @@ def reads_as_headline(text: str) -> bool:
     or more, outside links, handles and hashtags, at least HEADLINE_WORDS, most capitalised, not
     shouted, and no face beside them."""
     words = _HEADLINE_WORD.findall(_HEADLINE_SKIP.sub(" ", text))
-    if len(words) < HEADLINE_WORDS or _emoticons().intersection(text.split()) or _EMOJI.search(text):
+    if (
+        len(words) < HEADLINE_WORDS
+        or _emoticons().intersection(text.split())
+        or (not text.isascii() and _EMOJI.search(text))  # every emoji is beyond ASCII: no search of a plain text
+    ):
         return False  # too short for a title, or a face: the poster's own feeling ("... Outlet! :/")
     titled = sum(1 for w in words if w[0].isupper() and not w.isupper())
     return titled >= HEADLINE_TITLED * len(words)

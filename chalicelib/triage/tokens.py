@@ -131,14 +131,14 @@ class Ways:
             if not _has_each(read, also):
                 continue
             pattern = self._pattern(order)
-            for anchor in present:
+            first: re.Match[str] | None = None  # the leftmost match, as a search finds it
+            for anchor in present:  # a set: its order follows the process's string hashes
                 if anchor in anchors:
-                    at = lowered.find(anchor)
-                    while at >= 0:
-                        found = _match_from(pattern, lowered, _words_back(lowered, at, reach), at)
-                        if found is not None:
-                            return label, found.group(0)
-                        at = lowered.find(anchor, at + 1)
+                    found = _anchored(pattern, lowered, anchor, reach)
+                    if found is not None and (first is None or found.start() < first.start()):
+                        first = found
+            if first is not None:
+                return label, first.group(0)
         return "", ""
 
     def _pattern(self, order: int) -> re.Pattern[str]:
@@ -148,6 +148,17 @@ class Ways:
             pattern = re.compile(r"(?:\b|(?=@))(?:" + self._ways[order][1] + r")\b")
             self._compiled[order] = pattern
         return pattern
+
+
+def _anchored(pattern: re.Pattern[str], lowered: str, anchor: str, reach: int) -> re.Match[str] | None:
+    """The pattern's leftmost match starting within `reach` words before a place `anchor` appears."""
+    at = lowered.find(anchor)
+    while at >= 0:
+        found = _match_from(pattern, lowered, _words_back(lowered, at, reach), at)
+        if found is not None:
+            return found
+        at = lowered.find(anchor, at + 1)
+    return None
 
 
 def _has_each(forms: set[str], groups: tuple[frozenset[str], ...]) -> bool:

@@ -572,3 +572,31 @@ def test_escaped_characters_are_read_as_typed(text: str, label: str) -> None:
     # a copy escaped on one way in and not on another is one story
     escaped, typed = "flight AA12 &amp; AA13 cancelled again &gt;:(", "flight AA12 & AA13 cancelled again >:("
     assert triage_text(escaped, identity="x:1").sketch == triage_text(typed, identity="x:2").sketch
+
+
+def test_a_way_with_several_words_present_names_the_leftmost_match_whatever_the_hash_seed() -> None:
+    # The words present are a set, whose order follows the process's string hashes: a reason must
+    # name what a search finds first, the same in every process.
+    from chalicelib.triage.tokens import Ways, tokenize, word_forms
+
+    anchors = "alpha bravo charlie delta echo foxtrot golf hotel"
+    ways = Ways((("named", anchors, "|".join(anchors.split()), 0),))
+    text = "hotel golf foxtrot echo delta charlie bravo alpha"
+    forms = word_forms(text, set(tokenize(text)))
+    assert ways.first(text, forms) == ("named", "hotel")
+    code = (
+        "from chalicelib.triage.tokens import Ways, tokenize, word_forms\n"
+        f"w = Ways((('named', {anchors!r}, {'|'.join(anchors.split())!r}, 0),))\n"
+        f"t = {text!r}\n"
+        "print(w.first(t, word_forms(t, set(tokenize(t))))[1])"
+    )
+    for seed in ("1", "2", "3"):
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            cwd=Path(__file__).resolve().parents[2],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert done.stdout.strip() == "hotel"
