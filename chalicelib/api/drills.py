@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.api import forms, schemas
 from chalicelib.api.auth import audit, check_csrf, csrf_token
 from chalicelib.api.plans import review_of
 from chalicelib.api.problems import json_response, raw_body, read_form, read_json
@@ -72,7 +73,7 @@ def start_as(who: Principal, doc: Any) -> dict[str, Any]:
 
 
 @bp.route("/api/drills", methods=["POST"])
-@needs("incidents.act")
+@needs("incidents.act", body=schemas.DRILL_START)
 def start_drill() -> Response:
     """Start a drill: the schedule sends the scenario's storm through the webhooks, at `pace`
     (1 real time; up to 60, a minute of the plan in a second, for a rehearsal)."""
@@ -81,7 +82,7 @@ def start_drill() -> Response:
 
 
 @bp.route("/api/drills/watch", methods=["POST"])
-@needs("cases", body="WatchStart")
+@needs("cases", body=schemas.WATCH_START)
 def start_watch() -> Response:
     """Start a watchfulness exercise for departments (leads and admins: it is training, like the
     case cards): `{"departments": ["<slug>"], "text": "..."}` (no text: the template's). Its post,
@@ -165,7 +166,7 @@ def drills_page() -> Response:
 
 
 @bp.route("/drills", methods=["POST"], content_types=["application/x-www-form-urlencoded", "multipart/form-data"])
-@needs("incidents.act", form="DrillForm", back="/drills")
+@needs("incidents.act", form=forms.DRILL_FORM, back="/drills")
 def start_from_page() -> Response:
     who = caller()
     form = read_form(bp.current_request, fields=3)
@@ -180,7 +181,7 @@ def start_from_page() -> Response:
 
 
 @bp.route("/drills/watch", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
-@needs("cases", page=True)
+@needs("cases", form=forms.WATCH_FORM, back="/drills")
 def start_watch_from_page() -> Response:
     """The /drills page's form: a watchfulness exercise for the departments ticked."""
     who = caller()

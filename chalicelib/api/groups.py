@@ -12,6 +12,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib import aws
+from chalicelib.api import schemas
 from chalicelib.api.auth import audit
 from chalicelib.api.problems import configuration_view, json_response, read_json
 from chalicelib.api.routes import caller, needs
@@ -86,7 +87,7 @@ def list_groups() -> Response:
 
 
 @bp.route("/api/groups/{slug}", methods=["PUT"], content_types=["*/*"])
-@needs("config.write", body="Group")
+@needs("config.write", body=schemas.GROUP)
 @configuration_view
 def put_group(slug: str) -> Response:
     existed = slug in load_routing().groups
@@ -103,7 +104,7 @@ def list_members(slug: str) -> Response:
 
 
 @bp.route("/api/groups/{slug}/members", methods=["POST"], content_types=["*/*"])
-@needs("config.write", body="Member")
+@needs("config.write", body=schemas.MEMBER)
 def add_member(slug: str) -> Response:
     who = caller()
     group = _group(slug)
@@ -184,7 +185,7 @@ def list_departments() -> Response:
 
 
 @bp.route("/api/departments/{slug}", methods=["PUT"], content_types=["*/*"])
-@needs("config.write", body="Department")
+@needs("config.write", body=schemas.DEPARTMENT)
 @configuration_view
 def put_department(slug: str) -> Response:
     return json_response(configuration.put_department(slug, read_json(bp.current_request)))
