@@ -161,7 +161,7 @@ def problems(schema: Schema, value: Any, path: str = "") -> list[str]:
     if kind is not None and not _TYPES[kind](value):
         return [f"{where}: {'an' if kind[0] in 'aeiou' else 'a'} {kind}"]
     if "enum" in schema and value not in schema["enum"]:
-        return [f"{where}: one of " + ", ".join(json.dumps(v) for v in schema["enum"])]
+        return [f"{where}: {_one_of(schema['enum'])}"]
     if "oneOf" in schema:
         return _one_of_problems(schema["oneOf"], value, path)
     if isinstance(value, dict):
@@ -199,6 +199,11 @@ def _number_problems(schema: Schema, value: float, where: str) -> list[str]:
     if "maximum" in schema and value > schema["maximum"]:
         return [f"{where}: at most {schema['maximum']}"]
     return []
+
+
+def _one_of(allowed: list[Any]) -> str:
+    named = ", ".join(v if isinstance(v, str) else json.dumps(v) for v in allowed if v != "")
+    return f"one of {named}" + (" (or empty)" if "" in allowed else "")
 
 
 def _text_problems(schema: Schema, value: str, where: str) -> list[str]:

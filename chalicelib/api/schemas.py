@@ -6,6 +6,7 @@ cannot say (a zone exists, a rule's groups do) the flows check after it."""
 from __future__ import annotations
 
 from chalicelib.bodies import MAX_NUMBER, Body
+from chalicelib.i18n import LANGUAGES
 from chalicelib.policy.access import ROLES
 from chalicelib.policy.cases import FIELDS as CASE_FIELDS
 from chalicelib.policy.rules import CONDITIONS
@@ -262,6 +263,8 @@ PERSON = Body(
             "name": {"type": "string", "maxLength": 120},
             "department": {"type": "string", "maxLength": 63},
             "disabled": {"type": "boolean"},
+            "language": {"enum": ["", *LANGUAGES]},
+            "zone": {"type": "string", "description": "an IANA time zone such as Europe/Madrid"},
         },
         "additionalProperties": False,
     },
