@@ -208,7 +208,11 @@ def _one_of(allowed: list[Any]) -> str:
 
 def _text_problems(schema: Schema, value: str, where: str) -> list[str]:
     if len(value) < schema.get("minLength", 0):
-        return [f"{where}: at least {schema['minLength']} characters"]
+        return [
+            f"{where}: must not be empty"
+            if schema["minLength"] == 1
+            else f"{where}: at least {schema['minLength']} characters"
+        ]
     if "maxLength" in schema and len(value) > schema["maxLength"]:
         return [f"{where}: at most {schema['maxLength']} characters"]
     if "pattern" in schema and not _pattern(schema["pattern"]).search(value):
