@@ -223,7 +223,11 @@ def _text_problems(schema: Schema, value: str, where: str) -> list[str]:
 def _array_problems(schema: Schema, value: list[Any], path: str) -> list[str]:
     where = path or "body"
     if len(value) < schema.get("minItems", 0):
-        return [f"{where}: at least {schema['minItems']} items"]
+        return [
+            f"{where}: must not be empty"
+            if schema["minItems"] == 1
+            else f"{where}: at least {schema['minItems']} items"
+        ]
     if "maxItems" in schema and len(value) > schema["maxItems"]:
         return [f"{where}: at most {schema['maxItems']} items"]
     items = schema.get("items")
