@@ -228,7 +228,14 @@ TRIAGE_REQUEST = Body(
 
 INCIDENT_ACTION = Body(
     "IncidentAction",
-    {"type": "object", "properties": {"by": {"type": "string"}, "note": {"type": "string"}}},
+    {
+        "type": "object",
+        "description": "optional: an empty body acts for the incident's owner",
+        "properties": {
+            "group": {"type": "string", "description": "on whose behalf (default: the incident's owner)"},
+            "note": {"type": "string", "description": "on the timeline (resolve); 500 characters kept"},
+        },
+    },
 )
 
 TAXONOMY = Body(

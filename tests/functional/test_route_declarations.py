@@ -5,6 +5,7 @@ and its schema in the contract."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -150,3 +151,39 @@ def test_a_form_page_returns_to_its_declared_page_after_sign_in(harness: Harness
     assert answer.headers["Location"] == "/signin?next=%2Fmentions%2Fm-1"
     kept = harness.client.http.get("/incidents/i-1?at=2026-01-01T00:00")
     assert kept.headers["Location"] == "/signin?next=%2Fincidents%2Fi-1%3Fat%3D2026-01-01T00%3A00"
+
+
+def test_every_api_route_declaring_a_json_body_checks_it_when_it_reads_it(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked: list[str] = []
+
+    class Spy(Body):
+        __slots__ = ()
+
+        def check(self, value: Any) -> None:
+            checked.append(self.name)
+
+    declared = [
+        (path, method, entry.view_function, needs)
+        for path, methods in app.app.routes.items()
+        for method, entry in methods.items()
+        if (needs := needs_of(entry.view_function)) is not None
+        and needs.body is not None
+        and needs.kind == "role"
+        and needs.media == "application/json"
+    ]
+    assert len(declared) > 25
+    # A person's token (the break-glass one is no person: /api/tokens refuses it before reading)
+    headers = {"authorization": f"Bearer {token_for(harness, 'boss@example.com', 'admin')}"}
+    headers["content-type"] = "application/json"
+    unread = []
+    for path, method, view, needs in declared:
+        assert needs.body is not None
+        monkeypatch.setattr(view, ATTRIBUTE, replace(needs, body=Spy(f"{method} {path}", needs.body.schema)))
+        url = re.sub(r"{[^}]+}", "legal", path)  # "legal": a seeded group; elsewhere an id not there
+        answer = harness.client.http.request(method, url, headers=headers, body=b"{}")
+        if f"{method} {path}" not in checked and answer.status_code != 404:
+            unread.append(f"{method} {path}: {answer.status_code}")
+    assert unread == []
+    assert len(checked) > 20
