@@ -89,10 +89,8 @@ def start_watch() -> Response:
     marked DRILL, shows on their pages and walls with a link to the report form carrying the
     drill's mark; end it with POST /api/drills/watch/{id}/end (or as any drill)."""
     who = caller()
-    doc = read_json(bp.current_request)
-    if not isinstance(doc, dict) or not isinstance(doc.get("departments"), list):
-        raise InvalidPayload('{"departments": ["<slug>"], "text": "..."}: the departments to exercise')
-    text = doc.get("text") if isinstance(doc.get("text"), str) else ""
+    doc = read_json(bp.current_request)  # an object with a list of departments: api/schemas.WATCH_START
+    text = doc.get("text", "")
     started = drills.start_watch(departments=doc["departments"][:50], text=str(text), by=who.label, now=utcnow())
     audit(
         bp.current_request,

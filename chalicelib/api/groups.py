@@ -108,17 +108,13 @@ def list_members(slug: str) -> Response:
 def add_member(slug: str) -> Response:
     who = caller()
     group = _group(slug)
-    doc = read_json(bp.current_request)
-    if not isinstance(doc, dict):
-        raise InvalidPayload("a member is a JSON object: protocol, endpoint, timezone")
-    protocol, endpoint = doc.get("protocol"), str(doc.get("endpoint", "")).strip()
+    doc = read_json(bp.current_request)  # an object with protocol (email or sms) and endpoint: api/schemas.MEMBER
+    protocol, endpoint = doc["protocol"], str(doc["endpoint"]).strip()
     problems = []
     if protocol == "email" and not _EMAIL.match(endpoint):
         problems.append("endpoint: an email address")
     elif protocol == "sms" and not _PHONE.match(endpoint):
         problems.append("endpoint: a phone number in E.164 form, e.g. +447700900123")
-    elif protocol not in ("email", "sms"):
-        problems.append("protocol: email or sms")
     # Without one, the group's zone, else the company's: their digests and quiet hours follow it.
     zone = str(doc.get("timezone") or recipient_zone(group.zone, get_settings().zone))
     try:
