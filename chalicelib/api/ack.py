@@ -9,6 +9,7 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib import credentials
+from chalicelib.api import forms
 from chalicelib.api.auth import actor, browser_binding, check_csrf, client_address, csrf_token, principal
 from chalicelib.api.problems import read_form
 from chalicelib.api.routes import signed
@@ -64,7 +65,7 @@ def show(token: str) -> Response:
 
 
 @bp.route("/ack/{token}", methods=["POST"], content_types=["*/*"])
-@signed("signed link", "an alert's acknowledge link", form="AckForm")
+@signed("signed link", "an alert's acknowledge link", form=forms.ACK_FORM)
 def act(token: str) -> Response:
     # Every content type is let in so that a wrong one gets a problem answer, not Chalice's own.
     request = bp.current_request

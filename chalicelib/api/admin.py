@@ -8,6 +8,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.api import schemas
 from chalicelib.api.inbox import item_deliveries
 from chalicelib.api.problems import json_response, read_json
 from chalicelib.api.routes import needs
@@ -33,7 +34,7 @@ def get_taxonomy() -> Response:
 
 
 @bp.route("/api/taxonomy", methods=["PUT"], content_types=["*/*"])
-@needs("config.write", body="Taxonomy")
+@needs("config.write", body=schemas.TAXONOMY)
 def put_taxonomy() -> Response:
     return json_response(configuration.put_taxonomy("", _json_body()))
 
@@ -52,7 +53,7 @@ def list_planned_events() -> Response:
 
 
 @bp.route("/api/planned-events/{event_id}", methods=["PUT"], content_types=["*/*"])
-@needs("config.write", body="PlannedEvent")
+@needs("config.write", body=schemas.PLANNED_EVENT)
 def put_planned_event(event_id: str) -> Response:
     return json_response(configuration.put_planned_event(event_id, _json_body()))
 

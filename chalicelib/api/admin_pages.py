@@ -7,19 +7,21 @@ edits it: each form is saved by the same function as its API route, so a wrong p
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import urlencode
 
 from chalice.app import Blueprint, Response
 
 from chalicelib import credentials
+from chalicelib.api import forms
 from chalicelib.api.auth import audit, check_csrf, csrf_token
 from chalicelib.api.groups import _members
 from chalicelib.api.incidents import _delivery
 from chalicelib.api.problems import read_form, unaudited
-from chalicelib.api.routes import caller, needs
+from chalicelib.api.routes import caller, needs, needs_of
 from chalicelib.api.wall import revoke_screen, save_screen
-from chalicelib.bodies import load_json, whole_number
+from chalicelib.bodies import Body, load_json, whole_number
 from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
 from chalicelib.flows.configuration import KINDS, SLUG
 from chalicelib.flows.polling import load_targets
@@ -165,8 +167,17 @@ def edit_page(kind: str) -> Response:
     return _editor(who, kind, key, json.dumps(current, indent=2, ensure_ascii=False) if current is not None else "{\n}")
 
 
+def _api_body(path: str) -> Body | None:
+    """The body the API route at `path` ("{key}" for its parameter) declares for PUT."""
+    for route, methods in bp.current_app.routes.items():
+        if re.sub(r"{[^}]+}", "{key}", route) == path and "PUT" in methods:
+            declared = needs_of(methods["PUT"].view_function)
+            return declared.body if declared is not None else None
+    return None
+
+
 @bp.route("/admin/edit/{kind}", methods=["POST"], content_types=["*/*"])
-@needs("config.write", form="ConfigForm", page=True)
+@needs("config.write", form=forms.CONFIG_FORM, page=True)
 def save_from_page(kind: str) -> Response:
     who = caller()
     if unknown := _unknown_kind(kind):
@@ -179,7 +190,10 @@ def save_from_page(kind: str) -> Response:
             raise InvalidPayload(
                 "key: lowercase letters, digits and dashes, at most 63", extra={"errors": ["key: a slug"]}
             )
-        KINDS[kind].save(key, load_json(text.encode()))  # the API's own validation and save
+        doc = load_json(text.encode())
+        if (body := _api_body(KINDS[kind].path)) is not None:
+            body.check(doc)  # the schema the API's route declares and checks
+        KINDS[kind].save(key, doc)  # the API's own validation and save
     except InvalidPayload as exc:
         problems = [str(p) for p in exc.extra.get("errors") or []] or [exc.detail]
         return _editor(who, kind, key, text, problems=problems, status=400)
@@ -190,7 +204,7 @@ def save_from_page(kind: str) -> Response:
 
 
 @bp.route("/admin/rules/test", methods=["POST"], content_types=["*/*"])
-@needs("config.read", form="TesterForm", page=True)
+@needs("config.read", form=forms.TESTER_FORM, page=True)
 @unaudited("a dry run: nothing is stored or sent")
 def test_from_page() -> Response:
     """The rule tester beside the rules: paste a post's words, see every rule's verdict and why."""
@@ -240,7 +254,7 @@ def test_from_page() -> Response:
 
 
 @bp.route("/admin/displays", methods=["POST"], content_types=["*/*"])
-@needs("config.write", form="DisplayForm", back="/admin#displays")
+@needs("config.write", form=forms.DISPLAY_FORM, back="/admin#displays")
 def add_display_from_page() -> Response:
     """A new screen from the configuration page; its address (with its token) is shown once."""
     who = caller()
@@ -263,7 +277,7 @@ def add_display_from_page() -> Response:
 
 
 @bp.route("/admin/displays/{name}/revoke", methods=["POST"], content_types=["*/*"])
-@needs("config.write", form="CsrfForm", back="/admin#displays")
+@needs("config.write", form=forms.CSRF_FORM, back="/admin#displays")
 def revoke_display_from_page(name: str) -> Response:
     who = caller()
     form = _form()
@@ -276,7 +290,7 @@ def revoke_display_from_page(name: str) -> Response:
 
 
 @bp.route("/admin/deliveries/{delivery_id}/retry", methods=["POST"], content_types=["*/*"])
-@needs("incidents.act", form="CsrfForm", page=True)
+@needs("incidents.act", form=forms.CSRF_FORM, page=True)
 def retry_from_page(delivery_id: str) -> Response:
     who = caller()
     form = _form()

@@ -16,7 +16,7 @@ from typing import Any
 from chalice.app import Request, Response
 
 from chalicelib import credentials
-from chalicelib.api.problems import request_path
+from chalicelib.api.problems import PageRefused, request_path
 from chalicelib.clock import utcnow
 from chalicelib.errors import Forbidden, Unauthorized
 from chalicelib.flows.people import actor_of, token_principal
@@ -143,27 +143,34 @@ def require(request: Request, permission: Permission) -> Principal:
     return found
 
 
-def signed_in(request: Request, permission: Permission, *, back: str = "") -> Principal | Response:
+def signed_in(request: Request, permission: Permission, *, back: str = "") -> Principal:
     """A page's person: signed in (a browser session, never a bearer token) and allowed; else
-    the answer to give instead (to the sign-in page and back here, or a 403 page that says why)."""
+    PageRefused, raised with the answer the middleware gives instead (to the sign-in page and
+    back here, or a 403 page that says why)."""
     from urllib.parse import quote
 
     from chalicelib.web import page
 
     found = principal(request)
     if found is None or found.via != "session":
-        return Response(
-            body="",
-            status_code=303,
-            headers={"Location": "/signin?next=" + quote(back or request_path(request), safe="")},
+        raise PageRefused(
+            Response(
+                body="",
+                status_code=303,
+                headers={"Location": "/signin?next=" + quote(back or request_path(request), safe="")},
+            )
         )
     if not allows(found.role, permission):
-        return page(
-            "error.html",
-            status=403,
-            title="Not for your role",
-            detail=f"You are signed in as {found.label}, whose role ({found.role}) does not allow this ({permission}).",
-            back="",
+        raise PageRefused(
+            page(
+                "error.html",
+                status=403,
+                title="Not for your role",
+                detail=(
+                    f"You are signed in as {found.label}, whose role ({found.role}) does not allow this ({permission})."
+                ),
+                back="",
+            )
         )
     if request.method not in SAFE_METHODS:
         act_as(actor(request, found))  # (each page's form checks its own CSRF token)

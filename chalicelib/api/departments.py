@@ -11,6 +11,7 @@ from datetime import timedelta
 from chalice.app import Blueprint, Response
 
 from chalicelib import aws
+from chalicelib.api import forms
 from chalicelib.api.auth import actor, check_csrf, csrf_token, reader_for
 from chalicelib.api.problems import json_response, read_form
 from chalicelib.api.routes import caller, needs
@@ -143,7 +144,7 @@ def _render(person: str, email: str, session_id: str, slug: str, *, done: str = 
 
 
 @bp.route("/departments/{slug}/follow", methods=["POST"], content_types=["*/*"])
-@needs("self", form="FollowForm", back="/departments/{slug}")
+@needs("self", form=forms.FOLLOW_FORM, back="/departments/{slug}")
 def follow(slug: str) -> Response:
     """Follow (or, with `stop`, stop following) a department: its digests by email."""
     request = bp.current_request

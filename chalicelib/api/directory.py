@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Request, Response
 
+from chalicelib.api import forms, schemas
 from chalicelib.api.auth import actor, check_csrf, csrf_token
 from chalicelib.api.problems import json_response, media_type, raw_body, read_form, read_json
 from chalicelib.api.routes import caller, needs
@@ -30,7 +31,7 @@ def list_clients() -> Response:
 
 
 @bp.route("/api/directory/clients", methods=["POST"], content_types=["*/*"])
-@needs("people", body="ProvisioningClient")
+@needs("people", body=schemas.PROVISIONING_CLIENT)
 def create_client() -> Response:
     """{"name": "Okta"}: a provisioning client; its bearer token is in this answer only."""
     who = caller()
@@ -56,7 +57,7 @@ def revoke_client(client_id: str) -> Response:
 
 
 @bp.route("/api/directory/import", methods=["POST"], content_types=["*/*"])
-@needs("people", body="PeopleCsv", media="text/csv")
+@needs("people", body=schemas.PEOPLE_CSV, media="text/csv")
 def import_people() -> Response:
     """A CSV file of people (text/csv; the first line names the columns), imported whole or not
     at all: a 422 lists every bad row."""
@@ -106,7 +107,7 @@ def directory_page() -> Response:
 
 
 @bp.route("/admin/directory", methods=["POST"], content_types=["*/*"])
-@needs("people", form="DirectoryForm", back="/admin/directory")
+@needs("people", form=forms.DIRECTORY_FORM, back="/admin/directory")
 def directory_from_page() -> Response:
     """The page's forms: a new provisioning client (name), revoke one (revoke=<id>), or import
     people (csv: the file's text)."""

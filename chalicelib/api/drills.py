@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.api import forms, schemas
 from chalicelib.api.auth import audit, check_csrf, csrf_token
 from chalicelib.api.plans import review_of
 from chalicelib.api.problems import json_response, raw_body, read_form, read_json
@@ -72,7 +73,7 @@ def start_as(who: Principal, doc: Any) -> dict[str, Any]:
 
 
 @bp.route("/api/drills", methods=["POST"])
-@needs("incidents.act")
+@needs("incidents.act", body=schemas.DRILL_START)
 def start_drill() -> Response:
     """Start a drill: the schedule sends the scenario's storm through the webhooks, at `pace`
     (1 real time; up to 60, a minute of the plan in a second, for a rehearsal)."""
@@ -81,17 +82,15 @@ def start_drill() -> Response:
 
 
 @bp.route("/api/drills/watch", methods=["POST"])
-@needs("cases", body="WatchStart")
+@needs("cases", body=schemas.WATCH_START)
 def start_watch() -> Response:
     """Start a watchfulness exercise for departments (leads and admins: it is training, like the
     case cards): `{"departments": ["<slug>"], "text": "..."}` (no text: the template's). Its post,
     marked DRILL, shows on their pages and walls with a link to the report form carrying the
     drill's mark; end it with POST /api/drills/watch/{id}/end (or as any drill)."""
     who = caller()
-    doc = read_json(bp.current_request)
-    if not isinstance(doc, dict) or not isinstance(doc.get("departments"), list):
-        raise InvalidPayload('{"departments": ["<slug>"], "text": "..."}: the departments to exercise')
-    text = doc.get("text") if isinstance(doc.get("text"), str) else ""
+    doc = read_json(bp.current_request)  # an object with a list of departments: api/schemas.WATCH_START
+    text = doc.get("text", "")
     started = drills.start_watch(departments=doc["departments"][:50], text=str(text), by=who.label, now=utcnow())
     audit(
         bp.current_request,
@@ -165,7 +164,7 @@ def drills_page() -> Response:
 
 
 @bp.route("/drills", methods=["POST"], content_types=["application/x-www-form-urlencoded", "multipart/form-data"])
-@needs("incidents.act", form="DrillForm", back="/drills")
+@needs("incidents.act", form=forms.DRILL_FORM, back="/drills")
 def start_from_page() -> Response:
     who = caller()
     form = read_form(bp.current_request, fields=3)
@@ -180,7 +179,7 @@ def start_from_page() -> Response:
 
 
 @bp.route("/drills/watch", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
-@needs("cases", page=True)
+@needs("cases", form=forms.WATCH_FORM, back="/drills")
 def start_watch_from_page() -> Response:
     """The /drills page's form: a watchfulness exercise for the departments ticked."""
     who = caller()

@@ -12,6 +12,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib import aws
+from chalicelib.api import schemas
 from chalicelib.api.auth import audit
 from chalicelib.api.problems import configuration_view, json_response, read_json
 from chalicelib.api.routes import caller, needs
@@ -86,7 +87,7 @@ def list_groups() -> Response:
 
 
 @bp.route("/api/groups/{slug}", methods=["PUT"], content_types=["*/*"])
-@needs("config.write", body="Group")
+@needs("config.write", body=schemas.GROUP)
 @configuration_view
 def put_group(slug: str) -> Response:
     existed = slug in load_routing().groups
@@ -103,21 +104,17 @@ def list_members(slug: str) -> Response:
 
 
 @bp.route("/api/groups/{slug}/members", methods=["POST"], content_types=["*/*"])
-@needs("config.write", body="Member")
+@needs("config.write", body=schemas.MEMBER)
 def add_member(slug: str) -> Response:
     who = caller()
     group = _group(slug)
-    doc = read_json(bp.current_request)
-    if not isinstance(doc, dict):
-        raise InvalidPayload("a member is a JSON object: protocol, endpoint, timezone")
-    protocol, endpoint = doc.get("protocol"), str(doc.get("endpoint", "")).strip()
+    doc = read_json(bp.current_request)  # an object with protocol (email or sms) and endpoint: api/schemas.MEMBER
+    protocol, endpoint = doc["protocol"], str(doc["endpoint"]).strip()
     problems = []
     if protocol == "email" and not _EMAIL.match(endpoint):
         problems.append("endpoint: an email address")
     elif protocol == "sms" and not _PHONE.match(endpoint):
         problems.append("endpoint: a phone number in E.164 form, e.g. +447700900123")
-    elif protocol not in ("email", "sms"):
-        problems.append("protocol: email or sms")
     # Without one, the group's zone, else the company's: their digests and quiet hours follow it.
     zone = str(doc.get("timezone") or recipient_zone(group.zone, get_settings().zone))
     try:
@@ -184,7 +181,7 @@ def list_departments() -> Response:
 
 
 @bp.route("/api/departments/{slug}", methods=["PUT"], content_types=["*/*"])
-@needs("config.write", body="Department")
+@needs("config.write", body=schemas.DEPARTMENT)
 @configuration_view
 def put_department(slug: str) -> Response:
     return json_response(configuration.put_department(slug, read_json(bp.current_request)))

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.api import forms, schemas
 from chalicelib.api.auth import actor, check_csrf, csrf_token, reader_for
 from chalicelib.api.problems import json_response, read_form, read_form_pairs, read_json
 from chalicelib.api.routes import caller, needs, public
@@ -171,7 +172,7 @@ def _departments() -> set[str]:
 
 
 @bp.route("/api/mentions/{mention_id}/corrections", methods=["POST"], content_types=["*/*"])
-@needs("incidents.act", body="Correction")
+@needs("incidents.act", body=schemas.CORRECTION)
 def correct_mention(mention_id: str) -> Response:
     """{"field": "departments", "value": ["baggage"], "why": "not us: that is baggage"}:
     sentiment, departments or kudos; groups the corrected mention now reaches are told once."""
@@ -320,7 +321,7 @@ def translate_from_page(mention_id: str) -> Response:
 
 
 @bp.route("/mentions/{mention_id}/correct", methods=["POST"], content_types=["*/*"])
-@needs("incidents.act", form="CorrectionForm", back="/mentions/{mention_id}")
+@needs("incidents.act", form=forms.CORRECTION_FORM, back="/mentions/{mention_id}")
 def correct_from_page(mention_id: str) -> Response:
     request = bp.current_request
     who = caller()

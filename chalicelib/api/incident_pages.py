@@ -9,6 +9,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.api import forms
 from chalicelib.api.auth import check_csrf, csrf_token, reader_for
 from chalicelib.api.incidents import assign_as, link_as, note_as, set_status
 from chalicelib.api.plans import doer
@@ -99,7 +100,7 @@ def incident_page(incident_id: str) -> Response:
 
 
 @bp.route("/incidents/{incident_id}/{action}", methods=["POST"], content_types=["*/*"])
-@needs("incidents.act", form="IncidentForm", back="/incidents/{incident_id}")
+@needs("incidents.act", form=forms.INCIDENT_FORM, back="/incidents/{incident_id}")
 def act_on_incident(incident_id: str, action: str) -> Response:
     """The incident page's forms: acknowledge, resolve, note, assign (an owner group), link (a report)."""
     request = bp.current_request

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Request, Response
 
+from chalicelib.api import schemas
 from chalicelib.api.auth import audit
 from chalicelib.api.problems import json_response, read_json
 from chalicelib.api.routes import caller, needs
@@ -100,7 +101,7 @@ def link_as(request: Request, who: Principal, incident_id: str, report_id: str) 
 
 
 @bp.route("/api/incidents/{incident_id}/acknowledge", methods=["POST"], content_types=["*/*"])
-@needs("incidents.act", body="IncidentAction")
+@needs("incidents.act", body=schemas.INCIDENT_ACTION)
 def acknowledge_incident(incident_id: str) -> Response:
     """Acknowledged as the person the session or token belongs to (the timeline and the audit
     trail name them); `group` says on whose behalf (default: the incident's owner)."""
@@ -111,7 +112,7 @@ def acknowledge_incident(incident_id: str) -> Response:
 
 
 @bp.route("/api/incidents/{incident_id}/resolve", methods=["POST"], content_types=["*/*"])
-@needs("incidents.act", body="IncidentAction")
+@needs("incidents.act", body=schemas.INCIDENT_ACTION)
 def resolve_incident(incident_id: str) -> Response:
     who = caller()
     group, note = _body()
@@ -128,7 +129,7 @@ def _field(name: str, what: str) -> str:
 
 
 @bp.route("/api/incidents/{incident_id}/notes", methods=["POST"], content_types=["*/*"])
-@needs("incidents.act", body="IncidentNote")
+@needs("incidents.act", body=schemas.INCIDENT_NOTE)
 def note_incident(incident_id: str) -> Response:
     """{"note": "..."}: on the incident's timeline, with who wrote it."""
     who = caller()
@@ -137,7 +138,7 @@ def note_incident(incident_id: str) -> Response:
 
 
 @bp.route("/api/incidents/{incident_id}/assign", methods=["POST"], content_types=["*/*"])
-@needs("incidents.act", body="IncidentOwner")
+@needs("incidents.act", body=schemas.INCIDENT_OWNER)
 def assign_incident(incident_id: str) -> Response:
     """{"owner": "<group>"}: the group that owns it from now on."""
     who = caller()
@@ -146,7 +147,7 @@ def assign_incident(incident_id: str) -> Response:
 
 
 @bp.route("/api/incidents/{incident_id}/reports", methods=["POST"], content_types=["*/*"])
-@needs("incidents.act", body="IncidentReport")
+@needs("incidents.act", body=schemas.INCIDENT_REPORT)
 def link_incident_report(incident_id: str) -> Response:
     """{"report_id": "..."}: an employee's report joins the incident (its reporter hears the outcome)."""
     who = caller()

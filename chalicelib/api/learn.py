@@ -9,6 +9,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Request, Response
 
+from chalicelib.api import forms, schemas
 from chalicelib.api.auth import audit, check_csrf, csrf_token, reader_for
 from chalicelib.api.plans import review_of
 from chalicelib.api.problems import json_response, read_form, read_json
@@ -92,7 +93,7 @@ def case_page(incident_id: str) -> Response:
 
 
 @bp.route("/learn/cases/{incident_id}", methods=["POST"], content_types=["*/*"])
-@needs("cases", form="CaseForm", back="/learn/cases/{incident_id}")
+@needs("cases", form=forms.CASE_FORM, back="/learn/cases/{incident_id}")
 def case_form(incident_id: str) -> Response:
     """The card's form: save the words, approve, or withdraw (back to a draft)."""
     request = bp.current_request
@@ -145,7 +146,7 @@ def get_case(incident_id: str) -> Response:
 
 
 @bp.route("/api/cases/{incident_id}", methods=["PUT"], content_types=["*/*"])
-@needs("cases", body="CaseCard")
+@needs("cases", body=schemas.CASE_CARD)
 def put_case(incident_id: str) -> Response:
     """`{"title", "posted", "spread", "spotted", "did", "helped", "approve": true|false,
     "redact": true|false, "rev"}`: any of them; leads and admins."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.api import forms, schemas
 from chalicelib.api.auth import audit, check_csrf, csrf_token, reader_for
 from chalicelib.api.problems import json_response, read_form, read_json
 from chalicelib.api.routes import caller, needs
@@ -52,7 +53,7 @@ def policy_page() -> Response:
 
 
 @bp.route("/policy/acknowledge", methods=["POST"], content_types=["*/*"])
-@needs("self", form="AcknowledgeForm", back="/policy")
+@needs("self", form=forms.ACKNOWLEDGE_FORM, back="/policy")
 def acknowledge_policy_from_page() -> Response:
     """ "I have read it": names the version the page showed."""
     request = bp.current_request
@@ -73,7 +74,7 @@ def acknowledge_policy_from_page() -> Response:
 
 
 @bp.route("/policy", methods=["POST"], content_types=["*/*"])
-@needs("config.write", form="SocialPolicyForm", back="/policy")
+@needs("config.write", form=forms.SOCIAL_POLICY_FORM, back="/policy")
 def save_policy_from_page() -> Response:
     """An admin saves the policy's words as its next version."""
     request = bp.current_request
@@ -107,7 +108,7 @@ def get_social_policy() -> Response:
 
 
 @bp.route("/api/policy", methods=["PUT"], content_types=["*/*"])
-@needs("config.write", body="SocialPolicy")
+@needs("config.write", body=schemas.SOCIAL_POLICY)
 def put_social_policy() -> Response:
     """`{"title", "text", "version"}` (`version`: the one you edited, 0 for the first)."""
     who = caller()

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.api import forms, schemas
 from chalicelib.api.auth import actor, check_csrf, csrf_token, reader_for
 from chalicelib.api.problems import json_response, read_form, read_json
 from chalicelib.api.routes import caller, needs
@@ -52,7 +53,7 @@ def list_people() -> Response:
 
 
 @bp.route("/api/people/{email}", methods=["PUT"], content_types=["*/*"])
-@needs("people", body="Person")
+@needs("people", body=schemas.PERSON)
 def put_person(email: str) -> Response:
     """{"role": "responder", "name": "...", "department": "...", "disabled": false}."""
     who = caller()
@@ -91,7 +92,7 @@ def _require_person(who: Principal) -> None:
 
 
 @bp.route("/api/tokens", methods=["POST"], content_types=["*/*"])
-@needs("self", body="TokenRequest")
+@needs("self", body=schemas.TOKEN_REQUEST)
 def create_token() -> Response:
     """{"name": "deploy bot", "role": "responder", "expires_in_days": 90}: the token is in this
     answer only; it is stored as its hash."""
@@ -173,7 +174,7 @@ def _account(
 
 
 @bp.route("/me/tokens", methods=["POST"], content_types=["*/*"])
-@needs("self", form="TokenForm", back="/me")
+@needs("self", form=forms.TOKEN_FORM, back="/me")
 def account_tokens() -> Response:
     """The account page's token forms: create (name, role, days) or revoke (revoke=<id>)."""
     request = bp.current_request

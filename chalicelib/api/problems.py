@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, quote, unquote
 from chalice.app import ChaliceUnhandledError, Request, Response
 
 from chalicelib import deadline
-from chalicelib.bodies import load_json
+from chalicelib.bodies import Body, load_json
 from chalicelib.clock import utcnow
 from chalicelib.errors import (
     HeaderTooLarge,
@@ -38,6 +38,8 @@ PROBLEM_TYPE = "application/problem+json"
 TYPE_BASE = "https://sharedwatch.dev/problems/"
 P = ParamSpec("P")
 _REQUEST: ContextVar[Request | None] = ContextVar("sharedwatch_request", default=None)
+# The JSON body the running route declares (api/routes.py): read_json checks what it reads against it.
+DECLARED_BODY: ContextVar[Body | None] = ContextVar("sharedwatch_declared_body", default=None)
 
 
 class PageRefused(ChaliceUnhandledError):
@@ -274,14 +276,19 @@ def json_response(body: Any, *, status: int = 200, headers: dict[str, str] | Non
 
 
 def read_json(request: Request) -> Any:
-    """A JSON request body, or the problem that says why not (size, media type, syntax)."""
+    """A JSON request body, or the problem that says why not (size, media type, syntax, or the
+    schema the route declares: a 422 naming each wrong path)."""
     body = raw_body(request)
     limit = get_settings().max_body_bytes
     if len(body) > limit:
         raise PayloadTooLarge(f"body is {len(body)} bytes, at most {limit}")
     if media_type(request) != "application/json":
         raise UnsupportedMediaType(f"content type {media_type(request) or '(none)'!r}: send application/json")
-    return load_json(body)
+    doc = load_json(body)
+    declared = DECLARED_BODY.get()
+    if declared is not None:
+        declared.check(doc)  # the route's declared schema, when its view reads the body
+    return doc
 
 
 def read_form_pairs(request: Request, *, fields: int) -> list[tuple[str, str]]:

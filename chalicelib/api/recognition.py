@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.api import forms
 from chalicelib.api.auth import actor, audit, check_csrf, reader_for
 from chalicelib.api.people import _account
 from chalicelib.api.problems import read_form
@@ -18,7 +19,7 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/me/recognition", methods=["POST"], content_types=["*/*"])
-@needs("self", form="RecognitionForm", back="/me")
+@needs("self", form=forms.RECOGNITION_FORM, back="/me")
 def recognition_choice() -> Response:
     """`by_name=yes` to be named in the team's monthly note for a good catch; absent, the team is."""
     request = bp.current_request

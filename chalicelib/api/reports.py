@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib import credentials
+from chalicelib.api import forms
 from chalicelib.api.auth import browser_binding, check_csrf, client_address, csrf_token, principal, reader_for
 from chalicelib.api.problems import from_error, media_type, raw_body, read_form, unaudited
 from chalicelib.api.routes import public, signed
@@ -179,7 +180,7 @@ def report_form() -> Response:
 
 
 @bp.route("/report/share", methods=["POST"], content_types=["*/*"])
-@public("a phone's share menu reports a post", body="ShareForm", media="multipart/form-data")
+@public("a phone's share menu reports a post", body=forms.SHARE_FORM, media="multipart/form-data")
 @unaudited("opens a pre-filled form; a shared image is kept for the signed-in person until they send it")
 def share_target() -> Response:
     """The Web Share Target the manifest registers: "Share -> sharedwatch" on a phone posts the
@@ -227,7 +228,7 @@ def share_target() -> Response:
 
 
 @bp.route("/report", methods=["POST"], content_types=["*/*"])
-@public("anyone may report a post", form="ReportForm")
+@public("anyone may report a post", form=forms.REPORT_FORM)
 @unaudited("a report coming in: kept as itself, with its channel (and no identity when anonymous)")
 def submit_report() -> Response:
     request = bp.current_request
@@ -370,7 +371,7 @@ def show_confirmation(token: str) -> Response:
 
 
 @bp.route("/report/confirm/{token}", methods=["POST"], content_types=["*/*"])
-@signed("signed link", "the link mailed to confirm a report is yours", form="CsrfForm")
+@signed("signed link", "the link mailed to confirm a report is yours", form=forms.CSRF_FORM)
 def confirm_report(token: str) -> Response:
     """The address's owner says they sent it: from now on it is in their GET /api/me/reports."""
     request = bp.current_request

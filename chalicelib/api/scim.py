@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 from chalice.app import Blueprint, Request, Response
 
+from chalicelib.api import schemas
 from chalicelib.api.auth import client_address
 from chalicelib.api.problems import raw_body
 from chalicelib.api.routes import signed
@@ -64,7 +65,7 @@ def _answer(request: Request, path: str) -> Response:
 @signed(
     "provisioning token",
     "an identity provider's SCIM client",
-    body="ScimMessage",
+    body=schemas.SCIM_MESSAGE,
     media="application/scim+json",
     body_required=False,
 )
@@ -77,7 +78,7 @@ def scim_root() -> Response:
 @signed(
     "provisioning token",
     "an identity provider's SCIM client",
-    body="ScimMessage",
+    body=schemas.SCIM_MESSAGE,
     media="application/scim+json",
     body_required=False,
 )
@@ -90,7 +91,7 @@ def scim_endpoint(endpoint: str) -> Response:
 @signed(
     "provisioning token",
     "an identity provider's SCIM client",
-    body="ScimMessage",
+    body=schemas.SCIM_MESSAGE,
     media="application/scim+json",
     body_required=False,
 )

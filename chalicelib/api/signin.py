@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.api import forms
 from chalicelib.api.auth import (
     actor,
     browser_binding,
@@ -92,7 +93,7 @@ def signin_page() -> Response:
 
 
 @bp.route("/signin", methods=["POST"], content_types=["*/*"])
-@public("the way to sign in", form="SigninForm")
+@public("the way to sign in", form=forms.SIGNIN_FORM)
 @unaudited("nobody is signed in yet: attempts are counted, and signing in with the link is audited")
 def ask_for_link() -> Response:
     request = bp.current_request
@@ -120,7 +121,7 @@ def open_link(token: str) -> Response:
 
 
 @bp.route("/signin/link/{token}", methods=["POST"], content_types=["*/*"])
-@signed("signed link", "a mailed sign-in link, bound to the browser that asked", form="CsrfForm")
+@signed("signed link", "a mailed sign-in link, bound to the browser that asked", form=forms.CSRF_FORM)
 def use_link(token: str) -> Response:
     request = bp.current_request
     binding, cookie = browser_binding(request)
@@ -168,7 +169,7 @@ def finish_sso() -> Response:
 
 
 @bp.route("/signout", methods=["POST"], content_types=["*/*"])
-@public("signing out (the form's CSRF token is the browser's)", form="CsrfForm")
+@public("signing out (the form's CSRF token is the browser's)", form=forms.CSRF_FORM)
 def sign_out() -> Response:
     request = bp.current_request
     session_id = cookies(request).get(session_cookie_name(), "")

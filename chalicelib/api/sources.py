@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.api import schemas
 from chalicelib.api.auth import audit
 from chalicelib.api.problems import configuration_view, json_response, read_json
 from chalicelib.api.routes import caller, needs
@@ -25,7 +26,7 @@ def list_sources() -> Response:
 
 
 @bp.route("/api/pull-targets/{target_id}", methods=["PUT"], content_types=["*/*"])
-@needs("config.write", body="PullTarget")
+@needs("config.write", body=schemas.PULL_TARGET)
 @configuration_view
 def put_target(target_id: str) -> Response:
     """`{"source": "rss", "url": ..., "interval_minutes": 15, "brand": ...}`: polled from the next minute."""

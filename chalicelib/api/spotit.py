@@ -9,6 +9,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.api import forms
 from chalicelib.api.auth import audit, check_csrf, csrf_token, reader_for
 from chalicelib.api.problems import read_form, unaudited
 from chalicelib.api.routes import caller, needs
@@ -68,7 +69,7 @@ def spot_it_page() -> Response:
 
 
 @bp.route("/learn/spot-it", methods=["POST"], content_types=["*/*"])
-@needs("self", form="SpotItForm", back="/learn/spot-it")
+@needs("self", form=forms.SPOT_IT_FORM, back="/learn/spot-it")
 @unaudited("a practice round's result is its player's own: counted, never attributed to them")
 def spot_it_round() -> Response:
     """The round's answers: each item's `a_<id>` (nothing, report, urgent) and `d_<id>` (a
@@ -107,7 +108,7 @@ def spot_it_round() -> Response:
 
 
 @bp.route("/learn/spot-it/pool", methods=["POST"], content_types=["*/*"])
-@needs("cases", form="CsrfForm", back="/learn/spot-it")
+@needs("cases", form=forms.CSRF_FORM, back="/learn/spot-it")
 def refresh_pool() -> Response:
     """A lead draws the items again from approved cards, corrections and praise."""
     request = bp.current_request

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.api import schemas
 from chalicelib.api.problems import json_response, read_json, unaudited
 from chalicelib.api.routes import needs
 from chalicelib.clock import utcnow
@@ -18,7 +19,7 @@ MAX_MENTIONS = 500
 
 
 @bp.route("/api/triage", methods=["POST"], content_types=["*/*"])
-@needs("config.read", body="TriageRequest")
+@needs("config.read", body=schemas.TRIAGE_REQUEST)
 @unaudited("a dry run: nothing is stored or sent")
 def triage() -> Response:
     doc = read_json(bp.current_request)

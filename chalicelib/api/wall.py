@@ -18,6 +18,7 @@ from typing import Any
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib import credentials
+from chalicelib.api import schemas
 from chalicelib.api.auth import Screen, audit, require_display_token
 from chalicelib.api.problems import json_response, read_json
 from chalicelib.api.routes import caller, needs, public, signed
@@ -327,7 +328,7 @@ def list_displays() -> Response:
 
 
 @bp.route("/api/displays", methods=["POST"], content_types=["*/*"])
-@needs("config.write", body="Display")
+@needs("config.write", body=schemas.DISPLAY)
 def add_display() -> Response:
     """A screen (a new token, shown once): `{"name", "lobby", "department" or "brand"}`."""
     who = caller()

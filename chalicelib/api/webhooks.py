@@ -7,6 +7,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib import credentials
+from chalicelib.api import schemas
 from chalicelib.api.problems import json_response, media_type, raw_body, unaudited
 from chalicelib.api.routes import signed
 from chalicelib.clock import utcnow
@@ -22,7 +23,11 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/webhooks/{source}", methods=["POST"], content_types=["*/*"])
-@signed("source signature", "each source signs its deliveries (Standard Webhooks, or its own)", body="MentionDelivery")
+@signed(
+    "source signature",
+    "each source signs its deliveries (Standard Webhooks, or its own)",
+    body=schemas.MENTION_DELIVERY,
+)
 @unaudited("mentions coming in: each is kept as itself, with its source and delivery id")
 def receive(source: str) -> Response:
     adapter = get_source(source)

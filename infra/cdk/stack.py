@@ -1,6 +1,7 @@
 """sharedwatch on AWS: the Chalice app (through Chalice's CDK construct), its tables (from the
-PynamoDB models), topics, the SES receipt rule for the reports address, the buckets, dead-letter
-queues, alarms, and one role with least-privilege grants (no `*` resource anywhere)."""
+PynamoDB models), topics, the SES receipt rule for the reports address, the buckets and dead-letter
+queues. The functions' least-privilege role is infra/cdk/grants.py, their alarms
+infra/cdk/alarms.py."""
 
 from __future__ import annotations
 
@@ -14,12 +15,6 @@ from aws_cdk import (
 )
 from aws_cdk import (
     aws_cloudfront_origins as origins,
-)
-from aws_cdk import (
-    aws_cloudwatch as cloudwatch,
-)
-from aws_cdk import (
-    aws_cloudwatch_actions as cw_actions,
 )
 from aws_cdk import (
     aws_cognito as cognito,
@@ -55,37 +50,14 @@ from chalicelib.api.problems import TYPE_BASE
 from chalicelib.comprehend import LANGUAGES as COMPREHEND_LANGUAGES
 from chalicelib.store.schema import Key, TableDef, table_definitions
 from infra import native
+from infra.cdk.alarms import add_alarms
+from infra.cdk.functions import SCHEDULED, STREAM_HANDLERS
+from infra.cdk.grants import function_role
 from infra.package import add_bytecode
 
 TRANSLATE_DAILY_CHARACTERS = 100_000  # foreign mentions translated a day, in characters
 
 ROOT = Path(__file__).resolve().parents[2]
-STREAM_HANDLERS = {"mentions": "OnMentionStored", "reports": "OnReportStored"}
-SCHEDULED = (
-    "RetryStaleDeliveries",
-    "SendHeldDeliveries",
-    "EscalateIncidents",
-    "RunCrisisPlans",
-    "RunDrills",
-    "PollSources",
-    "DetectSpikes",
-    "DailyDigests",
-    "WeeklyDigests",
-    "PolicyReminders",
-    "MonthlyTeamNotes",
-)
-FUNCTIONS = (*STREAM_HANDLERS.values(), *SCHEDULED, "OnInboundEmail", "OnSesEvent", "APIHandler")
-# The readiness check's account-wide reads: the Service Authorization Reference lists no
-# resource type for any of them.
-READINESS_ACCOUNT_READS = (
-    "ses:GetAccount",
-    "ses:DescribeActiveReceiptRuleSet",
-    "ses:GetSendQuota",
-    "sns:GetSMSSandboxAccountStatus",
-    "sns:ListSMSSandboxPhoneNumbers",
-    "sns:GetSMSAttributes",
-    "sns:ListOriginationNumbers",
-)
 # API Gateway's own answers (no route at a path, throttling, a body over its limit, a Lambda that
 # failed) as problem+json, like every error the app answers: type, status, title. A path no
 # route has is a 404 (API Gateway's default is 403 "Missing Authentication Token"); the local
@@ -216,12 +188,12 @@ class SharedwatchStack(cdk.Stack):
         )
         # Seals the Slack bot tokens each workspace install stores (docs/chat.md).
         self.chat_key = kms.Key(self, "ChatTokenKey", enable_key_rotation=True, removal_policy=removal)
-        self.role = self._role(key)
+        self.role = function_role(self, key)
         self._people()
         self.app = CompiledChalice(self, "App", source_dir=str(ROOT), stage_config=self._stage_config())
         self._wire_events()
         self._gateway_responses()
-        self._alarms()
+        add_alarms(self)
         cdk.CfnOutput(self, "ParameterPath", value=f"/sharedwatch/{config.stage}/")
         cdk.CfnOutput(self, "UploadsBucket", value=self.uploads_bucket.bucket_name)
         cdk.CfnOutput(self, "DarkSiteUrl", value=f"https://{self.dark_site.distribution_domain_name}/")
@@ -448,214 +420,3 @@ class SharedwatchStack(cdk.Stack):
         self.app.get_resource("RestAPI").add_property_override(
             "DefinitionBody.x-amazon-apigateway-gateway-responses", responses
         )
-
-    # -- least privilege ----------------------------------------------------------------------
-
-    def _arn(self, service: str, resource: str) -> str:
-        return cdk.Stack.of(self).format_arn(
-            service=service, resource=resource, arn_format=cdk.ArnFormat.NO_RESOURCE_NAME
-        )
-
-    def _role(self, key: kms.Key) -> iam.Role:
-        c = self.config
-        role = iam.Role(
-            self,
-            "FunctionRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="sharedwatch functions: exactly the tables, topics, buckets and parameters they use",
-        )
-        for table in self.tables.values():
-            table.grant_read_write_data(role)
-        # What the stream event source mappings need, on the two streams only (grant_stream_read
-        # would add dynamodb:ListStreams on "*").
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="Streams",
-                actions=[
-                    "dynamodb:DescribeStream",
-                    "dynamodb:GetRecords",
-                    "dynamodb:GetShardIterator",
-                    "dynamodb:ListStreams",
-                ],
-                resources=[self.tables[suffix].table_stream_arn or "" for suffix in STREAM_HANDLERS],
-            )
-        )
-        topics = f"arn:{self.partition}:sns:{self.region}:{self.account}:{c.prefix}*"
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="StakeholderTopics",
-                actions=[
-                    "sns:Publish",
-                    "sns:CreateTopic",
-                    "sns:TagResource",
-                    "sns:Subscribe",
-                    "sns:Unsubscribe",
-                    "sns:ListSubscriptionsByTopic",
-                    "sns:GetSubscriptionAttributes",
-                    "sns:SetSubscriptionAttributes",
-                ],
-                resources=[topics],
-            )
-        )
-        parameters = f"arn:{self.partition}:ssm:{self.region}:{self.account}:parameter/sharedwatch/{c.stage}/*"
-        role.add_to_policy(iam.PolicyStatement(sid="Parameters", actions=["ssm:GetParameter"], resources=[parameters]))
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="DisplayTokens",
-                actions=["ssm:PutParameter"],
-                resources=[
-                    f"arn:{self.partition}:ssm:{self.region}:{self.account}:parameter/sharedwatch/{c.stage}/display_token"
-                ],
-            )
-        )
-        ses_arn = f"arn:{self.partition}:ses:{self.region}:{self.account}"
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="Mail",  # reporters' receipts one by one; briefs to people in bulk, templated
-                actions=["ses:SendEmail", "ses:SendBulkTemplatedEmail", "ses:CreateTemplate"],
-                resources=[
-                    *(f"{ses_arn}:identity/{d}" for d in c.company_domains),
-                    f"{ses_arn}:configuration-set/{c.prefix}reach",
-                    f"{ses_arn}:template/{c.prefix}reach-*",
-                ],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="PeopleSms",
-                # SMS to a phone number: the number has no ARN, so IAM takes only "*" for it.
-                actions=["sns:Publish"],
-                resources=["*"],
-            )
-        )
-        self._readiness_grants(role)
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="Sentiment",
-                # DetectSentiment has no resource type to name: IAM takes only "*" for it.
-                actions=["comprehend:DetectSentiment"],
-                resources=["*"],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="Translation",
-                # TranslateText names a resource only for a custom terminology (none is used):
-                # without one IAM takes only "*".
-                actions=["translate:TranslateText"],
-                resources=["*"],
-            )
-        )
-        self.uploads_bucket.grant_read_write(role)
-        self.uploads_bucket.grant_delete(role)
-        self.dark_site_bucket.grant_put(role)
-        self.inbound_bucket.grant_read(role)
-        key.grant_decrypt(role)
-        self.chat_key.grant_encrypt_decrypt(role)
-        self.dead_letters.grant_send_messages(role)
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="Logs",
-                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[
-                    f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:/aws/lambda/{self.stack_name}-*"
-                ],
-            )
-        )
-        return role
-
-    def _readiness_grants(self, role: iam.Role) -> None:
-        """What the readiness check reads (flows/readiness.py): read-only, each on what it names
-        where the action has a resource type to name."""
-        c = self.config
-        region, account, partition = self.region, self.account, self.partition
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="ReadinessIdentities",
-                actions=["ses:GetEmailIdentity"],
-                resources=[
-                    f"arn:{partition}:ses:{region}:{account}:identity/{name}"
-                    for d in c.company_domains
-                    for name in (d, f"*@{d}")
-                ],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="ReadinessAlarms",
-                actions=["cloudwatch:DescribeAlarms"],
-                resources=[f"arn:{partition}:cloudwatch:{region}:{account}:alarm:{c.prefix}*"],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="ReadinessParameters",
-                actions=["ssm:GetParameters"],
-                resources=[f"arn:{partition}:ssm:{region}:{account}:parameter/sharedwatch/{c.stage}/*"],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="ReadinessAccount",
-                # Account-wide reads with no resource type to name: IAM takes only "*" for them.
-                actions=list(READINESS_ACCOUNT_READS),
-                resources=["*"],
-            )
-        )
-
-    # -- alarms -------------------------------------------------------------------------------
-
-    def _alarms(self) -> None:
-        action = cw_actions.SnsAction(self.alarm_topic)
-        for function in FUNCTIONS:
-            name = self.app.get_resource(function).ref
-            for metric, threshold in (("Errors", 1), ("Throttles", 1)):
-                alarm = cloudwatch.Alarm(
-                    self,
-                    f"{function}{metric}",
-                    # named under the stage's prefix, where the readiness check lists them
-                    alarm_name=f"{self.config.prefix}{function}-{metric}",
-                    metric=cloudwatch.Metric(
-                        namespace="AWS/Lambda",
-                        metric_name=metric,
-                        dimensions_map={"FunctionName": name},
-                        statistic="Sum",
-                        period=cdk.Duration.minutes(5),
-                    ),
-                    threshold=threshold,
-                    evaluation_periods=1,
-                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                    alarm_description=f"sharedwatch {self.config.stage}: {function} {metric.lower()}",
-                )
-                alarm.add_alarm_action(action)
-        for function in STREAM_HANDLERS.values():
-            age = cloudwatch.Alarm(
-                self,
-                f"{function}IteratorAge",
-                alarm_name=f"{self.config.prefix}{function}-IteratorAge",
-                metric=cloudwatch.Metric(
-                    namespace="AWS/Lambda",
-                    metric_name="IteratorAge",
-                    dimensions_map={"FunctionName": self.app.get_resource(function).ref},
-                    statistic="Maximum",
-                    period=cdk.Duration.minutes(1),
-                ),
-                threshold=60_000,  # a minute behind: notifications are late
-                evaluation_periods=3,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                alarm_description=f"sharedwatch {self.config.stage}: {function} is falling behind its stream",
-            )
-            age.add_alarm_action(action)
-        depth = cloudwatch.Alarm(
-            self,
-            "DeadLetterDepth",
-            alarm_name=f"{self.config.prefix}DeadLetterDepth",
-            metric=self.dead_letters.metric_approximate_number_of_messages_visible(period=cdk.Duration.minutes(1)),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description=f"sharedwatch {self.config.stage}: something failed for good; see the dead-letter queue",
-        )
-        depth.add_alarm_action(action)

@@ -16,7 +16,8 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from infra import native
-from infra.cdk.stack import FUNCTIONS, READINESS_ACCOUNT_READS, SCHEDULED, STREAM_HANDLERS
+from infra.cdk.functions import FUNCTIONS, SCHEDULED, STREAM_HANDLERS
+from infra.cdk.grants import READINESS_ACCOUNT_READS
 
 ROOT = Path(__file__).resolve().parents[2]
 
