@@ -15,6 +15,7 @@ from typing import Any
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib import credentials
+from chalicelib.api import forms, schemas
 from chalicelib.api.auth import actor, audit, client_address
 from chalicelib.api.incidents import via_of
 from chalicelib.api.problems import configuration_view, json_response, read_form, read_json, unaudited
@@ -61,7 +62,7 @@ def get_plan(scenario_id: str) -> Response:
 
 
 @bp.route("/api/plans/{scenario_id}", methods=["PUT"])
-@needs("config.write", body="Scenario")
+@needs("config.write", body=schemas.SCENARIO)
 @configuration_view
 def put_plan(scenario_id: str) -> Response:
     """Validated whole (a 400 lists each wrong part); saved as the next version."""
@@ -147,7 +148,7 @@ def facts_from(doc: Any) -> Facts:
 
 
 @bp.route("/api/plans/test", methods=["POST"])
-@needs("config.read", body="PlanTest")
+@needs("config.read", body=schemas.PLAN_TEST)
 @unaudited("a dry run: nothing is stored or sent")
 def test_plans() -> Response:
     """Which scenario would take this mention or story, every scenario's verdict and why, and
@@ -206,7 +207,7 @@ def finish_task(incident_id: str, task_id: str) -> Response:
 
 
 @bp.route("/api/incidents/{incident_id}/statements/{lang}", methods=["PUT"])
-@needs("incidents.act", body="StatementEdit")
+@needs("incidents.act", body=schemas.STATEMENT_EDIT)
 def put_statement(incident_id: str, lang: str) -> Response:
     """A new revision: `{"text": ..., "revision": <the one you read>}`; approvals start over."""
     who = caller()
@@ -220,7 +221,7 @@ def put_statement(incident_id: str, lang: str) -> Response:
 
 
 @bp.route("/api/incidents/{incident_id}/statements/{lang}/approve", methods=["POST"])
-@needs("incidents.act", body="StatementApproval")
+@needs("incidents.act", body=schemas.STATEMENT_APPROVAL)
 def approve_statement(incident_id: str, lang: str) -> Response:
     """`{"revision": n, "role": "legal"}` as a person the scenario names for that role."""
     who = caller()
@@ -240,7 +241,7 @@ def publish_statement(incident_id: str, lang: str) -> Response:
 
 
 @bp.route("/api/incidents/{incident_id}/actions", methods=["POST"])
-@needs("incidents.act", body="ActionItem")
+@needs("incidents.act", body=schemas.ACTION_ITEM)
 def add_action_item(incident_id: str) -> Response:
     """A review's action item: `{"text", "owner" (email), "due" (YYYY-MM-DD)}`."""
     who = caller()
@@ -360,7 +361,7 @@ def approval_link(token: str) -> Response:
 @bp.route(
     "/approve/{token}", methods=["POST"], content_types=["application/x-www-form-urlencoded", "multipart/form-data"]
 )
-@signed("signed link", "a statement's approval link, mailed to its approver", form="CsrfForm")
+@signed("signed link", "a statement's approval link, mailed to its approver", form=forms.CSRF_FORM)
 def approve_by_link(token: str) -> Response:
     """Approves for the role the link was sent to, for the revision it was minted for only."""
     read_form(bp.current_request, fields=2)

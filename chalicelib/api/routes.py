@@ -32,7 +32,6 @@ from typing import Literal, ParamSpec
 
 from chalice.app import Response, RouteEntry
 
-from chalicelib.api import forms, schemas
 from chalicelib.api.auth import require, signed_in
 from chalicelib.api.problems import DECLARED_BODY, current_request
 from chalicelib.bodies import Body
@@ -99,8 +98,8 @@ def _declare(declared: Needs) -> Callable[[Callable[P, Response]], Callable[P, R
 def needs(
     permission: Permission,
     *,
-    body: Body | str = "",
-    form: Body | str = "",
+    body: Body | None = None,
+    form: Body | None = None,
     media: str = "",
     page: bool = False,
     back: str = "",
@@ -109,14 +108,14 @@ def needs(
     """Declare (and enforce) the permission a route needs; put it right under `@bp.route`.
     `body`: its body's schema (JSON unless `media` says); `form`: a form's (urlencoded)."""
     media = media or (FORM if form else JSON)
-    return _declare(Needs(permission, _body(form or body), page or bool(back), media=media, back=back, keep=keep))
+    return _declare(Needs(permission, form or body, page or bool(back), media=media, back=back, keep=keep))
 
 
 def public(
-    why: str, *, body: Body | str = "", form: Body | str = "", media: str = "", page: bool = False
+    why: str, *, body: Body | None = None, form: Body | None = None, media: str = "", page: bool = False
 ) -> Callable[[Callable[P, Response]], Callable[P, Response]]:
     """Declare a route anyone may call, and why."""
-    declared = Needs(None, _body(form or body), page, kind="public", why=why, media=media or (FORM if form else JSON))
+    declared = Needs(None, form or body, page, kind="public", why=why, media=media or (FORM if form else JSON))
     return _declare(declared)
 
 
@@ -124,8 +123,8 @@ def signed(
     by: Signer,
     why: str,
     *,
-    body: Body | str = "",
-    form: Body | str = "",
+    body: Body | None = None,
+    form: Body | None = None,
     media: str = "",
     body_required: bool = True,
     page: bool = False,
@@ -134,7 +133,7 @@ def signed(
     return _declare(
         Needs(
             None,
-            _body(form or body),
+            form or body,
             page,
             kind=by,
             why=why,
@@ -142,19 +141,6 @@ def signed(
             body_required=body_required,
         )
     )
-
-
-# The bodies still declared by name (api/plans.py, being rebuilt beside this change): a name
-# resolves to its Body here, once, when the route is declared. Declare a Body itself.
-_NAMED = {
-    found.name: found for module in (schemas, forms) for found in vars(module).values() if isinstance(found, Body)
-}
-
-
-def _body(declared: Body | str) -> Body | None:
-    if isinstance(declared, Body):
-        return declared
-    return _NAMED[declared] if declared else None
 
 
 def _checked_body(declared: Needs) -> Body | None:
