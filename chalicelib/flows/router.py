@@ -36,7 +36,7 @@ from chalicelib.policy.stories import item_id, memberships, velocity_raiser, wan
 from chalicelib.records import Mention, Signal
 from chalicelib.settings import get_settings
 from chalicelib.store import stories, wall
-from chalicelib.store.batch import batch_get, update_each
+from chalicelib.store.batch import batch_get, batch_put, update_each
 from chalicelib.store.config import current_taxonomy, load_routing
 from chalicelib.store.counters import add_counts, bucket_for
 from chalicelib.store.models import IncidentModel, NoticeModel, ReportModel
@@ -107,14 +107,29 @@ def record_outcomes(outcomes: Iterable[ReportOutcome]) -> None:
 
 
 def save_told(
-    told: Mapping[str, frozenset[str]], now: datetime, *, before: Mapping[str, frozenset[str]] | None = None
+    told: Mapping[str, frozenset[str]],
+    now: datetime,
+    *,
+    before: Mapping[str, frozenset[str]] | None = None,
+    created: frozenset[str] = frozenset(),
 ) -> None:
     """Add what each story's groups were told to what is stored: another worker routing the same
     story at once (another shard's batch) may have told other groups meanwhile, and a blind put
     would erase them. A story whose groups were all told before (`before`, as read) is not
-    written again."""
+    written again. The stories this batch `created` are put 25 a request (one UpdateItem each
+    made the router's requests per record pass 1): no other worker knew them before this batch
+    wrote their index keys, moments ago; one that joined since and told a group would have
+    that tag replaced, and the group might hear of the story once more (a repeat, never a miss)."""
     expires = {"N": str(int((now + NOTICE_TTL).timestamp()))}
     new = {c: tags - (before or {}).get(c, frozenset()) for c, tags in told.items()}
+    batch_put(
+        NoticeModel.Meta.table_name,
+        [
+            {"cluster_id": {"S": c}, "told": {"SS": sorted(tags)}, "expires_at": expires}
+            for c, tags in sorted(new.items())
+            if tags and c in created
+        ],
+    )
     update_each(
         [
             {
@@ -124,7 +139,7 @@ def save_told(
                 "ExpressionAttributeValues": {":told": {"SS": sorted(tags)}, ":expires": expires},
             }
             for c, tags in sorted(new.items())
-            if tags
+            if tags and c not in created
         ]
     )
 
@@ -189,7 +204,8 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
     outgoing = translate_notifications(plan.outgoing, [s for s in batch if isinstance(s, Mention)], now=now)
     outcomes, failures = send(outgoing, config=config, now=now)
     settled = settle(plan, outcomes, told=read.told, now=now)
-    save_told(settled.told, now, before=read.told)
+    created = frozenset(r.cluster_id for r in plan.stories.rows if r.version == 0)
+    save_told(settled.told, now, before=read.told, created=created)
     changed = incidents.apply_changes(plan.incidents, rows)
     show_on_wall(plan, changed, config, now)
     # A drill follows the incidents its storm opened; one that ended meanwhile stops them here.
