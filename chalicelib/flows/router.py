@@ -32,7 +32,7 @@ from chalicelib.observability import emit_counts, logger
 from chalicelib.policy.config import RoutingConfig
 from chalicelib.policy.drills import drills_of
 from chalicelib.policy.plan import BatchRead, Plan, ReportOutcome, plan_batch, routable, settle
-from chalicelib.policy.stories import item_id, memberships, velocity_raiser, wanted_keys
+from chalicelib.policy.stories import alias_stories, item_id, memberships, velocity_raiser, wanted_keys
 from chalicelib.records import Mention, Signal
 from chalicelib.settings import get_settings
 from chalicelib.store import stories, wall
@@ -52,13 +52,15 @@ ATTEMPTS = 4  # reads and plans of one batch when other workers keep moving its 
 
 
 def read_batch(signals: Sequence[Signal]) -> tuple[BatchRead, dict[str, IncidentModel]]:
-    """Everything the planner needs, in four batched reads: index, stories, incidents, notices
-    (and a fifth for a batch that carries a drill's signals: whether the drill has ended)."""
+    """Everything the planner needs, in five batched reads: index, the stories the batch's post
+    aliases stand for, the other stories, incidents, notices (and a sixth for a batch that
+    carries a drill's signals: whether the drill has ended)."""
     ended = drills.ended_among(drills_of(signals))
     signals = routable(signals, ended=ended)
     index = stories.read_index(wanted_keys(signals))
-    joining, counted, _ = memberships(signals, index)
-    rows = stories.read_rows({*joining.values(), *counted.values()})
+    rows = stories.read_rows(alias_stories(signals, index))  # the stories posts without an alias started
+    joining, counted, _ = memberships(signals, index, rows)
+    rows |= stories.read_rows({*joining.values(), *counted.values()} - rows.keys())
     incident_rows = incidents.read_many(r.incident_id for r in rows.values() if r.incident_id)
     clusters = {joining.get(item_id(s)) or counted.get(item_id(s)) or f"solo-{item_id(s)}" for s in signals}
     told = batch_get(NoticeModel.Meta.table_name, "cluster_id", sorted(clusters), consistent=True)
@@ -80,7 +82,7 @@ def write_stories(plan: Plan, *, now: datetime) -> dict[str, IncidentModel]:
     conflicts = set(stories.write_rows(plan.stories.rows))
     if conflicts:
         written = {c for c in plan.stories.members if c not in conflicts}
-        counted = {k: e for k, e in plan.stories.index.items() if e.member and e.cluster_id in written}
+        counted = {k: e for k, e in plan.stories.index.items() if e.cluster_id in written}
         stories.write_index(counted, now=now)
         # Planned again, these members find their keys and are no longer new: count them now.
         add_counts(counted_mentions(plan, written))

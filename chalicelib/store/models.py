@@ -371,7 +371,8 @@ class ClusterModel(Model):
 
 class ClusterIndexModel(Model):
     """How a new signal finds its story: sketch values ("m:..."), post aliases ("p:..."), and
-    whether a signal was counted (a mention's alias marked `member`, a report's "member:<id>")."""
+    whether a signal was counted (a mention's alias marked `member`, a report's "member:<id>").
+    A post that started its story has no alias here: the story's id is derived from it."""
 
     class Meta(_Meta):
         table_name = _settings.table_name("cluster-index")
