@@ -246,8 +246,8 @@ def memberships(
         if marked is not None and marked.member:
             counted[sid] = marked.cluster_id
             continue
-        if isinstance(signal, Mention) and own_story(signal) in present and marked is None:
-            counted[sid] = own_story(signal)  # it started that story: a redelivered record
+        if isinstance(signal, Mention) and own_story(signal) in present:
+            counted[sid] = own_story(signal)  # only it starts that story: a redelivered record
             continue
         own = text_sketch(signal)
         joining[sid] = _first_story(lookup_keys(signal, own), claimed, present, own) or own_story(signal)
