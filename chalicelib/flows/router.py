@@ -5,7 +5,8 @@
 1. incidents the batch opens, then the stories and the index (each counted signal's membership
    key, so a redelivered record is not counted twice);
 2. the reporters' status pages;
-3. claims and publishes through the noise gate (`notify/gate.py`, the delivery log);
+3. claims and publishes through the noise gate (`notify/gate.py`, the delivery log), then the
+   per-minute counters and the live spike check (after the publishes, so a person hears first);
 4. what was told (notices) and the incidents' changes, written once the outcomes are known;
 5. the wall, then the reporters' receipts by mail.
 
@@ -200,11 +201,16 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
     config = load_routing()
     now = utcnow()
     plan, read, rows = plan_and_write(batch, config=config, now=now)
-    count_new(plan)
-    record_outcomes(plan.outcomes)
-    # A foreign mention's notice carries its translation beside it (where translation is on).
-    outgoing = translate_notifications(plan.outgoing, [s for s in batch if isinstance(s, Mention)], now=now)
-    outcomes, failures = send(outgoing, config=config, now=now)
+    try:
+        record_outcomes(plan.outcomes)
+        # A foreign mention's notice carries its translation beside it (where translation is on).
+        outgoing = translate_notifications(plan.outgoing, [s for s in batch if isinstance(s, Mention)], now=now)
+        outcomes, failures = send(outgoing, config=config, now=now)
+    finally:
+        # Counted once the stories are written, whatever happens next (a redelivered record is
+        # not new), but after the publishes: a person hears first, the counters and the spike
+        # check (a tenth of a second or more) follow.
+        count_new(plan)
     settled = settle(plan, outcomes, told=read.told, now=now)
     created = frozenset(r.cluster_id for r in plan.stories.rows if r.version == 0)
     save_told(settled.told, now, before=read.told, created=created)

@@ -32,12 +32,14 @@ def batch_get(
     consistent: bool = False,
     sleep: Callable[[float], None] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Key -> item for the keys that exist (string hash keys), one call per 100 keys."""
+    """Key -> item for the keys that exist (string hash keys), one call per 100 keys, a few in
+    flight at once."""
     pause = sleep or time.sleep
     client = aws.dynamodb()
     found: dict[str, dict[str, Any]] = {}
-    for i in range(0, len(keys), GET_CHUNK):
-        spec: dict[str, Any] = {"Keys": [{key_name: {"S": k}} for k in keys[i : i + GET_CHUNK]]}
+
+    def get(chunk: Sequence[str]) -> None:
+        spec: dict[str, Any] = {"Keys": [{key_name: {"S": k}} for k in chunk]}
         if attributes:
             names = {f"#a{n}": name for n, name in enumerate((key_name, *attributes))}
             spec.update(ProjectionExpression=", ".join(names), ExpressionAttributeNames=names)
@@ -47,13 +49,14 @@ def batch_get(
         for attempt in range(MAX_ATTEMPTS):
             answer = client.batch_get_item(RequestItems=request)
             for item in answer.get("Responses", {}).get(table, []):
-                found[item[key_name]["S"]] = item
+                found[item[key_name]["S"]] = item  # a dict store is atomic across the chunks' threads
             request = dict(answer.get("UnprocessedKeys") or {})
             if not request:
-                break
+                return
             sleep_backoff(attempt, pause)
-        else:
-            raise StoreUnavailable("DynamoDB kept returning unprocessed keys; retry the delivery")
+        raise StoreUnavailable("DynamoDB kept returning unprocessed keys; retry the delivery")
+
+    in_flight([partial(get, keys[i : i + GET_CHUNK]) for i in range(0, len(keys), GET_CHUNK)])
     return found
 
 
