@@ -157,11 +157,13 @@ def _use_cost_rules(base: str, token: str) -> None:
 
 def _told(client: Any, prefix: str, ids: list[str]) -> dict[str, set[str]]:
     """Mention id -> the groups its story was told to."""
-    from chalicelib.policy.stories import alias_key
+    from chalicelib.policy.stories import alias_key, aliased_story
 
-    clusters: dict[str, str] = {}
+    # A mention's alias, marked once it joined a story; a post that started its story has none
+    # (the story's id is derived from its alias).
+    clusters = {m: aliased_story(alias_key(m)) for m in ids}
     for i in range(0, len(ids), 100):
-        keys = [{"key": {"S": alias_key(m)}} for m in ids[i : i + 100]]  # a mention's alias, marked once counted
+        keys = [{"key": {"S": alias_key(m)}} for m in ids[i : i + 100]]
         answer = client.batch_get_item(RequestItems={f"{prefix}cluster-index": {"Keys": keys}})
         for it in answer["Responses"][f"{prefix}cluster-index"]:
             if it.get("member", {}).get("BOOL"):

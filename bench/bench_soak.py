@@ -92,10 +92,10 @@ def _expected_groups(base: str, admin: str, mentions: list[dict[str, Any]]) -> d
 
 def _untold(client: Any, prefix: str, expected: dict[str, set[str]]) -> int:
     """Stored mentions a group their rules name never heard about (through their story)."""
-    from chalicelib.policy.stories import alias_key
+    from chalicelib.policy.stories import alias_key, aliased_story
 
     keys = {alias_key(mention_id): groups for mention_id, groups in expected.items()}  # marked once counted
-    clusters: dict[str, str] = {}
+    clusters = {k: aliased_story(k) for k in keys}  # a post that started its story has no alias
     ordered = sorted(keys)
     for i in range(0, len(ordered), 100):
         answer = client.batch_get_item(

@@ -28,8 +28,9 @@ from chalicelib.records import CHANNELS
 from chalicelib.sources import REGISTRY
 from chalicelib.store.audit import record
 from chalicelib.store.config import current_taxonomy
-from chalicelib.store.models import ClusterIndexModel, ClusterModel, DeliveryModel, MentionModel
+from chalicelib.store.models import ClusterModel, DeliveryModel, MentionModel
 from chalicelib.store.search import search_mentions, search_reports
+from chalicelib.store.stories import story_of_post
 from chalicelib.web import error_page, page, static_file
 
 bp = Blueprint(__name__)
@@ -115,8 +116,7 @@ def mention_document(mention_id: str) -> dict[str, Any]:
         raise NotFound(f"no mention {mention_id[:40]!r}") from None
     story: dict[str, Any] | None = None
     try:
-        cluster_id = ClusterIndexModel.get(alias_key(row.mention_id, row.drill or "")).cluster_id
-        cluster = ClusterModel.get(cluster_id)
+        cluster = ClusterModel.get(story_of_post(alias_key(row.mention_id, row.drill or "")))
         story = {
             "id": cluster.cluster_id,
             "title": cluster.title,
@@ -130,7 +130,7 @@ def mention_document(mention_id: str) -> dict[str, Any]:
             "severity": cluster.severity,
             "incident": cluster.incident_id,
         }
-    except (ClusterIndexModel.DoesNotExist, ClusterModel.DoesNotExist):
+    except ClusterModel.DoesNotExist:
         pass
     return {
         "id": row.mention_id,

@@ -5,14 +5,15 @@ batch opens, then the stories and the index (each counted signal's membership ke
 redelivered record is not counted twice), and then runs STAGES in this order. Each stage is
 safe to run again when the stream redelivers the batch:
 
-1. counts: the per-minute counters, from the mentions counted into their stories for the
+1. reporters' pages: each report's outcome (plain sets: the same values again);
+2. notices: claims and publishes through the noise gate (`notify/gate.py`); deterministic
+   delivery ids and conditional claims send each once;
+3. counts: the per-minute counters, after the publishes (a person hears first; run even when a
+   stage before failed), from the mentions counted into their stories for the
    first time (a redelivered mention finds its membership key: not counted again);
-2. spike alarms: a live burst runs the spike detector at once (`flows/alarms.check_spikes`);
+4. spike alarms: a live burst runs the spike detector at once (`flows/alarms.check_spikes`);
    an alarm's delivery id is its series, kind, hour and group, and the delivery log's
    conditional claim sends it once;
-3. reporters' pages: each report's outcome (plain sets: the same values again);
-4. notices: claims and publishes through the noise gate (`notify/gate.py`); deterministic
-   delivery ids and conditional claims send each once;
 5. told: what each story's groups were told (an ADD to a set), once the outcomes are known;
 6. incidents: the incidents' changes (a redelivered batch is planned from what was stored,
    so it plans no change twice);
@@ -48,11 +49,11 @@ from chalicelib.observability import emit_counts, logger
 from chalicelib.policy.batch import BatchPlan, BatchRead, Outcome, ReportOutcome, plan_batch, routable, settle
 from chalicelib.policy.config import RoutingConfig
 from chalicelib.policy.drills import drills_of
-from chalicelib.policy.stories import item_id, memberships, velocity_raiser, wanted_keys
+from chalicelib.policy.stories import alias_stories, item_id, memberships, velocity_raiser, wanted_keys
 from chalicelib.records import Mention, Signal
 from chalicelib.settings import get_settings
 from chalicelib.store import stories, wall
-from chalicelib.store.batch import batch_get, update_each
+from chalicelib.store.batch import batch_get, batch_put, update_each
 from chalicelib.store.config import current_taxonomy, load_routing
 from chalicelib.store.counters import add_counts, bucket_for
 from chalicelib.store.models import IncidentModel, NoticeModel, ReportModel
@@ -68,13 +69,15 @@ ATTEMPTS = 4  # reads and plans of one batch when other workers keep moving its 
 
 
 def read_batch(signals: Sequence[Signal]) -> tuple[BatchRead, dict[str, IncidentModel]]:
-    """Everything the planner needs, in four batched reads: index, stories, incidents, notices
-    (and a fifth for a batch that carries a drill's signals: whether the drill has ended)."""
+    """Everything the planner needs, in five batched reads: index, the stories the batch's post
+    aliases stand for, the other stories, incidents, notices (and a sixth for a batch that
+    carries a drill's signals: whether the drill has ended)."""
     ended = drills.ended_among(drills_of(signals))
     signals = routable(signals, ended=ended)
     index = stories.read_index(wanted_keys(signals))
-    joining, counted, _ = memberships(signals, index)
-    rows = stories.read_rows({*joining.values(), *counted.values()})
+    rows = stories.read_rows(alias_stories(signals, index))  # the stories posts without an alias started
+    joining, counted, _ = memberships(signals, index, rows)
+    rows |= stories.read_rows({*joining.values(), *counted.values()} - rows.keys())
     incident_rows = incidents.read_many(r.incident_id for r in rows.values() if r.incident_id)
     clusters = {joining.get(item_id(s)) or counted.get(item_id(s)) or f"solo-{item_id(s)}" for s in signals}
     told = batch_get(NoticeModel.Meta.table_name, "cluster_id", sorted(clusters), consistent=True)
@@ -96,7 +99,7 @@ def write_stories(plan: BatchPlan, *, now: datetime) -> dict[str, IncidentModel]
     conflicts = set(stories.write_rows(plan.stories.rows))
     if conflicts:
         written = {c for c in plan.stories.members if c not in conflicts}
-        counted = {k: e for k, e in plan.stories.index.items() if e.member and e.cluster_id in written}
+        counted = {k: e for k, e in plan.stories.index.items() if e.cluster_id in written}
         stories.write_index(counted, now=now)
         # Planned again, these members find their keys and are no longer new: count them now.
         add_counts(counted_mentions(plan, written))
@@ -123,14 +126,29 @@ def record_outcomes(outcomes: Iterable[ReportOutcome]) -> None:
 
 
 def save_told(
-    told: Mapping[str, frozenset[str]], now: datetime, *, before: Mapping[str, frozenset[str]] | None = None
+    told: Mapping[str, frozenset[str]],
+    now: datetime,
+    *,
+    before: Mapping[str, frozenset[str]] | None = None,
+    created: frozenset[str] = frozenset(),
 ) -> None:
     """Add what each story's groups were told to what is stored: another worker routing the same
     story at once (another shard's batch) may have told other groups meanwhile, and a blind put
     would erase them. A story whose groups were all told before (`before`, as read) is not
-    written again."""
+    written again. The stories this batch `created` are put 25 a request (one UpdateItem each
+    made the router's requests per record pass 1): no other worker knew them before this batch
+    wrote their index keys, moments ago; one that joined since and told a group would have
+    that tag replaced, and the group might hear of the story once more (a repeat, never a miss)."""
     expires = {"N": str(int((now + NOTICE_TTL).timestamp()))}
     new = {c: tags - (before or {}).get(c, frozenset()) for c, tags in told.items()}
+    batch_put(
+        NoticeModel.Meta.table_name,
+        [
+            {"cluster_id": {"S": c}, "told": {"SS": sorted(tags)}, "expires_at": expires}
+            for c, tags in sorted(new.items())
+            if tags and c in created
+        ],
+    )
     update_each(
         [
             {
@@ -140,7 +158,7 @@ def save_told(
                 "ExpressionAttributeValues": {":told": {"SS": sorted(tags)}, ":expires": expires},
             }
             for c, tags in sorted(new.items())
-            if tags
+            if tags and c not in created
         ]
     )
 
@@ -233,7 +251,8 @@ def _publish(b: Batch) -> None:
 
 def _told(b: Batch) -> None:
     settled = settle(b.plan, b.outcomes, told=b.read.told, now=b.now)
-    save_told(settled.told, b.now, before=b.read.told)
+    created = frozenset(r.cluster_id for r in b.plan.stories.rows if r.version == 0)
+    save_told(settled.told, b.now, before=b.read.told, created=created)
 
 
 def _incidents(b: Batch) -> None:
@@ -270,10 +289,10 @@ def _receipts(b: Batch) -> None:
 # The act stages, in the order they run (the module's docstring and docs/architecture.md name
 # them in this order; tests/unit/test_router_stages.py holds all three to it).
 STAGES: tuple[tuple[str, Callable[[Batch], None]], ...] = (
-    ("counts", _count),
-    ("spike alarms", _spike_alarms),
     ("reporters' pages", _reporters),
     ("notices", _publish),
+    ("counts", _count),
+    ("spike alarms", _spike_alarms),
     ("told", _told),
     ("incidents", _incidents),
     ("wall", _wall),
@@ -292,8 +311,17 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
     now = utcnow()
     plan, read, rows = plan_and_write(batch, config=config, now=now)
     b = Batch(signals=batch, config=config, now=now, plan=plan, read=read, rows=rows)
-    for _, stage in STAGES:
-        stage(b)
+    ran: set[str] = set()
+    try:
+        for name, stage in STAGES:
+            stage(b)
+            ran.add(name)
+    finally:
+        # Counted once the stories are written, whatever failed after (a redelivered record is
+        # not new, so a count skipped here would be lost); after the publishes, so a person
+        # hears first and the counters and the spike check (a tenth of a second or more) follow.
+        if "counts" not in ran:
+            _count(b)
     counts = {"sent": 0, "skipped": 0, "held": 0, **plan.counts}
     for outcome in b.outcomes.values():
         counts[outcome] += 1

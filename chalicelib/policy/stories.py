@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -134,11 +134,35 @@ def alias_key(mention_id: str, drill: str = "") -> str:
 
 
 def membership_key(signal: Signal) -> str:
-    """The key that says a signal was counted into its story, so a redelivered record is not
-    counted twice: a mention's own alias, marked `member` (one item, one write unit, where a key
-    of its own would take two; an alias a quote claimed before the post arrived is not marked,
-    and the post marks it when it joins that story, as it must); a report's "member:<id>"."""
+    """The key that says a signal was counted into a story it joined, so a redelivered record is
+    not counted twice: a mention's own alias, marked `member` (an alias a quote claimed before
+    the post arrived is not marked, and the post marks it when it joins that story, as it must);
+    a report's "member:<id>". A post that starts a story of its own writes no alias: its story's
+    id is derived from the alias (`own_story`), and the story existing is the mark."""
     return alias_key(signal.mention_id, signal.drill) if isinstance(signal, Mention) else member_key(signal.report_id)
+
+
+def own_story(signal: Signal) -> str:
+    """The id of the story a signal starts when it joins none: derived from its alias (in its
+    drill's space), so `aliased_story` finds it from the alias without an index entry."""
+    if isinstance(signal, Mention):
+        return aliased_story(alias_key(signal.mention_id, signal.drill))
+    return "c" + key_for("cluster", signal.report_id)[:15]
+
+
+def aliased_story(alias: str) -> str:
+    """The story a post started, from its alias ("p:<id>", in its drill's space): a post's alias
+    that is not in the index points there when that story exists. A real post's story id is what
+    it was before aliases were left out ("c" + the key of its id)."""
+    return "c" + key_for("cluster", alias.removeprefix("p:"))[:15]
+
+
+def alias_stories(signals: Sequence[Signal], index: Mapping[str, IndexEntry]) -> list[str]:
+    """The stories the batch's post aliases may stand for (`aliased_story`): each alias a signal
+    looks up (its own, a quoted post's, a reported link's) that the index does not hold. The
+    router reads them with the index; those that exist are passed to `memberships`."""
+    wanted = {k for s in signals for k in lookup_keys(s) if k.startswith("p:") and k not in index}
+    return sorted({aliased_story(k) for k in wanted})
 
 
 def text_sketch(signal: Signal) -> tuple[int, ...]:
@@ -183,28 +207,38 @@ def joins(key: str, entry: IndexEntry, own: tuple[int, ...]) -> bool:
 
 
 def claim(
-    signal: Signal, cluster_id: str, own: tuple[int, ...], claimed: dict[str, IndexEntry]
+    signal: Signal, cluster_id: str, own: tuple[int, ...], claimed: dict[str, IndexEntry], stories: set[str]
 ) -> dict[str, IndexEntry]:
-    """The index entries a signal adds for its story: its membership key, and each of its keys
-    no story owns yet (a key another story owns is never re-pointed; a mention's alias that a
-    quote claimed points at the story the mention joins, so marking it re-points nothing)."""
-    added = {membership_key(signal): IndexEntry(cluster_id, member=True)}
+    """The index entries a signal adds for its story: its membership key (none for a post that
+    started its story: the story is the mark), and each of its keys no story owns yet (a key
+    another story owns is never re-pointed; a post alias that already stands for the story it
+    started is not written; a mention's alias that a quote claimed points at the story the
+    mention joins, so marking it re-points nothing)."""
+    added: dict[str, IndexEntry] = {}
+    started = isinstance(signal, Mention) and cluster_id == own_story(signal)
+    if not started:
+        added[membership_key(signal)] = IndexEntry(cluster_id, member=True)
     for k in lookup_keys(signal, own):
-        if k not in claimed and k not in added:
-            added[k] = IndexEntry(cluster_id, own if k.startswith("m:") else ())
+        if k in claimed or k in added or (k.startswith("p:") and aliased_story(k) in stories):
+            continue
+        if started and k == membership_key(signal):
+            continue
+        added[k] = IndexEntry(cluster_id, own if k.startswith("m:") else ())
     claimed.update(added)
     return added
 
 
 def memberships(
-    signals: Sequence[Signal], index: Mapping[str, IndexEntry]
+    signals: Sequence[Signal], index: Mapping[str, IndexEntry], stories: Iterable[str] = ()
 ) -> tuple[dict[str, str], dict[str, str], dict[str, IndexEntry]]:
     """(item id -> story it joins now, item id -> story it was already counted in, the index
-    entries to add). A signal joins the first story one of its keys points at (similar enough,
-    for a sketch key), else a story of its own."""
+    entries to add). `stories`: which of `alias_stories` exist. A signal joins the first story
+    one of its keys points at (similar enough, for a sketch key; a post alias not in the index
+    points at the story that post started, when it exists), else a story of its own."""
     joining: dict[str, str] = {}
     counted: dict[str, str] = {}
     claimed = dict(index)
+    present = set(stories)
     added: dict[str, IndexEntry] = {}
     for signal in signals:
         sid = item_id(signal)
@@ -212,12 +246,26 @@ def memberships(
         if marked is not None and marked.member:
             counted[sid] = marked.cluster_id
             continue
+        if isinstance(signal, Mention) and own_story(signal) in present:
+            counted[sid] = own_story(signal)  # only it starts that story: a redelivered record
+            continue
         own = text_sketch(signal)
-        keys = lookup_keys(signal, own)
-        found = next((claimed[k].cluster_id for k in keys if k in claimed and joins(k, claimed[k], own)), "")
-        joining[sid] = found or "c" + key_for("cluster", sid)[:15]
-        added.update(claim(signal, joining[sid], own, claimed))
+        joining[sid] = _first_story(lookup_keys(signal, own), claimed, present, own) or own_story(signal)
+        added.update(claim(signal, joining[sid], own, claimed, present))
+        present.add(joining[sid])
     return joining, counted, added
+
+
+def _first_story(
+    keys: Sequence[str], claimed: Mapping[str, IndexEntry], present: set[str], own: tuple[int, ...]
+) -> str:
+    for k in keys:
+        if k in claimed:
+            if joins(k, claimed[k], own):
+                return claimed[k].cluster_id
+        elif k.startswith("p:") and aliased_story(k) in present:
+            return aliased_story(k)
+    return ""
 
 
 def _new_row(cluster_id: str, first: Signal, now: datetime) -> StoryRow:
@@ -347,10 +395,11 @@ def plan_stories(
     raise_severity: RaiseSeverity,
 ) -> StoriesPlan:
     """Every signal in its story. `index` is what the index held for `wanted_keys(signals)`;
-    `rows` the stories it points at. Idempotent per signal: a signal whose membership key is
-    already indexed was counted before (a redelivered record) and is not counted again."""
+    `rows` the stories it points at (and those of `alias_stories` that exist). Idempotent per
+    signal: a signal whose membership key is indexed, or whose own story exists, was counted
+    before (a redelivered record) and is not counted again."""
     plan = StoriesPlan()
-    joining, counted, plan.index = memberships(signals, index)
+    joining, counted, plan.index = memberships(signals, index, rows)
     by_cluster: dict[str, list[Signal]] = {}
     for signal in signals:
         sid = item_id(signal)

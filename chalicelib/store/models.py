@@ -120,7 +120,10 @@ class MentionModel(Model):
     region = UnicodeAttribute(default="")
     engagement = JSONAttribute(default=dict)
     delivery_id = UnicodeAttribute(default="")
-    raw = UnicodeAttribute(default="")
+    raw = UnicodeAttribute(null=True)  # the payload as text, as written before "rawz"
+    # The payload zlib-compressed against the mention's own fields (store/mapping.py): a post's
+    # payload repeats its text and ids, and the item then stays under the 1 KB of one write unit.
+    rawz = BinaryAttribute(null=True, legacy_encoding=False)
     needs_enrichment = BooleanAttribute(default=False)
     sentiment_label = UnicodeAttribute(default="")
     sentiment_score = NumberAttribute(default=0)
@@ -381,7 +384,8 @@ class ClusterModel(Model):
 
 class ClusterIndexModel(Model):
     """How a new signal finds its story: sketch values ("m:..."), post aliases ("p:..."), and
-    whether a signal was counted (a mention's alias marked `member`, a report's "member:<id>")."""
+    whether a signal was counted (a mention's alias marked `member`, a report's "member:<id>").
+    A post that started its story has no alias here: the story's id is derived from it."""
 
     class Meta(_Meta):
         table_name = _settings.table_name("cluster-index")

@@ -18,7 +18,7 @@ from pynamodb.exceptions import PutError
 
 from chalicelib.errors import SharedwatchError
 from chalicelib.i18n import N_
-from chalicelib.policy.stories import IndexEntry, StoryRow
+from chalicelib.policy.stories import IndexEntry, StoryRow, aliased_story
 from chalicelib.store.batch import batch_get, batch_put
 from chalicelib.store.models import ClusterIndexModel, ClusterModel
 
@@ -116,3 +116,13 @@ def write_index(entries: Mapping[str, IndexEntry], *, now: datetime) -> None:
             item["member"] = {"BOOL": True}
         items.append(item)
     batch_put(ClusterIndexModel.Meta.table_name, items)
+
+
+def story_of_post(alias: str) -> str:
+    """The story a post was counted in, from its alias ("p:<id>", `policy.stories.alias_key`):
+    the index entry when it has one, else the story it would have started (a post that started
+    one has no entry: the story is its mark), which may not exist."""
+    try:
+        return str(ClusterIndexModel.get(alias, consistent_read=True).cluster_id)
+    except ClusterIndexModel.DoesNotExist:
+        return aliased_story(alias)

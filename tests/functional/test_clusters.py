@@ -148,3 +148,25 @@ def test_a_batch_planned_again_after_another_worker_moved_its_story_counts_every
     assert len(stories) == 2 and stories[story.cluster_id].size == 2
     counts = read_buckets(r.bucket for r in CounterModel.scan())
     assert sum(c.get("n", 0) for b, c in counts.items() if b.startswith("m|")) == 3
+
+
+def test_a_repost_in_a_later_batch_finds_the_story_its_original_started_without_an_alias(harness: Harness) -> None:
+    """The original started its story, so the index holds no alias for it (one write unit less);
+    the repost, routed in a later batch, still joins it, and a redelivery counts nothing twice."""
+    from chalicelib.policy.stories import alias_key
+    from chalicelib.store.models import ClusterIndexModel, MentionModel
+    from infra.local.handlers import resolve
+
+    _post(harness, envelope())
+    harness.pump.pump_once()
+    [original] = MentionModel.scan()
+    assert ClusterIndexModel.count(alias_key(original.mention_id)) == 0
+    repost = {**MENTION, "id": "1893099", "url": "https://x.com/bo/status/1893099", "author": {"handle": "bo"}}
+    repost["text"] = "RT @ana: " + str(MENTION["text"])
+    _post(harness, envelope(repost))
+    event = harness.mention_stream_event()
+    handler = resolve("chalicelib.handlers.stream.on_mention_stored")
+    handler(event, None)
+    handler(event, None)
+    [cluster] = ClusterModel.scan()
+    assert cluster.size == 2

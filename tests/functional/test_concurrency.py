@@ -143,3 +143,29 @@ def test_stories_told_nothing_new_are_not_written_again_and_the_others_all_are(h
     assert set(NoticeModel.get("s:old", consistent_read=True).told) == {"planted|low"}
     stored = {n.cluster_id: set(n.told) for n in NoticeModel.batch_get(list(told))}
     assert stored == {c: {"social-team|low"} for c in told}
+
+
+def test_stories_a_batch_created_are_saved_in_batches_and_the_others_added_to(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A story this batch created is known to no other worker yet, so its notice is put with
+    the others, 25 a request; a story that existed before is still added to, one by one."""
+    from chalicelib.flows import router
+    from chalicelib.store.models import NoticeModel
+
+    now = utcnow()
+    NoticeModel(cluster_id="s:old", told={"planted|low"}).save()  # another worker's tag
+    updated: list[str] = []
+    real_update_each = router.update_each
+
+    def counted(requests: list[dict[str, Any]], **kwargs: Any) -> None:
+        updated.extend(r["Key"]["cluster_id"]["S"] for r in requests)
+        real_update_each(requests, **kwargs)
+
+    monkeypatch.setattr(router, "update_each", counted)
+    created = {f"s:{n:04d}": frozenset({"social-team|low"}) for n in range(30)}
+    router.save_told({**created, "s:old": frozenset({"operations|high"})}, now, created=frozenset(created))
+    assert updated == ["s:old"]
+    assert set(NoticeModel.get("s:old", consistent_read=True).told) == {"planted|low", "operations|high"}
+    stored = {n.cluster_id: set(n.told) for n in NoticeModel.batch_get(list(created))}
+    assert stored == {c: {"social-team|low"} for c in created}

@@ -23,7 +23,7 @@ from tests.functional.conftest import Harness, allow_outbound, served_at
 FEED = (FIXTURES / "sources" / "rss" / "review_site.xml").read_bytes()
 # What says how a post arrived rather than what it is: who delivered it, when, and the payload.
 # (The inbox's keys follow the arrival time, and its search terms name the source.)
-DELIVERY_FIELDS = {"source", "sources", "delivery_id", "received_at", "raw", "inbox_day", "inbox_key", "terms"}
+DELIVERY_FIELDS = {"source", "sources", "delivery_id", "received_at", "raw", "rawz", "inbox_day", "inbox_key", "terms"}
 
 
 class Feed(BaseHTTPRequestHandler):

@@ -17,10 +17,10 @@ from tests.unit.test_batch import CONFIG, EMPTY, mention, plan
 
 ROOT = Path(__file__).resolve().parents[2]
 ORDER = [
-    "counts",
-    "spike alarms",
     "reporters' pages",
     "notices",
+    "counts",
+    "spike alarms",
     "told",
     "incidents",
     "wall",
@@ -68,6 +68,29 @@ def test_the_stages_run_in_their_order_spike_alarms_and_crisis_plans_among_them(
 
     assert ran == ORDER
     assert [name for name, _ in router.STAGES] == ORDER
+
+
+def test_a_batch_whose_publishing_fails_after_its_stories_were_written_is_still_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The stories are written before the stages: a redelivered record finds its membership key
+    # and is not new again, so a count skipped now would be lost for good.
+    counted: list[int] = []
+    batch_plan = plan([mention(1, "My bag never arrived and nobody answers")])
+    monkeypatch.setattr(router, "load_routing", lambda: CONFIG)
+    monkeypatch.setattr(router, "plan_and_write", lambda *_, **__: (batch_plan, EMPTY, {}))
+    monkeypatch.setattr(router, "record_outcomes", lambda *_: None)
+    monkeypatch.setattr(router, "translate_notifications", lambda outgoing, *_, **__: list(outgoing))
+
+    def outage(*_: Any, **__: Any) -> Any:
+        raise ConnectionError("SNS is down")
+
+    monkeypatch.setattr(router, "send", outage)
+    monkeypatch.setattr(router, "count_new", lambda p: counted.append(1) or 0)
+
+    with pytest.raises(ConnectionError):
+        router.dispatch([])
+    assert counted == [1]
 
 
 def _named_in_order(text: str) -> list[str]:

@@ -6,7 +6,17 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
-from chalicelib.policy.stories import INDEXED_SKETCH_VALUES, JOIN_RESEMBLANCE, IndexEntry, memberships, text_sketch
+from chalicelib.policy.stories import (
+    INDEXED_SKETCH_VALUES,
+    JOIN_RESEMBLANCE,
+    IndexEntry,
+    alias_key,
+    alias_stories,
+    aliased_story,
+    memberships,
+    own_story,
+    text_sketch,
+)
 from chalicelib.records import Mention, Report
 from chalicelib.triage.identity import resemblance, sketch_keys
 from tests.support import NOW, make_mention
@@ -87,15 +97,47 @@ def test_any_two_texts_similar_enough_to_join_share_one_of_their_indexed_sketch_
     assert resemblance(a, b) >= JOIN_RESEMBLANCE and not set(a[:2]) & set(b[:2])
 
 
-def test_a_new_post_indexes_its_alias_marked_counted_and_three_sketch_values() -> None:
-    """Each index key is a write unit for every new post: its alias doubles as its membership."""
+def test_a_post_that_starts_a_story_indexes_three_sketch_values_and_its_story_is_its_mark() -> None:
+    """Each index key is a write unit for every new post: a post that starts its own story writes
+    no alias, because the story's id is derived from it; redelivered, the post finds that story
+    and is not counted again."""
     signal = mention(1, "The crew at gate 12 were wonderful with my elderly mother today, thank you")
-    _, _, added = memberships([signal], {})
-    assert sorted(k for k in added if k.startswith("m:")) == sorted(
-        sketch_keys(text_sketch(signal)[:INDEXED_SKETCH_VALUES])
+    joining, _, added = memberships([signal], {})
+    assert sorted(added) == sorted(sketch_keys(text_sketch(signal)[:INDEXED_SKETCH_VALUES]))
+    assert joining[signal.mention_id] == own_story(signal) == aliased_story(alias_key(signal.mention_id))
+    assert alias_stories([signal], added) == [own_story(signal)]
+    again, counted, more = memberships([signal], added, {own_story(signal)})
+    assert not again and counted == {signal.mention_id: own_story(signal)} and not more
+
+
+def test_a_post_that_joins_another_story_marks_its_alias() -> None:
+    original = mention(1, "The crew at gate 12 were wonderful with my elderly mother today, thank you")
+    copy = mention(2, "The crew at gate 12 were wonderful with my elderly mother today, thank you so much")
+    _, _, index = memberships([original], {})
+    joining, _, added = memberships([copy], index, {own_story(original)})
+    assert joining[copy.mention_id] == own_story(original)
+    assert added[alias_key(copy.mention_id)] == IndexEntry(own_story(original), member=True)
+    again, counted, _ = memberships([copy], {**index, **added}, {own_story(original)})
+    assert not again and counted == {copy.mention_id: own_story(original)}
+
+
+def test_a_quote_after_the_post_joins_the_story_the_post_started_and_writes_no_alias_for_it() -> None:
+    post = mention(1, "Our bags were left on the tarmac in the rain for an hour")
+    quote = replace(mention(2, "Look at this, unbelievable"), cluster_key="p:" + post.mention_id)
+    _, _, index = memberships([post], {})
+    assert alias_stories([quote], index) == sorted({own_story(quote), own_story(post)})
+    joining, _, added = memberships([quote], index, {own_story(post)})
+    assert joining[quote.mention_id] == own_story(post)
+    assert "p:" + post.mention_id not in added
+    # In one batch, the quote right behind the post.
+    joining, _, added = memberships([post, quote], {})
+    assert joining[quote.mention_id] == joining[post.mention_id] == own_story(post)
+    assert not [k for k in added if k.startswith("p:" + post.mention_id)]
+    # Without the post's story (it never came, or it is gone), the quote starts its own.
+    joining, _, added = memberships([quote], {})
+    assert joining[quote.mention_id] == own_story(quote) and added["p:" + post.mention_id].cluster_id == own_story(
+        quote
     )
-    assert len(added) == 4 and added["p:" + signal.mention_id].member
-    assert not [k for k in added if k.startswith("member:")]
 
 
 def test_a_post_a_quote_indexed_first_joins_that_story_and_is_counted_once() -> None:
