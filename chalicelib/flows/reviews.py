@@ -12,6 +12,7 @@ from typing import Any
 
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.flows.plans import change
+from chalicelib.i18n import N_
 from chalicelib.policy.scenarios import EMAIL
 from chalicelib.store.models import IncidentModel, PlanModel
 
@@ -34,7 +35,7 @@ def add_action(*, incident_id: str, text: str, owner: str, due: str, by: str, no
 
     def mutate(doc: dict[str, Any], _: PlanModel) -> None:
         if len(doc["actions"]) >= 50:
-            raise InvalidPayload("a review holds at most 50 action items")
+            raise InvalidPayload(N_("A review holds at most 50 action items."))
         doc["actions"].append(
             {
                 "id": secrets.token_hex(4),
@@ -54,7 +55,7 @@ def finish_action(*, incident_id: str, action_id: str, by: str, now: datetime) -
     def mutate(doc: dict[str, Any], _: PlanModel) -> None:
         item = next((a for a in doc["actions"] if a["id"] == action_id), None)
         if item is None:
-            raise NotFound(f"no action item {action_id[:20]!r}")
+            raise NotFound(N_("No action item %(id)s."), values={"id": action_id[:20]})
         if item["status"] != "done":
             item.update(status="done", done_by=by[:120], done_at=now.isoformat())
 

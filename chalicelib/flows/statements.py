@@ -17,9 +17,10 @@ from chalicelib import aws
 from chalicelib.errors import Conflict, DeliveryFailed, InvalidPayload, NotFound
 from chalicelib.flows.plans import ALL_STAFF, ask_approvers, change, load, note_on_timeline
 from chalicelib.flows.reach import message_id, reach_people
-from chalicelib.i18n import N_
+from chalicelib.i18n import DEFAULT, LANGUAGE_NAMES, LANGUAGES, N_, Reader
 from chalicelib.notify.gate import send
 from chalicelib.observability import logger
+from chalicelib.policy import dark_site
 from chalicelib.policy.plan import Outgoing
 from chalicelib.policy.reach import Message
 from chalicelib.policy.scenarios import TEXT_LIMIT
@@ -36,7 +37,10 @@ from chalicelib.web import render
 def _statement_of(doc: dict[str, Any], lang: str) -> dict[str, Any]:
     st: dict[str, Any] | None = doc["statements"].get(lang)
     if st is None:
-        raise NotFound(f"no holding statement in {lang[:20]!r} (this plan has {', '.join(sorted(doc['statements']))})")
+        raise NotFound(
+            N_("No holding statement in %(lang)s: this plan has %(languages)s."),
+            values={"lang": lang[:20], "languages": ", ".join(sorted(doc["statements"]))},
+        )
     return st
 
 
@@ -47,12 +51,15 @@ def edit_statement(
     `revision` is the one the editor saw: an edit made over someone else's is refused (409)."""
     text = text.strip()
     if not 0 < len(text) <= TEXT_LIMIT:
-        raise InvalidPayload(f"text: the statement, 1 to {TEXT_LIMIT} characters")
+        raise InvalidPayload(N_("text: the statement, 1 to %(limit)s characters"), values={"limit": TEXT_LIMIT})
 
     def mutate(doc: dict[str, Any], row: PlanModel) -> int:
         st = _statement_of(doc, lang)
         if revision != st["revision"]:
-            raise Conflict(f"revision {st['revision']} is current (you edited {revision}): read it and edit again")
+            raise Conflict(
+                N_("Revision %(current)s is current (you edited %(revision)s): read it and edit again."),
+                values={"current": st["revision"], "revision": revision},
+            )
         if text == st["text"]:
             return 0
         st.update(text=text, revision=st["revision"] + 1, approvals={}, state="draft")
@@ -88,10 +95,14 @@ def approve(
     def mutate(doc: dict[str, Any], row: PlanModel) -> bool:
         st = _statement_of(doc, lang)
         if role not in doc["scenario"]["approvals"]:
-            raise InvalidPayload(f"role: one of the approving roles ({', '.join(doc['scenario']['approvals'])})")
+            raise InvalidPayload(
+                N_("role: one of the approving roles (%(roles)s)"),
+                values={"roles": ", ".join(doc["scenario"]["approvals"])},
+            )
         if revision != st["revision"]:
             raise Conflict(
-                f"revision {revision} was edited since (revision {st['revision']} is current): read it again"
+                N_("Revision %(revision)s was edited since (revision %(current)s is current): read it again."),
+                values={"revision": revision, "current": st["revision"]},
             )
         if role in st["approvals"]:
             return False
@@ -126,7 +137,7 @@ def publish(*, incident_id: str, lang: str, by: str, via: str, now: datetime) ->
         return row, False
     if st["state"] != "approved":
         missing = [r for r in row.doc["scenario"]["approvals"] if r not in st["approvals"]]
-        raise Conflict(f"not approved yet: waiting for {', '.join(missing)}")
+        raise Conflict(N_("Not approved yet: waiting for %(roles)s."), values={"roles": ", ".join(missing)})
     text, revision = st["text"], st["revision"]
     incident = IncidentModel.get(incident_id)
     brief = row.doc["scenario"].get("brief", {}).get(lang) or row.doc["scenario"].get("brief", {}).get("en") or {}
@@ -252,11 +263,17 @@ DARK_SITE_KEPT = 30
 
 
 def publish_dark_site(entry: Mapping[str, Any], *, drill: bool = False) -> str:
-    """The public dark site: a static page (and its JSON) in S3, behind CloudFront on AWS. Each
-    approved update is added; the page is written whole from what is kept. A drill rehearses
-    the same publication to `drill/`, a page marked DRILL that the public front page never
-    shows. Returns the page's key."""
+    """The public dark site: static pages (and their JSON) in S3, behind CloudFront on AWS. Each
+    approved update is added; the pages are written whole from what is kept, one per shipped
+    language (policy/dark_site.py: each incident's statement in that language where there is
+    one) and index.html in the default. A drill rehearses the same publication to `drill/`, a
+    page marked DRILL that the public front page never shows. Returns the page's key."""
     slot, prefix = ("drill", "drill/") if drill else ("current", "")
+    return write_dark_site(entry, slot=slot, prefix=prefix, drill=drill, fallback=DEFAULT)
+
+
+def write_dark_site(entry: Mapping[str, object], *, slot: str, prefix: str, drill: bool, fallback: str) -> str:
+    """Add `entry` to the statements kept under `slot` and rewrite the pages under `prefix`."""
     try:
         kept = json.loads(ConfigModel.get("dark-site", slot).body)
     except ConfigModel.DoesNotExist:
@@ -266,15 +283,24 @@ def publish_dark_site(entry: Mapping[str, Any], *, drill: bool = False) -> str:
     public = {k: entry[k] for k in ("incident_id", "title", "lang", "revision", "text", "at")}
     kept = sorted([public, *kept], key=lambda e: str(e["at"]), reverse=True)[:DARK_SITE_KEPT]
     settings = get_settings()
-    html = render("dark_site.html", company=settings.company_name, updates=kept, drill=drill)
     s3 = aws.s3()
-    s3.put_object(
-        Bucket=settings.dark_site_bucket,
-        Key=prefix + "index.html",
-        Body=html.encode(),
-        ContentType="text/html; charset=utf-8",
-        CacheControl="max-age=60",
-    )
+    for name, (language, updates) in dark_site.pages(kept, fallback=fallback).items():
+        html = render(
+            "dark_site.html",
+            reader=Reader.of(language),
+            company=settings.company_name,
+            updates=updates,
+            drill=drill,
+            languages=[(lang, LANGUAGE_NAMES[lang], dark_site.page_name(lang)) for lang in LANGUAGES],
+        )
+        s3.put_object(
+            Bucket=settings.dark_site_bucket,
+            Key=prefix + name,
+            Body=html.encode(),
+            ContentType="text/html; charset=utf-8",
+            ContentLanguage=language,
+            CacheControl="max-age=60",
+        )
     s3.put_object(
         Bucket=settings.dark_site_bucket,
         Key=prefix + "statements.json",
@@ -282,6 +308,6 @@ def publish_dark_site(entry: Mapping[str, Any], *, drill: bool = False) -> str:
         ContentType="application/json",
         CacheControl="max-age=60",
     )
-    at = datetime.fromisoformat(entry["at"])
+    at = datetime.fromisoformat(str(entry["at"]))
     ConfigModel(kind="dark-site", key=slot, body=json.dumps(kept), updated_at=at).save()
     return prefix + "index.html"
