@@ -46,7 +46,7 @@ def _documents() -> dict[str, list[tuple[str, Any]]]:
     _, taxonomy = current_taxonomy()
     return {
         "groups": [
-            (g.slug, {k: v for k, v in g.document().items() if k not in ("slug", "zones")})
+            (g.slug, {k: v for k, v in g.document().items() if k not in ("slug", "zones", "languages")})
             for g in sorted(config.groups.values(), key=lambda g: g.slug)
         ],
         "departments": [

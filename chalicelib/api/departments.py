@@ -16,9 +16,11 @@ from chalicelib.api.problems import json_response, read_form
 from chalicelib.api.routes import caller, needs
 from chalicelib.clock import utcnow
 from chalicelib.errors import NotFound, SharedwatchError
+from chalicelib.flows import groups
 from chalicelib.flows.digests import department_week
 from chalicelib.flows.drills import exercises_for
 from chalicelib.flows.statements import briefs
+from chalicelib.i18n import supported
 from chalicelib.policy import cases as case_policy
 from chalicelib.policy import spotit as spotit_policy
 from chalicelib.policy.config import Department
@@ -141,7 +143,9 @@ def follow(slug: str) -> Response:
                 aws.sns().unsubscribe(SubscriptionArn=existing)
             done = f"You no longer follow {department.name}."
         else:
-            policy = json.dumps(follower_filter(slug, zone))
+            language = supported(who.language)
+            policy = json.dumps(follower_filter(slug, zone, language))
+            groups.add_language(load_routing().groups[department.group], language)  # its digests in theirs
             if existing:  # following again moves their digests to their zone now (no new confirmation)
                 aws.sns().set_subscription_attributes(
                     SubscriptionArn=existing, AttributeName="FilterPolicy", AttributeValue=policy

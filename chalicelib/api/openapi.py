@@ -139,6 +139,7 @@ SCHEMAS: dict[str, Any] = {
             "protocol": {"enum": ["email", "sms"]},
             "endpoint": {"type": "string"},
             "timezone": {"type": "string"},
+            "language": {"enum": ["en", "es", "de", "ar"], "description": "their messages' language; default en"},
         },
     },
     "Policy": {

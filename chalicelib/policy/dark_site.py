@@ -11,6 +11,7 @@ and `index.html` in the fallback. CloudFront picks by the visitor's Accept-Langu
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+
 from chalicelib.i18n import DEFAULT, LANGUAGES, supported
 
 Entry = Mapping[str, object]  # a kept statement: incident_id, title, lang, revision, text, at
