@@ -25,7 +25,7 @@ from chalicelib.flows.reach import message_id, reach_people
 from chalicelib.notify.gate import send
 from chalicelib.notify.mail import send_mail
 from chalicelib.observability import logger
-from chalicelib.policy import approval_links
+from chalicelib.policy import approval_links, regions
 from chalicelib.policy.drills import ENDED_NOTE, closing_plan
 from chalicelib.policy.drills import running as drill_running
 from chalicelib.policy.messages import (
@@ -189,7 +189,7 @@ def take_hold(
     found = match(load_scenarios() if scenarios is None else scenarios, facts)
     if found is None:
         return None
-    s = found.scenario
+    s, areas = regions.for_incident(found.scenario, facts.origins)  # a region's people lead it
     running = running_plan(s.id, drill=drill)
     if running is not None and running.incident_id != incident_id:
         return join_plan(running, incident_id=incident_id, now=now)
@@ -222,6 +222,7 @@ def take_hold(
         "published": [],
         "pace": pace,
         "drill": drill,
+        "regions": regions.plan_regions(areas),
     }
     values = values_of(doc)
     doc["statements"] = {lang: _statement(fill(t, values), by="the plan", at=now) for lang, t in s.statements.items()}
@@ -274,6 +275,7 @@ def facts_for(signals: Sequence[Signal], *, severity: str, reach: int) -> Facts:
         region=str(fields.get("region", "")),
         brand=str(fields.get("brand", "")),
         lang=str(fields.get("lang", "")),
+        origins=tuple((s.region, s.lang) for s in signals if isinstance(s, Mention)),  # policy/regions.py
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -159,6 +159,7 @@ def publish(*, incident_id: str, lang: str, by: str, via: str, now: datetime) ->
     line = {"text": text[:600], "lang": lang, "at": now.isoformat(), "drill": drill}
     wall.set_statement([incident_id, *row.doc.get("joined", [])], line, now=now)
     publish_dark_site(entry, drill=drill)  # a drill's goes to its own DRILL page, never the public one
+    publish_region_pages(entry, row.doc.get("regions") or [], drill=drill)
 
     def mutate(doc: dict[str, Any], _: PlanModel) -> bool:
         current = doc["statements"][lang]
@@ -270,6 +271,22 @@ def publish_dark_site(entry: Mapping[str, Any], *, drill: bool = False) -> str:
     page marked DRILL that the public front page never shows. Returns the page's key."""
     slot, prefix = ("drill", "drill/") if drill else ("current", "")
     return write_dark_site(entry, slot=slot, prefix=prefix, drill=drill, fallback=DEFAULT)
+
+
+def publish_region_pages(
+    entry: Mapping[str, object], regions: Sequence[Mapping[str, object]], *, drill: bool
+) -> list[str]:
+    """Each of the incident's regions' own dark-site page (`regions/<slug>/`, a drill's under
+    `drill/`), its statements in the visitor's language else the region's own. Their keys."""
+    keys = []
+    for region in regions:
+        slug = str(region["slug"])
+        prefix = ("drill/" if drill else "") + f"regions/{slug}/"
+        languages = region.get("languages")
+        fallback = str(languages[0]) if isinstance(languages, list) and languages else DEFAULT
+        slot = f"{'drill' if drill else 'current'}:region:{slug}"
+        keys.append(write_dark_site(entry, slot=slot, prefix=prefix, drill=drill, fallback=fallback))
+    return keys
 
 
 def write_dark_site(entry: Mapping[str, object], *, slot: str, prefix: str, drill: bool, fallback: str) -> str:
