@@ -355,6 +355,7 @@ SCHEMAS: dict[str, Any] = {
             "approvals": {"type": "array", "items": {"type": "string"}},
             "brief": {"type": "object"},
             "read_reminder_minutes": {"type": "integer", "minimum": 0, "maximum": 10080},
+            "regions": {"type": "object", "description": "region -> {name, places, languages, roles}"},
         },
     },
     "PlanTest": {

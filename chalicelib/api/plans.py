@@ -216,6 +216,7 @@ def plan_document(row: PlanModel) -> dict[str, Any]:
         "actions": doc["actions"],
         "next_at": row.next_at.isoformat() if row.next_at else None,
         "closed_at": doc.get("closed_at"),
+        "regions": doc.get("regions", []),  # the regions it was assigned, the leading first (policy/regions.py)
     }
 
 

@@ -72,6 +72,10 @@ def test_an_incident_from_one_region_is_run_by_its_people_and_published_on_its_p
     roles = plan.doc["scenario"]["roles"]
     assert roles["lead"]["person"] == "lena@example.com" and roles["legal"]["person"] == "jonas@example.com"
     assert plan.doc["tasks"][0]["owner"] == "lena@example.com"
+    shown = unescape(
+        sign_in(harness, "olga@example.com", "responder").get(f"/incidents/{incident.incident_id}").body.decode()
+    )
+    assert "Regions: Germany, Austria, Switzerland. Germany, Austria, Switzerland's people run this plan." in shown
     # The region's lead hears it; the scenario's own and the other region's people do not.
     assert any("You are the lead" in m.body for m in mail_to("lena@example.com"))
     assert not mail_to("ciso@example.com") and not mail_to("olly@example.com")
