@@ -151,3 +151,39 @@ def test_a_groups_held_digest_goes_out_in_each_members_language(harness: Harness
     assert "1 notification for Executives held back" in json.loads(english["Message"])["email"]
     assert "1 notificación para Executives retenida" in json.loads(spanish["Message"])["email"]
     assert "Resumen para Executives" in spanish["Subject"] and "Digest for Executives" in english["Subject"]
+
+
+def test_a_departments_digest_reaches_each_member_in_their_language_once(harness: Harness) -> None:
+    from datetime import UTC, datetime
+
+    from chalicelib.flows.digests import send_digests
+    from chalicelib.policy.noise import member_filter
+    from chalicelib.store import config
+
+    for endpoint, language in (("ana@example.com", "es"), ("jonas@example.com", "de"), ("sam@example.com", "en")):
+        member = {"protocol": "email", "endpoint": endpoint, "timezone": "UTC", "language": language}
+        added = harness.client.http.post(
+            "/api/groups/operations/members", body=json.dumps(member).encode(), headers=ADMIN
+        )
+        assert added.status_code == 201, added.body
+    config.clear_cache()
+    sns = boto3.client("sns", region_name="us-east-1")
+    topic = next(t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith("group-operations"))
+    inboxes = {}
+    for language in ("en", "es", "de"):
+        url = harness.sqs.create_queue(QueueName=f"ops-{language}")["QueueUrl"]
+        arn = harness.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        policy = json.dumps(member_filter("UTC", language))
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"FilterPolicy": policy})
+        inboxes[language] = url
+    eight = datetime(datetime.now(UTC).year + 1, 1, 14, 8, 0, tzinfo=UTC)  # 08:00 in UTC, any year
+    send_digests("daily", now=eight)
+    send_digests("daily", now=eight.replace(minute=15))  # the next quarter hour sends nothing again
+    subjects = {
+        language: [m["Subject"] for m in _drain(harness, url) if "Inflight" in m["Subject"]]
+        for language, url in inboxes.items()
+    }
+    assert [len(subjects[lang]) for lang in ("en", "es", "de")] == [1, 1, 1], subjects
+    assert "your day on social media" in subjects["en"][0]
+    assert "su dia en las redes sociales" in subjects["es"][0]  # SNS subjects are ASCII
+    assert "Ihr Tag in den sozialen Medien" in subjects["de"][0]
