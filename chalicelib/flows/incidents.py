@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
@@ -249,7 +250,13 @@ def tell_groups(row: IncidentModel, *, event: str, who: str, config: RoutingConf
         return []
     facts = IncidentFacts(row.incident_id, row.title, row.severity, row.context or "", config.group_name(row.owner))
     tag = f"round-{len(row.reopened or [])}"  # a reopened incident's next acknowledgement is news again
-    outgoing = [Outgoing(render_in_hand(facts, group=g, who=who, event=event, tag=tag)) for g in groups]
+    outgoing = [
+        Outgoing(
+            render_in_hand(facts, group=g, who=who, event=event, tag=tag),
+            translate=partial(render_in_hand, facts, group=g, who=who, event=event, tag=tag),  # members' languages
+        )
+        for g in groups
+    ]
     try:
         outcomes, failures = send(outgoing, config=config, now=now)
     except Exception:

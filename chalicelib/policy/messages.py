@@ -381,27 +381,29 @@ def render_incident(
     )
 
 
-def render_in_hand(facts: IncidentFacts, *, group: str, who: str, event: str, tag: str) -> Notification:
+def render_in_hand(
+    facts: IncidentFacts, reader: Reader = ENGLISH, *, group: str, who: str, event: str, tag: str
+) -> Notification:
     """To every group that was told about an incident: someone has it (acknowledged) or it is
-    over (resolved); once per group and event, so they stop wondering."""
-    verb = "is in hand" if event == "acknowledged" else "is resolved"
-    subject = f"[sharedwatch] {verb.capitalize()}: {_one_line(facts.title)}"
-    email = "\n".join(
-        [
-            f"The incident you were told about {verb}: {who} {event} it.",
-            "",
-            facts.context.strip(),
-            "",
-            f"Incident: {facts.incident_id}, severity {facts.severity}.",
-        ]
-    )
-    head = f"sharedwatch: {verb} ({who}): "
+    over (resolved); once per group and event, so they stop wondering. In `reader`'s language
+    (the first notice's context is repeated as it was written)."""
+    _ = reader.gettext
+    title = _one_line(facts.title)
+    if event == "acknowledged":
+        subject = _("[sharedwatch] Is in hand: %(title)s", title=title)
+        line = _("The incident you were told about is in hand: %(who)s acknowledged it.", who=who)
+        sms = _("sharedwatch: is in hand (%(who)s): %(title)s", who=who, title=title)
+    else:
+        subject = _("[sharedwatch] Is resolved: %(title)s", title=title)
+        line = _("The incident you were told about is resolved: %(who)s resolved it.", who=who)
+        sms = _("sharedwatch: is resolved (%(who)s): %(title)s", who=who, title=title)
+    summary = _("Incident: %(id)s, severity %(severity)s.", id=facts.incident_id, severity=_(facts.severity))
     return Notification(
         delivery_id=delivery_key(f"incident:{facts.incident_id}:{group}:{event}:{tag}"),
         group=group,
         subject=ascii_subject(subject),
-        email=email,
-        sms=_clip(head + _one_line(facts.title), SMS_LIMIT),
+        email="\n".join([line, "", facts.context.strip(), "", summary]),
+        sms=_clip(sms, SMS_LIMIT),
         reasons=(f"you were told about incident {facts.incident_id}",),
         item_kind="incident",
         item_id=facts.incident_id,

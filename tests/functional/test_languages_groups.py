@@ -187,3 +187,35 @@ def test_a_departments_digest_reaches_each_member_in_their_language_once(harness
     assert "your day on social media" in subjects["en"][0]
     assert "su dia en las redes sociales" in subjects["es"][0]  # SNS subjects are ASCII
     assert "Ihr Tag in den sozialen Medien" in subjects["de"][0]
+
+
+def test_a_spanish_member_hears_in_spanish_that_an_incident_is_in_hand(harness: Harness) -> None:
+    from chalicelib.policy.noise import member_filter
+    from chalicelib.store.models import IncidentModel
+    from tests.support import CRISIS, envelope, fresh, signed_headers
+
+    member = {"protocol": "email", "endpoint": "ana@example.com", "timezone": "UTC", "language": "es"}
+    added = harness.client.http.post("/api/groups/crisis-team/members", body=json.dumps(member).encode(), headers=ADMIN)
+    assert added.status_code == 201, added.body
+    sns = boto3.client("sns", region_name="us-east-1")
+    topic = next(t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith("group-crisis-team"))
+    inboxes = {}
+    for language in ("en", "es"):
+        url = harness.sqs.create_queue(QueueName=f"crisis-{language}")["QueueUrl"]
+        arn = harness.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        policy = json.dumps(member_filter("UTC", language))
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"FilterPolicy": policy})
+        inboxes[language] = url
+    body = envelope(fresh(CRISIS))
+    assert harness.client.http.post("/webhooks/generic", body=body, headers=signed_headers(body)).status_code == 202
+    harness.pump.pump_once()
+    # The incident notice has no Spanish version yet: each member still gets exactly one.
+    assert [len(_drain(harness, inboxes[lang])) for lang in ("en", "es")] == [1, 1]
+    [incident] = IncidentModel.scan()
+    acked = harness.client.http.post(f"/api/incidents/{incident.incident_id}/acknowledge", body=b"{}", headers=ADMIN)
+    assert acked.status_code == 200, acked.body
+    [english] = _drain(harness, inboxes["en"])
+    [spanish] = _drain(harness, inboxes["es"])
+    assert english["Subject"].startswith("[sharedwatch] Is in hand:")
+    assert spanish["Subject"].startswith("[sharedwatch] Se esta atendiendo:")
+    assert "El incidente del que le avisamos se está atendiendo" in json.loads(spanish["Message"])["email"]
