@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from chalice.app import ChaliceUnhandledError
@@ -17,15 +18,23 @@ class SharedwatchError(ChaliceUnhandledError):
     title = N_("Bad request")
     slug = "bad-request"
 
-    def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(
+        self, detail: str, *, extra: dict[str, Any] | None = None, values: Mapping[str, object] | None = None
+    ) -> None:
+        # `detail` is a whole sentence marked N_() (its %(name)s filled from `values`) where a
+        # person reads it, so for_reader can give it in their language; English until then.
+        self.message = detail
+        self.values = dict(values or {})
+        self.detail = detail % self.values if self.values else detail
+        super().__init__(self.detail)
         self.extra = extra or {}
 
     def for_reader(self, reader: Reader) -> SharedwatchError:
-        """This error with its title in the reader's language (its detail is written in it
-        where it is raised); the problem+json and the error page read `title`."""
+        """This error with its title and detail in the reader's language (a detail not in the
+        catalogue, such as one already written in it where it was raised, stays as it is); the
+        problem+json and the error page read `title` and `detail`."""
         self.title = reader.gettext(type(self).title)
+        self.detail = reader.gettext(self.message, **self.values)
         return self
 
 

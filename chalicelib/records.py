@@ -186,6 +186,9 @@ class Notification:
     item_id: str
     severity: str = ""
     incident_id: str = ""
+    # The one language of this version of the message ("": one message for every member); a
+    # member's subscription filter takes theirs (policy/noise.member_filter).
+    lang: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,12 +10,13 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import credentials
 from chalicelib.api import forms
-from chalicelib.api.auth import actor, browser_binding, check_csrf, client_address, csrf_token, principal
+from chalicelib.api.auth import actor, browser_binding, check_csrf, client_address, csrf_token, principal, say
 from chalicelib.api.problems import read_form
 from chalicelib.api.routes import signed
 from chalicelib.clock import utcnow
 from chalicelib.errors import SharedwatchError
 from chalicelib.flows.incidents import acknowledge, incident_document, load
+from chalicelib.i18n import N_
 from chalicelib.policy import tokens
 from chalicelib.policy.access import allows
 from chalicelib.store.audit import Actor, record
@@ -90,7 +91,8 @@ def act(token: str) -> Response:
                 user_agent=request.headers.get("user-agent") or "",
             )
         else:
-            return _show(grant, done="This group's links ask you to sign in first: sign in, then acknowledge.")
+            done = say(request, N_("This group's links ask you to sign in first: sign in, then acknowledge."))
+            return _show(grant, done=done)
         _, changed = acknowledge(incident_id=grant.incident_id, group=grant.group, by=by, via=via, now=utcnow())
         record(
             actor=audit_actor,
@@ -99,11 +101,14 @@ def act(token: str) -> Response:
             now=utcnow(),
             after={"status": "acknowledged", "by": by, "via": via, "changed": changed},
         )
-        done = (
-            "Acknowledged: thank you. Its escalation has stopped, and everyone who was told about it "
-            "is being told it is in hand."
+        done = say(
+            request,
+            N_(
+                "Acknowledged: thank you. Its escalation has stopped, and everyone who was told about it is being "
+                "told it is in hand."
+            )
             if changed
-            else "It was already acknowledged."
+            else N_("It was already acknowledged."),
         )
         return _show(grant, done=done)
     except SharedwatchError as exc:

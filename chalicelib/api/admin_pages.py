@@ -15,7 +15,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import credentials
 from chalicelib.api import forms
-from chalicelib.api.auth import audit, check_csrf, csrf_token
+from chalicelib.api.auth import audit, check_csrf, csrf_token, say
 from chalicelib.api.groups import _members
 from chalicelib.api.incidents import _delivery
 from chalicelib.api.problems import read_form, unaudited
@@ -25,6 +25,7 @@ from chalicelib.bodies import Body, load_json, whole_number
 from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
 from chalicelib.flows.configuration import KINDS, SLUG
 from chalicelib.flows.polling import load_targets
+from chalicelib.i18n import N_
 from chalicelib.notify.delivery import retry_dead
 from chalicelib.policy.access import Principal, allows
 from chalicelib.policy.escalation import policy_document
@@ -48,7 +49,7 @@ def _documents() -> dict[str, list[tuple[str, Any]]]:
     _, taxonomy = current_taxonomy()
     return {
         "groups": [
-            (g.slug, {k: v for k, v in g.document().items() if k not in ("slug", "zones")})
+            (g.slug, {k: v for k, v in g.document().items() if k not in ("slug", "zones", "languages")})
             for g in sorted(config.groups.values(), key=lambda g: g.slug)
         ],
         "departments": [
@@ -127,7 +128,7 @@ def _overview(who: Principal, *, done: str = "", tester: dict[str, Any] | None =
 def admin_page() -> Response:
     who = caller()
     saved = dict(bp.current_request.query_params or {}).get("saved", "")[:120]
-    return _overview(who, done=f"Saved {saved}." if saved else "")
+    return _overview(who, done=say(bp.current_request, N_("Saved %(what)s."), what=saved) if saved else "")
 
 
 def _editor(
@@ -270,10 +271,13 @@ def add_display_from_page() -> Response:
         made = save_screen(bp.current_request, who, doc)
     except InvalidPayload as exc:
         problems = "; ".join(exc.extra.get("errors") or [exc.detail])
-        return _overview(who, done=f"Not saved: {problems}", status=400)
+        return _overview(
+            who, done=say(bp.current_request, N_("Not saved: %(problems)s"), problems=problems), status=400
+        )
     except SharedwatchError as exc:
         return error_page(exc)
-    return _overview(who, done=f"Screen {made['name']} is ready: open {made['url']} on it (shown this once).")
+    done = N_("Screen %(name)s is ready: open %(url)s on it (shown this once).")
+    return _overview(who, done=say(bp.current_request, done, name=made["name"], url=made["url"]))
 
 
 @bp.route("/admin/displays/{name}/revoke", methods=["POST"], content_types=["*/*"])
@@ -286,7 +290,8 @@ def revoke_display_from_page(name: str) -> Response:
         revoke_screen(bp.current_request, who, name[:63])
     except SharedwatchError as exc:
         return error_page(exc)
-    return _overview(who, done=f"Screen {name[:63]} revoked: it shows nothing from now on.")
+    done = N_("Screen %(name)s revoked: it shows nothing from now on.")
+    return _overview(who, done=say(bp.current_request, done, name=name[:63]))
 
 
 @bp.route("/admin/deliveries/{delivery_id}/retry", methods=["POST"], content_types=["*/*"])
@@ -303,4 +308,5 @@ def retry_from_page(delivery_id: str) -> Response:
     except SharedwatchError as exc:
         return error_page(exc)
     audit(bp.current_request, who, action="delivery.retry", target=row.delivery_id, after={"status": row.status})
-    return _overview(who, done=f"Delivery {row.delivery_id} retried: {row.status}.")
+    done = N_("Delivery %(id)s retried: %(status)s.")
+    return _overview(who, done=say(bp.current_request, done, id=row.delivery_id, status=row.status))

@@ -126,6 +126,12 @@ def reader_for(request: Request) -> Reader:
     return Reader.of(chosen or negotiate(header), who.zone if who else "")
 
 
+def say(request: Request, message: str, /, **values: object) -> str:
+    """A banner (a whole sentence marked N_ where it is written) in the language of whoever sent
+    the form, its %(name)s placeholders filled."""
+    return reader_for(request).gettext(message, **values)
+
+
 def require(request: Request, permission: Permission) -> Principal:
     """The principal, when it holds `permission`: else 401 (nobody) or 403 (not allowed)."""
     found = principal(request)

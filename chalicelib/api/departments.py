@@ -12,15 +12,16 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import aws
 from chalicelib.api import forms
-from chalicelib.api.auth import actor, check_csrf, csrf_token, reader_for
+from chalicelib.api.auth import actor, check_csrf, csrf_token, reader_for, say
 from chalicelib.api.problems import json_response, read_form
 from chalicelib.api.routes import caller, needs
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidQuery, NotFound, SharedwatchError
-from chalicelib.flows import measures
+from chalicelib.flows import groups, measures
 from chalicelib.flows.digests import department_week
 from chalicelib.flows.drills import exercises_for
 from chalicelib.flows.statements import briefs
+from chalicelib.i18n import N_, supported
 from chalicelib.policy import cases as case_policy
 from chalicelib.policy import measures as measure_policy
 from chalicelib.policy import spotit as spotit_policy
@@ -160,9 +161,11 @@ def follow(slug: str) -> Response:
         if form.get("stop"):
             if existing:
                 aws.sns().unsubscribe(SubscriptionArn=existing)
-            done = f"You no longer follow {department.name}."
+            done = say(request, N_("You no longer follow %(name)s."), name=department.name)
         else:
-            policy = json.dumps(follower_filter(slug, zone))
+            language = supported(who.language)
+            policy = json.dumps(follower_filter(slug, zone, language))
+            groups.add_language(load_routing().groups[department.group], language)  # its digests in theirs
             if existing:  # following again moves their digests to their zone now (no new confirmation)
                 aws.sns().set_subscription_attributes(
                     SubscriptionArn=existing, AttributeName="FilterPolicy", AttributeValue=policy
@@ -175,7 +178,8 @@ def follow(slug: str) -> Response:
                     Attributes={"FilterPolicy": policy},
                     ReturnSubscriptionArn=True,
                 )
-            done = f"You follow {department.name}: its digests come to {who.id} (confirm the first email)."
+            done = N_("You follow %(name)s: its digests come to %(address)s (confirm the first email).")
+            done = say(request, done, name=department.name, address=who.id)
         if form.get("stop"):
             directory.unfollow(slug, who.id)
         else:

@@ -7,12 +7,13 @@ from __future__ import annotations
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib.api import forms, schemas
-from chalicelib.api.auth import actor, check_csrf, csrf_token
+from chalicelib.api.auth import actor, check_csrf, csrf_token, reader_for, say
 from chalicelib.api.problems import json_response, media_type, raw_body, read_form, read_json
 from chalicelib.api.routes import caller, needs
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, PayloadTooLarge, SharedwatchError, UnsupportedMediaType
 from chalicelib.flows import directory
+from chalicelib.i18n import N_
 from chalicelib.policy.access import Principal
 from chalicelib.policy.directory import CSV_COLUMNS
 from chalicelib.settings import get_settings
@@ -121,10 +122,12 @@ def directory_from_page() -> Response:
         now = utcnow()
         if form.get("revoke"):
             gone = directory.revoke_client(actor=actor(request, who), client_id=form["revoke"], now=now)
-            return _page(who, done=f"{gone['name']}'s provisioning token is revoked.")
+            return _page(who, done=say(request, N_("%(name)s's provisioning token is revoked."), name=gone["name"]))
         if "csv" in form:
             counts = directory.import_csv(text=form["csv"], actor=actor(request, who), now=now)
-            done = f"Imported: {counts['created']} new, {counts['updated']} updated, {counts['unchanged']} unchanged."
+            done = say(
+                request, N_("Imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged."), **counts
+            )
             return _page(who, done=done)
         token, made = directory.create_client(actor=actor(request, who), name=form.get("name", ""), now=now)
     except InvalidPayload as exc:
@@ -135,7 +138,11 @@ def directory_from_page() -> Response:
             else str(e)
             for e in errors
         ]
-        return _page(who, status=422, done=f"Nothing was changed: {exc.detail}", problems=lines[:200])
+        exc.for_reader(reader_for(request))
+        done = say(request, N_("Nothing was changed: %(detail)s"), detail=exc.detail)
+        return _page(who, status=422, done=done, problems=lines[:200])
     except SharedwatchError as exc:
         return error_page(exc)
-    return _page(who, done=f"{made['name']} can provision now.", new_token=token, status=201)
+    return _page(
+        who, done=say(request, N_("%(name)s can provision now."), name=made["name"]), new_token=token, status=201
+    )

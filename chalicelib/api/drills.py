@@ -10,13 +10,14 @@ from urllib.parse import parse_qsl
 from chalice.app import Blueprint, Response
 
 from chalicelib.api import forms, schemas
-from chalicelib.api.auth import audit, check_csrf, csrf_token
+from chalicelib.api.auth import audit, check_csrf, csrf_token, reader_for
 from chalicelib.api.plans import review_of
 from chalicelib.api.problems import json_response, raw_body, read_form, read_json
 from chalicelib.api.routes import caller, needs
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
 from chalicelib.flows import drills
+from chalicelib.i18n import N_
 from chalicelib.policy import watch
 from chalicelib.policy.access import Principal, allows
 from chalicelib.store import drills as records
@@ -51,9 +52,11 @@ def _pace(value: Any) -> float:
     try:
         pace = float(value)
     except (TypeError, ValueError):
-        raise InvalidPayload(f"pace: a number, 1 (real time) to {drills.MAX_PACE:.0f}") from None
+        raise InvalidPayload(
+            N_("pace: a number, 1 (real time) to %(most)s"), values={"most": f"{drills.MAX_PACE:.0f}"}
+        ) from None
     if not 1 <= pace <= drills.MAX_PACE:  # NaN compares false: refused too
-        raise InvalidPayload(f"pace: 1 (real time) to {drills.MAX_PACE:.0f}")
+        raise InvalidPayload(N_("pace: a number, 1 (real time) to %(most)s"), values={"most": f"{drills.MAX_PACE:.0f}"})
     return pace
 
 
@@ -172,10 +175,12 @@ def start_from_page() -> Response:
         check_csrf(form.get("csrf", ""), who.session_id)
         doc = start_as(who, {"scenario": form.get("scenario", ""), "pace": form.get("pace", "")})
     except InvalidPayload as exc:
+        exc.for_reader(reader_for(bp.current_request))
         return _list_page(who, problems=list(exc.extra.get("errors") or [exc.detail]), status=400)
     except SharedwatchError as exc:
         return error_page(exc)
-    return _list_page(who, done=f"Drill {doc['id']} started: its storm begins within a minute.", status=201)
+    done = N_("Drill %(id)s started: its storm begins within a minute.")
+    return _list_page(who, done=reader_for(bp.current_request).gettext(done, id=doc["id"]), status=201)
 
 
 @bp.route("/drills/watch", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
@@ -191,6 +196,7 @@ def start_watch_from_page() -> Response:
             departments=[v for k, v in fields if k == "department"][:50], text=text, by=who.label, now=utcnow()
         )
     except InvalidPayload as exc:
+        exc.for_reader(reader_for(bp.current_request))
         return _list_page(who, problems=list(exc.extra.get("errors") or [exc.detail]), status=422)
     except SharedwatchError as exc:
         return error_page(exc)
@@ -201,9 +207,8 @@ def start_watch_from_page() -> Response:
         target=started["id"],
         after={"kind": watch.KIND, "departments": started["departments"]},
     )
-    return _list_page(
-        who, done=f"Exercise {started['id']} started: its post is on the departments' pages and walls.", status=201
-    )
+    done = N_("Exercise %(id)s started: its post is on the departments' pages and walls.")
+    return _list_page(who, done=reader_for(bp.current_request).gettext(done, id=started["id"]), status=201)
 
 
 def _form_pairs() -> list[tuple[str, str]]:
@@ -211,7 +216,7 @@ def _form_pairs() -> list[tuple[str, str]]:
     try:
         return parse_qsl(raw_body(bp.current_request).decode("utf-8"), max_num_fields=60)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidPayload("the form could not be read") from exc
+        raise InvalidPayload(N_("The form could not be read.")) from exc
 
 
 @bp.route("/drills/{drill_id}", methods=["GET"])

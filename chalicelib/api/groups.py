@@ -1,6 +1,7 @@
 """Stakeholder groups and their members (admin token). Each group is an SNS topic; members
-subscribe by email or SMS with their time zone, which becomes their subscription's filter
-policy (quiet hours are theirs). A group nobody can be reached in is flagged, not silent."""
+subscribe by email or SMS with their time zone and language, which become their subscription's
+filter policy (quiet hours are theirs; of a message published once per language, they get
+theirs). A group nobody can be reached in is flagged, not silent."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from chalicelib.api.auth import audit
 from chalicelib.api.problems import configuration_view, json_response, read_json
 from chalicelib.api.routes import caller, needs
 from chalicelib.errors import InvalidPayload, NotFound
-from chalicelib.flows import configuration
+from chalicelib.flows import configuration, groups
+from chalicelib.i18n import DEFAULT, LANGUAGES
 from chalicelib.policy.config import Group
 from chalicelib.policy.noise import check_zone, member_filter, recipient_zone
 from chalicelib.settings import get_settings
@@ -46,7 +48,7 @@ def _members(slug: str) -> list[dict[str, Any]]:
             if sub["Protocol"] not in ("email", "email-json", "sms"):
                 continue
             pending = sub["SubscriptionArn"] in ("PendingConfirmation", "pending confirmation")
-            zone = "UTC"
+            zone, language = "UTC", DEFAULT
             if not pending:
                 attributes = sns.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])["Attributes"]
                 pending = attributes.get("PendingConfirmation") == "true"
@@ -54,12 +56,14 @@ def _members(slug: str) -> list[dict[str, Any]]:
                 if audience and all(str(a).startswith("follow:") for a in audience):
                     continue  # a department's follower: its digests only, not a member of the group
                 zone = next((a[3:] for a in audience if isinstance(a, str) and a.startswith("tz:")), "UTC")
+                language = groups.member_language(attributes.get("FilterPolicy") or "")
             members.append(
                 {
                     "id": sub["SubscriptionArn"].rsplit(":", 1)[-1] if not pending else "",
                     "protocol": sub["Protocol"],
                     "endpoint": sub["Endpoint"],
                     "timezone": zone,
+                    "language": language,
                     "state": "pending confirmation" if pending else "confirmed",
                 }
             )
@@ -121,18 +125,23 @@ def add_member(slug: str) -> Response:
         check_zone(zone)
     except InvalidPayload as exc:
         problems.append(exc.detail)
+    language = str(doc.get("language") or DEFAULT)
+    if language not in LANGUAGES:
+        problems.append(f"language: one of {', '.join(LANGUAGES)}")
     if problems:
         raise InvalidPayload("invalid member: " + "; ".join(problems), extra={"errors": problems})
     answer = aws.sns().subscribe(
         TopicArn=get_settings().group_topic_arn(slug),
         Protocol=str(protocol),
         Endpoint=endpoint,
-        Attributes={"FilterPolicy": json.dumps(member_filter(zone))},
+        Attributes={"FilterPolicy": json.dumps(member_filter(zone, language))},
         ReturnSubscriptionArn=True,
     )
     zones = tuple(sorted({*group.zones, zone}))
     if zones != group.zones:
-        save_group(replace(group, zones=zones))
+        group = replace(group, zones=zones)
+        save_group(group)
+    groups.add_language(group, language)
     arn = answer["SubscriptionArn"]
     attributes = aws.sns().get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
     state = "pending confirmation" if attributes.get("PendingConfirmation") == "true" else "confirmed"
@@ -141,12 +150,10 @@ def add_member(slug: str) -> Response:
         who,
         action="member.add",
         target=f"{slug}/{arn.rsplit(':', 1)[-1]}",
-        after={"protocol": protocol, "endpoint": endpoint, "timezone": zone},
+        after={"protocol": protocol, "endpoint": endpoint, "timezone": zone, "language": language},
     )
-    return json_response(
-        {"id": arn.rsplit(":", 1)[-1], "protocol": protocol, "endpoint": endpoint, "timezone": zone, "state": state},
-        status=201,
-    )
+    member = {"id": arn.rsplit(":", 1)[-1], "protocol": protocol, "endpoint": endpoint, "timezone": zone}
+    return json_response({**member, "language": language, "state": state}, status=201)
 
 
 @bp.route("/api/groups/{slug}/members/{member_id}", methods=["DELETE"])
@@ -160,8 +167,10 @@ def remove_member(slug: str, member_id: str) -> Response:
         raise NotFound(f"no member {member_id[:60]!r} in group {slug!r}")
     aws.sns().unsubscribe(SubscriptionArn=arn)
     audit(bp.current_request, who, action="member.remove", target=f"{slug}/{member_id}", before=member)
-    zones = tuple(sorted({m["timezone"] for m in _members(slug)}))
-    save_group(replace(group, zones=zones))
+    left = _members(slug)
+    zones = tuple(sorted({m["timezone"] for m in left}))
+    languages = tuple(sorted({m["language"] for m in left}))
+    save_group(replace(group, zones=zones, languages=languages))
     return Response(body="", status_code=204)
 
 

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from chalice.app import Blueprint, Response
 
 from chalicelib.api import forms, schemas
-from chalicelib.api.auth import actor, check_csrf, csrf_token, reader_for
+from chalicelib.api.auth import actor, check_csrf, csrf_token, reader_for, say
 from chalicelib.api.problems import json_response, read_form, read_form_pairs, read_json
 from chalicelib.api.routes import caller, needs, public
 from chalicelib.bodies import whole_number
@@ -21,6 +21,7 @@ from chalicelib.clock import isoformat, utcnow
 from chalicelib.errors import InvalidPayload, InvalidQuery, NotFound, SharedwatchError
 from chalicelib.flows.corrections import correct, export
 from chalicelib.flows.translations import translation_for
+from chalicelib.i18n import N_
 from chalicelib.policy.access import allows
 from chalicelib.policy.search import FACETS, SENTIMENTS, SEVERITIES, owner_term, parse_search
 from chalicelib.policy.stories import alias_key
@@ -349,5 +350,9 @@ def correct_from_page(mention_id: str) -> Response:
         )
     except SharedwatchError as exc:
         return error_page(exc)
-    told = ", ".join(done["told"]) or "nobody new"
-    return _mention_page(who.label, who.session_id, True, mention_id, done=f"Corrected. Told because of it: {told}.")
+    banner = (
+        say(bp.current_request, N_("Corrected. Told because of it: %(groups)s."), groups=", ".join(done["told"]))
+        if done["told"]
+        else say(bp.current_request, N_("Corrected. Nobody new was told because of it."))
+    )
+    return _mention_page(who.label, who.session_id, True, mention_id, done=banner)

@@ -21,10 +21,11 @@ from chalicelib.errors import InvalidPayload, NotFound, SharedwatchError
 from chalicelib.flows import plans, reach, reviews
 from chalicelib.flows.incidents import incident_document, load
 from chalicelib.flows.plan_actions import approve_as, complete_as, edit_as, plan_document, publish_as
+from chalicelib.i18n import N_
 from chalicelib.policy.access import Principal, allows
 from chalicelib.store.config import load_routing
 from chalicelib.store.models import IncidentModel
-from chalicelib.web import error_page, page
+from chalicelib.web import error_page, page, word
 
 bp = Blueprint(__name__)
 
@@ -113,58 +114,64 @@ def act_on_incident(incident_id: str, action: str) -> Response:
         elif action in ACTIONS:
             done = ACTIONS[action](who, incident_id, form)
         else:
-            raise NotFound(f"no action {action[:20]!r}: acknowledge, resolve, {', '.join(ACTIONS)}")
+            raise NotFound(N_("No action %(action)s: %(actions)s."), values={"action": action[:20], "actions": _NAMES})
         return _render(who, incident_id, done=done)
     except InvalidPayload as exc:
+        exc.for_reader(reader_for(request))
         return _render(who, incident_id, done="", problems=list(exc.extra.get("errors") or [exc.detail]), status=400)
     except SharedwatchError as exc:
         return error_page(exc)
 
 
+def _say(message: str, **values: object) -> str:
+    """A banner in the language of whoever sent the form (the messages are whole sentences)."""
+    return reader_for(bp.current_request).gettext(message, **values)
+
+
 def _change_status(who: Principal, incident_id: str, action: str, note: str) -> str:
     row, changed = set_status(bp.current_request, who, incident_id, action, note=note)
     if not changed:
-        return f"It was already {row.status}."
+        return _say(N_("It was already %(status)s."), status=word(row.status, reader=reader_for(bp.current_request)))
     if action == "acknowledge":
-        return "Acknowledged as you: everyone who was told is being told it is in hand."
-    return "Resolved: thank you."
+        return _say(N_("Acknowledged as you: everyone who was told is being told it is in hand."))
+    return _say(N_("Resolved: thank you."))
 
 
 def _note(who: Principal, incident_id: str, form: dict[str, str]) -> str:
     note_as(bp.current_request, who, incident_id, form.get("note", "").strip())
-    return "Your note is on the timeline."
+    return _say(N_("Your note is on the timeline."))
 
 
 def _assign(who: Principal, incident_id: str, form: dict[str, str]) -> str:
     row = assign_as(bp.current_request, who, incident_id, form.get("owner", ""))
-    return f"It is {load_routing().group_name(row.owner)}'s now."
+    return _say(N_("%(group)s has it now."), group=load_routing().group_name(row.owner))
 
 
 def _link(who: Principal, incident_id: str, form: dict[str, str]) -> str:
     report_id = form.get("report", "").strip()
     if not report_id:
-        raise InvalidPayload("report: the report's tracking id")
+        raise InvalidPayload(N_("report: the report's tracking id"))
     link_as(bp.current_request, who, incident_id, report_id)
-    return f"Report {report_id[:40]} is linked: its reporter hears what becomes of it."
+    return _say(N_("Report %(id)s is linked: its reporter hears what becomes of it."), id=report_id[:40])
 
 
 def _number(value: str, what: str) -> int:
     number = whole_number(value, digits=6)
     if number is None:
-        raise InvalidPayload(f"{what}: a whole number")
+        raise InvalidPayload(N_("%(field)s: a whole number"), values={"field": what})
     return number
 
 
 def _task(who: Principal, incident_id: str, form: dict[str, str]) -> str:
     complete_as(doer(bp.current_request, who), incident_id=incident_id, task_id=form.get("task", ""))
-    return "Marked done: it is on the timeline."
+    return _say(N_("Marked done: it is on the timeline."))
 
 
 def _statement(who: Principal, incident_id: str, form: dict[str, str]) -> str:
     revision = _number(form.get("revision", ""), "revision")
     text, lang = form.get("text", ""), form.get("lang", "")
     edit_as(doer(bp.current_request, who), incident_id=incident_id, lang=lang, text=text, revision=revision)
-    return "Saved as a new revision: its approvers have each been sent a link."
+    return _say(N_("Saved as a new revision: its approvers have each been sent a link."))
 
 
 def _approve(who: Principal, incident_id: str, form: dict[str, str]) -> str:
@@ -172,12 +179,14 @@ def _approve(who: Principal, incident_id: str, form: dict[str, str]) -> str:
     lang = form.get("lang", "")
     role = form.get("role", "")
     done = approve_as(doer(bp.current_request, who), incident_id=incident_id, lang=lang, revision=revision, role=role)
-    return "Approved." if done else "You had approved it already."
+    return _say(N_("Approved.")) if done else _say(N_("You had approved it already."))
 
 
 def _publish(who: Principal, incident_id: str, form: dict[str, str]) -> str:
     done = publish_as(doer(bp.current_request, who), incident_id=incident_id, lang=form.get("lang", ""))
-    return "Published: every employee, the wall and the dark site have it." if done else "It was published already."
+    if done:
+        return _say(N_("Published: every employee, the wall and the dark site have it."))
+    return _say(N_("It was published already."))
 
 
 def _action(who: Principal, incident_id: str, form: dict[str, str]) -> str:
@@ -189,12 +198,12 @@ def _action(who: Principal, incident_id: str, form: dict[str, str]) -> str:
         by=who.label,
         now=utcnow(),
     )
-    return "The action item is on the plan and its review."
+    return _say(N_("The action item is on the plan and its review."))
 
 
 def _action_done(who: Principal, incident_id: str, form: dict[str, str]) -> str:
     reviews.finish_action(incident_id=incident_id, action_id=form.get("action_id", "")[:20], by=who.label, now=utcnow())
-    return "Marked done."
+    return _say(N_("Marked done."))
 
 
 ACTIONS: dict[str, Callable[[Principal, str, dict[str, str]], str]] = {
@@ -208,3 +217,4 @@ ACTIONS: dict[str, Callable[[Principal, str, dict[str, str]], str]] = {
     "action": _action,
     "action-done": _action_done,
 }
+_NAMES = ", ".join(("acknowledge", "resolve", *ACTIONS))

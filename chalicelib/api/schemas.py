@@ -128,6 +128,7 @@ MEMBER = Body(
             "protocol": {"enum": ["email", "sms"]},
             "endpoint": {"type": "string"},
             "timezone": {"type": "string"},
+            "language": {"enum": list(LANGUAGES), "description": "their messages' language; default en"},
         },
     },
 )
@@ -329,6 +330,7 @@ SCENARIO = Body(
             "approvals": {"type": "array", "items": {"type": "string"}},
             "brief": {"type": "object"},
             "read_reminder_minutes": {"type": "integer", "minimum": 0, "maximum": 10080},
+            "regions": {"type": "object", "description": "region -> {name, places, languages, roles}"},
         },
     },
 )

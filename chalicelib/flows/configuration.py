@@ -86,9 +86,10 @@ def put_group(key: str, doc: Any) -> dict[str, Any]:
         raise InvalidPayload("group slug: lowercase letters, digits and dashes, at most 63")
     existing = load_routing().groups.get(key)
     group = parse_group(
-        {k: v for k, v in doc.items() if k != "zones"} if isinstance(doc, dict) else doc,
+        {k: v for k, v in doc.items() if k not in ("zones", "languages")} if isinstance(doc, dict) else doc,
         slug=key,
         zones=existing.zones if existing else (),
+        languages=existing.languages if existing else (),
     )
     ensure_group_topic(key)
     save_group(group)

@@ -8,10 +8,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from chalicelib.i18n import DEFAULT, Reader
 from chalicelib.notify.delivery import deliver
 from chalicelib.policy.config import Department, Group
-from chalicelib.policy.messages import digest_totals, digest_trend, render_department_digest
-from chalicelib.policy.noise import DueDigest, digest_audiences, digests_due, person_zone, recipient_zone
+from chalicelib.policy.digests import digest_totals, digest_trend, render_department_digest
+from chalicelib.policy.noise import (
+    DueDigest,
+    digest_audiences,
+    digests_due,
+    message_languages,
+    person_zone,
+    recipient_zone,
+)
 from chalicelib.records import Notification, delivery_key
 from chalicelib.settings import get_settings
 from chalicelib.store import directory, wall
@@ -103,25 +111,40 @@ def send_digests(period: Period, *, now: datetime) -> dict[str, str]:
     earlier = [docs.get(wall.day_key(d), {}) for d in before]
     label = f"{days[0]:%Y-%m-%d}" if period == "daily" else f"{days[0]:%Y-%m-%d} to {days[-1]:%Y-%m-%d}"
     outcomes: dict[str, str] = {}
-    rendered: dict[str, tuple[str, str]] = {}
+    rendered: dict[tuple[str, str], tuple[str, str]] = {}
     base_url = get_settings().public_base_url
     for department, when, audience in due:
-        if department.slug not in rendered:
-            rendered[department.slug] = render_department_digest(
-                department, period, days=in_period, before=earlier, label=label, base_url=base_url
+        group = config.groups[department.group]
+        # One message per language the group's members read (each member's filter takes theirs).
+        for language in message_languages(group.languages) or ("",):
+            if (department.slug, language) not in rendered:
+                rendered[(department.slug, language)] = render_department_digest(
+                    department,
+                    period,
+                    days=in_period,
+                    before=earlier,
+                    label=label,
+                    base_url=base_url,
+                    reader=Reader.of(language),
+                )
+            subject, email = rendered[(department.slug, language)]
+            key = f"digest:{period}:{department.slug}:{when.key}" + (
+                f":{language}" if language not in ("", DEFAULT) else ""
             )
-        subject, email = rendered[department.slug]
-        notification = Notification(
-            delivery_id=delivery_key(f"digest:{period}:{department.slug}:{when.key}"),
-            group=department.group,
-            subject=subject,
-            email=email,
-            sms=email.splitlines()[0][:160],
-            reasons=(f"{period} digest for {department.name}, 08:00 in {when.zone}",),
-            item_kind="digest",
-            item_id=f"{period}:{department.slug}:{label}:{when.zone}",
-        )
-        outcomes[f"{department.slug}@{when.zone}"] = deliver(
-            notification, topic_arn=get_settings().group_topic_arn(department.group), audience=audience
-        )
+            notification = Notification(
+                delivery_id=delivery_key(key),
+                group=department.group,
+                subject=subject,
+                email=email,
+                sms=email.splitlines()[0][:160],
+                reasons=(f"{period} digest for {department.name}, 08:00 in {when.zone}",),
+                item_kind="digest",
+                item_id=f"{period}:{department.slug}:{label}:{when.zone}",
+                lang=language,
+            )
+            outcome = deliver(
+                notification, topic_arn=get_settings().group_topic_arn(department.group), audience=audience
+            )
+            if language in ("", DEFAULT):
+                outcomes[f"{department.slug}@{when.zone}"] = outcome
     return outcomes

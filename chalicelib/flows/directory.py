@@ -20,6 +20,8 @@ from typing import Any
 from chalicelib import aws
 from chalicelib.clock import isoformat, parse_timestamp
 from chalicelib.errors import InvalidPayload, NotFound
+from chalicelib.flows import groups
+from chalicelib.i18n import supported
 from chalicelib.observability import logger
 from chalicelib.policy.directory import merge, parse_csv, person_key, summary
 from chalicelib.policy.noise import member_filter, person_zone
@@ -265,15 +267,19 @@ def sync_feed(slug: str) -> dict[str, int]:
     arn = get_settings().group_topic_arn(slug)
     group = load_routing().groups.get(slug)
     fallback = (group.zone if group else "", get_settings().zone)
-    wanted = {str(p["email"]): person_zone(p, *fallback) for p in fed_people(slug)}
+    people = fed_people(slug)
+    wanted = {str(p["email"]): person_zone(p, *fallback) for p in people}
+    languages = {str(p["email"]): supported(str(p.get("language") or "")) for p in people}
     have = directory.fed(slug)
     for email, zone in wanted.items():
         if email not in have:
+            if group is not None:  # the group's messages in their language too
+                group = groups.add_language(group, languages[email])
             made = sns.subscribe(
                 TopicArn=arn,
                 Protocol="email",
                 Endpoint=email,
-                Attributes={"FilterPolicy": json.dumps(member_filter(zone))},
+                Attributes={"FilterPolicy": json.dumps(member_filter(zone, languages[email]))},
                 ReturnSubscriptionArn=True,
             )
             directory.record_fed(slug, email, str(made["SubscriptionArn"]))

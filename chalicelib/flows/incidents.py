@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
@@ -14,7 +15,7 @@ from pynamodb.exceptions import PutError, UpdateError
 from chalicelib import credentials
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.flows.cards import post_cards, update_cards
-from chalicelib.i18n import Reader
+from chalicelib.i18n import N_, Reader
 from chalicelib.notify.gate import send
 from chalicelib.notify.receipts import tell_reporter
 from chalicelib.observability import logger
@@ -126,7 +127,7 @@ def load(incident_id: str) -> IncidentModel:
     try:
         return IncidentModel.get(incident_id, consistent_read=True)
     except IncidentModel.DoesNotExist:
-        raise NotFound(f"no incident {incident_id[:40]!r}") from None
+        raise NotFound(N_("No incident %(id)s."), values={"id": incident_id[:40]}) from None
 
 
 def _schedule(row: IncidentModel, config: RoutingConfig, state: State) -> list[Any]:
@@ -249,7 +250,13 @@ def tell_groups(row: IncidentModel, *, event: str, who: str, config: RoutingConf
         return []
     facts = IncidentFacts(row.incident_id, row.title, row.severity, row.context or "", config.group_name(row.owner))
     tag = f"round-{len(row.reopened or [])}"  # a reopened incident's next acknowledgement is news again
-    outgoing = [Outgoing(render_in_hand(facts, group=g, who=who, event=event, tag=tag)) for g in groups]
+    outgoing = [
+        Outgoing(
+            render_in_hand(facts, group=g, who=who, event=event, tag=tag),
+            translate=partial(render_in_hand, facts, group=g, who=who, event=event, tag=tag),  # members' languages
+        )
+        for g in groups
+    ]
     try:
         outcomes, failures = send(outgoing, config=config, now=now)
     except Exception:
@@ -270,7 +277,7 @@ def add_note(*, incident_id: str, by: str, via: str, note: str, now: datetime) -
     """A responder's note on the timeline (what was done, what was said)."""
     text = " ".join(note.split())[:1000]
     if not text:
-        raise InvalidPayload("note: what to put on the timeline, 1-1000 characters")
+        raise InvalidPayload(N_("note: what to put on the timeline, 1-1000 characters"))
     row = load(incident_id)
     row.update(
         actions=[
@@ -287,7 +294,9 @@ def assign(*, incident_id: str, owner: str, by: str, via: str, now: datetime) ->
     """Give the incident to another group: it owns it (escalation reminds it); (row, previous owner)."""
     config = load_routing()
     if owner not in config.groups:
-        raise InvalidPayload(f"owner: an existing group ({', '.join(sorted(config.groups))})")
+        raise InvalidPayload(
+            N_("owner: an existing group (%(groups)s)"), values={"groups": ", ".join(sorted(config.groups))}
+        )
     row = load(incident_id)
     before = row.owner or ""
     if before != owner:
@@ -305,7 +314,7 @@ def link_report(*, incident_id: str, report_id: str, by: str, via: str, now: dat
     try:
         report = ReportModel.get(report_id[:40])
     except ReportModel.DoesNotExist:
-        raise NotFound(f"no report {report_id[:40]!r}") from None
+        raise NotFound(N_("No report %(id)s."), values={"id": report_id[:40]}) from None
     if report.cluster_id != row.cluster_id:
         report.update(actions=[ReportModel.cluster_id.set(row.cluster_id)])
         entry = timeline_entry("report linked", now, by=by, via=via, item=report.report_id)

@@ -44,6 +44,7 @@ def plan_document(row: PlanModel) -> Doc:
         "actions": item["actions"],
         "next_at": row.next_at.isoformat() if row.next_at else None,
         "closed_at": item.get("closed_at"),
+        "regions": item.get("regions", []),  # the regions it was assigned, the leading first (policy/regions.py)
     }
 
 

@@ -16,6 +16,7 @@ and writes the record the next time."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +30,7 @@ from chalicelib.flows.reach import message_id, reach_people
 from chalicelib.notify.gate import send
 from chalicelib.notify.mail import send_mail
 from chalicelib.observability import logger
-from chalicelib.policy import approval_links
+from chalicelib.policy import approval_links, regions
 from chalicelib.policy.batch import Outgoing
 from chalicelib.policy.crisis import PlanState
 from chalicelib.policy.crisis_run import (
@@ -158,7 +159,9 @@ def take_hold(
     found = match(candidates, facts)
     if found is None:
         return None
-    running = running_plan(found.scenario.id, drill=drill)
+    s, areas = regions.for_incident(found.scenario, facts.origins)  # a region's people lead it
+    found = replace(found, scenario=s)
+    running = running_plan(s.id, drill=drill)
     if running is not None and running.incident_id != incident_id:
         return join_plan(running, incident_id=incident_id, now=now)
     run = start(
@@ -170,6 +173,7 @@ def take_hold(
         pace=pace,
         drill=drill,
     )
+    run = replace(run, state=replace(run.state, regions=tuple(regions.plan_regions(areas))))
     row = PlanModel(
         incident_id=incident_id, scenario=found.scenario.id, doc=run.state.to_item(), rev=1, drill=drill or None
     )
@@ -220,6 +224,7 @@ def facts_for(signals: Sequence[Signal], *, severity: str, reach: int) -> Facts:
         region=str(fields.get("region", "")),
         brand=str(fields.get("brand", "")),
         lang=str(fields.get("lang", "")),
+        origins=tuple((s.region, s.lang) for s in signals if isinstance(s, Mention)),  # policy/regions.py
     )
 
 

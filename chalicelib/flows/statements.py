@@ -8,7 +8,7 @@ three are done."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -17,9 +17,10 @@ from chalicelib import aws
 from chalicelib.errors import DeliveryFailed, InvalidPayload
 from chalicelib.flows.plans import ALL_STAFF, ask_approvers, change, load, note_on_timeline, state_of
 from chalicelib.flows.reach import message_id, reach_people
-from chalicelib.i18n import N_
+from chalicelib.i18n import DEFAULT, LANGUAGE_NAMES, LANGUAGES, N_, Reader
 from chalicelib.notify.gate import send
 from chalicelib.observability import logger
+from chalicelib.policy import dark_site
 from chalicelib.policy.batch import Outgoing
 from chalicelib.policy.crisis import APPROVED, PlanState
 from chalicelib.policy.crisis_run import approving, editing, publishable, publishing
@@ -42,7 +43,7 @@ def edit_statement(
     `revision` is the one the editor saw: an edit made over someone else's is refused (409)."""
     text = text.strip()
     if not 0 < len(text) <= TEXT_LIMIT:
-        raise InvalidPayload(f"text: the statement, 1 to {TEXT_LIMIT} characters")
+        raise InvalidPayload(N_("text: the statement, 1 to %(limit)s characters"), values={"limit": TEXT_LIMIT})
     row, new = change(incident_id, lambda s: editing(s, lang, text=text, revision=revision, by=by, now=now))
     if new:
         note_on_timeline(
@@ -103,6 +104,7 @@ def publish(*, incident_id: str, lang: str, by: str, via: str, now: datetime) ->
     line = {"text": text[:600], "lang": lang, "at": now.isoformat(), "drill": drill}
     wall.set_statement([incident_id, *state.joined], line, now=now)
     publish_dark_site(entry, drill=drill)  # a drill's goes to its own DRILL page, never the public one
+    publish_region_pages(entry, [dict(r) for r in state.regions], drill=drill)
     row, done = change(incident_id, lambda s: publishing(s, lang, revision=revision, text=text, now=now))
     if done:
         told = "every employee, the wall and the dark site" + (" (its DRILL page)" if drill else "")
@@ -195,11 +197,33 @@ DARK_SITE_KEPT = 30
 
 
 def publish_dark_site(entry: Mapping[str, Any], *, drill: bool = False) -> str:
-    """The public dark site: a static page (and its JSON) in S3, behind CloudFront on AWS. Each
-    approved update is added; the page is written whole from what is kept. A drill rehearses
-    the same publication to `drill/`, a page marked DRILL that the public front page never
-    shows. Returns the page's key."""
+    """The public dark site: static pages (and their JSON) in S3, behind CloudFront on AWS. Each
+    approved update is added; the pages are written whole from what is kept, one per shipped
+    language (policy/dark_site.py: each incident's statement in that language where there is
+    one) and index.html in the default. A drill rehearses the same publication to `drill/`, a
+    page marked DRILL that the public front page never shows. Returns the page's key."""
     slot, prefix = ("drill", "drill/") if drill else ("current", "")
+    return write_dark_site(entry, slot=slot, prefix=prefix, drill=drill, fallback=DEFAULT)
+
+
+def publish_region_pages(
+    entry: Mapping[str, object], regions: Sequence[Mapping[str, object]], *, drill: bool
+) -> list[str]:
+    """Each of the incident's regions' own dark-site page (`regions/<slug>/`, a drill's under
+    `drill/`), its statements in the visitor's language else the region's own. Their keys."""
+    keys = []
+    for region in regions:
+        slug = str(region["slug"])
+        prefix = ("drill/" if drill else "") + f"regions/{slug}/"
+        languages = region.get("languages")
+        fallback = str(languages[0]) if isinstance(languages, list) and languages else DEFAULT
+        slot = f"{'drill' if drill else 'current'}:region:{slug}"
+        keys.append(write_dark_site(entry, slot=slot, prefix=prefix, drill=drill, fallback=fallback))
+    return keys
+
+
+def write_dark_site(entry: Mapping[str, object], *, slot: str, prefix: str, drill: bool, fallback: str) -> str:
+    """Add `entry` to the statements kept under `slot` and rewrite the pages under `prefix`."""
     try:
         kept = json.loads(ConfigModel.get("dark-site", slot).body)
     except ConfigModel.DoesNotExist:
@@ -209,15 +233,24 @@ def publish_dark_site(entry: Mapping[str, Any], *, drill: bool = False) -> str:
     public = {k: entry[k] for k in ("incident_id", "title", "lang", "revision", "text", "at")}
     kept = sorted([public, *kept], key=lambda e: str(e["at"]), reverse=True)[:DARK_SITE_KEPT]
     settings = get_settings()
-    html = render("dark_site.html", company=settings.company_name, updates=kept, drill=drill)
     s3 = aws.s3()
-    s3.put_object(
-        Bucket=settings.dark_site_bucket,
-        Key=prefix + "index.html",
-        Body=html.encode(),
-        ContentType="text/html; charset=utf-8",
-        CacheControl="max-age=60",
-    )
+    for name, (language, updates) in dark_site.pages(kept, fallback=fallback).items():
+        html = render(
+            "dark_site.html",
+            reader=Reader.of(language),
+            company=settings.company_name,
+            updates=updates,
+            drill=drill,
+            languages=[(lang, LANGUAGE_NAMES[lang], dark_site.page_name(lang)) for lang in LANGUAGES],
+        )
+        s3.put_object(
+            Bucket=settings.dark_site_bucket,
+            Key=prefix + name,
+            Body=html.encode(),
+            ContentType="text/html; charset=utf-8",
+            ContentLanguage=language,
+            CacheControl="max-age=60",
+        )
     s3.put_object(
         Bucket=settings.dark_site_bucket,
         Key=prefix + "statements.json",
@@ -225,6 +258,6 @@ def publish_dark_site(entry: Mapping[str, Any], *, drill: bool = False) -> str:
         ContentType="application/json",
         CacheControl="max-age=60",
     )
-    at = datetime.fromisoformat(entry["at"])
+    at = datetime.fromisoformat(str(entry["at"]))
     ConfigModel(kind="dark-site", key=slot, body=json.dumps(kept), updated_at=at).save()
     return prefix + "index.html"

@@ -20,10 +20,12 @@ from pynamodb.exceptions import PutError, UpdateError
 from chalicelib import aws
 from chalicelib.clock import utcnow
 from chalicelib.errors import DeliveryFailed
+from chalicelib.i18n import Reader
 from chalicelib.observability import logger
 from chalicelib.policy.batch import Outcome
-from chalicelib.policy.messages import render_digest, sns_message
-from chalicelib.policy.noise import ALL
+from chalicelib.policy.digests import render_digest
+from chalicelib.policy.messages import sns_message
+from chalicelib.policy.noise import ALL, ANY_LANGUAGE
 from chalicelib.records import Notification
 from chalicelib.store.models import DeliveryModel, IncidentModel
 from chalicelib.triage.identity import key_for
@@ -54,6 +56,8 @@ def _attributes(row: DeliveryModel) -> dict[str, MessageAttributeValueTypeDef]:
         "delivery_id": {"DataType": "String", "StringValue": row.delivery_id},
         "audience": {"DataType": "String.Array", "StringValue": json.dumps(audience)},
         "severity": {"DataType": "String", "StringValue": row.severity or "low"},
+        # Published once per language the group reads (or once, `any`): each member's filter takes theirs.
+        "lang": {"DataType": "String", "StringValue": row.lang or ANY_LANGUAGE},
     }
 
 
@@ -73,6 +77,7 @@ def _row(n: Notification, *, topic_arn: str, now: datetime, audience: Sequence[s
         audience=list(audience),
         severity=n.severity,
         incident_id=n.incident_id or None,
+        lang=n.lang or None,
         pending=PENDING,
         pending_at=now,
         expires_at=_expiry(now),
@@ -288,7 +293,9 @@ def hold_in_digest(
     n: Notification, *, group_name: str, topic_arn: str, until: datetime, audience: Sequence[str], why: str
 ) -> str:
     """Add a line to the digest that goes out at `until` for this audience (one UpdateItem)."""
-    digest_id = key_for("delivery", f"digest:{n.group}:{','.join(audience)}:{until.isoformat()}")
+    # One digest per audience and language (a message in no one language joins the `any` digest).
+    language = f":{n.lang}" if n.lang else ""
+    digest_id = key_for("delivery", f"digest:{n.group}:{','.join(audience)}:{until.isoformat()}{language}")
     now = utcnow()
     line = f"- {n.subject.removeprefix('[sharedwatch] ')}"
     aws.dynamodb().update_item(
@@ -299,10 +306,11 @@ def hold_in_digest(
             "#group = :group, topic_arn = :topic, subject = if_not_exists(subject, :subject), message = :message, "
             "#status = if_not_exists(#status, :held), attempts = if_not_exists(attempts, :zero), "
             "claimed_at = if_not_exists(claimed_at, :now), audience = :audience, severity = :severity, "
-            "pending = if_not_exists(pending, :held), pending_at = :until, reasons = :reasons, expires_at = :ttl"
+            "pending = if_not_exists(pending, :held), pending_at = :until, reasons = :reasons, expires_at = :ttl, "
+            "#lang = :lang"
         ),
         ConditionExpression="attribute_not_exists(#status) OR #status = :held",
-        ExpressionAttributeNames={"#lines": "lines", "#group": "group", "#status": "status"},
+        ExpressionAttributeNames={"#lines": "lines", "#group": "group", "#status": "status", "#lang": "lang"},
         ExpressionAttributeValues={
             ":empty": {"L": []},
             ":line": {"L": [{"S": line}]},
@@ -320,6 +328,7 @@ def hold_in_digest(
             ":until": {"S": _stamp(until)},
             ":reasons": {"L": [{"S": why}]},
             ":ttl": {"N": str(int(_expiry(now).timestamp()))},
+            ":lang": {"S": n.lang or ANY_LANGUAGE},
         },
     )
     return digest_id
@@ -333,8 +342,9 @@ def flush_held(*, now: datetime | None = None, limit: int = 100) -> tuple[int, i
     for row in DeliveryModel.pending_index.query(HELD, DeliveryModel.pending_at <= moment, limit=limit):
         if row.item_kind == "digest":
             meta = json.loads(row.message)
+            reader = Reader.of(row.lang if row.lang and row.lang != ANY_LANGUAGE else "")
             subject, email, sms = render_digest(
-                meta["group_name"], [str(line) for line in row.lines or []], meta["why"]
+                meta["group_name"], [str(line) for line in row.lines or []], meta["why"], reader=reader
             )
             row.subject = subject
             row.message = json.dumps(

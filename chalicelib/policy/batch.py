@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, Literal
 
 from chalicelib.i18n import Reader
@@ -24,7 +25,15 @@ from chalicelib.policy.chat import ChatStep, chat_steps
 from chalicelib.policy.config import RoutingConfig
 from chalicelib.policy.drills import from_ended_drill
 from chalicelib.policy.escalation import State, StoryNow, jumps, next_action_at
-from chalicelib.policy.messages import IncidentFacts, render, render_bundle, render_incident, story_lines
+from chalicelib.policy.messages import (
+    IncidentFacts,
+    Translate,
+    render,
+    render_bundle,
+    render_in,
+    render_incident,
+    story_lines,
+)
 from chalicelib.policy.noise import is_flapping
 from chalicelib.policy.rules import Decision, Route, decide
 from chalicelib.policy.stories import (
@@ -95,6 +104,8 @@ class IncidentChange:
 class Outgoing:
     notification: Notification
     grace_from: datetime | None = None  # an incident's first notice: the group's grace counts from here
+    # How to render it for another reader (its group's members' languages); None: not translated yet.
+    translate: Translate | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +159,15 @@ class BatchPlan:
     crisis: list[str] = field(default_factory=list)  # incidents opened or raised: a crisis plan may take hold
     counts: dict[str, int] = field(default_factory=lambda: {"folded": 0, "quarantined": 0, "drill_ended": 0})
 
-    def add(self, n: Notification, tags: list[tuple[str, str]], *, grace_from: datetime | None = None) -> None:
-        self.outgoing.append(Outgoing(n, grace_from))
+    def add(
+        self,
+        n: Notification,
+        tags: list[tuple[str, str]],
+        *,
+        grace_from: datetime | None = None,
+        translate: Translate | None = None,
+    ) -> None:
+        self.outgoing.append(Outgoing(n, grace_from, translate))
         self.tags[n.delivery_id] = tags
 
 
@@ -391,7 +409,9 @@ def plan_batch(  # noqa: C901 (the batch's stages in order, read top to bottom; 
             plan.add(n, [(c, t) for _, _, c, t in items])
         else:
             for signal, r, cluster, tag in items:
-                plan.add(render(signal, r, story=stories.stories.get(item_id(signal))), [(cluster, tag)])
+                story = stories.stories.get(item_id(signal))
+                translate = partial(render_in, signal, r, story)  # each member's language (gate.send)
+                plan.add(render(signal, r, story=story), [(cluster, tag)], translate=translate)
     for change in plan.incidents.values():
         _schedule(change, config, now)
     told: dict[str, set[str]] = {}

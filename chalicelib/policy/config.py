@@ -25,6 +25,7 @@ class Group:
     quiet_hours: str = ""  # "22:00-07:00" in each member's time zone; critical still goes out
     zones: tuple[str, ...] = ()  # the members' time zones (kept by the members API)
     zone: str = ""  # the zone of a member who names none ("": the company's)
+    languages: tuple[str, ...] = ()  # the members' languages (kept by the members API and the feed)
     # Whether the acknowledge link in this group's messages acts without signing in (recording the
     # group and the channel), or asks the person to sign in first.
     link_actions: bool = True
@@ -69,6 +70,7 @@ class Group:
             "quiet_hours": self.quiet_hours,
             "zones": list(self.zones),
             "zone": self.zone,
+            "languages": list(self.languages),
             "link_actions": self.link_actions,
             "slack_team": self.slack_team,
             "slack_channel": self.slack_channel,
@@ -79,7 +81,7 @@ class Group:
         }
 
 
-def parse_group(doc: Any, *, slug: str, zones: tuple[str, ...] = ()) -> Group:
+def parse_group(doc: Any, *, slug: str, zones: tuple[str, ...] = (), languages: tuple[str, ...] = ()) -> Group:
     """Validate a group document; a bad one says which field is wrong."""
     if not isinstance(doc, dict):
         raise InvalidPayload("a group is a JSON object")
@@ -113,6 +115,7 @@ def parse_group(doc: Any, *, slug: str, zones: tuple[str, ...] = ()) -> Group:
         quiet_hours=str(doc.get("quiet_hours") or ""),
         zones=tuple(doc.get("zones") or zones),
         zone=str(doc.get("zone") or ""),
+        languages=tuple(str(lang) for lang in doc.get("languages") or languages),
         link_actions=doc.get("link_actions", True) is not False,
         slack_team=str(doc.get("slack_team") or ""),
         slack_channel=str(doc.get("slack_channel") or ""),

@@ -277,6 +277,9 @@ class PlanState:
     joined: tuple[str, ...] = ()  # other incidents about the same crisis
     closed_at: datetime | None = None
     closed_because: str = ""
+    # The regions it was assigned, the leading first (policy/regions.plan_regions: slug, name,
+    # languages): enough to publish their dark-site pages.
+    regions: tuple[Mapping[str, object], ...] = ()
 
     @classmethod
     def from_item(cls, item: Item, *, scenario_key: str = "") -> PlanState:
@@ -300,6 +303,7 @@ class PlanState:
             joined=tuple(str(j) for j in item.get("joined", [])),
             closed_at=_at(item.get("closed_at")),
             closed_because=str(item.get("closed_because") or ""),
+            regions=tuple(dict(r) for r in item.get("regions", [])),
         )
 
     def to_item(self) -> Doc:
@@ -326,6 +330,8 @@ class PlanState:
             item["closed_at"] = self.closed_at.isoformat()
         if self.closed_because:
             item["closed_because"] = self.closed_because
+        if self.regions:
+            item["regions"] = [dict(r) for r in self.regions]
         return item
 
     def task(self, task_id: str) -> PlanTask | None:

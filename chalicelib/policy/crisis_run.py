@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from chalicelib.errors import Conflict, InvalidPayload, NotFound
+from chalicelib.i18n import N_
 from chalicelib.policy.crisis import (
     APPROVED,
     DONE,
@@ -328,7 +329,10 @@ def completing(state: PlanState, task_id: str, *, by: str, via: str, now: dateti
 def statement_of(state: PlanState, lang: str) -> Statement:
     st = state.statements.get(lang)
     if st is None:
-        raise NotFound(f"no holding statement in {lang[:20]!r} (this plan has {', '.join(sorted(state.statements))})")
+        raise NotFound(
+            N_("No holding statement in %(lang)s: this plan has %(languages)s."),
+            values={"lang": lang[:20], "languages": ", ".join(sorted(state.statements))},
+        )
     return st
 
 
@@ -341,7 +345,10 @@ def editing(state: PlanState, lang: str, *, text: str, revision: int, by: str, n
     count. `revision` is the one the editor saw: an edit over someone else's is a Conflict."""
     st = statement_of(state, lang)
     if revision != st.revision:
-        raise Conflict(f"revision {st.revision} is current (you edited {revision}): read it and edit again")
+        raise Conflict(
+            N_("Revision %(current)s is current (you edited %(revision)s): read it and edit again."),
+            values={"current": st.revision, "revision": revision},
+        )
     if text == st.text:
         return state, 0
     n = st.revision + 1
@@ -359,9 +366,12 @@ def approving(
     st = statement_of(state, lang)
     approvals = state.scenario.approvals
     if role not in approvals:
-        raise InvalidPayload(f"role: one of the approving roles ({', '.join(approvals)})")
+        raise InvalidPayload(N_("role: one of the approving roles (%(roles)s)"), values={"roles": ", ".join(approvals)})
     if revision != st.revision:
-        raise Conflict(f"revision {revision} was edited since (revision {st.revision} is current): read it again")
+        raise Conflict(
+            N_("Revision %(revision)s was edited since (revision %(current)s is current): read it again."),
+            values={"revision": revision, "current": st.revision},
+        )
     if role in st.approvals:
         return state, False
     st = replace(st, approvals={**st.approvals, role: Approval(by[:120], via, now)})
@@ -379,7 +389,7 @@ def publishable(state: PlanState, lang: str) -> Statement | None:
         return None
     if st.state != APPROVED:
         missing = [r for r in state.scenario.approvals if r not in st.approvals]
-        raise Conflict(f"not approved yet: waiting for {', '.join(missing)}")
+        raise Conflict(N_("Not approved yet: waiting for %(roles)s."), values={"roles": ", ".join(missing)})
     return st
 
 
@@ -394,14 +404,14 @@ def publishing(state: PlanState, lang: str, *, revision: int, text: str, now: da
 
 def adding_action(state: PlanState, item: ActionItem) -> tuple[PlanState, bool]:
     if len(state.actions) >= ACTIONS_KEPT:
-        raise InvalidPayload(f"a review holds at most {ACTIONS_KEPT} action items")
+        raise InvalidPayload(N_("A review holds at most 50 action items."))  # ACTIONS_KEPT
     return replace(state, actions=(*state.actions, item)), True
 
 
 def finishing_action(state: PlanState, action_id: str, *, by: str, now: datetime) -> tuple[PlanState, bool]:
     item = next((a for a in state.actions if a.id == action_id), None)
     if item is None:
-        raise NotFound(f"no action item {action_id[:20]!r}")
+        raise NotFound(N_("No action item %(id)s."), values={"id": action_id[:20]})
     if item.status == DONE:
         return state, False
     done = replace(item, status=DONE, done_by=by[:120], done_at=now)

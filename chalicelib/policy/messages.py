@@ -1,9 +1,8 @@
 """Render one notification per (signal, group): a full email variant, an SMS of at most 160
-characters, and a JSON variant for queue subscribers (archives, the local outbox). Digests too:
-`render_digest` (notifications held back and sent together) and `render_department_digest`
-(a department's day or week).
+characters, and a JSON variant for queue subscribers (archives, the local outbox). Digests'
+words are in policy/digests.py.
 
-Every `[sharedwatch]` subject is built here, but two: notify/delivery.hold_in_digest writes a
+Every `[sharedwatch]` subject is built here or in policy/digests.py, but two: notify/delivery.hold_in_digest writes a
 placeholder subject on a held digest's row (render_digest gives the one sent), and
 flows/statements.py's all-staff brief (issue 32: to move here once that module's rework lands)."""
 
@@ -12,17 +11,18 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from chalicelib.clock import isoformat
-from chalicelib.i18n import ENGLISH, Reader
+from chalicelib.i18n import DEFAULT, ENGLISH, N_, Reader
 from chalicelib.policy.rules import Route
 from chalicelib.records import Mention, Notification, Report, Signal, delivery_key
 from chalicelib.triage.severity import LEVELS
 
 if TYPE_CHECKING:
-    from chalicelib.policy.config import Department
     from chalicelib.policy.stories import Story
 
 SMS_LIMIT = 160
@@ -60,111 +60,205 @@ def delivery_id_for(signal: Signal, group: str, level: int = 0) -> str:
     return delivery_key(f"{signal.kind}:{item_id}:{group}:{level}")
 
 
-def _mention_email(m: Mention, reasons: tuple[str, ...]) -> tuple[str, str]:
-    who = f"@{m.author.handle}" if m.author.handle else (m.author.name or "someone")
-    tag = "Kudos" if m.kudos else (m.severity.capitalize() if m.severity in {"high", "critical"} else "")
-    subject = f"[sharedwatch]{f' {tag}:' if tag else ''} {who} on {m.platform or m.source}: {_one_line(m.text)}"
-    lines = [
-        f"{who}{f' ({m.author.name})' if m.author.name and m.author.handle else ''} on "
-        f"{m.platform or 'an unknown platform'}, {isoformat(m.published_at)}",
-        f"Reach: {m.author.followers:,} followers{' (verified)' if m.author.verified else ''}",
-        "",
-        _clip(m.text, EMAIL_TEXT_LIMIT),
-        "",
-    ]
+def _when(moment: datetime, reader: Reader) -> str:
+    """English mails keep the ISO time they always had; other readers get their locale's (UTC:
+    a group's messages go to members in many zones)."""
+    return isoformat(moment) if reader.language == DEFAULT else reader.when(moment)
+
+
+def _mention_email(m: Mention, reasons: tuple[str, ...], reader: Reader = ENGLISH) -> tuple[str, str]:
+    _ = reader.gettext
+    who = f"@{m.author.handle}" if m.author.handle else (m.author.name or _("someone"))
+    platform = m.platform or m.source
+    text = _one_line(m.text)
+    if m.kudos:
+        subject = _("[sharedwatch] Kudos: %(who)s on %(platform)s: %(text)s", who=who, platform=platform, text=text)
+    elif m.severity in {"high", "critical"}:
+        subject = _(
+            "[sharedwatch] %(severity)s: %(who)s on %(platform)s: %(text)s",
+            severity=_(m.severity).capitalize(),
+            who=who,
+            platform=platform,
+            text=text,
+        )
+    else:
+        subject = _("[sharedwatch] %(who)s on %(platform)s: %(text)s", who=who, platform=platform, text=text)
+    where = m.platform or _("an unknown platform")
+    when = _when(m.published_at, reader)
+    if m.author.name and m.author.handle:
+        byline = _(
+            "%(who)s (%(name)s) on %(platform)s, %(when)s", who=who, name=m.author.name, platform=where, when=when
+        )
+    else:
+        byline = _("%(who)s on %(platform)s, %(when)s", who=who, platform=where, when=when)
+    followers = m.author.followers
+    reach = (
+        reader.ngettext("Reach: %(num)s follower (verified)", "Reach: %(num)s followers (verified)", followers)
+        if m.author.verified
+        else reader.ngettext("Reach: %(num)s follower", "Reach: %(num)s followers", followers)
+    )
+    lines = [byline, reach, "", _clip(m.text, EMAIL_TEXT_LIMIT), ""]
     if m.url:
-        lines.append(f"Link: {m.url}")
+        lines.append(_("Link: %(url)s", url=m.url))
     if m.engagement:
-        lines.append("Engagement: " + ", ".join(f"{k} {v}" for k, v in sorted(m.engagement.items())))
+        engagement = ", ".join(f"{k} {v}" for k, v in sorted(m.engagement.items()))
+        lines.append(_("Engagement: %(values)s", values=engagement))
     if m.sentiment_label:
-        lines.append(f"Sentiment: {m.sentiment_label} ({m.sentiment_score:+.2f})")
+        lines.append(
+            _("Sentiment: %(label)s (%(score)s)", label=_(m.sentiment_label), score=f"{m.sentiment_score:+.2f}")
+        )
     if m.departments:
-        lines.append(f"Departments: {', '.join(m.departments)}{' (kudos!)' if m.kudos else ''}")
+        names = ", ".join(m.departments)
+        lines.append(
+            _("Departments: %(names)s (kudos!)", names=names) if m.kudos else _("Departments: %(names)s", names=names)
+        )
     if m.severity:
-        lines.append(f"Severity: {m.severity}" + (f" ({', '.join(m.severity_reasons)})" if m.severity_reasons else ""))
-    lines += [f"Delivered by: {m.source}", "", "Why you are getting this:"]
+        level = _(m.severity)
+        lines.append(
+            _("Severity: %(severity)s (%(reasons)s)", severity=level, reasons=", ".join(m.severity_reasons))
+            if m.severity_reasons
+            else _("Severity: %(severity)s", severity=level)
+        )
+    lines += [_("Delivered by: %(source)s", source=m.source), "", _("Why you are getting this:")]
     lines += [f"  - {r}" for r in reasons]
     return subject, "\n".join(lines)
 
 
-def _report_email(r: Report, reasons: tuple[str, ...]) -> tuple[str, str]:
-    subject = f"[sharedwatch] Employee report ({r.urgency}): {_one_line(r.subject or r.text)}"
+def _report_email(r: Report, reasons: tuple[str, ...], reader: Reader = ENGLISH) -> tuple[str, str]:
+    _ = reader.gettext
+    text = _one_line(r.subject or r.text)
+    subject = _("[sharedwatch] Employee report (%(urgency)s): %(text)s", urgency=r.urgency, text=text)
     lines = [
-        f"An employee reported this through the {r.channel} channel, urgency {r.urgency}.",
-        f"Tracking id: {r.report_id}",
-        f"Reported by: {r.reporter_email or 'anonymous'}",
+        _(
+            "An employee reported this through the %(channel)s channel, urgency %(urgency)s.",
+            channel=r.channel,
+            urgency=r.urgency,
+        ),
+        _("Tracking id: %(id)s", id=r.report_id),
+        _("Reported by: %(who)s", who=r.reporter_email) if r.reporter_email else _("Reported by: anonymous"),
     ]
     if r.department:
-        lines.append(f"Department: {r.department}")
+        lines.append(_("Department: %(department)s", department=r.department))
     if r.platform:
-        lines.append(f"Platform: {r.platform}")
+        lines.append(_("Platform: %(platform)s", platform=r.platform))
     lines += ["", _clip(r.text, EMAIL_TEXT_LIMIT), ""]
-    lines += [f"Link: {u}" for u in r.urls]
-    lines += ["", "Why you are getting this:"]
+    lines += [_("Link: %(url)s", url=u) for u in r.urls]
+    lines += ["", _("Why you are getting this:")]
     lines += [f"  - {reason}" for reason in reasons]
     return subject, "\n".join(lines)
 
 
-def _sms(signal: Signal) -> str:
+def _sms(signal: Signal, reader: Reader = ENGLISH) -> str:
     if isinstance(signal, Mention):
         who = f"@{signal.author.handle}" if signal.author.handle else signal.platform
-        head = f"sharedwatch: {who} ({_reach(signal.author.followers)}) on {signal.platform or signal.source}: "
         tail = f" {signal.url}" if signal.url and len(signal.url) <= 60 else ""
+        values = {"who": who, "reach": _reach(signal.author.followers), "platform": signal.platform or signal.source}
+        template = "sharedwatch: %(who)s (%(reach)s) on %(platform)s: %(text)s%(link)s"
     else:
-        head = f"sharedwatch report ({signal.urgency}): "
         tail = f" #{signal.report_id}"
-    room = SMS_LIMIT - len(head) - len(tail)
-    return _clip(head + _clip(_one_line(signal.text), max(room, 0)) + tail, SMS_LIMIT)
+        values = {"urgency": signal.urgency}
+        template = "sharedwatch report (%(urgency)s): %(text)s%(link)s"
+    room = SMS_LIMIT - len(reader.gettext(template, text="", link=tail, **values))
+    text = _clip(_one_line(signal.text), max(room, 0))
+    return _clip(reader.gettext(template, text=text, link=tail, **values), SMS_LIMIT)
 
 
-def _story_lines(story: Story | None) -> list[str]:
+# The SMS templates, for the catalogue (the text is clipped to fit the rest).
+N_("sharedwatch: %(who)s (%(reach)s) on %(platform)s: %(text)s%(link)s")
+N_("sharedwatch report (%(urgency)s): %(text)s%(link)s")
+
+
+def _story_lines(story: Story | None, reader: Reader = ENGLISH) -> list[str]:
     if story is None or story.size <= 1:
         return []
-    line = f"Story: {story.size} posts and reports so far, {story.recent} in the last 10 minutes"
+    _ = reader.gettext
     if story.reports:
-        line += f", {story.reports} reported by employees"
-    lines = [line + "."]
+        line = _(
+            "Story: %(size)s posts and reports so far, %(recent)s in the last 10 minutes, %(reports)s reported by "
+            "employees.",
+            size=story.size,
+            recent=story.recent,
+            reports=story.reports,
+        )
+    else:
+        line = _(
+            "Story: %(size)s posts and reports so far, %(recent)s in the last 10 minutes.",
+            size=story.size,
+            recent=story.recent,
+        )
+    lines = [line]
     if story.incident_id:
-        lines.append(f"Incident {story.incident_id}{' opened by this one' if story.opened else ''}.")
+        incident = story.incident_id
+        lines.append(
+            _("Incident %(id)s opened by this one.", id=incident)
+            if story.opened
+            else _("Incident %(id)s.", id=incident)
+        )
     return lines
 
 
-DRILL_LINE = "DRILL: this is an exercise. Act as you would, and say so if you reply to anyone."
+DRILL_LINE = N_("DRILL: this is an exercise. Act as you would, and say so if you reply to anyone.")
 
 
-def as_drill(n: Notification) -> Notification:
+def as_drill(n: Notification, reader: Reader = ENGLISH) -> Notification:
     """A notification about a drill's signal, marked so nobody takes it for the real thing."""
     return replace(
         n,
-        subject=ascii_subject("[DRILL] " + n.subject),
-        email=f"{DRILL_LINE}\n\n{n.email}",
-        sms=_clip("DRILL " + n.sms, SMS_LIMIT),
+        subject=ascii_subject(reader.gettext("[DRILL] %(subject)s", subject=n.subject)),
+        email=f"{reader.gettext(DRILL_LINE)}\n\n{n.email}",
+        sms=_clip(reader.gettext("DRILL %(text)s", text=n.sms), SMS_LIMIT),
     )
 
 
-def render(signal: Signal, route: Route, *, story: Story | None = None) -> Notification:
+def render(signal: Signal, route: Route, *, story: Story | None = None, reader: Reader = ENGLISH) -> Notification:
+    """The notification about one signal for one group, in `reader`'s language."""
     if isinstance(signal, Mention):
-        subject, email = _mention_email(signal, route.reasons)
+        subject, email = _mention_email(signal, route.reasons, reader)
         item_id = signal.mention_id
     else:
-        subject, email = _report_email(signal, route.reasons)
+        subject, email = _report_email(signal, route.reasons, reader)
         item_id = signal.report_id
-    extra = _story_lines(story)
+    extra = _story_lines(story, reader)
     if extra:
-        head, marker, tail = email.partition("\nWhy you are getting this:")
-        email = head + "\n" + "\n".join(extra) + "\n" + marker + tail
+        head, marker, tail = email.partition("\n" + reader.gettext("Why you are getting this:"))
+        email = head + "\n" + "\n".join(extra) + marker + tail
     n = Notification(
         delivery_id=delivery_id_for(signal, route.group),
         group=route.group,
         subject=ascii_subject(subject),
         email=email,
-        sms=_sms(signal),
+        sms=_sms(signal, reader),
         reasons=route.reasons,
         item_kind=signal.kind,
         item_id=item_id,
         severity=severity_of(signal),
     )
-    return as_drill(n) if signal.drill else n
+    return as_drill(n, reader) if signal.drill else n
+
+
+Translate = Callable[[Reader], Notification]
+
+
+def language_versions(
+    n: Notification, languages: Sequence[str], translate: Translate | None = None
+) -> tuple[Notification, ...]:
+    """A notification once per language a group reads (`languages`, the default first: see
+    noise.message_languages), each marked with its language; the default's keeps the id. A
+    language `translate` cannot render (None: a message not translated yet) gets the default's
+    text, so every member still gets exactly one. No languages: the notification as it is."""
+    if not languages:
+        return (n,)
+    versions = []
+    for language in languages:
+        text = n if language == DEFAULT or translate is None else translate(Reader.of(language))
+        key = n.delivery_id if language == DEFAULT else delivery_key(f"{n.delivery_id}:{language}")
+        versions.append(replace(text, delivery_id=key, lang=language))
+    return tuple(versions)
+
+
+def render_in(signal: Signal, route: Route, story: Story | None, reader: Reader) -> Notification:
+    """render() for a reader (what a plan hands the gate to make each language's version)."""
+    return render(signal, route, story=story, reader=reader)
 
 
 def severity_of(signal: Signal) -> str:
@@ -285,141 +379,35 @@ def render_incident(
     )
 
 
-def render_in_hand(facts: IncidentFacts, *, group: str, who: str, event: str, tag: str) -> Notification:
+def render_in_hand(
+    facts: IncidentFacts, reader: Reader = ENGLISH, *, group: str, who: str, event: str, tag: str
+) -> Notification:
     """To every group that was told about an incident: someone has it (acknowledged) or it is
-    over (resolved); once per group and event, so they stop wondering."""
-    verb = "is in hand" if event == "acknowledged" else "is resolved"
-    subject = f"[sharedwatch] {verb.capitalize()}: {_one_line(facts.title)}"
-    email = "\n".join(
-        [
-            f"The incident you were told about {verb}: {who} {event} it.",
-            "",
-            facts.context.strip(),
-            "",
-            f"Incident: {facts.incident_id}, severity {facts.severity}.",
-        ]
-    )
-    head = f"sharedwatch: {verb} ({who}): "
+    over (resolved); once per group and event, so they stop wondering. In `reader`'s language
+    (the first notice's context is repeated as it was written)."""
+    _ = reader.gettext
+    title = _one_line(facts.title)
+    if event == "acknowledged":
+        subject = _("[sharedwatch] Is in hand: %(title)s", title=title)
+        line = _("The incident you were told about is in hand: %(who)s acknowledged it.", who=who)
+        sms = _("sharedwatch: is in hand (%(who)s): %(title)s", who=who, title=title)
+    else:
+        subject = _("[sharedwatch] Is resolved: %(title)s", title=title)
+        line = _("The incident you were told about is resolved: %(who)s resolved it.", who=who)
+        sms = _("sharedwatch: is resolved (%(who)s): %(title)s", who=who, title=title)
+    summary = _("Incident: %(id)s, severity %(severity)s.", id=facts.incident_id, severity=_(facts.severity))
     return Notification(
         delivery_id=delivery_key(f"incident:{facts.incident_id}:{group}:{event}:{tag}"),
         group=group,
         subject=ascii_subject(subject),
-        email=email,
-        sms=_clip(head + _one_line(facts.title), SMS_LIMIT),
+        email="\n".join([line, "", facts.context.strip(), "", summary]),
+        sms=_clip(sms, SMS_LIMIT),
         reasons=(f"you were told about incident {facts.incident_id}",),
         item_kind="incident",
         item_id=facts.incident_id,
         severity=facts.severity,
         incident_id=facts.incident_id,
     )
-
-
-def render_digest(group_name: str, lines: list[str], why: str) -> tuple[str, str, str]:
-    """(subject, email, sms) for notifications held back (quiet hours, a maintenance window,
-    the group's rate limit) and sent together when it ends."""
-    n = len(lines)
-    subject = ascii_subject(f"[sharedwatch] Digest for {group_name}: {n} while held ({why})")
-    email = "\n".join([f"{n} notification{'s' if n != 1 else ''} for {group_name} held back: {why}.", "", *lines])
-    sms = _clip(
-        f"sharedwatch digest for {group_name}: {n} held ({why}). Latest: {lines[-1] if lines else ''}", SMS_LIMIT
-    )
-    return subject, email, sms
-
-
-@dataclass(frozen=True, slots=True)
-class DigestTotals:
-    """A department's counts over some days of the wall's day documents."""
-
-    n: int = 0
-    positive: int = 0
-    negative: int = 0
-    reports: int = 0
-
-    @property
-    def negative_share(self) -> float | None:
-        return self.negative / self.n if self.n else None
-
-
-def digest_totals(docs: list[dict[str, Any]], slug: str) -> DigestTotals:
-    depts = [d.get("departments", {}).get(slug, {}) for d in docs]
-    return DigestTotals(
-        n=sum(int(d.get("n", 0)) for d in depts),
-        positive=sum(int(d.get("positive", 0)) for d in depts),
-        negative=sum(int(d.get("negative", 0)) for d in depts),
-        reports=sum(int(d.get("reports", 0)) for d in depts),
-    )
-
-
-def digest_trend(now: DigestTotals, before: DigestTotals) -> str:
-    if not before.n:
-        return "no earlier period to compare with"
-    change = (now.n - before.n) / before.n
-    volume = f"{abs(change):.0%} {'more' if change >= 0 else 'fewer'} mentions than the period before"
-    if now.negative_share is None or before.negative_share is None:
-        return volume
-    delta = now.negative_share - before.negative_share
-    mood = "more negative" if delta > 0.05 else "less negative" if delta < -0.05 else "about as negative"
-    return f"{volume}, {mood} ({now.negative_share:.0%} against {before.negative_share:.0%})"
-
-
-def _digest_quote(item: dict[str, Any]) -> str:
-    who = f"@{item['author']}" if item.get("author") else "someone"
-    link = f"\n      {item['url']}" if item.get("url") else ""
-    return f"  - {who} on {item.get('platform') or 'social'}: {item['text']}{link}"
-
-
-def render_department_digest(
-    department: Department,
-    period: Literal["daily", "weekly"],
-    *,
-    days: list[dict[str, Any]],
-    before: list[dict[str, Any]],
-    label: str,
-    base_url: str,
-) -> tuple[str, str]:
-    """(subject, email) of a department's daily or weekly digest, from the wall's day documents
-    of the period and of the period before (the trend). Held notifications' digest: render_digest."""
-    totals, earlier = digest_totals(days, department.slug), digest_totals(before, department.slug)
-    owned = [i for d in days for i in d.get("incidents", []) if i.get("owner_slug") == department.group]
-    spotted = [s for d in days for s in d.get("spotted", []) if s.get("department") == department.slug]
-    what = "day" if period == "daily" else "week"
-    subject = ascii_subject(f"[sharedwatch] {department.name}: your {what} on social media ({label})")
-    if not totals.n and not totals.reports and not owned:
-        return subject, f"A quiet {what} for {department.name}: nothing on social media mentioned you ({label})."
-    best = sorted(
-        (b for d in days for b in d.get("departments", {}).get(department.slug, {}).get("best", [])),
-        key=lambda b: -b.get("rank", 0),
-    )[:3]
-    worst = sorted(
-        (w for d in days for w in d.get("departments", {}).get(department.slug, {}).get("worst", [])),
-        key=lambda w: w.get("rank", 0),
-    )[:3]
-    lines = [
-        f"{department.name}, {label}: {totals.n} mentions ({totals.positive} praise, {totals.negative} complaints)"
-        f"{f' and {totals.reports} employee reports' if totals.reports else ''}.",
-        f"Trend: {digest_trend(totals, earlier)}.",
-        "",
-    ]
-    if best:
-        lines += ["The pat on the back:", *[_digest_quote(b) for b in best], ""]
-    if worst:
-        lines += ["What hurt most:", *[_digest_quote(w) for w in worst], ""]
-    if owned:
-        lines.append("Incidents you owned:")
-        for i in {i["id"]: i for i in owned}.values():
-            ended = (
-                f"resolved {i['resolved_at'][:16].replace('T', ' ')}"
-                if i.get("status") == "resolved"
-                else f"still {i.get('status')}"
-            )
-            lines.append(f"  - {i['title']} ({i['severity']}): {ended}")
-        lines.append("")
-    if spotted:
-        lines.append("Spotted first by your people:")
-        lines += [f"  - {s['minutes']} min before the listening tools: {s['text']}" for s in spotted[:5]]
-        lines.append("")
-    lines.append(f"Your department's page, with the whole week: {base_url}/departments/{department.slug}")
-    return subject, "\n".join(lines).rstrip()
 
 
 def spike_alarm_subject(what: str, key: str) -> str:

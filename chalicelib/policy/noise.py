@@ -14,8 +14,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from chalicelib.clock import parse_span
 from chalicelib.errors import InvalidPayload
+from chalicelib.i18n import DEFAULT, supported
 
 ALL = "all"
+# A message's `lang` attribute: its language, or this for one message every member reads (no
+# version per language: an alarm, a recognition). Each member's filter takes both.
+ANY_LANGUAGE = "any"
 FLAP_WINDOW = timedelta(hours=1)
 FLAP_LIMIT = 2  # reopened this often within the window: stop paging, note it on the timeline
 DIGEST_AT = time(8, 0)  # department digests arrive at this local time, in each recipient's zone
@@ -111,9 +115,22 @@ def audience(
     return tuple(awake), holds
 
 
-def member_filter(zone: str) -> dict[str, list[str]]:
-    """The SNS subscription filter policy that gives a member what is for everyone or their zone."""
-    return {"audience": [ALL, f"tz:{zone}"]}
+def member_filter(zone: str, language: str = DEFAULT) -> dict[str, list[str]]:
+    """The SNS subscription filter policy that gives a member what is for everyone or their
+    zone, in their language (or the one message for every language)."""
+    return {"audience": [ALL, f"tz:{zone}"], "lang": language_filter(language)}
+
+
+def language_filter(language: str = DEFAULT) -> list[str]:
+    """The `lang` values a member reads: their language's version, and a message for everyone."""
+    return [supported(language), ANY_LANGUAGE]
+
+
+def message_languages(member_languages: Sequence[str]) -> tuple[str, ...]:
+    """The languages to publish a group's message in, one SNS message each: every language its
+    members read, the default first; () when that is the default alone (one message, `any`)."""
+    languages = sorted({supported(lang) for lang in member_languages} - {DEFAULT})
+    return (DEFAULT, *languages) if languages else ()
 
 
 def follower_audience(department: str, zone: str = "") -> str:
@@ -122,9 +139,10 @@ def follower_audience(department: str, zone: str = "") -> str:
     return f"follow:{department}" + (f"@{zone}" if zone else "")
 
 
-def follower_filter(department: str, zone: str = "") -> dict[str, list[str]]:
-    """A follower's subscription: that department's digests at 08:00 in their zone, nothing else."""
-    return {"audience": [follower_audience(department, zone)]}
+def follower_filter(department: str, zone: str = "", language: str = DEFAULT) -> dict[str, list[str]]:
+    """A follower's subscription: that department's digests at 08:00 in their zone, in their
+    language, nothing else."""
+    return {"audience": [follower_audience(department, zone)], "lang": language_filter(language)}
 
 
 def is_follower_of(department: str, audience: object) -> bool:

@@ -29,6 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.errors import InvalidPayload
+from chalicelib.policy.regions import Region, parse_regions, region_document
 from chalicelib.triage.severity import LEVELS, at_least
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -38,6 +39,7 @@ PLACEHOLDERS = frozenset({"title", "company", "opened", "severity", "scenario", 
 _TRIGGERS = {"terms", "departments", "complaint", "severity_at_least", "spike", "reach_at_least", "authors"}
 _KEYS = {"name", "order", "scope", "triggers", "levels", "roles", "stakeholders", "checklist"}
 _KEYS |= {"statements", "approvals", "brief", "version", "id", "storm", "read_reminder_minutes"}
+_KEYS |= {"regions"}  # regions in the plan: policy/regions.py
 MAX_READ_REMINDER_MINUTES = 7 * 24 * 60
 MAX_STORM = 100
 TEXT_LIMIT = 4000  # a holding statement, per language
@@ -99,6 +101,7 @@ class Scenario:
     # Minutes after a brief or update reached people before those who have not read it are
     # reminded, once; None: the default (SHAREDWATCH_REACH_REMINDER_MINUTES); 0: never.
     read_reminder_minutes: int | None = None
+    areas: tuple[Region, ...] = ()  # regions in the plan (policy/regions.py); `regions` is the scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +118,7 @@ class Facts:
     region: str = ""
     brand: str = ""
     lang: str = ""
+    origins: tuple[tuple[str, str], ...] = ()  # each mention's (place, language): policy/regions.assign
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +216,14 @@ def _roles(doc: Any, errors: list[str]) -> dict[str, Holder]:
             errors.append(f"{where}.backup: someone other than the person")
         roles[str(name)] = Holder(person, backup, _zone(holder.get("zone"), f"{where}.zone", errors))
     return roles
+
+
+def parse_roles(doc: object, errors: list[str], *, where: str = "roles") -> dict[str, Holder]:
+    """Role holders as `roles` takes them, the problems named at `where` (a region's roles)."""
+    found: list[str] = []
+    holders = _roles(doc, found)
+    errors += [problem.replace("roles", where, 1) for problem in found]
+    return holders
 
 
 def _stakeholders(doc: Any, errors: list[str]) -> list[Stakeholder]:
@@ -418,6 +430,7 @@ def parse_scenario(doc: Any, *, key: str) -> Scenario:
     approvals = _approvals(doc.get("approvals"), roles, errors)
     brief = _brief(doc.get("brief"), errors)
     storm = _storm(doc.get("storm"), errors)
+    areas = parse_regions(doc.get("regions"), roles=roles, statements=statements, errors=errors)
     remind = doc.get("read_reminder_minutes")
     if remind is not None and (
         isinstance(remind, bool) or not isinstance(remind, int) or not 0 <= remind <= MAX_READ_REMINDER_MINUTES
@@ -443,6 +456,7 @@ def parse_scenario(doc: Any, *, key: str) -> Scenario:
         version=int(doc.get("version") or 0) if isinstance(doc.get("version"), int) else 0,
         storm=tuple(storm),
         read_reminder_minutes=remind,
+        areas=areas,
     )
 
 
@@ -482,6 +496,8 @@ def scenario_document(s: Scenario) -> dict[str, Any]:
         doc["storm"] = [dict(step) for step in s.storm]
     if s.read_reminder_minutes is not None:
         doc["read_reminder_minutes"] = s.read_reminder_minutes
+    if s.areas:
+        doc["regions"] = {r.slug: region_document(r) for r in s.areas}
     return doc
 
 

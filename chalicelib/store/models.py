@@ -278,6 +278,7 @@ class DeliveryModel(Model):
     audience = ListAttribute(of=UnicodeAttribute, default=list)
     severity = UnicodeAttribute(default="")
     incident_id = UnicodeAttribute(null=True)
+    lang = UnicodeAttribute(null=True)  # the message's language; none: one message for every language
     # A held digest gathers one line per notification it stands in for.
     lines = ListAttribute(of=UnicodeAttribute, null=True)
     pending = UnicodeAttribute(null=True)

@@ -65,6 +65,35 @@ WORDS = frozenset(
         N_("running"),
         N_("ended"),
     }
+) | frozenset(
+    # An incident timeline's event names (policy/stories.timeline_entry's first argument).
+    {
+        N_("opened"),
+        N_("reopened"),
+        N_("came back"),
+        N_("jumped"),
+        N_("notified"),
+        N_("held"),
+        N_("escalated"),
+        N_("reminded"),
+        N_("assigned"),
+        N_("note"),
+        N_("report linked"),
+        N_("reporters told"),
+        N_("groups told"),
+        N_("plan started"),
+        N_("plan joined"),
+        N_("plan closed"),
+        N_("incident joined the plan"),
+        N_("statements drafted"),
+        N_("statement edited"),
+        N_("statement approved"),
+        N_("statement ready"),
+        N_("statement published"),
+        N_("stakeholders updated"),
+        N_("task done"),
+        N_("task overdue"),
+    }
 )
 
 
@@ -190,9 +219,8 @@ def error_page(exc: SharedwatchError, *, back: str = "", reader: Reader | None =
     """The page a refused form or link shows: the error's own status, title and detail (in the
     reader's language where the error was raised in it: chalicelib/errors.py's titles are)."""
     reader = reader or _request_reader()
-    return page(
-        "error.html", status=exc.status, title=reader.gettext(exc.title), detail=exc.detail, back=back, reader=reader
-    )
+    exc.for_reader(reader)
+    return page("error.html", status=exc.status, title=exc.title, detail=exc.detail, back=back, reader=reader)
 
 
 def static_bytes(name: str) -> bytes:

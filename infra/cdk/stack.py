@@ -5,6 +5,7 @@ infra/cdk/alarms.py."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ from constructs import Construct
 
 from chalicelib.api.problems import TYPE_BASE
 from chalicelib.comprehend import LANGUAGES as COMPREHEND_LANGUAGES
+from chalicelib.i18n import LANGUAGES
 from chalicelib.store.schema import Key, TableDef, table_definitions
 from infra import native
 from infra.cdk.alarms import add_alarms
@@ -85,6 +87,12 @@ GATEWAY_RESPONSES: dict[str, tuple[int, str, str]] = {
     "AUTHORIZER_FAILURE": (500, "internal", "Internal error"),
     "DEFAULT_5XX": (500, "internal", "Internal error"),
 }
+
+
+def dark_site_language_code() -> str:
+    """The dark site's CloudFront Function, with the shipped languages filled in."""
+    source = (Path(__file__).parent / "dark_site_language.js").read_text(encoding="utf-8")
+    return source.replace("__LANGUAGES__", json.dumps(list(LANGUAGES)))
 
 
 class CompiledChalice(Chalice):  # type: ignore[misc]
@@ -222,6 +230,20 @@ class SharedwatchStack(cdk.Stack):
                 origin=origins.S3BucketOrigin.with_origin_access_control(self.dark_site_bucket),
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 response_headers_policy=cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+                # The visitor's language: the page in it, by Accept-Language (the cache keys on
+                # the rewritten path, so each language's page is cached apart).
+                function_associations=[
+                    cloudfront.FunctionAssociation(
+                        function=cloudfront.Function(
+                            self,
+                            "DarkSiteLanguage",
+                            code=cloudfront.FunctionCode.from_inline(dark_site_language_code()),
+                            runtime=cloudfront.FunctionRuntime.JS_2_0,
+                            comment="dark site: the page in the visitor's language",
+                        ),
+                        event_type=cloudfront.FunctionEventType.VIEWER_REQUEST,
+                    )
+                ],
             ),
         )
 

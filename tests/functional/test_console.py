@@ -62,7 +62,7 @@ def test_every_employee_sees_how_a_departments_work_landed_and_can_follow_it(har
     assert len(mine) == 1
     policy = sns.get_subscription_attributes(SubscriptionArn=mine[0]["SubscriptionArn"])["Attributes"]["FilterPolicy"]
     # The digests only, never the alerts; at 08:00 in their zone (the company's, UTC, for Sam).
-    assert json.loads(policy) == {"audience": ["follow:inflight@UTC"]}
+    assert json.loads(policy) == {"audience": ["follow:inflight@UTC"], "lang": ["en", "any"]}  # their digests, theirs
     assert "Stop following" in staff.get("/departments/inflight").body.decode()
     staff.post_form("/departments/inflight/follow", {"stop": "1"})
     assert not [

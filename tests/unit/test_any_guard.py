@@ -93,7 +93,7 @@ RATCHET: dict[str, int] = {
     "chalicelib/policy/noise.py": 3,  # session 14's merges: a JSON document passed as a dict
     "chalicelib/policy/batch.py": 2,
     "chalicelib/policy/readiness.py": 4,
-    "chalicelib/policy/messages.py": 4,  # the wall's day documents a department digest reads
+    "chalicelib/policy/digests.py": 4,  # the wall's day documents a department digest reads
     "chalicelib/policy/rules.py": 13,
     "chalicelib/policy/scenarios.py": 21,
     "chalicelib/policy/search.py": 3,
