@@ -207,7 +207,10 @@ def _one_of(allowed: list[Any]) -> str:
 
 
 def _text_problems(schema: Schema, value: str, where: str) -> list[str]:
-    if len(value) < schema.get("minLength", 0):
+    low, high = schema.get("minLength", 0), schema.get("maxLength")
+    if high is not None and low and not low <= len(value) <= high:
+        return [f"{where}: {low} to {high} characters"]  # both bounds, as a person needs them
+    if len(value) < low:
         return [
             f"{where}: must not be empty"
             if schema["minLength"] == 1

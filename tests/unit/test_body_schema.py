@@ -54,4 +54,4 @@ def test_of_several_shapes_the_one_the_sender_meant_says_what_is_wrong() -> None
 def test_a_refused_body_is_a_422_listing_its_problems() -> None:
     with pytest.raises(InvalidPayload) as refused:
         Body("Thing", THING).check({"name": ""})
-    assert refused.value.status == 422 and refused.value.extra["errors"] == ["name: must not be empty"]
+    assert refused.value.status == 422 and refused.value.extra["errors"] == ["name: 1 to 5 characters"]
