@@ -240,6 +240,10 @@ _NOISE = re.compile(
     r"https?://\S+|www\.\S+|[@#]\w+|\bRT\b|[\"“«„‘'](?<!\w.)[^\"”»“’'\n]{1,60}[\"”»“’'](?!\w)", re.UNICODE
 )
 _NAMES_AND_LINKS = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|\bRT\b", re.UNICODE)
+# Their twins for a text all in ASCII (most posts): the same matches, \w read from a table.
+_ASCII_NAMES_AND_LINKS = re.compile(_NAMES_AND_LINKS.pattern, re.ASCII)
+_ASCII_NOISE = re.compile(_NOISE.pattern, re.ASCII)
+_ASCII_WORD = re.compile(_WORD.pattern, re.ASCII)
 _QUOTES = ('"', "“", "«", "„", "‘", "'")
 # Below this the model's first answer is a guess; the stopwords and the script decide instead.
 CONFIDENT = 0.5
@@ -288,12 +292,15 @@ def _predict(line: str) -> tuple[str, float]:
 
 def content_words(text: str) -> list[str]:
     """The words that carry a text: no handles, hashtags, links, retweet marker or quoted span."""
+    ascii_only = text.isascii()
     for quote in _QUOTES:
         if quote in text and _opens_quote(text, quote):
+            if ascii_only:
+                return _ASCII_WORD.findall(_ASCII_NOISE.sub(" ", text))
             return _WORD.findall(_NOISE.sub(" ", text))
     if "@" in text or "#" in text or "http" in text or "www." in text or "RT" in text:
-        text = _NAMES_AND_LINKS.sub(" ", text)
-    return _WORD.findall(text)
+        text = (_ASCII_NAMES_AND_LINKS if ascii_only else _NAMES_AND_LINKS).sub(" ", text)
+    return (_ASCII_WORD if ascii_only else _WORD).findall(text)
 
 
 def _opens_quote(text: str, quote: str) -> bool:

@@ -8,6 +8,14 @@ import html
 import re
 
 TOKEN = re.compile(r"[#@]?\w++(?:[-']\w++)*+")  # possessive: nothing to give back, less to try
+# A text all in ASCII (most posts) is tokenised without the pattern's scan: every character no
+# token holds (not a letter, digit, "_", "#", "@", "-" or "'") becomes a space in one bytes
+# translation, and a piece between spaces is a token when it is all letters and digits; only
+# the rest ("#fail", "can't", "--", "a_b") go through the pattern, in its ASCII form. The same
+# tokens: the pattern matches none of the characters made spaces.
+ASCII_TOKEN = re.compile(TOKEN.pattern, re.ASCII)
+_NOT_IN_TOKENS = bytes(c for c in range(128) if not (chr(c).isalnum() or chr(c) in "_#@-'"))
+_SPACED = bytes.maketrans(_NOT_IN_TOKENS, b" " * len(_NOT_IN_TOKENS))
 LINK = re.compile(r"https?://\S+")
 
 
@@ -18,7 +26,16 @@ def word_set(words: str) -> frozenset[str]:
 
 def tokenize(lowered: str) -> list[str]:
     """The words of an already lower-cased text."""
-    return TOKEN.findall(LINK.sub(" ", lowered) if "http" in lowered else lowered)
+    text = LINK.sub(" ", lowered) if "http" in lowered else lowered
+    if not text.isascii():
+        return TOKEN.findall(text)
+    tokens: list[str] = []
+    for piece in text.encode().translate(_SPACED).decode().split():
+        if piece.isalnum():
+            tokens.append(piece)
+        else:
+            tokens.extend(ASCII_TOKEN.findall(piece))
+    return tokens
 
 
 # Character references, with their semicolon (html.unescape alone would also read "&not" in

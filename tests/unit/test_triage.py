@@ -600,3 +600,20 @@ def test_a_way_with_several_words_present_names_the_leftmost_match_whatever_the_
             check=True,
         )
         assert done.stdout.strip() == "hotel"
+
+
+@given(st.text(alphabet="aB_1é#@-' .,!?\t\n\x1c\x0bhtp:/", max_size=40))
+def test_tokenize_gives_the_patterns_tokens_whatever_the_characters(text: str) -> None:
+    # An ASCII text is split after one bytes translation, not scanned by the pattern: the same tokens.
+    from chalicelib.triage.tokens import LINK, TOKEN, tokenize
+
+    lowered = text.lower()
+    assert tokenize(lowered) == TOKEN.findall(LINK.sub(" ", lowered) if "http" in lowered else lowered)
+
+
+@given(st.text(alphabet="aB_1é@ .\n", max_size=30))
+def test_handles_found_alike_in_ascii_and_other_text(text: str) -> None:
+    # The ASCII twin of the handle pattern finds the same handles in an ASCII text.
+    from chalicelib.triage.sentiment import _HANDLE, _handle
+
+    assert _handle(text).sub(" ", text) == _HANDLE.sub(" ", text)
