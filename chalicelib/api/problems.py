@@ -256,7 +256,8 @@ def configuration_view[**P](view: Callable[P, Response]) -> Callable[P, Response
         try:
             return view(*args, **kwargs)
         except InvalidPayload as exc:
-            raise InvalidConfiguration(exc.detail, extra=exc.extra) from None
+            # The sentence and its values, not the filled detail: for_reader translates it then.
+            raise InvalidConfiguration(exc.message, extra=exc.extra, values=exc.values) from None
 
     return wrapper
 

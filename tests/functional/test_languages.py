@@ -337,5 +337,13 @@ def test_a_german_reader_reads_why_a_request_was_refused_in_german_with_the_valu
     assert doc["detail"] == "keine Gruppe 'no-such-team'"
     query = harness.client.http.get("/api/corrections?days=999", headers=german)
     assert query.status_code == 400 and json.loads(query.body)["detail"] == "days: 1 bis 366"
+    group = harness.client.http.put(
+        "/api/groups/night-desk",
+        headers={**german, "content-type": "application/json"},
+        body=json.dumps({"name": "Night desk", "zone": "Mars/Olympus"}),
+    )
+    refused = json.loads(group.body)
+    assert group.status_code == 400 and refused["title"] == "Ungültige Konfiguration"
+    assert refused["detail"].startswith("ungültige Gruppe 'night-desk': "), refused["detail"]
     english = harness.client.http.get("/api/groups/no-such-team/members", headers=admin)
     assert json.loads(english.body)["detail"] == "no group 'no-such-team'"
