@@ -141,7 +141,12 @@ class Body:
         """Raise InvalidPayload (422) naming every path that breaks the schema."""
         found = problems(self.schema, value)
         if found:
-            raise InvalidPayload(f"invalid {self.name}: " + "; ".join(found[:10]), extra={"errors": found})
+            # `name` is the schema's own name (Group, Rule), as GET /openapi.json lists it.
+            raise InvalidPayload(
+                N_("invalid %(name)s: %(problems)s"),
+                values={"name": self.name, "problems": "; ".join(found[:10])},
+                extra={"errors": found},
+            )
 
 
 _TYPES: dict[str, Callable[[Any], bool]] = {

@@ -129,7 +129,9 @@ def add_member(slug: str) -> Response:
     if language not in LANGUAGES:
         problems.append(f"language: one of {', '.join(LANGUAGES)}")
     if problems:
-        raise InvalidPayload("invalid member: " + "; ".join(problems), extra={"errors": problems})
+        raise InvalidPayload(
+            N_("invalid member: %(problems)s"), values={"problems": "; ".join(problems)}, extra={"errors": problems}
+        )
     answer = aws.sns().subscribe(
         TopicArn=get_settings().group_topic_arn(slug),
         Protocol=str(protocol),

@@ -135,7 +135,9 @@ def facts_from(doc: Any) -> Facts:
         problems.append("facts.departments: a list of department slugs")
         departments = []
     if problems:
-        raise InvalidPayload("invalid facts: " + "; ".join(problems), extra={"errors": problems})
+        raise InvalidPayload(
+            N_("invalid facts: %(problems)s"), values={"problems": "; ".join(problems)}, extra={"errors": problems}
+        )
     return Facts(
         text=str(f.get("text", ""))[:5000],
         departments=tuple(d[:63] for d in departments[:20]),

@@ -376,7 +376,9 @@ def screen_spec(doc: dict[str, Any]) -> dict[str, Any]:
     if department and brand:
         problems.append("department, brand: one scope or the other")
     if problems:
-        raise InvalidPayload("invalid display: " + "; ".join(problems), extra={"errors": problems})
+        raise InvalidPayload(
+            N_("invalid display: %(problems)s"), values={"problems": "; ".join(problems)}, extra={"errors": problems}
+        )
     return {"lobby": lobby, "department": department, "brand": brand}
 
 

@@ -112,7 +112,9 @@ def put_department(key: str, doc: Any) -> dict[str, Any]:
     if not isinstance(group, str) or group not in load_routing().groups:
         problems.append(f"group: an existing group slug (got {str(group)[:40]!r})")
     if problems:
-        raise InvalidPayload("invalid department: " + "; ".join(problems), extra={"errors": problems})
+        raise InvalidPayload(
+            N_("invalid department: %(problems)s"), values={"problems": "; ".join(problems)}, extra={"errors": problems}
+        )
     save_department(Department(slug=key, name=str(name).strip(), group=str(group)))
     return {"slug": key, "name": str(name).strip(), "group": group}
 
@@ -143,7 +145,9 @@ def put_scenario(key: str, doc: Any) -> dict[str, Any]:
     domains = ", ".join(get_settings().company_domains)
     outside = [f"{where}: a company address ({domains})" for where, who in people if not is_company_address(who)]
     if outside:
-        raise InvalidPayload("invalid scenario: " + "; ".join(outside[:5]), extra={"errors": outside})
+        raise InvalidPayload(
+            N_("invalid scenario: %(errors)s"), values={"errors": "; ".join(outside[:5])}, extra={"errors": outside}
+        )
     return scenario_document(save_scenario(key, doc))
 
 

@@ -51,7 +51,9 @@ def _validate(doc: Any, departments: set[str]) -> tuple[str, Any, str]:
     if unknown:
         problems.append(f"unknown fields: {', '.join(unknown)}")
     if problems:
-        raise InvalidPayload("invalid correction: " + "; ".join(problems), extra={"errors": problems})
+        raise InvalidPayload(
+            N_("invalid correction: %(problems)s"), values={"problems": "; ".join(problems)}, extra={"errors": problems}
+        )
     return str(name), value, " ".join(str(why).split())
 
 

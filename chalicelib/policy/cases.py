@@ -182,7 +182,9 @@ def edit(card: Mapping[str, Any], changes: Mapping[str, Any], *, names: Sequence
             continue
         out[key] = value if keep_names else redact(value, names=names)
     if problems:
-        raise InvalidPayload("invalid case card: " + "; ".join(problems), extra={"errors": problems})
+        raise InvalidPayload(
+            N_("invalid case card: %(problems)s"), values={"problems": "; ".join(problems)}, extra={"errors": problems}
+        )
     out["redacted"] = not keep_names and bool(card.get("redacted", True))
     return out
 

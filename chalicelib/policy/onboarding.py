@@ -34,7 +34,9 @@ def new_version(doc: Any, *, current: Mapping[str, Any] | None, by: str, now: da
     if not isinstance(edited, int) or isinstance(edited, bool) or edited < 0:
         problems.append("version: the version you edited, a whole number (0 for the first)")
     if problems:
-        raise InvalidPayload("invalid policy: " + "; ".join(problems), extra={"errors": problems})
+        raise InvalidPayload(
+            N_("invalid policy: %(problems)s"), values={"problems": "; ".join(problems)}, extra={"errors": problems}
+        )
     return {
         "version": have + 1,
         "edited": edited,
