@@ -174,11 +174,16 @@ def signed_in(request: Request, permission: Permission, *, back: str = "") -> Pr
             page(
                 "error.html",
                 status=403,
-                title="Not for your role",
-                detail=(
-                    f"You are signed in as {found.label}, whose role ({found.role}) does not allow this ({permission})."
+                title=say(request, N_("Not for your role")),
+                detail=say(
+                    request,
+                    N_("You are signed in as %(label)s, whose role (%(role)s) does not allow this (%(permission)s)."),
+                    label=found.label,
+                    role=found.role,
+                    permission=permission,
                 ),
                 back="",
+                reader=reader_for(request),
             )
         )
     if request.method not in SAFE_METHODS:

@@ -301,7 +301,9 @@ def _post(path: str, body: bytes, headers: dict[str, str]) -> int:
     except urllib.error.HTTPError as exc:
         return int(exc.code)
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise DeliveryFailed(f"the drill could not reach {path}: {type(exc).__name__}") from exc
+        raise DeliveryFailed(
+            N_("the drill could not reach %(path)s: %(error)s"), values={"path": path, "error": type(exc).__name__}
+        ) from exc
 
 
 def send_mention(doc: dict[str, Any], index: int, step: dict[str, Any], *, now: datetime) -> int:
