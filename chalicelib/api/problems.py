@@ -218,8 +218,8 @@ def _reader_of(request: Request) -> Reader:
 
 def _in_their_language(request: Request, exc: SharedwatchError) -> Response:
     """A problem's title in the language the client's Accept-Language asks for (a person's
-    browser); English for a client that asks for none. Details are written where they are
-    raised (the public form's in its reader's language; the API's in English)."""
+    browser); English for a client that asks for none. So is its detail where it was raised as
+    a whole N_() sentence (errors.SharedwatchError.for_reader); the webhooks' stay English."""
     header = request.headers.get("accept-language") or ""
     if not header:
         return from_error(exc)
