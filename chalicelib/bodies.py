@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.errors import InvalidPayload, MalformedBody
+from chalicelib.i18n import N_
 
 MAX_DEPTH = 32
 MAX_INT_DIGITS = 20  # a 64-bit id (tweet ids have 19 digits)
@@ -58,13 +59,17 @@ def _check_text(value: str, path: str) -> None:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise MalformedBody(f"{path or 'body'}: text with a lone surrogate (not valid Unicode)") from None
+            raise MalformedBody(
+                N_("%(path)s: text with a lone surrogate (not valid Unicode)"), values={"path": path or "body"}
+            ) from None
 
 
 def check(value: Any, path: str = "", depth: int = 0) -> None:
     """Raise MalformedBody naming the first path that breaks a limit."""
     if depth > MAX_DEPTH:
-        raise MalformedBody(f"{path or 'body'}: nested more than {MAX_DEPTH} levels deep")
+        raise MalformedBody(
+            N_("%(path)s: nested more than %(limit)s levels deep"), values={"path": path or "body", "limit": MAX_DEPTH}
+        )
     if isinstance(value, dict):
         for key, item in value.items():
             _check_text(key, _path(path, "<key>"))
@@ -75,7 +80,7 @@ def check(value: Any, path: str = "", depth: int = 0) -> None:
     elif isinstance(value, str):
         _check_text(value, path)
     elif isinstance(value, _Refused):
-        raise MalformedBody(f"{path or 'body'}: {value.why}")
+        raise MalformedBody(f"{path or 'body'}: {value.why}")  # `why` is a fragment: left English
 
 
 def load_json(body: bytes | str) -> Any:
@@ -83,13 +88,18 @@ def load_json(body: bytes | str) -> Any:
     try:
         text = body.decode("utf-8") if isinstance(body, bytes) else body
     except UnicodeDecodeError as exc:
-        raise MalformedBody(f"body is not UTF-8: {exc.reason} at byte {exc.start}") from exc
+        raise MalformedBody(
+            N_("body is not UTF-8: %(reason)s at byte %(byte)s"), values={"reason": exc.reason, "byte": exc.start}
+        ) from exc
     try:
         doc = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
     except json.JSONDecodeError as exc:
-        raise MalformedBody(f"body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from exc
+        raise MalformedBody(
+            N_("body is not valid JSON: %(error)s (line %(line)s, column %(column)s)"),
+            values={"error": exc.msg, "line": exc.lineno, "column": exc.colno},
+        ) from exc
     except RecursionError:
-        raise MalformedBody(f"body: nested more than {MAX_DEPTH} levels deep") from None
+        raise MalformedBody(N_("body: nested more than %(limit)s levels deep"), values={"limit": MAX_DEPTH}) from None
     check(doc)
     return doc
 
@@ -131,7 +141,12 @@ class Body:
         """Raise InvalidPayload (422) naming every path that breaks the schema."""
         found = problems(self.schema, value)
         if found:
-            raise InvalidPayload(f"invalid {self.name}: " + "; ".join(found[:10]), extra={"errors": found})
+            # `name` is the schema's own name (Group, Rule), as GET /openapi.json lists it.
+            raise InvalidPayload(
+                N_("invalid %(name)s: %(problems)s"),
+                values={"name": self.name, "problems": "; ".join(found[:10])},
+                extra={"errors": found},
+            )
 
 
 _TYPES: dict[str, Callable[[Any], bool]] = {

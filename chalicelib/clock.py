@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from chalicelib.errors import InvalidPayload
+from chalicelib.i18n import N_
 
 
 def utcnow() -> datetime:
@@ -53,9 +54,9 @@ def parse_span(doc: dict[str, object], *, required: tuple[str, ...], what: str) 
     try:
         start, end = parse_timestamp(str(doc["start"])), parse_timestamp(str(doc["end"]))
     except ValueError:
-        raise InvalidPayload("start and end: ISO 8601 timestamps") from None
+        raise InvalidPayload(N_("start and end: ISO 8601 timestamps")) from None
     if end <= start:
-        raise InvalidPayload("end: after start")
+        raise InvalidPayload(N_("end: after start"))
     return start, end
 
 

@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from chalicelib.errors import OutOfTime
+from chalicelib.i18n import N_
 
 _deadline: ContextVar[float | None] = ContextVar("deadline", default=None)
 
@@ -29,4 +30,4 @@ def check(**_: Any) -> None:
     """botocore's before-send hook: refuse to start an attempt once the budget is spent."""
     deadline = _deadline.get()
     if deadline is not None and time.monotonic() > deadline:
-        raise OutOfTime("AWS is answering slowly and the request ran out of time; retry later")
+        raise OutOfTime(N_("AWS is answering slowly and the request ran out of time; retry later"))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.errors import ConfigurationMissing, Unauthorized
+from chalicelib.i18n import N_
 
 TIMEOUT_SECONDS = 5.0
 DISCOVERY_SECONDS = 3600.0
@@ -40,14 +41,18 @@ def _allowed_url(url: str) -> bool:
 
 def _get_json(url: str) -> dict[str, Any]:
     if not _allowed_url(url):
-        raise ConfigurationMissing(f"the identity provider's address must be https: {url[:120]}")
+        raise ConfigurationMissing(
+            N_("the identity provider's address must be https: %(url)s"), values={"url": url[:120]}
+        )
     try:
         with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 (scheme checked)
             doc = json.loads(response.read(1024 * 1024))
     except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
-        raise ConfigurationMissing(f"the identity provider did not answer: {type(exc).__name__}") from exc
+        raise ConfigurationMissing(
+            N_("the identity provider did not answer: %(error)s"), values={"error": type(exc).__name__}
+        ) from exc
     if not isinstance(doc, dict):
-        raise ConfigurationMissing("the identity provider's document is not a JSON object")
+        raise ConfigurationMissing(N_("the identity provider's document is not a JSON object"))
     return doc
 
 
@@ -63,7 +68,7 @@ def discover(issuer: str) -> Provider:
         return cached[1]
     doc = discovery_document(issuer)
     if doc.get("issuer") != issuer:
-        raise ConfigurationMissing("the discovery document names another issuer")
+        raise ConfigurationMissing(N_("the discovery document names another issuer"))
     try:
         provider = Provider(
             issuer=issuer,
@@ -73,7 +78,9 @@ def discover(issuer: str) -> Provider:
             userinfo_endpoint=str(doc.get("userinfo_endpoint") or ""),
         )
     except KeyError as exc:
-        raise ConfigurationMissing(f"the discovery document has no {exc.args[0]}") from None
+        raise ConfigurationMissing(
+            N_("the discovery document has no %(field)s"), values={"field": exc.args[0]}
+        ) from None
     _discovered[issuer] = (time.monotonic(), provider)
     return provider
 
@@ -108,7 +115,7 @@ def exchange(
 ) -> tuple[str, str]:
     """(ID token, access token) for an authorization code (client_secret_basic)."""
     if not _allowed_url(provider.token_endpoint):
-        raise ConfigurationMissing("the token endpoint must be https")
+        raise ConfigurationMissing(N_("the token endpoint must be https"))
     body = urllib.parse.urlencode(
         {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri, "code_verifier": verifier}
     ).encode()
@@ -124,12 +131,16 @@ def exchange(
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
             doc = json.loads(response.read(1024 * 1024))
     except urllib.error.HTTPError as exc:
-        raise Unauthorized(f"the identity provider refused the sign-in ({exc.code})") from None
+        raise Unauthorized(
+            N_("the identity provider refused the sign-in (%(code)s)"), values={"code": exc.code}
+        ) from None
     except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
-        raise ConfigurationMissing(f"the identity provider did not answer: {type(exc).__name__}") from exc
+        raise ConfigurationMissing(
+            N_("the identity provider did not answer: %(error)s"), values={"error": type(exc).__name__}
+        ) from exc
     token = doc.get("id_token") if isinstance(doc, dict) else None
     if not isinstance(token, str):
-        raise Unauthorized("the identity provider sent no ID token")
+        raise Unauthorized(N_("the identity provider sent no ID token"))
     return token, str(doc.get("access_token") or "")
 
 
@@ -170,7 +181,7 @@ def verify_id_token(provider: Provider, token: str, *, client_id: str, nonce: st
             leeway=30,
         )
     except jwt.PyJWTError as exc:
-        raise Unauthorized(f"the ID token did not verify: {type(exc).__name__}") from None
+        raise Unauthorized(N_("the ID token did not verify: %(error)s"), values={"error": type(exc).__name__}) from None
     if not secrets.compare_digest(str(claims.get("nonce", "")), nonce):
-        raise Unauthorized("the ID token was not issued for this sign-in")
+        raise Unauthorized(N_("the ID token was not issued for this sign-in"))
     return claims

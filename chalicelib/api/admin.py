@@ -14,6 +14,7 @@ from chalicelib.api.problems import json_response, read_json
 from chalicelib.api.routes import needs
 from chalicelib.errors import NotFound
 from chalicelib.flows import configuration
+from chalicelib.i18n import N_
 from chalicelib.intake.screenshots import view_url
 from chalicelib.store.config import current_taxonomy, planned_events
 from chalicelib.store.mapping import report_from_model
@@ -65,7 +66,7 @@ def get_report(report_id: str) -> Response:
     try:
         row = ReportModel.get(report_id, consistent_read=True)
     except ReportModel.DoesNotExist:
-        raise NotFound(f"no report {report_id[:40]!r}") from None
+        raise NotFound(N_("no report %(report_id)s"), values={"report_id": repr(report_id[:40])}) from None
     report = report_from_model(row)
     return json_response(
         {

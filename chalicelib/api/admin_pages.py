@@ -189,7 +189,7 @@ def save_from_page(kind: str) -> Response:
         check_csrf(form.get("csrf", ""), who.session_id)
         if KINDS[kind].keyed and not SLUG.match(key):
             raise InvalidPayload(
-                "key: lowercase letters, digits and dashes, at most 63", extra={"errors": ["key: a slug"]}
+                N_("key: lowercase letters, digits and dashes, at most 63"), extra={"errors": ["key: a slug"]}
             )
         doc = load_json(text.encode())
         if (body := _api_body(KINDS[kind].path)) is not None:
@@ -304,7 +304,7 @@ def retry_from_page(delivery_id: str) -> Response:
         try:
             row = retry_dead(delivery_id[:64])
         except DeliveryModel.DoesNotExist:
-            raise NotFound(f"no delivery {delivery_id[:64]!r}") from None
+            raise NotFound(N_("no delivery %(delivery_id)s"), values={"delivery_id": repr(delivery_id[:64])}) from None
     except SharedwatchError as exc:
         return error_page(exc)
     audit(bp.current_request, who, action="delivery.retry", target=row.delivery_id, after={"status": row.status})

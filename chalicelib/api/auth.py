@@ -21,7 +21,7 @@ from chalicelib.clock import utcnow
 from chalicelib.errors import Forbidden, Unauthorized
 from chalicelib.flows.people import actor_of, token_principal
 from chalicelib.flows.signin import Cookie, session_principal
-from chalicelib.i18n import Reader, negotiate
+from chalicelib.i18n import N_, Reader, negotiate
 from chalicelib.observability import logger
 from chalicelib.policy.access import Permission, Principal, allows
 from chalicelib.settings import get_settings
@@ -75,7 +75,7 @@ def csrf_token(bound_to: str) -> str:
 
 def check_csrf(presented: str, bound_to: str) -> None:
     if not bound_to or not presented or not hmac.compare_digest(presented.encode(), csrf_token(bound_to).encode()):
-        raise Forbidden("the form's CSRF token is missing or stale: reload the page and try again")
+        raise Forbidden(N_("the form's CSRF token is missing or stale: reload the page and try again"))
 
 
 def _bearer(request: Request) -> str:
@@ -137,10 +137,13 @@ def require(request: Request, permission: Permission) -> Principal:
     found = principal(request)
     if found is None:
         if _bearer(request):
-            raise Unauthorized("the token is not valid (it may have expired or been revoked)")
-        raise Unauthorized("sign in, or send Authorization: Bearer <your personal API token>")
+            raise Unauthorized(N_("the token is not valid (it may have expired or been revoked)"))
+        raise Unauthorized(N_("sign in, or send Authorization: Bearer <your personal API token>"))
     if not allows(found.role, permission):
-        raise Forbidden(f"your role ({found.role}) does not allow this ({permission})")
+        raise Forbidden(
+            N_("your role (%(role)s) does not allow this (%(permission)s)"),
+            values={"role": found.role, "permission": permission},
+        )
     if found.via == "session" and request.method not in SAFE_METHODS:
         # A browser sends cookies on cross-site requests; only our pages know this token.
         check_csrf(request.headers.get("x-csrf-token") or "", found.session_id)
@@ -171,11 +174,16 @@ def signed_in(request: Request, permission: Permission, *, back: str = "") -> Pr
             page(
                 "error.html",
                 status=403,
-                title="Not for your role",
-                detail=(
-                    f"You are signed in as {found.label}, whose role ({found.role}) does not allow this ({permission})."
+                title=say(request, N_("Not for your role")),
+                detail=say(
+                    request,
+                    N_("You are signed in as %(label)s, whose role (%(role)s) does not allow this (%(permission)s)."),
+                    label=found.label,
+                    role=found.role,
+                    permission=permission,
                 ),
                 back="",
+                reader=reader_for(request),
             )
         )
     if request.method not in SAFE_METHODS:
@@ -203,7 +211,7 @@ def require_display_token(request: Request) -> Screen | None:
                 return Screen(bool(screen["lobby"]), screen.get("department", ""), screen.get("brand", ""))
     if principal(request) is not None:
         return None
-    raise Unauthorized("the display token is not valid (it may have been revoked)")
+    raise Unauthorized(N_("the display token is not valid (it may have been revoked)"))
 
 
 def client_address(request: Request) -> str:

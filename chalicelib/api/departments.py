@@ -40,7 +40,7 @@ BRIEF_SHOWN = timedelta(days=3)  # how long an all-staff brief heads every depar
 def _department(slug: str) -> Department:
     department = load_routing().departments.get(slug)
     if department is None:
-        raise NotFound(f"no department {slug[:40]!r}")
+        raise NotFound(N_("no department %(slug)s"), values={"slug": repr(slug[:40])})
     return department
 
 
@@ -155,7 +155,10 @@ def follow(slug: str) -> Response:
         check_csrf(str(form.get("csrf", "")), who.session_id)
         department = _department(slug)
         if department.group not in load_routing().groups:
-            raise NotFound(f"{department.name}'s group does not exist any more: nobody can follow it now")
+            raise NotFound(
+                N_("%(name)s's group does not exist any more: nobody can follow it now"),
+                values={"name": department.name},
+            )
         existing = _following(slug, who.id)
         zone = recipient_zone(who.zone, get_settings().zone)
         if form.get("stop"):

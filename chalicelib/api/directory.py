@@ -38,7 +38,7 @@ def create_client() -> Response:
     who = caller()
     doc = read_json(bp.current_request)
     if not isinstance(doc, dict):
-        raise InvalidPayload("a JSON object: name")
+        raise InvalidPayload(N_("a JSON object: name"))
     token, made = directory.create_client(actor=actor(bp.current_request, who), name=doc.get("name"), now=utcnow())
     return json_response(
         {**made, "token": token, "scim_base": _scim_base(bp.current_request)},
@@ -66,13 +66,18 @@ def import_people() -> Response:
     request = bp.current_request
     body = raw_body(request)
     if len(body) > MAX_CSV_BYTES:
-        raise PayloadTooLarge(f"the file is {len(body)} bytes, at most {MAX_CSV_BYTES}")
+        raise PayloadTooLarge(
+            N_("the file is %(size)s bytes, at most %(limit)s"), values={"size": len(body), "limit": MAX_CSV_BYTES}
+        )
     if media_type(request) not in CSV_TYPES:
-        raise UnsupportedMediaType(f"content type {media_type(request) or '(none)'!r}: send text/csv")
+        raise UnsupportedMediaType(
+            N_("content type %(content_type)s: send text/csv"),
+            values={"content_type": repr(media_type(request) or "(none)")},
+        )
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise InvalidPayload("the file is not UTF-8 text") from None
+        raise InvalidPayload(N_("the file is not UTF-8 text")) from None
     return json_response(directory.import_csv(text=text, actor=actor(request, who), now=utcnow()))
 
 

@@ -62,7 +62,7 @@ def _pace(value: Any) -> float:
 
 def start_as(who: Principal, doc: Any) -> dict[str, Any]:
     if not isinstance(doc, dict) or not isinstance(doc.get("scenario"), str):
-        raise InvalidPayload('{"scenario": "<id>", "pace": 1}: the scenario whose storm to send')
+        raise InvalidPayload(N_('{"scenario": "<id>", "pace": 1}: the scenario whose storm to send'))
     pace = _pace(doc.get("pace"))
     started = drills.start(scenario_id=doc["scenario"][:63], pace=pace, by=who.label, now=utcnow())
     audit(
@@ -112,7 +112,10 @@ def end_watch(drill_id: str) -> Response:
     an exercise: a storm drill is ended by a responder (POST /api/drills/{id}/end)."""
     who = caller()
     if records.load(drill_id).get("kind") != watch.KIND:
-        raise NotFound(f"no watchfulness exercise {drill_id[:20]!r} (a storm drill ends at /api/drills/{{id}}/end)")
+        raise NotFound(
+            N_("no watchfulness exercise %(drill_id)s (a storm drill ends at /api/drills/{id}/end)"),
+            values={"drill_id": repr(drill_id[:20])},
+        )
     drills.end(drill_id=drill_id, by=who.label, now=utcnow())
     audit(bp.current_request, who, action="drill.end", target=drill_id, after={"kind": watch.KIND})
     return json_response(drill_report(drill_id))

@@ -19,7 +19,7 @@ from chalicelib.api.problems import configuration_view, json_response, read_json
 from chalicelib.api.routes import caller, needs
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.flows import configuration, groups
-from chalicelib.i18n import DEFAULT, LANGUAGES
+from chalicelib.i18n import DEFAULT, LANGUAGES, N_
 from chalicelib.policy.config import Group
 from chalicelib.policy.noise import check_zone, member_filter, recipient_zone
 from chalicelib.settings import get_settings
@@ -34,7 +34,7 @@ _PHONE = re.compile(r"^\+[1-9]\d{6,14}$")  # E.164, as SNS SMS wants it
 def _group(slug: str) -> Group:
     group = load_routing().groups.get(slug)
     if group is None:
-        raise NotFound(f"no group {slug[:63]!r}")
+        raise NotFound(N_("no group %(slug)s"), values={"slug": repr(slug[:63])})
     return group
 
 
@@ -129,7 +129,9 @@ def add_member(slug: str) -> Response:
     if language not in LANGUAGES:
         problems.append(f"language: one of {', '.join(LANGUAGES)}")
     if problems:
-        raise InvalidPayload("invalid member: " + "; ".join(problems), extra={"errors": problems})
+        raise InvalidPayload(
+            N_("invalid member: %(problems)s"), values={"problems": "; ".join(problems)}, extra={"errors": problems}
+        )
     answer = aws.sns().subscribe(
         TopicArn=get_settings().group_topic_arn(slug),
         Protocol=str(protocol),
@@ -164,7 +166,10 @@ def remove_member(slug: str, member_id: str) -> Response:
     arn = f"{get_settings().group_topic_arn(slug)}:{member_id}"
     member = next((m for m in _members(slug) if m["id"] == member_id), None)
     if member is None:
-        raise NotFound(f"no member {member_id[:60]!r} in group {slug!r}")
+        raise NotFound(
+            N_("no member %(member_id)s in group %(slug)s"),
+            values={"member_id": repr(member_id[:60]), "slug": repr(slug)},
+        )
     aws.sns().unsubscribe(SubscriptionArn=arn)
     audit(bp.current_request, who, action="member.remove", target=f"{slug}/{member_id}", before=member)
     left = _members(slug)

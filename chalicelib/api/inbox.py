@@ -114,7 +114,7 @@ def mention_document(mention_id: str) -> dict[str, Any]:
     try:
         row = MentionModel.get(mention_id[:64], consistent_read=True)
     except MentionModel.DoesNotExist:
-        raise NotFound(f"no mention {mention_id[:40]!r}") from None
+        raise NotFound(N_("no mention %(mention_id)s"), values={"mention_id": repr(mention_id[:40])}) from None
     story: dict[str, Any] | None = None
     try:
         cluster = ClusterModel.get(story_of_post(alias_key(row.mention_id, row.drill or "")))
@@ -195,7 +195,7 @@ def export_corrections() -> Response:
     first, as JSON lines a `make eval` reads back as labels (SHAREDWATCH_CORRECTIONS=file)."""
     days = whole_number(dict(bp.current_request.query_params or {}).get("days", "30"), digits=3)
     if days is None or not 1 <= days <= 366:
-        raise InvalidQuery("days: 1 to 366")
+        raise InvalidQuery(N_("days: 1 to 366"))
     now = utcnow()
     rows = export(since=now - timedelta(days=days), until=now)
     return Response(
@@ -243,7 +243,7 @@ def inbox_page() -> Response:
 def console_asset(asset: str) -> Response:
     """The console's one script (see web/static/console.js)."""
     if asset != "console.js":
-        raise NotFound(f"no console asset {asset[:40]!r}: there is console.js")
+        raise NotFound(N_("no console asset %(asset)s: there is console.js"), values={"asset": repr(asset[:40])})
     return Response(
         body=static_file("console.js"),
         status_code=200,

@@ -13,6 +13,7 @@ from chalicelib.clock import isoformat, utcnow
 from chalicelib.errors import InvalidPayload, InvalidQuery, NotFound
 from chalicelib.flows import reach
 from chalicelib.flows.incidents import acknowledge, add_note, assign, incident_document, link_report, load, resolve
+from chalicelib.i18n import N_
 from chalicelib.notify.delivery import retry_dead
 from chalicelib.policy.access import Principal
 from chalicelib.store.models import DeliveryModel, IncidentModel
@@ -32,7 +33,7 @@ _STATUSES = {"open", "acknowledged", "resolved"}
 def list_incidents() -> Response:
     wanted = _query().get("status", "")
     if wanted and wanted not in _STATUSES:
-        raise InvalidQuery(f"status: one of {', '.join(sorted(_STATUSES))}")
+        raise InvalidQuery(N_("status: one of %(statuses)s"), values={"statuses": ", ".join(sorted(_STATUSES))})
     rows = [r for r in IncidentModel.scan() if not wanted or r.status == wanted]
     rows.sort(key=lambda r: r.opened_at, reverse=True)
     return json_response({"incidents": [incident_document(r) for r in rows[:200]]})
@@ -50,7 +51,7 @@ def get_incident(incident_id: str) -> Response:
 def _body() -> tuple[str, str]:
     doc = read_json(bp.current_request) if bp.current_request.raw_body else {}
     if not isinstance(doc, dict):
-        raise InvalidPayload("a JSON object: group, note (both optional)")
+        raise InvalidPayload(N_("a JSON object: group, note (both optional)"))
     return str(doc.get("group", ""))[:63], str(doc.get("note", ""))[:500]
 
 
@@ -124,7 +125,7 @@ def _field(name: str, what: str) -> str:
     doc = read_json(bp.current_request)
     value = doc.get(name) if isinstance(doc, dict) else None
     if not isinstance(value, str) or not value.strip():
-        raise InvalidPayload(f"{name}: {what}")
+        raise InvalidPayload(f"{name}: {what}")  # `what` is a fragment its callers write: left English
     return value.strip()
 
 
@@ -176,7 +177,7 @@ def list_deliveries() -> Response:
     """The dead-letter view: `?status=dead` (default), `held` or `claimed`."""
     status = _query().get("status", "dead")
     if status not in ("dead", "held", "claimed"):
-        raise InvalidQuery("status: one of dead, held, claimed")
+        raise InvalidQuery(N_("status: one of dead, held, claimed"))
     if status == "dead":
         rows = list(DeliveryModel.scan(DeliveryModel.status == "dead", limit=1000))
     else:
@@ -191,6 +192,6 @@ def retry_delivery(delivery_id: str) -> Response:
     try:
         row = retry_dead(delivery_id)
     except DeliveryModel.DoesNotExist:
-        raise NotFound(f"no delivery {delivery_id[:64]!r}") from None
+        raise NotFound(N_("no delivery %(delivery_id)s"), values={"delivery_id": repr(delivery_id[:64])}) from None
     audit(bp.current_request, who, action="delivery.retry", target=delivery_id, after={"status": row.status})
     return json_response(_delivery(row))

@@ -17,6 +17,7 @@ from chalicelib.api.routes import caller, needs
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, SharedwatchError
 from chalicelib.flows import cases
+from chalicelib.i18n import N_
 from chalicelib.policy import cases as card_policy
 from chalicelib.policy.access import Principal, allows
 from chalicelib.store import cases as stored
@@ -104,7 +105,9 @@ def case_form(incident_id: str) -> Response:
         check_csrf(form.get("csrf", ""), who.session_id)
         rev = form.get("rev", "")
         if not rev.isdigit() or len(rev) > 6:
-            raise InvalidPayload("rev: the card's revision, from the form", extra={"errors": ["rev: a whole number"]})
+            raise InvalidPayload(
+                N_("rev: the card's revision, from the form"), extra={"errors": ["rev: a whole number"]}
+            )
         changes: dict[str, Any] = {k: form[k] for k in card_policy.FIELDS if k in form}
         changes["rev"] = int(rev)
         if form.get("keep_names") == "yes":
@@ -154,7 +157,7 @@ def put_case(incident_id: str) -> Response:
     who = caller()
     doc = read_json(request)
     if not isinstance(doc, dict):
-        raise InvalidPayload("the body is a JSON object: the card's fields to change")
+        raise InvalidPayload(N_("the body is a JSON object: the card's fields to change"))
     if "rev" in doc and (not isinstance(doc["rev"], int) or isinstance(doc["rev"], bool)):
-        raise InvalidPayload("rev: the card's revision as you read it, a whole number")
+        raise InvalidPayload(N_("rev: the card's revision as you read it, a whole number"))
     return json_response(_change(request, who, incident_id, doc))

@@ -10,6 +10,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.problems import json_response
 from chalicelib.errors import NotFound
+from chalicelib.i18n import N_
 from chalicelib.settings import get_settings
 
 bp = Blueprint(__name__)
@@ -19,7 +20,7 @@ bp = Blueprint(__name__)
 def outbox() -> Response:
     settings = get_settings()
     if not settings.is_local or not settings.local_outbox_path:
-        raise NotFound("the outbox exists only in the local stack")
+        raise NotFound(N_("the outbox exists only in the local stack"))
     path = Path(settings.local_outbox_path)
     entries = []
     if path.exists():

@@ -16,6 +16,7 @@ from chalicelib.bodies import whole_number
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, SharedwatchError
 from chalicelib.flows import onboarding
+from chalicelib.i18n import N_
 from chalicelib.policy.access import Principal, allows
 from chalicelib.settings import get_settings
 from chalicelib.store import onboarding as stored
@@ -64,7 +65,7 @@ def acknowledge_policy_from_page() -> Response:
         check_csrf(form.get("csrf", ""), who.session_id)
         version = whole_number(form.get("version", ""), digits=6)
         if version is None:
-            raise InvalidPayload("version: the version you read", extra={"errors": ["version: a whole number"]})
+            raise InvalidPayload(N_("version: the version you read"), extra={"errors": ["version: a whole number"]})
         policy = onboarding.acknowledge(who.id, version=version, now=utcnow())
         audit(request, who, action="policy.acknowledge", target=f"v{version}")
         done = reader.gettext("Thank you: you acknowledged version %(version)s.") % {"version": policy["version"]}

@@ -16,7 +16,7 @@ from chalicelib.clock import parse_timestamp, utcnow
 from chalicelib.errors import InvalidPayload, SharedwatchError
 from chalicelib.flows import people, recognition
 from chalicelib.flows.signin import normalise_address
-from chalicelib.i18n import LANGUAGE_NAMES, zones
+from chalicelib.i18n import LANGUAGE_NAMES, N_, zones
 from chalicelib.policy.access import PERMISSIONS, ROLES, Principal, allows
 from chalicelib.store import audit, identity
 from chalicelib.web import error_page, page
@@ -86,8 +86,10 @@ def list_tokens() -> Response:
 def _require_person(who: Principal) -> None:
     if who.via == "break-glass":
         raise InvalidPayload(
-            "the break-glass token is not a person: make yourself an admin (PUT /api/people/{email}), sign in, "
-            "and create tokens as yourself"
+            N_(
+                "the break-glass token is not a person: make yourself an admin (PUT /api/people/{email}), "
+                "sign in, and create tokens as yourself"
+            )
         )
 
 
@@ -125,9 +127,9 @@ def read_audit() -> Response:
         since = parse_timestamp(query["since"]) if query.get("since") else until - timedelta(days=30)
         limit = int(query.get("limit", "100"))
     except (ValueError, SharedwatchError):
-        raise InvalidPayload("since/until: ISO 8601 times; limit: a whole number") from None
+        raise InvalidPayload(N_("since/until: ISO 8601 times; limit: a whole number")) from None
     if not 1 <= limit <= 500 or since > until:
-        raise InvalidPayload("limit: 1-500; since must be before until")
+        raise InvalidPayload(N_("limit: 1-500; since must be before until"))
     entries, cursor = audit.search(
         since=since,
         until=until,

@@ -27,6 +27,7 @@ from chalicelib.flows import plans, reach, reviews, statements
 from chalicelib.flows.configuration import put_scenario
 from chalicelib.flows.incidents import load as load_incident
 from chalicelib.flows.plan_actions import Doer, approve_as, complete_as, edit_as, plan_document, publish_as
+from chalicelib.i18n import N_
 from chalicelib.policy import approval_links
 from chalicelib.policy.access import Principal
 from chalicelib.policy.crisis_run import IncidentNow, describe, start
@@ -57,7 +58,7 @@ def list_plans() -> Response:
 def get_plan(scenario_id: str) -> Response:
     versions = scenario_versions(scenario_id[:63])
     if not versions:
-        raise NotFound(f"no scenario {scenario_id[:40]!r}")
+        raise NotFound(N_("no scenario %(scenario_id)s"), values={"scenario_id": repr(scenario_id[:40])})
     return json_response({"current": versions[0], "versions": versions})
 
 
@@ -73,7 +74,7 @@ def put_plan(scenario_id: str) -> Response:
 @needs("config.write")
 def delete_plan(scenario_id: str) -> Response:
     if not delete_config("scenario", scenario_id[:63]):
-        raise NotFound(f"no scenario {scenario_id[:40]!r}")
+        raise NotFound(N_("no scenario %(scenario_id)s"), values={"scenario_id": repr(scenario_id[:40])})
     return Response(body="", status_code=204)
 
 
@@ -81,10 +82,12 @@ def facts_from(doc: Any) -> Facts:
     """What `POST /api/plans/test` matches: a mention as a source sends it (triaged here), a story
     by id, or the facts themselves."""
     if not isinstance(doc, dict) or len({"mention", "story", "facts"} & set(doc)) != 1:
-        raise InvalidPayload('one of "mention" (a mention as the generic source takes it), "story" (an id) or "facts"')
+        raise InvalidPayload(
+            N_('one of "mention" (a mention as the generic source takes it), "story" (an id) or "facts"')
+        )
     if "story" in doc:
         if not isinstance(doc["story"], str) or not doc["story"].strip():
-            raise InvalidPayload("story: a story's id (as GET /api/stories lists them)")
+            raise InvalidPayload(N_("story: a story's id (as GET /api/stories lists them)"))
         story = story_document(doc["story"].strip()[:64])
         return Facts(
             text=story["title"],
@@ -117,7 +120,7 @@ def facts_from(doc: Any) -> Facts:
     f = doc["facts"]
     if not isinstance(f, dict):
         raise InvalidPayload(
-            "facts: an object (text, departments, complaint, severity, spike, reach, author, region, brand, lang)"
+            N_("facts: an object (text, departments, complaint, severity, spike, reach, author, region, brand, lang)")
         )
     problems = []
     severity = str(f.get("severity", "low"))
@@ -132,7 +135,9 @@ def facts_from(doc: Any) -> Facts:
         problems.append("facts.departments: a list of department slugs")
         departments = []
     if problems:
-        raise InvalidPayload("invalid facts: " + "; ".join(problems), extra={"errors": problems})
+        raise InvalidPayload(
+            N_("invalid facts: %(problems)s"), values={"problems": "; ".join(problems)}, extra={"errors": problems}
+        )
     return Facts(
         text=str(f.get("text", ""))[:5000],
         departments=tuple(d[:63] for d in departments[:20]),
@@ -182,13 +187,13 @@ def get_incident_plan(incident_id: str) -> Response:
 def _object(request: Request) -> dict[str, Any]:
     doc = read_json(request) if request.raw_body else {}
     if not isinstance(doc, dict):
-        raise InvalidPayload("a JSON object")
+        raise InvalidPayload(N_("a JSON object"))
     return doc
 
 
 def _revision(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidPayload("revision: the statement's revision you read (a whole number)")
+        raise InvalidPayload(N_("revision: the statement's revision you read (a whole number)"))
     return value
 
 
@@ -214,7 +219,7 @@ def put_statement(incident_id: str, lang: str) -> Response:
     doc = _object(bp.current_request)
     text = doc.get("text")
     if not isinstance(text, str):
-        raise InvalidPayload("text: the statement")
+        raise InvalidPayload(N_("text: the statement"))
     by = doer(bp.current_request, who)
     row = edit_as(by, incident_id=incident_id, lang=lang, text=text, revision=_revision(doc.get("revision")))
     return json_response(plan_document(row))
@@ -330,7 +335,7 @@ def _approval_page(token: str, grant: approval_links.Approval, *, done: str = ""
     state = plans.state_of(row)
     st = state.statements.get(grant.lang)
     if st is None:
-        raise NotFound("this statement no longer exists")
+        raise NotFound(N_("this statement no longer exists"))
     current = st.revision == grant.revision
     holder = state.scenario.roles.get(grant.role)
     return page(

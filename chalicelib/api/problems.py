@@ -28,7 +28,7 @@ from chalicelib.errors import (
     SharedwatchError,
     UnsupportedMediaType,
 )
-from chalicelib.i18n import Reader, negotiate
+from chalicelib.i18n import N_, Reader, negotiate
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 from chalicelib.store import audit
@@ -122,7 +122,10 @@ def check_header_lengths(request: Request) -> None:
     """Every header is bounded before anything parses one (a signature, a timestamp, a cookie)."""
     for name, value in request.headers.items():
         if len(value) > MAX_HEADER_CHARS:
-            raise HeaderTooLarge(f"{name[:64]}: {len(value)} characters, at most {MAX_HEADER_CHARS}")
+            raise HeaderTooLarge(
+                N_("%(name)s: %(length)s characters, at most %(limit)s"),
+                values={"name": name[:64], "length": len(value), "limit": MAX_HEADER_CHARS},
+            )
 
 
 def request_path(request: Request, *, keep_secret: bool = False) -> str:
@@ -215,8 +218,8 @@ def _reader_of(request: Request) -> Reader:
 
 def _in_their_language(request: Request, exc: SharedwatchError) -> Response:
     """A problem's title in the language the client's Accept-Language asks for (a person's
-    browser); English for a client that asks for none. Details are written where they are
-    raised (the public form's in its reader's language; the API's in English)."""
+    browser); English for a client that asks for none. So is its detail where it was raised as
+    a whole N_() sentence (errors.SharedwatchError.for_reader); the webhooks' stay English."""
     header = request.headers.get("accept-language") or ""
     if not header:
         return from_error(exc)
@@ -253,7 +256,8 @@ def configuration_view[**P](view: Callable[P, Response]) -> Callable[P, Response
         try:
             return view(*args, **kwargs)
         except InvalidPayload as exc:
-            raise InvalidConfiguration(exc.detail, extra=exc.extra) from None
+            # The sentence and its values, not the filled detail: for_reader translates it then.
+            raise InvalidConfiguration(exc.message, extra=exc.extra, values=exc.values) from None
 
     return wrapper
 
@@ -281,9 +285,14 @@ def read_json(request: Request) -> Any:
     body = raw_body(request)
     limit = get_settings().max_body_bytes
     if len(body) > limit:
-        raise PayloadTooLarge(f"body is {len(body)} bytes, at most {limit}")
+        raise PayloadTooLarge(
+            N_("body is %(size)s bytes, at most %(limit)s"), values={"size": len(body), "limit": limit}
+        )
     if media_type(request) != "application/json":
-        raise UnsupportedMediaType(f"content type {media_type(request) or '(none)'!r}: send application/json")
+        raise UnsupportedMediaType(
+            N_("content type %(content_type)s: send application/json"),
+            values={"content_type": repr(media_type(request) or "(none)")},
+        )
     doc = load_json(body)
     declared = DECLARED_BODY.get()
     if declared is not None:
@@ -294,14 +303,16 @@ def read_json(request: Request) -> Any:
 def read_form_pairs(request: Request, *, fields: int) -> list[tuple[str, str]]:
     """A page's form (urlencoded), or the problem that says why not (media type, too many fields)."""
     if media_type(request) != "application/x-www-form-urlencoded":
-        raise UnsupportedMediaType("post the page's form (application/x-www-form-urlencoded)")
+        raise UnsupportedMediaType(N_("post the page's form (application/x-www-form-urlencoded)"))
     body, limit = raw_body(request), get_settings().max_body_bytes
     if len(body) > limit:
-        raise PayloadTooLarge(f"the form is {len(body)} bytes, at most {limit}")
+        raise PayloadTooLarge(
+            N_("the form is %(size)s bytes, at most %(limit)s"), values={"size": len(body), "limit": limit}
+        )
     try:
         return parse_qsl(body.decode("utf-8", "replace"), max_num_fields=fields)
     except ValueError:
-        raise MalformedBody("the form has more fields than this page sends") from None
+        raise MalformedBody(N_("the form has more fields than this page sends")) from None
 
 
 def read_form(request: Request, *, fields: int) -> dict[str, str]:

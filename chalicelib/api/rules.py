@@ -14,6 +14,7 @@ from chalicelib.api.routes import needs
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.flows import configuration
+from chalicelib.i18n import N_
 from chalicelib.policy.batch import routing_fields
 from chalicelib.policy.config import RoutingConfig
 from chalicelib.policy.escalation import policy_document
@@ -69,7 +70,7 @@ def put_rule(rule_id: str) -> Response:
 @needs("config.write")
 def delete_rule(rule_id: str) -> Response:
     if not delete_config("rule", rule_id):
-        raise NotFound(f"no rule {rule_id[:63]!r}")
+        raise NotFound(N_("no rule %(rule_id)s"), values={"rule_id": repr(rule_id[:63])})
     return Response(body="", status_code=204)
 
 
@@ -98,7 +99,7 @@ def put_window(window_id: str) -> Response:
 @needs("config.write")
 def delete_window(window_id: str) -> Response:
     if not delete_config("maintenance", window_id):
-        raise NotFound(f"no maintenance window {window_id[:63]!r}")
+        raise NotFound(N_("no maintenance window %(window_id)s"), values={"window_id": repr(window_id[:63])})
     return Response(body="", status_code=204)
 
 
@@ -156,7 +157,7 @@ def test_rules() -> Response:
             "kudos": signal.kudos,
         }
     else:
-        raise InvalidPayload('send {"mention": {...}} or {"report": {...}}')
+        raise InvalidPayload(N_('send {"mention": {...}} or {"report": {...}}'))
     decision = decide(routing_fields(signal), config.rules, config.default_groups)
     return json_response(
         {

@@ -27,6 +27,7 @@ from chalicelib.api.routes import public, signed
 from chalicelib.clock import utcnow
 from chalicelib.errors import SharedwatchError
 from chalicelib.flows import signin
+from chalicelib.i18n import N_
 from chalicelib.settings import get_settings
 from chalicelib.store import audit, identity
 from chalicelib.store.audit import Actor
@@ -155,7 +156,9 @@ def finish_sso() -> Response:
     query: dict[str, str] = dict(request.query_params or {})
     try:
         if query.get("error"):
-            raise signin.SignInRefused(f"the identity provider said: {query.get('error', '')[:80]}")
+            raise signin.SignInRefused(
+                N_("the identity provider said: %(error)s"), values={"error": query.get("error", "")[:80]}
+            )
         email, name, next_path, profile = signin.finish_sso(
             state=query.get("state", ""),
             code=query.get("code", ""),

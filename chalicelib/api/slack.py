@@ -23,6 +23,7 @@ from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, MalformedBody, PayloadTooLarge, VerificationFailed
 from chalicelib.flows import chat
 from chalicelib.flows.ingest import take_report
+from chalicelib.i18n import N_
 from chalicelib.intake import slack
 from chalicelib.notify import chat as chat_delivery
 from chalicelib.notify import platforms
@@ -222,7 +223,7 @@ def install() -> Response:
     who = caller()
     client_id = credentials.source_secrets("slack").get("client_id", [""])[0]
     if not client_id:
-        raise InvalidPayload("the Slack app's client_id is not configured (the sources/slack parameter)")
+        raise InvalidPayload(N_("the Slack app's client_id is not configured (the sources/slack parameter)"))
     query = urlencode(
         {"client_id": client_id, "scope": BOT_SCOPES, "redirect_uri": _redirect_uri(), "state": _state(who)}
     )
@@ -235,17 +236,21 @@ def oauth_callback() -> Response:
     who = caller()
     query = dict(bp.current_request.query_params or {})
     if not hmac.compare_digest(str(query.get("state", "")), _state(who)):
-        raise InvalidPayload("state: this install was not started from your session; start it again at /slack/install")
+        raise InvalidPayload(
+            N_("state: this install was not started from your session; start it again at /slack/install")
+        )
     if not query.get("code"):
-        raise InvalidPayload(f"code: Slack sent none ({str(query.get('error', 'no error given'))[:80]})")
+        raise InvalidPayload(
+            N_("code: Slack sent none (%(error)s)"), values={"error": str(query.get("error", "no error given"))[:80]}
+        )
     try:
         answer = platforms.slack_oauth_access(code=str(query["code"])[:200], redirect_uri=_redirect_uri())
     except platforms.ChatFailed as exc:
-        raise InvalidPayload(f"Slack refused the install: {exc.reason}") from None
+        raise InvalidPayload(N_("Slack refused the install: %(reason)s"), values={"reason": exc.reason}) from None
     team = _object(answer.get("team"))
     token = str(answer.get("access_token") or "")
     if not token.startswith("xoxb-") or not team.get("id"):
-        raise InvalidPayload("Slack's answer has no bot token or workspace")
+        raise InvalidPayload(N_("Slack's answer has no bot token or workspace"))
     now = utcnow()
     save_slack_install(
         team=str(team["id"]),

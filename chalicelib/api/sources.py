@@ -13,6 +13,7 @@ from chalicelib.api.routes import caller, needs
 from chalicelib.clock import utcnow
 from chalicelib.errors import NotFound
 from chalicelib.flows.sources import delete_pull_target, overview, put_pull_target
+from chalicelib.i18n import N_
 from chalicelib.policy.access import allows
 from chalicelib.web import page
 
@@ -40,7 +41,7 @@ def put_target(target_id: str) -> Response:
 @needs("config.write")
 def delete_target(target_id: str) -> Response:
     if not delete_pull_target(target_id[:63]):
-        raise NotFound(f"no pull target {target_id[:40]!r}")
+        raise NotFound(N_("no pull target %(target_id)s"), values={"target_id": repr(target_id[:40])})
     return Response(body="", status_code=204)
 
 

@@ -14,6 +14,7 @@ from chalicelib.api.problems import json_response
 from chalicelib.api.routes import caller, needs
 from chalicelib.clock import isoformat, utcnow
 from chalicelib.errors import NotFound
+from chalicelib.i18n import N_
 from chalicelib.store.models import ClusterModel, ReportModel
 from chalicelib.web import page
 
@@ -60,11 +61,11 @@ def chart(buckets: dict[str, list[int]]) -> list[dict[str, Any]]:
 
 def story_document(cluster_id: str) -> dict[str, Any]:
     if not cluster_id:  # DynamoDB refuses an empty key outright: there is no such story
-        raise NotFound("no story ''")
+        raise NotFound(N_("no story ''"))
     try:
         row = ClusterModel.get(cluster_id[:64], consistent_read=True)
     except ClusterModel.DoesNotExist:
-        raise NotFound(f"no story {cluster_id[:40]!r}") from None
+        raise NotFound(N_("no story %(cluster_id)s"), values={"cluster_id": repr(cluster_id[:40])}) from None
     reports = sorted(ReportModel.cluster_index.query(row.cluster_id, limit=100), key=lambda r: r.received_at)
     return {
         "id": row.cluster_id,

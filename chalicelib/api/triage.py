@@ -10,6 +10,7 @@ from chalicelib.api.problems import json_response, read_json, unaudited
 from chalicelib.api.routes import needs
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload
+from chalicelib.i18n import N_
 from chalicelib.sources.base import mention_from_fields, require_valid
 from chalicelib.store.config import current_taxonomy
 from chalicelib.triage import severity_thresholds, triage_for
@@ -25,9 +26,11 @@ def triage() -> Response:
     doc = read_json(bp.current_request)
     items = doc.get("mentions") if isinstance(doc, dict) and "mentions" in doc else [doc]
     if not isinstance(items, list) or not items:
-        raise InvalidPayload('send one mention in the generic source\'s data shape, or {"mentions": [...]}')
+        raise InvalidPayload(N_('send one mention in the generic source\'s data shape, or {"mentions": [...]}'))
     if len(items) > MAX_MENTIONS:
-        raise InvalidPayload(f"{len(items)} mentions, at most {MAX_MENTIONS}")
+        raise InvalidPayload(
+            N_("%(count)s mentions, at most %(limit)s"), values={"count": len(items), "limit": MAX_MENTIONS}
+        )
     errors: list[str] = []
     now = utcnow()
     mentions = [

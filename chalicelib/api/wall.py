@@ -24,7 +24,7 @@ from chalicelib.api.problems import json_response, read_json
 from chalicelib.api.routes import caller, needs, public, signed
 from chalicelib.clock import isoformat, parse_timestamp, utcnow
 from chalicelib.errors import InvalidPayload, NotFound
-from chalicelib.i18n import LANGUAGES, wall_catalogue
+from chalicelib.i18n import LANGUAGES, N_, wall_catalogue
 from chalicelib.policy.access import Principal
 from chalicelib.settings import get_settings
 from chalicelib.store import wall
@@ -102,7 +102,10 @@ def wall_asset(asset: str) -> Response:
             },
         )
     if asset not in kinds:
-        raise NotFound(f"no wall asset {asset[:40]!r}: the wall has wall.js, wall.css and messages.<lang>.json")
+        raise NotFound(
+            N_("no wall asset %(asset)s: the wall has wall.js, wall.css and messages.<lang>.json"),
+            values={"asset": repr(asset[:40])},
+        )
     return Response(
         body=_static(asset),
         status_code=200,
@@ -285,7 +288,7 @@ def wall_data() -> Response:
     brand = screen.brand or (query.get("brand", "")[:128] if not screen.department else "")
     config = load_routing()
     if department and department not in config.departments:
-        raise NotFound(f"no department {department[:40]!r}")
+        raise NotFound(N_("no department %(department)s"), values={"department": repr(department[:40])})
     cursor = query.get("cursor", "")[:80]
     version, doc = _snapshot()
     # The cursor is not part of it: a screen always sends the cursor of the data its ETag names.
@@ -339,7 +342,7 @@ def save_screen(request: Request, who: Principal, doc: Any) -> dict[str, Any]:
     """Create (or replace) a screen, as the API and the configuration page both do."""
     name = doc.get("name") if isinstance(doc, dict) else None
     if not isinstance(name, str) or not _SCREEN.match(name):
-        raise InvalidPayload("name: the screen's name, lowercase letters, digits and dashes (e.g. lobby, floor-3)")
+        raise InvalidPayload(N_("name: the screen's name, lowercase letters, digits and dashes (e.g. lobby, floor-3)"))
     spec = screen_spec(doc)
     existing = credentials.display_screens()
     token = secrets.token_urlsafe(24)
@@ -352,7 +355,7 @@ def save_screen(request: Request, who: Principal, doc: Any) -> dict[str, Any]:
 def revoke_screen(request: Request, who: Principal, name: str) -> None:
     existing = credentials.display_screens()
     if name not in existing:
-        raise NotFound(f"no display {name[:40]!r}")
+        raise NotFound(N_("no display %(name)s"), values={"name": repr(name[:40])})
     credentials.save_display_screens({k: v for k, v in existing.items() if k != name})
     audit(request, who, action="display.revoke", target=name, before={"lobby": existing[name]["lobby"]})
 
@@ -373,7 +376,9 @@ def screen_spec(doc: dict[str, Any]) -> dict[str, Any]:
     if department and brand:
         problems.append("department, brand: one scope or the other")
     if problems:
-        raise InvalidPayload("invalid display: " + "; ".join(problems), extra={"errors": problems})
+        raise InvalidPayload(
+            N_("invalid display: %(problems)s"), values={"problems": "; ".join(problems)}, extra={"errors": problems}
+        )
     return {"lobby": lobby, "department": department, "brand": brand}
 
 

@@ -13,6 +13,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.routes import public
 from chalicelib.errors import NotFound
+from chalicelib.i18n import N_
 from chalicelib.settings import get_settings
 from chalicelib.web import page, static_bytes
 
@@ -69,7 +70,9 @@ def _icon(name: str) -> bytes:
 @public("the app's icons")
 def icon(name: str) -> Response:
     if name not in ICONS:
-        raise NotFound(f"no icon {name[:40]!r}: the icons are {', '.join(ICONS)}")
+        raise NotFound(
+            N_("no icon %(name)s: the icons are %(icons)s"), values={"name": repr(name[:40]), "icons": ", ".join(ICONS)}
+        )
     return Response(
         body=_icon(name),
         status_code=200,

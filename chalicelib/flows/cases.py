@@ -11,6 +11,7 @@ from typing import Any
 from chalicelib.clock import isoformat
 from chalicelib.errors import Conflict, InvalidPayload
 from chalicelib.flows.spotit import refresh_pool
+from chalicelib.i18n import N_
 from chalicelib.policy import cases
 from chalicelib.store import cases as stored
 from chalicelib.store import identity, wall
@@ -49,9 +50,9 @@ def current(review: Mapping[str, Any], *, cluster_id: str, now: datetime) -> dic
     if card is not None:
         return card
     if review["incident"].get("status") != "resolved":
-        raise Conflict("a case card is offered once the incident is resolved")
+        raise Conflict(N_("a case card is offered once the incident is resolved"))
     if review.get("drill"):
-        raise Conflict("a drill's incident is practice: it makes no case card")
+        raise Conflict(N_("a drill's incident is practice: it makes no case card"))
     return cases.draft(review, reporters=reporters(cluster_id), now=now)
 
 
@@ -70,12 +71,12 @@ def change(
     card = before if before is not None else current(review, cluster_id=cluster_id, now=now)
     seen = changes.get("rev")
     if seen is not None and seen != card.get("rev", 0):
-        raise Conflict("the case card changed since you opened it: reload it and make your edit again")
+        raise Conflict(N_("the case card changed since you opened it: reload it and make your edit again"))
     names = cases.names_of(reporters(cluster_id))
     after = cases.edit(card, {k: v for k, v in changes.items() if k not in ("approve", "rev")}, names=names)
     approve = changes.get("approve")
     if approve is not None and not isinstance(approve, bool):
-        raise InvalidPayload("approve: true to approve the card", extra={"errors": ["approve: true or false"]})
+        raise InvalidPayload(N_("approve: true to approve the card"), extra={"errors": ["approve: true or false"]})
     if approve:
         after = cases.approve(after, by=by, now=now)
     elif approve is False and after.get("status") == "approved":

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.errors import InvalidPayload
+from chalicelib.i18n import N_
 from chalicelib.notify.receipts import is_company_address
 from chalicelib.notify.topics import ensure_group_topic
 from chalicelib.policy.config import Department, RoutingConfig, parse_group
@@ -37,14 +38,15 @@ def unknown_groups(config: RoutingConfig, groups: Sequence[str], where: str) -> 
     missing = [g for g in groups if g not in config.groups]
     if missing:
         raise InvalidPayload(
-            f"{where}: no group {', '.join(repr(g) for g in missing)}; create it with PUT /api/groups/{{slug}}",
+            N_("%(where)s: no group %(groups)s; create it with PUT /api/groups/{slug}"),
+            values={"where": where, "groups": ", ".join(repr(g) for g in missing)},
             extra={"errors": [f"{where}: unknown group {g}" for g in missing]},
         )
 
 
 def _object(doc: Any, what: str) -> dict[str, Any]:
     if not isinstance(doc, dict):
-        raise InvalidPayload(f"{what} is a JSON object")
+        raise InvalidPayload(f"{what} is a JSON object")  # `what` is a fragment its callers write: left English
     return doc
 
 
@@ -56,14 +58,17 @@ def put_rule(key: str, doc: Any) -> dict[str, Any]:
     if rule.owner:
         unknown_groups(config, (rule.owner,), "owner")
     if rule.escalation and rule.escalation not in config.policies:
-        raise InvalidPayload(f"escalation: no policy {rule.escalation!r}; create it with PUT /api/policies/{{id}}")
+        raise InvalidPayload(
+            N_("escalation: no policy %(escalation)s; create it with PUT /api/policies/{id}"),
+            values={"escalation": repr(rule.escalation)},
+        )
     return rule_document(save_rule(doc))
 
 
 def put_default_route(key: str, doc: Any) -> dict[str, Any]:
     groups = doc.get("groups") if isinstance(doc, dict) else None
     if not isinstance(groups, list) or not groups or not all(isinstance(g, str) for g in groups):
-        raise InvalidPayload("groups: a non-empty list of group slugs (where mentions go when no rule matches)")
+        raise InvalidPayload(N_("groups: a non-empty list of group slugs (where mentions go when no rule matches)"))
     unknown_groups(load_routing(), groups, "groups")
     save_default_route(groups)
     return {"groups": groups}
@@ -83,7 +88,7 @@ def put_window(key: str, doc: Any) -> dict[str, Any]:
 
 def put_group(key: str, doc: Any) -> dict[str, Any]:
     if not SLUG.match(key):
-        raise InvalidPayload("group slug: lowercase letters, digits and dashes, at most 63")
+        raise InvalidPayload(N_("group slug: lowercase letters, digits and dashes, at most 63"))
     existing = load_routing().groups.get(key)
     group = parse_group(
         {k: v for k, v in doc.items() if k not in ("zones", "languages")} if isinstance(doc, dict) else doc,
@@ -107,7 +112,9 @@ def put_department(key: str, doc: Any) -> dict[str, Any]:
     if not isinstance(group, str) or group not in load_routing().groups:
         problems.append(f"group: an existing group slug (got {str(group)[:40]!r})")
     if problems:
-        raise InvalidPayload("invalid department: " + "; ".join(problems), extra={"errors": problems})
+        raise InvalidPayload(
+            N_("invalid department: %(problems)s"), values={"problems": "; ".join(problems)}, extra={"errors": problems}
+        )
     save_department(Department(slug=key, name=str(name).strip(), group=str(group)))
     return {"slug": key, "name": str(name).strip(), "group": group}
 
@@ -126,7 +133,7 @@ def put_scenario(key: str, doc: Any) -> dict[str, Any]:
     """A crisis scenario, validated whole and saved as its next version; the groups it updates
     must exist (a role holder need not have signed in yet: the link reaches them by mail)."""
     if key == "test":
-        raise InvalidPayload("id: 'test' is the route that tests scenarios; choose another")
+        raise InvalidPayload(N_("id: 'test' is the route that tests scenarios; choose another"))
     scenario = parse_scenario(doc, key=key)
     unknown_groups(load_routing(), [x.group for x in scenario.stakeholders if x.group], "stakeholders")
     # The plan mails these people posts' words (an incident's title is a post): company addresses only.
@@ -138,7 +145,9 @@ def put_scenario(key: str, doc: Any) -> dict[str, Any]:
     domains = ", ".join(get_settings().company_domains)
     outside = [f"{where}: a company address ({domains})" for where, who in people if not is_company_address(who)]
     if outside:
-        raise InvalidPayload("invalid scenario: " + "; ".join(outside[:5]), extra={"errors": outside})
+        raise InvalidPayload(
+            N_("invalid scenario: %(errors)s"), values={"errors": "; ".join(outside[:5])}, extra={"errors": outside}
+        )
     return scenario_document(save_scenario(key, doc))
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from chalicelib.clock import isoformat
 from chalicelib.errors import InvalidPayload, NotFound
+from chalicelib.i18n import N_
 from chalicelib.notify.gate import send
 from chalicelib.observability import logger
 from chalicelib.policy.batch import Outgoing
@@ -31,7 +32,7 @@ FIELDS = ("sentiment", "departments", "kudos")
 
 def _validate(doc: Any, departments: set[str]) -> tuple[str, Any, str]:
     if not isinstance(doc, dict):
-        raise InvalidPayload("a JSON object: field, value, why")
+        raise InvalidPayload(N_("a JSON object: field, value, why"))
     problems: list[str] = []
     name, value, why = doc.get("field"), doc.get("value"), doc.get("why", "")
     if name not in FIELDS:
@@ -50,7 +51,9 @@ def _validate(doc: Any, departments: set[str]) -> tuple[str, Any, str]:
     if unknown:
         problems.append(f"unknown fields: {', '.join(unknown)}")
     if problems:
-        raise InvalidPayload("invalid correction: " + "; ".join(problems), extra={"errors": problems})
+        raise InvalidPayload(
+            N_("invalid correction: %(problems)s"), values={"problems": "; ".join(problems)}, extra={"errors": problems}
+        )
     return str(name), value, " ".join(str(why).split())
 
 
@@ -72,7 +75,7 @@ def correct(*, mention_id: str, doc: Any, actor: Actor, departments: set[str], n
     try:
         row = MentionModel.get(mention_id, consistent_read=True)
     except MentionModel.DoesNotExist:
-        raise NotFound(f"no mention {mention_id[:40]!r}") from None
+        raise NotFound(N_("no mention %(mention_id)s"), values={"mention_id": repr(mention_id[:40])}) from None
     before = mention_from_model(row)
     after = _corrected(before, name, value)
     config = load_routing()

@@ -21,7 +21,7 @@ from chalicelib import aws
 from chalicelib.clock import isoformat, parse_timestamp
 from chalicelib.errors import InvalidPayload, NotFound
 from chalicelib.flows import groups
-from chalicelib.i18n import supported
+from chalicelib.i18n import N_, supported
 from chalicelib.observability import logger
 from chalicelib.policy.directory import merge, parse_csv, person_key, summary
 from chalicelib.policy.noise import member_filter, person_zone
@@ -56,7 +56,7 @@ def _public_client(doc: dict[str, Any]) -> dict[str, Any]:
 def create_client(*, actor: Actor, name: Any, now: datetime) -> tuple[str, dict[str, Any]]:
     """(the bearer token, shown this once; the client's record). One token per provider."""
     if not isinstance(name, str) or not name.strip() or len(name.strip()) > 80:
-        raise InvalidPayload("name: which provider this is for (Okta, Entra ID...), 1-80 characters")
+        raise InvalidPayload(N_("name: which provider this is for (Okta, Entra ID...), 1-80 characters"))
     client_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
     doc = {
         "id": client_id,
@@ -80,7 +80,7 @@ def list_clients() -> list[dict[str, Any]]:
 def revoke_client(*, actor: Actor, client_id: str, now: datetime) -> dict[str, Any]:
     doc = directory.client(client_id)
     if doc is None:
-        raise NotFound(f"no provisioning client {client_id[:12]!r}")
+        raise NotFound(N_("no provisioning client %(client_id)s"), values={"client_id": repr(client_id[:12])})
     before = _public_client(doc)
     if not doc.get("revoked_at"):
         doc["revoked_at"] = isoformat(now)
@@ -124,7 +124,9 @@ def _landing(key: str, person_id: str) -> Stored | None:
     (an admin gave them a role) whose record this one extends; another directory person is a 409."""
     there = directory.person_at(key)
     if there is not None and there.doc.get("id") and there.doc["id"] != person_id:
-        raise Taken(f"another person in the directory already has the address {key[:254]!r}")
+        raise Taken(
+            N_("another person in the directory already has the address %(key)s"), values={"key": repr(key[:254])}
+        )
     return there
 
 
@@ -331,7 +333,9 @@ def import_csv(*, text: str, actor: Actor, now: datetime) -> dict[str, int]:
     if problems:
         problems.sort(key=lambda p: int(p["line"]))
         raise InvalidPayload(
-            f"{len(problems)} row(s) cannot be imported; nothing was imported", extra={"errors": problems}
+            N_("%(count)s row(s) cannot be imported; nothing was imported"),
+            values={"count": len(problems)},
+            extra={"errors": problems},
         )
     directory.put_new_people(new)
     for before, fields in changed:

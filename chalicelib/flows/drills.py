@@ -33,6 +33,7 @@ from chalicelib import credentials
 from chalicelib.clock import utcnow
 from chalicelib.errors import DeliveryFailed, InvalidPayload, NotFound
 from chalicelib.flows import incidents, plans
+from chalicelib.i18n import N_
 from chalicelib.intake.web_form import token_with_nonce
 from chalicelib.notify import chat
 from chalicelib.notify.delivery import supersede_pending
@@ -64,7 +65,11 @@ def start(*, scenario_id: str, pace: float, by: str, now: datetime) -> dict[str,
     if not 1 <= pace <= MAX_PACE:
         problems.append(f"pace: 1 (real time) to {MAX_PACE:.0f} (a minute of the plan in a second)")
     if problems or scenario is None:
-        raise InvalidPayload("cannot start the drill: " + "; ".join(problems), extra={"errors": problems})
+        raise InvalidPayload(
+            N_("cannot start the drill: %(problems)s"),
+            values={"problems": "; ".join(problems)},
+            extra={"errors": problems},
+        )
     doc = {
         "id": new_drill_id(),
         "scenario": scenario.id,
@@ -103,7 +108,11 @@ def start_watch(*, departments: list[Any], text: str, by: str, now: datetime) ->
     post, text_problems = watch.post_text(text)
     problems += text_problems
     if problems:
-        raise InvalidPayload("cannot start the exercise: " + "; ".join(problems), extra={"errors": problems})
+        raise InvalidPayload(
+            N_("cannot start the exercise: %(problems)s"),
+            values={"problems": "; ".join(problems)},
+            extra={"errors": problems},
+        )
     drill_id = new_drill_id()
     signed = mark(key=credentials.signing_key(), drill_id=drill_id)
     doc = {
@@ -292,7 +301,9 @@ def _post(path: str, body: bytes, headers: dict[str, str]) -> int:
     except urllib.error.HTTPError as exc:
         return int(exc.code)
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise DeliveryFailed(f"the drill could not reach {path}: {type(exc).__name__}") from exc
+        raise DeliveryFailed(
+            N_("the drill could not reach %(path)s: %(error)s"), values={"path": path, "error": type(exc).__name__}
+        ) from exc
 
 
 def send_mention(doc: dict[str, Any], index: int, step: dict[str, Any], *, now: datetime) -> int:

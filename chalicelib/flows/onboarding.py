@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.errors import Conflict, NotFound
-from chalicelib.i18n import Reader
+from chalicelib.i18n import N_, Reader
 from chalicelib.notify.mail import send_mail
 from chalicelib.policy import onboarding
 from chalicelib.settings import get_settings
@@ -22,7 +22,10 @@ def save(doc: Any, *, by: str, now: datetime) -> tuple[dict[str, Any] | None, di
     before = stored.current()
     version = onboarding.new_version(doc, current=before, by=by, now=now)
     if version["edited"] != int((before or {}).get("version") or 0):
-        raise Conflict(f"you edited version {version['edited']}, the policy is at version {version['version'] - 1}")
+        raise Conflict(
+            N_("you edited version %(edited)s, the policy is at version %(version)s"),
+            values={"edited": version["edited"], "version": version["version"] - 1},
+        )
     stored.save(version, previous=before, now=now)
     return before, version
 
@@ -31,9 +34,12 @@ def acknowledge(email: str, *, version: int, now: datetime) -> dict[str, Any]:
     """A person has read this version (the page they read names it: a newer one is a 409)."""
     policy = stored.current()
     if policy is None:
-        raise NotFound("there is no social media policy yet")
+        raise NotFound(N_("there is no social media policy yet"))
     if version != policy["version"]:
-        raise Conflict(f"the policy is now at version {policy['version']}: read it again, then acknowledge")
+        raise Conflict(
+            N_("the policy is now at version %(version)s: read it again, then acknowledge"),
+            values={"version": policy["version"]},
+        )
     stored.acknowledge(email, version=version, now=now)
     return policy
 

@@ -41,7 +41,7 @@ def validate_person(email: str, doc: Any) -> dict[str, Any]:
     if not _ADDRESS.match(email):
         problems.append("email: an address")
     if not isinstance(doc, dict):
-        raise InvalidPayload("a JSON object: role, name, department, disabled")
+        raise InvalidPayload(N_("a JSON object: role, name, department, disabled"))
     role = parse_role(doc.get("role", "everyone"))
     if role is None:
         problems.append(f"role: one of {', '.join(ROLES)}")
@@ -119,7 +119,7 @@ def remove_person(*, actor: Actor, email: str, now: datetime) -> None:
         return
     before = identity.delete_person(email)
     if before is None:
-        raise NotFound(f"no person {email[:80]!r}")
+        raise NotFound(N_("no person %(email)s"), values={"email": repr(email[:80])})
     record(actor=actor, action="person.delete", target=email, now=now, before=before)
     directory.end_access(email, actor=actor, now=now, why="removed by an admin")
 
@@ -153,7 +153,7 @@ def _public(doc: dict[str, Any], *, now: datetime) -> dict[str, Any]:
 def create_token(*, owner: Principal, actor: Actor, doc: Any, now: datetime) -> tuple[str, dict[str, Any]]:
     """(the token, shown this once; its record)."""
     if not isinstance(doc, dict):
-        raise InvalidPayload("a JSON object: name, role, expires_in_days")
+        raise InvalidPayload(N_("a JSON object: name, role, expires_in_days"))
     problems: list[str] = []
     name = doc.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > 80:
@@ -200,7 +200,7 @@ def list_tokens(*, viewer: Principal, everyone: bool, now: datetime) -> list[dic
 def revoke_token(*, viewer: Principal, actor: Actor, token_id: str, now: datetime) -> dict[str, Any]:
     doc = identity.get_token(token_id[:12])
     if doc is None or (doc["owner"] != viewer.id and viewer.role != "admin"):
-        raise NotFound(f"no token {token_id[:12]!r} of yours")
+        raise NotFound(N_("no token %(token_id)s of yours"), values={"token_id": repr(token_id[:12])})
     before = _public(doc, now=now)
     if not doc.get("revoked_at"):
         identity.update_token(doc["id"], revoked_at=isoformat(now))
@@ -240,4 +240,4 @@ def token_principal(presented: str, *, now: datetime) -> Principal | None:
 
 def require_grant(granter: Principal, role: Role) -> None:
     if not can_grant(granter.role, role):
-        raise Forbidden(f"you cannot grant the {role} role")
+        raise Forbidden(N_("you cannot grant the %(role)s role"), values={"role": role})

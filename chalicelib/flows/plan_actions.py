@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from chalicelib.clock import utcnow
 from chalicelib.errors import Forbidden
 from chalicelib.flows import plans, statements
+from chalicelib.i18n import N_
 from chalicelib.policy.crisis import Doc
 from chalicelib.store.audit import Actor, record
 from chalicelib.store.models import PlanModel
@@ -70,10 +71,12 @@ def approve_as(by: Doer, *, incident_id: str, lang: str, revision: int, role: st
     """A signed-in approver approves for a role they hold in this plan (or its backup)."""
     held = plans.state_of(plans.load(incident_id)).roles_of(by.actor.id)
     if not held:
-        raise Forbidden("only the people the scenario names as approvers (or their backups) approve its statements")
+        raise Forbidden(N_("only the people the scenario names as approvers (or their backups) approve its statements"))
     role = role or held[0]
     if role not in held:
-        raise Forbidden(f"you hold {', '.join(held)} in this plan, not {role[:40]}")
+        raise Forbidden(
+            N_("you hold %(held)s in this plan, not %(role)s"), values={"held": ", ".join(held), "role": role[:40]}
+        )
     _, done = statements.approve(
         incident_id=incident_id, lang=lang[:20], revision=revision, role=role, by=by.label, via=by.via, now=utcnow()
     )

@@ -27,6 +27,7 @@ from chalicelib import credentials
 from chalicelib.errors import Conflict, DeliveryFailed, NotFound
 from chalicelib.flows.incidents import DUE
 from chalicelib.flows.reach import message_id, reach_people
+from chalicelib.i18n import N_
 from chalicelib.notify.gate import send
 from chalicelib.notify.mail import send_mail
 from chalicelib.observability import logger
@@ -83,7 +84,9 @@ def load(incident_id: str) -> PlanModel:
     try:
         return PlanModel.get(incident_id[:40], consistent_read=True)
     except PlanModel.DoesNotExist:
-        raise NotFound(f"incident {incident_id[:40]!r} has no crisis plan") from None
+        raise NotFound(
+            N_("incident %(incident_id)s has no crisis plan"), values={"incident_id": repr(incident_id[:40])}
+        ) from None
 
 
 def state_of(row: PlanModel) -> PlanState:
@@ -115,7 +118,7 @@ def change[T](incident_id: str, decide: Callable[[PlanState], tuple[PlanState, T
         new, result = decide(state)
         if new == state or _write(row, new):
             return load(incident_id), result
-    raise Conflict("the plan kept changing while this was saved; try again")
+    raise Conflict(N_("the plan kept changing while this was saved; try again"))
 
 
 def note_on_timeline(incident_id: str, entries: Sequence[str]) -> None:
@@ -424,7 +427,9 @@ def carry_out(
     if outgoing:
         _, failures = send(outgoing, config=load_routing(), now=now)
         if failures:
-            raise DeliveryFailed(f"updates not delivered: {failures[0][:200]}")  # stays due: sent again, once
+            raise DeliveryFailed(
+                N_("updates not delivered: %(failures)s"), values={"failures": failures[0][:200]}
+            )  # stays due: sent again, once
     return entries
 
 

@@ -17,6 +17,7 @@ from chalicelib import credentials, http
 from chalicelib.clock import utcnow
 from chalicelib.errors import InvalidPayload, StoreUnavailable
 from chalicelib.flows.ingest import ingest
+from chalicelib.i18n import N_
 from chalicelib.observability import logger
 from chalicelib.sources import PULL_REGISTRY
 from chalicelib.sources.base import PullSource, PullTarget
@@ -36,7 +37,7 @@ class PollOutcome:
 
 def parse_target(doc: Any) -> PullTarget:
     if not isinstance(doc, dict):
-        raise InvalidPayload("a pull target is a JSON object")
+        raise InvalidPayload(N_("a pull target is a JSON object"))
     problems = []
     if not _ID.match(str(doc.get("id", ""))):
         problems.append("id: lowercase letters, digits and dashes")
@@ -60,7 +61,11 @@ def parse_target(doc: Any) -> PullTarget:
     if not isinstance(brand, str) or len(brand) > 128:
         problems.append("brand: a brand name of at most 128 characters")
     if problems:
-        raise InvalidPayload(f"invalid pull target: {'; '.join(problems)}", extra={"errors": problems})
+        raise InvalidPayload(
+            N_("invalid pull target: %(problems)s"),
+            values={"problems": "; ".join(problems)},
+            extra={"errors": problems},
+        )
     return PullTarget(
         id=str(doc["id"]),
         source=str(doc["source"]),
@@ -79,7 +84,9 @@ def save_target(doc: dict[str, Any]) -> PullTarget:
     refused = http.refusal(target.url) if target.url else ""
     if refused:
         problem = f"url: {refused}"
-        raise InvalidPayload(f"invalid pull target: {problem}", extra={"errors": [problem]})
+        raise InvalidPayload(
+            N_("invalid pull target: %(problem)s"), values={"problem": problem}, extra={"errors": [problem]}
+        )
     stored = {
         "id": target.id,
         "source": target.source,

@@ -12,6 +12,7 @@ from typing import Any
 
 from chalicelib.errors import InvalidPayload
 from chalicelib.flows.plans import change, state_of
+from chalicelib.i18n import N_
 from chalicelib.policy.crisis import ActionItem
 from chalicelib.policy.crisis_run import adding_action, finishing_action
 from chalicelib.policy.scenarios import EMAIL
@@ -32,7 +33,11 @@ def add_action(*, incident_id: str, text: str, owner: str, due: str, by: str, no
         problems.append("due: a date, YYYY-MM-DD")
         due_on = ""
     if problems:
-        raise InvalidPayload("invalid action item: " + "; ".join(problems), extra={"errors": problems})
+        raise InvalidPayload(
+            N_("invalid action item: %(problems)s"),
+            values={"problems": "; ".join(problems)},
+            extra={"errors": problems},
+        )
 
     item = ActionItem(id=secrets.token_hex(4), text=text, owner=owner.lower(), due=due_on, by=by, at=now)
     return change(incident_id, lambda s: adding_action(s, item))[0]

@@ -60,9 +60,11 @@ def _check_failures(client: str, now: datetime) -> None:
     minute = identity.attempts(scope="fail-m", key=client, window=timedelta(minutes=1), now=now)
     hour = identity.attempts(scope="fail-h", key=client, window=timedelta(hours=1), now=now)
     if hour >= FAILURES_PER_HOUR:
-        raise TooManyRequests("too many failed sign-ins from here: try again in an hour", extra={"retry_after": 3600})
+        raise TooManyRequests(
+            N_("too many failed sign-ins from here: try again in an hour"), extra={"retry_after": 3600}
+        )
     if minute >= FAILURES_PER_MINUTE:
-        raise TooManyRequests("too many failed sign-ins: wait a minute", extra={"retry_after": 60})
+        raise TooManyRequests(N_("too many failed sign-ins: wait a minute"), extra={"retry_after": 60})
 
 
 def _fail(client: str, now: datetime, error: SharedwatchError) -> SharedwatchError:
@@ -81,7 +83,7 @@ def request_link(*, email: str, binding: str, client: str, next_path: str, now: 
     _check_failures(client, now)
     if identity.count_attempt(scope="link-client", key=client, window=QUARTER, now=now) > LINKS_PER_CLIENT:
         raise TooManyRequests(
-            "too many sign-in links asked from here: try again in 15 minutes", extra={"retry_after": 900}
+            N_("too many sign-in links asked from here: try again in 15 minutes"), extra={"retry_after": 900}
         )
     if not is_company_address(email):
         return
@@ -143,7 +145,7 @@ def begin_sso(*, binding: str, next_path: str, now: datetime) -> str:
     PKCE challenge; what the callback needs is kept under the state, bound to this browser."""
     settings = get_settings()
     if not settings.oidc_issuer or not settings.oidc_client_id:
-        raise NotFound("single sign-on is not set up here: ask for a link by email")
+        raise NotFound(N_("single sign-on is not set up here: ask for a link by email"))
     provider = oidc.discover(settings.oidc_issuer)
     state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     verifier, challenge = oidc.pkce_pair()

@@ -153,7 +153,9 @@ def tell_all_staff(
     )
     outcomes, failures = send([Outgoing(n)], config=load_routing(), now=now)
     if failures:
-        raise DeliveryFailed(f"the all-staff brief was not sent ({failures[0][:200]}); publish again")
+        raise DeliveryFailed(
+            N_("the all-staff brief was not sent (%(failures)s); publish again"), values={"failures": failures[0][:200]}
+        )
     # And to every active person of the directory, each in their language with a read link.
     press = brief.get("press") or "the incident lead"
     sections = (

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from chalicelib import aws
 from chalicelib.errors import InvalidPayload
+from chalicelib.i18n import N_
 from chalicelib.settings import get_settings
 
 MAX_PER_REPORT = 3
@@ -70,12 +71,12 @@ def check_upload(report_id: str, key: str, *, existing: int) -> str:
     """The content type of a good upload; a bad one is deleted and refused with the reason."""
     settings = get_settings()
     if not key.startswith(prefix_for(report_id)) or "/" in key.removeprefix(prefix_for(report_id)):
-        raise InvalidPayload("that upload does not belong to this report")
+        raise InvalidPayload(N_("that upload does not belong to this report"))
     s3 = aws.s3()
     try:
         head = s3.head_object(Bucket=settings.uploads_bucket, Key=key)
     except s3.exceptions.ClientError:
-        raise InvalidPayload("no upload arrived; try again") from None
+        raise InvalidPayload(N_("no upload arrived; try again")) from None
     problem = ""
     kind = None
     if existing >= MAX_PER_REPORT:
@@ -115,10 +116,13 @@ def keep_shared(*, owner: str, body: bytes) -> str:
     or too large; the key goes into the pre-filled form."""
     settings = get_settings()
     if len(body) > settings.max_screenshot_bytes:
-        raise InvalidPayload(f"a screenshot is at most {settings.max_screenshot_bytes // (1024 * 1024)} MB")
+        raise InvalidPayload(
+            N_("a screenshot is at most %(megabytes)s MB"),
+            values={"megabytes": settings.max_screenshot_bytes // (1024 * 1024)},
+        )
     kind = image_type(body[:16])
     if kind is None:
-        raise InvalidPayload("only images (PNG, JPEG, GIF, WebP) can be attached")
+        raise InvalidPayload(N_("only images (PNG, JPEG, GIF, WebP) can be attached"))
     key = SHARED_PREFIX + secrets.token_urlsafe(18)
     aws.s3().put_object(
         Bucket=settings.uploads_bucket, Key=key, Body=body, ContentType=kind, Metadata={"owner": _owner_tag(owner)}

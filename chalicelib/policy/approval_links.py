@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.errors import NotFound
+from chalicelib.i18n import N_
 from chalicelib.policy.tokens import base36, check, sign
 
 LIFETIME = timedelta(days=2)
@@ -40,7 +41,7 @@ def mint(*, key: bytes, incident_id: str, lang: str, revision: int, role: str, n
 def verify(token: str, *, key: bytes, now: datetime) -> Approval:
     found = _SHAPE.match(token)
     if not found:
-        raise NotFound("this link is not a valid sharedwatch approval link")
+        raise NotFound(N_("this link is not a valid sharedwatch approval link"))
     incident_id, lang, revision, role, expiry, signature = found.groups()
     expires_at = check(
         f"{incident_id}.{lang}.{revision}.{role}.{expiry}",

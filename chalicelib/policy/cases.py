@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.errors import InvalidPayload
+from chalicelib.i18n import N_
 
 # What a lead may edit, and how long each may be (a card is read on a phone and a wall).
 FIELDS: dict[str, int] = {
@@ -181,14 +182,16 @@ def edit(card: Mapping[str, Any], changes: Mapping[str, Any], *, names: Sequence
             continue
         out[key] = value if keep_names else redact(value, names=names)
     if problems:
-        raise InvalidPayload("invalid case card: " + "; ".join(problems), extra={"errors": problems})
+        raise InvalidPayload(
+            N_("invalid case card: %(problems)s"), values={"problems": "; ".join(problems)}, extra={"errors": problems}
+        )
     out["redacted"] = not keep_names and bool(card.get("redacted", True))
     return out
 
 
 def approve(card: Mapping[str, Any], *, by: str, now: datetime) -> dict[str, Any]:
     if not str(card.get("title") or "").strip():
-        raise InvalidPayload("a card needs a title before it is approved", extra={"errors": ["title: required"]})
+        raise InvalidPayload(N_("a card needs a title before it is approved"), extra={"errors": ["title: required"]})
     return {**card, "status": "approved", "approved_by": by[:200], "approved_at": now.isoformat()}
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.errors import InvalidPayload
+from chalicelib.i18n import N_
 from chalicelib.policy.escalation import Policy
 from chalicelib.policy.noise import MaintenanceWindow, QuietHours, check_zone, parse_quiet_hours
 from chalicelib.policy.rules import Rule
@@ -84,7 +85,7 @@ class Group:
 def parse_group(doc: Any, *, slug: str, zones: tuple[str, ...] = (), languages: tuple[str, ...] = ()) -> Group:
     """Validate a group document; a bad one says which field is wrong."""
     if not isinstance(doc, dict):
-        raise InvalidPayload("a group is a JSON object")
+        raise InvalidPayload(N_("a group is a JSON object"))
     problems: list[str] = []
     name = doc.get("name", slug)
     if not isinstance(name, str) or not name.strip() or len(name) > 80:
@@ -105,7 +106,11 @@ def parse_group(doc: Any, *, slug: str, zones: tuple[str, ...] = (), languages: 
     fed_from = doc.get("directory_groups") or []
     people = doc.get("people") or []
     if problems:
-        raise InvalidPayload(f"invalid group {slug!r}: {'; '.join(problems)}", extra={"errors": problems})
+        raise InvalidPayload(
+            N_("invalid group %(slug)s: %(problems)s"),
+            values={"slug": repr(slug), "problems": "; ".join(problems)},
+            extra={"errors": problems},
+        )
     return Group(
         slug=slug,
         name=str(name).strip(),

@@ -319,7 +319,7 @@ def joining(state: PlanState, incident_id: str) -> tuple[PlanState, bool]:
 def completing(state: PlanState, task_id: str, *, by: str, via: str, now: datetime) -> tuple[PlanState, bool]:
     task = state.task(task_id)
     if task is None:
-        raise NotFound(f"no task {task_id[:40]!r} in this plan")
+        raise NotFound(N_("no task %(task_id)s in this plan"), values={"task_id": repr(task_id[:40])})
     if task.status == DONE:
         return state, False
     done = replace(task, status=DONE, done_by=by[:120], done_at=now, via=via)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from chalicelib.errors import InvalidPayload
+from chalicelib.i18n import N_
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 JUMP_MIN_SIZE = 5  # a negative share means something only once a story has a few posts
@@ -88,7 +89,7 @@ def _number(doc: dict[str, Any], name: str, default: float, problems: list[str],
 def parse_policy(doc: Any) -> Policy:
     """Validate a policy document; a bad one says which part is wrong."""
     if not isinstance(doc, dict):
-        raise InvalidPayload("an escalation policy is a JSON object")
+        raise InvalidPayload(N_("an escalation policy is a JSON object"))
     problems: list[str] = []
     policy_id = str(doc.get("id", ""))
     if not _SLUG.match(policy_id):
@@ -129,7 +130,9 @@ def parse_policy(doc: Any) -> Policy:
     )
     if problems:
         raise InvalidPayload(
-            f"invalid escalation policy {policy_id!r}: {'; '.join(problems)}", extra={"errors": problems}
+            N_("invalid escalation policy %(policy_id)s: %(problems)s"),
+            values={"policy_id": repr(policy_id), "problems": "; ".join(problems)},
+            extra={"errors": problems},
         )
     return policy
 

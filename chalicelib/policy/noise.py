@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from chalicelib.clock import parse_span
 from chalicelib.errors import InvalidPayload
-from chalicelib.i18n import DEFAULT, supported
+from chalicelib.i18n import DEFAULT, N_, supported
 
 ALL = "all"
 # A message's `lang` attribute: its language, or this for one message every member reads (no
@@ -61,7 +61,7 @@ def parse_quiet_hours(value: Any) -> QuietHours | None:
     start, sep, end = str(value).partition("-")
     m1, m2 = _HHMM.match(start.strip()), _HHMM.match(end.strip())
     if not sep or not m1 or not m2 or start.strip() == end.strip():
-        raise InvalidPayload("quiet_hours: HH:MM-HH:MM in the members' local time, e.g. 22:00-07:00")
+        raise InvalidPayload(N_("quiet_hours: HH:MM-HH:MM in the members' local time, e.g. 22:00-07:00"))
     return QuietHours(time(int(m1[1]), int(m1[2])), time(int(m2[1]), int(m2[2])))
 
 
@@ -73,7 +73,9 @@ def _zones() -> frozenset[str]:
 def check_zone(name: str) -> str:
     if name == "UTC" or name in _zones():
         return name
-    raise InvalidPayload(f"timezone: {name[:60]!r} is not an IANA time zone (e.g. Europe/Paris)")
+    raise InvalidPayload(
+        N_("timezone: %(name)s is not an IANA time zone (e.g. Europe/Paris)"), values={"name": repr(name[:60])}
+    )
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -195,10 +197,10 @@ def digests_due(
 
 def parse_window(doc: Any) -> MaintenanceWindow:
     if not isinstance(doc, dict):
-        raise InvalidPayload("a maintenance window is a JSON object")
+        raise InvalidPayload(N_("a maintenance window is a JSON object"))
     groups = doc.get("groups", [])
     if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
-        raise InvalidPayload("groups: a list of group slugs (empty: every group)")
+        raise InvalidPayload(N_("groups: a list of group slugs (empty: every group)"))
     start, end = parse_span(doc, required=("id", "start", "end"), what="maintenance window")
     return MaintenanceWindow(str(doc["id"]), start, end, tuple(groups), str(doc.get("reason", "")))
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.errors import InvalidPayload
+from chalicelib.i18n import N_
 
 TITLE_LIMIT = 120
 TEXT_LIMIT = 20_000
@@ -20,7 +21,7 @@ def new_version(doc: Any, *, current: Mapping[str, Any] | None, by: str, now: da
     """The next version from an admin's `{"title", "text", "version"}` (`version`: the one they
     edited, so two admins never overwrite each other unseen). A 422 lists each wrong part."""
     if not isinstance(doc, dict):
-        raise InvalidPayload("the body is a JSON object: title, text and the version you edited")
+        raise InvalidPayload(N_("the body is a JSON object: title, text and the version you edited"))
     problems = []
     title = " ".join(str(doc.get("title") or "").split()) if isinstance(doc.get("title"), str) else None
     if not title or len(title) > TITLE_LIMIT:
@@ -33,7 +34,9 @@ def new_version(doc: Any, *, current: Mapping[str, Any] | None, by: str, now: da
     if not isinstance(edited, int) or isinstance(edited, bool) or edited < 0:
         problems.append("version: the version you edited, a whole number (0 for the first)")
     if problems:
-        raise InvalidPayload("invalid policy: " + "; ".join(problems), extra={"errors": problems})
+        raise InvalidPayload(
+            N_("invalid policy: %(problems)s"), values={"problems": "; ".join(problems)}, extra={"errors": problems}
+        )
     return {
         "version": have + 1,
         "edited": edited,

@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from chalicelib.errors import InvalidPayload
+from chalicelib.i18n import N_
 from chalicelib.triage.severity import LEVELS, at_least
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -102,7 +103,7 @@ def _condition_problems(name: str, value: Any) -> list[str]:
 def parse_rule(doc: Any) -> Rule:
     """Validate a rule document; a bad rule says which condition is wrong."""
     if not isinstance(doc, dict):
-        raise InvalidPayload("a rule is a JSON object")
+        raise InvalidPayload(N_("a rule is a JSON object"))
     problems: list[str] = []
     rule_id = str(doc.get("id", ""))
     if not _SLUG.match(rule_id):
@@ -130,7 +131,11 @@ def parse_rule(doc: Any) -> Rule:
         problems.append("order: a whole number")
         order = 100
     if problems:
-        raise InvalidPayload(f"invalid rule {rule_id!r}: {'; '.join(problems)}", extra={"errors": problems})
+        raise InvalidPayload(
+            N_("invalid rule %(rule_id)s: %(problems)s"),
+            values={"rule_id": repr(rule_id), "problems": "; ".join(problems)},
+            extra={"errors": problems},
+        )
     return Rule(
         id=rule_id,
         name=str(doc.get("name") or rule_id),

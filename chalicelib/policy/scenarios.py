@@ -29,6 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.errors import InvalidPayload
+from chalicelib.i18n import N_
 from chalicelib.policy.regions import Region, parse_regions, region_document
 from chalicelib.triage.severity import LEVELS, at_least
 
@@ -404,7 +405,7 @@ def _approvals(doc: object, roles: dict[str, Holder], errors: list[str]) -> tupl
 def parse_scenario(doc: Any, *, key: str) -> Scenario:
     """The scenario a document describes; InvalidPayload listing every wrong part otherwise."""
     if not isinstance(doc, dict):
-        raise InvalidPayload("a scenario is a JSON object", extra={"errors": ["scenario: a JSON object"]})
+        raise InvalidPayload(N_("a scenario is a JSON object"), extra={"errors": ["scenario: a JSON object"]})
     errors: list[str] = []
     if not SLUG.match(key):
         errors.append("id: lowercase letters, digits and dashes, at most 63")
@@ -438,7 +439,9 @@ def parse_scenario(doc: Any, *, key: str) -> Scenario:
         errors.append(f"read_reminder_minutes: 0 (never) to {MAX_READ_REMINDER_MINUTES}")
         remind = None
     if errors:
-        raise InvalidPayload(f"invalid scenario: {'; '.join(errors[:5])}", extra={"errors": errors})
+        raise InvalidPayload(
+            N_("invalid scenario: %(errors)s"), values={"errors": "; ".join(errors[:5])}, extra={"errors": errors}
+        )
     return Scenario(
         id=key,
         name=str(name).strip(),

@@ -17,6 +17,7 @@ from typing import Any
 from chalicelib.bodies import whole_number
 from chalicelib.clock import parse_timestamp
 from chalicelib.errors import InvalidPayload, InvalidQuery
+from chalicelib.i18n import N_
 from chalicelib.records import REPORT_STATUSES, URGENCIES
 
 MAX_WORDS = 60  # distinct words kept per mention: enough for any post, bounded for any hostile one
@@ -239,5 +240,7 @@ def parse_search(params: dict[str, str], *, now: datetime, sources: Sequence[str
     if not 1 <= limit <= 100:
         problems.append("limit: 1 to 100")
     if problems:
-        raise InvalidQuery("invalid search: " + "; ".join(problems), extra={"errors": problems})
+        raise InvalidQuery(
+            N_("invalid search: %(problems)s"), values={"problems": "; ".join(problems)}, extra={"errors": problems}
+        )
     return Search(since=since, until=min(until, now), terms=tuple(dict.fromkeys(terms)), limit=limit)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from chalicelib.errors import InvalidPayload
+from chalicelib.i18n import N_
 from chalicelib.policy.cases import redact
 
 ACTIONS = ("nothing", "report", "urgent")
@@ -139,7 +140,9 @@ def score(
         if action not in ACTIONS:
             problems.append(f"answer {item_id[:12]}: nothing, report or urgent")
     if problems:
-        raise InvalidPayload("invalid round: " + "; ".join(problems), extra={"errors": problems})
+        raise InvalidPayload(
+            N_("invalid round: %(problems)s"), values={"problems": "; ".join(problems)}, extra={"errors": problems}
+        )
     out = []
     for item_id in item_ids:
         item, given = known[item_id], answers[item_id]

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from chalicelib.errors import LinkExpired, NotFound
+from chalicelib.i18n import N_
 
 Action = Literal["acknowledge", "resolve"]
 _CODES: dict[Action, str] = {"acknowledge": "a", "resolve": "r"}
@@ -83,7 +84,7 @@ def verify(token: str, *, key: bytes, now: datetime) -> Grant:
     """The grant a token carries; NotFound when it is not one of ours, LinkExpired when late."""
     match = _SHAPE.match(token)
     if not match:
-        raise NotFound("this link is not a valid sharedwatch link")
+        raise NotFound(N_("this link is not a valid sharedwatch link"))
     incident_id, code, channel, group, expiry, signature = match.groups()
     expires_at = check(
         f"{incident_id}.{code}{channel}.{group}.{expiry}",

@@ -11,6 +11,7 @@ from typing import Any
 from pynamodb.exceptions import PutError
 
 from chalicelib.errors import Conflict
+from chalicelib.i18n import N_
 from chalicelib.store.models import ConfigModel
 
 KIND = "case"
@@ -35,7 +36,7 @@ def save(card: dict[str, Any], *, previous: dict[str, Any] | None, now: datetime
     except PutError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
-        raise Conflict("the case card changed since you opened it: reload it and make your edit again") from None
+        raise Conflict(N_("the case card changed since you opened it: reload it and make your edit again")) from None
     return stored
 
 

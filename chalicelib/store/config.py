@@ -10,6 +10,7 @@ from typing import Any
 
 from chalicelib.clock import parse_span, utcnow
 from chalicelib.errors import InvalidPayload
+from chalicelib.i18n import N_
 from chalicelib.policy.config import Department, Group, RoutingConfig, parse_group
 from chalicelib.policy.escalation import Policy, parse_policy, policy_document
 from chalicelib.policy.noise import MaintenanceWindow, parse_window
@@ -173,7 +174,7 @@ def save_planned_event(doc: dict[str, Any]) -> PlannedEvent:
 
 def parse_planned_event(doc: Any) -> PlannedEvent:
     if not isinstance(doc, dict):
-        raise InvalidPayload("a planned event is a JSON object")
+        raise InvalidPayload(N_("a planned event is a JSON object"))
     start, end = parse_span(doc, required=("id", "name", "start", "end"), what="planned event")
     return PlannedEvent(key=str(doc.get("series", "*")), start=start, end=end, name=str(doc["name"]))
 

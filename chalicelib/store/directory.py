@@ -88,9 +88,9 @@ def _commit(tx_items: list[tuple[str, IdentityModel, Any]], *, unique: Sequence[
 
 def _refuse(failed: Sequence[int], unique: Sequence[int]) -> None:
     if any(i in unique for i in failed):
-        raise Taken("that userName (or address, or display name) is already someone else's") from None
+        raise Taken(N_("that userName (or address, or display name) is already someone else's")) from None
     if failed:
-        raise PreconditionFailed("it changed since it was read: read it again and retry") from None
+        raise PreconditionFailed(N_("it changed since it was read: read it again and retry")) from None
 
 
 def _query_sks(pk: str) -> list[str]:

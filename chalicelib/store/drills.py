@@ -13,6 +13,7 @@ from typing import Any
 from pynamodb.exceptions import PutError
 
 from chalicelib.errors import Conflict, NotFound
+from chalicelib.i18n import N_
 from chalicelib.policy.drills import following
 from chalicelib.store.models import ConfigModel
 
@@ -25,7 +26,7 @@ def _row(drill_id: str) -> ConfigModel:
     try:
         return ConfigModel.get(KIND, drill_id[:ID_LENGTH])
     except ConfigModel.DoesNotExist:
-        raise NotFound(f"no drill {drill_id[:ID_LENGTH]!r}") from None
+        raise NotFound(N_("no drill %(drill_id)s"), values={"drill_id": repr(drill_id[:ID_LENGTH])}) from None
 
 
 def load(drill_id: str) -> dict[str, Any]:
@@ -53,7 +54,10 @@ def change(drill_id: str, mutate: Callable[[dict[str, Any]], bool], *, now: date
                 raise
             continue
         return doc
-    raise Conflict(f"drill {drill_id[:ID_LENGTH]!r} kept changing while being recorded; try again")
+    raise Conflict(
+        N_("drill %(drill_id)s kept changing while being recorded; try again"),
+        values={"drill_id": repr(drill_id[:ID_LENGTH])},
+    )
 
 
 def list_all() -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import Conflict
+from chalicelib.i18n import N_
 from chalicelib.store.models import ConfigModel
 
 KIND, VERSIONS, ACKS = "social-policy", "social-policy-version", "policy-ack"
@@ -40,7 +41,7 @@ def save(version: dict[str, Any], *, previous: dict[str, Any] | None, now: datet
     except TransactWriteError as exc:
         if not any(r and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons):
             raise
-        raise Conflict("the policy changed since you opened it: reload it and make your edit again") from None
+        raise Conflict(N_("the policy changed since you opened it: reload it and make your edit again")) from None
 
 
 def versions() -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from chalicelib import aws
 from chalicelib.errors import InvalidPayload
+from chalicelib.i18n import N_
 from chalicelib.policy.search import Search
 from chalicelib.store.models import MentionModel, ReportModel
 
@@ -50,7 +51,7 @@ def decode_cursor(cursor: str) -> tuple[str, dict[str, Any] | None]:
             assert set(key) - {"mention_id", "report_id"} == {"inbox_day", "inbox_key"} and len(key) == 3
             assert all(isinstance(v, dict) and isinstance(v.get("S"), str) for v in key.values())
     except (ValueError, KeyError, AssertionError, TypeError):
-        raise InvalidPayload("cursor: the `cursor` of a previous page, as it was given") from None
+        raise InvalidPayload(N_("cursor: the `cursor` of a previous page, as it was given")) from None
     return day, key
 
 

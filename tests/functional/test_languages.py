@@ -326,3 +326,24 @@ def test_an_api_problem_is_titled_in_the_language_its_client_asks_for_and_englis
         assert asked.headers["Content-Language"] == language and asked.headers["Vary"] == "Accept-Language"
     english = harness.client.http.get("/api/incidents/i-nothing-here", headers={**admin, "accept-language": "en-US"})
     assert json.loads(english.body)["title"] == "Not found"
+
+
+def test_a_german_reader_reads_why_a_request_was_refused_in_german_with_the_values_as_sent(harness: Harness) -> None:
+    admin = {"authorization": "Bearer admin-test-token"}
+    german = {**admin, "accept-language": "de-DE"}
+    missing = harness.client.http.get("/api/groups/no-such-team/members", headers=german)
+    doc = json.loads(missing.body)
+    assert missing.status_code == 404 and doc["title"] == "Nicht gefunden"
+    assert doc["detail"] == "keine Gruppe 'no-such-team'"
+    query = harness.client.http.get("/api/corrections?days=999", headers=german)
+    assert query.status_code == 400 and json.loads(query.body)["detail"] == "days: 1 bis 366"
+    group = harness.client.http.put(
+        "/api/groups/night-desk",
+        headers={**german, "content-type": "application/json"},
+        body=json.dumps({"name": "Night desk", "zone": "Mars/Olympus"}),
+    )
+    refused = json.loads(group.body)
+    assert group.status_code == 400 and refused["title"] == "Ungültige Konfiguration"
+    assert refused["detail"].startswith("ungültige Gruppe 'night-desk': "), refused["detail"]
+    english = harness.client.http.get("/api/groups/no-such-team/members", headers=admin)
+    assert json.loads(english.body)["detail"] == "no group 'no-such-team'"
