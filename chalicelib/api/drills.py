@@ -94,7 +94,13 @@ def start_watch() -> Response:
     who = caller()
     doc = read_json(bp.current_request)  # an object with a list of departments: api/schemas.WATCH_START
     text = doc.get("text", "")
-    started = drills.start_watch(departments=doc["departments"][:50], text=str(text), by=who.label, now=utcnow())
+    started = _start_watch(who, departments=doc["departments"], text=str(text))
+    return json_response(drill_report(started), status=201)
+
+
+def _start_watch(who: Principal, *, departments: list[str], text: str) -> str:
+    """Start a watchfulness exercise (the API's and the page's one way), audited; its id."""
+    started = drills.start_watch(departments=departments[:50], text=text, by=who.label, now=utcnow())
     audit(
         bp.current_request,
         who,
@@ -102,7 +108,7 @@ def start_watch() -> Response:
         target=started["id"],
         after={"kind": watch.KIND, "departments": started["departments"]},
     )
-    return json_response(drill_report(started["id"]), status=201)
+    return str(started["id"])
 
 
 @bp.route("/api/drills/watch/{drill_id}/end", methods=["POST"])
@@ -195,23 +201,14 @@ def start_watch_from_page() -> Response:
     try:
         check_csrf(next((v for k, v in fields if k == "csrf"), ""), who.session_id)
         text = next((v for k, v in fields if k == "text"), "")
-        started = drills.start_watch(
-            departments=[v for k, v in fields if k == "department"][:50], text=text, by=who.label, now=utcnow()
-        )
+        started = _start_watch(who, departments=[v for k, v in fields if k == "department"], text=text)
     except InvalidPayload as exc:
         exc.for_reader(reader_for(bp.current_request))
         return _list_page(who, problems=list(exc.extra.get("errors") or [exc.detail]), status=422)
     except SharedwatchError as exc:
         return error_page(exc)
-    audit(
-        bp.current_request,
-        who,
-        action="drill.start",
-        target=started["id"],
-        after={"kind": watch.KIND, "departments": started["departments"]},
-    )
     done = N_("Exercise %(id)s started: its post is on the departments' pages and walls.")
-    return _list_page(who, done=reader_for(bp.current_request).gettext(done, id=started["id"]), status=201)
+    return _list_page(who, done=reader_for(bp.current_request).gettext(done, id=started), status=201)
 
 
 def _form_pairs() -> list[tuple[str, str]]:
