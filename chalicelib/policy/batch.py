@@ -47,6 +47,7 @@ from chalicelib.policy.stories import (
     timeline_entry,
 )
 from chalicelib.records import Notification, Report, Signal
+from chalicelib.triage.severity import LEVELS, higher
 
 BUNDLE_FROM = 2  # this many new stories for one group in one batch go out as one message
 Outcome = Literal["sent", "skipped", "held"]
@@ -230,6 +231,18 @@ def _reopen_tag(change: IncidentChange, *, signal: Signal, story: Story, now: da
     return f"reopen-{len(incident.reopened)}" if incident.reopened else "incident"
 
 
+def _raise_severity(change: IncidentChange, *, story: Story, now: datetime) -> None:
+    """An incident takes its story's severity when the story grows more severe, never lower: a
+    story opened "high" that turns "critical" makes its incident critical, and a crisis plan that
+    waits for critical can take hold (the batch plan's `crisis` names it)."""
+    current = str(change.fields.get("severity", change.incident.severity))
+    if current not in LEVELS or story.severity not in LEVELS:
+        return  # an incident written by hand with another word: leave it as it is
+    if story.severity != current and higher(story.severity, current) == story.severity:
+        change.fields["severity"] = story.severity
+        change.entries.append(timeline_entry("severity raised", now, severity=story.severity, was=current))
+
+
 def _incident_notices(
     plan: BatchPlan,
     change: IncidentChange,
@@ -393,6 +406,7 @@ def plan_batch(  # noqa: C901 (the batch's stages in order, read top to bottom; 
         seen = planned.setdefault(cluster, set(read.told.get(cluster, ())))
         if story is not None and incident is not None:
             change = plan.incidents.setdefault(incident.incident_id, IncidentChange(incident))
+            _raise_severity(change, story=story, now=frame.now)
             _incident_notices(plan, change, signal=signal, story=story, decision=decision, told=seen, frame=frame)
             continue
         level = "report" if isinstance(signal, Report) else "story"

@@ -72,6 +72,7 @@ WORDS = frozenset(
         N_("reopened"),
         N_("came back"),
         N_("jumped"),
+        N_("severity raised"),
         N_("notified"),
         N_("held"),
         N_("escalated"),

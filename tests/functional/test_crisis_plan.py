@@ -273,3 +273,35 @@ def test_the_console_edits_a_scenario_exactly_as_the_api_validates_it(harness: H
     assert [v["version"] for v in versions] == [1]
     audit = json.loads(harness.client.http.get("/api/audit?action=config.scenario", headers=ADMIN).body)["entries"]
     assert audit[0]["actor"] == "boss@example.com" and audit[0]["target"] == "breach"
+
+
+def test_an_incident_a_later_post_makes_critical_takes_hold_of_a_plan_that_waits_for_critical(
+    harness: Harness,
+) -> None:
+    from chalicelib.store.models import IncidentModel, PlanModel
+
+    http = harness.client.http
+    with open("chalicelib/scenarios/passenger-safety.json", encoding="utf-8") as handle:
+        shipped = json.load(handle)
+    critical_only = {**shipped, "triggers": {**shipped["triggers"], "severity_at_least": "critical"}}
+    saved = http.put("/api/plans/passenger-safety", body=json.dumps(critical_only).encode(), headers=ADMIN)
+    assert saved.status_code == 200
+    incident = _open_crisis(harness)  # high (52,000 followers): an incident, no plan yet
+    assert incident.severity == "high"
+    with pytest.raises(PlanModel.DoesNotExist):
+        PlanModel.get(incident.incident_id)
+
+    louder = envelope(
+        {
+            **CRISIS,
+            "id": "7002",
+            "url": "https://x.com/lee/status/7002",
+            "author": {"handle": "lee", "name": "Lee", "followers": 2_000_000},
+        }
+    )
+    assert http.post("/webhooks/generic", body=louder, headers=signed_headers(louder)).status_code == 202
+    harness.pump.pump_once()
+    raised = IncidentModel.get(incident.incident_id)
+    assert raised.severity == "critical"
+    assert [json.loads(e)["was"] for e in raised.timeline if json.loads(e)["event"] == "severity raised"] == ["high"]
+    assert PlanModel.get(incident.incident_id).scenario == "passenger-safety"

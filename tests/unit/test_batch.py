@@ -10,7 +10,7 @@ from chalicelib.policy.batch import BatchPlan, BatchRead, IncidentView, Links, p
 from chalicelib.policy.config import Group, RoutingConfig
 from chalicelib.policy.escalation import parse_policy
 from chalicelib.policy.rules import parse_rule
-from chalicelib.policy.stories import IndexEntry, StoryRow, item_id, member_key, velocity_raiser
+from chalicelib.policy.stories import IndexEntry, StoryRow, incident_id_for, item_id, member_key, velocity_raiser
 from chalicelib.records import Mention, Report, Signal
 from chalicelib.triage import DEFAULT_THRESHOLDS
 from chalicelib.triage.taxonomy import default_taxonomy
@@ -206,3 +206,28 @@ def test_story_rows_keep_what_was_read() -> None:
     [after] = p.stories.rows
     assert row.size == 3 and row.departments == ["baggage"]  # the read row is not changed in place
     assert after.size == 4 and after.version == 5 and "baggage" in after.departments
+
+
+def test_a_story_turning_more_severe_raises_its_incident_and_names_it_for_a_crisis_plan() -> None:
+    text = "Our flight crew refused to help my disabled son. Disgusting and shameful service from @brand."
+    first = plan([mention(1, text)])
+    [row] = first.stories.rows
+    incident_id = incident_id_for(row.cluster_id)
+    opened = IncidentView(
+        incident_id, row.cluster_id, opened_at=NOW - timedelta(hours=1), severity="high", owner="crisis-team"
+    )
+    read = BatchRead(
+        index=dict(first.stories.index),
+        rows={row.cluster_id: replace(row, incident_id=incident_id)},
+        incidents={incident_id: opened},
+        told={},
+    )
+    louder = mention(2, text + " We are filing a lawsuit.", followers=2_000_000)
+    assert louder.severity == "critical"
+    p = plan([louder], read)
+    change = p.incidents[incident_id]
+    assert change.fields["severity"] == "critical"
+    assert '"event": "severity raised"' in change.entries[0] and '"was": "high"' in change.entries[0]
+    assert p.crisis == [incident_id]  # the crisis-plans stage starts a plan waiting for critical
+    calmer = plan([mention(3, text)], replace(read, incidents={incident_id: replace(opened, severity="critical")}))
+    assert "severity" not in calmer.incidents[incident_id].fields and calmer.crisis == []  # never lowered
