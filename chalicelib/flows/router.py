@@ -75,12 +75,22 @@ def read_batch(signals: Sequence[Signal]) -> tuple[BatchRead, dict[str, Incident
     ended = drills.ended_among(drills_of(signals))
     signals = routable(signals, ended=ended)
     index = stories.read_index(wanted_keys(signals))
-    rows = stories.read_rows(alias_stories(signals, index))  # the stories posts without an alias started
+    looked_up = set(alias_stories(signals, index))  # the stories posts without an alias started
+    rows = stories.read_rows(looked_up)
     joining, counted, _ = memberships(signals, index, rows)
-    rows |= stories.read_rows({*joining.values(), *counted.values()} - rows.keys())
+    # A story looked up above and not found is one this batch starts (its post's own): not read twice.
+    rows |= stories.read_rows({*joining.values(), *counted.values()} - rows.keys() - looked_up)
     incident_rows = incidents.read_many(r.incident_id for r in rows.values() if r.incident_id)
     clusters = {joining.get(item_id(s)) or counted.get(item_id(s)) or f"solo-{item_id(s)}" for s in signals}
-    told = batch_get(NoticeModel.Meta.table_name, "cluster_id", sorted(clusters), consistent=True)
+    # What was told is read only for stories that exist: one this batch starts (not found by the
+    # consistent reads above) was told nothing, since a story's notices are written after it and
+    # stories are never deleted. Most posts start their own story: a read unit each saved.
+    told = batch_get(
+        NoticeModel.Meta.table_name,
+        "cluster_id",
+        sorted(c for c in clusters if c in rows or c.startswith("solo-")),
+        consistent=True,
+    )
     read = BatchRead(
         index=index,
         rows=rows,

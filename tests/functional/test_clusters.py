@@ -170,3 +170,45 @@ def test_a_repost_in_a_later_batch_finds_the_story_its_original_started_without_
     handler(event, None)
     [cluster] = ClusterModel.scan()
     assert cluster.size == 2
+
+
+def _keys_read(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """Table suffix -> every key read by BatchGetItem, as the router sends them."""
+    from botocore.client import BaseClient
+
+    read: dict[str, list[str]] = {}
+    send = BaseClient._make_api_call
+
+    def counting(self: Any, operation: str, params: Any) -> Any:
+        if operation == "BatchGetItem":
+            for table, spec in params["RequestItems"].items():
+                names = [next(iter(v.values())) for k in spec["Keys"] for v in list(k.values())[:1]]
+                read.setdefault(table.rsplit("-", 1)[-1], []).extend(str(n) for n in names)
+        return send(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
+    return read
+
+
+def test_a_story_a_post_starts_is_looked_up_once_and_its_notices_are_not_read(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A post that starts its story: the router looks for that story once (not found: this batch
+    starts it) and reads no notices for it (a story not stored yet was told nothing). The repost
+    in a later batch reads its story and what its groups were told, and they are not told again."""
+    _post(harness, envelope())
+    read = _keys_read(monkeypatch)
+    harness.pump.pump_once()
+    [story] = ClusterModel.scan()
+    assert read.get("clusters") == [story.cluster_id]
+    assert "notices" not in read
+    assert len(harness.deliveries()) == 2  # social team and operations
+    repost = {**MENTION, "id": "1893099", "url": "https://x.com/bo/status/1893099", "author": {"handle": "bo"}}
+    repost["text"] = "RT @ana: " + str(MENTION["text"])
+    _post(harness, envelope(repost))
+    read.clear()
+    harness.pump.pump_once()
+    assert story.cluster_id in read["clusters"] and read["notices"] == [story.cluster_id]
+    [cluster] = ClusterModel.scan()
+    assert cluster.size == 2
+    assert harness.deliveries() == []  # folded: both groups have this story
