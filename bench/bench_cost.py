@@ -175,6 +175,13 @@ def _told(client: Any, prefix: str, ids: list[str]) -> dict[str, set[str]]:
         answer = client.batch_get_item(RequestItems={f"{prefix}notices": {"Keys": keys}})
         for it in answer["Responses"][f"{prefix}notices"]:
             told[it["cluster_id"]["S"]] = {t.split("|", 1)[0] for t in it.get("told", {}).get("SS", [])}
+        # A story its batch started holds what it was told in its own row (flows/router.put_started).
+        spec = {"Keys": keys, "ProjectionExpression": "cluster_id, told"}
+        answer = client.batch_get_item(RequestItems={f"{prefix}clusters": spec})
+        for it in answer["Responses"][f"{prefix}clusters"]:
+            told.setdefault(it["cluster_id"]["S"], set()).update(
+                t.split("|", 1)[0] for t in it.get("told", {}).get("SS", [])
+            )
     return {m: told.get(c, set()) for m, c in clusters.items()}
 
 
