@@ -175,7 +175,31 @@ def _told(client: Any, prefix: str, ids: list[str]) -> dict[str, set[str]]:
         answer = client.batch_get_item(RequestItems={f"{prefix}notices": {"Keys": keys}})
         for it in answer["Responses"][f"{prefix}notices"]:
             told[it["cluster_id"]["S"]] = {t.split("|", 1)[0] for t in it.get("told", {}).get("SS", [])}
+        # A story its batch started holds what it was told in its own row (flows/router.put_started).
+        spec = {"Keys": keys, "ProjectionExpression": "cluster_id, told"}
+        answer = client.batch_get_item(RequestItems={f"{prefix}clusters": spec})
+        for it in answer["Responses"][f"{prefix}clusters"]:
+            told.setdefault(it["cluster_id"]["S"], set()).update(
+                t.split("|", 1)[0] for t in it.get("told", {}).get("SS", [])
+            )
     return {m: told.get(c, set()) for m, c in clusters.items()}
+
+
+def _plan_mails(client: Any, prefix: str) -> int:
+    """The mails the crisis plans sent (their roles' briefs, the holding statements' approvers),
+    from the delivery log: each plan's mail is sent once, when its crisis starts."""
+    found, start = 0, None
+    while True:
+        page = client.scan(
+            TableName=f"{prefix}deliveries",
+            FilterExpression="item_kind = :plan AND topic_arn = :ses",
+            ExpressionAttributeValues={":plan": {"S": "plan"}, ":ses": {"S": "ses"}},
+            **({"ExclusiveStartKey": start} if start else {}),
+        )
+        found += int(page.get("Count", 0))
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return found
 
 
 def _outbox(path: Path, expected: int, patience: float = 30.0) -> list[dict[str, Any]]:
@@ -235,6 +259,7 @@ def replay_local(minutes: list[list[list[dict[str, Any]]]], workdir: Path) -> di
             aws_secret_access_key=OBSERVER,
         )
         told = _told(observer, prefix, sorted(set(ids)))
+        plan_mails = _plan_mails(observer, prefix)
         t = tally(read_ledger(ledger_path), since=since, until=until, skip_key=OBSERVER)
         # What SMS subscribers would get: each publish's SMS text, from the queue subscribed to
         # the group topics (the outbox drains it every 0.1 s).
@@ -250,6 +275,7 @@ def replay_local(minutes: list[list[list[dict[str, Any]]]], workdir: Path) -> di
         "stored": stored,
         "mentions": sum(len(b) for m in minutes for b in m),
         "notified": notified,
+        "plan_mails": plan_mails,
         "sms_parts": sms,
         "seconds": round(until - since, 1),
     }
@@ -331,7 +357,16 @@ def price_day(p: Plan, local: dict[str, Any], handlers: dict[str, Any], prices: 
             f"SNS email deliveries ({EMAIL_SUBSCRIBERS} a notified group)",
             emails * EMAIL_SUBSCRIBERS * f + schedule_emails,
         ),
-        ("ses_message", "SES messages", t.ses_messages * f + scheduled("ses_messages")),
+        (
+            "ses_message",
+            "SES messages (crisis plans' mail: once a crisis)",
+            # A crisis plan mails its roles and approvers once, when it starts; every incident of
+            # its scenario while it runs joins it (flows/plans.take_hold) and mails nobody. So its
+            # mail comes with crises, not mentions: the sample's plans are priced as a day's
+            # (each scenario started once a day), and only other mail (none in a mentions-only
+            # replay: receipts go to reporters) is scaled with the volume.
+            max(0, t.ses_messages - local["plan_mails"]) * f + local["plan_mails"] + scheduled("ses_messages"),
+        ),
         ("comprehend_unit", "Comprehend units (posts in its languages)", kinds["api"]["comprehend_units"] * f),
         ("cloudwatch_logs_ingested_gb", "CloudWatch Logs GB (log lines, EMF)", log_bytes / 1024**3),
         ("cloudwatch_metric_month", "CloudWatch metrics (EMF, API Gateway's), metric-months", metrics / DAYS_A_MONTH),
@@ -395,6 +430,7 @@ def price_day(p: Plan, local: dict[str, Any], handlers: dict[str, Any], prices: 
             "records_per_stream_invocation": round(t.stream_records / max(1, t.stream_reads), 1),
             "notified_share": round(local["notified"] / max(1, local["stored"]), 4),
             "publishes_sample": sum(t.published.values()),
+            "plan_mails_sample": local["plan_mails"],
             "sms_parts_sample": local["sms_parts"],
             "dynamodb_requests_sample": t.dynamodb_requests(),
             "dynamodb_units_by_table_sample": {

@@ -1,39 +1,43 @@
 """The router behind the DynamoDB Stream, as read → plan → act: one executor per batch. It
 reads what a batch needs (the story index, the stories, their incidents, what their groups
 were told), asks `policy/batch.py` for the batch plan (`BatchPlan`), writes the incidents the
-batch opens, then the stories and the index (each counted signal's membership key, so a
-redelivered record is not counted twice), and then runs STAGES in this order. Each stage is
-safe to run again when the stream redelivers the batch:
+batch opens, then the stories that existed before and their index keys (each counted signal's
+membership key, so a redelivered record is not counted twice), and then runs STAGES in this
+order. Each stage is safe to run again when the stream redelivers the batch:
 
 1. reporters' pages: each report's outcome (plain sets: the same values again);
 2. notices: claims and publishes through the noise gate (`notify/gate.py`); deterministic
    delivery ids and conditional claims send each once;
-3. counts: the per-minute counters, after the publishes (a person hears first; run even when a
-   stage before failed), from the mentions counted into their stories for the
-   first time (a redelivered mention finds its membership key: not counted again);
-4. spike alarms: a live burst runs the spike detector at once (`flows/alarms.check_spikes`);
+3. stories started: once the outcomes are known, the stories the batch starts are put with what
+   their groups were told (no notices row of their own), then their index keys. A batch that
+   dies before this is planned again when redelivered: its new stories are new again, their
+   notices' delivery ids the same, and the delivery log skips what was sent;
+4. counts: the per-minute counters, after the publishes (a person hears first; run even when a
+   stage before failed), from the mentions counted into the stories written (a redelivered
+   mention finds its membership key or its own story: not counted again);
+5. spike alarms: a live burst runs the spike detector at once (`flows/alarms.check_spikes`);
    an alarm's delivery id is its series, kind, hour and group, and the delivery log's
    conditional claim sends it once;
-5. told: what each story's groups were told (an ADD to a set), once the outcomes are known;
-6. incidents: the incidents' changes (a redelivered batch is planned from what was stored,
+6. told: what the stories that existed before told their groups (an ADD to a set);
+7. incidents: the incidents' changes (a redelivered batch is planned from what was stored,
    so it plans no change twice);
-7. wall: the wall, a view written whole;
-8. drills: a drill follows the incidents its storm opened (a conditional append);
-9. crisis plans: the crisis plan takes hold of each incident the batch plan names
+8. wall: the wall, a view written whole;
+9. drills: a drill follows the incidents its storm opened (a conditional append);
+10. crisis plans: the crisis plan takes hold of each incident the batch plan names
    (`BatchPlan.crisis`: opened or made more severe) that has none (`flows/plans.start_for`: a
    put conditional on the incident having no plan);
-10. chat cards: the cards, each a row of the delivery log (deterministic id);
-11. receipts: the reporters' receipts by mail (deterministic delivery ids).
+11. chat cards: the cards, each a row of the delivery log (deterministic id);
+12. receipts: the reporters' receipts by mail (deterministic delivery ids).
 
-A story another worker changed between the read and the write is read and planned again.
-Failed publishes do not stop the others; they are raised at the end so the batch is
-redelivered and the delivery log skips what was sent."""
+A story another worker changed between the read and the write is read and planned again
+(before anything is published). Failed publishes do not stop the others; they are raised at
+the end so the batch is redelivered and the delivery log skips what was sent."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from pynamodb.expressions.update import Action
@@ -53,7 +57,7 @@ from chalicelib.policy.stories import alias_stories, item_id, memberships, veloc
 from chalicelib.records import Mention, Signal
 from chalicelib.settings import get_settings
 from chalicelib.store import stories, wall
-from chalicelib.store.batch import batch_get, batch_put, update_each
+from chalicelib.store.batch import batch_get, update_each
 from chalicelib.store.config import current_taxonomy, load_routing
 from chalicelib.store.counters import add_counts, bucket_for
 from chalicelib.store.models import IncidentModel, NoticeModel, ReportModel
@@ -75,37 +79,74 @@ def read_batch(signals: Sequence[Signal]) -> tuple[BatchRead, dict[str, Incident
     ended = drills.ended_among(drills_of(signals))
     signals = routable(signals, ended=ended)
     index = stories.read_index(wanted_keys(signals))
-    rows = stories.read_rows(alias_stories(signals, index))  # the stories posts without an alias started
+    looked_up = set(alias_stories(signals, index))  # the stories posts without an alias started
+    rows = stories.read_rows(looked_up)
     joining, counted, _ = memberships(signals, index, rows)
-    rows |= stories.read_rows({*joining.values(), *counted.values()} - rows.keys())
+    # A story looked up above and not found is one this batch starts (its post's own): not read twice.
+    rows |= stories.read_rows({*joining.values(), *counted.values()} - rows.keys() - looked_up)
     incident_rows = incidents.read_many(r.incident_id for r in rows.values() if r.incident_id)
     clusters = {joining.get(item_id(s)) or counted.get(item_id(s)) or f"solo-{item_id(s)}" for s in signals}
-    told = batch_get(NoticeModel.Meta.table_name, "cluster_id", sorted(clusters), consistent=True)
+    # What was told is read only for stories that exist: one this batch starts (not found by the
+    # consistent reads above) was told nothing, since a story's notices are written after it and
+    # stories are never deleted. Most posts start their own story: a read unit each saved.
+    told = batch_get(
+        NoticeModel.Meta.table_name,
+        "cluster_id",
+        sorted(c for c in clusters if c in rows or c.startswith("solo-")),
+        consistent=True,
+    )
+    # What a story's groups were told: what the batch that started it put with it, and what
+    # later batches added to its notices.
+    told_now = {k: frozenset(v.get("told", {}).get("SS", [])) for k, v in told.items()}
+    for c, row in rows.items():
+        if row.told:
+            told_now[c] = told_now.get(c, frozenset()) | frozenset(row.told)
     read = BatchRead(
         index=index,
         rows=rows,
         incidents={k: incidents.view_of(v) for k, v in incident_rows.items()},
-        told={k: frozenset(v.get("told", {}).get("SS", [])) for k, v in told.items()},
+        told=told_now,
         ended_drills=ended,
     )
     return read, incident_rows
 
 
+def started(plan: BatchPlan) -> frozenset[str]:
+    """The stories this batch starts (not stored before: version 0)."""
+    return frozenset(r.cluster_id for r in plan.stories.rows if r.version == 0)
+
+
 def write_stories(plan: BatchPlan, *, now: datetime) -> dict[str, IncidentModel]:
     """The incidents opened first (a story never points at a missing incident), then the
-    stories, then the index. On a conflict the stories that were written get their members'
-    keys (they are counted) and StoryConflict makes the batch be read and planned again."""
+    stories that existed before (each conditional on its version), then their index keys. The
+    stories the batch starts wait for the "stories started" stage, after the notices, to be put
+    with what their groups were told. On a conflict the stories that were written get their
+    members' keys (they are counted) and StoryConflict makes the batch be read and planned
+    again (nothing was published yet)."""
     opened = incidents.open_many(plan.stories.openings, now=now)
-    conflicts = set(stories.write_rows(plan.stories.rows))
+    new = started(plan)
+    conflicts = set(stories.write_rows([r for r in plan.stories.rows if r.cluster_id not in new]))
+    written = {c for c in plan.stories.members if c not in conflicts and c not in new}
+    counted = {k: e for k, e in plan.stories.index.items() if e.cluster_id in written}
+    stories.write_index(counted, now=now)
     if conflicts:
-        written = {c for c in plan.stories.members if c not in conflicts}
-        counted = {k: e for k, e in plan.stories.index.items() if e.cluster_id in written}
-        stories.write_index(counted, now=now)
         # Planned again, these members find their keys and are no longer new: count them now.
         add_counts(counted_mentions(plan, written))
         raise stories.StoryConflict(f"{len(conflicts)} stories changed meanwhile")
-    stories.write_index(plan.stories.index, now=now)
     return opened
+
+
+def put_started(plan: BatchPlan, told: Mapping[str, frozenset[str]], *, now: datetime) -> frozenset[str]:
+    """Put the stories this batch starts, each with what its groups were told (no notices row
+    of its own: one write unit less for most posts), then their index keys. No other worker
+    knew them: their ids derive from their first post's own id, and their index keys are
+    written only now. Returns their ids."""
+    new = started(plan)
+    stories.write_rows(
+        [replace(r, told=sorted(told.get(r.cluster_id, ()))) for r in plan.stories.rows if r.version == 0]
+    )
+    stories.write_index({k: e for k, e in plan.stories.index.items() if e.cluster_id in new}, now=now)
+    return new
 
 
 def counted_mentions(plan: BatchPlan, clusters: Iterable[str]) -> list[Mention]:
@@ -130,25 +171,14 @@ def save_told(
     now: datetime,
     *,
     before: Mapping[str, frozenset[str]] | None = None,
-    created: frozenset[str] = frozenset(),
 ) -> None:
     """Add what each story's groups were told to what is stored: another worker routing the same
     story at once (another shard's batch) may have told other groups meanwhile, and a blind put
     would erase them. A story whose groups were all told before (`before`, as read) is not
-    written again. The stories this batch `created` are put 25 a request (one UpdateItem each
-    made the router's requests per record pass 1): no other worker knew them before this batch
-    wrote their index keys, moments ago; one that joined since and told a group would have
-    that tag replaced, and the group might hear of the story once more (a repeat, never a miss)."""
+    written again. (A story the batch started carries what it was told in its own put:
+    `put_started`.)"""
     expires = {"N": str(int((now + NOTICE_TTL).timestamp()))}
     new = {c: tags - (before or {}).get(c, frozenset()) for c, tags in told.items()}
-    batch_put(
-        NoticeModel.Meta.table_name,
-        [
-            {"cluster_id": {"S": c}, "told": {"SS": sorted(tags)}, "expires_at": expires}
-            for c, tags in sorted(new.items())
-            if tags and c in created
-        ],
-    )
     update_each(
         [
             {
@@ -158,7 +188,7 @@ def save_told(
                 "ExpressionAttributeValues": {":told": {"SS": sorted(tags)}, ":expires": expires},
             }
             for c, tags in sorted(new.items())
-            if tags and c not in created
+            if tags
         ]
     )
 
@@ -195,11 +225,12 @@ def plan_and_write(
     raise AssertionError("unreachable")
 
 
-def count_new(plan: BatchPlan) -> int:
-    """The per-minute counters, from the mentions this batch counted into their stories: each
-    mention once, however many senders raced to store it or however often the stream
-    redelivers it. Returns how many of them are recent (in the live minute buckets)."""
-    new = counted_mentions(plan, plan.stories.members)
+def count_new(plan: BatchPlan, written: Iterable[str]) -> int:
+    """The per-minute counters, from the mentions this batch counted into the stories it wrote
+    (`written`): each mention once, however many senders raced to store it or however often the
+    stream redelivers it (a story not written yet is planned again then, and counted then).
+    Returns how many of them are recent (in the live minute buckets)."""
+    new = counted_mentions(plan, written)
     add_counts(new)
     return sum(1 for m in new if bucket_for(m.published_at, received_at=m.received_at).startswith("m|"))
 
@@ -216,13 +247,15 @@ class Batch:
     read: BatchRead
     rows: dict[str, IncidentModel]
     recent: int = 0
+    written: set[str] = field(default_factory=set)  # the stories stored: their members are counted
     outcomes: dict[str, Outcome] = field(default_factory=dict)
+    told: dict[str, frozenset[str]] = field(default_factory=dict)  # settled: what each story was told
     failures: list[str] = field(default_factory=list)
     changed: list[IncidentModel] = field(default_factory=list)
 
 
 def _count(b: Batch) -> None:
-    b.recent = count_new(b.plan)
+    b.recent = count_new(b.plan, b.written)
 
 
 def _spike_alarms(b: Batch) -> None:
@@ -249,10 +282,15 @@ def _publish(b: Batch) -> None:
     b.outcomes = dict(outcomes)
 
 
+def _started(b: Batch) -> None:
+    """With the outcomes known, the stories the batch starts are put with what they were told."""
+    b.told = settle(b.plan, b.outcomes, told=b.read.told, now=b.now).told
+    b.written |= put_started(b.plan, b.told, now=b.now)
+
+
 def _told(b: Batch) -> None:
-    settled = settle(b.plan, b.outcomes, told=b.read.told, now=b.now)
-    created = frozenset(r.cluster_id for r in b.plan.stories.rows if r.version == 0)
-    save_told(settled.told, b.now, before=b.read.told, created=created)
+    new = started(b.plan)
+    save_told({c: t for c, t in b.told.items() if c not in new}, b.now, before=b.read.told)
 
 
 def _incidents(b: Batch) -> None:
@@ -291,6 +329,7 @@ def _receipts(b: Batch) -> None:
 STAGES: tuple[tuple[str, Callable[[Batch], None]], ...] = (
     ("reporters' pages", _reporters),
     ("notices", _publish),
+    ("stories started", _started),
     ("counts", _count),
     ("spike alarms", _spike_alarms),
     ("told", _told),
@@ -311,6 +350,7 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
     now = utcnow()
     plan, read, rows = plan_and_write(batch, config=config, now=now)
     b = Batch(signals=batch, config=config, now=now, plan=plan, read=read, rows=rows)
+    b.written = {r.cluster_id for r in plan.stories.rows if r.version > 0}  # write_stories wrote them
     ran: set[str] = set()
     try:
         for name, stage in STAGES:
@@ -318,8 +358,9 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
             ran.add(name)
     finally:
         # Counted once the stories are written, whatever failed after (a redelivered record is
-        # not new, so a count skipped here would be lost); after the publishes, so a person
-        # hears first and the counters and the spike check (a tenth of a second or more) follow.
+        # not new, so a count skipped here would be lost): only the written stories' members (a
+        # story not put yet is planned and counted again when the batch is redelivered); after
+        # the publishes, so a person hears first and the counters and the spike check follow.
         if "counts" not in ran:
             _count(b)
     counts = {"sent": 0, "skipped": 0, "held": 0, **plan.counts}

@@ -65,6 +65,9 @@ class StoryRow:
     # Its life in ten-minute buckets ("2026-11-30T10:40" -> [joined, negative, reports]), newest
     # kept, for the story's chart: written with the story, so it costs no request of its own.
     buckets: dict[str, list[int]] = field(default_factory=dict)
+    # What its groups were told when it was started ("group|level"), put with the story itself by
+    # the batch that started it (flows/router.py); kept as it is by every later write.
+    told: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

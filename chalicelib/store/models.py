@@ -378,6 +378,9 @@ class ClusterModel(Model):
     incident_id = UnicodeAttribute(null=True)
     version = NumberAttribute(default=0)
     buckets = JSONAttribute(null=True)  # ten-minute buckets of its life (policy/stories.py)
+    # What its groups were told when the batch that started it put it ("group|level"): the
+    # notices table holds what they were told after (flows/router.py reads both).
+    told = UnicodeSetAttribute(null=True)
     # The stories list: one partition per day of last activity, newest first.
     active_day = UnicodeAttribute(null=True)
     recent = RecentStoryIndex()

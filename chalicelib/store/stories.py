@@ -44,6 +44,7 @@ def row_from_model(model: ClusterModel) -> StoryRow:
         influencers=[str(h) for h in model.influencers or []],
         incident_id=model.incident_id or "",
         buckets=dict(model.buckets or {}),
+        told=sorted(model.told or ()),
     )
     return StoryRow(**values)
 
@@ -53,7 +54,14 @@ def model_from_row(row: StoryRow) -> ClusterModel:
     # the inbox's, and the list's index then costs nothing for the many stories of one.
     listed = row.size > 1 or row.reports > 0 or bool(row.incident_id)
     active_day = row.last_seen.isoformat()[:10] if listed else None
-    return ClusterModel(**{**asdict(row), "incident_id": row.incident_id or None, "active_day": active_day})
+    return ClusterModel(
+        **{
+            **asdict(row),
+            "incident_id": row.incident_id or None,
+            "active_day": active_day,
+            "told": set(row.told) or None,
+        }
+    )
 
 
 def _sketch(text: str) -> tuple[int, ...]:

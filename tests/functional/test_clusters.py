@@ -170,3 +170,146 @@ def test_a_repost_in_a_later_batch_finds_the_story_its_original_started_without_
     handler(event, None)
     [cluster] = ClusterModel.scan()
     assert cluster.size == 2
+
+
+def _keys_read(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """Table suffix -> every key read by BatchGetItem, as the router sends them."""
+    from botocore.client import BaseClient
+
+    read: dict[str, list[str]] = {}
+    send = BaseClient._make_api_call
+
+    def counting(self: Any, operation: str, params: Any) -> Any:
+        if operation == "BatchGetItem":
+            for table, spec in params["RequestItems"].items():
+                names = [next(iter(v.values())) for k in spec["Keys"] for v in list(k.values())[:1]]
+                read.setdefault(table.rsplit("-", 1)[-1], []).extend(str(n) for n in names)
+        return send(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
+    return read
+
+
+def test_a_story_a_post_starts_is_looked_up_once_and_its_notices_are_not_read(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A post that starts its story: the router looks for that story once (not found: this batch
+    starts it) and reads no notices for it (a story not stored yet was told nothing). The repost
+    in a later batch reads its story and what its groups were told, and they are not told again."""
+    _post(harness, envelope())
+    read = _keys_read(monkeypatch)
+    harness.pump.pump_once()
+    [story] = ClusterModel.scan()
+    assert read.get("clusters") == [story.cluster_id]
+    assert "notices" not in read
+    assert len(harness.deliveries()) == 2  # social team and operations
+    repost = {**MENTION, "id": "1893099", "url": "https://x.com/bo/status/1893099", "author": {"handle": "bo"}}
+    repost["text"] = "RT @ana: " + str(MENTION["text"])
+    _post(harness, envelope(repost))
+    read.clear()
+    harness.pump.pump_once()
+    assert story.cluster_id in read["clusters"] and read["notices"] == [story.cluster_id]
+    [cluster] = ClusterModel.scan()
+    assert cluster.size == 2
+    assert harness.deliveries() == []  # folded: both groups have this story
+
+
+def _counted_now() -> int:
+    from chalicelib.store.counters import read_buckets
+    from chalicelib.store.models import CounterModel
+
+    counts = read_buckets(r.bucket for r in CounterModel.scan())
+    return sum(int(c.get("n", 0)) for b, c in counts.items() if b.startswith("m|"))
+
+
+def test_a_story_a_post_starts_keeps_what_it_told_in_its_own_row_and_a_redelivery_adds_nothing(
+    harness: Harness,
+) -> None:
+    """The story is put once its notices went out, with what its groups were told: no notices
+    row of its own. The batch redelivered finds the story (its post is counted), reads what it
+    told from the row, and tells nobody again."""
+    from chalicelib.clock import isoformat, utcnow
+    from chalicelib.store.models import NoticeModel
+    from infra.local.handlers import resolve
+
+    _post(harness, envelope({**MENTION, "published_at": isoformat(utcnow())}))
+    event = harness.mention_stream_event()
+    handler = resolve("chalicelib.handlers.stream.on_mention_stored")
+    handler(event, None)
+    [story] = ClusterModel.scan()
+    told = harness.deliveries()
+    assert len(told) == 2  # social team and operations
+    assert {t.split("|", 1)[0] for t in story.told or ()} == {d["group"] for d in told}
+    assert NoticeModel.count() == 0
+    handler(event, None)
+    [again] = ClusterModel.scan()
+    assert (again.size, again.version, set(again.told or ())) == (1, 0, set(story.told or ()))
+    assert harness.deliveries() == []
+    assert _counted_now() == 1
+
+
+def test_a_batch_that_dies_between_its_notices_and_its_new_story_tells_nobody_twice_when_redelivered(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The notices went out, then the process died before the story it starts was put. The
+    redelivered batch plans the story as new again, with the same delivery ids: the delivery log
+    skips them (sent), the story is put with them as told, and the post is counted once."""
+    from chalicelib.clock import isoformat, utcnow
+    from chalicelib.flows import router
+    from infra.local.handlers import resolve
+
+    _post(harness, envelope({**MENTION, "published_at": isoformat(utcnow())}))
+    event = harness.mention_stream_event()
+    handler = resolve("chalicelib.handlers.stream.on_mention_stored")
+    put_started = router.put_started
+
+    def died(*_: Any, **__: Any) -> Any:
+        raise SystemExit("the process died")
+
+    monkeypatch.setattr(router, "put_started", died)
+    with pytest.raises(SystemExit):
+        handler(event, None)
+    first = harness.deliveries()
+    assert len(first) == 2 and list(ClusterModel.scan()) == [] and _counted_now() == 0
+    monkeypatch.setattr(router, "put_started", put_started)
+    handler(event, None)
+    assert harness.deliveries() == []  # told once, before the crash
+    [story] = ClusterModel.scan()
+    assert story.size == 1 and {t.split("|", 1)[0] for t in story.told or ()} == {d["group"] for d in first}
+    assert _counted_now() == 1
+    handler(event, None)  # and once more: the story is there now
+    assert harness.deliveries() == [] and _counted_now() == 1
+
+
+def test_what_another_worker_told_a_started_story_is_read_with_what_the_story_holds(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A story a batch started holds what its groups were told; another shard's worker that
+    joined it meanwhile and told a group adds that to the story's notices (an ADD). A later
+    batch reads both, and neither group hears of the story again."""
+    from chalicelib.clock import utcnow
+    from chalicelib.flows import router
+
+    _post(harness, envelope())
+    harness.pump.pump_once()
+    [story] = ClusterModel.scan()
+    harness.deliveries()
+    router.save_told({story.cluster_id: frozenset({"planted|story"})}, utcnow())
+    reads: list[Any] = []
+    read_batch = router.read_batch
+
+    def kept(signals: Any) -> Any:
+        answer = read_batch(signals)
+        reads.append(answer[0])
+        return answer
+
+    monkeypatch.setattr(router, "read_batch", kept)
+    repost = {**MENTION, "id": "1893099", "url": "https://x.com/bo/status/1893099", "author": {"handle": "bo"}}
+    repost["text"] = "RT @ana: " + str(MENTION["text"])
+    _post(harness, envelope(repost))
+    harness.pump.pump_once()
+    [read] = reads
+    assert read.told[story.cluster_id] == frozenset({*(story.told or ()), "planted|story"})
+    assert harness.deliveries() == []
+    [joined] = ClusterModel.scan()
+    assert joined.size == 2 and set(joined.told or ()) == set(story.told or ())  # kept by its rewrite
