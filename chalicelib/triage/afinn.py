@@ -22,7 +22,11 @@ def _read_afinn() -> tuple[dict[str, int], dict[str, tuple[tuple[re.Pattern[str]
         if len(parts) == 1:
             words[term] = int(value)
         elif parts:
-            pattern = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, parts)) + r"(?!\w)")
+            # "(?<!\w)" + the phrase, looked behind from after its first letter: searched from each one
+            phrase = r"\s+".join(map(re.escape, parts))
+            pattern = re.compile(
+                re.escape(parts[0][0]) + r"(?<!\w.)" + phrase.removeprefix(re.escape(parts[0][0])) + r"(?!\w)"
+            )
             phrases.setdefault(parts[0], []).append((pattern, parts, int(value)))
     return words, {first: tuple(found) for first, found in phrases.items()}
 
@@ -37,7 +41,7 @@ _NEGATORS = frozenset({"not", "no", "never", "without", "nothing"})
 # starts with that letter lets the regex engine skip to each n (three times faster than one
 # alternation of them all, which tries every position).
 _NEGATED = re.compile(r"n(?:(?<=\bn)(?:ot|o|ever|othing)|'t)\s+(\w+)(?:\s+(\w+))?")
-_WITHOUT = re.compile(r"(?<!\w)without\s+(\w+)(?:\s+(\w+))?")
+_WITHOUT = re.compile(r"w(?<!\w.)ithout\s+(\w+)(?:\s+(\w+))?")  # "(?<!\w)without": searched from each w
 
 
 def _negated(lowered: str) -> set[str]:

@@ -244,7 +244,7 @@ PERSONAL = word_set(
     apologies condolences sympathy"""
 )
 _DESCRIBING = frozenset({"new", "old", "brand", "recent", "latest", "current", "previous"})
-_MY = re.compile(r"\b(?:my|our) (\w+)(?: (\w+))?")
+_MY = re.compile(r"(?:m(?<!\w.)y|o(?<!\w.)ur) (\w+)(?: (\w+))?")  # "\b(?:my|our)": searched from each m and o
 
 
 def complaint_of(

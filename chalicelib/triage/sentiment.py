@@ -48,7 +48,7 @@ HEADLINE_WORDS = 4
 # A handle is a name, not a word: VADER read "@united" as "united" (+1.8), so every post to
 # United Airlines started out positive; "@Glad", "@Best_Buy" the same. Handles are left out of
 # what VADER reads (they still mark a post as addressed to someone: POSITIVE_AT).
-_HANDLE = re.compile(r"(?<!\w)@\w+")
+_HANDLE = re.compile(r"@(?<!\w@)\w+")  # "(?<!\w)@", looking behind from after the "@": searched from each "@"
 _ASCII_HANDLE = re.compile(_HANDLE.pattern, re.ASCII)  # the same handles in an ASCII text, \w by table
 
 
@@ -564,7 +564,7 @@ def analyse(  # noqa: C901 (one ladder of cues, each returning, read top to bott
     return Sentiment(round(compound, 3), label, f"{label}: {why}", cue)
 
 
-_HEADLINE_SKIP = re.compile(r"https?://\S+|[@#]\w+|\bRT\b|\bvia\b")  # not the title's words
+_HEADLINE_SKIP = re.compile(r"https?://\S+|@\w+|#\w+|R(?<!\w.)T\b|v(?<!\w.)ia\b")  # not a title's (language._NOISE)
 _HEADLINE_WORD = re.compile(r"[A-Za-z][a-z'A-Z]{3,}")  # four letters or more: "a", "of", "the" are lower in titles
 
 
