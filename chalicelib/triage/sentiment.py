@@ -24,11 +24,10 @@ Label = Literal["negative", "neutral", "positive", "unscored"]
 # they measured, and how often people agreed with each correction, is written once, in
 # docs/triage.md's tables generated from bench/results.json (`python -m bench.docs`).
 
-# "Clearly positive" for a post addressed to someone (an @handle in it) or sharing a link: courtesy
-# and mild approval inflate posts to a company ("@brand great, can you check my refund") and
-# promotional copy the links people share. A post that only speaks for its author keeps VADER's
-# own line. Below the line AFINN and the GoEmotions model have their say (sentiment_positive_line:
-# where general tweets, Sentiment140, score best).
+# "Clearly positive" for a post addressed to someone (an @handle in it) or sharing a link: courtesy and mild approval
+# inflate posts to a company ("@brand great, can you check my refund") and promotional copy the links people share. A
+# post that only speaks for its author keeps VADER's own line. Below the line AFINN and the GoEmotions model have their
+# say (sentiment_positive_line: where general tweets, Sentiment140, score best).
 POSITIVE_AT = 0.60
 PLAIN_POSITIVE_AT = 0.05
 NEGATIVE_AT = -0.05
@@ -256,12 +255,13 @@ EMOJI_WORDS: dict[str, str] = {
     "🙏": "thanks",
 }
 _EMOJI = re.compile("|".join(re.escape(e) for e in sorted(EMOJI_WORDS, key=len, reverse=True)))
+_EMOJI_SPAN = re.compile(f"[{re.escape(min(EMOJI_WORDS)[0])}-{re.escape(max(EMOJI_WORDS)[0])}]")  # their first letters'
 
 
 def read_emoji(text: str) -> str:
     """The text with the emoji above spelled as their words (each one counts, as a word would)."""
-    if text.isascii():
-        return text
+    if text.isascii() or _EMOJI_SPAN.search(text) is None:  # one range tested a character, not 44 emoji: none
+        return text.replace("\ufe0f", "")
     return _EMOJI.sub(lambda m: f" {EMOJI_WORDS[m.group(0)]} ", text.replace("\ufe0f", ""))
 
 

@@ -69,17 +69,35 @@ class Phrases:
         return found.group(0) if found else ""
 
 
+SPELLED_LONGEST = 15  # the longest word a hashtag is spelled in
+# Each vocabulary's words' beginnings, up to SPELLED_LONGEST letters (a process spells in two).
+_BEGINNINGS: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _beginnings(vocabulary: frozenset[str]) -> frozenset[str]:
+    found = _BEGINNINGS.get(vocabulary)
+    if found is None:
+        if len(_BEGINNINGS) >= 4:  # bounded, though each caller spells in the one vocabulary
+            _BEGINNINGS.clear()
+        found = frozenset([w[:end] for w in vocabulary for end in range(1, min(len(w), SPELLED_LONGEST) + 1)])
+        _BEGINNINGS[vocabulary] = found
+    return found
+
+
 def spell(tag: str, vocabulary: frozenset[str]) -> list[str]:
     """A hashtag's words ("worstairlineever" -> worst, airline, ever): the fewest known words that
     spell all of it, when that takes more than one; else none."""
     n = len(tag)
+    beginnings = _beginnings(vocabulary)
     best: list[list[str] | None] = [[]] + [None] * n  # fewest words spelling tag[:i]
     for start in range(n):  # only from where known words reach: most of an unknown tag is not
         prefix = best[start]
         if prefix is None:
             continue
-        for end in range(start + 1, min(n, start + 15) + 1):
+        for end in range(start + 1, min(n, start + SPELLED_LONGEST) + 1):
             piece = tag[start:end]
+            if piece not in beginnings:
+                break  # no known word starts so: none longer from here either
             if piece in vocabulary and (end - start > 1 or piece in {"a", "i"}):
                 known = best[end]
                 if known is None or len(prefix) + 1 < len(known):
