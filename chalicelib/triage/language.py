@@ -336,6 +336,8 @@ def identify(text: str, words: list[str] | None = None) -> tuple[str, float]:
 
 
 _CAPITALS = bytes(range(ord("A"), ord("Z") + 1))
+_ASCII_LETTERS = _CAPITALS + bytes(range(ord("a"), ord("z") + 1))
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def _shouting(line: str) -> bool:
@@ -343,8 +345,12 @@ def _shouting(line: str) -> bool:
     if line.isascii():  # its letters are A-Z and a-z: counted by C's byte loops, not per character
         capitals = len(line) - len(line.encode().translate(None, _CAPITALS))
         return capitals > 0.5 * (len(line) - line.count(" "))
-    # map over str methods: counted in C, not a generator per character
-    return sum(map(str.isupper, line)) > 0.5 * sum(map(str.isalpha, line))
+    # Its ASCII letters counted so too, the others (accents: a few) by str methods mapped over them
+    plain = line.encode("ascii", "ignore")
+    others = _NOT_ASCII.findall(line)
+    capitals = len(plain) - len(plain.translate(None, _CAPITALS)) + sum(map(str.isupper, others))
+    letters = len(plain) - len(plain.translate(None, _ASCII_LETTERS)) + sum(map(str.isalpha, others))
+    return capitals > 0.5 * letters
 
 
 def _stopword_guess(words: set[str], ascii_only: bool) -> str:
