@@ -90,7 +90,7 @@ def assess(
         if points >= at:
             level = name  # type: ignore[assignment]
             break
-    return Severity(level, points, tuple(reasons))
+    return tuple.__new__(Severity, (level, points, tuple(reasons)))  # not the NamedTuple's interpreted __new__
 
 
 def at_least(level: str, floor: str) -> bool:
