@@ -7,6 +7,7 @@ import heapq
 import re
 import zlib
 from functools import lru_cache
+from typing import Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from chalicelib.triage.tokens import tokenize
@@ -121,10 +122,13 @@ _BASE32_PAIRS = [a + b for a in _BASE32 for b in _BASE32]
 
 
 _URL = re.compile(r"https?://[^\s<>\"')\]]+", re.IGNORECASE)
-SKETCH_SIZE = 4  # bottom-k MinHash: the k smallest gram hashes of a text
+# Final: compiled, a constant, not a module dictionary's lookup at every gram (infra/native.py)
+SKETCH_SIZE: Final = 4  # bottom-k MinHash: the k smallest gram hashes of a text
 _WORD_HASHES: dict[str, tuple[int, int, int]] = {}  # token -> its word's hashes (bounded below)
-_WORD_HASHES_KEPT = 200_000
-_FIRST, _SECOND, _MASK = 0x9E3779B1, 0x85EBCA77, 0xFFFFFFFF  # a 3-gram's odd multipliers, 32 bits
+_WORD_HASHES_KEPT: Final = 200_000
+_FIRST: Final = 0x9E3779B1  # a 3-gram's odd multipliers, 32 bits
+_SECOND: Final = 0x85EBCA77
+_MASK: Final = 0xFFFFFFFF
 
 
 def _hash_word(token: str) -> tuple[int, int, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from chalicelib.records import Mention
 from chalicelib.triage import language, problems, sentiment
@@ -15,8 +15,8 @@ from chalicelib.triage.severity import Severity, Thresholds, assess
 from chalicelib.triage.taxonomy import Taxonomy, default_taxonomy
 from chalicelib.triage.tokens import tokenize, unescape, word_forms
 
-FALLBACK_DEPARTMENT = "customer-care"
-DEFAULT_THRESHOLDS = Thresholds()
+FALLBACK_DEPARTMENT: Final = "customer-care"
+DEFAULT_THRESHOLDS: Final = Thresholds()
 
 
 class Triage(NamedTuple):  # built for every mention: a tuple is cheaper than a frozen dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Final, Literal, NamedTuple
 
 Level = Literal["low", "medium", "high", "critical"]
 LEVELS: tuple[Level, ...] = ("low", "medium", "high", "critical")
@@ -38,9 +38,9 @@ def _compact(n: int) -> str:
 
 
 # (at least, points) from the highest step down; module constants, not tuples built at every call
-_REACH_STEPS = ((1_000_000, 3), (100_000, 2), (10_000, 1))
-_ENGAGEMENT_STEPS = ((1000, 2), (100, 1))
-_SIMILAR_STEPS = ((100, 3), (20, 2), (5, 1))
+_REACH_STEPS: Final = ((1_000_000, 3), (100_000, 2), (10_000, 1))
+_ENGAGEMENT_STEPS: Final = ((1000, 2), (100, 1))
+_SIMILAR_STEPS: Final = ((100, 3), (20, 2), (5, 1))
 
 
 def _step(value: int, steps: tuple[tuple[int, int], ...]) -> int:

@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Final
 
-TOKEN = re.compile(r"[#@]?\w++(?:[-']\w++)*+")  # possessive: nothing to give back, less to try
+TOKEN: Final = re.compile(r"[#@]?\w++(?:[-']\w++)*+")  # possessive: nothing to give back, less to try
 # A text all in ASCII (most posts) is tokenised without the pattern's scan: every character no
 # token holds (not a letter, digit, "_", "#", "@", "-" or "'") becomes a space in one bytes
 # translation, and a piece between spaces is a token when it is all letters and digits; only
 # the rest ("#fail", "can't", "--", "a_b") go through the pattern, in its ASCII form. The same
 # tokens: the pattern matches none of the characters made spaces.
-ASCII_TOKEN = re.compile(TOKEN.pattern, re.ASCII)
-_NOT_IN_TOKENS = bytes(c for c in range(128) if not (chr(c).isalnum() or chr(c) in "_#@-'"))
-_SPACED = bytes.maketrans(_NOT_IN_TOKENS, b" " * len(_NOT_IN_TOKENS))
-LINK = re.compile(r"https?://\S+")
+ASCII_TOKEN: Final = re.compile(TOKEN.pattern, re.ASCII)
+_NOT_IN_TOKENS: Final = bytes(c for c in range(128) if not (chr(c).isalnum() or chr(c) in "_#@-'"))
+_SPACED: Final = bytes.maketrans(_NOT_IN_TOKENS, b" " * len(_NOT_IN_TOKENS))
+LINK: Final = re.compile(r"https?://\S+")
 
 
 def word_set(words: str) -> frozenset[str]:
@@ -41,7 +42,7 @@ def tokenize(lowered: str) -> list[str]:
 # Character references, with their semicolon (html.unescape alone would also read "&not" in
 # "&notice" as "¬"): X escapes "&", "<" and ">" in every post's text, feeds and export tools
 # send "&#39;" and "&quot;", and "&lt;3" is a heart.
-_ENTITY = re.compile(r"&(?:[a-z]{2,8}|#\d{1,7}|#x[0-9a-f]{1,6});", re.IGNORECASE)
+_ENTITY: Final = re.compile(r"&(?:[a-z]{2,8}|#\d{1,7}|#x[0-9a-f]{1,6});", re.IGNORECASE)
 
 
 def unescape(text: str) -> str:
@@ -69,7 +70,7 @@ class Phrases:
         return found.group(0) if found else ""
 
 
-SPELLED_LONGEST = 15  # the longest word a hashtag is spelled in
+SPELLED_LONGEST: Final = 15  # the longest word a hashtag is spelled in
 # Each vocabulary's words' beginnings, up to SPELLED_LONGEST letters (a process spells in two).
 _BEGINNINGS: dict[frozenset[str], frozenset[str]] = {}
 
