@@ -222,7 +222,7 @@ def _script(text: str) -> str:
     return "ja" if lang == "zh" and counts[0][0] else lang  # kana among the han: Japanese
 
 
-_LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
+_LANGUAGES_OF: Final[dict[str, tuple[str, ...]]] = {}
 for _lang, _stop in _STOPWORDS.items():
     for _w in _stop:
         _LANGUAGES_OF[_w] = (*_LANGUAGES_OF.get(_w, ()), _lang)
@@ -274,7 +274,7 @@ def _model() -> Any:
 
 # What the model said of each line this process has read (a retweet or a campaign's copies ask
 # the same question): bounded, and dropped by forget() as the other per-process memories are.
-_ANSWERS: dict[str, tuple[str, float]] = {}
+_ANSWERS: Final[dict[str, tuple[str, float]]] = {}
 _ANSWERS_KEPT: Final = 50_000
 
 

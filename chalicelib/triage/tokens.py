@@ -72,7 +72,7 @@ class Phrases:
 
 SPELLED_LONGEST: Final = 15  # the longest word a hashtag is spelled in
 # Each vocabulary's words' beginnings, up to SPELLED_LONGEST letters (a process spells in two).
-_BEGINNINGS: dict[frozenset[str], frozenset[str]] = {}
+_BEGINNINGS: Final[dict[frozenset[str], frozenset[str]]] = {}
 
 
 def _beginnings(vocabulary: frozenset[str]) -> frozenset[str]:
