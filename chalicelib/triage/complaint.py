@@ -16,24 +16,25 @@ replies (complaint_f1_dev_*), and on the airline tweets."""
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from chalicelib.triage.sentiment import NEGATIONS as NEGATION_WORDS
 from chalicelib.triage.sentiment import STRONG_PRAISE_AT, Sentiment, asks_why, lexicon_valence
 from chalicelib.triage.tokens import Ways, word_set
 
-_BAD = (
+_BAD: Final = (
     r"(?:bad|poor|terrible|horrible|awful|appalling|shocking|pathetic|rubbish|crap|crappy|lousy|disgraceful"
     r"|dreadful|worst|abysmal|atrocious|sub ?par|useless|shitty|shit|incompetent|unacceptable|impolite)"
 )
-_SERVICE = (
+_SERVICE: Final = (
     r"(?:service|services|support|care|experience|company|quality|staff|employees|communication|product|products"
     r"|website|app|connection|network|coverage|signal|reception|delivery|shipping|management|response)"
 )
-_BAD_WORDS = (
+_BAD_WORDS: Final = (
     " | bad poor terrible horrible awful appalling shocking pathetic rubbish crap crappy lousy disgraceful dreadful "
     "worst abysmal atrocious sub subpar useless shitty shit incompetent unacceptable impolite"
 )
-_SERVICE_WORDS = (
+_SERVICE_WORDS: Final = (
     "service services support care experience company quality staff employees communication product products "
     "website app connection network coverage signal reception delivery shipping management response"
 )
@@ -186,10 +187,10 @@ REQUESTS_AND_VERDICTS: tuple[tuple[str, str, str, int], ...] = (
     ("judges the service", "act", r"get (?:your|their) act together", 2),
 )
 
-_REQUESTS_AND_VERDICTS = Ways(REQUESTS_AND_VERDICTS)
+_REQUESTS_AND_VERDICTS: Final = Ways(REQUESTS_AND_VERDICTS)
 
 # Praise that is sarcasm when the post also reports a problem ("Great job! 3 outages in 3 months").
-_SARCASM = Ways(
+_SARCASM: Final = Ways(
     (
         (
             "sarcasm",
@@ -211,18 +212,18 @@ _SARCASM = Ways(
         ("sarcasm", "sarcasm", r"sarcasm", 0),
     )
 )
-_SARCASM_TAGS = ("#great", "#thank", "#awesome")  # and "#not", "#sarcasm"
+_SARCASM_TAGS: Final = ("#great", "#thank", "#awesome")  # and "#not", "#sarcasm"
 # "Thanks for ruining my morning": thanks for the harm done (a clearly negative word among the
 # next few, VADER's lexicon at -1.5 or below, or nothing at all).
-_THANKS_FOR = re.compile(
+_THANKS_FOR: Final = re.compile(
     r"(?:thanks|thank you|thank u|thx|ty)(?: so much| a lot)?(?: @\w+)? (?:for|4) ((?:\S+ ?){0,6})"
 )
-_THANKS = frozenset({"thanks", "thank", "thx", "ty"})
-_FOR = frozenset({"for", "4"})
-HARM_AT = -1.5
+_THANKS: Final = frozenset({"thanks", "thank", "thx", "ty"})
+_FOR: Final = frozenset({"for", "4"})
+HARM_AT: Final = -1.5
 
 # The customer's own things and the service relationship: negativity about these is a complaint.
-CUSTOMER_WORDS = word_set(
+CUSTOMER_WORDS: Final = word_set(
     "bought buy buying ordered order orders purchased purchase paid pay paying subscribed subscription booked booking "
     "returned return charged billed bill delivered delivery shipped shipping called call emailed email account "
     "service customer customers support product products item items package parcel warranty payment app website "
@@ -230,7 +231,7 @@ CUSTOMER_WORDS = word_set(
 )
 # What follows "my"/"our" that is not something bought or served: people, the body, feelings,
 # life and time ("my life sucks", "fuck my life" are negative and no complaint).
-PERSONAL = word_set(
+PERSONAL: Final = word_set(
     """son sons daughter daughters kid kids child children baby babies wife husband hubby partner boyfriend girlfriend
     bf gf fiance fiancee mom mum mother dad father parents parent brother brothers sister sisters sibling siblings
     family grandma grandmother grandpa grandfather grandparents aunt uncle cousin cousins nephew niece friend friends
@@ -243,8 +244,8 @@ PERSONAL = word_set(
     day night morning week weekend year years time job jobs work career exam exams class school homework grades
     apologies condolences sympathy"""
 )
-_DESCRIBING = frozenset({"new", "old", "brand", "recent", "latest", "current", "previous"})
-_MY = re.compile(r"\b(?:my|our) (\w+)(?: (\w+))?")
+_DESCRIBING: Final = frozenset({"new", "old", "brand", "recent", "latest", "current", "previous"})
+_MY: Final = re.compile(r"(?:m(?<!\w.)y|o(?<!\w.)ur) (\w+)(?: (\w+))?")  # "\b(?:my|our)": searched from each m and o
 
 
 def complaint_of(
@@ -287,7 +288,7 @@ def complaint_of(
 # a negative post that says something was not done ("you can't move a bag", "they don't care").
 # Not "no", most often an interjection in a reply ("no way", "no, I meant..."); "no reply", "no
 # refund" are problems.py's.
-NEGATIONS = word_set(
+NEGATIONS: Final = word_set(
     "not never cannot cant wont dont doesnt didnt isnt arent wasnt werent havent hasnt hadnt couldnt wouldnt "
     "shouldnt aint"
 )
@@ -295,7 +296,7 @@ NEGATIONS = word_set(
 
 # What a negation says of the poster's own mind, not of the service ("I can't believe it", "don't
 # know", "not sure", "can't wait").
-MIND = word_set("believe know think mind wait imagine remember understand sure forget blame decide")
+MIND: Final = word_set("believe know think mind wait imagine remember understand sure forget blame decide")
 
 
 def _negation(tokens: list[str]) -> str:

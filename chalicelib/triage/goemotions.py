@@ -14,12 +14,12 @@ from functools import lru_cache
 from importlib.resources import files
 from itertools import pairwise
 from pathlib import Path
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from chalicelib.triage.tokens import tokenize
 
 # Not __file__: compiled (infra/native.py), a module's __file__ names another folder.
-MODEL_PATH = Path(str(files("chalicelib.triage") / "goemotions.json"))
+MODEL_PATH: Final = Path(str(files("chalicelib.triage") / "goemotions.json"))
 
 
 class Model(NamedTuple):
@@ -31,14 +31,14 @@ class Model(NamedTuple):
     openers: frozenset[str]  # the first words of the pairs with a weight
 
 
-_NEGATIONS = frozenset({"not", "no", "never", "nothing", "nobody", "none", "cannot", "without", "nor"})
-_CONTRACTED = frozenset(
+_NEGATIONS: Final = frozenset({"not", "no", "never", "nothing", "nobody", "none", "cannot", "without", "nor"})
+_CONTRACTED: Final = frozenset(
     {"don", "doesn", "didn", "isn", "wasn", "aren", "weren", "haven", "hasn", "won", "can", "couldn"}
 )
-NEGATED_WORDS = 3  # a negation's reach: "not bad at all" is not "bad"
+NEGATED_WORDS: Final = 3  # a negation's reach: "not bad at all" is not "bad"
 
 
-_NEGATION_FORMS = _NEGATIONS | {c + "nt" for c in _CONTRACTED}
+_NEGATION_FORMS: Final = _NEGATIONS | {c + "nt" for c in _CONTRACTED}
 
 
 def _words(tokens: list[str], lowered: str | None = None) -> list[str]:

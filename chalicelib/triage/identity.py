@@ -7,12 +7,13 @@ import heapq
 import re
 import zlib
 from functools import lru_cache
+from typing import Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from chalicelib.triage.tokens import tokenize
 
 # Hosts that serve the same posts under another name.
-_HOST_ALIASES = {
+_HOST_ALIASES: Final = {
     "twitter.com": "x.com",
     "mobile.twitter.com": "x.com",
     "mobile.x.com": "x.com",
@@ -24,13 +25,13 @@ _HOST_ALIASES = {
     "old.reddit.com": "reddit.com",
     "m.reddit.com": "reddit.com",
 }
-_PLATFORM_ALIASES = {"twitter": "x", "ig": "instagram", "fb": "facebook"}
-_TRACKING_PARAMS = re.compile(
+_PLATFORM_ALIASES: Final = {"twitter": "x", "ig": "instagram", "fb": "facebook"}
+_TRACKING_PARAMS: Final = re.compile(
     r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|igsh|ref|ref_src|ref_url|s|t|si|"
     r"feature|_ga|yclid|twclid)$",
     re.IGNORECASE,
 )
-_X_STATUS = re.compile(r"^/(?:[^/]+|i/web)/status(?:es)?/(\d+)", re.IGNORECASE)
+_X_STATUS: Final = re.compile(r"^/(?:[^/]+|i/web)/status(?:es)?/(\d+)", re.IGNORECASE)
 
 
 def normalize_platform(platform: str) -> str:
@@ -38,13 +39,13 @@ def normalize_platform(platform: str) -> str:
     return _PLATFORM_ALIASES.get(p, p)
 
 
-_SLASHES = re.compile(r"/{2,}")
+_SLASHES: Final = re.compile(r"/{2,}")
 
 
 # A link that is canonical as it stands but for its scheme and a trailing slash (most shared links:
 # a shortener's): lower-case host, no port, query, fragment or doubled slash, no host to fold.
-_PLAIN_URL = re.compile(r"https?://([a-z0-9-]+(?:\.[a-z0-9-]+)+)(/[\w\-.~%/]*)?", re.ASCII)
-_CASED_PATHS = frozenset({"x.com", "facebook.com", "instagram.com", "reddit.com"})
+_PLAIN_URL: Final = re.compile(r"https?://([a-z0-9-]+(?:\.[a-z0-9-]+)+)(/[\w\-.~%/]*)?", re.ASCII)
+_CASED_PATHS: Final = frozenset({"x.com", "facebook.com", "instagram.com", "reddit.com"})
 
 
 def _canonical(url: str) -> tuple[str, str, str]:
@@ -116,15 +117,18 @@ def key_for(namespace: str, identity: str) -> str:
     return "".join(letters)
 
 
-_BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
-_BASE32_PAIRS = [a + b for a in _BASE32 for b in _BASE32]
+_BASE32: Final = "abcdefghijklmnopqrstuvwxyz234567"
+_BASE32_PAIRS: Final = [a + b for a in _BASE32 for b in _BASE32]
 
 
-_URL = re.compile(r"https?://[^\s<>\"')\]]+", re.IGNORECASE)
-SKETCH_SIZE = 4  # bottom-k MinHash: the k smallest gram hashes of a text
-_WORD_HASHES: dict[str, tuple[int, int, int]] = {}  # token -> its word's hashes (bounded below)
-_WORD_HASHES_KEPT = 200_000
-_FIRST, _SECOND, _MASK = 0x9E3779B1, 0x85EBCA77, 0xFFFFFFFF  # a 3-gram's odd multipliers, 32 bits
+_URL: Final = re.compile(r"https?://[^\s<>\"')\]]+", re.IGNORECASE)
+# Final: compiled, a constant, not a module dictionary's lookup at every gram (infra/native.py)
+SKETCH_SIZE: Final = 4  # bottom-k MinHash: the k smallest gram hashes of a text
+_WORD_HASHES: Final[dict[str, tuple[int, int, int]]] = {}  # token -> its word's hashes (bounded below)
+_WORD_HASHES_KEPT: Final = 200_000
+_FIRST: Final = 0x9E3779B1  # a 3-gram's odd multipliers, 32 bits
+_SECOND: Final = 0x85EBCA77
+_MASK: Final = 0xFFFFFFFF
 
 
 def _hash_word(token: str) -> tuple[int, int, int]:
@@ -174,7 +178,7 @@ def sketch(text: str, *, tokens: list[str] | None = None) -> tuple[int, ...]:
     return tuple(smallest)
 
 
-_NO_WORD = (0, 0, 0)
+_NO_WORD: Final = (0, 0, 0)
 
 
 def _keep(smallest: list[int], gram: int) -> None:

@@ -14,10 +14,10 @@ import importlib.util
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-_STOPWORDS = {
+_WORD: Final = re.compile(r"[^\W\d_]+", re.UNICODE)
+_STOPWORDS: Final = {
     "en": {
         "the",
         "and",
@@ -195,7 +195,7 @@ _STOPWORDS = {
         "maar",
     },
 }
-_SCRIPTS = (
+_SCRIPTS: Final = (
     (re.compile(r"[\u3040-\u30ff]"), "ja"),
     (re.compile(r"[\uac00-\ud7af]"), "ko"),
     (re.compile(r"[\u4e00-\u9fff]"), "zh"),
@@ -208,10 +208,10 @@ _SCRIPTS = (
 )
 
 
-_LATIN = re.compile(r"[A-Za-z]")
+_LATIN: Final = re.compile(r"[A-Za-z]")
 # A script is the text's language only when its letters are at least this share of the Latin
 # ones: one kaomoji (¯\_(ツ)_/¯) or a quoted foreign word does not make an English post foreign.
-SCRIPT_SHARE = 0.25
+SCRIPT_SHARE: Final = 0.25
 
 
 def _script(text: str) -> str:
@@ -222,35 +222,40 @@ def _script(text: str) -> str:
     return "ja" if lang == "zh" and counts[0][0] else lang  # kana among the han: Japanese
 
 
-_LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
+_LANGUAGES_OF: Final[dict[str, tuple[str, ...]]] = {}
 for _lang, _stop in _STOPWORDS.items():
     for _w in _stop:
         _LANGUAGES_OF[_w] = (*_LANGUAGES_OF.get(_w, ()), _lang)
-_ANY_STOPWORD = frozenset(_LANGUAGES_OF)
-_NOT_ENGLISH = _ANY_STOPWORD - _STOPWORDS["en"]
+_ANY_STOPWORD: Final = frozenset(_LANGUAGES_OF)
+_NOT_ENGLISH: Final = _ANY_STOPWORD - _STOPWORDS["en"]
 
 
 # What is not the post's own language: links, handles, the retweet marker, and quoted spans
 # ("I ordered the 'croissant au beurre'"): dropped before the model reads the text, in one pass
 # (a quote's span is measured with the handles in it). Without a quote mark, or anything to drop,
 # the cheaper pattern or none (trying every alternative at every character cost a sixth of
-# VADER's time on a post). The quote is matched before the look behind it (is the character
-# before it a word's?): the same spans, a fifth faster, as most characters are no quote.
-_NOISE = re.compile(
-    r"https?://\S+|www\.\S+|[@#]\w+|\bRT\b|[\"“«„‘'](?<!\w.)[^\"”»“’'\n]{1,60}[\"”»“’'](?!\w)", re.UNICODE
+# VADER's time on a post). Every alternative starts with its own character, and the looks behind
+# (is the character before it a word's? "\bRT" is "R(?<!\w.)T") come after it: the regex engine
+# then skips to the next character one of them could start at, as most characters start none
+# (the same spans, in a quarter of the time).
+_QUOTES: Final = ('"', "“", "«", "„", "‘", "'")
+_NAMES_AND_LINKS: Final = re.compile(r"https?://\S+|www\.\S+|@\w+|#\w+|R(?<!\w.)T\b", re.UNICODE)
+_NOISE: Final = re.compile(
+    "|".join(
+        [_NAMES_AND_LINKS.pattern] + [re.escape(q) + r"(?<!\w.)[^\"”»“’'\n]{1,60}[\"”»“’'](?!\w)" for q in _QUOTES]
+    ),
+    re.UNICODE,
 )
-_NAMES_AND_LINKS = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|\bRT\b", re.UNICODE)
 # Their twins for a text all in ASCII (most posts): the same matches, \w read from a table.
-_ASCII_NAMES_AND_LINKS = re.compile(_NAMES_AND_LINKS.pattern, re.ASCII)
-_ASCII_NOISE = re.compile(_NOISE.pattern, re.ASCII)
-_ASCII_WORD = re.compile(_WORD.pattern, re.ASCII)
-_QUOTES = ('"', "“", "«", "„", "‘", "'")
+_ASCII_NAMES_AND_LINKS: Final = re.compile(_NAMES_AND_LINKS.pattern, re.ASCII)
+_ASCII_NOISE: Final = re.compile(_NOISE.pattern, re.ASCII)
+_ASCII_WORD: Final = re.compile(_WORD.pattern, re.ASCII)
 # Below this the model's first answer is a guess; the stopwords and the script decide instead.
-CONFIDENT = 0.5
-SURE_WITHOUT_ACCENTS = 0.9  # ... and for a text without a letter beyond English's alphabet,
-SURE_WORDS = 3  # in at least this many words (handles and links not counted)
-FOREIGN_WORDS = 3  # another language's stopwords that make it that language without the model
-MODEL_FILE = "resources/lid.176.ftz"
+CONFIDENT: Final = 0.5
+SURE_WITHOUT_ACCENTS: Final = 0.9  # ... and for a text without a letter beyond English's alphabet,
+SURE_WORDS: Final = 3  # in at least this many words (handles and links not counted)
+FOREIGN_WORDS: Final = 3  # another language's stopwords that make it that language without the model
+MODEL_FILE: Final = "resources/lid.176.ftz"
 
 
 @lru_cache(maxsize=1)
@@ -269,8 +274,8 @@ def _model() -> Any:
 
 # What the model said of each line this process has read (a retweet or a campaign's copies ask
 # the same question): bounded, and dropped by forget() as the other per-process memories are.
-_ANSWERS: dict[str, tuple[str, float]] = {}
-_ANSWERS_KEPT = 50_000
+_ANSWERS: Final[dict[str, tuple[str, float]]] = {}
+_ANSWERS_KEPT: Final = 50_000
 
 
 def forget() -> None:
@@ -330,7 +335,9 @@ def identify(text: str, words: list[str] | None = None) -> tuple[str, float]:
     return _predict(line)
 
 
-_CAPITALS = bytes(range(ord("A"), ord("Z") + 1))
+_CAPITALS: Final = bytes(range(ord("A"), ord("Z") + 1))
+_ASCII_LETTERS: Final = _CAPITALS + bytes(range(ord("a"), ord("z") + 1))
+_NOT_ASCII: Final = re.compile(r"[^\x00-\x7f]")
 
 
 def _shouting(line: str) -> bool:
@@ -338,8 +345,12 @@ def _shouting(line: str) -> bool:
     if line.isascii():  # its letters are A-Z and a-z: counted by C's byte loops, not per character
         capitals = len(line) - len(line.encode().translate(None, _CAPITALS))
         return capitals > 0.5 * (len(line) - line.count(" "))
-    # map over str methods: counted in C, not a generator per character
-    return sum(map(str.isupper, line)) > 0.5 * sum(map(str.isalpha, line))
+    # Its ASCII letters counted so too, the others (accents: a few) by str methods mapped over them
+    plain = line.encode("ascii", "ignore")
+    others = _NOT_ASCII.findall(line)
+    capitals = len(plain) - len(plain.translate(None, _CAPITALS)) + sum(map(str.isupper, others))
+    letters = len(plain) - len(plain.translate(None, _ASCII_LETTERS)) + sum(map(str.isalpha, others))
+    return capitals > 0.5 * letters
 
 
 def _stopword_guess(words: set[str], ascii_only: bool) -> str:

@@ -9,9 +9,11 @@ that make them a failure ("still waiting", "you lost my bag", "on hold for 2 hou
 
 from __future__ import annotations
 
+from typing import Final
+
 from chalicelib.triage.tokens import Phrases, Ways, word_forms
 
-FAILURE_WORDS = frozenset(
+FAILURE_WORDS: Final = frozenset(
     {
         "delay",
         "delayed",
@@ -55,41 +57,41 @@ FAILURE_WORDS = frozenset(
     }
 )
 # The rest of the failure phrases ("on hold", "no response"...) are ways in PROBLEMS, read once.
-FAILURE_PHRASES = ("never again", "for nothing")
+FAILURE_PHRASES: Final = ("never again", "for nothing")
 
 
-_N = r"(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|several|many|few|couple of)"
-_UNITS = r"(?:min|mins|minutes|hr|hrs|hours?|days|weeks|months)"
-_NOT_YET = (
+_N: Final = r"(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|several|many|few|couple of)"
+_UNITS: Final = r"(?:min|mins|minutes|hr|hrs|hours?|days|weeks|months)"
+_NOT_YET: Final = (
     r"(?:have ?n[o']?t|has ?n[o']?t|havent|hasnt|never|still (?:not|have ?n'?t|has ?n'?t|havent|hasnt)"
     r"|not yet|yet to|did ?n'?t|didnt)"
 )
 # Any negated auxiliary ("isn't", "didnt", "never"): a pattern starting "n't" never meets a word boundary.
-_NOT = (
+_NOT: Final = (
     r"(?:not|is ?n'?t|isnt|are ?n'?t|arent|was ?n'?t|wasnt|were ?n'?t|werent|do ?n'?t|dont|does ?n'?t|doesnt"
     r"|did ?n'?t|didnt|never)"
 )
-_NEGATED = (
+_NEGATED: Final = (
     r"(?:does ?n'?t|doesnt|does not|do ?n'?t|dont|do not|is ?n'?t|isnt|is not|are ?n'?t|arent|are not"
     r"|was ?n'?t|wasnt|were ?n'?t|werent|wo ?n'?t|wont|will not|ca ?n'?t|cant|cannot|can not|could ?n'?t|couldnt"
     r"|could not|not|never|still not)"
 )
-_CANT = r"(?:ca ?n'?t|cant|cannot|can not|could ?n'?t|couldnt|could not|not able to|unable to)"
+_CANT: Final = r"(?:ca ?n'?t|cant|cannot|can not|could ?n'?t|couldnt|could not|not able to|unable to)"
 # The tokens a negated pattern cannot match without (a typed apostrophe splits "doesn’t" in two).
-_NEGATIONS = (
+_NEGATIONS: Final = (
     "| not no never cannot can't cant won't wont don't dont doesn't doesnt didn't didnt isn't isnt aren't arent "
     "wasn't wasnt weren't werent couldn't couldnt wouldn't wouldnt haven't havent hasn't hasnt yet can won don "
     "doesn didn isn aren wasn weren couldn wouldn haven hasn unable able"
 )
 # What a product or service does for its customer: "does not <this>" is a failure.
-_FUNCTION = (
+_FUNCTION: Final = (
     r"(?:work|works|worked|working|load|loading|connect|connecting|charge|charging|sync|syncing|print|printing"
     r"|scan|scanning|turn on|turning on|power on|powering on|boot|booting|respond|responding|pair|pairing"
     r"|install|installing|download|downloading|update|updating|stream|streaming|register|registering|running"
     r"|log ?in|logging in|sign ?in|signing in|accept|accepting|let me|find|get through|rebook|refund|answer|open"
     r"|start|play)"
 )
-_FUNCTIONS = (
+_FUNCTIONS: Final = (
     "work works worked working load loading connect connecting charge charging sync syncing print printing scan "
     "scanning turn turning power powering boot booting respond responding pair pairing install installing download "
     "downloading update updating stream streaming register registering running log login logging sign signin signing "
@@ -499,8 +501,8 @@ PROBLEMS: tuple[tuple[str, str, str, int], ...] = (
     ("asks for a fix", "fix", r"fix (?:this|it|your|the|my)", 0),
     ("asks for an answer", "going wrong | what what's whats", r"what(?:'s| is) (?:going on|wrong) with", 2),
 )
-_PROBLEMS = Ways(PROBLEMS)
-SITUATIONS = frozenset(way[0] for way in PROBLEMS)  # what a reported problem says happened
+_PROBLEMS: Final = Ways(PROBLEMS)
+SITUATIONS: Final = frozenset(way[0] for way in PROBLEMS)  # what a reported problem says happened
 
 
 def problem_of(lowered: str, forms: set[str]) -> tuple[str, str]:
@@ -518,7 +520,7 @@ def problem_in(lowered: str, words: set[str]) -> str:
     return problem_of(lowered, word_forms(lowered, words))[1]
 
 
-_FAILURE_PHRASES = Phrases(FAILURE_PHRASES)
+_FAILURE_PHRASES: Final = Phrases(FAILURE_PHRASES)
 
 
 def failure_cue(lowered: str, words: frozenset[str] | set[str]) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, Literal, NamedTuple, cast
+from typing import Any, Final, Literal, NamedTuple, cast
 
 from chalicelib.triage import afinn, goemotions, problems, vader
 from chalicelib.triage.tokens import LINK, Phrases, spell, tokenize, word_set
@@ -24,32 +24,31 @@ Label = Literal["negative", "neutral", "positive", "unscored"]
 # they measured, and how often people agreed with each correction, is written once, in
 # docs/triage.md's tables generated from bench/results.json (`python -m bench.docs`).
 
-# "Clearly positive" for a post addressed to someone (an @handle in it) or sharing a link: courtesy
-# and mild approval inflate posts to a company ("@brand great, can you check my refund") and
-# promotional copy the links people share. A post that only speaks for its author keeps VADER's
-# own line. Below the line AFINN and the GoEmotions model have their say (sentiment_positive_line:
-# where general tweets, Sentiment140, score best).
-POSITIVE_AT = 0.60
-PLAIN_POSITIVE_AT = 0.05
-NEGATIVE_AT = -0.05
+# "Clearly positive" for a post addressed to someone (an @handle in it) or sharing a link: courtesy and mild approval
+# inflate posts to a company ("@brand great, can you check my refund") and promotional copy the links people share. A
+# post that only speaks for its author keeps VADER's own line. Below the line AFINN and the GoEmotions model have their
+# say (sentiment_positive_line: where general tweets, Sentiment140, score best).
+POSITIVE_AT: Final = 0.60
+PLAIN_POSITIVE_AT: Final = 0.05
+NEGATIVE_AT: Final = -0.05
 # "Clearly negative" for a post sharing a link: its words are mostly the linked page's headline
 # ("Google earnings fall short", "RT @verge: Microsoft cuts ..."), news rather than the poster's
 # feeling, as promotional copy inflates the positives. Between this line and NEGATIVE_AT VADER
 # is unsure, as it is under the positive line: AFINN and the GoEmotions model have their say,
 # else the post is neutral (sentiment_link_negative_line).
-LINK_NEGATIVE_AT = -0.30
+LINK_NEGATIVE_AT: Final = -0.30
 # A shared link under its page's title ("Microsoft Giving Away Free Windows Phones http://...",
 # "Some iPhone 4S Users Complain of Yellow Tint to Screen http://..."): the publisher's words,
 # not the poster's feeling, so neutral unless VADER reads it strongly either way. A title is most
 # of a post's longer words capitalised (HEADLINE_TITLED), not shouted (sentiment_headline_line).
-HEADLINE_SURE = 0.8
-HEADLINE_TITLED = 0.7
-HEADLINE_WORDS = 4
+HEADLINE_SURE: Final = 0.8
+HEADLINE_TITLED: Final = 0.7
+HEADLINE_WORDS: Final = 4
 # A handle is a name, not a word: VADER read "@united" as "united" (+1.8), so every post to
 # United Airlines started out positive; "@Glad", "@Best_Buy" the same. Handles are left out of
 # what VADER reads (they still mark a post as addressed to someone: POSITIVE_AT).
-_HANDLE = re.compile(r"(?<!\w)@\w+")
-_ASCII_HANDLE = re.compile(_HANDLE.pattern, re.ASCII)  # the same handles in an ASCII text, \w by table
+_HANDLE: Final = re.compile(r"@(?<!\w@)\w+")  # "(?<!\w)@", looking behind from after the "@": searched from each "@"
+_ASCII_HANDLE: Final = re.compile(_HANDLE.pattern, re.ASCII)  # the same handles in an ASCII text, \w by table
 
 
 def _handle(text: str) -> re.Pattern[str]:  # the ASCII twin for an ASCII text (most posts)
@@ -62,15 +61,15 @@ def _handle(text: str) -> re.Pattern[str]:  # the ASCII twin for an ASCII text (
 # a post VADER reads neutral or mildly positive (under POSITIVE_AT) negative. People mostly agreed
 # with its negatives and mostly did not with its positives (the rule table in docs/triage.md), so
 # it never makes a post positive. A negated word counts nothing.
-AFINN_NEGATIVE_AT = -2
+AFINN_NEGATIVE_AT: Final = -2
 # Where VADER is still unsure after AFINN, a model learned from people decides when it is this
 # sure (goemotions.py: GoEmotions, CC BY 4.0; sentiment_learned_sure, the rule table).
-LEARNED_SURE = 0.70
+LEARNED_SURE: Final = 0.70
 # A request ("can you...", "please...", a question) is praise only when strongly put: "@brand great
 # app, can you add dark mode?" asks for something, and people rate most such posts neutral. With
 # the courtesy words already discounted (sentiment_request_line).
-REQUEST_POSITIVE_AT = 0.85
-STRONG_PRAISE_AT = 0.60  # praise that outweighs a reported failure ("delayed, but the crew was amazing")
+REQUEST_POSITIVE_AT: Final = 0.85
+STRONG_PRAISE_AT: Final = 0.60  # praise that outweighs a reported failure ("delayed, but the crew was amazing")
 
 # Valences on VADER's -4..+4 scale for words it does not know or underweights in this domain.
 DOMAIN_LEXICON: dict[str, float] = {
@@ -156,8 +155,8 @@ DOMAIN_LEXICON: dict[str, float] = {
     "lifesaver": 2.6,
 }
 # Words VADER scores positive that, in a message to a company, are mostly courtesy.
-COURTESY = {"please", "thanks", "thank", "thx", "ty", "help", "helping", "hope", "kindly"}
-NEGATIONS = frozenset(
+COURTESY: Final = {"please", "thanks", "thank", "thx", "ty", "help", "helping", "hope", "kindly"}
+NEGATIONS: Final = frozenset(
     {
         "not",
         "no",
@@ -186,10 +185,10 @@ NEGATIONS = frozenset(
         "weren't",
     }
 )
-GRATITUDE = frozenset({"thanks", "thank", "thx", "ty", "appreciate", "appreciated", "grateful", "kudos"})
+GRATITUDE: Final = frozenset({"thanks", "thank", "thx", "ty", "appreciate", "appreciated", "grateful", "kudos"})
 # Cues read from the text's words before VADER runs (set lookups: cheap next to VADER itself).
-REQUEST_WORDS = frozenset({"please", "pls", "plz", "why", "kindly"})
-REQUEST_PHRASES = (
+REQUEST_WORDS: Final = frozenset({"please", "pls", "plz", "why", "kindly"})
+REQUEST_PHRASES: Final = (
     "can you",
     "could you",
     "would you",
@@ -204,8 +203,8 @@ REQUEST_PHRASES = (
     "is there",
     "do you",
 )
-_REQUEST_PHRASES = Phrases(REQUEST_PHRASES)  # one scan, not one per phrase
-PROBLEM_WORDS = NEGATIONS | {"nobody", "still", "again", "yet"}
+_REQUEST_PHRASES: Final = Phrases(REQUEST_PHRASES)  # one scan, not one per phrase
+PROBLEM_WORDS: Final = NEGATIONS | {"nobody", "still", "again", "yet"}
 # Emoji read as the word people mean by them (VADER scores the words; it reads most emoji as
 # their Unicode names, which carry no valence: a post of angry faces scored neutral). Only the
 # unambiguous ones: 😭 and 🔥 say opposite things in different posts and are left out.
@@ -255,13 +254,14 @@ EMOJI_WORDS: dict[str, str] = {
     "😎": "cool",
     "🙏": "thanks",
 }
-_EMOJI = re.compile("|".join(re.escape(e) for e in sorted(EMOJI_WORDS, key=len, reverse=True)))
+_EMOJI: Final = re.compile("|".join(re.escape(e) for e in sorted(EMOJI_WORDS, key=len, reverse=True)))
+_EMOJI_SPAN: Final = re.compile(f"[{re.escape(min(EMOJI_WORDS)[0])}-{re.escape(max(EMOJI_WORDS)[0])}]")  # first letters
 
 
 def read_emoji(text: str) -> str:
     """The text with the emoji above spelled as their words (each one counts, as a word would)."""
-    if text.isascii():
-        return text
+    if text.isascii() or _EMOJI_SPAN.search(text) is None:  # one range tested a character, not 44 emoji: none
+        return text.replace("\ufe0f", "")
     return _EMOJI.sub(lambda m: f" {EMOJI_WORDS[m.group(0)]} ", text.replace("\ufe0f", ""))
 
 
@@ -306,7 +306,7 @@ def label_for(score: float, *, inflated: bool = True) -> Label:
 # "Can't wait to/for/until..." is eagerness, not a negated complaint ("can't wait for Ice Cream
 # Sandwich", "can't wait to fly with you again"); VADER negated "wait" and the negation made it a
 # problem report. Read as "excited". "I can't wait any longer" stays as it is.
-_EAGER = re.compile(
+_EAGER: Final = re.compile(
     r"\b(?:can[’']?t|cannot|can not)\s+wait\b(?=\s*(?:(?:to|for|till?|until)\b|'til\b|!))", re.IGNORECASE
 )
 
@@ -314,8 +314,8 @@ _EAGER = re.compile(
 # "Why" asked of someone, not told of ("explain why...", "no wonder why...", "I know why...") and
 # not a suggestion ("why not send a card?"): on Sanders' brand tweets the rule agreed with people
 # 26% of the time before, mostly on those.
-_WHY = re.compile(r"(?:([\w']+)\W+)?\bwhy\b(?:\W+([\w']+))?")
-_TELLS_WHY = word_set(
+_WHY: Final = re.compile(r"(?:([\w']+)\W+)?\bwhy\b(?:\W+([\w']+))?")
+_TELLS_WHY: Final = word_set(
     "know knows knew wonder wondering wondered explain explains explaining curious see understand tell told ask "
     "asked asking idea reason reasons that's thats is me us them figure guess matter care clue question learn out "
     "sure"
@@ -336,13 +336,13 @@ def expresses_eagerness(text: str) -> bool:
     return _EAGER.search(text) is not None
 
 
-_QUESTION_ONLY = re.compile(r"^[^.!]*\?\s*(\S+\s*)?$")
+_QUESTION_ONLY: Final = re.compile(r"^[^.!]*\?\s*(\S+\s*)?$")
 
 
 # Only tags long enough to be a verdict (#nothappy, #worstairlineever): short ones are names and
 # slogans (#DieIn is a protest, not "die"; people rated 145 of its 179 copies neutral).
-_HASHTAG = re.compile(r"#(\w{8,30})")
-_COMMON = (
+_HASHTAG: Final = re.compile(r"#(\w{8,30})")
+_COMMON: Final = (
     "the",
     "a",
     "an",
@@ -564,8 +564,8 @@ def analyse(  # noqa: C901 (one ladder of cues, each returning, read top to bott
     return Sentiment(round(compound, 3), label, f"{label}: {why}", cue)
 
 
-_HEADLINE_SKIP = re.compile(r"https?://\S+|[@#]\w+|\bRT\b|\bvia\b")  # not the title's words
-_HEADLINE_WORD = re.compile(r"[A-Za-z][a-z'A-Z]{3,}")  # four letters or more: "a", "of", "the" are lower in titles
+_HEADLINE_SKIP: Final = re.compile(r"https?://\S+|@\w+|#\w+|R(?<!\w.)T\b|v(?<!\w.)ia\b")  # no title's (as _NOISE)
+_HEADLINE_WORD: Final = re.compile(r"[A-Za-z][a-z'A-Z]{3,}")  # four letters or more: "a", "of", "the" lower in titles
 
 
 @lru_cache(maxsize=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Final, Literal, NamedTuple
 
 Level = Literal["low", "medium", "high", "critical"]
 LEVELS: tuple[Level, ...] = ("low", "medium", "high", "critical")
@@ -37,12 +37,27 @@ def _compact(n: int) -> str:
     return f"{n / 1_000_000:.1f}M" if n >= 1_000_000 else f"{n / 1000:.0f}k" if n >= 1000 else str(n)
 
 
+# (at least, points) from the highest step down; module constants, not tuples built at every call
+_REACH_STEPS: Final = ((1_000_000, 3), (100_000, 2), (10_000, 1))
+_ENGAGEMENT_STEPS: Final = ((1000, 2), (100, 1))
+_SIMILAR_STEPS: Final = ((100, 3), (20, 2), (5, 1))
+
+
 def _step(value: int, steps: tuple[tuple[int, int], ...]) -> int:
     """The points of the first (highest) step `value` reaches; 0 below them all."""
     for limit, add in steps:
         if value >= limit:
             return add
     return 0
+
+
+def _level(points: int, thresholds: Thresholds) -> Level:
+    """The highest level the points reach."""
+    if points >= thresholds.critical:
+        return "critical"
+    if points >= thresholds.high:
+        return "high"
+    return "medium" if points >= thresholds.medium else "low"
 
 
 def assess(
@@ -61,11 +76,11 @@ def assess(
     if sentiment_label == "negative":
         points += 2 if sentiment_score <= -0.6 else 1
         reasons.append("strongly negative" if sentiment_score <= -0.6 else "negative")
-    if add := _step(reach, ((1_000_000, 3), (100_000, 2), (10_000, 1))):
+    if add := _step(reach, _REACH_STEPS):
         points += add
         reasons.append(f"reach {_compact(reach)}")
     total = sum(engagement.values()) if engagement else 0
-    if add := _step(total, ((1000, 2), (100, 1))):
+    if add := _step(total, _ENGAGEMENT_STEPS):
         points += add
         reasons.append(f"engagement {_compact(total)}")
     if risks.get("critical"):
@@ -80,17 +95,13 @@ def assess(
     if watched_author:
         points += 2
         reasons.append("watched author")
-    if add := _step(similar_recent, ((100, 3), (20, 2), (5, 1))):
+    if add := _step(similar_recent, _SIMILAR_STEPS):
         points += add
         reasons.append(f"{similar_recent} similar recently")
     if sentiment_label == "positive":
         points = min(points, thresholds.medium - 1)  # praise is never an alarm, however loud
-    level: Level = "low"
-    for name, at in (("critical", thresholds.critical), ("high", thresholds.high), ("medium", thresholds.medium)):
-        if points >= at:
-            level = name  # type: ignore[assignment]
-            break
-    return Severity(level, points, tuple(reasons))
+    # A tuple of its fields in order, not through the NamedTuple's __new__ (interpreted Python)
+    return tuple.__new__(Severity, (_level(points, thresholds), points, tuple(reasons)))
 
 
 def at_least(level: str, floor: str) -> bool:

@@ -14,16 +14,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from chalicelib.errors import InvalidPayload
 from chalicelib.triage import sentiment
 from chalicelib.triage.tokens import spell, tokenize
 
 # Not __file__: compiled (infra/native.py), a module's __file__ names another folder.
-DEFAULT_PATH = Path(str(files("chalicelib.triage") / "taxonomy.json"))
-RISK_TIERS = ("critical", "high", "watch")
-_RISK_KEYS = tuple((tier, f"risk:{tier}") for tier in RISK_TIERS)
+DEFAULT_PATH: Final = Path(str(files("chalicelib.triage") / "taxonomy.json"))
+RISK_TIERS: Final = ("critical", "high", "watch")
+_RISK_KEYS: Final = tuple((tier, f"risk:{tier}") for tier in RISK_TIERS)
 
 
 class DepartmentHit(NamedTuple):
@@ -132,7 +132,7 @@ class Taxonomy:
         return {tier: tuple(sorted(scanned[key])) for tier, key in _RISK_KEYS if key in scanned}
 
 
-_SPACES = re.compile(r"\s+")
+_SPACES: Final = re.compile(r"\s+")
 
 
 def hashtag_words(tokens: list[str], vocabulary: frozenset[str]) -> set[str]:

@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Final
 
-TOKEN = re.compile(r"[#@]?\w++(?:[-']\w++)*+")  # possessive: nothing to give back, less to try
+TOKEN: Final = re.compile(r"[#@]?\w++(?:[-']\w++)*+")  # possessive: nothing to give back, less to try
 # A text all in ASCII (most posts) is tokenised without the pattern's scan: every character no
 # token holds (not a letter, digit, "_", "#", "@", "-" or "'") becomes a space in one bytes
 # translation, and a piece between spaces is a token when it is all letters and digits; only
 # the rest ("#fail", "can't", "--", "a_b") go through the pattern, in its ASCII form. The same
 # tokens: the pattern matches none of the characters made spaces.
-ASCII_TOKEN = re.compile(TOKEN.pattern, re.ASCII)
-_NOT_IN_TOKENS = bytes(c for c in range(128) if not (chr(c).isalnum() or chr(c) in "_#@-'"))
-_SPACED = bytes.maketrans(_NOT_IN_TOKENS, b" " * len(_NOT_IN_TOKENS))
-LINK = re.compile(r"https?://\S+")
+ASCII_TOKEN: Final = re.compile(TOKEN.pattern, re.ASCII)
+_NOT_IN_TOKENS: Final = bytes(c for c in range(128) if not (chr(c).isalnum() or chr(c) in "_#@-'"))
+_SPACED: Final = bytes.maketrans(_NOT_IN_TOKENS, b" " * len(_NOT_IN_TOKENS))
+LINK: Final = re.compile(r"https?://\S+")
 
 
 def word_set(words: str) -> frozenset[str]:
@@ -41,7 +42,7 @@ def tokenize(lowered: str) -> list[str]:
 # Character references, with their semicolon (html.unescape alone would also read "&not" in
 # "&notice" as "¬"): X escapes "&", "<" and ">" in every post's text, feeds and export tools
 # send "&#39;" and "&quot;", and "&lt;3" is a heart.
-_ENTITY = re.compile(r"&(?:[a-z]{2,8}|#\d{1,7}|#x[0-9a-f]{1,6});", re.IGNORECASE)
+_ENTITY: Final = re.compile(r"&(?:[a-z]{2,8}|#\d{1,7}|#x[0-9a-f]{1,6});", re.IGNORECASE)
 
 
 def unescape(text: str) -> str:
@@ -69,17 +70,35 @@ class Phrases:
         return found.group(0) if found else ""
 
 
+SPELLED_LONGEST: Final = 15  # the longest word a hashtag is spelled in
+# Each vocabulary's words' beginnings, up to SPELLED_LONGEST letters (a process spells in two).
+_BEGINNINGS: Final[dict[frozenset[str], frozenset[str]]] = {}
+
+
+def _beginnings(vocabulary: frozenset[str]) -> frozenset[str]:
+    found = _BEGINNINGS.get(vocabulary)
+    if found is None:
+        if len(_BEGINNINGS) >= 4:  # bounded, though each caller spells in the one vocabulary
+            _BEGINNINGS.clear()
+        found = frozenset([w[:end] for w in vocabulary for end in range(1, min(len(w), SPELLED_LONGEST) + 1)])
+        _BEGINNINGS[vocabulary] = found
+    return found
+
+
 def spell(tag: str, vocabulary: frozenset[str]) -> list[str]:
     """A hashtag's words ("worstairlineever" -> worst, airline, ever): the fewest known words that
     spell all of it, when that takes more than one; else none."""
     n = len(tag)
+    beginnings = _beginnings(vocabulary)
     best: list[list[str] | None] = [[]] + [None] * n  # fewest words spelling tag[:i]
     for start in range(n):  # only from where known words reach: most of an unknown tag is not
         prefix = best[start]
         if prefix is None:
             continue
-        for end in range(start + 1, min(n, start + 15) + 1):
+        for end in range(start + 1, min(n, start + SPELLED_LONGEST) + 1):
             piece = tag[start:end]
+            if piece not in beginnings:
+                break  # no known word starts so: none longer from here either
             if piece in vocabulary and (end - start > 1 or piece in {"a", "i"}):
                 known = best[end]
                 if known is None or len(prefix) + 1 < len(known):

@@ -5,6 +5,7 @@ class; tests/unit holds the scores equal to vaderSentiment's on examples and gen
 from __future__ import annotations
 
 import math
+import re
 from typing import Final
 
 # Token -> (VADER's word for it, lower-cased; whether it is all capitals; whether it can change a
@@ -38,6 +39,13 @@ class Valences:
         self.c_incr = c_incr
         self.emojis = emojis
         self.forms = forms
+        # Where an emoji it reads can be: its Latin-1 characters (©, ®) each, the rest one range (from "‼"). A text
+        # with none (most beyond ASCII: accents, ’, …) is read as it stands, not looked up a character at a time.
+        single = sorted(e for e in emojis if len(e) == 1)
+        latin = "".join(re.escape(e) for e in single if e < "\u0100")
+        rest = [e for e in single if e >= "\u0100"]
+        span = f"{re.escape(rest[0])}-{re.escape(rest[-1])}" if rest else ""
+        self.emoji_span = re.compile(f"[{latin}{span}]" if latin or span else "(?!)")
         # Every word of VADER's special-case idioms and multi-word boosters: a window holding none
         # of them cannot match one, and most windows do not.
         self.idiom_words = frozenset(
@@ -72,7 +80,7 @@ class Valences:
 
     def prepared(self, text: str) -> str:
         """VADER's emoji pass (ASCII text cannot hold an emoji: skipped), then strip()."""
-        if text.isascii():
+        if text.isascii() or self.emoji_span.search(text) is None:
             return text.strip()
         emojis = self.emojis
         out: list[str] = []
