@@ -136,17 +136,22 @@ def write_stories(plan: BatchPlan, *, now: datetime) -> dict[str, IncidentModel]
     return opened
 
 
-def put_started(plan: BatchPlan, told: Mapping[str, frozenset[str]], *, now: datetime) -> frozenset[str]:
+def put_started(plan: BatchPlan, told: Mapping[str, frozenset[str]], *, now: datetime, written: set[str]) -> None:
     """Put the stories this batch starts, each with what its groups were told (no notices row
     of its own: one write unit less for most posts), then their index keys. No other worker
     knew them: their ids derive from their first post's own id, and their index keys are
-    written only now. Returns their ids."""
+    written only now. Each story stored joins `written` at once: a redelivery finds its post
+    counted, so dispatch counts it even when the index write (or a later stage) fails."""
     new = started(plan)
-    stories.write_rows(
-        [replace(r, told=sorted(told.get(r.cluster_id, ()))) for r in plan.stories.rows if r.version == 0]
-    )
+    try:
+        stories.write_rows(
+            [replace(r, told=sorted(told.get(r.cluster_id, ()))) for r in plan.stories.rows if r.version == 0]
+        )
+    except Exception:
+        written.update(stories.read_rows(new))  # 25 a request: some may be stored
+        raise
+    written.update(new)
     stories.write_index({k: e for k, e in plan.stories.index.items() if e.cluster_id in new}, now=now)
-    return new
 
 
 def counted_mentions(plan: BatchPlan, clusters: Iterable[str]) -> list[Mention]:
@@ -285,7 +290,7 @@ def _publish(b: Batch) -> None:
 def _started(b: Batch) -> None:
     """With the outcomes known, the stories the batch starts are put with what they were told."""
     b.told = settle(b.plan, b.outcomes, told=b.read.told, now=b.now).told
-    b.written |= put_started(b.plan, b.told, now=b.now)
+    put_started(b.plan, b.told, now=b.now, written=b.written)
 
 
 def _told(b: Batch) -> None:

@@ -313,3 +313,41 @@ def test_what_another_worker_told_a_started_story_is_read_with_what_the_story_ho
     assert harness.deliveries() == []
     [joined] = ClusterModel.scan()
     assert joined.size == 2 and set(joined.told or ()) == set(story.told or ())  # kept by its rewrite
+
+
+@pytest.mark.parametrize("throttled_write", ["write_index", "write_rows"])
+def test_a_started_story_stored_before_a_write_was_throttled_is_still_counted_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, throttled_write: str
+) -> None:
+    """The story a post starts is put, then DynamoDB throttles the write of its index keys (or
+    another request of the stories' put, 25 a request, after this one was stored). The batch
+    fails (its records are routed again, one by one): the post finds its own story and is not
+    counted again, so the count must be taken by the batch that stored the story, whatever failed
+    after (dispatch counts the stories written, even when a stage failed)."""
+    from chalicelib.clock import isoformat, utcnow
+    from chalicelib.errors import StoreUnavailable
+    from chalicelib.flows import router
+    from infra.local.handlers import resolve
+
+    _post(harness, envelope({**MENTION, "published_at": isoformat(utcnow())}))
+    event = harness.mention_stream_event()
+    handler = resolve("chalicelib.handlers.stream.on_mention_stored")
+    write = getattr(router.stories, throttled_write)
+    throttled: list[int] = []
+
+    def stored_then_throttled(entries: Any, **kwargs: Any) -> Any:
+        answer = write(entries, **kwargs) if throttled_write == "write_rows" else None
+        if entries and not throttled:
+            throttled.append(len(entries))
+            raise StoreUnavailable("DynamoDB kept returning unprocessed items; retry the delivery")
+        return answer if throttled_write == "write_rows" else write(entries, **kwargs)
+
+    monkeypatch.setattr(router.stories, throttled_write, stored_then_throttled)
+    handler(event, None)
+    assert throttled  # the started story's write was refused once
+    [story] = ClusterModel.scan()
+    assert story.size == 1
+    assert len(harness.deliveries()) == 2  # social team and operations, once
+    assert _counted_now() == 1
+    handler(event, None)  # the stream's redelivery changes nothing
+    assert harness.deliveries() == [] and _counted_now() == 1
