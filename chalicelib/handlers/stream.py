@@ -2,9 +2,12 @@
 
 A record that cannot be routed must not silence its whole batch: when a batch fails for any
 reason but a failed publish (SNS being down fails every record alike, and the delivery log
-makes the whole batch's retry cheap), each record is routed alone and only the ones that still
-fail are reported back (DynamoDB Streams' partial batch response, `ReportBatchItemFailures` in
-the CDK stack). Routing is idempotent per record, so routing some twice changes nothing."""
+makes the whole batch's retry cheap), it is routed once more whole, then each record alone, and
+only the ones that still fail are reported back (DynamoDB Streams' partial batch response,
+`ReportBatchItemFailures` in the CDK stack). Whole first: the same records plan the same bundles,
+so a bundle that went out before the failure is skipped by the delivery log, where a record
+routed alone would be told again as a single (a bundle's id names its batch's items). Routing
+is idempotent per record, so routing some twice changes nothing else."""
 
 from __future__ import annotations
 
@@ -43,19 +46,33 @@ def route_records(event: DynamoDBEvent, decode: Callable[[Any], Signal]) -> dict
         except Exception:  # an image no reader understands: set aside alone
             logger.exception("stream record not readable", extra={"sequence": record.sequence_number})
             failed.append(record.sequence_number)
+    signals = [signal for _, signal in routed]
     try:
-        dispatch([signal for _, signal in routed])
+        dispatch(signals)
     except DeliveryFailed:
         raise
     except Exception:
-        logger.exception("batch failed: routing its records one by one", extra={"records": len(routed)})
-        for sequence, signal in routed:
-            try:
-                dispatch([signal])
-            except Exception:
-                logger.exception("stream record failed", extra={"sequence": sequence})
-                failed.append(sequence)
+        logger.exception("batch failed: routing it again whole", extra={"records": len(routed)})
+        try:
+            dispatch(signals)  # a throttle passed: what went out is skipped, what it told is stored
+        except DeliveryFailed:
+            raise
+        except Exception:
+            logger.exception("batch failed again: routing its records one by one", extra={"records": len(routed)})
+            failed += _one_by_one(routed)
     return {"batchItemFailures": [{"itemIdentifier": s} for s in failed]}
+
+
+def _one_by_one(routed: list[tuple[str, Signal]]) -> list[str]:
+    """Each record routed alone: the sequence numbers of those that still fail."""
+    failed: list[str] = []
+    for sequence, signal in routed:
+        try:
+            dispatch([signal])
+        except Exception:
+            logger.exception("stream record failed", extra={"sequence": sequence})
+            failed.append(sequence)
+    return failed
 
 
 _settings = get_settings()
