@@ -145,7 +145,7 @@ def put_started(plan: BatchPlan, told: Mapping[str, frozenset[str]], *, now: dat
     new = started(plan)
     try:
         stories.write_rows(
-            [replace(r, told=sorted(told.get(r.cluster_id, ()))) for r in plan.stories.rows if r.version == 0]
+            [replace(r, told=sorted(told.get(r.cluster_id, ()))) for r in plan.stories.rows if r.cluster_id in new]
         )
     except Exception:
         written.update(stories.read_rows(new))  # 25 a request: some may be stored
@@ -355,7 +355,7 @@ def dispatch(signals: Iterable[Signal]) -> dict[str, int]:
     now = utcnow()
     plan, read, rows = plan_and_write(batch, config=config, now=now)
     b = Batch(signals=batch, config=config, now=now, plan=plan, read=read, rows=rows)
-    b.written = {r.cluster_id for r in plan.stories.rows if r.version > 0}  # write_stories wrote them
+    b.written = {r.cluster_id for r in plan.stories.rows} - started(plan)  # write_stories wrote them
     ran: set[str] = set()
     try:
         for name, stage in STAGES:

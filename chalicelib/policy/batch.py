@@ -47,7 +47,7 @@ from chalicelib.policy.stories import (
     timeline_entry,
 )
 from chalicelib.records import Notification, Report, Signal
-from chalicelib.triage.severity import LEVELS, higher
+from chalicelib.triage.severity import LEVELS
 
 BUNDLE_FROM = 2  # this many new stories for one group in one batch go out as one message
 Outcome = Literal["sent", "skipped", "held"]
@@ -238,7 +238,7 @@ def _raise_severity(change: IncidentChange, *, story: Story, now: datetime) -> N
     current = str(change.fields.get("severity", change.incident.severity))
     if current not in LEVELS or story.severity not in LEVELS:
         return  # an incident written by hand with another word: leave it as it is
-    if story.severity != current and higher(story.severity, current) == story.severity:
+    if LEVELS.index(story.severity) > LEVELS.index(current):
         change.fields["severity"] = story.severity
         change.entries.append(timeline_entry("severity raised", now, severity=story.severity, was=current))
 
