@@ -189,6 +189,9 @@ class Notification:
     # The one language of this version of the message ("": one message for every member); a
     # member's subscription filter takes theirs (policy/noise.member_filter).
     lang: str = ""
+    # The single notices this one stands for (a bundle's: each story's own delivery id for the
+    # group): claimed with it, so a retry that plans them one by one finds them told.
+    covers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

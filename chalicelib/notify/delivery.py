@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 from pynamodb.constants import DATETIME_FORMAT
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib import aws
 from chalicelib.clock import utcnow
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 
 PENDING = "claimed"
 HELD = "held"
+COVERED = "covered"  # a single notice a bundle told: its own claim skips it
+TRANSACTION_ITEMS = 100  # TransactWriteItems' limit
 STALE_AFTER = timedelta(minutes=2)
 MAX_ATTEMPTS = 8  # then the row is dead: admins see it and may retry it
 KEEP = timedelta(days=90)  # the delivery log expires by TTL
@@ -85,16 +88,74 @@ def _row(n: Notification, *, topic_arn: str, now: datetime, audience: Sequence[s
 
 
 def _claim(n: Notification, *, topic_arn: str, now: datetime, audience: Sequence[str] = (ALL,)) -> DeliveryModel | None:
-    """The delivery row to publish, or None when it was already sent (or is held or dead)."""
+    """The delivery row to publish, or None when it was already sent (or is held, dead, or
+    covered by a bundle that told it)."""
     row = _row(n, topic_arn=topic_arn, now=now, audience=audience)
+    if n.covers:
+        return _claim_covering(n, row, now=now)
     try:
         row.save(condition=DeliveryModel.delivery_id.does_not_exist())
         return row
     except PutError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise DeliveryFailed(f"could not claim delivery {n.delivery_id}: {exc.cause_response_code}") from exc
-    existing = DeliveryModel.get(n.delivery_id, consistent_read=True)
+    return _claimed(n.delivery_id)
+
+
+def _claimed(delivery_id: str) -> DeliveryModel | None:
+    """The row already there: to publish again while it is claimed, else nothing to do."""
+    existing = DeliveryModel.get(delivery_id, consistent_read=True)
     return existing if existing.status == PENDING else None
+
+
+def _cover(delivery_id: str, n: Notification, *, now: datetime) -> DeliveryModel:
+    """The row of a single notice a bundle told: its claim finds it and skips (status COVERED)."""
+    return DeliveryModel(
+        delivery_id=delivery_id,
+        item_kind=n.item_kind,
+        item_id=n.delivery_id,  # the bundle that told it
+        group=n.group,
+        topic_arn="",
+        subject="",
+        message="",
+        status=COVERED,
+        attempts=0,
+        claimed_at=now,
+        lang=n.lang or None,
+        expires_at=_expiry(now),
+    )
+
+
+def _claim_covering(n: Notification, row: DeliveryModel, *, now: datetime) -> DeliveryModel | None:
+    """A bundle's claim and the rows of the single notices it stands for, in one transaction:
+    a batch routed again record by record (or bisected by Lambda) plans those singles, and their
+    claims must find them told whether the bundle was published yet or not (a claimed bundle is
+    published by the retry). A single already there (told by an earlier message) is left as it
+    is; a bundle whose every story was told so is not sent again."""
+    covers = list(dict.fromkeys(c for c in n.covers if c != n.delivery_id))
+    first, rest = covers[: TRANSACTION_ITEMS - 1], covers[TRANSACTION_ITEMS - 1 :]
+    for _ in range(len(first) + 1):  # each round drops at least one cover already there
+        try:
+            with TransactWrite(connection=DeliveryModel._get_connection().connection) as tx:
+                tx.save(row, condition=DeliveryModel.delivery_id.does_not_exist())
+                for cover in first:
+                    tx.save(_cover(cover, n, now=now), condition=DeliveryModel.delivery_id.does_not_exist())
+            break
+        except TransactWriteError as exc:
+            reasons = [r.code if r else None for r in exc.cancellation_reasons]
+            if "ConditionalCheckFailed" not in reasons:
+                raise DeliveryFailed(f"could not claim delivery {n.delivery_id}: {exc.cause_response_code}") from exc
+            if reasons[0] == "ConditionalCheckFailed":
+                return _claimed(n.delivery_id)  # the bundle's own row: as any claim finds it
+            told = {first[i - 1] for i, code in enumerate(reasons) if i and code == "ConditionalCheckFailed"}
+            first = [c for c in first if c not in told]
+            if not first and not rest:
+                return None  # every story it lists was told already: nothing new to send
+    if rest:  # beyond one transaction's items (a bundle of a hundred stories): written before the publish
+        with DeliveryModel.batch_write() as writer:
+            for cover in rest:
+                writer.save(_cover(cover, n, now=now))
+    return row
 
 
 def _reason(exc: Exception) -> str:

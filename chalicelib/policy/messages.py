@@ -251,9 +251,20 @@ def language_versions(
     versions = []
     for language in languages:
         text = n if language == DEFAULT or translate is None else translate(Reader.of(language))
-        key = n.delivery_id if language == DEFAULT else delivery_key(f"{n.delivery_id}:{language}")
-        versions.append(replace(text, delivery_id=key, lang=language))
+        versions.append(
+            replace(
+                text,
+                delivery_id=version_id(n.delivery_id, language),
+                lang=language,
+                covers=tuple(version_id(c, language) for c in n.covers),
+            )
+        )
     return tuple(versions)
+
+
+def version_id(delivery_id: str, language: str) -> str:
+    """The delivery id of a notification's version in one language (the default's is its own)."""
+    return delivery_id if language == DEFAULT else delivery_key(f"{delivery_id}:{language}")
 
 
 def render_in(signal: Signal, route: Route, story: Story | None, reader: Reader) -> Notification:
@@ -314,6 +325,7 @@ def render_bundle(group: str, group_name: str, items: list[tuple[Signal, Route]]
         item_kind="bundle",
         item_id=ids[0],
         severity=top,
+        covers=tuple(delivery_id_for(s, route.group) for s, route in items),
     )
     return as_drill(bundle) if any(s.drill for s in signals) else bundle
 

@@ -268,7 +268,7 @@ class DeliveryModel(Model):
     subject = UnicodeAttribute()
     message = CompressedTextAttribute()  # the MessageStructure=json document, kept for retries
     reasons = ListAttribute(of=UnicodeAttribute, default=list)
-    status = UnicodeAttribute()  # claimed | held | sent | dead | superseded
+    status = UnicodeAttribute()  # claimed | held | sent | dead | superseded | covered (told in a bundle)
     attempts = NumberAttribute(default=0)
     claimed_at = UTCDateTimeAttribute()
     sent_at = UTCDateTimeAttribute(null=True)

@@ -394,13 +394,79 @@ def test_a_bundle_sent_before_a_throttle_is_not_sent_again_when_the_batch_is_rou
     assert _bundle_then_throttled(harness, monkeypatch, times=1) == ["bundle"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: a bundle's delivery id names its batch's items (policy/messages.render_bundle), so a "
-    "batch that fails twice (then routed record by record) or that Lambda bisects after a crash plans "
-    "singles the delivery log has never seen; the fix is recording what a group is told before the publish",
-)
 def test_a_bundle_sent_before_two_throttles_is_not_sent_again_as_singles(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The batch fails twice, so its records are routed one by one, each planning a single notice
+    the bundle stood for: the bundle's claim wrote those notices' rows (covered), so each single
+    is skipped, and what the group was told is stored with its story."""
     assert _bundle_then_throttled(harness, monkeypatch, times=2) == ["bundle"]
+    assert all("social-team|story" in (story.told or ()) for story in ClusterModel.scan())
+
+
+def _bundle_event(harness: Harness) -> dict[str, Any]:
+    """Two new stories for the social team in one stream batch (one bundle for each group)."""
+    from chalicelib.clock import isoformat, utcnow
+
+    now = isoformat(utcnow())
+    lounge = {
+        **MENTION,
+        "id": "777001",
+        "url": "https://x.com/zed/status/777001",
+        "author": {"handle": "zed"},
+        "text": "The lounge in terminal two has been closed all week, @brand, and nobody says why",
+    }
+    _post(harness, batch_envelope([{**MENTION, "published_at": now}, {**lounge, "published_at": now}]))
+    return harness.mention_stream_event()
+
+
+def test_a_bundle_claimed_while_sns_failed_goes_out_once_from_the_retry_and_never_as_singles(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SNS refuses the bundle's publish: its claim (and the rows of the singles it stands for) is
+    written, the batch fails whole and record by record, and Lambda then bisects it into single
+    records. None of those sends a single; the minute's retry publishes the bundle, once."""
+    from datetime import timedelta
+
+    from chalicelib import aws
+    from chalicelib.clock import utcnow
+    from chalicelib.notify.delivery import retry_stale
+    from chalicelib.store.models import DeliveryModel
+    from infra.local.handlers import resolve
+    from tests.support import Fault, aws_error
+
+    monkeypatch.setattr("time.sleep", lambda _: None)  # botocore's backoff between its retries
+    event = _bundle_event(harness)
+    handler = resolve("chalicelib.handlers.stream.on_mention_stored")
+    with (
+        Fault(aws.sns(), "PublishBatch", lambda _: aws_error("InternalError", 500, xml=True)),
+        pytest.raises(Exception, match="failed"),
+    ):
+        handler(event, None)
+    rows = list(DeliveryModel.scan())
+    bundles = [r for r in rows if r.item_kind == "bundle" and r.status != "covered"]
+    assert bundles and {r.status for r in bundles} == {"claimed"}
+    covered = [r for r in rows if r.status == "covered"]
+    assert len(covered) == 2 * len(bundles)  # each bundle's two stories, by the bundle's id
+    assert {r.item_id for r in covered} == {b.delivery_id for b in bundles}
+    for record in event["Records"]:  # Lambda bisects the failed batch down to single records
+        handler({**event, "Records": [record]}, None)
+    sent = harness.deliveries()  # another group's single notice, claimed when SNS failed, goes now
+    assert [d for d in sent if d["group"] == "social-team"] == []  # the bundle stands for its singles
+    assert retry_stale(now=utcnow() + timedelta(minutes=3)) == (len(bundles), 0)
+    retried = harness.deliveries()
+    assert [(d["group"], d["item_kind"]) for d in retried] == [("social-team", "bundle")]
+    handler(event, None)  # the stream's redelivery of the whole batch: nothing more
+    assert harness.deliveries() == []
+    ids = [d["delivery_id"] for d in sent + retried]
+    assert len(ids) == len(set(ids))  # nothing went out twice
+    assert all("social-team|story" in _told(story) for story in ClusterModel.scan())
+
+
+def _told(story: ClusterModel) -> set[str]:
+    """What a story's groups were told: in its own row (put by the batch that started it) and in
+    its notices (added by later batches, as when the story was put before its notices went out)."""
+    from chalicelib.store.models import NoticeModel
+
+    notices = {str(t) for n in NoticeModel.query(story.cluster_id) for t in n.told}
+    return {str(t) for t in story.told or ()} | notices

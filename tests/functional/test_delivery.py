@@ -151,3 +151,44 @@ def test_a_delivery_keeps_its_message_compressed_and_publishes_it_whole(harness:
         assert json.loads(zlib.decompress(stored)) == json.loads(row.message)
         assert len(stored) < len(row.message.encode()) / 2
         assert json.loads(json.loads(row.message)["sqs"])["email"] == sent[row.group]["email"]
+
+
+def _notice(delivery_id: str, *, covers: tuple[str, ...] = ()) -> Any:
+    from chalicelib.records import Notification
+
+    return Notification(
+        delivery_id=delivery_id,
+        group="social-team",
+        subject=f"about {delivery_id}",
+        email="what happened",
+        sms="what happened",
+        reasons=("a rule",),
+        item_kind="bundle" if covers else "mention",
+        item_id=delivery_id,
+        covers=covers,
+    )
+
+
+def test_a_bundle_of_stories_all_told_already_is_not_sent_and_one_with_a_new_story_is(harness: Harness) -> None:
+    """A bundle's claim writes the rows of the single notices it stands for, in one transaction.
+    Where every one of them is there already (sent alone, or by an earlier bundle), the bundle
+    tells nothing new and is skipped; where one is new, it goes out and the others are left as
+    they were."""
+    from chalicelib.notify.delivery import deliver_many
+    from chalicelib.settings import get_settings
+
+    topic = get_settings().group_topic_arn("social-team")
+    everyone = ("all",)
+    outcomes, _ = deliver_many([(_notice("one"), topic, everyone), (_notice("two"), topic, everyone)])
+    assert outcomes == {"one": "sent", "two": "sent"}
+    outcomes, failures = deliver_many([(_notice("one+two", covers=("one", "two")), topic, everyone)])
+    assert (outcomes, failures) == ({"one+two": "skipped"}, [])
+    assert DeliveryModel.count("one+two") == 0  # not claimed: nothing new to tell
+    outcomes, _ = deliver_many([(_notice("two+three", covers=("two", "three")), topic, everyone)])
+    assert outcomes == {"two+three": "sent"}
+    assert DeliveryModel.get("two").status == "sent"  # left as it was
+    three = DeliveryModel.get("three")
+    assert (three.status, three.item_id) == ("covered", "two+three")
+    outcomes, _ = deliver_many([(_notice("three"), topic, everyone)])  # the retry plans it alone
+    assert outcomes == {"three": "skipped"}
+    assert [d["delivery_id"] for d in harness.deliveries()] == ["one", "two", "two+three"]

@@ -32,6 +32,20 @@ def test_each_version_has_its_language_and_only_the_defaults_keeps_the_id() -> N
     assert [(v.lang, v.subject) for v in untranslated] == [("en", "subject"), ("ar", "subject")]
 
 
+def test_a_bundles_version_in_a_language_stands_for_the_single_notices_in_that_language() -> None:
+    """A retry that plans a bundle's stories one by one makes each single's version per language:
+    the bundle's version in that language must have claimed exactly those ids."""
+    from dataclasses import replace
+
+    singles = [replace(N, delivery_id=f"d-{i}") for i in (1, 2)]
+    bundle = replace(N, delivery_id="b-12", item_kind="bundle", covers=tuple(n.delivery_id for n in singles))
+    for language in ("en", "de"):
+        [version] = [v for v in language_versions(bundle, ("en", "de")) if v.lang == language]
+        told = {v.delivery_id for n in singles for v in language_versions(n, ("en", "de")) if v.lang == language}
+        assert set(version.covers) == told
+    assert language_versions(bundle, ()) == (bundle,)  # one message for everyone: the singles' own ids
+
+
 def test_a_members_filter_takes_their_language_and_the_message_for_everyone() -> None:
     assert language_filter("de-CH") == ["de", "any"] and language_filter("xx") == ["en", "any"]
     assert member_filter("Asia/Tokyo", "es")["lang"] == ["es", "any"]
