@@ -9,18 +9,17 @@ sends them when due; a held digest gathers one line per notification it stands i
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 from pynamodb.constants import DATETIME_FORMAT
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib import aws
 from chalicelib.clock import utcnow
-from chalicelib.errors import DeliveryFailed
+from chalicelib.errors import DeliveryFailed, StoreUnavailable
 from chalicelib.i18n import Reader
 from chalicelib.observability import logger
 from chalicelib.policy.batch import Outcome
@@ -28,6 +27,7 @@ from chalicelib.policy.digests import render_digest
 from chalicelib.policy.messages import sns_message
 from chalicelib.policy.noise import ALL, ANY_LANGUAGE
 from chalicelib.records import Notification
+from chalicelib.store.batch import batch_get, batch_put
 from chalicelib.store.models import DeliveryModel, IncidentModel
 from chalicelib.triage.identity import key_for
 
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 PENDING = "claimed"
 HELD = "held"
 COVERED = "covered"  # a single notice a bundle told: its own claim skips it
-TRANSACTION_ITEMS = 100  # TransactWriteItems' limit
+COVER_KEPT = timedelta(days=2)  # beyond the stream's 24 hours of retries
 STALE_AFTER = timedelta(minutes=2)
 MAX_ATTEMPTS = 8  # then the row is dead: admins see it and may retry it
 KEEP = timedelta(days=90)  # the delivery log expires by TTL
@@ -91,8 +91,6 @@ def _claim(n: Notification, *, topic_arn: str, now: datetime, audience: Sequence
     """The delivery row to publish, or None when it was already sent (or is held, dead, or
     covered by a bundle that told it)."""
     row = _row(n, topic_arn=topic_arn, now=now, audience=audience)
-    if n.covers:
-        return _claim_covering(n, row, now=now)
     try:
         row.save(condition=DeliveryModel.delivery_id.does_not_exist())
         return row
@@ -106,56 +104,6 @@ def _claimed(delivery_id: str) -> DeliveryModel | None:
     """The row already there: to publish again while it is claimed, else nothing to do."""
     existing = DeliveryModel.get(delivery_id, consistent_read=True)
     return existing if existing.status == PENDING else None
-
-
-def _cover(delivery_id: str, n: Notification, *, now: datetime) -> DeliveryModel:
-    """The row of a single notice a bundle told: its claim finds it and skips (status COVERED)."""
-    return DeliveryModel(
-        delivery_id=delivery_id,
-        item_kind=n.item_kind,
-        item_id=n.delivery_id,  # the bundle that told it
-        group=n.group,
-        topic_arn="",
-        subject="",
-        message="",
-        status=COVERED,
-        attempts=0,
-        claimed_at=now,
-        lang=n.lang or None,
-        expires_at=_expiry(now),
-    )
-
-
-def _claim_covering(n: Notification, row: DeliveryModel, *, now: datetime) -> DeliveryModel | None:
-    """A bundle's claim and the rows of the single notices it stands for, in one transaction:
-    a batch routed again record by record (or bisected by Lambda) plans those singles, and their
-    claims must find them told whether the bundle was published yet or not (a claimed bundle is
-    published by the retry). A single already there (told by an earlier message) is left as it
-    is; a bundle whose every story was told so is not sent again."""
-    covers = list(dict.fromkeys(c for c in n.covers if c != n.delivery_id))
-    first, rest = covers[: TRANSACTION_ITEMS - 1], covers[TRANSACTION_ITEMS - 1 :]
-    for _ in range(len(first) + 1):  # each round drops at least one cover already there
-        try:
-            with TransactWrite(connection=DeliveryModel._get_connection().connection) as tx:
-                tx.save(row, condition=DeliveryModel.delivery_id.does_not_exist())
-                for cover in first:
-                    tx.save(_cover(cover, n, now=now), condition=DeliveryModel.delivery_id.does_not_exist())
-            break
-        except TransactWriteError as exc:
-            reasons = [r.code if r else None for r in exc.cancellation_reasons]
-            if "ConditionalCheckFailed" not in reasons:
-                raise DeliveryFailed(f"could not claim delivery {n.delivery_id}: {exc.cause_response_code}") from exc
-            if reasons[0] == "ConditionalCheckFailed":
-                return _claimed(n.delivery_id)  # the bundle's own row: as any claim finds it
-            told = {first[i - 1] for i, code in enumerate(reasons) if i and code == "ConditionalCheckFailed"}
-            first = [c for c in first if c not in told]
-            if not first and not rest:
-                return None  # every story it lists was told already: nothing new to send
-    if rest:  # beyond one transaction's items (a bundle of a hundred stories): written before the publish
-        with DeliveryModel.batch_write() as writer:
-            for cover in rest:
-                writer.save(_cover(cover, n, now=now))
-    return row
 
 
 def _reason(exc: Exception) -> str:
@@ -238,19 +186,7 @@ def deliver_many(
     written back by twenty-five. Each entry is (notification, topic ARN, audience). Returns
     delivery id -> outcome, and the failures' reasons."""
     now = utcnow()
-    outcomes: dict[str, Outcome] = {}
-    failures: list[str] = []
-    claimed: list[DeliveryModel] = []
-    for notification, topic_arn, audience in batch:
-        try:
-            row = _claim(notification, topic_arn=topic_arn, now=now, audience=audience)
-        except DeliveryFailed as exc:
-            failures.append(exc.detail)
-            continue
-        if row is None:
-            outcomes[notification.delivery_id] = "skipped"
-        else:
-            claimed.append(row)
+    claimed, outcomes, failures = _claim_all(batch, now=now)
     by_topic: dict[str, list[DeliveryModel]] = {}
     for row in claimed:
         by_topic.setdefault(row.topic_arn, []).append(row)
@@ -286,6 +222,70 @@ def deliver_many(
     for row, _ in sent:
         outcomes[row.delivery_id] = "sent"
     return outcomes, failures
+
+
+def _claim_all(
+    batch: Sequence[tuple[Notification, str, Sequence[str]]], *, now: datetime
+) -> tuple[list[DeliveryModel], dict[str, Outcome], list[str]]:
+    """Each notification's claim (a bundle's with the rows of the singles it stands for): the
+    rows to publish, the outcomes known already (skipped), and the failures."""
+    outcomes: dict[str, Outcome] = {}
+    failures: list[str] = []
+    claimed: list[DeliveryModel] = []
+    logged = _logged([n for n, _, _ in batch if n.covers])
+    bundles: dict[str, list[str]] = {}
+    for notification, topic_arn, audience in batch:
+        if notification.covers and all(
+            logged.get(c, notification.delivery_id) != notification.delivery_id for c in notification.covers
+        ):
+            outcomes[notification.delivery_id] = "skipped"  # every story it lists was told by another message
+            continue
+        try:
+            row = _claim(notification, topic_arn=topic_arn, now=now, audience=audience)
+        except DeliveryFailed as exc:
+            failures.append(exc.detail)
+            continue
+        if row is None:
+            outcomes[notification.delivery_id] = "skipped"
+        else:
+            claimed.append(row)
+            if notification.covers:  # those not in the log yet (a retry finds its own written)
+                bundles[row.delivery_id] = [c for c in notification.covers if c not in logged]
+    if any(bundles.values()):
+        try:
+            _cover(bundles, now=now)
+        except StoreUnavailable as exc:  # claimed, not published: the redelivery writes them, then publishes
+            claimed = [row for row in claimed if row.delivery_id not in bundles]
+            failures.append(f"could not record what {len(bundles)} bundles stand for: {exc.detail}")
+    return claimed, outcomes, failures
+
+
+def _logged(bundles: Sequence[Notification]) -> dict[str, str]:
+    """The single notices the bundles stand for that are in the log already: delivery id -> the
+    bundle that wrote its row ("" for a notice sent alone). A bundle whose every single is there
+    by another message (sent alone, or listed by a bigger bundle before Lambda bisected the
+    batch) would tell nothing new. One BatchGetItem for a batch's bundles (half a read unit each)."""
+    if not bundles:
+        return {}
+    wanted = sorted({c for n in bundles for c in n.covers})
+    found = batch_get(DeliveryModel.Meta.table_name, "delivery_id", wanted, attributes=("covered_by",))
+    return {c: item.get("covered_by", {}).get("S", "") for c, item in found.items()}
+
+
+def _cover(bundles: Mapping[str, Sequence[str]], *, now: datetime) -> None:
+    """The rows of the single notices each claimed bundle stands for, written before it is
+    published: a batch routed again record by record (or bisected by Lambda) plans those singles,
+    and their claims find them (status COVERED) and skip them, told. Small rows (no item, so in
+    no index), kept while the stream can still retry: one write unit each."""
+    expires = {"N": str(int((now + COVER_KEPT).timestamp()))}
+    batch_put(
+        DeliveryModel.Meta.table_name,
+        [
+            {"delivery_id": {"S": c}, "status": {"S": COVERED}, "covered_by": {"S": bundle}, "expires_at": expires}
+            for bundle, covers in bundles.items()
+            for c in dict.fromkeys(covers)
+        ],
+    )
 
 
 def _record_failure(row: DeliveryModel, reason: str) -> None:

@@ -281,6 +281,9 @@ class DeliveryModel(Model):
     lang = UnicodeAttribute(null=True)  # the message's language; none: one message for every language
     # A held digest gathers one line per notification it stands in for.
     lines = ListAttribute(of=UnicodeAttribute, null=True)
+    # A single notice's row a bundle wrote (status "covered": the bundle told it); such a row
+    # holds only its id, status, this and its expiry (notify/delivery._cover).
+    covered_by = UnicodeAttribute(null=True)
     pending = UnicodeAttribute(null=True)
     pending_at = UTCDateTimeAttribute(null=True)
     pending_index = PendingDeliveryIndex()

@@ -170,10 +170,10 @@ def _notice(delivery_id: str, *, covers: tuple[str, ...] = ()) -> Any:
 
 
 def test_a_bundle_of_stories_all_told_already_is_not_sent_and_one_with_a_new_story_is(harness: Harness) -> None:
-    """A bundle's claim writes the rows of the single notices it stands for, in one transaction.
-    Where every one of them is there already (sent alone, or by an earlier bundle), the bundle
-    tells nothing new and is skipped; where one is new, it goes out and the others are left as
-    they were."""
+    """A bundle's claim writes the rows of the single notices it stands for before its publish.
+    Where every one of them is there already by another message (sent alone, or listed by a
+    bigger bundle before Lambda bisected the batch), the bundle tells nothing new and is skipped;
+    where one is new, it goes out and the others are left as they were."""
     from chalicelib.notify.delivery import deliver_many
     from chalicelib.settings import get_settings
 
@@ -188,7 +188,37 @@ def test_a_bundle_of_stories_all_told_already_is_not_sent_and_one_with_a_new_sto
     assert outcomes == {"two+three": "sent"}
     assert DeliveryModel.get("two").status == "sent"  # left as it was
     three = DeliveryModel.get("three")
-    assert (three.status, three.item_id) == ("covered", "two+three")
+    assert (three.status, three.covered_by) == ("covered", "two+three")
+    assert three.expires_at is not None and three.expires_at - utcnow() < timedelta(days=3)
     outcomes, _ = deliver_many([(_notice("three"), topic, everyone)])  # the retry plans it alone
     assert outcomes == {"three": "skipped"}
+    # A bisected batch's half plans a smaller bundle of stories the bigger one listed: nothing new.
+    outcomes, _ = deliver_many([(_notice("one+three", covers=("one", "three")), topic, everyone)])
+    assert outcomes == {"one+three": "skipped"}
     assert [d["delivery_id"] for d in harness.deliveries()] == ["one", "two", "two+three"]
+    outcomes, _ = deliver_many([(_notice("two+three", covers=("two", "three")), topic, everyone)])
+    assert outcomes == {
+        "two+three": "skipped"
+    }  # redelivered: its own rows do not make it new, nor do they skip it unsent
+
+
+def test_a_bundle_claimed_before_sns_failed_is_published_by_its_redelivery_with_its_rows_kept(
+    harness: Harness, no_sleep: list[float]
+) -> None:
+    """SNS refuses the bundle: its claim and the rows it stands for stay; the redelivered batch
+    finds the rows written by this same bundle (not another message), so it publishes it then."""
+    from chalicelib.notify.delivery import deliver_many
+    from chalicelib.settings import get_settings
+
+    topic = get_settings().group_topic_arn("social-team")
+    bundle = (_notice("a+b", covers=("a", "b")), topic, ("all",))
+    with Fault(aws.sns(), "PublishBatch", lambda _: aws_error("InternalError", 500, xml=True)):
+        outcomes, failures = deliver_many([bundle])
+    assert outcomes == {} and len(failures) == 1
+    assert {r.delivery_id: r.status for r in DeliveryModel.scan()} == {"a+b": "claimed", "a": "covered", "b": "covered"}
+    assert deliver_many([bundle]) == ({"a+b": "sent"}, [])
+    assert deliver_many([(_notice("a"), topic, ("all",)), (_notice("b"), topic, ("all",))]) == (
+        {"a": "skipped", "b": "skipped"},
+        [],
+    )
+    assert [d["delivery_id"] for d in harness.deliveries()] == ["a+b"]
