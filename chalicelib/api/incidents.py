@@ -166,7 +166,7 @@ def _delivery(row: DeliveryModel) -> dict[str, object]:
         "subject": row.subject,
         "attempts": int(row.attempts or 0),
         "last_error": row.last_error,
-        "claimed_at": isoformat(row.claimed_at),
+        "claimed_at": isoformat(row.claimed_at) if row.claimed_at else None,  # a bundle's covered row has none
         "reasons": [str(r) for r in row.reasons or []],
     }
 

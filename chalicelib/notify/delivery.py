@@ -97,13 +97,28 @@ def _claim(n: Notification, *, topic_arn: str, now: datetime, audience: Sequence
     except PutError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise DeliveryFailed(f"could not claim delivery {n.delivery_id}: {exc.cause_response_code}") from exc
-    return _claimed(n.delivery_id)
-
-
-def _claimed(delivery_id: str) -> DeliveryModel | None:
-    """The row already there: to publish again while it is claimed, else nothing to do."""
-    existing = DeliveryModel.get(delivery_id, consistent_read=True)
+    existing = DeliveryModel.get(n.delivery_id, consistent_read=True)
+    if existing.status == COVERED and not _exist({existing.covered_by or ""}):
+        return _take_over(row, existing)  # its bundle's claim was given back: nothing told it
     return existing if existing.status == PENDING else None
+
+
+def _take_over(row: DeliveryModel, cover: DeliveryModel) -> DeliveryModel | None:
+    """Claim a single notice over the row a bundle wrote for it and then gave back."""
+    try:
+        row.save(condition=(DeliveryModel.status == COVERED) & (DeliveryModel.covered_by == cover.covered_by))
+        return row
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise DeliveryFailed(f"could not claim delivery {row.delivery_id}: {exc.cause_response_code}") from exc
+    existing = DeliveryModel.get(row.delivery_id, consistent_read=True)  # another claim came first
+    return existing if existing.status == PENDING else None
+
+
+def _exist(delivery_ids: set[str]) -> set[str]:
+    """Which of these delivery rows exist (bundles whose claims were not given back)."""
+    wanted = sorted(d for d in delivery_ids if d)
+    return set(batch_get(DeliveryModel.Meta.table_name, "delivery_id", wanted, consistent=True)) if wanted else set()
 
 
 def _reason(exc: Exception) -> str:
@@ -254,22 +269,44 @@ def _claim_all(
     if any(bundles.values()):
         try:
             _cover(bundles, now=now)
-        except StoreUnavailable as exc:  # claimed, not published: the redelivery writes them, then publishes
-            claimed = [row for row in claimed if row.delivery_id not in bundles]
-            failures.append(f"could not record what {len(bundles)} bundles stand for: {exc.detail}")
+        except Exception as exc:  # a throttle botocore gave up on, or unprocessed items
+            uncovered = {b for b, covers in bundles.items() if covers}
+            _release([row for row in claimed if row.delivery_id in uncovered])
+            claimed = [row for row in claimed if row.delivery_id not in uncovered]
+            detail = exc.detail if isinstance(exc, StoreUnavailable) else _reason(exc)
+            failures.append(f"could not record what {len(uncovered)} bundles stand for: {detail}")
     return claimed, outcomes, failures
+
+
+def _release(rows: Sequence[DeliveryModel]) -> None:
+    """Give back the claims of bundles whose singles' rows could not be written: left claimed,
+    retry_stale would publish them beside the singles a bisected batch plans (nothing would
+    skip those); released, the redelivered batch plans and claims whatever it plans then, over
+    any of the rows that were written (a row whose bundle has no claim stands for nothing). A
+    claim published before (attempts) stays: its rows were written before that publish."""
+    for row in rows:
+        try:
+            row.delete(condition=(DeliveryModel.status == PENDING) & (DeliveryModel.attempts == 0))
+        except Exception:  # the batch fails anyway: the retry finds the claim and writes the rows
+            logger.warning("bundle claim not released", extra={"delivery_id": row.delivery_id})
 
 
 def _logged(bundles: Sequence[Notification]) -> dict[str, str]:
     """The single notices the bundles stand for that are in the log already: delivery id -> the
     bundle that wrote its row ("" for a notice sent alone). A bundle whose every single is there
     by another message (sent alone, or listed by a bigger bundle before Lambda bisected the
-    batch) would tell nothing new. One BatchGetItem for a batch's bundles (half a read unit each)."""
+    batch) would tell nothing new. One BatchGetItem for a batch's bundles (a read unit each)."""
     if not bundles:
         return {}
     wanted = sorted({c for n in bundles for c in n.covers})
-    found = batch_get(DeliveryModel.Meta.table_name, "delivery_id", wanted, attributes=("covered_by",))
-    return {c: item.get("covered_by", {}).get("S", "") for c, item in found.items()}
+    # Consistent: a row the rows' write would overwrite (a single claimed or sent moments ago) is seen.
+    # Consistent: a row the rows' write would overwrite (a single claimed or sent moments ago) is seen.
+    found = batch_get(DeliveryModel.Meta.table_name, "delivery_id", wanted, attributes=("covered_by",), consistent=True)
+    logged = {c: item.get("covered_by", {}).get("S", "") for c, item in found.items()}
+    # A row stands for a telling only while its bundle's claim does (a claim given back tells nothing).
+    others = {by for by in logged.values() if by} - {n.delivery_id for n in bundles}
+    given_back = others - _exist(others)
+    return {c: by for c, by in logged.items() if by not in given_back}
 
 
 def _cover(bundles: Mapping[str, Sequence[str]], *, now: datetime) -> None:

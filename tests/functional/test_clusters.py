@@ -463,6 +463,43 @@ def test_a_bundle_claimed_while_sns_failed_goes_out_once_from_the_retry_and_neve
     assert all("social-team|story" in _told(story) for story in ClusterModel.scan())
 
 
+def test_a_batch_whose_bundle_rows_were_throttled_tells_the_group_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The write of what the bundle stands for raises a throttle botocore gave up on: the bundle
+    is not published and its claim is given back, and the batch fails as a failed delivery (Lambda
+    retries it, then bisects it). Each story goes out once, as a single, and nothing is left for
+    the minute's retry to send beside them."""
+    from datetime import timedelta
+
+    from botocore.exceptions import ClientError
+
+    from chalicelib.clock import utcnow
+    from chalicelib.errors import DeliveryFailed
+    from chalicelib.notify import delivery
+    from infra.local.handlers import resolve
+
+    monkeypatch.setattr("time.sleep", lambda _: None)
+    event = _bundle_event(harness)
+
+    def throttled(*_: Any, **__: Any) -> None:
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "BatchWriteItem")
+
+    monkeypatch.setattr(delivery, "_cover", throttled)
+    handler = resolve("chalicelib.handlers.stream.on_mention_stored")
+    with pytest.raises(DeliveryFailed, match="stand for"):
+        handler(event, None)
+    sent = harness.deliveries()  # the other groups' single notices went out
+    assert [d for d in sent if d["group"] == "social-team"] == []
+    for record in event["Records"]:  # Lambda bisects the failed batch
+        handler({**event, "Records": [record]}, None)
+    monkeypatch.undo()
+    assert delivery.retry_stale(now=utcnow() + timedelta(minutes=3)) == (0, 0)
+    sent += harness.deliveries()
+    assert [d["item_kind"] for d in sent if d["group"] == "social-team"] == ["mention", "mention"]
+    assert len({d["delivery_id"] for d in sent}) == len(sent)  # nothing went out twice
+
+
 def _told(story: ClusterModel) -> set[str]:
     """What a story's groups were told: in its own row (put by the batch that started it) and in
     its notices (added by later batches, as when the story was put before its notices went out)."""

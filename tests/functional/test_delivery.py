@@ -222,3 +222,96 @@ def test_a_bundle_claimed_before_sns_failed_is_published_by_its_redelivery_with_
         [],
     )
     assert [d["delivery_id"] for d in harness.deliveries()] == ["a+b"]
+
+
+def _unprocessed_all(request: Any) -> Any:
+    return aws_json({"UnprocessedItems": json.loads(request.body)["RequestItems"]})
+
+
+def test_a_bundle_whose_rows_could_not_be_written_gives_back_its_claim_so_only_the_singles_go_out(
+    harness: Harness, no_sleep: list[float]
+) -> None:
+    """DynamoDB keeps the singles' rows unprocessed: the bundle is not published, and its claim
+    is given back (left claimed, retry_stale would publish it beside the singles a bisected
+    batch plans, which nothing skips). The group hears each story once, as a single."""
+    from chalicelib.notify.delivery import deliver_many
+    from chalicelib.settings import get_settings
+
+    topic = get_settings().group_topic_arn("social-team")
+    with Fault(aws.dynamodb(), "BatchWriteItem", _unprocessed_all):
+        outcomes, failures = deliver_many([(_notice("a+b", covers=("a", "b")), topic, ("all",))])
+    assert outcomes == {} and len(failures) == 1 and "stand for" in failures[0]
+    assert DeliveryModel.count("a+b") == 0
+    deliver_many([(_notice("a"), topic, ("all",))])  # a bisected batch: one record each
+    deliver_many([(_notice("b"), topic, ("all",))])
+    assert retry_stale(now=utcnow() + timedelta(minutes=3)) == (0, 0)
+    assert sorted(d["delivery_id"] for d in harness.deliveries()) == ["a", "b"]
+
+
+def test_a_throttled_write_of_a_bundles_rows_is_a_failed_delivery_and_a_row_it_left_tells_nothing(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, no_sleep: list[float]
+) -> None:
+    """The rows' write stores one row, then DynamoDB throttles (botocore gave up): a failed
+    delivery the batch is retried for, not a crash. The claim is given back, so the row written
+    names a bundle that tells nothing: its single takes the row over and goes out, and a smaller
+    bundle of the same stories is not skipped for it."""
+    from botocore.exceptions import ClientError
+
+    from chalicelib.notify import delivery
+    from chalicelib.settings import get_settings
+
+    cover = delivery._cover
+
+    def first_then_throttled(bundles: Any, *, now: Any) -> None:
+        cover({b: list(c)[:1] for b, c in bundles.items()}, now=now)
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "BatchWriteItem")
+
+    monkeypatch.setattr(delivery, "_cover", first_then_throttled)
+    topic = get_settings().group_topic_arn("social-team")
+    outcomes, failures = delivery.deliver_many([(_notice("a+b+c", covers=("a", "b", "c")), topic, ("all",))])
+    assert outcomes == {} and failures == [
+        "could not record what 1 bundles stand for: ProvisionedThroughputExceededException"
+    ]
+    monkeypatch.undo()
+    assert DeliveryModel.get("a").covered_by == "a+b+c" and DeliveryModel.count("a+b+c") == 0
+    assert delivery.deliver_many([(_notice("a+b", covers=("a", "b")), topic, ("all",))]) == ({"a+b": "sent"}, [])
+    assert delivery.deliver_many([(_notice("c"), topic, ("all",))]) == ({"c": "sent"}, [])
+    assert DeliveryModel.get("a").covered_by == "a+b"  # taken over by the bundle that told it
+    assert [d["delivery_id"] for d in harness.deliveries()] == ["a+b", "c"]
+
+
+def test_a_single_over_a_row_its_given_back_bundle_left_is_claimed_and_sent(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, no_sleep: list[float]
+) -> None:
+    """The rows' write stores one row and gives up on the other: the claim is given back, and
+    the bisected batch's singles go out, the one over the row the bundle left too."""
+    from chalicelib.errors import StoreUnavailable
+    from chalicelib.notify import delivery
+    from chalicelib.settings import get_settings
+
+    cover = delivery._cover
+
+    def first_then_refused(bundles: Any, *, now: Any) -> None:
+        cover({b: list(c)[:1] for b, c in bundles.items()}, now=now)
+        raise StoreUnavailable("DynamoDB kept returning unprocessed items; retry the delivery")
+
+    monkeypatch.setattr(delivery, "_cover", first_then_refused)
+    topic = get_settings().group_topic_arn("social-team")
+    delivery.deliver_many([(_notice("a+b", covers=("a", "b")), topic, ("all",))])
+    monkeypatch.undo()
+    assert delivery.deliver_many([(_notice("a"), topic, ("all",)), (_notice("b"), topic, ("all",))]) == (
+        {"a": "sent", "b": "sent"},
+        [],
+    )
+    assert DeliveryModel.get("a").status == "sent"
+    assert sorted(d["delivery_id"] for d in harness.deliveries()) == ["a", "b"]
+
+
+def test_a_covered_row_is_shown_by_the_deliveries_api_without_a_claim_time(harness: Harness) -> None:
+    from chalicelib.api.incidents import _delivery
+    from chalicelib.notify.delivery import deliver_many, retry_dead
+    from chalicelib.settings import get_settings
+
+    deliver_many([(_notice("a+b", covers=("a", "b")), get_settings().group_topic_arn("social-team"), ("all",))])
+    row = retry_dead("a")  # an admin's retry of it: nothing to retry
+    assert (row.status, _delivery(row)["status"], _delivery(row)["claimed_at"]) == ("covered", "covered", None)
