@@ -356,21 +356,11 @@ def test_a_started_story_stored_before_a_write_was_throttled_is_still_counted_on
 def _bundle_then_throttled(harness: Harness, monkeypatch: pytest.MonkeyPatch, *, times: int) -> list[str]:
     """Two new stories for the social team go out as one bundle; then DynamoDB throttles the put
     of the stories that would remember it, `times` times. What the social team was sent."""
-    from chalicelib.clock import isoformat, utcnow
     from chalicelib.errors import StoreUnavailable
     from chalicelib.flows import router
     from infra.local.handlers import resolve
 
-    now = isoformat(utcnow())
-    lounge = {
-        **MENTION,
-        "id": "777001",
-        "url": "https://x.com/zed/status/777001",
-        "author": {"handle": "zed"},
-        "text": "The lounge in terminal two has been closed all week, @brand, and nobody says why",
-    }
-    _post(harness, batch_envelope([{**MENTION, "published_at": now}, {**lounge, "published_at": now}]))
-    event = harness.mention_stream_event()
+    event = _bundle_event(harness)
     write_rows = router.stories.write_rows
     throttled: list[int] = []
 
